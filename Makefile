@@ -1,0 +1,49 @@
+# pm: one static binary. `make` builds ./pm; `make test` runs every test.
+# musl-gcc is used when installed, else gcc -static. SAN=1 builds a
+# dynamically linked ASan+UBSan binary for the test suite.
+
+INIH_A	?= $(firstword $(wildcard /usr/lib/*/libinih.a /usr/lib/libinih.a))
+MUSL	:= $(shell command -v musl-gcc 2>/dev/null)
+
+SRCS	= pm.c config.c proc.c log.c
+HDRS	= pm.h
+WARN	= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS	?= -Os -g
+CFLAGS	+= $(WARN) -std=c11 -D_GNU_SOURCE -Ibuild/include -ffunction-sections -fdata-sections
+
+ifeq ($(SAN),1)
+CC	= gcc
+CFLAGS	+= -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS	+= -fsanitize=address,undefined
+else ifneq ($(MUSL),)
+CC	= musl-gcc
+LDFLAGS	+= -static -Wl,--gc-sections
+else
+LDFLAGS	+= -static -Wl,--gc-sections
+endif
+
+OBJDIR	= build/obj$(if $(filter 1,$(SAN)),-san)
+OBJS	= $(SRCS:%.c=$(OBJDIR)/%.o)
+
+.PHONY: all clean test demo deps
+all: pm
+
+pm: $(OBJS) $(INIH_A)
+	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(INIH_A)
+
+$(OBJDIR)/%.o: %.c $(HDRS) build/include/ini.h | $(OBJDIR)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+# musl-gcc does not search /usr/include, so inih's header is copied here.
+build/include/ini.h:
+	@test -f /usr/include/ini.h || { echo "missing /usr/include/ini.h: apt-get install -y libinih-dev" >&2; exit 1; }
+	mkdir -p build/include && cp /usr/include/ini.h $@
+
+$(OBJDIR):
+	mkdir -p $@
+
+$(INIH_A):
+	@echo "libinih.a not found: apt-get install -y libinih-dev musl-tools" >&2; exit 1
+
+clean:
+	rm -rf build pm

@@ -1,0 +1,208 @@
+/*
+ * pm.h: the interfaces between pm's modules.
+ *
+ * Who may call whom is fixed (see README, "Architecture"): config.c knows
+ * nothing of processes; pdu.c knows nothing at all; proc.c is the only
+ * writer of a process's state; pm.c owns the loop, every fd and the timer.
+ */
+#ifndef PM_H
+#define PM_H
+
+#include <sys/types.h>
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PM_VERSION	"0.1.0"
+
+#define PM_ID_MAX	40	/* bytes of an ID, NUL included */
+#define PM_DEPS_MAX	32	/* entries in one depends = list */
+#define PM_ENV_MAX	64	/* environment = lines per process */
+#define PM_ARGV_MAX	128	/* words of one command */
+#define PM_LINE_MAX	4096	/* longest config line, '\n' included */
+#define PM_ERR_MAX	4096	/* room for the errors of one config load */
+
+/* Log levels, ordered like syslog's. */
+enum { L_ERR = 3, L_WARN = 4, L_INFO = 6, L_DEBUG = 7 };
+
+/* ---------------------------------------------------------------- config */
+
+enum cfg_type { PT_SERVICE, PT_ONESHOT };
+enum cfg_restart { RS_ALWAYS, RS_ON_FAILURE, RS_NEVER };
+
+/*
+ * One [process:ID] section. Every string lives in the config's arena and
+ * lives exactly as long as the struct config that holds it.
+ */
+struct cfg_proc {
+	char		 id[PM_ID_MAX];
+	int		 line;		/* line of the [process:ID] header */
+	const char	*command;	/* as written, for display and diff */
+	char	       **argv;		/* NULL-terminated, ready for execve */
+	bool		 shell;
+	enum cfg_type	 type;
+	bool		 autostart;
+	enum cfg_restart restart;
+	uint32_t	 restart_delay_ms;	/* default 1000 */
+	uint32_t	 restart_delay_max_ms;	/* default 60000 */
+	uint32_t	 stable_ms;	/* a run this long resets backoff: 10000 */
+	int		 start_limit;	/* failed starts in a row; default 5 */
+	bool		 critical;
+	int		 ndeps;
+	int		 deps[PM_DEPS_MAX];	/* indices into config->procs */
+	int		 stop_signal;		/* default SIGTERM */
+	uint32_t	 stop_timeout_ms;	/* default 10000 */
+	const char	*user;		/* NULL: unchanged */
+	const char	*group;		/* NULL: user's primary group */
+	uid_t		 uid;		/* resolved at load when user set */
+	gid_t		 gid;
+	const char	*directory;	/* NULL: pm's cwd */
+	int		 umask;		/* -1: inherit */
+	bool		 has_nice;
+	int		 nice;
+	long long	 rlimit_nofile;	/* -1: unchanged */
+	long long	 rlimit_core;
+	long long	 rlimit_nproc;
+	int		 nenv;
+	const char	*env[PM_ENV_MAX];	/* "KEY=VAL", added to pm's env */
+};
+
+struct cfg_settings {
+	const char	*socket;	/* NULL: contract default */
+	const char	*socket_group;	/* NULL: none (mode 0600) */
+	gid_t		 socket_gid;
+	const char	*listen;	/* NULL: TCP off */
+	const char	*token_file;	/* required with listen */
+	uint32_t	 shutdown_timeout_ms;	/* default 30000 */
+	int		 log_level;	/* default L_INFO */
+	const char	*log_target;	/* NULL or "stderr", "syslog", FILE */
+	int		 max_clients;	/* default 256 */
+};
+
+struct config {
+	const char	*file;		/* path it was read from */
+	struct cfg_settings set;
+	int		 nproc;
+	struct cfg_proc	*procs;
+	void		*arena;		/* owned by config.c */
+};
+
+/*
+ * Read FILE (or TEXT, named NAME in messages) into a new config. On error
+ * return -1 and write "FILE:LINE: message" lines into err; nothing is kept.
+ * An empty file is a valid config with no processes.
+ */
+int	 cfg_load(const char *file, struct config **out, char *err, size_t errlen);
+int	 cfg_load_string(const char *name, const char *text,
+	    struct config **out, char *err, size_t errlen);
+void	 cfg_free(struct config *);
+int	 cfg_find(const struct config *, const char *id);	/* index or -1 */
+/* True when a change between a and b needs the process restarted. */
+bool	 cfg_proc_changed(const struct cfg_proc *a, const struct cfg_proc *b);
+/* Write "key = value" lines describing one process or the settings. */
+int	 cfg_proc_show(const struct cfg_proc *, char *buf, size_t len);
+int	 cfg_settings_show(const struct cfg_settings *, char *buf, size_t len);
+/* Small parsers shared by the client and the fuzzers; 0 ok, -1 bad. */
+int	 cfg_parse_duration(const char *, uint32_t *ms);
+int	 cfg_parse_size(const char *, unsigned long long *bytes);
+int	 cfg_parse_signal(const char *);		/* -1 when unknown */
+const char *cfg_signal_name(int sig);			/* "TERM", or NULL */
+/* Split a shell-like command into argv words in place; count or -1. */
+int	 cfg_split_command(char *buf, char **argv, int max, const char **why);
+
+/* ------------------------------------------------------------------ log */
+
+void	 log_init(int level, const char *target);
+void	 pm_log(int level, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+#define log_err(...)	pm_log(L_ERR, __VA_ARGS__)
+#define log_warn(...)	pm_log(L_WARN, __VA_ARGS__)
+#define log_info(...)	pm_log(L_INFO, __VA_ARGS__)
+#define log_debug(...)	pm_log(L_DEBUG, __VA_ARGS__)
+
+/* ----------------------------------------------------------------- loop */
+
+/*
+ * An fd in the loop's epoll set. The owner embeds the watch in its own
+ * storage (no allocation) and gets cb called with the epoll events.
+ */
+struct watch {
+	int	  fd;
+	void	(*cb)(struct watch *, uint32_t events);
+};
+
+int	 loop_add(struct watch *, uint32_t events);
+int	 loop_mod(struct watch *, uint32_t events);
+void	 loop_del(struct watch *);
+uint64_t now_ms(void);		/* CLOCK_MONOTONIC in milliseconds */
+/* Ask the loop to recompute the timer before it next sleeps. */
+void	 loop_deadline_changed(void);
+
+/* What the server is asked to do when everything has stopped. */
+enum pm_end { END_EXIT, END_HALT, END_POWEROFF, END_REBOOT };
+void	 pm_shutdown(enum pm_end how, int status);
+bool	 pm_stopping(void);
+
+/*
+ * Reload: read the config file again and apply the difference. emit is
+ * called once per process with the planned action ("start", "stop",
+ * "restart", "unchanged"). With dry_run nothing changes. -1 on a bad file,
+ * errors in err and the old config kept.
+ */
+typedef void (*plan_fn)(void *ctx, const char *id, const char *action);
+int	 pm_reload(bool dry_run, plan_fn emit, void *ctx, char *err,
+	    size_t errlen);
+const struct config *pm_config(void);
+
+/* ----------------------------------------------------------------- proc */
+
+enum proc_state {
+	PS_STOPPED, PS_STARTING, PS_RUNNING, PS_STOPPING, PS_EXITED,
+	PS_BACKOFF, PS_FATAL, PS__COUNT
+};
+
+struct proc {
+	const struct cfg_proc *cfg;
+	const enum proc_state state;	/* written by proc_set_state only */
+	pid_t		 pid;		/* 0 when none */
+	int		 restarts;	/* automatic restarts since load */
+	int		 fails;		/* failed starts in a row */
+	int		 last_status;	/* -1 none; exit code or 128+signal */
+	uint32_t	 backoff_ms;	/* next restart delay */
+	uint64_t	 since_ms;	/* when state was entered */
+	uint64_t	 started_ms;	/* when pid was spawned */
+	uint64_t	 deadline_ms;	/* 0: nothing due */
+	bool		 want_up;	/* operator or autostart wants it */
+	bool		 restart_after_stop;
+};
+
+extern struct proc	*proc_tab;
+extern int		 proc_n;
+
+const char *proc_state_name(enum proc_state);
+/*
+ * Size the table once for the config's processes plus, in `--` mode, the
+ * main child (main may be NULL). Only load and reload allocate.
+ */
+int	 proc_init(const struct config *, const struct cfg_proc *main);
+int	 proc_find(const char *id);		/* index or -1 */
+/* Operator commands; 0 ok, -1 with a reason in why. */
+int	 proc_start(int idx, const char **why);
+int	 proc_stop(int idx, const char **why);
+int	 proc_restart(int idx, const char **why);
+int	 proc_signal(int idx, int sig, const char **why);
+void	 proc_start_autostart(void);
+void	 proc_stop_all(void);
+bool	 proc_all_down(void);
+/* Reap every exited child; called on SIGCHLD. */
+void	 proc_reap(void);
+/* Handle due deadlines and return the next one (0: none). */
+uint64_t proc_tick(uint64_t now);
+/* Swap in a new config, applying the difference; see pm_reload. */
+int	 proc_apply(const struct config *newc, bool dry_run, plan_fn emit,
+	    void *ctx);
+pid_t	 proc_main_pid(void);	/* the -- mode's main child, or 0 */
+
+#endif /* PM_H */

@@ -1,0 +1,87 @@
+# tests/lib.sh: shared helpers for the black-box tests. Each tests/t_*.sh
+# sources this file, runs the real ./pm and reports one line per assertion:
+# "ok - WHAT" or "FAIL - WHAT". tests/run.sh counts those lines.
+set -u
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PM=${PM:-$ROOT/pm}
+T=$(mktemp -d "${TMPDIR:-/tmp}/pmtest.XXXXXX")
+chmod 755 "$T"
+SOCK=$T/pm.sock
+export PM_SOCKET=$SOCK
+PIDS=()
+FAILS=0
+
+ok()   { echo "ok - $*"; }
+fail() { echo "FAIL - $*"; FAILS=$((FAILS + 1)); }
+# check WHAT CMD...: ok when CMD succeeds.
+check() { local what=$1; shift; if "$@"; then ok "$what"; else fail "$what"; fi; }
+# expect_eq WHAT GOT WANT
+expect_eq() {
+	if [ "$2" = "$3" ]; then ok "$1"; else fail "$1 (got '$2', want '$3')"; fi
+}
+expect_match() {	# WHAT TEXT REGEX
+	if printf '%s' "$2" | grep -Eq -- "$3"; then ok "$1"
+	else fail "$1 ('$3' not in: $(printf '%s' "$2" | head -c 600))"; fi
+}
+
+# wait_until SECONDS CMD...: poll CMD every 20ms until it succeeds; 1 on
+# timeout. This waits for a condition; it never stands in for one.
+wait_until() {
+	local limit=$1; shift
+	local end=$(( $(date +%s%N) / 1000000 + ${limit%.*} * 1000 ))
+	while ! "$@" 2>/dev/null; do
+		[ $(( $(date +%s%N) / 1000000 )) -ge $end ] && return 1
+		sleep 0.02
+	done
+	return 0
+}
+
+# track PID: remembered, killed (with its process group) at exit.
+track() { PIDS+=("$1"); }
+alive() { kill -0 "$1" 2>/dev/null && ! grep -q '^State:.*Z' /proc/$1/status 2>/dev/null; }
+dead() { ! alive "$1"; }
+
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do
+		kill -KILL -- "-$p" 2>/dev/null
+		kill -KILL "$p" 2>/dev/null
+	done
+	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+# pmc ARGS...: the real client against this test's server.
+pmc() { "$PM" -S "$SOCK" "$@"; }
+
+# start_server CONFIG [ARGS...]: pm -d in the background, its stderr in
+# $T/server.log; waits until the control socket answers. Sets SERVER.
+start_server() {
+	local cfg=$1; shift
+	"$PM" -d -c "$cfg" "$@" >"$T/server.out" 2>"$T/server.log" &
+	SERVER=$!
+	track "$SERVER"
+	if ! wait_until 5 test -S "$SOCK"; then
+		fail "server did not start: $(tail -5 "$T/server.log")"
+		return 1
+	fi
+}
+
+# stop_server: pm shutdown through the client, then wait for the exit.
+stop_server() {
+	kill -TERM "$SERVER" 2>/dev/null
+	wait_until 15 dead "$SERVER"
+	wait "$SERVER" 2>/dev/null
+}
+
+# pid_of ID: the PID column of `pm status ID`.
+pid_of() { pmc status "$1" 2>/dev/null | awk -v id="$1" '$1 == id { print $3 }'; }
+state_of() { pmc status "$1" 2>/dev/null | awk -v id="$1" '$1 == id { print $2 }'; }
+# log_has REGEX: the server's own log contains REGEX.
+log_has() { grep -Eq -- "$1" "$T/server.log"; }
+
+# in_pidns CMD...: run CMD as PID 1 of a new PID namespace.
+in_pidns() { unshare --pid --fork --mount-proc "$@"; }
+
+finish() { [ "$FAILS" -eq 0 ]; exit $?; }
