@@ -104,6 +104,15 @@ bool	 cfg_proc_changed(const struct cfg_proc *a, const struct cfg_proc *b);
 /* Write "key = value" lines describing one process or the settings. */
 int	 cfg_proc_show(const struct cfg_proc *, char *buf, size_t len);
 int	 cfg_settings_show(const struct cfg_settings *, char *buf, size_t len);
+/*
+ * The control socket path by the contract's rules: env PM_SOCKET, else
+ * [settings] socket of c (c may be NULL), else /run/pm.sock for root, else
+ * $XDG_RUNTIME_DIR/pm.sock or /tmp/pm-UID.sock.
+ */
+const char *cfg_socket_path(const struct config *c, char *buf, size_t len);
+/* The config file by the contract's rules: -c, else env PM_CONFIG, else
+ * /etc/pm.ini. */
+const char *cfg_default_file(const char *opt);
 /* Small parsers shared by the client and the fuzzers; 0 ok, -1 bad. */
 int	 cfg_parse_duration(const char *, uint32_t *ms);
 int	 cfg_parse_size(const char *, unsigned long long *bytes);
@@ -155,6 +164,20 @@ typedef void (*plan_fn)(void *ctx, const char *id, const char *action);
 int	 pm_reload(bool dry_run, plan_fn emit, void *ctx, char *err,
 	    size_t errlen);
 const struct config *pm_config(void);
+/*
+ * Setting reload: re-read the file and apply the [settings] that can change
+ * live; emit(key, "applied" | "needs restart" | "unchanged") per setting.
+ */
+int	 pm_setting_reload(plan_fn emit, void *ctx, char *err, size_t errlen);
+
+/* ------------------------------------------------------------ ctl, client */
+
+/* Open the control socket(s) of c and add them to the loop; -1 logged. */
+int	 ctl_init(const struct config *c, const char *sock_override);
+void	 ctl_fini(void);		/* close and unlink */
+uint64_t ctl_tick(uint64_t now);	/* time out idle peers; next deadline */
+/* The client: argv as given to pm; returns the process exit status. */
+int	 client_main(int argc, char **argv);
 
 /* ----------------------------------------------------------------- proc */
 
