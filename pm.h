@@ -218,6 +218,7 @@ int	 proc_restart(int idx, const char **why);
 int	 proc_signal(int idx, int sig, const char **why);
 void	 proc_start_autostart(void);
 void	 proc_stop_all(void);
+void	 proc_kill_all(void);		/* SIGKILL every live group */
 bool	 proc_all_down(void);
 /* Reap every exited child; called on SIGCHLD. */
 void	 proc_reap(void);
