@@ -284,9 +284,12 @@ cfg_parse_size(const char *s, unsigned long long *bytes)
 	if (s == NULL || !isdigit((unsigned char)*p))
 		return -1;
 	while (isdigit((unsigned char)*p)) {
-		if (v > (ULLONG_MAX - 9) / 10)
+		unsigned d = *p++ - '0';
+
+		if (v > ULLONG_MAX / 10 ||
+		    (v == ULLONG_MAX / 10 && d > ULLONG_MAX % 10))
 			return -1;
-		v = v * 10 + (*p++ - '0');
+		v = v * 10 + d;
 	}
 	switch (*p) {
 	case '\0':
@@ -1380,6 +1383,31 @@ resolve_deps(struct ctx *x)
 }
 
 /*
+ * "a -> b -> c -> a" for the n members of a cycle. A long cycle keeps its
+ * first members and its last, with the count of those left out between,
+ * so the message still shows where the loop closes.
+ */
+static void
+cycle_msg(const struct config *c, const int *m, int n, char *msg,
+    size_t len)
+{
+	size_t	pos = 0;
+	int	k;
+
+	msg[0] = '\0';
+	for (k = 0; k < n; k++) {
+		if (k < n - 1 && len - pos < 3 * PM_ID_MAX + 32) {
+			pos += snprintf(msg + pos, len - pos, "... (%d more) "
+			    "-> ", n - 1 - k);
+			k = n - 1;
+		}
+		pos += snprintf(msg + pos, len - pos, "%s -> ",
+		    c->procs[m[k]].id);
+	}
+	snprintf(msg + pos, len - pos, "%s", c->procs[m[0]].id);
+}
+
+/*
  * Find dependency cycles with an iterative depth-first search (a deep
  * chain of a thousand services must not eat PID 1's stack). Each back
  * edge is one cycle, reported with its members in order.
@@ -1389,7 +1417,7 @@ check_cycles(struct ctx *x)
 {
 	struct config	*c = x->c;
 	char		*color, msg[MSG_MAX];
-	int		*stack, *edge, sp, i, v, w, k, len;
+	int		*stack, *edge, sp, i, v, w, k;
 
 	if (c->nproc == 0)
 		return;
@@ -1422,14 +1450,10 @@ check_cycles(struct ctx *x)
 			} else if (color[w] == 1) {
 				for (k = sp - 1; stack[k] != w; k--)
 					;
-				len = 0;
-				msg[0] = '\0';
-				for (; k < sp && len < (int)sizeof(msg); k++)
-					len += snprintf(msg + len,
-					    sizeof(msg) - len, "%s -> ",
-					    c->procs[stack[k]].id);
+				cycle_msg(c, stack + k, sp - k, msg,
+				    sizeof(msg));
 				cerr(x, c->procs[w].line, "cycle in depends: "
-				    "%s%s", msg, c->procs[w].id);
+				    "%s", msg);
 			}
 		}
 	}
