@@ -6,6 +6,7 @@
  */
 #include <sys/types.h>
 
+#include <dirent.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -810,6 +811,59 @@ test_files(void)
 	unlink(path);
 }
 
+/*
+ * The checked-in examples: good.ini loads; each bad_*.ini fails with the
+ * line and text its first line ("# error: LINE: TEXT") announces. The
+ * same files feed tests/t_config_check.sh through the real binary.
+ */
+static void
+test_examples(void)
+{
+	char		 path[512], first[512], want[600], *nl, *text;
+	struct config	*c;
+	struct dirent	*de;
+	DIR		*d;
+	FILE		*fp;
+	int		 line, r;
+
+	if ((d = opendir("tests/configs")) == NULL) {
+		printf("skip - tests/configs not found (run from the repo "
+		    "root)\n");
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strstr(de->d_name, ".ini") == NULL)
+			continue;
+		snprintf(path, sizeof(path), "tests/configs/%s", de->d_name);
+		r = cfg_load(path, &c, err, sizeof(err));
+		if (strcmp(de->d_name, "good.ini") == 0) {
+			check(r == 0, "%s loads (%s)", path, err);
+			cfg_free(c);
+			continue;
+		}
+		first[0] = '\0';
+		if ((fp = fopen(path, "r")) != NULL) {
+			if (fgets(first, sizeof(first), fp) == NULL)
+				first[0] = '\0';
+			fclose(fp);
+		}
+		if ((nl = strchr(first, '\n')) != NULL)
+			*nl = '\0';
+		if (sscanf(first, "# error: %d:", &line) != 1) {
+			check(false, "%s announces its error", path);
+			continue;
+		}
+		snprintf(want, sizeof(want), "%s:%d: ", path, line);
+		text = strchr(first + 9, ':') + 2;
+		nl = strchr(err, '\n');
+		check(r == -1 && strstr(err, want) == err && nl != NULL &&
+		    strstr(err, text) != NULL && strstr(err, text) < nl,
+		    "%s fails at line %d with '%s' (got: %s)", path, line,
+		    text, err);
+	}
+	closedir(d);
+}
+
 int
 main(void)
 {
@@ -827,6 +881,7 @@ main(void)
 	test_paths();
 	test_many();
 	test_files();
+	test_examples();
 	printf("%s\n", fails ? "some tests FAILED" : "all tests passed");
 	return fails ? 1 : 0;
 }
