@@ -288,7 +288,8 @@ test_roundtrip(void)
 	if ((b = good("show output", text)) != NULL) {
 		for (i = 0; i < a->nproc; i++)
 			check(!cfg_proc_changed(&a->procs[i], &b->procs[i]) &&
-			    a->procs[i].stop_signal == b->procs[i].stop_signal &&
+			    a->procs[i].stop_signal ==
+			    b->procs[i].stop_signal &&
 			    a->procs[i].restart_delay_ms ==
 			    b->procs[i].restart_delay_ms &&
 			    a->procs[i].ndeps == b->procs[i].ndeps,
@@ -588,7 +589,8 @@ test_signals(void)
 	    cfg_parse_signal("SIGTERM") == SIGTERM &&
 	    cfg_parse_signal("term") == SIGTERM &&
 	    cfg_parse_signal("sigterm") == SIGTERM, "TERM spellings");
-	check(cfg_parse_signal("9") == SIGKILL && cfg_parse_signal("64") == 64 &&
+	check(cfg_parse_signal("9") == SIGKILL &&
+	    cfg_parse_signal("64") == 64 &&
 	    cfg_parse_signal("1") == 1, "numbers");
 	check(cfg_parse_signal("0") == -1 && cfg_parse_signal("65") == -1 &&
 	    cfg_parse_signal("") == -1 && cfg_parse_signal("SIG") == -1 &&
