@@ -14,6 +14,7 @@
  * every problem becomes a "FILE:LINE: message" line in the caller's buffer.
  */
 #include <sys/types.h>
+#include <sys/un.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -841,6 +842,20 @@ badaddr:
 	return bad(x, "'" SHOW_VAL "' is not HOST:PORT or [ADDR]:PORT", v);
 }
 
+/* A Unix socket path must fit sun_path, or bind() fails much later. */
+static const char *
+set_socket(struct ctx *x, void *obj, const struct key *k, const char *v)
+{
+	struct sockaddr_un	sun;
+
+	if (strlen(v) >= sizeof(sun.sun_path)) {
+		snprintf(x->why, sizeof(x->why), "path too long for a Unix "
+		    "socket (max %zu bytes)", sizeof(sun.sun_path) - 1);
+		return x->why;
+	}
+	return set_abspath(x, obj, k, v);
+}
+
 static const char *
 set_log_target(struct ctx *x, void *obj, const struct key *k,
     const char *v)
@@ -924,7 +939,7 @@ enum {
 };
 
 static const struct key settings_keys[SK__COUNT + 1] = {
-	[SK_SOCKET] = { "socket", set_abspath, S(socket), 0, 0, NULL, false },
+	[SK_SOCKET] = { "socket", set_socket, S(socket), 0, 0, NULL, false },
 	[SK_SOCKET_GROUP] = { "socket_group", set_socket_group,
 	    S(socket_group), 0, 0, NULL, false },
 	[SK_LISTEN] = { "listen", set_listen, S(listen), 0, 0, NULL, false },
@@ -1587,7 +1602,7 @@ static void
 ctx_init(struct ctx *x, const char *name, char *err, size_t errlen)
 {
 	memset(x, 0, sizeof(*x));
-	x->name = name;
+	x->name = name != NULL ? name : "(string)";
 	x->err = err;
 	x->errlen = errlen;
 	if (err != NULL && errlen > 0)

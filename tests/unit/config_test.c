@@ -445,6 +445,12 @@ test_errors(void)
 	    "directory = srv\n", 3, "directory", "absolute");
 	bad("bad rlimit", "[process:a]\ncommand = x\nrlimit_nofile = -1\n",
 	    3, "rlimit_nofile", NULL);
+	bad("socket path too long", "[settings]\nsocket = /run/"
+	    "0123456789012345678901234567890123456789012345678901234567890123"
+	    "456789012345678901234567890123456789.sock\n", 2, "socket",
+	    "too long");
+	bad("relative socket", "[settings]\nsocket = pm.sock\n", 2,
+	    "socket", "absolute");
 	bad("bad log_target", "[settings]\nlog_target = file.log\n", 2,
 	    "log_target", NULL);
 	bad("max_clients 0", "[settings]\nmax_clients = 0\n", 2,
