@@ -1568,7 +1568,7 @@ load(struct ctx *x, struct config **out)
 	else if (r > 0 && r != x->first_herr)
 		cerr(x, r, "syntax error");
 	if (x->fp != NULL && ferror(x->fp))
-		cerr(x, 0, "read error: %s", strerror(errno));
+		cerr(x, 0, "read error");
 
 	/*
 	 * Cross-field checks need a clean parse: after a bad header, say,
@@ -1579,9 +1579,7 @@ load(struct ctx *x, struct config **out)
 		check_cycles(x);
 	}
 	check_settings(x);
-	if (x->oom)
-		cerr(x, 0, "out of memory");
-	if (x->nerr > 0)
+	if (x->nerr > 0 || x->oom)
 		goto fail;
 	if (c->nproc > 0 && c->nproc < x->nalloc &&
 	    (np = reallocarray(c->procs, c->nproc, sizeof(*np))) != NULL)
@@ -1590,6 +1588,8 @@ load(struct ctx *x, struct config **out)
 	*out = c;
 	return 0;
 fail:
+	if (x->oom)
+		cerr(x, 0, "out of memory");
 	saved = x->oom ? ENOMEM : EINVAL;
 	free(x->deps);
 	cfg_free(x->c);
