@@ -25,7 +25,7 @@ endif
 OBJDIR	= build/obj$(if $(filter 1,$(SAN)),-san)
 OBJS	= $(SRCS:%.c=$(OBJDIR)/%.o)
 
-.PHONY: all clean test demo deps
+.PHONY: all clean test demo deps unit
 all: pm
 
 pm: $(OBJS) $(INIH_A)
@@ -45,5 +45,16 @@ $(OBJDIR):
 $(INIH_A):
 	@echo "libinih.a not found: apt-get install -y libinih-dev musl-tools" >&2; exit 1
 
+# Unit tests: tests/unit/NAME_test.c is linked with NAME.c (and inih) only,
+# always with plain gcc and the sanitizers, whatever builds ./pm.
+UNIT_BINS = $(patsubst %.c,%.bin,$(wildcard tests/unit/*_test.c))
+UNIT_CFLAGS = -O1 -g $(WARN) -std=c11 -D_GNU_SOURCE -Ibuild/include -I. \
+	-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+unit: $(UNIT_BINS)
+
+tests/unit/%_test.bin: tests/unit/%_test.c %.c $(HDRS) build/include/ini.h $(INIH_A)
+	gcc $(UNIT_CFLAGS) -o $@ $< $*.c $(INIH_A)
+
 clean:
-	rm -rf build pm
+	rm -rf build pm tests/unit/*.bin
