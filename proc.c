@@ -85,10 +85,9 @@ idx_of(const struct proc *p)
 static bool
 dep_ready(const struct proc *d)
 {
-	if (d->state == PS_RUNNING)
-		return true;
-	return d->cfg->type == PT_ONESHOT && d->state == PS_EXITED &&
-	    d->last_status == 0;
+	if (d->cfg->type == PT_ONESHOT)
+		return d->state == PS_EXITED && d->last_status == 0;
+	return d->state == PS_RUNNING;
 }
 
 static bool

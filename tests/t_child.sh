@@ -12,7 +12,7 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
 fi
 cat >"$T/pm.ini" <<INI
 [process:env]
-command = sh -c 'id -u; id -g; id -G; pwd; echo "\$FOO|\$PM_TEST|\$HOME_KEPT"; umask; ulimit -n; ulimit -c; cut -d" " -f19 /proc/self/stat; grep -E "^Sig(Blk|Ign)" /proc/self/status; exec sleep 1000' > $T/wd/out
+command = sh -c 'exec > $T/wd/out; id -u; id -g; id -G; pwd; echo "\$FOO|\$PM_TEST|\$HOME_KEPT"; umask; ulimit -n; ulimit -c; cut -d" " -f19 /proc/self/stat; grep -E "^Sig(Blk|Ign)" /proc/self/status; exec sleep 1000'
 $user
 $group
 directory = $T/wd

@@ -21,18 +21,19 @@ expect_eq "-e 3 leaves status 4 alone" "$rc" 4
 # Every status 0..255 comes through unchanged (subreaper mode, no namespace).
 bad=
 for i in $(seq 0 255); do
-	"$PM" -- sh -c "exit $i"; rc=$?
+	"$PM" -- sh -c "exit $i" 2>/dev/null; rc=$?
 	[ "$rc" = "$i" ] || bad="$bad $i->$rc"
 done
 expect_eq "exit statuses 0..255 propagate" "$bad" ""
 
+has_child() { [ -n "$(cat /proc/$1/task/$1/children 2>/dev/null)" ]; }
 # pm_in_ns NAME CMD...: start pm -- CMD as PID 1 in the background; sets NSPM
 # to pm's pid as seen from here (unshare's child).
 pm_in_ns() {
-	in_pidns "$PM" "$@" 2>>"$T/ns.log" &
+	unshare --pid --fork --mount-proc "$PM" "$@" 2>>"$T/ns.log" &
 	NSU=$!
 	track "$NSU"
-	wait_until 5 test -n "$(cat /proc/$NSU/task/$NSU/children 2>/dev/null)"
+	wait_until 5 has_child "$NSU"
 	NSPM=$(cat /proc/$NSU/task/$NSU/children | awk '{ print $1 }')
 }
 
