@@ -22,14 +22,21 @@ else
 LDFLAGS	+= -static -Wl,--gc-sections
 endif
 
-OBJDIR	= build/obj$(if $(filter 1,$(SAN)),-san)
+FLAVOR	= $(if $(filter 1,$(SAN)),san,static)
+OBJDIR	= build/obj-$(FLAVOR)
 OBJS	= $(SRCS:%.c=$(OBJDIR)/%.o)
+# Debian packages the build, the tests and the demo need.
+DEPS	= make gcc libc6-dev musl-tools libinih-dev util-linux procps python3
 
 .PHONY: all clean test demo deps unit
 all: pm
 
-pm: $(OBJS) $(INIH_A)
+pm: $(OBJS) $(INIH_A) build/flavor-$(FLAVOR)
 	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(INIH_A)
+
+# Switching between SAN=1 and the static build relinks ./pm.
+build/flavor-$(FLAVOR):
+	mkdir -p build && rm -f build/flavor-* && touch $@
 
 $(OBJDIR)/%.o: %.c $(HDRS) build/include/ini.h | $(OBJDIR)
 	$(CC) $(CFLAGS) -c -o $@ $<
@@ -55,6 +62,22 @@ unit: $(UNIT_BINS)
 
 tests/unit/%_test.bin: tests/unit/%_test.c %.c $(HDRS) build/include/ini.h $(INIH_A)
 	gcc $(UNIT_CFLAGS) -o $@ $< $*.c $(INIH_A)
+
+# deps: install what is missing through apt when root, else print the line.
+deps:
+	@missing=; for p in $(DEPS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	else echo "missing packages; run as root: apt-get install -y$$missing" >&2; exit 1; fi
+
+# test: every unit test and black-box test against the real ./pm.
+test: pm unit
+	tests/run.sh
+
+# demo: pm in the foreground on a small config; ctrl-C stops it.
+demo: deps
+	$(MAKE) pm
+	./pm -d -c init-examples/demo.ini -S build/demo.sock
 
 clean:
 	rm -rf build pm tests/unit/*.bin
