@@ -28,7 +28,7 @@ OBJS	= $(SRCS:%.c=$(OBJDIR)/%.o)
 # Debian packages the build, the tests and the demo need.
 DEPS	= make gcc libc6-dev musl-tools libinih-dev util-linux procps python3
 
-.PHONY: all clean test demo deps unit
+.PHONY: all clean test demo deps unit size
 all: pm
 
 pm: $(OBJS) $(INIH_A) build/flavor-$(FLAVOR)
@@ -78,6 +78,10 @@ test: pm unit
 demo: deps
 	$(MAKE) pm
 	./pm -d -c init-examples/demo.ini -S build/demo.sock
+
+# size: bytes of the stripped binary (the goal is under 131072 on x86-64).
+size: pm
+	@strip -o build/pm.stripped pm && stat -c '%s bytes stripped' build/pm.stripped
 
 clean:
 	rm -rf build pm tests/unit/*.bin
