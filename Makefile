@@ -5,8 +5,8 @@
 INIH_A	?= $(firstword $(wildcard /usr/lib/*/libinih.a /usr/lib/libinih.a))
 MUSL	:= $(shell command -v musl-gcc 2>/dev/null)
 
-SRCS	= pm.c config.c proc.c log.c
-HDRS	= pm.h
+SRCS	= pm.c config.c proc.c log.c pdu.c ctl.c client.c sha256.c
+HDRS	= pm.h pdu.h sha256.h
 WARN	= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS	?= -Os -g
 CFLAGS	+= $(WARN) -std=c11 -D_GNU_SOURCE -Ibuild/include -ffunction-sections -fdata-sections
@@ -25,7 +25,7 @@ endif
 OBJDIR	= build/obj$(if $(filter 1,$(SAN)),-san)
 OBJS	= $(SRCS:%.c=$(OBJDIR)/%.o)
 
-.PHONY: all clean test demo deps
+.PHONY: all clean test demo deps unit
 all: pm
 
 pm: $(OBJS) $(INIH_A)
@@ -44,6 +44,16 @@ $(OBJDIR):
 
 $(INIH_A):
 	@echo "libinih.a not found: apt-get install -y libinih-dev musl-tools" >&2; exit 1
+
+# Unit tests of the pure modules: no pm.h implementation linked, sanitizers on.
+UNIT_CFLAGS = $(WARN) -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=address,undefined \
+	-fno-omit-frame-pointer -fno-sanitize-recover=all
+tests/unit/pdu_test.bin: tests/unit/pdu_test.c pdu.c pdu.h pm.h
+	gcc $(UNIT_CFLAGS) -o $@ tests/unit/pdu_test.c pdu.c
+tests/unit/sha256_test.bin: tests/unit/sha256_test.c sha256.c sha256.h
+	gcc $(UNIT_CFLAGS) -o $@ tests/unit/sha256_test.c sha256.c
+unit: tests/unit/pdu_test.bin tests/unit/sha256_test.bin
+	./tests/unit/pdu_test.bin && ./tests/unit/sha256_test.bin
 
 clean:
 	rm -rf build pm
