@@ -52,17 +52,18 @@ struct cfg_proc {
 	bool		 critical;
 	int		 ndeps;
 	int		 deps[PM_DEPS_MAX];	/* indices into config->procs */
+	const char	*depends;	/* their IDs, space-separated; NULL: none */
 	int		 stop_signal;		/* default SIGTERM */
 	uint32_t	 stop_timeout_ms;	/* default 10000 */
 	const char	*user;		/* NULL: unchanged */
 	const char	*group;		/* NULL: user's primary group */
-	uid_t		 uid;		/* resolved at load when user set */
-	gid_t		 gid;
+	uid_t		 uid;		/* resolved at load; (uid_t)-1: unchanged */
+	gid_t		 gid;		/* (gid_t)-1: unchanged */
 	const char	*directory;	/* NULL: pm's cwd */
 	int		 umask;		/* -1: inherit */
 	bool		 has_nice;
 	int		 nice;
-	long long	 rlimit_nofile;	/* -1: unchanged */
+	long long	 rlimit_nofile;	/* -1: unchanged, -2: RLIM_INFINITY */
 	long long	 rlimit_core;
 	long long	 rlimit_nproc;
 	int		 nenv;
@@ -72,7 +73,7 @@ struct cfg_proc {
 struct cfg_settings {
 	const char	*socket;	/* NULL: contract default */
 	const char	*socket_group;	/* NULL: none (mode 0600) */
-	gid_t		 socket_gid;
+	gid_t		 socket_gid;	/* (gid_t)-1: none */
 	const char	*listen;	/* NULL: TCP off */
 	const char	*token_file;	/* required with listen */
 	uint32_t	 shutdown_timeout_ms;	/* default 30000 */
@@ -218,6 +219,7 @@ int	 proc_restart(int idx, const char **why);
 int	 proc_signal(int idx, int sig, const char **why);
 void	 proc_start_autostart(void);
 void	 proc_stop_all(void);
+void	 proc_kill_all(void);		/* SIGKILL every live group */
 bool	 proc_all_down(void);
 /* Reap every exited child; called on SIGCHLD. */
 void	 proc_reap(void);

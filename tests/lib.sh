@@ -85,3 +85,13 @@ log_has() { grep -Eq -- "$1" "$T/server.log"; }
 in_pidns() { unshare --pid --fork --mount-proc "$@"; }
 
 finish() { [ "$FAILS" -eq 0 ]; exit $?; }
+
+# started_pid ID: the pid of ID's latest start, from the server's own log.
+started_pid() {
+	sed -n "s/^pm: info: $1: started pid \([0-9]*\)$/\1/p" "$T/server.log" | tail -1
+}
+# count_log REGEX: how many of the server's log lines match.
+count_log() { grep -Ec -- "$1" "$T/server.log"; }
+HELPERS=$ROOT/tests/helpers
+# ms: monotonic-enough wall clock in milliseconds, for timing bounds.
+ms() { echo $(( $(date +%s%N) / 1000000 )); }

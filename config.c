@@ -1,0 +1,1825 @@
+/*
+ * config.c: INI text -> an immutable struct config.
+ *
+ * inih does the tokenising; everything else is ours: a line reader that
+ * counts lines (Debian's inih gives the handler no line number), section
+ * tracking, one table of keys per section, cross-field checks after the
+ * parse, and the display and diff helpers the server and client share.
+ *
+ * Comments are whole lines starting with ';' or '#'. Inline comments are
+ * off on purpose, so "command = a; b" with shell = yes keeps its ';'.
+ *
+ * This file allocates (it is the one place that may) and never logs:
+ * every problem becomes a "FILE:LINE: message" line in the caller's buffer.
+ */
+#include <sys/types.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdalign.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <ini.h>
+
+#include "pm.h"
+
+#define ARENA_CHUNK	16384
+#define INI_SECTION_MAX	50	/* inih's section buffer, NUL included */
+#define MSG_MAX		512	/* one error line */
+#define SHOW_VAL	"%.64s"	/* clip user text quoted in messages */
+
+/*
+ * The arena: chained chunks that live exactly as long as the config.
+ * Nothing in a config is freed on its own, so a bump allocator is enough
+ * and cfg_free is a short list walk.
+ */
+struct chunk {
+	struct chunk	*next;
+	size_t		 used;
+	size_t		 size;
+	alignas(max_align_t) char data[];
+};
+
+enum sec { SEC_NONE, SEC_SETTINGS, SEC_PROC, SEC_BAD };
+
+/* A depends = entry waiting for the whole file, so it can be resolved. */
+struct pdep {
+	int		 proc;
+	int		 line;
+	const char	*name;
+};
+
+/* Everything one load needs; lives on cfg_load's stack. */
+struct ctx {
+	struct config	*c;
+	const char	*name;		/* file name for messages */
+	FILE		*fp;		/* source: a file ... */
+	const char	*text;		/* ... or a string */
+	int		 lineno;
+	bool		 oom;
+
+	char		*err;
+	size_t		 errlen;
+	size_t		 errpos;
+	int		 nerr;
+	bool		 errfull;
+	int		 first_herr;	/* first line the handler refused */
+
+	enum sec	 sec;
+	int		 cur;		/* index of the current process */
+	uint32_t	 seen;		/* keys set in the current section */
+	int		 keyline[32];	/* where each seen key was set */
+	int		 settings_line;
+	int		 listen_line;
+	int		 nalloc;	/* room in c->procs */
+	bool		 user_pw;	/* current user has a passwd entry */
+
+	struct pdep	*deps;
+	int		 ndeps;
+	int		 depalloc;
+	char		 why[MSG_MAX];	/* scratch for setter messages */
+};
+
+/* ------------------------------------------------------------ arena */
+
+/*
+ * Allocate from the config's arena. Requests larger than a quarter chunk
+ * get a chunk of their own, linked behind the head, so that the head's
+ * free space is not abandoned for one long command line.
+ */
+static void *
+arena_alloc(struct ctx *x, size_t n)
+{
+	struct chunk	**head = (struct chunk **)&x->c->arena;
+	struct chunk	 *ch;
+	size_t		  al = alignof(max_align_t), size;
+
+	n = (n + al - 1) & ~(al - 1);
+	ch = *head;
+	if (ch != NULL && ch->size - ch->used >= n) {
+		ch->used += n;
+		return ch->data + ch->used - n;
+	}
+	size = n > ARENA_CHUNK / 4 ? n : ARENA_CHUNK - sizeof(*ch);
+	if ((ch = malloc(sizeof(*ch) + size)) == NULL) {
+		x->oom = true;
+		return NULL;
+	}
+	ch->size = size;
+	ch->used = n;
+	if (*head != NULL && n > ARENA_CHUNK / 4) {
+		ch->next = (*head)->next;
+		(*head)->next = ch;
+	} else {
+		ch->next = *head;
+		*head = ch;
+	}
+	return ch->data;
+}
+
+static char *
+arena_strndup(struct ctx *x, const char *s, size_t n)
+{
+	char	*p;
+
+	if ((p = arena_alloc(x, n + 1)) == NULL)
+		return NULL;
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+static char *
+arena_strdup(struct ctx *x, const char *s)
+{
+	return arena_strndup(x, s, strlen(s));
+}
+
+/* ----------------------------------------------------------- errors */
+
+/*
+ * Append one "FILE:LINE: message" line to the caller's buffer. A line that
+ * does not fit is replaced by "...", once, so the caller can tell that the
+ * list is incomplete; the buffer is never overrun and stays terminated.
+ */
+static void __attribute__((format(printf, 3, 4)))
+cerr(struct ctx *x, int line, const char *fmt, ...)
+{
+	char	 msg[MSG_MAX + 64];
+	va_list	 ap;
+	int	 n, m;
+	size_t	 room;
+
+	x->nerr++;
+	if (x->err == NULL || x->errlen == 0 || x->errfull)
+		return;
+	if (line > 0)
+		n = snprintf(msg, sizeof(msg), "%s:%d: ", x->name, line);
+	else
+		n = snprintf(msg, sizeof(msg), "%s: ", x->name);
+	if (n < 0 || (size_t)n >= sizeof(msg))
+		n = 0;
+	va_start(ap, fmt);
+	m = vsnprintf(msg + n, sizeof(msg) - n - 1, fmt, ap);
+	va_end(ap);
+	if (m < 0)
+		m = 0;
+	n += m;
+	if ((size_t)n > sizeof(msg) - 2)
+		n = sizeof(msg) - 2;
+	msg[n++] = '\n';
+	msg[n] = '\0';
+	room = x->errlen - x->errpos;
+	if ((size_t)n < room) {
+		memcpy(x->err + x->errpos, msg, n + 1);
+		x->errpos += n;
+		return;
+	}
+	x->errfull = true;
+	if (room >= 5) {
+		memcpy(x->err + x->errpos, "...\n", 5);
+		x->errpos += 4;
+	}
+}
+
+/* ----------------------------------------------------- small parsers */
+
+static bool
+id_ok(const char *s, size_t n)
+{
+	size_t	i;
+
+	if (n == 0 || n > PM_ID_MAX - 1)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_' &&
+		    s[i] != '.' && s[i] != '-')
+			return false;
+	return true;
+}
+
+static bool
+envname_ok(const char *s, size_t n)
+{
+	size_t	i;
+
+	if (n == 0 || isdigit((unsigned char)s[0]))
+		return false;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_')
+			return false;
+	return true;
+}
+
+/*
+ * Durations: seconds, optionally with a decimal fraction, or a number with
+ * one of ms, s, m, h. The result must be a whole number of milliseconds
+ * that fits in 32 bits: silently rounding "1.5ms" or wrapping "2000h"
+ * would hand the supervisor a timer nobody asked for.
+ */
+int
+cfg_parse_duration(const char *s, uint32_t *ms)
+{
+	unsigned long long	 ip = 0, fp = 0, fdiv = 1, mult, v;
+	const char		*p = s;
+	int			 ndig = 0;
+
+	if (s == NULL)
+		return -1;
+	while (isdigit((unsigned char)*p)) {
+		if (ip > 100000000000ULL)
+			return -1;
+		ip = ip * 10 + (*p++ - '0');
+		ndig++;
+	}
+	if (*p == '.') {
+		p++;
+		while (isdigit((unsigned char)*p)) {
+			if (fdiv >= 1000000000ULL)
+				return -1;
+			fp = fp * 10 + (*p++ - '0');
+			fdiv *= 10;
+			ndig++;
+		}
+	}
+	if (ndig == 0)
+		return -1;
+	if (strcmp(p, "ms") == 0)
+		mult = 1;
+	else if (*p == '\0' || strcmp(p, "s") == 0)
+		mult = 1000;
+	else if (strcmp(p, "m") == 0)
+		mult = 60000;
+	else if (strcmp(p, "h") == 0)
+		mult = 3600000;
+	else
+		return -1;
+	if ((fp * mult) % fdiv != 0)
+		return -1;
+	v = ip * mult + fp * mult / fdiv;
+	if (v > UINT32_MAX)
+		return -1;
+	*ms = (uint32_t)v;
+	return 0;
+}
+
+/*
+ * Sizes: plain bytes or a K, M or G suffix (powers of 1024). A sign,
+ * an empty string or anything after the suffix is refused.
+ */
+int
+cfg_parse_size(const char *s, unsigned long long *bytes)
+{
+	unsigned long long	 v = 0, mult = 1;
+	const char		*p = s;
+
+	if (s == NULL || !isdigit((unsigned char)*p))
+		return -1;
+	while (isdigit((unsigned char)*p)) {
+		if (v > (ULLONG_MAX - 9) / 10)
+			return -1;
+		v = v * 10 + (*p++ - '0');
+	}
+	switch (*p) {
+	case '\0':
+		break;
+	case 'K': case 'k':
+		mult = 1024ULL;
+		p++;
+		break;
+	case 'M': case 'm':
+		mult = 1024ULL * 1024;
+		p++;
+		break;
+	case 'G': case 'g':
+		mult = 1024ULL * 1024 * 1024;
+		p++;
+		break;
+	default:
+		return -1;
+	}
+	if (*p != '\0' || (v != 0 && v > ULLONG_MAX / mult))
+		return -1;
+	*bytes = v * mult;
+	return 0;
+}
+
+static const struct {
+	const char	*name;
+	int		 sig;
+} sigtab[] = {
+	{ "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT },
+	{ "ILL", SIGILL }, { "TRAP", SIGTRAP }, { "ABRT", SIGABRT },
+	{ "IOT", SIGIOT }, { "BUS", SIGBUS }, { "FPE", SIGFPE },
+	{ "KILL", SIGKILL }, { "USR1", SIGUSR1 }, { "SEGV", SIGSEGV },
+	{ "USR2", SIGUSR2 }, { "PIPE", SIGPIPE }, { "ALRM", SIGALRM },
+	{ "TERM", SIGTERM }, { "STKFLT", SIGSTKFLT }, { "CHLD", SIGCHLD },
+	{ "CONT", SIGCONT }, { "STOP", SIGSTOP }, { "TSTP", SIGTSTP },
+	{ "TTIN", SIGTTIN }, { "TTOU", SIGTTOU }, { "URG", SIGURG },
+	{ "XCPU", SIGXCPU }, { "XFSZ", SIGXFSZ }, { "VTALRM", SIGVTALRM },
+	{ "PROF", SIGPROF }, { "WINCH", SIGWINCH }, { "IO", SIGIO },
+	{ "POLL", SIGPOLL }, { "PWR", SIGPWR }, { "SYS", SIGSYS },
+};
+
+/*
+ * Signals by name (any case, with or without "SIG") or by number 1..64.
+ * Numbers past the named ones are accepted because real-time signals are
+ * a legitimate stop signal for some daemons.
+ */
+int
+cfg_parse_signal(const char *s)
+{
+	const char	*p;
+	size_t		 i;
+	int		 n = 0;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	if (isdigit((unsigned char)*s)) {
+		for (p = s; isdigit((unsigned char)*p); p++) {
+			n = n * 10 + (*p - '0');
+			if (n > 64)
+				return -1;
+		}
+		return *p == '\0' && n >= 1 ? n : -1;
+	}
+	if (strncasecmp(s, "SIG", 3) == 0)
+		s += 3;
+	for (i = 0; i < sizeof(sigtab) / sizeof(sigtab[0]); i++)
+		if (strcasecmp(s, sigtab[i].name) == 0)
+			return sigtab[i].sig;
+	return -1;
+}
+
+const char *
+cfg_signal_name(int sig)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(sigtab) / sizeof(sigtab[0]); i++)
+		if (sigtab[i].sig == sig)
+			return sigtab[i].name;
+	return NULL;
+}
+
+/*
+ * Shell-like word splitting, in place, without a shell: whitespace splits,
+ * '...' is literal, "..." honours \\ \" \$ \` and keeps other backslashes,
+ * a bare backslash quotes the next character. No expansion of any kind,
+ * so what the user wrote is exactly what execve gets. Words are packed
+ * towards the start of buf; the write position never passes the read
+ * position, which is what makes in-place safe. argv needs room for max
+ * pointers: at most max - 1 words and the closing NULL.
+ */
+int
+cfg_split_command(char *buf, char **argv, int max, const char **why)
+{
+	char	*r = buf, *w = buf;
+	int	 n = 0;
+	bool	 inword = false;
+
+	for (;;) {
+		char	ch = *r;
+
+		if (ch == '\0' || ch == ' ' || ch == '\t' || ch == '\n' ||
+		    ch == '\r') {
+			if (inword) {
+				*w++ = '\0';
+				inword = false;
+			}
+			if (ch == '\0')
+				break;
+			r++;
+			continue;
+		}
+		if (!inword) {
+			if (n >= max - 1) {
+				*why = "too many words";
+				return -1;
+			}
+			argv[n++] = w;
+			inword = true;
+		}
+		if (ch == '\'') {
+			for (r++; *r != '\'' && *r != '\0'; )
+				*w++ = *r++;
+			if (*r == '\0') {
+				*why = "unterminated quote";
+				return -1;
+			}
+			r++;
+		} else if (ch == '"') {
+			for (r++; *r != '"' && *r != '\0'; ) {
+				if (*r == '\\' && r[1] != '\0' &&
+				    strchr("\\\"$`", r[1]) != NULL)
+					r++;
+				*w++ = *r++;
+			}
+			if (*r == '\0') {
+				*why = "unterminated quote";
+				return -1;
+			}
+			r++;
+		} else if (ch == '\\') {
+			if (r[1] == '\0') {
+				*why = "backslash at end of command";
+				return -1;
+			}
+			*w++ = r[1];
+			r += 2;
+		} else
+			*w++ = *r++;
+	}
+	if (n == 0) {
+		*why = "empty command";
+		return -1;
+	}
+	argv[n] = NULL;
+	return n;
+}
+
+/* ------------------------------------------------------------- keys */
+
+struct key;
+typedef const char *(*setter)(struct ctx *, void *obj, const struct key *,
+    const char *val);
+
+struct enumval {
+	const char	*name;
+	int		 val;
+};
+
+/*
+ * One row per key: the whole vocabulary of a section in one place (the
+ * idea of inih's examples/ini_xmacros.c). A setter returns NULL or why the
+ * value is bad; the handler adds file, line, section and key.
+ */
+struct key {
+	const char		*name;
+	setter			 set;
+	size_t			 off;
+	long long		 lo, hi;	/* set_int bounds */
+	const struct enumval	*tab;		/* set_enum words */
+	bool			 repeat;	/* may appear many times */
+};
+
+#define FIELD(obj, k, type)	((type *)(void *)((char *)(obj) + (k)->off))
+
+static const char *
+bad(struct ctx *x, const char *fmt, const char *val)
+{
+	snprintf(x->why, sizeof(x->why), fmt, val);
+	return x->why;
+}
+
+static const char *
+set_str(struct ctx *x, void *obj, const struct key *k, const char *v)
+{
+	if (*v == '\0')
+		return "empty value";
+	if ((*FIELD(obj, k, const char *) = arena_strdup(x, v)) == NULL)
+		return "out of memory";
+	return NULL;
+}
+
+static const char *
+set_abspath(struct ctx *x, void *obj, const struct key *k, const char *v)
+{
+	if (*v != '/')
+		return bad(x, "'" SHOW_VAL "' is not an absolute path", v);
+	return set_str(x, obj, k, v);
+}
+
+static const char *
+set_bool(struct ctx *x, void *obj, const struct key *k, const char *v)
+{
+	static const char *const yes[] = { "yes", "true", "1", "on" };
+	static const char *const no[] = { "no", "false", "0", "off" };
+	size_t	i;
+
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (strcasecmp(v, yes[i]) == 0) {
+			*FIELD(obj, k, bool) = true;
+			return NULL;
+		}
+		if (strcasecmp(v, no[i]) == 0) {
+			*FIELD(obj, k, bool) = false;
+			return NULL;
+		}
+	}
+	return bad(x, "'" SHOW_VAL "' is not yes or no", v);
+}
+
+static const char *
+set_duration(struct ctx *x, void *obj, const struct key *k, const char *v)
+{
+	if (cfg_parse_duration(v, FIELD(obj, k, uint32_t)) == -1)
+		return bad(x, "bad duration '" SHOW_VAL "' (want seconds, "
+		    "or a number with ms, s, m or h, at most 49 days)", v);
+	return NULL;
+}
+
+static const char *
+set_int(struct ctx *x, void *obj, const struct key *k, const char *v)
+{
+	char		*end;
+	long long	 n;
+
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (*v == '\0' || *end != '\0' || errno != 0 || n < k->lo ||
+	    n > k->hi) {
+		snprintf(x->why, sizeof(x->why), "'" SHOW_VAL "' is not a "
+		    "whole number from %lld to %lld", v, k->lo, k->hi);
+		return x->why;
+	}
+	*FIELD(obj, k, int) = (int)n;
+	return NULL;
+}
+
+static const char *
+set_enum(struct ctx *x, void *obj, const struct key *k, const char *v)
+{
+	const struct enumval	*e;
+	char			 list[128] = "";
+	size_t			 len;
+
+	for (e = k->tab; e->name != NULL; e++) {
+		if (strcmp(v, e->name) == 0) {
+			*FIELD(obj, k, int) = e->val;
+			return NULL;
+		}
+		len = strlen(list);
+		snprintf(list + len, sizeof(list) - len, "%s%s",
+		    len > 0 ? "|" : "", e->name);
+	}
+	snprintf(x->why, sizeof(x->why), "'" SHOW_VAL "' is not one of %s",
+	    v, list);
+	return x->why;
+}
+
+static const char *
+set_signal(struct ctx *x, void *obj, const struct key *k, const char *v)
+{
+	int	sig;
+
+	if ((sig = cfg_parse_signal(v)) == -1)
+		return bad(x, "unknown signal '" SHOW_VAL "'", v);
+	*FIELD(obj, k, int) = sig;
+	return NULL;
+}
+
+/* rlimits: -1 leaves pm's own limit, -2 is RLIM_INFINITY ("unlimited"). */
+static const char *
+set_rlimit(struct ctx *x, void *obj, const struct key *k, const char *v)
+{
+	unsigned long long	b;
+
+	if (strcmp(v, "unlimited") == 0 || strcmp(v, "infinity") == 0) {
+		*FIELD(obj, k, long long) = -2;
+		return NULL;
+	}
+	if (cfg_parse_size(v, &b) == -1 || b > LLONG_MAX)
+		return bad(x, "bad limit '" SHOW_VAL "' (want a number, "
+		    "K/M/G suffix allowed, or unlimited)", v);
+	*FIELD(obj, k, long long) = (long long)b;
+	return NULL;
+}
+
+static const char *
+set_umask(struct ctx *x, void *obj, const struct key *k, const char *v)
+{
+	const char	*p;
+	int		 m = 0;
+
+	for (p = v; *p >= '0' && *p <= '7'; p++) {
+		m = m * 8 + (*p - '0');
+		if (m > 0777)
+			break;
+	}
+	if (p == v || *p != '\0' || m > 0777)
+		return bad(x, "bad umask '" SHOW_VAL "' (want octal, "
+		    "e.g. 022 or 0077)", v);
+	*FIELD(obj, k, int) = m;
+	return NULL;
+}
+
+static const char *
+set_nice(struct ctx *x, void *obj, const struct key *k, const char *v)
+{
+	const char	*why;
+
+	if ((why = set_int(x, obj, k, v)) == NULL)
+		((struct cfg_proc *)obj)->has_nice = true;
+	return why;
+}
+
+/* The command is kept as written; argv is built when the section ends. */
+static const char *
+set_command(struct ctx *x, void *obj, const struct key *k, const char *v)
+{
+	return set_str(x, obj, k, v);
+}
+
+static const char *
+set_env(struct ctx *x, void *obj, const struct key *k, const char *v)
+{
+	struct cfg_proc	*p = obj;
+	const char	*eq = strchr(v, '=');
+	size_t		 n;
+	int		 i;
+
+	(void)k;
+	if (eq == NULL || !envname_ok(v, eq - v))
+		return bad(x, "'" SHOW_VAL "' is not NAME=VALUE with a valid "
+		    "variable name", v);
+	n = eq - v + 1;
+	for (i = 0; i < p->nenv; i++)
+		if (strncmp(p->env[i], v, n) == 0) {
+			snprintf(x->why, sizeof(x->why), "%.*s is set twice",
+			    (int)(n - 1), v);
+			return x->why;
+		}
+	if (p->nenv >= PM_ENV_MAX) {
+		snprintf(x->why, sizeof(x->why), "too many environment lines "
+		    "(max %d)", PM_ENV_MAX);
+		return x->why;
+	}
+	if ((p->env[p->nenv] = arena_strdup(x, v)) == NULL)
+		return "out of memory";
+	p->nenv++;
+	return NULL;
+}
+
+/*
+ * depends: names are only checked for shape here; whether they exist is
+ * known once the whole file is read. Repeats of a name are dropped.
+ */
+static const char *
+set_depends(struct ctx *x, void *obj, const struct key *k, const char *v)
+{
+	const char	*s = v, *e;
+	struct pdep	*d;
+	size_t		 n;
+	int		 i, have = 0;
+
+	(void)obj;
+	(void)k;
+	for (i = x->ndeps - 1; i >= 0 && x->deps[i].proc == x->cur; i--)
+		have++;
+	for (;;) {
+		while (*s == ' ' || *s == '\t' || *s == ',')
+			s++;
+		if (*s == '\0')
+			break;
+		for (e = s; *e != '\0' && *e != ' ' && *e != '\t' &&
+		    *e != ','; e++)
+			;
+		n = e - s;
+		if (!id_ok(s, n)) {
+			snprintf(x->why, sizeof(x->why), "bad ID '%.*s' (want "
+			    "A-Z a-z 0-9 _ . -, at most %d bytes)",
+			    n > 64 ? 64 : (int)n, s, PM_ID_MAX - 1);
+			return x->why;
+		}
+		for (i = x->ndeps - have; i < x->ndeps; i++)
+			if (strlen(x->deps[i].name) == n &&
+			    strncmp(x->deps[i].name, s, n) == 0)
+				break;
+		if (i == x->ndeps) {
+			if (have >= PM_DEPS_MAX) {
+				snprintf(x->why, sizeof(x->why), "too many "
+				    "dependencies (max %d)", PM_DEPS_MAX);
+				return x->why;
+			}
+			if (x->ndeps == x->depalloc) {
+				int na = x->depalloc ? x->depalloc * 2 : 16;
+
+				d = reallocarray(x->deps, na, sizeof(*d));
+				if (d == NULL)
+					return "out of memory";
+				x->deps = d;
+				x->depalloc = na;
+			}
+			d = &x->deps[x->ndeps];
+			d->proc = x->cur;
+			d->line = x->lineno;
+			if ((d->name = arena_strndup(x, s, n)) == NULL)
+				return "out of memory";
+			x->ndeps++;
+			have++;
+		}
+		s = e;
+	}
+	if (have == 0)
+		return "empty value";
+	return NULL;
+}
+
+/*
+ * user is resolved now, so a typo fails the load rather than the spawn.
+ * A numeric ID is taken as is; its passwd entry, if any, supplies the
+ * primary group when group is not set.
+ */
+static const char *
+set_user(struct ctx *x, void *obj, const struct key *k, const char *v)
+{
+	struct cfg_proc	*p = obj;
+	struct passwd	*pw;
+	char		*end;
+	unsigned long	 n;
+
+	if (*v == '\0')
+		return "empty value";
+	errno = 0;
+	pw = getpwnam(v);
+	if (pw == NULL && isdigit((unsigned char)*v)) {
+		errno = 0;
+		n = strtoul(v, &end, 10);
+		if (*end != '\0' || errno != 0 || n >= (uid_t)-1)
+			return bad(x, "bad user ID '" SHOW_VAL "'", v);
+		p->uid = (uid_t)n;
+		pw = getpwuid(p->uid);
+	} else if (pw == NULL)
+		return bad(x, "unknown user '" SHOW_VAL "'", v);
+	else
+		p->uid = pw->pw_uid;
+	x->user_pw = pw != NULL;
+	if (pw != NULL && p->group == NULL)
+		p->gid = pw->pw_gid;
+	return set_str(x, obj, k, v);
+}
+
+static const char *
+resolve_group(struct ctx *x, const char *v, gid_t *gid)
+{
+	struct group	*gr;
+	char		*end;
+	unsigned long	 n;
+
+	if (*v == '\0')
+		return "empty value";
+	if ((gr = getgrnam(v)) != NULL) {
+		*gid = gr->gr_gid;
+		return NULL;
+	}
+	if (!isdigit((unsigned char)*v))
+		return bad(x, "unknown group '" SHOW_VAL "'", v);
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (*end != '\0' || errno != 0 || n >= (gid_t)-1)
+		return bad(x, "bad group ID '" SHOW_VAL "'", v);
+	*gid = (gid_t)n;
+	return NULL;
+}
+
+static const char *
+set_group(struct ctx *x, void *obj, const struct key *k, const char *v)
+{
+	struct cfg_proc	*p = obj;
+	const char	*why;
+
+	if ((why = resolve_group(x, v, &p->gid)) != NULL)
+		return why;
+	return set_str(x, obj, k, v);
+}
+
+static const char *
+set_socket_group(struct ctx *x, void *obj, const struct key *k,
+    const char *v)
+{
+	struct cfg_settings	*s = obj;
+	const char		*why;
+
+	if ((why = resolve_group(x, v, &s->socket_gid)) != NULL)
+		return why;
+	return set_str(x, obj, k, v);
+}
+
+/*
+ * listen = HOST:PORT or [V6ADDR]:PORT. Only the shape is checked: names
+ * are resolved when the socket is opened, not while reading a file.
+ */
+static const char *
+set_listen(struct ctx *x, void *obj, const struct key *k, const char *v)
+{
+	const char	*colon, *p;
+	long		 port = 0;
+
+	if (*v == '[') {
+		p = strchr(v, ']');
+		if (p == NULL || p == v + 1 || p[1] != ':')
+			goto badaddr;
+		colon = p + 1;
+	} else {
+		colon = strrchr(v, ':');
+		if (colon == NULL || colon == v ||
+		    memchr(v, ':', colon - v) != NULL)
+			goto badaddr;
+		for (p = v; p < colon; p++)
+			if (isspace((unsigned char)*p))
+				goto badaddr;
+	}
+	for (p = colon + 1; isdigit((unsigned char)*p) && port <= 65535; p++)
+		port = port * 10 + (*p - '0');
+	if (p == colon + 1 || *p != '\0' || port < 1 || port > 65535)
+		return bad(x, "bad port in '" SHOW_VAL "' (want 1..65535)", v);
+	return set_str(x, obj, k, v);
+badaddr:
+	return bad(x, "'" SHOW_VAL "' is not HOST:PORT or [ADDR]:PORT", v);
+}
+
+static const char *
+set_log_target(struct ctx *x, void *obj, const struct key *k,
+    const char *v)
+{
+	if (strcmp(v, "stderr") != 0 && strcmp(v, "syslog") != 0 &&
+	    *v != '/')
+		return bad(x, "'" SHOW_VAL "' is not stderr, syslog or an "
+		    "absolute file name", v);
+	return set_str(x, obj, k, v);
+}
+
+static const struct enumval types[] = {
+	{ "service", PT_SERVICE }, { "oneshot", PT_ONESHOT }, { NULL, 0 }
+};
+static const struct enumval restarts[] = {
+	{ "always", RS_ALWAYS }, { "on-failure", RS_ON_FAILURE },
+	{ "never", RS_NEVER }, { NULL, 0 }
+};
+static const struct enumval levels[] = {
+	{ "error", L_ERR }, { "warn", L_WARN }, { "info", L_INFO },
+	{ "debug", L_DEBUG }, { NULL, 0 }
+};
+
+#define P(f)	offsetof(struct cfg_proc, f)
+#define S(f)	offsetof(struct cfg_settings, f)
+
+/* Indices into proc_keys used by the section checks. */
+enum {
+	PK_COMMAND, PK_SHELL, PK_TYPE, PK_AUTOSTART, PK_RESTART,
+	PK_RESTART_DELAY, PK_RESTART_DELAY_MAX, PK_START_LIMIT, PK_CRITICAL,
+	PK_DEPENDS, PK_STOP_SIGNAL, PK_STOP_TIMEOUT, PK_USER, PK_GROUP
+};
+
+static const struct key proc_keys[] = {
+	{ "command", set_command, P(command), 0, 0, NULL, false },
+	{ "shell", set_bool, P(shell), 0, 0, NULL, false },
+	{ "type", set_enum, P(type), 0, 0, types, false },
+	{ "autostart", set_bool, P(autostart), 0, 0, NULL, false },
+	{ "restart", set_enum, P(restart), 0, 0, restarts, false },
+	{ "restart_delay", set_duration, P(restart_delay_ms), 0, 0, NULL,
+	    false },
+	{ "restart_delay_max", set_duration, P(restart_delay_max_ms), 0, 0,
+	    NULL, false },
+	{ "start_limit", set_int, P(start_limit), 0, INT_MAX, NULL, false },
+	{ "critical", set_bool, P(critical), 0, 0, NULL, false },
+	{ "depends", set_depends, 0, 0, 0, NULL, true },
+	{ "stop_signal", set_signal, P(stop_signal), 0, 0, NULL, false },
+	{ "stop_timeout", set_duration, P(stop_timeout_ms), 0, 0, NULL,
+	    false },
+	{ "user", set_user, P(user), 0, 0, NULL, false },
+	{ "group", set_group, P(group), 0, 0, NULL, false },
+	{ "directory", set_abspath, P(directory), 0, 0, NULL, false },
+	{ "umask", set_umask, P(umask), 0, 0, NULL, false },
+	{ "nice", set_nice, P(nice), -20, 19, NULL, false },
+	{ "rlimit_nofile", set_rlimit, P(rlimit_nofile), 0, 0, NULL, false },
+	{ "rlimit_core", set_rlimit, P(rlimit_core), 0, 0, NULL, false },
+	{ "rlimit_nproc", set_rlimit, P(rlimit_nproc), 0, 0, NULL, false },
+	{ "environment", set_env, 0, 0, 0, NULL, true },
+	{ NULL, NULL, 0, 0, 0, NULL, false }
+};
+
+enum { SK_LISTEN = 2 };
+
+static const struct key settings_keys[] = {
+	{ "socket", set_abspath, S(socket), 0, 0, NULL, false },
+	{ "socket_group", set_socket_group, S(socket_group), 0, 0, NULL,
+	    false },
+	{ "listen", set_listen, S(listen), 0, 0, NULL, false },
+	{ "token_file", set_str, S(token_file), 0, 0, NULL, false },
+	{ "shutdown_timeout", set_duration, S(shutdown_timeout_ms), 0, 0,
+	    NULL, false },
+	{ "log_level", set_enum, S(log_level), 0, 0, levels, false },
+	{ "log_target", set_log_target, S(log_target), 0, 0, NULL, false },
+	{ "max_clients", set_int, S(max_clients), 1, 65535, NULL, false },
+	{ NULL, NULL, 0, 0, 0, NULL, false }
+};
+
+_Static_assert(sizeof(proc_keys) / sizeof(proc_keys[0]) <= 33,
+    "seen is a 32-bit mask");
+
+static const struct key *
+key_find(const struct key *tab, const char *name)
+{
+	for (; tab->name != NULL; tab++)
+		if (strcmp(tab->name, name) == 0)
+			return tab;
+	return NULL;
+}
+
+/* Levenshtein distance of two short strings (b at most 31 bytes). */
+static int
+edit_distance(const char *a, const char *b)
+{
+	int	row[32], i, j, diag, up, nb = (int)strlen(b);
+
+	if (nb > 31)
+		return INT_MAX;
+	for (j = 0; j <= nb; j++)
+		row[j] = j;
+	for (i = 1; a[i - 1] != '\0'; i++) {
+		diag = row[0];
+		row[0] = i;
+		for (j = 1; j <= nb; j++) {
+			up = row[j];
+			row[j] = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < row[j])
+				row[j] = up + 1;
+			if (row[j - 1] + 1 < row[j])
+				row[j] = row[j - 1] + 1;
+			diag = up;
+		}
+	}
+	return row[nb];
+}
+
+/* The closest known key, when it is close enough to be a typo. */
+static const char *
+suggest(const struct key *tab, const char *name)
+{
+	const char	*best = NULL;
+	int		 d, bestd = 3;
+
+	if (strlen(name) > 64)
+		return NULL;
+	for (; tab->name != NULL; tab++)
+		if ((d = edit_distance(name, tab->name)) < bestd) {
+			bestd = d;
+			best = tab->name;
+		}
+	return best;
+}
+
+/* ---------------------------------------------------------- sections */
+
+static void
+proc_defaults(struct cfg_proc *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->type = PT_SERVICE;
+	p->autostart = true;
+	p->restart = RS_ALWAYS;
+	p->restart_delay_ms = 1000;
+	p->restart_delay_max_ms = 60000;
+	p->stable_ms = 10000;
+	p->start_limit = 5;
+	p->stop_signal = SIGTERM;
+	p->stop_timeout_ms = 10000;
+	p->uid = (uid_t)-1;
+	p->gid = (gid_t)-1;
+	p->umask = -1;
+	p->rlimit_nofile = p->rlimit_core = p->rlimit_nproc = -1;
+}
+
+static void
+settings_defaults(struct cfg_settings *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->socket_gid = (gid_t)-1;
+	s->shutdown_timeout_ms = 30000;
+	s->log_level = L_INFO;
+	s->max_clients = 256;
+}
+
+/*
+ * Close the current [process:ID]: fill in what depends on several keys
+ * (restart's default follows type, argv follows shell, gid follows user)
+ * and report what is missing. Runs when the next header or the end of
+ * the file is reached, with the lines recorded while the keys were read.
+ */
+static void
+finish_proc(struct ctx *x)
+{
+	struct cfg_proc	*p = &x->c->procs[x->cur];
+	char		*tmp, *words[PM_ARGV_MAX];
+	const char	*why;
+	int		 n;
+
+	if (!(x->seen & (1u << PK_COMMAND))) {
+		cerr(x, p->line, "missing command in [process:%s]", p->id);
+		return;
+	}
+	if (!(x->seen & (1u << PK_RESTART)))
+		p->restart = p->type == PT_ONESHOT ? RS_NEVER : RS_ALWAYS;
+	if ((x->seen & (1u << PK_USER)) && !(x->seen & (1u << PK_GROUP)) &&
+	    !x->user_pw)
+		cerr(x, x->keyline[PK_USER], "user %s in [process:%s] has no "
+		    "passwd entry, so group must be set too", p->user, p->id);
+	if (p->restart_delay_max_ms < p->restart_delay_ms)
+		cerr(x, x->keyline[PK_RESTART_DELAY_MAX] ?
+		    x->keyline[PK_RESTART_DELAY_MAX] : p->line,
+		    "restart_delay_max is less than restart_delay in "
+		    "[process:%s]", p->id);
+	if (p->shell) {
+		if ((p->argv = arena_alloc(x, 4 * sizeof(char *))) == NULL)
+			return;
+		p->argv[0] = "/bin/sh";
+		p->argv[1] = "-c";
+		p->argv[2] = (char *)p->command;
+		p->argv[3] = NULL;
+		return;
+	}
+	if ((tmp = arena_strdup(x, p->command)) == NULL)
+		return;
+	if ((n = cfg_split_command(tmp, words, PM_ARGV_MAX, &why)) == -1) {
+		if (strcmp(why, "too many words") == 0)
+			cerr(x, x->keyline[PK_COMMAND], "command in "
+			    "[process:%s]: too many words (max %d)", p->id,
+			    PM_ARGV_MAX - 1);
+		else
+			cerr(x, x->keyline[PK_COMMAND], "command in "
+			    "[process:%s]: %s", p->id, why);
+		return;
+	}
+	if ((p->argv = arena_alloc(x, (n + 1) * sizeof(char *))) == NULL)
+		return;
+	memcpy(p->argv, words, (n + 1) * sizeof(char *));
+}
+
+static void
+finish_section(struct ctx *x)
+{
+	if (x->sec == SEC_PROC)
+		finish_proc(x);
+	x->sec = SEC_NONE;
+	x->seen = 0;
+	x->user_pw = false;
+	memset(x->keyline, 0, sizeof(x->keyline));
+}
+
+/* Room for one more process; the array is trimmed after the parse. */
+static struct cfg_proc *
+proc_new(struct ctx *x)
+{
+	struct cfg_proc	*np;
+	int		 na;
+
+	if (x->c->nproc == x->nalloc) {
+		na = x->nalloc ? x->nalloc * 2 : 8;
+		np = reallocarray(x->c->procs, na, sizeof(*np));
+		if (np == NULL) {
+			x->oom = true;
+			return NULL;
+		}
+		x->c->procs = np;
+		x->nalloc = na;
+	}
+	return &x->c->procs[x->c->nproc++];
+}
+
+/*
+ * A section header, seen by the reader. inih never tells the handler
+ * that a section started (and an empty section makes no handler call at
+ * all), so headers are validated here, where the line number is known.
+ * A bad header makes its keys be skipped quietly: one error, not twenty.
+ */
+static void
+start_section(struct ctx *x, const char *name, size_t n)
+{
+	struct cfg_proc	*p;
+	const char	*id;
+	int		 i;
+
+	finish_section(x);
+	x->sec = SEC_BAD;
+	if (n >= INI_SECTION_MAX) {
+		cerr(x, x->lineno, "section name too long (max %d bytes): "
+		    "[%.40s...]", INI_SECTION_MAX - 1, name);
+		return;
+	}
+	if (n == 8 && memcmp(name, "settings", 8) == 0) {
+		if (x->settings_line != 0) {
+			cerr(x, x->lineno, "duplicate section [settings] "
+			    "(first at line %d)", x->settings_line);
+			return;
+		}
+		x->settings_line = x->lineno;
+		x->sec = SEC_SETTINGS;
+		return;
+	}
+	if (n < 8 || memcmp(name, "process:", 8) != 0) {
+		char	sec[INI_SECTION_MAX];
+
+		snprintf(sec, sizeof(sec), "%.*s", (int)n, name);
+		if (strchr(sec, ':') == NULL &&
+		    edit_distance(sec, "settings") <= 2)
+			cerr(x, x->lineno, "unknown section [%s] (did you "
+			    "mean [settings]?)", sec);
+		else if (strchr(sec, ':') != NULL)
+			cerr(x, x->lineno, "unknown section [%s] (did you "
+			    "mean [process:%s]?)", sec, strchr(sec, ':') + 1);
+		else
+			cerr(x, x->lineno, "unknown section [%s] (want "
+			    "[settings] or [process:ID])", sec);
+		return;
+	}
+	id = name + 8;
+	n -= 8;
+	if (!id_ok(id, n)) {
+		cerr(x, x->lineno, "bad process ID '%.*s' (want A-Z a-z 0-9 "
+		    "_ . -, at most %d bytes)", (int)n, id, PM_ID_MAX - 1);
+		return;
+	}
+	for (i = 0; i < x->c->nproc; i++) {
+		p = &x->c->procs[i];
+		if (strlen(p->id) == n && memcmp(p->id, id, n) == 0) {
+			cerr(x, x->lineno, "duplicate section [process:%s] "
+			    "(first at line %d)", p->id, p->line);
+			return;
+		}
+	}
+	if ((p = proc_new(x)) == NULL)
+		return;
+	proc_defaults(p);
+	memcpy(p->id, id, n);
+	p->id[n] = '\0';
+	p->line = x->lineno;
+	x->cur = x->c->nproc - 1;
+	x->sec = SEC_PROC;
+}
+
+/* ----------------------------------------------------- reader, handler */
+
+static int
+src_getc(struct ctx *x)
+{
+	if (x->fp != NULL)
+		return getc_unlocked(x->fp);
+	if (*x->text == '\0')
+		return EOF;
+	return (unsigned char)*x->text++;
+}
+
+/*
+ * The fgets-style reader handed to ini_parse_stream. It counts lines, so
+ * the handler can name them, and it looks at each line before inih does:
+ * a line longer than the buffer, a NUL byte, a malformed or over-long
+ * section header would otherwise be split, cut or truncated without a
+ * word. Such a line is reported here and inih gets an empty line in its
+ * place, which keeps inih's line count in step with ours.
+ */
+static char *
+reader(char *str, int num, void *stream)
+{
+	struct ctx	*x = stream;
+	size_t		 n = 0, max = (size_t)num - 2;
+	int		 ch = EOF;
+	bool		 nul = false, nl = false;
+	char		*s, *e;
+
+	while ((ch = src_getc(x)) != EOF) {
+		if (ch == '\n') {
+			nl = true;
+			break;
+		}
+		if (ch == '\0')
+			nul = true;
+		if (n < max)
+			str[n] = (char)ch;
+		n++;
+	}
+	if (n == 0 && !nl)
+		return NULL;
+	x->lineno++;
+	if (n > max) {
+		cerr(x, x->lineno, "line too long (max %zu)", max);
+		goto blank;
+	}
+	if (nul) {
+		cerr(x, x->lineno, "NUL byte in line");
+		goto blank;
+	}
+	str[n] = '\0';
+	if (x->lineno == 1 && n >= 3 && memcmp(str, "\xef\xbb\xbf", 3) == 0) {
+		memmove(str, str + 3, n - 2);
+		n -= 3;
+	}
+	while (n > 0 && isspace((unsigned char)str[n - 1]))
+		str[--n] = '\0';
+	for (s = str; isspace((unsigned char)*s); s++)
+		;
+	if (*s == '\0' || *s == ';' || *s == '#')
+		goto pass;
+	if (*s == '[') {
+		if ((e = strchr(s, ']')) == NULL) {
+			cerr(x, x->lineno, "section header without ']'");
+			finish_section(x);
+			x->sec = SEC_BAD;
+			goto blank;
+		}
+		if (e[1] != '\0') {
+			cerr(x, x->lineno, "text after section header "
+			    "(comments must be on their own line)");
+			finish_section(x);
+			x->sec = SEC_BAD;
+			goto blank;
+		}
+		start_section(x, s + 1, e - s - 1);
+		goto pass;
+	}
+	if (strpbrk(s, "=:") == NULL) {
+		cerr(x, x->lineno, "expected 'key = value', got '" SHOW_VAL
+		    "'", s);
+		goto blank;
+	}
+pass:
+	str[n] = '\n';
+	str[n + 1] = '\0';
+	return str;
+blank:
+	str[0] = '\n';
+	str[1] = '\0';
+	return str;
+}
+
+static int
+refuse(struct ctx *x)
+{
+	if (x->first_herr == 0)
+		x->first_herr = x->lineno;
+	return 0;
+}
+
+/*
+ * inih's handler: one key = value of the current section, which the
+ * reader tracks (inih's own section name is ignored: it is cut at 49
+ * bytes). Returns 1 when the value was taken, 0 after reporting why not.
+ */
+static int
+handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct ctx		*x = user;
+	const struct key	*tab, *k, *other;
+	const char		*why, *sugg;
+	char			 sec[INI_SECTION_MAX + 8];
+	void			*obj;
+	unsigned		 bit;
+
+	(void)section;
+	switch (x->sec) {
+	case SEC_BAD:
+		return 1;
+	case SEC_NONE:
+		cerr(x, x->lineno, "key '" SHOW_VAL "' outside of any section",
+		    name);
+		return refuse(x);
+	case SEC_SETTINGS:
+		tab = settings_keys;
+		other = proc_keys;
+		obj = &x->c->set;
+		snprintf(sec, sizeof(sec), "settings");
+		break;
+	default:
+		tab = proc_keys;
+		other = settings_keys;
+		obj = &x->c->procs[x->cur];
+		snprintf(sec, sizeof(sec), "process:%s",
+		    x->c->procs[x->cur].id);
+		break;
+	}
+	if (*name == '\0') {
+		cerr(x, x->lineno, "missing key name in [%s]", sec);
+		return refuse(x);
+	}
+	if ((k = key_find(tab, name)) == NULL) {
+		if (key_find(other, name) != NULL)
+			cerr(x, x->lineno, "key '%s' does not belong in [%s] "
+			    "(it is a %s key)", name, sec, tab == proc_keys ?
+			    "[settings]" : "[process:ID]");
+		else if ((sugg = suggest(tab, name)) != NULL)
+			cerr(x, x->lineno, "unknown key '" SHOW_VAL "' in [%s] "
+			    "(did you mean '%s'?)", name, sec, sugg);
+		else
+			cerr(x, x->lineno, "unknown key '" SHOW_VAL "' in [%s]",
+			    name, sec);
+		return refuse(x);
+	}
+	bit = 1u << (k - tab);
+	if (!k->repeat && (x->seen & bit)) {
+		cerr(x, x->lineno, "duplicate key '%s' in [%s] (first at line "
+		    "%d)", name, sec, x->keyline[k - tab]);
+		return refuse(x);
+	}
+	if ((why = k->set(x, obj, k, value)) != NULL) {
+		cerr(x, x->lineno, "%s in [%s]: %s", name, sec, why);
+		return refuse(x);
+	}
+	if (!(x->seen & bit))
+		x->keyline[k - tab] = x->lineno;
+	x->seen |= bit;
+	if (tab == settings_keys && k - tab == SK_LISTEN)
+		x->listen_line = x->lineno;
+	return 1;
+}
+
+/* ------------------------------------------------------ whole-file checks */
+
+/*
+ * Turn depends names into indices. Unknown names and self-references are
+ * reported at the depends line; the display text is rebuilt from the
+ * resolved names.
+ */
+static void
+resolve_deps(struct ctx *x)
+{
+	struct cfg_proc	*p;
+	struct pdep	*d;
+	size_t		 len;
+	char		*t;
+	int		 i, j, k;
+
+	for (i = 0; i < x->ndeps; i++) {
+		d = &x->deps[i];
+		p = &x->c->procs[d->proc];
+		if ((j = cfg_find(x->c, d->name)) == -1)
+			cerr(x, d->line, "unknown dependency '%s' in "
+			    "[process:%s]", d->name, p->id);
+		else if (j == d->proc)
+			cerr(x, d->line, "process '%s' depends on itself",
+			    p->id);
+		else
+			p->deps[p->ndeps++] = j;
+	}
+	for (i = 0; i < x->c->nproc; i++) {
+		p = &x->c->procs[i];
+		if (p->ndeps == 0)
+			continue;
+		for (len = 0, k = 0; k < p->ndeps; k++)
+			len += strlen(x->c->procs[p->deps[k]].id) + 1;
+		if ((t = arena_alloc(x, len)) == NULL)
+			return;
+		p->depends = t;
+		for (k = 0; k < p->ndeps; k++) {
+			if (k > 0)
+				*t++ = ' ';
+			len = strlen(x->c->procs[p->deps[k]].id);
+			memcpy(t, x->c->procs[p->deps[k]].id, len);
+			t += len;
+		}
+		*t = '\0';
+	}
+}
+
+/*
+ * Find dependency cycles with an iterative depth-first search (a deep
+ * chain of a thousand services must not eat PID 1's stack). Each back
+ * edge is one cycle, reported with its members in order.
+ */
+static void
+check_cycles(struct ctx *x)
+{
+	struct config	*c = x->c;
+	char		*color, msg[MSG_MAX];
+	int		*stack, *edge, sp, i, v, w, k, len;
+
+	if (c->nproc == 0)
+		return;
+	color = calloc(c->nproc, 1);
+	stack = calloc(c->nproc, sizeof(int));
+	edge = calloc(c->nproc, sizeof(int));
+	if (color == NULL || stack == NULL || edge == NULL) {
+		x->oom = true;
+		goto out;
+	}
+	for (i = 0; i < c->nproc; i++) {
+		if (color[i] != 0)
+			continue;
+		sp = 0;
+		stack[sp++] = i;
+		color[i] = 1;
+		edge[i] = 0;
+		while (sp > 0) {
+			v = stack[sp - 1];
+			if (edge[v] == c->procs[v].ndeps) {
+				color[v] = 2;
+				sp--;
+				continue;
+			}
+			w = c->procs[v].deps[edge[v]++];
+			if (color[w] == 0) {
+				color[w] = 1;
+				edge[w] = 0;
+				stack[sp++] = w;
+			} else if (color[w] == 1) {
+				for (k = sp - 1; stack[k] != w; k--)
+					;
+				len = 0;
+				msg[0] = '\0';
+				for (; k < sp && len < (int)sizeof(msg); k++)
+					len += snprintf(msg + len,
+					    sizeof(msg) - len, "%s -> ",
+					    c->procs[stack[k]].id);
+				cerr(x, c->procs[w].line, "cycle in depends: "
+				    "%s%s", msg, c->procs[w].id);
+			}
+		}
+	}
+out:
+	free(color);
+	free(stack);
+	free(edge);
+}
+
+static void
+check_settings(struct ctx *x)
+{
+	struct cfg_settings	*s = &x->c->set;
+
+	if (s->listen != NULL && s->token_file == NULL)
+		cerr(x, x->listen_line, "listen is set but token_file is not "
+		    "(TCP clients must authenticate)");
+}
+
+/* ------------------------------------------------------------- loading */
+
+void
+cfg_free(struct config *c)
+{
+	struct chunk	*ch, *next;
+
+	if (c == NULL)
+		return;
+	free(c->procs);
+	for (ch = c->arena; ch != NULL; ch = next) {
+		next = ch->next;
+		free(ch);
+	}
+}
+
+/*
+ * The load itself, shared by files and strings. inih's options are
+ * globals in Debian's build, so they are all set here, every time, to the
+ * values this file format is defined by.
+ */
+static int
+load(struct ctx *x, struct config **out)
+{
+	static char	comment_chars[] = ";#";
+	struct config	 boot, *c;
+	struct cfg_proc	*np;
+	int		 r, saved;
+
+	memset(&boot, 0, sizeof(boot));
+	x->c = &boot;
+	if ((c = arena_alloc(x, sizeof(*c))) == NULL)
+		goto fail;
+	memset(c, 0, sizeof(*c));
+	c->arena = boot.arena;
+	x->c = c;
+	settings_defaults(&c->set);
+	if ((c->file = arena_strdup(x, x->name)) == NULL)
+		goto fail;
+
+	ini_max_line = PM_LINE_MAX;
+	ini_use_stack = true;
+	ini_allow_realloc = false;
+	ini_allow_multiline = false;
+	ini_allow_inline_comments = false;
+	ini_start_comment_prefixes = comment_chars;
+	ini_stop_on_first_error = false;
+	ini_allow_no_value = false;
+	ini_allow_bom = true;
+
+	r = ini_parse_stream(reader, x, handler, x);
+	finish_section(x);
+	if (r == -2)
+		x->oom = true;
+	else if (r > 0 && r != x->first_herr)
+		cerr(x, r, "syntax error");
+	if (x->fp != NULL && ferror(x->fp))
+		cerr(x, 0, "read error: %s", strerror(errno));
+
+	/*
+	 * Cross-field checks need a clean parse: after a bad header, say,
+	 * every depends on that process would be reported again as unknown.
+	 */
+	if (x->nerr == 0 && !x->oom) {
+		resolve_deps(x);
+		check_cycles(x);
+	}
+	check_settings(x);
+	if (x->oom)
+		cerr(x, 0, "out of memory");
+	if (x->nerr > 0)
+		goto fail;
+	if (c->nproc > 0 && c->nproc < x->nalloc &&
+	    (np = reallocarray(c->procs, c->nproc, sizeof(*np))) != NULL)
+		c->procs = np;
+	free(x->deps);
+	*out = c;
+	return 0;
+fail:
+	saved = x->oom ? ENOMEM : EINVAL;
+	free(x->deps);
+	cfg_free(x->c);
+	*out = NULL;
+	errno = saved;
+	return -1;
+}
+
+static void
+ctx_init(struct ctx *x, const char *name, char *err, size_t errlen)
+{
+	memset(x, 0, sizeof(*x));
+	x->name = name;
+	x->err = err;
+	x->errlen = errlen;
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+}
+
+/*
+ * Read FILE into a new config; see pm.h. On failure errno is EINVAL for a
+ * bad file, ENOMEM, or the reason the file could not be opened.
+ */
+int
+cfg_load(const char *file, struct config **out, char *err, size_t errlen)
+{
+	struct ctx	x;
+	int		r, saved;
+
+	ctx_init(&x, file, err, errlen);
+	*out = NULL;
+	if ((x.fp = fopen(file, "re")) == NULL) {
+		saved = errno;
+		cerr(&x, 0, "%s", strerror(saved));
+		errno = saved;
+		return -1;
+	}
+	r = load(&x, out);
+	saved = errno;
+	fclose(x.fp);
+	errno = saved;
+	return r;
+}
+
+int
+cfg_load_string(const char *name, const char *text, struct config **out,
+    char *err, size_t errlen)
+{
+	struct ctx	x;
+
+	ctx_init(&x, name, err, errlen);
+	x.text = text != NULL ? text : "";
+	return load(&x, out);
+}
+
+int
+cfg_find(const struct config *c, const char *id)
+{
+	int	i;
+
+	if (c == NULL)
+		return -1;
+	for (i = 0; i < c->nproc; i++)
+		if (strcmp(c->procs[i].id, id) == 0)
+			return i;
+	return -1;
+}
+
+static bool
+str_eq(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+/*
+ * A process must be restarted when what it was exec'ed with differs:
+ * command, shell, type, credentials, directory, umask, nice, rlimits and
+ * environment (in order: a reordered list counts as a change). Everything
+ * the supervisor only consults later (autostart, critical, restart policy
+ * and delays, start_limit, stop_signal, stop_timeout, depends) is picked
+ * up by the running process without a restart.
+ */
+bool
+cfg_proc_changed(const struct cfg_proc *a, const struct cfg_proc *b)
+{
+	int	i;
+
+	if (!str_eq(a->command, b->command) || a->shell != b->shell ||
+	    a->type != b->type || !str_eq(a->user, b->user) ||
+	    !str_eq(a->group, b->group) || a->uid != b->uid ||
+	    a->gid != b->gid || !str_eq(a->directory, b->directory) ||
+	    a->umask != b->umask || a->has_nice != b->has_nice ||
+	    (a->has_nice && a->nice != b->nice) ||
+	    a->rlimit_nofile != b->rlimit_nofile ||
+	    a->rlimit_core != b->rlimit_core ||
+	    a->rlimit_nproc != b->rlimit_nproc || a->nenv != b->nenv)
+		return true;
+	for (i = 0; i < a->nenv; i++)
+		if (strcmp(a->env[i], b->env[i]) != 0)
+			return true;
+	return false;
+}
+
+/* ------------------------------------------------------------- display */
+
+/* A bounded writer: once something did not fit, everything fails. */
+struct out {
+	char	*buf;
+	size_t	 len;
+	size_t	 pos;
+	bool	 full;
+};
+
+static void __attribute__((format(printf, 2, 3)))
+outf(struct out *o, const char *fmt, ...)
+{
+	va_list	ap;
+	int	n;
+
+	if (o->full)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(o->buf + o->pos, o->len - o->pos, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= o->len - o->pos) {
+		o->full = true;
+		return;
+	}
+	o->pos += n;
+}
+
+static int
+out_end(struct out *o)
+{
+	if (o->len > 0 && o->full)
+		o->buf[o->pos] = '\0';
+	return o->full ? -1 : (int)o->pos;
+}
+
+/* A duration in the largest unit that shows it exactly. */
+static const char *
+fmt_duration(uint32_t ms, char *b, size_t len)
+{
+	if (ms != 0 && ms % 3600000 == 0)
+		snprintf(b, len, "%uh", ms / 3600000);
+	else if (ms != 0 && ms % 60000 == 0)
+		snprintf(b, len, "%um", ms / 60000);
+	else if (ms % 1000 == 0)
+		snprintf(b, len, "%us", ms / 1000);
+	else
+		snprintf(b, len, "%ums", ms);
+	return b;
+}
+
+static const char *
+enum_name(const struct enumval *e, int v)
+{
+	for (; e->name != NULL; e++)
+		if (e->val == v)
+			return e->name;
+	return "?";
+}
+
+static void
+show_rlimit(struct out *o, const char *key, long long v)
+{
+	if (v == -1)
+		outf(o, "# %s =\n", key);
+	else if (v == -2)
+		outf(o, "%s = unlimited\n", key);
+	else
+		outf(o, "%s = %lld\n", key, v);
+}
+
+static void
+show_str(struct out *o, const char *key, const char *v)
+{
+	if (v == NULL)
+		outf(o, "# %s =\n", key);
+	else
+		outf(o, "%s = %s\n", key, v);
+}
+
+/*
+ * Every key of a process, defaults included, in the file's own syntax.
+ * Keys that are not set and have no default are shown as comments, so
+ * the output still reads back as a valid section.
+ */
+int
+cfg_proc_show(const struct cfg_proc *p, char *buf, size_t len)
+{
+	struct out	 o = { buf, len, 0, len == 0 };
+	const char	*sn;
+	char		 d[32];
+	int		 i;
+
+	outf(&o, "command = %s\n", p->command != NULL ? p->command : "");
+	outf(&o, "shell = %s\n", p->shell ? "yes" : "no");
+	outf(&o, "type = %s\n", enum_name(types, p->type));
+	outf(&o, "autostart = %s\n", p->autostart ? "yes" : "no");
+	outf(&o, "restart = %s\n", enum_name(restarts, p->restart));
+	outf(&o, "restart_delay = %s\n",
+	    fmt_duration(p->restart_delay_ms, d, sizeof(d)));
+	outf(&o, "restart_delay_max = %s\n",
+	    fmt_duration(p->restart_delay_max_ms, d, sizeof(d)));
+	outf(&o, "start_limit = %d\n", p->start_limit);
+	outf(&o, "critical = %s\n", p->critical ? "yes" : "no");
+	show_str(&o, "depends", p->depends);
+	if ((sn = cfg_signal_name(p->stop_signal)) != NULL)
+		outf(&o, "stop_signal = %s\n", sn);
+	else
+		outf(&o, "stop_signal = %d\n", p->stop_signal);
+	outf(&o, "stop_timeout = %s\n",
+	    fmt_duration(p->stop_timeout_ms, d, sizeof(d)));
+	show_str(&o, "user", p->user);
+	show_str(&o, "group", p->group);
+	show_str(&o, "directory", p->directory);
+	if (p->umask < 0)
+		outf(&o, "# umask =\n");
+	else
+		outf(&o, "umask = %04o\n", p->umask);
+	if (p->has_nice)
+		outf(&o, "nice = %d\n", p->nice);
+	else
+		outf(&o, "# nice =\n");
+	show_rlimit(&o, "rlimit_nofile", p->rlimit_nofile);
+	show_rlimit(&o, "rlimit_core", p->rlimit_core);
+	show_rlimit(&o, "rlimit_nproc", p->rlimit_nproc);
+	if (p->nenv == 0)
+		outf(&o, "# environment =\n");
+	for (i = 0; i < p->nenv; i++)
+		outf(&o, "environment = %s\n", p->env[i]);
+	return out_end(&o);
+}
+
+int
+cfg_settings_show(const struct cfg_settings *s, char *buf, size_t len)
+{
+	struct out	o = { buf, len, 0, len == 0 };
+	char		d[32];
+
+	show_str(&o, "socket", s->socket);
+	show_str(&o, "socket_group", s->socket_group);
+	show_str(&o, "listen", s->listen);
+	show_str(&o, "token_file", s->token_file);
+	outf(&o, "shutdown_timeout = %s\n",
+	    fmt_duration(s->shutdown_timeout_ms, d, sizeof(d)));
+	outf(&o, "log_level = %s\n", enum_name(levels, s->log_level));
+	outf(&o, "log_target = %s\n",
+	    s->log_target != NULL ? s->log_target : "stderr");
+	outf(&o, "max_clients = %d\n", s->max_clients);
+	return out_end(&o);
+}
+
+/* ---------------------------------------------------------- locations */
+
+/*
+ * Returns buf, or NULL when the path does not fit (a cut socket path
+ * would name some other file).
+ */
+const char *
+cfg_socket_path(const struct config *c, char *buf, size_t len)
+{
+	const char	*e;
+	int		 n;
+
+	if ((e = getenv("PM_SOCKET")) != NULL && *e != '\0')
+		n = snprintf(buf, len, "%s", e);
+	else if (c != NULL && c->set.socket != NULL)
+		n = snprintf(buf, len, "%s", c->set.socket);
+	else if (geteuid() == 0)
+		n = snprintf(buf, len, "/run/pm.sock");
+	else if ((e = getenv("XDG_RUNTIME_DIR")) != NULL && *e == '/')
+		n = snprintf(buf, len, "%s/pm.sock", e);
+	else
+		n = snprintf(buf, len, "/tmp/pm-%u.sock",
+		    (unsigned)geteuid());
+	if (n < 0 || (size_t)n >= len)
+		return NULL;
+	return buf;
+}
+
+const char *
+cfg_default_file(const char *opt)
+{
+	const char	*e;
+
+	if (opt != NULL)
+		return opt;
+	if ((e = getenv("PM_CONFIG")) != NULL && *e != '\0')
+		return e;
+	return "/etc/pm.ini";
+}

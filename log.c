@@ -1,0 +1,109 @@
+/*
+ * log.c: pm's own messages, "pm: LEVEL: text", to stderr, syslog or a file.
+ *
+ * Each message is formatted into one stack buffer and written with a single
+ * write(2), so lines from pm never interleave with each other mid-line, and
+ * nothing here allocates. errno is preserved so callers can log and then
+ * still inspect it, and "%m" works in formats (musl and glibc both expand it).
+ */
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pm.h"
+
+static int	 log_level = L_INFO;
+static int	 log_fd = 2;
+static bool	 log_syslog;
+
+static const char *
+level_name(int level)
+{
+	switch (level) {
+	case L_ERR:
+		return "error";
+	case L_WARN:
+		return "warn";
+	case L_INFO:
+		return "info";
+	default:
+		return "debug";
+	}
+}
+
+/*
+ * Pick the target once at start (and again on a setting reload). A target
+ * that cannot be opened falls back to stderr with a warning: pm must keep
+ * running even when its log file's directory is gone.
+ */
+void
+log_init(int level, const char *target)
+{
+	int fd;
+
+	log_level = level;
+	if (log_fd > 2)
+		close(log_fd);
+	log_fd = 2;
+	log_syslog = false;
+	if (target == NULL || strcmp(target, "stderr") == 0)
+		return;
+	if (strcmp(target, "syslog") == 0) {
+		struct sockaddr_un sun = { .sun_family = AF_UNIX };
+
+		strcpy(sun.sun_path, "/dev/log");
+		fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		if (fd >= 0 && connect(fd, (struct sockaddr *)&sun,
+		    sizeof(sun)) == 0) {
+			log_fd = fd;
+			log_syslog = true;
+			return;
+		}
+		if (fd >= 0)
+			close(fd);
+		log_warn("cannot connect to /dev/log: %m; logging to stderr");
+		return;
+	}
+	fd = open(target, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
+	    O_NOFOLLOW | O_NONBLOCK, 0640);
+	if (fd < 0) {
+		log_warn("cannot open log file %s: %m; logging to stderr",
+		    target);
+		return;
+	}
+	log_fd = fd;
+}
+
+void
+pm_log(int level, const char *fmt, ...)
+{
+	char buf[1024];
+	int saved = errno, n = 0, m;
+	va_list ap;
+
+	if (level > log_level)
+		return;
+	if (log_syslog)
+		n = snprintf(buf, sizeof(buf), "<%d>", 3 * 8 + level);
+	n += snprintf(buf + n, sizeof(buf) - n, "pm: %s: ", level_name(level));
+	errno = saved;
+	va_start(ap, fmt);
+	m = vsnprintf(buf + n, sizeof(buf) - n - 1, fmt, ap);
+	va_end(ap);
+	if (m < 0)
+		m = 0;
+	n += m;
+	if (n > (int)sizeof(buf) - 2)
+		n = sizeof(buf) - 2;
+	buf[n++] = '\n';
+	/* A full pipe or a gone syslogd loses the line, never blocks pm. */
+	if (write(log_fd, buf, log_syslog ? (size_t)n - 1 : (size_t)n) < 0 &&
+	    log_fd != 2)
+		(void)!write(2, buf, n);
+	errno = saved;
+}

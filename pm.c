@@ -1,0 +1,669 @@
+/*
+ * pm.c: main, the choice of mode, the event loop and shutdown.
+ *
+ * pm is the server when it is PID 1 or given -d, the tini-style container
+ * supervisor with `pm -- CMD`, and the client otherwise. The server is one
+ * epoll set holding a signalfd (every signal but the fault signals is
+ * blocked and read as data), one timerfd armed for the nearest deadline,
+ * and the control sockets. Nothing wakes it when nothing happens.
+ */
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pm.h"
+
+#define MAX_EXIT_MAP	32
+
+static struct {
+	const char	*cfg_opt;	/* -c */
+	const char	*sock;		/* -S */
+	bool		 daemon;	/* -d */
+	bool		 background;	/* --background */
+	bool		 subreaper;	/* -s */
+	bool		 group;		/* -g */
+	int		 nexit;
+	int		 exit_map[MAX_EXIT_MAP];	/* -e */
+	char	       **cmd;		/* after -- */
+} opt;
+
+static struct config	*cur;
+static const char	*cfg_path;	/* NULL: running without a file */
+static struct cfg_proc	 main_cfg;
+static int		 epfd = -1;
+static struct watch	 sig_w, timer_w;
+static uint64_t		 armed;		/* deadline the timerfd holds */
+
+static struct {
+	bool		 on;
+	enum pm_end	 how;
+	int		 status;
+	uint64_t	 deadline;
+	bool		 killed;	/* deadline passed: SIGKILL sent */
+} stop;
+
+uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int
+loop_add(struct watch *w, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = w };
+
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, w->fd, &ev);
+}
+
+int
+loop_mod(struct watch *w, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = w };
+
+	return epoll_ctl(epfd, EPOLL_CTL_MOD, w->fd, &ev);
+}
+
+void
+loop_del(struct watch *w)
+{
+	epoll_ctl(epfd, EPOLL_CTL_DEL, w->fd, NULL);
+}
+
+/* Deadlines are recomputed on every turn of the loop; nothing to do here. */
+void
+loop_deadline_changed(void)
+{
+}
+
+const struct config *
+pm_config(void)
+{
+	return cur;
+}
+
+bool
+pm_stopping(void)
+{
+	return stop.on;
+}
+
+/*
+ * Begin the one shutdown sequence: stop every process in reverse dependency
+ * order, bounded by shutdown_timeout. The loop exits once nothing is left.
+ */
+void
+pm_shutdown(enum pm_end how, int status)
+{
+	if (stop.on)
+		return;
+	stop.on = true;
+	stop.how = how;
+	stop.status = status;
+	stop.deadline = now_ms() + cur->set.shutdown_timeout_ms;
+	log_info("shutting down");
+	proc_stop_all();
+}
+
+int
+pm_reload(bool dry_run, plan_fn emit, void *ctx, char *err, size_t errlen)
+{
+	struct config *newc;
+
+	if (cfg_path == NULL) {
+		snprintf(err, errlen, "pm runs without a config file\n");
+		return -1;
+	}
+	if (cfg_load(cfg_path, &newc, err, errlen) < 0)
+		return -1;
+	if (proc_apply(newc, dry_run, emit, ctx) < 0) {
+		snprintf(err, errlen, "out of memory applying %s\n", cfg_path);
+		cfg_free(newc);
+		return -1;
+	}
+	if (dry_run) {
+		cfg_free(newc);
+		return 0;
+	}
+	log_init(newc->set.log_level, newc->set.log_target);
+	cfg_free(cur);
+	cur = newc;
+	log_info("reloaded %s", cfg_path);
+	return 0;
+}
+
+static bool
+str_eq(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+/*
+ * Setting reload: the settings that the loop reads as it goes (log level
+ * and target, shutdown timeout) change at once; those fixed when the
+ * sockets were opened are reported as needing a restart.
+ */
+int
+pm_setting_reload(plan_fn emit, void *ctx, char *err, size_t errlen)
+{
+	static char target[256];
+	struct config *newc;
+	const struct cfg_settings *o = &cur->set, *n;
+
+	if (cfg_path == NULL) {
+		snprintf(err, errlen, "pm runs without a config file\n");
+		return -1;
+	}
+	if (cfg_load(cfg_path, &newc, err, errlen) < 0)
+		return -1;
+	n = &newc->set;
+#define LIVE(key, same) emit(ctx, key, (same) ? "unchanged" : "applied")
+#define FIXED(key, same) emit(ctx, key, (same) ? "unchanged" : "needs restart")
+	LIVE("log_level", o->log_level == n->log_level);
+	LIVE("log_target", str_eq(o->log_target, n->log_target));
+	LIVE("shutdown_timeout", o->shutdown_timeout_ms ==
+	    n->shutdown_timeout_ms);
+	FIXED("socket", str_eq(o->socket, n->socket));
+	FIXED("socket_group", str_eq(o->socket_group, n->socket_group));
+	FIXED("listen", str_eq(o->listen, n->listen));
+	FIXED("token_file", str_eq(o->token_file, n->token_file));
+	FIXED("max_clients", o->max_clients == n->max_clients);
+#undef LIVE
+#undef FIXED
+	cur->set.log_level = n->log_level;
+	cur->set.shutdown_timeout_ms = n->shutdown_timeout_ms;
+	if (n->log_target != NULL && strlen(n->log_target) < sizeof(target)) {
+		strcpy(target, n->log_target);
+		cur->set.log_target = target;
+	} else
+		cur->set.log_target = NULL;
+	log_init(cur->set.log_level, cur->set.log_target);
+	cfg_free(newc);
+	return 0;
+}
+
+static void
+reload_log(void *ctx, const char *id, const char *action)
+{
+	(void)ctx;
+	if (strcmp(action, "unchanged") != 0)
+		log_info("%s: %s", id, action);
+}
+
+/*
+ * Signal a process that is not ours any more: orphans adopted as PID 1 or
+ * as subreaper. As PID 1 every process in the namespace is fair game; a
+ * subreaper only signals its own children, found in /proc.
+ */
+static void
+signal_orphans(int sig)
+{
+	char path[300], buf[512], *p;
+	struct dirent *de;
+	pid_t self = getpid(), ppid;
+	DIR *d;
+	int fd;
+	ssize_t n;
+
+	if (self == 1) {
+		kill(-1, sig);
+		return;
+	}
+	if ((d = opendir("/proc")) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+			continue;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		buf[n] = '\0';
+		/* The name may hold spaces and parentheses: skip to the last ')'. */
+		if ((p = strrchr(buf, ')')) == NULL)
+			continue;
+		if (sscanf(p + 1, " %*c %d", &ppid) == 1 && ppid == self)
+			kill((pid_t)atoi(de->d_name), sig);
+	}
+	closedir(d);
+}
+
+static bool
+have_children(void)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	return waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) == 0;
+}
+
+/* tini's -e: map chosen exit statuses of the main child to 0. */
+static int
+map_exit(int status)
+{
+	int i;
+
+	for (i = 0; i < opt.nexit; i++)
+		if (opt.exit_map[i] == status)
+			return 0;
+	return status;
+}
+
+static void
+forward(int sig)
+{
+	pid_t pid = proc_main_pid();
+
+	if (pid == 0)
+		return;
+	if (kill(opt.group ? -pid : pid, sig) < 0 && opt.group)
+		kill(pid, sig);
+}
+
+static void
+signal_cb(struct watch *w, uint32_t events)
+{
+	struct signalfd_siginfo si[16];
+	ssize_t n;
+	int i, sig;
+	bool chld = false;
+	char err[PM_ERR_MAX];
+
+	(void)events;
+	while ((n = read(w->fd, si, sizeof(si))) > 0) {
+		for (i = 0; i < n / (ssize_t)sizeof(si[0]); i++) {
+			sig = (int)si[i].ssi_signo;
+			if (sig == SIGCHLD) {
+				chld = true;
+				continue;
+			}
+			if (opt.cmd != NULL) {
+				switch (sig) {
+				case SIGTERM: case SIGINT: case SIGHUP:
+				case SIGQUIT: case SIGUSR1: case SIGUSR2:
+				case SIGWINCH:
+					forward(sig);
+				}
+				continue;
+			}
+			switch (sig) {
+			case SIGTERM:
+			case SIGINT:
+				pm_shutdown(END_EXIT, 0);
+				break;
+			case SIGHUP:
+				if (pm_reload(false, reload_log, NULL, err,
+				    sizeof(err)) < 0)
+					log_err("reload failed, old config kept:"
+					    "\n%s", err);
+				break;
+			default:
+				log_debug("ignoring SIG%s", cfg_signal_name(sig) ?
+				    cfg_signal_name(sig) : "?");
+			}
+		}
+	}
+	if (chld)
+		proc_reap();
+}
+
+static void
+timer_cb(struct watch *w, uint32_t events)
+{
+	uint64_t ticks;
+
+	(void)events;
+	(void)!read(w->fd, &ticks, sizeof(ticks));
+}
+
+/* Arm the one timerfd for the nearest deadline, only when it changed. */
+static void
+arm(uint64_t deadline)
+{
+	struct itimerspec its = { 0 };
+
+	if (deadline == armed)
+		return;
+	armed = deadline;
+	if (deadline != 0) {
+		its.it_value.tv_sec = (time_t)(deadline / 1000);
+		its.it_value.tv_nsec = (long)(deadline % 1000) * 1000000;
+	}
+	timerfd_settime(timer_w.fd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+static uint64_t
+earliest(uint64_t a, uint64_t b)
+{
+	if (a == 0)
+		return b;
+	if (b == 0)
+		return a;
+	return a < b ? a : b;
+}
+
+/*
+ * The loop. Each turn settles the process table, collects the deadlines,
+ * arms the timer and sleeps in epoll_wait until an fd is ready. During
+ * shutdown it also drives the end: once every supervised process is down,
+ * leftover orphans get SIGTERM (SIGKILL after the deadline), and the loop
+ * ends when pm has no child left at all.
+ */
+static void
+loop(void)
+{
+	struct epoll_event ev[64];
+	struct watch *w;
+	uint64_t now, next;
+	int i, n;
+
+	for (;;) {
+		now = now_ms();
+		next = earliest(proc_tick(now), ctl_tick(now));
+		if (stop.on) {
+			if (!stop.killed && now >= stop.deadline) {
+				log_warn("shutdown_timeout passed; killing what "
+				    "is left");
+				proc_kill_all();
+				signal_orphans(SIGKILL);
+				stop.killed = true;
+			}
+			if (proc_all_down()) {
+				if (!have_children())
+					return;
+				signal_orphans(stop.killed ? SIGKILL : SIGTERM);
+			}
+			if (!stop.killed)
+				next = earliest(next, stop.deadline);
+		}
+		arm(next);
+		n = epoll_wait(epfd, ev, 64, -1);
+		if (n < 0 && errno != EINTR) {
+			log_err("epoll_wait: %m");
+			continue;
+		}
+		for (i = 0; i < n; i++) {
+			w = ev[i].data.ptr;
+			w->cb(w, ev[i].events);
+		}
+	}
+}
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: pm [-c FILE] [-S SOCKET] -d [--background]\n"
+	    "       pm [-c FILE] [-s] [-g] [-e CODE]... -- CMD [ARG...]\n"
+	    "       pm [-S SOCKET | -H HOST:PORT,...] [--json] COMMAND [ARG...]\n"
+	    "       pm help\n");
+	exit(2);
+}
+
+/*
+ * Decide the mode from argv alone: "--" makes pm the container supervisor,
+ * -d (or being PID 1) the server; anything else goes to the client, which
+ * parses argv itself. Server options come before the command or "--".
+ */
+static bool
+server_args(int argc, char **argv)
+{
+	int i;
+	bool server = getpid() == 1;
+	char *end;
+	long v;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--") == 0) {
+			if (i + 1 >= argc)
+				usage();
+			opt.cmd = &argv[i + 1];
+			return true;
+		} else if (strcmp(a, "-d") == 0)
+			opt.daemon = server = true;
+		else if (strcmp(a, "--background") == 0)
+			opt.background = true;
+		else if (strcmp(a, "-s") == 0)
+			opt.subreaper = true;
+		else if (strcmp(a, "-g") == 0)
+			opt.group = true;
+		else if ((strcmp(a, "-c") == 0 || strcmp(a, "-S") == 0 ||
+		    strcmp(a, "-e") == 0) && i + 1 < argc) {
+			if (a[1] == 'c')
+				opt.cfg_opt = argv[++i];
+			else if (a[1] == 'S')
+				opt.sock = argv[++i];
+			else {
+				v = strtol(argv[++i], &end, 10);
+				if (*end != '\0' || v < 0 || v > 255 ||
+				    opt.nexit == MAX_EXIT_MAP) {
+					fprintf(stderr, "pm: -e: bad exit code "
+					    "'%s'\n", argv[i]);
+					exit(2);
+				}
+				opt.exit_map[opt.nexit++] = (int)v;
+			}
+		} else if (a[0] == '-' && i + 1 < argc &&
+		    (strcmp(a, "-H") == 0 || strcmp(a, "--token-file") == 0))
+			i++;
+		else if (a[0] == '-' && strcmp(a, "--json") != 0 && server) {
+			fprintf(stderr, "pm: unknown option '%s'\n", a);
+			usage();
+		} else if (a[0] != '-')
+			break;
+	}
+	if (server && i < argc && getpid() != 1) {
+		fprintf(stderr, "pm: unexpected argument '%s' with -d\n",
+		    argv[i]);
+		usage();
+	}
+	if (opt.background && !opt.daemon)
+		usage();
+	return server;
+}
+
+/*
+ * Load the config before the loop exists: a bad file is a plain error and
+ * exit. Without -c or PM_CONFIG, container mode and PID 1 run without a
+ * file when /etc/pm.ini is absent; PID 1 also survives a broken one.
+ */
+static void
+load_config(void)
+{
+	char err[PM_ERR_MAX];
+	const char *file = cfg_default_file(opt.cfg_opt);
+	bool implicit = opt.cfg_opt == NULL && getenv("PM_CONFIG") == NULL;
+
+	cfg_path = file;
+	if (implicit && (opt.cmd != NULL || getpid() == 1) &&
+	    access(file, F_OK) < 0)
+		cfg_path = NULL;
+	if (cfg_path != NULL && cfg_load(cfg_path, &cur, err, sizeof(err)) == 0)
+		return;
+	if (cfg_path != NULL) {
+		fputs(err, stderr);
+		if (getpid() != 1)
+			exit(1);
+		log_err("%s is unusable; running without it", cfg_path);
+	}
+	if (cfg_load_string("(none)", "", &cur, err, sizeof(err)) < 0) {
+		fputs(err, stderr);
+		exit(1);
+	}
+}
+
+/* The -- mode's main child, described like any other process. */
+static void
+setup_main(void)
+{
+	snprintf(main_cfg.id, sizeof(main_cfg.id), "main");
+	main_cfg.command = opt.cmd[0];
+	main_cfg.argv = opt.cmd;
+	main_cfg.type = PT_ONESHOT;
+	main_cfg.autostart = true;
+	main_cfg.restart = RS_NEVER;
+	main_cfg.stop_signal = SIGTERM;
+	main_cfg.stop_timeout_ms = 10000;
+	main_cfg.restart_delay_ms = main_cfg.restart_delay_max_ms = 1000;
+	main_cfg.umask = -1;
+	main_cfg.rlimit_nofile = main_cfg.rlimit_core = -1;
+	main_cfg.rlimit_nproc = -1;
+}
+
+static int
+open_fds(void)
+{
+	sigset_t all;
+	int sig;
+
+	/* Block everything but the faults, which must still kill pm loudly. */
+	sigfillset(&all);
+	for (sig = 0; sig < 7; sig++)
+		sigdelset(&all, (int[]){ SIGSEGV, SIGBUS, SIGFPE, SIGILL,
+		    SIGABRT, SIGTRAP, SIGSYS }[sig]);
+	if (sigprocmask(SIG_SETMASK, &all, NULL) < 0)
+		return -1;
+	if ((epfd = epoll_create1(EPOLL_CLOEXEC)) < 0)
+		return -1;
+	sig_w.fd = signalfd(-1, &all, SFD_NONBLOCK | SFD_CLOEXEC);
+	sig_w.cb = signal_cb;
+	timer_w.fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK |
+	    TFD_CLOEXEC);
+	timer_w.cb = timer_cb;
+	if (sig_w.fd < 0 || timer_w.fd < 0 || loop_add(&sig_w, EPOLLIN) < 0 ||
+	    loop_add(&timer_w, EPOLLIN) < 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * Detach once the control socket listens, so `pm -d --background && pm
+ * status` works: the parent exits 0 and the child carries on as the server.
+ */
+static void
+background(void)
+{
+	pid_t pid = fork();
+	int fd;
+
+	if (pid < 0) {
+		fprintf(stderr, "pm: fork: %s\n", strerror(errno));
+		exit(1);
+	}
+	if (pid > 0)
+		_exit(0);
+	setsid();
+	if ((fd = open("/dev/null", O_RDWR | O_CLOEXEC)) >= 0) {
+		dup2(fd, 0);
+		close(fd);
+	}
+}
+
+static int
+server_main(void)
+{
+	int status;
+
+	/* 1. The config, read and checked before anything starts. */
+	load_config();
+	log_init(cur->set.log_level, cur->set.log_target);
+	if (opt.cmd != NULL)
+		setup_main();
+
+	/* 2. Signals as data, the timer, and the epoll set. */
+	if (open_fds() < 0) {
+		fprintf(stderr, "pm: cannot set up the event loop: %s\n",
+		    strerror(errno));
+		return 1;
+	}
+
+	/* 3. The control socket: required with -d, best effort otherwise. */
+	if (ctl_init(cur, opt.sock) < 0) {
+		if (opt.daemon && getpid() != 1)
+			return 1;
+		log_warn("running without a control socket");
+	}
+	if (opt.background)
+		background();
+
+	/* 4. Adopt orphans, so nothing our children leave behind escapes. */
+	if (getpid() != 1 || opt.subreaper)
+		if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0 && getpid() != 1)
+			log_warn("cannot become a subreaper: %m");
+
+	/* 5. The process table, sized once, and the first starts. */
+	if (proc_init(cur, opt.cmd != NULL ? &main_cfg : NULL) < 0) {
+		log_err("cannot allocate the process table: %m");
+		return 1;
+	}
+	proc_start_autostart();
+
+	/* 6. Run until a shutdown has stopped everything. */
+	loop();
+	ctl_fini();
+	status = stop.status;
+	if (opt.cmd != NULL)
+		status = map_exit(status);
+	log_info("exiting with status %d", status);
+	return status;
+}
+
+int
+main(int argc, char **argv)
+{
+	if (!server_args(argc, argv))
+		return client_main(argc, argv);
+	return server_main();
+}
+
+/* Until the control plane lands: no socket, and a client that says so. */
+__attribute__((weak)) int
+ctl_init(const struct config *c, const char *s)
+{
+	(void)c; (void)s;
+	return 0;
+}
+
+__attribute__((weak)) void
+ctl_fini(void)
+{
+}
+
+__attribute__((weak)) uint64_t
+ctl_tick(uint64_t now)
+{
+	(void)now;
+	return 0;
+}
+
+__attribute__((weak)) int
+client_main(int argc, char **argv)
+{
+	(void)argc; (void)argv;
+	fprintf(stderr, "pm: client not built yet\n");
+	return 1;
+}

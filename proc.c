@@ -1,0 +1,808 @@
+/*
+ * proc.c: the process table and its state machine.
+ *
+ * The table is sized once per config load; spawning, reaping, stopping and
+ * the backoff deadlines all work in it without allocating. Exactly one
+ * function, proc_set_state(), writes a process's state: it logs the
+ * transition and (re)arms the deadline that goes with the new state.
+ *
+ * Dependencies are settled lazily: events only mark the table dirty, and
+ * settle() then starts every waiting process whose dependencies are ready
+ * and stops every process that is no longer wanted once nothing that
+ * depends on it is still alive. This gives start order and reverse stop
+ * order from one rule, and batches the work of many events into one pass.
+ */
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pm.h"
+
+struct proc	*proc_tab;
+int		 proc_n;
+
+/* Per entry, beside the public struct: what proc.c alone needs. */
+struct proc_x {
+	int		 live_dependents;	/* dependents holding a pid */
+	bool		 removed;		/* gone from the config */
+	bool		 fresh;			/* new in this config */
+};
+
+static struct proc_x	*proc_xt;
+static struct cfg_proc	*ghost_tab;	/* specs of removed, still running */
+static int		 main_idx = -1;
+static bool		 dirty;
+static char	       **envp_buf;	/* environ + PM_ENV_MAX, sized once */
+static size_t		 envp_cap;
+static int		 devnull = -1;
+
+static const char *const state_names[PS__COUNT] = {
+	[PS_STOPPED] = "stopped", [PS_STARTING] = "starting",
+	[PS_RUNNING] = "running", [PS_STOPPING] = "stopping",
+	[PS_EXITED] = "exited", [PS_BACKOFF] = "backoff", [PS_FATAL] = "fatal",
+};
+
+const char *
+proc_state_name(enum proc_state s)
+{
+	return (s >= 0 && s < PS__COUNT) ? state_names[s] : "?";
+}
+
+/*
+ * The single writer of p->state. The deadline belongs to the state: it is
+ * set here for the states that have one and cleared for the others.
+ */
+static void
+proc_set_state(struct proc *p, enum proc_state s, uint64_t deadline)
+{
+	if (p->state != s)
+		log_debug("%s: %s -> %s", p->cfg->id, proc_state_name(p->state),
+		    proc_state_name(s));
+	*(enum proc_state *)&p->state = s;
+	p->since_ms = now_ms();
+	p->deadline_ms = deadline;
+	dirty = true;
+	loop_deadline_changed();
+}
+
+static int
+idx_of(const struct proc *p)
+{
+	return (int)(p - proc_tab);
+}
+
+/* A dependency counts as ready when it runs, or is a oneshot that succeeded. */
+static bool
+dep_ready(const struct proc *d)
+{
+	if (d->state == PS_RUNNING)
+		return true;
+	return d->cfg->type == PT_ONESHOT && d->state == PS_EXITED &&
+	    d->last_status == 0;
+}
+
+static bool
+deps_ready(const struct proc *p)
+{
+	int i;
+
+	for (i = 0; i < p->cfg->ndeps; i++)
+		if (!dep_ready(&proc_tab[p->cfg->deps[i]]))
+			return false;
+	return true;
+}
+
+/* Keep each dependency's count of live dependents in step with our pid. */
+static void
+count_dependents(const struct proc *p, int delta)
+{
+	int i;
+
+	for (i = 0; i < p->cfg->ndeps; i++)
+		proc_xt[p->cfg->deps[i]].live_dependents += delta;
+}
+
+/*
+ * Build the child's environment: pm's own, with the process's environment
+ * lines added or overriding. The pointer array was sized at init, so this
+ * only fills it.
+ */
+static char **
+build_env(const struct cfg_proc *c)
+{
+	extern char **environ;
+	size_t n = 0, i, klen;
+	char **e;
+	int j;
+
+	for (e = environ; *e != NULL && n + PM_ENV_MAX + 1 < envp_cap; e++)
+		envp_buf[n++] = *e;
+	for (j = 0; j < c->nenv; j++) {
+		klen = strcspn(c->env[j], "=") + 1;
+		for (i = 0; i < n; i++)
+			if (strncmp(envp_buf[i], c->env[j], klen) == 0)
+				break;
+		envp_buf[i] = (char *)c->env[j];
+		if (i == n)
+			n++;
+	}
+	envp_buf[n] = NULL;
+	return envp_buf;
+}
+
+/* Where the child reports a failure before exec; written across vfork. */
+struct spawn_err {
+	int		 err;
+	const char	*what;
+};
+
+static void
+close_from(int lowfd)
+{
+	struct rlimit rl;
+	long fd, max = 65536;
+
+	if (syscall(SYS_close_range, lowfd, ~0U, 0) == 0)
+		return;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)max)
+		max = (long)rl.rlim_cur;
+	for (fd = lowfd; fd < max; fd++)
+		close((int)fd);
+}
+
+static int
+set_rlimit(int res, long long v)
+{
+	struct rlimit rl;
+
+	if (v == -1)
+		return 0;
+	rl.rlim_cur = rl.rlim_max = (v == -2) ? RLIM_INFINITY : (rlim_t)v;
+	return setrlimit(res, &rl);
+}
+
+/*
+ * The child half of a spawn, run between vfork and exec. It shares pm's
+ * memory, so it only makes system calls and reports a failure through se;
+ * it never returns. The order matters: session first, then limits and
+ * directory while still privileged, then groups, gid and uid last.
+ */
+static void __attribute__((noreturn, noinline))
+child_exec(const struct cfg_proc *c, bool is_main, char **envp,
+    const gid_t *groups, int ngroups, struct spawn_err *se)
+{
+	sigset_t none;
+	int sig;
+
+#define FAIL(w)	do { se->err = errno; se->what = (w); goto fail; } while (0)
+	if (is_main) {
+		/* Own group, and the terminal's foreground, as tini does. */
+		setpgid(0, 0);
+		if (isatty(0))
+			(void)tcsetpgrp(0, getpid());
+	} else {
+		setsid();
+		if (devnull >= 0 && dup2(devnull, 0) < 0)
+			FAIL("redirect stdin");
+	}
+	close_from(3);
+	for (sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
+	if (set_rlimit(RLIMIT_NOFILE, c->rlimit_nofile) < 0)
+		FAIL("set rlimit_nofile");
+	if (set_rlimit(RLIMIT_CORE, c->rlimit_core) < 0)
+		FAIL("set rlimit_core");
+	if (set_rlimit(RLIMIT_NPROC, c->rlimit_nproc) < 0)
+		FAIL("set rlimit_nproc");
+	if (c->has_nice && setpriority(PRIO_PROCESS, 0, c->nice) < 0)
+		FAIL("set nice");
+	if (c->umask >= 0)
+		umask((mode_t)c->umask);
+	if (c->directory != NULL && chdir(c->directory) < 0)
+		FAIL("chdir");
+	if (c->user != NULL || c->group != NULL) {
+		if (setgroups(ngroups, groups) < 0)
+			FAIL("setgroups");
+		if (setgid(c->gid) < 0)
+			FAIL("setgid");
+	}
+	if (c->user != NULL && setuid(c->uid) < 0)
+		FAIL("setuid");
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	execvpe(c->argv[0], c->argv, envp);
+	se->err = errno;
+	se->what = "execute";
+fail:
+	_exit(se->err == ENOENT ? 127 : 126);
+#undef FAIL
+}
+
+/*
+ * Start one process. vfork keeps a respawn cheap even for a large pm and
+ * lets the child hand back the reason it could not exec, so a command that
+ * does not exist is reported once and goes fatal instead of looping.
+ */
+static void
+spawn(struct proc *p)
+{
+	const struct cfg_proc *c = p->cfg;
+	struct spawn_err se = { 0, NULL };
+	gid_t groups[64];
+	int ngroups = 1, st;
+	char **envp;
+	pid_t pid;
+
+	groups[0] = c->gid;
+	if (c->user != NULL) {
+		ngroups = 64;
+		if (getgrouplist(c->user, c->gid, groups, &ngroups) < 0)
+			ngroups = 64;
+	}
+	envp = idx_of(p) == main_idx ? NULL : build_env(c);
+	if (envp == NULL) {
+		extern char **environ;
+		envp = environ;
+	}
+	pid = vfork();
+	if (pid == 0)
+		child_exec(c, idx_of(p) == main_idx, envp, groups, ngroups, &se);
+	if (pid < 0) {
+		log_warn("%s: cannot fork: %m; retrying in %us", c->id,
+		    (unsigned)(p->backoff_ms / 1000));
+		proc_set_state(p, PS_BACKOFF, now_ms() + (p->backoff_ms ?
+		    p->backoff_ms : 1000));
+		return;
+	}
+	if (se.what != NULL) {
+		/* The child has exited already; collect it right here. */
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
+		errno = se.err;
+		log_err("%s: cannot %s %s: %m", c->id, se.what,
+		    strcmp(se.what, "chdir") == 0 && c->directory ?
+		    c->directory : c->argv[0]);
+		p->last_status = se.err == ENOENT ? 127 : 126;
+		proc_set_state(p, PS_FATAL, 0);
+		if (c->critical || idx_of(p) == main_idx)
+			pm_shutdown(END_EXIT, p->last_status);
+		return;
+	}
+	p->pid = pid;
+	p->started_ms = now_ms();
+	count_dependents(p, +1);
+	log_info("%s: started pid %d", c->id, (int)pid);
+	proc_set_state(p, PS_RUNNING, 0);
+}
+
+/* Send the stop signal to the process group and arm the kill deadline. */
+static void
+begin_stop(struct proc *p)
+{
+	const struct cfg_proc *c = p->cfg;
+	pid_t target = idx_of(p) == main_idx ? p->pid : -p->pid;
+
+	if (kill(target, c->stop_signal) < 0 && errno == ESRCH)
+		kill(p->pid, c->stop_signal);
+	log_info("%s: stopping pid %d with SIG%s", c->id, (int)p->pid,
+	    cfg_signal_name(c->stop_signal) ? cfg_signal_name(c->stop_signal)
+	    : "?");
+	proc_set_state(p, PS_STOPPING, now_ms() + c->stop_timeout_ms);
+}
+
+/*
+ * One pass over the table: start whatever waits and is now free to start,
+ * stop whatever is unwanted and no longer needed by a live dependent.
+ */
+static void
+settle(void)
+{
+	struct proc *p;
+	int i;
+
+	dirty = false;
+	for (i = 0; i < proc_n; i++) {
+		p = &proc_tab[i];
+		if (p->want_up && p->state == PS_STARTING && p->pid == 0 &&
+		    !pm_stopping() && deps_ready(p))
+			spawn(p);
+		else if (!p->want_up && p->pid != 0 &&
+		    (p->state == PS_RUNNING || p->state == PS_STARTING) &&
+		    proc_xt[i].live_dependents == 0)
+			begin_stop(p);
+	}
+}
+
+/* Mark p (and, transitively, what it depends on) wanted and waiting. */
+static void
+want(struct proc *p)
+{
+	int i;
+
+	if (proc_xt[idx_of(p)].removed)
+		return;
+	if (!p->want_up)
+		p->restart_after_stop = false;
+	p->want_up = true;
+	for (i = 0; i < p->cfg->ndeps; i++)
+		if (!proc_tab[p->cfg->deps[i]].want_up)
+			want(&proc_tab[p->cfg->deps[i]]);
+	switch (p->state) {
+	case PS_STOPPED:
+	case PS_EXITED:
+	case PS_FATAL:
+	case PS_BACKOFF:
+		p->fails = 0;
+		p->backoff_ms = p->cfg->restart_delay_ms;
+		proc_set_state(p, PS_STARTING, 0);
+		break;
+	case PS_STOPPING:
+		p->restart_after_stop = true;
+		break;
+	default:
+		break;
+	}
+}
+
+int
+proc_start(int idx, const char **why)
+{
+	if (pm_stopping()) {
+		*why = "pm is shutting down";
+		return -1;
+	}
+	want(&proc_tab[idx]);
+	return 0;
+}
+
+/* Stop one process: unwanted now, and stopped once dependents are gone. */
+static void
+unwant(struct proc *p)
+{
+	p->want_up = false;
+	p->restart_after_stop = false;
+	if (p->pid == 0 && (p->state == PS_STARTING || p->state == PS_BACKOFF))
+		proc_set_state(p, PS_STOPPED, 0);
+	dirty = true;
+}
+
+int
+proc_stop(int idx, const char **why)
+{
+	(void)why;
+	unwant(&proc_tab[idx]);
+	return 0;
+}
+
+int
+proc_restart(int idx, const char **why)
+{
+	struct proc *p = &proc_tab[idx];
+
+	if (pm_stopping()) {
+		*why = "pm is shutting down";
+		return -1;
+	}
+	if (p->pid != 0 && p->state != PS_STOPPING) {
+		p->want_up = true;
+		p->restart_after_stop = true;
+		begin_stop(p);
+		return 0;
+	}
+	want(p);
+	return 0;
+}
+
+int
+proc_signal(int idx, int sig, const char **why)
+{
+	struct proc *p = &proc_tab[idx];
+
+	if (p->pid == 0) {
+		*why = "not running";
+		return -1;
+	}
+	if (kill(p->pid, sig) < 0) {
+		*why = strerror(errno);
+		return -1;
+	}
+	return 0;
+}
+
+void
+proc_start_autostart(void)
+{
+	int i;
+
+	for (i = 0; i < proc_n; i++)
+		if (proc_tab[i].cfg->autostart && !proc_xt[i].removed)
+			want(&proc_tab[i]);
+}
+
+void
+proc_stop_all(void)
+{
+	int i;
+
+	for (i = 0; i < proc_n; i++)
+		unwant(&proc_tab[i]);
+}
+
+/* SIGKILL every process group still alive: the shutdown deadline passed. */
+void
+proc_kill_all(void)
+{
+	int i;
+
+	for (i = 0; i < proc_n; i++)
+		if (proc_tab[i].pid != 0) {
+			log_warn("%s: still running; sending SIGKILL",
+			    proc_tab[i].cfg->id);
+			kill(-proc_tab[i].pid, SIGKILL);
+			kill(proc_tab[i].pid, SIGKILL);
+		}
+}
+
+bool
+proc_all_down(void)
+{
+	int i;
+
+	for (i = 0; i < proc_n; i++)
+		if (proc_tab[i].pid != 0)
+			return false;
+	return true;
+}
+
+pid_t
+proc_main_pid(void)
+{
+	return main_idx >= 0 ? proc_tab[main_idx].pid : 0;
+}
+
+/* Decide what a service's exit means: restart, backoff, fatal or done. */
+static void
+after_exit(struct proc *p, int status, uint64_t ran)
+{
+	const struct cfg_proc *c = p->cfg;
+	bool failed = status != 0, again;
+
+	if (idx_of(p) == main_idx) {
+		proc_set_state(p, PS_EXITED, 0);
+		pm_shutdown(END_EXIT, status);
+		return;
+	}
+	if (p->state == PS_STOPPING || !p->want_up || pm_stopping()) {
+		if (p->restart_after_stop && p->want_up && !pm_stopping()) {
+			p->restart_after_stop = false;
+			proc_set_state(p, PS_STARTING, 0);
+		} else
+			proc_set_state(p, PS_STOPPED, 0);
+		return;
+	}
+	again = c->restart == RS_ALWAYS || (c->restart == RS_ON_FAILURE &&
+	    failed);
+	if (c->type == PT_ONESHOT && !again) {
+		proc_set_state(p, PS_EXITED, 0);
+		if (failed && c->critical) {
+			log_err("%s: critical oneshot failed with status %d",
+			    c->id, status);
+			pm_shutdown(END_EXIT, status);
+		}
+		return;
+	}
+	if (!again) {
+		proc_set_state(p, PS_EXITED, 0);
+		return;
+	}
+	if (ran >= c->stable_ms) {
+		p->fails = 0;
+		p->backoff_ms = c->restart_delay_ms;
+	} else
+		p->fails++;
+	if (c->start_limit > 0 && p->fails > c->start_limit) {
+		log_err("%s: fatal: %d failed starts in a row, giving up",
+		    c->id, p->fails);
+		proc_set_state(p, PS_FATAL, 0);
+		if (c->critical)
+			pm_shutdown(END_EXIT, status);
+		return;
+	}
+	log_info("%s: backoff %u.%03us", c->id, p->backoff_ms / 1000,
+	    p->backoff_ms % 1000);
+	proc_set_state(p, PS_BACKOFF, now_ms() + p->backoff_ms);
+	p->backoff_ms = p->backoff_ms * 2 > c->restart_delay_max_ms ?
+	    c->restart_delay_max_ms : p->backoff_ms * 2;
+}
+
+static struct proc *
+by_pid(pid_t pid)
+{
+	int i;
+
+	for (i = 0; i < proc_n; i++)
+		if (proc_tab[i].pid == pid)
+			return &proc_tab[i];
+	return NULL;
+}
+
+/*
+ * Reap until nothing is left. SIGCHLDs coalesce, so the signal says only
+ * that something exited; waitpid says what (openSUSE/catatonit#4).
+ */
+void
+proc_reap(void)
+{
+	struct proc *p;
+	int st, status;
+	pid_t pid;
+
+	for (;;) {
+		pid = waitpid(-1, &st, WNOHANG);
+		if (pid < 0 && errno == EINTR)
+			continue;
+		if (pid <= 0)
+			break;
+		p = by_pid(pid);
+		if (p == NULL) {
+			log_debug("reaped pid %d", (int)pid);
+			continue;
+		}
+		status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		if (WIFSIGNALED(st))
+			log_info("%s: pid %d killed by SIG%s (status %d)",
+			    p->cfg->id, (int)pid, cfg_signal_name(WTERMSIG(st))
+			    ? cfg_signal_name(WTERMSIG(st)) : "?", status);
+		else
+			log_info("%s: pid %d exited with status %d", p->cfg->id,
+			    (int)pid, status);
+		count_dependents(p, -1);
+		p->pid = 0;
+		p->last_status = status;
+		after_exit(p, status, now_ms() - p->started_ms);
+	}
+}
+
+/*
+ * Act on due deadlines, settle the table, and return the next deadline.
+ * Called by the loop on every turn, so one pass serves many events.
+ */
+uint64_t
+proc_tick(uint64_t now)
+{
+	uint64_t next = 0;
+	struct proc *p;
+	int i;
+
+	for (i = 0; i < proc_n; i++) {
+		p = &proc_tab[i];
+		if (p->deadline_ms == 0 || p->deadline_ms > now)
+			continue;
+		if (p->state == PS_BACKOFF) {
+			p->restarts++;
+			proc_set_state(p, PS_STARTING, 0);
+		} else if (p->state == PS_STOPPING && p->pid != 0) {
+			log_warn("%s: did not stop within %ums; sending SIGKILL",
+			    p->cfg->id, p->cfg->stop_timeout_ms);
+			kill(-p->pid, SIGKILL);
+			kill(p->pid, SIGKILL);
+			p->deadline_ms = 0;
+		} else
+			p->deadline_ms = 0;
+	}
+	while (dirty)
+		settle();
+	for (i = 0; i < proc_n; i++) {
+		p = &proc_tab[i];
+		if (p->deadline_ms != 0 && (next == 0 || p->deadline_ms < next))
+			next = p->deadline_ms;
+	}
+	return next;
+}
+
+int
+proc_find(const char *id)
+{
+	int i;
+
+	for (i = 0; i < proc_n; i++)
+		if (!proc_xt[i].removed && strcmp(proc_tab[i].cfg->id, id) == 0)
+			return i;
+	return -1;
+}
+
+static void
+proc_reset(struct proc *p, const struct cfg_proc *c)
+{
+	memset(p, 0, sizeof(*p));
+	p->cfg = c;
+	p->last_status = -1;
+	p->backoff_ms = c->restart_delay_ms;
+	p->since_ms = now_ms();
+}
+
+/*
+ * Build a table for newc: kept processes carry their runtime state over,
+ * removed ones that still run stay as ghosts (their spec copied, pointers
+ * into the old config dropped) until they have stopped.
+ */
+static int
+build_table(const struct config *newc, const struct cfg_proc *mainc,
+    struct proc **ot, struct proc_x **oxt, struct cfg_proc **ogh, int *on)
+{
+	int i, j, n, ghosts = 0, nmain = mainc != NULL ? 1 : 0;
+	struct cfg_proc *gh, *g;
+	struct proc *t;
+	struct proc_x *xt;
+
+	for (i = 0; i < proc_n; i++)
+		if (proc_tab[i].pid != 0 && i != main_idx &&
+		    (proc_xt[i].removed || cfg_find(newc, proc_tab[i].cfg->id) < 0))
+			ghosts++;
+	n = newc->nproc + nmain + ghosts;
+	t = calloc(n ? n : 1, sizeof(*t));
+	xt = calloc(n ? n : 1, sizeof(*xt));
+	gh = calloc(ghosts ? ghosts : 1, sizeof(*gh));
+	if (t == NULL || xt == NULL || gh == NULL) {
+		free(t);
+		free(xt);
+		free(gh);
+		return -1;
+	}
+	for (i = 0; i < newc->nproc; i++) {
+		j = proc_find(newc->procs[i].id);
+		if (j >= 0 && j != main_idx) {
+			memcpy(&t[i], &proc_tab[j], sizeof(t[i]));
+			t[i].cfg = &newc->procs[i];
+		} else {
+			proc_reset(&t[i], &newc->procs[i]);
+			xt[i].fresh = true;
+		}
+	}
+	n = newc->nproc;
+	if (mainc != NULL) {
+		if (main_idx >= 0)
+			memcpy(&t[n], &proc_tab[main_idx], sizeof(t[n]));
+		else
+			proc_reset(&t[n], mainc);
+		n++;
+	}
+	for (i = 0; i < proc_n; i++) {
+		if (proc_tab[i].pid == 0 || i == main_idx ||
+		    (!proc_xt[i].removed && cfg_find(newc, proc_tab[i].cfg->id) >= 0))
+			continue;
+		g = &gh[n - newc->nproc - nmain];
+		*g = *proc_tab[i].cfg;
+		g->ndeps = 0;
+		g->command = NULL;
+		g->argv = NULL;
+		g->user = g->group = g->directory = NULL;
+		g->nenv = 0;
+		memcpy(&t[n], &proc_tab[i], sizeof(t[n]));
+		t[n].cfg = g;
+		t[n].want_up = false;
+		xt[n].removed = true;
+		n++;
+	}
+	*ot = t;
+	*oxt = xt;
+	*ogh = gh;
+	*on = n;
+	return 0;
+}
+
+/* Recount live dependents from scratch after the table was rebuilt. */
+static void
+recount(void)
+{
+	int i;
+
+	for (i = 0; i < proc_n; i++)
+		proc_xt[i].live_dependents = 0;
+	for (i = 0; i < proc_n; i++)
+		if (proc_tab[i].pid != 0)
+			count_dependents(&proc_tab[i], +1);
+}
+
+int
+proc_init(const struct config *c, const struct cfg_proc *mainc)
+{
+	extern char **environ;
+	struct cfg_proc *gh;
+	struct proc *t;
+	struct proc_x *xt;
+	size_t n = 0;
+	int tn;
+
+	if (envp_buf == NULL) {
+		while (environ[n] != NULL)
+			n++;
+		envp_cap = n + PM_ENV_MAX + 2;
+		if ((envp_buf = calloc(envp_cap, sizeof(char *))) == NULL)
+			return -1;
+		devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	}
+	if (build_table(c, mainc, &t, &xt, &gh, &tn) < 0)
+		return -1;
+	free(proc_tab);
+	free(proc_xt);
+	free(ghost_tab);
+	proc_tab = t;
+	proc_xt = xt;
+	ghost_tab = gh;
+	proc_n = tn;
+	main_idx = mainc != NULL ? c->nproc : -1;
+	recount();
+	dirty = true;
+	return 0;
+}
+
+/*
+ * Apply a new config: emit the plan per process, and unless dry_run swap
+ * the table and start, stop or restart what changed. Processes whose spec
+ * is unchanged keep running with the same pid.
+ */
+int
+proc_apply(const struct config *newc, bool dry_run, plan_fn emit, void *ctx)
+{
+	const struct cfg_proc *mainc = main_idx >= 0 ? proc_tab[main_idx].cfg
+	    : NULL;
+	bool *restart = NULL;
+	int i, j;
+
+	for (i = 0; i < newc->nproc; i++) {
+		j = proc_find(newc->procs[i].id);
+		if (j < 0 || j == main_idx)
+			emit(ctx, newc->procs[i].id, newc->procs[i].autostart ?
+			    "start" : "add");
+		else if (cfg_proc_changed(proc_tab[j].cfg, &newc->procs[i]))
+			emit(ctx, newc->procs[i].id, proc_tab[j].pid != 0 ?
+			    "restart" : "update");
+		else
+			emit(ctx, newc->procs[i].id, "unchanged");
+	}
+	for (i = 0; i < proc_n; i++)
+		if (i != main_idx && !proc_xt[i].removed &&
+		    cfg_find(newc, proc_tab[i].cfg->id) < 0)
+			emit(ctx, proc_tab[i].cfg->id, "stop");
+	if (dry_run)
+		return 0;
+
+	if ((restart = calloc(newc->nproc + 1, sizeof(bool))) == NULL)
+		return -1;
+	for (i = 0; i < newc->nproc; i++) {
+		j = proc_find(newc->procs[i].id);
+		restart[i] = j >= 0 && j != main_idx && proc_tab[j].pid != 0 &&
+		    cfg_proc_changed(proc_tab[j].cfg, &newc->procs[i]);
+	}
+	if (proc_init(newc, mainc) < 0) {
+		free(restart);
+		return -1;
+	}
+	for (i = 0; i < proc_n; i++) {
+		if (proc_xt[i].removed) {
+			unwant(&proc_tab[i]);
+			continue;
+		}
+		if (i == main_idx)
+			continue;
+		if (i < newc->nproc && restart[i])
+			proc_restart(i, &(const char *){ NULL });
+		else if (proc_xt[i].fresh && proc_tab[i].cfg->autostart &&
+		    !pm_stopping())
+			want(&proc_tab[i]);
+	}
+	free(restart);
+	return 0;
+}
