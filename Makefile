@@ -45,15 +45,16 @@ $(OBJDIR):
 $(INIH_A):
 	@echo "libinih.a not found: apt-get install -y libinih-dev musl-tools" >&2; exit 1
 
-# Unit tests of the pure modules: no pm.h implementation linked, sanitizers on.
-UNIT_CFLAGS = $(WARN) -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=address,undefined \
-	-fno-omit-frame-pointer -fno-sanitize-recover=all
-tests/unit/pdu_test.bin: tests/unit/pdu_test.c pdu.c pdu.h pm.h
-	gcc $(UNIT_CFLAGS) -o $@ tests/unit/pdu_test.c pdu.c
-tests/unit/sha256_test.bin: tests/unit/sha256_test.c sha256.c sha256.h
-	gcc $(UNIT_CFLAGS) -o $@ tests/unit/sha256_test.c sha256.c
-unit: tests/unit/pdu_test.bin tests/unit/sha256_test.bin
-	./tests/unit/pdu_test.bin && ./tests/unit/sha256_test.bin
+# Unit tests: tests/unit/NAME_test.c is linked with NAME.c (and inih) only,
+# always with plain gcc and the sanitizers, whatever builds ./pm.
+UNIT_BINS = $(patsubst %.c,%.bin,$(wildcard tests/unit/*_test.c))
+UNIT_CFLAGS = -O1 -g $(WARN) -std=c11 -D_GNU_SOURCE -Ibuild/include -I. \
+	-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+unit: $(UNIT_BINS)
+
+tests/unit/%_test.bin: tests/unit/%_test.c %.c $(HDRS) build/include/ini.h $(INIH_A)
+	gcc $(UNIT_CFLAGS) -o $@ $< $*.c $(INIH_A)
 
 clean:
-	rm -rf build pm
+	rm -rf build pm tests/unit/*.bin

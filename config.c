@@ -8,11 +8,13 @@
  *
  * Comments are whole lines starting with ';' or '#'. Inline comments are
  * off on purpose, so "command = a; b" with shell = yes keeps its ';'.
+ * inih also takes "key: value"; the first '=' or ':' ends the key.
  *
  * This file allocates (it is the one place that may) and never logs:
  * every problem becomes a "FILE:LINE: message" line in the caller's buffer.
  */
 #include <sys/types.h>
+#include <sys/un.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -284,9 +286,12 @@ cfg_parse_size(const char *s, unsigned long long *bytes)
 	if (s == NULL || !isdigit((unsigned char)*p))
 		return -1;
 	while (isdigit((unsigned char)*p)) {
-		if (v > (ULLONG_MAX - 9) / 10)
+		unsigned d = *p++ - '0';
+
+		if (v > ULLONG_MAX / 10 ||
+		    (v == ULLONG_MAX / 10 && d > ULLONG_MAX % 10))
 			return -1;
-		v = v * 10 + (*p++ - '0');
+		v = v * 10 + d;
 	}
 	switch (*p) {
 	case '\0':
@@ -837,6 +842,20 @@ badaddr:
 	return bad(x, "'" SHOW_VAL "' is not HOST:PORT or [ADDR]:PORT", v);
 }
 
+/* A Unix socket path must fit sun_path, or bind() fails much later. */
+static const char *
+set_socket(struct ctx *x, void *obj, const struct key *k, const char *v)
+{
+	struct sockaddr_un	sun;
+
+	if (strlen(v) >= sizeof(sun.sun_path)) {
+		snprintf(x->why, sizeof(x->why), "path too long for a Unix "
+		    "socket (max %zu bytes)", sizeof(sun.sun_path) - 1);
+		return x->why;
+	}
+	return set_abspath(x, obj, k, v);
+}
+
 static const char *
 set_log_target(struct ctx *x, void *obj, const struct key *k,
     const char *v)
@@ -863,59 +882,81 @@ static const struct enumval levels[] = {
 #define P(f)	offsetof(struct cfg_proc, f)
 #define S(f)	offsetof(struct cfg_settings, f)
 
-/* Indices into proc_keys used by the section checks. */
+/*
+ * Key indices, so the checks after a section can ask whether a key was
+ * set and where; the tables below are indexed by them.
+ */
 enum {
 	PK_COMMAND, PK_SHELL, PK_TYPE, PK_AUTOSTART, PK_RESTART,
 	PK_RESTART_DELAY, PK_RESTART_DELAY_MAX, PK_START_LIMIT, PK_CRITICAL,
-	PK_DEPENDS, PK_STOP_SIGNAL, PK_STOP_TIMEOUT, PK_USER, PK_GROUP
+	PK_DEPENDS, PK_STOP_SIGNAL, PK_STOP_TIMEOUT, PK_USER, PK_GROUP,
+	PK_DIRECTORY, PK_UMASK, PK_NICE, PK_RLIMIT_NOFILE, PK_RLIMIT_CORE,
+	PK_RLIMIT_NPROC, PK_ENVIRONMENT, PK__COUNT
 };
 
-static const struct key proc_keys[] = {
-	{ "command", set_command, P(command), 0, 0, NULL, false },
-	{ "shell", set_bool, P(shell), 0, 0, NULL, false },
-	{ "type", set_enum, P(type), 0, 0, types, false },
-	{ "autostart", set_bool, P(autostart), 0, 0, NULL, false },
-	{ "restart", set_enum, P(restart), 0, 0, restarts, false },
-	{ "restart_delay", set_duration, P(restart_delay_ms), 0, 0, NULL,
+static const struct key proc_keys[PK__COUNT + 1] = {
+	[PK_COMMAND] = { "command", set_command, P(command), 0, 0, NULL,
 	    false },
-	{ "restart_delay_max", set_duration, P(restart_delay_max_ms), 0, 0,
+	[PK_SHELL] = { "shell", set_bool, P(shell), 0, 0, NULL, false },
+	[PK_TYPE] = { "type", set_enum, P(type), 0, 0, types, false },
+	[PK_AUTOSTART] = { "autostart", set_bool, P(autostart), 0, 0, NULL,
+	    false },
+	[PK_RESTART] = { "restart", set_enum, P(restart), 0, 0, restarts,
+	    false },
+	[PK_RESTART_DELAY] = { "restart_delay", set_duration,
+	    P(restart_delay_ms), 0, 0, NULL, false },
+	[PK_RESTART_DELAY_MAX] = { "restart_delay_max", set_duration,
+	    P(restart_delay_max_ms), 0, 0, NULL, false },
+	[PK_START_LIMIT] = { "start_limit", set_int, P(start_limit), 0,
+	    INT_MAX, NULL, false },
+	[PK_CRITICAL] = { "critical", set_bool, P(critical), 0, 0, NULL,
+	    false },
+	[PK_DEPENDS] = { "depends", set_depends, 0, 0, 0, NULL, true },
+	[PK_STOP_SIGNAL] = { "stop_signal", set_signal, P(stop_signal), 0, 0,
 	    NULL, false },
-	{ "start_limit", set_int, P(start_limit), 0, INT_MAX, NULL, false },
-	{ "critical", set_bool, P(critical), 0, 0, NULL, false },
-	{ "depends", set_depends, 0, 0, 0, NULL, true },
-	{ "stop_signal", set_signal, P(stop_signal), 0, 0, NULL, false },
-	{ "stop_timeout", set_duration, P(stop_timeout_ms), 0, 0, NULL,
-	    false },
-	{ "user", set_user, P(user), 0, 0, NULL, false },
-	{ "group", set_group, P(group), 0, 0, NULL, false },
-	{ "directory", set_abspath, P(directory), 0, 0, NULL, false },
-	{ "umask", set_umask, P(umask), 0, 0, NULL, false },
-	{ "nice", set_nice, P(nice), -20, 19, NULL, false },
-	{ "rlimit_nofile", set_rlimit, P(rlimit_nofile), 0, 0, NULL, false },
-	{ "rlimit_core", set_rlimit, P(rlimit_core), 0, 0, NULL, false },
-	{ "rlimit_nproc", set_rlimit, P(rlimit_nproc), 0, 0, NULL, false },
-	{ "environment", set_env, 0, 0, 0, NULL, true },
-	{ NULL, NULL, 0, 0, 0, NULL, false }
-};
-
-enum { SK_LISTEN = 2 };
-
-static const struct key settings_keys[] = {
-	{ "socket", set_abspath, S(socket), 0, 0, NULL, false },
-	{ "socket_group", set_socket_group, S(socket_group), 0, 0, NULL,
-	    false },
-	{ "listen", set_listen, S(listen), 0, 0, NULL, false },
-	{ "token_file", set_str, S(token_file), 0, 0, NULL, false },
-	{ "shutdown_timeout", set_duration, S(shutdown_timeout_ms), 0, 0,
+	[PK_STOP_TIMEOUT] = { "stop_timeout", set_duration,
+	    P(stop_timeout_ms), 0, 0, NULL, false },
+	[PK_USER] = { "user", set_user, P(user), 0, 0, NULL, false },
+	[PK_GROUP] = { "group", set_group, P(group), 0, 0, NULL, false },
+	[PK_DIRECTORY] = { "directory", set_abspath, P(directory), 0, 0,
 	    NULL, false },
-	{ "log_level", set_enum, S(log_level), 0, 0, levels, false },
-	{ "log_target", set_log_target, S(log_target), 0, 0, NULL, false },
-	{ "max_clients", set_int, S(max_clients), 1, 65535, NULL, false },
-	{ NULL, NULL, 0, 0, 0, NULL, false }
+	[PK_UMASK] = { "umask", set_umask, P(umask), 0, 0, NULL, false },
+	[PK_NICE] = { "nice", set_nice, P(nice), -20, 19, NULL, false },
+	[PK_RLIMIT_NOFILE] = { "rlimit_nofile", set_rlimit, P(rlimit_nofile),
+	    0, 0, NULL, false },
+	[PK_RLIMIT_CORE] = { "rlimit_core", set_rlimit, P(rlimit_core), 0, 0,
+	    NULL, false },
+	[PK_RLIMIT_NPROC] = { "rlimit_nproc", set_rlimit, P(rlimit_nproc), 0,
+	    0, NULL, false },
+	[PK_ENVIRONMENT] = { "environment", set_env, 0, 0, 0, NULL, true },
+	[PK__COUNT] = { NULL, NULL, 0, 0, 0, NULL, false }
 };
 
-_Static_assert(sizeof(proc_keys) / sizeof(proc_keys[0]) <= 33,
-    "seen is a 32-bit mask");
+enum {
+	SK_SOCKET, SK_SOCKET_GROUP, SK_LISTEN, SK_TOKEN_FILE,
+	SK_SHUTDOWN_TIMEOUT, SK_LOG_LEVEL, SK_LOG_TARGET, SK_MAX_CLIENTS,
+	SK__COUNT
+};
+
+static const struct key settings_keys[SK__COUNT + 1] = {
+	[SK_SOCKET] = { "socket", set_socket, S(socket), 0, 0, NULL, false },
+	[SK_SOCKET_GROUP] = { "socket_group", set_socket_group,
+	    S(socket_group), 0, 0, NULL, false },
+	[SK_LISTEN] = { "listen", set_listen, S(listen), 0, 0, NULL, false },
+	[SK_TOKEN_FILE] = { "token_file", set_str, S(token_file), 0, 0, NULL,
+	    false },
+	[SK_SHUTDOWN_TIMEOUT] = { "shutdown_timeout", set_duration,
+	    S(shutdown_timeout_ms), 0, 0, NULL, false },
+	[SK_LOG_LEVEL] = { "log_level", set_enum, S(log_level), 0, 0, levels,
+	    false },
+	[SK_LOG_TARGET] = { "log_target", set_log_target, S(log_target), 0,
+	    0, NULL, false },
+	[SK_MAX_CLIENTS] = { "max_clients", set_int, S(max_clients), 1,
+	    65535, NULL, false },
+	[SK__COUNT] = { NULL, NULL, 0, 0, 0, NULL, false }
+};
+
+_Static_assert(PK__COUNT <= 32 && SK__COUNT <= 32, "seen is a 32-bit mask");
 
 static const struct key *
 key_find(const struct key *tab, const char *name)
@@ -1380,6 +1421,31 @@ resolve_deps(struct ctx *x)
 }
 
 /*
+ * "a -> b -> c -> a" for the n members of a cycle. A long cycle keeps its
+ * first members and its last, with the count of those left out between,
+ * so the message still shows where the loop closes.
+ */
+static void
+cycle_msg(const struct config *c, const int *m, int n, char *msg,
+    size_t len)
+{
+	size_t	pos = 0;
+	int	k;
+
+	msg[0] = '\0';
+	for (k = 0; k < n; k++) {
+		if (k < n - 1 && len - pos < 3 * PM_ID_MAX + 32) {
+			pos += snprintf(msg + pos, len - pos, "... (%d more) "
+			    "-> ", n - 1 - k);
+			k = n - 1;
+		}
+		pos += snprintf(msg + pos, len - pos, "%s -> ",
+		    c->procs[m[k]].id);
+	}
+	snprintf(msg + pos, len - pos, "%s", c->procs[m[0]].id);
+}
+
+/*
  * Find dependency cycles with an iterative depth-first search (a deep
  * chain of a thousand services must not eat PID 1's stack). Each back
  * edge is one cycle, reported with its members in order.
@@ -1389,7 +1455,7 @@ check_cycles(struct ctx *x)
 {
 	struct config	*c = x->c;
 	char		*color, msg[MSG_MAX];
-	int		*stack, *edge, sp, i, v, w, k, len;
+	int		*stack, *edge, sp, i, v, w, k;
 
 	if (c->nproc == 0)
 		return;
@@ -1422,14 +1488,10 @@ check_cycles(struct ctx *x)
 			} else if (color[w] == 1) {
 				for (k = sp - 1; stack[k] != w; k--)
 					;
-				len = 0;
-				msg[0] = '\0';
-				for (; k < sp && len < (int)sizeof(msg); k++)
-					len += snprintf(msg + len,
-					    sizeof(msg) - len, "%s -> ",
-					    c->procs[stack[k]].id);
+				cycle_msg(c, stack + k, sp - k, msg,
+				    sizeof(msg));
 				cerr(x, c->procs[w].line, "cycle in depends: "
-				    "%s%s", msg, c->procs[w].id);
+				    "%s", msg);
 			}
 		}
 	}
@@ -1506,7 +1568,7 @@ load(struct ctx *x, struct config **out)
 	else if (r > 0 && r != x->first_herr)
 		cerr(x, r, "syntax error");
 	if (x->fp != NULL && ferror(x->fp))
-		cerr(x, 0, "read error: %s", strerror(errno));
+		cerr(x, 0, "read error");
 
 	/*
 	 * Cross-field checks need a clean parse: after a bad header, say,
@@ -1517,9 +1579,7 @@ load(struct ctx *x, struct config **out)
 		check_cycles(x);
 	}
 	check_settings(x);
-	if (x->oom)
-		cerr(x, 0, "out of memory");
-	if (x->nerr > 0)
+	if (x->nerr > 0 || x->oom)
 		goto fail;
 	if (c->nproc > 0 && c->nproc < x->nalloc &&
 	    (np = reallocarray(c->procs, c->nproc, sizeof(*np))) != NULL)
@@ -1528,6 +1588,8 @@ load(struct ctx *x, struct config **out)
 	*out = c;
 	return 0;
 fail:
+	if (x->oom)
+		cerr(x, 0, "out of memory");
 	saved = x->oom ? ENOMEM : EINVAL;
 	free(x->deps);
 	cfg_free(x->c);
@@ -1540,7 +1602,7 @@ static void
 ctx_init(struct ctx *x, const char *name, char *err, size_t errlen)
 {
 	memset(x, 0, sizeof(*x));
-	x->name = name;
+	x->name = name != NULL ? name : "(string)";
 	x->err = err;
 	x->errlen = errlen;
 	if (err != NULL && errlen > 0)
