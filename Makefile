@@ -5,8 +5,8 @@
 INIH_A	?= $(firstword $(wildcard /usr/lib/*/libinih.a /usr/lib/libinih.a))
 MUSL	:= $(shell command -v musl-gcc 2>/dev/null)
 
-SRCS	= pm.c config.c proc.c log.c
-HDRS	= pm.h
+SRCS	= pm.c config.c proc.c log.c pdu.c ctl.c client.c sha256.c
+HDRS	= pm.h pdu.h sha256.h
 WARN	= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS	?= -Os -g
 CFLAGS	+= $(WARN) -std=c11 -D_GNU_SOURCE -Ibuild/include -ffunction-sections -fdata-sections

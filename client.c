@@ -1,0 +1,1105 @@
+/*
+ * client.c: the command-line client, `pm [OPTIONS] COMMAND [ARGS]`.
+ *
+ * One table maps each command name to its request and its printer (as in
+ * finit's initctl). A request goes to one server (-S, or the default
+ * socket) or to several (-H a,b): all are contacted at once with
+ * non-blocking sockets and one poll loop bounded in time, so a dead host
+ * costs at most the timeout and never hides the others' answers. Each
+ * server closes after its reply; the whole reply is read, then printed.
+ */
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pdu.h"
+#include "pm.h"
+#include "sha256.h"
+
+#define CLIENT_TIMEOUT_MS	10000
+#define CONNECT_TIMEOUT_MS	5000
+#define TARGETS_MAX		32
+#define RX_MAX			(64u << 20)
+
+enum { EX_OK = 0, EX_FAIL = 1, EX_USAGE = 2, EX_DOWN = 3 };
+enum { R_ACTION, R_STATUS, R_TEXT, R_VERSION };
+enum { S_CONNECT, S_CHALLENGE, S_SEND, S_READ, S_DONE };
+
+struct sess {
+	char		 name[300];	/* socket path or HOST:PORT */
+	bool		 tcp;
+	int		 fd;
+	int		 st;
+	struct sockaddr_storage addr;
+	socklen_t	 addrlen;
+	uint8_t		 tx[2 * PDU_MAX];
+	size_t		 txlen;
+	size_t		 txoff;
+	uint8_t		*rx;
+	size_t		 rxlen;
+	size_t		 rxcap;
+	char		 err[512];
+};
+
+struct cmd {
+	const char	*name;
+	int		 type;		/* request, 0: local or dispatching */
+	int		(*run)(const struct cmd *, int, char **);
+	const char	*args;
+	const char	*help;
+	const char	*example;
+};
+
+static struct {
+	const char	*sock;
+	const char	*hosts;
+	const char	*token_file;
+	const char	*cfgfile;
+	bool		 json;
+	bool		 ping;
+} opt;
+
+static struct pdu_req	 req;
+static struct sess	*sess;
+static int		 nsess;
+static char		 keybuf[4096];
+static size_t		 keylen;
+static bool		 have_key;
+
+static int	run_ids(const struct cmd *, int, char **);
+static int	run_status(const struct cmd *, int, char **);
+static int	run_config(const struct cmd *, int, char **);
+static int	run_setting(const struct cmd *, int, char **);
+static int	run_signal(const struct cmd *, int, char **);
+static int	run_bare(const struct cmd *, int, char **);
+static int	run_unsupported(const struct cmd *, int, char **);
+static int	run_help(const struct cmd *, int, char **);
+
+/* The command table; the first of two entries with one run is the name. */
+static const struct cmd cmds[] = {
+	{ "start", PDU_START, run_ids, "[ID...]",
+	  "Start the named processes; with none, every autostart process.",
+	  "pm start web worker" },
+	{ "stop", PDU_STOP, run_ids, "[ID...]",
+	  "Stop the named processes; with none, every process.",
+	  "pm stop web" },
+	{ "restart", PDU_RESTART, run_ids, "[ID...]",
+	  "Restart the named processes; with none, every process.",
+	  "pm restart web" },
+	{ "status", PDU_STATUS, run_status, "[ID...]",
+	  "Show ID STATE PID UPTIME RESTARTS EXIT per process. Exit 0 when\n"
+	  "every named process is running (or a oneshot exited 0), else 3.",
+	  "pm status web" },
+	{ "ping", PDU_STATUS, run_status, "[ID...]",
+	  "Like status, but prints nothing: only the exit status (0 up, 3\n"
+	  "not), for HEALTHCHECK CMD pm ping.",
+	  "pm ping web || echo down" },
+	{ "config", 0, run_config,
+	  "show [ID] | reload [--dry-run] | check [FILE]\n"
+	  "       config -display [-ID] | config -reload",
+	  "Show the running configuration, reload it (only what changed is\n"
+	  "restarted; a bad file changes nothing), print the reload plan with\n"
+	  "--dry-run, or check a file offline without a server.",
+	  "pm config reload --dry-run" },
+	{ "setting", 0, run_setting,
+	  "show [KEY] | reload\n       setting -display [-KEY] | setting -reload",
+	  "Show the [settings] in use, or re-read them and apply those that\n"
+	  "can change live (the others are reported as needing a restart).",
+	  "pm setting show max_clients" },
+	{ "signal", PDU_SIGNAL, run_signal, "ID SIG",
+	  "Send signal SIG (name like HUP or SIGHUP, or a number) to ID.",
+	  "pm signal web HUP" },
+	{ "logs", 0, run_unsupported, "ID [-f] [-n N] | --reopen",
+	  "Show a process's output. Not supported yet.", "pm logs web -n 20" },
+	{ "metrics", 0, run_unsupported, "",
+	  "Prometheus text exposition. Not supported yet.", "pm metrics" },
+	{ "shutdown", PDU_SHUTDOWN, run_bare, "",
+	  "Stop every process and make the server exit.", "pm shutdown" },
+	{ "halt", PDU_HALT, run_bare, "",
+	  "Stop every process, then halt the machine (PID 1).", "pm halt" },
+	{ "poweroff", PDU_POWEROFF, run_bare, "",
+	  "Stop every process, then power off (PID 1).", "pm poweroff" },
+	{ "reboot", PDU_REBOOT, run_bare, "",
+	  "Stop every process, then reboot (PID 1).", "pm reboot" },
+	{ "version", PDU_VERSION, run_bare, "",
+	  "Print the client, server and protocol versions.", "pm version" },
+	{ "help", 0, run_help, "[CMD] | -CMD",
+	  "Show the commands, or the help of one.", "pm help config" },
+	{ NULL, 0, NULL, NULL, NULL, NULL }
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: pm [-S SOCKET | -H HOST:PORT[,HOST:PORT...]] "
+	    "[--token-file FILE] [--json]\n"
+	    "          [-c FILE] COMMAND [ARGS]\n"
+	    "       pm -d [-c FILE]\n"
+	    "       pm [-c FILE] [-g] [-s] [-e CODE] -- CMD [ARGS]\n"
+	    "commands:");
+	for (const struct cmd *c = cmds; c->name != NULL; c++)
+		fprintf(f, " %s", c->name);
+	fprintf(f, "\nsee pm help COMMAND\n");
+}
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* ----------------------------------------------------------- transport */
+
+/*
+ * Add a target: a Unix socket path, or HOST:PORT ("[::1]:7000"). Name
+ * resolution happens here, before the poll loop, so that the loop itself
+ * never blocks.
+ */
+static int
+target_add(const char *name, bool tcp)
+{
+	struct addrinfo hints, *res;
+	struct sockaddr_un *sun;
+	struct sess *s;
+	char host[300], *port;
+	int rc;
+
+	if (nsess == TARGETS_MAX) {
+		fprintf(stderr, "pm: too many hosts (max %d)\n", TARGETS_MAX);
+		return -1;
+	}
+	s = &sess[nsess];
+	memset(s, 0, sizeof(*s));
+	s->fd = -1;
+	s->tcp = tcp;
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	if (!tcp) {
+		sun = (struct sockaddr_un *)&s->addr;
+		sun->sun_family = AF_UNIX;
+		if (strlen(name) >= sizeof(sun->sun_path)) {
+			fprintf(stderr, "pm: socket path too long: %s\n", name);
+			return -1;
+		}
+		strcpy(sun->sun_path, name);
+		s->addrlen = sizeof(*sun);
+		nsess++;
+		return 0;
+	}
+	snprintf(host, sizeof(host), "%s", name);
+	if ((port = strrchr(host, ':')) == NULL || port[1] == '\0') {
+		fprintf(stderr, "pm: -H %s: expected HOST:PORT\n", name);
+		return -1;
+	}
+	*port++ = '\0';
+	if (host[0] == '[' && port - host >= 3 && port[-2] == ']') {
+		port[-2] = '\0';
+		memmove(host, host + 1, strlen(host));
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	nsess++;
+	if ((rc = getaddrinfo(host, port, &hints, &res)) != 0) {
+		snprintf(s->err, sizeof(s->err), "cannot reach pm at %s: %s",
+		    name, gai_strerror(rc));
+		s->st = S_DONE;
+		return 0;
+	}
+	memcpy(&s->addr, res->ai_addr, res->ai_addrlen);
+	s->addrlen = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+}
+
+static void
+sess_fail(struct sess *s, const char *what, int e)
+{
+	if (s->err[0] == '\0')
+		snprintf(s->err, sizeof(s->err), "%s %s: %s", what, s->name,
+		    strerror(e));
+	if (s->fd != -1)
+		close(s->fd);
+	s->fd = -1;
+	s->st = S_DONE;
+}
+
+/* Start a non-blocking connect; a Unix socket with a full backlog retries. */
+static void
+sess_connect(struct sess *s)
+{
+	if (s->fd == -1 && (s->fd = socket(s->addr.ss_family, SOCK_STREAM |
+	    SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1) {
+		sess_fail(s, "socket for", errno);
+		return;
+	}
+	if (connect(s->fd, (struct sockaddr *)&s->addr, s->addrlen) == 0) {
+		s->st = s->tcp ? S_CHALLENGE : S_SEND;
+		return;
+	}
+	if (errno == EINPROGRESS || (errno == EAGAIN && !s->tcp))
+		return;		/* poll says when (or retry) */
+	sess_fail(s, "cannot reach pm at", errno);
+	if (!s->tcp)
+		strncat(s->err, " (is the server running?)",
+		    sizeof(s->err) - strlen(s->err) - 1);
+}
+
+static int
+rx_grow(struct sess *s, size_t want)
+{
+	uint8_t *p;
+	size_t cap = s->rxcap ? s->rxcap : 4096;
+
+	while (cap < want)
+		cap *= 2;
+	if (cap > RX_MAX)
+		return -1;
+	if (cap != s->rxcap) {
+		if ((p = realloc(s->rx, cap)) == NULL)
+			return -1;
+		s->rx = p;
+		s->rxcap = cap;
+	}
+	return 0;
+}
+
+/*
+ * The TCP server speaks first with a nonce; answer it with the MAC and
+ * the request in one write. Without a key, stop here with a clear error.
+ */
+static void
+sess_challenge(struct sess *s)
+{
+	static struct pdu_req auth;
+	struct pdu_challenge ch;
+	struct pdu_hdr h;
+	uint8_t msg[PDU_NONCE_LEN + sizeof(PDU_AUTH_CONTEXT)];
+	int rc, n;
+
+	rc = pdu_hdr_unpack(s->rx, s->rxlen, &h);
+	if (rc == PDU_ESHORT || (rc == 0 && s->rxlen < h.len))
+		return;
+	if (rc != 0 || h.type != PDU_CHALLENGE) {
+		s->st = S_READ;		/* an error PDU; printed later */
+		return;
+	}
+	if (pdu_challenge_unpack(s->rx, h.len, &ch) != 0) {
+		snprintf(s->err, sizeof(s->err), "%s: bad challenge",
+		    s->name);
+		sess_fail(s, "", 0);
+		return;
+	}
+	if (!have_key) {
+		snprintf(s->err, sizeof(s->err), "%s requires a key: "
+		    "--token-file FILE or PM_TOKEN", s->name);
+		sess_fail(s, "", 0);
+		return;
+	}
+	memcpy(msg, ch.nonce, PDU_NONCE_LEN);
+	memcpy(msg + PDU_NONCE_LEN, PDU_AUTH_CONTEXT,
+	    sizeof(PDU_AUTH_CONTEXT) - 1);
+	memset(&auth, 0, sizeof(auth));
+	auth.type = PDU_AUTH;
+	hmac_sha256(keybuf, keylen, msg, sizeof(msg) - 1, auth.mac);
+	memmove(s->tx + PDU_MAX, s->tx, s->txlen);
+	n = pdu_req_pack(s->tx, PDU_MAX, &auth);
+	memmove(s->tx + n, s->tx + PDU_MAX, s->txlen);
+	s->txlen += (size_t)n;
+	memmove(s->rx, s->rx + h.len, s->rxlen - h.len);
+	s->rxlen -= h.len;
+	s->st = S_SEND;
+}
+
+/* One step of a session after poll reported revents. */
+static void
+sess_step(struct sess *s, short rev)
+{
+	ssize_t n;
+	int e;
+	socklen_t len = sizeof(e);
+
+	if (s->st == S_CONNECT) {
+		if (s->tcp) {
+			if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &e,
+			    &len) == -1)
+				e = errno;
+			if (e != 0) {
+				sess_fail(s, "cannot reach pm at", e);
+				return;
+			}
+			s->st = S_CHALLENGE;
+		} else
+			sess_connect(s);
+		return;
+	}
+	if (s->st == S_SEND && (rev & POLLOUT)) {
+		n = send(s->fd, s->tx + s->txoff, s->txlen - s->txoff,
+		    MSG_NOSIGNAL);
+		if (n > 0)
+			s->txoff += (size_t)n;
+		else if (n == -1 && errno != EAGAIN && errno != EINTR) {
+			/* The server may have refused us; read why. */
+			s->st = S_READ;
+		}
+		if (s->txoff == s->txlen)
+			s->st = S_READ;
+	}
+	if (rev & (POLLIN | POLLHUP | POLLERR)) {
+		if (rx_grow(s, s->rxlen + 65536) == -1) {
+			sess_fail(s, "reply too large from", ENOMEM);
+			return;
+		}
+		n = recv(s->fd, s->rx + s->rxlen, s->rxcap - s->rxlen, 0);
+		if (n > 0) {
+			s->rxlen += (size_t)n;
+			if (s->st == S_CHALLENGE)
+				sess_challenge(s);
+		} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+			close(s->fd);
+			s->fd = -1;
+			s->st = S_DONE;
+		}
+	}
+}
+
+/*
+ * Send the request to every target and collect the replies, all bounded
+ * by one deadline. A target that is late gets a timeout message.
+ */
+static void
+exchange(void)
+{
+	struct pollfd pfd[TARGETS_MAX];
+	struct sess *map[TARGETS_MAX];
+	uint64_t start = mono_ms(), now;
+	int i, n, t, active;
+
+	for (i = 0; i < nsess; i++)
+		if (sess[i].st == S_CONNECT)
+			sess_connect(&sess[i]);
+	for (;;) {
+		now = mono_ms();
+		active = n = 0;
+		for (i = 0; i < nsess; i++) {
+			struct sess *s = &sess[i];
+
+			if (s->st == S_DONE)
+				continue;
+			if (now - start >= CLIENT_TIMEOUT_MS ||
+			    (s->st == S_CONNECT &&
+			    now - start >= CONNECT_TIMEOUT_MS)) {
+				snprintf(s->err, sizeof(s->err), "%s: no answer "
+				    "from pm at %s within %d s",
+				    s->st == S_CONNECT ? "connect" : "timeout",
+				    s->name, (s->st == S_CONNECT ?
+				    CONNECT_TIMEOUT_MS : CLIENT_TIMEOUT_MS) /
+				    1000);
+				sess_fail(s, "", 0);
+				continue;
+			}
+			active++;
+			if (s->st == S_CONNECT && !s->tcp)
+				continue;	/* backlog full: retry */
+			pfd[n].fd = s->fd;
+			pfd[n].events = s->st == S_CONNECT ? POLLOUT :
+			    s->st == S_SEND ? POLLOUT | POLLIN : POLLIN;
+			pfd[n].revents = 0;
+			map[n++] = s;
+		}
+		if (active == 0)
+			break;
+		t = n < active ? 50 : (int)(CLIENT_TIMEOUT_MS - (now - start));
+		if (poll(pfd, (nfds_t)n, t) == -1 && errno != EINTR) {
+			perror("pm: poll");
+			break;
+		}
+		for (i = 0; i < n; i++)
+			if (pfd[i].revents != 0)
+				sess_step(map[i], pfd[i].revents);
+		for (i = 0; i < nsess; i++)
+			if (sess[i].st == S_CONNECT && !sess[i].tcp)
+				sess_connect(&sess[i]);
+	}
+}
+
+/* ------------------------------------------------------------ printing */
+
+static void
+json_str(const char *s)
+{
+	putchar('"');
+	for (; *s != '\0'; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			printf("\\%c", ch);
+		else if (ch == '\n')
+			fputs("\\n", stdout);
+		else if (ch == '\t')
+			fputs("\\t", stdout);
+		else if (ch < 0x20)
+			printf("\\u%04x", ch);
+		else
+			putchar(ch);
+	}
+	putchar('"');
+}
+
+static void
+fmt_uptime(char *buf, size_t len, const struct pdu_status *s)
+{
+	uint64_t t = s->uptime;
+
+	if (s->pid == 0)
+		snprintf(buf, len, "-");
+	else if (t < 60)
+		snprintf(buf, len, "%us", (unsigned)t);
+	else if (t < 3600)
+		snprintf(buf, len, "%um%02us", (unsigned)(t / 60),
+		    (unsigned)(t % 60));
+	else if (t < 86400)
+		snprintf(buf, len, "%uh%02um", (unsigned)(t / 3600),
+		    (unsigned)(t / 60 % 60));
+	else
+		snprintf(buf, len, "%ud%02uh", (unsigned)(t / 86400),
+		    (unsigned)(t / 3600 % 24));
+}
+
+static bool
+is_up(const struct pdu_status *s)
+{
+	return strcmp(s->state, "running") == 0 || (s->kind == PK_ONESHOT &&
+	    strcmp(s->state, "exited") == 0 && s->last_exit == 0);
+}
+
+/* The status table, columns sized to their widest cell. */
+static int
+print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
+{
+	char up[32], pid[16], ex[16];
+	int i, w[3] = { 2, 5, 3 }, rc = EX_OK;
+
+	for (i = 0; i < n; i++) {
+		if (!is_up(&st[i]))
+			rc = EX_DOWN;
+		if ((int)strlen(st[i].id) > w[0])
+			w[0] = (int)strlen(st[i].id);
+		if ((int)strlen(st[i].state) > w[1])
+			w[1] = (int)strlen(st[i].state);
+		if (snprintf(pid, sizeof(pid), "%u", st[i].pid) > w[2])
+			w[2] = (int)strlen(pid);
+	}
+	if (opt.ping)
+		return rc;
+	if (opt.json) {
+		printf("%s{\"processes\": [", first ? "" : ", ");
+		for (i = 0; i < n; i++) {
+			printf("%s{\"id\": ", i ? ", " : "");
+			json_str(st[i].id);
+			printf(", \"state\": ");
+			json_str(st[i].state);
+			if (st[i].pid)
+				printf(", \"pid\": %u", st[i].pid);
+			else
+				printf(", \"pid\": null");
+			printf(", \"uptime\": %llu, \"restarts\": %u, "
+			    "\"exit\": ", (unsigned long long)st[i].uptime,
+			    st[i].restarts);
+			if (st[i].last_exit == -1)
+				printf("null");
+			else
+				printf("%d", st[i].last_exit);
+			printf(", \"type\": \"%s\"}", st[i].kind == PK_ONESHOT ?
+			    "oneshot" : "service");
+		}
+		printf("]}");
+		return rc;
+	}
+	printf("%s%-*s %-*s %*s %7s %8s %4s\n", pfx, w[0], "ID", w[1], "STATE",
+	    w[2], "PID", "UPTIME", "RESTARTS", "EXIT");
+	for (i = 0; i < n; i++) {
+		fmt_uptime(up, sizeof(up), &st[i]);
+		if (st[i].pid)
+			snprintf(pid, sizeof(pid), "%u", st[i].pid);
+		else
+			snprintf(pid, sizeof(pid), "-");
+		if (st[i].last_exit == -1)
+			snprintf(ex, sizeof(ex), "-");
+		else
+			snprintf(ex, sizeof(ex), "%d", st[i].last_exit);
+		printf("%s%-*s %-*s %*s %7s %8u %4s\n", pfx, w[0], st[i].id,
+		    w[1], st[i].state, w[2], pid, up, st[i].restarts, ex);
+	}
+	return rc;
+}
+
+/* Print one text item: a config section, a plan line, a setting. */
+static void
+print_text(const struct pdu_text *t, const char *pfx, int count)
+{
+	const char *p, *nl;
+
+	if (opt.json) {
+		printf("%s", count ? ", " : "");
+		json_str(t->key[0] ? t->key : "text");
+		printf(": ");
+		json_str(t->text);
+		return;
+	}
+	if (req.type == PDU_CONFIG_RELOAD || req.type == PDU_SETTING_RELOAD) {
+		printf("%s%s %s\n", pfx, t->key, t->text);
+		return;
+	}
+	if (req.type == PDU_CONFIG_SHOW)
+		printf("%s%s[%s]\n", count ? "\n" : "", pfx, t->key);
+	for (p = t->text; *p != '\0'; p = nl + 1) {
+		if ((nl = strchr(p, '\n')) == NULL)
+			nl = p + strlen(p) - 1;
+		printf("%s%.*s\n", pfx, (int)(nl - p + (*nl != '\n')), p);
+		if (nl[1] == '\0')
+			break;
+	}
+}
+
+static int
+err_exit(const struct pdu_error *e)
+{
+	if (strcmp(e->code, "unknown id") == 0 ||
+	    strcmp(e->code, "unknown key") == 0 ||
+	    strcmp(e->code, "usage") == 0)
+		return EX_USAGE;
+	return EX_FAIL;
+}
+
+/*
+ * Walk one server's reply PDUs and print them for the request made.
+ * Returns the exit status this server's answer calls for.
+ */
+static int
+print_reply(struct sess *s, int kind, const char *pfx, bool first)
+{
+	static struct pdu_text t;
+	static struct pdu_error e;
+	struct pdu_status *st = NULL;
+	struct pdu_version v;
+	struct pdu_hdr h;
+	char msg[PDU_MSG_MAX];
+	size_t off = 0;
+	uint32_t count;
+	int rc, n = 0, cap = 0, ret = EX_FAIL;
+	bool json_open = false;
+
+	if (s->err[0] != '\0') {
+		fprintf(stderr, "pm: %s\n", s->err);
+		goto json_err;
+	}
+	for (;;) {
+		rc = pdu_hdr_unpack(s->rx + off, s->rxlen - off, &h);
+		if (rc == PDU_EVERSION) {
+			snprintf(s->err, sizeof(s->err), "protocol version "
+			    "mismatch: client speaks %d, server at %s speaks "
+			    "%d", PM_PROTO, s->name, h.version);
+			fprintf(stderr, "pm: %s\n", s->err);
+			goto json_err;
+		}
+		if (rc == PDU_ESHORT || (rc == 0 && h.len > s->rxlen - off)) {
+			snprintf(s->err, sizeof(s->err), "%s closed the "
+			    "connection before the reply ended", s->name);
+			fprintf(stderr, "pm: %s\n", s->err);
+			goto json_err;
+		}
+		if (rc != 0)
+			break;
+		if (h.type == PDU_ERROR) {
+			if ((rc = pdu_error_unpack(s->rx + off, h.len, &e)) != 0)
+				break;
+			fprintf(stderr, "pm: %s%s\n", pfx, e.msg);
+			snprintf(s->err, sizeof(s->err), "%.500s", e.msg);
+			ret = err_exit(&e);
+			goto json_err;
+		}
+		if (kind == R_STATUS && h.type == PDU_STATUS_REC) {
+			if (n == cap) {
+				void *p;
+
+				cap = cap ? cap * 2 : 64;
+				if ((p = realloc(st, (size_t)cap *
+				    sizeof(*st))) == NULL) {
+					perror("pm");
+					goto out;
+				}
+				st = p;
+			}
+			if ((rc = pdu_status_unpack(s->rx + off, h.len,
+			    &st[n++])) != 0)
+				break;
+		} else if (kind == R_TEXT && h.type == PDU_TEXT) {
+			if ((rc = pdu_text_unpack(s->rx + off, h.len, &t)) != 0)
+				break;
+			if (opt.json && !json_open)
+				printf("%s{", first ? "" : ", ");
+			json_open = true;
+			print_text(&t, pfx, n++);
+		} else if (h.type == PDU_END) {
+			if ((rc = pdu_end_unpack(s->rx + off, h.len,
+			    &count)) != 0)
+				break;
+			if (kind == R_STATUS)
+				ret = print_status(st, n, pfx, first);
+			else {
+				if (opt.json)
+					printf("%s}", json_open ? "" :
+					    first ? "{" : ", {");
+				ret = EX_OK;
+			}
+			goto out;
+		} else if (kind == R_VERSION && h.type == PDU_VERSION_REP) {
+			if ((rc = pdu_version_unpack(s->rx + off, h.len,
+			    &v)) != 0)
+				break;
+			if (opt.json)
+				printf("%s{\"client\": \"%s\", \"server\": ",
+				    first ? "" : ", ", PM_VERSION);
+			if (opt.json) {
+				json_str(v.version);
+				printf(", \"protocol\": %d}", v.proto);
+			} else
+				printf("%sclient %s, server %s, protocol %d\n",
+				    pfx, PM_VERSION, v.version, v.proto);
+			ret = EX_OK;
+			goto out;
+		} else if (kind == R_ACTION && h.type == PDU_OK) {
+			if ((rc = pdu_ok_unpack(s->rx + off, h.len, msg,
+			    sizeof(msg))) != 0)
+				break;
+			if (opt.json)
+				printf("%s{\"ok\": true}", first ? "" : ", ");
+			else if (msg[0] != '\0')
+				printf("%s%s\n", pfx, msg);
+			ret = EX_OK;
+			goto out;
+		} else {
+			rc = PDU_ETYPE;
+			break;
+		}
+		off += h.len;
+	}
+	snprintf(s->err, sizeof(s->err), "protocol error from %s: %s",
+	    s->name, pdu_strerror(rc));
+	fprintf(stderr, "pm: %s\n", s->err);
+json_err:
+	if (opt.json && nsess > 1) {
+		printf("%s{\"error\": ", first ? "" : ", ");
+		json_str(s->err);
+		printf("}");
+	}
+out:
+	free(st);
+	return ret;
+}
+
+/*
+ * Send req to every target and print the answers; with several hosts
+ * each line is prefixed and --json nests one document per host.
+ */
+static int
+transact(int kind)
+{
+	char pfx[320];
+	int i, n, rc, ret = EX_OK;
+
+	n = pdu_req_pack(sess[0].tx, PDU_MAX, &req);
+	if (n < 0) {
+		fprintf(stderr, "pm: request too large\n");
+		return EX_USAGE;
+	}
+	for (i = 0; i < nsess; i++) {
+		if (i > 0)
+			memcpy(sess[i].tx, sess[0].tx, (size_t)n);
+		sess[i].txlen = (size_t)n;
+	}
+	exchange();
+	if (opt.json && nsess > 1)
+		printf("{");
+	for (i = 0; i < nsess; i++) {
+		pfx[0] = '\0';
+		if (nsess > 1)
+			snprintf(pfx, sizeof(pfx), "%s ", sess[i].name);
+		if (opt.json && nsess > 1) {
+			printf("%s", i ? ", " : "");
+			json_str(sess[i].name);
+			printf(": ");
+		}
+		rc = print_reply(&sess[i], kind, pfx, true);
+		if (rc > ret)
+			ret = rc;
+	}
+	if (opt.json)
+		printf(nsess > 1 ? "}\n" : "\n");
+	fflush(stdout);
+	return ret;
+}
+
+/* ------------------------------------------------------------- commands */
+
+static int
+add_ids(int argc, char **argv)
+{
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		if (req.nids == PDU_IDS_MAX) {
+			fprintf(stderr, "pm: too many IDs (max %d)\n",
+			    PDU_IDS_MAX);
+			return -1;
+		}
+		if (argv[i][0] == '\0' || argv[i][0] == '-' ||
+		    strlen(argv[i]) >= PDU_ID_MAX) {
+			fprintf(stderr, "pm: bad ID: %s\n", argv[i]);
+			return -1;
+		}
+		strcpy(req.ids[req.nids++], argv[i]);
+	}
+	return 0;
+}
+
+static int
+run_ids(const struct cmd *c, int argc, char **argv)
+{
+	(void)c;
+	if (add_ids(argc - 1, argv + 1) == -1)
+		return EX_USAGE;
+	return transact(R_ACTION);
+}
+
+static int
+run_status(const struct cmd *c, int argc, char **argv)
+{
+	opt.ping = strcmp(c->name, "ping") == 0;
+	if (add_ids(argc - 1, argv + 1) == -1)
+		return EX_USAGE;
+	return transact(R_STATUS);
+}
+
+static int
+run_signal(const struct cmd *c, int argc, char **argv)
+{
+	char *end;
+	long n;
+
+	(void)c;
+	if (argc != 3) {
+		fprintf(stderr, "usage: pm signal ID SIG\n");
+		return EX_USAGE;
+	}
+	n = strtol(argv[2], &end, 10);
+	if (*end != '\0' || end == argv[2])
+		n = cfg_parse_signal(argv[2]);
+	if (n <= 0 || n > 64) {
+		fprintf(stderr, "pm: unknown signal: %s\n", argv[2]);
+		return EX_USAGE;
+	}
+	req.sig = (int)n;
+	if (add_ids(1, argv + 1) == -1)
+		return EX_USAGE;
+	return transact(R_ACTION);
+}
+
+static int
+run_bare(const struct cmd *c, int argc, char **argv)
+{
+	(void)argv;
+	if (argc != 1) {
+		fprintf(stderr, "usage: pm %s\n", c->name);
+		return EX_USAGE;
+	}
+	return transact(c->type == PDU_VERSION ? R_VERSION : R_ACTION);
+}
+
+static int
+run_unsupported(const struct cmd *c, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	fprintf(stderr, "pm: %s: not supported yet\n", c->name);
+	return EX_USAGE;
+}
+
+/* config check [FILE]: offline, no server involved. */
+static int
+config_check(const char *file)
+{
+	static char err[PM_ERR_MAX];
+	struct config *cf;
+
+	if (file == NULL)
+		file = cfg_default_file(opt.cfgfile);
+	if (cfg_load(file, &cf, err, sizeof(err)) == -1) {
+		fprintf(stderr, "%s%s", err,
+		    err[0] && err[strlen(err) - 1] == '\n' ? "" : "\n");
+		return EX_FAIL;
+	}
+	cfg_free(cf);
+	printf("configuration OK\n");
+	return EX_OK;
+}
+
+/*
+ * "config show [ID]", "config -display [-ID]", "config reload
+ * [--dry-run]", "config -reload", "config check [FILE]".
+ */
+static int
+run_config(const struct cmd *c, int argc, char **argv)
+{
+	const char *sub = argc > 1 ? argv[1] : "";
+
+	(void)c;
+	if (strcmp(sub, "show") == 0 || strcmp(sub, "-display") == 0) {
+		if (argc > 3)
+			goto bad;
+		req.type = PDU_CONFIG_SHOW;
+		if (argc == 3) {
+			char *id = argv[2];
+
+			if (sub[0] == '-' && id[0] == '-')
+				id++;
+			if (add_ids(1, &id) == -1)
+				return EX_USAGE;
+		}
+		return transact(R_TEXT);
+	}
+	if (strcmp(sub, "reload") == 0 || strcmp(sub, "-reload") == 0) {
+		req.type = PDU_CONFIG_RELOAD;
+		if (argc == 3 && (strcmp(argv[2], "--dry-run") == 0 ||
+		    strcmp(argv[2], "-n") == 0))
+			req.flags |= PDU_F_DRY_RUN;
+		else if (argc != 2)
+			goto bad;
+		return transact(R_TEXT);
+	}
+	if (strcmp(sub, "check") == 0 || strcmp(sub, "-check") == 0) {
+		if (argc > 3)
+			goto bad;
+		return config_check(argc == 3 ? argv[2] : NULL);
+	}
+bad:
+	fprintf(stderr, "usage: pm config %s\n", cmds[5].args);
+	return EX_USAGE;
+}
+
+static int
+run_setting(const struct cmd *c, int argc, char **argv)
+{
+	const char *sub = argc > 1 ? argv[1] : "";
+	const char *k;
+
+	(void)c;
+	if (strcmp(sub, "show") == 0 || strcmp(sub, "-display") == 0) {
+		if (argc > 3)
+			goto bad;
+		req.type = PDU_SETTING_SHOW;
+		if (argc == 3) {
+			k = argv[2] + (sub[0] == '-' && argv[2][0] == '-');
+			if (strlen(k) >= PDU_KEY_MAX || *k == '\0')
+				goto bad;
+			strcpy(req.key, k);
+		}
+		return transact(R_TEXT);
+	}
+	if ((strcmp(sub, "reload") == 0 || strcmp(sub, "-reload") == 0) &&
+	    argc == 2) {
+		req.type = PDU_SETTING_RELOAD;
+		return transact(R_TEXT);
+	}
+bad:
+	fprintf(stderr, "usage: pm setting %s\n", cmds[6].args);
+	return EX_USAGE;
+}
+
+static const struct cmd *
+cmd_find(const char *name)
+{
+	const struct cmd *c;
+
+	for (c = cmds; c->name != NULL; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+static int
+run_help(const struct cmd *c, int argc, char **argv)
+{
+	const char *name;
+
+	(void)c;
+	if (argc < 2) {
+		usage(stdout);
+		return EX_OK;
+	}
+	name = argv[1] + (argv[1][0] == '-');
+	if ((c = cmd_find(name)) == NULL) {
+		fprintf(stderr, "pm: unknown command: %s\n", name);
+		return EX_USAGE;
+	}
+	printf("usage: pm %s %s\n\n%s\n\nexample: %s\n", c->name, c->args,
+	    c->help, c->example);
+	return EX_OK;
+}
+
+/*
+ * The key for TCP: PM_TOKEN holds it; --token-file (or the config's
+ * token_file) names a file holding it, trailing newline stripped.
+ */
+static int
+key_setup(const struct config *cf)
+{
+	const char *env = getenv("PM_TOKEN"), *file = opt.token_file;
+	ssize_t n;
+	int fd;
+
+	if (file == NULL && env != NULL) {
+		keylen = strlen(env);
+		if (keylen >= sizeof(keybuf))
+			keylen = sizeof(keybuf) - 1;
+		memcpy(keybuf, env, keylen);
+		have_key = keylen > 0;
+		return 0;
+	}
+	if (file == NULL && cf != NULL)
+		file = cf->set.token_file;
+	if (file == NULL)
+		return 0;
+	if ((fd = open(file, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    (n = read(fd, keybuf, sizeof(keybuf) - 1)) < 0) {
+		fprintf(stderr, "pm: token file %s: %s\n", file,
+		    strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	while (n > 0 && (keybuf[n - 1] == '\n' || keybuf[n - 1] == '\r'))
+		n--;
+	keylen = (size_t)n;
+	have_key = n > 0;
+	return 0;
+}
+
+/*
+ * Set up the targets: -H hosts, else -S, else the contract's socket
+ * (PM_SOCKET, then the config's [settings] socket, then the default).
+ */
+static int
+targets_setup(void)
+{
+	static char err[PM_ERR_MAX];
+	char buf[300], hosts[4096], *h, *save = NULL;
+	struct config *cf = NULL;
+	const char *path;
+	int rc = 0;
+
+	if ((sess = calloc(TARGETS_MAX, sizeof(*sess))) == NULL) {
+		perror("pm");
+		return -1;
+	}
+	if (opt.hosts == NULL && opt.sock == NULL &&
+	    getenv("PM_SOCKET") != NULL)
+		opt.sock = getenv("PM_SOCKET");
+	/* The config only matters for defaults; a bad one is ignored here. */
+	if ((opt.sock == NULL && opt.hosts == NULL) ||
+	    (opt.hosts != NULL && opt.token_file == NULL &&
+	    getenv("PM_TOKEN") == NULL))
+		if (cfg_load(cfg_default_file(opt.cfgfile), &cf, err,
+		    sizeof(err)) == -1)
+			cf = NULL;
+	if (opt.hosts != NULL) {
+		snprintf(hosts, sizeof(hosts), "%s", opt.hosts);
+		for (h = strtok_r(hosts, ",", &save); h != NULL && rc == 0;
+		    h = strtok_r(NULL, ",", &save))
+			rc = target_add(h, true);
+		if (rc == 0)
+			rc = key_setup(cf);
+	} else {
+		path = opt.sock != NULL ? opt.sock :
+		    cfg_socket_path(cf, buf, sizeof(buf));
+		rc = path != NULL ? target_add(path, false) : -1;
+	}
+	if (cf != NULL)
+		cfg_free(cf);
+	if (rc == 0 && nsess == 0) {
+		fprintf(stderr, "pm: no server to talk to\n");
+		rc = -1;
+	}
+	return rc;
+}
+
+int
+client_main(int argc, char **argv)
+{
+	const struct cmd *c;
+	int i;
+
+	/* Step 1: global options, which all come before the command. */
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--json") == 0)
+			opt.json = true;
+		else if (i + 1 < argc && strcmp(a, "-S") == 0)
+			opt.sock = argv[++i];
+		else if (i + 1 < argc && strcmp(a, "-H") == 0)
+			opt.hosts = argv[++i];
+		else if (i + 1 < argc && strcmp(a, "--token-file") == 0)
+			opt.token_file = argv[++i];
+		else if (i + 1 < argc && strcmp(a, "-c") == 0)
+			opt.cfgfile = argv[++i];
+		else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			usage(stdout);
+			return EX_OK;
+		} else {
+			fprintf(stderr, "pm: unknown option: %s\n", a);
+			usage(stderr);
+			return EX_USAGE;
+		}
+	}
+	if (i == argc) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	/* Step 2: the command, by name, from the one table. */
+	if ((c = cmd_find(argv[i])) == NULL) {
+		fprintf(stderr, "pm: unknown command: %s\n", argv[i]);
+		usage(stderr);
+		return EX_USAGE;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	memset(&req, 0, sizeof(req));
+	req.type = (uint8_t)c->type;
+	req.reqid = (uint32_t)getpid();
+	/* Step 3: local commands need no server. */
+	if (c->run == run_help || c->run == run_unsupported ||
+	    (c->run == run_config && argc - i >= 2 &&
+	    (strcmp(argv[i + 1], "check") == 0 ||
+	    strcmp(argv[i + 1], "-check") == 0)))
+		return c->run(c, argc - i, argv + i);
+	/* Step 4: find the server(s), then run the command. */
+	if (targets_setup() == -1)
+		return EX_FAIL;
+	return c->run(c, argc - i, argv + i);
+}

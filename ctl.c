@@ -1,0 +1,1102 @@
+/*
+ * ctl.c: the server side of the control socket(s).
+ *
+ * Every peer is untrusted and may be slow, silent or hostile; none may
+ * delay the loop or another peer. So: connections are non-blocking and
+ * live in a table sized once in ctl_init (max_clients entries, fixed
+ * in/out buffers, no malloc afterwards); a peer has CTL_TIMEOUT_MS to
+ * deliver its request and as long again for each step of draining its
+ * reply; a malformed PDU closes that peer only. Long replies are not
+ * built whole: a per-connection cursor refills the out buffer as the
+ * socket drains. One request per connection (after AUTH on TCP); the
+ * server closes once the reply is sent.
+ */
+#include <sys/types.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "pdu.h"
+#include "pm.h"
+#include "sha256.h"
+
+_Static_assert(PDU_ID_MAX >= PM_ID_MAX, "an ID must fit the wire field");
+
+#define CTL_TIMEOUT_MS	5000
+#define CTL_RETRY_MS	1000	/* accept paused after EMFILE */
+#define CTL_IN_SIZE	(PDU_HDR_SIZE + PDU_IDS_MAX * (4 + PDU_ID_MAX) + 256)
+#define CTL_OUT_SIZE	(PDU_TEXT_MAX + PDU_KEY_MAX + 1024)
+#define CTL_KEY_MAX	4096
+#define CTL_PLAN_SIZE	65536
+#define CTL_NLISTEN	3
+
+enum { K_UNIX, K_TCP };
+enum { C_FREE, C_AUTH, C_READ, C_REPLY, C_CLOSING };
+enum { J_NONE, J_STATUS, J_SHOW, J_PLAN };
+
+struct conn {
+	struct watch	 w;
+	int		 kind;
+	int		 state;
+	uint64_t	 deadline;
+	uint32_t	 reqid;
+	int		 job;
+	int		 cursor;
+	int		 nidx;		/* -1: every process */
+	uint16_t	 idx[PDU_IDS_MAX];
+	uint32_t	 count;		/* items sent so far */
+	uint8_t		 nonce[PDU_NONCE_LEN];
+	size_t		 inlen;
+	size_t		 outoff;
+	size_t		 outlen;
+	uint32_t	 events;	/* as last given to the loop */
+	uint8_t		 in[CTL_IN_SIZE];
+	uint8_t		 out[CTL_OUT_SIZE];
+};
+
+struct listener {
+	struct watch	 w;
+	int		 kind;
+};
+
+static struct listener	 lis[CTL_NLISTEN];
+static int		 nlis;
+static struct conn	*conns;
+static int		 nconns;
+static int		 nactive;
+static uint64_t		 paused_until;	/* accept off after EMFILE */
+static char		 sockpath[sizeof(((struct sockaddr_un *)0)->sun_path)];
+static gid_t		 sock_gid;
+static bool		 has_sock_gid;
+static char		 key[CTL_KEY_MAX];
+static size_t		 keylen;
+
+/*
+ * The reload and setting-reload plans are emitted synchronously by pm.c
+ * but may be longer than one out buffer; they wait here, owned by one
+ * connection, and drain through its cursor. A second reload while one
+ * plan is still draining is told to retry.
+ */
+static struct {
+	char		 buf[CTL_PLAN_SIZE];
+	size_t		 len;
+	uint32_t	 dropped;
+	struct conn	*owner;
+} plan;
+
+static char		 scratch[PDU_TEXT_MAX];
+
+static void	conn_cb(struct watch *, uint32_t);
+static void	conn_close(struct conn *);
+static void	conn_flush(struct conn *);
+
+/* ------------------------------------------------------------- helpers */
+
+static void
+conn_events(struct conn *c, uint32_t ev)
+{
+	if (ev != c->events && loop_mod(&c->w, ev) == 0)
+		c->events = ev;
+}
+
+static void
+conn_deadline(struct conn *c, uint64_t when)
+{
+	c->deadline = when;
+	loop_deadline_changed();
+}
+
+static void
+listeners_enable(bool on)
+{
+	int i;
+
+	for (i = 0; i < nlis; i++)
+		if (loop_mod(&lis[i].w, on ? EPOLLIN : 0) == -1)
+			log_warn("control socket: epoll: %m");
+}
+
+/* Queue a reply PDU that pack wrote at the end of the out buffer. */
+static int
+conn_room(struct conn *c, uint8_t **p, size_t *room)
+{
+	if (c->outoff > 0 && c->outoff == c->outlen)
+		c->outoff = c->outlen = 0;
+	else if (c->outoff > 0) {
+		memmove(c->out, c->out + c->outoff, c->outlen - c->outoff);
+		c->outlen -= c->outoff;
+		c->outoff = 0;
+	}
+	*p = c->out + c->outlen;
+	*room = sizeof(c->out) - c->outlen;
+	return 0;
+}
+
+static void
+conn_push(struct conn *c, int n)
+{
+	if (n > 0)
+		c->outlen += (size_t)n;
+	else
+		log_warn("control: reply of %u dropped: %s", c->reqid,
+		    pdu_strerror(n));
+}
+
+/* Answer with an error and close once it is sent. */
+static void
+conn_fail(struct conn *c, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+conn_fail(struct conn *c, const char *code, const char *fmt, ...)
+{
+	char msg[PDU_MSG_MAX];
+	uint8_t *p;
+	size_t room;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	conn_room(c, &p, &room);
+	conn_push(c, pdu_error_pack(p, room, c->reqid, code, msg));
+	c->job = J_NONE;
+	c->state = C_CLOSING;
+	conn_deadline(c, now_ms() + CTL_TIMEOUT_MS);
+	conn_flush(c);
+}
+
+static void
+conn_ok(struct conn *c, const char *msg)
+{
+	uint8_t *p;
+	size_t room;
+
+	conn_room(c, &p, &room);
+	conn_push(c, pdu_ok_pack(p, room, c->reqid, msg));
+	c->state = C_CLOSING;
+	conn_flush(c);
+}
+
+/* -------------------------------------------------------------- replies */
+
+static void
+status_fill(struct pdu_status *s, const struct proc *p, uint64_t now)
+{
+	memset(s, 0, sizeof(*s));
+	snprintf(s->id, sizeof(s->id), "%s", p->cfg->id);
+	snprintf(s->state, sizeof(s->state), "%s",
+	    proc_state_name(p->state));
+	s->pid = p->pid > 0 ? (uint32_t)p->pid : 0;
+	if (p->pid > 0 && now >= p->started_ms)
+		s->uptime = (now - p->started_ms) / 1000;
+	if (now >= p->since_ms)
+		s->since = (now - p->since_ms) / 1000;
+	s->restarts = (uint32_t)p->restarts;
+	s->last_exit = p->last_status;
+	s->kind = p->cfg->type == PT_ONESHOT ? PK_ONESHOT : PK_SERVICE;
+}
+
+/*
+ * Render item i of a CONFIG_SHOW into scratch: with every process, item 0
+ * is [settings]. Returns the section name, or NULL past the end.
+ */
+static const char *
+show_item(struct conn *c, int i, char *name, size_t len)
+{
+	const struct config *cf = pm_config();
+	const struct cfg_proc *cp;
+
+	if (cf == NULL)
+		return NULL;
+	if (c->nidx < 0) {
+		if (i == 0) {
+			if (cfg_settings_show(&cf->set, scratch,
+			    sizeof(scratch)) < 0)
+				scratch[0] = '\0';
+			snprintf(name, len, "settings");
+			return name;
+		}
+		i--;
+		if (i >= cf->nproc)
+			return NULL;
+		cp = &cf->procs[i];
+	} else {
+		if (i >= c->nidx || c->idx[i] >= proc_n)
+			return NULL;
+		cp = proc_tab[c->idx[i]].cfg;
+	}
+	if (cfg_proc_show(cp, scratch, sizeof(scratch)) < 0)
+		scratch[0] = '\0';
+	snprintf(name, len, "process:%s", cp->id);
+	return name;
+}
+
+/*
+ * Add list items to the out buffer while they fit, then the END PDU. An
+ * item that does not fit waits until the socket drains; one that could
+ * never fit (cannot happen with the sizes above) is skipped.
+ */
+static void
+conn_refill(struct conn *c)
+{
+	struct pdu_status s;
+	char name[PDU_KEY_MAX];
+	const char *k, *v;
+	uint8_t *p;
+	size_t room;
+	uint64_t now = now_ms();
+	int n, idx, step;
+
+	for (;;) {
+		conn_room(c, &p, &room);
+		n = 0;
+		step = 1;
+		switch (c->job) {
+		case J_STATUS:
+			if (c->nidx < 0 ? c->cursor >= proc_n :
+			    c->cursor >= c->nidx)
+				goto end;
+			idx = c->nidx < 0 ? c->cursor : c->idx[c->cursor];
+			if (idx >= proc_n) {
+				c->cursor++;
+				continue;
+			}
+			status_fill(&s, &proc_tab[idx], now);
+			n = pdu_status_pack(p, room, c->reqid, &s);
+			break;
+		case J_SHOW:
+			if (show_item(c, c->cursor, name, sizeof(name)) == NULL)
+				goto end;
+			n = pdu_text_pack(p, room, c->reqid, name, scratch);
+			break;
+		case J_PLAN:
+			if ((size_t)c->cursor >= plan.len)
+				goto end;
+			k = plan.buf + c->cursor;
+			v = k + strlen(k) + 1;
+			step = (int)(strlen(k) + strlen(v) + 2);
+			n = pdu_text_pack(p, room, c->reqid, k, v);
+			break;
+		default:
+			return;
+		}
+		if (n == PDU_ESPACE && c->outlen > 0)
+			return;		/* wait for the socket to drain */
+		if (n > 0) {
+			c->outlen += (size_t)n;
+			c->count++;
+		}
+		c->cursor += step;
+	}
+end:
+	if (c->job == J_PLAN && plan.dropped > 0) {
+		conn_room(c, &p, &room);
+		snprintf(name, sizeof(name), "%u more", plan.dropped);
+		n = pdu_text_pack(p, room, c->reqid, "...", name);
+		if (n == PDU_ESPACE)
+			return;
+		conn_push(c, n);
+		plan.dropped = 0;
+	}
+	conn_room(c, &p, &room);
+	n = pdu_end_pack(p, room, c->reqid, c->count);
+	if (n == PDU_ESPACE)
+		return;
+	conn_push(c, n);
+	if (c->job == J_PLAN)
+		plan.owner = NULL;
+	c->job = J_NONE;
+	c->state = C_CLOSING;
+}
+
+/* Collect one plan line: "key\0action\0". */
+static void
+plan_emit(void *ctx, const char *id, const char *action)
+{
+	size_t a = strlen(id), b = strlen(action);
+
+	(void)ctx;
+	if (a >= PDU_KEY_MAX || b >= PDU_TEXT_MAX ||
+	    sizeof(plan.buf) - plan.len < a + b + 2) {
+		plan.dropped++;
+		return;
+	}
+	memcpy(plan.buf + plan.len, id, a + 1);
+	memcpy(plan.buf + plan.len + a + 1, action, b + 1);
+	plan.len += a + b + 2;
+}
+
+/*
+ * Resolve the request's IDs to table indices; answer "unknown id" naming
+ * the first one that is not known. -1 when answered.
+ */
+static int
+resolve_ids(struct conn *c, const struct pdu_req *q)
+{
+	int i, idx;
+
+	c->nidx = q->nids > 0 ? q->nids : -1;
+	for (i = 0; i < q->nids; i++) {
+		if ((idx = proc_find(q->ids[i])) < 0) {
+			conn_fail(c, "unknown id", "unknown id: %s", q->ids[i]);
+			return -1;
+		}
+		c->idx[i] = (uint16_t)idx;
+	}
+	return 0;
+}
+
+/* START, STOP, RESTART, SIGNAL: act on each, report what failed. */
+static void
+do_action(struct conn *c, const struct pdu_req *q)
+{
+	char msg[PDU_MSG_MAX];
+	const char *why;
+	size_t off = 0;
+	int i, n, rc;
+
+	msg[0] = '\0';
+	if (resolve_ids(c, q) == -1)
+		return;
+	if (c->nidx < 0 && q->type == PDU_START) {
+		proc_start_autostart();
+		conn_ok(c, NULL);
+		return;
+	}
+	if (c->nidx < 0 && q->type == PDU_STOP) {
+		proc_stop_all();
+		conn_ok(c, NULL);
+		return;
+	}
+	n = c->nidx < 0 ? proc_n : c->nidx;
+	for (i = 0; i < n; i++) {
+		int idx = c->nidx < 0 ? i : c->idx[i];
+
+		why = NULL;
+		if (q->type == PDU_START)
+			rc = proc_start(idx, &why);
+		else if (q->type == PDU_STOP)
+			rc = proc_stop(idx, &why);
+		else if (q->type == PDU_RESTART)
+			rc = proc_restart(idx, &why);
+		else
+			rc = proc_signal(idx, q->sig, &why);
+		if (rc == -1 && off < sizeof(msg))
+			off += (size_t)snprintf(msg + off, sizeof(msg) - off,
+			    "%s%s: %s", off ? "; " : "", proc_tab[idx].cfg->id,
+			    why ? why : "failed");
+	}
+	if (off > 0)
+		conn_fail(c, "failed", "%s", msg);
+	else
+		conn_ok(c, NULL);
+}
+
+/*
+ * SETTING_SHOW with a key: the matching "key = value" line of
+ * cfg_settings_show, or "unknown setting".
+ */
+static void
+do_setting_show(struct conn *c, const struct pdu_req *q)
+{
+	const struct config *cf = pm_config();
+	uint8_t *p;
+	size_t room, kl = strlen(q->key);
+	char *line, *nl;
+
+	if (cf == NULL || cfg_settings_show(&cf->set, scratch,
+	    sizeof(scratch)) < 0) {
+		conn_fail(c, "failed", "no settings to show");
+		return;
+	}
+	if (kl > 0) {
+		for (line = scratch; line != NULL; line = nl) {
+			if ((nl = strchr(line, '\n')) != NULL)
+				*nl++ = '\0';
+			if (strncmp(line, q->key, kl) == 0 &&
+			    (line[kl] == ' ' || line[kl] == '=' ||
+			    line[kl] == '\t'))
+				break;
+		}
+		if (line == NULL) {
+			conn_fail(c, "unknown key", "unknown setting: %s",
+			    q->key);
+			return;
+		}
+		memmove(scratch, line, strlen(line) + 1);
+		strcat(scratch, "\n");
+	}
+	conn_room(c, &p, &room);
+	conn_push(c, pdu_text_pack(p, room, c->reqid, "settings", scratch));
+	conn_room(c, &p, &room);
+	conn_push(c, pdu_end_pack(p, room, c->reqid, 1));
+	c->state = C_CLOSING;
+	conn_flush(c);
+}
+
+/* CONFIG_RELOAD and SETTING_RELOAD: run it, then stream the plan. */
+static void
+do_reload(struct conn *c, const struct pdu_req *q)
+{
+	static char err[PM_ERR_MAX];
+	int rc;
+
+	if (plan.owner != NULL) {
+		conn_fail(c, "busy", "another reload is being reported; "
+		    "try again");
+		return;
+	}
+	plan.len = 0;
+	plan.dropped = 0;
+	err[0] = '\0';
+	if (q->type == PDU_CONFIG_RELOAD)
+		rc = pm_reload((q->flags & PDU_F_DRY_RUN) != 0, plan_emit,
+		    NULL, err, sizeof(err));
+	else
+		rc = pm_setting_reload(plan_emit, NULL, err, sizeof(err));
+	if (rc == -1) {
+		conn_fail(c, "config", "%s", err[0] ? err : "reload failed");
+		return;
+	}
+	plan.owner = c;
+	c->job = J_PLAN;
+	c->cursor = 0;
+	c->state = C_REPLY;
+	conn_flush(c);
+}
+
+/* Dispatch one decoded request; every path ends in a reply. */
+static void
+conn_request(struct conn *c, const struct pdu_req *q)
+{
+	static const enum pm_end ends[] = {
+		END_EXIT, END_HALT, END_POWEROFF, END_REBOOT
+	};
+	uint8_t *p;
+	size_t room;
+
+	c->reqid = q->reqid;
+	c->count = 0;
+	c->cursor = 0;
+	switch (q->type) {
+	case PDU_START:
+	case PDU_STOP:
+	case PDU_RESTART:
+	case PDU_SIGNAL:
+		do_action(c, q);
+		break;
+	case PDU_STATUS:
+	case PDU_CONFIG_SHOW:
+		if (resolve_ids(c, q) == -1)
+			return;
+		c->job = q->type == PDU_STATUS ? J_STATUS : J_SHOW;
+		c->state = C_REPLY;
+		conn_flush(c);
+		break;
+	case PDU_CONFIG_RELOAD:
+	case PDU_SETTING_RELOAD:
+		do_reload(c, q);
+		break;
+	case PDU_SETTING_SHOW:
+		do_setting_show(c, q);
+		break;
+	case PDU_SHUTDOWN:
+	case PDU_HALT:
+	case PDU_POWEROFF:
+	case PDU_REBOOT:
+		log_info("%s requested over the control socket",
+		    pdu_type_name(q->type));
+		conn_ok(c, NULL);
+		pm_shutdown(ends[q->type - PDU_SHUTDOWN], 0);
+		break;
+	case PDU_VERSION:
+		conn_room(c, &p, &room);
+		conn_push(c, pdu_version_pack(p, room, c->reqid, PM_VERSION));
+		c->state = C_CLOSING;
+		conn_flush(c);
+		break;
+	default:
+		conn_fail(c, "protocol", "unexpected %s request",
+		    pdu_type_name(q->type));
+		break;
+	}
+}
+
+/*
+ * Take whole PDUs from the in buffer. Anything malformed is answered
+ * with an error and the connection closes; the header is judged before
+ * the body is waited for, so a declared 2 GiB length costs nothing.
+ */
+static void
+conn_parse(struct conn *c)
+{
+	static struct pdu_req q;
+	struct pdu_hdr h;
+	uint8_t mac[SHA256_LEN], msg[PDU_NONCE_LEN + sizeof(PDU_AUTH_CONTEXT)];
+	int rc;
+
+	while (c->state == C_AUTH || c->state == C_READ) {
+		rc = pdu_hdr_unpack(c->in, c->inlen, &h);
+		if (rc == PDU_ESHORT)
+			return;
+		if (rc == PDU_EVERSION) {
+			conn_fail(c, "version", "protocol version mismatch: "
+			    "server speaks %d, client sent %d", PM_PROTO,
+			    h.version);
+			return;
+		}
+		if (rc == 0 && h.len > sizeof(c->in))
+			rc = PDU_ESPACE;
+		if (rc != 0) {
+			conn_fail(c, "protocol", "%s", pdu_strerror(rc));
+			return;
+		}
+		if (c->inlen < h.len)
+			return;
+		c->reqid = h.reqid;
+		rc = pdu_req_unpack(c->in, h.len, &q);
+		if (rc == PDU_ETYPE) {
+			conn_fail(c, "protocol", "unknown request type %d "
+			    "(server protocol %d, client protocol %d)",
+			    h.type, PM_PROTO, h.version);
+			return;
+		}
+		if (rc != 0) {
+			conn_fail(c, "protocol", "bad %s request: %s",
+			    pdu_type_name(h.type), pdu_strerror(rc));
+			return;
+		}
+		memmove(c->in, c->in + h.len, c->inlen - h.len);
+		c->inlen -= h.len;
+		if (c->state == C_AUTH) {
+			memcpy(msg, c->nonce, PDU_NONCE_LEN);
+			memcpy(msg + PDU_NONCE_LEN, PDU_AUTH_CONTEXT,
+			    sizeof(PDU_AUTH_CONTEXT) - 1);
+			hmac_sha256(key, keylen, msg, sizeof(msg) - 1, mac);
+			if (q.type != PDU_AUTH ||
+			    !ct_equal(mac, q.mac, sizeof(mac))) {
+				log_warn("control: TCP peer failed "
+				    "authentication");
+				conn_fail(c, "auth", q.type != PDU_AUTH ?
+				    "authentication required" :
+				    "authentication failed");
+				return;
+			}
+			c->state = C_READ;
+			continue;
+		}
+		if (q.type == PDU_AUTH) {
+			conn_fail(c, "protocol", "unexpected auth");
+			return;
+		}
+		conn_events(c, 0);
+		conn_request(c, &q);
+	}
+}
+
+/* ------------------------------------------------------------ plumbing */
+
+/*
+ * Write what is queued; refill from the job's cursor as room appears;
+ * close when a finished reply has gone out. Each write that makes
+ * progress grants the peer another timeout to keep reading.
+ */
+static void
+conn_flush(struct conn *c)
+{
+	ssize_t n;
+
+	for (;;) {
+		if (c->job != J_NONE)
+			conn_refill(c);
+		if (c->outoff == c->outlen)
+			break;
+		n = send(c->w.fd, c->out + c->outoff, c->outlen - c->outoff,
+		    MSG_NOSIGNAL);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			conn_events(c, EPOLLOUT);
+			return;
+		}
+		if (n == -1) {
+			conn_close(c);
+			return;
+		}
+		c->outoff += (size_t)n;
+		conn_deadline(c, now_ms() + CTL_TIMEOUT_MS);
+	}
+	if (c->state == C_CLOSING && c->job == J_NONE)
+		conn_close(c);
+	else if (c->state == C_AUTH || c->state == C_READ)
+		conn_events(c, EPOLLIN);
+}
+
+static void
+conn_close(struct conn *c)
+{
+	if (c->state == C_FREE)
+		return;
+	if (plan.owner == c)
+		plan.owner = NULL;
+	loop_del(&c->w);
+	close(c->w.fd);
+	c->w.fd = -1;
+	c->state = C_FREE;
+	c->deadline = 0;
+	nactive--;
+	if (paused_until != 0) {
+		paused_until = 0;
+		listeners_enable(true);
+	}
+}
+
+static void
+conn_cb(struct watch *w, uint32_t ev)
+{
+	struct conn *c = (struct conn *)w;
+	ssize_t n;
+
+	if (ev & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+		if (c->state != C_AUTH && c->state != C_READ) {
+			/* A peer that hangs up before its reply is gone. */
+			if (ev & (EPOLLHUP | EPOLLERR)) {
+				conn_close(c);
+				return;
+			}
+		} else {
+			n = recv(c->w.fd, c->in + c->inlen,
+			    sizeof(c->in) - c->inlen, 0);
+			if (n == 0 || (n == -1 && errno != EAGAIN &&
+			    errno != EINTR)) {
+				conn_close(c);
+				return;
+			}
+			if (n > 0) {
+				c->inlen += (size_t)n;
+				conn_parse(c);
+				if (c->state == C_FREE)
+					return;
+			}
+		}
+	}
+	if (ev & EPOLLOUT)
+		conn_flush(c);
+}
+
+/*
+ * A Unix peer may talk to pm when it is root, runs as pm's own user, or
+ * belongs to socket_group (primary or supplementary, read from /proc as
+ * the static binary has no NSS).
+ */
+static bool
+peer_allowed(int fd)
+{
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+	char path[64], line[512], *p, *end;
+	FILE *f;
+	bool ok = false;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == -1)
+		return false;
+	if (cr.uid == 0 || cr.uid == geteuid())
+		return true;
+	if (!has_sock_gid)
+		return false;
+	if (cr.gid == sock_gid)
+		return true;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)cr.pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return false;
+	while (!ok && fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, "Groups:", 7) != 0)
+			continue;
+		for (p = line + 7; !ok; p = end) {
+			unsigned long g = strtoul(p, &end, 10);
+
+			if (end == p)
+				break;
+			ok = g == sock_gid;
+		}
+	}
+	fclose(f);
+	return ok;
+}
+
+/* Tell a peer we will not serve it, without waiting, then close it. */
+static void
+refuse(int fd, const char *code, const char *msg)
+{
+	uint8_t buf[256];
+	int n;
+
+	if ((n = pdu_error_pack(buf, sizeof(buf), 0, code, msg)) > 0)
+		(void)send(fd, buf, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+	close(fd);
+}
+
+/*
+ * Accept until EAGAIN. When out of fds, stop watching the listeners so
+ * the loop does not spin on a readable socket it cannot accept from;
+ * they come back when a connection closes or after CTL_RETRY_MS.
+ */
+static void
+listen_cb(struct watch *w, uint32_t ev)
+{
+	struct listener *l = (struct listener *)w;
+	struct conn *c;
+	int fd, i;
+
+	(void)ev;
+	for (;;) {
+		fd = accept4(l->w.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM) {
+				log_warn("control: accept: %m; pausing");
+				paused_until = now_ms() + CTL_RETRY_MS;
+				listeners_enable(false);
+				loop_deadline_changed();
+			} else if (errno != EAGAIN && errno != EWOULDBLOCK)
+				log_warn("control: accept: %m");
+			return;
+		}
+		if (l->kind == K_UNIX && !peer_allowed(fd)) {
+			log_warn("control: peer refused: not root, pm's user "
+			    "or in socket_group");
+			refuse(fd, "permission", "permission denied");
+			continue;
+		}
+		if (nactive >= nconns) {
+			log_warn("control: too many clients (%d)", nconns);
+			refuse(fd, "busy", "too many clients");
+			continue;
+		}
+		for (i = 0; conns[i].state != C_FREE; i++)
+			;
+		c = &conns[i];
+		c->w.fd = fd;
+		c->w.cb = conn_cb;
+		c->kind = l->kind;
+		c->state = l->kind == K_TCP ? C_AUTH : C_READ;
+		c->job = J_NONE;
+		c->inlen = c->outoff = c->outlen = 0;
+		c->reqid = 0;
+		c->events = EPOLLIN;
+		if (loop_add(&c->w, EPOLLIN) == -1) {
+			log_warn("control: epoll: %m");
+			close(fd);
+			c->state = C_FREE;
+			continue;
+		}
+		nactive++;
+		conn_deadline(c, now_ms() + CTL_TIMEOUT_MS);
+		if (c->kind == K_TCP) {
+			uint8_t *p;
+			size_t room;
+
+			if (getrandom(c->nonce, sizeof(c->nonce), 0) !=
+			    (ssize_t)sizeof(c->nonce)) {
+				log_warn("control: getrandom: %m");
+				conn_close(c);
+				continue;
+			}
+			conn_room(c, &p, &room);
+			conn_push(c, pdu_challenge_pack(p, room, c->nonce));
+			conn_flush(c);
+		}
+	}
+}
+
+uint64_t
+ctl_tick(uint64_t now)
+{
+	uint64_t next = 0;
+	int i;
+
+	if (paused_until != 0 && now >= paused_until) {
+		paused_until = 0;
+		listeners_enable(true);
+	}
+	for (i = 0; i < nconns; i++) {
+		struct conn *c = &conns[i];
+
+		if (c->state == C_FREE)
+			continue;
+		if (c->deadline != 0 && now >= c->deadline) {
+			log_debug("control: peer timed out");
+			conn_close(c);
+			continue;
+		}
+		if (c->deadline != 0 && (next == 0 || c->deadline < next))
+			next = c->deadline;
+	}
+	if (paused_until != 0 && (next == 0 || paused_until < next))
+		next = paused_until;
+	return next;
+}
+
+/* ----------------------------------------------------------------- init */
+
+static int
+add_listener(int fd, int kind)
+{
+	struct listener *l = &lis[nlis];
+
+	l->w.fd = fd;
+	l->w.cb = listen_cb;
+	l->kind = kind;
+	if (listen(fd, 128) == -1 || loop_add(&l->w, EPOLLIN) == -1) {
+		close(fd);
+		return -1;
+	}
+	nlis++;
+	return 0;
+}
+
+/*
+ * Create the Unix socket. A socket file nobody answers on is stale (pm
+ * was killed) and removed; one that answers belongs to a running pm and
+ * is left alone. The file is born under umask 0177 so there is no moment
+ * when others could connect, then given its final mode.
+ */
+static int
+unix_init(const char *path)
+{
+	struct sockaddr_un sun;
+	struct stat st;
+	mode_t old;
+	int fd, rc;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		log_err("control socket path too long: %s", path);
+		return -1;
+	}
+	strcpy(sun.sun_path, path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1) {
+		log_err("socket: %m");
+		return -1;
+	}
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			log_err("%s exists and is not a socket", path);
+			close(fd);
+			return -1;
+		}
+		rc = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
+		if (rc == 0 || errno == EAGAIN || errno == EINPROGRESS) {
+			log_err("another pm is already listening on %s", path);
+			close(fd);
+			return -1;
+		}
+		if (errno != ECONNREFUSED) {
+			log_err("control socket %s: %m", path);
+			close(fd);
+			return -1;
+		}
+		close(fd);
+		if (unlink(path) == -1) {
+			log_err("cannot remove stale socket %s: %m", path);
+			return -1;
+		}
+		if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, 0)) == -1) {
+			log_err("socket: %m");
+			return -1;
+		}
+	}
+	old = umask(0177);
+	rc = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+	umask(old);
+	if (rc == -1) {
+		log_err("bind %s: %m", path);
+		close(fd);
+		return -1;
+	}
+	snprintf(sockpath, sizeof(sockpath), "%s", path);
+	if (has_sock_gid && (chown(path, (uid_t)-1, sock_gid) == -1 ||
+	    chmod(path, 0660) == -1)) {
+		log_err("control socket %s: group: %m", path);
+		close(fd);
+		return -1;
+	}
+	if (!has_sock_gid && chmod(path, 0600) == -1) {
+		log_err("chmod %s: %m", path);
+		close(fd);
+		return -1;
+	}
+	if (add_listener(fd, K_UNIX) == -1) {
+		log_err("listen %s: %m", path);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The pre-shared key. A key others could read is no secret, so such a
+ * file stops pm from starting, with the file named.
+ */
+static int
+key_load(const char *file)
+{
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	if (file == NULL) {
+		log_err("[settings] listen needs token_file");
+		return -1;
+	}
+	if ((fd = open(file, O_RDONLY | O_CLOEXEC)) == -1) {
+		log_err("token_file %s: %m", file);
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || (st.st_mode & 077) != 0) {
+		log_err("token_file %s is accessible by group or others "
+		    "(mode %03o); chmod 600 it", file,
+		    (unsigned)(st.st_mode & 0777));
+		close(fd);
+		return -1;
+	}
+	n = read(fd, key, sizeof(key));
+	close(fd);
+	if (n < 0 || n == (ssize_t)sizeof(key)) {
+		log_err("token_file %s: %s", file, n < 0 ? strerror(errno) :
+		    "too long");
+		return -1;
+	}
+	while (n > 0 && (key[n - 1] == '\n' || key[n - 1] == '\r'))
+		n--;
+	if (n == 0) {
+		log_err("token_file %s is empty", file);
+		return -1;
+	}
+	keylen = (size_t)n;
+	return 0;
+}
+
+/* TCP listeners for HOST:PORT ("[::1]:7000", "127.0.0.1:7000", ":7000"). */
+static int
+tcp_init(const char *listen_on)
+{
+	struct addrinfo hints, *res, *ai;
+	char host[256], *port;
+	int fd, on = 1, rc, n = 0;
+
+	snprintf(host, sizeof(host), "%s", listen_on);
+	if ((port = strrchr(host, ':')) == NULL) {
+		log_err("listen = %s: expected HOST:PORT", listen_on);
+		return -1;
+	}
+	*port++ = '\0';
+	if (host[0] == '[' && port - host >= 3 && port[-2] == ']') {
+		port[-2] = '\0';
+		memmove(host, host + 1, strlen(host));
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	rc = getaddrinfo(host[0] && strcmp(host, "*") ? host : NULL, port,
+	    &hints, &res);
+	if (rc != 0) {
+		log_err("listen = %s: %s", listen_on, gai_strerror(rc));
+		return -1;
+	}
+	for (ai = res; ai != NULL && nlis < CTL_NLISTEN; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, ai->ai_protocol);
+		if (fd == -1)
+			continue;
+		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+		if (ai->ai_family == AF_INET6)
+			(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on,
+			    sizeof(on));
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == -1) {
+			log_err("listen = %s: bind: %m", listen_on);
+			close(fd);
+			continue;
+		}
+		if (add_listener(fd, K_TCP) == 0)
+			n++;
+	}
+	freeaddrinfo(res);
+	if (n == 0) {
+		log_err("listen = %s: no address to listen on", listen_on);
+		return -1;
+	}
+	return 0;
+}
+
+int
+ctl_init(const struct config *c, const char *sock_override)
+{
+	char buf[sizeof(sockpath)];
+	const char *path;
+	int max;
+
+	max = c != NULL && c->set.max_clients > 0 ? c->set.max_clients : 256;
+	if ((conns = calloc((size_t)max, sizeof(*conns))) == NULL) {
+		log_err("control: %m");
+		return -1;
+	}
+	nconns = max;
+	has_sock_gid = c != NULL && c->set.socket_group != NULL;
+	sock_gid = has_sock_gid ? c->set.socket_gid : 0;
+	if (c != NULL && c->set.listen != NULL &&
+	    (key_load(c->set.token_file) == -1 ||
+	    tcp_init(c->set.listen) == -1)) {
+		ctl_fini();
+		return -1;
+	}
+	path = sock_override != NULL ? sock_override :
+	    cfg_socket_path(c, buf, sizeof(buf));
+	if (path == NULL || unix_init(path) == -1) {
+		if (path == NULL)
+			log_err("no control socket path");
+		ctl_fini();
+		return -1;
+	}
+	return 0;
+}
+
+void
+ctl_fini(void)
+{
+	int i;
+
+	for (i = 0; i < nconns; i++)
+		conn_close(&conns[i]);
+	for (i = 0; i < nlis; i++) {
+		loop_del(&lis[i].w);
+		close(lis[i].w.fd);
+	}
+	nlis = 0;
+	if (sockpath[0] != '\0')
+		(void)unlink(sockpath);
+	sockpath[0] = '\0';
+	free(conns);
+	conns = NULL;
+	nconns = 0;
+	explicit_bzero(key, sizeof(key));
+	keylen = 0;
+}

@@ -1,0 +1,178 @@
+/*
+ * pdu.h: pm's control protocol on the wire (see PROTOCOL.md).
+ *
+ * Every PDU is a 16-byte header in network byte order followed by a
+ * payload of TLV fields. Each message has one pack and one unpack
+ * function; nothing in memory is ever sent as it lies. pdu.c does no I/O,
+ * no logging and keeps no state, so it can be unit-tested and fuzzed.
+ */
+#ifndef PDU_H
+#define PDU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PDU_MAGIC	0x504d		/* "PM" */
+#define PM_PROTO	1
+#define PDU_HDR_SIZE	16
+#define PDU_MAX		65536		/* whole PDU, header included */
+
+/* Header offsets. magic and version stay where they are in every version. */
+#define PDU_OFF_MAGIC	0
+#define PDU_OFF_VERSION	2
+#define PDU_OFF_TYPE	3
+#define PDU_OFF_FLAGS	4
+#define PDU_OFF_RSVD	6
+#define PDU_OFF_REQID	8
+#define PDU_OFF_LEN	12
+
+/* Field sizes, NUL included where the field is a string. */
+#define PDU_ID_MAX	40
+#define PDU_IDS_MAX	256		/* IDs in one request */
+#define PDU_KEY_MAX	64
+#define PDU_STATE_MAX	16
+#define PDU_CODE_MAX	32
+#define PDU_VERS_MAX	32
+#define PDU_MSG_MAX	4096
+#define PDU_TEXT_MAX	8192
+#define PDU_NONCE_LEN	32
+#define PDU_MAC_LEN	32
+/* Appended to the nonce before the HMAC, so a MAC is bound to pm's auth. */
+#define PDU_AUTH_CONTEXT "pm-ctl-auth-v1"
+
+/* Message types: requests below 0x80, replies from 0x80. */
+enum pdu_type {
+	PDU_START = 0x01, PDU_STOP, PDU_RESTART, PDU_STATUS, PDU_SIGNAL,
+	PDU_CONFIG_SHOW, PDU_CONFIG_RELOAD, PDU_SETTING_SHOW,
+	PDU_SETTING_RELOAD, PDU_SHUTDOWN, PDU_HALT, PDU_POWEROFF,
+	PDU_REBOOT, PDU_VERSION, PDU_AUTH,
+	PDU_REQ_LAST = PDU_AUTH,
+
+	PDU_OK = 0x80, PDU_ERROR, PDU_END, PDU_STATUS_REC, PDU_TEXT,
+	PDU_VERSION_REP, PDU_CHALLENGE,
+	PDU_REP_LAST = PDU_CHALLENGE
+};
+
+/* Header flags. */
+#define PDU_F_DRY_RUN	0x0001		/* CONFIG_RELOAD: plan only */
+
+/* Field tags. */
+enum pdu_tag {
+	T_ID = 1, T_SIGNAL, T_KEY, T_STATE, T_PID, T_UPTIME, T_RESTARTS,
+	T_EXIT, T_KIND, T_TEXT, T_COUNT, T_CODE, T_MESSAGE, T_VERSION,
+	T_PROTO, T_NONCE, T_MAC, T_SINCE
+};
+
+/* Results of the unpack functions (0 is success). */
+enum pdu_err {
+	PDU_EOK = 0,
+	PDU_ESHORT = -1,	/* fewer bytes than a header: read more */
+	PDU_EMAGIC = -2,	/* not a pm PDU */
+	PDU_EVERSION = -3,	/* another protocol version; hdr is filled */
+	PDU_ELEN = -4,		/* length < header or > PDU_MAX */
+	PDU_ETYPE = -5,		/* unknown type, or not the one expected */
+	PDU_EFIELD = -6,	/* a field is truncated, too long or bad */
+	PDU_ESPACE = -7		/* pack: the output buffer is too small */
+};
+
+struct pdu_hdr {
+	uint8_t		version;
+	uint8_t		type;
+	uint16_t	flags;
+	uint32_t	reqid;
+	uint32_t	len;		/* whole PDU, header included */
+};
+
+/* Every request has this one shape; which fields count depends on type. */
+struct pdu_req {
+	uint8_t		type;
+	uint16_t	flags;
+	uint32_t	reqid;
+	int		nids;
+	char		ids[PDU_IDS_MAX][PDU_ID_MAX];
+	int		sig;			/* SIGNAL */
+	char		key[PDU_KEY_MAX];	/* SETTING_SHOW, optional */
+	uint8_t		mac[PDU_MAC_LEN];	/* AUTH */
+};
+
+enum pdu_kind { PK_SERVICE = 0, PK_ONESHOT = 1 };
+
+/* STATUS_REC: one process. */
+struct pdu_status {
+	char		id[PDU_ID_MAX];
+	char		state[PDU_STATE_MAX];
+	uint32_t	pid;		/* 0: none */
+	uint64_t	uptime;		/* seconds since spawn; 0 without pid */
+	uint64_t	since;		/* seconds in this state */
+	uint32_t	restarts;
+	int32_t		last_exit;	/* -1: none */
+	uint8_t		kind;		/* enum pdu_kind */
+};
+
+/* TEXT: a config block, a plan line ("key" = ID, text = action), ... */
+struct pdu_text {
+	char		key[PDU_KEY_MAX];	/* may be empty */
+	char		text[PDU_TEXT_MAX];
+};
+
+struct pdu_error {
+	char		code[PDU_CODE_MAX];	/* "unknown id", "version", ... */
+	char		msg[PDU_MSG_MAX];
+	uint8_t		proto;			/* the sender's PM_PROTO */
+};
+
+struct pdu_version {
+	char		version[PDU_VERS_MAX];
+	uint8_t		proto;
+};
+
+struct pdu_challenge {
+	uint8_t		nonce[PDU_NONCE_LEN];
+	uint8_t		proto;
+};
+
+/*
+ * Header: 0 and the header in h when the first PDU_HDR_SIZE bytes of buf
+ * are a valid header; a negative enum pdu_err otherwise. On PDU_EVERSION
+ * h->version and h->type are set so the caller can name both versions.
+ */
+int	pdu_hdr_unpack(const uint8_t *buf, size_t avail, struct pdu_hdr *h);
+const char *pdu_strerror(int);
+const char *pdu_type_name(int type);
+bool	pdu_is_request(int type);
+
+/*
+ * The pack functions return the PDU's length, or PDU_ESPACE; the unpack
+ * functions take one whole PDU (header included) and return 0 or an
+ * enum pdu_err.
+ */
+int	pdu_req_pack(uint8_t *, size_t, const struct pdu_req *);
+int	pdu_req_unpack(const uint8_t *, size_t, struct pdu_req *);
+int	pdu_ok_pack(uint8_t *, size_t, uint32_t reqid, const char *msg);
+int	pdu_ok_unpack(const uint8_t *, size_t, char *msg, size_t msglen);
+int	pdu_error_pack(uint8_t *, size_t, uint32_t reqid, const char *code,
+	    const char *msg);
+int	pdu_error_unpack(const uint8_t *, size_t, struct pdu_error *);
+int	pdu_end_pack(uint8_t *, size_t, uint32_t reqid, uint32_t count);
+int	pdu_end_unpack(const uint8_t *, size_t, uint32_t *count);
+int	pdu_status_pack(uint8_t *, size_t, uint32_t reqid,
+	    const struct pdu_status *);
+int	pdu_status_unpack(const uint8_t *, size_t, struct pdu_status *);
+int	pdu_text_pack(uint8_t *, size_t, uint32_t reqid, const char *key,
+	    const char *text);
+int	pdu_text_unpack(const uint8_t *, size_t, struct pdu_text *);
+int	pdu_version_pack(uint8_t *, size_t, uint32_t reqid, const char *vers);
+int	pdu_version_unpack(const uint8_t *, size_t, struct pdu_version *);
+int	pdu_challenge_pack(uint8_t *, size_t, const uint8_t *nonce);
+int	pdu_challenge_unpack(const uint8_t *, size_t, struct pdu_challenge *);
+
+/* Big-endian helpers, shared with tests. */
+void	pdu_put16(uint8_t *, uint16_t);
+void	pdu_put32(uint8_t *, uint32_t);
+void	pdu_put64(uint8_t *, uint64_t);
+uint16_t pdu_get16(const uint8_t *);
+uint32_t pdu_get32(const uint8_t *);
+uint64_t pdu_get64(const uint8_t *);
+
+#endif /* PDU_H */
