@@ -639,31 +639,3 @@ main(int argc, char **argv)
 		return client_main(argc, argv);
 	return server_main();
 }
-
-/* Until the control plane lands: no socket, and a client that says so. */
-__attribute__((weak)) int
-ctl_init(const struct config *c, const char *s)
-{
-	(void)c; (void)s;
-	return 0;
-}
-
-__attribute__((weak)) void
-ctl_fini(void)
-{
-}
-
-__attribute__((weak)) uint64_t
-ctl_tick(uint64_t now)
-{
-	(void)now;
-	return 0;
-}
-
-__attribute__((weak)) int
-client_main(int argc, char **argv)
-{
-	(void)argc; (void)argv;
-	fprintf(stderr, "pm: client not built yet\n");
-	return 1;
-}

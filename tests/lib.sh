@@ -62,7 +62,7 @@ start_server() {
 	"$PM" -d -c "$cfg" "$@" >"$T/server.out" 2>"$T/server.log" &
 	SERVER=$!
 	track "$SERVER"
-	if ! wait_until 5 test -S "$SOCK" && ! { [ -n "${NOSOCK:-}" ] && sleep 0.3; }; then
+	if ! wait_until 5 test -S "$SOCK"; then
 		fail "server did not start: $(tail -5 "$T/server.log")"
 		return 1
 	fi
@@ -95,3 +95,7 @@ count_log() { grep -Ec -- "$1" "$T/server.log"; }
 HELPERS=$ROOT/tests/helpers
 # ms: monotonic-enough wall clock in milliseconds, for timing bounds.
 ms() { echo $(( $(date +%s%N) / 1000000 )); }
+# has_lines N FILE: FILE exists and holds at least N lines (for wait_until).
+has_lines() { [ -f "$2" ] && [ "$(wc -l < "$2")" -ge "$1" ]; }
+# state_is ID STATE: `pm status ID` shows STATE now (for wait_until).
+state_is() { [ "$(state_of "$1")" = "$2" ]; }

@@ -11,7 +11,7 @@ restart_delay_max = 800ms
 start_limit = 0
 INI
 start_server "$T/pm.ini" || finish
-check "five starts happen" wait_until 10 test "$(wc -l < "$T/starts" 2>/dev/null)" -ge 5
+check "five starts happen" wait_until 10 has_lines 5 "$T/starts"
 check "backoff is logged" log_has 'crash: backoff 0.200s'
 mapfile -t s < "$T/starts"
 want=(200 400 800 800)

@@ -27,7 +27,7 @@ INI
 exec 7>"$T/leak"	# an fd pm inherits and must not pass on
 HOME_KEPT=yes start_server "$T/pm.ini" || finish
 exec 7>&-
-check "env's sleep is running" wait_until 5 test "$(wc -l < "$T/wd/out" 2>/dev/null)" -ge 11
+check "env's sleep is running" wait_until 5 has_lines 11 "$T/wd/out"
 mapfile -t o < "$T/wd/out"
 pid=$(started_pid env)
 if [ -n "$user" ]; then

@@ -10,8 +10,8 @@ command = sleep 1000
 command = sleep 1001
 INI
 start_server "$T/pm.ini" || finish
-check "web running" wait_until 5 test "$(state_of web)" = running
-check "db running" wait_until 5 test "$(state_of db)" = running
+check "web running" wait_until 5 state_is web running
+check "db running" wait_until 5 state_is db running
 before=$(pmc status | awk 'NR>1 {print $1, $3}')
 
 # still_fine WHAT: status answers within 1 s with the same PIDs.

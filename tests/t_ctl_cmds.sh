@@ -15,8 +15,8 @@ command = true
 type = oneshot
 INI
 start_server "$T/pm.ini" || finish
-check "web running" wait_until 5 test "$(state_of web)" = running
-check "once exited" wait_until 5 test "$(state_of once)" = exited
+check "web running" wait_until 5 state_is web running
+check "once exited" wait_until 5 state_is once exited
 
 out=$(pmc status); rc=$?
 expect_match "status has the header" "$out" '^ID +STATE +PID +UPTIME +RESTARTS +EXIT'
@@ -44,12 +44,12 @@ check "--json version is valid JSON" python3 -c 'import json,sys; assert json.lo
 
 # start / stop / restart.
 pmc start idle; expect_eq "start idle exits 0" $? 0
-check "idle comes up" wait_until 5 test "$(state_of idle)" = running
+check "idle comes up" wait_until 5 state_is idle running
 p=$(pid_of idle)
 pmc restart idle; expect_eq "restart exits 0" $? 0
 check "restart gives a new pid" wait_until 5 sh -c "p2=\$(\"$PM\" -S \"$SOCK\" status idle | awk '\$1==\"idle\"{print \$3}'); [ -n \"\$p2\" ] && [ \"\$p2\" != - ] && [ \"\$p2\" != $p ]"
 pmc stop idle; expect_eq "stop exits 0" $? 0
-check "idle stops" wait_until 5 test "$(state_of idle)" = stopped
+check "idle stops" wait_until 5 state_is idle stopped
 pmc stop nosuch 2>/dev/null; expect_eq "stop unknown ID exits 2" $? 2
 pmc start web nosuch 2>/dev/null; expect_eq "start with one unknown ID exits 2" $? 2
 

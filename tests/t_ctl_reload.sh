@@ -13,7 +13,7 @@ command = sleep 1002
 INI
 start_server "$T/pm.ini" || finish
 for id in same changed removed; do
-	check "$id running" wait_until 5 test "$(state_of $id)" = running
+	check "$id running" wait_until 5 state_is $id running
 done
 ps=$(pid_of same); pc=$(pid_of changed); pr=$(pid_of removed)
 
@@ -56,5 +56,5 @@ check "changed process restarted with a new pid" wait_until 5 sh -c \
 check "changed runs the new command" wait_until 5 sh -c "pgrep -f 'sleep 2001' >/dev/null"
 check "removed process is gone" wait_until 5 dead "$pr"
 pmc status removed >/dev/null 2>&1; expect_eq "removed ID is unknown now" $? 2
-check "added process started" wait_until 5 test "$(state_of added)" = running
+check "added process started" wait_until 5 state_is added running
 finish

@@ -23,7 +23,7 @@ check "the error names the file" grep -q "$T/key" "$T/perm.log"
 chmod 600 "$T/key"
 
 start_server "$T/pm.ini" || finish
-check "web running" wait_until 5 test "$(state_of web)" = running
+check "web running" wait_until 5 state_is web running
 H="127.0.0.1:$P1"
 out=$("$PM" -H "$H" --token-file "$T/key" status); rc=$?
 expect_eq "TCP status with the right key exits 0" "$rc" 0
