@@ -9,7 +9,8 @@ SRCS	= pm.c config.c proc.c log.c pdu.c ctl.c client.c sha256.c
 HDRS	= pm.h pdu.h sha256.h
 WARN	= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS	?= -Os -g
-CFLAGS	+= $(WARN) -std=c11 -D_GNU_SOURCE -Ibuild/include -ffunction-sections -fdata-sections
+CFLAGS	+= $(WARN) -std=c11 -D_GNU_SOURCE -Ibuild/include -ffunction-sections -fdata-sections \
+	  -fno-asynchronous-unwind-tables -fno-unwind-tables
 
 ifeq ($(SAN),1)
 CC	= gcc
@@ -17,9 +18,9 @@ CFLAGS	+= -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize
 LDFLAGS	+= -fsanitize=address,undefined
 else ifneq ($(MUSL),)
 CC	= musl-gcc
-LDFLAGS	+= -static -Wl,--gc-sections
+LDFLAGS	+= -static -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,--build-id=none
 else
-LDFLAGS	+= -static -Wl,--gc-sections
+LDFLAGS	+= -static -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,--build-id=none
 endif
 
 FLAVOR	= $(if $(filter 1,$(SAN)),san,static)

@@ -173,11 +173,8 @@ mono_ms(void)
 static int
 target_add(const char *name, bool tcp)
 {
-	struct addrinfo hints, *res;
 	struct sockaddr_un *sun;
 	struct sess *s;
-	char host[300], *port;
-	int rc;
 
 	if (nsess == TARGETS_MAX) {
 		fprintf(stderr, "pm: too many hosts (max %d)\n", TARGETS_MAX);
@@ -200,29 +197,12 @@ target_add(const char *name, bool tcp)
 		nsess++;
 		return 0;
 	}
-	snprintf(host, sizeof(host), "%s", name);
-	if ((port = strrchr(host, ':')) == NULL || port[1] == '\0') {
-		fprintf(stderr, "pm: -H %s: expected HOST:PORT\n", name);
+	if (cfg_parse_addr(name, false, &s->addr, &s->addrlen) < 0) {
+		fprintf(stderr, "pm: -H %s: expected IP:PORT, [IPV6]:PORT or "
+		    "localhost:PORT\n", name);
 		return -1;
 	}
-	*port++ = '\0';
-	if (host[0] == '[' && port - host >= 3 && port[-2] == ']') {
-		port[-2] = '\0';
-		memmove(host, host + 1, strlen(host));
-	}
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV;
 	nsess++;
-	if ((rc = getaddrinfo(host, port, &hints, &res)) != 0) {
-		snprintf(s->err, sizeof(s->err), "cannot reach pm at %s: %s",
-		    name, gai_strerror(rc));
-		s->st = S_DONE;
-		return 0;
-	}
-	memcpy(&s->addr, res->ai_addr, res->ai_addrlen);
-	s->addrlen = res->ai_addrlen;
-	freeaddrinfo(res);
 	return 0;
 }
 

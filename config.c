@@ -13,8 +13,12 @@
  * This file allocates (it is the one place that may) and never logs:
  * every problem becomes a "FILE:LINE: message" line in the caller's buffer.
  */
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/un.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -810,36 +814,19 @@ set_socket_group(struct ctx *x, void *obj, const struct key *k,
 }
 
 /*
- * listen = HOST:PORT or [V6ADDR]:PORT. Only the shape is checked: names
- * are resolved when the socket is opened, not while reading a file.
+ * listen = HOST:PORT, [V6ADDR]:PORT or *:PORT. HOST is an address, not a
+ * name: pm never blocks on a resolver, and the binary stays small.
  */
 static const char *
 set_listen(struct ctx *x, void *obj, const struct key *k, const char *v)
 {
-	const char	*colon, *p;
-	long		 port = 0;
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
 
-	if (*v == '[') {
-		p = strchr(v, ']');
-		if (p == NULL || p == v + 1 || p[1] != ':')
-			goto badaddr;
-		colon = p + 1;
-	} else {
-		colon = strrchr(v, ':');
-		if (colon == NULL || colon == v ||
-		    memchr(v, ':', colon - v) != NULL)
-			goto badaddr;
-		for (p = v; p < colon; p++)
-			if (isspace((unsigned char)*p))
-				goto badaddr;
-	}
-	for (p = colon + 1; isdigit((unsigned char)*p) && port <= 65535; p++)
-		port = port * 10 + (*p - '0');
-	if (p == colon + 1 || *p != '\0' || port < 1 || port > 65535)
-		return bad(x, "bad port in '" SHOW_VAL "' (want 1..65535)", v);
+	if (cfg_parse_addr(v, true, &ss, &len) < 0)
+		return bad(x, "bad listen address '" SHOW_VAL "' (want IP:PORT, "
+		    "[IPV6]:PORT or *:PORT, port 1..65535)", v);
 	return set_str(x, obj, k, v);
-badaddr:
-	return bad(x, "'" SHOW_VAL "' is not HOST:PORT or [ADDR]:PORT", v);
 }
 
 /* A Unix socket path must fit sun_path, or bind() fails much later. */
@@ -1884,4 +1871,53 @@ cfg_default_file(const char *opt)
 	if ((e = getenv("PM_CONFIG")) != NULL && *e != '\0')
 		return e;
 	return "/etc/pm.ini";
+}
+
+/*
+ * Parse HOST:PORT into a socket address without a resolver: an IPv4
+ * address, [IPv6], "localhost" (127.0.0.1), or with passive also "*" or
+ * nothing for every IPv4 address.
+ */
+int
+cfg_parse_addr(const char *hp, bool passive, struct sockaddr_storage *ss,
+    socklen_t *len)
+{
+	struct sockaddr_in	*s4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6	*s6 = (struct sockaddr_in6 *)ss;
+	char			 host[64];
+	const char		*colon, *p;
+	size_t			 hl;
+	long			 port = 0;
+
+	if ((colon = strrchr(hp, ':')) == NULL)
+		return -1;
+	for (p = colon + 1; isdigit((unsigned char)*p) && port <= 65535; p++)
+		port = port * 10 + (*p - '0');
+	if (p == colon + 1 || *p != '\0' || port < 1 || port > 65535)
+		return -1;
+	hl = (size_t)(colon - hp);
+	if (hl >= sizeof(host))
+		return -1;
+	memcpy(host, hp, hl);
+	host[hl] = '\0';
+	memset(ss, 0, sizeof(*ss));
+	if (hl >= 2 && host[0] == '[' && host[hl - 1] == ']') {
+		host[hl - 1] = '\0';
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)port);
+		*len = sizeof(*s6);
+		return inet_pton(AF_INET6, host + 1, &s6->sin6_addr) == 1 ? 0 : -1;
+	}
+	s4->sin_family = AF_INET;
+	s4->sin_port = htons((uint16_t)port);
+	*len = sizeof(*s4);
+	if (strcmp(host, "localhost") == 0) {
+		s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		return 0;
+	}
+	if (passive && (hl == 0 || strcmp(host, "*") == 0)) {
+		s4->sin_addr.s_addr = htonl(INADDR_ANY);
+		return 0;
+	}
+	return inet_pton(AF_INET, host, &s4->sin_addr) == 1 ? 0 : -1;
 }

@@ -999,52 +999,30 @@ key_load(const char *file)
 static int
 tcp_init(const char *listen_on)
 {
-	struct addrinfo hints, *res, *ai;
-	char host[256], *port;
-	int fd, on = 1, rc, n = 0;
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd, on = 1;
 
-	snprintf(host, sizeof(host), "%s", listen_on);
-	if ((port = strrchr(host, ':')) == NULL) {
-		log_err("listen = %s: expected HOST:PORT", listen_on);
+	if (cfg_parse_addr(listen_on, true, &ss, &len) < 0) {
+		log_err("listen = %s: expected IP:PORT, [IPV6]:PORT or *:PORT",
+		    listen_on);
 		return -1;
 	}
-	*port++ = '\0';
-	if (host[0] == '[' && port - host >= 3 && port[-2] == ']') {
-		port[-2] = '\0';
-		memmove(host, host + 1, strlen(host));
-	}
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	rc = getaddrinfo(host[0] && strcmp(host, "*") ? host : NULL, port,
-	    &hints, &res);
-	if (rc != 0) {
-		log_err("listen = %s: %s", listen_on, gai_strerror(rc));
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
+	if (fd == -1) {
+		log_err("listen = %s: socket: %m", listen_on);
 		return -1;
 	}
-	for (ai = res; ai != NULL && nlis < CTL_NLISTEN; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
-		    SOCK_CLOEXEC, ai->ai_protocol);
-		if (fd == -1)
-			continue;
-		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-		if (ai->ai_family == AF_INET6)
-			(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on,
-			    sizeof(on));
-		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == -1) {
-			log_err("listen = %s: bind: %m", listen_on);
-			close(fd);
-			continue;
-		}
-		if (add_listener(fd, K_TCP) == 0)
-			n++;
-	}
-	freeaddrinfo(res);
-	if (n == 0) {
-		log_err("listen = %s: no address to listen on", listen_on);
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	if (ss.ss_family == AF_INET6)
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+	if (bind(fd, (struct sockaddr *)&ss, len) == -1) {
+		log_err("listen = %s: bind: %m", listen_on);
+		close(fd);
 		return -1;
 	}
-	return 0;
+	return add_listener(fd, K_TCP);
 }
 
 int

@@ -244,8 +244,10 @@ signal_orphans(int sig)
 		/* The name may hold spaces and parentheses: skip to the last ')'. */
 		if ((p = strrchr(buf, ')')) == NULL)
 			continue;
-		if (sscanf(p + 1, " %*c %d", &ppid) == 1 && ppid == self)
-			kill((pid_t)atoi(de->d_name), sig);
+		/* ") S 123 ...": the state, then the parent's pid. */
+		ppid = (pid_t)strtol(p + 4, NULL, 10);
+		if (p[1] == ' ' && p[3] == ' ' && ppid == self)
+			kill((pid_t)strtol(de->d_name, NULL, 10), sig);
 	}
 	closedir(d);
 }

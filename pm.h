@@ -114,6 +114,13 @@ const char *cfg_socket_path(const struct config *c, char *buf, size_t len);
 /* The config file by the contract's rules: -c, else env PM_CONFIG, else
  * /etc/pm.ini. */
 const char *cfg_default_file(const char *opt);
+/*
+ * HOST:PORT to a socket address, numeric only (IPv4, [IPv6], localhost;
+ * with passive also * for any): 0, or -1 when it is not one.
+ */
+struct sockaddr_storage;
+int	 cfg_parse_addr(const char *hostport, bool passive,
+	    struct sockaddr_storage *, unsigned int *len);
 /* Small parsers shared by the client and the fuzzers; 0 ok, -1 bad. */
 int	 cfg_parse_duration(const char *, uint32_t *ms);
 int	 cfg_parse_size(const char *, unsigned long long *bytes);
