@@ -824,8 +824,9 @@ set_listen(struct ctx *x, void *obj, const struct key *k, const char *v)
 	socklen_t		 len;
 
 	if (cfg_parse_addr(v, true, &ss, &len) < 0)
-		return bad(x, "bad listen address '" SHOW_VAL "' (want IP:PORT, "
-		    "[IPV6]:PORT or *:PORT, port 1..65535)", v);
+		return bad(x, "bad listen address '" SHOW_VAL "' (want HOST:PORT with "
+		    "HOST an IP address, [IPv6], localhost or *; port 1..65535)",
+		    v);
 	return set_str(x, obj, k, v);
 }
 

@@ -180,6 +180,7 @@ static void __attribute__((noreturn, noinline))
 child_exec(const struct cfg_proc *c, bool is_main, char **envp,
     const gid_t *groups, int ngroups, struct spawn_err *se)
 {
+	static const unsigned long dfl[8];
 	sigset_t none;
 	int sig;
 
@@ -195,9 +196,15 @@ child_exec(const struct cfg_proc *c, bool is_main, char **envp,
 			FAIL("redirect stdin");
 	}
 	close_from(3);
+	/*
+	 * Raw rt_sigaction, because libc refuses the signals it reserves for
+	 * itself, and an ignored one would stay ignored across exec. An
+	 * all-zero kernel sigaction is SIG_DFL with no flags on every arch.
+	 */
 	for (sig = 1; sig < NSIG; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP)
-			signal(sig, SIG_DFL);
+			syscall(SYS_rt_sigaction, sig, dfl, NULL,
+			    (size_t)(NSIG - 1) / 8);
 	if (set_rlimit(RLIMIT_NOFILE, c->rlimit_nofile) < 0)
 		FAIL("set rlimit_nofile");
 	if (set_rlimit(RLIMIT_CORE, c->rlimit_core) < 0)
