@@ -1033,7 +1033,7 @@ int
 client_main(int argc, char **argv)
 {
 	const struct cmd *c;
-	int i;
+	int i, j, n;
 
 	/* Step 1: global options, which all come before the command. */
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
@@ -1062,6 +1062,17 @@ client_main(int argc, char **argv)
 		usage(stderr);
 		return EX_USAGE;
 	}
+	/*
+	 * `pm status --json` is how people type it: accept --json after the
+	 * command too, and drop it from the command's own arguments.
+	 */
+	for (j = n = i; j < argc; j++) {
+		if (strcmp(argv[j], "--json") == 0)
+			opt.json = true;
+		else
+			argv[n++] = argv[j];
+	}
+	argc = n;
 	/* Step 2: the command, by name, from the one table. */
 	if ((c = cmd_find(argv[i])) == NULL) {
 		fprintf(stderr, "pm: unknown command: %s\n", argv[i]);

@@ -536,6 +536,8 @@ setup_main(void)
 	main_cfg.rlimit_nproc = -1;
 }
 
+static sigset_t		 blocked;
+
 static int
 open_fds(void)
 {
@@ -549,6 +551,7 @@ open_fds(void)
 		    SIGABRT, SIGTRAP, SIGSYS }[sig]);
 	if (sigprocmask(SIG_SETMASK, &all, NULL) < 0)
 		return -1;
+	blocked = all;
 	if ((epfd = epoll_create1(EPOLL_CLOEXEC)) < 0)
 		return -1;
 	sig_w.fd = signalfd(-1, &all, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -578,6 +581,18 @@ background(void)
 	}
 	if (pid > 0)
 		_exit(0);
+	/*
+	 * A signalfd wakes epoll through the signal queue of the process that
+	 * added it, so the child needs a signalfd of its own; the parent's
+	 * would never fire for the child's SIGCHLD.
+	 */
+	loop_del(&sig_w);
+	close(sig_w.fd);
+	sig_w.fd = signalfd(-1, &blocked, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (sig_w.fd < 0 || loop_add(&sig_w, EPOLLIN) < 0) {
+		log_err("cannot set up signals after detaching: %m");
+		exit(1);
+	}
 	setsid();
 	if ((fd = open("/dev/null", O_RDWR | O_CLOEXEC)) >= 0) {
 		dup2(fd, 0);
