@@ -237,6 +237,10 @@ con_put(struct conq *q, struct lb *owner, const char *s, size_t n)
 {
 	struct rec r = { owner, n };
 
+	/* The loop's turn-end flush may not have come yet: try it now. */
+	if (((owner != NULL && owner->queued + n > LB_QUOTA) ||
+	    q->len + sizeof(r) + n > sizeof(q->buf)) && !q->waiting)
+		con_flush(q);
 	if (owner != NULL && owner->queued + n > LB_QUOTA)
 		return -1;
 	if (q->len + sizeof(r) + n > sizeof(q->buf) && q->off > 0) {
