@@ -108,4 +108,16 @@ check "dropped lines are reported" wait_until 15 log_has 'gone: [0-9]+ lines of 
 expect_match "status --json counts them" "$(pmc --json status gone)" '"dropped": [1-9]'
 expect_match "pm is still running" "$(pmc status gone)" running
 stop_server
+
+# --- The -- mode's main child: transparent by default, as with tini.
+unset PM_SOCKET
+printf '[process:side]\ntype = oneshot\ncommand = echo side\n' >"$T/m.ini"
+out=$(timeout 10 "$PM" -c "$T/m.ini" -S "$T/m.sock" -- sh -c 'echo out; echo err >&2' 2>"$T/m.err")
+expect_eq "main's stdout reaches pm's stdout as is" "$(printf '%s\n' "$out" | grep -v '^side')" "out"
+expect_match "other processes stay prefixed" "$out" '^side \| side$|
+side \| side'
+check "main's stderr reaches pm's stderr as is" grep -qx err "$T/m.err"
+printf '[settings]\nlog_main_prefix = yes\n' >>"$T/m.ini"
+out=$(timeout 10 "$PM" -c "$T/m.ini" -S "$T/m.sock" -- sh -c 'echo out' 2>/dev/null)
+expect_match "log_main_prefix = yes prefixes main" "$out" 'main \| out'
 finish
