@@ -20,7 +20,10 @@ CFLAGS	+= -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize
 LDFLAGS	+= -fsanitize=address,undefined
 else ifneq ($(MUSL),)
 CC	= musl-gcc
-LDFLAGS	+= -static -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,--build-id=none
+# musl applies no RELRO in a static binary (there is no dynamic linker to do
+# it), so its page alignment would only pad the file.
+LDFLAGS	+= -static -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,--build-id=none \
+	   -Wl,-z,norelro
 else
 LDFLAGS	+= -static -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,--build-id=none
 endif

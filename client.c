@@ -745,6 +745,15 @@ transact(int kind)
 		sess[i].txlen = (size_t)n;
 	}
 	exchange();
+	if (opt.follow) {
+		/* follow_out printed the stream; only failures are left. */
+		for (i = 0; i < nsess; i++)
+			if (sess[i].err[0] != '\0') {
+				fprintf(stderr, "pm: %s\n", sess[i].err);
+				opt.follow_rc = EX_FAIL;
+			}
+		return opt.follow_rc;
+	}
 	if (opt.json && nsess > 1)
 		printf("{");
 	for (i = 0; i < nsess; i++) {
@@ -888,7 +897,7 @@ static int
 run_logs(const struct cmd *c, int argc, char **argv)
 {
 	char *id = NULL, *end;
-	int i, rc;
+	int i;
 
 	(void)c;
 	if (argc == 2 && strcmp(argv[1], "--reopen") == 0) {
@@ -910,22 +919,9 @@ run_logs(const struct cmd *c, int argc, char **argv)
 	}
 	if (id == NULL || add_ids(1, &id) == -1)
 		goto bad;
-	if (!opt.follow)
-		return transact(R_TEXT);
-	req.flags |= PDU_F_FOLLOW;
-	if ((rc = pdu_req_pack(sess[0].tx, PDU_MAX, &req)) < 0)
-		return EX_USAGE;
-	for (i = 0; i < nsess; i++) {
-		memcpy(sess[i].tx, sess[0].tx, (size_t)rc);
-		sess[i].txlen = (size_t)rc;
-	}
-	exchange();
-	for (i = 0; i < nsess; i++)
-		if (sess[i].err[0] != '\0') {
-			fprintf(stderr, "pm: %s\n", sess[i].err);
-			opt.follow_rc = EX_FAIL;
-		}
-	return opt.follow_rc;
+	if (opt.follow)
+		req.flags |= PDU_F_FOLLOW;
+	return transact(R_TEXT);
 bad:
 	fprintf(stderr, "usage: pm logs ID [-f] [-n N] | pm logs --reopen\n");
 	return EX_USAGE;

@@ -93,6 +93,8 @@ check "logs -f streams new lines" wait_until 5 has_lines 6 "$T/follow"
 n1=$(head -1 "$T/follow" | awk '{ print $2 }'); n6=$(sed -n 6p "$T/follow" | awk '{ print $2 }')
 expect_eq "followed lines are consecutive" $((n6 - n1)) 5
 kill $FOLLOW
+out=$(timeout 5 "$PM" -S "$SOCK" logs nosuch -f 2>&1); expect_eq "logs -f of an unknown ID exits 2" $? 2
+expect_match "and names it" "$out" nosuch
 expect_match "pm still answers after the follower left" "$(pmc status tick)" running
 
 # --- A log directory that vanishes is reported and retried.
