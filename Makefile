@@ -2,10 +2,12 @@
 # musl-gcc is used when installed, else gcc -static. SAN=1 builds a
 # dynamically linked ASan+UBSan binary for the test suite.
 
-INIH_A	?= $(firstword $(wildcard /usr/lib/*/libinih.a /usr/lib/libinih.a))
+# The host's own multiarch directory first: cross toolchains add others.
+INIH_A	?= $(firstword $(wildcard /usr/lib/$(shell gcc -dumpmachine)/libinih.a \
+	   /usr/lib/*/libinih.a /usr/lib/libinih.a))
 MUSL	:= $(shell command -v musl-gcc 2>/dev/null)
 
-SRCS	= pm.c config.c proc.c log.c pdu.c ctl.c client.c sha256.c
+SRCS	= pm.c config.c proc.c log.c logbuf.c pdu.c ctl.c client.c sha256.c
 HDRS	= pm.h pdu.h sha256.h
 WARN	= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS	?= -Os -g
@@ -18,7 +20,10 @@ CFLAGS	+= -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize
 LDFLAGS	+= -fsanitize=address,undefined
 else ifneq ($(MUSL),)
 CC	= musl-gcc
-LDFLAGS	+= -static -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,--build-id=none
+# musl applies no RELRO in a static binary (there is no dynamic linker to do
+# it), so its page alignment would only pad the file.
+LDFLAGS	+= -static -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,--build-id=none \
+	   -Wl,-z,norelro
 else
 LDFLAGS	+= -static -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,--build-id=none
 endif

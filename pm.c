@@ -158,9 +158,9 @@ str_eq(const char *a, const char *b)
 }
 
 /*
- * Setting reload: the settings that the loop reads as it goes (log level
- * and target, shutdown timeout) change at once; those fixed when the
- * sockets were opened are reported as needing a restart.
+ * Setting reload: the settings that the loop reads as it goes (log level,
+ * target and format, shutdown timeout) change at once; those fixed when
+ * the sockets, rings or main child were set up need a restart.
  */
 int
 pm_setting_reload(plan_fn emit, void *ctx, char *err, size_t errlen)
@@ -182,6 +182,10 @@ pm_setting_reload(plan_fn emit, void *ctx, char *err, size_t errlen)
 	LIVE("log_target", str_eq(o->log_target, n->log_target));
 	LIVE("shutdown_timeout", o->shutdown_timeout_ms ==
 	    n->shutdown_timeout_ms);
+	LIVE("log_format", o->log_format == n->log_format);
+	LIVE("log_timestamps", o->log_timestamps == n->log_timestamps);
+	FIXED("log_main_prefix", o->log_main_prefix == n->log_main_prefix);
+	FIXED("log_ring_size", o->log_ring_size == n->log_ring_size);
 	FIXED("socket", str_eq(o->socket, n->socket));
 	FIXED("socket_group", str_eq(o->socket_group, n->socket_group));
 	FIXED("listen", str_eq(o->listen, n->listen));
@@ -191,6 +195,8 @@ pm_setting_reload(plan_fn emit, void *ctx, char *err, size_t errlen)
 #undef FIXED
 	cur->set.log_level = n->log_level;
 	cur->set.shutdown_timeout_ms = n->shutdown_timeout_ms;
+	cur->set.log_format = n->log_format;
+	cur->set.log_timestamps = n->log_timestamps;
 	if (n->log_target != NULL && strlen(n->log_target) < sizeof(target)) {
 		strcpy(target, n->log_target);
 		cur->set.log_target = target;
@@ -316,6 +322,9 @@ signal_cb(struct watch *w, uint32_t events)
 				pm_shutdown(END_EXIT, 0);
 				break;
 			case SIGHUP:
+				/* As busybox init and supervisord do; the
+				 * reopen is for an external logrotate. */
+				lb_reopen();
 				if (pm_reload(false, reload_log, NULL, err,
 				    sizeof(err)) < 0)
 					log_err("reload failed, old config kept:"
@@ -384,6 +393,7 @@ loop(void)
 	for (;;) {
 		now = now_ms();
 		next = earliest(proc_tick(now), ctl_tick(now));
+		next = earliest(next, lb_tick(now));
 		if (stop.on) {
 			if (!stop.killed && now >= stop.deadline) {
 				log_warn("shutdown_timeout passed; killing what "
@@ -632,7 +642,8 @@ server_main(void)
 		if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0 && getpid() != 1)
 			log_warn("cannot become a subreaper: %m");
 
-	/* 5. The process table, sized once, and the first starts. */
+	/* 5. The output writers, the process table, and the first starts. */
+	lb_init(cur);
 	if (proc_init(cur, opt.cmd != NULL ? &main_cfg : NULL) < 0) {
 		log_err("cannot allocate the process table: %m");
 		return 1;
@@ -646,6 +657,7 @@ server_main(void)
 	if (opt.cmd != NULL)
 		status = map_exit(status);
 	log_info("exiting with status %d", status);
+	lb_fini();
 	return status;
 }
 
