@@ -383,7 +383,8 @@ loop(void)
 
 	for (;;) {
 		now = now_ms();
-		next = earliest(proc_tick(now), ctl_tick(now));
+		next = earliest(earliest(proc_tick(now), ctl_tick(now)),
+		    mon_tick(now));
 		if (stop.on) {
 			if (!stop.killed && now >= stop.deadline) {
 				log_warn("shutdown_timeout passed; killing what "
