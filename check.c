@@ -487,8 +487,8 @@ check_done(int idx, struct aux *a, int status)
 	memcpy(p->mon.out, a->out, sizeof(p->mon.out));
 	p->mon.check_failures++;
 	p->mon.fails++;
-	log_info("%s: health check failed (%d of %d): %s", a->id,
-	    p->mon.fails, m->check_retries, a->out);
+	log_info("%s: health check failed with status %d (%d in a row): %s",
+	    a->id, status, p->mon.fails, a->out);
 	if (p->mon.fails < m->check_retries)
 		return;
 	p->mon.health = H_UNHEALTHY;

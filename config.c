@@ -1870,6 +1870,10 @@ cfg_proc_changed(const struct cfg_proc *a, const struct cfg_proc *b)
 	    a->rlimit_core != b->rlimit_core ||
 	    a->rlimit_nproc != b->rlimit_nproc || a->nenv != b->nenv)
 		return true;
+	/* The readiness protocol shapes the child's environment and fds. */
+	if ((a->mon ? a->mon->ready : 0) != (b->mon ? b->mon->ready : 0) ||
+	    (a->mon ? a->mon->ready_arg : 0) != (b->mon ? b->mon->ready_arg : 0))
+		return true;
 	for (i = 0; i < a->nenv; i++)
 		if (strcmp(a->env[i], b->env[i]) != 0)
 			return true;
@@ -1956,6 +1960,35 @@ show_str(struct out *o, const char *key, const char *v)
 		outf(o, "%s = %s\n", key, v);
 }
 
+/* The monitoring keys, shown only for a process that sets any. */
+static void
+show_mon(struct out *o, const struct cfg_mon *m)
+{
+	static const char *const rd[] = { "none", "notify", "fd:", "tcp:",
+	    "exec:" };
+	static const char *const cf[] = { "restart", "stop", "exit", "exec:" };
+	char d[3][32];
+
+	if (m->ready == RD_FD || m->ready == RD_TCP)
+		outf(o, "ready = %s%d\n", rd[m->ready], m->ready_arg);
+	else
+		outf(o, "ready = %s%s\n", rd[m->ready], m->ready == RD_EXEC ?
+		    m->ready_cmd : "");
+	outf(o, "ready_timeout = %s\n", fmt_duration(m->ready_timeout_ms,
+	    d[0], sizeof(d[0])));
+	show_str(o, "check", m->check);
+	outf(o, "check_interval = %s\ncheck_timeout = %s\n"
+	    "check_retries = %d\non_check_fail = %s%s\n",
+	    fmt_duration(m->check_interval_ms, d[1], sizeof(d[1])),
+	    fmt_duration(m->check_timeout_ms, d[2], sizeof(d[2])),
+	    m->check_retries, cf[m->on_check_fail],
+	    m->on_check_fail == CF_EXEC ? m->fail_cmd : "");
+	show_str(o, "on_exit", m->on_exit);
+	show_str(o, "on_fatal", m->on_fatal);
+	show_str(o, "schedule", m->schedule);
+	outf(o, "overlap = %s\n", enum_name(overlaps, m->overlap));
+}
+
 /*
  * Every key of a process, defaults included, in the file's own syntax.
  * Keys that are not set and have no default are shown as comments, so
@@ -2005,6 +2038,8 @@ cfg_proc_show(const struct cfg_proc *p, char *buf, size_t len)
 		outf(&o, "# environment =\n");
 	for (i = 0; i < p->nenv; i++)
 		outf(&o, "environment = %s\n", p->env[i]);
+	if (p->mon != NULL)
+		show_mon(&o, p->mon);
 	return out_end(&o);
 }
 

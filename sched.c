@@ -14,11 +14,16 @@
 
 /* The field bounds, in the order they are written. */
 static const struct {
-	const char	*name;
+	const char	*why;
 	int		 lo, hi;
 } fields[5] = {
-	{ "minute", 0, 59 }, { "hour", 0, 23 }, { "day of month", 1, 31 },
-	{ "month", 1, 12 }, { "day of week", 0, 7 },
+	{ "bad minute field (want *, N, N-M, lists, /STEP; 0-59)", 0, 59 },
+	{ "bad hour field (want *, N, N-M, lists, /STEP; 0-23)", 0, 23 },
+	{ "bad day of month field (want *, N, N-M, lists, /STEP; 1-31)",
+	    1, 31 },
+	{ "bad month field (want *, N, N-M, lists, /STEP; 1-12)", 1, 12 },
+	{ "bad day of week field (want *, N, N-M, lists, /STEP; 0-7, "
+	    "0 and 7 are Sunday)", 0, 7 },
 };
 
 static const char *const macros[][2] = {
@@ -141,7 +146,7 @@ sched_parse(const char *s, struct sched *c, const char **why)
 	int f;
 
 	memset(c, 0, sizeof(*c));
-	if (strncmp(s, "@every", 6) == 0 && (s[6] == ' ' || s[6] == '\t')) {
+	if (strncmp(s, "@every", 6) == 0) {
 		for (s += 6; *s == ' ' || *s == '\t'; s++)
 			;
 		if (every(s, &c->every_ms) < 0) {
@@ -165,7 +170,7 @@ sched_parse(const char *s, struct sched *c, const char **why)
 			return -1;
 		}
 		if (field(b, e, f, &m[f]) < 0) {
-			*why = fields[f].name;
+			*why = fields[f].why;
 			return -1;
 		}
 		if (f == 2)
