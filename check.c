@@ -676,7 +676,6 @@ tick_proc(int idx, uint64_t now)
 	struct proc *p = &proc_tab[idx];
 	const struct cfg_mon *m = mon(idx);
 	struct proc_mon *pm = &p->mon;
-	struct aux *a;
 
 	if (p->state == PS_STARTING && p->pid != 0 && now >= pm->ready_poll &&
 	    (m->ready == RD_TCP || m->ready == RD_EXEC)) {
@@ -690,14 +689,17 @@ tick_proc(int idx, uint64_t now)
 				    m->ready_timeout_ms);
 		}
 	}
-	if (m->check != NULL && p->state == PS_RUNNING && pm->next_check == 0)
-		pm->next_check = now + m->check_interval_ms;
-	if (m->check != NULL && p->state == PS_RUNNING && now >=
-	    pm->next_check && find(p->cfg->id, AX_CHECK, 0) == NULL) {
-		pm->next_check = now + m->check_interval_ms;
-		if ((a = run(idx, AX_CHECK, m->check_argv, NULL, true,
-		    m->check_timeout_ms)) != NULL)
+	/* next_check is 0 while a check runs: its time limit is the due. */
+	if (m->check != NULL && p->state == PS_RUNNING &&
+	    find(p->cfg->id, AX_CHECK, 0) == NULL) {
+		if (pm->next_check == 0)
+			pm->next_check = now + m->check_interval_ms;
+		else if (now >= pm->next_check) {
 			pm->next_check = 0;
+			if (run(idx, AX_CHECK, m->check_argv, NULL, true,
+			    m->check_timeout_ms) == NULL)
+				pm->next_check = now + m->check_interval_ms;
+		}
 	}
 	if (p->state != PS_RUNNING && p->state != PS_STARTING)
 		pm->next_check = 0;

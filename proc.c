@@ -668,9 +668,9 @@ proc_reap(void)
 			log_info("%s: pid %d exited with status %d", p->cfg->id,
 			    (int)pid, status);
 		count_dependents(p, -1);
+		mon_exited(idx_of(p), status);	/* handlers see the pid */
 		p->pid = 0;
 		p->last_status = status;
-		mon_exited(idx_of(p), status);
 		after_exit(p, status, now_ms() - p->started_ms);
 	}
 }
