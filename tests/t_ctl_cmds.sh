@@ -88,7 +88,8 @@ out=$(pmc help status); expect_match "help status has an example" "$out" 'exampl
 out2=$(pmc help -status); expect_eq "help -status = help status" "$out2" "$out"
 pmc help nosuch 2>/dev/null; expect_eq "help of an unknown command exits 2" $? 2
 pmc logs web 2>/dev/null; expect_eq "logs not supported yet: exit 2" $? 2
-pmc metrics 2>/dev/null; expect_eq "metrics not supported yet: exit 2" $? 2
+out=$(pmc metrics); expect_eq "metrics exits 0" $? 0
+expect_match "metrics has per-process samples" "$out" '^# HELP pm_process_up'
 
 # The socket is private.
 m=$(stat -c %a "$SOCK"); expect_eq "socket mode is 600" "$m" 600
