@@ -70,6 +70,12 @@ mon(int idx)
 	return proc_tab[idx].cfg->mon;
 }
 
+static void pipe_cb(struct watch *, uint32_t);
+
+/*
+ * A free slot. Its watch always has a callback: one epoll batch may still
+ * hold an event for a slot that was freed and taken again meanwhile.
+ */
 static struct aux *
 aux_new(int idx, int kind)
 {
@@ -79,6 +85,7 @@ aux_new(int idx, int kind)
 		if (aux[i].kind == AX_FREE) {
 			memset(&aux[i], 0, sizeof(aux[i]));
 			aux[i].w.fd = -1;
+			aux[i].w.cb = pipe_cb;
 			aux[i].kind = (uint8_t)kind;
 			snprintf(aux[i].id, sizeof(aux[i].id), "%s",
 			    proc_tab[idx].cfg->id);
@@ -145,6 +152,8 @@ pipe_cb(struct watch *w, uint32_t events)
 	struct aux *a = (struct aux *)w;
 
 	(void)events;
+	if (w->fd < 0)
+		return;		/* a stale event for a freed slot */
 	if (a->kind == AX_FDREADY) {
 		/* s6's convention: a newline on fd N means ready. */
 		char buf[64];
@@ -181,7 +190,6 @@ run(int idx, int kind, char *const *argv, const char **env, bool out,
 	if (out && pipe2(fds, O_CLOEXEC | O_NONBLOCK) == 0) {
 		sp.out = fds[1];
 		a->w.fd = fds[0];
-		a->w.cb = pipe_cb;
 		if (loop_add(&a->w, EPOLLIN) < 0) {
 			close(fds[0]);
 			a->w.fd = -1;
@@ -360,7 +368,6 @@ mon_prespawn(int idx, struct spawn *sp)
 		return;
 	}
 	a->w.fd = fds[0];
-	a->w.cb = pipe_cb;
 	if (loop_add(&a->w, EPOLLIN) < 0) {
 		close(fds[1]);
 		aux_free(a);
@@ -713,8 +720,14 @@ tick_proc(int idx, uint64_t now)
 		log_info("%s: queued scheduled run", p->cfg->id);
 		proc_start(idx, &(const char *){ NULL });
 	}
-	return earliest(earliest(pm->next_run, pm->next_check),
-	    p->state == PS_STARTING && p->pid != 0 ? pm->ready_poll : 0);
+	/*
+	 * Only deadlines this function acts on: returning one it would not
+	 * act on would arm a timer that has fired already, and the loop
+	 * would sleep through everything else that is due.
+	 */
+	return earliest(earliest(pm->next_run, p->state == PS_RUNNING ?
+	    pm->next_check : 0), p->state == PS_STARTING && p->pid != 0 &&
+	    (m->ready == RD_TCP || m->ready == RD_EXEC) ? pm->ready_poll : 0);
 }
 
 /*
