@@ -2,12 +2,13 @@
 # musl-gcc is used when installed, else gcc -static. SAN=1 builds a
 # dynamically linked ASan+UBSan binary for the test suite.
 
-# The host's own multiarch directory first: cross toolchains add others.
-INIH_A	?= $(firstword $(wildcard /usr/lib/$(shell gcc -dumpmachine)/libinih.a \
-	   /usr/lib/*/libinih.a /usr/lib/libinih.a))
+# The host's own multiarch directory first: other architectures' copies
+# may be installed beside it for cross builds.
+INIH_A	?= $(firstword $(wildcard /usr/lib/$(shell gcc -print-multiarch 2>/dev/null)/libinih.a \
+	   /usr/lib/libinih.a /usr/lib/*/libinih.a))
 MUSL	:= $(shell command -v musl-gcc 2>/dev/null)
 
-SRCS	= pm.c config.c proc.c log.c logbuf.c pdu.c ctl.c client.c sha256.c
+SRCS	= pm.c config.c proc.c log.c pdu.c ctl.c client.c sha256.c check.c sched.c logbuf.c
 HDRS	= pm.h pdu.h sha256.h
 WARN	= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS	?= -Os -g
@@ -66,8 +67,11 @@ UNIT_CFLAGS = -O1 -g $(WARN) -std=c11 -D_GNU_SOURCE -Ibuild/include -I. \
 
 unit: $(UNIT_BINS)
 
-tests/unit/%_test.bin: tests/unit/%_test.c %.c $(HDRS) build/include/ini.h $(INIH_A)
-	gcc $(UNIT_CFLAGS) -o $@ $< $*.c $(INIH_A)
+# config.c parses schedules with sched.c, so its test links both.
+UNIT_EXTRA_config = sched.c
+
+tests/unit/%_test.bin: tests/unit/%_test.c %.c $(HDRS) build/include/ini.h $(INIH_A) sched.c
+	gcc $(UNIT_CFLAGS) -o $@ $< $*.c $(UNIT_EXTRA_$*) $(INIH_A)
 
 # deps: install what is missing through apt when root, else print the line.
 deps:

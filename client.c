@@ -71,6 +71,7 @@ static struct {
 	bool		 ping;
 	bool		 follow;	/* logs -f: print as PDUs arrive */
 	int		 follow_rc;
+	bool		 metrics;
 } opt;
 
 static struct pdu_req	 req;
@@ -86,7 +87,6 @@ static int	run_config(const struct cmd *, int, char **);
 static int	run_setting(const struct cmd *, int, char **);
 static int	run_signal(const struct cmd *, int, char **);
 static int	run_bare(const struct cmd *, int, char **);
-static int	run_unsupported(const struct cmd *, int, char **);
 static int	run_logs(const struct cmd *, int, char **);
 static void	follow_out(struct sess *);
 static int	run_help(const struct cmd *, int, char **);
@@ -103,8 +103,10 @@ static const struct cmd cmds[] = {
 	  "Restart the named processes; with none, every process.",
 	  "pm restart web" },
 	{ "status", PDU_STATUS, run_status, "[ID...]",
-	  "Show ID STATE PID UPTIME RESTARTS EXIT per process. Exit 0 when\n"
-	  "every named process is running (or a oneshot exited 0), else 3.",
+	  "Show ID STATE PID UPTIME RESTARTS EXIT HEALTH NEXT INFO per\n"
+	  "process (INFO: sd_notify STATUS=, a failing check's first line,\n"
+	  "skipped runs). Exit 0 when every named process is running (or a\n"
+	  "oneshot exited 0), else 3.",
 	  "pm status web" },
 	{ "ping", PDU_STATUS, run_status, "[ID...]",
 	  "Like status, but prints nothing: only the exit status (0 up, 3\n"
@@ -130,8 +132,10 @@ static const struct cmd cmds[] = {
 	  "ring holds), stderr lines on stderr. -f keeps following new lines\n"
 	  "until interrupted. --reopen makes the server reopen every log file\n"
 	  "(for logrotate's postrotate).", "pm logs web -f -n 20" },
-	{ "metrics", 0, run_unsupported, "",
-	  "Prometheus text exposition. Not supported yet.", "pm metrics" },
+	{ "metrics", PDU_STATUS, run_status, "[ID...]",
+	  "Per-process state, restarts, last exit status, check failures,\n"
+	  "uptime and skipped runs in the Prometheus text format.",
+	  "pm metrics > /var/lib/node_exporter/pm.prom" },
 	{ "shutdown", PDU_SHUTDOWN, run_bare, "",
 	  "Stop every process and make the server exit.", "pm shutdown" },
 	{ "halt", PDU_HALT, run_bare, "",
@@ -479,12 +483,64 @@ is_up(const struct pdu_status *s)
 	    strcmp(s->state, "exited") == 0 && s->last_exit == 0);
 }
 
+static const char *const health_names[] = { "-", "unknown", "healthy",
+	"unhealthy" };
+
+static const char *
+health_name(const struct pdu_status *s)
+{
+	return s->health < 4 ? health_names[s->health] : "?";
+}
+
+/*
+ * pm metrics: the Prometheus text exposition format, one family at a
+ * time (the format wants a family's samples together), labelled by ID.
+ */
+static void
+print_metrics(const struct pdu_status *st, int n)
+{
+	static const char *const fam[][3] = {
+		{ "up", "gauge", "1 when running, or a oneshot that exited 0" },
+		{ "state", "gauge", "the current state, as a label" },
+		{ "restarts_total", "counter", "automatic restarts" },
+		{ "last_exit_status", "gauge",
+		    "last exit status (128+N: signal N), -1 none" },
+		{ "check_failures_total", "counter", "failed health checks" },
+		{ "healthy", "gauge", "1 healthy, 0 unhealthy, -1 unknown" },
+		{ "uptime_seconds", "gauge", "seconds since the process started" },
+		{ "skipped_runs_total", "counter",
+		    "scheduled runs skipped because the last still ran" },
+	};
+	int f, i;
+	long long v;
+
+	for (f = 0; f < 8; f++) {
+		printf("# HELP pm_process_%s %s.\n# TYPE pm_process_%s %s\n",
+		    fam[f][0], fam[f][2], fam[f][0], fam[f][1]);
+		for (i = 0; i < n; i++) {
+			if (f == 5 && st[i].health == 0)
+				continue;
+			printf("pm_process_%s{id=\"%s\"", fam[f][0], st[i].id);
+			if (f == 1)
+				printf(",state=\"%s\"", st[i].state);
+			v = f == 0 ? is_up(&st[i]) : f == 1 ? 1 :
+			    f == 2 ? st[i].restarts : f == 3 ? st[i].last_exit :
+			    f == 4 ? st[i].check_fails :
+			    f == 5 ? (st[i].health == 2) - (st[i].health == 1) :
+			    f == 6 ? (long long)st[i].uptime : st[i].skips;
+			printf("} %lld\n", v);
+		}
+	}
+}
+
 /* The status table, columns sized to their widest cell. */
 static int
 print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 {
-	char up[32], pid[16], ex[16];
+	char up[32], pid[16], ex[16], nx[32], info[220], line[640];
+	size_t k;
 	int i, w[3] = { 2, 5, 3 }, rc = EX_OK;
+	long long now = (long long)time(NULL);
 
 	for (i = 0; i < n; i++) {
 		if (!is_up(&st[i]))
@@ -498,6 +554,10 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 	}
 	if (opt.ping)
 		return rc;
+	if (opt.metrics) {
+		print_metrics(st, n);
+		return EX_OK;
+	}
 	if (opt.json) {
 		printf("%s{\"processes\": [", first ? "" : ", ");
 		for (i = 0; i < n; i++) {
@@ -516,15 +576,31 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 				printf("null");
 			else
 				printf("%d", st[i].last_exit);
-			printf(", \"type\": \"%s\", \"dropped\": %llu}",
-			    st[i].kind == PK_ONESHOT ? "oneshot" : "service",
+			printf(", \"type\": \"%s\", \"health\": ",
+			    st[i].kind == PK_ONESHOT ? "oneshot" : "service");
+			if (st[i].health == 0)
+				printf("null");
+			else
+				json_str(health_name(&st[i]));
+			printf(", \"check_failures\": %u, \"skips\": %u, "
+			    "\"next_run\": ", st[i].check_fails, st[i].skips);
+			if (st[i].next_run)
+				printf("%llu", (unsigned long long)st[i].next_run);
+			else
+				printf("null");
+			printf(", \"status_text\": ");
+			json_str(st[i].note);
+			printf(", \"check_output\": ");
+			json_str(st[i].check_out);
+			printf(", \"dropped\": %llu}",
 			    (unsigned long long)st[i].dropped);
 		}
 		printf("]}");
 		return rc;
 	}
-	printf("%s%-*s %-*s %*s %7s %8s %4s\n", pfx, w[0], "ID", w[1], "STATE",
-	    w[2], "PID", "UPTIME", "RESTARTS", "EXIT");
+	printf("%s%-*s %-*s %*s %7s %8s %4s %-9s %-8s %s\n", pfx, w[0], "ID",
+	    w[1], "STATE", w[2], "PID", "UPTIME", "RESTARTS", "EXIT", "HEALTH",
+	    "NEXT", "INFO");
 	for (i = 0; i < n; i++) {
 		fmt_uptime(up, sizeof(up), &st[i]);
 		if (st[i].pid)
@@ -535,8 +611,28 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 			snprintf(ex, sizeof(ex), "-");
 		else
 			snprintf(ex, sizeof(ex), "%d", st[i].last_exit);
-		printf("%s%-*s %-*s %*s %7s %8u %4s\n", pfx, w[0], st[i].id,
-		    w[1], st[i].state, w[2], pid, up, st[i].restarts, ex);
+		/* NEXT: time to the next scheduled run, like UPTIME. */
+		snprintf(nx, sizeof(nx), "-");
+		if (st[i].next_run != 0) {
+			struct pdu_status t = { .pid = 1, .uptime =
+			    (long long)st[i].next_run > now ?
+			    st[i].next_run - (uint64_t)now : 0 };
+
+			fmt_uptime(nx, sizeof(nx), &t);
+		}
+		snprintf(info, sizeof(info), "%s%s%s", st[i].note,
+		    st[i].note[0] && st[i].check_out[0] ? "; " : "",
+		    st[i].check_out);
+		if (st[i].skips)
+			snprintf(info + strlen(info), sizeof(info) -
+			    strlen(info), "%sskipped %u", info[0] ? "; " : "",
+			    st[i].skips);
+		snprintf(line, sizeof(line), "%s%-*s %-*s %*s %7s %8u %4s %-9s "
+		    "%-8s %s", pfx, w[0], st[i].id, w[1], st[i].state, w[2],
+		    pid, up, st[i].restarts, ex, health_name(&st[i]), nx, info);
+		for (k = strlen(line); k > 0 && line[k - 1] == ' '; k--)
+			line[k - 1] = '\0';
+		puts(line);
 	}
 	return rc;
 }
@@ -811,6 +907,7 @@ static int
 run_status(const struct cmd *c, int argc, char **argv)
 {
 	opt.ping = strcmp(c->name, "ping") == 0;
+	opt.metrics = strcmp(c->name, "metrics") == 0;
 	if (add_ids(argc - 1, argv + 1) == -1)
 		return EX_USAGE;
 	return transact(R_STATUS);
@@ -849,15 +946,6 @@ run_bare(const struct cmd *c, int argc, char **argv)
 		return EX_USAGE;
 	}
 	return transact(c->type == PDU_VERSION ? R_VERSION : R_ACTION);
-}
-
-static int
-run_unsupported(const struct cmd *c, int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "pm: %s: not supported yet\n", c->name);
-	return EX_USAGE;
 }
 
 /*
@@ -1191,7 +1279,7 @@ client_main(int argc, char **argv)
 	req.type = (uint8_t)c->type;
 	req.reqid = (uint32_t)getpid();
 	/* Step 3: local commands need no server. */
-	if (c->run == run_help || c->run == run_unsupported ||
+	if (c->run == run_help ||
 	    (c->run == run_config && argc - i >= 2 &&
 	    (strcmp(argv[i + 1], "check") == 0 ||
 	    strcmp(argv[i + 1], "-check") == 0)))

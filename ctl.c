@@ -213,6 +213,13 @@ status_fill(struct pdu_status *s, const struct proc *p, uint64_t now)
 	s->restarts = (uint32_t)p->restarts;
 	s->last_exit = p->last_status;
 	s->kind = p->cfg->type == PT_ONESHOT ? PK_ONESHOT : PK_SERVICE;
+	s->health = p->mon.health;
+	s->check_fails = p->mon.check_failures;
+	s->skips = p->mon.skips;
+	s->next_run = p->mon.next_wall > 0 ? (uint64_t)p->mon.next_wall : 0;
+	memcpy(s->note, p->mon.status, sizeof(s->note));
+	if (p->mon.health == H_UNHEALTHY || p->mon.fails > 0)
+		memcpy(s->check_out, p->mon.out, sizeof(s->check_out));
 	s->dropped = lb_dropped(p->lb);
 }
 

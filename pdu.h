@@ -36,6 +36,7 @@
 #define PDU_VERS_MAX	32
 #define PDU_MSG_MAX	4096
 #define PDU_TEXT_MAX	8192
+#define PDU_NOTE_MAX	96
 #define PDU_NONCE_LEN	32
 #define PDU_MAC_LEN	32
 /* Appended to the nonce before the HMAC, so a MAC is bound to pm's auth. */
@@ -62,7 +63,8 @@ enum pdu_type {
 enum pdu_tag {
 	T_ID = 1, T_SIGNAL, T_KEY, T_STATE, T_PID, T_UPTIME, T_RESTARTS,
 	T_EXIT, T_KIND, T_TEXT, T_COUNT, T_CODE, T_MESSAGE, T_VERSION,
-	T_PROTO, T_NONCE, T_MAC, T_SINCE, T_DROPPED
+	T_PROTO, T_NONCE, T_MAC, T_SINCE, T_HEALTH, T_CHECK_FAILS, T_SKIPS,
+	T_NEXT_RUN, T_NOTE, T_CHECK_OUT, T_DROPPED
 };
 
 /* Results of the unpack functions (0 is success). */
@@ -111,6 +113,13 @@ struct pdu_status {
 	int32_t		last_exit;	/* -1: none */
 	uint8_t		kind;		/* enum pdu_kind */
 	uint64_t	dropped;	/* output lines lost to back-pressure */
+	uint8_t		health;		/* 0 no check, 1 unknown, 2 healthy,
+					   3 unhealthy */
+	uint32_t	check_fails;	/* failed checks in all */
+	uint32_t	skips;		/* scheduled runs skipped */
+	uint64_t	next_run;	/* Unix seconds; 0: none */
+	char		note[PDU_NOTE_MAX];	/* sd_notify STATUS= */
+	char		check_out[PDU_NOTE_MAX];	/* last failed check */
 };
 
 /* TEXT: a config block, a plan line ("key" = ID, text = action), ... */

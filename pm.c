@@ -87,10 +87,17 @@ loop_del(struct watch *w)
 	epoll_ctl(epfd, EPOLL_CTL_DEL, w->fd, NULL);
 }
 
-/* Deadlines are recomputed on every turn of the loop; nothing to do here. */
+/*
+ * Deadlines are recomputed on every turn of the loop; a change made while
+ * the ticks run (a state change, a start asked by check.c) only means the
+ * ticks go round once more before the loop sleeps.
+ */
+static bool changed;
+
 void
 loop_deadline_changed(void)
 {
+	changed = true;
 }
 
 const struct config *
@@ -392,7 +399,18 @@ loop(void)
 
 	for (;;) {
 		now = now_ms();
-		next = earliest(proc_tick(now), ctl_tick(now));
+		/*
+		 * proc settles the table, check.c reacts to the new states
+		 * (and may ask for starts); a few rounds reach a fixed point.
+		 */
+		for (i = 0; i < 4; i++) {
+			changed = false;
+			next = proc_tick(now);
+			next = earliest(next, mon_tick(now));
+			if (!changed)
+				break;
+		}
+		next = earliest(next, ctl_tick(now));
 		next = earliest(next, lb_tick(now));
 		if (stop.on) {
 			if (!stop.killed && now >= stop.deadline) {

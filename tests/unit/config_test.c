@@ -924,6 +924,97 @@ test_examples(void)
 	closedir(d);
 }
 
+/* Issue 4: readiness, checks, handlers and schedules. */
+static void
+test_mon(void)
+{
+	struct config		*c, *b;
+	const struct cfg_mon	*m;
+	char			 text[8192];
+	int			 n;
+
+	c = good("monitoring keys", "[process:a]\ncommand = a\n"
+	    "ready = tcp:8080\nready_timeout = 5s\ncheck = curl -f "
+	    "'http://x/'\ncheck_interval = 2s\ncheck_timeout = 500ms\n"
+	    "check_retries = 2\non_check_fail = exec:notify-team now\n"
+	    "on_exit = log-exit\non_fatal = page\n"
+	    "[process:b]\ncommand = backup\ntype = oneshot\n"
+	    "schedule = */10 1-5,22 * * 1-5\noverlap = queue\n"
+	    "[process:c]\ncommand = c\nready = fd:3\n");
+	if (c == NULL)
+		return;
+	m = c->procs[0].mon;
+	check(m != NULL && m->ready == RD_TCP && m->ready_arg == 8080 &&
+	    m->ready_timeout_ms == 5000, "ready = tcp:8080 with its timeout");
+	check(m != NULL && m->check_argv != NULL &&
+	    strcmp(m->check_argv[1], "-f") == 0 &&
+	    strcmp(m->check_argv[2], "http://x/") == 0 &&
+	    m->check_interval_ms == 2000 && m->check_timeout_ms == 500 &&
+	    m->check_retries == 2, "check is split like command");
+	check(m != NULL && m->on_check_fail == CF_EXEC &&
+	    strcmp(m->fail_argv[0], "notify-team") == 0 &&
+	    strcmp(m->exit_argv[0], "log-exit") == 0 &&
+	    strcmp(m->fatal_argv[0], "page") == 0, "handlers have argv");
+	m = c->procs[1].mon;
+	check(m != NULL && m->sched.every_ms == 0 && m->overlap == OV_QUEUE &&
+	    m->sched.min == (1ULL | 1ULL << 10 | 1ULL << 20 | 1ULL << 30 |
+	    1ULL << 40 | 1ULL << 50) && m->sched.hour == 0x40003e &&
+	    m->sched.dow == 0x3e, "schedule masks");
+	check(!c->procs[1].autostart, "a schedule makes autostart default no");
+	check(c->procs[2].mon->ready == RD_FD && c->procs[2].mon->ready_arg ==
+	    3, "ready = fd:3");
+	check(c->procs[0].mon->ready_timeout_ms == 5000 &&
+	    c->procs[2].mon->ready_timeout_ms == 60000 &&
+	    c->procs[2].mon->check_retries == 3, "monitoring defaults");
+	n = snprintf(text, sizeof(text), "[process:a]\n");
+	n += cfg_proc_show(&c->procs[0], text + n, sizeof(text) - n);
+	n += snprintf(text + n, sizeof(text) - n, "[process:b]\n");
+	cfg_proc_show(&c->procs[1], text + n, sizeof(text) - n);
+	if ((b = good("monitoring keys shown", text)) != NULL) {
+		check(b->procs[0].mon->on_check_fail == CF_EXEC &&
+		    strcmp(b->procs[0].mon->fail_cmd, "notify-team now") == 0 &&
+		    b->procs[0].mon->ready_arg == 8080 &&
+		    b->procs[1].mon->sched.min == c->procs[1].mon->sched.min &&
+		    !b->procs[1].autostart, "monitoring keys round trip");
+		cfg_free(b);
+	}
+	cfg_free(c);
+
+	bad("cron minute out of range", "[process:a]\ncommand = a\n"
+	    "type = oneshot\nschedule = 60 * * * *\n", 4, "schedule",
+	    "minute");
+	bad("cron bad step", "[process:a]\ncommand = a\ntype = oneshot\n"
+	    "\nschedule = */0 * * * *\n", 5, "minute", NULL);
+	bad("cron four fields", "[process:a]\ntype = oneshot\n"
+	    "schedule = * * * *\ncommand = a\n", 3, "five fields", NULL);
+	bad("cron weekday 8", "[process:a]\ncommand = a\ntype = oneshot\n"
+	    "schedule = 0 0 * * 1,8\n", 4, "day of week", NULL);
+	bad("schedule on a service", "[process:a]\ncommand = a\n"
+	    "schedule = @every 1m\n", 3, "needs type = oneshot", NULL);
+	bad("bad @every", "[process:a]\ncommand = a\ntype = oneshot\n"
+	    "schedule = @every soon\n", 4, "@every", NULL);
+	bad("ready fd:2", "[process:a]\ncommand = a\nready = fd:2\n", 3,
+	    "fd:N", NULL);
+	bad("ready tcp:70000", "[process:a]\ncommand = a\n"
+	    "ready = tcp:70000\n", 3, "tcp:PORT", NULL);
+	bad("ready word", "[process:a]\ncommand = a\nready = yes\n", 3,
+	    "notify", NULL);
+	bad("ready on a oneshot", "[process:a]\ncommand = a\ntype = oneshot\n"
+	    "ready = notify\n", 4, "type = service", NULL);
+	bad("on_check_fail word", "[process:a]\ncommand = a\n"
+	    "on_check_fail = reboot\n", 3, "restart, stop, exit", NULL);
+	bad("empty exec:", "[process:a]\ncommand = a\n"
+	    "on_check_fail = exec:\n", 3, "empty command", NULL);
+	bad("check_retries 0", "[process:a]\ncommand = a\n"
+	    "check_retries = 0\n", 3, "check_retries", NULL);
+	bad("check_interval 0", "[process:a]\ncommand = a\n"
+	    "check_interval = 0\n", 1, "check_interval", NULL);
+	bad("unterminated quote in check", "[process:a]\ncommand = a\n"
+	    "check = sh -c 'x\n", 3, "check", "unterminated");
+	bad("overlap word", "[process:a]\ncommand = a\ntype = oneshot\n"
+	    "overlap = drop\n", 4, "skip|queue|kill", NULL);
+}
+
 int
 main(void)
 {
@@ -938,6 +1029,7 @@ main(void)
 	test_sizes();
 	test_signals();
 	test_split();
+	test_mon();
 	test_users();
 	test_paths();
 	test_many();

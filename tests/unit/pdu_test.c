@@ -157,6 +157,19 @@ test_replies(void)
 	n = pdu_status_pack(buf, sizeof(buf), 9, &s);
 	CHECK("status record round trip", pdu_status_unpack(buf, n, &s2) == 0 &&
 	    memcmp(&s, &s2, sizeof(s)) == 0);
+	s.health = 3;
+	s.check_fails = 70000;
+	s.skips = 5;
+	s.next_run = 1700000000;
+	strcpy(s.note, "serving 3 clients");
+	strcpy(s.check_out, "HTTP 503");
+	n = pdu_status_pack(buf, sizeof(buf), 9, &s);
+	CHECK("status record with monitoring fields round trip",
+	    pdu_status_unpack(buf, n, &s2) == 0 &&
+	    memcmp(&s, &s2, sizeof(s)) == 0);
+	buf[n - 1 - strlen("HTTP 503") + 2] = '\0';
+	CHECK("NUL in a check output is malformed",
+	    pdu_status_unpack(buf, n, &s2) == PDU_EFIELD);
 
 	n = pdu_text_pack(buf, sizeof(buf), 1, "web", "command = sleep 1\n");
 	CHECK("text round trip", pdu_text_unpack(buf, n, &t) == 0 &&
