@@ -11,7 +11,7 @@ MUSL	:= $(shell command -v musl-gcc 2>/dev/null)
 SRCS	= pm.c config.c proc.c log.c pdu.c ctl.c client.c sha256.c check.c sched.c logbuf.c
 HDRS	= pm.h pdu.h sha256.h
 WARN	= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
-CFLAGS	?= -Os -g
+CFLAGS	?= -Oz -g
 CFLAGS	+= $(WARN) -std=c11 -D_GNU_SOURCE -Ibuild/include -ffunction-sections -fdata-sections \
 	  -fno-asynchronous-unwind-tables -fno-unwind-tables
 
@@ -19,6 +19,12 @@ ifeq ($(SAN),1)
 CC	= gcc
 CFLAGS	+= -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS	+= -fsanitize=address,undefined
+else
+# The static binary is not position independent (so -fPIE code would only
+# be bigger), and musl has no CET support (endbr64 would only pad).
+CFLAGS	+= -fno-pie -fcf-protection=none
+endif
+ifeq ($(SAN),1)
 else ifneq ($(MUSL),)
 CC	= musl-gcc
 # musl applies no RELRO in a static binary (there is no dynamic linker to do
