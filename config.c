@@ -22,9 +22,7 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <grp.h>
 #include <limits.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdalign.h>
 #include <stdarg.h>
@@ -735,6 +733,88 @@ set_depends(struct ctx *x, void *obj, const struct key *k, const char *v)
 }
 
 /*
+ * pm reads /etc/passwd and /etc/group itself, at load time only: libc's
+ * getpwnam brings an nscd client and a second parser into the static
+ * binary, and these files are all that a container or a board has.
+ * db_next splits the next line of fp at ':' into f[0..nf-1] (missing
+ * fields are ""); 0 at the end of the file.
+ */
+static int
+db_next(FILE *fp, char *line, size_t len, char **f, int nf)
+{
+	char	*s;
+	int	 i;
+
+	for (;;) {
+		if (fgets(line, (int)len, fp) == NULL)
+			return 0;
+		if ((s = strchr(line, '\n')) != NULL)
+			*s = '\0';
+		else	/* longer than the buffer: skip the rest of it */
+			while ((i = fgetc(fp)) != EOF && i != '\n')
+				;
+		if (line[0] == '\0' || line[0] == '#')
+			continue;
+		for (s = line, i = 0; i < nf; i++) {
+			f[i] = s;
+			if ((s = strchr(s, ':')) != NULL)
+				*s++ = '\0';
+			else
+				s = line + strlen(line);
+		}
+		return 1;
+	}
+}
+
+/* Find NAME (or, with name NULL, the numeric ID) in a database file. */
+static bool
+db_find(const char *file, const char *name, unsigned long id, char *line,
+    size_t len, char **f, int nf)
+{
+	FILE	*fp;
+	bool	 found = false;
+
+	if ((fp = fopen(file, "re")) == NULL)
+		return false;
+	while (!found && db_next(fp, line, len, f, nf))
+		found = name != NULL ? strcmp(f[0], name) == 0 :
+		    (*f[2] != '\0' && strtoul(f[2], NULL, 10) == id);
+	fclose(fp);
+	return found;
+}
+
+/*
+ * The supplementary groups of a user: its primary group and every group
+ * of /etc/group that lists it, as initgroups would set them. Read once
+ * here, so spawning does no file I/O.
+ */
+static void
+user_groups(struct ctx *x, struct cfg_proc *p)
+{
+	char	 line[1024], *f[4], *m;
+	gid_t	 g[PM_GROUPS_MAX];
+	int	 n = 1;
+	FILE	*fp;
+
+	g[0] = p->gid;
+	if ((fp = fopen("/etc/group", "re")) != NULL) {
+		while (n < PM_GROUPS_MAX && db_next(fp, line, sizeof(line), f, 4))
+			for (m = strtok(f[3], ","); m != NULL;
+			    m = strtok(NULL, ","))
+				if (strcmp(m, p->user) == 0 &&
+				    strtoul(f[2], NULL, 10) != p->gid) {
+					g[n++] = (gid_t)strtoul(f[2], NULL, 10);
+					break;
+				}
+		fclose(fp);
+	}
+	if ((p->groups = arena_alloc(x, n * sizeof(gid_t))) == NULL)
+		return;
+	memcpy(p->groups, g, n * sizeof(gid_t));
+	p->ngroups = n;
+}
+
+/*
  * user is resolved now, so a typo fails the load rather than the spawn.
  * A numeric ID is taken as is; its passwd entry, if any, supplies the
  * primary group when group is not set.
@@ -743,42 +823,40 @@ static const char *
 set_user(struct ctx *x, void *obj, const struct key *k, const char *v)
 {
 	struct cfg_proc	*p = obj;
-	struct passwd	*pw;
-	char		*end;
+	char		 line[1024], *f[4], *end;
 	unsigned long	 n;
+	bool		 pw;
 
 	if (*v == '\0')
 		return "empty value";
-	errno = 0;
-	pw = getpwnam(v);
-	if (pw == NULL && isdigit((unsigned char)*v)) {
+	pw = db_find("/etc/passwd", v, 0, line, sizeof(line), f, 4);
+	if (!pw && isdigit((unsigned char)*v)) {
 		errno = 0;
 		n = strtoul(v, &end, 10);
 		if (*end != '\0' || errno != 0 || n >= (uid_t)-1)
 			return bad(x, "bad user ID '" SHOW_VAL "'", v);
 		p->uid = (uid_t)n;
-		pw = getpwuid(p->uid);
-	} else if (pw == NULL)
+		pw = db_find("/etc/passwd", NULL, n, line, sizeof(line), f, 4);
+	} else if (!pw)
 		return bad(x, "unknown user '" SHOW_VAL "'", v);
 	else
-		p->uid = pw->pw_uid;
-	x->user_pw = pw != NULL;
-	if (pw != NULL && p->group == NULL)
-		p->gid = pw->pw_gid;
+		p->uid = (uid_t)strtoul(f[2], NULL, 10);
+	x->user_pw = pw;
+	if (pw && p->group == NULL)
+		p->gid = (gid_t)strtoul(f[3], NULL, 10);
 	return set_str(x, obj, k, v);
 }
 
 static const char *
 resolve_group(struct ctx *x, const char *v, gid_t *gid)
 {
-	struct group	*gr;
-	char		*end;
+	char		 line[1024], *f[3], *end;
 	unsigned long	 n;
 
 	if (*v == '\0')
 		return "empty value";
-	if ((gr = getgrnam(v)) != NULL) {
-		*gid = gr->gr_gid;
+	if (db_find("/etc/group", v, 0, line, sizeof(line), f, 3)) {
+		*gid = (gid_t)strtoul(f[2], NULL, 10);
 		return NULL;
 	}
 	if (!isdigit((unsigned char)*v))
@@ -1325,6 +1403,8 @@ finish_proc(struct ctx *x)
 		    "restart_delay_max is less than restart_delay in "
 		    "[process:%s]", p->id);
 	p->argv = mk_argv(x, p, p->command, PK_COMMAND);
+	if (p->user != NULL)
+		user_groups(x, p);
 	if (p->mon != NULL)
 		finish_mon(x, p);
 }

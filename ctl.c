@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pdu.h"
@@ -989,7 +990,7 @@ unix_init(const char *path)
 	struct sockaddr_un sun;
 	struct stat st;
 	mode_t old;
-	int fd, rc;
+	int fd, rc, tries;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
@@ -1009,7 +1010,25 @@ unix_init(const char *path)
 			close(fd);
 			return -1;
 		}
-		rc = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
+		/*
+		 * A server that was just SIGKILLed may leave its socket open
+		 * for a moment in a child caught between vfork and exec, so
+		 * a connect that succeeds is tried again for up to a second
+		 * (this runs before the loop, where waiting is allowed).
+		 */
+		for (tries = 0;; tries++) {
+			rc = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
+			if ((rc == -1 && errno != EAGAIN &&
+			    errno != EINPROGRESS) || tries == 10)
+				break;
+			close(fd);
+			nanosleep(&(struct timespec){ 0, 100000000 }, NULL);
+			if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
+			    SOCK_CLOEXEC, 0)) == -1) {
+				log_err("socket: %m");
+				return -1;
+			}
+		}
 		if (rc == 0 || errno == EAGAIN || errno == EINPROGRESS) {
 			log_err("another pm is already listening on %s", path);
 			close(fd);

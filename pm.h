@@ -22,6 +22,7 @@
 #define PM_ENV_MAX	64	/* environment = lines per process */
 #define PM_ARGV_MAX	128	/* words of one command */
 #define PM_LINE_MAX	4096	/* longest config line, '\n' included */
+#define PM_GROUPS_MAX	64	/* supplementary groups of a user */
 #define PM_ERR_MAX	4096	/* room for the errors of one config load */
 #define PM_PATH_MAX	256	/* a log = FILE path, NUL included */
 
@@ -110,6 +111,8 @@ struct cfg_proc {
 	const char	*group;		/* NULL: user's primary group */
 	uid_t		 uid;		/* resolved at load; (uid_t)-1: unchanged */
 	gid_t		 gid;		/* (gid_t)-1: unchanged */
+	gid_t		*groups;	/* with user: supplementary groups */
+	int		 ngroups;
 	const char	*directory;	/* NULL: pm's cwd */
 	int		 umask;		/* -1: inherit */
 	bool		 has_nice;

@@ -193,7 +193,7 @@ set_rlimit(int res, long long v)
  */
 static void __attribute__((noreturn, noinline))
 child_exec(const struct spawn *sp, bool is_main, char **envp,
-    const gid_t *groups, int ngroups, struct spawn_err *se)
+    struct spawn_err *se)
 {
 	static const unsigned long dfl[8];
 	const struct cfg_proc *c = sp->cfg;
@@ -245,7 +245,8 @@ child_exec(const struct spawn *sp, bool is_main, char **envp,
 	if (c->directory != NULL && chdir(c->directory) < 0)
 		FAIL("chdir");
 	if (c->user != NULL || c->group != NULL) {
-		if (setgroups(ngroups, groups) < 0)
+		if ((c->user != NULL ? setgroups((size_t)c->ngroups, c->groups)
+		    : setgroups(1, &c->gid)) < 0)
 			FAIL("setgroups");
 		if (setgid(c->gid) < 0)
 			FAIL("setgid");
@@ -272,23 +273,20 @@ fail:
 pid_t
 proc_spawn(const struct spawn *sp, bool is_main, const char **what)
 {
-	const struct cfg_proc *c = sp->cfg;
-	struct spawn_err se = { 0, NULL };
+	/*
+	 * Static: the vfork child writes it, and the compiler must not assume
+	 * that a local whose address only the child saw is still unchanged.
+	 */
+	static struct spawn_err se;
 	extern char **environ;
-	gid_t groups[64];
-	int ngroups = 1, st;
+	int st;
 	pid_t pid;
 
-	groups[0] = c->gid;
-	if (c->user != NULL) {
-		ngroups = 64;
-		if (getgrouplist(c->user, c->gid, groups, &ngroups) < 0)
-			ngroups = 64;
-	}
+	se.err = 0;
+	se.what = NULL;
 	pid = vfork();
 	if (pid == 0)
-		child_exec(sp, is_main, is_main ? environ : build_env(sp),
-		    groups, ngroups, &se);
+		child_exec(sp, is_main, is_main ? environ : build_env(sp), &se);
 	if (pid < 0 || se.what == NULL)
 		return pid;
 	/* The child has exited already; collect it right here. */
@@ -305,7 +303,7 @@ spawn(struct proc *p)
 {
 	const struct cfg_proc *c = p->cfg;
 	struct spawn sp = { c, c->argv, { NULL }, -1, -1, -1, -1 };
-	const char *what;
+	const char *what = "start";
 	uint32_t rt;
 	int io[2];
 	pid_t pid;

@@ -10,6 +10,9 @@ SOCK=$T/pm.sock
 export PM_SOCKET=$SOCK
 PIDS=()
 FAILS=0
+# Every process this test starts inherits the tag, so cleanup finds the
+# ones that outlive a SIGKILLed pm (services run in their own sessions).
+export PMTEST_TAG=$T
 
 ok()   { echo "ok - $*"; }
 fail() { echo "FAIL - $*"; FAILS=$((FAILS + 1)); }
@@ -48,7 +51,18 @@ cleanup() {
 		kill -KILL "$p" 2>/dev/null
 	done
 	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	kill_tagged
 	rm -rf "$T"
+}
+
+# kill_tagged: SIGKILL every process whose environment carries this test's
+# tag (orphans of a killed server, grandchildren of services).
+kill_tagged() {
+	local e p
+	for e in $(grep -lzxF "PMTEST_TAG=$T" /proc/[0-9]*/environ 2>/dev/null); do
+		p=${e#/proc/}; p=${p%/environ}
+		[ "$p" != $$ ] && [ "$p" != "$BASHPID" ] && kill -KILL "$p" 2>/dev/null
+	done
 }
 trap cleanup EXIT
 
