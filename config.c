@@ -855,12 +855,29 @@ set_log_target(struct ctx *x, void *obj, const struct key *k,
 	return set_str(x, obj, k, v);
 }
 
+/* A terminal for the process: "console" names the kernel's console. */
+static const char *
+set_tty(struct ctx *x, void *obj, const struct key *k, const char *v)
+{
+	if (strcmp(v, "console") == 0)
+		v = "/dev/console";
+	return set_abspath(x, obj, k, v);
+}
+
 static const struct enumval types[] = {
 	{ "service", PT_SERVICE }, { "oneshot", PT_ONESHOT }, { NULL, 0 }
 };
 static const struct enumval restarts[] = {
 	{ "always", RS_ALWAYS }, { "on-failure", RS_ON_FAILURE },
 	{ "never", RS_NEVER }, { NULL, 0 }
+};
+static const struct enumval inits[] = {
+	{ "auto", INIT_AUTO }, { "yes", INIT_YES }, { "no", INIT_NO },
+	{ NULL, 0 }
+};
+static const struct enumval cads[] = {
+	{ "reboot", END_REBOOT }, { "poweroff", END_POWEROFF },
+	{ "halt", END_HALT }, { "ignore", -1 }, { NULL, 0 }
 };
 static const struct enumval levels[] = {
 	{ "error", L_ERR }, { "warn", L_WARN }, { "info", L_INFO },
@@ -879,7 +896,7 @@ enum {
 	PK_RESTART_DELAY, PK_RESTART_DELAY_MAX, PK_START_LIMIT, PK_CRITICAL,
 	PK_DEPENDS, PK_STOP_SIGNAL, PK_STOP_TIMEOUT, PK_USER, PK_GROUP,
 	PK_DIRECTORY, PK_UMASK, PK_NICE, PK_RLIMIT_NOFILE, PK_RLIMIT_CORE,
-	PK_RLIMIT_NPROC, PK_ENVIRONMENT, PK__COUNT
+	PK_RLIMIT_NPROC, PK_ENVIRONMENT, PK_TTY, PK__COUNT
 };
 
 static const struct key proc_keys[PK__COUNT + 1] = {
@@ -917,13 +934,14 @@ static const struct key proc_keys[PK__COUNT + 1] = {
 	[PK_RLIMIT_NPROC] = { "rlimit_nproc", set_rlimit, P(rlimit_nproc), 0,
 	    0, NULL, false },
 	[PK_ENVIRONMENT] = { "environment", set_env, 0, 0, 0, NULL, true },
+	[PK_TTY] = { "tty", set_tty, P(tty), 0, 0, NULL, false },
 	[PK__COUNT] = { NULL, NULL, 0, 0, 0, NULL, false }
 };
 
 enum {
 	SK_SOCKET, SK_SOCKET_GROUP, SK_LISTEN, SK_TOKEN_FILE,
 	SK_SHUTDOWN_TIMEOUT, SK_LOG_LEVEL, SK_LOG_TARGET, SK_MAX_CLIENTS,
-	SK__COUNT
+	SK_INIT, SK_CTRLALTDEL, SK__COUNT
 };
 
 static const struct key settings_keys[SK__COUNT + 1] = {
@@ -941,6 +959,9 @@ static const struct key settings_keys[SK__COUNT + 1] = {
 	    0, NULL, false },
 	[SK_MAX_CLIENTS] = { "max_clients", set_int, S(max_clients), 1,
 	    65535, NULL, false },
+	[SK_INIT] = { "init", set_enum, S(init), 0, 0, inits, false },
+	[SK_CTRLALTDEL] = { "ctrlaltdel", set_enum, S(ctrlaltdel), 0, 0, cads,
+	    false },
 	[SK__COUNT] = { NULL, NULL, 0, 0, 0, NULL, false }
 };
 
@@ -1027,6 +1048,7 @@ settings_defaults(struct cfg_settings *s)
 	s->shutdown_timeout_ms = 30000;
 	s->log_level = L_INFO;
 	s->max_clients = 256;
+	s->ctrlaltdel = END_REBOOT;
 }
 
 /*
@@ -1675,7 +1697,8 @@ cfg_proc_changed(const struct cfg_proc *a, const struct cfg_proc *b)
 	    (a->has_nice && a->nice != b->nice) ||
 	    a->rlimit_nofile != b->rlimit_nofile ||
 	    a->rlimit_core != b->rlimit_core ||
-	    a->rlimit_nproc != b->rlimit_nproc || a->nenv != b->nenv)
+	    a->rlimit_nproc != b->rlimit_nproc || a->nenv != b->nenv ||
+	    !str_eq(a->tty, b->tty))
 		return true;
 	for (i = 0; i < a->nenv; i++)
 		if (strcmp(a->env[i], b->env[i]) != 0)
@@ -1812,6 +1835,7 @@ cfg_proc_show(const struct cfg_proc *p, char *buf, size_t len)
 		outf(&o, "# environment =\n");
 	for (i = 0; i < p->nenv; i++)
 		outf(&o, "environment = %s\n", p->env[i]);
+	show_str(&o, "tty", p->tty);
 	return out_end(&o);
 }
 
@@ -1831,6 +1855,8 @@ cfg_settings_show(const struct cfg_settings *s, char *buf, size_t len)
 	outf(&o, "log_target = %s\n",
 	    s->log_target != NULL ? s->log_target : "stderr");
 	outf(&o, "max_clients = %d\n", s->max_clients);
+	outf(&o, "init = %s\n", enum_name(inits, s->init));
+	outf(&o, "ctrlaltdel = %s\n", enum_name(cads, s->ctrlaltdel));
 	return out_end(&o);
 }
 

@@ -68,7 +68,11 @@ struct cfg_proc {
 	long long	 rlimit_nproc;
 	int		 nenv;
 	const char	*env[PM_ENV_MAX];	/* "KEY=VAL", added to pm's env */
+	const char	*tty;		/* controlling terminal; NULL: none */
 };
+
+/* [settings] init: run the early boot of a machine's init when PID 1. */
+enum cfg_init { INIT_AUTO, INIT_YES, INIT_NO };
 
 struct cfg_settings {
 	const char	*socket;	/* NULL: contract default */
@@ -80,6 +84,8 @@ struct cfg_settings {
 	int		 log_level;	/* default L_INFO */
 	const char	*log_target;	/* NULL or "stderr", "syslog", FILE */
 	int		 max_clients;	/* default 256 */
+	int		 init;		/* enum cfg_init; default INIT_AUTO */
+	int		 ctrlaltdel;	/* enum pm_end, or -1: ignore; END_REBOOT */
 };
 
 struct config {
@@ -236,5 +242,16 @@ uint64_t proc_tick(uint64_t now);
 int	 proc_apply(const struct config *newc, bool dry_run, plan_fn emit,
 	    void *ctx);
 pid_t	 proc_main_pid(void);	/* the -- mode's main child, or 0 */
+
+/* ----------------------------------------------------------------- init */
+
+/* Act as the machine's init? want is [settings] init (enum cfg_init). */
+bool	 init_wanted(int want);
+/* Mount /dev, /proc, /sys, /run when missing; stdio on the console. */
+void	 init_early(void);
+/* Child side of a spawn: tty as controlling terminal and fds 0-2. */
+int	 init_tty(const char *tty);
+/* Unmount, then reboot(2) as how says; returns only if it was refused. */
+void	 init_end(enum pm_end how);
 
 #endif /* PM_H */

@@ -190,6 +190,9 @@ child_exec(const struct cfg_proc *c, bool is_main, char **envp,
 		setpgid(0, 0);
 		if (isatty(0))
 			(void)tcsetpgrp(0, getpid());
+	} else if (c->tty != NULL) {
+		if (init_tty(c->tty) < 0)
+			FAIL("open tty");
 	} else {
 		setsid();
 		if (devnull >= 0 && dup2(devnull, 0) < 0)
@@ -278,7 +281,8 @@ spawn(struct proc *p)
 		errno = se.err;
 		log_err("%s: cannot %s %s: %m", c->id, se.what,
 		    strcmp(se.what, "chdir") == 0 && c->directory ?
-		    c->directory : c->argv[0]);
+		    c->directory : strcmp(se.what, "open tty") == 0 ? c->tty :
+		    c->argv[0]);
 		p->last_status = se.err == ENOENT ? 127 : 126;
 		proc_set_state(p, PS_FATAL, 0);
 		if (c->critical || idx_of(p) == main_idx)
