@@ -27,15 +27,18 @@
  * Are we PID 1 of the machine's first PID namespace? /proc not mounted
  * yet means a kernel has just started us (a container runtime always
  * mounts it). Mounted, /proc/self must be us (a PID namespace's own
- * /proc), and PID 2 a kernel thread, kthreadd, whose parent is 0: in a
- * child PID namespace only PID 1 has a parent outside.
+ * /proc), and PID 2 must be kthreadd: a kernel thread (PF_KTHREAD in
+ * its flags, which no process can fake) whose parent is 0. Kernel threads
+ * are not seen from a child PID namespace; a wrong yes here would remount
+ * the host's filesystems read-only at the end.
  */
 static bool
 machine_pid1(void)
 {
 	char buf[256], *p;
+	unsigned long v[6];
 	ssize_t n;
-	int fd;
+	int fd, i;
 
 	if ((n = readlink("/proc/self", buf, sizeof(buf) - 1)) < 0)
 		return errno == ENOENT;
@@ -49,10 +52,12 @@ machine_pid1(void)
 	if (n <= 0)
 		return false;
 	buf[n] = '\0';
-	/* "2 (kthreadd) S 0 ...": the parent is the field after the state. */
-	if ((p = strrchr(buf, ')')) == NULL || strlen(p) < 6)
+	/* "2 (kthreadd) S ppid pgrp session tty tpgid flags ...". */
+	if ((p = strrchr(buf, ')')) == NULL || strlen(p) < 4)
 		return false;
-	return p[4] == '0' && p[5] == ' ';
+	for (p += 4, i = 0; i < 6; i++)
+		v[i] = strtoul(p, &p, 10);
+	return v[0] == 0 && (v[5] & 0x00200000) != 0;	/* PF_KTHREAD */
 }
 
 /*
@@ -159,8 +164,11 @@ init_early(void)
 	/* The kernel passes no PATH to init; children need one. */
 	if (getenv("PATH") == NULL)
 		putenv("PATH=/sbin:/usr/sbin:/bin:/usr/bin");
-	/* Ctrl-alt-del becomes SIGINT to us instead of an instant reboot. */
-	if (reboot(RB_DISABLE_CAD) < 0)
+	/*
+	 * Ctrl-alt-del becomes SIGINT to us instead of an instant reboot
+	 * (a PID namespace has no keyboard: the kernel says EINVAL there).
+	 */
+	if (machine_pid1() && reboot(RB_DISABLE_CAD) < 0)
 		log_warn("cannot take over ctrl-alt-del: %m");
 }
 
