@@ -8,6 +8,16 @@
 # everything and exit 0, and PID 1 survives a broken config.
 . "$(dirname "$0")/lib.sh"
 
+# The keys: bad values are refused with file, line and the choices.
+printf '[settings]\ninit = maybe\nctrlaltdel = explode\n[process:a]\ncommand = sh\ntty = ttyS0\n' > "$T/bad.ini"
+out=$("$PM" config check "$T/bad.ini" 2>&1)
+expect_match "init: bad value named" "$out" "bad.ini:2: init in \\[settings\\]: 'maybe' is not one of auto\\|yes\\|no"
+expect_match "ctrlaltdel: bad value named" "$out" "bad.ini:3: ctrlaltdel .*not one of reboot\\|poweroff\\|halt\\|ignore"
+expect_match "tty: must be absolute" "$out" "bad.ini:6: tty in \\[process:a\\]: 'ttyS0' is not an absolute path"
+printf '[process:a]\ncommand = sh\ntty = console\n' > "$T/con.ini"
+out=$("$PM" config check "$T/con.ini" 2>&1)
+expect_match "tty = console is accepted" "$out" "configuration OK"
+
 if ! unshare --pid --mount --fork --mount-proc true 2>/dev/null; then
 	echo "skip - unshare --pid --mount needs root"; finish
 fi
