@@ -19,10 +19,10 @@ HERE=$ROOT/tests/boot
 W=$ROOT/build/boot/$ARCH
 CACHE=$ROOT/build/boot/cache
 LIMIT=${BOOT_LIMIT:-240}	# seconds for one boot, power-off included
-FAILS=0
-ok()   { echo "ok - $ARCH boot: $*"; }
+FAILS=0 PASSES=0
+ok()   { echo "ok - $ARCH boot: $*"; PASSES=$((PASSES + 1)); }
 fail() { echo "FAIL - $ARCH boot: $*"; FAILS=$((FAILS + 1)); }
-skip() { echo "skip - $ARCH boot: $*"; exit 0; }
+skip() { echo "skip - $ARCH boot: $*"; echo "$PASSES passed, $FAILS failed, 1 skipped"; exit 0; }
 
 case $ARCH in
 x86_64)
@@ -40,7 +40,7 @@ esac
 
 "$ROOT/tests/install-deps.sh" "$QPKG" cpio busybox-static ||
     skip "cannot install $QPKG, cpio and busybox-static"
-[ -x "$PM" ] || { fail "$PM is not built"; exit 1; }
+[ -x "$PM" ] || { fail "$PM is not built"; echo "0 passed, 1 failed"; exit 1; }
 file -b "$PM" 2>/dev/null | grep -q 'statically linked' ||
     ldd "$PM" 2>&1 | grep -q 'not a dynamic' || fail "$PM is not static"
 
@@ -69,7 +69,7 @@ if [ ! -d "$W/kernel" ] || [ "$(cat "$W/kernel.from" 2>/dev/null)" != "$kdeb" ];
 	dpkg-deb -x "$kdeb" "$W/kernel" && echo "$kdeb" > "$W/kernel.from"
 fi
 KERNEL=$(ls "$W"/kernel/boot/vmlinuz-* 2>/dev/null | head -1)
-[ -n "$KERNEL" ] || { fail "no vmlinuz in $kdeb"; exit 1; }
+[ -n "$KERNEL" ] || { fail "no vmlinuz in $kdeb"; echo "0 passed, 1 failed"; exit 1; }
 
 # busybox: the machine's own for x86_64, else the foreign package unpacked.
 if [ "$DEBARCH" = "$(dpkg --print-architecture)" ]; then
@@ -156,4 +156,5 @@ expect broken "pm poweroff works from the rescue shell" 'reboot: Power down'
 if [ "$RC" -eq 0 ]; then ok "qemu exited by itself after the rescue (${SECS}s)"
 else fail "rescue boot: qemu status $RC after ${SECS}s"; fi
 
+echo "$PASSES passed, $FAILS failed, 0 skipped"
 [ "$FAILS" -eq 0 ]
