@@ -59,8 +59,12 @@ fetch() {
 }
 
 # The kernel: the image package that linux-image-DEBARCH points at.
-kpkg=$(apt-cache depends "linux-image-$DEBARCH:$DEBARCH" 2>/dev/null |
-    awk '/Depends: linux-image-[0-9]/ { sub(":.*", "", $2); print $2; exit }')
+kernel_pkg() {
+	apt-cache depends "linux-image-$DEBARCH:$DEBARCH" 2>/dev/null |
+	    awk '/Depends: linux-image-[0-9]/ { sub(":.*", "", $2); print $2; exit }'
+}
+kpkg=$(kernel_pkg)
+[ -n "$kpkg" ] || { apt-get update -q >/dev/null 2>&1; kpkg=$(kernel_pkg); }
 [ -n "$kpkg" ] || skip "no linux-image-$DEBARCH in the apt lists (apt-get update?)"
 kdeb=$(fetch "$kpkg:$DEBARCH")
 [ -n "$kdeb" ] || skip "cannot download $kpkg:$DEBARCH"
