@@ -25,7 +25,7 @@ MUSL	:= $(shell command -v musl-gcc 2>/dev/null)
 BIN	= pm
 endif
 
-SRCS	= pm.c config.c proc.c log.c pdu.c ctl.c client.c sha256.c init.c
+SRCS	= pm.c config.c proc.c log.c logbuf.c pdu.c ctl.c client.c sha256.c init.c
 HDRS	= pm.h pdu.h sha256.h
 WARN	= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS	?= -Os -g
@@ -38,7 +38,10 @@ CFLAGS	+= -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize
 LDFLAGS	+= -fsanitize=address,undefined
 else ifneq ($(MUSL),)
 CC	= $(MUSL)
-LDFLAGS	+= -static -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,--build-id=none
+# musl applies no RELRO in a static binary (there is no dynamic linker to do
+# it), so its page alignment would only pad the file.
+LDFLAGS	+= -static -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,--build-id=none \
+	   -Wl,-z,norelro
 # arm64's linker aligns segments to 64 KiB by default: padding, not code.
 PAGE4K	= -Wl,-z,max-page-size=4096
 LDFLAGS	+= $(if $(ARCH),$(PAGE4K))

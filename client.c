@@ -69,6 +69,8 @@ static struct {
 	const char	*cfgfile;
 	bool		 json;
 	bool		 ping;
+	bool		 follow;	/* logs -f: print as PDUs arrive */
+	int		 follow_rc;
 } opt;
 
 static struct pdu_req	 req;
@@ -85,6 +87,8 @@ static int	run_setting(const struct cmd *, int, char **);
 static int	run_signal(const struct cmd *, int, char **);
 static int	run_bare(const struct cmd *, int, char **);
 static int	run_unsupported(const struct cmd *, int, char **);
+static int	run_logs(const struct cmd *, int, char **);
+static void	follow_out(struct sess *);
 static int	run_help(const struct cmd *, int, char **);
 
 /* The command table; the first of two entries with one run is the name. */
@@ -121,8 +125,11 @@ static const struct cmd cmds[] = {
 	{ "signal", PDU_SIGNAL, run_signal, "ID SIG",
 	  "Send signal SIG (name like HUP or SIGHUP, or a number) to ID.",
 	  "pm signal web HUP" },
-	{ "logs", 0, run_unsupported, "ID [-f] [-n N] | --reopen",
-	  "Show a process's output. Not supported yet.", "pm logs web -n 20" },
+	{ "logs", PDU_LOGS, run_logs, "ID [-f] [-n N] | --reopen",
+	  "Show what a process wrote: the last N lines (default: all that its\n"
+	  "ring holds), stderr lines on stderr. -f keeps following new lines\n"
+	  "until interrupted. --reopen makes the server reopen every log file\n"
+	  "(for logrotate's postrotate).", "pm logs web -f -n 20" },
 	{ "metrics", 0, run_unsupported, "",
 	  "Prometheus text exposition. Not supported yet.", "pm metrics" },
 	{ "shutdown", PDU_SHUTDOWN, run_bare, "",
@@ -349,6 +356,8 @@ sess_step(struct sess *s, short rev)
 			s->rxlen += (size_t)n;
 			if (s->st == S_CHALLENGE)
 				sess_challenge(s);
+			else if (opt.follow)
+				follow_out(s);
 		} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
 			close(s->fd);
 			s->fd = -1;
@@ -380,7 +389,8 @@ exchange(void)
 
 			if (s->st == S_DONE)
 				continue;
-			if (now - start >= CLIENT_TIMEOUT_MS ||
+			if ((now - start >= CLIENT_TIMEOUT_MS &&
+			    (!opt.follow || s->st == S_CONNECT)) ||
 			    (s->st == S_CONNECT &&
 			    now - start >= CONNECT_TIMEOUT_MS)) {
 				snprintf(s->err, sizeof(s->err), "%s: no answer "
@@ -404,6 +414,8 @@ exchange(void)
 		if (active == 0)
 			break;
 		t = n < active ? 50 : (int)(CLIENT_TIMEOUT_MS - (now - start));
+		if (opt.follow && t > 1000)
+			t = 1000;
 		if (poll(pfd, (nfds_t)n, t) == -1 && errno != EINTR) {
 			perror("pm: poll");
 			break;
@@ -504,8 +516,9 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 				printf("null");
 			else
 				printf("%d", st[i].last_exit);
-			printf(", \"type\": \"%s\"}", st[i].kind == PK_ONESHOT ?
-			    "oneshot" : "service");
+			printf(", \"type\": \"%s\", \"dropped\": %llu}",
+			    st[i].kind == PK_ONESHOT ? "oneshot" : "service",
+			    (unsigned long long)st[i].dropped);
 		}
 		printf("]}");
 		return rc;
@@ -534,6 +547,22 @@ print_text(const struct pdu_text *t, const char *pfx, int count)
 {
 	const char *p, *nl;
 
+	if (req.type == PDU_LOGS && !opt.json) {
+		/* Keep the order of the two streams on a shared terminal. */
+		if (strcmp(t->key, "stdout") != 0)
+			fflush(stdout);
+		fprintf(strcmp(t->key, "stdout") == 0 ? stdout : stderr,
+		    "%s%s\n", pfx, t->text);
+		return;
+	}
+	if (opt.json && req.type == PDU_LOGS) {
+		printf("%s{\"stream\": ", count ? ", " : "");
+		json_str(t->key);
+		printf(", \"line\": ");
+		json_str(t->text);
+		printf("}");
+		return;
+	}
 	if (opt.json) {
 		printf("%s", count ? ", " : "");
 		json_str(t->key[0] ? t->key : "text");
@@ -583,6 +612,7 @@ print_reply(struct sess *s, int kind, const char *pfx, bool first)
 	uint32_t count;
 	int rc, n = 0, cap = 0, ret = EX_FAIL;
 	bool json_open = false;
+	const char *lines = req.type == PDU_LOGS ? "\"lines\": [" : "";
 
 	if (s->err[0] != '\0') {
 		fprintf(stderr, "pm: %s\n", s->err);
@@ -632,7 +662,7 @@ print_reply(struct sess *s, int kind, const char *pfx, bool first)
 			if ((rc = pdu_text_unpack(s->rx + off, h.len, &t)) != 0)
 				break;
 			if (opt.json && !json_open)
-				printf("%s{", first ? "" : ", ");
+				printf("%s{%s", first ? "" : ", ", lines);
 			json_open = true;
 			print_text(&t, pfx, n++);
 		} else if (h.type == PDU_END) {
@@ -643,8 +673,9 @@ print_reply(struct sess *s, int kind, const char *pfx, bool first)
 				ret = print_status(st, n, pfx, first);
 			else {
 				if (opt.json)
-					printf("%s}", json_open ? "" :
-					    first ? "{" : ", {");
+					printf("%s%s%s}", json_open ? "" :
+					    first ? "{" : ", {", json_open ? "" :
+					    lines, *lines ? "]" : "");
 				ret = EX_OK;
 			}
 			goto out;
@@ -714,6 +745,15 @@ transact(int kind)
 		sess[i].txlen = (size_t)n;
 	}
 	exchange();
+	if (opt.follow) {
+		/* follow_out printed the stream; only failures are left. */
+		for (i = 0; i < nsess; i++)
+			if (sess[i].err[0] != '\0') {
+				fprintf(stderr, "pm: %s\n", sess[i].err);
+				opt.follow_rc = EX_FAIL;
+			}
+		return opt.follow_rc;
+	}
 	if (opt.json && nsess > 1)
 		printf("{");
 	for (i = 0; i < nsess; i++) {
@@ -817,6 +857,73 @@ run_unsupported(const struct cmd *c, int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	fprintf(stderr, "pm: %s: not supported yet\n", c->name);
+	return EX_USAGE;
+}
+
+/*
+ * logs -f: print each whole PDU as it arrives and drop it from the
+ * buffer, so an endless stream needs no more than one PDU of memory.
+ */
+static void
+follow_out(struct sess *s)
+{
+	static struct pdu_text t;
+	static struct pdu_error e;
+	struct pdu_hdr h;
+	size_t off = 0;
+	char pfx[320] = "";
+
+	if (nsess > 1)
+		snprintf(pfx, sizeof(pfx), "%s ", s->name);
+	while (pdu_hdr_unpack(s->rx + off, s->rxlen - off, &h) == 0 &&
+	    h.len <= s->rxlen - off) {
+		if (h.type == PDU_TEXT &&
+		    pdu_text_unpack(s->rx + off, h.len, &t) == 0)
+			print_text(&t, pfx, 0);
+		else if (h.type == PDU_ERROR &&
+		    pdu_error_unpack(s->rx + off, h.len, &e) == 0) {
+			fprintf(stderr, "pm: %s%s\n", pfx, e.msg);
+			opt.follow_rc = err_exit(&e);
+		}
+		off += h.len;
+	}
+	memmove(s->rx, s->rx + off, s->rxlen - off);
+	s->rxlen -= off;
+	fflush(stdout);
+}
+
+/* logs ID [-f] [-n N] | logs --reopen */
+static int
+run_logs(const struct cmd *c, int argc, char **argv)
+{
+	char *id = NULL, *end;
+	int i;
+
+	(void)c;
+	if (argc == 2 && strcmp(argv[1], "--reopen") == 0) {
+		req.type = PDU_LOG_REOPEN;
+		return transact(R_ACTION);
+	}
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-f") == 0)
+			opt.follow = true;
+		else if (strcmp(argv[i], "-n") == 0 && i + 1 < argc) {
+			req.lines = (uint32_t)strtoul(argv[++i], &end, 10);
+			if (*end != '\0' || *argv[i] == '\0' ||
+			    *argv[i] == '-')
+				goto bad;
+		} else if (id == NULL && argv[i][0] != '-')
+			id = argv[i];
+		else
+			goto bad;
+	}
+	if (id == NULL || add_ids(1, &id) == -1)
+		goto bad;
+	if (opt.follow)
+		req.flags |= PDU_F_FOLLOW;
+	return transact(R_TEXT);
+bad:
+	fprintf(stderr, "usage: pm logs ID [-f] [-n N] | pm logs --reopen\n");
 	return EX_USAGE;
 }
 
@@ -1033,7 +1140,7 @@ int
 client_main(int argc, char **argv)
 {
 	const struct cmd *c;
-	int i;
+	int i, j, n;
 
 	/* Step 1: global options, which all come before the command. */
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
@@ -1062,6 +1169,17 @@ client_main(int argc, char **argv)
 		usage(stderr);
 		return EX_USAGE;
 	}
+	/*
+	 * `pm status --json` is how people type it: accept --json after the
+	 * command too, and drop it from the command's own arguments.
+	 */
+	for (j = n = i; j < argc; j++) {
+		if (strcmp(argv[j], "--json") == 0)
+			opt.json = true;
+		else
+			argv[n++] = argv[j];
+	}
+	argc = n;
 	/* Step 2: the command, by name, from the one table. */
 	if ((c = cmd_find(argv[i])) == NULL) {
 		fprintf(stderr, "pm: unknown command: %s\n", argv[i]);

@@ -864,6 +864,41 @@ set_tty(struct ctx *x, void *obj, const struct key *k, const char *v)
 	return set_abspath(x, obj, k, v);
 }
 
+static const char *
+set_log(struct ctx *x, void *obj, const struct key *k, const char *v)
+{
+	if (strcmp(v, "console") == 0) {
+		((struct cfg_proc *)obj)->log = NULL;
+		return NULL;
+	}
+	if (strlen(v) >= PM_PATH_MAX)
+		return bad(x, "path '" SHOW_VAL "...' is too long", v);
+	return set_abspath(x, obj, k, v);
+}
+
+/*
+ * Sizes with K/M/G, 0 or within the key's bounds. A key whose upper bound
+ * passes 32 bits has an unsigned long long field, the others a uint32_t.
+ */
+static const char *
+set_size(struct ctx *x, void *obj, const struct key *k, const char *v)
+{
+	unsigned long long	b;
+
+	if (cfg_parse_size(v, &b) == -1 || b > (unsigned long long)k->hi ||
+	    (b != 0 && b < (unsigned long long)k->lo)) {
+		snprintf(x->why, sizeof(x->why), "bad size '" SHOW_VAL "' "
+		    "(want 0 or %lld to %lld bytes, K/M/G suffix allowed)", v,
+		    k->lo, k->hi);
+		return x->why;
+	}
+	if (k->hi > UINT32_MAX)
+		*FIELD(obj, k, unsigned long long) = b;
+	else
+		*FIELD(obj, k, uint32_t) = (uint32_t)b;
+	return NULL;
+}
+
 static const struct enumval types[] = {
 	{ "service", PT_SERVICE }, { "oneshot", PT_ONESHOT }, { NULL, 0 }
 };
@@ -883,6 +918,9 @@ static const struct enumval levels[] = {
 	{ "error", L_ERR }, { "warn", L_WARN }, { "info", L_INFO },
 	{ "debug", L_DEBUG }, { NULL, 0 }
 };
+static const struct enumval formats[] = {
+	{ "text", LF_TEXT }, { "json", LF_JSON }, { NULL, 0 }
+};
 
 #define P(f)	offsetof(struct cfg_proc, f)
 #define S(f)	offsetof(struct cfg_settings, f)
@@ -896,7 +934,8 @@ enum {
 	PK_RESTART_DELAY, PK_RESTART_DELAY_MAX, PK_START_LIMIT, PK_CRITICAL,
 	PK_DEPENDS, PK_STOP_SIGNAL, PK_STOP_TIMEOUT, PK_USER, PK_GROUP,
 	PK_DIRECTORY, PK_UMASK, PK_NICE, PK_RLIMIT_NOFILE, PK_RLIMIT_CORE,
-	PK_RLIMIT_NPROC, PK_ENVIRONMENT, PK_TTY, PK__COUNT
+	PK_RLIMIT_NPROC, PK_ENVIRONMENT, PK_LOG, PK_LOG_MAX_SIZE, PK_LOG_KEEP,
+	PK_TTY, PK__COUNT
 };
 
 static const struct key proc_keys[PK__COUNT + 1] = {
@@ -935,12 +974,18 @@ static const struct key proc_keys[PK__COUNT + 1] = {
 	    0, NULL, false },
 	[PK_ENVIRONMENT] = { "environment", set_env, 0, 0, 0, NULL, true },
 	[PK_TTY] = { "tty", set_tty, P(tty), 0, 0, NULL, false },
+	[PK_LOG] = { "log", set_log, P(log), 0, 0, NULL, false },
+	[PK_LOG_MAX_SIZE] = { "log_max_size", set_size, P(log_max_size), 1024,
+	    LLONG_MAX, NULL, false },
+	[PK_LOG_KEEP] = { "log_keep", set_int, P(log_keep), 0, 99, NULL,
+	    false },
 	[PK__COUNT] = { NULL, NULL, 0, 0, 0, NULL, false }
 };
 
 enum {
 	SK_SOCKET, SK_SOCKET_GROUP, SK_LISTEN, SK_TOKEN_FILE,
 	SK_SHUTDOWN_TIMEOUT, SK_LOG_LEVEL, SK_LOG_TARGET, SK_MAX_CLIENTS,
+	SK_LOG_FORMAT, SK_LOG_TIMESTAMPS, SK_LOG_MAIN_PREFIX, SK_LOG_RING_SIZE,
 	SK_INIT, SK_CTRLALTDEL, SK__COUNT
 };
 
@@ -962,6 +1007,14 @@ static const struct key settings_keys[SK__COUNT + 1] = {
 	[SK_INIT] = { "init", set_enum, S(init), 0, 0, inits, false },
 	[SK_CTRLALTDEL] = { "ctrlaltdel", set_enum, S(ctrlaltdel), 0, 0, cads,
 	    false },
+	[SK_LOG_FORMAT] = { "log_format", set_enum, S(log_format), 0, 0,
+	    formats, false },
+	[SK_LOG_TIMESTAMPS] = { "log_timestamps", set_bool, S(log_timestamps),
+	    0, 0, NULL, false },
+	[SK_LOG_MAIN_PREFIX] = { "log_main_prefix", set_bool,
+	    S(log_main_prefix), 0, 0, NULL, false },
+	[SK_LOG_RING_SIZE] = { "log_ring_size", set_size, S(log_ring_size),
+	    8192, 64 << 20, NULL, false },
 	[SK__COUNT] = { NULL, NULL, 0, 0, 0, NULL, false }
 };
 
@@ -1038,6 +1091,8 @@ proc_defaults(struct cfg_proc *p)
 	p->gid = (gid_t)-1;
 	p->umask = -1;
 	p->rlimit_nofile = p->rlimit_core = p->rlimit_nproc = -1;
+	p->log_max_size = 10 << 20;
+	p->log_keep = 3;
 }
 
 static void
@@ -1049,6 +1104,7 @@ settings_defaults(struct cfg_settings *s)
 	s->log_level = L_INFO;
 	s->max_clients = 256;
 	s->ctrlaltdel = END_REBOOT;
+	s->log_ring_size = 16384;
 }
 
 /*
@@ -1836,6 +1892,8 @@ cfg_proc_show(const struct cfg_proc *p, char *buf, size_t len)
 	for (i = 0; i < p->nenv; i++)
 		outf(&o, "environment = %s\n", p->env[i]);
 	show_str(&o, "tty", p->tty);
+	outf(&o, "log = %s\nlog_max_size = %llu\nlog_keep = %d\n",
+	    p->log != NULL ? p->log : "console", p->log_max_size, p->log_keep);
 	return out_end(&o);
 }
 
@@ -1857,6 +1915,10 @@ cfg_settings_show(const struct cfg_settings *s, char *buf, size_t len)
 	outf(&o, "max_clients = %d\n", s->max_clients);
 	outf(&o, "init = %s\n", enum_name(inits, s->init));
 	outf(&o, "ctrlaltdel = %s\n", enum_name(cads, s->ctrlaltdel));
+	outf(&o, "log_format = %s\nlog_timestamps = %s\nlog_main_prefix = %s\n"
+	    "log_ring_size = %u\n", enum_name(formats, s->log_format),
+	    s->log_timestamps ? "yes" : "no", s->log_main_prefix ? "yes" : "no",
+	    s->log_ring_size);
 	return out_end(&o);
 }
 

@@ -23,6 +23,7 @@
 #define PM_ARGV_MAX	128	/* words of one command */
 #define PM_LINE_MAX	4096	/* longest config line, '\n' included */
 #define PM_ERR_MAX	4096	/* room for the errors of one config load */
+#define PM_PATH_MAX	256	/* a log = FILE path, NUL included */
 
 /* Log levels, ordered like syslog's. */
 enum { L_ERR = 3, L_WARN = 4, L_INFO = 6, L_DEBUG = 7 };
@@ -69,6 +70,9 @@ struct cfg_proc {
 	int		 nenv;
 	const char	*env[PM_ENV_MAX];	/* "KEY=VAL", added to pm's env */
 	const char	*tty;		/* controlling terminal; NULL: none */
+	const char	*log;		/* log = FILE; NULL: console */
+	unsigned long long log_max_size;	/* rotate past this; 0: never */
+	int		 log_keep;	/* FILE.1 ... FILE.N kept; default 3 */
 };
 
 /* [settings] init: run the early boot of a machine's init when PID 1. */
@@ -86,7 +90,13 @@ struct cfg_settings {
 	int		 max_clients;	/* default 256 */
 	int		 init;		/* enum cfg_init; default INIT_AUTO */
 	int		 ctrlaltdel;	/* enum pm_end, or -1: ignore; END_REBOOT */
+	int		 log_format;	/* LF_TEXT (default) or LF_JSON */
+	bool		 log_timestamps;	/* text lines start with the time */
+	bool		 log_main_prefix;	/* capture the -- child's output */
+	uint32_t	 log_ring_size;	/* bytes of recent output per process */
 };
+
+enum { LF_TEXT, LF_JSON };
 
 struct config {
 	const char	*file;		/* path it was read from */
@@ -144,6 +154,29 @@ void	 pm_log(int level, const char *fmt, ...)
 #define log_warn(...)	pm_log(L_WARN, __VA_ARGS__)
 #define log_info(...)	pm_log(L_INFO, __VA_ARGS__)
 #define log_debug(...)	pm_log(L_DEBUG, __VA_ARGS__)
+
+/*
+ * logbuf.c: the output of supervised processes. Pipes, line assembly,
+ * the per-process ring, log files with rotation, the console writer.
+ */
+struct lb;
+struct proc;
+extern unsigned lb_gen;		/* bumped when lbs may have been freed */
+void	 lb_init(const struct config *);
+int	 lb_sync(void);		/* after the table is built; allocates */
+void	 lb_pipes(struct proc *, bool is_main, int io[2]);
+void	 lb_spawned(struct proc *, bool ok);
+void	 lb_drain(struct proc *);
+void	 lb_reopen(void);
+uint64_t lb_tick(uint64_t now);
+void	 lb_fini(void);
+void	 lb_con_write(const char *, size_t);
+const char *lb_path(const struct lb *);
+uint64_t lb_dropped(const struct lb *);
+uint64_t lb_end(const struct lb *);
+uint64_t lb_last(const struct lb *, uint32_t n);
+int	 lb_line(const struct lb *, uint64_t *pos, char *buf, size_t len,
+	    uint64_t *skipped);
 
 /* ----------------------------------------------------------------- loop */
 
@@ -213,6 +246,7 @@ struct proc {
 	uint64_t	 deadline_ms;	/* 0: nothing due */
 	bool		 want_up;	/* operator or autostart wants it */
 	bool		 restart_after_stop;
+	struct lb	*lb;		/* its output; owned by logbuf.c */
 };
 
 extern struct proc	*proc_tab;

@@ -178,7 +178,7 @@ set_rlimit(int res, long long v)
  */
 static void __attribute__((noreturn, noinline))
 child_exec(const struct cfg_proc *c, bool is_main, char **envp,
-    const gid_t *groups, int ngroups, struct spawn_err *se)
+    const gid_t *groups, int ngroups, const int io[2], struct spawn_err *se)
 {
 	static const unsigned long dfl[8];
 	sigset_t none;
@@ -198,6 +198,10 @@ child_exec(const struct cfg_proc *c, bool is_main, char **envp,
 		if (devnull >= 0 && dup2(devnull, 0) < 0)
 			FAIL("redirect stdin");
 	}
+	/* stdout and stderr into pm's pipes (issue 5); -1 keeps pm's own. */
+	if ((io[0] >= 0 && dup2(io[0], 1) < 0) ||
+	    (io[1] >= 0 && dup2(io[1], 2) < 0))
+		FAIL("redirect output");
 	close_from(3);
 	/*
 	 * Raw rt_sigaction, because libc refuses the signals it reserves for
@@ -249,7 +253,7 @@ spawn(struct proc *p)
 	const struct cfg_proc *c = p->cfg;
 	struct spawn_err se = { 0, NULL };
 	gid_t groups[64];
-	int ngroups = 1, st;
+	int ngroups = 1, st, io[2];
 	char **envp;
 	pid_t pid;
 
@@ -264,9 +268,16 @@ spawn(struct proc *p)
 		extern char **environ;
 		envp = environ;
 	}
+	/* A process on a terminal (tty =) talks to it, not to a pipe. */
+	if (c->tty != NULL)
+		io[0] = io[1] = -1;
+	else
+		lb_pipes(p, idx_of(p) == main_idx, io);
 	pid = vfork();
 	if (pid == 0)
-		child_exec(c, idx_of(p) == main_idx, envp, groups, ngroups, &se);
+		child_exec(c, idx_of(p) == main_idx, envp, groups, ngroups, io,
+		    &se);
+	lb_spawned(p, pid > 0 && se.what == NULL);
 	if (pid < 0) {
 		log_warn("%s: cannot fork: %m; retrying in %us", c->id,
 		    (unsigned)(p->backoff_ms / 1000));
@@ -570,6 +581,7 @@ proc_reap(void)
 			continue;
 		}
 		status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		lb_drain(p);
 		if (WIFSIGNALED(st))
 			log_info("%s: pid %d killed by SIG%s (status %d)",
 			    p->cfg->id, (int)pid, cfg_signal_name(WTERMSIG(st))
@@ -699,6 +711,7 @@ build_table(const struct config *newc, const struct cfg_proc *mainc,
 		g->argv = NULL;
 		g->user = g->group = g->directory = NULL;
 		g->nenv = 0;
+		g->log = lb_path(proc_tab[i].lb);	/* lives with the lb */
 		memcpy(&t[n], &proc_tab[i], sizeof(t[n]));
 		t[n].cfg = g;
 		t[n].want_up = false;
@@ -755,6 +768,9 @@ proc_init(const struct config *c, const struct cfg_proc *mainc)
 	main_idx = mainc != NULL ? c->nproc : -1;
 	recount();
 	dirty = true;
+	if (lb_sync() < 0)
+		log_warn("out of memory for output buffers; some output goes "
+		    "to pm's own");
 	return 0;
 }
 

@@ -87,7 +87,10 @@ out=$(pmc version); expect_match "version shows client, server and protocol" "$o
 out=$(pmc help status); expect_match "help status has an example" "$out" 'example: pm status'
 out2=$(pmc help -status); expect_eq "help -status = help status" "$out2" "$out"
 pmc help nosuch 2>/dev/null; expect_eq "help of an unknown command exits 2" $? 2
-pmc logs web 2>/dev/null; expect_eq "logs not supported yet: exit 2" $? 2
+out=$(pmc logs nosuch 2>&1); expect_eq "logs of an unknown ID exits 2" $? 2
+expect_match "logs names the unknown ID" "$out" "nosuch"
+pmc logs 2>/dev/null; expect_eq "logs without an ID is a usage error" $? 2
+pmc logs web -n x 2>/dev/null; expect_eq "logs -n with a bad count is a usage error" $? 2
 pmc metrics 2>/dev/null; expect_eq "metrics not supported yet: exit 2" $? 2
 
 # The socket is private.

@@ -267,6 +267,58 @@ test_full(void)
 }
 
 /* A show of every process reads back as the same configuration. */
+/* Issue 5: the output keys, their defaults, bounds and errors. */
+static void
+test_logkeys(void)
+{
+	struct config	*c;
+
+	if ((c = good("log defaults", "[process:a]\ncommand = x\n")) != NULL) {
+		check(c->procs[0].log == NULL && c->procs[0].log_keep == 3 &&
+		    c->procs[0].log_max_size == 10 << 20, "log default: console, "
+		    "10M, keep 3");
+		check(c->set.log_format == LF_TEXT && !c->set.log_timestamps &&
+		    !c->set.log_main_prefix && c->set.log_ring_size == 16384,
+		    "log settings defaults");
+		cfg_free(c);
+	}
+	if ((c = good("log keys", "[settings]\nlog_format = json\n"
+	    "log_timestamps = yes\nlog_main_prefix = yes\n"
+	    "log_ring_size = 64K\n[process:a]\ncommand = x\n"
+	    "log = /var/log/a.log\nlog_max_size = 1M\nlog_keep = 0\n"
+	    "[process:b]\ncommand = x\nlog = console\nlog_max_size = 0\n"))
+	    != NULL) {
+		check(c->set.log_format == LF_JSON && c->set.log_timestamps &&
+		    c->set.log_main_prefix && c->set.log_ring_size == 65536,
+		    "log settings parsed");
+		check(strcmp(c->procs[0].log, "/var/log/a.log") == 0 &&
+		    c->procs[0].log_max_size == 1 << 20 &&
+		    c->procs[0].log_keep == 0, "log, log_max_size, log_keep");
+		check(c->procs[1].log == NULL && c->procs[1].log_max_size == 0,
+		    "log = console, log_max_size = 0 (no rotation)");
+		cfg_free(c);
+	}
+	if ((c = good("ring off", "[settings]\nlog_ring_size = 0\n")) != NULL) {
+		check(c->set.log_ring_size == 0, "log_ring_size = 0");
+		cfg_free(c);
+	}
+	bad("relative log", "[process:a]\ncommand = x\nlog = a.log\n", 3,
+	    "log", "absolute");
+	bad("log_keep too big", "[process:a]\ncommand = x\nlog_keep = 100\n",
+	    3, "log_keep", "0 to 99");
+	bad("log_max_size too small", "[process:a]\ncommand = x\n"
+	    "log_max_size = 10\n", 3, "log_max_size", "bad size");
+	bad("log_max_size not a size", "[process:a]\ncommand = x\n"
+	    "log_max_size = 1X\n", 3, "log_max_size", "bad size");
+	bad("bad log_format", "[settings]\nlog_format = xml\n", 2,
+	    "log_format", "text|json");
+	bad("log_ring_size too small", "[settings]\nlog_ring_size = 100\n", 2,
+	    "log_ring_size", NULL);
+	bad("log_ring_size too big", "[settings]\nlog_ring_size = 1G\n", 2,
+	    "log_ring_size", NULL);
+	bad("log in settings", "[settings]\nlog = /x\n", 2, "log", "[process:ID]");
+}
+
 static void
 test_roundtrip(void)
 {
@@ -878,6 +930,7 @@ main(void)
 	test_defaults();
 	test_full();
 	test_roundtrip();
+	test_logkeys();
 	test_changed();
 	test_errors();
 	test_errbuf();
