@@ -112,7 +112,9 @@ boot() {
 	    </dev/null >"$W/$name.log" 2>&1
 	RC=$?
 	SECS=$(( $(date +%s) - t0 ))
-	tr -d '\r' < "$W/$name.log" > "$W/$name.txt"
+	# Without the "ID | " that pm puts before captured output lines.
+	tr -d '\r' < "$W/$name.log" | sed -E 's/^[A-Za-z0-9_.-]+ \| //' \
+	    > "$W/$name.txt"
 }
 has() { grep -Eq -- "$1" "$W/$2.txt"; }
 # expect NAME WHAT REGEX: the console of boot NAME shows REGEX.
