@@ -2,7 +2,10 @@
 # musl-gcc is used when installed, else gcc -static. SAN=1 builds a
 # dynamically linked ASan+UBSan binary for the test suite.
 
-INIH_A	?= $(firstword $(wildcard /usr/lib/*/libinih.a /usr/lib/libinih.a))
+# The host's own multiarch directory first: with foreign architectures
+# installed, /usr/lib/*/ would match their libinih.a too.
+MULTIARCH := $(shell gcc -print-multiarch 2>/dev/null)
+INIH_A	?= $(firstword $(wildcard /usr/lib/$(MULTIARCH)/libinih.a /usr/lib/libinih.a /usr/lib/*/libinih.a))
 MUSL	:= $(shell command -v musl-gcc 2>/dev/null)
 
 SRCS	= pm.c config.c proc.c log.c pdu.c ctl.c client.c sha256.c
@@ -29,7 +32,7 @@ OBJS	= $(SRCS:%.c=$(OBJDIR)/%.o)
 # Debian packages the build, the tests and the demo need.
 DEPS	= make gcc libc6-dev musl-tools libinih-dev util-linux procps python3
 
-.PHONY: all clean test demo deps unit size
+.PHONY: all clean test demo deps unit size fuzz fuzz-build memcheck
 all: pm
 
 pm: $(OBJS) $(INIH_A) build/flavor-$(FLAVOR)
@@ -64,6 +67,35 @@ unit: $(UNIT_BINS)
 tests/unit/%_test.bin: tests/unit/%_test.c %.c $(HDRS) build/include/ini.h $(INIH_A)
 	gcc $(UNIT_CFLAGS) -o $@ $< $*.c $(INIH_A)
 
+# Fuzzing (tests/fuzz): each target is one LLVMFuzzerTestOneInput linked
+# with the pure module it exercises. `make fuzz` builds them with clang and
+# libFuzzer and runs each for FUZZ_SECONDS; the suite replays every seed and
+# every kept crash input through the same targets built with gcc (replay.c
+# stands in for libFuzzer's main), so regressions need no clang.
+FUZZ_TARGETS	= pdu reply config command duration
+FUZZ_SECONDS	?= 60
+FUZZ_CC		?= clang
+FUZZ_CFLAGS	= -O1 -g -std=c11 -D_GNU_SOURCE -Ibuild/include -I. \
+	-Wall -Wextra -Werror -fno-omit-frame-pointer -fno-sanitize-recover=all
+fuzz_src	= tests/fuzz/fuzz_$(1).c $(if $(filter config command duration,$(1)),config.c,pdu.c)
+FUZZ_BINS	= $(FUZZ_TARGETS:%=build/fuzz/%)
+REPLAY_BINS	= $(FUZZ_TARGETS:%=build/fuzz/%.replay)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: $(FUZZ_BINS)
+	tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+build/fuzz/%: tests/fuzz/fuzz_%.c config.c pdu.c $(HDRS) build/include/ini.h $(INIH_A)
+	@mkdir -p build/fuzz
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ \
+	    $(call fuzz_src,$*) $(INIH_A)
+
+build/fuzz/%.replay: tests/fuzz/fuzz_%.c tests/fuzz/replay.c config.c pdu.c $(HDRS) build/include/ini.h $(INIH_A)
+	@mkdir -p build/fuzz
+	gcc $(FUZZ_CFLAGS) -fsanitize=address,undefined -o $@ \
+	    tests/fuzz/replay.c $(call fuzz_src,$*) $(INIH_A)
+
 # deps: install what is missing through apt when root, else print the line.
 deps:
 	@missing=; for p in $(DEPS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -72,7 +104,7 @@ deps:
 	else echo "missing packages; run as root: apt-get install -y$$missing" >&2; exit 1; fi
 
 # test: every unit test and black-box test against the real ./pm.
-test: pm unit
+test: pm unit $(REPLAY_BINS)
 	tests/run.sh
 
 # demo: pm in the foreground on a small config; ctrl-C stops it.
