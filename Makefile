@@ -96,6 +96,21 @@ build/fuzz/%.replay: tests/fuzz/fuzz_%.c tests/fuzz/replay.c config.c pdu.c $(HD
 	gcc $(FUZZ_CFLAGS) -fsanitize=address,undefined -o $@ \
 	    tests/fuzz/replay.c $(call fuzz_src,$*) $(INIH_A)
 
+# memcheck: valgrind over a representative server session. valgrind needs
+# a dynamically linked glibc binary without ASan, so build/pm-vg is built
+# from objects of its own and ./pm is left alone.
+VG_OBJS	= $(SRCS:%.c=build/obj-vg/%.o)
+
+build/obj-vg/%.o: %.c $(HDRS) build/include/ini.h
+	@mkdir -p build/obj-vg
+	gcc -O1 -g $(WARN) -std=c11 -D_GNU_SOURCE -Ibuild/include -c -o $@ $<
+
+build/pm-vg: $(VG_OBJS) $(INIH_A)
+	gcc -o $@ $(VG_OBJS) $(INIH_A)
+
+memcheck: build/pm-vg
+	tests/memcheck.sh
+
 # deps: install what is missing through apt when root, else print the line.
 deps:
 	@missing=; for p in $(DEPS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
