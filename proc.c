@@ -236,6 +236,27 @@ fail:
 }
 
 /*
+ * A start that failed for want of a resource (a process slot, memory, an
+ * fd) is no fault of the command: say why and try again after the
+ * current backoff, without counting it as a failed start.
+ */
+static void
+retry_later(struct proc *p, const char *what, const char *arg)
+{
+	uint32_t d = p->backoff_ms ? p->backoff_ms : 1000;
+
+	log_warn("%s: cannot %s%s%s: %m; retrying in %u.%03us", p->cfg->id,
+	    what, arg ? " " : "", arg ? arg : "", d / 1000, d % 1000);
+	proc_set_state(p, PS_BACKOFF, now_ms() + d);
+}
+
+static bool
+transient(int e)
+{
+	return e == EAGAIN || e == ENOMEM || e == EMFILE || e == ENFILE;
+}
+
+/*
  * Start one process. vfork keeps a respawn cheap even for a large pm and
  * lets the child hand back the reason it could not exec, so a command that
  * does not exist is reported once and goes fatal instead of looping.
@@ -253,8 +274,23 @@ spawn(struct proc *p)
 	groups[0] = c->gid;
 	if (c->user != NULL) {
 		ngroups = 64;
-		if (getgrouplist(c->user, c->gid, groups, &ngroups) < 0)
+		errno = 0;
+		if (getgrouplist(c->user, c->gid, groups, &ngroups) < 0) {
+			/*
+			 * A count above the room means more groups than fit,
+			 * and the first 64 are filled in. Anything else means
+			 * /etc/group could not be read (out of fds, say) and
+			 * groups[] holds stack garbage, which once handed
+			 * children group 0: never guess a group list (issue 8).
+			 */
+			if (ngroups <= 64) {
+				if (errno == 0)
+					errno = EIO;
+				retry_later(p, "read the groups of", c->user);
+				return;
+			}
 			ngroups = 64;
+		}
 	}
 	envp = idx_of(p) == main_idx ? NULL : build_env(c);
 	if (envp == NULL) {
@@ -265,10 +301,7 @@ spawn(struct proc *p)
 	if (pid == 0)
 		child_exec(c, idx_of(p) == main_idx, envp, groups, ngroups, &se);
 	if (pid < 0) {
-		log_warn("%s: cannot fork: %m; retrying in %us", c->id,
-		    (unsigned)(p->backoff_ms / 1000));
-		proc_set_state(p, PS_BACKOFF, now_ms() + (p->backoff_ms ?
-		    p->backoff_ms : 1000));
+		retry_later(p, "fork", NULL);
 		return;
 	}
 	if (se.what != NULL) {
@@ -276,6 +309,14 @@ spawn(struct proc *p)
 		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 			;
 		errno = se.err;
+		/*
+		 * EAGAIN from execve after setuid: the user is at its
+		 * RLIMIT_NPROC. That passes when its processes exit.
+		 */
+		if (transient(se.err) && idx_of(p) != main_idx) {
+			retry_later(p, se.what, c->argv[0]);
+			return;
+		}
 		log_err("%s: cannot %s %s: %m", c->id, se.what,
 		    strcmp(se.what, "chdir") == 0 && c->directory ?
 		    c->directory : c->argv[0]);
