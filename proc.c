@@ -238,7 +238,7 @@ fail:
 /*
  * A start that failed for want of a resource (a process slot, memory, an
  * fd) is no fault of the command: say why and try again after the
- * current backoff, without counting it as a failed start.
+ * backoff, which doubles as for a crash, without counting a failed start.
  */
 static void
 retry_later(struct proc *p, const char *what, const char *arg)
@@ -248,6 +248,8 @@ retry_later(struct proc *p, const char *what, const char *arg)
 	log_warn("%s: cannot %s%s%s: %m; retrying in %u.%03us", p->cfg->id,
 	    what, arg ? " " : "", arg ? arg : "", d / 1000, d % 1000);
 	proc_set_state(p, PS_BACKOFF, now_ms() + d);
+	p->backoff_ms = d * 2 > p->cfg->restart_delay_max_ms ?
+	    p->cfg->restart_delay_max_ms : d * 2;
 }
 
 static bool
