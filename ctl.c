@@ -98,6 +98,7 @@ static struct {
 } plan;
 
 static char		 scratch[PDU_TEXT_MAX];
+#define CUT	"; ... cut here: longer than one reply holds\n"
 
 static void	conn_cb(struct watch *, uint32_t);
 static void	conn_close(struct conn *);
@@ -239,8 +240,13 @@ show_item(struct conn *c, int i, char *name, size_t len)
 			return NULL;
 		cp = proc_tab[c->idx[i]].cfg;
 	}
-	if (cfg_proc_show(cp, scratch, sizeof(scratch)) < 0)
-		scratch[0] = '\0';
+	/*
+	 * A spec longer than one TEXT PDU (long environment lines) is
+	 * shown up to the last whole line that fits, and says so; it used
+	 * to be shown as nothing at all.
+	 */
+	if (cfg_proc_show(cp, scratch, sizeof(scratch) - sizeof(CUT)) < 0)
+		strcat(scratch, CUT);
 	snprintf(name, len, "process:%s", cp->id);
 	return name;
 }

@@ -13,6 +13,8 @@ FAILS=0
 
 ok()   { echo "ok - $*"; }
 fail() { echo "FAIL - $*"; FAILS=$((FAILS + 1)); }
+# quiet CMD...: CMD with its output dropped (for check).
+quiet() { "$@" >/dev/null 2>&1; }
 # check WHAT CMD...: ok when CMD succeeds.
 check() { local what=$1; shift; if "$@"; then ok "$what"; else fail "$what"; fi; }
 # expect_eq WHAT GOT WANT

@@ -63,7 +63,7 @@ check "the waiting client is served once fds are back" wait_until 5 dead $waiter
 wait $waiter; rc=$?
 expect_eq "its status exited 0" "$rc" 0
 expect_match "and listed web" "$(cat "$T/waiting.out")" 'web +running'
-check "new clients are served" pmc status web >/dev/null
+check "new clients are served" quiet pmc status web
 m=$(wc -l <"$T/server.out")
 check "looper spawns again" wait_until 5 has_lines $((m + 2)) "$T/server.out"
 bad=$(grep -vxF "$want" "$T/server.out" | head -3)

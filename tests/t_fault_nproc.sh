@@ -72,7 +72,7 @@ st2() { [ "$("$PM" -S "$SOCK2" status limited | awk '$1 == "limited" { print $2 
 not_fatal() { ! st2 fatal; }
 check "limited is not fatal" not_fatal
 sed -i '/^rlimit_nproc/d' "$T/pm2.ini"
-check "reload without the limit" "$PM" -S "$SOCK2" config reload
+check "reload without the limit" quiet "$PM" -S "$SOCK2" config reload
 check "limited runs" wait_until 5 st2 running
 expect_eq "as nobody" "$(ps -o user= -p "$("$PM" -S "$SOCK2" status limited | awk '$1 == "limited" { print $3 }')")" nobody
 kill -TERM $S2; wait_until 10 dead $S2
