@@ -590,7 +590,12 @@ server_main(void)
 {
 	int status;
 
-	/* 1. The config, read and checked before anything starts. */
+	/*
+	 * 1. The config, read and checked before anything starts. PM_TOKEN
+	 * is the client's key; the server never reads it, and its children
+	 * must not inherit it (issue 8).
+	 */
+	unsetenv("PM_TOKEN");
 	load_config();
 	log_init(cur->set.log_level, cur->set.log_target);
 	if (opt.cmd != NULL)
