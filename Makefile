@@ -2,16 +2,16 @@
 # musl-gcc is used when installed, else gcc -static. SAN=1 builds a
 # dynamically linked ASan+UBSan binary for the test suite.
 
-# The host's own multiarch directory first: with foreign architectures
-# installed, /usr/lib/*/ would match their libinih.a too.
-MULTIARCH := $(shell gcc -print-multiarch 2>/dev/null)
-INIH_A	?= $(firstword $(wildcard /usr/lib/$(MULTIARCH)/libinih.a /usr/lib/libinih.a /usr/lib/*/libinih.a))
+# The host's own multiarch directory first: other architectures' copies
+# may be installed beside it for cross builds.
+INIH_A	?= $(firstword $(wildcard /usr/lib/$(shell gcc -print-multiarch 2>/dev/null)/libinih.a \
+	   /usr/lib/libinih.a /usr/lib/*/libinih.a))
 MUSL	:= $(shell command -v musl-gcc 2>/dev/null)
 
-SRCS	= pm.c config.c proc.c log.c pdu.c ctl.c client.c sha256.c
+SRCS	= pm.c config.c proc.c log.c pdu.c ctl.c client.c sha256.c check.c sched.c logbuf.c
 HDRS	= pm.h pdu.h sha256.h
 WARN	= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
-CFLAGS	?= -Os -g
+CFLAGS	?= -Oz -g
 CFLAGS	+= $(WARN) -std=c11 -D_GNU_SOURCE -Ibuild/include -ffunction-sections -fdata-sections \
 	  -fno-asynchronous-unwind-tables -fno-unwind-tables
 
@@ -19,9 +19,18 @@ ifeq ($(SAN),1)
 CC	= gcc
 CFLAGS	+= -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS	+= -fsanitize=address,undefined
+else
+# The static binary is not position independent (so -fPIE code would only
+# be bigger), and musl has no CET support (endbr64 would only pad).
+CFLAGS	+= -fno-pie -fcf-protection=none
+endif
+ifeq ($(SAN),1)
 else ifneq ($(MUSL),)
 CC	= musl-gcc
-LDFLAGS	+= -static -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,--build-id=none
+# musl applies no RELRO in a static binary (there is no dynamic linker to do
+# it), so its page alignment would only pad the file.
+LDFLAGS	+= -static -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,--build-id=none \
+	   -Wl,-z,norelro
 else
 LDFLAGS	+= -static -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,--build-id=none
 endif
@@ -64,20 +73,24 @@ UNIT_CFLAGS = -O1 -g $(WARN) -std=c11 -D_GNU_SOURCE -Ibuild/include -I. \
 
 unit: $(UNIT_BINS)
 
-tests/unit/%_test.bin: tests/unit/%_test.c %.c $(HDRS) build/include/ini.h $(INIH_A)
-	gcc $(UNIT_CFLAGS) -o $@ $< $*.c $(INIH_A)
+# config.c parses schedules with sched.c, so its test links both.
+UNIT_EXTRA_config = sched.c
+
+tests/unit/%_test.bin: tests/unit/%_test.c %.c $(HDRS) build/include/ini.h $(INIH_A) sched.c
+	gcc $(UNIT_CFLAGS) -o $@ $< $*.c $(UNIT_EXTRA_$*) $(INIH_A)
 
 # Fuzzing (tests/fuzz): each target is one LLVMFuzzerTestOneInput linked
 # with the pure module it exercises. `make fuzz` builds them with clang and
 # libFuzzer and runs each for FUZZ_SECONDS; the suite replays every seed and
 # every kept crash input through the same targets built with gcc (replay.c
 # stands in for libFuzzer's main), so regressions need no clang.
-FUZZ_TARGETS	= pdu reply config command duration
+FUZZ_TARGETS	= pdu reply config command duration cron
 FUZZ_SECONDS	?= 60
 FUZZ_CC		?= clang
 FUZZ_CFLAGS	= -O1 -g -std=c11 -D_GNU_SOURCE -Ibuild/include -I. \
-	-Wall -Wextra -Werror -fno-omit-frame-pointer -fno-sanitize-recover=all
-fuzz_src	= tests/fuzz/fuzz_$(1).c $(if $(filter config command duration,$(1)),config.c,pdu.c)
+	-Wall -Wextra -Werror -Wno-missing-field-initializers \
+	-fno-omit-frame-pointer -fno-sanitize-recover=all
+fuzz_src	= tests/fuzz/fuzz_$(1).c $(if $(filter config command duration cron,$(1)),config.c sched.c,pdu.c)
 FUZZ_BINS	= $(FUZZ_TARGETS:%=build/fuzz/%)
 REPLAY_BINS	= $(FUZZ_TARGETS:%=build/fuzz/%.replay)
 
@@ -86,12 +99,12 @@ fuzz-build: $(FUZZ_BINS)
 fuzz: $(FUZZ_BINS)
 	tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
-build/fuzz/%: tests/fuzz/fuzz_%.c config.c pdu.c $(HDRS) build/include/ini.h $(INIH_A)
+build/fuzz/%: tests/fuzz/fuzz_%.c config.c sched.c pdu.c $(HDRS) build/include/ini.h $(INIH_A)
 	@mkdir -p build/fuzz
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ \
 	    $(call fuzz_src,$*) $(INIH_A)
 
-build/fuzz/%.replay: tests/fuzz/fuzz_%.c tests/fuzz/replay.c config.c pdu.c $(HDRS) build/include/ini.h $(INIH_A)
+build/fuzz/%.replay: tests/fuzz/fuzz_%.c tests/fuzz/replay.c config.c sched.c pdu.c $(HDRS) build/include/ini.h $(INIH_A)
 	@mkdir -p build/fuzz
 	gcc $(FUZZ_CFLAGS) -fsanitize=address,undefined -o $@ \
 	    tests/fuzz/replay.c $(call fuzz_src,$*) $(INIH_A)

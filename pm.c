@@ -87,10 +87,17 @@ loop_del(struct watch *w)
 	epoll_ctl(epfd, EPOLL_CTL_DEL, w->fd, NULL);
 }
 
-/* Deadlines are recomputed on every turn of the loop; nothing to do here. */
+/*
+ * Deadlines are recomputed on every turn of the loop; a change made while
+ * the ticks run (a state change, a start asked by check.c) only means the
+ * ticks go round once more before the loop sleeps.
+ */
+static bool changed;
+
 void
 loop_deadline_changed(void)
 {
+	changed = true;
 }
 
 const struct config *
@@ -158,9 +165,9 @@ str_eq(const char *a, const char *b)
 }
 
 /*
- * Setting reload: the settings that the loop reads as it goes (log level
- * and target, shutdown timeout) change at once; those fixed when the
- * sockets were opened are reported as needing a restart.
+ * Setting reload: the settings that the loop reads as it goes (log level,
+ * target and format, shutdown timeout) change at once; those fixed when
+ * the sockets, rings or main child were set up need a restart.
  */
 int
 pm_setting_reload(plan_fn emit, void *ctx, char *err, size_t errlen)
@@ -182,6 +189,10 @@ pm_setting_reload(plan_fn emit, void *ctx, char *err, size_t errlen)
 	LIVE("log_target", str_eq(o->log_target, n->log_target));
 	LIVE("shutdown_timeout", o->shutdown_timeout_ms ==
 	    n->shutdown_timeout_ms);
+	LIVE("log_format", o->log_format == n->log_format);
+	LIVE("log_timestamps", o->log_timestamps == n->log_timestamps);
+	FIXED("log_main_prefix", o->log_main_prefix == n->log_main_prefix);
+	FIXED("log_ring_size", o->log_ring_size == n->log_ring_size);
 	FIXED("socket", str_eq(o->socket, n->socket));
 	FIXED("socket_group", str_eq(o->socket_group, n->socket_group));
 	FIXED("listen", str_eq(o->listen, n->listen));
@@ -191,6 +202,8 @@ pm_setting_reload(plan_fn emit, void *ctx, char *err, size_t errlen)
 #undef FIXED
 	cur->set.log_level = n->log_level;
 	cur->set.shutdown_timeout_ms = n->shutdown_timeout_ms;
+	cur->set.log_format = n->log_format;
+	cur->set.log_timestamps = n->log_timestamps;
 	if (n->log_target != NULL && strlen(n->log_target) < sizeof(target)) {
 		strcpy(target, n->log_target);
 		cur->set.log_target = target;
@@ -316,6 +329,9 @@ signal_cb(struct watch *w, uint32_t events)
 				pm_shutdown(END_EXIT, 0);
 				break;
 			case SIGHUP:
+				/* As busybox init and supervisord do; the
+				 * reopen is for an external logrotate. */
+				lb_reopen();
 				if (pm_reload(false, reload_log, NULL, err,
 				    sizeof(err)) < 0)
 					log_err("reload failed, old config kept:"
@@ -383,7 +399,19 @@ loop(void)
 
 	for (;;) {
 		now = now_ms();
-		next = earliest(proc_tick(now), ctl_tick(now));
+		/*
+		 * proc settles the table, check.c reacts to the new states
+		 * (and may ask for starts); a few rounds reach a fixed point.
+		 */
+		for (i = 0; i < 4; i++) {
+			changed = false;
+			next = proc_tick(now);
+			next = earliest(next, mon_tick(now));
+			if (!changed)
+				break;
+		}
+		next = earliest(next, ctl_tick(now));
+		next = earliest(next, lb_tick(now));
 		if (stop.on) {
 			if (!stop.killed && now >= stop.deadline) {
 				log_warn("shutdown_timeout passed; killing what "
@@ -536,6 +564,8 @@ setup_main(void)
 	main_cfg.rlimit_nproc = -1;
 }
 
+static sigset_t		 blocked;
+
 static int
 open_fds(void)
 {
@@ -549,6 +579,7 @@ open_fds(void)
 		    SIGABRT, SIGTRAP, SIGSYS }[sig]);
 	if (sigprocmask(SIG_SETMASK, &all, NULL) < 0)
 		return -1;
+	blocked = all;
 	if ((epfd = epoll_create1(EPOLL_CLOEXEC)) < 0)
 		return -1;
 	sig_w.fd = signalfd(-1, &all, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -578,6 +609,18 @@ background(void)
 	}
 	if (pid > 0)
 		_exit(0);
+	/*
+	 * A signalfd wakes epoll through the signal queue of the process that
+	 * added it, so the child needs a signalfd of its own; the parent's
+	 * would never fire for the child's SIGCHLD.
+	 */
+	loop_del(&sig_w);
+	close(sig_w.fd);
+	sig_w.fd = signalfd(-1, &blocked, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (sig_w.fd < 0 || loop_add(&sig_w, EPOLLIN) < 0) {
+		log_err("cannot set up signals after detaching: %m");
+		exit(1);
+	}
 	setsid();
 	if ((fd = open("/dev/null", O_RDWR | O_CLOEXEC)) >= 0) {
 		dup2(fd, 0);
@@ -622,7 +665,8 @@ server_main(void)
 		if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0 && getpid() != 1)
 			log_warn("cannot become a subreaper: %m");
 
-	/* 5. The process table, sized once, and the first starts. */
+	/* 5. The output writers, the process table, and the first starts. */
+	lb_init(cur);
 	if (proc_init(cur, opt.cmd != NULL ? &main_cfg : NULL) < 0) {
 		log_err("cannot allocate the process table: %m");
 		return 1;
@@ -636,6 +680,7 @@ server_main(void)
 	if (opt.cmd != NULL)
 		status = map_exit(status);
 	log_info("exiting with status %d", status);
+	lb_fini();
 	/* Freed so that a leak checker sees only what was really lost. */
 	cfg_free(cur);
 	cur = NULL;
