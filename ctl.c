@@ -308,7 +308,13 @@ conn_refill(struct conn *c)
 			    c->cursor >= c->nidx)
 				goto end;
 			idx = c->nidx < 0 ? c->cursor : c->idx[c->cursor];
-			if (idx >= proc_n) {
+			/*
+			 * A process removed by a reload stays in the table
+			 * until the next one; once it has stopped it is
+			 * no longer shown (issue 8).
+			 */
+			if (idx >= proc_n || (proc_tab[idx].pid == 0 &&
+			    proc_find(proc_tab[idx].cfg->id) != idx)) {
 				c->cursor++;
 				continue;
 			}
