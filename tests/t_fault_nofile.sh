@@ -22,7 +22,10 @@ INI
 start_server "$T/pm.ini" || finish
 check "web running" wait_until 5 state_is web running
 check "looper ran as nobody" wait_until 5 has_lines 1 "$T/server.out"
-want=$(head -1 "$T/server.out")
+# Output comes through pm's capture ("looper | ...") or, when pm has no fd
+# for a pipe, straight to its stdout: both are read.
+groups_lines() { sed -n 's/^\(looper | \)\{0,1\}\(Groups:.*\)/\2/p' "$T/server.out"; }
+want=$(groups_lines | head -1)
 webpid=$(pid_of web)
 
 # The lowest free fd number: with the soft limit there, every new fd fails.
@@ -66,7 +69,7 @@ expect_match "and listed web" "$(cat "$T/waiting.out")" 'web +running'
 check "new clients are served" quiet pmc status web
 m=$(wc -l <"$T/server.out")
 check "looper spawns again" wait_until 5 has_lines $((m + 2)) "$T/server.out"
-bad=$(grep -vxF "$want" "$T/server.out" | head -3)
+bad=$(groups_lines | grep -vxF "$want" | head -3)
 expect_eq "no child ever got a wrong group list" "$bad" ""
 expect_eq "web still has its pid" "$(pid_of web)" "$webpid"
 stop_server
