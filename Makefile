@@ -2,7 +2,9 @@
 # musl-gcc is used when installed, else gcc -static. SAN=1 builds a
 # dynamically linked ASan+UBSan binary for the test suite.
 
-INIH_A	?= $(firstword $(wildcard /usr/lib/*/libinih.a /usr/lib/libinih.a))
+# The build machine's own architecture first: cross libraries may sit beside it.
+INIH_A	?= $(firstword $(wildcard /usr/lib/$(shell gcc -print-multiarch 2>/dev/null)/libinih.a \
+	  /usr/lib/*/libinih.a /usr/lib/libinih.a))
 MUSL	:= $(shell command -v musl-gcc 2>/dev/null)
 
 SRCS	= pm.c config.c proc.c log.c pdu.c ctl.c client.c sha256.c
@@ -29,7 +31,7 @@ OBJS	= $(SRCS:%.c=$(OBJDIR)/%.o)
 # Debian packages the build, the tests and the demo need.
 DEPS	= make gcc libc6-dev musl-tools libinih-dev util-linux procps python3
 
-.PHONY: all clean test demo deps unit size
+.PHONY: all clean test demo deps unit size bench bench-quick
 all: pm
 
 pm: $(OBJS) $(INIH_A) build/flavor-$(FLAVOR)
@@ -83,6 +85,15 @@ demo: deps
 # size: bytes of the stripped binary (the goal is under 131072 on x86-64).
 size: pm
 	@strip -o build/pm.stripped pm && stat -c '%s bytes stripped' build/pm.stripped
+
+# bench: pm against tini, dumb-init, catatonit, runit, s6, supervisord
+# (installed from Debian when missing); writes bench/RESULTS.md. Not part
+# of `make test`: speed targets never live in timed unit tests.
+bench: pm
+	bench/run.sh
+
+bench-quick: pm
+	bench/run.sh --quick
 
 clean:
 	rm -rf build pm tests/unit/*.bin
