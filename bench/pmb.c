@@ -536,7 +536,7 @@ cmd_round(int argc, char **argv)
 {
 	static pid_t sup[MAXTREE];
 	struct timed tc[MAXTIMED];
-	int ntc = 0, n = 0, respawns = 0, i, k, st, nsup, ch, conc = 50;
+	int ntc = 0, n = 0, respawns = 0, i, k, st, nsup, ch, conc = 50, got;
 	int workers = 2;
 	double idle = 0, load_secs = 0;
 	uint64_t settle = 1500000, t0, t, limit = 60000000;
@@ -661,7 +661,8 @@ cmd_round(int argc, char **argv)
 		svcs[victim].killed = true;
 		t0 = now_us();
 		kill(svcs[victim].pid, SIGKILL);
-		if (collect(1, 10000000) < 1) {
+		got = collect(1, 10000000);
+		if (got < 1) {
 			printf("error=no respawn within 10 s\n");
 			break;
 		}
