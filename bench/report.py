@@ -124,6 +124,9 @@ print("| run | %s, %s repetitions interleaved (each repetition runs every "
       "contender once, in turn), %s s |" % (meta.get("mode"), meta.get("reps"),
                                            meta.get("elapsed")))
 print()
+if meta.get("skipped", "").strip():
+    print("Left out of this run: %s (— in the tables).\n"
+          % ", ".join(x.replace(":", " at N=") for x in meta["skipped"].split()))
 print("Every cell: median (min–max) over all samples. Ratio: pm's median over "
       "the best peer's; below 1, pm is better (for requests/s, above 1).\n")
 
@@ -151,7 +154,8 @@ if NS:
           fmt_kib, SUPS, sns,
           "runit: runsvdir + N runsv; s6: s6-svscan + N s6-supervise; "
           "supervisord: one python process; pm: one process. Services "
-          "excluded. Measured 1.5 s after the last service started.")
+          "excluded. Measured %s s after the last service started."
+          % meta.get("settle", "?"))
     for n, lim, lab in [(1000, 2048, "2 MiB"), (10, 512, "0.5 MiB")]:
         v = med("pm", n, "pss_kib")
         if v is not None:

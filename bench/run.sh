@@ -23,9 +23,20 @@ NS=${BENCH_NS:-"10 100 1000"}
 IDLE_SECS=10
 RESPAWN_PER_ROUND=2
 ORPHANS="1000 10000"
+SKIP=${BENCH_SKIP:-}	# "SUP:N" pairs left out of this run
+SETTLE=1.5
+LOAD_SECS=2
+STATUS_REPS=10
 if [ $QUICK = 1 ]; then
+	# Under 3 minutes: N = 10 and 100 only (a round of 1,000 takes up
+	# to 15 s for some peers), one respawn a round, short windows.
+	NS=${BENCH_NS:-"10 100"}
 	IDLE_SECS=2
 	ORPHANS="1000"
+	RESPAWN_PER_ROUND=1
+	STATUS_REPS=5
+	SETTLE=1
+	LOAD_SECS=1
 fi
 
 PEER_PKGS="tini dumb-init catatonit supervisor runit s6 busybox-static"
@@ -131,7 +142,7 @@ have supervisord && have supervisorctl && SUPS="$SUPS supervisord"
 round() {
 	local sup=$1 n=$2 d=$3; shift 3
 	local -a start status=()
-	local r=$RESPAWN_PER_ROUND sreps=10
+	local r=$RESPAWN_PER_ROUND sreps=$STATUS_REPS
 	[ "$n" -ge 1000 ] && sreps=5
 	mkdir -p "$d"
 	case $sup in
@@ -142,7 +153,8 @@ round() {
 		start=(runsvdir "$d/sv")
 		status=(--- status $sreps sv status "$d"/sv/*) ;;
 	s6)	mk_svdir "$d/sv" "$n"
-		start=(s6-svscan "$d/sv") ;;
+		# -c: room for N services (the default is 500).
+		start=(s6-svscan -c $((n + 16)) "$d/sv") ;;
 	supervisord)
 		mk_supervisord "$d" "$n"
 		[ "$n" -ge 1000 ] && sreps=2
@@ -151,7 +163,7 @@ round() {
 	esac
 	[ "$*" = "" ] || status=()
 	PMB_SOCK=$d/ann.sock PMB_SVC=$B/svc PMB_LOG=$d/log.txt \
-	    "$B/pmb" round -n "$n" -r "$r" -t 60 "$@" -- "${start[@]}" "${status[@]}" \
+	    "$B/pmb" round -n "$n" -r "$r" -t 60 -w $SETTLE "$@" -- "${start[@]}" "${status[@]}" \
 	    > "$d/out.txt" 2>>"$d/log.txt"
 	sed "s/^\([a-z_]*\)=\(.*\)/$sup ${TAG:-$n} \1 \2/" "$d/out.txt" >> "$RAW"
 	grep '^error=' "$d/out.txt" | sed "s/^/bench: $sup N=$n: /" >&2
@@ -210,6 +222,7 @@ footprint supervisord "$(readlink -f "$(w python3)")" \
 for rep in $(seq 1 $REPS); do
 	for n in $NS; do
 		for sup in $SUPS; do
+			case " $SKIP " in *" $sup:$n "*) continue ;; esac
 			say "bench: rep $rep/$REPS N=$n $sup ($(( $(date +%s) - START ))s)"
 			if [ "$sup" = pm ] && [ "$n" = 10 ]; then
 				d=$T/$sup-$n
@@ -217,7 +230,7 @@ for rep in $(seq 1 $REPS); do
 				mk_pm "$d" "$n"
 				PMB_SOCK=$d/ann.sock PMB_SVC=$B/svc PMB_LOG=$d/log.txt \
 				    "$B/pmb" round -n "$n" -r $RESPAWN_PER_ROUND -t 60 \
-				    -L "$d/pm.sock" -I s1 -c 50 -W 2 -T 2 -- \
+				    -w $SETTLE -L "$d/pm.sock" -I s1 -c 50 -W 2 -T $LOAD_SECS -- \
 				    "$ROOT/pm" -d -c "$d/pm.ini" \
 				    --- status 10 "$ROOT/pm" -S "$d/pm.sock" status \
 				    --- ping 20 "$ROOT/pm" -S "$d/pm.sock" ping s1 \
@@ -239,7 +252,7 @@ for rep in $(seq 1 $REPS); do
 	say "bench: idle rep $rep/$REPS (${IDLE_SECS}s window)"
 	BG=()
 	for sup in $SUPS; do
-		TAG=idle round "$sup" 10 "$T/idle-$sup" -i "$IDLE_SECS" -w 2 -r 0 &
+		TAG=idle round "$sup" 10 "$T/idle-$sup" -i "$IDLE_SECS" -r 0 &
 		BG+=($!)
 	done
 	for p in "${BG[@]}"; do wait "$p"; done
@@ -258,14 +271,17 @@ for i in tini dumb-init catatonit; do
 	set -- ${INIT[$i]}
 	[ -x "$1" ] && INITS="$INITS $i"
 done
-for rep in $(seq 1 $REPS); do
+# Reaping is short and noisy: twice the repetitions for 1,000.
+for rep in $(seq 1 $((REPS * 2))); do
 	for n in $ORPHANS; do
+		[ "$n" -gt 1000 ] && [ "$rep" -gt "$REPS" ] && continue
 		for i in $INITS; do
 			say "bench: pid1 rep $rep/$REPS N=$n $i"
 			PM_SOCKET=$T/pid1.sock "$B/pmb" pid1 -n "$n" -x 7 -- ${INIT[$i]} 2>/dev/null |
 			    sed "s/^\([a-z_]*\)=\(.*\)/$i $n \1 \2/" >> "$RAW"
 		done
 	done
+	[ "$rep" -gt "$REPS" ] && continue
 	for i in $INITS; do
 		PM_SOCKET=$T/pid1.sock "$B/pmb" pid1term -- ${INIT[$i]} 2>/dev/null |
 		    sed "s/^\([a-z_]*\)=\(.*\)/$i 0 \1 \2/" >> "$RAW"
@@ -278,7 +294,9 @@ ver() { dpkg-query -W -f '${Version}' "$1" 2>/dev/null || echo "not installed"; 
 	echo "date $(date -u +%Y-%m-%d)"
 	echo "mode $([ $QUICK = 1 ] && echo quick || echo full)"
 	echo "reps $REPS"
+	echo "skipped $SKIP"
 	echo "idle_secs $IDLE_SECS"
+	echo "settle $SETTLE"
 	echo "elapsed $(( $(date +%s) - START ))"
 	echo "cpu $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//') ($(nproc) cores)"
 	echo "mem $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
