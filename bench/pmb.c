@@ -625,42 +625,11 @@ cmd_round(int argc, char **argv)
 	printf("pss_kib=%lld\nnsup=%d\n", sum, nsup);
 	fflush(stdout);
 
-	/* 4. Idle wakeups: voluntary switches over a quiet window. */
-	if (idle > 0) {
-		for (sum = 0, i = 0; i < nsup; i++)
-			if ((a = proc_field(sup[i], "status",
-			    "voluntary_ctxt_switches")) > 0)
-				sum -= a;
-		sleep_us((uint64_t)(idle * 1e6));
-		for (i = 0; i < nsup; i++)
-			if ((a = proc_field(sup[i], "status",
-			    "voluntary_ctxt_switches")) > 0)
-				sum += a;
-		printf("idle_vcs=%lld\n", sum);
-	}
-
-	/* 5. Whole-process commands: once for the output, then timed. */
-	for (k = 0; k < ntc; k++) {
-		printf("%s_lines=%d\n", tc[k].name, count_lines(tc[k].argv,
-		    &st));
-		printf("%s_rc=%d\n", tc[k].name, WIFEXITED(st) ?
-		    WEXITSTATUS(st) : 128 + WTERMSIG(st));
-		for (i = 0; i < tc[k].reps; i++)
-			printf("%s_us=%llu\n", tc[k].name, (unsigned long long)
-			    run_timed(tc[k].argv, -1, &st));
-		fflush(stdout);
-	}
-
-	/* 6. Many clients at once against one server. */
-	if (lsock != NULL && lid != NULL && load_secs > 0) {
-		load(lsock, lid, conc, workers, load_secs);
-		fflush(stdout);
-	}
-
 	/*
-	 * 7. Respawn: kill -9 a service that has run for over 1.5 s (runsv
-	 * and s6-supervise hold back a restart of one that died younger)
-	 * and time until its replacement announces itself.
+	 * 4. Respawn, on a quiet machine (before the load below): kill -9
+	 * a service that has run for over 1.5 s (runsv and s6-supervise
+	 * hold back a restart of one that died younger) and time until its
+	 * replacement announces itself.
 	 */
 	for (k = 0; k < respawns; k++) {
 		int victim = -1;
@@ -686,6 +655,39 @@ cmd_round(int argc, char **argv)
 		    (unsigned long long)(svcs[nsvc - 1].at - t0));
 		fflush(stdout);
 	}
+
+	/* 5. Idle wakeups: voluntary switches over a quiet window. */
+	if (idle > 0) {
+		for (sum = 0, i = 0; i < nsup; i++)
+			if ((a = proc_field(sup[i], "status",
+			    "voluntary_ctxt_switches")) > 0)
+				sum -= a;
+		sleep_us((uint64_t)(idle * 1e6));
+		for (i = 0; i < nsup; i++)
+			if ((a = proc_field(sup[i], "status",
+			    "voluntary_ctxt_switches")) > 0)
+				sum += a;
+		printf("idle_vcs=%lld\n", sum);
+	}
+
+	/* 6. Whole-process commands: once for the output, then timed. */
+	for (k = 0; k < ntc; k++) {
+		printf("%s_lines=%d\n", tc[k].name, count_lines(tc[k].argv,
+		    &st));
+		printf("%s_rc=%d\n", tc[k].name, WIFEXITED(st) ?
+		    WEXITSTATUS(st) : 128 + WTERMSIG(st));
+		for (i = 0; i < tc[k].reps; i++)
+			printf("%s_us=%llu\n", tc[k].name, (unsigned long long)
+			    run_timed(tc[k].argv, -1, &st));
+		fflush(stdout);
+	}
+
+	/* 7. Many clients at once against one server. */
+	if (lsock != NULL && lid != NULL && load_secs > 0) {
+		load(lsock, lid, conc, workers, load_secs);
+		fflush(stdout);
+	}
+
 	printf("unexpected_restarts=%d\n", unexpected);
 
 	/* 8. Stop everything, by PID. */
