@@ -2,15 +2,33 @@
 # musl-gcc is used when installed, else gcc -static. SAN=1 builds a
 # dynamically linked ASan+UBSan binary for the test suite.
 
-# The build machine's own architecture first: cross libraries may sit beside it.
-INIH_A	?= $(firstword $(wildcard /usr/lib/$(shell gcc -print-multiarch 2>/dev/null)/libinih.a \
-	  /usr/lib/*/libinih.a /usr/lib/libinih.a))
+# ARCH=aarch64 or ARCH=armhf cross-builds ./pm-ARCH with Debian's cross
+# gcc and musl (musl-dev:ARCH) and that architecture's libinih.a (multiarch).
+ARCH	?=
+CROSS_aarch64	= aarch64-linux-gnu aarch64-linux-musl arm64
+CROSS_armhf	= arm-linux-gnueabihf arm-linux-musleabihf armhf
+ifneq ($(ARCH),)
+ifeq ($(CROSS_$(ARCH)),)
+$(error ARCH must be aarch64 or armhf)
+endif
+TRIPLE	= $(word 1,$(CROSS_$(ARCH)))
+MUSL	= $(word 2,$(CROSS_$(ARCH)))-gcc
+DEBARCH	= $(word 3,$(CROSS_$(ARCH)))
+INIH_A	= /usr/lib/$(TRIPLE)/libinih.a
+BIN	= pm-$(ARCH)
+else
+# The build machine's own multiarch directory: with foreign architectures
+# added, /usr/lib/*/libinih.a also matches theirs.
+TRIPLE	:= $(shell gcc -print-multiarch 2>/dev/null)
+INIH_A	?= $(firstword $(wildcard /usr/lib/$(TRIPLE)/libinih.a /usr/lib/libinih.a))
 MUSL	:= $(shell command -v musl-gcc 2>/dev/null)
+BIN	= pm
+endif
 
-SRCS	= pm.c config.c proc.c log.c pdu.c ctl.c client.c sha256.c
+SRCS	= pm.c config.c proc.c log.c logbuf.c pdu.c ctl.c client.c sha256.c check.c sched.c init.c
 HDRS	= pm.h pdu.h sha256.h
 WARN	= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
-CFLAGS	?= -Os -g
+CFLAGS	?= -Oz -g
 CFLAGS	+= $(WARN) -std=c11 -D_GNU_SOURCE -Ibuild/include -ffunction-sections -fdata-sections \
 	  -fno-asynchronous-unwind-tables -fno-unwind-tables
 
@@ -18,28 +36,48 @@ ifeq ($(SAN),1)
 CC	= gcc
 CFLAGS	+= -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS	+= -fsanitize=address,undefined
+else
+# The static binary is not position independent (so -fPIE code would only
+# be bigger), and musl has no CET support (endbr64 would only pad).
+CFLAGS	+= -fno-pie -fcf-protection=none
+endif
+ifeq ($(SAN),1)
 else ifneq ($(MUSL),)
-CC	= musl-gcc
-LDFLAGS	+= -static -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,--build-id=none
+CC	= $(MUSL)
+# musl applies no RELRO in a static binary (there is no dynamic linker to do
+# it), so its page alignment would only pad the file.
+LDFLAGS	+= -static -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,--build-id=none \
+	   -Wl,-z,norelro
+# arm64's linker aligns segments to 64 KiB by default: padding, not code.
+PAGE4K	= -Wl,-z,max-page-size=4096
+LDFLAGS	+= $(if $(ARCH),$(PAGE4K))
 else
 LDFLAGS	+= -static -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,--build-id=none
 endif
 
-FLAVOR	= $(if $(filter 1,$(SAN)),san,static)
+FLAVOR	= $(if $(filter 1,$(SAN)),san,$(if $(ARCH),$(ARCH),static))
 OBJDIR	= build/obj-$(FLAVOR)
 OBJS	= $(SRCS:%.c=$(OBJDIR)/%.o)
-# Debian packages the build, the tests and the demo need.
+# Debian packages the build, the tests and the demo need; with ARCH, the
+# cross toolchain, that architecture's musl and inih, and qemu-user.
 DEPS	= make gcc libc6-dev musl-tools libinih-dev util-linux procps python3
+ifneq ($(ARCH),)
+DEPS	+= gcc-$(TRIPLE) musl-dev:$(DEBARCH) libinih-dev:$(DEBARCH) qemu-user-static
+QEMU_USER = qemu-$(if $(filter armhf,$(ARCH)),arm,$(ARCH))-static
+STRIP	= $(TRIPLE)-strip
+else
+STRIP	= strip
+endif
 
-.PHONY: all clean test demo deps unit size bench bench-quick
-all: pm
+.PHONY: all clean test demo deps unit size test-boot bench bench-quick
+all: $(BIN)
 
-pm: $(OBJS) $(INIH_A) build/flavor-$(FLAVOR)
+$(BIN): $(OBJS) $(INIH_A) build/flavor-$(FLAVOR)
 	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(INIH_A)
 
 # Switching between SAN=1 and the static build relinks ./pm.
 build/flavor-$(FLAVOR):
-	mkdir -p build && rm -f build/flavor-* && touch $@
+	mkdir -p build && rm -f build/flavor-static build/flavor-san && touch $@
 
 $(OBJDIR)/%.o: %.c $(HDRS) build/include/ini.h | $(OBJDIR)
 	$(CC) $(CFLAGS) -c -o $@ $<
@@ -63,19 +101,38 @@ UNIT_CFLAGS = -O1 -g $(WARN) -std=c11 -D_GNU_SOURCE -Ibuild/include -I. \
 
 unit: $(UNIT_BINS)
 
-tests/unit/%_test.bin: tests/unit/%_test.c %.c $(HDRS) build/include/ini.h $(INIH_A)
-	gcc $(UNIT_CFLAGS) -o $@ $< $*.c $(INIH_A)
+# config.c parses schedules with sched.c, so its test links both.
+UNIT_EXTRA_config = sched.c
+
+tests/unit/%_test.bin: tests/unit/%_test.c %.c $(HDRS) build/include/ini.h $(INIH_A) sched.c
+	gcc $(UNIT_CFLAGS) -o $@ $< $*.c $(UNIT_EXTRA_$*) $(INIH_A)
 
 # deps: install what is missing through apt when root, else print the line.
 deps:
-	@missing=; for p in $(DEPS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -z "$$missing" ]; then exit 0; fi; \
-	if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
-	else echo "missing packages; run as root: apt-get install -y$$missing" >&2; exit 1; fi
+	@tests/install-deps.sh $(DEPS)
 
-# test: every unit test and black-box test against the real ./pm.
+# test: every unit test and black-box test against the real ./pm. With
+# ARCH, the black-box tests run against ./pm-ARCH under qemu-user, through
+# a wrapper that stands in for $$PM (see README, "Cross builds").
+ifeq ($(ARCH),)
 test: pm unit
 	tests/run.sh
+else
+test: $(BIN)
+	@mkdir -p build && printf '#!/bin/sh\nexec %s %s "$$@"\n' \
+	    "$$(command -v $(QEMU_USER))" "$(CURDIR)/$(BIN)" >build/pm-qemu-$(ARCH) && \
+	    chmod +x build/pm-qemu-$(ARCH)
+	PM=$(CURDIR)/build/pm-qemu-$(ARCH) PM_EMULATED=$(ARCH) tests/run.sh $(TESTS)
+endif
+
+# test-boot: boot a real kernel under qemu-system with pm as /sbin/init
+# (x86-64, then arm64); installs qemu, busybox and a kernel when missing.
+test-boot:
+	$(MAKE) pm
+	$(MAKE) ARCH=aarch64 deps
+	$(MAKE) ARCH=aarch64
+	tests/boot/run.sh x86_64
+	tests/boot/run.sh aarch64
 
 # demo: pm in the foreground on a small config; ctrl-C stops it.
 demo: deps
@@ -83,8 +140,9 @@ demo: deps
 	./pm -d -c init-examples/demo.ini -S build/demo.sock
 
 # size: bytes of the stripped binary (the goal is under 131072 on x86-64).
-size: pm
-	@strip -o build/pm.stripped pm && stat -c '%s bytes stripped' build/pm.stripped
+size: $(BIN)
+	@mkdir -p build && $(STRIP) -o build/$(BIN).stripped $(BIN) && \
+	    stat -c '%s bytes stripped ($(BIN))' build/$(BIN).stripped
 
 # bench: pm against tini, dumb-init, catatonit, runit, s6, supervisord
 # (installed from Debian when missing); writes bench/RESULTS.md. Not part
@@ -96,4 +154,4 @@ bench-quick: pm
 	bench/run.sh --quick
 
 clean:
-	rm -rf build pm tests/unit/*.bin
+	rm -rf build pm pm-aarch64 pm-armhf tests/unit/*.bin

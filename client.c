@@ -69,6 +69,9 @@ static struct {
 	const char	*cfgfile;
 	bool		 json;
 	bool		 ping;
+	bool		 follow;	/* logs -f: print as PDUs arrive */
+	int		 follow_rc;
+	bool		 metrics;
 } opt;
 
 static struct pdu_req	 req;
@@ -84,7 +87,8 @@ static int	run_config(const struct cmd *, int, char **);
 static int	run_setting(const struct cmd *, int, char **);
 static int	run_signal(const struct cmd *, int, char **);
 static int	run_bare(const struct cmd *, int, char **);
-static int	run_unsupported(const struct cmd *, int, char **);
+static int	run_logs(const struct cmd *, int, char **);
+static void	follow_out(struct sess *);
 static int	run_help(const struct cmd *, int, char **);
 
 /* The command table; the first of two entries with one run is the name. */
@@ -99,8 +103,10 @@ static const struct cmd cmds[] = {
 	  "Restart the named processes; with none, every process.",
 	  "pm restart web" },
 	{ "status", PDU_STATUS, run_status, "[ID...]",
-	  "Show ID STATE PID UPTIME RESTARTS EXIT per process. Exit 0 when\n"
-	  "every named process is running (or a oneshot exited 0), else 3.",
+	  "Show ID STATE PID UPTIME RESTARTS EXIT HEALTH NEXT INFO per\n"
+	  "process (INFO: sd_notify STATUS=, a failing check's first line,\n"
+	  "skipped runs). Exit 0 when every named process is running (or a\n"
+	  "oneshot exited 0), else 3.",
 	  "pm status web" },
 	{ "ping", PDU_STATUS, run_status, "[ID...]",
 	  "Like status, but prints nothing: only the exit status (0 up, 3\n"
@@ -121,10 +127,15 @@ static const struct cmd cmds[] = {
 	{ "signal", PDU_SIGNAL, run_signal, "ID SIG",
 	  "Send signal SIG (name like HUP or SIGHUP, or a number) to ID.",
 	  "pm signal web HUP" },
-	{ "logs", 0, run_unsupported, "ID [-f] [-n N] | --reopen",
-	  "Show a process's output. Not supported yet.", "pm logs web -n 20" },
-	{ "metrics", 0, run_unsupported, "",
-	  "Prometheus text exposition. Not supported yet.", "pm metrics" },
+	{ "logs", PDU_LOGS, run_logs, "ID [-f] [-n N] | --reopen",
+	  "Show what a process wrote: the last N lines (default: all that its\n"
+	  "ring holds), stderr lines on stderr. -f keeps following new lines\n"
+	  "until interrupted. --reopen makes the server reopen every log file\n"
+	  "(for logrotate's postrotate).", "pm logs web -f -n 20" },
+	{ "metrics", PDU_STATUS, run_status, "[ID...]",
+	  "Per-process state, restarts, last exit status, check failures,\n"
+	  "uptime and skipped runs in the Prometheus text format.",
+	  "pm metrics > /var/lib/node_exporter/pm.prom" },
 	{ "shutdown", PDU_SHUTDOWN, run_bare, "",
 	  "Stop every process and make the server exit.", "pm shutdown" },
 	{ "halt", PDU_HALT, run_bare, "",
@@ -349,6 +360,8 @@ sess_step(struct sess *s, short rev)
 			s->rxlen += (size_t)n;
 			if (s->st == S_CHALLENGE)
 				sess_challenge(s);
+			else if (opt.follow)
+				follow_out(s);
 		} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
 			close(s->fd);
 			s->fd = -1;
@@ -380,7 +393,8 @@ exchange(void)
 
 			if (s->st == S_DONE)
 				continue;
-			if (now - start >= CLIENT_TIMEOUT_MS ||
+			if ((now - start >= CLIENT_TIMEOUT_MS &&
+			    (!opt.follow || s->st == S_CONNECT)) ||
 			    (s->st == S_CONNECT &&
 			    now - start >= CONNECT_TIMEOUT_MS)) {
 				snprintf(s->err, sizeof(s->err), "%s: no answer "
@@ -404,6 +418,8 @@ exchange(void)
 		if (active == 0)
 			break;
 		t = n < active ? 50 : (int)(CLIENT_TIMEOUT_MS - (now - start));
+		if (opt.follow && t > 1000)
+			t = 1000;
 		if (poll(pfd, (nfds_t)n, t) == -1 && errno != EINTR) {
 			perror("pm: poll");
 			break;
@@ -456,7 +472,10 @@ fmt_u32(char *buf, uint32_t v)
 	return buf + n - 1;
 }
 
-/* "12s", "5m03s", "2h07m", "3d04h": a big unit and the next, by hand. */
+/*
+ * "12s", "5m03s", "2h07m", "3d04h": a big unit and the next, by hand
+ * rather than with snprintf (see put_col). buf holds at least 16 bytes.
+ */
 static void
 fmt_uptime(char *buf, size_t len, const struct pdu_status *s)
 {
@@ -468,7 +487,7 @@ fmt_uptime(char *buf, size_t len, const struct pdu_status *s)
 	char *p = buf;
 	int i;
 
-	(void)len;	/* 32 bytes hold the longest: 10 + 1 + 2 + 1 + NUL */
+	(void)len;	/* the longest: 10 digits, 1, 2, 1 and the NUL */
 	if (s->pid == 0) {
 		strcpy(buf, "-");
 		return;
@@ -490,13 +509,6 @@ fmt_uptime(char *buf, size_t len, const struct pdu_status *s)
 	*p = '\0';
 }
 
-static bool
-is_up(const struct pdu_status *s)
-{
-	return strcmp(s->state, "running") == 0 || (s->kind == PK_ONESHOT &&
-	    strcmp(s->state, "exited") == 0 && s->last_exit == 0);
-}
-
 /*
  * Append s to p padded with spaces to width w, on the left when right.
  * The status rows are built by hand: printf's formatting was two thirds
@@ -516,12 +528,72 @@ put_col(char *p, const char *s, int w, bool right)
 	return p;
 }
 
+static bool
+is_up(const struct pdu_status *s)
+{
+	return strcmp(s->state, "running") == 0 || (s->kind == PK_ONESHOT &&
+	    strcmp(s->state, "exited") == 0 && s->last_exit == 0);
+}
+
+static const char *const health_names[] = { "-", "unknown", "healthy",
+	"unhealthy" };
+
+static const char *
+health_name(const struct pdu_status *s)
+{
+	return s->health < 4 ? health_names[s->health] : "?";
+}
+
+/*
+ * pm metrics: the Prometheus text exposition format, one family at a
+ * time (the format wants a family's samples together), labelled by ID.
+ */
+static void
+print_metrics(const struct pdu_status *st, int n)
+{
+	static const char *const fam[][3] = {
+		{ "up", "gauge", "1 when running, or a oneshot that exited 0" },
+		{ "state", "gauge", "the current state, as a label" },
+		{ "restarts_total", "counter", "automatic restarts" },
+		{ "last_exit_status", "gauge",
+		    "last exit status (128+N: signal N), -1 none" },
+		{ "check_failures_total", "counter", "failed health checks" },
+		{ "healthy", "gauge", "1 healthy, 0 unhealthy, -1 unknown" },
+		{ "uptime_seconds", "gauge", "seconds since the process started" },
+		{ "skipped_runs_total", "counter",
+		    "scheduled runs skipped because the last still ran" },
+	};
+	int f, i;
+	long long v;
+
+	for (f = 0; f < 8; f++) {
+		printf("# HELP pm_process_%s %s.\n# TYPE pm_process_%s %s\n",
+		    fam[f][0], fam[f][2], fam[f][0], fam[f][1]);
+		for (i = 0; i < n; i++) {
+			if (f == 5 && st[i].health == 0)
+				continue;
+			printf("pm_process_%s{id=\"%s\"", fam[f][0], st[i].id);
+			if (f == 1)
+				printf(",state=\"%s\"", st[i].state);
+			v = f == 0 ? is_up(&st[i]) : f == 1 ? 1 :
+			    f == 2 ? st[i].restarts : f == 3 ? st[i].last_exit :
+			    f == 4 ? st[i].check_fails :
+			    f == 5 ? (st[i].health == 2) - (st[i].health == 1) :
+			    f == 6 ? (long long)st[i].uptime : st[i].skips;
+			printf("} %lld\n", v);
+		}
+	}
+}
+
 /* The status table, columns sized to their widest cell. */
 static int
 print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 {
-	char up[32], pid[16], ex[16], rs[16], line[640], *p;
+	/* line: pfx 319, the cells at most 39+15+10+31+10+11+9+31+219, spaces */
+	char up[32], pid[16], ex[16], nx[32], info[220], rs[16], line[1024];
+	char *q;
 	int i, w[3] = { 2, 5, 3 }, rc = EX_OK;
+	long long now = (long long)time(NULL);
 
 	for (i = 0; i < n; i++) {
 		if (!is_up(&st[i]))
@@ -536,6 +608,10 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 	}
 	if (opt.ping)
 		return rc;
+	if (opt.metrics) {
+		print_metrics(st, n);
+		return EX_OK;
+	}
 	if (opt.json) {
 		printf("%s{\"processes\": [", first ? "" : ", ");
 		for (i = 0; i < n; i++) {
@@ -554,14 +630,31 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 				printf("null");
 			else
 				printf("%d", st[i].last_exit);
-			printf(", \"type\": \"%s\"}", st[i].kind == PK_ONESHOT ?
-			    "oneshot" : "service");
+			printf(", \"type\": \"%s\", \"health\": ",
+			    st[i].kind == PK_ONESHOT ? "oneshot" : "service");
+			if (st[i].health == 0)
+				printf("null");
+			else
+				json_str(health_name(&st[i]));
+			printf(", \"check_failures\": %u, \"skips\": %u, "
+			    "\"next_run\": ", st[i].check_fails, st[i].skips);
+			if (st[i].next_run)
+				printf("%llu", (unsigned long long)st[i].next_run);
+			else
+				printf("null");
+			printf(", \"status_text\": ");
+			json_str(st[i].note);
+			printf(", \"check_output\": ");
+			json_str(st[i].check_out);
+			printf(", \"dropped\": %llu}",
+			    (unsigned long long)st[i].dropped);
 		}
 		printf("]}");
 		return rc;
 	}
-	printf("%s%-*s %-*s %*s %7s %8s %4s\n", pfx, w[0], "ID", w[1], "STATE",
-	    w[2], "PID", "UPTIME", "RESTARTS", "EXIT");
+	printf("%s%-*s %-*s %*s %7s %8s %4s %-9s %-8s %s\n", pfx, w[0], "ID",
+	    w[1], "STATE", w[2], "PID", "UPTIME", "RESTARTS", "EXIT", "HEALTH",
+	    "NEXT", "INFO");
 	for (i = 0; i < n; i++) {
 		fmt_uptime(up, sizeof(up), &st[i]);
 		if (st[i].pid)
@@ -575,21 +668,47 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 		else
 			fmt_u32(ex, (uint32_t)st[i].last_exit);
 		fmt_u32(rs, st[i].restarts);
-		/* As "%s%-*s %-*s %*s %7s %8u %4s\n" would print it. */
-		p = put_col(line, pfx, 0, false);
-		p = put_col(p, st[i].id, w[0], false);
-		*p++ = ' ';
-		p = put_col(p, st[i].state, w[1], false);
-		*p++ = ' ';
-		p = put_col(p, pid, w[2], true);
-		*p++ = ' ';
-		p = put_col(p, up, 7, true);
-		*p++ = ' ';
-		p = put_col(p, rs, 8, true);
-		*p++ = ' ';
-		p = put_col(p, ex, 4, true);
-		*p++ = '\n';
-		fwrite(line, 1, (size_t)(p - line), stdout);
+		/* NEXT: time to the next scheduled run, like UPTIME. */
+		strcpy(nx, "-");
+		if (st[i].next_run != 0) {
+			struct pdu_status t = { .pid = 1, .uptime =
+			    (long long)st[i].next_run > now ?
+			    st[i].next_run - (uint64_t)now : 0 };
+
+			fmt_uptime(nx, sizeof(nx), &t);
+		}
+		info[0] = '\0';
+		if (st[i].note[0] || st[i].check_out[0])
+			snprintf(info, sizeof(info), "%s%s%s", st[i].note,
+			    st[i].note[0] && st[i].check_out[0] ? "; " : "",
+			    st[i].check_out);
+		if (st[i].skips)
+			snprintf(info + strlen(info), sizeof(info) -
+			    strlen(info), "%sskipped %u", info[0] ? "; " : "",
+			    st[i].skips);
+		/* As "%s%-*s %-*s %*s %7s %8u %4s %-9s %-8s %s" would. */
+		q = put_col(line, pfx, 0, false);
+		q = put_col(q, st[i].id, w[0], false);
+		*q++ = ' ';
+		q = put_col(q, st[i].state, w[1], false);
+		*q++ = ' ';
+		q = put_col(q, pid, w[2], true);
+		*q++ = ' ';
+		q = put_col(q, up, 7, true);
+		*q++ = ' ';
+		q = put_col(q, rs, 8, true);
+		*q++ = ' ';
+		q = put_col(q, ex, 4, true);
+		*q++ = ' ';
+		q = put_col(q, health_name(&st[i]), 9, false);
+		*q++ = ' ';
+		q = put_col(q, nx, 8, false);
+		*q++ = ' ';
+		q = put_col(q, info, 0, false);
+		while (q > line && q[-1] == ' ')
+			q--;
+		*q++ = '\n';
+		fwrite(line, 1, (size_t)(q - line), stdout);
 	}
 	return rc;
 }
@@ -600,6 +719,22 @@ print_text(const struct pdu_text *t, const char *pfx, int count)
 {
 	const char *p, *nl;
 
+	if (req.type == PDU_LOGS && !opt.json) {
+		/* Keep the order of the two streams on a shared terminal. */
+		if (strcmp(t->key, "stdout") != 0)
+			fflush(stdout);
+		fprintf(strcmp(t->key, "stdout") == 0 ? stdout : stderr,
+		    "%s%s\n", pfx, t->text);
+		return;
+	}
+	if (opt.json && req.type == PDU_LOGS) {
+		printf("%s{\"stream\": ", count ? ", " : "");
+		json_str(t->key);
+		printf(", \"line\": ");
+		json_str(t->text);
+		printf("}");
+		return;
+	}
 	if (opt.json) {
 		printf("%s", count ? ", " : "");
 		json_str(t->key[0] ? t->key : "text");
@@ -649,6 +784,7 @@ print_reply(struct sess *s, int kind, const char *pfx, bool first)
 	uint32_t count;
 	int rc, n = 0, cap = 0, ret = EX_FAIL;
 	bool json_open = false;
+	const char *lines = req.type == PDU_LOGS ? "\"lines\": [" : "";
 
 	if (s->err[0] != '\0') {
 		fprintf(stderr, "pm: %s\n", s->err);
@@ -699,7 +835,7 @@ print_reply(struct sess *s, int kind, const char *pfx, bool first)
 			if ((rc = pdu_text_unpack(s->rx + off, h.len, &t)) != 0)
 				break;
 			if (opt.json && !json_open)
-				printf("%s{", first ? "" : ", ");
+				printf("%s{%s", first ? "" : ", ", lines);
 			json_open = true;
 			print_text(&t, pfx, n++);
 		} else if (h.type == PDU_END) {
@@ -710,8 +846,9 @@ print_reply(struct sess *s, int kind, const char *pfx, bool first)
 				ret = print_status(st, n, pfx, first);
 			else {
 				if (opt.json)
-					printf("%s}", json_open ? "" :
-					    first ? "{" : ", {");
+					printf("%s%s%s}", json_open ? "" :
+					    first ? "{" : ", {", json_open ? "" :
+					    lines, *lines ? "]" : "");
 				ret = EX_OK;
 			}
 			goto out;
@@ -781,6 +918,15 @@ transact(int kind)
 		sess[i].txlen = (size_t)n;
 	}
 	exchange();
+	if (opt.follow) {
+		/* follow_out printed the stream; only failures are left. */
+		for (i = 0; i < nsess; i++)
+			if (sess[i].err[0] != '\0') {
+				fprintf(stderr, "pm: %s\n", sess[i].err);
+				opt.follow_rc = EX_FAIL;
+			}
+		return opt.follow_rc;
+	}
 	if (opt.json && nsess > 1)
 		printf("{");
 	for (i = 0; i < nsess; i++) {
@@ -838,6 +984,7 @@ static int
 run_status(const struct cmd *c, int argc, char **argv)
 {
 	opt.ping = strcmp(c->name, "ping") == 0;
+	opt.metrics = strcmp(c->name, "metrics") == 0;
 	if (add_ids(argc - 1, argv + 1) == -1)
 		return EX_USAGE;
 	return transact(R_STATUS);
@@ -878,12 +1025,70 @@ run_bare(const struct cmd *c, int argc, char **argv)
 	return transact(c->type == PDU_VERSION ? R_VERSION : R_ACTION);
 }
 
-static int
-run_unsupported(const struct cmd *c, int argc, char **argv)
+/*
+ * logs -f: print each whole PDU as it arrives and drop it from the
+ * buffer, so an endless stream needs no more than one PDU of memory.
+ */
+static void
+follow_out(struct sess *s)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "pm: %s: not supported yet\n", c->name);
+	static struct pdu_text t;
+	static struct pdu_error e;
+	struct pdu_hdr h;
+	size_t off = 0;
+	char pfx[320] = "";
+
+	if (nsess > 1)
+		snprintf(pfx, sizeof(pfx), "%s ", s->name);
+	while (pdu_hdr_unpack(s->rx + off, s->rxlen - off, &h) == 0 &&
+	    h.len <= s->rxlen - off) {
+		if (h.type == PDU_TEXT &&
+		    pdu_text_unpack(s->rx + off, h.len, &t) == 0)
+			print_text(&t, pfx, 0);
+		else if (h.type == PDU_ERROR &&
+		    pdu_error_unpack(s->rx + off, h.len, &e) == 0) {
+			fprintf(stderr, "pm: %s%s\n", pfx, e.msg);
+			opt.follow_rc = err_exit(&e);
+		}
+		off += h.len;
+	}
+	memmove(s->rx, s->rx + off, s->rxlen - off);
+	s->rxlen -= off;
+	fflush(stdout);
+}
+
+/* logs ID [-f] [-n N] | logs --reopen */
+static int
+run_logs(const struct cmd *c, int argc, char **argv)
+{
+	char *id = NULL, *end;
+	int i;
+
+	(void)c;
+	if (argc == 2 && strcmp(argv[1], "--reopen") == 0) {
+		req.type = PDU_LOG_REOPEN;
+		return transact(R_ACTION);
+	}
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-f") == 0)
+			opt.follow = true;
+		else if (strcmp(argv[i], "-n") == 0 && i + 1 < argc) {
+			req.lines = (uint32_t)strtoul(argv[++i], &end, 10);
+			if (*end != '\0' || *argv[i] == '\0' ||
+			    *argv[i] == '-')
+				goto bad;
+		} else if (id == NULL && argv[i][0] != '-')
+			id = argv[i];
+		else
+			goto bad;
+	}
+	if (id == NULL || add_ids(1, &id) == -1)
+		goto bad;
+	if (opt.follow)
+		req.flags |= PDU_F_FOLLOW;
+	return transact(R_TEXT);
+bad:
+	fprintf(stderr, "usage: pm logs ID [-f] [-n N] | pm logs --reopen\n");
 	return EX_USAGE;
 }
 
@@ -1100,7 +1305,7 @@ int
 client_main(int argc, char **argv)
 {
 	const struct cmd *c;
-	int i;
+	int i, j, n;
 
 	/* Step 1: global options, which all come before the command. */
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
@@ -1129,6 +1334,17 @@ client_main(int argc, char **argv)
 		usage(stderr);
 		return EX_USAGE;
 	}
+	/*
+	 * `pm status --json` is how people type it: accept --json after the
+	 * command too, and drop it from the command's own arguments.
+	 */
+	for (j = n = i; j < argc; j++) {
+		if (strcmp(argv[j], "--json") == 0)
+			opt.json = true;
+		else
+			argv[n++] = argv[j];
+	}
+	argc = n;
 	/* Step 2: the command, by name, from the one table. */
 	if ((c = cmd_find(argv[i])) == NULL) {
 		fprintf(stderr, "pm: unknown command: %s\n", argv[i]);
@@ -1140,7 +1356,7 @@ client_main(int argc, char **argv)
 	req.type = (uint8_t)c->type;
 	req.reqid = (uint32_t)getpid();
 	/* Step 3: local commands need no server. */
-	if (c->run == run_help || c->run == run_unsupported ||
+	if (c->run == run_help ||
 	    (c->run == run_config && argc - i >= 2 &&
 	    (strcmp(argv[i + 1], "check") == 0 ||
 	    strcmp(argv[i + 1], "-check") == 0)))

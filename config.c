@@ -22,9 +22,7 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <grp.h>
 #include <limits.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdalign.h>
 #include <stdarg.h>
@@ -81,8 +79,8 @@ struct ctx {
 
 	enum sec	 sec;
 	int		 cur;		/* index of the current process */
-	uint32_t	 seen;		/* keys set in the current section */
-	int		 keyline[32];	/* where each seen key was set */
+	uint64_t	 seen;		/* keys set in the current section */
+	int		 keyline[64];	/* where each seen key was set */
 	int		 settings_line;
 	int		 listen_line;
 	int		 nalloc;	/* room in c->procs */
@@ -478,6 +476,7 @@ struct key {
 	long long		 lo, hi;	/* set_int bounds */
 	const struct enumval	*tab;		/* set_enum words */
 	bool			 repeat;	/* may appear many times */
+	bool			 mon;		/* a field of struct cfg_mon */
 };
 
 #define FIELD(obj, k, type)	((type *)(void *)((char *)(obj) + (k)->off))
@@ -734,6 +733,88 @@ set_depends(struct ctx *x, void *obj, const struct key *k, const char *v)
 }
 
 /*
+ * pm reads /etc/passwd and /etc/group itself, at load time only: libc's
+ * getpwnam brings an nscd client and a second parser into the static
+ * binary, and these files are all that a container or a board has.
+ * db_next splits the next line of fp at ':' into f[0..nf-1] (missing
+ * fields are ""); 0 at the end of the file.
+ */
+static int
+db_next(FILE *fp, char *line, size_t len, char **f, int nf)
+{
+	char	*s;
+	int	 i;
+
+	for (;;) {
+		if (fgets(line, (int)len, fp) == NULL)
+			return 0;
+		if ((s = strchr(line, '\n')) != NULL)
+			*s = '\0';
+		else	/* longer than the buffer: skip the rest of it */
+			while ((i = fgetc(fp)) != EOF && i != '\n')
+				;
+		if (line[0] == '\0' || line[0] == '#')
+			continue;
+		for (s = line, i = 0; i < nf; i++) {
+			f[i] = s;
+			if ((s = strchr(s, ':')) != NULL)
+				*s++ = '\0';
+			else
+				s = line + strlen(line);
+		}
+		return 1;
+	}
+}
+
+/* Find NAME (or, with name NULL, the numeric ID) in a database file. */
+static bool
+db_find(const char *file, const char *name, unsigned long id, char *line,
+    size_t len, char **f, int nf)
+{
+	FILE	*fp;
+	bool	 found = false;
+
+	if ((fp = fopen(file, "re")) == NULL)
+		return false;
+	while (!found && db_next(fp, line, len, f, nf))
+		found = name != NULL ? strcmp(f[0], name) == 0 :
+		    (*f[2] != '\0' && strtoul(f[2], NULL, 10) == id);
+	fclose(fp);
+	return found;
+}
+
+/*
+ * The supplementary groups of a user: its primary group and every group
+ * of /etc/group that lists it, as initgroups would set them. Read once
+ * here, so spawning does no file I/O.
+ */
+static void
+user_groups(struct ctx *x, struct cfg_proc *p)
+{
+	char	 line[1024], *f[4], *m;
+	gid_t	 g[PM_GROUPS_MAX];
+	int	 n = 1;
+	FILE	*fp;
+
+	g[0] = p->gid;
+	if ((fp = fopen("/etc/group", "re")) != NULL) {
+		while (n < PM_GROUPS_MAX && db_next(fp, line, sizeof(line), f, 4))
+			for (m = strtok(f[3], ","); m != NULL;
+			    m = strtok(NULL, ","))
+				if (strcmp(m, p->user) == 0 &&
+				    strtoul(f[2], NULL, 10) != p->gid) {
+					g[n++] = (gid_t)strtoul(f[2], NULL, 10);
+					break;
+				}
+		fclose(fp);
+	}
+	if ((p->groups = arena_alloc(x, n * sizeof(gid_t))) == NULL)
+		return;
+	memcpy(p->groups, g, n * sizeof(gid_t));
+	p->ngroups = n;
+}
+
+/*
  * user is resolved now, so a typo fails the load rather than the spawn.
  * A numeric ID is taken as is; its passwd entry, if any, supplies the
  * primary group when group is not set.
@@ -742,42 +823,40 @@ static const char *
 set_user(struct ctx *x, void *obj, const struct key *k, const char *v)
 {
 	struct cfg_proc	*p = obj;
-	struct passwd	*pw;
-	char		*end;
+	char		 line[1024], *f[4], *end;
 	unsigned long	 n;
+	bool		 pw;
 
 	if (*v == '\0')
 		return "empty value";
-	errno = 0;
-	pw = getpwnam(v);
-	if (pw == NULL && isdigit((unsigned char)*v)) {
+	pw = db_find("/etc/passwd", v, 0, line, sizeof(line), f, 4);
+	if (!pw && isdigit((unsigned char)*v)) {
 		errno = 0;
 		n = strtoul(v, &end, 10);
 		if (*end != '\0' || errno != 0 || n >= (uid_t)-1)
 			return bad(x, "bad user ID '" SHOW_VAL "'", v);
 		p->uid = (uid_t)n;
-		pw = getpwuid(p->uid);
-	} else if (pw == NULL)
+		pw = db_find("/etc/passwd", NULL, n, line, sizeof(line), f, 4);
+	} else if (!pw)
 		return bad(x, "unknown user '" SHOW_VAL "'", v);
 	else
-		p->uid = pw->pw_uid;
-	x->user_pw = pw != NULL;
-	if (pw != NULL && p->group == NULL)
-		p->gid = pw->pw_gid;
+		p->uid = (uid_t)strtoul(f[2], NULL, 10);
+	x->user_pw = pw;
+	if (pw && p->group == NULL)
+		p->gid = (gid_t)strtoul(f[3], NULL, 10);
 	return set_str(x, obj, k, v);
 }
 
 static const char *
 resolve_group(struct ctx *x, const char *v, gid_t *gid)
 {
-	struct group	*gr;
-	char		*end;
+	char		 line[1024], *f[3], *end;
 	unsigned long	 n;
 
 	if (*v == '\0')
 		return "empty value";
-	if ((gr = getgrnam(v)) != NULL) {
-		*gid = gr->gr_gid;
+	if (db_find("/etc/group", v, 0, line, sizeof(line), f, 3)) {
+		*gid = (gid_t)strtoul(f[2], NULL, 10);
 		return NULL;
 	}
 	if (!isdigit((unsigned char)*v))
@@ -855,6 +934,166 @@ set_log_target(struct ctx *x, void *obj, const struct key *k,
 	return set_str(x, obj, k, v);
 }
 
+/* A terminal for the process: "console" names the kernel's console. */
+static const char *
+set_tty(struct ctx *x, void *obj, const struct key *k, const char *v)
+{
+	if (strcmp(v, "console") == 0)
+		v = "/dev/console";
+	return set_abspath(x, obj, k, v);
+}
+
+static const char *
+set_log(struct ctx *x, void *obj, const struct key *k, const char *v)
+{
+	if (strcmp(v, "console") == 0) {
+		((struct cfg_proc *)obj)->log = NULL;
+		return NULL;
+	}
+	if (strlen(v) >= PM_PATH_MAX)
+		return bad(x, "path '" SHOW_VAL "...' is too long", v);
+	return set_abspath(x, obj, k, v);
+}
+
+/*
+ * Sizes with K/M/G, 0 or within the key's bounds. A key whose upper bound
+ * passes 32 bits has an unsigned long long field, the others a uint32_t.
+ */
+static const char *
+set_size(struct ctx *x, void *obj, const struct key *k, const char *v)
+{
+	unsigned long long	b;
+
+	if (cfg_parse_size(v, &b) == -1 || b > (unsigned long long)k->hi ||
+	    (b != 0 && b < (unsigned long long)k->lo)) {
+		snprintf(x->why, sizeof(x->why), "bad size '" SHOW_VAL "' "
+		    "(want 0 or %lld to %lld bytes, K/M/G suffix allowed)", v,
+		    k->lo, k->hi);
+		return x->why;
+	}
+	if (k->hi > UINT32_MAX)
+		*FIELD(obj, k, unsigned long long) = b;
+	else
+		*FIELD(obj, k, uint32_t) = (uint32_t)b;
+	return NULL;
+}
+
+/* Monitoring keys live in a struct cfg_mon, made on the first one. */
+static struct cfg_mon *
+mon_of(struct ctx *x)
+{
+	struct cfg_proc	*p = &x->c->procs[x->cur];
+	struct cfg_mon	*m;
+
+	if (p->mon != NULL)
+		return (struct cfg_mon *)p->mon;
+	if ((m = arena_alloc(x, sizeof(*m))) == NULL)
+		return NULL;
+	memset(m, 0, sizeof(*m));
+	m->ready_timeout_ms = 60000;
+	m->check_interval_ms = 30000;
+	m->check_timeout_ms = 10000;
+	m->check_retries = 3;
+	p->mon = m;
+	return m;
+}
+
+/* "PFX:N" with N from lo to hi; -1 when v is not that. */
+static long
+prefixed_num(const char *v, const char *pfx, long lo, long hi)
+{
+	size_t	 n = strlen(pfx);
+	char	*end;
+	long	 r;
+
+	if (strncmp(v, pfx, n) != 0 || !isdigit((unsigned char)v[n]))
+		return -1;
+	r = strtol(v + n, &end, 10);
+	return *end == '\0' && r >= lo && r <= hi ? r : -1;
+}
+
+/* "exec:CMD": the command, kept as written; argv is made at section end. */
+static const char *
+set_exec(struct ctx *x, const char **dst, const char *v)
+{
+	if (v[5] == '\0')
+		return "empty command after exec:";
+	if ((*dst = arena_strdup(x, v + 5)) == NULL)
+		return "out of memory";
+	return NULL;
+}
+
+static const char *
+set_ready(struct ctx *x, void *obj, const struct key *k, const char *v)
+{
+	struct cfg_mon	*m = obj;
+	long		 n;
+
+	(void)k;
+	m->ready = RD_NONE;
+	if (strcmp(v, "none") == 0)
+		return NULL;
+	if (strcmp(v, "notify") == 0)
+		m->ready = RD_NOTIFY;
+	else if (strncmp(v, "exec:", 5) == 0) {
+		m->ready = RD_EXEC;
+		return set_exec(x, &m->ready_cmd, v);
+	} else if (strncmp(v, "fd:", 3) == 0) {
+		if ((n = prefixed_num(v, "fd:", 3, 1023)) < 0)
+			return bad(x, "bad '" SHOW_VAL "' (want fd:N, N from 3 "
+			    "to 1023)", v);
+		m->ready = RD_FD;
+		m->ready_arg = (int)n;
+	} else if (strncmp(v, "tcp:", 4) == 0) {
+		if ((n = prefixed_num(v, "tcp:", 1, 65535)) < 0)
+			return bad(x, "bad '" SHOW_VAL "' (want tcp:PORT, PORT "
+			    "from 1 to 65535)", v);
+		m->ready = RD_TCP;
+		m->ready_arg = (int)n;
+	} else
+		return bad(x, "'" SHOW_VAL "' is not none, notify, fd:N, "
+		    "tcp:PORT or exec:CMD", v);
+	return NULL;
+}
+
+static const char *
+set_check_fail(struct ctx *x, void *obj, const struct key *k, const char *v)
+{
+	static const char *const w[] = { "restart", "stop", "exit" };
+	struct cfg_mon	*m = obj;
+	int		 i;
+
+	(void)k;
+	for (i = 0; i < 3; i++)
+		if (strcmp(v, w[i]) == 0) {
+			m->on_check_fail = i;
+			return NULL;
+		}
+	if (strncmp(v, "exec:", 5) != 0)
+		return bad(x, "'" SHOW_VAL "' is not restart, stop, exit or "
+		    "exec:CMD", v);
+	m->on_check_fail = CF_EXEC;
+	return set_exec(x, &m->fail_cmd, v);
+}
+
+static const char *
+set_schedule(struct ctx *x, void *obj, const struct key *k, const char *v)
+{
+	struct cfg_mon	*m = obj;
+	const char	*why;
+
+	if (sched_parse(v, &m->sched, &why) < 0) {
+		snprintf(x->why, sizeof(x->why), "'" SHOW_VAL "': %s", v, why);
+		return x->why;
+	}
+	return set_str(x, obj, k, v);
+}
+
+static const struct enumval overlaps[] = {
+	{ "skip", OV_SKIP }, { "queue", OV_QUEUE }, { "kill", OV_KILL },
+	{ NULL, 0 }
+};
+
 static const struct enumval types[] = {
 	{ "service", PT_SERVICE }, { "oneshot", PT_ONESHOT }, { NULL, 0 }
 };
@@ -862,13 +1101,25 @@ static const struct enumval restarts[] = {
 	{ "always", RS_ALWAYS }, { "on-failure", RS_ON_FAILURE },
 	{ "never", RS_NEVER }, { NULL, 0 }
 };
+static const struct enumval inits[] = {
+	{ "auto", INIT_AUTO }, { "yes", INIT_YES }, { "no", INIT_NO },
+	{ NULL, 0 }
+};
+static const struct enumval cads[] = {
+	{ "reboot", END_REBOOT }, { "poweroff", END_POWEROFF },
+	{ "halt", END_HALT }, { "ignore", -1 }, { NULL, 0 }
+};
 static const struct enumval levels[] = {
 	{ "error", L_ERR }, { "warn", L_WARN }, { "info", L_INFO },
 	{ "debug", L_DEBUG }, { NULL, 0 }
 };
+static const struct enumval formats[] = {
+	{ "text", LF_TEXT }, { "json", LF_JSON }, { NULL, 0 }
+};
 
 #define P(f)	offsetof(struct cfg_proc, f)
 #define S(f)	offsetof(struct cfg_settings, f)
+#define M(f)	offsetof(struct cfg_mon, f)
 
 /*
  * Key indices, so the checks after a section can ask whether a key was
@@ -879,7 +1130,11 @@ enum {
 	PK_RESTART_DELAY, PK_RESTART_DELAY_MAX, PK_START_LIMIT, PK_CRITICAL,
 	PK_DEPENDS, PK_STOP_SIGNAL, PK_STOP_TIMEOUT, PK_USER, PK_GROUP,
 	PK_DIRECTORY, PK_UMASK, PK_NICE, PK_RLIMIT_NOFILE, PK_RLIMIT_CORE,
-	PK_RLIMIT_NPROC, PK_ENVIRONMENT, PK__COUNT
+	PK_RLIMIT_NPROC, PK_ENVIRONMENT, PK_LOG, PK_LOG_MAX_SIZE, PK_LOG_KEEP,
+	PK_READY, PK_READY_TIMEOUT, PK_CHECK,
+	PK_CHECK_INTERVAL, PK_CHECK_TIMEOUT, PK_CHECK_RETRIES,
+	PK_ON_CHECK_FAIL, PK_ON_EXIT, PK_ON_FATAL, PK_SCHEDULE, PK_OVERLAP,
+	PK_TTY, PK__COUNT
 };
 
 static const struct key proc_keys[PK__COUNT + 1] = {
@@ -917,13 +1172,40 @@ static const struct key proc_keys[PK__COUNT + 1] = {
 	[PK_RLIMIT_NPROC] = { "rlimit_nproc", set_rlimit, P(rlimit_nproc), 0,
 	    0, NULL, false },
 	[PK_ENVIRONMENT] = { "environment", set_env, 0, 0, 0, NULL, true },
+	[PK_TTY] = { "tty", set_tty, P(tty), 0, 0, NULL, false },
+	[PK_LOG] = { "log", set_log, P(log), 0, 0, NULL, false },
+	[PK_LOG_MAX_SIZE] = { "log_max_size", set_size, P(log_max_size), 1024,
+	    LLONG_MAX, NULL, false },
+	[PK_LOG_KEEP] = { "log_keep", set_int, P(log_keep), 0, 99, NULL,
+	    false },
+	[PK_READY] = { "ready", set_ready, 0, 0, 0, NULL, false, true },
+	[PK_READY_TIMEOUT] = { "ready_timeout", set_duration,
+	    M(ready_timeout_ms), 0, 0, NULL, false, true },
+	[PK_CHECK] = { "check", set_str, M(check), 0, 0, NULL, false, true },
+	[PK_CHECK_INTERVAL] = { "check_interval", set_duration,
+	    M(check_interval_ms), 0, 0, NULL, false, true },
+	[PK_CHECK_TIMEOUT] = { "check_timeout", set_duration,
+	    M(check_timeout_ms), 0, 0, NULL, false, true },
+	[PK_CHECK_RETRIES] = { "check_retries", set_int, M(check_retries), 1,
+	    1000, NULL, false, true },
+	[PK_ON_CHECK_FAIL] = { "on_check_fail", set_check_fail, 0, 0, 0,
+	    NULL, false, true },
+	[PK_ON_EXIT] = { "on_exit", set_str, M(on_exit), 0, 0, NULL, false,
+	    true },
+	[PK_ON_FATAL] = { "on_fatal", set_str, M(on_fatal), 0, 0, NULL,
+	    false, true },
+	[PK_SCHEDULE] = { "schedule", set_schedule, M(schedule), 0, 0, NULL,
+	    false, true },
+	[PK_OVERLAP] = { "overlap", set_enum, M(overlap), 0, 0, overlaps,
+	    false, true },
 	[PK__COUNT] = { NULL, NULL, 0, 0, 0, NULL, false }
 };
 
 enum {
 	SK_SOCKET, SK_SOCKET_GROUP, SK_LISTEN, SK_TOKEN_FILE,
 	SK_SHUTDOWN_TIMEOUT, SK_LOG_LEVEL, SK_LOG_TARGET, SK_MAX_CLIENTS,
-	SK__COUNT
+	SK_LOG_FORMAT, SK_LOG_TIMESTAMPS, SK_LOG_MAIN_PREFIX, SK_LOG_RING_SIZE,
+	SK_INIT, SK_CTRLALTDEL, SK__COUNT
 };
 
 static const struct key settings_keys[SK__COUNT + 1] = {
@@ -941,10 +1223,21 @@ static const struct key settings_keys[SK__COUNT + 1] = {
 	    0, NULL, false },
 	[SK_MAX_CLIENTS] = { "max_clients", set_int, S(max_clients), 1,
 	    65535, NULL, false },
+	[SK_INIT] = { "init", set_enum, S(init), 0, 0, inits, false },
+	[SK_CTRLALTDEL] = { "ctrlaltdel", set_enum, S(ctrlaltdel), 0, 0, cads,
+	    false },
+	[SK_LOG_FORMAT] = { "log_format", set_enum, S(log_format), 0, 0,
+	    formats, false },
+	[SK_LOG_TIMESTAMPS] = { "log_timestamps", set_bool, S(log_timestamps),
+	    0, 0, NULL, false },
+	[SK_LOG_MAIN_PREFIX] = { "log_main_prefix", set_bool,
+	    S(log_main_prefix), 0, 0, NULL, false },
+	[SK_LOG_RING_SIZE] = { "log_ring_size", set_size, S(log_ring_size),
+	    8192, 64 << 20, NULL, false },
 	[SK__COUNT] = { NULL, NULL, 0, 0, 0, NULL, false }
 };
 
-_Static_assert(PK__COUNT <= 32 && SK__COUNT <= 32, "seen is a 32-bit mask");
+_Static_assert(PK__COUNT <= 64 && SK__COUNT <= 64, "seen is a 64-bit mask");
 
 static const struct key *
 key_find(const struct key *tab, const char *name)
@@ -1017,6 +1310,8 @@ proc_defaults(struct cfg_proc *p)
 	p->gid = (gid_t)-1;
 	p->umask = -1;
 	p->rlimit_nofile = p->rlimit_core = p->rlimit_nproc = -1;
+	p->log_max_size = 10 << 20;
+	p->log_keep = 3;
 }
 
 static void
@@ -1027,6 +1322,8 @@ settings_defaults(struct cfg_settings *s)
 	s->shutdown_timeout_ms = 30000;
 	s->log_level = L_INFO;
 	s->max_clients = 256;
+	s->ctrlaltdel = END_REBOOT;
+	s->log_ring_size = 16384;
 }
 
 /*
@@ -1035,21 +1332,90 @@ settings_defaults(struct cfg_settings *s)
  * and report what is missing. Runs when the next header or the end of
  * the file is reached, with the lines recorded while the keys were read.
  */
+#define SEEN(k)	((x->seen & (1ULL << (k))) != 0)
+
+/*
+ * The argv of one command key (command, check, handlers): split like a
+ * shell would but without one, or handed to /bin/sh -c with shell = yes.
+ */
+static char **
+mk_argv(struct ctx *x, const struct cfg_proc *p, const char *cmd, int key)
+{
+	char		*tmp, *words[PM_ARGV_MAX], **argv;
+	const char	*why;
+	int		 n;
+
+	if (cmd == NULL)
+		return NULL;
+	if (p->shell) {
+		if ((argv = arena_alloc(x, 4 * sizeof(char *))) == NULL)
+			return NULL;
+		argv[0] = "/bin/sh";
+		argv[1] = "-c";
+		argv[2] = (char *)cmd;
+		argv[3] = NULL;
+		return argv;
+	}
+	if ((tmp = arena_strdup(x, cmd)) == NULL)
+		return NULL;
+	if ((n = cfg_split_command(tmp, words, PM_ARGV_MAX, &why)) == -1) {
+		if (strcmp(why, "too many words") == 0)
+			cerr(x, x->keyline[key], "%s in [process:%s]: too many "
+			    "words (max %d)", proc_keys[key].name, p->id,
+			    PM_ARGV_MAX - 1);
+		else
+			cerr(x, x->keyline[key], "%s in [process:%s]: %s",
+			    proc_keys[key].name, p->id, why);
+		return NULL;
+	}
+	if ((argv = arena_alloc(x, (n + 1) * sizeof(char *))) == NULL)
+		return NULL;
+	memcpy(argv, words, (n + 1) * sizeof(char *));
+	return argv;
+}
+
+/*
+ * The monitoring keys that depend on others: their argv follows shell,
+ * a schedule needs a oneshot and makes autostart default to no (the
+ * schedule starts it), readiness needs a service.
+ */
+static void
+finish_mon(struct ctx *x, struct cfg_proc *p)
+{
+	struct cfg_mon	*m = (struct cfg_mon *)p->mon;
+
+	m->ready_argv = mk_argv(x, p, m->ready_cmd, PK_READY);
+	m->check_argv = mk_argv(x, p, m->check, PK_CHECK);
+	m->fail_argv = mk_argv(x, p, m->fail_cmd, PK_ON_CHECK_FAIL);
+	m->exit_argv = mk_argv(x, p, m->on_exit, PK_ON_EXIT);
+	m->fatal_argv = mk_argv(x, p, m->on_fatal, PK_ON_FATAL);
+	if (m->schedule != NULL && p->type != PT_ONESHOT)
+		cerr(x, x->keyline[PK_SCHEDULE], "schedule in [process:%s] "
+		    "needs type = oneshot", p->id);
+	if (m->schedule != NULL && !SEEN(PK_AUTOSTART))
+		p->autostart = false;
+	if (m->ready != RD_NONE && p->type == PT_ONESHOT)
+		cerr(x, x->keyline[PK_READY], "ready in [process:%s] needs "
+		    "type = service (a oneshot is ready when it exits 0)",
+		    p->id);
+	if (m->check_interval_ms == 0 || m->check_timeout_ms == 0 ||
+	    m->ready_timeout_ms == 0)
+		cerr(x, p->line, "check_interval, check_timeout and "
+		    "ready_timeout in [process:%s] must be more than 0", p->id);
+}
+
 static void
 finish_proc(struct ctx *x)
 {
 	struct cfg_proc	*p = &x->c->procs[x->cur];
-	char		*tmp, *words[PM_ARGV_MAX];
-	const char	*why;
-	int		 n;
 
-	if (!(x->seen & (1u << PK_COMMAND))) {
+	if (!SEEN(PK_COMMAND)) {
 		cerr(x, p->line, "missing command in [process:%s]", p->id);
 		return;
 	}
-	if (!(x->seen & (1u << PK_RESTART)))
+	if (!SEEN(PK_RESTART))
 		p->restart = p->type == PT_ONESHOT ? RS_NEVER : RS_ALWAYS;
-	if ((x->seen & (1u << PK_USER)) && !(x->seen & (1u << PK_GROUP)) &&
+	if (SEEN(PK_USER) && !SEEN(PK_GROUP) &&
 	    !x->user_pw)
 		cerr(x, x->keyline[PK_USER], "user %s in [process:%s] has no "
 		    "passwd entry, so group must be set too", p->user, p->id);
@@ -1058,30 +1424,11 @@ finish_proc(struct ctx *x)
 		    x->keyline[PK_RESTART_DELAY_MAX] : p->line,
 		    "restart_delay_max is less than restart_delay in "
 		    "[process:%s]", p->id);
-	if (p->shell) {
-		if ((p->argv = arena_alloc(x, 4 * sizeof(char *))) == NULL)
-			return;
-		p->argv[0] = "/bin/sh";
-		p->argv[1] = "-c";
-		p->argv[2] = (char *)p->command;
-		p->argv[3] = NULL;
-		return;
-	}
-	if ((tmp = arena_strdup(x, p->command)) == NULL)
-		return;
-	if ((n = cfg_split_command(tmp, words, PM_ARGV_MAX, &why)) == -1) {
-		if (strcmp(why, "too many words") == 0)
-			cerr(x, x->keyline[PK_COMMAND], "command in "
-			    "[process:%s]: too many words (max %d)", p->id,
-			    PM_ARGV_MAX - 1);
-		else
-			cerr(x, x->keyline[PK_COMMAND], "command in "
-			    "[process:%s]: %s", p->id, why);
-		return;
-	}
-	if ((p->argv = arena_alloc(x, (n + 1) * sizeof(char *))) == NULL)
-		return;
-	memcpy(p->argv, words, (n + 1) * sizeof(char *));
+	p->argv = mk_argv(x, p, p->command, PK_COMMAND);
+	if (p->user != NULL)
+		user_groups(x, p);
+	if (p->mon != NULL)
+		finish_mon(x, p);
 }
 
 static void
@@ -1301,7 +1648,7 @@ handler(void *user, const char *section, const char *name, const char *value)
 	const char		*why, *sugg;
 	char			 sec[INI_SECTION_MAX + 8];
 	void			*obj;
-	unsigned		 bit;
+	uint64_t		 bit;
 
 	(void)section;
 	switch (x->sec) {
@@ -1342,13 +1689,17 @@ handler(void *user, const char *section, const char *name, const char *value)
 			    name, sec);
 		return refuse(x);
 	}
-	bit = 1u << (k - tab);
+	bit = 1ULL << (k - tab);
 	if (!k->repeat && (x->seen & bit)) {
 		cerr(x, x->lineno, "duplicate key '%s' in [%s] (first at line "
 		    "%d)", name, sec, x->keyline[k - tab]);
 		return refuse(x);
 	}
-	if ((why = k->set(x, obj, k, value)) != NULL) {
+	if (k->mon && (obj = mon_of(x)) == NULL)
+		why = "out of memory";
+	else
+		why = k->set(x, obj, k, value);
+	if (why != NULL) {
 		cerr(x, x->lineno, "%s in [%s]: %s", name, sec, why);
 		return refuse(x);
 	}
@@ -1675,7 +2026,12 @@ cfg_proc_changed(const struct cfg_proc *a, const struct cfg_proc *b)
 	    (a->has_nice && a->nice != b->nice) ||
 	    a->rlimit_nofile != b->rlimit_nofile ||
 	    a->rlimit_core != b->rlimit_core ||
-	    a->rlimit_nproc != b->rlimit_nproc || a->nenv != b->nenv)
+	    a->rlimit_nproc != b->rlimit_nproc || a->nenv != b->nenv ||
+	    !str_eq(a->tty, b->tty))
+		return true;
+	/* The readiness protocol shapes the child's environment and fds. */
+	if ((a->mon ? a->mon->ready : 0) != (b->mon ? b->mon->ready : 0) ||
+	    (a->mon ? a->mon->ready_arg : 0) != (b->mon ? b->mon->ready_arg : 0))
 		return true;
 	for (i = 0; i < a->nenv; i++)
 		if (strcmp(a->env[i], b->env[i]) != 0)
@@ -1763,6 +2119,35 @@ show_str(struct out *o, const char *key, const char *v)
 		outf(o, "%s = %s\n", key, v);
 }
 
+/* The monitoring keys, shown only for a process that sets any. */
+static void
+show_mon(struct out *o, const struct cfg_mon *m)
+{
+	static const char *const rd[] = { "none", "notify", "fd:", "tcp:",
+	    "exec:" };
+	static const char *const cf[] = { "restart", "stop", "exit", "exec:" };
+	char d[3][32];
+
+	if (m->ready == RD_FD || m->ready == RD_TCP)
+		outf(o, "ready = %s%d\n", rd[m->ready], m->ready_arg);
+	else
+		outf(o, "ready = %s%s\n", rd[m->ready], m->ready == RD_EXEC ?
+		    m->ready_cmd : "");
+	outf(o, "ready_timeout = %s\n", fmt_duration(m->ready_timeout_ms,
+	    d[0], sizeof(d[0])));
+	show_str(o, "check", m->check);
+	outf(o, "check_interval = %s\ncheck_timeout = %s\n"
+	    "check_retries = %d\non_check_fail = %s%s\n",
+	    fmt_duration(m->check_interval_ms, d[1], sizeof(d[1])),
+	    fmt_duration(m->check_timeout_ms, d[2], sizeof(d[2])),
+	    m->check_retries, cf[m->on_check_fail],
+	    m->on_check_fail == CF_EXEC ? m->fail_cmd : "");
+	show_str(o, "on_exit", m->on_exit);
+	show_str(o, "on_fatal", m->on_fatal);
+	show_str(o, "schedule", m->schedule);
+	outf(o, "overlap = %s\n", enum_name(overlaps, m->overlap));
+}
+
 /*
  * Every key of a process, defaults included, in the file's own syntax.
  * Keys that are not set and have no default are shown as comments, so
@@ -1812,6 +2197,11 @@ cfg_proc_show(const struct cfg_proc *p, char *buf, size_t len)
 		outf(&o, "# environment =\n");
 	for (i = 0; i < p->nenv; i++)
 		outf(&o, "environment = %s\n", p->env[i]);
+	show_str(&o, "tty", p->tty);
+	outf(&o, "log = %s\nlog_max_size = %llu\nlog_keep = %d\n",
+	    p->log != NULL ? p->log : "console", p->log_max_size, p->log_keep);
+	if (p->mon != NULL)
+		show_mon(&o, p->mon);
 	return out_end(&o);
 }
 
@@ -1831,6 +2221,12 @@ cfg_settings_show(const struct cfg_settings *s, char *buf, size_t len)
 	outf(&o, "log_target = %s\n",
 	    s->log_target != NULL ? s->log_target : "stderr");
 	outf(&o, "max_clients = %d\n", s->max_clients);
+	outf(&o, "init = %s\n", enum_name(inits, s->init));
+	outf(&o, "ctrlaltdel = %s\n", enum_name(cads, s->ctrlaltdel));
+	outf(&o, "log_format = %s\nlog_timestamps = %s\nlog_main_prefix = %s\n"
+	    "log_ring_size = %u\n", enum_name(formats, s->log_format),
+	    s->log_timestamps ? "yes" : "no", s->log_main_prefix ? "yes" : "no",
+	    s->log_ring_size);
 	return out_end(&o);
 }
 

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pdu.h"
@@ -45,7 +46,7 @@ _Static_assert(PDU_ID_MAX >= PM_ID_MAX, "an ID must fit the wire field");
 
 enum { K_UNIX, K_TCP };
 enum { C_FREE, C_AUTH, C_READ, C_REPLY, C_CLOSING };
-enum { J_NONE, J_STATUS, J_SHOW, J_PLAN };
+enum { J_NONE, J_STATUS, J_SHOW, J_PLAN, J_LOGS };
 
 struct conn {
 	struct watch	 w;
@@ -63,6 +64,11 @@ struct conn {
 	size_t		 outoff;
 	size_t		 outlen;
 	uint32_t	 events;	/* as last given to the loop */
+	struct lb	*lb;		/* LOGS: whose ring, valid in lgen */
+	unsigned	 lgen;
+	uint64_t	 lpos;		/* next line in the ring */
+	uint64_t	 lend;		/* UINT64_MAX: follow */
+	char		 lid[PDU_ID_MAX];
 	uint8_t		 in[CTL_IN_SIZE];
 	uint8_t		 out[CTL_OUT_SIZE];
 };
@@ -222,6 +228,32 @@ status_fill(struct pdu_status *s, const struct proc *p, uint64_t now)
 	s->restarts = (uint32_t)p->restarts;
 	s->last_exit = p->last_status;
 	s->kind = p->cfg->type == PT_ONESHOT ? PK_ONESHOT : PK_SERVICE;
+	s->health = p->mon.health;
+	s->check_fails = p->mon.check_failures;
+	s->skips = p->mon.skips;
+	s->next_run = p->mon.next_wall > 0 ? (uint64_t)p->mon.next_wall : 0;
+	memcpy(s->note, p->mon.status, sizeof(s->note));
+	if (p->mon.health == H_UNHEALTHY || p->mon.fails > 0)
+		memcpy(s->check_out, p->mon.out, sizeof(s->check_out));
+	s->dropped = lb_dropped(p->lb);
+}
+
+/*
+ * A reload may have freed rings: find the follower's process again by
+ * ID (a kept process keeps its ring). -1 when it is gone.
+ */
+static int
+logs_refind(struct conn *c)
+{
+	int idx = proc_find(c->lid);
+
+	if (idx < 0 || proc_tab[idx].lb == NULL)
+		return -1;
+	if (proc_tab[idx].lb != c->lb)
+		c->lpos = 0;
+	c->lb = proc_tab[idx].lb;
+	c->lgen = lb_gen;
+	return 0;
 }
 
 /*
@@ -272,7 +304,7 @@ conn_refill(struct conn *c)
 	const char *k, *v;
 	uint8_t *p;
 	size_t room;
-	uint64_t now = now_ms();
+	uint64_t now = now_ms(), save = 0, skipped;
 	int n, idx, step;
 
 	for (;;) {
@@ -305,9 +337,34 @@ conn_refill(struct conn *c)
 			step = (int)(strlen(k) + strlen(v) + 2);
 			n = pdu_text_pack(p, room, c->reqid, k, v);
 			break;
+		case J_LOGS:
+			if ((c->lgen != lb_gen && logs_refind(c) == -1) ||
+			    c->lpos >= c->lend)
+				goto end;
+			save = c->lpos;
+			idx = lb_line(c->lb, &c->lpos, scratch, sizeof(scratch),
+			    &skipped);
+			if (skipped != 0) {
+				/* A slow reader skips ahead, told how far. */
+				c->lpos = save + skipped;
+				snprintf(scratch, sizeof(scratch), "[pm: %llu "
+				    "bytes of output skipped]",
+				    (unsigned long long)skipped);
+				n = pdu_text_pack(p, room, c->reqid, "...",
+				    scratch);
+			} else if (idx == 0 && c->lend == UINT64_MAX)
+				return;		/* following: wait for more */
+			else if (idx == 0)
+				goto end;
+			else
+				n = pdu_text_pack(p, room, c->reqid, idx == 1 ?
+				    "stdout" : "stderr", scratch);
+			break;
 		default:
 			return;
 		}
+		if (n == PDU_ESPACE && c->job == J_LOGS)
+			c->lpos = save;
 		if (n == PDU_ESPACE && c->outlen > 0)
 			return;		/* wait for the socket to drain */
 		if (n > 0) {
@@ -493,6 +550,37 @@ do_reload(struct conn *c, const struct pdu_req *q)
 	conn_flush(c);
 }
 
+/*
+ * LOGS: the last N lines of a process's ring (all with N = 0), then END;
+ * with PDU_F_FOLLOW no END: the connection stays open, exempt from the
+ * idle timeout, and ctl_tick pushes new lines as the ring grows.
+ */
+static void
+do_logs(struct conn *c, const struct pdu_req *q)
+{
+	const struct proc *p;
+
+	if (resolve_ids(c, q) == -1)
+		return;
+	p = &proc_tab[c->idx[0]];
+	if (p->lb == NULL) {
+		conn_fail(c, "failed", "%s: no output kept", p->cfg->id);
+		return;
+	}
+	snprintf(c->lid, sizeof(c->lid), "%s", p->cfg->id);
+	c->lb = p->lb;
+	c->lgen = lb_gen;
+	c->lpos = lb_last(c->lb, q->lines);
+	c->lend = (q->flags & PDU_F_FOLLOW) ? UINT64_MAX : lb_end(c->lb);
+	c->job = J_LOGS;
+	c->state = C_REPLY;
+	if (c->lend == UINT64_MAX) {
+		conn_deadline(c, 0);
+		conn_events(c, EPOLLIN);
+	}
+	conn_flush(c);
+}
+
 /* Dispatch one decoded request; every path ends in a reply. */
 static void
 conn_request(struct conn *c, const struct pdu_req *q)
@@ -536,6 +624,13 @@ conn_request(struct conn *c, const struct pdu_req *q)
 		    pdu_type_name(q->type));
 		conn_ok(c, NULL);
 		pm_shutdown(ends[q->type - PDU_SHUTDOWN], 0);
+		break;
+	case PDU_LOGS:
+		do_logs(c, q);
+		break;
+	case PDU_LOG_REOPEN:
+		lb_reopen();
+		conn_ok(c, NULL);
 		break;
 	case PDU_VERSION:
 		conn_room(c, &p, &room);
@@ -652,11 +747,12 @@ conn_flush(struct conn *c)
 			return;
 		}
 		c->outoff += (size_t)n;
-		conn_deadline(c, now_ms() + CTL_TIMEOUT_MS);
+		if (!(c->job == J_LOGS && c->lend == UINT64_MAX))
+			conn_deadline(c, now_ms() + CTL_TIMEOUT_MS);
 	}
 	if (c->state == C_CLOSING && c->job == J_NONE)
 		conn_close(c);
-	else if (c->state == C_AUTH || c->state == C_READ)
+	else if (c->state == C_AUTH || c->state == C_READ || c->job == J_LOGS)
 		conn_events(c, EPOLLIN);
 }
 
@@ -687,8 +783,13 @@ conn_cb(struct watch *w, uint32_t ev)
 
 	if (ev & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
 		if (c->state != C_AUTH && c->state != C_READ) {
-			/* A peer that hangs up before its reply is gone. */
-			if (ev & (EPOLLHUP | EPOLLERR)) {
+			/*
+			 * A peer that hangs up before its reply is gone; a
+			 * follower (the one reader here) ends with EOF.
+			 */
+			if ((ev & (EPOLLHUP | EPOLLERR)) || ((ev & EPOLLIN) &&
+			    recv(c->w.fd, c->in, sizeof(c->in), 0) <= 0 &&
+			    errno != EAGAIN)) {
 				conn_close(c);
 				return;
 			}
@@ -859,6 +960,12 @@ ctl_tick(uint64_t now)
 			conn_close(c);
 			continue;
 		}
+		/* Followers not waiting on their socket get the new lines. */
+		if (c->job == J_LOGS && !(c->events & EPOLLOUT) &&
+		    (c->lgen != lb_gen || lb_end(c->lb) != c->lpos))
+			conn_flush(c);
+		if (c->state == C_FREE)
+			continue;
 		if (c->deadline != 0 && (next == 0 || c->deadline < next))
 			next = c->deadline;
 	}
@@ -897,7 +1004,7 @@ unix_init(const char *path)
 	struct sockaddr_un sun;
 	struct stat st;
 	mode_t old;
-	int fd, rc;
+	int fd, rc, tries;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
@@ -917,7 +1024,25 @@ unix_init(const char *path)
 			close(fd);
 			return -1;
 		}
-		rc = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
+		/*
+		 * A server that was just SIGKILLed may leave its socket open
+		 * for a moment in a child caught between vfork and exec, so
+		 * a connect that succeeds is tried again for up to a second
+		 * (this runs before the loop, where waiting is allowed).
+		 */
+		for (tries = 0;; tries++) {
+			rc = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
+			if ((rc == -1 && errno != EAGAIN &&
+			    errno != EINPROGRESS) || tries == 10)
+				break;
+			close(fd);
+			nanosleep(&(struct timespec){ 0, 100000000 }, NULL);
+			if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
+			    SOCK_CLOEXEC, 0)) == -1) {
+				log_err("socket: %m");
+				return -1;
+			}
+		}
 		if (rc == 0 || errno == EAGAIN || errno == EINPROGRESS) {
 			log_err("another pm is already listening on %s", path);
 			close(fd);

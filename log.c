@@ -101,9 +101,13 @@ pm_log(int level, const char *fmt, ...)
 	if (n > (int)sizeof(buf) - 2)
 		n = sizeof(buf) - 2;
 	buf[n++] = '\n';
-	/* A full pipe or a gone syslogd loses the line, never blocks pm. */
-	if (write(log_fd, buf, log_syslog ? (size_t)n - 1 : (size_t)n) < 0 &&
-	    log_fd != 2)
-		(void)!write(2, buf, n);
+	/*
+	 * stderr goes through the console writer, non-blocking and never
+	 * cutting into a child's line; a full pipe or a gone syslogd loses
+	 * the line, never blocks pm.
+	 */
+	if (log_fd == 2 || write(log_fd, buf, log_syslog ? (size_t)n - 1 :
+	    (size_t)n) < 0)
+		lb_con_write(buf, (size_t)n);
 	errno = saved;
 }

@@ -282,7 +282,8 @@ pdu_type_name(int type)
 	static const char *const req[] = {
 		"start", "stop", "restart", "status", "signal", "config show",
 		"config reload", "setting show", "setting reload", "shutdown",
-		"halt", "poweroff", "reboot", "version", "auth"
+		"halt", "poweroff", "reboot", "version", "auth", "logs",
+		"log reopen"
 	};
 	static const char *const rep[] = {
 		"ok", "error", "end", "status record", "text", "version reply",
@@ -320,6 +321,8 @@ pdu_req_pack(uint8_t *buf, size_t cap, const struct pdu_req *q)
 		wr_str(&w, T_KEY, q->key, PDU_KEY_MAX);
 	if (q->type == PDU_AUTH)
 		wr_field(&w, T_MAC, q->mac, PDU_MAC_LEN);
+	if (q->type == PDU_LOGS && q->lines != 0)
+		wr_u32(&w, T_COUNT, q->lines);
 	return wr_end(&w);
 }
 
@@ -340,6 +343,7 @@ pdu_req_unpack(const uint8_t *buf, size_t len, struct pdu_req *q)
 	q->reqid = h.reqid;
 	q->nids = 0;
 	q->sig = 0;
+	q->lines = 0;
 	q->key[0] = '\0';
 	while ((rc = rd_next(&r, &tag, &v, &n)) == 1) {
 		switch (tag) {
@@ -366,6 +370,11 @@ pdu_req_unpack(const uint8_t *buf, size_t len, struct pdu_req *q)
 				return PDU_EFIELD;
 			memcpy(q->mac, v, PDU_MAC_LEN);
 			break;
+		case T_COUNT:
+			if (rd_once(&seen, tag, n, 4) != 0)
+				return PDU_EFIELD;
+			q->lines = pdu_get32(v);
+			break;
 		default:
 			break;		/* unknown tags are skipped */
 		}
@@ -384,6 +393,10 @@ pdu_req_unpack(const uint8_t *buf, size_t len, struct pdu_req *q)
 		break;
 	case PDU_AUTH:
 		if (!(seen & (1u << T_MAC)))
+			return PDU_EFIELD;
+		break;
+	case PDU_LOGS:
+		if (q->nids != 1)
 			return PDU_EFIELD;
 		break;
 	case PDU_START: case PDU_STOP: case PDU_RESTART: case PDU_STATUS:
@@ -533,6 +546,15 @@ pdu_status_pack(uint8_t *buf, size_t cap, uint32_t reqid,
 	wr_u32(&w, T_RESTARTS, s->restarts);
 	wr_u32(&w, T_EXIT, (uint32_t)s->last_exit);
 	wr_u8(&w, T_KIND, s->kind);
+	wr_u64(&w, T_DROPPED, s->dropped);
+	wr_u8(&w, T_HEALTH, s->health);
+	wr_u32(&w, T_CHECK_FAILS, s->check_fails);
+	wr_u32(&w, T_SKIPS, s->skips);
+	wr_u64(&w, T_NEXT_RUN, s->next_run);
+	if (s->note[0] != '\0')
+		wr_str(&w, T_NOTE, s->note, PDU_NOTE_MAX);
+	if (s->check_out[0] != '\0')
+		wr_str(&w, T_CHECK_OUT, s->check_out, PDU_NOTE_MAX);
 	return wr_end(&w);
 }
 
@@ -561,30 +583,49 @@ pdu_status_unpack(const uint8_t *buf, size_t len, struct pdu_status *s)
 			rc = rd_once(&seen, tag, n, n) ||
 			    rd_str(v, n, s->state, sizeof(s->state));
 			break;
+		case T_NOTE:
+		case T_CHECK_OUT:
+			rc = rd_once(&seen, tag, n, n) || rd_str(v, n,
+			    tag == T_NOTE ? s->note : s->check_out,
+			    PDU_NOTE_MAX);
+			break;
 		case T_PID:
 		case T_RESTARTS:
 		case T_EXIT:
+		case T_CHECK_FAILS:
+		case T_SKIPS:
 			if ((rc = rd_once(&seen, tag, n, 4)) != 0)
 				break;
 			if (tag == T_PID)
 				s->pid = pdu_get32(v);
 			else if (tag == T_RESTARTS)
 				s->restarts = pdu_get32(v);
+			else if (tag == T_CHECK_FAILS)
+				s->check_fails = pdu_get32(v);
+			else if (tag == T_SKIPS)
+				s->skips = pdu_get32(v);
 			else
 				s->last_exit = (int32_t)pdu_get32(v);
 			break;
 		case T_UPTIME:
 		case T_SINCE:
+		case T_NEXT_RUN:
+		case T_DROPPED:
 			if ((rc = rd_once(&seen, tag, n, 8)) != 0)
 				break;
 			if (tag == T_UPTIME)
 				s->uptime = pdu_get64(v);
-			else
+			else if (tag == T_SINCE)
 				s->since = pdu_get64(v);
+			else if (tag == T_NEXT_RUN)
+				s->next_run = pdu_get64(v);
+			else
+				s->dropped = pdu_get64(v);
 			break;
 		case T_KIND:
+		case T_HEALTH:
 			if ((rc = rd_once(&seen, tag, n, 1)) == 0)
-				s->kind = v[0];
+				*(tag == T_KIND ? &s->kind : &s->health) = v[0];
 			break;
 		default:
 			rc = 0;

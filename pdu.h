@@ -36,6 +36,7 @@
 #define PDU_VERS_MAX	32
 #define PDU_MSG_MAX	4096
 #define PDU_TEXT_MAX	8192
+#define PDU_NOTE_MAX	96
 #define PDU_NONCE_LEN	32
 #define PDU_MAC_LEN	32
 /* Appended to the nonce before the HMAC, so a MAC is bound to pm's auth. */
@@ -46,8 +47,8 @@ enum pdu_type {
 	PDU_START = 0x01, PDU_STOP, PDU_RESTART, PDU_STATUS, PDU_SIGNAL,
 	PDU_CONFIG_SHOW, PDU_CONFIG_RELOAD, PDU_SETTING_SHOW,
 	PDU_SETTING_RELOAD, PDU_SHUTDOWN, PDU_HALT, PDU_POWEROFF,
-	PDU_REBOOT, PDU_VERSION, PDU_AUTH,
-	PDU_REQ_LAST = PDU_AUTH,
+	PDU_REBOOT, PDU_VERSION, PDU_AUTH, PDU_LOGS, PDU_LOG_REOPEN,
+	PDU_REQ_LAST = PDU_LOG_REOPEN,
 
 	PDU_OK = 0x80, PDU_ERROR, PDU_END, PDU_STATUS_REC, PDU_TEXT,
 	PDU_VERSION_REP, PDU_CHALLENGE,
@@ -56,12 +57,14 @@ enum pdu_type {
 
 /* Header flags. */
 #define PDU_F_DRY_RUN	0x0001		/* CONFIG_RELOAD: plan only */
+#define PDU_F_FOLLOW	0x0002		/* LOGS: keep streaming new lines */
 
 /* Field tags. */
 enum pdu_tag {
 	T_ID = 1, T_SIGNAL, T_KEY, T_STATE, T_PID, T_UPTIME, T_RESTARTS,
 	T_EXIT, T_KIND, T_TEXT, T_COUNT, T_CODE, T_MESSAGE, T_VERSION,
-	T_PROTO, T_NONCE, T_MAC, T_SINCE
+	T_PROTO, T_NONCE, T_MAC, T_SINCE, T_HEALTH, T_CHECK_FAILS, T_SKIPS,
+	T_NEXT_RUN, T_NOTE, T_CHECK_OUT, T_DROPPED
 };
 
 /* Results of the unpack functions (0 is success). */
@@ -94,6 +97,7 @@ struct pdu_req {
 	int		sig;			/* SIGNAL */
 	char		key[PDU_KEY_MAX];	/* SETTING_SHOW, optional */
 	uint8_t		mac[PDU_MAC_LEN];	/* AUTH */
+	uint32_t	lines;			/* LOGS: last N lines, 0 all */
 };
 
 enum pdu_kind { PK_SERVICE = 0, PK_ONESHOT = 1 };
@@ -108,6 +112,14 @@ struct pdu_status {
 	uint32_t	restarts;
 	int32_t		last_exit;	/* -1: none */
 	uint8_t		kind;		/* enum pdu_kind */
+	uint64_t	dropped;	/* output lines lost to back-pressure */
+	uint8_t		health;		/* 0 no check, 1 unknown, 2 healthy,
+					   3 unhealthy */
+	uint32_t	check_fails;	/* failed checks in all */
+	uint32_t	skips;		/* scheduled runs skipped */
+	uint64_t	next_run;	/* Unix seconds; 0: none */
+	char		note[PDU_NOTE_MAX];	/* sd_notify STATUS= */
+	char		check_out[PDU_NOTE_MAX];	/* last failed check */
 };
 
 /* TEXT: a config block, a plan line ("key" = ID, text = action), ... */

@@ -22,7 +22,9 @@
 #define PM_ENV_MAX	64	/* environment = lines per process */
 #define PM_ARGV_MAX	128	/* words of one command */
 #define PM_LINE_MAX	4096	/* longest config line, '\n' included */
+#define PM_GROUPS_MAX	64	/* supplementary groups of a user */
 #define PM_ERR_MAX	4096	/* room for the errors of one config load */
+#define PM_PATH_MAX	256	/* a log = FILE path, NUL included */
 
 /* Log levels, ordered like syslog's. */
 enum { L_ERR = 3, L_WARN = 4, L_INFO = 6, L_DEBUG = 7 };
@@ -31,6 +33,56 @@ enum { L_ERR = 3, L_WARN = 4, L_INFO = 6, L_DEBUG = 7 };
 
 enum cfg_type { PT_SERVICE, PT_ONESHOT };
 enum cfg_restart { RS_ALWAYS, RS_ON_FAILURE, RS_NEVER };
+enum cfg_ready { RD_NONE, RD_NOTIFY, RD_FD, RD_TCP, RD_EXEC };
+enum cfg_cfail { CF_RESTART, CF_STOP, CF_EXIT, CF_EXEC };
+enum cfg_overlap { OV_SKIP, OV_QUEUE, OV_KILL };
+
+/*
+ * A schedule (sched.c): "@every" as an interval, or cron as bit masks,
+ * one bit per allowed minute, hour, day, month and weekday (Sunday 0).
+ */
+struct sched {
+	uint32_t	 every_ms;	/* 0: cron */
+	uint64_t	 min;
+	uint32_t	 hour;
+	uint32_t	 dom;
+	uint16_t	 mon;
+	uint8_t		 dow;
+	bool		 dom_any, dow_any;
+};
+
+/* Parse "@every 10m", "@daily" or five cron fields; -1 with why. */
+int	 sched_parse(const char *, struct sched *, const char **why);
+/* The first matching minute after `after` (Unix seconds, local time). */
+long long sched_next(const struct sched *, long long after);
+
+/*
+ * Monitoring of one process (check.c): readiness, health check, action
+ * handlers and schedule. Kept behind one pointer so the process spec
+ * stays small when none of it is used; everything lives in the arena.
+ */
+struct cfg_mon {
+	enum cfg_ready	 ready;
+	int		 ready_arg;	/* fd:N or tcp:PORT */
+	const char	*ready_cmd;	/* as written */
+	char	       **ready_argv;	/* exec:CMD */
+	uint32_t	 ready_timeout_ms;	/* default 60000 */
+	const char	*check;
+	char	       **check_argv;
+	uint32_t	 check_interval_ms;	/* default 30000 */
+	uint32_t	 check_timeout_ms;	/* default 10000 */
+	int		 check_retries;		/* default 3 */
+	enum cfg_cfail	 on_check_fail;
+	const char	*fail_cmd;
+	char	       **fail_argv;	/* exec:CMD */
+	const char	*on_exit;
+	char	       **exit_argv;
+	const char	*on_fatal;
+	char	       **fatal_argv;
+	const char	*schedule;	/* as written; NULL: none */
+	struct sched	 sched;
+	enum cfg_overlap overlap;
+};
 
 /*
  * One [process:ID] section. Every string lives in the config's arena and
@@ -59,6 +111,8 @@ struct cfg_proc {
 	const char	*group;		/* NULL: user's primary group */
 	uid_t		 uid;		/* resolved at load; (uid_t)-1: unchanged */
 	gid_t		 gid;		/* (gid_t)-1: unchanged */
+	gid_t		*groups;	/* with user: supplementary groups */
+	int		 ngroups;
 	const char	*directory;	/* NULL: pm's cwd */
 	int		 umask;		/* -1: inherit */
 	bool		 has_nice;
@@ -68,7 +122,15 @@ struct cfg_proc {
 	long long	 rlimit_nproc;
 	int		 nenv;
 	const char	*env[PM_ENV_MAX];	/* "KEY=VAL", added to pm's env */
+	const char	*tty;		/* controlling terminal; NULL: none */
+	const char	*log;		/* log = FILE; NULL: console */
+	unsigned long long log_max_size;	/* rotate past this; 0: never */
+	int		 log_keep;	/* FILE.1 ... FILE.N kept; default 3 */
+	const struct cfg_mon *mon;	/* NULL: no monitoring keys set */
 };
+
+/* [settings] init: run the early boot of a machine's init when PID 1. */
+enum cfg_init { INIT_AUTO, INIT_YES, INIT_NO };
 
 struct cfg_settings {
 	const char	*socket;	/* NULL: contract default */
@@ -80,7 +142,15 @@ struct cfg_settings {
 	int		 log_level;	/* default L_INFO */
 	const char	*log_target;	/* NULL or "stderr", "syslog", FILE */
 	int		 max_clients;	/* default 256 */
+	int		 init;		/* enum cfg_init; default INIT_AUTO */
+	int		 ctrlaltdel;	/* enum pm_end, or -1: ignore; END_REBOOT */
+	int		 log_format;	/* LF_TEXT (default) or LF_JSON */
+	bool		 log_timestamps;	/* text lines start with the time */
+	bool		 log_main_prefix;	/* capture the -- child's output */
+	uint32_t	 log_ring_size;	/* bytes of recent output per process */
 };
+
+enum { LF_TEXT, LF_JSON };
 
 struct config {
 	const char	*file;		/* path it was read from */
@@ -139,6 +209,29 @@ void	 pm_log(int level, const char *fmt, ...)
 #define log_info(...)	pm_log(L_INFO, __VA_ARGS__)
 #define log_debug(...)	pm_log(L_DEBUG, __VA_ARGS__)
 
+/*
+ * logbuf.c: the output of supervised processes. Pipes, line assembly,
+ * the per-process ring, log files with rotation, the console writer.
+ */
+struct lb;
+struct proc;
+extern unsigned lb_gen;		/* bumped when lbs may have been freed */
+void	 lb_init(const struct config *);
+int	 lb_sync(void);		/* after the table is built; allocates */
+void	 lb_pipes(struct proc *, bool is_main, int io[2]);
+void	 lb_spawned(struct proc *, bool ok);
+void	 lb_drain(struct proc *);
+void	 lb_reopen(void);
+uint64_t lb_tick(uint64_t now);
+void	 lb_fini(void);
+void	 lb_con_write(const char *, size_t);
+const char *lb_path(const struct lb *);
+uint64_t lb_dropped(const struct lb *);
+uint64_t lb_end(const struct lb *);
+uint64_t lb_last(const struct lb *, uint32_t n);
+int	 lb_line(const struct lb *, uint64_t *pos, char *buf, size_t len,
+	    uint64_t *skipped);
+
 /* ----------------------------------------------------------------- loop */
 
 /*
@@ -194,6 +287,23 @@ enum proc_state {
 	PS_BACKOFF, PS_FATAL, PS__COUNT
 };
 
+/* Monitoring state of one process; check.c writes it, status shows it. */
+enum { H_NONE, H_UNKNOWN, H_HEALTHY, H_UNHEALTHY };
+struct proc_mon {
+	uint8_t		 health;	/* H_*; H_NONE without a check */
+	bool		 acted;		/* on_check_fail ran; again after recovery */
+	bool		 queued;	/* overlap = queue: one more run due */
+	int		 fails;		/* failed checks in a row */
+	uint32_t	 check_failures;	/* in all, for metrics */
+	uint32_t	 skips;		/* scheduled runs skipped */
+	uint64_t	 next_check;	/* monotonic ms; 0: none due */
+	uint64_t	 ready_poll;	/* next tcp: or exec: probe */
+	uint64_t	 next_run;	/* @every, monotonic ms */
+	long long	 next_wall;	/* next scheduled run, Unix seconds */
+	char		 status[96];	/* sd_notify STATUS= */
+	char		 out[96];	/* first line of the last failed check */
+};
+
 struct proc {
 	const struct cfg_proc *cfg;
 	const enum proc_state state;	/* written by proc_set_state only */
@@ -207,6 +317,10 @@ struct proc {
 	uint64_t	 deadline_ms;	/* 0: nothing due */
 	bool		 want_up;	/* operator or autostart wants it */
 	bool		 restart_after_stop;
+	struct lb	*lb;		/* its output; owned by logbuf.c */
+	bool		 ready_failed;	/* killed for missing ready_timeout */
+	bool		 exit_pm;	/* on_check_fail = exit: pm follows */
+	struct proc_mon	 mon;
 };
 
 extern struct proc	*proc_tab;
@@ -236,5 +350,51 @@ uint64_t proc_tick(uint64_t now);
 int	 proc_apply(const struct config *newc, bool dry_run, plan_fn emit,
 	    void *ctx);
 pid_t	 proc_main_pid(void);	/* the -- mode's main child, or 0 */
+/* Events from check.c: the process reported ready; its check failed. */
+void	 proc_ready(int idx);
+void	 proc_check_failed(int idx, enum cfg_cfail action, int status);
+
+/*
+ * What to spawn: a process's spec (user, limits, directory, environment)
+ * with an argv of its own, so checks and handlers run exactly like the
+ * process they belong to.
+ */
+struct spawn {
+	const struct cfg_proc *cfg;
+	char *const	*argv;
+	const char	*env[6];	/* more KEY=VAL; NULL-terminated */
+	int		 out, err;	/* -1, or the child's stdout, stderr */
+	int		 fd, fd_as;	/* -1, or an fd to hand over as fd_as */
+};
+/*
+ * The pid; -1 when fork failed, -2 when the child could not exec (what
+ * names the step, errno says why; the child is reaped already).
+ */
+pid_t	 proc_spawn(const struct spawn *, bool is_main, const char **what);
+
+/* ---------------------------------------------------------------- check */
+
+/*
+ * check.c: readiness, health checks, handlers and schedules. proc.c calls
+ * the hooks; check.c answers through proc_start/proc_ready/... only.
+ */
+void	 mon_reload(void);		/* after the table was (re)built */
+void	 mon_prespawn(int idx, struct spawn *);
+void	 mon_spawned(int idx, bool ok);
+void	 mon_exited(int idx, int status);	/* before the state changes */
+void	 mon_fatal(int idx);
+bool	 mon_reap(pid_t pid, int status);	/* true: one of check.c's */
+uint64_t mon_tick(uint64_t now);
+
+/* ----------------------------------------------------------------- init */
+
+/* Act as the machine's init? want is [settings] init (enum cfg_init). */
+bool	 init_wanted(int want);
+/* Mount /dev, /proc, /sys, /run when missing; stdio on the console. */
+void	 init_early(void);
+/* Child side of a spawn: tty as controlling terminal and fds 0-2. */
+int	 init_tty(const char *tty);
+/* Unmount, then reboot(2) as how says; returns only if it was refused. */
+void	 init_end(enum pm_end how);
 
 #endif /* PM_H */

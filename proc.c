@@ -47,14 +47,17 @@ static char	       **envp_buf;	/* environ + PM_ENV_MAX, sized once */
 static size_t		 envp_cap;
 static int		 devnull = -1;
 
+#define ENV_ROOM	(PM_ENV_MAX + 8)	/* config lines, extras, NULL */
+
 /*
  * Spawns run on the CPU pm runs on (issue 7). With vfork the parent
  * sleeps until the child has exec'd, so nothing runs in parallel anyway;
  * but the scheduler puts a new task on an idle CPU, and waking that CPU
  * and then pm again on its own cost more than the spawn itself on virtual
  * machines (cold start of 1,000 services: 0.55 s, and 0.1 s on one CPU).
- * So a batch of spawns narrows pm to its current CPU, every child widens
- * its mask back before exec, and pm widens its own after the batch.
+ * So the first spawn of a loop turn narrows pm to its current CPU, every
+ * child widens its mask back before exec, and proc_tick() widens pm's
+ * own again before the loop sleeps.
  */
 static cpu_set_t	 spawn_cpus;	/* pm's own mask, while narrowed */
 static bool		 spawn_narrow;
@@ -78,10 +81,14 @@ proc_state_name(enum proc_state s)
 static void
 proc_set_state(struct proc *p, enum proc_state s, uint64_t deadline)
 {
+	bool fatal = s == PS_FATAL && p->state != PS_FATAL;
+
 	if (p->state != s)
 		log_debug("%s: %s -> %s", p->cfg->id, proc_state_name(p->state),
 		    proc_state_name(s));
 	*(enum proc_state *)&p->state = s;
+	if (fatal)
+		mon_fatal((int)(p - proc_tab));
 	p->since_ms = now_ms();
 	p->deadline_ms = deadline;
 	dirty = true;
@@ -124,30 +131,38 @@ count_dependents(const struct proc *p, int delta)
 		proc_xt[p->cfg->deps[i]].live_dependents += delta;
 }
 
+/* Set or override one KEY=VAL among the first n entries of envp_buf. */
+static size_t
+env_put(size_t n, const char *kv)
+{
+	size_t i, klen = strcspn(kv, "=") + 1;
+
+	for (i = 0; i < n; i++)
+		if (strncmp(envp_buf[i], kv, klen) == 0)
+			break;
+	envp_buf[i] = (char *)kv;
+	return i == n ? n + 1 : n;
+}
+
 /*
  * Build the child's environment: pm's own, with the process's environment
- * lines added or overriding. The pointer array was sized at init, so this
- * only fills it.
+ * lines and then the spawn's extras added or overriding. The pointer
+ * array was sized at init, so this only fills it.
  */
 static char **
-build_env(const struct cfg_proc *c)
+build_env(const struct spawn *sp)
 {
 	extern char **environ;
-	size_t n = 0, i, klen;
+	size_t n = 0;
 	char **e;
 	int j;
 
-	for (e = environ; *e != NULL && n + PM_ENV_MAX + 1 < envp_cap; e++)
+	for (e = environ; *e != NULL && n + ENV_ROOM < envp_cap; e++)
 		envp_buf[n++] = *e;
-	for (j = 0; j < c->nenv; j++) {
-		klen = strcspn(c->env[j], "=") + 1;
-		for (i = 0; i < n; i++)
-			if (strncmp(envp_buf[i], c->env[j], klen) == 0)
-				break;
-		envp_buf[i] = (char *)c->env[j];
-		if (i == n)
-			n++;
-	}
+	for (j = 0; j < sp->cfg->nenv; j++)
+		n = env_put(n, sp->cfg->env[j]);
+	for (j = 0; j < 6 && sp->env[j] != NULL; j++)
+		n = env_put(n, sp->env[j]);
 	envp_buf[n] = NULL;
 	return envp_buf;
 }
@@ -158,17 +173,18 @@ struct spawn_err {
 	const char	*what;
 };
 
+/* Close fds lo..hi (inclusive); close_range, or a loop on old kernels. */
 static void
-close_from(int lowfd)
+close_fds(unsigned lo, unsigned hi)
 {
 	struct rlimit rl;
-	long fd, max = 65536;
+	unsigned fd, max = 65536;
 
-	if (syscall(SYS_close_range, lowfd, ~0U, 0) == 0)
+	if (lo > hi || syscall(SYS_close_range, lo, hi, 0) == 0)
 		return;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)max)
-		max = (long)rl.rlim_cur;
-	for (fd = lowfd; fd < max; fd++)
+		max = (unsigned)rl.rlim_cur;
+	for (fd = lo; fd < max && fd <= hi; fd++)
 		close((int)fd);
 }
 
@@ -190,10 +206,11 @@ set_rlimit(int res, long long v)
  * directory while still privileged, then groups, gid and uid last.
  */
 static void __attribute__((noreturn, noinline))
-child_exec(const struct cfg_proc *c, bool is_main, char **envp,
-    const gid_t *groups, int ngroups, struct spawn_err *se)
+child_exec(const struct spawn *sp, bool is_main, char **envp,
+    struct spawn_err *se)
 {
 	static const unsigned long dfl[8];
+	const struct cfg_proc *c = sp->cfg;
 	sigset_t none;
 	int sig;
 
@@ -203,12 +220,26 @@ child_exec(const struct cfg_proc *c, bool is_main, char **envp,
 		setpgid(0, 0);
 		if (isatty(0))
 			(void)tcsetpgrp(0, getpid());
+	} else if (c->tty != NULL) {
+		if (init_tty(c->tty) < 0)
+			FAIL("open tty");
 	} else {
 		setsid();
 		if (devnull >= 0 && dup2(devnull, 0) < 0)
 			FAIL("redirect stdin");
 	}
-	close_from(3);
+	/* stdout and stderr into pm's pipes (issue 5); -1 keeps pm's own. */
+	if ((sp->out >= 0 && dup2(sp->out, 1) < 0) ||
+	    (sp->err >= 0 && dup2(sp->err, 2) < 0))
+		FAIL("redirect output");
+	if (sp->fd >= 0 && (sp->fd == sp->fd_as ? fcntl(sp->fd, F_SETFD, 0) :
+	    dup2(sp->fd, sp->fd_as)) < 0)
+		FAIL("pass the notification fd");
+	if (sp->fd >= 0) {
+		close_fds(3, (unsigned)sp->fd_as - 1);
+		close_fds((unsigned)sp->fd_as + 1, ~0U);
+	} else
+		close_fds(3, ~0U);
 	/*
 	 * Raw rt_sigaction, because libc refuses the signals it reserves for
 	 * itself, and an ignored one would stay ignored across exec. An
@@ -231,7 +262,8 @@ child_exec(const struct cfg_proc *c, bool is_main, char **envp,
 	if (c->directory != NULL && chdir(c->directory) < 0)
 		FAIL("chdir");
 	if (c->user != NULL || c->group != NULL) {
-		if (setgroups(ngroups, groups) < 0)
+		if ((c->user != NULL ? setgroups((size_t)c->ngroups, c->groups)
+		    : setgroups(1, &c->gid)) < 0)
 			FAIL("setgroups");
 		if (setgid(c->gid) < 0)
 			FAIL("setgid");
@@ -242,7 +274,7 @@ child_exec(const struct cfg_proc *c, bool is_main, char **envp,
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (spawn_narrow)
 		(void)sched_setaffinity(0, sizeof(spawn_cpus), &spawn_cpus);
-	execvpe(c->argv[0], c->argv, envp);
+	execvpe(sp->argv[0], sp->argv, envp);
 	se->err = errno;
 	se->what = "execute";
 fail:
@@ -251,63 +283,87 @@ fail:
 }
 
 /*
- * Start one process. vfork keeps a respawn cheap even for a large pm and
- * lets the child hand back the reason it could not exec, so a command that
- * does not exist is reported once and goes fatal instead of looping.
+ * Fork and exec one child from a spec: a supervised process, or a check,
+ * readiness probe or handler in its process's clothes. vfork keeps a
+ * respawn cheap even for a large pm and lets the child hand back the
+ * reason it could not exec, so a command that does not exist is reported
+ * once instead of looping.
  */
+pid_t
+proc_spawn(const struct spawn *sp, bool is_main, const char **what)
+{
+	/*
+	 * Static: the vfork child writes it, and the compiler must not assume
+	 * that a local whose address only the child saw is still unchanged.
+	 */
+	static struct spawn_err se;
+	extern char **environ;
+	int st;
+	pid_t pid;
+
+	se.err = 0;
+	se.what = NULL;
+	if (!spawn_narrow && sched_getaffinity(0, sizeof(spawn_cpus),
+	    &spawn_cpus) == 0) {
+		cpu_set_t one;
+		unsigned cpu = 0;
+
+		CPU_ZERO(&one);
+		if (syscall(SYS_getcpu, &cpu, NULL, NULL) == 0 &&
+		    cpu < CPU_SETSIZE) {
+			CPU_SET(cpu, &one);
+			spawn_narrow = sched_setaffinity(0, sizeof(one),
+			    &one) == 0;
+		}
+	}
+	pid = vfork();
+	if (pid == 0)
+		child_exec(sp, is_main, is_main ? environ : build_env(sp), &se);
+	if (pid < 0 || se.what == NULL)
+		return pid;
+	/* The child has exited already; collect it right here. */
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	*what = se.what;
+	errno = se.err;
+	return -2;
+}
+
+/* Start one process; a command that cannot run goes fatal at once. */
 static void
 spawn(struct proc *p)
 {
 	const struct cfg_proc *c = p->cfg;
-	struct spawn_err se = { 0, NULL };
-	gid_t groups[64];
-	int ngroups = 1, st;
-	char **envp;
+	struct spawn sp = { c, c->argv, { NULL }, -1, -1, -1, -1 };
+	const char *what = "start";
+	uint32_t rt;
+	int io[2];
 	pid_t pid;
 
-	groups[0] = c->gid;
-	if (c->user != NULL) {
-		ngroups = 64;
-		if (getgrouplist(c->user, c->gid, groups, &ngroups) < 0)
-			ngroups = 64;
-	}
-	envp = idx_of(p) == main_idx ? NULL : build_env(c);
-	if (envp == NULL) {
-		extern char **environ;
-		envp = environ;
-	}
-	if (!spawn_narrow && sched_getaffinity(0, sizeof(spawn_cpus),
-	    &spawn_cpus) == 0) {
-		cpu_set_t one;
-		unsigned cpu_u = 0;
-		int cpu = syscall(SYS_getcpu, &cpu_u, NULL, NULL) == 0 ?
-		    (int)cpu_u : -1;
-
-		CPU_ZERO(&one);
-		if (cpu >= 0 && cpu < CPU_SETSIZE)
-			CPU_SET(cpu, &one);
-		spawn_narrow = cpu >= 0 && cpu < CPU_SETSIZE &&
-		    sched_setaffinity(0, sizeof(one), &one) == 0;
-	}
-	pid = vfork();
-	if (pid == 0)
-		child_exec(c, idx_of(p) == main_idx, envp, groups, ngroups, &se);
-	if (pid < 0) {
+	mon_prespawn(idx_of(p), &sp);
+	/* A process on a terminal (tty =) talks to it, not to a pipe. */
+	if (c->tty != NULL)
+		io[0] = io[1] = -1;
+	else
+		lb_pipes(p, idx_of(p) == main_idx, io);
+	sp.out = io[0];
+	sp.err = io[1];
+	pid = proc_spawn(&sp, idx_of(p) == main_idx, &what);
+	lb_spawned(p, pid > 0);
+	mon_spawned(idx_of(p), pid > 0);
+	if (pid == -1) {
 		log_warn("%s: cannot fork: %m; retrying in %us", c->id,
 		    (unsigned)(p->backoff_ms / 1000));
 		proc_set_state(p, PS_BACKOFF, now_ms() + (p->backoff_ms ?
 		    p->backoff_ms : 1000));
 		return;
 	}
-	if (se.what != NULL) {
-		/* The child has exited already; collect it right here. */
-		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-			;
-		errno = se.err;
-		log_err("%s: cannot %s %s: %m", c->id, se.what,
-		    strcmp(se.what, "chdir") == 0 && c->directory ?
-		    c->directory : c->argv[0]);
-		p->last_status = se.err == ENOENT ? 127 : 126;
+	if (pid == -2) {
+		log_err("%s: cannot %s %s: %m", c->id, what,
+		    strcmp(what, "chdir") == 0 && c->directory ?
+		    c->directory : strcmp(what, "open tty") == 0 ? c->tty :
+		    c->argv[0]);
+		p->last_status = errno == ENOENT ? 127 : 126;
 		proc_set_state(p, PS_FATAL, 0);
 		if (c->critical || idx_of(p) == main_idx)
 			pm_shutdown(END_EXIT, p->last_status);
@@ -317,6 +373,22 @@ spawn(struct proc *p)
 	p->started_ms = now_ms();
 	count_dependents(p, +1);
 	log_info("%s: started pid %d", c->id, (int)pid);
+	/* With a readiness protocol it is starting until it says so. */
+	rt = c->mon != NULL && c->mon->ready != RD_NONE ?
+	    c->mon->ready_timeout_ms : 0;
+	proc_set_state(p, rt ? PS_STARTING : PS_RUNNING,
+	    rt ? p->started_ms + rt : 0);
+}
+
+void
+proc_ready(int idx)
+{
+	struct proc *p = &proc_tab[idx];
+
+	if (p->state != PS_STARTING || p->pid == 0)
+		return;
+	log_info("%s: ready after %llums", p->cfg->id,
+	    (unsigned long long)(now_ms() - p->started_ms));
 	proc_set_state(p, PS_RUNNING, 0);
 }
 
@@ -499,6 +571,29 @@ proc_all_down(void)
 	return true;
 }
 
+/*
+ * The action of a health check that failed check_retries times in a row
+ * (exec: handlers are check.c's own). status is the check's.
+ */
+void
+proc_check_failed(int idx, enum cfg_cfail action, int status)
+{
+	struct proc *p = &proc_tab[idx];
+	const char *why;
+
+	log_warn("%s: health check failed (status %d); on_check_fail = %s",
+	    p->cfg->id, status, (const char *[]){ "restart", "stop", "exit",
+	    "exec" }[action]);
+	if (action == CF_RESTART)
+		proc_restart(idx, &why);
+	else if (action == CF_STOP)
+		unwant(p);
+	else if (action == CF_EXIT && p->pid != 0) {
+		p->exit_pm = true;
+		begin_stop(p);
+	}
+}
+
 pid_t
 proc_main_pid(void)
 {
@@ -517,7 +612,19 @@ after_exit(struct proc *p, int status, uint64_t ran)
 		pm_shutdown(END_EXIT, status);
 		return;
 	}
-	if (p->state == PS_STOPPING || !p->want_up || pm_stopping()) {
+	if (p->exit_pm) {
+		/* on_check_fail = exit: the container dies, never with 0. */
+		p->exit_pm = false;
+		proc_set_state(p, PS_EXITED, 0);
+		pm_shutdown(END_EXIT, status ? status : 1);
+		return;
+	}
+	if (p->ready_failed && p->want_up && !pm_stopping()) {
+		/* Never became ready: a failed start, not an operator stop. */
+		p->ready_failed = false;
+		ran = 0;
+		failed = true;
+	} else if (p->state == PS_STOPPING || !p->want_up || pm_stopping()) {
 		if (p->restart_after_stop && p->want_up && !pm_stopping()) {
 			p->restart_after_stop = false;
 			proc_set_state(p, PS_STARTING, 0);
@@ -588,12 +695,14 @@ proc_reap(void)
 			continue;
 		if (pid <= 0)
 			break;
+		status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 		p = by_pid(pid);
 		if (p == NULL) {
-			log_debug("reaped pid %d", (int)pid);
+			if (!mon_reap(pid, status))
+				log_debug("reaped pid %d", (int)pid);
 			continue;
 		}
-		status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		lb_drain(p);
 		if (WIFSIGNALED(st))
 			log_info("%s: pid %d killed by SIG%s (status %d)",
 			    p->cfg->id, (int)pid, cfg_signal_name(WTERMSIG(st))
@@ -602,6 +711,7 @@ proc_reap(void)
 			log_info("%s: pid %d exited with status %d", p->cfg->id,
 			    (int)pid, status);
 		count_dependents(p, -1);
+		mon_exited(idx_of(p), status);	/* handlers see the pid */
 		p->pid = 0;
 		p->last_status = status;
 		after_exit(p, status, now_ms() - p->started_ms);
@@ -626,6 +736,11 @@ proc_tick(uint64_t now)
 		if (p->state == PS_BACKOFF) {
 			p->restarts++;
 			proc_set_state(p, PS_STARTING, 0);
+		} else if (p->state == PS_STARTING && p->pid != 0) {
+			log_warn("%s: not ready within %ums; stopping it",
+			    p->cfg->id, p->cfg->mon->ready_timeout_ms);
+			p->ready_failed = true;
+			begin_stop(p);
 		} else if (p->state == PS_STOPPING && p->pid != 0) {
 			log_warn("%s: did not stop within %ums; sending SIGKILL",
 			    p->cfg->id, p->cfg->stop_timeout_ms);
@@ -727,6 +842,8 @@ build_table(const struct config *newc, const struct cfg_proc *mainc,
 		g->argv = NULL;
 		g->user = g->group = g->directory = NULL;
 		g->nenv = 0;
+		g->log = lb_path(proc_tab[i].lb);	/* lives with the lb */
+		g->mon = NULL;
 		memcpy(&t[n], &proc_tab[i], sizeof(t[n]));
 		t[n].cfg = g;
 		t[n].want_up = false;
@@ -766,7 +883,7 @@ proc_init(const struct config *c, const struct cfg_proc *mainc)
 	if (envp_buf == NULL) {
 		while (environ[n] != NULL)
 			n++;
-		envp_cap = n + PM_ENV_MAX + 2;
+		envp_cap = n + ENV_ROOM;
 		if ((envp_buf = calloc(envp_cap, sizeof(char *))) == NULL)
 			return -1;
 		devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -783,6 +900,10 @@ proc_init(const struct config *c, const struct cfg_proc *mainc)
 	main_idx = mainc != NULL ? c->nproc : -1;
 	recount();
 	dirty = true;
+	if (lb_sync() < 0)
+		log_warn("out of memory for output buffers; some output goes "
+		    "to pm's own");
+	mon_reload();
 	return 0;
 }
 

@@ -10,6 +10,9 @@ SOCK=$T/pm.sock
 export PM_SOCKET=$SOCK
 PIDS=()
 FAILS=0
+# Every process this test starts inherits the tag, so cleanup finds the
+# ones that outlive a SIGKILLed pm (services run in their own sessions).
+export PMTEST_TAG=$T
 
 ok()   { echo "ok - $*"; }
 fail() { echo "FAIL - $*"; FAILS=$((FAILS + 1)); }
@@ -48,7 +51,18 @@ cleanup() {
 		kill -KILL "$p" 2>/dev/null
 	done
 	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	kill_tagged
 	rm -rf "$T"
+}
+
+# kill_tagged: SIGKILL every process whose environment carries this test's
+# tag (orphans of a killed server, grandchildren of services).
+kill_tagged() {
+	local e p
+	for e in $(grep -lzxF "PMTEST_TAG=$T" /proc/[0-9]*/environ 2>/dev/null); do
+		p=${e#/proc/}; p=${p%/environ}
+		[ "$p" != $$ ] && [ "$p" != "$BASHPID" ] && kill -KILL "$p" 2>/dev/null
+	done
 }
 trap cleanup EXIT
 
@@ -83,6 +97,14 @@ log_has() { grep -Eq -- "$1" "$T/server.log"; }
 
 # in_pidns CMD...: run CMD as PID 1 of a new PID namespace.
 in_pidns() { unshare --pid --fork --mount-proc "$@"; }
+
+# emu_gap WHAT REASON: under qemu-user (make ARCH=... test sets
+# PM_EMULATED), print a skip line naming the emulator's gap and succeed, so
+# the caller leaves WHAT out; natively fail, so the caller runs it.
+emu_gap() {
+	[ -n "${PM_EMULATED:-}" ] || return 1
+	echo "skip - $1 (qemu-user $PM_EMULATED: $2)"
+}
 
 finish() { [ "$FAILS" -eq 0 ]; exit $?; }
 

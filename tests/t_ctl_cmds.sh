@@ -87,8 +87,12 @@ out=$(pmc version); expect_match "version shows client, server and protocol" "$o
 out=$(pmc help status); expect_match "help status has an example" "$out" 'example: pm status'
 out2=$(pmc help -status); expect_eq "help -status = help status" "$out2" "$out"
 pmc help nosuch 2>/dev/null; expect_eq "help of an unknown command exits 2" $? 2
-pmc logs web 2>/dev/null; expect_eq "logs not supported yet: exit 2" $? 2
-pmc metrics 2>/dev/null; expect_eq "metrics not supported yet: exit 2" $? 2
+out=$(pmc logs nosuch 2>&1); expect_eq "logs of an unknown ID exits 2" $? 2
+expect_match "logs names the unknown ID" "$out" "nosuch"
+pmc logs 2>/dev/null; expect_eq "logs without an ID is a usage error" $? 2
+pmc logs web -n x 2>/dev/null; expect_eq "logs -n with a bad count is a usage error" $? 2
+out=$(pmc metrics); expect_eq "metrics exits 0" $? 0
+expect_match "metrics has per-process samples" "$out" '^# HELP pm_process_up'
 
 # The socket is private.
 m=$(stat -c %a "$SOCK"); expect_eq "socket mode is 600" "$m" 600
@@ -108,5 +112,7 @@ start_server "$T/pm.ini" || finish
 kill -KILL "$SERVER"; wait "$SERVER" 2>/dev/null
 check "stale socket left behind" test -S "$SOCK"
 start_server "$T/pm.ini" || finish
-check "new server answers over the stale path" wait_until 5 sh -c "\"$PM\" -S \"$SOCK\" version >/dev/null" >/dev/null
+answers() { pmc version >/dev/null 2>&1; }
+if wait_until 5 answers; then ok "new server answers over the stale path"
+else fail "new server answers over the stale path: $(tail -3 "$T/server.log")"; fi
 finish

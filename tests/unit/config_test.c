@@ -267,6 +267,58 @@ test_full(void)
 }
 
 /* A show of every process reads back as the same configuration. */
+/* Issue 5: the output keys, their defaults, bounds and errors. */
+static void
+test_logkeys(void)
+{
+	struct config	*c;
+
+	if ((c = good("log defaults", "[process:a]\ncommand = x\n")) != NULL) {
+		check(c->procs[0].log == NULL && c->procs[0].log_keep == 3 &&
+		    c->procs[0].log_max_size == 10 << 20, "log default: console, "
+		    "10M, keep 3");
+		check(c->set.log_format == LF_TEXT && !c->set.log_timestamps &&
+		    !c->set.log_main_prefix && c->set.log_ring_size == 16384,
+		    "log settings defaults");
+		cfg_free(c);
+	}
+	if ((c = good("log keys", "[settings]\nlog_format = json\n"
+	    "log_timestamps = yes\nlog_main_prefix = yes\n"
+	    "log_ring_size = 64K\n[process:a]\ncommand = x\n"
+	    "log = /var/log/a.log\nlog_max_size = 1M\nlog_keep = 0\n"
+	    "[process:b]\ncommand = x\nlog = console\nlog_max_size = 0\n"))
+	    != NULL) {
+		check(c->set.log_format == LF_JSON && c->set.log_timestamps &&
+		    c->set.log_main_prefix && c->set.log_ring_size == 65536,
+		    "log settings parsed");
+		check(strcmp(c->procs[0].log, "/var/log/a.log") == 0 &&
+		    c->procs[0].log_max_size == 1 << 20 &&
+		    c->procs[0].log_keep == 0, "log, log_max_size, log_keep");
+		check(c->procs[1].log == NULL && c->procs[1].log_max_size == 0,
+		    "log = console, log_max_size = 0 (no rotation)");
+		cfg_free(c);
+	}
+	if ((c = good("ring off", "[settings]\nlog_ring_size = 0\n")) != NULL) {
+		check(c->set.log_ring_size == 0, "log_ring_size = 0");
+		cfg_free(c);
+	}
+	bad("relative log", "[process:a]\ncommand = x\nlog = a.log\n", 3,
+	    "log", "absolute");
+	bad("log_keep too big", "[process:a]\ncommand = x\nlog_keep = 100\n",
+	    3, "log_keep", "0 to 99");
+	bad("log_max_size too small", "[process:a]\ncommand = x\n"
+	    "log_max_size = 10\n", 3, "log_max_size", "bad size");
+	bad("log_max_size not a size", "[process:a]\ncommand = x\n"
+	    "log_max_size = 1X\n", 3, "log_max_size", "bad size");
+	bad("bad log_format", "[settings]\nlog_format = xml\n", 2,
+	    "log_format", "text|json");
+	bad("log_ring_size too small", "[settings]\nlog_ring_size = 100\n", 2,
+	    "log_ring_size", NULL);
+	bad("log_ring_size too big", "[settings]\nlog_ring_size = 1G\n", 2,
+	    "log_ring_size", NULL);
+	bad("log in settings", "[settings]\nlog = /x\n", 2, "log", "[process:ID]");
+}
+
 static void
 test_roundtrip(void)
 {
@@ -872,12 +924,104 @@ test_examples(void)
 	closedir(d);
 }
 
+/* Issue 4: readiness, checks, handlers and schedules. */
+static void
+test_mon(void)
+{
+	struct config		*c, *b;
+	const struct cfg_mon	*m;
+	char			 text[8192];
+	int			 n;
+
+	c = good("monitoring keys", "[process:a]\ncommand = a\n"
+	    "ready = tcp:8080\nready_timeout = 5s\ncheck = curl -f "
+	    "'http://x/'\ncheck_interval = 2s\ncheck_timeout = 500ms\n"
+	    "check_retries = 2\non_check_fail = exec:notify-team now\n"
+	    "on_exit = log-exit\non_fatal = page\n"
+	    "[process:b]\ncommand = backup\ntype = oneshot\n"
+	    "schedule = */10 1-5,22 * * 1-5\noverlap = queue\n"
+	    "[process:c]\ncommand = c\nready = fd:3\n");
+	if (c == NULL)
+		return;
+	m = c->procs[0].mon;
+	check(m != NULL && m->ready == RD_TCP && m->ready_arg == 8080 &&
+	    m->ready_timeout_ms == 5000, "ready = tcp:8080 with its timeout");
+	check(m != NULL && m->check_argv != NULL &&
+	    strcmp(m->check_argv[1], "-f") == 0 &&
+	    strcmp(m->check_argv[2], "http://x/") == 0 &&
+	    m->check_interval_ms == 2000 && m->check_timeout_ms == 500 &&
+	    m->check_retries == 2, "check is split like command");
+	check(m != NULL && m->on_check_fail == CF_EXEC &&
+	    strcmp(m->fail_argv[0], "notify-team") == 0 &&
+	    strcmp(m->exit_argv[0], "log-exit") == 0 &&
+	    strcmp(m->fatal_argv[0], "page") == 0, "handlers have argv");
+	m = c->procs[1].mon;
+	check(m != NULL && m->sched.every_ms == 0 && m->overlap == OV_QUEUE &&
+	    m->sched.min == (1ULL | 1ULL << 10 | 1ULL << 20 | 1ULL << 30 |
+	    1ULL << 40 | 1ULL << 50) && m->sched.hour == 0x40003e &&
+	    m->sched.dow == 0x3e, "schedule masks");
+	check(!c->procs[1].autostart, "a schedule makes autostart default no");
+	check(c->procs[2].mon->ready == RD_FD && c->procs[2].mon->ready_arg ==
+	    3, "ready = fd:3");
+	check(c->procs[0].mon->ready_timeout_ms == 5000 &&
+	    c->procs[2].mon->ready_timeout_ms == 60000 &&
+	    c->procs[2].mon->check_retries == 3, "monitoring defaults");
+	n = snprintf(text, sizeof(text), "[process:a]\n");
+	n += cfg_proc_show(&c->procs[0], text + n, sizeof(text) - n);
+	n += snprintf(text + n, sizeof(text) - n, "[process:b]\n");
+	cfg_proc_show(&c->procs[1], text + n, sizeof(text) - n);
+	if ((b = good("monitoring keys shown", text)) != NULL) {
+		check(b->procs[0].mon->on_check_fail == CF_EXEC &&
+		    strcmp(b->procs[0].mon->fail_cmd, "notify-team now") == 0 &&
+		    b->procs[0].mon->ready_arg == 8080 &&
+		    b->procs[1].mon->sched.min == c->procs[1].mon->sched.min &&
+		    !b->procs[1].autostart, "monitoring keys round trip");
+		cfg_free(b);
+	}
+	cfg_free(c);
+
+	bad("cron minute out of range", "[process:a]\ncommand = a\n"
+	    "type = oneshot\nschedule = 60 * * * *\n", 4, "schedule",
+	    "minute");
+	bad("cron bad step", "[process:a]\ncommand = a\ntype = oneshot\n"
+	    "\nschedule = */0 * * * *\n", 5, "minute", NULL);
+	bad("cron four fields", "[process:a]\ntype = oneshot\n"
+	    "schedule = * * * *\ncommand = a\n", 3, "five fields", NULL);
+	bad("cron weekday 8", "[process:a]\ncommand = a\ntype = oneshot\n"
+	    "schedule = 0 0 * * 1,8\n", 4, "day of week", NULL);
+	bad("schedule on a service", "[process:a]\ncommand = a\n"
+	    "schedule = @every 1m\n", 3, "needs type = oneshot", NULL);
+	bad("bad @every", "[process:a]\ncommand = a\ntype = oneshot\n"
+	    "schedule = @every soon\n", 4, "@every", NULL);
+	bad("ready fd:2", "[process:a]\ncommand = a\nready = fd:2\n", 3,
+	    "fd:N", NULL);
+	bad("ready tcp:70000", "[process:a]\ncommand = a\n"
+	    "ready = tcp:70000\n", 3, "tcp:PORT", NULL);
+	bad("ready word", "[process:a]\ncommand = a\nready = yes\n", 3,
+	    "notify", NULL);
+	bad("ready on a oneshot", "[process:a]\ncommand = a\ntype = oneshot\n"
+	    "ready = notify\n", 4, "type = service", NULL);
+	bad("on_check_fail word", "[process:a]\ncommand = a\n"
+	    "on_check_fail = reboot\n", 3, "restart, stop, exit", NULL);
+	bad("empty exec:", "[process:a]\ncommand = a\n"
+	    "on_check_fail = exec:\n", 3, "empty command", NULL);
+	bad("check_retries 0", "[process:a]\ncommand = a\n"
+	    "check_retries = 0\n", 3, "check_retries", NULL);
+	bad("check_interval 0", "[process:a]\ncommand = a\n"
+	    "check_interval = 0\n", 1, "check_interval", NULL);
+	bad("unterminated quote in check", "[process:a]\ncommand = a\n"
+	    "check = sh -c 'x\n", 3, "check", "unterminated");
+	bad("overlap word", "[process:a]\ncommand = a\ntype = oneshot\n"
+	    "overlap = drop\n", 4, "skip|queue|kill", NULL);
+}
+
 int
 main(void)
 {
 	test_defaults();
 	test_full();
 	test_roundtrip();
+	test_logkeys();
 	test_changed();
 	test_errors();
 	test_errbuf();
@@ -885,6 +1029,7 @@ main(void)
 	test_sizes();
 	test_signals();
 	test_split();
+	test_mon();
 	test_users();
 	test_paths();
 	test_many();

@@ -75,8 +75,23 @@ test_request(void)
 	CHECK("auth round trip", pdu_req_unpack(buf, n, &r) == 0 &&
 	    memcmp(r.mac, q.mac, PDU_MAC_LEN) == 0);
 
+	memset(&q, 0, sizeof(q));
+	q.type = PDU_LOGS;
+	q.flags = PDU_F_FOLLOW;
+	q.lines = 5;
+	q.nids = 1;
+	strcpy(q.ids[0], "web");
+	n = pdu_req_pack(buf, sizeof(buf), &q);
+	CHECK("logs request round trip", pdu_req_unpack(buf, n, &r) == 0 &&
+	    r.lines == 5 && r.flags == PDU_F_FOLLOW && r.nids == 1 &&
+	    strcmp(r.ids[0], "web") == 0);
+	q.nids = 0;
+	n = pdu_req_pack(buf, sizeof(buf), &q);
+	CHECK("logs request without an ID refused",
+	    pdu_req_unpack(buf, n, &r) == PDU_EFIELD);
+
 	for (i = PDU_START; i <= PDU_REQ_LAST; i++) {
-		if (i == PDU_SIGNAL || i == PDU_AUTH)
+		if (i == PDU_SIGNAL || i == PDU_AUTH || i == PDU_LOGS)
 			continue;
 		memset(&q, 0, sizeof(q));
 		q.type = (uint8_t)i;
@@ -138,9 +153,23 @@ test_replies(void)
 	s.restarts = 2;
 	s.last_exit = -1;
 	s.kind = PK_ONESHOT;
+	s.dropped = 77;
 	n = pdu_status_pack(buf, sizeof(buf), 9, &s);
 	CHECK("status record round trip", pdu_status_unpack(buf, n, &s2) == 0 &&
 	    memcmp(&s, &s2, sizeof(s)) == 0);
+	s.health = 3;
+	s.check_fails = 70000;
+	s.skips = 5;
+	s.next_run = 1700000000;
+	strcpy(s.note, "serving 3 clients");
+	strcpy(s.check_out, "HTTP 503");
+	n = pdu_status_pack(buf, sizeof(buf), 9, &s);
+	CHECK("status record with monitoring fields round trip",
+	    pdu_status_unpack(buf, n, &s2) == 0 &&
+	    memcmp(&s, &s2, sizeof(s)) == 0);
+	buf[n - 1 - strlen("HTTP 503") + 2] = '\0';
+	CHECK("NUL in a check output is malformed",
+	    pdu_status_unpack(buf, n, &s2) == PDU_EFIELD);
 
 	n = pdu_text_pack(buf, sizeof(buf), 1, "web", "command = sleep 1\n");
 	CHECK("text round trip", pdu_text_unpack(buf, n, &t) == 0 &&

@@ -1,0 +1,775 @@
+/*
+ * check.c: readiness, health checks, action handlers and schedules.
+ *
+ * Everything here runs on deadlines and fds owned by the loop: mon_tick()
+ * does what is due and returns the next deadline, like proc_tick(). The
+ * commands (checks, exec: probes, handlers) are children of pm spawned
+ * through proc_spawn() with their process's spec; a small fixed table of
+ * auxiliary children lets the reaper route their exits here. Results go
+ * back to proc.c as events (proc_ready, proc_check_failed, proc_start):
+ * only proc.c changes a process's state.
+ */
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <sys/un.h>
+
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pm.h"
+
+#define AUX_MAX		128	/* checks, probes and handlers at once */
+#define HANDLER_MS	60000	/* a handler's time limit */
+#define TCP_POLL_MS	100
+#define EXEC_POLL_MS	500
+
+enum { AX_FREE, AX_CHECK, AX_PROBE, AX_HANDLER, AX_FDREADY };
+enum { EV_EXIT, EV_FATAL, EV_FAILED, EV_RECOVERED };
+static const char *const ev_names[] = { "exit", "fatal", "check-failed",
+	"check-recovered" };
+
+/*
+ * One auxiliary child or readiness pipe. The process is named by ID, not
+ * index, because a reload rebuilds the process table under it.
+ */
+struct aux {
+	struct watch	 w;		/* output pipe, or fd:N read end */
+	pid_t		 pid;
+	uint8_t		 kind;
+	uint8_t		 ev;		/* AX_HANDLER: which event */
+	bool		 killed;	/* timed out: SIGKILL sent */
+	bool		 dropped;	/* its process is gone: ignore result */
+	bool		 eol;		/* first line complete */
+	uint32_t	 limit_ms;
+	uint64_t	 deadline;
+	char		 id[PM_ID_MAX];
+	char		 out[96];
+	size_t		 outlen;
+};
+
+static struct aux	 aux[AUX_MAX];
+static struct watch	 notify_w = { -1, NULL };
+static char		 notify_env[40];	/* NOTIFY_SOCKET=@xxxxx */
+static struct watch	 cron_w = { -1, NULL };
+static long long	 cron_armed;
+static int		 pending_fd = -1;	/* fd:N write end until spawn */
+static struct aux	*pending_aux;
+
+static const struct cfg_mon *
+mon(int idx)
+{
+	return proc_tab[idx].cfg->mon;
+}
+
+static void pipe_cb(struct watch *, uint32_t);
+
+/*
+ * A free slot. Its watch always has a callback: one epoll batch may still
+ * hold an event for a slot that was freed and taken again meanwhile.
+ */
+static struct aux *
+aux_new(int idx, int kind)
+{
+	int i;
+
+	for (i = 0; i < AUX_MAX; i++)
+		if (aux[i].kind == AX_FREE) {
+			memset(&aux[i], 0, sizeof(aux[i]));
+			aux[i].w.fd = -1;
+			aux[i].w.cb = pipe_cb;
+			aux[i].kind = (uint8_t)kind;
+			snprintf(aux[i].id, sizeof(aux[i].id), "%s",
+			    proc_tab[idx].cfg->id);
+			return &aux[i];
+		}
+	log_warn("%s: more than %d checks and handlers at once; skipped",
+	    proc_tab[idx].cfg->id, AUX_MAX);
+	return NULL;
+}
+
+/*
+ * Read what a check printed: keep its first line, drop the rest so a
+ * chatty check never blocks on a full pipe. At EOF the pipe is closed.
+ */
+static void
+drain(struct aux *a)
+{
+	char buf[512], *nl;
+	ssize_t n;
+	size_t k;
+
+	while (a->w.fd >= 0) {
+		n = read(a->w.fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			loop_del(&a->w);
+			close(a->w.fd);
+			a->w.fd = -1;
+			return;
+		}
+		if (a->eol)
+			continue;
+		if ((nl = memchr(buf, '\n', (size_t)n)) != NULL) {
+			n = nl - buf;
+			a->eol = true;
+		}
+		k = sizeof(a->out) - 1 - a->outlen;
+		if ((size_t)n < k)
+			k = (size_t)n;
+		memcpy(a->out + a->outlen, buf, k);
+		a->outlen += k;
+		a->out[a->outlen] = '\0';
+	}
+}
+
+static void
+aux_free(struct aux *a)
+{
+	if (a->w.fd >= 0) {
+		loop_del(&a->w);
+		close(a->w.fd);
+	}
+	a->w.fd = -1;
+	a->kind = AX_FREE;
+	a->pid = 0;
+}
+
+static void
+pipe_cb(struct watch *w, uint32_t events)
+{
+	struct aux *a = (struct aux *)w;
+
+	(void)events;
+	if (w->fd < 0)
+		return;		/* a stale event for a freed slot */
+	if (a->kind == AX_FDREADY) {
+		/* s6's convention: a newline on fd N means ready. */
+		char buf[64];
+		ssize_t n = read(w->fd, buf, sizeof(buf));
+		int idx = proc_find(a->id);
+
+		if (n > 0 && memchr(buf, '\n', (size_t)n) != NULL && idx >= 0)
+			proc_ready(idx);
+		if (n == 0 || (n > 0 && memchr(buf, '\n', (size_t)n)))
+			aux_free(a);
+		return;
+	}
+	drain(a);
+}
+
+/*
+ * Spawn a command in the clothes of process idx. out: capture the first
+ * line of its output. Returns the aux slot, or NULL (logged).
+ */
+static struct aux *
+run(int idx, int kind, char *const *argv, const char **env, bool out,
+    uint32_t limit_ms)
+{
+	struct spawn sp = { proc_tab[idx].cfg, argv, { NULL }, -1, -1, -1, -1 };
+	struct aux *a;
+	const char *what;
+	int fds[2] = { -1, -1 }, i;
+	pid_t pid;
+
+	if ((a = aux_new(idx, kind)) == NULL)
+		return NULL;
+	for (i = 0; env != NULL && env[i] != NULL && i < 5; i++)
+		sp.env[i] = env[i];
+	if (out && pipe2(fds, O_CLOEXEC | O_NONBLOCK) == 0) {
+		sp.out = sp.err = fds[1];
+		a->w.fd = fds[0];
+		if (loop_add(&a->w, EPOLLIN) < 0) {
+			close(fds[0]);
+			a->w.fd = -1;
+		}
+	}
+	pid = proc_spawn(&sp, false, &what);
+	if (fds[1] >= 0)
+		close(fds[1]);
+	if (pid < 0) {
+		if (pid == -2)
+			log_err("%s: cannot %s %s: %m", a->id, what, argv[0]);
+		else
+			log_err("%s: cannot fork: %m", a->id);
+		aux_free(a);
+		return NULL;
+	}
+	a->pid = pid;
+	a->limit_ms = limit_ms;
+	a->deadline = now_ms() + limit_ms;
+	return a;
+}
+
+static struct aux *
+find(const char *id, int kind, int ev)
+{
+	int i;
+
+	for (i = 0; i < AUX_MAX; i++)
+		if (aux[i].kind == kind && aux[i].ev == ev &&
+		    strcmp(aux[i].id, id) == 0)
+			return &aux[i];
+	return NULL;
+}
+
+/*
+ * Run one action handler with the event in its environment. One at a
+ * time per process and event: a handler still running when the event
+ * comes again means the new one is skipped, not queued.
+ */
+static void
+handler(int idx, int ev, char *const *argv, int status)
+{
+	static char e[5][64];
+	const char *env[6];
+	struct proc *p = &proc_tab[idx];
+	struct aux *a;
+
+	if (argv == NULL || pm_stopping())
+		return;
+	if (find(p->cfg->id, AX_HANDLER, ev) != NULL) {
+		log_warn("%s: %s handler still running; not run again",
+		    p->cfg->id, ev_names[ev]);
+		return;
+	}
+	snprintf(e[0], sizeof(e[0]), "PM_ID=%s", p->cfg->id);
+	snprintf(e[1], sizeof(e[1]), "PM_EVENT=%s", ev_names[ev]);
+	snprintf(e[2], sizeof(e[2]), "PM_STATUS=%d", status);
+	snprintf(e[3], sizeof(e[3]), "PM_PID=%d", (int)p->pid);
+	snprintf(e[4], sizeof(e[4]), "PM_RESTARTS=%d", p->restarts);
+	for (int i = 0; i < 5; i++)
+		env[i] = e[i];
+	env[5] = NULL;
+	if ((a = run(idx, AX_HANDLER, argv, env, false, HANDLER_MS)) != NULL)
+		a->ev = (uint8_t)ev;
+}
+
+/* ------------------------------------------------------------ readiness */
+
+/*
+ * The sd_notify socket: one datagram socket for every process, in the
+ * abstract namespace with a kernel-chosen name (no file to clean up, no
+ * clash between two pms). SO_PASSCRED makes the kernel attach the
+ * sender's pid, which the sender cannot forge.
+ */
+static void notify_cb(struct watch *, uint32_t);
+
+static void
+notify_open(void)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	socklen_t len = sizeof(sa_family_t);
+	int one = 1, fd;
+	size_t n;
+
+	if (notify_w.fd >= 0)
+		return;
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one,
+	    sizeof(one)) < 0 || bind(fd, (struct sockaddr *)&sun, len) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&sun, &(socklen_t){
+	    sizeof(sun) }) < 0) {
+		log_err("cannot create the notify socket: %m");
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	n = strnlen(sun.sun_path + 1, sizeof(sun.sun_path) - 1);
+	snprintf(notify_env, sizeof(notify_env), "NOTIFY_SOCKET=@%.*s",
+	    (int)n, sun.sun_path + 1);
+	notify_w.fd = fd;
+	notify_w.cb = notify_cb;
+	if (loop_add(&notify_w, EPOLLIN) < 0) {
+		log_err("cannot watch the notify socket: %m");
+		close(fd);
+		notify_w.fd = -1;
+	}
+}
+
+/*
+ * sd_notify messages: newline-separated KEY=VALUE. The sender is found by
+ * its pid, or by its session (every process is a session leader, so a
+ * helper forked by the daemon counts as the daemon).
+ */
+static void
+notify_cb(struct watch *w, uint32_t events)
+{
+	char buf[1024], cbuf[CMSG_SPACE(sizeof(struct ucred))], *l, *nl;
+	struct iovec iov = { buf, sizeof(buf) - 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+	    .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm;
+	struct ucred uc;
+	ssize_t n;
+	pid_t sid;
+	int i, idx;
+
+	(void)events;
+	while ((n = recvmsg(w->fd, &mh, MSG_DONTWAIT)) >= 0) {
+		buf[n] = '\0';
+		idx = -1;
+		cm = CMSG_FIRSTHDR(&mh);
+		if (cm != NULL && cm->cmsg_type == SCM_CREDENTIALS) {
+			memcpy(&uc, CMSG_DATA(cm), sizeof(uc));
+			sid = getsid(uc.pid);
+			for (i = 0; i < proc_n && idx < 0; i++)
+				if (proc_tab[i].pid != 0 && (proc_tab[i].pid ==
+				    uc.pid || proc_tab[i].pid == sid))
+					idx = i;
+		}
+		mh.msg_controllen = sizeof(cbuf);
+		if (idx < 0 || mon(idx) == NULL ||
+		    mon(idx)->ready != RD_NOTIFY) {
+			log_debug("notify message from an unknown sender");
+			continue;
+		}
+		for (l = buf; l != NULL && *l != '\0'; l = nl) {
+			if ((nl = strchr(l, '\n')) != NULL)
+				*nl++ = '\0';
+			if (strcmp(l, "READY=1") == 0)
+				proc_ready(idx);
+			else if (strncmp(l, "STATUS=", 7) == 0)
+				snprintf(proc_tab[idx].mon.status,
+				    sizeof(proc_tab[idx].mon.status), "%s",
+				    l + 7);
+		}
+	}
+}
+
+/* Before a spawn: NOTIFY_SOCKET, or the fd:N pipe's write end. */
+void
+mon_prespawn(int idx, struct spawn *sp)
+{
+	const struct cfg_mon *m = mon(idx);
+	struct aux *a;
+	int fds[2];
+
+	if (m == NULL)
+		return;
+	if (m->ready == RD_NOTIFY && notify_w.fd >= 0)
+		sp->env[0] = notify_env;
+	if (m->ready != RD_FD || (a = aux_new(idx, AX_FDREADY)) == NULL)
+		return;
+	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0) {
+		log_err("%s: cannot make the notification pipe: %m", a->id);
+		aux_free(a);
+		return;
+	}
+	a->w.fd = fds[0];
+	if (loop_add(&a->w, EPOLLIN) < 0) {
+		close(fds[1]);
+		aux_free(a);
+		return;
+	}
+	sp->fd = pending_fd = fds[1];
+	sp->fd_as = m->ready_arg;
+	pending_aux = a;
+}
+
+/*
+ * After a spawn: the write end is the child's alone now. Probes start at
+ * once, checks an interval after the process is running.
+ */
+void
+mon_spawned(int idx, bool ok)
+{
+	struct proc *p = &proc_tab[idx];
+
+	if (pending_fd >= 0)
+		close(pending_fd);
+	if (!ok && pending_aux != NULL)
+		aux_free(pending_aux);
+	pending_fd = -1;
+	pending_aux = NULL;
+	p->mon.ready_poll = now_ms();
+	p->mon.next_check = 0;
+	p->mon.status[0] = '\0';
+}
+
+/* Kill whatever check or probe is still running for a process. */
+static void
+kill_aux(const char *id)
+{
+	int i;
+
+	for (i = 0; i < AUX_MAX; i++)
+		if (aux[i].kind != AX_FREE && aux[i].kind != AX_HANDLER &&
+		    strcmp(aux[i].id, id) == 0) {
+			if (aux[i].pid > 0) {
+				kill(-aux[i].pid, SIGKILL);
+				kill(aux[i].pid, SIGKILL);
+				aux[i].killed = aux[i].dropped = true;
+			} else
+				aux_free(&aux[i]);
+		}
+}
+
+void
+mon_exited(int idx, int status)
+{
+	struct proc *p = &proc_tab[idx];
+	const struct cfg_mon *m = mon(idx);
+
+	if (m == NULL)
+		return;
+	kill_aux(p->cfg->id);
+	if (m->check != NULL)
+		p->mon.health = H_UNKNOWN;
+	handler(idx, EV_EXIT, m->exit_argv, status);
+}
+
+void
+mon_fatal(int idx)
+{
+	if (mon(idx) != NULL)
+		handler(idx, EV_FATAL, mon(idx)->fatal_argv,
+		    proc_tab[idx].last_status);
+}
+
+/* tcp:PORT: ready when a connect to 127.0.0.1:PORT succeeds right away. */
+static bool
+tcp_up(int port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+	    .sin_port = htons((uint16_t)port),
+	    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct pollfd pfd;
+	int fd, err = 1;
+
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0)
+		err = 0;
+	else if (errno == EINPROGRESS) {
+		/* Loopback answers at once; do not wait for a slow one. */
+		pfd.fd = fd;
+		pfd.events = POLLOUT;
+		if (poll(&pfd, 1, 0) == 1)
+			getsockopt(fd, SOL_SOCKET, SO_ERROR, &err,
+			    &(socklen_t){ sizeof(err) });
+	}
+	close(fd);
+	return err == 0;
+}
+
+/* ---------------------------------------------------------- aux reaping */
+
+/* A check finished: count it, and act after check_retries in a row. */
+static void
+check_done(int idx, struct aux *a, int status)
+{
+	struct proc *p = &proc_tab[idx];
+	const struct cfg_mon *m = mon(idx);
+
+	p->mon.next_check = now_ms() + m->check_interval_ms;
+	if (p->state != PS_RUNNING)
+		return;
+	if (status == 0) {
+		if (p->mon.health == H_UNHEALTHY) {
+			log_info("%s: health check passes again", a->id);
+			if (m->on_check_fail == CF_EXEC)
+				handler(idx, EV_RECOVERED, m->fail_argv, 0);
+		}
+		p->mon.health = H_HEALTHY;
+		p->mon.fails = 0;
+		p->mon.acted = false;
+		return;
+	}
+	if (a->killed)
+		snprintf(a->out, sizeof(a->out), "timed out after %ums",
+		    a->limit_ms);
+	memcpy(p->mon.out, a->out, sizeof(p->mon.out));
+	p->mon.check_failures++;
+	p->mon.fails++;
+	log_info("%s: health check failed with status %d (%d in a row): %s",
+	    a->id, status, p->mon.fails, a->out);
+	if (p->mon.fails < m->check_retries)
+		return;
+	p->mon.health = H_UNHEALTHY;
+	if (p->mon.acted)
+		return;
+	p->mon.acted = true;
+	if (m->on_check_fail == CF_EXEC)
+		handler(idx, EV_FAILED, m->fail_argv, status);
+	else
+		proc_check_failed(idx, m->on_check_fail, status);
+}
+
+/* Called by the reaper for a pid that is not a supervised process. */
+bool
+mon_reap(pid_t pid, int status)
+{
+	struct aux *a = NULL;
+	int i, idx;
+
+	for (i = 0; i < AUX_MAX && a == NULL; i++)
+		if (aux[i].pid == pid && aux[i].kind != AX_FDREADY &&
+		    aux[i].kind != AX_FREE)
+			a = &aux[i];
+	if (a == NULL)
+		return false;
+	drain(a);
+	idx = proc_find(a->id);
+	if (a->kind == AX_HANDLER && status != 0)
+		log_warn("%s: %s handler failed with status %d", a->id,
+		    ev_names[a->ev], status);
+	if (idx >= 0 && mon(idx) != NULL && !a->dropped) {
+		if (a->kind == AX_CHECK)
+			check_done(idx, a, status);
+		else if (a->kind == AX_PROBE && !a->killed) {
+			if (status == 0)
+				proc_ready(idx);
+			proc_tab[idx].mon.ready_poll = now_ms() + EXEC_POLL_MS;
+		}
+	}
+	aux_free(a);
+	return true;
+}
+
+/* ------------------------------------------------------------ schedules */
+
+static long long
+wall(void)
+{
+	return (long long)time(NULL);
+}
+
+/*
+ * Plan each scheduled process's next run from now. Runs missed while the
+ * clock jumped are not made up: one schedule, at most one run per due.
+ */
+static void
+plan(int idx, uint64_t now)
+{
+	const struct cfg_mon *m = mon(idx);
+	struct proc_mon *pm = &proc_tab[idx].mon;
+
+	if (m == NULL || m->schedule == NULL) {
+		pm->next_run = 0;
+		pm->next_wall = 0;
+	} else if (m->sched.every_ms != 0) {
+		pm->next_run = now + m->sched.every_ms;
+		pm->next_wall = wall() + m->sched.every_ms / 1000;
+	} else
+		pm->next_wall = sched_next(&m->sched, wall());
+}
+
+/* A scheduled run is due: start it, or apply overlap when it still runs. */
+static void
+fire(int idx)
+{
+	struct proc *p = &proc_tab[idx];
+	const char *why;
+
+	if (p->pid == 0 && p->state != PS_STARTING) {
+		log_info("%s: scheduled run", p->cfg->id);
+		proc_start(idx, &why);
+		return;
+	}
+	switch (mon(idx)->overlap) {
+	case OV_SKIP:
+		p->mon.skips++;
+		log_info("%s: still running; scheduled run skipped (%u so far)",
+		    p->cfg->id, p->mon.skips);
+		break;
+	case OV_QUEUE:
+		p->mon.queued = true;
+		break;
+	case OV_KILL:
+		log_info("%s: still running; restarting for the scheduled run",
+		    p->cfg->id);
+		proc_restart(idx, &why);
+		break;
+	}
+}
+
+/*
+ * The realtime timer fired, or the clock was set (ECANCELED): run what is
+ * due only in the first case; either way plan every cron job from now.
+ */
+static void
+cron_cb(struct watch *w, uint32_t events)
+{
+	uint64_t ticks;
+	long long now = wall();
+	bool set = read(w->fd, &ticks, sizeof(ticks)) < 0 &&
+	    errno == ECANCELED;
+	int i;
+
+	(void)events;
+	if (set)
+		log_info("the clock was set; planning schedules from now");
+	cron_armed = 0;
+	for (i = 0; i < proc_n; i++) {
+		if (mon(i) == NULL || mon(i)->schedule == NULL ||
+		    mon(i)->sched.every_ms != 0)
+			continue;
+		if (!set && proc_tab[i].mon.next_wall > 0 &&
+		    proc_tab[i].mon.next_wall <= now)
+			fire(i);
+		if (set || proc_tab[i].mon.next_wall <= now)
+			plan(i, 0);
+	}
+}
+
+static void
+cron_arm(long long at)
+{
+	struct itimerspec its = { .it_value.tv_sec = (time_t)at };
+
+	if (at == cron_armed)
+		return;
+	if (cron_w.fd < 0) {
+		cron_w.fd = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK |
+		    TFD_CLOEXEC);
+		cron_w.cb = cron_cb;
+		if (cron_w.fd < 0 || loop_add(&cron_w, EPOLLIN) < 0) {
+			log_err("cannot create the schedule timer: %m");
+			if (cron_w.fd >= 0)
+				close(cron_w.fd);
+			cron_w.fd = -1;
+			return;
+		}
+	}
+	cron_armed = at;
+	if (timerfd_settime(cron_w.fd, TFD_TIMER_ABSTIME |
+	    TFD_TIMER_CANCEL_ON_SET, &its, NULL) < 0)
+		log_err("cannot arm the schedule timer: %m");
+}
+
+/* ----------------------------------------------------------------- tick */
+
+void
+mon_reload(void)
+{
+	uint64_t now = now_ms();
+	int i;
+
+	for (i = 0; i < proc_n; i++) {
+		if (mon(i) == NULL)
+			continue;
+		if (mon(i)->ready == RD_NOTIFY)
+			notify_open();
+		if (mon(i)->check != NULL && proc_tab[i].mon.health == H_NONE)
+			proc_tab[i].mon.health = H_UNKNOWN;
+		plan(i, now);
+	}
+	cron_armed = -1;
+}
+
+static uint64_t
+earliest(uint64_t a, uint64_t b)
+{
+	return a == 0 || (b != 0 && b < a) ? b : a;
+}
+
+/* Per process: probes, checks, @every runs and queued runs that are due. */
+static uint64_t
+tick_proc(int idx, uint64_t now)
+{
+	struct proc *p = &proc_tab[idx];
+	const struct cfg_mon *m = mon(idx);
+	struct proc_mon *pm = &p->mon;
+
+	if (p->state == PS_STARTING && p->pid != 0 && now >= pm->ready_poll &&
+	    (m->ready == RD_TCP || m->ready == RD_EXEC)) {
+		pm->ready_poll = now + TCP_POLL_MS;
+		if (m->ready == RD_TCP && tcp_up(m->ready_arg))
+			proc_ready(idx);
+		else if (m->ready == RD_EXEC) {
+			pm->ready_poll = 0;	/* until the probe exits */
+			if (find(p->cfg->id, AX_PROBE, 0) == NULL)
+				run(idx, AX_PROBE, m->ready_argv, NULL, false,
+				    m->ready_timeout_ms);
+		}
+	}
+	/* next_check is 0 while a check runs: its time limit is the due. */
+	if (m->check != NULL && p->state == PS_RUNNING &&
+	    find(p->cfg->id, AX_CHECK, 0) == NULL) {
+		if (pm->next_check == 0)
+			pm->next_check = now + m->check_interval_ms;
+		else if (now >= pm->next_check) {
+			pm->next_check = 0;
+			if (run(idx, AX_CHECK, m->check_argv, NULL, true,
+			    m->check_timeout_ms) == NULL)
+				pm->next_check = now + m->check_interval_ms;
+		}
+	}
+	if (p->state != PS_RUNNING && p->state != PS_STARTING)
+		pm->next_check = 0;
+	if (pm->next_run != 0 && now >= pm->next_run) {
+		fire(idx);
+		plan(idx, now);
+	}
+	if (pm->queued && p->pid == 0 && p->state != PS_STARTING &&
+	    p->state != PS_STOPPING) {
+		pm->queued = false;
+		log_info("%s: queued scheduled run", p->cfg->id);
+		proc_start(idx, &(const char *){ NULL });
+	}
+	/*
+	 * Only deadlines this function acts on: returning one it would not
+	 * act on would arm a timer that has fired already, and the loop
+	 * would sleep through everything else that is due.
+	 */
+	return earliest(earliest(pm->next_run, p->state == PS_RUNNING ?
+	    pm->next_check : 0), p->state == PS_STARTING && p->pid != 0 &&
+	    (m->ready == RD_TCP || m->ready == RD_EXEC) ? pm->ready_poll : 0);
+}
+
+/*
+ * Handle due deadlines and return the next: probes, checks and their
+ * time limits, handlers' time limits, @every runs. Wall-clock schedules
+ * get their own realtime timer, armed only when a cron job exists, so an
+ * idle pm with nothing scheduled never wakes up.
+ */
+uint64_t
+mon_tick(uint64_t now)
+{
+	uint64_t next = 0;
+	long long cron = 0;
+	struct aux *a;
+	int i;
+
+	for (i = 0; i < AUX_MAX; i++) {
+		a = &aux[i];
+		if (a->pid <= 0)
+			continue;
+		if (!a->killed && now >= a->deadline) {
+			log_warn("%s: %s pid %d still running after %ums; "
+			    "killing it", a->id, a->kind == AX_CHECK ? "check" :
+			    a->kind == AX_PROBE ? "ready probe" : "handler",
+			    (int)a->pid, a->limit_ms);
+			kill(-a->pid, SIGKILL);
+			kill(a->pid, SIGKILL);
+			a->killed = true;
+		}
+		if (!a->killed)
+			next = earliest(next, a->deadline);
+	}
+	for (i = 0; i < proc_n; i++) {
+		if (mon(i) == NULL)
+			continue;
+		next = earliest(next, tick_proc(i, now));
+		if (mon(i)->schedule != NULL && mon(i)->sched.every_ms == 0 &&
+		    proc_tab[i].mon.next_wall > 0 &&
+		    (cron == 0 || proc_tab[i].mon.next_wall < cron))
+			cron = proc_tab[i].mon.next_wall;
+	}
+	if (cron != 0 || cron_w.fd >= 0)
+		cron_arm(cron);
+	return next;
+}

@@ -1,0 +1,928 @@
+/*
+ * logbuf.c: the output of supervised processes (issue 5).
+ *
+ * Each child's stdout and stderr are pipes whose read ends sit in the
+ * loop's epoll set. Bytes become lines here: split on '\n', reassembled
+ * across reads in a fixed per-stream buffer, and a line longer than
+ * LB_LINE is cut into pieces that end in LB_MARK, so nothing is dropped
+ * silently. Every line goes to three places:
+ *
+ * - the process's ring, a fixed byte ring ("S<line>\n" records, S the
+ *   stream) that `pm logs ID [-n N] [-f]` reads through lb_line();
+ * - its file (log = FILE), appended in one write per read, rotated to
+ *   FILE.1 ... FILE.N at a line boundary; a failed write (ENOSPC, a gone
+ *   directory) is cut back to the last whole line, reported once and
+ *   retried after LB_RETRY_MS, the lines in between counted as dropped;
+ * - or the console: pm's stdout (stderr for stderr lines) prefixed with
+ *   "ID | ". Console writes are non-blocking and go through one FIFO of
+ *   whole records per target, so lines never interleave mid-line, not
+ *   even with pm's own messages; each process may hold at most LB_QUOTA
+ *   bytes of it, so one flood cannot crowd the others out. A line that
+ *   does not fit is dropped and counted.
+ *
+ * Dropped lines are reported at most once per LB_REPORT_MS. Everything is
+ * allocated in lb_sync (config load and reload); reading, writing and
+ * rotating never allocate.
+ */
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pm.h"
+
+#define LB_LINE		4096	/* longest piece of a line kept whole */
+#define LB_READ		16384	/* one read from a pipe */
+#define LB_CONQ		65536	/* console FIFO per target */
+#define LB_QUOTA	(LB_CONQ / 4)	/* of it, per process */
+#define LB_FMT		(LB_LINE * 6 + 256)	/* one line, JSON-escaped */
+#define LB_REPORT_MS	10000
+#define LB_RETRY_MS	1000
+#define LB_MARK		" [...]"	/* the line goes on in the next piece */
+
+struct lb;
+
+struct lb_in {
+	struct watch	 w;		/* first: the callback gets &w */
+	struct lb	*lb;
+	int		 stream;	/* 1 stdout, 2 stderr */
+	int		 wfd;		/* the child's end, until spawned */
+	size_t		 plen;		/* bytes of a line waiting for '\n' */
+};
+
+struct lb {
+	struct lb	*next;		/* every lb, for the sweep in lb_sync */
+	bool		 used;
+	const struct cfg_proc *cfg;
+	struct lb_in	 in[2];
+	char		 path[PM_PATH_MAX];	/* "": console */
+	int		 ffd;
+	uint64_t	 fsize;
+	uint64_t	 fretry;	/* file failing: retry after; else 0 */
+	uint64_t	 dropped, reported;
+	size_t		 queued;	/* bytes in the console FIFOs */
+	uint64_t	 first, total;	/* ring: records in [first, total) */
+	size_t		 ringsz;
+	char		 part[2][LB_LINE];
+	char		 ring[];
+};
+
+/* A console FIFO: records of a struct rec header and the bytes. */
+struct conq {
+	struct watch	 w;
+	bool		 sock;		/* send(MSG_DONTWAIT), fd is shared */
+	bool		 watched;	/* in the epoll set */
+	bool		 waiting;	/* EAGAIN: EPOLLOUT armed */
+	size_t		 off, len, done;
+	char		 buf[LB_CONQ];
+};
+
+struct rec {
+	struct lb	*owner;		/* NULL: pm's own message */
+	size_t		 n;
+};
+
+static struct lb	*all;
+static size_t		 ringsz;
+static struct conq	 cq[2];
+static struct conq	*con[3];	/* by stream; [2] may be [1] */
+static uint64_t		 report_at, last_report;
+static char		 rbuf[LB_READ];
+static char		 fmt[LB_FMT];
+static char		 tstamp[64];
+static struct {
+	struct lb	*owner;
+	size_t		 len;
+	uint64_t	 lines;
+	char		 buf[LB_FMT + LB_READ];
+} fb;
+unsigned		 lb_gen;
+
+static void	con_flush(struct conq *);
+static void	count_drop(struct lb *, uint64_t);
+
+/* --------------------------------------------------------------- console */
+
+static void
+con_cb(struct watch *w, uint32_t ev)
+{
+	(void)ev;
+	con_flush((struct conq *)w);
+}
+
+/*
+ * A non-blocking writer for pm's fd without changing fd itself, which
+ * the -- mode's main child may share: a pipe or terminal is opened again
+ * through /proc (a new open file description), a socket gets
+ * MSG_DONTWAIT per send, a regular file never blocks and is used as is.
+ */
+static void
+con_open(struct conq *q, int fd)
+{
+	struct stat st;
+	char path[32];
+
+	q->w.cb = con_cb;
+	q->w.fd = fd;
+	if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode) &&
+	    !(q->sock = S_ISSOCK(st.st_mode))) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		q->w.fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC |
+		    O_NOCTTY);
+		if (q->w.fd < 0)
+			q->w.fd = fd;
+	}
+}
+
+/*
+ * Make sure fds 0-2 are open (so a pipe never lands on them and a child
+ * always has them), then set up the console writers. Once, at start.
+ */
+void
+lb_init(const struct config *c)
+{
+	struct stat a, b;
+	int fd;
+
+	while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd <= 2)
+		;
+	if (fd > 2)
+		close(fd);
+	ringsz = c->set.log_ring_size;
+	con_open(&cq[0], 1);
+	con[1] = con[2] = &cq[0];
+	if (fstat(1, &a) < 0 || fstat(2, &b) < 0 || a.st_dev != b.st_dev ||
+	    a.st_ino != b.st_ino) {
+		con_open(&cq[1], 2);
+		con[2] = &cq[1];
+	}
+}
+
+/*
+ * Write as much of the FIFO as the target takes now; on EAGAIN wait for
+ * EPOLLOUT. A record cut by a short write is finished before any other,
+ * so lines stay whole. A hard error drops what is queued, counted.
+ */
+static void
+con_flush(struct conq *q)
+{
+	struct iovec iov[64];
+	struct msghdr mh = { .msg_iov = iov };
+	struct rec r;
+	size_t o, left;
+	ssize_t n;
+	int i;
+
+	while (q->off < q->len) {
+		for (i = 0, o = q->off; o < q->len && i < 64; i++) {
+			memcpy(&r, q->buf + o, sizeof(r));
+			iov[i].iov_base = q->buf + o + sizeof(r) +
+			    (i == 0 ? q->done : 0);
+			iov[i].iov_len = r.n - (i == 0 ? q->done : 0);
+			o += sizeof(r) + r.n;
+		}
+		mh.msg_iovlen = (size_t)i;
+		n = q->w.fd < 0 ? -1 : q->sock ? sendmsg(q->w.fd, &mh, MSG_DONTWAIT |
+		    MSG_NOSIGNAL) : writev(q->w.fd, iov, i);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN) {
+			if (!q->watched)
+				q->watched = loop_add(&q->w, EPOLLOUT) == 0;
+			else if (!q->waiting)
+				loop_mod(&q->w, EPOLLOUT);
+			q->waiting = q->watched;
+			return;
+		}
+		left = n < 0 ? SIZE_MAX : (size_t)n;
+		while (q->off < q->len) {
+			memcpy(&r, q->buf + q->off, sizeof(r));
+			if (left < r.n - q->done) {
+				q->done += left;
+				break;
+			}
+			left -= r.n - q->done;
+			if (r.owner != NULL) {
+				r.owner->queued -= r.n;
+				if (n < 0)
+					count_drop(r.owner, 1);
+			}
+			q->off += sizeof(r) + r.n;
+			q->done = 0;
+		}
+	}
+	q->off = q->len = q->done = 0;
+	if (q->waiting)
+		loop_mod(&q->w, 0);
+	q->waiting = false;
+}
+
+/*
+ * Queue one record. Without room (or over the owner's quota) it is
+ * dropped: the caller counts it. 0 queued, -1 dropped.
+ */
+static int
+con_put(struct conq *q, struct lb *owner, const char *s, size_t n)
+{
+	struct rec r = { owner, n };
+
+	/* The loop's turn-end flush may not have come yet: try it now. */
+	if (((owner != NULL && owner->queued + n > LB_QUOTA) ||
+	    q->len + sizeof(r) + n > sizeof(q->buf)) && !q->waiting)
+		con_flush(q);
+	if (owner != NULL && owner->queued + n > LB_QUOTA)
+		return -1;
+	if (q->len + sizeof(r) + n > sizeof(q->buf) && q->off > 0) {
+		memmove(q->buf, q->buf + q->off, q->len - q->off);
+		q->len -= q->off;
+		q->off = 0;
+	}
+	if (q->len + sizeof(r) + n > sizeof(q->buf))
+		return -1;
+	memcpy(q->buf + q->len, &r, sizeof(r));
+	memcpy(q->buf + q->len + sizeof(r), s, n);
+	q->len += sizeof(r) + n;
+	if (owner != NULL)
+		owner->queued += n;
+	return 0;
+}
+
+/*
+ * pm's own messages to stderr take the same FIFO as the children's
+ * stderr lines, so the two never cut into each other. Before lb_init
+ * (and in the client) they are written directly.
+ */
+void
+lb_con_write(const char *s, size_t n)
+{
+	if (con[2] == NULL) {
+		(void)!write(2, s, n);
+		return;
+	}
+	if (con_put(con[2], NULL, s, n) == 0 && !con[2]->waiting)
+		con_flush(con[2]);
+}
+
+/* ------------------------------------------------------------------ ring */
+
+static char
+ring_at(const struct lb *lb, uint64_t pos)
+{
+	return lb->ring[pos % lb->ringsz];
+}
+
+static void
+ring_copy(struct lb *lb, const char *s, size_t n)
+{
+	size_t at, k;
+
+	while (n > 0) {
+		at = (size_t)(lb->total % lb->ringsz);
+		k = lb->ringsz - at < n ? lb->ringsz - at : n;
+		memcpy(lb->ring + at, s, k);
+		lb->total += k;
+		s += k;
+		n -= k;
+	}
+}
+
+/* Append one record, first forgetting as many old lines as it needs. */
+static void
+ring_put(struct lb *lb, int stream, const char *s, size_t n, bool cont)
+{
+	size_t k = n + (cont ? sizeof(LB_MARK) - 1 : 0) + 2;
+	char c = (char)('0' + stream);
+
+	if (lb->ringsz == 0)
+		return;
+	while (lb->total + k - lb->first > lb->ringsz) {
+		while (ring_at(lb, lb->first) != '\n')
+			lb->first++;
+		lb->first++;
+	}
+	ring_copy(lb, &c, 1);
+	ring_copy(lb, s, n);
+	if (cont)
+		ring_copy(lb, LB_MARK, sizeof(LB_MARK) - 1);
+	ring_copy(lb, "\n", 1);
+}
+
+uint64_t
+lb_end(const struct lb *lb)
+{
+	return lb->total;
+}
+
+/* Where the n-th newest line starts (n = 0: the oldest kept). */
+uint64_t
+lb_last(const struct lb *lb, uint32_t n)
+{
+	uint64_t p = lb->total;
+
+	if (n == 0)
+		return lb->first;
+	for (; n > 0 && p > lb->first; n--) {
+		p--;
+		while (p > lb->first && ring_at(lb, p - 1) != '\n')
+			p--;
+	}
+	return p;
+}
+
+/*
+ * Copy the line at *pos into buf (cut to fit; NUL bytes become spaces, as
+ * the wire takes strings) and move *pos past it. Returns its stream, or 0
+ * when *pos is the end. A reader the ring has overtaken gets *skipped
+ * bytes and continues at the oldest line.
+ */
+int
+lb_line(const struct lb *lb, uint64_t *pos, char *buf, size_t len,
+    uint64_t *skipped)
+{
+	size_t i = 0;
+	char c;
+	int stream;
+
+	*skipped = 0;
+	if (*pos < lb->first) {
+		*skipped = lb->first - *pos;
+		*pos = lb->first;
+	}
+	if (*pos >= lb->total)
+		return 0;
+	stream = ring_at(lb, (*pos)++) - '0';
+	while ((c = ring_at(lb, (*pos)++)) != '\n')
+		if (i + 1 < len)
+			buf[i++] = c != '\0' ? c : ' ';
+	buf[i] = '\0';
+	return stream;
+}
+
+uint64_t
+lb_dropped(const struct lb *lb)
+{
+	return lb != NULL ? lb->dropped : 0;
+}
+
+const char *
+lb_path(const struct lb *lb)
+{
+	return lb != NULL && lb->path[0] != '\0' ? lb->path : NULL;
+}
+
+static void
+count_drop(struct lb *lb, uint64_t n)
+{
+	uint64_t now = now_ms();
+
+	lb->dropped += n;
+	if (report_at == 0)
+		report_at = last_report + LB_REPORT_MS > now ?
+		    last_report + LB_REPORT_MS : now;
+}
+
+/* ------------------------------------------------------------------ files */
+
+static void
+file_fail(struct lb *lb, const char *what)
+{
+	if (lb->fretry == 0)
+		log_warn("%s: cannot %s %s: %m; retrying every %ds",
+		    lb->cfg->id, what, lb->path, LB_RETRY_MS / 1000);
+	lb->fretry = now_ms() + LB_RETRY_MS;
+}
+
+static void
+file_open(struct lb *lb)
+{
+	struct stat st;
+
+	lb->ffd = open(lb->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
+	    O_NOCTTY | O_NONBLOCK, 0640);
+	if (lb->ffd < 0) {
+		file_fail(lb, "open");
+		return;
+	}
+	lb->fsize = fstat(lb->ffd, &st) == 0 ? (uint64_t)st.st_size : 0;
+}
+
+static void
+file_close(struct lb *lb)
+{
+	if (lb->ffd >= 0)
+		close(lb->ffd);
+	lb->ffd = -1;
+}
+
+/*
+ * Write the batch of lines waiting for its file in one write. A short
+ * write is cut back to the last whole line, so a full disk never leaves
+ * half a line; a failing file drops lines (counted) until its retry time.
+ */
+static void
+file_flush(void)
+{
+	struct lb *lb = fb.owner;
+	ssize_t n;
+
+	if (lb == NULL || fb.len == 0)
+		goto out;
+	if (lb->fretry != 0 && now_ms() < lb->fretry)
+		goto drop;
+	if (lb->ffd < 0)
+		file_open(lb);
+	if (lb->ffd < 0)
+		goto drop;
+	n = write(lb->ffd, fb.buf, fb.len);
+	if (n == (ssize_t)fb.len) {
+		lb->fsize += fb.len;
+		if (lb->fretry != 0)
+			log_info("%s: writing %s again", lb->cfg->id, lb->path);
+		lb->fretry = 0;
+		goto out;
+	}
+	if (n >= 0) {
+		if (ftruncate(lb->ffd, (off_t)lb->fsize) < 0)
+			lb->fsize += (uint64_t)n;
+		errno = ENOSPC;
+	}
+	file_fail(lb, "write");
+drop:
+	count_drop(lb, fb.lines);
+out:
+	fb.len = 0;
+	fb.lines = 0;
+}
+
+/* FILE.N-1 -> FILE.N ... FILE -> FILE.1, then a fresh FILE. */
+static void
+file_rotate(struct lb *lb)
+{
+	char a[PM_PATH_MAX + 16], b[PM_PATH_MAX + 16];
+	int k = lb->cfg->log_keep;
+
+	if (k == 0) {
+		if (ftruncate(lb->ffd, 0) == 0)
+			lb->fsize = 0;
+		return;
+	}
+	for (; k > 1; k--) {
+		snprintf(a, sizeof(a), "%s.%d", lb->path, k - 1);
+		snprintf(b, sizeof(b), "%s.%d", lb->path, k);
+		(void)rename(a, b);
+	}
+	snprintf(b, sizeof(b), "%s.1", lb->path);
+	if (rename(lb->path, b) < 0 && errno != ENOENT) {
+		file_fail(lb, "rotate");
+		return;
+	}
+	file_close(lb);
+	file_open(lb);
+}
+
+static void
+file_line(struct lb *lb, const char *s, size_t n)
+{
+	unsigned long long max = lb->cfg->log_max_size;
+
+	if (fb.owner != lb || fb.len + n > sizeof(fb.buf))
+		file_flush();
+	fb.owner = lb;
+	if (max != 0 && lb->fsize + fb.len + n > max &&
+	    lb->fsize + fb.len > 0) {
+		file_flush();
+		if (lb->ffd >= 0 && lb->fretry == 0)
+			file_rotate(lb);
+	}
+	memcpy(fb.buf + fb.len, s, n);
+	fb.len += n;
+	fb.lines++;
+}
+
+void
+lb_reopen(void)
+{
+	const struct config *c = pm_config();
+	struct lb *lb;
+
+	file_flush();
+	for (lb = all; lb != NULL; lb = lb->next) {
+		if (lb->path[0] == '\0')
+			continue;
+		file_close(lb);
+		lb->fretry = 0;
+		file_open(lb);
+	}
+	log_init(c->set.log_level, c->set.log_target);
+	log_info("log files reopened");
+}
+
+/* ------------------------------------------------------------------ lines */
+
+/*
+ * The wall clock as ISO 8601 UTC with milliseconds, for this batch of
+ * lines. Days to a civil date as in Howard Hinnant's days_from_civil
+ * inverse, which is smaller than pulling in gmtime.
+ */
+static void
+stamp(void)
+{
+	struct timespec ts;
+	long long z, era, doe, yoe, doy, mp, s;
+	int d, m;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	s = ts.tv_sec % 86400;
+	z = ts.tv_sec / 86400 + 719468;
+	era = z / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	snprintf(tstamp, sizeof(tstamp), "%04lld-%02d-%02dT%02lld:%02lld:"
+	    "%02lld.%03dZ", yoe + era * 400 + (m <= 2), m, d, s / 3600,
+	    s / 60 % 60, s % 60, (int)(ts.tv_nsec / 1000000));
+}
+
+static char *
+json_esc(char *d, const char *s, size_t n)
+{
+	unsigned char c;
+
+	while (n-- > 0) {
+		c = (unsigned char)*s++;
+		if (c == '"' || c == '\\') {
+			*d++ = '\\';
+			*d++ = (char)c;
+		} else if (c < 0x20)
+			d += snprintf(d, 7, "\\u%04x", c);
+		else
+			*d++ = (char)c;
+	}
+	return d;
+}
+
+/*
+ * One line, formatted for its sink into fmt: JSON with log_format = json,
+ * else "[TIME ]ID | line" on the console and "[TIME ]line" in a file.
+ */
+static size_t
+format(const struct lb *lb, int stream, const char *s, size_t n, bool cont)
+{
+	const struct cfg_settings *set = &pm_config()->set;
+	char *d = fmt;
+
+	if (set->log_format == LF_JSON) {
+		d += snprintf(d, 160, "{\"time\":\"%s\",\"id\":\"%s\","
+		    "\"stream\":\"std%s\",\"line\":\"", tstamp, lb->cfg->id,
+		    stream == 1 ? "out" : "err");
+		d = json_esc(d, s, n);
+		if (cont)
+			d = json_esc(d, LB_MARK, sizeof(LB_MARK) - 1);
+		d = stpcpy(d, "\"}\n");
+		return (size_t)(d - fmt);
+	}
+	if (set->log_timestamps)
+		d += snprintf(d, 64, "%s ", tstamp);
+	if (lb->path[0] == '\0')
+		d += snprintf(d, 64, "%s | ", lb->cfg->id);
+	memcpy(d, s, n);
+	d += n;
+	if (cont)
+		d = stpcpy(d, LB_MARK);
+	*d++ = '\n';
+	return (size_t)(d - fmt);
+}
+
+static void
+emit(struct lb *lb, int stream, const char *s, size_t n, bool cont)
+{
+	size_t len;
+
+	ring_put(lb, stream, s, n, cont);
+	len = format(lb, stream, s, n, cont);
+	if (lb->path[0] != '\0')
+		file_line(lb, fmt, len);
+	else if (con_put(con[stream], lb, fmt, len) < 0)
+		count_drop(lb, 1);
+}
+
+/* Cut bytes from a pipe into lines; keep the unfinished one for later. */
+static void
+feed(struct lb_in *in, const char *d, size_t n)
+{
+	struct lb *lb = in->lb;
+	char *part = lb->part[in->stream - 1];
+	const char *nl;
+	size_t take;
+
+	while (n > 0) {
+		nl = memchr(d, '\n', n);
+		take = nl != NULL ? (size_t)(nl - d) : n;
+		if (in->plen + take > LB_LINE) {
+			take = LB_LINE - in->plen;
+			memcpy(part + in->plen, d, take);
+			emit(lb, in->stream, part, LB_LINE, true);
+			in->plen = 0;
+		} else if (nl == NULL) {
+			memcpy(part + in->plen, d, take);
+			in->plen += take;
+		} else if (in->plen == 0) {
+			emit(lb, in->stream, d, take, false);
+			take++;
+		} else {
+			memcpy(part + in->plen, d, take);
+			emit(lb, in->stream, part, in->plen + take, false);
+			in->plen = 0;
+			take++;
+		}
+		d += take;
+		n -= take;
+	}
+}
+
+/* End of a stream: its last unfinished line still counts. */
+static void
+in_close(struct lb_in *in)
+{
+	if (in->w.fd >= 0) {
+		loop_del(&in->w);
+		close(in->w.fd);
+		in->w.fd = -1;
+	}
+	if (in->wfd >= 0)
+		close(in->wfd);
+	in->wfd = -1;
+	if (in->plen > 0) {
+		stamp();
+		emit(in->lb, in->stream, in->lb->part[in->stream - 1],
+		    in->plen, false);
+		in->plen = 0;
+	}
+}
+
+/* One read per wake-up, so a flood cannot starve the rest of the loop. */
+static bool
+in_read(struct lb_in *in)
+{
+	ssize_t n;
+
+	n = read(in->w.fd, rbuf, sizeof(rbuf));
+	if (n > 0) {
+		stamp();
+		feed(in, rbuf, (size_t)n);
+		return true;
+	}
+	if (n == 0 || (errno != EAGAIN && errno != EINTR))
+		in_close(in);
+	return false;
+}
+
+static void
+in_cb(struct watch *w, uint32_t ev)
+{
+	(void)ev;
+	in_read((struct lb_in *)w);
+	file_flush();
+}
+
+/*
+ * A child has exited: take what it left in its pipes now, so its last
+ * lines come before the news of its exit. A grandchild may still hold a
+ * write end; the pipe stays watched until EOF or the next spawn.
+ */
+void
+lb_drain(struct proc *p)
+{
+	int i, k;
+
+	if (p->lb == NULL)
+		return;
+	for (i = 0; i < 2; i++)
+		for (k = 0; k < 64 && p->lb->in[i].w.fd >= 0 &&
+		    in_read(&p->lb->in[i]); k++)
+			;
+	file_flush();
+}
+
+/* ----------------------------------------------------------------- spawn */
+
+/*
+ * Before a spawn: fresh pipes for the child's stdout and stderr, which
+ * io[] gets (the write ends, close-on-exec, dup2'ed by the child). The
+ * pipes of an earlier run are drained and closed first. io[] stays -1,
+ * and the child inherits pm's own, for the -- mode's main child unless
+ * log_main_prefix is set, and when pipes cannot be made.
+ */
+void
+lb_pipes(struct proc *p, bool is_main, int io[2])
+{
+	struct lb *lb = p->lb;
+	int i, fds[2];
+
+	io[0] = io[1] = -1;
+	if (lb == NULL || (is_main && !pm_config()->set.log_main_prefix))
+		return;
+	lb_drain(p);
+	for (i = 0; i < 2; i++) {
+		in_close(&lb->in[i]);
+		if (syscall(SYS_pipe2, fds, O_CLOEXEC) < 0) {
+			log_warn("%s: cannot make a pipe: %m; output not "
+			    "captured", p->cfg->id);
+			in_close(&lb->in[0]);
+			io[0] = io[1] = -1;
+			return;
+		}
+		(void)ioctl(fds[0], FIONBIO, &(int){ 1 });
+		lb->in[i].w.fd = fds[0];
+		lb->in[i].wfd = io[i] = fds[1];
+	}
+	file_flush();
+}
+
+/* After the fork: watch the read ends, or drop them if it failed. */
+void
+lb_spawned(struct proc *p, bool ok)
+{
+	struct lb_in *in;
+	int i;
+
+	if (p->lb == NULL)
+		return;
+	for (i = 0; i < 2; i++) {
+		in = &p->lb->in[i];
+		if (in->wfd >= 0)
+			close(in->wfd);
+		in->wfd = -1;
+		if (in->w.fd < 0)
+			continue;
+		if (!ok || loop_add(&in->w, EPOLLIN) < 0) {
+			close(in->w.fd);
+			in->w.fd = -1;
+		}
+	}
+}
+
+/* ------------------------------------------------------------ lifecycle */
+
+static struct lb *
+lb_new(void)
+{
+	struct lb *lb;
+	int i;
+
+	if ((lb = calloc(1, sizeof(*lb) + ringsz)) == NULL)
+		return NULL;
+	lb->ringsz = ringsz;
+	lb->ffd = -1;
+	for (i = 0; i < 2; i++) {
+		lb->in[i].w.fd = lb->in[i].wfd = -1;
+		lb->in[i].w.cb = in_cb;
+		lb->in[i].lb = lb;
+		lb->in[i].stream = i + 1;
+	}
+	lb->next = all;
+	all = lb;
+	return lb;
+}
+
+/* Forget lb: close its pipes and file, disown its queued console lines. */
+static void
+lb_free(struct lb *lb)
+{
+	struct rec r;
+	size_t o;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		lb->in[i].plen = 0;
+		in_close(&lb->in[i]);
+	}
+	if (fb.owner == lb)
+		file_flush();
+	fb.owner = fb.owner == lb ? NULL : fb.owner;
+	file_close(lb);
+	for (i = 0; i < 2; i++)
+		for (o = cq[i].off; o < cq[i].len; o += sizeof(r) + r.n) {
+			memcpy(&r, cq[i].buf + o, sizeof(r));
+			if (r.owner == lb) {
+				r.owner = NULL;
+				memcpy(cq[i].buf + o, &r, sizeof(r));
+			}
+		}
+	free(lb);
+}
+
+/*
+ * After the process table was (re)built: every entry gets its lb (kept
+ * entries carry theirs, with ring, pipes and file), a changed log = path
+ * is opened, and the lbs of entries that are gone are freed. The only
+ * place that allocates; -1 when out of memory (that process's output
+ * then goes to pm's own stdout and stderr).
+ */
+int
+lb_sync(void)
+{
+	struct lb *lb, **pp;
+	const char *path;
+	int i, rc = 0;
+
+	for (lb = all; lb != NULL; lb = lb->next)
+		lb->used = false;
+	for (i = 0; i < proc_n; i++) {
+		if (proc_tab[i].lb == NULL &&
+		    (proc_tab[i].lb = lb_new()) == NULL) {
+			rc = -1;
+			continue;
+		}
+		lb = proc_tab[i].lb;
+		lb->used = true;
+		lb->cfg = proc_tab[i].cfg;
+		path = lb->cfg->log != NULL ? lb->cfg->log : "";
+		if (strcmp(path, lb->path) == 0)
+			continue;
+		if (fb.owner == lb)
+			file_flush();
+		file_close(lb);
+		snprintf(lb->path, sizeof(lb->path), "%s", path);
+		lb->fretry = 0;
+		if (*path != '\0')
+			file_open(lb);
+	}
+	for (pp = &all; (lb = *pp) != NULL;) {
+		if (lb->used) {
+			pp = &lb->next;
+			continue;
+		}
+		*pp = lb->next;
+		lb_free(lb);
+	}
+	lb_gen++;
+	return rc;
+}
+
+/*
+ * Each turn of the loop: write what the turn queued for the console (one
+ * writev for many lines), and report drops once the interval is over.
+ */
+uint64_t
+lb_tick(uint64_t now)
+{
+	uint64_t next;
+	int i;
+
+	for (i = 0; i < 2; i++)
+		if (cq[i].off < cq[i].len && !cq[i].waiting)
+			con_flush(&cq[i]);
+	if (report_at != 0 && now >= report_at) {
+		for (i = 0; i < proc_n; i++) {
+			struct lb *lb = proc_tab[i].lb;
+
+			if (lb == NULL || lb->dropped == lb->reported)
+				continue;
+			log_warn("%s: %llu lines of output dropped (the console "
+			    "or log file did not keep up)", proc_tab[i].cfg->id,
+			    (unsigned long long)(lb->dropped - lb->reported));
+			lb->reported = lb->dropped;
+		}
+		last_report = now;
+		report_at = 0;
+	}
+	next = report_at;
+	for (i = 0; i < 2; i++)
+		if (cq[i].off < cq[i].len && !cq[i].waiting &&
+		    (next == 0 || now + 50 < next))
+			next = now + 50;
+	return next;
+}
+
+/* At exit: give the console up to a second to take what is queued. */
+void
+lb_fini(void)
+{
+	uint64_t end = now_ms() + 1000, now;
+	struct pollfd pfd;
+	int i;
+
+	file_flush();
+	for (i = 0; i < 2; i++)
+		while (cq[i].off < cq[i].len && (now = now_ms()) < end) {
+			pfd.fd = cq[i].w.fd;
+			pfd.events = POLLOUT;
+			(void)poll(&pfd, 1, (int)(end - now));
+			con_flush(&cq[i]);
+		}
+}

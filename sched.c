@@ -1,0 +1,253 @@
+/*
+ * sched.c: schedules for oneshots, "@every DURATION" or five cron fields.
+ *
+ * Pure: parse a schedule into bit masks and compute the next minute that
+ * matches, in local time. No I/O, no globals, nothing of pm but the
+ * header, so the unit test links this file alone. The loop side (the
+ * realtime timerfd, overlap, skips) lives in check.c.
+ */
+#include <ctype.h>
+#include <string.h>
+#include <time.h>
+
+#include "pm.h"
+
+/* The field bounds, in the order they are written. */
+static const struct {
+	const char	*why;
+	int		 lo, hi;
+} fields[5] = {
+	{ "bad minute field (want *, N, N-M, lists, /STEP; 0-59)", 0, 59 },
+	{ "bad hour field (want *, N, N-M, lists, /STEP; 0-23)", 0, 23 },
+	{ "bad day of month field (want *, N, N-M, lists, /STEP; 1-31)",
+	    1, 31 },
+	{ "bad month field (want *, N, N-M, lists, /STEP; 1-12)", 1, 12 },
+	{ "bad day of week field (want *, N, N-M, lists, /STEP; 0-7, "
+	    "0 and 7 are Sunday)", 0, 7 },
+};
+
+static const char *const macros[][2] = {
+	{ "@hourly", "0 * * * *" }, { "@daily", "0 0 * * *" },
+	{ "@midnight", "0 0 * * *" }, { "@weekly", "0 0 * * 0" },
+	{ "@monthly", "0 0 1 * *" }, { "@yearly", "0 0 1 1 *" },
+	{ "@annually", "0 0 1 1 *" },
+};
+
+static int
+num(const char **sp, int *v)
+{
+	const char *s = *sp;
+	int n = 0;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	while (isdigit((unsigned char)*s) && n < 1000)
+		n = n * 10 + (*s++ - '0');
+	*sp = s;
+	*v = n;
+	return 0;
+}
+
+/*
+ * One field: comma-separated items, each "*", "N" or "N-M", optionally
+ * with "/STEP". "N/STEP" means N to the end of the range, as in Vixie
+ * cron. Anything else, or a number outside the field, is an error.
+ */
+static int
+field(const char *s, const char *end, int f, uint64_t *mask)
+{
+	int lo, hi, step, flo = fields[f].lo, fhi = fields[f].hi, i;
+
+	*mask = 0;
+	for (;;) {
+		step = 1;
+		if (*s == '*') {
+			lo = flo;
+			hi = fhi;
+			s++;
+		} else {
+			if (num(&s, &lo) < 0)
+				return -1;
+			hi = lo;
+			if (*s == '-') {
+				s++;
+				if (num(&s, &hi) < 0)
+					return -1;
+			} else if (*s == '/')
+				hi = fhi;
+		}
+		if (*s == '/') {
+			s++;
+			if (num(&s, &step) < 0 || step == 0)
+				return -1;
+		}
+		if (lo < flo || hi > fhi || lo > hi)
+			return -1;
+		for (i = lo; i <= hi; i += step)
+			*mask |= 1ULL << i;
+		if (s == end)
+			return 0;
+		if (*s++ != ',')
+			return -1;
+	}
+}
+
+/* "10m", "90s", "1.5h" is not allowed: a whole number and a unit. */
+static int
+every(const char *s, uint32_t *ms)
+{
+	static const char units[][3] = { "ms", "s", "m", "h", "d", "" };
+	static const uint32_t mult[] = { 1, 1000, 60000, 3600000, 86400000,
+	    1000 };
+	unsigned long long v = 0;
+	int i;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	while (isdigit((unsigned char)*s) && v <= UINT32_MAX)
+		v = v * 10 + (unsigned)(*s++ - '0');
+	for (i = 0; strcmp(s, units[i]) != 0; i++)
+		if (units[i][0] == '\0')
+			return -1;
+	v *= mult[i];
+	if (v == 0 || v > UINT32_MAX)
+		return -1;
+	*ms = (uint32_t)v;
+	return 0;
+}
+
+/* Some month in the mask has a day in the mask (Feb 30 never comes). */
+static bool
+day_exists(const struct sched *c)
+{
+	static const int mdays[13] = { 0, 31, 29, 31, 30, 31, 30, 31, 31,
+	    30, 31, 30, 31 };
+	int m;
+
+	if (c->dom_any || !c->dow_any)
+		return true;
+	for (m = 1; m <= 12; m++)
+		if ((c->mon >> m & 1) &&
+		    (c->dom & ((2ULL << mdays[m]) - 1)) != 0)
+			return true;
+	return false;
+}
+
+/*
+ * Parse a schedule. On error return -1 with why naming the field, so the
+ * config error says which of the five is wrong.
+ */
+int
+sched_parse(const char *s, struct sched *c, const char **why)
+{
+	const char *b, *e;
+	uint64_t m[5];
+	size_t i;
+	int f;
+
+	memset(c, 0, sizeof(*c));
+	if (strncmp(s, "@every", 6) == 0) {
+		for (s += 6; *s == ' ' || *s == '\t'; s++)
+			;
+		if (every(s, &c->every_ms) < 0) {
+			*why = "bad @every interval (want a whole number with "
+			    "ms, s, m, h or d)";
+			return -1;
+		}
+		return 0;
+	}
+	for (i = 0; i < sizeof(macros) / sizeof(macros[0]); i++)
+		if (strcmp(s, macros[i][0]) == 0)
+			s = macros[i][1];
+	for (f = 0, b = s; f < 5; f++) {
+		while (*b == ' ' || *b == '\t')
+			b++;
+		for (e = b; *e != '\0' && *e != ' ' && *e != '\t'; e++)
+			;
+		if (e == b) {
+			*why = "want five fields (minute hour day month "
+			    "weekday) or @every DURATION";
+			return -1;
+		}
+		if (field(b, e, f, &m[f]) < 0) {
+			*why = fields[f].why;
+			return -1;
+		}
+		if (f == 2)
+			c->dom_any = *b == '*';
+		if (f == 4)
+			c->dow_any = *b == '*';
+		b = e;
+	}
+	while (*b == ' ' || *b == '\t')
+		b++;
+	if (*b != '\0') {
+		*why = "more than five fields";
+		return -1;
+	}
+	c->min = m[0];
+	c->hour = (uint32_t)m[1];
+	c->dom = (uint32_t)m[2];
+	c->mon = (uint16_t)m[3];
+	c->dow = (uint8_t)((m[4] | m[4] >> 7) & 0x7f);	/* 7 is Sunday too */
+	if (!day_exists(c)) {
+		*why = "day of month never occurs in those months";
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Vixie cron's rule: with both day fields restricted, either may match;
+ * with one of them "*", only the other counts.
+ */
+static bool
+day_ok(const struct sched *c, const struct tm *tm)
+{
+	bool d = c->dom >> tm->tm_mday & 1, w = c->dow >> tm->tm_wday & 1;
+
+	if (c->dom_any || c->dow_any)
+		return d && w;
+	return d || w;
+}
+
+/*
+ * The first whole minute after `after` (Unix seconds) that the cron
+ * schedule matches in local time, or -1. Mismatches skip a whole month,
+ * day or hour at a time, so a search stays short; mktime normalises the
+ * carries and DST gaps (a minute that does not exist is skipped).
+ */
+long long
+sched_next(const struct sched *c, long long after)
+{
+	struct tm tm;
+	time_t t = (time_t)(after - (after % 60 + 60) % 60 + 60);
+	int i;
+
+	if (c->every_ms != 0 || localtime_r(&t, &tm) == NULL)
+		return -1;
+	for (i = 0; i < 100000; i++) {
+		if (!(c->mon >> (tm.tm_mon + 1) & 1)) {
+			tm.tm_mon++;
+			tm.tm_mday = 1;
+			tm.tm_hour = tm.tm_min = 0;
+		} else if (!day_ok(c, &tm)) {
+			tm.tm_mday++;
+			tm.tm_hour = tm.tm_min = 0;
+		} else if (!(c->hour >> tm.tm_hour & 1)) {
+			tm.tm_hour++;
+			tm.tm_min = 0;
+		} else if (!(c->min >> tm.tm_min & 1))
+			tm.tm_min++;
+		else if ((long long)t > after)
+			return (long long)t;
+		else
+			tm.tm_min++;
+		tm.tm_sec = 0;
+		tm.tm_isdst = -1;
+		if ((t = mktime(&tm)) == (time_t)-1 ||
+		    localtime_r(&t, &tm) == NULL)
+			return -1;
+	}
+	return -1;
+}
