@@ -69,7 +69,7 @@ else
 STRIP	= strip
 endif
 
-.PHONY: all clean test demo deps unit size test-boot fuzz fuzz-build memcheck
+.PHONY: all clean test demo deps unit size test-boot fuzz fuzz-build memcheck bench bench-quick
 all: $(BIN)
 
 $(BIN): $(OBJS) $(INIH_A) build/flavor-$(FLAVOR)
@@ -188,6 +188,15 @@ demo: deps
 size: $(BIN)
 	@mkdir -p build && $(STRIP) -o build/$(BIN).stripped $(BIN) && \
 	    stat -c '%s bytes stripped ($(BIN))' build/$(BIN).stripped
+
+# bench: pm against tini, dumb-init, catatonit, runit, s6, supervisord
+# (installed from Debian when missing); writes bench/RESULTS.md. Not part
+# of `make test`: speed targets never live in timed unit tests.
+bench: pm
+	bench/run.sh
+
+bench-quick: pm
+	bench/run.sh --quick
 
 clean:
 	rm -rf build pm pm-aarch64 pm-armhf tests/unit/*.bin

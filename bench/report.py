@@ -1,0 +1,270 @@
+#!/usr/bin/env python3
+"""bench/report.py META RAW: the tables of bench/RESULTS.md.
+
+RAW holds "contender N key value" lines written by bench/run.sh from
+bench/pmb's output; META the machine, versions and run settings. Every
+table shows the median with (min-max) over all samples of the run, and
+the ratio of pm's median to the best peer's (below 1: pm is better).
+The goals of issue 7 are judged at the end, met or missed by how much.
+"""
+import statistics
+import sys
+from collections import defaultdict
+
+meta_lines = open(sys.argv[1]).read().splitlines()
+meta = {}
+pkgs = []
+for line in meta_lines:
+    k, _, v = line.partition(" ")
+    if k == "pkg":
+        pkgs.append(v.split(" ", 1))
+    else:
+        meta[k] = v
+
+data = defaultdict(list)        # (who, n, key) -> [values]
+whos = []
+for line in open(sys.argv[2]):
+    parts = line.split(None, 3)
+    if len(parts) < 4:
+        continue
+    who, n, key, val = parts[0], parts[1], parts[2], parts[3].strip()
+    if who not in whos:
+        whos.append(who)
+    try:
+        data[(who, n, key)].append(float(val))
+    except ValueError:
+        data[(who, n, key + "_text")].append(val)
+
+SUPS = [w for w in ["pm", "runit", "s6", "supervisord"] if w in whos]
+INITS = [w for w in ["pm", "tini", "dumb-init", "catatonit"] if w in whos]
+NS = sorted({int(n) for (w, n, k) in data if k == "cold_us" and n.isdigit()})
+ORPH = sorted({int(n) for (w, n, k) in data if k == "reap_us"})
+goals = []
+
+
+def med(who, n, key):
+    v = data.get((who, str(n), key))
+    return statistics.median(v) if v else None
+
+
+def fmt_us(v):
+    if v is None:
+        return "—"
+    if v >= 1e6:
+        return "%.2f s" % (v / 1e6)
+    if v >= 1e4:
+        return "%.0f ms" % (v / 1e3)
+    if v >= 1e3:
+        return "%.1f ms" % (v / 1e3)
+    return "%.2f ms" % (v / 1e3)
+
+
+def fmt_kib(v):
+    if v is None:
+        return "—"
+    if v >= 1024:
+        return "%.2f MiB" % (v / 1024)
+    return "%.0f KiB" % v
+
+
+def fmt_n(v):
+    return "—" if v is None else "%.0f" % v
+
+
+def cell(who, n, key, f):
+    v = data.get((who, str(n), key))
+    if not v:
+        return "—"
+    m = statistics.median(v)
+    if min(v) == max(v):
+        return f(m)
+    return "%s (%s–%s)" % (f(m), f(min(v)), f(max(v)))
+
+
+def ratio(n, key, peers, higher_better=False):
+    pm = med("pm", n, key)
+    vals = [med(p, n, key) for p in peers if p != "pm"]
+    vals = [v for v in vals if v is not None]
+    if pm is None or not vals:
+        return "—", None
+    best = max(vals) if higher_better else min(vals)
+    if best == 0:
+        return ("1" if pm == 0 else "∞"), best
+    return "%.2f" % (pm / best), best
+
+
+def table(title, key, f, who_list, ns, note="", higher_better=False):
+    print("### %s\n" % title)
+    if note:
+        print(note + "\n")
+    cols = ["N = %s" % n for n in ns] if ns[0].isdigit() else ["value"]
+    print("| | " + " | ".join(cols) + " |")
+    print("|---|" + "---|" * len(cols))
+    for w in who_list:
+        print("| %s | " % w + " | ".join(cell(w, n, key, f) for n in ns) + " |")
+    print("| **pm / best peer** | " + " | ".join(
+        ratio(n, key, who_list, higher_better)[0] for n in ns) + " |")
+    print()
+
+
+def goal(what, ok, detail):
+    goals.append((what, ok, detail))
+
+
+print("# pm benchmark results\n")
+print("Written by `make bench` (bench/run.sh%s) on %s. Do not edit by hand.\n"
+      % (" --quick" if meta.get("mode") == "quick" else "", meta.get("date")))
+print("| | |\n|---|---|")
+for k, label in [("cpu", "machine"), ("mem", "memory"), ("kernel", "kernel"),
+                 ("os", "system"), ("pm", "pm")]:
+    print("| %s | %s |" % (label, meta.get(k, "?")))
+for p, v in pkgs:
+    print("| %s | %s |" % (p, v))
+print("| run | %s, %s repetitions interleaved (each repetition runs every "
+      "contender once, in turn), %s s |" % (meta.get("mode"), meta.get("reps"),
+                                           meta.get("elapsed")))
+print()
+if meta.get("skipped", "").strip():
+    print("Left out of this run: %s (— in the tables).\n"
+          % ", ".join(x.replace(":", " at N=") for x in meta["skipped"].split()))
+print("Every cell: median (min–max) over all samples. Ratio: pm's median over "
+      "the best peer's; below 1, pm is better (for requests/s, above 1).\n")
+
+# Footprint.
+print("### Footprint\n")
+print("pm: the stripped static binary. Peers: every executable and shared "
+      "library they need (supervisord: python3 and the supervisor package, "
+      "python's standard library not counted).\n")
+print("| | bytes | |\n|---|---|---|")
+fp = {w: med(w, 0, "footprint_bytes") for w in whos}
+fp = {w: v for w, v in fp.items() if v is not None}
+for w, v in sorted(fp.items(), key=lambda x: x[1]):
+    print("| %s | %d | %.0f KiB |" % (w, v, v / 1024))
+peers = [v for w, v in fp.items() if w != "pm"]
+if "pm" in fp and peers:
+    print("| **pm / best peer** | %.2f | |" % (fp["pm"] / min(peers)))
+print()
+if "pm" in fp:
+    goal("footprint ≤ 128 KiB (131072 bytes)", fp["pm"] <= 131072,
+         "%d bytes (%.1f KiB)" % (fp["pm"], fp["pm"] / 1024))
+
+sns = [str(n) for n in NS]
+if NS:
+    table("Memory: total PSS of the supervisor's processes", "pss_kib",
+          fmt_kib, SUPS, sns,
+          "runit: runsvdir + N runsv; s6: s6-svscan + N s6-supervise; "
+          "supervisord: one python process; pm: one process. Services "
+          "excluded. Measured %s s after the last service started."
+          % meta.get("settle", "?"))
+    for n, lim, lab in [(1000, 2048, "2 MiB"), (10, 512, "0.5 MiB")]:
+        v = med("pm", n, "pss_kib")
+        if v is not None:
+            goal("memory ≤ %s at N=%d" % (lab, n), v <= lim,
+                 "%s%s" % (fmt_kib(v), "" if v <= lim else
+                           ", %s over" % fmt_kib(v - lim)))
+    table("Status of all N services, whole process", "status_us", fmt_us,
+          [w for w in SUPS if w != "s6"], sns,
+          "`pm status`, `sv status DIR...`, `supervisorctl status`: "
+          "fork, exec, query, print, exit. s6 has no status command for "
+          "many services (s6-svstat takes one directory), so it is not "
+          "listed.")
+    for n in NS:
+        for w in SUPS:
+            lines = data.get((w, str(n), "status_lines"))
+            if lines and min(lines) < n:
+                print("Note: %s printed %d lines for N=%d.\n"
+                      % (w, min(lines), n))
+    v = med("pm", 1000, "status_us")
+    if v is not None:
+        goal("status of all N ≤ 2 ms at N=1000", v <= 2000, fmt_us(v) + (
+            "" if v <= 2000 else ", %s over" % fmt_us(v - 2000)))
+    table("Cold start: launch until all N services run", "cold_us", fmt_us,
+          SUPS, sns, "Until the last service has announced its pid on the "
+          "bench's socket.")
+    v = med("pm", 1000, "cold_us")
+    if v is not None:
+        goal("cold start ≤ 0.5 s at N=1000", v <= 5e5, fmt_us(v) + (
+            "" if v <= 5e5 else ", %s over" % fmt_us(v - 5e5)))
+    table("Respawn: kill -9 a service until its replacement runs",
+          "respawn_us", fmt_us, SUPS, sns,
+          "pm with restart_delay = 0; peers as shipped. Each victim has "
+          "run for over 1.5 s (runsv and s6-supervise delay the restart "
+          "of a younger one).")
+    for n in NS:
+        v = med("pm", n, "respawn_us")
+        if v is not None:
+            goal("respawn ≤ 1 ms median at N=%d" % n, v <= 1000, fmt_us(v) + (
+                "" if v <= 1000 else ", %s over" % fmt_us(v - 1000)))
+
+if any(k == "idle_vcs" for (w, n, k) in data):
+    table("Idle wakeups: voluntary context switches in %s s, 10 idle "
+          "services" % meta.get("idle_secs"), "idle_vcs", fmt_n, SUPS,
+          ["idle"], "All contenders side by side over the same window, "
+                    "summed over the supervisor's processes.")
+    v = data.get(("pm", "idle", "idle_vcs"))
+    if v:
+        goal("idle wakeups = 0", max(v) == 0,
+             "%d at most over %s s" % (max(v), meta.get("idle_secs")))
+
+if ORPH:
+    os_ = [str(n) for n in ORPH]
+    table("PID 1 reaping: N orphans released at once", "reap_us", fmt_us,
+          INITS, os_, "Inside `unshare --pid --fork --mount-proc INIT`: a "
+          "child leaves N grandchildren to PID 1 and releases them at "
+          "once; time until only PID 1 (and that child) is left.")
+    print("| | orphans left (max) | exit status right | TERM forwarded |")
+    print("|---|---|---|---|")
+    for w in INITS:
+        left = max([max(data.get((w, n, "left"), [0])) for n in os_])
+        ok = sum(sum(data.get((w, n, "status_ok"), [])) for n in os_)
+        tot = sum(len(data.get((w, n, "status_ok"), [])) for n in os_)
+        tok = data.get((w, "0", "term_ok"), [])
+        print("| %s | %d | %d of %d | %d of %d |" % (w, left, ok, tot,
+                                                     sum(tok), len(tok)))
+    print()
+    for n in os_:
+        r, best = ratio(n, "reap_us", INITS)
+        v = med("pm", n, "reap_us")
+        if v is not None and best is not None:
+            goal("reaping %s orphans no slower than the best peer" % n,
+                 v <= best, "pm %s, best peer %s (ratio %s)"
+                 % (fmt_us(v), fmt_us(best), r))
+    left = max([max(data.get(("pm", n, "left"), [0])) for n in os_])
+    sok = data.get(("pm", os_[0], "status_ok"), [])
+    allok = all(all(data.get(("pm", n, "status_ok"), [0])) for n in os_)
+    tok = data.get(("pm", "0", "term_ok"), [])
+    goal("PID 1: 0 orphans left, status and TERM always right",
+         left == 0 and allok and tok and all(tok),
+         "%d left, status %s, TERM %d of %d" % (
+             left, "right" if allok and sok else "WRONG", sum(tok), len(tok)))
+
+if data.get(("pm", "10", "ping_us")):
+    print("### Client round trip (pm only: no peer serves this)\n")
+    print("`pm ping s1` as a whole process against a server with 10 "
+          "services; requests/s from 50 concurrent clients (bench/pmb, "
+          "two processes speaking PROTOCOL.md: connect, STATUS s1, read "
+          "to EOF) against one server.\n")
+    print("| | value |\n|---|---|")
+    print("| `pm ping` whole process | %s |" % cell("pm", 10, "ping_us", fmt_us))
+    print("| requests/s, 50 clients | %s |" % cell("pm", 10, "load_rps", fmt_n))
+    errs = sum(data.get(("pm", "10", "load_errors"), []))
+    print("| failed requests | %d |" % errs)
+    print()
+    v = med("pm", 10, "ping_us")
+    goal("pm ping ≤ 1 ms whole process", v <= 1000, fmt_us(v))
+    v = med("pm", 10, "load_rps")
+    goal("≥ 50,000 requests/s from 50 clients", v >= 50000, "%.0f/s%s" % (
+        v, "" if v >= 50000 else ", %.0f short" % (50000 - v)))
+
+print("### Goals (issue 7)\n")
+print("| goal | | measured |\n|---|---|---|")
+for what, ok, detail in goals:
+    print("| %s | %s | %s |" % (what, "met" if ok else "**MISSED**", detail))
+print()
+errors = [(w, n, v) for (w, n, k), vs in data.items() if k == "error_text"
+          for v in vs]
+if errors:
+    print("### Errors during the run\n")
+    for w, n, v in errors:
+        print("- %s N=%s: %s" % (w, n, v))
+    print()
