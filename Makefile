@@ -27,6 +27,9 @@ endif
 ifeq ($(SAN),1)
 else ifneq ($(MUSL),)
 CC	= musl-gcc
+# pm's own printf (fmt.c) replaces musl's general one, which only adds
+# floating point and wide characters pm never uses.
+SRCS	+= fmt.c
 # musl applies no RELRO in a static binary (there is no dynamic linker to do
 # it), so its page alignment would only pad the file.
 LDFLAGS	+= -static -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,--build-id=none \
@@ -75,6 +78,8 @@ unit: $(UNIT_BINS)
 
 # config.c parses schedules with sched.c, so its test links both.
 UNIT_EXTRA_config = sched.c
+# fmt.c is tested under fmt_ names beside glibc's printf.
+UNIT_EXTRA_fmt = -DFMT_TEST
 
 tests/unit/%_test.bin: tests/unit/%_test.c %.c $(HDRS) build/include/ini.h $(INIH_A) sched.c
 	gcc $(UNIT_CFLAGS) -o $@ $< $*.c $(UNIT_EXTRA_$*) $(INIH_A)
