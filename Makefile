@@ -27,9 +27,9 @@ endif
 ifeq ($(SAN),1)
 else ifneq ($(MUSL),)
 CC	= musl-gcc
-# pm's own printf (fmt.c) replaces musl's general one, which only adds
-# floating point and wide characters pm never uses.
-SRCS	+= fmt.c
+# pm's own printf (fmt.c) and malloc (alloc.c) replace musl's general
+# ones, which only add what pm never uses (see each file's comment).
+SRCS	+= fmt.c alloc.c
 # musl applies no RELRO in a static binary (there is no dynamic linker to do
 # it), so its page alignment would only pad the file.
 LDFLAGS	+= -static -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,--build-id=none \
@@ -78,8 +78,9 @@ unit: $(UNIT_BINS)
 
 # config.c parses schedules with sched.c, so its test links both.
 UNIT_EXTRA_config = sched.c
-# fmt.c is tested under fmt_ names beside glibc's printf.
+# fmt.c and alloc.c are tested under other names beside glibc's.
 UNIT_EXTRA_fmt = -DFMT_TEST
+UNIT_EXTRA_alloc = -DALLOC_TEST
 
 tests/unit/%_test.bin: tests/unit/%_test.c %.c $(HDRS) build/include/ini.h $(INIH_A) sched.c
 	gcc $(UNIT_CFLAGS) -o $@ $< $*.c $(UNIT_EXTRA_$*) $(INIH_A)
