@@ -31,9 +31,12 @@ CC	= musl-gcc
 # ones, which only add what pm never uses (see each file's comment).
 SRCS	+= fmt.c alloc.c
 # musl applies no RELRO in a static binary (there is no dynamic linker to do
-# it), so its page alignment would only pad the file.
+# it), so its page alignment would only pad the file. A small common page
+# size lets ld start the data segment at the file offset where the text
+# ends (the usual same-offset-modulo-page layout) instead of padding the
+# file to the next 4 KiB.
 LDFLAGS	+= -static -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,--build-id=none \
-	   -Wl,-z,norelro
+	   -Wl,-z,norelro -Wl,-z,common-page-size=64 -Wl,--sort-section=alignment
 else
 LDFLAGS	+= -static -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,--build-id=none
 endif

@@ -77,18 +77,18 @@ class(size_t sz)
 }
 
 /*
- * A small block comes from its free list, else from the current slab; a
- * new slab is mapped when it runs out (the few bytes left in the old one
- * are not worth tracking). A big block is its own mapping.
+ * A block of sz bytes (a blksize() result, 0 for too large). A small one
+ * comes from its free list, else from the current slab; a new slab is
+ * mapped when it runs out (the few bytes left in the old one are not
+ * worth tracking). A big block is its own mapping.
  */
-void *
-malloc(size_t n)
+static void *
+get(size_t sz)
 {
 	struct blk *b;
-	size_t sz;
 	int c;
 
-	if ((sz = blksize(n)) == 0) {
+	if (sz == 0) {
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -116,6 +116,12 @@ malloc(size_t n)
 	return (char *)b + HDR;
 }
 
+void *
+malloc(size_t n)
+{
+	return get(blksize(n));
+}
+
 void
 free(void *p)
 {
@@ -134,18 +140,24 @@ free(void *p)
 	}
 }
 
-/* A fresh big mapping is already zero: leave its pages untouched. */
+/*
+ * A fresh big mapping is already zero: leave its pages untouched. (get()
+ * rather than malloc(), so the compiler cannot fold malloc and memset
+ * back into a call to calloc.)
+ */
 void *
 calloc(size_t n, size_t m)
 {
+	size_t sz;
 	void *p;
 
 	if (m != 0 && n > SIZE_MAX / m) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	if ((p = malloc(n * m)) != NULL && blksize(n * m) <= BIG)
-		memset(p, 0, n * m);
+	sz = blksize(n * m);
+	if ((p = get(sz)) != NULL && sz <= BIG)
+		memset(p, 0, sz - HDR);
 	return p;
 }
 
