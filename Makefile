@@ -2,13 +2,30 @@
 # musl-gcc is used when installed, else gcc -static. SAN=1 builds a
 # dynamically linked ASan+UBSan binary for the test suite.
 
-# The host's own multiarch directory first: other architectures' copies
-# may be installed beside it for cross builds.
-INIH_A	?= $(firstword $(wildcard /usr/lib/$(shell gcc -print-multiarch 2>/dev/null)/libinih.a \
-	   /usr/lib/libinih.a /usr/lib/*/libinih.a))
+# ARCH=aarch64 or ARCH=armhf cross-builds ./pm-ARCH with Debian's cross
+# gcc and musl (musl-dev:ARCH) and that architecture's libinih.a (multiarch).
+ARCH	?=
+CROSS_aarch64	= aarch64-linux-gnu aarch64-linux-musl arm64
+CROSS_armhf	= arm-linux-gnueabihf arm-linux-musleabihf armhf
+ifneq ($(ARCH),)
+ifeq ($(CROSS_$(ARCH)),)
+$(error ARCH must be aarch64 or armhf)
+endif
+TRIPLE	= $(word 1,$(CROSS_$(ARCH)))
+MUSL	= $(word 2,$(CROSS_$(ARCH)))-gcc
+DEBARCH	= $(word 3,$(CROSS_$(ARCH)))
+INIH_A	= /usr/lib/$(TRIPLE)/libinih.a
+BIN	= pm-$(ARCH)
+else
+# The build machine's own multiarch directory: with foreign architectures
+# added, /usr/lib/*/libinih.a also matches theirs.
+TRIPLE	:= $(shell gcc -print-multiarch 2>/dev/null)
+INIH_A	?= $(firstword $(wildcard /usr/lib/$(TRIPLE)/libinih.a /usr/lib/libinih.a))
 MUSL	:= $(shell command -v musl-gcc 2>/dev/null)
+BIN	= pm
+endif
 
-SRCS	= pm.c config.c proc.c log.c pdu.c ctl.c client.c sha256.c check.c sched.c logbuf.c
+SRCS	= pm.c config.c proc.c log.c logbuf.c pdu.c ctl.c client.c sha256.c check.c sched.c init.c
 HDRS	= pm.h pdu.h sha256.h
 WARN	= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS	?= -Oz -g
@@ -26,7 +43,7 @@ CFLAGS	+= -fno-pie -fcf-protection=none
 endif
 ifeq ($(SAN),1)
 else ifneq ($(MUSL),)
-CC	= musl-gcc
+CC	= $(MUSL)
 # pm's own printf (fmt.c) and malloc (alloc.c) replace musl's general
 # ones, which only add what pm never uses (see each file's comment).
 SRCS	+= fmt.c alloc.c
@@ -37,25 +54,36 @@ SRCS	+= fmt.c alloc.c
 # file to the next 4 KiB.
 LDFLAGS	+= -static -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,--build-id=none \
 	   -Wl,-z,norelro -Wl,-z,common-page-size=64 -Wl,--sort-section=alignment
+# arm64's linker aligns segments to 64 KiB by default: padding, not code.
+PAGE4K	= -Wl,-z,max-page-size=4096
+LDFLAGS	+= $(if $(ARCH),$(PAGE4K))
 else
 LDFLAGS	+= -static -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,--build-id=none
 endif
 
-FLAVOR	= $(if $(filter 1,$(SAN)),san,static)
+FLAVOR	= $(if $(filter 1,$(SAN)),san,$(if $(ARCH),$(ARCH),static))
 OBJDIR	= build/obj-$(FLAVOR)
 OBJS	= $(SRCS:%.c=$(OBJDIR)/%.o)
-# Debian packages the build, the tests and the demo need.
+# Debian packages the build, the tests and the demo need; with ARCH, the
+# cross toolchain, that architecture's musl and inih, and qemu-user.
 DEPS	= make gcc libc6-dev musl-tools libinih-dev util-linux procps python3
+ifneq ($(ARCH),)
+DEPS	+= gcc-$(TRIPLE) musl-dev:$(DEBARCH) libinih-dev:$(DEBARCH) qemu-user-static
+QEMU_USER = qemu-$(if $(filter armhf,$(ARCH)),arm,$(ARCH))-static
+STRIP	= $(TRIPLE)-strip
+else
+STRIP	= strip
+endif
 
-.PHONY: all clean test demo deps unit size
-all: pm
+.PHONY: all clean test demo deps unit size test-boot
+all: $(BIN)
 
-pm: $(OBJS) $(INIH_A) build/flavor-$(FLAVOR)
+$(BIN): $(OBJS) $(INIH_A) build/flavor-$(FLAVOR)
 	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(INIH_A)
 
 # Switching between SAN=1 and the static build relinks ./pm.
 build/flavor-$(FLAVOR):
-	mkdir -p build && rm -f build/flavor-* && touch $@
+	mkdir -p build && rm -f build/flavor-static build/flavor-san && touch $@
 
 $(OBJDIR)/%.o: %.c $(HDRS) build/include/ini.h | $(OBJDIR)
 	$(CC) $(CFLAGS) -c -o $@ $<
@@ -90,14 +118,30 @@ tests/unit/%_test.bin: tests/unit/%_test.c %.c $(HDRS) build/include/ini.h $(INI
 
 # deps: install what is missing through apt when root, else print the line.
 deps:
-	@missing=; for p in $(DEPS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -z "$$missing" ]; then exit 0; fi; \
-	if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
-	else echo "missing packages; run as root: apt-get install -y$$missing" >&2; exit 1; fi
+	@tests/install-deps.sh $(DEPS)
 
-# test: every unit test and black-box test against the real ./pm.
+# test: every unit test and black-box test against the real ./pm. With
+# ARCH, the black-box tests run against ./pm-ARCH under qemu-user, through
+# a wrapper that stands in for $$PM (see README, "Cross builds").
+ifeq ($(ARCH),)
 test: pm unit
 	tests/run.sh
+else
+test: $(BIN)
+	@mkdir -p build && printf '#!/bin/sh\nexec %s %s "$$@"\n' \
+	    "$$(command -v $(QEMU_USER))" "$(CURDIR)/$(BIN)" >build/pm-qemu-$(ARCH) && \
+	    chmod +x build/pm-qemu-$(ARCH)
+	PM=$(CURDIR)/build/pm-qemu-$(ARCH) PM_EMULATED=$(ARCH) tests/run.sh $(TESTS)
+endif
+
+# test-boot: boot a real kernel under qemu-system with pm as /sbin/init
+# (x86-64, then arm64); installs qemu, busybox and a kernel when missing.
+test-boot:
+	$(MAKE) pm
+	$(MAKE) ARCH=aarch64 deps
+	$(MAKE) ARCH=aarch64
+	tests/boot/run.sh x86_64
+	tests/boot/run.sh aarch64
 
 # demo: pm in the foreground on a small config; ctrl-C stops it.
 demo: deps
@@ -105,8 +149,9 @@ demo: deps
 	./pm -d -c init-examples/demo.ini -S build/demo.sock
 
 # size: bytes of the stripped binary (the goal is under 131072 on x86-64).
-size: pm
-	@strip -o build/pm.stripped pm && stat -c '%s bytes stripped' build/pm.stripped
+size: $(BIN)
+	@mkdir -p build && $(STRIP) -o build/$(BIN).stripped $(BIN) && \
+	    stat -c '%s bytes stripped ($(BIN))' build/$(BIN).stripped
 
 clean:
-	rm -rf build pm tests/unit/*.bin
+	rm -rf build pm pm-aarch64 pm-armhf tests/unit/*.bin

@@ -934,6 +934,15 @@ set_log_target(struct ctx *x, void *obj, const struct key *k,
 	return set_str(x, obj, k, v);
 }
 
+/* A terminal for the process: "console" names the kernel's console. */
+static const char *
+set_tty(struct ctx *x, void *obj, const struct key *k, const char *v)
+{
+	if (strcmp(v, "console") == 0)
+		v = "/dev/console";
+	return set_abspath(x, obj, k, v);
+}
+
 static const char *
 set_log(struct ctx *x, void *obj, const struct key *k, const char *v)
 {
@@ -1092,6 +1101,14 @@ static const struct enumval restarts[] = {
 	{ "always", RS_ALWAYS }, { "on-failure", RS_ON_FAILURE },
 	{ "never", RS_NEVER }, { NULL, 0 }
 };
+static const struct enumval inits[] = {
+	{ "auto", INIT_AUTO }, { "yes", INIT_YES }, { "no", INIT_NO },
+	{ NULL, 0 }
+};
+static const struct enumval cads[] = {
+	{ "reboot", END_REBOOT }, { "poweroff", END_POWEROFF },
+	{ "halt", END_HALT }, { "ignore", -1 }, { NULL, 0 }
+};
 static const struct enumval levels[] = {
 	{ "error", L_ERR }, { "warn", L_WARN }, { "info", L_INFO },
 	{ "debug", L_DEBUG }, { NULL, 0 }
@@ -1117,7 +1134,7 @@ enum {
 	PK_READY, PK_READY_TIMEOUT, PK_CHECK,
 	PK_CHECK_INTERVAL, PK_CHECK_TIMEOUT, PK_CHECK_RETRIES,
 	PK_ON_CHECK_FAIL, PK_ON_EXIT, PK_ON_FATAL, PK_SCHEDULE, PK_OVERLAP,
-	PK__COUNT
+	PK_TTY, PK__COUNT
 };
 
 static const struct key proc_keys[PK__COUNT + 1] = {
@@ -1155,6 +1172,7 @@ static const struct key proc_keys[PK__COUNT + 1] = {
 	[PK_RLIMIT_NPROC] = { "rlimit_nproc", set_rlimit, P(rlimit_nproc), 0,
 	    0, NULL, false },
 	[PK_ENVIRONMENT] = { "environment", set_env, 0, 0, 0, NULL, true },
+	[PK_TTY] = { "tty", set_tty, P(tty), 0, 0, NULL, false },
 	[PK_LOG] = { "log", set_log, P(log), 0, 0, NULL, false },
 	[PK_LOG_MAX_SIZE] = { "log_max_size", set_size, P(log_max_size), 1024,
 	    LLONG_MAX, NULL, false },
@@ -1187,7 +1205,7 @@ enum {
 	SK_SOCKET, SK_SOCKET_GROUP, SK_LISTEN, SK_TOKEN_FILE,
 	SK_SHUTDOWN_TIMEOUT, SK_LOG_LEVEL, SK_LOG_TARGET, SK_MAX_CLIENTS,
 	SK_LOG_FORMAT, SK_LOG_TIMESTAMPS, SK_LOG_MAIN_PREFIX, SK_LOG_RING_SIZE,
-	SK__COUNT
+	SK_INIT, SK_CTRLALTDEL, SK__COUNT
 };
 
 static const struct key settings_keys[SK__COUNT + 1] = {
@@ -1205,6 +1223,9 @@ static const struct key settings_keys[SK__COUNT + 1] = {
 	    0, NULL, false },
 	[SK_MAX_CLIENTS] = { "max_clients", set_int, S(max_clients), 1,
 	    65535, NULL, false },
+	[SK_INIT] = { "init", set_enum, S(init), 0, 0, inits, false },
+	[SK_CTRLALTDEL] = { "ctrlaltdel", set_enum, S(ctrlaltdel), 0, 0, cads,
+	    false },
 	[SK_LOG_FORMAT] = { "log_format", set_enum, S(log_format), 0, 0,
 	    formats, false },
 	[SK_LOG_TIMESTAMPS] = { "log_timestamps", set_bool, S(log_timestamps),
@@ -1301,6 +1322,7 @@ settings_defaults(struct cfg_settings *s)
 	s->shutdown_timeout_ms = 30000;
 	s->log_level = L_INFO;
 	s->max_clients = 256;
+	s->ctrlaltdel = END_REBOOT;
 	s->log_ring_size = 16384;
 }
 
@@ -2004,7 +2026,8 @@ cfg_proc_changed(const struct cfg_proc *a, const struct cfg_proc *b)
 	    (a->has_nice && a->nice != b->nice) ||
 	    a->rlimit_nofile != b->rlimit_nofile ||
 	    a->rlimit_core != b->rlimit_core ||
-	    a->rlimit_nproc != b->rlimit_nproc || a->nenv != b->nenv)
+	    a->rlimit_nproc != b->rlimit_nproc || a->nenv != b->nenv ||
+	    !str_eq(a->tty, b->tty))
 		return true;
 	/* The readiness protocol shapes the child's environment and fds. */
 	if ((a->mon ? a->mon->ready : 0) != (b->mon ? b->mon->ready : 0) ||
@@ -2174,6 +2197,7 @@ cfg_proc_show(const struct cfg_proc *p, char *buf, size_t len)
 		outf(&o, "# environment =\n");
 	for (i = 0; i < p->nenv; i++)
 		outf(&o, "environment = %s\n", p->env[i]);
+	show_str(&o, "tty", p->tty);
 	outf(&o, "log = %s\nlog_max_size = %llu\nlog_keep = %d\n",
 	    p->log != NULL ? p->log : "console", p->log_max_size, p->log_keep);
 	if (p->mon != NULL)
@@ -2197,6 +2221,8 @@ cfg_settings_show(const struct cfg_settings *s, char *buf, size_t len)
 	outf(&o, "log_target = %s\n",
 	    s->log_target != NULL ? s->log_target : "stderr");
 	outf(&o, "max_clients = %d\n", s->max_clients);
+	outf(&o, "init = %s\n", enum_name(inits, s->init));
+	outf(&o, "ctrlaltdel = %s\n", enum_name(cads, s->ctrlaltdel));
 	outf(&o, "log_format = %s\nlog_timestamps = %s\nlog_main_prefix = %s\n"
 	    "log_ring_size = %u\n", enum_name(formats, s->log_format),
 	    s->log_timestamps ? "yes" : "no", s->log_main_prefix ? "yes" : "no",

@@ -43,6 +43,8 @@ static struct {
 
 static struct config	*cur;
 static const char	*cfg_path;	/* NULL: running without a file */
+static char		 cfg_err[PM_ERR_MAX];	/* why cfg_path was refused */
+static bool		 init_mode;	/* the machine's init (init.c) */
 static struct cfg_proc	 main_cfg;
 static int		 epfd = -1;
 static struct watch	 sig_w, timer_w;
@@ -125,7 +127,11 @@ pm_shutdown(enum pm_end how, int status)
 	stop.how = how;
 	stop.status = status;
 	stop.deadline = now_ms() + cur->set.shutdown_timeout_ms;
-	log_info("shutting down");
+	if (init_mode)
+		log_info("shutting down for %s", how == END_HALT ? "halt" :
+		    how == END_REBOOT ? "reboot" : "power-off");
+	else
+		log_info("shutting down");
 	proc_stop_all();
 }
 
@@ -198,10 +204,13 @@ pm_setting_reload(plan_fn emit, void *ctx, char *err, size_t errlen)
 	FIXED("listen", str_eq(o->listen, n->listen));
 	FIXED("token_file", str_eq(o->token_file, n->token_file));
 	FIXED("max_clients", o->max_clients == n->max_clients);
+	FIXED("init", o->init == n->init);
+	LIVE("ctrlaltdel", o->ctrlaltdel == n->ctrlaltdel);
 #undef LIVE
 #undef FIXED
 	cur->set.log_level = n->log_level;
 	cur->set.shutdown_timeout_ms = n->shutdown_timeout_ms;
+	cur->set.ctrlaltdel = n->ctrlaltdel;
 	cur->set.log_format = n->log_format;
 	cur->set.log_timestamps = n->log_timestamps;
 	if (n->log_target != NULL && strlen(n->log_target) < sizeof(target)) {
@@ -238,6 +247,12 @@ signal_orphans(int sig)
 	ssize_t n;
 
 	if (self == 1) {
+		static int told;
+
+		if (told != sig && init_mode)
+			log_info("sending SIG%s to all processes",
+			    sig == SIGKILL ? "KILL" : "TERM");
+		told = sig;
 		kill(-1, sig);
 		return;
 	}
@@ -323,10 +338,27 @@ signal_cb(struct watch *w, uint32_t events)
 				}
 				continue;
 			}
+			/* As init, busybox init's signals (see README). */
 			switch (sig) {
 			case SIGTERM:
+				pm_shutdown(init_mode ? END_REBOOT : END_EXIT, 0);
+				break;
 			case SIGINT:
-				pm_shutdown(END_EXIT, 0);
+				if (!init_mode)
+					pm_shutdown(END_EXIT, 0);
+				else if (cur->set.ctrlaltdel >= 0)
+					pm_shutdown(cur->set.ctrlaltdel, 0);
+				else
+					log_info("ctrl-alt-del ignored");
+				break;
+			case SIGUSR1:
+			case SIGUSR2:
+				if (init_mode) {
+					pm_shutdown(sig == SIGUSR1 ? END_HALT :
+					    END_POWEROFF, 0);
+					break;
+				}
+				log_debug("ignoring SIG%s", cfg_signal_name(sig));
 				break;
 			case SIGHUP:
 				/* As busybox init and supervisord do; the
@@ -519,12 +551,12 @@ server_args(int argc, char **argv)
 /*
  * Load the config before the loop exists: a bad file is a plain error and
  * exit. Without -c or PM_CONFIG, container mode and PID 1 run without a
- * file when /etc/pm.ini is absent; PID 1 also survives a broken one.
+ * file when /etc/pm.ini is absent. PID 1 survives a broken one: cur stays
+ * NULL and cfg_err holds why, for rescue() once stdio is set up.
  */
 static void
 load_config(void)
 {
-	char err[PM_ERR_MAX];
 	const char *file = cfg_default_file(opt.cfg_opt);
 	bool implicit = opt.cfg_opt == NULL && getenv("PM_CONFIG") == NULL;
 
@@ -532,16 +564,44 @@ load_config(void)
 	if (implicit && (opt.cmd != NULL || getpid() == 1) &&
 	    access(file, F_OK) < 0)
 		cfg_path = NULL;
-	if (cfg_path != NULL && cfg_load(cfg_path, &cur, err, sizeof(err)) == 0)
-		return;
 	if (cfg_path != NULL) {
-		fputs(err, stderr);
-		if (getpid() != 1)
-			exit(1);
-		log_err("%s is unusable; running without it", cfg_path);
+		if (cfg_load(cfg_path, &cur, cfg_err, sizeof(cfg_err)) == 0)
+			return;
+		if (getpid() == 1)
+			return;
+		fputs(cfg_err, stderr);
+		exit(1);
 	}
+	if (cfg_load_string("(none)", "", &cur, cfg_err, sizeof(cfg_err)) < 0) {
+		fputs(cfg_err, stderr);
+		exit(1);
+	}
+}
+
+/*
+ * PID 1 with an unusable config must not die: say why on the console, and
+ * as the machine's init run a rescue shell there when /bin/sh exists
+ * (respawned, like a getty); otherwise run nothing and keep reaping. The
+ * file stays the one `pm config reload` reads, so a fixed file brings the
+ * services up without a reboot.
+ */
+static void
+rescue(void)
+{
+	static const char shell[] = "[process:rescue]\ncommand = /bin/sh\n"
+	    "tty = console\nstop_signal = HUP\nstart_limit = 0\n";
+	char err[PM_ERR_MAX];
+	bool sh = init_mode && access("/bin/sh", X_OK) == 0;
+
+	fputs(cfg_err, stderr);
+	log_err("%s is unusable; %s", cfg_path, sh ? "starting a rescue "
+	    "shell on the console" : init_mode ? "no /bin/sh for a rescue "
+	    "shell; only reaping" : "running without it");
+	if (sh && cfg_load_string("(rescue)", shell, &cur, err,
+	    sizeof(err)) == 0)
+		return;
 	if (cfg_load_string("(none)", "", &cur, err, sizeof(err)) < 0) {
-		fputs(err, stderr);
+		fputs(err, stderr);	/* out of memory at boot: nothing to do */
 		exit(1);
 	}
 }
@@ -635,18 +695,26 @@ server_main(void)
 
 	/* 1. The config, read and checked before anything starts. */
 	load_config();
+
+	/* 2. As a machine's init: mounts and console first (init.c). */
+	init_mode = opt.cmd == NULL &&
+	    init_wanted(cur != NULL ? cur->set.init : INIT_AUTO);
+	if (init_mode)
+		init_early();
+	if (cur == NULL)
+		rescue();
 	log_init(cur->set.log_level, cur->set.log_target);
 	if (opt.cmd != NULL)
 		setup_main();
 
-	/* 2. Signals as data, the timer, and the epoll set. */
+	/* 3. Signals as data, the timer, and the epoll set. */
 	if (open_fds() < 0) {
 		fprintf(stderr, "pm: cannot set up the event loop: %s\n",
 		    strerror(errno));
 		return 1;
 	}
 
-	/* 3. The control socket: required with -d, best effort otherwise. */
+	/* 4. The control socket: required with -d, best effort otherwise. */
 	if (ctl_init(cur, opt.sock) < 0) {
 		if (opt.daemon && getpid() != 1)
 			return 1;
@@ -655,22 +723,25 @@ server_main(void)
 	if (opt.background)
 		background();
 
-	/* 4. Adopt orphans, so nothing our children leave behind escapes. */
+	/* 5. Adopt orphans, so nothing our children leave behind escapes. */
 	if (getpid() != 1 || opt.subreaper)
 		if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0 && getpid() != 1)
 			log_warn("cannot become a subreaper: %m");
 
-	/* 5. The output writers, the process table, and the first starts. */
+	/* 6. The output writers, the process table, and the first starts. */
 	lb_init(cur);
 	if (proc_init(cur, opt.cmd != NULL ? &main_cfg : NULL) < 0) {
 		log_err("cannot allocate the process table: %m");
-		return 1;
+		if (getpid() != 1)
+			return 1;
 	}
 	proc_start_autostart();
 
-	/* 6. Run until a shutdown has stopped everything. */
+	/* 7. Run until a shutdown has stopped everything. */
 	loop();
 	ctl_fini();
+	if (init_mode)
+		init_end(stop.how);	/* returns only if reboot(2) refused */
 	status = stop.status;
 	if (opt.cmd != NULL)
 		status = map_exit(status);

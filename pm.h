@@ -122,11 +122,15 @@ struct cfg_proc {
 	long long	 rlimit_nproc;
 	int		 nenv;
 	const char	*env[PM_ENV_MAX];	/* "KEY=VAL", added to pm's env */
+	const char	*tty;		/* controlling terminal; NULL: none */
 	const char	*log;		/* log = FILE; NULL: console */
 	unsigned long long log_max_size;	/* rotate past this; 0: never */
 	int		 log_keep;	/* FILE.1 ... FILE.N kept; default 3 */
 	const struct cfg_mon *mon;	/* NULL: no monitoring keys set */
 };
+
+/* [settings] init: run the early boot of a machine's init when PID 1. */
+enum cfg_init { INIT_AUTO, INIT_YES, INIT_NO };
 
 struct cfg_settings {
 	const char	*socket;	/* NULL: contract default */
@@ -138,6 +142,8 @@ struct cfg_settings {
 	int		 log_level;	/* default L_INFO */
 	const char	*log_target;	/* NULL or "stderr", "syslog", FILE */
 	int		 max_clients;	/* default 256 */
+	int		 init;		/* enum cfg_init; default INIT_AUTO */
+	int		 ctrlaltdel;	/* enum pm_end, or -1: ignore; END_REBOOT */
 	int		 log_format;	/* LF_TEXT (default) or LF_JSON */
 	bool		 log_timestamps;	/* text lines start with the time */
 	bool		 log_main_prefix;	/* capture the -- child's output */
@@ -379,5 +385,16 @@ void	 mon_exited(int idx, int status);	/* before the state changes */
 void	 mon_fatal(int idx);
 bool	 mon_reap(pid_t pid, int status);	/* true: one of check.c's */
 uint64_t mon_tick(uint64_t now);
+
+/* ----------------------------------------------------------------- init */
+
+/* Act as the machine's init? want is [settings] init (enum cfg_init). */
+bool	 init_wanted(int want);
+/* Mount /dev, /proc, /sys, /run when missing; stdio on the console. */
+void	 init_early(void);
+/* Child side of a spawn: tty as controlling terminal and fds 0-2. */
+int	 init_tty(const char *tty);
+/* Unmount, then reboot(2) as how says; returns only if it was refused. */
+void	 init_end(enum pm_end how);
 
 #endif /* PM_H */

@@ -206,6 +206,9 @@ child_exec(const struct spawn *sp, bool is_main, char **envp,
 		setpgid(0, 0);
 		if (isatty(0))
 			(void)tcsetpgrp(0, getpid());
+	} else if (c->tty != NULL) {
+		if (init_tty(c->tty) < 0)
+			FAIL("open tty");
 	} else {
 		setsid();
 		if (devnull >= 0 && dup2(devnull, 0) < 0)
@@ -309,7 +312,11 @@ spawn(struct proc *p)
 	pid_t pid;
 
 	mon_prespawn(idx_of(p), &sp);
-	lb_pipes(p, idx_of(p) == main_idx, io);
+	/* A process on a terminal (tty =) talks to it, not to a pipe. */
+	if (c->tty != NULL)
+		io[0] = io[1] = -1;
+	else
+		lb_pipes(p, idx_of(p) == main_idx, io);
 	sp.out = io[0];
 	sp.err = io[1];
 	pid = proc_spawn(&sp, idx_of(p) == main_idx, &what);
@@ -325,7 +332,8 @@ spawn(struct proc *p)
 	if (pid == -2) {
 		log_err("%s: cannot %s %s: %m", c->id, what,
 		    strcmp(what, "chdir") == 0 && c->directory ?
-		    c->directory : c->argv[0]);
+		    c->directory : strcmp(what, "open tty") == 0 ? c->tty :
+		    c->argv[0]);
 		p->last_status = errno == ENOENT ? 127 : 126;
 		proc_set_state(p, PS_FATAL, 0);
 		if (c->critical || idx_of(p) == main_idx)

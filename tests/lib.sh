@@ -98,6 +98,14 @@ log_has() { grep -Eq -- "$1" "$T/server.log"; }
 # in_pidns CMD...: run CMD as PID 1 of a new PID namespace.
 in_pidns() { unshare --pid --fork --mount-proc "$@"; }
 
+# emu_gap WHAT REASON: under qemu-user (make ARCH=... test sets
+# PM_EMULATED), print a skip line naming the emulator's gap and succeed, so
+# the caller leaves WHAT out; natively fail, so the caller runs it.
+emu_gap() {
+	[ -n "${PM_EMULATED:-}" ] || return 1
+	echo "skip - $1 (qemu-user $PM_EMULATED: $2)"
+}
+
 finish() { [ "$FAILS" -eq 0 ]; exit $?; }
 
 # started_pid ID: the pid of ID's latest start, from the server's own log.

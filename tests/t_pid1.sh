@@ -11,8 +11,10 @@ in_pidns "$PM" -- sh -c 'exit 7'; rc=$?
 expect_eq "exit 7 propagates as PID 1" "$rc" 7
 in_pidns "$PM" -- sh -c 'kill -TERM $$'; rc=$?
 expect_eq "killed by TERM propagates as 143" "$rc" 143
-in_pidns "$PM" -- sh -c 'test "$$" = 2'; rc=$?
-expect_eq "pm is PID 1 and the main child PID 2" "$rc" 0
+if ! emu_gap "main child is PID 2" "qemu's own helper thread takes PID 2"; then
+	in_pidns "$PM" -- sh -c 'test "$$" = 2'; rc=$?
+	expect_eq "pm is PID 1 and the main child PID 2" "$rc" 0
+fi
 in_pidns "$PM" -e 3 -- sh -c 'exit 3'; rc=$?
 expect_eq "-e 3 maps status 3 to 0" "$rc" 0
 in_pidns "$PM" -e 3 -- sh -c 'exit 4'; rc=$?

@@ -1,0 +1,302 @@
+/*
+ * init.c: what pm does only as a machine's init (PID 1 of the machine,
+ * not of a container): the early boot mounts and console, a process's
+ * controlling terminal, and the end of the machine (sync, unmount,
+ * reboot(2)).
+ *
+ * Everything here is best effort: PID 1 must not die, so a mount that
+ * fails is logged and the boot goes on; a board without devtmpfs still
+ * runs its config.
+ */
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pm.h"
+
+/*
+ * Are we PID 1 of the machine's first PID namespace? /proc not mounted
+ * yet means a kernel has just started us (a container runtime always
+ * mounts it). Mounted, /proc/self must be us (a PID namespace's own
+ * /proc), and PID 2 must be kthreadd: a kernel thread (PF_KTHREAD in
+ * its flags, which no process can fake) whose parent is 0. Kernel threads
+ * are not seen from a child PID namespace; a wrong yes here would remount
+ * the host's filesystems read-only at the end.
+ */
+static bool
+machine_pid1(void)
+{
+	char buf[256], *p;
+	unsigned long v[6];
+	ssize_t n;
+	int fd, i;
+
+	if ((n = readlink("/proc/self", buf, sizeof(buf) - 1)) < 0)
+		return errno == ENOENT;
+	buf[n] = '\0';
+	if (strcmp(buf, "1") != 0)
+		return false;
+	if ((fd = open("/proc/2/stat", O_RDONLY | O_CLOEXEC)) < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	/* "2 (kthreadd) S ppid pgrp session tty tpgid flags ...". */
+	if ((p = strrchr(buf, ')')) == NULL || strlen(p) < 4)
+		return false;
+	for (p += 4, i = 0; i < 6; i++)
+		v[i] = strtoul(p, &p, 10);
+	return v[0] == 0 && (v[5] & 0x00200000) != 0;	/* PF_KTHREAD */
+}
+
+/*
+ * [settings] init = yes|no|auto. auto: PID 1, not in a container (no
+ * container= in the environment as systemd-nspawn, podman and LXC set it,
+ * no /.dockerenv) and PID 1 of the machine.
+ */
+bool
+init_wanted(int want)
+{
+	if (getpid() != 1 || want == INIT_NO)
+		return false;
+	if (want == INIT_YES)
+		return true;
+	if (getenv("container") != NULL || access("/.dockerenv", F_OK) == 0)
+		return false;
+	return machine_pid1();
+}
+
+/* A mount point is mounted when it sits on another device than its parent. */
+static bool
+mounted(const char *dir)
+{
+	struct stat a, b;
+	char parent[64];
+
+	snprintf(parent, sizeof(parent), "%s/..", dir);
+	if (stat(dir, &a) < 0 || stat(parent, &b) < 0)
+		return false;
+	return a.st_dev != b.st_dev;
+}
+
+static int
+mount_if_missing(const char *dir, const char *type, unsigned long flags,
+    const char *data)
+{
+	if (mounted(dir))
+		return 0;
+	(void)mkdir(dir, 0755);
+	if (mount(type, dir, type, flags, data) < 0)
+		return -1;
+	return 1;
+}
+
+/* Give fds 0-2 a home: $CONSOLE or /dev/console, else /dev/null. */
+static void
+console_stdio(void)
+{
+	const char *con = getenv("CONSOLE");
+	int fd, i;
+
+	if (fcntl(0, F_GETFD) >= 0 && fcntl(1, F_GETFD) >= 0 &&
+	    fcntl(2, F_GETFD) >= 0)
+		return;
+	if (con == NULL || *con != '/')
+		con = "/dev/console";
+	if ((fd = open(con, O_RDWR | O_NOCTTY)) < 0)
+		fd = open("/dev/null", O_RDWR);
+	for (i = 0; i < 3 && fd >= 0; i++)
+		if (fcntl(i, F_GETFD) < 0)
+			dup2(fd, i);
+	if (fd > 2)
+		close(fd);
+}
+
+/*
+ * Early boot, before the config runs: the kernel gives init a bare root
+ * with nothing mounted and, when the initramfs has no /dev/console, no
+ * stdio. /dev comes first so the console can be opened; the results are
+ * logged once there is somewhere to log them.
+ */
+void
+init_early(void)
+{
+	static const struct {
+		const char	*dir, *type, *data;
+		unsigned long	 flags;
+	} m[] = {
+		{ "/dev", "devtmpfs", "mode=0755", MS_NOSUID },
+		{ "/proc", "proc", NULL, MS_NOSUID | MS_NODEV | MS_NOEXEC },
+		{ "/sys", "sysfs", NULL, MS_NOSUID | MS_NODEV | MS_NOEXEC },
+		{ "/run", "tmpfs", "mode=0755", MS_NOSUID | MS_NODEV },
+	};
+	int r[4], err[4];
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		r[i] = mount_if_missing(m[i].dir, m[i].type, m[i].flags,
+		    m[i].data);
+		err[i] = errno;
+		if (i == 0)
+			console_stdio();
+	}
+	for (i = 0; i < 4; i++) {
+		errno = err[i];
+		if (r[i] < 0)
+			log_warn("cannot mount %s on %s: %m", m[i].type,
+			    m[i].dir);
+		else if (r[i] > 0)
+			log_info("mounted %s on %s", m[i].type, m[i].dir);
+	}
+	(void)chdir("/");
+	(void)setsid();
+	/* The kernel passes no PATH to init; children need one. */
+	if (getenv("PATH") == NULL)
+		putenv("PATH=/sbin:/usr/sbin:/bin:/usr/bin");
+	/*
+	 * Ctrl-alt-del becomes SIGINT to us instead of an instant reboot
+	 * (a PID namespace has no keyboard: the kernel says EINVAL there).
+	 */
+	if (machine_pid1() && reboot(RB_DISABLE_CAD) < 0)
+		log_warn("cannot take over ctrl-alt-del: %m");
+}
+
+/*
+ * In the child, between vfork and exec (system calls only): a new session
+ * with tty as its controlling terminal and as fds 0-2, as getty does. The
+ * terminal is taken even from a session that still holds it, so a shell
+ * respawned after a crash gets its console back.
+ */
+int
+init_tty(const char *tty)
+{
+	int fd;
+
+	(void)setsid();
+	if ((fd = open(tty, O_RDWR | O_NOCTTY)) < 0)
+		return -1;
+	if (ioctl(fd, TIOCSCTTY, 1) < 0 || dup2(fd, 0) < 0 ||
+	    dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+		return -1;
+	if (fd > 2)
+		close(fd);
+	(void)tcsetpgrp(0, getpid());
+	return 0;
+}
+
+/* Undo the \040-style octal escapes of /proc/mounts, in place. */
+static void
+unescape(char *s)
+{
+	char *w = s;
+
+	for (; *s != '\0'; s++, w++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' &&
+		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+			*w = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 +
+			    (s[3] - '0'));
+			s += 3;
+		} else
+			*w = *s;
+	}
+	*w = '\0';
+}
+
+/*
+ * Unmount everything, newest mount first, as `umount -a -r` does: what is
+ * busy (the root, a /dev holding the console) is remounted read-only
+ * instead, so its data is on disk before the power goes.
+ */
+static void
+unmount_all(void)
+{
+	static char buf[16384];
+	char *dirs[256], *line, *sp;
+	int fd, n = 0, failed = 0;
+	ssize_t len, got = 0;
+
+	if ((fd = open("/proc/mounts", O_RDONLY | O_CLOEXEC)) < 0)
+		return;
+	while (got < (ssize_t)sizeof(buf) - 1 &&
+	    (len = read(fd, buf + got, sizeof(buf) - 1 - got)) > 0)
+		got += len;
+	close(fd);
+	buf[got] = '\0';
+	for (line = strtok_r(buf, "\n", &sp); line != NULL && n < 256;
+	    line = strtok_r(NULL, "\n", &sp)) {
+		/* "device dir type options 0 0": keep dir. */
+		if ((line = strchr(line, ' ')) == NULL)
+			continue;
+		dirs[n] = ++line;
+		line[strcspn(line, " ")] = '\0';
+		unescape(dirs[n++]);
+	}
+	log_info("unmounting filesystems");
+	while (n-- > 0) {
+		if (strcmp(dirs[n], "/") != 0 && umount2(dirs[n], 0) == 0)
+			continue;
+		if (mount(NULL, dirs[n], NULL, MS_REMOUNT | MS_RDONLY,
+		    NULL) < 0 && strcmp(dirs[n], "/") != 0)
+			failed++;
+	}
+	if (failed > 0)
+		log_info("%d filesystems stayed mounted read-write", failed);
+	sync();
+}
+
+/*
+ * The machine's end, once every process is gone. reboot(2) runs in a
+ * child, as busybox init does it: when power-off or halt cannot be done,
+ * the kernel ends the calling process, and that must not be PID 1. In a
+ * PID namespace, reboot(2) ends the namespace instead (pm is killed there).
+ * Returns only when reboot(2) was refused, so a container started with
+ * init = yes can still exit.
+ */
+void
+init_end(enum pm_end how)
+{
+	static const char *const what[] = {
+		[END_EXIT] = "powering off", [END_HALT] = "halting",
+		[END_POWEROFF] = "powering off", [END_REBOOT] = "rebooting",
+	};
+	int cmd = how == END_HALT ? RB_HALT_SYSTEM : how == END_REBOOT ?
+	    RB_AUTOBOOT : RB_POWER_OFF;
+	bool machine = machine_pid1();
+	int st;
+	pid_t pid;
+
+	sync();
+	if (machine)
+		unmount_all();
+	log_info("%s", what[how]);
+	pid = fork();
+	if (pid == 0) {
+		reboot(cmd);
+		_exit(errno == 0 ? 0 : errno);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st)) {
+		log_err("cannot run reboot(2): %m");
+		st = 0;
+	} else if (WEXITSTATUS(st) != 0) {
+		errno = WEXITSTATUS(st);
+		log_err("reboot(2) refused: %m");
+	}
+	if (!machine)
+		return;
+	/* Halted, or the kernel could not do it: stay, never exit. */
+	log_info("system halted");
+	for (;;)
+		if (waitpid(-1, &st, 0) < 0)
+			pause();
+}
