@@ -44,9 +44,9 @@ endif
 ifeq ($(SAN),1)
 else ifneq ($(MUSL),)
 CC	= $(MUSL)
-# pm's own printf (fmt.c) and malloc (alloc.c) replace musl's general
-# ones, which only add what pm never uses (see each file's comment).
-SRCS	+= fmt.c alloc.c
+# pm's own printf (fmt.c), malloc (alloc.c) and strtol (strto.c) replace
+# musl's general ones, which only add what pm never uses (see each file's comment).
+SRCS	+= fmt.c alloc.c strto.c
 # musl applies no RELRO in a static binary (there is no dynamic linker to do
 # it), so its page alignment would only pad the file. A small common page
 # size lets ld start the data segment at the file offset where the text
@@ -109,9 +109,10 @@ unit: $(UNIT_BINS)
 
 # config.c parses schedules with sched.c, so its test links both.
 UNIT_EXTRA_config = sched.c
-# fmt.c and alloc.c are tested under other names beside glibc's.
+# fmt.c, alloc.c and strto.c are tested under other names beside glibc's.
 UNIT_EXTRA_fmt = -DFMT_TEST
 UNIT_EXTRA_alloc = -DALLOC_TEST
+UNIT_EXTRA_strto = -DSTRTO_TEST
 
 tests/unit/%_test.bin: tests/unit/%_test.c %.c $(HDRS) build/include/ini.h $(INIH_A) sched.c
 	gcc $(UNIT_CFLAGS) -o $@ $< $*.c $(UNIT_EXTRA_$*) $(INIH_A)
