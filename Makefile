@@ -77,7 +77,7 @@ else
 STRIP	= strip
 endif
 
-.PHONY: all clean test demo deps unit size test-boot
+.PHONY: all clean test demo deps unit size test-boot fuzz fuzz-build memcheck
 all: $(BIN)
 
 $(BIN): $(OBJS) $(INIH_A) build/flavor-$(FLAVOR)
@@ -119,6 +119,51 @@ UNIT_EXTRA_strto = -DSTRTO_TEST
 tests/unit/%_test.bin: tests/unit/%_test.c %.c $(HDRS) build/include/ini.h $(INIH_A) sched.c
 	gcc $(UNIT_CFLAGS) -o $@ $< $*.c $(UNIT_EXTRA_$*) $(INIH_A)
 
+# Fuzzing (tests/fuzz): each target is one LLVMFuzzerTestOneInput linked
+# with the pure module it exercises. `make fuzz` builds them with clang and
+# libFuzzer and runs each for FUZZ_SECONDS; the suite replays every seed and
+# every kept crash input through the same targets built with gcc (replay.c
+# stands in for libFuzzer's main), so regressions need no clang.
+FUZZ_TARGETS	= pdu reply config command duration cron
+FUZZ_SECONDS	?= 60
+FUZZ_CC		?= clang
+FUZZ_CFLAGS	= -O1 -g -std=c11 -D_GNU_SOURCE -Ibuild/include -I. \
+	-Wall -Wextra -Werror -Wno-missing-field-initializers \
+	-fno-omit-frame-pointer -fno-sanitize-recover=all
+fuzz_src	= tests/fuzz/fuzz_$(1).c $(if $(filter config command duration cron,$(1)),config.c sched.c,pdu.c)
+FUZZ_BINS	= $(FUZZ_TARGETS:%=build/fuzz/%)
+REPLAY_BINS	= $(FUZZ_TARGETS:%=build/fuzz/%.replay)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: $(FUZZ_BINS)
+	tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+build/fuzz/%: tests/fuzz/fuzz_%.c config.c sched.c pdu.c $(HDRS) build/include/ini.h $(INIH_A)
+	@mkdir -p build/fuzz
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ \
+	    $(call fuzz_src,$*) $(INIH_A)
+
+build/fuzz/%.replay: tests/fuzz/fuzz_%.c tests/fuzz/replay.c config.c sched.c pdu.c $(HDRS) build/include/ini.h $(INIH_A)
+	@mkdir -p build/fuzz
+	gcc $(FUZZ_CFLAGS) -fsanitize=address,undefined -o $@ \
+	    tests/fuzz/replay.c $(call fuzz_src,$*) $(INIH_A)
+
+# memcheck: valgrind over a representative server session. valgrind needs
+# a dynamically linked glibc binary without ASan, so build/pm-vg is built
+# from objects of its own and ./pm is left alone.
+VG_OBJS	= $(SRCS:%.c=build/obj-vg/%.o)
+
+build/obj-vg/%.o: %.c $(HDRS) build/include/ini.h
+	@mkdir -p build/obj-vg
+	gcc -O1 -g $(WARN) -std=c11 -D_GNU_SOURCE -Ibuild/include -c -o $@ $<
+
+build/pm-vg: $(VG_OBJS) $(INIH_A)
+	gcc -o $@ $(VG_OBJS) $(INIH_A)
+
+memcheck: build/pm-vg
+	tests/memcheck.sh
+
 # deps: install what is missing through apt when root, else print the line.
 deps:
 	@tests/install-deps.sh $(DEPS)
@@ -127,7 +172,7 @@ deps:
 # ARCH, the black-box tests run against ./pm-ARCH under qemu-user, through
 # a wrapper that stands in for $$PM (see README, "Cross builds").
 ifeq ($(ARCH),)
-test: pm unit
+test: pm unit $(REPLAY_BINS)
 	tests/run.sh
 else
 test: $(BIN)

@@ -104,6 +104,7 @@ static struct {
 } plan;
 
 static char		 scratch[PDU_TEXT_MAX];
+#define CUT	"; ... cut here: longer than one reply holds\n"
 
 static void	conn_cb(struct watch *, uint32_t);
 static void	conn_close(struct conn *);
@@ -271,8 +272,13 @@ show_item(struct conn *c, int i, char *name, size_t len)
 			return NULL;
 		cp = proc_tab[c->idx[i]].cfg;
 	}
-	if (cfg_proc_show(cp, scratch, sizeof(scratch)) < 0)
-		scratch[0] = '\0';
+	/*
+	 * A spec longer than one TEXT PDU (long environment lines) is
+	 * shown up to the last whole line that fits, and says so; it used
+	 * to be shown as nothing at all.
+	 */
+	if (cfg_proc_show(cp, scratch, sizeof(scratch) - sizeof(CUT)) < 0)
+		strcat(scratch, CUT);
 	snprintf(name, len, "process:%s", cp->id);
 	return name;
 }
@@ -303,7 +309,13 @@ conn_refill(struct conn *c)
 			    c->cursor >= c->nidx)
 				goto end;
 			idx = c->nidx < 0 ? c->cursor : c->idx[c->cursor];
-			if (idx >= proc_n) {
+			/*
+			 * A process removed by a reload stays in the table
+			 * until the next one; once it has stopped it is
+			 * no longer shown (issue 8).
+			 */
+			if (idx >= proc_n || (proc_tab[idx].pid == 0 &&
+			    proc_find(proc_tab[idx].cfg->id) != idx)) {
 				c->cursor++;
 				continue;
 			}
@@ -1050,7 +1062,14 @@ unix_init(const char *path)
 			return -1;
 		}
 	}
-	old = umask(0177);
+	/*
+	 * The final mode comes from the umask at bind, and the group is set
+	 * without following a symlink: a chmod or chown by path after bind
+	 * would follow whatever someone with write access to the directory
+	 * put there meanwhile, and make root chmod 0660 a file of their
+	 * choosing (issue 8).
+	 */
+	old = umask(has_sock_gid ? 0117 : 0177);
 	rc = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
 	umask(old);
 	if (rc == -1) {
@@ -1059,14 +1078,9 @@ unix_init(const char *path)
 		return -1;
 	}
 	snprintf(sockpath, sizeof(sockpath), "%s", path);
-	if (has_sock_gid && (chown(path, (uid_t)-1, sock_gid) == -1 ||
-	    chmod(path, 0660) == -1)) {
+	if (has_sock_gid && fchownat(AT_FDCWD, path, (uid_t)-1, sock_gid,
+	    AT_SYMLINK_NOFOLLOW) == -1) {
 		log_err("control socket %s: group: %m", path);
-		close(fd);
-		return -1;
-	}
-	if (!has_sock_gid && chmod(path, 0600) == -1) {
-		log_err("chmod %s: %m", path);
 		close(fd);
 		return -1;
 	}
@@ -1092,7 +1106,8 @@ key_load(const char *file)
 		log_err("[settings] listen needs token_file");
 		return -1;
 	}
-	if ((fd = open(file, O_RDONLY | O_CLOEXEC)) == -1) {
+	/* O_NONBLOCK: a FIFO put there must not hang pm at start. */
+	if ((fd = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
 		log_err("token_file %s: %m", file);
 		return -1;
 	}
@@ -1100,6 +1115,14 @@ key_load(const char *file)
 		log_err("token_file %s is accessible by group or others "
 		    "(mode %03o); chmod 600 it", file,
 		    (unsigned)(st.st_mode & 0777));
+		close(fd);
+		return -1;
+	}
+	/* Its owner can read it too, or rewrite it: only pm's user or root. */
+	if (!S_ISREG(st.st_mode) || (st.st_uid != 0 &&
+	    st.st_uid != geteuid())) {
+		log_err("token_file %s must be a regular file owned by root "
+		    "or by pm's user", file);
 		close(fd);
 		return -1;
 	}

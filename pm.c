@@ -693,7 +693,12 @@ server_main(void)
 {
 	int status;
 
-	/* 1. The config, read and checked before anything starts. */
+	/*
+	 * 1. The config, read and checked before anything starts. PM_TOKEN
+	 * is the client's key; the server never reads it, and its children
+	 * must not inherit it (issue 8).
+	 */
+	unsetenv("PM_TOKEN");
 	load_config();
 
 	/* 2. As a machine's init: mounts and console first (init.c). */
@@ -747,6 +752,9 @@ server_main(void)
 		status = map_exit(status);
 	log_info("exiting with status %d", status);
 	lb_fini();
+	/* Freed so that a leak checker sees only what was really lost. */
+	cfg_free(cur);
+	cur = NULL;
 	return status;
 }
 

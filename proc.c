@@ -267,6 +267,29 @@ fail:
 }
 
 /*
+ * A start that failed for want of a resource (a process slot, memory, an
+ * fd) is no fault of the command: say why and try again after the
+ * backoff, which doubles as for a crash, without counting a failed start.
+ */
+static void
+retry_later(struct proc *p, const char *what, const char *arg)
+{
+	uint32_t d = p->backoff_ms ? p->backoff_ms : 1000;
+
+	log_warn("%s: cannot %s%s%s: %m; retrying in %u.%03us", p->cfg->id,
+	    what, arg ? " " : "", arg ? arg : "", d / 1000, d % 1000);
+	proc_set_state(p, PS_BACKOFF, now_ms() + d);
+	p->backoff_ms = d * 2 > p->cfg->restart_delay_max_ms ?
+	    p->cfg->restart_delay_max_ms : d * 2;
+}
+
+static bool
+transient(int e)
+{
+	return e == EAGAIN || e == ENOMEM || e == EMFILE || e == ENFILE;
+}
+
+/*
  * Fork and exec one child from a spec: a supervised process, or a check,
  * readiness probe or handler in its process's clothes. vfork keeps a
  * respawn cheap even for a large pm and lets the child hand back the
@@ -290,6 +313,7 @@ proc_spawn(const struct spawn *sp, bool is_main, const char **what)
 	pid = vfork();
 	if (pid == 0)
 		child_exec(sp, is_main, is_main ? environ : build_env(sp), &se);
+	*what = "fork";
 	if (pid < 0 || se.what == NULL)
 		return pid;
 	/* The child has exited already; collect it right here. */
@@ -297,7 +321,12 @@ proc_spawn(const struct spawn *sp, bool is_main, const char **what)
 		;
 	*what = se.what;
 	errno = se.err;
-	return -2;
+	/*
+	 * EAGAIN from execve after setuid means the user is at its
+	 * RLIMIT_NPROC: like the other shortages it passes, so it is -1,
+	 * retried, not -2, fatal.
+	 */
+	return transient(se.err) ? -1 : -2;
 }
 
 /* Start one process; a command that cannot run goes fatal at once. */
@@ -308,7 +337,7 @@ spawn(struct proc *p)
 	struct spawn sp = { c, c->argv, { NULL }, -1, -1, -1, -1 };
 	const char *what = "start";
 	uint32_t rt;
-	int io[2];
+	int io[2], saved;
 	pid_t pid;
 
 	mon_prespawn(idx_of(p), &sp);
@@ -320,13 +349,14 @@ spawn(struct proc *p)
 	sp.out = io[0];
 	sp.err = io[1];
 	pid = proc_spawn(&sp, idx_of(p) == main_idx, &what);
+	saved = errno;
 	lb_spawned(p, pid > 0);
 	mon_spawned(idx_of(p), pid > 0);
+	errno = saved;
 	if (pid == -1) {
-		log_warn("%s: cannot fork: %m; retrying in %us", c->id,
-		    (unsigned)(p->backoff_ms / 1000));
-		proc_set_state(p, PS_BACKOFF, now_ms() + (p->backoff_ms ?
-		    p->backoff_ms : 1000));
+		retry_later(p, what, strcmp(what, "fork") == 0 ? NULL :
+		    strncmp(what, "read the groups", 15) == 0 ? c->user :
+		    c->argv[0]);
 		return;
 	}
 	if (pid == -2) {

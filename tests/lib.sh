@@ -16,6 +16,8 @@ export PMTEST_TAG=$T
 
 ok()   { echo "ok - $*"; }
 fail() { echo "FAIL - $*"; FAILS=$((FAILS + 1)); }
+# quiet CMD...: CMD with its output dropped (for check).
+quiet() { "$@" >/dev/null 2>&1; }
 # check WHAT CMD...: ok when CMD succeeds.
 check() { local what=$1; shift; if "$@"; then ok "$what"; else fail "$what"; fi; }
 # expect_eq WHAT GOT WANT
@@ -44,11 +46,21 @@ track() { PIDS+=("$1"); }
 alive() { kill -0 "$1" 2>/dev/null && ! grep -q '^State:.*Z' /proc/$1/status 2>/dev/null; }
 dead() { ! alive "$1"; }
 
+# descendants PID: every process below PID (children lead their own
+# sessions, so killing PID's group does not reach them).
+descendants() {
+	local c
+	for c in $(ps -o pid= --ppid "$1" 2>/dev/null); do
+		echo "$c"; descendants "$c"
+	done
+}
+
 cleanup() {
-	local p
+	local p kids
 	for p in "${PIDS[@]}"; do
+		kids=$(descendants "$p")
 		kill -KILL -- "-$p" 2>/dev/null
-		kill -KILL "$p" 2>/dev/null
+		kill -KILL "$p" $kids 2>/dev/null
 	done
 	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
 	kill_tagged

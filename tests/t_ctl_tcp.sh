@@ -20,7 +20,24 @@ chmod 644 "$T/key"
 "$PM" -d -c "$T/pm.ini" >/dev/null 2>"$T/perm.log"; rc=$?
 check "world-readable token_file: server refuses to start" test "$rc" -ne 0
 check "the error names the file" grep -q "$T/key" "$T/perm.log"
+chmod 640 "$T/key"
+"$PM" -d -c "$T/pm.ini" >/dev/null 2>"$T/perm.log"; rc=$?
+check "group-readable token_file: server refuses to start" test "$rc" -ne 0
 chmod 600 "$T/key"
+# Owned by another user, it is that user's secret as much as pm's (issue 8).
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+	chown nobody "$T/key"
+	"$PM" -d -c "$T/pm.ini" >/dev/null 2>"$T/perm.log"; rc=$?
+	check "token_file owned by another user: server refuses to start" test "$rc" -ne 0
+	check "saying who must own it" grep -q "owned by root or by pm's user" "$T/perm.log"
+	chown root "$T/key"
+else
+	echo "skip - token_file ownership needs root"
+fi
+mkfifo -m 600 "$T/fifo"
+timeout 5 "$PM" -d -c <(sed "s|^token_file = .*|token_file = $T/fifo|" "$T/pm.ini") \
+    >/dev/null 2>"$T/perm.log"; rc=$?
+check "a FIFO as token_file is refused, not waited on (exit $rc)" test "$rc" -ne 0 -a "$rc" -ne 124
 
 start_server "$T/pm.ini" || finish
 check "web running" wait_until 5 state_is web running
