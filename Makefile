@@ -48,7 +48,8 @@ else ifneq ($(MUSL),)
 CC	= $(MUSL)
 # pm's own printf (fmt.c), malloc (alloc.c) and strtol (strto.c) replace
 # musl's general ones, which only add what pm never uses (see each file's comment).
-SRCS	+= fmt.c alloc.c strto.c
+OWN_LIBC = fmt.c alloc.c strto.c
+SRCS	+= $(OWN_LIBC)
 # musl applies no RELRO in a static binary (there is no dynamic linker to do
 # it), so its page alignment would only pad the file. A small common page
 # size lets ld start the data segment at the file offset where the text
@@ -152,7 +153,8 @@ build/fuzz/%.replay: tests/fuzz/fuzz_%.c tests/fuzz/replay.c config.c sched.c pd
 # memcheck: valgrind over a representative server session. valgrind needs
 # a dynamically linked glibc binary without ASan, so build/pm-vg is built
 # from objects of its own and ./pm is left alone.
-VG_OBJS	= $(SRCS:%.c=build/obj-vg/%.o)
+# (glibc's own malloc and printf, so not the static build's OWN_LIBC).
+VG_OBJS	= $(patsubst %.c,build/obj-vg/%.o,$(filter-out $(OWN_LIBC),$(SRCS)))
 
 build/obj-vg/%.o: %.c $(HDRS) build/include/ini.h
 	@mkdir -p build/obj-vg
