@@ -74,8 +74,24 @@ struct lb {
 	size_t		 queued;	/* bytes in the console FIFOs */
 	uint64_t	 first, total;	/* ring: records in [first, total) */
 	size_t		 ringsz;
-	char		 part[2][LB_LINE];
-	char		 ring[];
+	/*
+	 * The partial lines and the ring live apart from this header, in a
+	 * block shared with the other lbs of the same load, whose pages cost
+	 * nothing until the process writes (1,000 silent services: about
+	 * 1 MB, not 5 MB; issue 7).
+	 */
+	char		*part[2];
+	char		*ring;
+	struct lbblock	*block;		/* where part and ring live */
+};
+
+/*
+ * The buffers of every lb made by one lb_sync, in one allocation: the
+ * allocator maps it fresh and only its first page (this count) is
+ * touched up front, so a silent process costs its small header alone.
+ */
+struct lbblock {
+	int		 refs;
 };
 
 /* A console FIFO: records of a struct rec header and the bytes. */
@@ -778,14 +794,22 @@ lb_spawned(struct proc *p, bool ok)
 
 /* ------------------------------------------------------------ lifecycle */
 
+/* Each lb's share of a block: two partial lines and the ring. */
+#define LB_SHARE	(2 * LB_LINE + ringsz)
+
 static struct lb *
-lb_new(void)
+lb_new(struct lbblock *b, int slot)
 {
 	struct lb *lb;
 	int i;
 
-	if ((lb = calloc(1, sizeof(*lb) + ringsz)) == NULL)
+	if ((lb = calloc(1, sizeof(*lb))) == NULL)
 		return NULL;
+	lb->block = b;
+	b->refs++;
+	lb->part[0] = (char *)b + 64 + (size_t)slot * LB_SHARE;
+	lb->part[1] = lb->part[0] + LB_LINE;
+	lb->ring = lb->part[0] + 2 * LB_LINE;
 	lb->ringsz = ringsz;
 	lb->ffd = -1;
 	for (i = 0; i < 2; i++) {
@@ -823,6 +847,8 @@ lb_free(struct lb *lb)
 				memcpy(cq[i].buf + o, &r, sizeof(r));
 			}
 		}
+	if (--lb->block->refs == 0)
+		free(lb->block);
 	free(lb);
 }
 
@@ -836,15 +862,21 @@ lb_free(struct lb *lb)
 int
 lb_sync(void)
 {
+	struct lbblock *b = NULL;
 	struct lb *lb, **pp;
 	const char *path;
-	int i, rc = 0;
+	int i, rc = 0, fresh = 0, slot = 0;
 
 	for (lb = all; lb != NULL; lb = lb->next)
 		lb->used = false;
+	for (i = 0; i < proc_n; i++)
+		if (proc_tab[i].lb == NULL)
+			fresh++;
+	if (fresh > 0 && (b = calloc(1, 64 + (size_t)fresh * LB_SHARE)) == NULL)
+		rc = -1;
 	for (i = 0; i < proc_n; i++) {
-		if (proc_tab[i].lb == NULL &&
-		    (proc_tab[i].lb = lb_new()) == NULL) {
+		if (proc_tab[i].lb == NULL && (b == NULL ||
+		    (proc_tab[i].lb = lb_new(b, slot++)) == NULL)) {
 			rc = -1;
 			continue;
 		}
@@ -870,6 +902,8 @@ lb_sync(void)
 		*pp = lb->next;
 		lb_free(lb);
 	}
+	if (b != NULL && b->refs == 0)
+		free(b);
 	lb_gen++;
 	return rc;
 }
