@@ -51,6 +51,8 @@ n=$(count_log 'crashy: started pid')
 more() { [ "$(count_log 'crashy: started pid')" -gt "$n" ]; }
 check "crashy is started again" wait_until 5 more
 
+emu_gap "execve's EAGAIN retried" "vfork runs as fork, so the child cannot hand back errno" && finish
+
 # A root pm whose child switches to nobody with rlimit_nproc = 1 while
 # nobody runs the server above: execve fails with EAGAIN. That is retried
 # with a growing backoff, and a reload that lifts the limit lets it run.
