@@ -825,6 +825,7 @@ build_table(const struct config *newc, const struct cfg_proc *mainc,
     struct proc **ot, struct proc_x **oxt, struct cfg_proc **ogh, int *on)
 {
 	int i, j, n, ghosts = 0, nmain = mainc != NULL ? 1 : 0;
+	const struct cfg_proc *old;
 	struct cfg_proc *gh, *g;
 	struct proc *t;
 	struct proc_x *xt;
@@ -865,15 +866,26 @@ build_table(const struct config *newc, const struct cfg_proc *mainc,
 		if (proc_tab[i].pid == 0 || i == main_idx ||
 		    (!proc_xt[i].removed && cfg_find(newc, proc_tab[i].cfg->id) >= 0))
 			continue;
+		/*
+		 * A ghost keeps only what stopping it needs. Every pointer
+		 * of the old spec points into the old config, which is about
+		 * to be freed, so none is copied: a field added to cfg_proc
+		 * later cannot dangle here by being forgotten.
+		 */
 		g = &gh[n - newc->nproc - nmain];
-		*g = *proc_tab[i].cfg;
-		g->ndeps = 0;
-		g->command = NULL;
-		g->argv = NULL;
-		g->user = g->group = g->directory = NULL;
-		g->nenv = 0;
+		old = proc_tab[i].cfg;
+		memcpy(g->id, old->id, sizeof(g->id));
+		g->line = old->line;
+		g->type = old->type;
+		g->restart = RS_NEVER;
+		g->stop_signal = old->stop_signal;
+		g->stop_timeout_ms = old->stop_timeout_ms;
+		g->restart_delay_ms = old->restart_delay_ms;
+		g->restart_delay_max_ms = old->restart_delay_max_ms;
+		g->stable_ms = old->stable_ms;
+		g->umask = -1;
+		g->rlimit_nofile = g->rlimit_core = g->rlimit_nproc = -1;
 		g->log = lb_path(proc_tab[i].lb);	/* lives with the lb */
-		g->mon = NULL;
 		memcpy(&t[n], &proc_tab[i], sizeof(t[n]));
 		t[n].cfg = g;
 		t[n].want_up = false;

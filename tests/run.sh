@@ -21,7 +21,8 @@ for t in tests/unit/*.bin tests/t_*.sh; do
 	fi
 	pass=$((pass + p)); failn=$((failn + f)); skip=$((skip + s))
 	printf '%-28s %3d ok %3d failed %3d skipped  %ds\n' "$t" "$p" "$f" "$s" $(( $(date +%s) - start ))
-	grep -E '^(FAIL|skip) - ' "$out" | sed 's/^/    /'
+	# Failures, skips, and the diagnostics a test prints after a failure.
+	grep -E '^(FAIL|skip) - |^# ' "$out" | sed 's/^/    /'
 done
 rm -f "$out"
 echo "$pass passed, $failn failed, $skip skipped"
