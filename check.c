@@ -64,6 +64,9 @@ static long long	 cron_armed;
 static int		 pending_fd = -1;	/* fd:N write end until spawn */
 static struct aux	*pending_aux;
 
+/* Processes with any monitoring key: none, and mon_tick skips the table. */
+static int		 nmon;
+
 static const struct cfg_mon *
 mon(int idx)
 {
@@ -658,9 +661,11 @@ mon_reload(void)
 	uint64_t now = now_ms();
 	int i;
 
+	nmon = 0;
 	for (i = 0; i < proc_n; i++) {
 		if (mon(i) == NULL)
 			continue;
+		nmon++;
 		if (mon(i)->ready == RD_NOTIFY)
 			notify_open();
 		if (mon(i)->check != NULL && proc_tab[i].mon.health == H_NONE)
@@ -760,7 +765,7 @@ mon_tick(uint64_t now)
 		if (!a->killed)
 			next = earliest(next, a->deadline);
 	}
-	for (i = 0; i < proc_n; i++) {
+	for (i = 0; nmon > 0 && i < proc_n; i++) {
 		if (mon(i) == NULL)
 			continue;
 		next = earliest(next, tick_proc(i, now));

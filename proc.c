@@ -60,6 +60,13 @@ static int		 devnull = -1;
  * own again before the loop sleeps.
  */
 static cpu_set_t	 spawn_cpus;	/* pm's own mask, while narrowed */
+/*
+ * proc_tick's memory of the earliest deadline in the table, so that a turn
+ * of the loop in which no state changed and nothing fell due (a client's
+ * request, a line of output) does not walk 1,000 entries (issue 7).
+ */
+static uint64_t		 next_due;
+static bool		 rescan = true;
 static bool		 spawn_narrow;
 
 static const char *const state_names[PS__COUNT] = {
@@ -92,6 +99,7 @@ proc_set_state(struct proc *p, enum proc_state s, uint64_t deadline)
 	p->since_ms = now_ms();
 	p->deadline_ms = deadline;
 	dirty = true;
+	rescan = true;
 	loop_deadline_changed();
 }
 
@@ -748,6 +756,16 @@ proc_reap(void)
 	}
 }
 
+/* pm's own CPU mask back after the spawns of a turn (see spawn_cpus). */
+static void
+widen(void)
+{
+	if (spawn_narrow) {
+		(void)sched_setaffinity(0, sizeof(spawn_cpus), &spawn_cpus);
+		spawn_narrow = false;
+	}
+}
+
 /*
  * Act on due deadlines, settle the table, and return the next deadline.
  * Called by the loop on every turn, so one pass serves many events.
@@ -759,6 +777,10 @@ proc_tick(uint64_t now)
 	struct proc *p;
 	int i;
 
+	if (!dirty && !rescan && (next_due == 0 || now < next_due)) {
+		widen();
+		return next_due;
+	}
 	for (i = 0; i < proc_n; i++) {
 		p = &proc_tab[i];
 		if (p->deadline_ms == 0 || p->deadline_ms > now)
@@ -782,15 +804,14 @@ proc_tick(uint64_t now)
 	}
 	while (dirty)
 		settle();
-	if (spawn_narrow) {
-		(void)sched_setaffinity(0, sizeof(spawn_cpus), &spawn_cpus);
-		spawn_narrow = false;
-	}
+	widen();
+	rescan = false;
 	for (i = 0; i < proc_n; i++) {
 		p = &proc_tab[i];
 		if (p->deadline_ms != 0 && (next == 0 || p->deadline_ms < next))
 			next = p->deadline_ms;
 	}
+	next_due = next;
 	return next;
 }
 
@@ -941,6 +962,7 @@ proc_init(const struct config *c, const struct cfg_proc *mainc)
 	proc_n = tn;
 	main_idx = mainc != NULL ? c->nproc : -1;
 	recount();
+	rescan = true;
 	dirty = true;
 	if (lb_sync() < 0)
 		log_warn("out of memory for output buffers; some output goes "
