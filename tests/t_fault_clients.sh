@@ -218,10 +218,17 @@ out=$(pmc status)
 expect_eq "status lists 64 processes, each once" "$(echo "$out" | awk 'NR>1 {print $1}' | sort | uniq | wc -l) $(echo "$out" | awk 'NR>1' | wc -l)" "64 64"
 expect_eq "web kept its pid" "$(pid_of web)" "$webpid"
 # Every crasher has one live pid or none, and pm's children are exactly
-# the pids status shows.
-kids=$(ps -o pid= --ppid $SERVER | tr -d ' ' | sort | tr '\n' ' ')
-shown=$(echo "$out" | awk 'NR>1 && $3 != "-" {print $3}' | sort | tr '\n' ' ')
-check "pm's live children are the pids status shows" test -z "$(comm -23 <(echo "$kids" | tr ' ' '\n' | sed '/^$/d') <(echo "$shown" | tr ' ' '\n' | sed '/^$/d'))"
+# the pids status shows. The crashers restart every few milliseconds, so
+# a child counts when it is there both before and after the status query.
+kids_shown() {
+	local before after shown
+	before=$(ps -o pid= --ppid $SERVER | tr -d ' ' | sort)
+	shown=$(pmc status | awk 'NR>1 && $3 != "-" {print $3}' | sort)
+	after=$(ps -o pid= --ppid $SERVER | tr -d ' ' | sort)
+	[ -z "$(comm -12 <(echo "$before") <(echo "$after") |
+	    comm -23 - <(echo "$shown") | sed '/^$/d')" ]
+}
+check "pm's live children are the pids status shows" wait_until 5 kids_shown
 cp "$T/server.log" "$T/snap.log"	# one snapshot for both counts
 for i in 1 2 3; do
 	n=$(grep -c "crash$i: started pid" "$T/snap.log")
