@@ -13,22 +13,13 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#define UNIT_SEED	0x243f6a8885a308d3ULL
+#include "unit.h"
 
 void	*alloc_malloc(size_t);
 void	*alloc_calloc(size_t, size_t);
 void	*alloc_realloc(void *, size_t);
 void	 alloc_free(void *);
-
-static int fails;
-
-#define CHECK(what, cond) do {						\
-	if (cond)							\
-		printf("ok - %s\n", what);				\
-	else {								\
-		printf("FAIL - %s (line %d)\n", what, __LINE__);	\
-		fails++;						\
-	}								\
-} while (0)
 
 /* Pages of [p, p + n) that are backed by memory, or -1 if unmapped. */
 static long
@@ -132,18 +123,6 @@ test_big(void)
 	    p[n - 1] == 0);
 	alloc_free(p);
 	CHECK("free unmaps it", resident(p, n) == -1);
-}
-
-/* A small deterministic generator so failures reproduce. */
-static uint64_t seed = 0x243f6a8885a308d3ULL;
-
-static uint64_t
-rnd(void)
-{
-	seed ^= seed << 13;
-	seed ^= seed >> 7;
-	seed ^= seed << 17;
-	return seed;
 }
 
 #define SLOTS	600

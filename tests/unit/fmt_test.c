@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#define UNIT_SEED	0x9e3779b97f4a7c15ULL
+#include "unit.h"
 
 /* The comparisons truncate and print NULL on purpose. */
 #pragma GCC diagnostic ignored "-Wformat-truncation"
@@ -25,17 +27,7 @@ int	fmt_fprintf(FILE *, const char *, ...);
 int	fmt_vprintf(const char *, va_list);
 int	fmt_printf(const char *, ...);
 
-static int fails;
 static char ours[4096], libc[4096];
-
-#define CHECK(what, cond) do {						\
-	if (cond)							\
-		printf("ok - %s\n", what);				\
-	else {								\
-		printf("FAIL - %s (line %d)\n", what, __LINE__);	\
-		fails++;						\
-	}								\
-} while (0)
 
 /*
  * Format with both into buffers of size n (filled with a marker first, so
@@ -284,18 +276,6 @@ test_stream(void)
 	ok = fmt_printf("ok - fmt_printf reaches stdout (%s)\n", "order") ==
 	    (int)strlen("ok - fmt_printf reaches stdout (order)\n");
 	CHECK("fmt_printf returns its length", ok);
-}
-
-/* A small deterministic generator so failures reproduce. */
-static uint64_t seed = 0x9e3779b97f4a7c15ULL;
-
-static uint64_t
-rnd(void)
-{
-	seed ^= seed << 13;
-	seed ^= seed >> 7;
-	seed ^= seed << 17;
-	return seed;
 }
 
 static long long

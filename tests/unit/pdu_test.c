@@ -7,18 +7,9 @@
 #include <string.h>
 
 #include "../../pdu.h"
+#include "unit.h"
 
-static int fails;
 static uint8_t buf[PDU_MAX];
-
-#define CHECK(what, cond) do {						\
-	if (cond)							\
-		printf("ok - %s\n", what);				\
-	else {								\
-		printf("FAIL - %s (line %d)\n", what, __LINE__);	\
-		fails++;						\
-	}								\
-} while (0)
 
 static void
 test_request(void)

@@ -9,17 +9,7 @@
 #include <time.h>
 
 #include "../../pm.h"
-
-static int fails;
-
-#define CHECK(what, cond) do {						\
-	if (cond)							\
-		printf("ok - %s\n", what);				\
-	else {								\
-		printf("FAIL - %s\n", what);				\
-		fails++;						\
-	}								\
-} while (0)
+#include "unit.h"
 
 /* Unix seconds of a UTC date, for readable expectations. */
 static long long

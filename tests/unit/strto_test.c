@@ -10,22 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#define UNIT_SEED	0x13198a2e03707344ULL
+#include "unit.h"
 
 long			strto_strtol(const char *, char **, int);
 unsigned long		strto_strtoul(const char *, char **, int);
 long long		strto_strtoll(const char *, char **, int);
 unsigned long long	strto_strtoull(const char *, char **, int);
-
-static int fails;
-
-#define CHECK(what, cond) do {						\
-	if (cond)							\
-		printf("ok - %s\n", what);				\
-	else {								\
-		printf("FAIL - %s (line %d)\n", what, __LINE__);	\
-		fails++;						\
-	}								\
-} while (0)
 
 /*
  * Run one function of each pair on s and compare all it tells (*end is
@@ -88,17 +79,6 @@ test_table(void)
 			ok = same(in[i], bases[j]);
 	CHECK("edge cases match glibc in every base (value, end, errno)",
 	    ok);
-}
-
-static uint64_t seed = 0x13198a2e03707344ULL;
-
-static uint64_t
-rnd(void)
-{
-	seed ^= seed << 13;
-	seed ^= seed >> 7;
-	seed ^= seed << 17;
-	return seed;
 }
 
 static void
