@@ -9,6 +9,7 @@
  * server closes after its reply; the whole reply is read, then printed.
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 #include <netinet/in.h>
@@ -77,6 +78,11 @@ static struct {
 static struct pdu_req	 req;
 static struct sess	*sess;
 static int		 nsess;
+/* The Unix socket's locations by the contract's rule, tried in order. */
+static struct sock_loc	 locs[PM_SOCK_LOCS];
+static int		 nlocs, iloc;
+static char		 refused[512];	/* why a location was not used */
+static bool		 refused_peer;	/* ... because of who served it */
 static char		 keybuf[4096];
 static size_t		 keylen;
 static bool		 have_key;
@@ -90,6 +96,7 @@ static int	run_bare(const struct cmd *, int, char **);
 static int	run_logs(const struct cmd *, int, char **);
 static void	follow_out(struct sess *);
 static int	run_help(const struct cmd *, int, char **);
+static void	sess_connect(struct sess *);
 
 /* The command table; the first of two entries with one run is the name. */
 static const struct cmd cmds[] = {
@@ -198,13 +205,10 @@ target_add(const char *name, bool tcp)
 	snprintf(s->name, sizeof(s->name), "%s", name);
 	if (!tcp) {
 		sun = (struct sockaddr_un *)&s->addr;
-		sun->sun_family = AF_UNIX;
-		if (strlen(name) >= sizeof(sun->sun_path)) {
+		if (cfg_sockaddr(name, sun, &s->addrlen) == -1) {
 			fprintf(stderr, "pm: socket path too long: %s\n", name);
 			return -1;
 		}
-		strcpy(sun->sun_path, name);
-		s->addrlen = sizeof(*sun);
 		nsess++;
 		return 0;
 	}
@@ -229,6 +233,81 @@ sess_fail(struct sess *s, const char *what, int e)
 	s->st = S_DONE;
 }
 
+/*
+ * Believe the server at s only when root or the caller's own user runs it
+ * (issue 11): anyone else may have bound the path or name first, to
+ * forge a status table or to swallow a command. -1 with the reason kept.
+ */
+static int
+peer_trusted(struct sess *s)
+{
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+
+	if (getsockopt(s->fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == -1) {
+		snprintf(refused, sizeof(refused), "cannot tell who serves "
+		    "%s: %s", s->name, strerror(errno));
+		return -1;
+	}
+	if (cr.uid == 0 || cr.uid == geteuid())
+		return 0;
+	snprintf(refused, sizeof(refused), "refusing the server at %s: it "
+	    "runs as uid %u, and pm trusts only a server run by root or by "
+	    "the caller (uid %u)", s->name, (unsigned)cr.uid,
+	    (unsigned)geteuid());
+	refused_peer = true;
+	return -1;
+}
+
+/*
+ * A Unix location failed with e (0: its server is not trusted): go on to
+ * the next location of the rule, or fail with the most telling reason, a
+ * refusal before a mere absence.
+ */
+static void
+unix_next(struct sess *s, int e)
+{
+	struct sockaddr_un *sun = (struct sockaddr_un *)&s->addr;
+	struct stat st;
+	int i;
+
+	if (e == EACCES && !refused_peer) {
+		i = snprintf(refused, sizeof(refused), "cannot reach pm at "
+		    "%s: %s", s->name, strerror(e));
+		if (stat(s->name, &st) == 0 && i > 0)
+			snprintf(refused + i, sizeof(refused) - (size_t)i,
+			    " (the socket belongs to uid %u, mode %04o: only "
+			    "root, pm's user or socket_group may connect)",
+			    (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+	}
+	close(s->fd);
+	s->fd = -1;
+	if (iloc + 1 < nlocs) {
+		iloc++;
+		snprintf(s->name, sizeof(s->name), "%s", locs[iloc].name);
+		(void)cfg_sockaddr(s->name, sun, &s->addrlen);
+		sess_connect(s);
+		return;
+	}
+	if (refused[0] != '\0')
+		snprintf(s->err, sizeof(s->err), "%s", refused);
+	else if (nlocs < 2)
+		snprintf(s->err, sizeof(s->err), "cannot reach pm at %s: %s "
+		    "(is the server running?)", s->name, strerror(e));
+	else {
+		i = snprintf(s->err, sizeof(s->err), "cannot reach pm: none "
+		    "answers at");
+		for (int j = 0; j < nlocs && i > 0 &&
+		    (size_t)i < sizeof(s->err); j++)
+			i += snprintf(s->err + i, sizeof(s->err) - (size_t)i,
+			    "%s %s", j == 0 ? "" : j + 1 < nlocs ? "," : " or",
+			    locs[j].name);
+		strncat(s->err, " (is the server running?)",
+		    sizeof(s->err) - strlen(s->err) - 1);
+	}
+	s->st = S_DONE;
+}
+
 /* Start a non-blocking connect; a Unix socket with a full backlog retries. */
 static void
 sess_connect(struct sess *s)
@@ -239,15 +318,22 @@ sess_connect(struct sess *s)
 		return;
 	}
 	if (connect(s->fd, (struct sockaddr *)&s->addr, s->addrlen) == 0) {
+		if (!s->tcp && peer_trusted(s) == -1) {
+			unix_next(s, 0);
+			return;
+		}
+		if (!s->tcp && refused_peer)
+			fprintf(stderr, "pm: warning: %s\n", refused);
 		s->st = s->tcp ? S_CHALLENGE : S_SEND;
 		return;
 	}
 	if (errno == EINPROGRESS || (errno == EAGAIN && !s->tcp))
 		return;		/* poll says when (or retry) */
+	if (!s->tcp) {
+		unix_next(s, errno);
+		return;
+	}
 	sess_fail(s, "cannot reach pm at", errno);
-	if (!s->tcp)
-		strncat(s->err, " (is the server running?)",
-		    sizeof(s->err) - strlen(s->err) - 1);
 }
 
 static int
@@ -1261,9 +1347,8 @@ static int
 targets_setup(void)
 {
 	static char err[PM_ERR_MAX];
-	char buf[300], hosts[4096], *h, *save = NULL;
+	char hosts[4096], *h, *save = NULL;
 	struct config *cf = NULL;
-	const char *path;
 	int rc = 0;
 
 	if ((sess = calloc(TARGETS_MAX, sizeof(*sess))) == NULL) {
@@ -1288,9 +1373,14 @@ targets_setup(void)
 		if (rc == 0)
 			rc = key_setup(cf);
 	} else {
-		path = opt.sock != NULL ? opt.sock :
-		    cfg_socket_path(cf, buf, sizeof(buf));
-		rc = path != NULL ? target_add(path, false) : -1;
+		if (opt.sock != NULL) {
+			nlocs = 1;
+			rc = target_add(opt.sock, false);
+		} else if ((nlocs = cfg_socket_locs(cf, false, locs)) < 1) {
+			fprintf(stderr, "pm: socket path too long\n");
+			rc = -1;
+		} else
+			rc = target_add(locs[0].name, false);
 	}
 	if (cf != NULL)
 		cfg_free(cf);
