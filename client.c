@@ -70,6 +70,7 @@ static struct {
 	const char	*cfgfile;
 	bool		 json;
 	bool		 ping;
+	bool		 quiet;		/* ping -q */
 	bool		 follow;	/* logs -f: print as PDUs arrive */
 	int		 follow_rc;
 	bool		 metrics;
@@ -113,11 +114,19 @@ static const struct cmd cmds[] = {
 	  "Show ID STATE PID UPTIME RESTARTS EXIT HEALTH NEXT INFO per\n"
 	  "process (INFO: sd_notify STATUS=, a failing check's first line,\n"
 	  "skipped runs). Exit 0 when every named process is running (or a\n"
-	  "oneshot exited 0), else 3.",
+	  "oneshot exited 0), else 3; with no ID, 0 when every process is\n"
+	  "fine (see pm help ping).",
 	  "pm status web" },
-	{ "ping", PDU_STATUS, run_status, "[ID...]",
-	  "Like status, but prints nothing: only the exit status (0 up, 3\n"
-	  "not), for HEALTHCHECK CMD pm ping.",
+	{ "ping", PDU_STATUS, run_status, "[-q] [ID...]",
+	  "Health: exit 0 when every process (or every named one) is fine,\n"
+	  "else 3. Fine is: a service running; a oneshot running or exited 0;\n"
+	  "a scheduled oneshot running or waiting for its next run; a process\n"
+	  "nobody asked to run (autostart = no and never started, or stopped\n"
+	  "by an operator) stopped. Not fine: starting, stopping, backoff,\n"
+	  "fatal, a service that exited, a oneshot that exited non-zero.\n"
+	  "Prints one line per process that is not fine (ID, state, why), or\n"
+	  "one summary line when all are; -q prints nothing. For HEALTHCHECK\n"
+	  "CMD pm ping and exec liveness probes.",
 	  "pm ping web || echo down" },
 	{ "config", 0, run_config,
 	  "show [ID] | reload [--dry-run] | check [FILE]\n"
@@ -621,6 +630,66 @@ is_up(const struct pdu_status *s)
 	    strcmp(s->state, "exited") == 0 && s->last_exit == 0);
 }
 
+/*
+ * Is s where it should be? The contract's "fine" for ping and for the
+ * exit of status with no ID (issue 12): NULL when it is, else why not.
+ * A stopped process is one nobody asked to run (autostart = no, or an
+ * operator's stop); a scheduled oneshot between runs is waiting, not down.
+ */
+static const char *
+not_fine(const struct pdu_status *s, char *buf, size_t len)
+{
+	const char *st = s->state;
+	bool oneshot = s->kind == PK_ONESHOT;
+
+	if (strcmp(st, "running") == 0 || strcmp(st, "stopped") == 0)
+		return NULL;
+	if (oneshot && s->next_run != 0 && strcmp(st, "backoff") != 0 &&
+	    strcmp(st, "fatal") != 0)
+		return NULL;
+	if (strcmp(st, "exited") == 0) {
+		if (oneshot && s->last_exit == 0)
+			return NULL;
+		snprintf(buf, len, "%s exited with status %d%s", oneshot ?
+		    "oneshot" : "service", s->last_exit, oneshot ? "" :
+		    " and is not restarted");
+	} else if (strcmp(st, "backoff") == 0)
+		snprintf(buf, len, "exited with status %d; restart %u is "
+		    "waiting", s->last_exit, s->restarts + 1);
+	else if (strcmp(st, "fatal") == 0)
+		snprintf(buf, len, "gave up after failed starts (last status "
+		    "%d)", s->last_exit);
+	else if (strcmp(st, "starting") == 0)
+		snprintf(buf, len, "not up yet");
+	else
+		snprintf(buf, len, "on its way down");
+	return buf;
+}
+
+/*
+ * ping: one line per process that is not fine, or one summary line, so a
+ * health log (docker inspect) says which process is down and why.
+ */
+static int
+print_ping(const struct pdu_status *st, int n, const char *pfx)
+{
+	char why[96];
+	const char *w;
+	int i, bad = 0;
+
+	for (i = 0; i < n; i++) {
+		if ((w = not_fine(&st[i], why, sizeof(why))) == NULL)
+			continue;
+		bad++;
+		if (!opt.quiet)
+			printf("%s%s %s: %s\n", pfx, st[i].id, st[i].state, w);
+	}
+	if (bad == 0 && !opt.quiet)
+		printf("%sok: %d process%s fine\n", pfx, n, n == 1 ? "" :
+		    "es");
+	return bad ? EX_DOWN : EX_OK;
+}
+
 static const char *const health_names[] = { "-", "unknown", "healthy",
 	"unhealthy" };
 
@@ -681,8 +750,12 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 	int i, w[3] = { 2, 5, 3 }, rc = EX_OK;
 	long long now = (long long)time(NULL);
 
+	if (opt.ping)
+		return print_ping(st, n, pfx);
 	for (i = 0; i < n; i++) {
-		if (!is_up(&st[i]))
+		/* Named: up or not; all: fine or not (issue 12). */
+		if (req.nids > 0 ? !is_up(&st[i]) :
+		    not_fine(&st[i], info, sizeof(info)) != NULL)
 			rc = EX_DOWN;
 		if ((int)strlen(st[i].id) > w[0])
 			w[0] = (int)strlen(st[i].id);
@@ -692,8 +765,6 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 		if ((int)strlen(pid) > w[2])
 			w[2] = (int)strlen(pid);
 	}
-	if (opt.ping)
-		return rc;
 	if (opt.metrics) {
 		print_metrics(st, n);
 		return EX_OK;
@@ -1071,6 +1142,11 @@ run_status(const struct cmd *c, int argc, char **argv)
 {
 	opt.ping = strcmp(c->name, "ping") == 0;
 	opt.metrics = strcmp(c->name, "metrics") == 0;
+	if (opt.ping && argc > 1 && strcmp(argv[1], "-q") == 0) {
+		opt.quiet = true;
+		argc--;
+		argv++;
+	}
 	if (add_ids(argc - 1, argv + 1) == -1)
 		return EX_USAGE;
 	return transact(R_STATUS);
