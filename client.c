@@ -530,24 +530,25 @@ exchange(void)
 
 /* ------------------------------------------------------------ printing */
 
+/* A JSON string of s, through the one escaper (issue 11). */
 static void
 json_str(const char *s)
 {
-	putchar('"');
-	for (; *s != '\0'; s++) {
-		unsigned char ch = (unsigned char)*s;
+	static char *buf;
+	static size_t cap;
+	size_t n = strlen(s);
+	char *p;
 
-		if (ch == '"' || ch == '\\')
-			printf("\\%c", ch);
-		else if (ch == '\n')
-			fputs("\\n", stdout);
-		else if (ch == '\t')
-			fputs("\\t", stdout);
-		else if (ch < 0x20)
-			printf("\\u%04x", ch);
-		else
-			putchar(ch);
+	if (6 * n + 1 > cap) {
+		if ((p = realloc(buf, 6 * n + 1)) == NULL) {
+			fputs("\"\"", stdout);
+			return;
+		}
+		buf = p;
+		cap = 6 * n + 1;
 	}
+	putchar('"');
+	fwrite(buf, 1, (size_t)(log_esc(buf, s, n, true) - buf), stdout);
 	putchar('"');
 }
 
@@ -744,8 +745,12 @@ print_metrics(const struct pdu_status *st, int n)
 static int
 print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 {
-	/* line: pfx 319, the cells at most 39+15+10+31+10+11+9+31+219, spaces */
-	char up[32], pid[16], ex[16], nx[32], info[220], rs[16], line[1024];
+	/*
+	 * line: pfx 319, the cells at most 39+15+10+31+10+11+9+31, spaces,
+	 * and info: two notes of 95 bytes escaped (4 bytes each at most), a
+	 * separator and "; skipped N".
+	 */
+	char up[32], pid[16], ex[16], nx[32], info[800], rs[16], line[1400];
 	char *q;
 	int i, w[3] = { 2, 5, 3 }, rc = EX_OK;
 	long long now = (long long)time(NULL);
@@ -834,11 +839,13 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 
 			fmt_uptime(nx, sizeof(nx), &t);
 		}
-		info[0] = '\0';
-		if (st[i].note[0] || st[i].check_out[0])
-			snprintf(info, sizeof(info), "%s%s%s", st[i].note,
-			    st[i].note[0] && st[i].check_out[0] ? "; " : "",
-			    st[i].check_out);
+		/* Child bytes: shown escaped, never obeyed (issue 11). */
+		q = log_esc(info, st[i].note, strlen(st[i].note), false);
+		if (st[i].note[0] && st[i].check_out[0])
+			q = stpcpy(q, "; ");
+		q = log_esc(q, st[i].check_out, strlen(st[i].check_out),
+		    false);
+		*q = '\0';
 		if (st[i].skips)
 			snprintf(info + strlen(info), sizeof(info) -
 			    strlen(info), "%sskipped %u", info[0] ? "; " : "",

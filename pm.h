@@ -226,6 +226,8 @@ void	 pm_log(int level, const char *fmt, ...)
 #define log_warn(...)	pm_log(L_WARN, __VA_ARGS__)
 #define log_info(...)	pm_log(L_INFO, __VA_ARGS__)
 #define log_debug(...)	pm_log(L_DEBUG, __VA_ARGS__)
+/* Child bytes made safe for JSON (json) or a terminal; d holds 6 * n. */
+char	*log_esc(char *d, const char *s, size_t n, bool json);
 
 /*
  * logbuf.c: the output of supervised processes. Pipes, line assembly,
