@@ -245,13 +245,18 @@ sess_fail(struct sess *s, const char *what, int e)
 /*
  * Believe the server at s only when root or the caller's own user runs it
  * (issue 11): anyone else may have bound the path or name first, to
- * forge a status table or to swallow a command. -1 with the reason kept.
+ * forge a status table or to swallow a command. A socket file named
+ * explicitly (-S, PM_SOCKET, [settings] socket) may also be served by the
+ * owner of its directory, who decides what lives there anyway: that is
+ * how root reaches a pm run by a service user. -1 with the reason kept.
  */
 static int
 peer_trusted(struct sess *s)
 {
 	struct ucred cr;
 	socklen_t len = sizeof(cr);
+	struct stat st;
+	char dir[sizeof(s->name)], *slash;
 
 	if (getsockopt(s->fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == -1) {
 		snprintf(refused, sizeof(refused), "cannot tell who serves "
@@ -260,6 +265,12 @@ peer_trusted(struct sess *s)
 	}
 	if (cr.uid == 0 || cr.uid == geteuid())
 		return 0;
+	memcpy(dir, s->name, sizeof(dir));
+	if (nlocs == 1 && (slash = strrchr(dir, '/')) != NULL) {
+		slash[slash == dir] = '\0';
+		if (stat(dir, &st) == 0 && st.st_uid == cr.uid)
+			return 0;
+	}
 	snprintf(refused, sizeof(refused), "refusing the server at %s: it "
 	    "runs as uid %u, and pm trusts only a server run by root or by "
 	    "the caller (uid %u)", s->name, (unsigned)cr.uid,

@@ -914,7 +914,8 @@ listen_cb(struct watch *w, uint32_t ev)
 			snprintf(why, sizeof(why), "permission denied: uid %d "
 			    "is not root, pm's user (uid %u) or in "
 			    "socket_group", (int)uid, (unsigned)geteuid());
-			log_warn("control: peer refused: %s", why + 19);
+			log_warn("control: peer refused: %s", why +
+			    sizeof("permission denied: ") - 1);
 			refuse(fd, "permission", why);
 			continue;
 		}

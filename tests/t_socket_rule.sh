@@ -156,6 +156,24 @@ expect_match "root's client shows the real table" "$out" "^svc +running"
 stop
 kill "$SQ"
 wait_until 10 dead "$SQ"
+
+# 8. An explicit socket: root's client believes the owner of the socket's
+# directory (a service user's pm), not someone else in a shared /tmp.
+image tmp
+as 0 /busybox mkdir -m 755 /srv && chown 4242 "$R/srv"
+squat /srv/pm.sock
+check "uid 4242 serves /srv/pm.sock, its own directory" wait_until 5 test -S "$R/srv/pm.sock"
+out=$(as 0 /pm -S /srv/pm.sock status 2>&1)
+expect_match "root's client believes the directory's owner" "$out" "^forged +running"
+kill "$SQ"
+squat /tmp/x.sock
+check "uid 4242 serves /tmp/x.sock" wait_until 5 test -S "$R/tmp/x.sock"
+out=$(as 0 /pm -S /tmp/x.sock status 2>&1); rc=$?
+expect_eq "root's client refuses it in root's /tmp (exit 1)" "$rc" 1
+expect_match "... naming the socket and the uid" "$out" \
+    "refusing the server at /tmp/x.sock: it runs as uid 4242"
+kill "$SQ"
+wait_until 10 dead "$SQ"
 umount -R "$R"
 finish
 INNER
