@@ -69,10 +69,11 @@ stop_server
 # init-examples/container.ini as shipped, in a scratch image holding a
 # static busybox: healthy, though its scheduled cleanup waits 10 minutes.
 BB=$(command -v busybox)
-mkdir "$T/bb" && [ -n "$BB" ] && cp "$BB" "$T/bb/busybox"
+mkdir "$T/bb" && [ -n "$BB" ] && cp "$BB" "$T/bb/busybox" && cp "$PM" "$T/bb/pm"
 if [ "$(id -u)" != 0 ] || ! chroot "$T/bb" /busybox true 2>/dev/null ||
+    ! chroot "$T/bb" /pm help >/dev/null 2>&1 ||
     ! unshare --pid --fork --mount --net true 2>/dev/null; then
-	echo "skip - container.ini needs root, unshare and a static busybox"
+	echo "skip - container.ini needs root, unshare, a static busybox and a static pm"
 	finish
 fi
 cat >"$T/inner.sh" <<'INNER'

@@ -14,9 +14,11 @@ if [ "$(id -u)" != 0 ] || ! command -v chroot >/dev/null ||
 	echo "skip - needs root, chroot and unshare --pid --mount --net"; finish
 fi
 BB=$(command -v busybox)
-mkdir "$T/bb" && [ -n "$BB" ] && cp "$BB" "$T/bb/busybox"
-if ! chroot "$T/bb" /busybox true 2>/dev/null; then
-	echo "skip - needs a static busybox for the scratch image"; finish
+mkdir "$T/bb" && [ -n "$BB" ] && cp "$BB" "$T/bb/busybox" && cp "$PM" "$T/bb/pm"
+if ! chroot "$T/bb" /busybox true 2>/dev/null ||
+    ! chroot "$T/bb" /pm help >/dev/null 2>&1; then
+	echo "skip - the scratch image needs a static busybox and a static pm"
+	finish
 fi
 
 cat >"$T/inner.sh" <<'INNER'
