@@ -71,6 +71,8 @@ struct lb {
 	int		 ffd;
 	uint64_t	 fsize;
 	uint64_t	 fretry;	/* file failing: retry after; else 0 */
+	const char	*fwhy;		/* and why it was refused, or */
+	int		 ferr;		/* the errno it failed with */
 	uint64_t	 dropped, reported;
 	size_t		 queued;	/* bytes in the console FIFOs */
 	uint64_t	 first, total;	/* ring: records in [first, total) */
@@ -536,14 +538,21 @@ lb_open_log(const char *path, uid_t owner, const char **why)
 	return fd;
 }
 
+/*
+ * Report a failing file once, and again when the reason changes: a file
+ * that was missing and is now refused says so (issue 11).
+ */
 static void
 file_fail(struct lb *lb, const char *what, const char *why)
 {
-	if (lb->fretry == 0)
+	if (lb->fretry == 0 || lb->fwhy != why || (why == NULL &&
+	    lb->ferr != errno))
 		log_warn("%s: cannot %s %s: %s; retrying every %ds",
 		    lb->cfg->id, what, lb->path, why != NULL ? why :
 		    strerror(errno), LB_RETRY_MS / 1000);
 	lb->fretry = now_ms() + LB_RETRY_MS;
+	lb->fwhy = why;
+	lb->ferr = errno;
 }
 
 static void
