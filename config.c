@@ -932,8 +932,6 @@ set_log_target(struct ctx *x, void *obj, const struct key *k,
 	    *v != '/')
 		return bad(x, "'" SHOW_VAL "' is not stderr, syslog or an "
 		    "absolute file name", v);
-	if (strlen(v) >= PATH_MAX)
-		return bad(x, "path '" SHOW_VAL "...' is too long", v);
 	return set_str(x, obj, k, v);
 }
 
