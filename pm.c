@@ -136,10 +136,14 @@ pm_shutdown(enum pm_end how, int status)
 	proc_stop_all();
 }
 
+static bool str_eq(const char *, const char *);
+
 int
 pm_reload(bool dry_run, plan_fn emit, void *ctx, char *err, size_t errlen)
 {
 	struct config *newc;
+	bool moved;
+	size_t len;
 
 	if (cfg_path == NULL) {
 		snprintf(err, errlen, "pm runs without a config file\n");
@@ -147,6 +151,15 @@ pm_reload(bool dry_run, plan_fn emit, void *ctx, char *err, size_t errlen)
 	}
 	if (cfg_load(cfg_path, &newc, err, errlen) < 0)
 		return -1;
+	/* Issue 11: a new log_target pm cannot open refuses the reload. */
+	moved = !str_eq(cur->set.log_target, newc->set.log_target);
+	if (!dry_run && moved && log_switch(newc->set.log_level,
+	    newc->set.log_target, err, errlen) < 0) {
+		len = strlen(err);
+		snprintf(err + len, errlen - len, "; old config kept\n");
+		cfg_free(newc);
+		return -1;
+	}
 	if (proc_apply(newc, dry_run, emit, ctx) < 0) {
 		snprintf(err, errlen, "out of memory applying %s\n", cfg_path);
 		cfg_free(newc);
@@ -156,7 +169,8 @@ pm_reload(bool dry_run, plan_fn emit, void *ctx, char *err, size_t errlen)
 		cfg_free(newc);
 		return 0;
 	}
-	log_init(newc->set.log_level, newc->set.log_target);
+	if (!moved)
+		log_init(newc->set.log_level, newc->set.log_target);
 	cfg_free(cur);
 	cur = newc;
 	log_info("reloaded %s", cfg_path);

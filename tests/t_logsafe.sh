@@ -149,6 +149,9 @@ mkcfg "$T/missing/pm.log"
 out=$(pmc setting reload 2>&1); rc=$?
 check "a log_target that cannot be opened is refused (exit $rc)" test "$rc" -ne 0
 expect_match "with its reason" "$out" "cannot open log file $T/missing/pm.log: No such file.*nothing changed"
+out=$(pmc config reload 2>&1); rc=$?
+check "config reload refuses it too (exit $rc)" test "$rc" -ne 0
+expect_match "with its reason" "$out" "cannot open log file $T/missing/pm.log: No such file.*old config kept"
 : >"$long/pm.log"
 pmc logs --reopen >/dev/null
 check "the old log_target is kept" wait_until 5 grep -q "log files reopened" "$long/pm.log"
