@@ -1894,6 +1894,45 @@ logname_by_path(const void *a, const void *b)
 }
 
 static int
+logname_path(const void *a, const void *b)
+{
+	return strcmp(((const struct logname *)a)->path,
+	    ((const struct logname *)b)->path);
+}
+
+/*
+ * b's FILE is a.N, one of the names a's rotation renames into: a's
+ * rotation would move b's file away under it. Sorted by path in v.
+ */
+static void
+check_rotated(struct ctx *x, struct logname *v, int n, struct logname *b)
+{
+	const struct logname	*a;
+	struct logname		 key;
+	char			*dot = strrchr(b->path, '.'), *end;
+	char			 name[PATH_MAX];
+	long			 k;
+
+	if (dot == NULL || dot[1] < '1' || dot[1] > '9')
+		return;
+	k = strtol(dot + 1, &end, 10);
+	if (*end != '\0')
+		return;
+	/* b->path is shorter than PATH_MAX: it is at most a config line. */
+	snprintf(name, sizeof(name), "%.*s", (int)(dot - b->path), b->path);
+	key.path = name;
+	a = bsearch(&key, v, (size_t)n, sizeof(*v), logname_path);
+	if (a != NULL && a->proc >= 0 && k <= x->c->procs[a->proc].log_keep)
+		cerr(x, b->proc >= 0 ? x->c->procs[b->proc].line :
+		    x->settings_line, "%s = %s in [%s%s] is where the log of "
+		    "[process:%s] rotates to (log_keep = %d): use another "
+		    "name", b->proc >= 0 ? "log" : "log_target", b->as,
+		    b->proc >= 0 ? "process:" : "settings", b->proc >= 0 ?
+		    x->c->procs[b->proc].id : "", x->c->procs[a->proc].id,
+		    x->c->procs[a->proc].log_keep);
+}
+
+static int
 logname_by_inode(const void *a, const void *b)
 {
 	const struct logname *x = a, *y = b;
@@ -1967,6 +2006,8 @@ check_logs(struct ctx *x)
 	for (i = 1; i < n; i++)
 		if (strcmp(v[i - 1].path, v[i].path) == 0)
 			log_clash(x, &v[i - 1], &v[i]);
+	for (i = 0; i < n; i++)
+		check_rotated(x, v, n, &v[i]);
 	/* Different names for one existing file: links. */
 	qsort(v, (size_t)n, sizeof(*v), logname_by_inode);
 	for (i = 1; i < n && v[i].exists; i++)

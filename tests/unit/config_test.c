@@ -869,8 +869,23 @@ test_shared_logs(void)
 	bad(".. above / stays at /", "[process:a]\ncommand = x\n"
 	    "log = /../a.log\n[process:b]\ncommand = x\nlog = /a.log\n", 4,
 	    "[process:b]", "[process:a]");
+	bad("a log where another's rotates to", "[process:a]\ncommand = x\n"
+	    "log = /l/a.log\nlog_keep = 2\n[process:b]\ncommand = x\n"
+	    "log = /l/./a.log.2\n", 5, "[process:b] is where the log of "
+	    "[process:a] rotates to", "log_keep = 2");
+	bad("a log_target where a log rotates to", "[settings]\n"
+	    "log_target = /l/a.log.1\n[process:a]\ncommand = x\n"
+	    "log = /l/a.log\n", 1, "log_target = /l/a.log.1 in [settings]",
+	    "[process:a]");
+	if ((c = good("names past log_keep, or .0", "[process:a]\n"
+	    "command = x\nlog = /l/a.log\nlog_keep = 2\n"
+	    "[process:b]\ncommand = x\nlog = /l/a.log.3\n"
+	    "[process:c]\ncommand = x\nlog = /l/a.log.0\n"
+	    "[process:d]\ncommand = x\nlog = /l/b.log.1\nlog_keep = 0\n"
+	    "[process:e]\ncommand = x\nlog = /l/b.log.1.1\n")) != NULL)
+		cfg_free(c);
 	if ((c = good("different logs, one a prefix of the other",
-	    "[settings]\nlog_target = /l/a.log.1\n"
+	    "[settings]\nlog_target = /l/a.log.x\n"
 	    "[process:a]\ncommand = x\nlog = /l/a.log\n"
 	    "[process:b]\ncommand = x\nlog = /l/a.logx\n"
 	    "[process:c]\ncommand = x\nlog = /l/x/a.log\n"
