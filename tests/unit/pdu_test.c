@@ -673,11 +673,60 @@ test_golden_replies(void)
 	    g == golden_rep + sizeof(golden_rep) / sizeof(golden_rep[0]));
 }
 
+/* The example at the end of PROTOCOL.md, byte for byte. */
+static void
+test_protocol_example(void)
+{
+	static const struct golden req = G("example request",
+	    "\x50\x4d\x01\x04\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x17"
+	    "\x00\x01\x00\x03\x77\x65\x62");
+	static const struct golden rec = G("example status record",
+	    "\x50\x4d\x01\x83\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x84"
+	    "\x00\x01\x00\x03\x77\x65\x62"
+	    "\x00\x04\x00\x07\x72\x75\x6e\x6e\x69\x6e\x67"
+	    "\x00\x05\x00\x04\x00\x00\x10\x92"
+	    "\x00\x06\x00\x08\x00\x00\x00\x00\x00\x00\x00\x3c"
+	    "\x00\x12\x00\x08\x00\x00\x00\x00\x00\x00\x00\x3c"
+	    "\x00\x07\x00\x04\x00\x00\x00\x00"
+	    "\x00\x08\x00\x04\xff\xff\xff\xff"
+	    "\x00\x09\x00\x01\x00"
+	    "\x00\x19\x00\x08\x00\x00\x00\x00\x00\x00\x00\x00"
+	    "\x00\x13\x00\x01\x00"
+	    "\x00\x14\x00\x04\x00\x00\x00\x00"
+	    "\x00\x15\x00\x04\x00\x00\x00\x00"
+	    "\x00\x16\x00\x08\x00\x00\x00\x00\x00\x00\x00\x00");
+	static const struct golden end = G("example end",
+	    "\x50\x4d\x01\x82\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x18"
+	    "\x00\x0b\x00\x04\x00\x00\x00\x01");
+	static struct pdu_req q;
+	struct pdu_status s;
+
+	memset(&q, 0, sizeof(q));
+	q.type = PDU_STATUS;
+	q.reqid = 1;
+	q.nids = 1;
+	strcpy(q.ids[0], "web");
+	CHECK("PROTOCOL.md example: request",
+	    golden_same(&req, pdu_req_pack(buf, sizeof(buf), &q)));
+	memset(&s, 0, sizeof(s));
+	strcpy(s.id, "web");
+	strcpy(s.state, "running");
+	s.pid = 4242;
+	s.uptime = 60;
+	s.since = 60;
+	s.last_exit = -1;
+	CHECK("PROTOCOL.md example: status record",
+	    golden_same(&rec, pdu_status_pack(buf, sizeof(buf), 1, &s)));
+	CHECK("PROTOCOL.md example: end",
+	    golden_same(&end, pdu_end_pack(buf, sizeof(buf), 1, 1)));
+}
+
 int
 main(void)
 {
 	test_golden_requests();
 	test_golden_replies();
+	test_protocol_example();
 	test_request();
 	test_replies();
 	test_refusals();
