@@ -15,13 +15,14 @@
  *      PDU_REP_LAST last), new tags at the end of enum pdu_tag, and the
  *      struct it fills (strings as char arrays with room for the NUL).
  *   2. Here: a field table, one struct field row per tag, in the order
- *      they go on the wire (the FIELD_* macros below fill a row), and the
+ *      they go on the wire (the F_* macros below fill a row), and the
  *      message's row in msgs_req[] or msgs_rep[] with its name.
  *   3. pdu.h: pack and unpack names for it beside the others, and a
  *      line in PROTOCOL.md's tables; tests/unit/pdu_test.c: its golden
  *      bytes.
- * A request type uses struct pdu_req: its table says which of the request
- * fields it carries; every request table starts with the ID list.
+ * A request type uses struct pdu_req (a new request field is a member
+ * there): its table says which of the request fields it carries, and
+ * every request table starts with the ID list and how many IDs it takes.
  *
  * The decoder trusts nothing it is given: the header's length is checked
  * against PDU_HDR_SIZE and PDU_MAX before the payload is looked at, every
@@ -272,10 +273,14 @@ enum fkind {
 	FK_IDS		/* struct pdu_req's ids[nids]: the tag repeated */
 };
 
-/* Row flags. */
-#define FF_OPT	0x01	/* pack: left out when empty or 0 */
-#define FF_NEED	0x02	/* unpack: must be there; a string or list not empty */
-#define FF_NONE	0x04	/* unpack: an integer that is absent reads as -1 */
+/*
+ * Row flags. FF_OPT: pack leaves the field out when it is empty or 0.
+ * FF_NEED: unpack requires it, and a string or list not empty. FF_NONE:
+ * unpack reads an absent integer as -1.
+ */
+#define FF_OPT	0x01
+#define FF_NEED	0x02
+#define FF_NONE	0x04
 
 /*
  * One field of a message: its tag, where its value lives in the struct,
@@ -286,8 +291,8 @@ struct field {
 	uint8_t		tag;		/* enum pdu_tag */
 	uint8_t		kind;		/* enum fkind */
 	uint8_t		flags;		/* FF_* */
-	uint16_t	off;		/* offsetof the value in the struct */
-	uint16_t	size;		/* integer width, string room, bytes */
+	uint16_t	off;		/* of the value in the struct */
+	uint16_t	size;		/* integer width, room, bytes */
 	uint16_t	lim;
 };
 
@@ -385,7 +390,7 @@ static const struct field f_challenge[] = {
 struct msg {
 	const char		*name;
 	const struct field	*f;
-	uint8_t			 nf;	/* at most 32: see pdu_unpack */
+	uint8_t			 nf;	/* 32 at most (pdu_unpack) */
 	uint16_t		 size;
 };
 
