@@ -37,22 +37,20 @@ level_name(int level)
 }
 
 /*
- * Pick the target once at start (and again on a setting reload). A target
- * that cannot be opened falls back to stderr with a warning: pm must keep
- * running even when its log file's directory is gone.
+ * Open a target: 2 for stderr, a connected socket (*sys set) or a file
+ * opened as lb_open_log does, so a symlink or a directory that a non-root
+ * user controls never redirects pm's log (issue 11). -1 with the reason
+ * in err.
  */
-void
-log_init(int level, const char *target)
+static int
+target_open(const char *target, bool *sys, char *err, size_t len)
 {
+	const char *why;
 	int fd;
 
-	log_level = level;
-	if (log_fd > 2)
-		close(log_fd);
-	log_fd = 2;
-	log_syslog = false;
+	*sys = false;
 	if (target == NULL || strcmp(target, "stderr") == 0)
-		return;
+		return 2;
 	if (strcmp(target, "syslog") == 0) {
 		struct sockaddr_un sun = { .sun_family = AF_UNIX };
 
@@ -60,23 +58,64 @@ log_init(int level, const char *target)
 		fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 		if (fd >= 0 && connect(fd, (struct sockaddr *)&sun,
 		    sizeof(sun)) == 0) {
-			log_fd = fd;
-			log_syslog = true;
-			return;
+			*sys = true;
+			return fd;
 		}
+		snprintf(err, len, "cannot connect to /dev/log: %s",
+		    strerror(errno));
 		if (fd >= 0)
 			close(fd);
-		log_warn("cannot connect to /dev/log: %m; logging to stderr");
-		return;
+		return -1;
 	}
-	fd = open(target, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
-	    O_NOFOLLOW | O_NONBLOCK, 0640);
-	if (fd < 0) {
-		log_warn("cannot open log file %s: %m; logging to stderr",
-		    target);
-		return;
-	}
+	if ((fd = lb_open_log(target, (uid_t)-1, &why)) < 0)
+		snprintf(err, len, "cannot open log file %s: %s", target,
+		    why != NULL ? why : strerror(errno));
+	return fd;
+}
+
+static void
+target_set(int level, int fd, bool sys)
+{
+	log_level = level;
+	if (log_fd > 2)
+		close(log_fd);
 	log_fd = fd;
+	log_syslog = sys;
+}
+
+/*
+ * Pick the target at start, and again on a reload, SIGHUP or `logs
+ * --reopen` (a file may have been rotated away). A target that cannot be
+ * opened falls back to stderr with a warning: pm must keep running even
+ * when its log file's directory is gone.
+ */
+int
+log_init(int level, const char *target)
+{
+	char err[1024];		/* as much as pm_log prints */
+	bool sys;
+	int fd;
+
+	if ((fd = target_open(target, &sys, err, sizeof(err))) >= 0) {
+		target_set(level, fd, sys);
+		return 0;
+	}
+	target_set(level, 2, false);
+	log_warn("%s; logging to stderr", err);
+	return -1;
+}
+
+/* A setting reload: a target pm cannot open is refused (issue 11). */
+int
+log_switch(int level, const char *target, char *err, size_t len)
+{
+	bool sys;
+	int fd;
+
+	if ((fd = target_open(target, &sys, err, len)) < 0)
+		return -1;
+	target_set(level, fd, sys);
+	return 0;
 }
 
 void

@@ -219,7 +219,9 @@ int	 cfg_split_command(char *buf, char **argv, int max, const char **why);
 
 /* ------------------------------------------------------------------ log */
 
-void	 log_init(int level, const char *target);
+int	 log_init(int level, const char *target);	/* -1: on stderr */
+/* Switch to target, or keep the old one and say why in err: -1. */
+int	 log_switch(int level, const char *target, char *err, size_t len);
 void	 pm_log(int level, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 #define log_err(...)	pm_log(L_ERR, __VA_ARGS__)
@@ -242,6 +244,8 @@ void	 lb_pipes(struct proc *, bool is_main, int io[2]);
 void	 lb_spawned(struct proc *, bool ok);
 void	 lb_drain(struct proc *);
 void	 lb_reopen(void);
+/* Open a log file as root without following what others control. */
+int	 lb_open_log(const char *path, uid_t owner, const char **why);
 uint64_t lb_tick(uint64_t now);
 void	 lb_fini(void);
 void	 lb_con_write(const char *, size_t);
