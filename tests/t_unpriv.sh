@@ -35,8 +35,9 @@ asnobody() { env -u PM_SOCKET -u XDG_RUNTIME_DIR HOME=/ setpriv --reuid="$nobody
 # Non-root with no socket configured: a private directory /tmp/pm-UID
 # (t_socket_rule.sh tries every other place of the rule).
 fallback=/tmp/pm-$nobody/pm.sock
-if [ -e "${fallback%/*}" ]; then
-	echo "skip - ${fallback%/*} exists already"
+# A directory left by an earlier run is nobody's own and used again.
+if [ -e "${fallback%/*}" ] && [ "$(stat -c %u "${fallback%/*}")" != "$nobody" ]; then
+	echo "skip - ${fallback%/*} exists already, not nobody's"
 else
 	asnobody "$PM" -d -c "$T/pm.ini" >/dev/null 2>"$T/nobody.log" &
 	np=$!; track "$np"
@@ -47,7 +48,7 @@ else
 	asnobody "$PM" shutdown >/dev/null
 	check "non-root server shuts down" wait_until 10 dead "$np"
 	check "its socket is removed" test ! -e "$fallback"
-	rmdir "${fallback%/*}"
+	rmdir "${fallback%/*}" 2>/dev/null
 fi
 
 # Read-only root: a private mount namespace where / is read-only and only a
