@@ -1449,8 +1449,9 @@ targets_setup(void)
 		perror("pm");
 		return -1;
 	}
+	/* An empty PM_SOCKET is unset, for the server and the client alike. */
 	if (opt.hosts == NULL && opt.sock == NULL &&
-	    getenv("PM_SOCKET") != NULL)
+	    getenv("PM_SOCKET") != NULL && *getenv("PM_SOCKET") != '\0')
 		opt.sock = getenv("PM_SOCKET");
 	/* The config only matters for defaults; a bad one is ignored here. */
 	if ((opt.sock == NULL && opt.hosts == NULL) ||
