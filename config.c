@@ -921,6 +921,8 @@ set_socket(struct ctx *x, void *obj, const struct key *k, const char *v)
 		    "socket (max %zu bytes)", sizeof(sun.sun_path) - 1);
 		return x->why;
 	}
+	if (v[0] == '@' && v[1] != '\0')
+		return set_str(x, obj, k, v);	/* abstract namespace */
 	return set_abspath(x, obj, k, v);
 }
 
@@ -2412,29 +2414,76 @@ cfg_settings_show(const struct cfg_settings *s, char *buf, size_t len)
 /* ---------------------------------------------------------- locations */
 
 /*
- * Returns buf, or NULL when the path does not fit (a cut socket path
- * would name some other file).
+ * The control socket's locations, in the one order every server and every
+ * client uses (issues 11 and 12): an explicit one (env PM_SOCKET, else
+ * [settings] socket) alone; else the defaults. A non-root user's own
+ * places come first ($XDG_RUNTIME_DIR/pm.sock, then a private directory
+ * /tmp/pm-UID, never a bare predictable file there), then root's
+ * /run/pm.sock, which a client tries whoever runs it but only root binds,
+ * then the abstract names @pm and @pm-UID, which need no file system at
+ * all (a scratch image, a read-only root, no /tmp). @pm-UID exists for the
+ * case where someone else holds @pm first. Returns the count, or -1 when a
+ * path does not fit sun_path (a cut path would name some other file).
  */
-const char *
-cfg_socket_path(const struct config *c, char *buf, size_t len)
+int
+cfg_socket_locs(const struct config *c, bool server, struct sock_loc *v)
 {
+	unsigned int	 uid = (unsigned int)geteuid();
 	const char	*e;
-	int		 n;
+	int		 i = 0, n = 0;
 
+	memset(v, 0, PM_SOCK_LOCS * sizeof(*v));
 	if ((e = getenv("PM_SOCKET")) != NULL && *e != '\0')
-		n = snprintf(buf, len, "%s", e);
+		n = snprintf(v[i++].name, sizeof(v->name), "%s", e);
 	else if (c != NULL && c->set.socket != NULL)
-		n = snprintf(buf, len, "%s", c->set.socket);
-	else if (geteuid() == 0)
-		n = snprintf(buf, len, "/run/pm.sock");
-	else if ((e = getenv("XDG_RUNTIME_DIR")) != NULL && *e == '/')
-		n = snprintf(buf, len, "%s/pm.sock", e);
-	else
-		n = snprintf(buf, len, "/tmp/pm-%u.sock",
-		    (unsigned)geteuid());
-	if (n < 0 || (size_t)n >= len)
-		return NULL;
-	return buf;
+		n = snprintf(v[i++].name, sizeof(v->name), "%s", c->set.socket);
+	if (i == 1)
+		return n < 0 || (size_t)n >= sizeof(v->name) ? -1 : 1;
+	if (uid != 0) {
+		if ((e = getenv("XDG_RUNTIME_DIR")) != NULL && *e == '/') {
+			v[i].dir = SD_OWN;
+			n = snprintf(v[i++].name, sizeof(v->name), "%s/pm.sock",
+			    e);
+			if (n < 0 || (size_t)n >= sizeof(v->name))
+				i--;	/* too long: not a place to use */
+		}
+		v[i].dir = SD_PRIVATE;
+		snprintf(v[i++].name, sizeof(v->name), "/tmp/pm-%u/pm.sock",
+		    uid);
+	}
+	if (uid == 0 || !server) {
+		v[i].dir = SD_RUN;
+		snprintf(v[i++].name, sizeof(v->name), "/run/pm.sock");
+	}
+	v[i].dir = SD_ABSTRACT;
+	snprintf(v[i++].name, sizeof(v->name), "@pm");
+	v[i].dir = SD_ABSTRACT;
+	snprintf(v[i++].name, sizeof(v->name), "@pm-%u", uid);
+	return i;
+}
+
+/*
+ * A socket name to an address: a path, or "@name" for Linux's abstract
+ * namespace, whose address length is part of the name. 0, or -1 when the
+ * name does not fit.
+ */
+int
+cfg_sockaddr(const char *name, struct sockaddr_un *sun, unsigned int *len)
+{
+	size_t	n = strlen(name);
+
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	if (n >= sizeof(sun->sun_path))
+		return -1;
+	memcpy(sun->sun_path, name, n);
+	if (name[0] == '@') {
+		sun->sun_path[0] = '\0';
+		*len = (unsigned int)(offsetof(struct sockaddr_un, sun_path) +
+		    n);
+	} else
+		*len = (unsigned int)sizeof(*sun);
+	return 0;
 }
 
 const char *

@@ -729,24 +729,6 @@ stamp(void)
 	    s / 60 % 60, s % 60, (int)(ts.tv_nsec / 1000000));
 }
 
-static char *
-json_esc(char *d, const char *s, size_t n)
-{
-	unsigned char c;
-
-	while (n-- > 0) {
-		c = (unsigned char)*s++;
-		if (c == '"' || c == '\\') {
-			*d++ = '\\';
-			*d++ = (char)c;
-		} else if (c < 0x20)
-			d += snprintf(d, 7, "\\u%04x", c);
-		else
-			*d++ = (char)c;
-	}
-	return d;
-}
-
 /*
  * One line, formatted for its sink into fmt: JSON with log_format = json,
  * else "[TIME ]ID | line" on the console and "[TIME ]line" in a file.
@@ -761,9 +743,9 @@ format(const struct lb *lb, int stream, const char *s, size_t n, bool cont)
 		d += snprintf(d, 160, "{\"time\":\"%s\",\"id\":\"%s\","
 		    "\"stream\":\"std%s\",\"line\":\"", tstamp, lb->cfg->id,
 		    stream == 1 ? "out" : "err");
-		d = json_esc(d, s, n);
+		d = log_esc(d, s, n, true);
 		if (cont)
-			d = json_esc(d, LB_MARK, sizeof(LB_MARK) - 1);
+			d = log_esc(d, LB_MARK, sizeof(LB_MARK) - 1, true);
 		d = stpcpy(d, "\"}\n");
 		return (size_t)(d - fmt);
 	}

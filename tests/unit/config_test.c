@@ -770,28 +770,44 @@ static void
 test_paths(void)
 {
 	struct config	*c;
-	char		 buf[128];
-	const char	*p;
+	struct sock_loc	 v[PM_SOCK_LOCS];
+	char		 buf[200];
+	int		 n;
 
 	setenv("PM_SOCKET", "/x/env.sock", 1);
-	p = cfg_socket_path(NULL, buf, sizeof(buf));
-	check(p != NULL && strcmp(p, "/x/env.sock") == 0, "PM_SOCKET wins");
-	check(cfg_socket_path(NULL, buf, 5) == NULL, "socket path too long "
-	    "is NULL");
+	n = cfg_socket_locs(NULL, false, v);
+	check(n == 1 && strcmp(v[0].name, "/x/env.sock") == 0, "PM_SOCKET "
+	    "wins, alone");
+	memset(buf, 'a', sizeof(buf) - 1);
+	buf[0] = '/';
+	buf[sizeof(buf) - 1] = '\0';
+	setenv("PM_SOCKET", buf, 1);
+	check(cfg_socket_locs(NULL, false, v) == -1, "socket path too long "
+	    "is -1");
 	unsetenv("PM_SOCKET");
 	if ((c = good("socket setting", "[settings]\nsocket = /y.sock\n"))) {
-		p = cfg_socket_path(c, buf, sizeof(buf));
-		check(p != NULL && strcmp(p, "/y.sock") == 0,
+		n = cfg_socket_locs(c, true, v);
+		check(n == 1 && strcmp(v[0].name, "/y.sock") == 0,
 		    "[settings] socket next");
 		cfg_free(c);
 	}
-	p = cfg_socket_path(NULL, buf, sizeof(buf));
+	if ((c = good("abstract socket", "[settings]\nsocket = @x\n"))) {
+		n = cfg_socket_locs(c, true, v);
+		check(n == 1 && strcmp(v[0].name, "@x") == 0,
+		    "[settings] socket = @x");
+		cfg_free(c);
+	}
+	n = cfg_socket_locs(NULL, true, v);
 	if (geteuid() == 0)
-		check(p != NULL && strcmp(p, "/run/pm.sock") == 0,
-		    "root default /run/pm.sock");
+		check(n == 3 && strcmp(v[0].name, "/run/pm.sock") == 0 &&
+		    strcmp(v[1].name, "@pm") == 0 &&
+		    strcmp(v[2].name, "@pm-0") == 0,
+		    "root: /run/pm.sock, @pm, @pm-0");
 	else
-		check(p != NULL && strstr(p, "pm") != NULL,
-		    "non-root default %s", p ? p : "NULL");
+		check(n >= 3 && strcmp(v[n - 2].name, "@pm") == 0,
+		    "non-root default ends in @pm, @pm-UID");
+	check(cfg_socket_locs(NULL, false, v) >= n, "a client tries at least "
+	    "the server's places");
 	check(strcmp(cfg_default_file("/a.ini"), "/a.ini") == 0, "-c wins");
 	setenv("PM_CONFIG", "/b.ini", 1);
 	check(strcmp(cfg_default_file(NULL), "/b.ini") == 0, "PM_CONFIG");
