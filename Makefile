@@ -108,6 +108,8 @@ unit: $(UNIT_BINS)
 
 # config.c parses schedules with sched.c, so its test links both.
 UNIT_EXTRA_config = sched.c
+# The TCP auth helpers in sha256.c frame PDUs with pdu.c.
+UNIT_EXTRA_sha256 = pdu.c
 
 tests/unit/%_test.bin: tests/unit/%_test.c %.c $(HDRS) build/include/ini.h $(INIH_A) sched.c
 	gcc $(UNIT_CFLAGS) -o $@ $< $*.c $(UNIT_EXTRA_$*) $(INIH_A)

@@ -287,7 +287,7 @@ pdu_type_name(int type)
 	};
 	static const char *const rep[] = {
 		"ok", "error", "end", "status record", "text", "version reply",
-		"challenge"
+		"challenge", "auth ok"
 	};
 
 	if (pdu_is_request(type))
@@ -321,6 +321,10 @@ pdu_req_pack(uint8_t *buf, size_t cap, const struct pdu_req *q)
 		wr_str(&w, T_KEY, q->key, PDU_KEY_MAX);
 	if (q->type == PDU_AUTH)
 		wr_field(&w, T_MAC, q->mac, PDU_MAC_LEN);
+	if (q->type == PDU_AUTH && q->host[0] != '\0') {
+		wr_field(&w, T_NONCE, q->nonce, PDU_NONCE_LEN);
+		wr_str(&w, T_HOST, q->host, PDU_HOST_MAX);
+	}
 	if (q->type == PDU_LOGS && q->lines != 0)
 		wr_u32(&w, T_COUNT, q->lines);
 	return wr_end(&w);
@@ -345,6 +349,7 @@ pdu_req_unpack(const uint8_t *buf, size_t len, struct pdu_req *q)
 	q->sig = 0;
 	q->lines = 0;
 	q->key[0] = '\0';
+	q->host[0] = '\0';
 	while ((rc = rd_next(&r, &tag, &v, &n)) == 1) {
 		switch (tag) {
 		case T_ID:
@@ -370,6 +375,16 @@ pdu_req_unpack(const uint8_t *buf, size_t len, struct pdu_req *q)
 				return PDU_EFIELD;
 			memcpy(q->mac, v, PDU_MAC_LEN);
 			break;
+		case T_NONCE:
+			if (rd_once(&seen, tag, n, PDU_NONCE_LEN) != 0)
+				return PDU_EFIELD;
+			memcpy(q->nonce, v, PDU_NONCE_LEN);
+			break;
+		case T_HOST:
+			if (rd_once(&seen, tag, n, n) != 0 || n == 0 ||
+			    rd_str(v, n, q->host, PDU_HOST_MAX) != 0)
+				return PDU_EFIELD;
+			break;
 		case T_COUNT:
 			if (rd_once(&seen, tag, n, 4) != 0)
 				return PDU_EFIELD;
@@ -392,7 +407,9 @@ pdu_req_unpack(const uint8_t *buf, size_t len, struct pdu_req *q)
 			return PDU_EFIELD;
 		break;
 	case PDU_AUTH:
-		if (!(seen & (1u << T_MAC)))
+		/* v1 sent the MAC alone; v2 adds the nonce and the host. */
+		if (!(seen & (1u << T_MAC)) || !(seen & (1u << T_NONCE)) !=
+		    !(seen & (1u << T_HOST)))
 			return PDU_EFIELD;
 		break;
 	case PDU_LOGS:
@@ -728,6 +745,7 @@ pdu_challenge_pack(uint8_t *buf, size_t cap, const uint8_t *nonce)
 	wr_begin(&w, buf, cap, PDU_CHALLENGE, 0, 0);
 	wr_field(&w, T_NONCE, nonce, PDU_NONCE_LEN);
 	wr_u8(&w, T_PROTO, PM_PROTO);
+	wr_u8(&w, T_AUTHV, PDU_AUTHV);
 	return wr_end(&w);
 }
 
@@ -749,13 +767,78 @@ pdu_challenge_unpack(const uint8_t *buf, size_t len, struct pdu_challenge *c)
 			if (rd_once(&seen, tag, n, PDU_NONCE_LEN) != 0)
 				return PDU_EFIELD;
 			memcpy(c->nonce, v, PDU_NONCE_LEN);
-		} else if (tag == T_PROTO) {
+		} else if (tag == T_PROTO || tag == T_AUTHV) {
 			if (rd_once(&seen, tag, n, 1) != 0)
 				return PDU_EFIELD;
-			c->proto = v[0];
+			*(tag == T_PROTO ? &c->proto : &c->authv) = v[0];
 		}
 	}
 	if (rc == 0 && !(seen & (1u << T_NONCE)))
 		return PDU_EFIELD;
 	return rc;
+}
+
+/* AUTH_OK: the server's proof that it holds the key too (auth v2). */
+int
+pdu_auth_ok_pack(uint8_t *buf, size_t cap, const uint8_t *mac)
+{
+	struct wr w;
+
+	wr_begin(&w, buf, cap, PDU_AUTH_OK, 0, 0);
+	wr_field(&w, T_MAC, mac, PDU_MAC_LEN);
+	return wr_end(&w);
+}
+
+int
+pdu_auth_ok_unpack(const uint8_t *buf, size_t len, uint8_t *mac)
+{
+	struct pdu_hdr h;
+	struct rd r;
+	const uint8_t *v;
+	size_t n;
+	uint32_t seen = 0;
+	int rc, tag;
+
+	if ((rc = rd_begin(&r, buf, len, PDU_AUTH_OK, &h)) != 0)
+		return rc;
+	while ((rc = rd_next(&r, &tag, &v, &n)) == 1) {
+		if (tag != T_MAC)
+			continue;
+		if (rd_once(&seen, tag, n, PDU_MAC_LEN) != 0)
+			return PDU_EFIELD;
+		memcpy(mac, v, PDU_MAC_LEN);
+	}
+	if (rc == 0 && !(seen & (1u << T_MAC)))
+		return PDU_EFIELD;
+	return rc;
+}
+
+/*
+ * The TAG field goes last and its tag covers everything before it, the
+ * header with the final length included; decoders skip it as a tag they
+ * do not use, so no message changes shape.
+ */
+int
+pdu_seal(uint8_t *buf, size_t cap, size_t n)
+{
+	if (n < PDU_HDR_SIZE || n > PDU_MAX - PDU_SEAL_SIZE ||
+	    cap < n + PDU_SEAL_SIZE)
+		return PDU_ESPACE;
+	pdu_put16(buf + n, T_TAG);
+	pdu_put16(buf + n + 2, PDU_TAG_LEN);
+	memset(buf + n + 4, 0, PDU_TAG_LEN);
+	n += PDU_SEAL_SIZE;
+	pdu_put32(buf + PDU_OFF_LEN, (uint32_t)n);
+	return (int)n;
+}
+
+int
+pdu_sealed(const uint8_t *buf, size_t len)
+{
+	if (len < PDU_HDR_SIZE + PDU_SEAL_SIZE ||
+	    pdu_get32(buf + PDU_OFF_LEN) != len ||
+	    pdu_get16(buf + len - PDU_SEAL_SIZE) != T_TAG ||
+	    pdu_get16(buf + len - PDU_SEAL_SIZE + 2) != PDU_TAG_LEN)
+		return PDU_EFIELD;
+	return 0;
 }
