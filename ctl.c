@@ -873,8 +873,11 @@ conn_flush(struct conn *c)
 			return;
 		}
 		c->outoff += (size_t)n;
-		conn_deadline(c, c->job == J_LOGS && c->lend == UINT64_MAX ?
-		    0 : now_ms() + CTL_TIMEOUT_MS);
+		/* The handshake's deadline is its own, and short. */
+		if (c->state != C_AUTH)
+			conn_deadline(c, c->job == J_LOGS &&
+			    c->lend == UINT64_MAX ? 0 : now_ms() +
+			    CTL_TIMEOUT_MS);
 	}
 	if (c->state == C_CLOSING && c->job == J_NONE)
 		conn_close(c);
