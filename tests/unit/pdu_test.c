@@ -65,6 +65,23 @@ test_request(void)
 	n = pdu_req_pack(buf, sizeof(buf), &q);
 	CHECK("auth round trip", pdu_req_unpack(buf, n, &r) == 0 &&
 	    memcmp(r.mac, q.mac, PDU_MAC_LEN) == 0);
+	CHECK("auth v1 (MAC alone) decodes with no host",
+	    pdu_req_unpack(buf, n, &r) == 0 && r.host[0] == '\0');
+	memset(q.nonce, 0x5a, sizeof(q.nonce));
+	strcpy(q.host, "board7:7070");
+	n = pdu_req_pack(buf, sizeof(buf), &q);
+	CHECK("auth v2 round trip (nonce, host)",
+	    pdu_req_unpack(buf, n, &r) == 0 &&
+	    memcmp(r.nonce, q.nonce, PDU_NONCE_LEN) == 0 &&
+	    strcmp(r.host, "board7:7070") == 0);
+	/* Drop the HOST field (the last): a nonce alone is malformed. */
+	n -= 4 + (int)strlen(q.host);
+	pdu_put32(buf + PDU_OFF_LEN, (uint32_t)n);
+	CHECK("auth with a nonce but no host is malformed",
+	    pdu_req_unpack(buf, n, &r) == PDU_EFIELD);
+	n = pdu_auth_ok_pack(buf, sizeof(buf), q.nonce);
+	CHECK("auth ok round trip", pdu_auth_ok_unpack(buf, n, r.mac) == 0 &&
+	    memcmp(r.mac, q.nonce, PDU_MAC_LEN) == 0);
 
 	memset(&q, 0, sizeof(q));
 	q.type = PDU_LOGS;
