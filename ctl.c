@@ -10,6 +10,12 @@
  * built whole: a per-connection cursor refills the out buffer as the
  * socket drains. One request per connection (after AUTH on TCP); the
  * server closes once the reply is sent.
+ *
+ * TCP peers authenticate with auth v2 (PROTOCOL.md): the answer binds
+ * both nonces and the name the client dialled, the server proves the key
+ * back, and every later PDU is tagged with the session key. TCP peers and
+ * followers may never take the last quarter of the table, which is kept
+ * for local requests (issue 11).
  */
 #include <sys/types.h>
 #include <sys/random.h>

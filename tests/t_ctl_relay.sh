@@ -149,6 +149,27 @@ print(d[16:].decode("latin1").replace("\x00", " "))
 PY
 )
 expect_match "auth v1 client: told to upgrade" "$out" 'needs TCP authentication version 2'
+# 9. A server of auth v1 (no AUTHV in its challenge): the client refuses it.
+PV1=$(port)
+python3 - "$PV1" "$T/v1.ready" <<'PY' &
+import os, socket, struct, sys
+l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.bind(("127.0.0.1", int(sys.argv[1]))); l.listen(1); l.settimeout(10)
+open(sys.argv[2], "w").close()
+c, _ = l.accept()
+body = struct.pack(">HH", 16, 32) + os.urandom(32) + struct.pack(">HH", 15, 1) + b"\x01"
+c.sendall(struct.pack(">HBBHHII", 0x504d, 1, 0x86, 0, 0, 0, 16 + len(body)) + body)
+c.settimeout(5)
+try:
+    c.recv(4096)
+except OSError:
+    pass
+PY
+V1=$!; track $V1
+check "a v1 server listens" wait_until 5 test -e "$T/v1.ready"
+out=$("$PM" -H "127.0.0.1:$PV1" --token-file "$T/key" status 2>&1); rc=$?
+expect_eq "auth v1 server: the client fails (exit 1)" "$rc" 1
+expect_match "and says why" "$out" 'speaks TCP authentication version 1'
 check "the server logs the refused names, rate-limited" log_has "dialled '127.0.0.1:$PR'"
 check "the server is still up" alive "$SERVER"
 kill -TERM $S2PID; wait_until 10 dead $S2PID
