@@ -1151,7 +1151,7 @@ ctl_tick(uint64_t now)
 		if (c->state == C_FREE)
 			continue;
 		if (c->deadline != 0 && now >= c->deadline) {
-			if (c->job == J_LOGS)
+			if (c->job == J_LOGS && c->lend == UINT64_MAX)
 				log_limited(&lim_stall, L_WARN, "control: "
 				    "follower of %s took nothing for %d s; "
 				    "dropped", c->lid, CTL_STALL_MS / 1000);

@@ -123,8 +123,8 @@ void
 log_limited(struct log_limit *l, int level, const char *fmt, ...)
 {
 	char buf[900];
-	uint64_t now = now_ms();
 	int saved = errno;
+	uint64_t now = now_ms();
 	va_list ap;
 
 	if (level > log_level)
@@ -138,6 +138,7 @@ log_limited(struct log_limit *l, int level, const char *fmt, ...)
 		return;
 	}
 	l->n++;
+	errno = saved;		/* for %m */
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
