@@ -20,6 +20,8 @@ tcp_identity = 127.0.0.1:$PT
 token_file = $T/key
 [process:web]
 command = sleep 1000
+[process:talk]
+command = sh -c 'while :; do echo tick; sleep 0.2; done'
 INI
 start_server "$T/pm.ini" || finish
 check "web running" wait_until 5 state_is web running
@@ -125,6 +127,10 @@ out=$("$PM" -H "$S1,$S2" --token-file "$T/key" config show 2>&1); rc=$?
 expect_eq "replies of several PDUs verify (config show): exit 0" "$rc" 0
 expect_match "host 1's sections" "$out" "^$S1 \[process:web\]"
 expect_match "host 2's sections" "$out" "^$S2 \[process:api\]"
+timeout 3 "$PM" -H "$S1" --token-file "$T/key" logs talk -f >"$T/follow" 2>&1
+expect_eq "logs -f over TCP: nothing but the lines (no tag failure)" \
+    "$(grep -vc '^tick$' "$T/follow")" 0
+check "logs -f over TCP: lines keep coming (at least 5)" test "$(grep -c '^tick$' "$T/follow")" -ge 5
 out=$("$PM" -H "localhost:$P1" --token-file "$T/key" status 2>&1); rc=$?
 expect_eq "a name the server does not know: exit 1" "$rc" 1
 expect_match "and the error names it" "$out" "not 'localhost:$P1'.*tcp_identity"
