@@ -129,8 +129,28 @@ for i in 1 2 3 4 5; do pmc status web >/dev/null && fine=$((fine + 1)); done
 expect_eq "status answers 5 of 5 times beside four stalled followers" "$fine" 5
 nsock() { find /proc/$SERVER/fd -lname 'socket:*' 2>/dev/null | wc -l; }
 dropped() { [ "$(nsock)" -le 1 ]; }
+dropped_tcp() { [ "$(nsock)" -le 2 ]; }	# the Unix and TCP listeners
 check "the stalled followers are dropped (pm holds its listener only)" wait_until 20 dropped
 check "and pm says so" log_has 'follower of chatty took nothing for'
 kill $FOL 2>/dev/null; wait $FOL 2>/dev/null
+check "the server is still up" alive "$SERVER"
+stop_server
+
+# 4. A TCP follower that stops reading (the real client, SIGSTOPped, as a
+#    peer that vanished would) is dropped the same way.
+{ echo "[settings]"; echo "listen = 127.0.0.1:$P"; echo "token_file = $T/key"
+  sed 1d "$T/small.ini"; } >"$T/tcp.ini"
+rm -f "$SOCK"
+start_server "$T/tcp.ini" || finish
+check "chatty running again" wait_until 5 state_is chatty running
+"$PM" -H "127.0.0.1:$P" --token-file "$T/key" logs chatty -f >/dev/null 2>&1 &
+TF=$!; track $TF
+tcp_peers() { [ "$(find /proc/$SERVER/fd -lname 'socket:*' 2>/dev/null | wc -l)" -ge 3 ]; }
+check "the TCP follower is connected" wait_until 5 tcp_peers
+kill -STOP $TF
+check "status answers beside it" quiet pmc status web
+check "the stopped TCP follower is dropped" wait_until 20 log_has 'follower of chatty took nothing'
+check "its connection is gone" wait_until 5 dropped_tcp
+kill -KILL $TF 2>/dev/null; wait $TF 2>/dev/null
 check "the server is still up" alive "$SERVER"
 finish
