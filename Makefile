@@ -108,6 +108,8 @@ unit: $(UNIT_BINS)
 
 # config.c parses schedules with sched.c, so its test links both.
 UNIT_EXTRA_config = sched.c
+# The TCP auth helpers in sha256.c frame PDUs with pdu.c.
+UNIT_EXTRA_sha256 = pdu.c
 
 tests/unit/%_test.bin: tests/unit/%_test.c %.c $(HDRS) build/include/ini.h $(INIH_A) sched.c
 	gcc $(UNIT_CFLAGS) -o $@ $< $*.c $(UNIT_EXTRA_$*) $(INIH_A)
@@ -117,13 +119,14 @@ tests/unit/%_test.bin: tests/unit/%_test.c %.c $(HDRS) build/include/ini.h $(INI
 # libFuzzer and runs each for FUZZ_SECONDS; the suite replays every seed and
 # every kept crash input through the same targets built with gcc (replay.c
 # stands in for libFuzzer's main), so regressions need no clang.
-FUZZ_TARGETS	= pdu reply config command duration cron
+FUZZ_TARGETS	= pdu reply config command duration cron handshake
 FUZZ_SECONDS	?= 60
 FUZZ_CC		?= clang
 FUZZ_CFLAGS	= -O1 -g -std=c11 -D_GNU_SOURCE -Ibuild/include -I. \
 	-Wall -Wextra -Werror -Wno-missing-field-initializers \
 	-fno-omit-frame-pointer -fno-sanitize-recover=all
-fuzz_src	= tests/fuzz/fuzz_$(1).c $(if $(filter config command duration cron,$(1)),config.c sched.c,pdu.c)
+fuzz_src	= tests/fuzz/fuzz_$(1).c $(if $(filter config command duration cron,$(1)),config.c sched.c,pdu.c) \
+	$(if $(filter handshake,$(1)),sha256.c)
 FUZZ_BINS	= $(FUZZ_TARGETS:%=build/fuzz/%)
 REPLAY_BINS	= $(FUZZ_TARGETS:%=build/fuzz/%.replay)
 
@@ -132,12 +135,12 @@ fuzz-build: $(FUZZ_BINS)
 fuzz: $(FUZZ_BINS)
 	tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
-build/fuzz/%: tests/fuzz/fuzz_%.c config.c sched.c pdu.c $(HDRS) build/include/ini.h $(INIH_A)
+build/fuzz/%: tests/fuzz/fuzz_%.c config.c sched.c pdu.c sha256.c $(HDRS) build/include/ini.h $(INIH_A)
 	@mkdir -p build/fuzz
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ \
 	    $(call fuzz_src,$*) $(INIH_A)
 
-build/fuzz/%.replay: tests/fuzz/fuzz_%.c tests/fuzz/replay.c config.c sched.c pdu.c $(HDRS) build/include/ini.h $(INIH_A)
+build/fuzz/%.replay: tests/fuzz/fuzz_%.c tests/fuzz/replay.c config.c sched.c pdu.c sha256.c $(HDRS) build/include/ini.h $(INIH_A)
 	@mkdir -p build/fuzz
 	gcc $(FUZZ_CFLAGS) -fsanitize=address,undefined -o $@ \
 	    tests/fuzz/replay.c $(call fuzz_src,$*) $(INIH_A)

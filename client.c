@@ -8,6 +8,7 @@
  * costs at most the timeout and never hides the others' answers. Each
  * server closes after its reply; the whole reply is read, then printed.
  */
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -36,7 +37,7 @@
 
 enum { EX_OK = 0, EX_FAIL = 1, EX_USAGE = 2, EX_DOWN = 3 };
 enum { R_ACTION, R_STATUS, R_TEXT, R_VERSION };
-enum { S_CONNECT, S_CHALLENGE, S_SEND, S_READ, S_DONE };
+enum { S_CONNECT, S_CHALLENGE, S_PROOF, S_SEND, S_READ, S_DONE };
 
 struct sess {
 	char		 name[300];	/* socket path or HOST:PORT */
@@ -48,6 +49,11 @@ struct sess {
 	uint8_t		 tx[2 * PDU_MAX];
 	size_t		 txlen;
 	size_t		 txoff;
+	size_t		 reqlen;	/* TCP: the request, parked in tx */
+	bool		 sealed;	/* TCP after auth: every PDU tagged */
+	size_t		 vrf;		/* rx bytes whose tags were checked */
+	struct auth_sess as;
+	uint8_t		 proof[SHA256_LEN];	/* the server's, expected */
 	uint8_t		*rx;
 	size_t		 rxlen;
 	size_t		 rxcap;
@@ -221,7 +227,8 @@ target_add(const char *name, bool tcp)
 		nsess++;
 		return 0;
 	}
-	if (cfg_parse_addr(name, false, &s->addr, &s->addrlen) < 0) {
+	if (strlen(name) >= PDU_HOST_MAX ||
+	    cfg_parse_addr(name, false, &s->addr, &s->addrlen) < 0) {
 		fprintf(stderr, "pm: -H %s: expected IP:PORT, [IPV6]:PORT or "
 		    "localhost:PORT\n", name);
 		return -1;
@@ -375,9 +382,21 @@ rx_grow(struct sess *s, size_t want)
 	return 0;
 }
 
+static void
+sess_refuse(struct sess *s, const char *why)
+{
+	snprintf(s->err, sizeof(s->err), "%s: %s", s->name, why);
+	sess_fail(s, "", 0);
+}
+
 /*
- * The TCP server speaks first with a nonce; answer it with the MAC and
- * the request in one write. Without a key, stop here with a clear error.
+ * TCP auth v2 (PROTOCOL.md, issue 11). The server speaks first with its
+ * nonce; we answer with ours, the name we dialled (as written after -H)
+ * and the MAC over all three. The request waits, parked in tx, until the
+ * server has proved the key in AUTH_OK: a relay gets nothing from us it
+ * could use elsewhere. Then the request goes out tagged with the session
+ * key, and every reply must carry a valid tag too. An ERROR instead of
+ * the next step is printed as the answer.
  */
 static void
 sess_challenge(struct sess *s)
@@ -385,20 +404,45 @@ sess_challenge(struct sess *s)
 	static struct pdu_req auth;
 	struct pdu_challenge ch;
 	struct pdu_hdr h;
-	uint8_t msg[PDU_NONCE_LEN + sizeof(PDU_AUTH_CONTEXT)];
+	uint8_t mac[SHA256_LEN];
 	int rc, n;
 
 	rc = pdu_hdr_unpack(s->rx, s->rxlen, &h);
 	if (rc == PDU_ESHORT || (rc == 0 && s->rxlen < h.len))
 		return;
-	if (rc != 0 || h.type != PDU_CHALLENGE) {
+	if (rc != 0 || h.type != (s->st == S_CHALLENGE ? PDU_CHALLENGE :
+	    PDU_AUTH_OK)) {
 		s->st = S_READ;		/* an error PDU; printed later */
 		return;
 	}
+	if (s->st == S_PROOF) {
+		if (pdu_auth_ok_unpack(s->rx, h.len, mac) != 0 ||
+		    !ct_equal(mac, s->proof, sizeof(mac))) {
+			sess_refuse(s, "the server did not prove that it holds "
+			    "the key (a relay, or another key); request not "
+			    "sent");
+			return;
+		}
+		memmove(s->tx, s->tx + PDU_MAX, s->reqlen);
+		n = auth_seal(&s->as, AUTH_C2S, s->tx, 2 * PDU_MAX,
+		    (int)s->reqlen);
+		if (n < 0) {
+			sess_refuse(s, "request too large");
+			return;
+		}
+		s->txlen = (size_t)n;
+		s->txoff = 0;
+		s->sealed = true;
+		s->st = S_SEND;
+		goto consume;
+	}
 	if (pdu_challenge_unpack(s->rx, h.len, &ch) != 0) {
-		snprintf(s->err, sizeof(s->err), "%s: bad challenge",
-		    s->name);
-		sess_fail(s, "", 0);
+		sess_refuse(s, "bad challenge");
+		return;
+	}
+	if (ch.authv < PDU_AUTHV) {
+		sess_refuse(s, "the server speaks TCP authentication version "
+		    "1, which a relay can abuse; upgrade it");
 		return;
 	}
 	if (!have_key) {
@@ -407,19 +451,47 @@ sess_challenge(struct sess *s)
 		sess_fail(s, "", 0);
 		return;
 	}
-	memcpy(msg, ch.nonce, PDU_NONCE_LEN);
-	memcpy(msg + PDU_NONCE_LEN, PDU_AUTH_CONTEXT,
-	    sizeof(PDU_AUTH_CONTEXT) - 1);
 	memset(&auth, 0, sizeof(auth));
 	auth.type = PDU_AUTH;
-	hmac_sha256(keybuf, keylen, msg, sizeof(msg) - 1, auth.mac);
+	if (getrandom(auth.nonce, sizeof(auth.nonce), 0) !=
+	    (ssize_t)sizeof(auth.nonce)) {
+		sess_fail(s, "getrandom for", errno);
+		return;
+	}
+	/* target_add checked that the name fits. */
+	memcpy(auth.host, s->name, strnlen(s->name, PDU_HOST_MAX - 1));
+	auth_start(&s->as, keybuf, keylen, ch.nonce, auth.nonce, auth.host,
+	    auth.mac, s->proof);
+	s->reqlen = s->txlen;
 	memmove(s->tx + PDU_MAX, s->tx, s->txlen);
 	n = pdu_req_pack(s->tx, PDU_MAX, &auth);
-	memmove(s->tx + n, s->tx + PDU_MAX, s->txlen);
-	s->txlen += (size_t)n;
+	s->txlen = n > 0 ? (size_t)n : 0;
+	s->txoff = 0;
+	s->st = S_SEND;
+consume:
 	memmove(s->rx, s->rx + h.len, s->rxlen - h.len);
 	s->rxlen -= h.len;
-	s->st = S_SEND;
+}
+
+/*
+ * Check the tag of every whole reply PDU as it arrives; nothing after
+ * TCP auth is printed unless it passed. -1 when one failed.
+ */
+static int
+sess_verify(struct sess *s)
+{
+	struct pdu_hdr h;
+
+	while (pdu_hdr_unpack(s->rx + s->vrf, s->rxlen - s->vrf, &h) == 0 &&
+	    h.len <= s->rxlen - s->vrf) {
+		if (auth_check(&s->as, AUTH_S2C, s->rx + s->vrf, h.len) != 0) {
+			sess_refuse(s, "a reply failed authentication "
+			    "(forged, replayed or reordered)");
+			return -1;
+		}
+		s->vrf += h.len;
+	}
+	return 0;
 }
 
 /* One step of a session after poll reported revents. */
@@ -454,7 +526,7 @@ sess_step(struct sess *s, short rev)
 			s->st = S_READ;
 		}
 		if (s->txoff == s->txlen)
-			s->st = S_READ;
+			s->st = s->tcp && !s->sealed ? S_PROOF : S_READ;
 	}
 	if (rev & (POLLIN | POLLHUP | POLLERR)) {
 		if (rx_grow(s, s->rxlen + 65536) == -1) {
@@ -464,8 +536,10 @@ sess_step(struct sess *s, short rev)
 		n = recv(s->fd, s->rx + s->rxlen, s->rxcap - s->rxlen, 0);
 		if (n > 0) {
 			s->rxlen += (size_t)n;
-			if (s->st == S_CHALLENGE)
+			if (s->st == S_CHALLENGE || s->st == S_PROOF)
 				sess_challenge(s);
+			else if (s->sealed && sess_verify(s) == -1)
+				return;
 			else if (opt.follow)
 				follow_out(s);
 		} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
@@ -955,7 +1029,7 @@ print_reply(struct sess *s, int kind, const char *pfx, bool first)
 	struct pdu_version v;
 	struct pdu_hdr h;
 	char msg[PDU_MSG_MAX];
-	size_t off = 0;
+	size_t off = 0, end = s->sealed ? s->vrf : s->rxlen;
 	uint32_t count;
 	int rc, n = 0, cap = 0, ret = EX_FAIL;
 	bool json_open = false;
@@ -966,7 +1040,7 @@ print_reply(struct sess *s, int kind, const char *pfx, bool first)
 		goto json_err;
 	}
 	for (;;) {
-		rc = pdu_hdr_unpack(s->rx + off, s->rxlen - off, &h);
+		rc = pdu_hdr_unpack(s->rx + off, end - off, &h);
 		if (rc == PDU_EVERSION) {
 			snprintf(s->err, sizeof(s->err), "protocol version "
 			    "mismatch: client speaks %d, server at %s speaks "
@@ -974,7 +1048,7 @@ print_reply(struct sess *s, int kind, const char *pfx, bool first)
 			fprintf(stderr, "pm: %s\n", s->err);
 			goto json_err;
 		}
-		if (rc == PDU_ESHORT || (rc == 0 && h.len > s->rxlen - off)) {
+		if (rc == PDU_ESHORT || (rc == 0 && h.len > end - off)) {
 			snprintf(s->err, sizeof(s->err), "%s closed the "
 			    "connection before the reply ended", s->name);
 			fprintf(stderr, "pm: %s\n", s->err);
@@ -1215,13 +1289,13 @@ follow_out(struct sess *s)
 	static struct pdu_text t;
 	static struct pdu_error e;
 	struct pdu_hdr h;
-	size_t off = 0;
+	size_t off = 0, end = s->sealed ? s->vrf : s->rxlen;
 	char pfx[320] = "";
 
 	if (nsess > 1)
 		snprintf(pfx, sizeof(pfx), "%s ", s->name);
-	while (pdu_hdr_unpack(s->rx + off, s->rxlen - off, &h) == 0 &&
-	    h.len <= s->rxlen - off) {
+	while (pdu_hdr_unpack(s->rx + off, end - off, &h) == 0 &&
+	    h.len <= end - off) {
 		if (h.type == PDU_TEXT &&
 		    pdu_text_unpack(s->rx + off, h.len, &t) == 0)
 			print_text(&t, pfx, 0);
@@ -1234,6 +1308,8 @@ follow_out(struct sess *s)
 	}
 	memmove(s->rx, s->rx + off, s->rxlen - off);
 	s->rxlen -= off;
+	if (s->sealed)
+		s->vrf -= off;
 	fflush(stdout);
 }
 

@@ -1208,7 +1208,7 @@ enum {
 	SK_SOCKET, SK_SOCKET_GROUP, SK_LISTEN, SK_TOKEN_FILE,
 	SK_SHUTDOWN_TIMEOUT, SK_LOG_LEVEL, SK_LOG_TARGET, SK_MAX_CLIENTS,
 	SK_LOG_FORMAT, SK_LOG_TIMESTAMPS, SK_LOG_MAIN_PREFIX, SK_LOG_RING_SIZE,
-	SK_INIT, SK_CTRLALTDEL, SK__COUNT
+	SK_INIT, SK_CTRLALTDEL, SK_TCP_IDENTITY, SK__COUNT
 };
 
 static const struct key settings_keys[SK__COUNT + 1] = {
@@ -1218,6 +1218,8 @@ static const struct key settings_keys[SK__COUNT + 1] = {
 	[SK_LISTEN] = { "listen", set_listen, S(listen), 0, 0, NULL, false },
 	[SK_TOKEN_FILE] = { "token_file", set_str, S(token_file), 0, 0, NULL,
 	    false },
+	[SK_TCP_IDENTITY] = { "tcp_identity", set_str, S(tcp_identity), 0, 0,
+	    NULL, false },
 	[SK_SHUTDOWN_TIMEOUT] = { "shutdown_timeout", set_duration,
 	    S(shutdown_timeout_ms), 0, 0, NULL, false },
 	[SK_LOG_LEVEL] = { "log_level", set_enum, S(log_level), 0, 0, levels,
@@ -2396,6 +2398,7 @@ cfg_settings_show(const struct cfg_settings *s, char *buf, size_t len)
 	show_str(&o, "socket_group", s->socket_group);
 	show_str(&o, "listen", s->listen);
 	show_str(&o, "token_file", s->token_file);
+	show_str(&o, "tcp_identity", s->tcp_identity);
 	outf(&o, "shutdown_timeout = %s\n",
 	    fmt_duration(s->shutdown_timeout_ms, d, sizeof(d)));
 	outf(&o, "log_level = %s\n", enum_name(levels, s->log_level));

@@ -10,6 +10,12 @@
  * built whole: a per-connection cursor refills the out buffer as the
  * socket drains. One request per connection (after AUTH on TCP); the
  * server closes once the reply is sent.
+ *
+ * TCP peers authenticate with auth v2 (PROTOCOL.md): the answer binds
+ * both nonces and the name the client dialled, the server proves the key
+ * back, and every later PDU is tagged with the session key. TCP peers and
+ * followers may never take the last quarter of the table, which is kept
+ * for local requests (issue 11).
  */
 #include <sys/types.h>
 #include <sys/random.h>
@@ -18,6 +24,7 @@
 #include <sys/un.h>
 
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -37,6 +44,10 @@
 _Static_assert(PDU_ID_MAX >= PM_ID_MAX, "an ID must fit the wire field");
 
 #define CTL_TIMEOUT_MS	5000
+#define CTL_AUTH_MS	2000	/* a TCP peer's handshake (issue 11) */
+#define CTL_UNAUTH_MAX	8	/* TCP peers not yet authenticated */
+#define CTL_STALL_MS	10000	/* a follower that takes nothing */
+#define CTL_IDS_SIZE	1024	/* listen and tcp_identity */
 #define CTL_RETRY_MS	1000	/* accept paused after EMFILE */
 #define CTL_IN_SIZE	(PDU_HDR_SIZE + PDU_IDS_MAX * (4 + PDU_ID_MAX) + 256)
 #define CTL_OUT_SIZE	(PDU_TEXT_MAX + PDU_KEY_MAX + 1024)
@@ -60,6 +71,10 @@ struct conn {
 	uint16_t	 idx[PDU_IDS_MAX];
 	uint32_t	 count;		/* items sent so far */
 	uint8_t		 nonce[PDU_NONCE_LEN];
+	bool		 sealed;	/* TCP after auth: every PDU tagged */
+	bool		 bulk;		/* TCP or following: capped */
+	bool		 unauth;	/* TCP before auth: capped */
+	struct auth_sess as;
 	size_t		 inlen;
 	size_t		 outoff;
 	size_t		 outlen;
@@ -89,6 +104,17 @@ static gid_t		 sock_gid;
 static bool		 has_sock_gid;
 static char		 key[CTL_KEY_MAX];
 static size_t		 keylen;
+static char		 idents[CTL_IDS_SIZE];	/* names TCP clients may dial */
+/*
+ * Slots (issue 11): TCP peers and followers together may hold at most
+ * bulk_max of them, so a quarter of the table (at least one) is always
+ * left to local requests; peers still in the handshake, at most
+ * CTL_UNAUTH_MAX.
+ */
+static int		 nbulk;
+static int		 bulk_max;
+static int		 nunauth;
+static struct log_limit	 lim_auth, lim_refused, lim_busy, lim_stall;
 
 /*
  * The reload and setting-reload plans are emitted synchronously by pm.c
@@ -149,15 +175,28 @@ conn_room(struct conn *c, uint8_t **p, size_t *room)
 	}
 	*p = c->out + c->outlen;
 	*room = sizeof(c->out) - c->outlen;
+	/* Keep room for the tag that conn_add appends after TCP auth. */
+	if (c->sealed)
+		*room = *room > PDU_SEAL_SIZE ? *room - PDU_SEAL_SIZE : 0;
 	return 0;
+}
+
+/* Queue that PDU of n bytes, tagged with the session key after auth. */
+static int
+conn_add(struct conn *c, int n)
+{
+	if (n > 0 && c->sealed)
+		n = auth_seal(&c->as, AUTH_S2C, c->out + c->outlen,
+		    sizeof(c->out) - c->outlen, n);
+	if (n > 0)
+		c->outlen += (size_t)n;
+	return n;
 }
 
 static void
 conn_push(struct conn *c, int n)
 {
-	if (n > 0)
-		c->outlen += (size_t)n;
-	else
+	if (conn_add(c, n) <= 0)
 		log_warn("control: reply of %u dropped: %s", c->reqid,
 		    pdu_strerror(n));
 }
@@ -379,10 +418,8 @@ conn_refill(struct conn *c)
 			c->lpos = save;
 		if (n == PDU_ESPACE && c->outlen > 0)
 			return;		/* wait for the socket to drain */
-		if (n > 0) {
-			c->outlen += (size_t)n;
+		if (conn_add(c, n) > 0)
 			c->count++;
-		}
 		c->cursor += step;
 	}
 end:
@@ -579,6 +616,19 @@ do_logs(struct conn *c, const struct pdu_req *q)
 		conn_fail(c, "failed", "%s: no output kept", p->cfg->id);
 		return;
 	}
+	/*
+	 * Followers stay; they must never take the slots that ordinary
+	 * requests need (issue 11).
+	 */
+	if ((q->flags & PDU_F_FOLLOW) && !c->bulk) {
+		if (nbulk >= bulk_max) {
+			conn_fail(c, "busy", "too many followers and TCP "
+			    "clients (%d); try again later", bulk_max);
+			return;
+		}
+		c->bulk = true;
+		nbulk++;
+	}
 	snprintf(c->lid, sizeof(c->lid), "%s", p->cfg->id);
 	c->lb = p->lb;
 	c->lgen = lb_gen;
@@ -657,6 +707,74 @@ conn_request(struct conn *c, const struct pdu_req *q)
 	}
 }
 
+/* Is name (HOST:PORT as a client dialled it) one of this server's? */
+static bool
+ident_ok(const char *name)
+{
+	const char *p, *e;
+	size_t n = strlen(name);
+
+	for (p = idents; *p != '\0'; p = *e ? e + 1 : e) {
+		while (*p == ' ')
+			p++;
+		e = p + strcspn(p, ",");
+		if ((size_t)(e - p) == n && strncasecmp(p, name, n) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * TCP auth v2 (issue 11): the client's answer binds our nonce, its nonce
+ * and the name it dialled, so a relay can neither pass our challenge to
+ * a client that dialled it, nor replay an answer. We prove the key in
+ * return, and both sides tag every later PDU with the session key.
+ * -1 when the peer was refused.
+ */
+static int
+conn_auth(struct conn *c, const struct pdu_req *q)
+{
+	uint8_t cmac[SHA256_LEN], smac[SHA256_LEN], *p;
+	size_t room;
+
+	if (q->type != PDU_AUTH) {
+		conn_fail(c, "auth", "authentication required");
+		return -1;
+	}
+	if (q->host[0] == '\0') {
+		conn_fail(c, "auth", "this server needs TCP authentication "
+		    "version %d (client nonce and server name); upgrade the "
+		    "client", PDU_AUTHV);
+		return -1;
+	}
+	if (!ident_ok(q->host)) {
+		log_limited(&lim_auth, L_WARN, "control: TCP peer dialled "
+		    "'%s', which is not a name of this server (listen, "
+		    "tcp_identity)", q->host);
+		conn_fail(c, "auth", "authentication failed: this server is "
+		    "not '%s' (see tcp_identity)", q->host);
+		return -1;
+	}
+	auth_start(&c->as, key, keylen, c->nonce, q->nonce, q->host, cmac,
+	    smac);
+	if (!ct_equal(cmac, q->mac, sizeof(cmac))) {
+		log_limited(&lim_auth, L_WARN, "control: TCP peer failed "
+		    "authentication");
+		conn_fail(c, "auth", "authentication failed");
+		return -1;
+	}
+	conn_room(c, &p, &room);
+	conn_push(c, pdu_auth_ok_pack(p, room, smac));
+	explicit_bzero(smac, sizeof(smac));
+	c->sealed = true;
+	c->state = C_READ;
+	c->unauth = false;
+	nunauth--;
+	conn_deadline(c, now_ms() + CTL_TIMEOUT_MS);
+	conn_flush(c);
+	return 0;
+}
+
 /*
  * Take whole PDUs from the in buffer. Anything malformed is answered
  * with an error and the connection closes; the header is judged before
@@ -667,7 +785,6 @@ conn_parse(struct conn *c)
 {
 	static struct pdu_req q;
 	struct pdu_hdr h;
-	uint8_t mac[SHA256_LEN], msg[PDU_NONCE_LEN + sizeof(PDU_AUTH_CONTEXT)];
 	int rc;
 
 	while (c->state == C_AUTH || c->state == C_READ) {
@@ -689,6 +806,14 @@ conn_parse(struct conn *c)
 		if (c->inlen < h.len)
 			return;
 		c->reqid = h.reqid;
+		/* Forged, replayed, reordered: judged before it is read. */
+		if (c->sealed && auth_check(&c->as, AUTH_C2S, c->in,
+		    h.len) == -1) {
+			log_limited(&lim_auth, L_WARN, "control: TCP request "
+			    "failed authentication");
+			conn_fail(c, "auth", "request failed authentication");
+			return;
+		}
 		rc = pdu_req_unpack(c->in, h.len, &q);
 		if (rc == PDU_ETYPE) {
 			conn_fail(c, "protocol", "unknown request type %d "
@@ -704,20 +829,8 @@ conn_parse(struct conn *c)
 		memmove(c->in, c->in + h.len, c->inlen - h.len);
 		c->inlen -= h.len;
 		if (c->state == C_AUTH) {
-			memcpy(msg, c->nonce, PDU_NONCE_LEN);
-			memcpy(msg + PDU_NONCE_LEN, PDU_AUTH_CONTEXT,
-			    sizeof(PDU_AUTH_CONTEXT) - 1);
-			hmac_sha256(key, keylen, msg, sizeof(msg) - 1, mac);
-			if (q.type != PDU_AUTH ||
-			    !ct_equal(mac, q.mac, sizeof(mac))) {
-				log_warn("control: TCP peer failed "
-				    "authentication");
-				conn_fail(c, "auth", q.type != PDU_AUTH ?
-				    "authentication required" :
-				    "authentication failed");
+			if (conn_auth(c, &q) == -1)
 				return;
-			}
-			c->state = C_READ;
 			continue;
 		}
 		if (q.type == PDU_AUTH) {
@@ -751,6 +864,13 @@ conn_flush(struct conn *c)
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			/*
+			 * A follower that takes nothing for CTL_STALL_MS is
+			 * dropped: stopped, or a TCP peer gone (issue 11).
+			 */
+			if (c->job == J_LOGS && c->lend == UINT64_MAX &&
+			    c->deadline == 0)
+				conn_deadline(c, now_ms() + CTL_STALL_MS);
 			conn_events(c, EPOLLOUT);
 			return;
 		}
@@ -759,8 +879,11 @@ conn_flush(struct conn *c)
 			return;
 		}
 		c->outoff += (size_t)n;
-		if (!(c->job == J_LOGS && c->lend == UINT64_MAX))
-			conn_deadline(c, now_ms() + CTL_TIMEOUT_MS);
+		/* The handshake's deadline is its own, and short. */
+		if (c->state != C_AUTH)
+			conn_deadline(c, c->job == J_LOGS &&
+			    c->lend == UINT64_MAX ? 0 : now_ms() +
+			    CTL_TIMEOUT_MS);
 	}
 	if (c->state == C_CLOSING && c->job == J_NONE)
 		conn_close(c);
@@ -780,7 +903,14 @@ conn_close(struct conn *c)
 	c->w.fd = -1;
 	c->state = C_FREE;
 	c->deadline = 0;
+	c->sealed = false;
+	explicit_bzero(&c->as, sizeof(c->as));
 	nactive--;
+	if (c->bulk)
+		nbulk--;
+	if (c->unauth)
+		nunauth--;
+	c->bulk = c->unauth = false;
 	if (paused_until != 0) {
 		paused_until = 0;
 		listeners_enable(true);
@@ -867,6 +997,38 @@ peer_allowed(int fd, uid_t *uid)
 	return ok;
 }
 
+/*
+ * A TCP peer that vanished (a board switched off, a cable pulled) is
+ * noticed within about two minutes even when pm has nothing to send it.
+ */
+static void
+tcp_keepalive(int fd)
+{
+	int on = 1, idle = 60, intvl = 10, cnt = 6;
+
+	(void)setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl,
+	    sizeof(intvl));
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
+}
+
+/*
+ * A fresh challenge nonce, without blocking (GRND_NONBLOCK): -1 with
+ * errno EAGAIN while the kernel's pool is not yet initialized.
+ */
+static int
+nonce_fill(uint8_t *nonce)
+{
+	ssize_t n = getrandom(nonce, PDU_NONCE_LEN, GRND_NONBLOCK);
+
+	if (n == PDU_NONCE_LEN)
+		return 0;
+	if (n >= 0)
+		errno = EAGAIN;
+	return -1;
+}
+
 /* Tell a peer we will not serve it, without waiting, then close it. */
 static void
 refuse(int fd, const char *code, const char *msg)
@@ -914,13 +1076,24 @@ listen_cb(struct watch *w, uint32_t ev)
 			snprintf(why, sizeof(why), "permission denied: uid %d "
 			    "is not root, pm's user (uid %u) or in "
 			    "socket_group", (int)uid, (unsigned)geteuid());
-			log_warn("control: peer refused: %s", why +
+			log_limited(&lim_refused, L_WARN, "control: peer "
+			    "refused: %s", why +
 			    sizeof("permission denied: ") - 1);
 			refuse(fd, "permission", why);
 			continue;
 		}
-		if (nactive >= nconns) {
-			log_warn("control: too many clients (%d)", nconns);
+		/*
+		 * TCP peers never take the local reserve, and those still in
+		 * the handshake have a small pool of their own (issue 11).
+		 */
+		if (nactive >= nconns || (l->kind == K_TCP &&
+		    (nbulk >= bulk_max || nunauth >= CTL_UNAUTH_MAX))) {
+			log_limited(&lim_busy, L_WARN, "control: too many %s "
+			    "(%d)", l->kind == K_UNIX ? "clients" : nunauth >=
+			    CTL_UNAUTH_MAX ? "unauthenticated TCP peers" :
+			    "TCP clients and followers", l->kind == K_UNIX ?
+			    nconns : nunauth >= CTL_UNAUTH_MAX ?
+			    CTL_UNAUTH_MAX : bulk_max);
 			refuse(fd, "busy", "too many clients");
 			continue;
 		}
@@ -947,10 +1120,21 @@ listen_cb(struct watch *w, uint32_t ev)
 			uint8_t *p;
 			size_t room;
 
-			if (getrandom(c->nonce, sizeof(c->nonce), 0) !=
-			    (ssize_t)sizeof(c->nonce)) {
-				log_warn("control: getrandom: %m");
-				conn_close(c);
+			c->bulk = c->unauth = true;
+			nbulk++;
+			nunauth++;
+			conn_deadline(c, now_ms() + CTL_AUTH_MS);
+			tcp_keepalive(fd);
+			/*
+			 * Never wait for entropy: on a board at boot the pool
+			 * may not be ready, and the loop must not block. The
+			 * peer is told why and may try again.
+			 */
+			if (nonce_fill(c->nonce) == -1) {
+				log_limited(&lim_busy, L_WARN, "control: no "
+				    "random nonce for a TCP peer: %m");
+				conn_fail(c, "busy", "the server's random "
+				    "source is not ready yet; try again");
 				continue;
 			}
 			conn_room(c, &p, &room);
@@ -976,7 +1160,12 @@ ctl_tick(uint64_t now)
 		if (c->state == C_FREE)
 			continue;
 		if (c->deadline != 0 && now >= c->deadline) {
-			log_debug("control: peer timed out");
+			if (c->job == J_LOGS && c->lend == UINT64_MAX)
+				log_limited(&lim_stall, L_WARN, "control: "
+				    "follower of %s took nothing for %d s; "
+				    "dropped", c->lid, CTL_STALL_MS / 1000);
+			else
+				log_debug("control: peer timed out");
 			conn_close(c);
 			continue;
 		}
@@ -1272,6 +1461,29 @@ key_load(const char *file)
 	return 0;
 }
 
+/*
+ * The names a TCP client may dial this server by (issue 11): the listen
+ * value as written and the tcp_identity list. A wildcard listen address
+ * is not one a client can dial.
+ */
+static int
+idents_init(const char *listen_on, const char *more)
+{
+	if (snprintf(idents, sizeof(idents), "%s,%s", listen_on,
+	    more != NULL ? more : "") >= (int)sizeof(idents)) {
+		log_err("tcp_identity: too long (max %d bytes)",
+		    CTL_IDS_SIZE - 2);
+		return -1;
+	}
+	if (more == NULL && (listen_on[0] == ':' || listen_on[0] == '*' ||
+	    strncmp(listen_on, "0.0.0.0:", 8) == 0 ||
+	    strncmp(listen_on, "[::]:", 5) == 0))
+		log_warn("listen = %s: no client can dial that name; set "
+		    "tcp_identity = HOST:PORT (the names clients use)",
+		    listen_on);
+	return 0;
+}
+
 /* TCP listeners for HOST:PORT ("[::1]:7000", "127.0.0.1:7000", ":7000"). */
 static int
 tcp_init(const char *listen_on)
@@ -1314,10 +1526,14 @@ ctl_init(const struct config *c, const char *sock_override)
 		return -1;
 	}
 	nconns = max;
+	bulk_max = max - (max / 4 > 1 ? max / 4 : 1);
+	if (bulk_max < 1)
+		bulk_max = 1;
 	has_sock_gid = c != NULL && c->set.socket_group != NULL;
 	sock_gid = has_sock_gid ? c->set.socket_gid : 0;
 	if (c != NULL && c->set.listen != NULL &&
 	    (key_load(c->set.token_file) == -1 ||
+	    idents_init(c->set.listen, c->set.tcp_identity) == -1 ||
 	    tcp_init(c->set.listen) == -1)) {
 		ctl_fini();
 		return -1;

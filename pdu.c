@@ -274,7 +274,8 @@ enum fkind {
 };
 
 /*
- * Row flags. FF_OPT: pack leaves the field out when it is empty or 0.
+ * Row flags. FF_OPT: pack leaves the field out when it is empty, 0 or
+ * all zero bytes.
  * FF_NEED: unpack requires it, and a string or list not empty. FF_NONE:
  * unpack reads an absent integer as -1.
  */
@@ -328,9 +329,12 @@ static const struct field f_setting[] = {
 	F_IDS(0, 0),
 	F_STR(T_KEY, pdu_req, key, FF_OPT)
 };
+/* Auth v1 sent the MAC alone; v2 adds the client's nonce and the name. */
 static const struct field f_auth[] = {
 	F_IDS(0, 0),
-	F_BYTES(T_MAC, pdu_req, mac, FF_NEED)
+	F_BYTES(T_MAC, pdu_req, mac, FF_NEED),
+	F_BYTES(T_NONCE, pdu_req, nonce, FF_OPT),
+	F_STR(T_HOST, pdu_req, host, FF_OPT)
 };
 static const struct field f_logs[] = {
 	F_IDS(1, FF_NEED),
@@ -343,6 +347,9 @@ struct ok_body {
 };
 struct end_body {
 	uint32_t	count;
+};
+struct auth_ok_body {
+	uint8_t		mac[PDU_MAC_LEN];
 };
 
 static const struct field f_ok[] = {
@@ -383,7 +390,11 @@ static const struct field f_version[] = {
 };
 static const struct field f_challenge[] = {
 	F_BYTES(T_NONCE, pdu_challenge, nonce, FF_NEED),
-	F_U8(T_PROTO, pdu_challenge, proto, 0)
+	F_U8(T_PROTO, pdu_challenge, proto, 0),
+	F_U8(T_AUTHV, pdu_challenge, authv, 0)
+};
+static const struct field f_auth_ok[] = {
+	F_BYTES(T_MAC, auth_ok_body, mac, FF_NEED)
 };
 
 /* A message type: its name for people, its fields, the struct it fills. */
@@ -427,7 +438,8 @@ static const struct msg msgs_rep[PDU_REP_LAST - PDU_OK + 1] = {
 	REP(STATUS_REC, "status record", f_status, struct pdu_status),
 	REP(TEXT, "text", f_text, struct pdu_text),
 	REP(VERSION_REP, "version reply", f_version, struct pdu_version),
-	REP(CHALLENGE, "challenge", f_challenge, struct pdu_challenge)
+	REP(CHALLENGE, "challenge", f_challenge, struct pdu_challenge),
+	REP(AUTH_OK, "auth ok", f_auth_ok, struct auth_ok_body)
 };
 
 /* The row of a message type; NULL for a type without one. */
@@ -475,6 +487,15 @@ int_store(void *p, size_t n, uint64_t x)
 	memcpy(p, &u, n);
 }
 
+/* True when the n bytes at v are all zero (an absent FF_OPT field). */
+static bool
+zero(const char *v, size_t n)
+{
+	while (n > 0 && v[n - 1] == 0)
+		n--;
+	return n == 0;
+}
+
 /*
  * Pack msg, the struct of this type, field after field in the order of
  * its table. A string too long for the receiver's room is refused here
@@ -510,7 +531,8 @@ pdu_pack(uint8_t *buf, size_t cap, int type, uint16_t flags, uint32_t reqid,
 				wr_str(&w, f->tag, v, f->size);
 			break;
 		case FK_BYTES:
-			wr_field(&w, f->tag, v, f->size);
+			if (!(f->flags & FF_OPT) || !zero(v, f->size))
+				wr_field(&w, f->tag, v, f->size);
 			break;
 		default:
 			x = int_load(v, f->size);
@@ -713,5 +735,57 @@ pdu_challenge_pack(uint8_t *buf, size_t cap, const uint8_t *nonce)
 
 	memcpy(c.nonce, nonce, PDU_NONCE_LEN);
 	c.proto = PM_PROTO;
+	c.authv = PDU_AUTHV;
 	return pdu_pack(buf, cap, PDU_CHALLENGE, 0, 0, &c);
+}
+
+/* AUTH_OK: the server's proof that it holds the key too (auth v2). */
+int
+pdu_auth_ok_pack(uint8_t *buf, size_t cap, const uint8_t *mac)
+{
+	struct auth_ok_body b;
+
+	memcpy(b.mac, mac, PDU_MAC_LEN);
+	return pdu_pack(buf, cap, PDU_AUTH_OK, 0, 0, &b);
+}
+
+int
+pdu_auth_ok_unpack(const uint8_t *buf, size_t len, uint8_t *mac)
+{
+	struct auth_ok_body b;
+	int rc;
+
+	if ((rc = pdu_unpack(buf, len, PDU_AUTH_OK, &b)) == 0)
+		memcpy(mac, b.mac, PDU_MAC_LEN);
+	return rc;
+}
+
+/*
+ * The TAG field goes last and its tag covers everything before it, the
+ * header with the final length included; decoders skip it as a tag they
+ * do not use, so no message changes shape.
+ */
+int
+pdu_seal(uint8_t *buf, size_t cap, size_t n)
+{
+	if (n < PDU_HDR_SIZE || n > PDU_MAX - PDU_SEAL_SIZE ||
+	    cap < n + PDU_SEAL_SIZE)
+		return PDU_ESPACE;
+	pdu_put16(buf + n, T_TAG);
+	pdu_put16(buf + n + 2, PDU_TAG_LEN);
+	memset(buf + n + 4, 0, PDU_TAG_LEN);
+	n += PDU_SEAL_SIZE;
+	pdu_put32(buf + PDU_OFF_LEN, (uint32_t)n);
+	return (int)n;
+}
+
+int
+pdu_sealed(const uint8_t *buf, size_t len)
+{
+	if (len < PDU_HDR_SIZE + PDU_SEAL_SIZE ||
+	    pdu_get32(buf + PDU_OFF_LEN) != len ||
+	    pdu_get16(buf + len - PDU_SEAL_SIZE) != T_TAG ||
+	    pdu_get16(buf + len - PDU_SEAL_SIZE + 2) != PDU_TAG_LEN)
+		return PDU_EFIELD;
+	return 0;
 }

@@ -40,8 +40,17 @@
 #define PDU_NOTE_MAX	96
 #define PDU_NONCE_LEN	32
 #define PDU_MAC_LEN	32
-/* Appended to the nonce before the HMAC, so a MAC is bound to pm's auth. */
-#define PDU_AUTH_CONTEXT "pm-ctl-auth-v1"
+#define PDU_HOST_MAX	256		/* the HOST:PORT a client dialled */
+#define PDU_TAG_LEN	32
+#define PDU_SEAL_SIZE	(4 + PDU_TAG_LEN)	/* the TAG field */
+/*
+ * TCP auth version 2 (issue 11): the labels that keep the client's
+ * answer, the server's proof and the session key apart.
+ */
+#define PDU_AUTHV	2
+#define PDU_AUTH_CLIENT	"pm-ctl-auth-v2 client"
+#define PDU_AUTH_SERVER	"pm-ctl-auth-v2 server"
+#define PDU_AUTH_SESSION "pm-ctl-auth-v2 session"
 
 /* Message types: requests below 0x80, replies from 0x80. */
 enum pdu_type {
@@ -52,8 +61,8 @@ enum pdu_type {
 	PDU_REQ_LAST = PDU_LOG_REOPEN,
 
 	PDU_OK = 0x80, PDU_ERROR, PDU_END, PDU_STATUS_REC, PDU_TEXT,
-	PDU_VERSION_REP, PDU_CHALLENGE,
-	PDU_REP_LAST = PDU_CHALLENGE
+	PDU_VERSION_REP, PDU_CHALLENGE, PDU_AUTH_OK,
+	PDU_REP_LAST = PDU_AUTH_OK
 };
 
 /* Header flags. */
@@ -65,7 +74,7 @@ enum pdu_tag {
 	T_ID = 1, T_SIGNAL, T_KEY, T_STATE, T_PID, T_UPTIME, T_RESTARTS,
 	T_EXIT, T_KIND, T_TEXT, T_COUNT, T_CODE, T_MESSAGE, T_VERSION,
 	T_PROTO, T_NONCE, T_MAC, T_SINCE, T_HEALTH, T_CHECK_FAILS, T_SKIPS,
-	T_NEXT_RUN, T_NOTE, T_CHECK_OUT, T_DROPPED
+	T_NEXT_RUN, T_NOTE, T_CHECK_OUT, T_DROPPED, T_AUTHV, T_HOST, T_TAG
 };
 
 /* Results of the unpack functions (0 is success). */
@@ -98,6 +107,8 @@ struct pdu_req {
 	int		sig;			/* SIGNAL */
 	char		key[PDU_KEY_MAX];	/* SETTING_SHOW, optional */
 	uint8_t		mac[PDU_MAC_LEN];	/* AUTH */
+	uint8_t		nonce[PDU_NONCE_LEN];	/* AUTH v2: client nonce */
+	char		host[PDU_HOST_MAX];	/* AUTH v2; "" in v1 */
 	uint32_t	lines;			/* LOGS: last N lines, 0 all */
 };
 
@@ -143,6 +154,7 @@ struct pdu_version {
 struct pdu_challenge {
 	uint8_t		nonce[PDU_NONCE_LEN];
 	uint8_t		proto;
+	uint8_t		authv;		/* 0 from a server of auth v1 */
 };
 
 /*
@@ -197,6 +209,16 @@ int	pdu_version_pack(uint8_t *, size_t, uint32_t reqid, const char *vers);
 int	pdu_challenge_pack(uint8_t *, size_t, const uint8_t *nonce);
 #define pdu_challenge_unpack(b, n, c) \
 	pdu_unpack(b, n, PDU_CHALLENGE, PDU_MSG(c, struct pdu_challenge))
+int	pdu_auth_ok_pack(uint8_t *, size_t, const uint8_t *mac);
+int	pdu_auth_ok_unpack(const uint8_t *, size_t, uint8_t *mac);
+/*
+ * After TCP auth every PDU ends with a TAG field (PROTOCOL.md). pdu_seal
+ * appends its header and room for the tag to the PDU of n bytes in buf
+ * and fixes the length: the new length, or PDU_ESPACE. pdu_sealed: 0 when
+ * the whole PDU of len bytes ends with a TAG field, else PDU_EFIELD.
+ */
+int	pdu_seal(uint8_t *, size_t cap, size_t n);
+int	pdu_sealed(const uint8_t *, size_t len);
 
 /* Big-endian helpers, shared with tests. */
 void	pdu_put16(uint8_t *, uint16_t);

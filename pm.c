@@ -237,6 +237,7 @@ pm_setting_reload(plan_fn emit, void *ctx, char *err, size_t errlen)
 	FIXED("socket_group", str_eq(o->socket_group, n->socket_group));
 	FIXED("listen", str_eq(o->listen, n->listen));
 	FIXED("token_file", str_eq(o->token_file, n->token_file));
+	FIXED("tcp_identity", str_eq(o->tcp_identity, n->tcp_identity));
 	FIXED("max_clients", o->max_clients == n->max_clients);
 	FIXED("init", o->init == n->init);
 	LIVE("ctrlaltdel", o->ctrlaltdel == n->ctrlaltdel);

@@ -138,6 +138,7 @@ struct cfg_settings {
 	gid_t		 socket_gid;	/* (gid_t)-1: none */
 	const char	*listen;	/* NULL: TCP off */
 	const char	*token_file;	/* required with listen */
+	const char	*tcp_identity;	/* more names TCP clients dial */
 	uint32_t	 shutdown_timeout_ms;	/* default 30000 */
 	int		 log_level;	/* default L_INFO */
 	const char	*log_target;	/* NULL or "stderr", "syslog", FILE */
@@ -230,6 +231,17 @@ void	 pm_log(int level, const char *fmt, ...)
 #define log_debug(...)	pm_log(L_DEBUG, __VA_ARGS__)
 /* Child bytes made safe for JSON (json) or a terminal; d holds 6 * n. */
 char	*log_esc(char *d, const char *s, size_t n, bool json);
+
+/* Rate-limited warnings (log.c): one struct per kind of message. */
+#define LOG_LIMIT_BURST	5
+#define LOG_LIMIT_MS	10000
+struct log_limit {
+	uint64_t	 start;		/* of the current window, ms */
+	unsigned	 n;		/* lines written in it */
+	unsigned	 suppressed;	/* lines dropped since the last one */
+};
+void	 log_limited(struct log_limit *, int level, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
 
 /*
  * logbuf.c: the output of supervised processes. Pipes, line assembly,

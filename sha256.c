@@ -1,10 +1,12 @@
 /*
  * sha256.c: SHA-256 as specified in FIPS 180-4 section 6.2, and HMAC as in
- * RFC 2104. Written for pm's TCP authentication only, so it favours small
- * code over speed: the whole binary must stay small and static.
+ * RFC 2104, and on them the TCP control socket's authentication (auth_*).
+ * Written for pm's TCP authentication only, so it favours small code over
+ * speed: the whole binary must stay small and static.
  */
 #include <string.h>
 
+#include "pdu.h"
 #include "sha256.h"
 
 static const uint32_t K[64] = {
@@ -129,11 +131,13 @@ sha256(const void *data, size_t len, uint8_t out[SHA256_LEN])
 
 /*
  * HMAC (RFC 2104): H((K ^ opad) || H((K ^ ipad) || msg)), a key longer
- * than a block being hashed first. Key material is wiped from the stack.
+ * than a block being hashed first. The message is given in two parts,
+ * a || b, so a sequence number and a PDU need not be copied together.
+ * Key material is wiped from the stack.
  */
 void
-hmac_sha256(const void *key, size_t klen, const void *msg, size_t mlen,
-    uint8_t out[SHA256_LEN])
+hmac_sha256_2(const void *key, size_t klen, const void *a, size_t alen,
+    const void *b, size_t blen, uint8_t out[SHA256_LEN])
 {
 	uint8_t k[SHA256_BLOCK], pad[SHA256_BLOCK], inner[SHA256_LEN];
 	struct sha256 s;
@@ -148,7 +152,8 @@ hmac_sha256(const void *key, size_t klen, const void *msg, size_t mlen,
 		pad[i] = k[i] ^ 0x36;
 	sha256_init(&s);
 	sha256_update(&s, pad, sizeof(pad));
-	sha256_update(&s, msg, mlen);
+	sha256_update(&s, a, alen);
+	sha256_update(&s, b, blen);
 	sha256_final(&s, inner);
 	for (i = 0; i < SHA256_BLOCK; i++)
 		pad[i] = k[i] ^ 0x5c;
@@ -158,6 +163,13 @@ hmac_sha256(const void *key, size_t klen, const void *msg, size_t mlen,
 	sha256_final(&s, out);
 	memset(k, 0, sizeof(k));
 	memset(pad, 0, sizeof(pad));
+}
+
+void
+hmac_sha256(const void *key, size_t klen, const void *msg, size_t mlen,
+    uint8_t out[SHA256_LEN])
+{
+	hmac_sha256_2(key, klen, msg, mlen, NULL, 0, out);
 }
 
 /*
@@ -174,4 +186,75 @@ ct_equal(const void *a, const void *b, size_t len)
 	for (i = 0; i < len; i++)
 		d |= x[i] ^ y[i];
 	return d == 0;
+}
+
+/* ------------------------------------------------- TCP auth v2 (issue 11) */
+
+/*
+ * One HMAC under the pre-shared key over label || Ns || Nc || u16 len ||
+ * id: the transcript that binds both nonces and the name the client
+ * dialled, so an answer made for one connection, or for one server, is
+ * worth nothing on another (PROTOCOL.md, "Authentication").
+ */
+static void
+auth_hmac(const void *key, size_t klen, const char *label,
+    const uint8_t *ns, const uint8_t *nc, const char *id, uint8_t *out)
+{
+	uint8_t t[32 + 2 * PDU_NONCE_LEN + 2 + PDU_HOST_MAX];
+	size_t ll = strlen(label), il = strnlen(id, PDU_HOST_MAX - 1);
+
+	memcpy(t, label, ll);
+	memcpy(t + ll, ns, PDU_NONCE_LEN);
+	memcpy(t + ll + PDU_NONCE_LEN, nc, PDU_NONCE_LEN);
+	pdu_put16(t + ll + 2 * PDU_NONCE_LEN, (uint16_t)il);
+	memcpy(t + ll + 2 * PDU_NONCE_LEN + 2, id, il);
+	hmac_sha256(key, klen, t, ll + 2 * PDU_NONCE_LEN + 2 + il, out);
+}
+
+void
+auth_start(struct auth_sess *a, const void *key, size_t klen,
+    const uint8_t *ns, const uint8_t *nc, const char *id,
+    uint8_t cmac[SHA256_LEN], uint8_t smac[SHA256_LEN])
+{
+	auth_hmac(key, klen, PDU_AUTH_CLIENT, ns, nc, id, cmac);
+	auth_hmac(key, klen, PDU_AUTH_SERVER, ns, nc, id, smac);
+	auth_hmac(key, klen, PDU_AUTH_SESSION, ns, nc, id, a->ks);
+	a->seq[0] = a->seq[1] = 0;
+}
+
+/* Tag of the PDU in buf (len bytes up to the tag) as message seq of dir. */
+static void
+auth_tag(const struct auth_sess *a, int dir, const uint8_t *buf, size_t len,
+    uint8_t out[SHA256_LEN])
+{
+	uint8_t pre[9];
+
+	pre[0] = (uint8_t)dir;
+	pdu_put64(pre + 1, a->seq[dir]);
+	hmac_sha256_2(a->ks, sizeof(a->ks), pre, sizeof(pre), buf, len, out);
+}
+
+int
+auth_seal(struct auth_sess *a, int dir, uint8_t *buf, size_t cap, int n)
+{
+	if (n < 0 || (n = pdu_seal(buf, cap, (size_t)n)) < 0)
+		return n;
+	auth_tag(a, dir, buf, (size_t)n - PDU_TAG_LEN,
+	    buf + n - PDU_TAG_LEN);
+	a->seq[dir]++;
+	return n;
+}
+
+int
+auth_check(struct auth_sess *a, int dir, const uint8_t *buf, size_t len)
+{
+	uint8_t t[SHA256_LEN];
+
+	if (pdu_sealed(buf, len) != 0)
+		return -1;
+	auth_tag(a, dir, buf, len - PDU_TAG_LEN, t);
+	if (!ct_equal(t, buf + len - PDU_TAG_LEN, PDU_TAG_LEN))
+		return -1;
+	a->seq[dir]++;
+	return 0;
 }

@@ -5,7 +5,7 @@
 # sanitizer's report are printed.
 . "$(dirname "$0")/lib.sh"
 
-for t in pdu reply config command duration cron; do
+for t in pdu reply config command duration cron handshake; do
 	bin=$ROOT/build/fuzz/$t.replay
 	if [ ! -x "$bin" ]; then
 		fail "$t: $bin not built (make build/fuzz/$t.replay)"

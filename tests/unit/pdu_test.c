@@ -65,6 +65,23 @@ test_request(void)
 	n = pdu_req_pack(buf, sizeof(buf), &q);
 	CHECK("auth round trip", pdu_req_unpack(buf, n, &r) == 0 &&
 	    memcmp(r.mac, q.mac, PDU_MAC_LEN) == 0);
+	CHECK("auth v1 (MAC alone) decodes with no host",
+	    pdu_req_unpack(buf, n, &r) == 0 && r.host[0] == '\0');
+	memset(q.nonce, 0x5a, sizeof(q.nonce));
+	strcpy(q.host, "board7:7070");
+	n = pdu_req_pack(buf, sizeof(buf), &q);
+	CHECK("auth v2 round trip (nonce, host)",
+	    pdu_req_unpack(buf, n, &r) == 0 &&
+	    memcmp(r.nonce, q.nonce, PDU_NONCE_LEN) == 0 &&
+	    strcmp(r.host, "board7:7070") == 0);
+	/* Drop the HOST field (the last): a nonce alone is malformed. */
+	n -= 4 + (int)strlen(q.host);
+	pdu_put32(buf + PDU_OFF_LEN, (uint32_t)n);
+	CHECK("auth with a nonce but no host is malformed",
+	    pdu_req_unpack(buf, n, &r) == PDU_EFIELD);
+	n = pdu_auth_ok_pack(buf, sizeof(buf), q.nonce);
+	CHECK("auth ok round trip", pdu_auth_ok_unpack(buf, n, r.mac) == 0 &&
+	    memcmp(r.mac, q.nonce, PDU_MAC_LEN) == 0);
 
 	memset(&q, 0, sizeof(q));
 	q.type = PDU_LOGS;
@@ -458,11 +475,12 @@ static const struct golden golden_rep[] = {
 	G("version reply",
 	    "\x50\x4d\x01\x85\x00\x00\x00\x00\x00\x00\x00\x88\x00\x00\x00\x1e"
 	    "\x00\x0e\x00\x05\x30\x2e\x31\x2e\x30\x00\x0f\x00\x01\x01"),
+	/* Auth v2 (issue 11) added AUTHV to the challenge. */
 	G("challenge",
-	    "\x50\x4d\x01\x86\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x39"
+	    "\x50\x4d\x01\x86\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x3e"
 	    "\x00\x10\x00\x20\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b"
 	    "\x1c\x1d\x1e\x1f\x20\x21\x22\x23\x24\x25\x26\x27\x28\x29\x2a\x2b"
-	    "\x2c\x2d\x2e\x2f\x00\x0f\x00\x01\x01"),
+	    "\x2c\x2d\x2e\x2f\x00\x0f\x00\x01\x01\x00\x1a\x00\x01\x02"),
 };
 
 /* Print what was packed, as a literal for the table above. */
@@ -668,7 +686,7 @@ test_golden_replies(void)
 	CHECK("challenge: decodes back",
 	    pdu_challenge_unpack(buf, n, &c) == 0 &&
 	    memcmp(c.nonce, nonce, PDU_NONCE_LEN) == 0 &&
-	    c.proto == PM_PROTO);
+	    c.proto == PM_PROTO && c.authv == PDU_AUTHV);
 	CHECK("every golden reply was checked",
 	    g == golden_rep + sizeof(golden_rep) / sizeof(golden_rep[0]));
 }

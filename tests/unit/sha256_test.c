@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../../pdu.h"
 #include "../../sha256.h"
 
 static int fails;
@@ -100,11 +101,81 @@ test_hmac(void)
 	    "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2");
 }
 
+static void
+check(const char *what, int cond)
+{
+	printf("%s - %s\n", cond ? "ok" : "FAIL", what);
+	fails += !cond;
+}
+
+/*
+ * TCP auth v2 (issue 11): the key schedule against values computed
+ * independently (Python's hmac, see PROTOCOL.md), and the tags of a
+ * session: each PDU verifies once, in order, unchanged, in its session.
+ */
+static void
+test_auth(void)
+{
+	static const char key[] = "fuzz-key", name[] = "127.0.0.1:7070";
+	uint8_t ns[PDU_NONCE_LEN] = { 1, 2, 3 }, nc[PDU_NONCE_LEN];
+	uint8_t cmac[SHA256_LEN], smac[SHA256_LEN], out[SHA256_LEN];
+	uint8_t a[256], b[256], x[256];
+	struct auth_sess cli, srv, other;
+	struct pdu_req q = { .type = PDU_STATUS, .reqid = 7, .nids = 1 };
+	int i, na, nb;
+
+	for (i = 0; i < PDU_NONCE_LEN; i++)
+		nc[i] = (uint8_t)i;
+	hmac_sha256_2("k", 1, "ab", 2, "cd", 2, cmac);
+	hmac_sha256("k", 1, "abcd", 4, smac);
+	check("hmac over two parts is hmac over their concatenation",
+	    memcmp(cmac, smac, SHA256_LEN) == 0);
+	auth_start(&cli, key, 8, ns, nc, name, cmac, smac);
+	expect("auth v2: client answer", cmac,
+	    "5d00679af59530b86ea5fbb808212521c342e100880d6e1ac83aa8dfcfe818ca");
+	expect("auth v2: server proof", smac,
+	    "4ba0250c6f066bf6bcf582b592f36f70ee46d3578136eb1b538866e88e9a6151");
+	expect("auth v2: session key", cli.ks,
+	    "29d878da6e9b1e1c03900d1a65620d9f3f756bd32c411c613f652e90fdbb3243");
+	auth_start(&srv, key, 8, ns, nc, name, out, out);
+	auth_start(&other, key, 8, ns, nc, "127.0.0.1:7071", out, out);
+	strcpy(q.ids[0], "web");
+	na = auth_seal(&cli, AUTH_C2S, a, sizeof(a),
+	    pdu_req_pack(a, sizeof(a), &q));
+	q.type = PDU_STOP;
+	nb = auth_seal(&cli, AUTH_C2S, b, sizeof(b),
+	    pdu_req_pack(b, sizeof(b), &q));
+	check("sealed PDUs still decode", na > 0 && nb > 0 &&
+	    pdu_req_unpack(a, (size_t)na, &q) == 0 && q.type == PDU_STATUS);
+	check("a tag from another name's session fails",
+	    auth_check(&other, AUTH_C2S, a, (size_t)na) == -1);
+	check("the second PDU before the first fails",
+	    auth_check(&srv, AUTH_C2S, b, (size_t)nb) == -1);
+	check("the wrong direction fails",
+	    auth_check(&srv, AUTH_S2C, a, (size_t)na) == -1);
+	memcpy(x, a, (size_t)na);
+	x[PDU_HDR_SIZE + 4] ^= 1;
+	check("a changed byte fails",
+	    auth_check(&srv, AUTH_C2S, x, (size_t)na) == -1);
+	check("the first PDU verifies",
+	    auth_check(&srv, AUTH_C2S, a, (size_t)na) == 0);
+	check("and not a second time (replay)",
+	    auth_check(&srv, AUTH_C2S, a, (size_t)na) == -1);
+	check("then the second verifies",
+	    auth_check(&srv, AUTH_C2S, b, (size_t)nb) == 0);
+	check("an unsealed PDU fails", auth_check(&srv, AUTH_C2S, b,
+	    (size_t)nb - PDU_SEAL_SIZE) == -1);
+	check("no room for the tag: refused", auth_seal(&cli, AUTH_S2C, x,
+	    PDU_HDR_SIZE + 8, pdu_end_pack(x, sizeof(x), 1, 1)) ==
+	    PDU_ESPACE);
+}
+
 int
 main(void)
 {
 	test_sha256();
 	test_hmac();
+	test_auth();
 	if (ct_equal("abcd", "abcd", 4) && !ct_equal("abcd", "abce", 4))
 		printf("ok - ct_equal\n");
 	else {

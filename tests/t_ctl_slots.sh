@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# Control slots and the log under hostile peers (issue 11): silent TCP
+# connections once took every max_clients slot and locked out local
+# `pm status`; every wrong MAC wrote a log line (97,300 lines in 5 s);
+# followers that never read kept their slots for ever.
+. "$(dirname "$0")/lib.sh"
+
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+P=$(port)
+printf 'slot-key\n' >"$T/key"; chmod 600 "$T/key"
+cat >"$T/pm.ini" <<INI
+[settings]
+listen = 127.0.0.1:$P
+token_file = $T/key
+[process:web]
+command = sleep 1000
+INI
+start_server "$T/pm.ini" || finish
+check "web running" wait_until 5 state_is web running
+
+# 1. 260 silent TCP connections, held open; local status keeps working,
+#    and the server lets go of the silent ones after its short deadline.
+python3 - "$P" "$T/held" <<'PY' &
+import socket, sys, time
+socks = []
+for i in range(260):
+    try:
+        socks.append(socket.create_connection(("127.0.0.1", int(sys.argv[1])), 5))
+    except OSError:
+        pass
+open(sys.argv[2], "w").write("%d\n" % len(socks))
+t0 = time.time()
+closed = 0
+for s in socks:
+    s.settimeout(max(0.1, 8 - (time.time() - t0)))
+    try:
+        while s.recv(4096):
+            pass
+        closed += 1
+    except OSError:
+        closed += 1 if time.time() - t0 < 8 else 0
+open(sys.argv[2] + ".closed", "w").write("%d %.1f\n" % (closed, time.time() - t0))
+time.sleep(30)
+PY
+HOLD=$!; track $HOLD
+check "260 TCP connections opened" wait_until 10 test -s "$T/held"
+fine=0
+for i in 1 2 3 4 5; do pmc status web >/dev/null && fine=$((fine + 1)); done
+expect_eq "local status answers 5 of 5 times beside them" "$fine" 5
+check "pm ping too" quiet pmc ping
+check "the server closed every silent peer" wait_until 10 test -s "$T/held.closed"
+read -r closed secs <"$T/held.closed"
+expect_eq "every one of them" "$closed" 260
+check "within the 2 s handshake deadline and a margin (${secs}s)" awk -v s="$secs" 'BEGIN { exit !(s < 4) }'
+kill $HOLD 2>/dev/null; wait $HOLD 2>/dev/null
+out=$("$PM" -H "127.0.0.1:$P" --token-file "$T/key" status web); rc=$?
+expect_eq "a good TCP client is served again" "$rc" 0
+
+# 2. A flood of wrong MACs: the log stays bounded and says how much it
+#    left out.
+badmac() {
+	python3 - "$P" "$1" <<'PY'
+import socket, struct, sys, time
+n, end = 0, time.time() + float(sys.argv[2])
+name = ("127.0.0.1:%s" % sys.argv[1]).encode()
+while time.time() < end or n == 0:
+    try:
+        s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 5)
+        s.recv(4096)
+        body = struct.pack(">HH", 17, 32) + bytes(32) + struct.pack(">HH", 16, 32) + bytes(32) \
+            + struct.pack(">HH", 27, len(name)) + name
+        s.sendall(struct.pack(">HBBHHII", 0x504d, 1, 0x0f, 0, 0, 0, 16 + len(body)) + body)
+        s.recv(4096)
+        s.close()
+        n += 1
+    except OSError:
+        pass
+print(n)
+PY
+}
+before=$(count_log 'failed authentication')
+n=$(badmac 3)
+check "the flood made many attempts ($n)" test "$n" -gt 100
+logged=$(( $(count_log 'failed authentication') - before ))
+check "at most 5 of $n wrong MACs were logged ($logged)" test "$logged" -le 5 -a "$logged" -ge 1
+suppressed() { badmac 0 >/dev/null; log_has 'failed authentication \([0-9]+ more suppressed\)'; }
+check "a later line counts the suppressed ones" wait_until 15 suppressed
+check "the server is still up" alive "$SERVER"
+stop_server
+
+# 3. max_clients = 4 and four followers that never read, beside a chatty
+#    process: ordinary requests still find a slot, and the stalled
+#    followers are dropped.
+cat >"$T/small.ini" <<INI
+[settings]
+max_clients = 4
+[process:chatty]
+command = sh -c 'while :; do echo "a line of output to fill a socket buffer quickly"; done'
+[process:web]
+command = sleep 1000
+INI
+rm -f "$SOCK"
+start_server "$T/small.ini" || finish
+check "chatty running" wait_until 5 state_is chatty running
+python3 - "$SOCK" "$T/followers" <<'PY' &
+import socket, struct, sys, time
+body = struct.pack(">HH", 1, 6) + b"chatty"
+req = struct.pack(">HBBHHII", 0x504d, 1, 0x10, 2, 0, 1, 16 + len(body)) + body
+socks = []
+for i in range(4):
+    s = socket.socket(socket.AF_UNIX)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.connect(sys.argv[1])
+    s.sendall(req)
+    socks.append(s)
+time.sleep(0.5)
+# Peek at the first PDU only: an ERROR (0x81) is a refusal. The stream
+# itself is never read.
+refused = sum(s.recv(16, socket.MSG_PEEK)[3] == 0x81 for s in socks)
+open(sys.argv[2], "w").write("%d %d\n" % (len(socks) - refused, refused))
+time.sleep(30)
+PY
+FOL=$!; track $FOL
+check "four followers connected" wait_until 5 test -s "$T/followers"
+read -r following refused <"$T/followers"
+expect_eq "three follow, the fourth is refused: the reserve" "$following $refused" "3 1"
+fine=0
+for i in 1 2 3 4 5; do pmc status web >/dev/null && fine=$((fine + 1)); done
+expect_eq "status answers 5 of 5 times beside four stalled followers" "$fine" 5
+nsock() { find /proc/$SERVER/fd -lname 'socket:*' 2>/dev/null | wc -l; }
+dropped() { [ "$(nsock)" -le 1 ]; }
+dropped_tcp() { [ "$(nsock)" -le 2 ]; }	# the Unix and TCP listeners
+check "the stalled followers are dropped (pm holds its listener only)" wait_until 20 dropped
+check "and pm says so" log_has 'follower of chatty took nothing for'
+kill $FOL 2>/dev/null; wait $FOL 2>/dev/null
+check "the server is still up" alive "$SERVER"
+stop_server
+
+# 4. A TCP follower that stops reading (the real client, SIGSTOPped, as a
+#    peer that vanished would) is dropped the same way.
+{ echo "[settings]"; echo "listen = 127.0.0.1:$P"; echo "token_file = $T/key"
+  sed 1d "$T/small.ini"; } >"$T/tcp.ini"
+rm -f "$SOCK"
+start_server "$T/tcp.ini" || finish
+check "chatty running again" wait_until 5 state_is chatty running
+"$PM" -H "127.0.0.1:$P" --token-file "$T/key" logs chatty -f >/dev/null 2>&1 &
+TF=$!; track $TF
+tcp_peers() { [ "$(find /proc/$SERVER/fd -lname 'socket:*' 2>/dev/null | wc -l)" -ge 3 ]; }
+check "the TCP follower is connected" wait_until 5 tcp_peers
+kill -STOP $TF
+check "status answers beside it" quiet pmc status web
+check "the stopped TCP follower is dropped" wait_until 20 log_has 'follower of chatty took nothing'
+check "its connection is gone" wait_until 5 dropped_tcp
+kill -KILL $TF 2>/dev/null; wait $TF 2>/dev/null
+check "the server is still up" alive "$SERVER"
+finish
