@@ -83,10 +83,26 @@ loop_mod(struct watch *w, uint32_t events)
 	return epoll_ctl(epfd, EPOLL_CTL_MOD, w->fd, &ev);
 }
 
+/*
+ * The events of the batch being dispatched. A callback may delete a watch
+ * and free (or reuse) its storage while a later event of the same batch
+ * still points at it (issue 11): a reload frees the output buffers of a
+ * removed process whose leftover helper just wrote. Deleting a watch
+ * therefore cancels its pending events, so no callback reaches storage
+ * that was let go; a watch added during the batch has none yet.
+ */
+static struct epoll_event batch[64];
+static int		 batch_i, batch_n;
+
 void
 loop_del(struct watch *w)
 {
+	int i;
+
 	epoll_ctl(epfd, EPOLL_CTL_DEL, w->fd, NULL);
+	for (i = batch_i + 1; i < batch_n; i++)
+		if (batch[i].data.ptr == w)
+			batch[i].data.ptr = NULL;
 }
 
 /*
@@ -424,7 +440,6 @@ earliest(uint64_t a, uint64_t b)
 static void
 loop(void)
 {
-	struct epoll_event ev[64];
 	struct watch *w;
 	uint64_t now, next;
 	int i, n;
@@ -461,15 +476,15 @@ loop(void)
 				next = earliest(next, stop.deadline);
 		}
 		arm(next);
-		n = epoll_wait(epfd, ev, 64, -1);
+		n = epoll_wait(epfd, batch, 64, -1);
 		if (n < 0 && errno != EINTR) {
 			log_err("epoll_wait: %m");
 			continue;
 		}
-		for (i = 0; i < n; i++) {
-			w = ev[i].data.ptr;
-			w->cb(w, ev[i].events);
-		}
+		for (batch_n = n, batch_i = 0; batch_i < batch_n; batch_i++)
+			if ((w = batch[batch_i].data.ptr) != NULL)
+				w->cb(w, batch[batch_i].events);
+		batch_n = 0;
 	}
 }
 
