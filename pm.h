@@ -158,6 +158,8 @@ struct config {
 	int		 nproc;
 	struct cfg_proc	*procs;
 	void		*arena;		/* owned by config.c */
+	int		*index;		/* IDs hashed: index + 1, 0 empty */
+	uint32_t	 index_mask;	/* its size - 1; at least 2 * nproc */
 };
 
 /*
@@ -170,6 +172,7 @@ int	 cfg_load_string(const char *name, const char *text,
 	    struct config **out, char *err, size_t errlen);
 void	 cfg_free(struct config *);
 int	 cfg_find(const struct config *, const char *id);	/* index or -1 */
+uint32_t cfg_id_hash(const char *id);	/* for tables indexed by ID */
 /* True when a change between a and b needs the process restarted. */
 bool	 cfg_proc_changed(const struct cfg_proc *a, const struct cfg_proc *b);
 /* Write "key = value" lines describing one process or the settings. */
