@@ -11,6 +11,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 
@@ -647,12 +648,24 @@ open_fds(void)
 	sigset_t all;
 	int sig;
 
-	/* Block everything but the faults, which must still kill pm loudly. */
+	/*
+	 * Block every signal, so each one is read from the signalfd and
+	 * acted on or ignored, never left to a default that kills pm (issue
+	 * 11). That includes the faults: a real one (SEGV, BUS, FPE, ILL,
+	 * TRAP, SYS) is forced on pm by the kernel, which unblocks it and
+	 * restores its default, and abort() unblocks SIGABRT itself, so pm
+	 * still dies loudly of its own faults; only a kill(2) from outside
+	 * is read and ignored. libc keeps 32-34 for itself: musl's sigfillset
+	 * leaves them out and glibc's sigprocmask drops them, so `kill -34`
+	 * killed pm. pm has no threads and no timers that use them: their
+	 * bits are set by hand and the mask set with the raw call.
+	 */
 	sigfillset(&all);
-	for (sig = 0; sig < 7; sig++)
-		sigdelset(&all, (int[]){ SIGSEGV, SIGBUS, SIGFPE, SIGILL,
-		    SIGABRT, SIGTRAP, SIGSYS }[sig]);
-	if (sigprocmask(SIG_SETMASK, &all, NULL) < 0)
+	for (sig = 32; sig <= 34; sig++)
+		((unsigned long *)&all)[(sig - 1) / (8 * sizeof(long))] |=
+		    1UL << (sig - 1) % (8 * sizeof(long));
+	if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, NULL,
+	    (size_t)(NSIG - 1) / 8) < 0)
 		return -1;
 	blocked = all;
 	if ((epfd = epoll_create1(EPOLL_CLOEXEC)) < 0)
