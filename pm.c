@@ -152,6 +152,23 @@ pm_shutdown(enum pm_end how, int status)
 	proc_stop_all();
 }
 
+/*
+ * In -- mode the command is the process "main": a config process of that
+ * name would be a second one, reached by every command meant for the
+ * command (issue 11). The name is reserved; -1 with the reason in err.
+ */
+static int
+main_clash(const struct config *c, char *err, size_t errlen)
+{
+	int i;
+
+	if (opt.cmd == NULL || (i = cfg_find(c, "main")) < 0)
+		return 0;
+	snprintf(err, errlen, "%s:%d: process ID 'main' is reserved for the "
+	    "-- command; rename [process:main]\n", c->file, c->procs[i].line);
+	return -1;
+}
+
 int
 pm_reload(bool dry_run, plan_fn emit, void *ctx, char *err, size_t errlen)
 {
@@ -163,6 +180,10 @@ pm_reload(bool dry_run, plan_fn emit, void *ctx, char *err, size_t errlen)
 	}
 	if (cfg_load(cfg_path, &newc, err, errlen) < 0)
 		return -1;
+	if (main_clash(newc, err, errlen) < 0) {
+		cfg_free(newc);
+		return -1;
+	}
 	if (proc_apply(newc, dry_run, emit, ctx) < 0) {
 		snprintf(err, errlen, "out of memory applying %s\n", cfg_path);
 		cfg_free(newc);
@@ -581,8 +602,11 @@ load_config(void)
 	    access(file, F_OK) < 0)
 		cfg_path = NULL;
 	if (cfg_path != NULL) {
-		if (cfg_load(cfg_path, &cur, cfg_err, sizeof(cfg_err)) == 0)
+		if (cfg_load(cfg_path, &cur, cfg_err, sizeof(cfg_err)) == 0 &&
+		    main_clash(cur, cfg_err, sizeof(cfg_err)) == 0)
 			return;
+		cfg_free(cur);
+		cur = NULL;
 		if (getpid() == 1)
 			return;
 		fputs(cfg_err, stderr);

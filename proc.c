@@ -604,6 +604,11 @@ proc_restart(int idx, const char **why)
 		*why = "pm is shutting down";
 		return -1;
 	}
+	/* Its exit ends pm: a restart would answer OK, then exit (issue 11). */
+	if (idx == main_idx) {
+		*why = "the -- command runs once; its exit ends pm";
+		return -1;
+	}
 	if (p->pid != 0 && p->state != PS_STOPPING) {
 		p->want_up = true;
 		p->restart_after_stop = true;
