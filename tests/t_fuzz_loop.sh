@@ -65,7 +65,7 @@ instances() {
 		p=${e#/proc/}; p=${p%/environ}
 		# Field 6 of stat (after the name) is the session.
 		[ "$(sed 's/.*) //' /proc/$p/stat 2>/dev/null | cut -d' ' -f4)" = "$p" ] || continue
-		id=$(tr '\0' '\n' <"$e" 2>/dev/null | sed -n 's/^FZID=//p')
+		id=$({ tr '\0' '\n' <"$e"; } 2>/dev/null | sed -n 's/^FZID=//p')
 		echo "$id"
 	done | sort | uniq -c | awk '$1 > 1 { print $2, $1 }'
 }
