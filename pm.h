@@ -336,6 +336,7 @@ const char *proc_state_name(enum proc_state);
  */
 int	 proc_init(const struct config *, const struct cfg_proc *main);
 int	 proc_find(const char *id);		/* index or -1 */
+int	 proc_find_pid(pid_t pid);		/* index or -1 */
 /* Operator commands; 0 ok, -1 with a reason in why. */
 int	 proc_start(int idx, const char **why);
 int	 proc_stop(int idx, const char **why);

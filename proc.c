@@ -776,14 +776,18 @@ after_exit(struct proc *p, int status, uint64_t ran)
 	    c->restart_delay_max_ms : p->backoff_ms * 2;
 }
 
+int
+proc_find_pid(pid_t pid)
+{
+	return pid_ix != NULL && pid > 0 ? pid_ix[pid_slot(pid)] - 1 : -1;
+}
+
 static struct proc *
 by_pid(pid_t pid)
 {
-	uint32_t i;
+	int i = proc_find_pid(pid);
 
-	if (pid_ix == NULL || pid_ix[i = pid_slot(pid)] == 0)
-		return NULL;
-	return &proc_tab[pid_ix[i] - 1];
+	return i >= 0 ? &proc_tab[i] : NULL;
 }
 
 /*
