@@ -38,16 +38,20 @@ spec() {
 	esac
 	printf 'command = %s\nenvironment = FZID=%s\n' "$cmd" "$1"
 }
-write_config() {	# write_config ID...: those processes, in random order
+write_config() {	# write_config ID...: the settings and those processes
 	local id
-	for id in "$@"; do
-		# f and g need what they depend on.
-		[ "$id" = f ] && [[ " $* " != *" a "* ]] && continue
-		[ "$id" = g ] && [[ " $* " != *" b "* ]] && continue
-		printf '[process:%s]\n' "$id"
-		spec "$id"
-		echo
-	done >"$T/pm.ini.new"
+	{
+		# The TERM-proof helpers of e make each shutdown wait this long.
+		printf '[settings]\nshutdown_timeout = 2s\n\n'
+		for id in "$@"; do
+			# f and g need what they depend on.
+			[ "$id" = f ] && [[ " $* " != *" a "* ]] && continue
+			[ "$id" = g ] && [[ " $* " != *" b "* ]] && continue
+			printf '[process:%s]\n' "$id"
+			spec "$id"
+			echo
+		done
+	} >"$T/pm.ini.new"
 	mv "$T/pm.ini.new" "$T/pm.ini"
 }
 pick() { echo "${ids[RANDOM % ${#ids[@]}]}"; }
