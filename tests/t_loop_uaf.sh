@@ -33,7 +33,7 @@ for r in $(seq 1 "$rounds"); do
 		fail "round $r: leaky did not start"; break
 	fi
 	pid=$(pid_of leaky)
-	wait_until 5 test -s /proc/$pid/task/$pid/children
+	wait_until 5 grep -q . /proc/$pid/task/$pid/children
 	helper=$(cat /proc/$pid/task/$pid/children 2>/dev/null | awk '{print $1}')
 	if [ -z "$helper" ]; then fail "round $r: no helper found"; break; fi
 	track "$helper"
