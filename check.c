@@ -317,7 +317,7 @@ notify_cb(struct watch *w, uint32_t events)
 	struct ucred uc;
 	ssize_t n;
 	pid_t sid;
-	int i, idx;
+	int idx;
 
 	(void)events;
 	while ((n = recvmsg(w->fd, &mh, MSG_DONTWAIT)) >= 0) {
@@ -327,10 +327,9 @@ notify_cb(struct watch *w, uint32_t events)
 		if (cm != NULL && cm->cmsg_type == SCM_CREDENTIALS) {
 			memcpy(&uc, CMSG_DATA(cm), sizeof(uc));
 			sid = getsid(uc.pid);
-			for (i = 0; i < proc_n && idx < 0; i++)
-				if (proc_tab[i].pid != 0 && (proc_tab[i].pid ==
-				    uc.pid || proc_tab[i].pid == sid))
-					idx = i;
+			/* By index, not a walk per message (issue 11). */
+			if ((idx = proc_find_pid(uc.pid)) < 0)
+				idx = proc_find_pid(sid);
 		}
 		mh.msg_controllen = sizeof(cbuf);
 		if (idx < 0 || mon(idx) == NULL ||

@@ -1447,6 +1447,58 @@ finish_section(struct ctx *x)
 	memset(x->keyline, 0, sizeof(x->keyline));
 }
 
+/*
+ * IDs are indexed once, as sections are read, in an open-addressing hash
+ * table: duplicate sections, depends names and every later cfg_find cost
+ * O(1), not a walk over the processes (issue 11: a 100,000-process
+ * dependency chain took 84 s to check, and a reload blocked the loop).
+ */
+uint32_t
+cfg_id_hash(const char *s)
+{
+	uint32_t	h = 2166136261u;	/* FNV-1a */
+
+	while (*s != '\0')
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h;
+}
+
+/* The slot holding id, or the empty slot where it would go. */
+static uint32_t
+index_slot(const struct config *c, const char *id)
+{
+	uint32_t	i = cfg_id_hash(id) & c->index_mask;
+
+	while (c->index[i] != 0 && strcmp(c->procs[c->index[i] - 1].id,
+	    id) != 0)
+		i = (i + 1) & c->index_mask;
+	return i;
+}
+
+/* Index the newest process, growing the table to stay half empty. */
+static void
+index_add(struct ctx *x)
+{
+	struct config	*c = x->c;
+	uint32_t	 cap = c->index != NULL ? c->index_mask + 1 : 0;
+	int		*t, j;
+
+	if ((uint32_t)c->nproc * 2 > cap) {
+		cap = cap ? cap * 2 : 16;
+		if ((t = calloc(cap, sizeof(*t))) == NULL) {
+			x->oom = true;
+			return;
+		}
+		free(c->index);
+		c->index = t;
+		c->index_mask = cap - 1;
+		for (j = 0; j < c->nproc - 1; j++)
+			c->index[index_slot(c, c->procs[j].id)] = j + 1;
+	}
+	j = c->nproc - 1;
+	c->index[index_slot(c, c->procs[j].id)] = j + 1;
+}
+
 /* Room for one more process; the array is trimmed after the parse. */
 static struct cfg_proc *
 proc_new(struct ctx *x)
@@ -1478,6 +1530,7 @@ start_section(struct ctx *x, const char *name, size_t n)
 {
 	struct cfg_proc	*p;
 	const char	*id;
+	char		 key[PM_ID_MAX];
 	int		 i;
 
 	finish_section(x);
@@ -1520,20 +1573,20 @@ start_section(struct ctx *x, const char *name, size_t n)
 		    "_ . -, at most %d bytes)", (int)n, id, PM_ID_MAX - 1);
 		return;
 	}
-	for (i = 0; i < x->c->nproc; i++) {
+	memcpy(key, id, n);
+	key[n] = '\0';
+	if ((i = cfg_find(x->c, key)) >= 0) {
 		p = &x->c->procs[i];
-		if (strlen(p->id) == n && memcmp(p->id, id, n) == 0) {
-			cerr(x, x->lineno, "duplicate section [process:%s] "
-			    "(first at line %d)", p->id, p->line);
-			return;
-		}
+		cerr(x, x->lineno, "duplicate section [process:%s] "
+		    "(first at line %d)", p->id, p->line);
+		return;
 	}
 	if ((p = proc_new(x)) == NULL)
 		return;
 	proc_defaults(p);
-	memcpy(p->id, id, n);
-	p->id[n] = '\0';
+	memcpy(p->id, key, n + 1);
 	p->line = x->lineno;
+	index_add(x);
 	x->cur = x->c->nproc - 1;
 	x->sec = SEC_PROC;
 }
@@ -2042,6 +2095,7 @@ cfg_free(struct config *c)
 	if (c == NULL)
 		return;
 	free(c->procs);
+	free(c->index);
 	for (ch = c->arena; ch != NULL; ch = next) {
 		next = ch->next;
 		free(ch);
@@ -2170,14 +2224,9 @@ cfg_load_string(const char *name, const char *text, struct config **out,
 int
 cfg_find(const struct config *c, const char *id)
 {
-	int	i;
-
-	if (c == NULL)
+	if (c == NULL || c->index == NULL)
 		return -1;
-	for (i = 0; i < c->nproc; i++)
-		if (strcmp(c->procs[i].id, id) == 0)
-			return i;
-	return -1;
+	return c->index[index_slot(c, id)] - 1;
 }
 
 static bool

@@ -282,6 +282,7 @@ enum fkind {
 #define FF_OPT	0x01
 #define FF_NEED	0x02
 #define FF_NONE	0x04
+#define FF_PAIR	0x08	/* unpack: present exactly when the next row is */
 
 /*
  * One field of a message: its tag, where its value lives in the struct,
@@ -333,7 +334,7 @@ static const struct field f_setting[] = {
 static const struct field f_auth[] = {
 	F_IDS(0, 0),
 	F_BYTES(T_MAC, pdu_req, mac, FF_NEED),
-	F_BYTES(T_NONCE, pdu_req, nonce, FF_OPT),
+	F_BYTES(T_NONCE, pdu_req, nonce, FF_OPT | FF_PAIR),
 	F_STR(T_HOST, pdu_req, host, FF_OPT)
 };
 static const struct field f_logs[] = {
@@ -599,7 +600,7 @@ pdu_unpack(const uint8_t *buf, size_t len, int type, void *msg)
 	struct rd r;
 	uint32_t seen = 0;
 	size_t n;
-	int rc, tag, i, absent;
+	int rc, tag, i, absent, pair = -1;
 
 	if ((rc = rd_begin(&r, buf, len, type, &h)) != 0)
 		return rc;
@@ -628,6 +629,9 @@ pdu_unpack(const uint8_t *buf, size_t len, int type, void *msg)
 			return PDU_EFIELD;
 		if (absent && (f->flags & FF_NONE))
 			int_store((char *)msg + f->off, f->size, UINT64_MAX);
+		if (pair >= 0 && pair != absent)
+			return PDU_EFIELD;
+		pair = (f->flags & FF_PAIR) ? absent : -1;
 	}
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 
@@ -84,10 +85,26 @@ loop_mod(struct watch *w, uint32_t events)
 	return epoll_ctl(epfd, EPOLL_CTL_MOD, w->fd, &ev);
 }
 
+/*
+ * The events of the batch being dispatched. A callback may delete a watch
+ * and free (or reuse) its storage while a later event of the same batch
+ * still points at it (issue 11): a reload frees the output buffers of a
+ * removed process whose leftover helper just wrote. Deleting a watch
+ * therefore cancels its pending events, so no callback reaches storage
+ * that was let go; a watch added during the batch has none yet.
+ */
+static struct epoll_event batch[64];
+static int		 batch_i, batch_n;
+
 void
 loop_del(struct watch *w)
 {
+	int i;
+
 	epoll_ctl(epfd, EPOLL_CTL_DEL, w->fd, NULL);
+	for (i = batch_i + 1; i < batch_n; i++)
+		if (batch[i].data.ptr == w)
+			batch[i].data.ptr = NULL;
 }
 
 /*
@@ -138,6 +155,23 @@ pm_shutdown(enum pm_end how, int status)
 
 static bool str_eq(const char *, const char *);
 
+/*
+ * In -- mode the command is the process "main": a config process of that
+ * name would be a second one, reached by every command meant for the
+ * command (issue 11). The name is reserved; -1 with the reason in err.
+ */
+static int
+main_clash(const struct config *c, char *err, size_t errlen)
+{
+	int i;
+
+	if (opt.cmd == NULL || (i = cfg_find(c, "main")) < 0)
+		return 0;
+	snprintf(err, errlen, "%s:%d: process ID 'main' is reserved for the "
+	    "-- command; rename [process:main]\n", c->file, c->procs[i].line);
+	return -1;
+}
+
 int
 pm_reload(bool dry_run, plan_fn emit, void *ctx, char *err, size_t errlen)
 {
@@ -151,6 +185,10 @@ pm_reload(bool dry_run, plan_fn emit, void *ctx, char *err, size_t errlen)
 	}
 	if (cfg_load(cfg_path, &newc, err, errlen) < 0)
 		return -1;
+	if (main_clash(newc, err, errlen) < 0) {
+		cfg_free(newc);
+		return -1;
+	}
 	/* Issue 11: a new log_target pm cannot open refuses the reload. */
 	moved = !str_eq(cur->set.log_target, newc->set.log_target);
 	if (!dry_run && moved && log_switch(newc->set.log_level,
@@ -463,7 +501,6 @@ earliest(uint64_t a, uint64_t b)
 static void
 loop(void)
 {
-	struct epoll_event ev[64];
 	struct watch *w;
 	uint64_t now, next;
 	int i, n;
@@ -500,15 +537,15 @@ loop(void)
 				next = earliest(next, stop.deadline);
 		}
 		arm(next);
-		n = epoll_wait(epfd, ev, 64, -1);
+		n = epoll_wait(epfd, batch, 64, -1);
 		if (n < 0 && errno != EINTR) {
 			log_err("epoll_wait: %m");
 			continue;
 		}
-		for (i = 0; i < n; i++) {
-			w = ev[i].data.ptr;
-			w->cb(w, ev[i].events);
-		}
+		for (batch_n = n, batch_i = 0; batch_i < batch_n; batch_i++)
+			if ((w = batch[batch_i].data.ptr) != NULL)
+				w->cb(w, batch[batch_i].events);
+		batch_n = 0;
 	}
 }
 
@@ -604,8 +641,11 @@ load_config(void)
 	    access(file, F_OK) < 0)
 		cfg_path = NULL;
 	if (cfg_path != NULL) {
-		if (cfg_load(cfg_path, &cur, cfg_err, sizeof(cfg_err)) == 0)
+		if (cfg_load(cfg_path, &cur, cfg_err, sizeof(cfg_err)) == 0 &&
+		    main_clash(cur, cfg_err, sizeof(cfg_err)) == 0)
 			return;
+		cfg_free(cur);
+		cur = NULL;
 		if (getpid() == 1)
 			return;
 		fputs(cfg_err, stderr);
@@ -671,12 +711,24 @@ open_fds(void)
 	sigset_t all;
 	int sig;
 
-	/* Block everything but the faults, which must still kill pm loudly. */
+	/*
+	 * Block every signal, so each one is read from the signalfd and
+	 * acted on or ignored, never left to a default that kills pm (issue
+	 * 11). That includes the faults: a real one (SEGV, BUS, FPE, ILL,
+	 * TRAP, SYS) is forced on pm by the kernel, which unblocks it and
+	 * restores its default, and abort() unblocks SIGABRT itself, so pm
+	 * still dies loudly of its own faults; only a kill(2) from outside
+	 * is read and ignored. libc keeps 32-34 for itself: musl's sigfillset
+	 * leaves them out and glibc's sigprocmask drops them, so `kill -34`
+	 * killed pm. pm has no threads and no timers that use them: their
+	 * bits are set by hand and the mask set with the raw call.
+	 */
 	sigfillset(&all);
-	for (sig = 0; sig < 7; sig++)
-		sigdelset(&all, (int[]){ SIGSEGV, SIGBUS, SIGFPE, SIGILL,
-		    SIGABRT, SIGTRAP, SIGSYS }[sig]);
-	if (sigprocmask(SIG_SETMASK, &all, NULL) < 0)
+	for (sig = 32; sig <= 34; sig++)
+		((unsigned long *)&all)[(sig - 1) / (8 * sizeof(long))] |=
+		    1UL << (sig - 1) % (8 * sizeof(long));
+	if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, NULL,
+	    (size_t)(NSIG - 1) / 8) < 0)
 		return -1;
 	blocked = all;
 	if ((epfd = epoll_create1(EPOLL_CLOEXEC)) < 0)

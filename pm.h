@@ -159,6 +159,8 @@ struct config {
 	int		 nproc;
 	struct cfg_proc	*procs;
 	void		*arena;		/* owned by config.c */
+	int		*index;		/* IDs hashed: index + 1, 0 empty */
+	uint32_t	 index_mask;	/* its size - 1; at least 2 * nproc */
 };
 
 /*
@@ -171,6 +173,7 @@ int	 cfg_load_string(const char *name, const char *text,
 	    struct config **out, char *err, size_t errlen);
 void	 cfg_free(struct config *);
 int	 cfg_find(const struct config *, const char *id);	/* index or -1 */
+uint32_t cfg_id_hash(const char *id);	/* for tables indexed by ID */
 /* True when a change between a and b needs the process restarted. */
 bool	 cfg_proc_changed(const struct cfg_proc *a, const struct cfg_proc *b);
 /* Write "key = value" lines describing one process or the settings. */
@@ -369,6 +372,7 @@ const char *proc_state_name(enum proc_state);
  */
 int	 proc_init(const struct config *, const struct cfg_proc *main);
 int	 proc_find(const char *id);		/* index or -1 */
+int	 proc_find_pid(pid_t pid);		/* index or -1 */
 /* Operator commands; 0 ok, -1 with a reason in why. */
 int	 proc_start(int idx, const char **why);
 int	 proc_stop(int idx, const char **why);

@@ -69,6 +69,71 @@ static uint64_t		 next_due;
 static bool		 rescan = true;
 static bool		 spawn_narrow;
 
+/*
+ * The table indexed by ID and by pid, rebuilt with it (issue 11): a reload
+ * diff, a command naming a process and a reap each cost O(1), where one
+ * walk over the table per lookup made a reload of 20,000 processes block
+ * the loop for seconds. Open addressing, at least twice the table's size;
+ * a slot holds an index + 1, 0 is empty.
+ */
+static int		*id_ix, *pid_ix;
+static uint32_t		 ix_mask;
+
+static uint32_t
+pid_hash(pid_t pid)
+{
+	return ((uint32_t)pid * 2654435761u) & ix_mask;
+}
+
+/* The slot of id, or the empty one it would take. */
+static uint32_t
+id_slot(const char *id)
+{
+	uint32_t i = cfg_id_hash(id) & ix_mask;
+
+	while (id_ix[i] != 0 && strcmp(proc_tab[id_ix[i] - 1].cfg->id, id) != 0)
+		i = (i + 1) & ix_mask;
+	return i;
+}
+
+static uint32_t
+pid_slot(pid_t pid)
+{
+	uint32_t i = pid_hash(pid);
+
+	while (pid_ix[i] != 0 && proc_tab[pid_ix[i] - 1].pid != pid)
+		i = (i + 1) & ix_mask;
+	return i;
+}
+
+/* Any entry named id, removed ones included; -1 when none. */
+static int
+find_any(const char *id)
+{
+	return id_ix != NULL ? id_ix[id_slot(id)] - 1 : -1;
+}
+
+/* Forget p's pid, shifting back the entries that probed past it. */
+static void
+pid_forget(struct proc *p)
+{
+	uint32_t i = pid_slot(p->pid), j = i, k;
+
+	if (pid_ix[i] == 0)
+		return;
+	for (;;) {
+		pid_ix[i] = 0;
+		do {
+			j = (j + 1) & ix_mask;
+			if (pid_ix[j] == 0)
+				return;
+			k = pid_hash(proc_tab[pid_ix[j] - 1].pid);
+		} while (i <= j ? i < k && k <= j : i < k || k <= j);
+		pid_ix[i] = pid_ix[j];
+		i = j;
+	}
+}
+
 static const char *const state_names[PS__COUNT] = {
 	[PS_STOPPED] = "stopped", [PS_STARTING] = "starting",
 	[PS_RUNNING] = "running", [PS_STOPPING] = "stopping",
@@ -408,6 +473,7 @@ spawn(struct proc *p)
 		return;
 	}
 	p->pid = pid;
+	pid_ix[pid_slot(pid)] = idx_of(p) + 1;
 	p->started_ms = now_ms();
 	count_dependents(p, +1);
 	log_info("%s: started pid %d", c->id, (int)pid);
@@ -536,6 +602,11 @@ proc_restart(int idx, const char **why)
 
 	if (pm_stopping()) {
 		*why = "pm is shutting down";
+		return -1;
+	}
+	/* Its exit ends pm: a restart would answer OK, then exit (issue 11). */
+	if (idx == main_idx) {
+		*why = "the -- command runs once; its exit ends pm";
 		return -1;
 	}
 	if (p->pid != 0 && p->state != PS_STOPPING) {
@@ -705,15 +776,18 @@ after_exit(struct proc *p, int status, uint64_t ran)
 	    c->restart_delay_max_ms : p->backoff_ms * 2;
 }
 
+int
+proc_find_pid(pid_t pid)
+{
+	return pid_ix != NULL && pid > 0 ? pid_ix[pid_slot(pid)] - 1 : -1;
+}
+
 static struct proc *
 by_pid(pid_t pid)
 {
-	int i;
+	int i = proc_find_pid(pid);
 
-	for (i = 0; i < proc_n; i++)
-		if (proc_tab[i].pid == pid)
-			return &proc_tab[i];
-	return NULL;
+	return i >= 0 ? &proc_tab[i] : NULL;
 }
 
 /*
@@ -750,6 +824,7 @@ proc_reap(void)
 			    (int)pid, status);
 		count_dependents(p, -1);
 		mon_exited(idx_of(p), status);	/* handlers see the pid */
+		pid_forget(p);
 		p->pid = 0;
 		p->last_status = status;
 		after_exit(p, status, now_ms() - p->started_ms);
@@ -818,12 +893,9 @@ proc_tick(uint64_t now)
 int
 proc_find(const char *id)
 {
-	int i;
+	int i = find_any(id);
 
-	for (i = 0; i < proc_n; i++)
-		if (!proc_xt[i].removed && strcmp(proc_tab[i].cfg->id, id) == 0)
-			return i;
-	return -1;
+	return i >= 0 && !proc_xt[i].removed ? i : -1;
 }
 
 static void
@@ -853,7 +925,7 @@ build_table(const struct config *newc, const struct cfg_proc *mainc,
 
 	for (i = 0; i < proc_n; i++)
 		if (proc_tab[i].pid != 0 && i != main_idx &&
-		    (proc_xt[i].removed || cfg_find(newc, proc_tab[i].cfg->id) < 0))
+		    cfg_find(newc, proc_tab[i].cfg->id) < 0)
 			ghosts++;
 	n = newc->nproc + nmain + ghosts;
 	t = calloc(n ? n : 1, sizeof(*t));
@@ -866,10 +938,17 @@ build_table(const struct config *newc, const struct cfg_proc *mainc,
 		return -1;
 	}
 	for (i = 0; i < newc->nproc; i++) {
-		j = proc_find(newc->procs[i].id);
+		/*
+		 * A removed process still stopping that comes back takes its
+		 * old entry, pid and all, and starts once the old instance is
+		 * gone, as restart does: never two instances of one ID (issue
+		 * 11). proc_apply wants it like any new process.
+		 */
+		j = find_any(newc->procs[i].id);
 		if (j >= 0 && j != main_idx) {
 			memcpy(&t[i], &proc_tab[j], sizeof(t[i]));
 			t[i].cfg = &newc->procs[i];
+			xt[i].fresh = proc_xt[j].removed;
 		} else {
 			proc_reset(&t[i], &newc->procs[i]);
 			xt[i].fresh = true;
@@ -885,7 +964,7 @@ build_table(const struct config *newc, const struct cfg_proc *mainc,
 	}
 	for (i = 0; i < proc_n; i++) {
 		if (proc_tab[i].pid == 0 || i == main_idx ||
-		    (!proc_xt[i].removed && cfg_find(newc, proc_tab[i].cfg->id) >= 0))
+		    cfg_find(newc, proc_tab[i].cfg->id) >= 0)
 			continue;
 		/*
 		 * A ghost keeps only what stopping it needs. Every pointer
@@ -941,7 +1020,8 @@ proc_init(const struct config *c, const struct cfg_proc *mainc)
 	struct proc *t;
 	struct proc_x *xt;
 	size_t n = 0;
-	int tn;
+	uint32_t cap = 16;
+	int tn, *ix, *px, i;
 
 	if (envp_buf == NULL) {
 		while (environ[n] != NULL)
@@ -951,16 +1031,37 @@ proc_init(const struct config *c, const struct cfg_proc *mainc)
 			return -1;
 		devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	}
-	if (build_table(c, mainc, &t, &xt, &gh, &tn) < 0)
+	/* The new table holds at most every old entry and one per process. */
+	while (cap < 2 * ((uint32_t)c->nproc + 1 + (uint32_t)proc_n))
+		cap *= 2;
+	ix = calloc(cap, sizeof(*ix));
+	px = calloc(cap, sizeof(*px));
+	if (ix == NULL || px == NULL ||
+	    build_table(c, mainc, &t, &xt, &gh, &tn) < 0) {
+		free(ix);
+		free(px);
 		return -1;
+	}
 	free(proc_tab);
 	free(proc_xt);
 	free(ghost_tab);
+	free(id_ix);
+	free(pid_ix);
 	proc_tab = t;
 	proc_xt = xt;
 	ghost_tab = gh;
 	proc_n = tn;
 	main_idx = mainc != NULL ? c->nproc : -1;
+	id_ix = ix;
+	pid_ix = px;
+	ix_mask = cap - 1;
+	/* The first of an ID wins: the config's own before -- mode's main. */
+	for (i = 0; i < proc_n; i++) {
+		if (id_ix[id_slot(proc_tab[i].cfg->id)] == 0)
+			id_ix[id_slot(proc_tab[i].cfg->id)] = i + 1;
+		if (proc_tab[i].pid != 0)
+			pid_ix[pid_slot(proc_tab[i].pid)] = i + 1;
+	}
 	recount();
 	rescan = true;
 	dirty = true;
