@@ -9,6 +9,7 @@
  * server closes after its reply; the whole reply is read, then printed.
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 #include <netinet/in.h>
@@ -69,6 +70,7 @@ static struct {
 	const char	*cfgfile;
 	bool		 json;
 	bool		 ping;
+	bool		 quiet;		/* ping -q */
 	bool		 follow;	/* logs -f: print as PDUs arrive */
 	int		 follow_rc;
 	bool		 metrics;
@@ -77,6 +79,11 @@ static struct {
 static struct pdu_req	 req;
 static struct sess	*sess;
 static int		 nsess;
+/* The Unix socket's locations by the contract's rule, tried in order. */
+static struct sock_loc	 locs[PM_SOCK_LOCS];
+static int		 nlocs, iloc;
+static char		 refused[512];	/* why a location was not used */
+static bool		 refused_peer;	/* ... because of who served it */
 static char		 keybuf[4096];
 static size_t		 keylen;
 static bool		 have_key;
@@ -90,6 +97,7 @@ static int	run_bare(const struct cmd *, int, char **);
 static int	run_logs(const struct cmd *, int, char **);
 static void	follow_out(struct sess *);
 static int	run_help(const struct cmd *, int, char **);
+static void	sess_connect(struct sess *);
 
 /* The command table; the first of two entries with one run is the name. */
 static const struct cmd cmds[] = {
@@ -106,11 +114,19 @@ static const struct cmd cmds[] = {
 	  "Show ID STATE PID UPTIME RESTARTS EXIT HEALTH NEXT INFO per\n"
 	  "process (INFO: sd_notify STATUS=, a failing check's first line,\n"
 	  "skipped runs). Exit 0 when every named process is running (or a\n"
-	  "oneshot exited 0), else 3.",
+	  "oneshot exited 0), else 3; with no ID, 0 when every process is\n"
+	  "fine (see pm help ping).",
 	  "pm status web" },
-	{ "ping", PDU_STATUS, run_status, "[ID...]",
-	  "Like status, but prints nothing: only the exit status (0 up, 3\n"
-	  "not), for HEALTHCHECK CMD pm ping.",
+	{ "ping", PDU_STATUS, run_status, "[-q] [ID...]",
+	  "Health: exit 0 when every process (or every named one) is fine,\n"
+	  "else 3. Fine is: a service running; a oneshot running or exited 0;\n"
+	  "a scheduled oneshot running or waiting for its next run; a process\n"
+	  "nobody asked to run (autostart = no and never started, or stopped\n"
+	  "by an operator) stopped. Not fine: starting, stopping, backoff,\n"
+	  "fatal, a service that exited, a oneshot that exited non-zero.\n"
+	  "Prints one line per process that is not fine (ID, state, why), or\n"
+	  "one summary line when all are; -q prints nothing. For HEALTHCHECK\n"
+	  "CMD pm ping and exec liveness probes.",
 	  "pm ping web || echo down" },
 	{ "config", 0, run_config,
 	  "show [ID] | reload [--dry-run] | check [FILE]\n"
@@ -198,13 +214,10 @@ target_add(const char *name, bool tcp)
 	snprintf(s->name, sizeof(s->name), "%s", name);
 	if (!tcp) {
 		sun = (struct sockaddr_un *)&s->addr;
-		sun->sun_family = AF_UNIX;
-		if (strlen(name) >= sizeof(sun->sun_path)) {
+		if (cfg_sockaddr(name, sun, &s->addrlen) == -1) {
 			fprintf(stderr, "pm: socket path too long: %s\n", name);
 			return -1;
 		}
-		strcpy(sun->sun_path, name);
-		s->addrlen = sizeof(*sun);
 		nsess++;
 		return 0;
 	}
@@ -229,6 +242,92 @@ sess_fail(struct sess *s, const char *what, int e)
 	s->st = S_DONE;
 }
 
+/*
+ * Believe the server at s only when root or the caller's own user runs it
+ * (issue 11): anyone else may have bound the path or name first, to
+ * forge a status table or to swallow a command. A socket file named
+ * explicitly (-S, PM_SOCKET, [settings] socket) may also be served by the
+ * owner of its directory, who decides what lives there anyway: that is
+ * how root reaches a pm run by a service user. -1 with the reason kept.
+ */
+static int
+peer_trusted(struct sess *s)
+{
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+	struct stat st;
+	char dir[sizeof(s->name)], *slash;
+
+	if (getsockopt(s->fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == -1) {
+		snprintf(refused, sizeof(refused), "cannot tell who serves "
+		    "%s: %s", s->name, strerror(errno));
+		return -1;
+	}
+	if (cr.uid == 0 || cr.uid == geteuid())
+		return 0;
+	memcpy(dir, s->name, sizeof(dir));
+	if (nlocs == 1 && (slash = strrchr(dir, '/')) != NULL) {
+		slash[slash == dir] = '\0';
+		if (stat(dir, &st) == 0 && st.st_uid == cr.uid)
+			return 0;
+	}
+	snprintf(refused, sizeof(refused), "refusing the server at %s: it "
+	    "runs as uid %u, and pm trusts only a server run by root or by "
+	    "the caller (uid %u)", s->name, (unsigned)cr.uid,
+	    (unsigned)geteuid());
+	refused_peer = true;
+	return -1;
+}
+
+/*
+ * A Unix location failed with e (0: its server is not trusted): go on to
+ * the next location of the rule, or fail with the most telling reason, a
+ * refusal before a mere absence.
+ */
+static void
+unix_next(struct sess *s, int e)
+{
+	struct sockaddr_un *sun = (struct sockaddr_un *)&s->addr;
+	struct stat st;
+	int i;
+
+	if (e == EACCES && !refused_peer) {
+		i = snprintf(refused, sizeof(refused), "cannot reach pm at "
+		    "%s: %s", s->name, strerror(e));
+		if (stat(s->name, &st) == 0 && i > 0)
+			snprintf(refused + i, sizeof(refused) - (size_t)i,
+			    " (the socket belongs to uid %u, mode %04o: only "
+			    "root, pm's user or socket_group may connect)",
+			    (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+	}
+	close(s->fd);
+	s->fd = -1;
+	if (iloc + 1 < nlocs) {
+		iloc++;
+		snprintf(s->name, sizeof(s->name), "%s", locs[iloc].name);
+		(void)cfg_sockaddr(s->name, sun, &s->addrlen);
+		sess_connect(s);
+		return;
+	}
+	if (refused[0] != '\0')
+		snprintf(s->err, sizeof(s->err), "%s", refused);
+	else if (nlocs < 2)
+		snprintf(s->err, sizeof(s->err), "cannot reach pm at %s: %s "
+		    "(is the server running?)", s->name, strerror(e));
+	else {
+		i = snprintf(s->err, sizeof(s->err), "cannot reach pm: none "
+		    "answers at");
+		for (int j = 0; j < nlocs && i > 0 &&
+		    (size_t)i < sizeof(s->err); j++)
+			i += snprintf(s->err + i, sizeof(s->err) - (size_t)i,
+			    "%s %s", j == 0 ? "" : j + 1 < nlocs ? "," : " or",
+			    locs[j].name);
+		strncat(s->err, " (is the server running?)",
+		    sizeof(s->err) - strlen(s->err) - 1);
+	}
+	s->st = S_DONE;
+}
+
 /* Start a non-blocking connect; a Unix socket with a full backlog retries. */
 static void
 sess_connect(struct sess *s)
@@ -239,15 +338,22 @@ sess_connect(struct sess *s)
 		return;
 	}
 	if (connect(s->fd, (struct sockaddr *)&s->addr, s->addrlen) == 0) {
+		if (!s->tcp && peer_trusted(s) == -1) {
+			unix_next(s, 0);
+			return;
+		}
+		if (!s->tcp && refused_peer)
+			fprintf(stderr, "pm: warning: %s\n", refused);
 		s->st = s->tcp ? S_CHALLENGE : S_SEND;
 		return;
 	}
 	if (errno == EINPROGRESS || (errno == EAGAIN && !s->tcp))
 		return;		/* poll says when (or retry) */
+	if (!s->tcp) {
+		unix_next(s, errno);
+		return;
+	}
 	sess_fail(s, "cannot reach pm at", errno);
-	if (!s->tcp)
-		strncat(s->err, " (is the server running?)",
-		    sizeof(s->err) - strlen(s->err) - 1);
 }
 
 static int
@@ -435,24 +541,25 @@ exchange(void)
 
 /* ------------------------------------------------------------ printing */
 
+/* A JSON string of s, through the one escaper (issue 11). */
 static void
 json_str(const char *s)
 {
-	putchar('"');
-	for (; *s != '\0'; s++) {
-		unsigned char ch = (unsigned char)*s;
+	static char *buf;
+	static size_t cap;
+	size_t n = strlen(s);
+	char *p;
 
-		if (ch == '"' || ch == '\\')
-			printf("\\%c", ch);
-		else if (ch == '\n')
-			fputs("\\n", stdout);
-		else if (ch == '\t')
-			fputs("\\t", stdout);
-		else if (ch < 0x20)
-			printf("\\u%04x", ch);
-		else
-			putchar(ch);
+	if (6 * n + 1 > cap) {
+		if ((p = realloc(buf, 6 * n + 1)) == NULL) {
+			fputs("\"\"", stdout);
+			return;
+		}
+		buf = p;
+		cap = 6 * n + 1;
 	}
+	putchar('"');
+	fwrite(buf, 1, (size_t)(log_esc(buf, s, n, true) - buf), stdout);
 	putchar('"');
 }
 
@@ -535,6 +642,66 @@ is_up(const struct pdu_status *s)
 	    strcmp(s->state, "exited") == 0 && s->last_exit == 0);
 }
 
+/*
+ * Is s where it should be? The contract's "fine" for ping and for the
+ * exit of status with no ID (issue 12): NULL when it is, else why not.
+ * A stopped process is one nobody asked to run (autostart = no, or an
+ * operator's stop); a scheduled oneshot between runs is waiting, not down.
+ */
+static const char *
+not_fine(const struct pdu_status *s, char *buf, size_t len)
+{
+	const char *st = s->state;
+	bool oneshot = s->kind == PK_ONESHOT;
+
+	if (strcmp(st, "running") == 0 || strcmp(st, "stopped") == 0)
+		return NULL;
+	if (oneshot && s->next_run != 0 && strcmp(st, "backoff") != 0 &&
+	    strcmp(st, "fatal") != 0)
+		return NULL;
+	if (strcmp(st, "exited") == 0) {
+		if (oneshot && s->last_exit == 0)
+			return NULL;
+		snprintf(buf, len, "%s exited with status %d%s", oneshot ?
+		    "oneshot" : "service", s->last_exit, oneshot ? "" :
+		    " and is not restarted");
+	} else if (strcmp(st, "backoff") == 0)
+		snprintf(buf, len, "exited with status %d; restart %u is "
+		    "waiting", s->last_exit, s->restarts + 1);
+	else if (strcmp(st, "fatal") == 0)
+		snprintf(buf, len, "gave up after failed starts (last status "
+		    "%d)", s->last_exit);
+	else if (strcmp(st, "starting") == 0)
+		snprintf(buf, len, "not up yet");
+	else
+		snprintf(buf, len, "on its way down");
+	return buf;
+}
+
+/*
+ * ping: one line per process that is not fine, or one summary line, so a
+ * health log (docker inspect) says which process is down and why.
+ */
+static int
+print_ping(const struct pdu_status *st, int n, const char *pfx)
+{
+	char why[96];
+	const char *w;
+	int i, bad = 0;
+
+	for (i = 0; i < n; i++) {
+		if ((w = not_fine(&st[i], why, sizeof(why))) == NULL)
+			continue;
+		bad++;
+		if (!opt.quiet)
+			printf("%s%s %s: %s\n", pfx, st[i].id, st[i].state, w);
+	}
+	if (bad == 0 && !opt.quiet)
+		printf("%sok: %d process%s fine\n", pfx, n, n == 1 ? "" :
+		    "es");
+	return bad ? EX_DOWN : EX_OK;
+}
+
 static const char *const health_names[] = { "-", "unknown", "healthy",
 	"unhealthy" };
 
@@ -589,14 +756,22 @@ print_metrics(const struct pdu_status *st, int n)
 static int
 print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 {
-	/* line: pfx 319, the cells at most 39+15+10+31+10+11+9+31+219, spaces */
-	char up[32], pid[16], ex[16], nx[32], info[220], rs[16], line[1024];
+	/*
+	 * line: pfx 319, the cells at most 39+15+10+31+10+11+9+31, spaces,
+	 * and info: two notes of 95 bytes escaped (4 bytes each at most), a
+	 * separator and "; skipped N".
+	 */
+	char up[32], pid[16], ex[16], nx[32], info[800], rs[16], line[1400];
 	char *q;
 	int i, w[3] = { 2, 5, 3 }, rc = EX_OK;
 	long long now = (long long)time(NULL);
 
+	if (opt.ping)
+		return print_ping(st, n, pfx);
 	for (i = 0; i < n; i++) {
-		if (!is_up(&st[i]))
+		/* Named: up or not; all: fine or not (issue 12). */
+		if (req.nids > 0 ? !is_up(&st[i]) :
+		    not_fine(&st[i], info, sizeof(info)) != NULL)
 			rc = EX_DOWN;
 		if ((int)strlen(st[i].id) > w[0])
 			w[0] = (int)strlen(st[i].id);
@@ -606,8 +781,6 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 		if ((int)strlen(pid) > w[2])
 			w[2] = (int)strlen(pid);
 	}
-	if (opt.ping)
-		return rc;
 	if (opt.metrics) {
 		print_metrics(st, n);
 		return EX_OK;
@@ -677,11 +850,13 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 
 			fmt_uptime(nx, sizeof(nx), &t);
 		}
-		info[0] = '\0';
-		if (st[i].note[0] || st[i].check_out[0])
-			snprintf(info, sizeof(info), "%s%s%s", st[i].note,
-			    st[i].note[0] && st[i].check_out[0] ? "; " : "",
-			    st[i].check_out);
+		/* Child bytes: shown escaped, never obeyed (issue 11). */
+		q = log_esc(info, st[i].note, strlen(st[i].note), false);
+		if (st[i].note[0] && st[i].check_out[0])
+			q = stpcpy(q, "; ");
+		q = log_esc(q, st[i].check_out, strlen(st[i].check_out),
+		    false);
+		*q = '\0';
 		if (st[i].skips)
 			snprintf(info + strlen(info), sizeof(info) -
 			    strlen(info), "%sskipped %u", info[0] ? "; " : "",
@@ -985,6 +1160,11 @@ run_status(const struct cmd *c, int argc, char **argv)
 {
 	opt.ping = strcmp(c->name, "ping") == 0;
 	opt.metrics = strcmp(c->name, "metrics") == 0;
+	if (opt.ping && argc > 1 && strcmp(argv[1], "-q") == 0) {
+		opt.quiet = true;
+		argc--;
+		argv++;
+	}
 	if (add_ids(argc - 1, argv + 1) == -1)
 		return EX_USAGE;
 	return transact(R_STATUS);
@@ -1261,17 +1441,17 @@ static int
 targets_setup(void)
 {
 	static char err[PM_ERR_MAX];
-	char buf[300], hosts[4096], *h, *save = NULL;
+	char hosts[4096], *h, *save = NULL;
 	struct config *cf = NULL;
-	const char *path;
 	int rc = 0;
 
 	if ((sess = calloc(TARGETS_MAX, sizeof(*sess))) == NULL) {
 		perror("pm");
 		return -1;
 	}
+	/* An empty PM_SOCKET is unset, for the server and the client alike. */
 	if (opt.hosts == NULL && opt.sock == NULL &&
-	    getenv("PM_SOCKET") != NULL)
+	    getenv("PM_SOCKET") != NULL && *getenv("PM_SOCKET") != '\0')
 		opt.sock = getenv("PM_SOCKET");
 	/* The config only matters for defaults; a bad one is ignored here. */
 	if ((opt.sock == NULL && opt.hosts == NULL) ||
@@ -1288,9 +1468,14 @@ targets_setup(void)
 		if (rc == 0)
 			rc = key_setup(cf);
 	} else {
-		path = opt.sock != NULL ? opt.sock :
-		    cfg_socket_path(cf, buf, sizeof(buf));
-		rc = path != NULL ? target_add(path, false) : -1;
+		if (opt.sock != NULL) {
+			nlocs = 1;
+			rc = target_add(opt.sock, false);
+		} else if ((nlocs = cfg_socket_locs(cf, false, locs)) < 1) {
+			fprintf(stderr, "pm: socket path too long\n");
+			rc = -1;
+		} else
+			rc = target_add(locs[0].name, false);
 	}
 	if (cf != NULL)
 		cfg_free(cf);

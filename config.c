@@ -14,6 +14,7 @@
  * every problem becomes a "FILE:LINE: message" line in the caller's buffer.
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/un.h>
 
@@ -920,6 +921,8 @@ set_socket(struct ctx *x, void *obj, const struct key *k, const char *v)
 		    "socket (max %zu bytes)", sizeof(sun.sun_path) - 1);
 		return x->why;
 	}
+	if (v[0] == '@' && v[1] != '\0')
+		return set_str(x, obj, k, v);	/* abstract namespace */
 	return set_abspath(x, obj, k, v);
 }
 
@@ -1840,6 +1843,183 @@ out:
 	free(edge);
 }
 
+/*
+ * Issue 11: two processes writing one log file (or a process and pm's own
+ * log_target) mix their lines and rotate each other's file. Paths are
+ * compared lexically normalised ("a//b", "./x", "d/../x" all count), and
+ * files that exist also by device and inode, which catches a symlink or
+ * a hard link. Sorting keeps it n log n for large configs.
+ */
+struct logname {
+	char		*path;		/* normalised */
+	const char	*as;		/* as written */
+	int		 proc;		/* -1: the settings' log_target */
+	bool		 exists;
+	dev_t		 dev;
+	ino_t		 ino;
+};
+
+/* Lexically normalise absolute s into d (room for strlen(s) + 1). */
+static void
+norm_path(const char *s, char *d)
+{
+	size_t	n = 0, k;
+
+	while (*s != '\0') {
+		while (*s == '/')
+			s++;
+		k = strcspn(s, "/");
+		if (k == 2 && s[0] == '.' && s[1] == '.') {
+			while (n > 0 && d[n - 1] != '/')
+				n--;
+			if (n > 0)
+				n--;
+		} else if (k > 0 && !(k == 1 && s[0] == '.')) {
+			d[n++] = '/';
+			memcpy(d + n, s, k);
+			n += k;
+		}
+		s += k;
+	}
+	if (n == 0)
+		d[n++] = '/';
+	d[n] = '\0';
+}
+
+static int
+logname_by_path(const void *a, const void *b)
+{
+	const struct logname *x = a, *y = b;
+	int	r = strcmp(x->path, y->path);
+
+	return r != 0 ? r : (x->proc > y->proc) - (x->proc < y->proc);
+}
+
+static int
+logname_path(const void *a, const void *b)
+{
+	return strcmp(((const struct logname *)a)->path,
+	    ((const struct logname *)b)->path);
+}
+
+/*
+ * b's FILE is a.N, one of the names a's rotation renames into: a's
+ * rotation would move b's file away under it. Sorted by path in v.
+ */
+static void
+check_rotated(struct ctx *x, struct logname *v, int n, struct logname *b)
+{
+	const struct logname	*a;
+	struct logname		 key;
+	char			*dot = strrchr(b->path, '.'), *end;
+	char			 name[PATH_MAX];
+	long			 k;
+
+	if (dot == NULL || dot[1] < '1' || dot[1] > '9')
+		return;
+	k = strtol(dot + 1, &end, 10);
+	if (*end != '\0')
+		return;
+	/* b->path is shorter than PATH_MAX: it is at most a config line. */
+	snprintf(name, sizeof(name), "%.*s", (int)(dot - b->path), b->path);
+	key.path = name;
+	a = bsearch(&key, v, (size_t)n, sizeof(*v), logname_path);
+	if (a != NULL && a->proc >= 0 && k <= x->c->procs[a->proc].log_keep)
+		cerr(x, b->proc >= 0 ? x->c->procs[b->proc].line :
+		    x->settings_line, "%s = %s in [%s%s] is where the log of "
+		    "[process:%s] rotates to (log_keep = %d): use another "
+		    "name", b->proc >= 0 ? "log" : "log_target", b->as,
+		    b->proc >= 0 ? "process:" : "settings", b->proc >= 0 ?
+		    x->c->procs[b->proc].id : "", x->c->procs[a->proc].id,
+		    x->c->procs[a->proc].log_keep);
+}
+
+static int
+logname_by_inode(const void *a, const void *b)
+{
+	const struct logname *x = a, *y = b;
+
+	if (x->exists != y->exists)
+		return x->exists ? -1 : 1;
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	if (x->ino != y->ino)
+		return x->ino < y->ino ? -1 : 1;
+	return (x->proc > y->proc) - (x->proc < y->proc);
+}
+
+static void
+log_clash(struct ctx *x, const struct logname *a, const struct logname *b)
+{
+	const struct cfg_proc	*pb = &x->c->procs[b->proc];
+
+	if (a->proc < 0)
+		cerr(x, pb->line, "log = %s in [process:%s] is the same file "
+		    "as log_target = %s in [settings]: pm's own log needs a "
+		    "file of its own", b->as, pb->id, a->as);
+	else
+		cerr(x, pb->line, "log = %s in [process:%s] is the same file "
+		    "as log = %s in [process:%s]: each process needs a log "
+		    "file of its own", b->as, pb->id, a->as,
+		    x->c->procs[a->proc].id);
+}
+
+static void
+check_logs(struct ctx *x)
+{
+	struct config	*c = x->c;
+	struct logname	*v;
+	struct stat	 st;
+	size_t		 room = 0;
+	const char	*t = c->set.log_target;
+	char		*buf, *d;
+	int		 i, n = 0;
+
+	if (t != NULL && *t != '/')
+		t = NULL;
+	for (i = 0; i < c->nproc; i++)
+		if (c->procs[i].log != NULL)
+			room += strlen(c->procs[i].log) + 1;
+	room += t != NULL ? strlen(t) + 1 : 0;
+	if (room == 0)
+		return;
+	v = calloc((size_t)c->nproc + 1, sizeof(*v));
+	if (v == NULL || (buf = malloc(room)) == NULL) {
+		free(v);
+		x->oom = true;
+		return;
+	}
+	for (d = buf, i = -1; i < c->nproc; i++) {
+		v[n].as = i < 0 ? t : c->procs[i].log;
+		if (v[n].as == NULL)
+			continue;
+		v[n].proc = i;
+		v[n].path = d;
+		norm_path(v[n].as, d);
+		d += strlen(d) + 1;
+		if (stat(v[n].as, &st) == 0) {
+			v[n].exists = true;
+			v[n].dev = st.st_dev;
+			v[n].ino = st.st_ino;
+		}
+		n++;
+	}
+	qsort(v, (size_t)n, sizeof(*v), logname_by_path);
+	for (i = 1; i < n; i++)
+		if (strcmp(v[i - 1].path, v[i].path) == 0)
+			log_clash(x, &v[i - 1], &v[i]);
+	for (i = 0; i < n; i++)
+		check_rotated(x, v, n, &v[i]);
+	/* Different names for one existing file: links. */
+	qsort(v, (size_t)n, sizeof(*v), logname_by_inode);
+	for (i = 1; i < n && v[i].exists; i++)
+		if (v[i - 1].dev == v[i].dev && v[i - 1].ino == v[i].ino &&
+		    strcmp(v[i - 1].path, v[i].path) != 0)
+			log_clash(x, &v[i - 1], &v[i]);
+	free(buf);
+	free(v);
+}
+
 static void
 check_settings(struct ctx *x)
 {
@@ -1918,6 +2098,7 @@ load(struct ctx *x, struct config **out)
 		check_cycles(x);
 	}
 	check_settings(x);
+	check_logs(x);
 	if (x->nerr > 0 || x->oom)
 		goto fail;
 	if (c->nproc > 0 && c->nproc < x->nalloc &&
@@ -2233,29 +2414,76 @@ cfg_settings_show(const struct cfg_settings *s, char *buf, size_t len)
 /* ---------------------------------------------------------- locations */
 
 /*
- * Returns buf, or NULL when the path does not fit (a cut socket path
- * would name some other file).
+ * The control socket's locations, in the one order every server and every
+ * client uses (issues 11 and 12): an explicit one (env PM_SOCKET, else
+ * [settings] socket) alone; else the defaults. A non-root user's own
+ * places come first ($XDG_RUNTIME_DIR/pm.sock, then a private directory
+ * /tmp/pm-UID, never a bare predictable file there), then root's
+ * /run/pm.sock, which a client tries whoever runs it but only root binds,
+ * then the abstract names @pm and @pm-UID, which need no file system at
+ * all (a scratch image, a read-only root, no /tmp). @pm-UID exists for the
+ * case where someone else holds @pm first. Returns the count, or -1 when a
+ * path does not fit sun_path (a cut path would name some other file).
  */
-const char *
-cfg_socket_path(const struct config *c, char *buf, size_t len)
+int
+cfg_socket_locs(const struct config *c, bool server, struct sock_loc *v)
 {
+	unsigned int	 uid = (unsigned int)geteuid();
 	const char	*e;
-	int		 n;
+	int		 i = 0, n = 0;
 
+	memset(v, 0, PM_SOCK_LOCS * sizeof(*v));
 	if ((e = getenv("PM_SOCKET")) != NULL && *e != '\0')
-		n = snprintf(buf, len, "%s", e);
+		n = snprintf(v[i++].name, sizeof(v->name), "%s", e);
 	else if (c != NULL && c->set.socket != NULL)
-		n = snprintf(buf, len, "%s", c->set.socket);
-	else if (geteuid() == 0)
-		n = snprintf(buf, len, "/run/pm.sock");
-	else if ((e = getenv("XDG_RUNTIME_DIR")) != NULL && *e == '/')
-		n = snprintf(buf, len, "%s/pm.sock", e);
-	else
-		n = snprintf(buf, len, "/tmp/pm-%u.sock",
-		    (unsigned)geteuid());
-	if (n < 0 || (size_t)n >= len)
-		return NULL;
-	return buf;
+		n = snprintf(v[i++].name, sizeof(v->name), "%s", c->set.socket);
+	if (i == 1)
+		return n < 0 || (size_t)n >= sizeof(v->name) ? -1 : 1;
+	if (uid != 0) {
+		if ((e = getenv("XDG_RUNTIME_DIR")) != NULL && *e == '/') {
+			v[i].dir = SD_OWN;
+			n = snprintf(v[i++].name, sizeof(v->name), "%s/pm.sock",
+			    e);
+			if (n < 0 || (size_t)n >= sizeof(v->name))
+				i--;	/* too long: not a place to use */
+		}
+		v[i].dir = SD_PRIVATE;
+		snprintf(v[i++].name, sizeof(v->name), "/tmp/pm-%u/pm.sock",
+		    uid);
+	}
+	if (uid == 0 || !server) {
+		v[i].dir = SD_RUN;
+		snprintf(v[i++].name, sizeof(v->name), "/run/pm.sock");
+	}
+	v[i].dir = SD_ABSTRACT;
+	snprintf(v[i++].name, sizeof(v->name), "@pm");
+	v[i].dir = SD_ABSTRACT;
+	snprintf(v[i++].name, sizeof(v->name), "@pm-%u", uid);
+	return i;
+}
+
+/*
+ * A socket name to an address: a path, or "@name" for Linux's abstract
+ * namespace, whose address length is part of the name. 0, or -1 when the
+ * name does not fit.
+ */
+int
+cfg_sockaddr(const char *name, struct sockaddr_un *sun, unsigned int *len)
+{
+	size_t	n = strlen(name);
+
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	if (n >= sizeof(sun->sun_path))
+		return -1;
+	memcpy(sun->sun_path, name, n);
+	if (name[0] == '@') {
+		sun->sun_path[0] = '\0';
+		*len = (unsigned int)(offsetof(struct sockaddr_un, sun_path) +
+		    n);
+	} else
+		*len = (unsigned int)sizeof(*sun);
+	return 0;
 }
 
 const char *

@@ -831,7 +831,7 @@ conn_cb(struct watch *w, uint32_t ev)
  * the static binary has no NSS).
  */
 static bool
-peer_allowed(int fd)
+peer_allowed(int fd, uid_t *uid)
 {
 	struct ucred cr;
 	socklen_t len = sizeof(cr);
@@ -839,8 +839,10 @@ peer_allowed(int fd)
 	FILE *f;
 	bool ok = false;
 
+	*uid = (uid_t)-1;
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == -1)
 		return false;
+	*uid = cr.uid;
 	if (cr.uid == 0 || cr.uid == geteuid())
 		return true;
 	if (!has_sock_gid)
@@ -887,6 +889,8 @@ listen_cb(struct watch *w, uint32_t ev)
 {
 	struct listener *l = (struct listener *)w;
 	struct conn *c;
+	char why[128];
+	uid_t uid;
 	int fd, i;
 
 	(void)ev;
@@ -905,10 +909,14 @@ listen_cb(struct watch *w, uint32_t ev)
 				log_warn("control: accept: %m");
 			return;
 		}
-		if (l->kind == K_UNIX && !peer_allowed(fd)) {
-			log_warn("control: peer refused: not root, pm's user "
-			    "or in socket_group");
-			refuse(fd, "permission", "permission denied");
+		if (l->kind == K_UNIX && !peer_allowed(fd, &uid)) {
+			/* Say why, so the refused user knows (issue 12). */
+			snprintf(why, sizeof(why), "permission denied: uid %d "
+			    "is not root, pm's user (uid %u) or in "
+			    "socket_group", (int)uid, (unsigned)geteuid());
+			log_warn("control: peer refused: %s", why +
+			    sizeof("permission denied: ") - 1);
+			refuse(fd, "permission", why);
 			continue;
 		}
 		if (nactive >= nconns) {
@@ -1005,76 +1013,127 @@ add_listener(int fd, int kind)
 }
 
 /*
- * Create the Unix socket. A socket file nobody answers on is stale (pm
- * was killed) and removed; one that answers belongs to a running pm and
- * is left alone. The file is born under umask 0177 so there is no moment
- * when others could connect, then given its final mode.
+ * Who listens at sun? 1 with their uid in *uid (-1 when unknown), 0 when
+ * nobody does (a stale file, or a free abstract name), -1 with errno set.
+ * A server that was just SIGKILLed may leave its socket open for a moment
+ * in a child caught between vfork and exec, so a connect that succeeds is
+ * tried again for up to a second (this runs before the loop, where waiting
+ * is allowed).
  */
 static int
-unix_init(const char *path)
+sock_probe(const struct sockaddr_un *sun, socklen_t len, uid_t *uid)
+{
+	struct ucred cr;
+	socklen_t crlen = sizeof(cr);
+	int fd, rc, e, tries;
+
+	for (tries = 0;; tries++) {
+		if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, 0)) == -1)
+			return -1;
+		rc = connect(fd, (const struct sockaddr *)sun, len);
+		if (rc == -1 && errno != EAGAIN && errno != EINPROGRESS) {
+			e = errno;
+			close(fd);
+			errno = e;
+			return e == ECONNREFUSED ? 0 : -1;
+		}
+		if (tries == 10)
+			break;
+		close(fd);
+		nanosleep(&(struct timespec){ 0, 100000000 }, NULL);
+	}
+	*uid = (uid_t)-1;
+	if (rc == 0 && getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr,
+	    &crlen) == 0)
+		*uid = cr.uid;
+	close(fd);
+	return 1;
+}
+
+/*
+ * Make the directory of a default location fit to hold the socket
+ * (issues 11 and 12): /run is created when the image has none; /tmp/pm-UID
+ * is created 0700 and must be a real directory of ours that nobody else
+ * can write, so another user can neither squat it nor swap it. 0, or -1
+ * with the reason in why.
+ */
+static int
+sock_dir(const struct sock_loc *l, char *why, size_t len)
+{
+	char dir[sizeof(l->name)];
+	struct stat st;
+	int rc;
+
+	if (l->dir == SD_GIVEN || l->dir == SD_ABSTRACT)
+		return 0;
+	memcpy(dir, l->name, sizeof(dir));
+	*strrchr(dir, '/') = '\0';
+	if (l->dir != SD_OWN && mkdir(dir, l->dir == SD_PRIVATE ? 0700 :
+	    0755) == -1 && errno != EEXIST) {
+		snprintf(why, len, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	/* Root's own /run may be a symlink root made; the others never. */
+	rc = l->dir == SD_RUN ? stat(dir, &st) : lstat(dir, &st);
+	if (rc == -1)
+		snprintf(why, len, "%s: %s", dir, strerror(errno));
+	else if (!S_ISDIR(st.st_mode))
+		snprintf(why, len, "%s is not a directory", dir);
+	else if (st.st_uid != geteuid())
+		snprintf(why, len, "%s belongs to uid %u", dir,
+		    (unsigned)st.st_uid);
+	else if ((st.st_mode & 022) != 0 && (l->dir != SD_RUN ||
+	    !(st.st_mode & S_ISVTX)))
+		snprintf(why, len, "%s is writable by others (mode %03o)",
+		    dir, (unsigned)(st.st_mode & 0777));
+	else
+		return 0;
+	return -1;
+}
+
+/*
+ * Bind one location. A socket file nobody answers on is stale (pm was
+ * killed) and removed; one that answers is left alone: our own user's is
+ * another pm (-2, logged), anyone else's a squatter this location is lost
+ * to. -1 with the reason in why: try the next location.
+ */
+static int
+unix_bind(const struct sock_loc *l, char *why, size_t len)
 {
 	struct sockaddr_un sun;
+	socklen_t alen;
 	struct stat st;
+	uid_t peer;
 	mode_t old;
-	int fd, rc, tries;
+	int fd, rc, tries = 0;
 
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		log_err("control socket path too long: %s", path);
+	if (cfg_sockaddr(l->name, &sun, &alen) == -1) {
+		snprintf(why, len, "name too long");
 		return -1;
 	}
-	strcpy(sun.sun_path, path);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0)) == -1) {
-		log_err("socket: %m");
+	if (sock_dir(l, why, len) == -1)
 		return -1;
-	}
-	if (lstat(path, &st) == 0) {
+again:
+	rc = 0;
+	if (l->name[0] != '@' && lstat(l->name, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode)) {
-			log_err("%s exists and is not a socket", path);
-			close(fd);
+			snprintf(why, len, "exists and is not a socket");
 			return -1;
 		}
-		/*
-		 * A server that was just SIGKILLed may leave its socket open
-		 * for a moment in a child caught between vfork and exec, so
-		 * a connect that succeeds is tried again for up to a second
-		 * (this runs before the loop, where waiting is allowed).
-		 */
-		for (tries = 0;; tries++) {
-			rc = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
-			if ((rc == -1 && errno != EAGAIN &&
-			    errno != EINPROGRESS) || tries == 10)
-				break;
-			close(fd);
-			nanosleep(&(struct timespec){ 0, 100000000 }, NULL);
-			if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
-			    SOCK_CLOEXEC, 0)) == -1) {
-				log_err("socket: %m");
-				return -1;
-			}
-		}
-		if (rc == 0 || errno == EAGAIN || errno == EINPROGRESS) {
-			log_err("another pm is already listening on %s", path);
-			close(fd);
+		if ((rc = sock_probe(&sun, alen, &peer)) == 0 &&
+		    unlink(l->name) == -1) {
+			snprintf(why, len, "cannot remove stale socket: %s",
+			    strerror(errno));
 			return -1;
 		}
-		if (errno != ECONNREFUSED) {
-			log_err("control socket %s: %m", path);
-			close(fd);
-			return -1;
-		}
-		close(fd);
-		if (unlink(path) == -1) {
-			log_err("cannot remove stale socket %s: %m", path);
-			return -1;
-		}
-		if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
-		    SOCK_CLOEXEC, 0)) == -1) {
-			log_err("socket: %m");
-			return -1;
-		}
+	}
+	if (rc == 1)
+		goto held;
+	if (rc == -1 || (fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0)) == -1) {
+		snprintf(why, len, "%s", strerror(errno));
+		return -1;
 	}
 	/*
 	 * The final mode comes from the umask at bind, and the group is set
@@ -1084,24 +1143,80 @@ unix_init(const char *path)
 	 * choosing (issue 8).
 	 */
 	old = umask(has_sock_gid ? 0117 : 0177);
-	rc = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+	rc = bind(fd, (struct sockaddr *)&sun, alen);
 	umask(old);
 	if (rc == -1) {
-		log_err("bind %s: %m", path);
+		snprintf(why, len, "bind: %s", strerror(errno));
 		close(fd);
-		return -1;
+		/* An abstract name is never stale: who holds it? */
+		if (errno != EADDRINUSE || l->name[0] != '@' || tries++ > 0)
+			return -1;
+		if ((rc = sock_probe(&sun, alen, &peer)) == 0)
+			goto again;
+		if (rc == -1)
+			return -1;
+		goto held;
 	}
-	snprintf(sockpath, sizeof(sockpath), "%s", path);
-	if (has_sock_gid && fchownat(AT_FDCWD, path, (uid_t)-1, sock_gid,
-	    AT_SYMLINK_NOFOLLOW) == -1) {
-		log_err("control socket %s: group: %m", path);
+	if (l->name[0] != '@')
+		memcpy(sockpath, l->name, sizeof(sockpath));
+	if (has_sock_gid && l->name[0] != '@' && fchownat(AT_FDCWD,
+	    l->name, (uid_t)-1, sock_gid, AT_SYMLINK_NOFOLLOW) == -1) {
+		snprintf(why, len, "group: %s", strerror(errno));
 		close(fd);
+		return -2;
+	}
+	return fd;
+held:
+	if (peer == geteuid()) {
+		log_err("another pm is already listening on %s", l->name);
+		return -2;
+	}
+	if (peer == (uid_t)-1)
+		snprintf(why, len, "held by a process that does not answer");
+	else
+		snprintf(why, len, "held by uid %u, not by pm's user",
+		    (unsigned)peer);
+	return -1;
+}
+
+/*
+ * Create the Unix socket at the first usable location of the rule
+ * (cfg_socket_locs). An explicit location is the only one: its failure is
+ * an error. The defaults are tried in order, each failure logged, so a
+ * scratch image, a read-only root or a squatted path still gets a socket.
+ */
+static int
+unix_init(const struct sock_loc *v, int n)
+{
+	char why[256];
+	int fd = -1, i;
+
+	for (i = 0; i < n; i++) {
+		why[0] = '\0';
+		if ((fd = unix_bind(&v[i], why, sizeof(why))) >= 0)
+			break;
+		if (fd == -2) {
+			if (why[0] != '\0')
+				log_err("control socket %s: %s", v[i].name,
+				    why);
+			return -1;
+		}
+		if (n == 1)
+			log_err("control socket %s: %s", v[i].name, why);
+		else
+			log_info("control socket %s: %s; trying the next "
+			    "place", v[i].name, why);
+	}
+	if (fd < 0) {
+		if (n > 1)
+			log_err("no usable control socket location (see above)");
 		return -1;
 	}
 	if (add_listener(fd, K_UNIX) == -1) {
-		log_err("listen %s: %m", path);
+		log_err("listen %s: %m", v[i].name);
 		return -1;
 	}
+	log_info("control socket %s", v[i].name);
 	return 0;
 }
 
@@ -1190,9 +1305,8 @@ tcp_init(const char *listen_on)
 int
 ctl_init(const struct config *c, const char *sock_override)
 {
-	char buf[sizeof(sockpath)];
-	const char *path;
-	int max;
+	struct sock_loc v[PM_SOCK_LOCS];
+	int max, n;
 
 	max = c != NULL && c->set.max_clients > 0 ? c->set.max_clients : 256;
 	if ((conns = calloc((size_t)max, sizeof(*conns))) == NULL) {
@@ -1208,11 +1322,15 @@ ctl_init(const struct config *c, const char *sock_override)
 		ctl_fini();
 		return -1;
 	}
-	path = sock_override != NULL ? sock_override :
-	    cfg_socket_path(c, buf, sizeof(buf));
-	if (path == NULL || unix_init(path) == -1) {
-		if (path == NULL)
-			log_err("no control socket path");
+	if (sock_override != NULL) {
+		memset(v, 0, sizeof(v));
+		n = snprintf(v[0].name, sizeof(v[0].name), "%s",
+		    sock_override) < (int)sizeof(v[0].name) ? 1 : -1;
+	} else
+		n = cfg_socket_locs(c, true, v);
+	if (n == -1 || unix_init(v, n) == -1) {
+		if (n == -1)
+			log_err("control socket path too long");
 		ctl_fini();
 		return -1;
 	}

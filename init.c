@@ -184,10 +184,16 @@ init_tty(const char *tty)
 	int fd;
 
 	(void)setsid();
-	if ((fd = open(tty, O_RDWR | O_NOCTTY)) < 0)
+	/*
+	 * O_NONBLOCK, as getty opens a line: a serial port waiting for
+	 * carrier, or a FIFO put at the path, must not hang the open, and
+	 * with vfork pm with it (issue 11). TIOCSCTTY then refuses anything
+	 * that is not a terminal before the child gets it.
+	 */
+	if ((fd = open(tty, O_RDWR | O_NOCTTY | O_NONBLOCK)) < 0)
 		return -1;
-	if (ioctl(fd, TIOCSCTTY, 1) < 0 || dup2(fd, 0) < 0 ||
-	    dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+	if (ioctl(fd, TIOCSCTTY, 1) < 0 || fcntl(fd, F_SETFL, 0) < 0 ||
+	    dup2(fd, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
 		return -1;
 	if (fd > 2)
 		close(fd);

@@ -37,22 +37,20 @@ level_name(int level)
 }
 
 /*
- * Pick the target once at start (and again on a setting reload). A target
- * that cannot be opened falls back to stderr with a warning: pm must keep
- * running even when its log file's directory is gone.
+ * Open a target: 2 for stderr, a connected socket (*sys set) or a file
+ * opened as lb_open_log does, so a symlink or a directory that a non-root
+ * user controls never redirects pm's log (issue 11). -1 with the reason
+ * in err.
  */
-void
-log_init(int level, const char *target)
+static int
+target_open(const char *target, bool *sys, char *err, size_t len)
 {
+	const char *why;
 	int fd;
 
-	log_level = level;
-	if (log_fd > 2)
-		close(log_fd);
-	log_fd = 2;
-	log_syslog = false;
+	*sys = false;
 	if (target == NULL || strcmp(target, "stderr") == 0)
-		return;
+		return 2;
 	if (strcmp(target, "syslog") == 0) {
 		struct sockaddr_un sun = { .sun_family = AF_UNIX };
 
@@ -60,23 +58,64 @@ log_init(int level, const char *target)
 		fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 		if (fd >= 0 && connect(fd, (struct sockaddr *)&sun,
 		    sizeof(sun)) == 0) {
-			log_fd = fd;
-			log_syslog = true;
-			return;
+			*sys = true;
+			return fd;
 		}
+		snprintf(err, len, "cannot connect to /dev/log: %s",
+		    strerror(errno));
 		if (fd >= 0)
 			close(fd);
-		log_warn("cannot connect to /dev/log: %m; logging to stderr");
-		return;
+		return -1;
 	}
-	fd = open(target, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
-	    O_NOFOLLOW | O_NONBLOCK, 0640);
-	if (fd < 0) {
-		log_warn("cannot open log file %s: %m; logging to stderr",
-		    target);
-		return;
-	}
+	if ((fd = lb_open_log(target, (uid_t)-1, &why)) < 0)
+		snprintf(err, len, "cannot open log file %s: %s", target,
+		    why != NULL ? why : strerror(errno));
+	return fd;
+}
+
+static void
+target_set(int level, int fd, bool sys)
+{
+	log_level = level;
+	if (log_fd > 2)
+		close(log_fd);
 	log_fd = fd;
+	log_syslog = sys;
+}
+
+/*
+ * Pick the target at start, and again on a reload, SIGHUP or `logs
+ * --reopen` (a file may have been rotated away). A target that cannot be
+ * opened falls back to stderr with a warning: pm must keep running even
+ * when its log file's directory is gone.
+ */
+int
+log_init(int level, const char *target)
+{
+	char err[1024];		/* as much as pm_log prints */
+	bool sys;
+	int fd;
+
+	if ((fd = target_open(target, &sys, err, sizeof(err))) >= 0) {
+		target_set(level, fd, sys);
+		return 0;
+	}
+	target_set(level, 2, false);
+	log_warn("%s; logging to stderr", err);
+	return -1;
+}
+
+/* A setting reload: a target pm cannot open is refused (issue 11). */
+int
+log_switch(int level, const char *target, char *err, size_t len)
+{
+	bool sys;
+	int fd;
+
+	if ((fd = target_open(target, &sys, err, len)) < 0)
+		return -1;
+	target_set(level, fd, sys);
+	return 0;
 }
 
 void
@@ -110,4 +149,75 @@ pm_log(int level, const char *fmt, ...)
 	    (size_t)n) < 0)
 		lb_con_write(buf, (size_t)n);
 	errno = saved;
+}
+
+/*
+ * The length of the well-formed UTF-8 character at s (n bytes there), or
+ * 0 when it is not one: a stray continuation byte, an overlong form, a
+ * surrogate, beyond U+10FFFF, or cut short.
+ */
+static size_t
+utf8_len(const unsigned char *s, size_t n)
+{
+	uint32_t cp;
+	size_t len, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	len = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc0 ? 2 : 0;
+	if (len == 0 || s[0] > 0xf4 || n < len)
+		return 0;
+	cp = s[0] & (0x7f >> len);
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if (cp < (len == 2 ? 0x80u : len == 3 ? 0x800u : 0x10000u) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+/*
+ * The one escaper for child bytes on their way out (issue 11): processes
+ * and checks write whatever bytes they like, and a JSON reader or a
+ * terminal must get none of them raw. With json: a JSON string body,
+ * always valid UTF-8 (a malformed byte becomes U+FFFD, control characters
+ * \uXXXX). Else for a terminal: control bytes, C1 controls and malformed
+ * bytes as \xHH, so an ESC[2J is shown, not obeyed. d holds at least 6 *
+ * n bytes; returns its end (no NUL).
+ */
+char *
+log_esc(char *d, const char *src, size_t n, bool json)
+{
+	const unsigned char *s = (const unsigned char *)src;
+	size_t len;
+
+	while (n > 0) {
+		len = utf8_len(s, n);
+		if (len == 1 && *s >= 0x20 && *s != 0x7f &&
+		    (!json || (*s != '"' && *s != '\\')))
+			*d++ = (char)*s;
+		else if (len == 1 && json && (*s == '"' || *s == '\\' ||
+		    *s == '\n' || *s == '\t')) {
+			*d++ = '\\';
+			*d++ = *s == '\n' ? 'n' : *s == '\t' ? 't' : (char)*s;
+		} else if (len > 1 && (len > 2 || s[0] != 0xc2 || s[1] >= 0xa0)) {
+			memcpy(d, s, len);
+			d += len;
+		} else {
+			/* A control, a C1 control, or a malformed byte. */
+			if (len == 0)
+				len = 1;
+			d += json ? (len == 1 && *s >= 0x80 ?
+			    sprintf(d, "\\ufffd") : sprintf(d, "\\u%04x",
+			    len == 1 ? *s : s[1])) : sprintf(d, "\\x%02x", *s);
+			if (!json && len == 2)
+				d += sprintf(d, "\\x%02x", s[1]);
+		}
+		s += len;
+		n -= len;
+	}
+	return d;
 }

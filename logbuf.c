@@ -32,6 +32,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +71,8 @@ struct lb {
 	int		 ffd;
 	uint64_t	 fsize;
 	uint64_t	 fretry;	/* file failing: retry after; else 0 */
+	const char	*fwhy;		/* and why it was refused, or */
+	int		 ferr;		/* the errno it failed with */
 	uint64_t	 dropped, reported;
 	size_t		 queued;	/* bytes in the console FIFOs */
 	uint64_t	 first, total;	/* ring: records in [first, total) */
@@ -410,27 +413,167 @@ count_drop(struct lb *lb, uint64_t n)
 
 /* ------------------------------------------------------------------ files */
 
-static void
-file_fail(struct lb *lb, const char *what)
+/*
+ * Issue 11: pm writes log files as root into directories that a service's
+ * user may own, so no name on the way is followed blindly. The directory
+ * is reached from "/" one component at a time. A symlink there is
+ * followed only when it is root's (or pm's own user's) and no one else
+ * can replace it: its directory belongs to root or pm's user and is not
+ * writable by others, or is sticky. The file itself is opened relative to
+ * that directory with O_NOFOLLOW, and kept only when it is a regular file
+ * with a single link, owned by root, pm's user or the service's user.
+ */
+static bool
+mine(uid_t uid)
 {
-	if (lb->fretry == 0)
-		log_warn("%s: cannot %s %s: %m; retrying every %ds",
-		    lb->cfg->id, what, lb->path, LB_RETRY_MS / 1000);
+	return uid == 0 || uid == geteuid();
+}
+
+/* An O_PATH fd of path's directory, *base its last component; or -1. */
+static int
+safe_dir(const char *path, const char **base, const char **why)
+{
+	struct stat ln, dir;
+	char name[NAME_MAX + 1];
+	const char *s = path, *e;
+	int fd, nfd, saved;
+
+	if ((fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -1;
+	for (;;) {
+		while (*s == '/')
+			s++;
+		if ((e = strchr(s, '/')) == NULL)
+			break;
+		if ((size_t)(e - s) > NAME_MAX) {
+			errno = ENAMETOOLONG;
+			goto fail;
+		}
+		memcpy(name, s, (size_t)(e - s));
+		name[e - s] = '\0';
+		s = e;
+		nfd = openat(fd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+		if (nfd < 0 && errno == ENOTDIR &&
+		    fstatat(fd, name, &ln, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISLNK(ln.st_mode)) {
+			if (!mine(ln.st_uid) || fstat(fd, &dir) < 0 ||
+			    !mine(dir.st_uid) || ((dir.st_mode & 022) &&
+			    !(dir.st_mode & S_ISVTX))) {
+				*why = "a directory on its path is a symlink "
+				    "that a non-root user can change";
+				errno = EPERM;
+				goto fail;
+			}
+			nfd = openat(fd, name, O_PATH | O_DIRECTORY |
+			    O_CLOEXEC);
+		}
+		if (nfd < 0)
+			goto fail;
+		close(fd);
+		fd = nfd;
+	}
+	if (*s == '\0') {
+		errno = EISDIR;
+		goto fail;
+	}
+	*base = s;
+	return fd;
+fail:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+/* Open base in dfd for appending, refusing what is not owner's log. */
+static int
+safe_open(int dfd, const char *base, uid_t owner, const char **why)
+{
+	struct stat st;
+	int fd;
+
+	fd = openat(dfd, base, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
+	    O_NOCTTY | O_NONBLOCK | O_NOFOLLOW, 0640);
+	if (fd < 0) {
+		if (errno == ELOOP)
+			*why = "it is a symlink";
+		else if (errno == ENXIO)
+			*why = "it is not a regular file";
+		return -1;
+	}
+	if (fstat(fd, &st) < 0)
+		st.st_mode = 0;
+	if (!S_ISREG(st.st_mode))
+		*why = "it is not a regular file";
+	else if (st.st_nlink != 1)
+		*why = "it has another hard link";
+	else if (!mine(st.st_uid) && st.st_uid != owner)
+		*why = "it belongs to another user";
+	else
+		return fd;
+	close(fd);
+	errno = EPERM;
+	return -1;
+}
+
+/*
+ * Open path for appending as described above; owner is the uid whose
+ * file it may also be ((uid_t)-1: none but root's and pm's). On a refusal
+ * *why says why, else it is NULL and errno tells.
+ */
+int
+lb_open_log(const char *path, uid_t owner, const char **why)
+{
+	const char *base;
+	int dfd, fd, saved;
+
+	*why = NULL;
+	if ((dfd = safe_dir(path, &base, why)) < 0)
+		return -1;
+	fd = safe_open(dfd, base, owner, why);
+	saved = errno;
+	close(dfd);
+	errno = saved;
+	return fd;
+}
+
+/*
+ * Report a failing file once, and again when the reason changes: a file
+ * that was missing and is now refused says so (issue 11).
+ */
+static void
+file_fail(struct lb *lb, const char *what, const char *why)
+{
+	if (lb->fretry == 0 || lb->fwhy != why || (why == NULL &&
+	    lb->ferr != errno))
+		log_warn("%s: cannot %s %s: %s; retrying every %ds",
+		    lb->cfg->id, what, lb->path, why != NULL ? why :
+		    strerror(errno), LB_RETRY_MS / 1000);
 	lb->fretry = now_ms() + LB_RETRY_MS;
+	lb->fwhy = why;
+	lb->ferr = errno;
+}
+
+static void
+file_opened(struct lb *lb, const char *why)
+{
+	struct stat st;
+
+	if (lb->ffd < 0) {
+		file_fail(lb, "open", why);
+		return;
+	}
+	lb->fsize = fstat(lb->ffd, &st) == 0 ? (uint64_t)st.st_size : 0;
 }
 
 static void
 file_open(struct lb *lb)
 {
-	struct stat st;
+	const char *why;
 
-	lb->ffd = open(lb->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
-	    O_NOCTTY | O_NONBLOCK, 0640);
-	if (lb->ffd < 0) {
-		file_fail(lb, "open");
-		return;
-	}
-	lb->fsize = fstat(lb->ffd, &st) == 0 ? (uint64_t)st.st_size : 0;
+	lb->ffd = lb_open_log(lb->path, lb->cfg->uid, &why);
+	file_opened(lb, why);
 }
 
 static void
@@ -473,7 +616,7 @@ file_flush(void)
 			lb->fsize += (uint64_t)n;
 		errno = ENOSPC;
 	}
-	file_fail(lb, "write");
+	file_fail(lb, "write", NULL);
 drop:
 	count_drop(lb, fb.lines);
 out:
@@ -481,30 +624,43 @@ out:
 	fb.lines = 0;
 }
 
-/* FILE.N-1 -> FILE.N ... FILE -> FILE.1, then a fresh FILE. */
+/*
+ * FILE.N-1 -> FILE.N ... FILE -> FILE.1, then a fresh FILE, all in one
+ * directory fd reached as lb_open_log does (issue 11): a name swapped for
+ * a symlink during the rotation is renamed or refused, never written.
+ */
 static void
 file_rotate(struct lb *lb)
 {
 	char a[PM_PATH_MAX + 16], b[PM_PATH_MAX + 16];
-	int k = lb->cfg->log_keep;
+	const char *base, *why = NULL;
+	int k = lb->cfg->log_keep, dfd;
 
 	if (k == 0) {
+		/* The fd was checked when opened: it is this log's file. */
 		if (ftruncate(lb->ffd, 0) == 0)
 			lb->fsize = 0;
 		return;
 	}
-	for (; k > 1; k--) {
-		snprintf(a, sizeof(a), "%s.%d", lb->path, k - 1);
-		snprintf(b, sizeof(b), "%s.%d", lb->path, k);
-		(void)rename(a, b);
+	if ((dfd = safe_dir(lb->path, &base, &why)) < 0) {
+		file_fail(lb, "rotate", why);
+		return;
 	}
-	snprintf(b, sizeof(b), "%s.1", lb->path);
-	if (rename(lb->path, b) < 0 && errno != ENOENT) {
-		file_fail(lb, "rotate");
+	for (; k > 1; k--) {
+		snprintf(a, sizeof(a), "%s.%d", base, k - 1);
+		snprintf(b, sizeof(b), "%s.%d", base, k);
+		(void)renameat(dfd, a, dfd, b);
+	}
+	snprintf(b, sizeof(b), "%s.1", base);
+	if (renameat(dfd, base, dfd, b) < 0 && errno != ENOENT) {
+		file_fail(lb, "rotate", NULL);
+		close(dfd);
 		return;
 	}
 	file_close(lb);
-	file_open(lb);
+	lb->ffd = safe_open(dfd, base, lb->cfg->uid, &why);
+	close(dfd);
+	file_opened(lb, why);
 }
 
 static void
@@ -573,24 +729,6 @@ stamp(void)
 	    s / 60 % 60, s % 60, (int)(ts.tv_nsec / 1000000));
 }
 
-static char *
-json_esc(char *d, const char *s, size_t n)
-{
-	unsigned char c;
-
-	while (n-- > 0) {
-		c = (unsigned char)*s++;
-		if (c == '"' || c == '\\') {
-			*d++ = '\\';
-			*d++ = (char)c;
-		} else if (c < 0x20)
-			d += snprintf(d, 7, "\\u%04x", c);
-		else
-			*d++ = (char)c;
-	}
-	return d;
-}
-
 /*
  * One line, formatted for its sink into fmt: JSON with log_format = json,
  * else "[TIME ]ID | line" on the console and "[TIME ]line" in a file.
@@ -605,9 +743,9 @@ format(const struct lb *lb, int stream, const char *s, size_t n, bool cont)
 		d += snprintf(d, 160, "{\"time\":\"%s\",\"id\":\"%s\","
 		    "\"stream\":\"std%s\",\"line\":\"", tstamp, lb->cfg->id,
 		    stream == 1 ? "out" : "err");
-		d = json_esc(d, s, n);
+		d = log_esc(d, s, n, true);
 		if (cont)
-			d = json_esc(d, LB_MARK, sizeof(LB_MARK) - 1);
+			d = log_esc(d, LB_MARK, sizeof(LB_MARK) - 1, true);
 		d = stpcpy(d, "\"}\n");
 		return (size_t)(d - fmt);
 	}

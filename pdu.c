@@ -1,14 +1,39 @@
 /*
  * pdu.c: encode and decode pm's control PDUs (PROTOCOL.md).
  *
+ * Two layers, kept apart as OpenBSD's imsg keeps framing apart from the
+ * messages: the framing (the 16-byte header, the TLV fields, the limits
+ * of both) is the wr_* and rd_* helpers; the messages are data. Each
+ * message type is a row of msgs_req[] or msgs_rep[] naming a table of its
+ * fields, and one walker, pdu_pack(), packs any of them from its struct,
+ * and another, pdu_unpack(), checks and decodes any of them into it. The
+ * pdu_*_pack and pdu_*_unpack calls of pdu.h are that pair under the names
+ * of their messages.
+ *
+ * Adding a message type:
+ *   1. pdu.h: its number in enum pdu_type (keep PDU_REQ_LAST or
+ *      PDU_REP_LAST last), new tags at the end of enum pdu_tag, and the
+ *      struct it fills (strings as char arrays with room for the NUL).
+ *   2. Here: a field table, one struct field row per tag, in the order
+ *      they go on the wire (the F_* macros below fill a row), and the
+ *      message's row in msgs_req[] or msgs_rep[] with its name.
+ *   3. pdu.h: pack and unpack names for it beside the others, and a
+ *      line in PROTOCOL.md's tables; tests/unit/pdu_test.c: its golden
+ *      bytes.
+ * A request type uses struct pdu_req (a new request field is a member
+ * there): its table says which of the request fields it carries, and
+ * every request table starts with the ID list and how many IDs it takes.
+ *
  * The decoder trusts nothing it is given: the header's length is checked
  * against PDU_HDR_SIZE and PDU_MAX before the payload is looked at, every
  * field length against the bytes that remain, every string for an
  * embedded NUL and for the room of the field it lands in. Fields with a
  * tag the message does not know are skipped, so a newer peer may add
  * fields; a known scalar field with the wrong size, or given twice, makes
- * the PDU malformed. No I/O, no logging, no globals.
+ * the PDU malformed. No I/O, no logging, no globals (the tables are const).
  */
+#include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "pdu.h"
@@ -55,8 +80,8 @@ pdu_get64(const uint8_t *p)
 /* ------------------------------------------------------------- writing */
 
 /*
- * A writer over a caller's buffer. The first failure sticks in err, so a
- * pack function can add all its fields and check once at the end.
+ * A writer over a caller's buffer. The first failure sticks in err, so
+ * pdu_pack can add all of a message's fields and check once at the end.
  */
 struct wr {
 	uint8_t	*buf;
@@ -102,30 +127,6 @@ wr_field(struct wr *w, int tag, const void *val, size_t len)
 	w->len += 4 + len;
 }
 
-static void
-wr_u8(struct wr *w, int tag, uint8_t v)
-{
-	wr_field(w, tag, &v, 1);
-}
-
-static void
-wr_u32(struct wr *w, int tag, uint32_t v)
-{
-	uint8_t b[4];
-
-	pdu_put32(b, v);
-	wr_field(w, tag, b, 4);
-}
-
-static void
-wr_u64(struct wr *w, int tag, uint64_t v)
-{
-	uint8_t b[8];
-
-	pdu_put64(b, v);
-	wr_field(w, tag, b, 8);
-}
-
 /*
  * Strings go without their NUL. One that would not fit the receiver's
  * field (max, NUL included) is refused here rather than truncated, so
@@ -134,7 +135,7 @@ wr_u64(struct wr *w, int tag, uint64_t v)
 static void
 wr_str(struct wr *w, int tag, const char *s, size_t max)
 {
-	size_t n = strlen(s);
+	size_t n = strnlen(s, max);
 
 	if (n >= max) {
 		if (!w->err)
@@ -210,21 +211,6 @@ rd_str(const uint8_t *val, size_t n, char *dst, size_t max)
 	return 0;
 }
 
-/*
- * A scalar field must have exactly its size and appear once; seen is a
- * bit set of the tags met so far in this PDU.
- */
-static int
-rd_once(uint32_t *seen, int tag, size_t n, size_t want)
-{
-	uint32_t bit = 1u << (tag & 31);
-
-	if (n != want || (*seen & bit))
-		return PDU_EFIELD;
-	*seen |= bit;
-	return 0;
-}
-
 int
 pdu_hdr_unpack(const uint8_t *buf, size_t avail, struct pdu_hdr *h)
 {
@@ -276,170 +262,406 @@ pdu_is_request(int type)
 	return type >= PDU_START && type <= PDU_REQ_LAST;
 }
 
-const char *
-pdu_type_name(int type)
-{
-	static const char *const req[] = {
-		"start", "stop", "restart", "status", "signal", "config show",
-		"config reload", "setting show", "setting reload", "shutdown",
-		"halt", "poweroff", "reboot", "version", "auth", "logs",
-		"log reopen"
-	};
-	static const char *const rep[] = {
-		"ok", "error", "end", "status record", "text", "version reply",
-		"challenge"
-	};
-
-	if (pdu_is_request(type))
-		return req[type - PDU_START];
-	if (type >= PDU_OK && type <= PDU_REP_LAST)
-		return rep[type - PDU_OK];
-	return "unknown";
-}
 
 /* ------------------------------------------------------------ messages */
 
+/* How a field's value is kept in its message's struct and sent. */
+enum fkind {
+	FK_INT,		/* u8, u32 or u64 (size 1, 4, 8), big-endian */
+	FK_STR,		/* char[size], sent without its NUL */
+	FK_BYTES,	/* uint8_t[size], sent as exactly size bytes */
+	FK_IDS		/* struct pdu_req's ids[nids]: the tag repeated */
+};
+
 /*
- * Requests share one shape: T_ID repeated (up to PDU_IDS_MAX), then
- * T_SIGNAL, T_KEY or T_MAC as the type needs. The body is checked per
- * type here, so ctl.c only sees requests that make sense.
+ * Row flags. FF_OPT: pack leaves the field out when it is empty or 0.
+ * FF_NEED: unpack requires it, and a string or list not empty. FF_NONE:
+ * unpack reads an absent integer as -1.
+ */
+#define FF_OPT	0x01
+#define FF_NEED	0x02
+#define FF_NONE	0x04
+
+/*
+ * One field of a message: its tag, where its value lives in the struct,
+ * and what a decoder accepts. lim is, for an integer, the highest value
+ * accepted with 0 refused (0: any value), and for FK_IDS the most IDs.
+ */
+struct field {
+	uint8_t		tag;		/* enum pdu_tag */
+	uint8_t		kind;		/* enum fkind */
+	uint8_t		flags;		/* FF_* */
+	uint16_t	off;		/* of the value in the struct */
+	uint16_t	size;		/* integer width, room, bytes */
+	uint16_t	lim;
+};
+
+/* Size of member m of struct st. */
+#define MSIZE(st, m)	sizeof(((struct st *)0)->m)
+/* Offset of member m, which must be w bytes wide (else a compile error). */
+#define AT(st, m, w)	(offsetof(struct st, m) + \
+	0 * sizeof(char[MSIZE(st, m) == (w) ? 1 : -1]))
+
+#define F_U8(tag, st, m, fl)	{ tag, FK_INT, fl, AT(st, m, 1), 1, 0 }
+#define F_U32(tag, st, m, fl)	{ tag, FK_INT, fl, AT(st, m, 4), 4, 0 }
+#define F_U64(tag, st, m, fl)	{ tag, FK_INT, fl, AT(st, m, 8), 8, 0 }
+#define F_STR(tag, st, m, fl) \
+	{ tag, FK_STR, fl, offsetof(struct st, m), MSIZE(st, m), 0 }
+#define F_BYTES(tag, st, m, fl) \
+	{ tag, FK_BYTES, fl, offsetof(struct st, m), MSIZE(st, m), 0 }
+/* A request's ID list, at most most IDs. */
+#define F_IDS(most, fl) \
+	{ T_ID, FK_IDS, fl, offsetof(struct pdu_req, ids), PDU_ID_MAX, most }
+
+/*
+ * Requests. Every request may carry IDs as far as its table allows, so
+ * IDs on SHUTDOWN are malformed rather than ignored (PROTOCOL.md).
+ */
+static const struct field f_ids[] = { F_IDS(PDU_IDS_MAX, 0) };
+static const struct field f_one_id[] = { F_IDS(1, 0) };
+static const struct field f_bare[] = { F_IDS(0, 0) };
+static const struct field f_signal[] = {
+	F_IDS(1, FF_NEED),
+	{ T_SIGNAL, FK_INT, FF_NEED, AT(pdu_req, sig, 4), 4, 127 }
+};
+static const struct field f_setting[] = {
+	F_IDS(0, 0),
+	F_STR(T_KEY, pdu_req, key, FF_OPT)
+};
+static const struct field f_auth[] = {
+	F_IDS(0, 0),
+	F_BYTES(T_MAC, pdu_req, mac, FF_NEED)
+};
+static const struct field f_logs[] = {
+	F_IDS(1, FF_NEED),
+	F_U32(T_COUNT, pdu_req, lines, FF_OPT)
+};
+
+/* Replies. OK and END have no struct in pdu.h: their calls take values. */
+struct ok_body {
+	char		msg[PDU_MSG_MAX];
+};
+struct end_body {
+	uint32_t	count;
+};
+
+static const struct field f_ok[] = {
+	F_STR(T_MESSAGE, ok_body, msg, FF_OPT)
+};
+static const struct field f_error[] = {
+	F_STR(T_CODE, pdu_error, code, 0),
+	F_STR(T_MESSAGE, pdu_error, msg, 0),
+	F_U8(T_PROTO, pdu_error, proto, 0)
+};
+static const struct field f_end[] = {
+	F_U32(T_COUNT, end_body, count, FF_NEED)
+};
+static const struct field f_status[] = {
+	F_STR(T_ID, pdu_status, id, FF_NEED),
+	F_STR(T_STATE, pdu_status, state, FF_NEED),
+	F_U32(T_PID, pdu_status, pid, 0),
+	F_U64(T_UPTIME, pdu_status, uptime, 0),
+	F_U64(T_SINCE, pdu_status, since, 0),
+	F_U32(T_RESTARTS, pdu_status, restarts, 0),
+	F_U32(T_EXIT, pdu_status, last_exit, FF_NONE),
+	F_U8(T_KIND, pdu_status, kind, 0),
+	F_U64(T_DROPPED, pdu_status, dropped, 0),
+	F_U8(T_HEALTH, pdu_status, health, 0),
+	F_U32(T_CHECK_FAILS, pdu_status, check_fails, 0),
+	F_U32(T_SKIPS, pdu_status, skips, 0),
+	F_U64(T_NEXT_RUN, pdu_status, next_run, 0),
+	F_STR(T_NOTE, pdu_status, note, FF_OPT),
+	F_STR(T_CHECK_OUT, pdu_status, check_out, FF_OPT)
+};
+static const struct field f_text[] = {
+	F_STR(T_KEY, pdu_text, key, FF_OPT),
+	F_STR(T_TEXT, pdu_text, text, 0)
+};
+static const struct field f_version[] = {
+	F_STR(T_VERSION, pdu_version, version, 0),
+	F_U8(T_PROTO, pdu_version, proto, 0)
+};
+static const struct field f_challenge[] = {
+	F_BYTES(T_NONCE, pdu_challenge, nonce, FF_NEED),
+	F_U8(T_PROTO, pdu_challenge, proto, 0)
+};
+
+/* A message type: its name for people, its fields, the struct it fills. */
+struct msg {
+	const char		*name;
+	const struct field	*f;
+	uint8_t			 nf;	/* 32 at most (pdu_unpack) */
+	uint16_t		 size;
+};
+
+#define NROWS(a)	(sizeof(a) / sizeof((a)[0]))
+#define REQ(t, name, f)	[PDU_##t - PDU_START] = \
+	{ name, f, NROWS(f), sizeof(struct pdu_req) }
+#define REP(t, name, f, st) [PDU_##t - PDU_OK] = \
+	{ name, f, NROWS(f), sizeof(st) }
+
+static const struct msg msgs_req[PDU_REQ_LAST - PDU_START + 1] = {
+	REQ(START, "start", f_ids),
+	REQ(STOP, "stop", f_ids),
+	REQ(RESTART, "restart", f_ids),
+	REQ(STATUS, "status", f_ids),
+	REQ(SIGNAL, "signal", f_signal),
+	REQ(CONFIG_SHOW, "config show", f_one_id),
+	REQ(CONFIG_RELOAD, "config reload", f_bare),
+	REQ(SETTING_SHOW, "setting show", f_setting),
+	REQ(SETTING_RELOAD, "setting reload", f_bare),
+	REQ(SHUTDOWN, "shutdown", f_bare),
+	REQ(HALT, "halt", f_bare),
+	REQ(POWEROFF, "poweroff", f_bare),
+	REQ(REBOOT, "reboot", f_bare),
+	REQ(VERSION, "version", f_bare),
+	REQ(AUTH, "auth", f_auth),
+	REQ(LOGS, "logs", f_logs),
+	REQ(LOG_REOPEN, "log reopen", f_bare)
+};
+
+static const struct msg msgs_rep[PDU_REP_LAST - PDU_OK + 1] = {
+	REP(OK, "ok", f_ok, struct ok_body),
+	REP(ERROR, "error", f_error, struct pdu_error),
+	REP(END, "end", f_end, struct end_body),
+	REP(STATUS_REC, "status record", f_status, struct pdu_status),
+	REP(TEXT, "text", f_text, struct pdu_text),
+	REP(VERSION_REP, "version reply", f_version, struct pdu_version),
+	REP(CHALLENGE, "challenge", f_challenge, struct pdu_challenge)
+};
+
+/* The row of a message type; NULL for a type without one. */
+static const struct msg *
+msg_of(int type)
+{
+	const struct msg *m = NULL;
+
+	if (pdu_is_request(type))
+		m = &msgs_req[type - PDU_START];
+	else if (type >= PDU_OK && type <= PDU_REP_LAST)
+		m = &msgs_rep[type - PDU_OK];
+	return m != NULL && m->name != NULL ? m : NULL;
+}
+
+const char *
+pdu_type_name(int type)
+{
+	const struct msg *m = msg_of(type);
+
+	return m != NULL ? m->name : "unknown";
+}
+
+/* An integer of n bytes (1, 4 or 8) kept in host order at p. */
+static uint64_t
+int_load(const void *p, size_t n)
+{
+	union { uint8_t u8; uint32_t u32; uint64_t u64; } u;
+
+	memcpy(&u, p, n);
+	return n == 1 ? u.u8 : n == 4 ? u.u32 : u.u64;
+}
+
+static void
+int_store(void *p, size_t n, uint64_t x)
+{
+	union { uint8_t u8; uint32_t u32; uint64_t u64; } u;
+
+	if (n == 1)
+		u.u8 = (uint8_t)x;
+	else if (n == 4)
+		u.u32 = (uint32_t)x;
+	else
+		u.u64 = x;
+	memcpy(p, &u, n);
+}
+
+/*
+ * Pack msg, the struct of this type, field after field in the order of
+ * its table. A string too long for the receiver's room is refused here
+ * (wr_str), so the sender learns of it instead of the peer.
  */
 int
-pdu_req_pack(uint8_t *buf, size_t cap, const struct pdu_req *q)
+pdu_pack(uint8_t *buf, size_t cap, int type, uint16_t flags, uint32_t reqid,
+    const void *msg)
 {
+	const struct msg *m = msg_of(type);
+	const struct pdu_req *q = msg;
+	const struct field *f;
+	const char *v;
+	uint8_t b[8];
+	uint64_t x;
 	struct wr w;
 	int i;
 
-	if (q->nids < 0 || q->nids > PDU_IDS_MAX)
-		return PDU_ESPACE;
-	wr_begin(&w, buf, cap, q->type, q->flags, q->reqid);
-	for (i = 0; i < q->nids; i++)
-		wr_str(&w, T_ID, q->ids[i], PDU_ID_MAX);
-	if (q->type == PDU_SIGNAL)
-		wr_u32(&w, T_SIGNAL, (uint32_t)q->sig);
-	if (q->type == PDU_SETTING_SHOW && q->key[0] != '\0')
-		wr_str(&w, T_KEY, q->key, PDU_KEY_MAX);
-	if (q->type == PDU_AUTH)
-		wr_field(&w, T_MAC, q->mac, PDU_MAC_LEN);
-	if (q->type == PDU_LOGS && q->lines != 0)
-		wr_u32(&w, T_COUNT, q->lines);
+	if (m == NULL)
+		return PDU_ETYPE;
+	wr_begin(&w, buf, cap, type, flags, reqid);
+	for (f = m->f; f < m->f + m->nf; f++) {
+		v = (const char *)msg + f->off;
+		switch (f->kind) {
+		case FK_IDS:
+			if (q->nids < 0 || q->nids > PDU_IDS_MAX)
+				w.err = PDU_ESPACE;
+			for (i = 0; i < q->nids && w.err == 0; i++)
+				wr_str(&w, f->tag, q->ids[i], f->size);
+			break;
+		case FK_STR:
+			if (v[0] != '\0' || !(f->flags & FF_OPT))
+				wr_str(&w, f->tag, v, f->size);
+			break;
+		case FK_BYTES:
+			wr_field(&w, f->tag, v, f->size);
+			break;
+		default:
+			x = int_load(v, f->size);
+			pdu_put64(b, x);
+			if (x != 0 || !(f->flags & FF_OPT))
+				wr_field(&w, f->tag, b + 8 - f->size, f->size);
+			break;
+		}
+	}
 	return wr_end(&w);
 }
 
-int
-pdu_req_unpack(const uint8_t *buf, size_t len, struct pdu_req *q)
+/*
+ * Decode one field's value into msg. bit marks the row in seen: every
+ * field but the ID list may come once.
+ */
+static int
+rd_value(const struct field *f, const uint8_t *v, size_t n, void *msg,
+    uint32_t *seen, uint32_t bit)
 {
+	struct pdu_req *q = msg;
+	char *p = (char *)msg + f->off;
+	uint64_t x = 0;
+	size_t i;
+
+	if (f->kind == FK_IDS) {
+		if (q->nids >= f->lim || n == 0)
+			return PDU_EFIELD;
+		return rd_str(v, n, q->ids[q->nids++], f->size);
+	}
+	if (*seen & bit)
+		return PDU_EFIELD;
+	*seen |= bit;
+	if (f->kind == FK_STR)
+		return rd_str(v, n, p, f->size);
+	if (n != f->size)
+		return PDU_EFIELD;
+	if (f->kind == FK_BYTES) {
+		memcpy(p, v, n);
+		return 0;
+	}
+	for (i = 0; i < n; i++)
+		x = x << 8 | v[i];
+	if (f->lim != 0 && (x == 0 || x > f->lim))
+		return PDU_EFIELD;
+	int_store(p, n, x);
+	return 0;
+}
+
+/*
+ * Decode one whole PDU of the wanted type (0: any request) into msg, the
+ * struct of its type. Tags the type's table does not name are skipped
+ * (PROTOCOL.md); then every row is checked for presence.
+ */
+int
+pdu_unpack(const uint8_t *buf, size_t len, int type, void *msg)
+{
+	const struct pdu_req *q = msg;
+	const struct msg *m;
+	const struct field *f;
+	const uint8_t *v;
+	const char *p;
 	struct pdu_hdr h;
 	struct rd r;
-	const uint8_t *v;
-	size_t n;
 	uint32_t seen = 0;
-	int rc, tag;
+	size_t n;
+	int rc, tag, i, absent;
 
-	if ((rc = rd_begin(&r, buf, len, 0, &h)) != 0)
+	if ((rc = rd_begin(&r, buf, len, type, &h)) != 0)
 		return rc;
-	q->type = h.type;
-	q->flags = h.flags;
-	q->reqid = h.reqid;
-	q->nids = 0;
-	q->sig = 0;
-	q->lines = 0;
-	q->key[0] = '\0';
+	if ((m = msg_of(h.type)) == NULL)
+		return PDU_ETYPE;
+	memset(msg, 0, m->size);
 	while ((rc = rd_next(&r, &tag, &v, &n)) == 1) {
-		switch (tag) {
-		case T_ID:
-			if (q->nids == PDU_IDS_MAX ||
-			    rd_str(v, n, q->ids[q->nids], PDU_ID_MAX) != 0 ||
-			    n == 0)
-				return PDU_EFIELD;
-			q->nids++;
-			break;
-		case T_SIGNAL:
-			if (rd_once(&seen, tag, n, 4) != 0 ||
-			    pdu_get32(v) > 127)
-				return PDU_EFIELD;
-			q->sig = (int)pdu_get32(v);
-			break;
-		case T_KEY:
-			if (rd_once(&seen, tag, n, n) != 0 ||
-			    rd_str(v, n, q->key, PDU_KEY_MAX) != 0)
-				return PDU_EFIELD;
-			break;
-		case T_MAC:
-			if (rd_once(&seen, tag, n, PDU_MAC_LEN) != 0)
-				return PDU_EFIELD;
-			memcpy(q->mac, v, PDU_MAC_LEN);
-			break;
-		case T_COUNT:
-			if (rd_once(&seen, tag, n, 4) != 0)
-				return PDU_EFIELD;
-			q->lines = pdu_get32(v);
-			break;
-		default:
-			break;		/* unknown tags are skipped */
-		}
+		for (i = 0; i < m->nf && m->f[i].tag != tag; i++)
+			;
+		if (i < m->nf &&
+		    rd_value(&m->f[i], v, n, msg, &seen, 1u << i) != 0)
+			return PDU_EFIELD;
 	}
 	if (rc < 0)
 		return rc;
-	/* Per-type body rules. */
-	switch (q->type) {
-	case PDU_SIGNAL:
-		if (q->nids != 1 || !(seen & (1u << T_SIGNAL)) || q->sig == 0)
+	for (i = 0; i < m->nf; i++) {
+		f = &m->f[i];
+		p = (const char *)msg + f->off;
+		if (f->kind == FK_IDS)
+			absent = q->nids == 0;
+		else if (f->kind == FK_STR)
+			absent = p[0] == '\0';
+		else
+			absent = !(seen & 1u << i);
+		if (absent && (f->flags & FF_NEED))
 			return PDU_EFIELD;
-		break;
-	case PDU_CONFIG_SHOW:
-		if (q->nids > 1)
-			return PDU_EFIELD;
-		break;
-	case PDU_AUTH:
-		if (!(seen & (1u << T_MAC)))
-			return PDU_EFIELD;
-		break;
-	case PDU_LOGS:
-		if (q->nids != 1)
-			return PDU_EFIELD;
-		break;
-	case PDU_START: case PDU_STOP: case PDU_RESTART: case PDU_STATUS:
-		break;
-	default:
-		if (q->nids != 0)
-			return PDU_EFIELD;
-		break;
+		if (absent && (f->flags & FF_NONE))
+			int_store((char *)msg + f->off, f->size, UINT64_MAX);
 	}
 	return 0;
 }
 
-/* Both OK and ERROR carry an optional text; ERROR also a code and proto. */
-int
-pdu_ok_pack(uint8_t *buf, size_t cap, uint32_t reqid, const char *msg)
-{
-	struct wr w;
+/* ------------------------------------------------- calls by message name */
 
-	wr_begin(&w, buf, cap, PDU_OK, 0, reqid);
-	if (msg != NULL && msg[0] != '\0')
-		wr_str(&w, T_MESSAGE, msg, PDU_MSG_MAX);
-	return wr_end(&w);
+/* Copy s (NULL: empty) into a field of size bytes; -1 if it does not fit. */
+static int
+setstr(char *dst, size_t size, const char *s)
+{
+	return snprintf(dst, size, "%s", s != NULL ? s : "") < (int)size ?
+	    0 : -1;
 }
 
 int
-pdu_ok_unpack(const uint8_t *buf, size_t len, char *msg, size_t msglen)
+pdu_req_pack(uint8_t *buf, size_t cap, const struct pdu_req *q)
+{
+	return pdu_pack(buf, cap, q->type, q->flags, q->reqid, q);
+}
+
+/* The header's type, flags and reqid are part of a request's struct. */
+int
+pdu_req_unpack(const uint8_t *buf, size_t len, struct pdu_req *q)
 {
 	struct pdu_hdr h;
-	struct rd r;
-	const uint8_t *v;
-	size_t n;
-	uint32_t seen = 0;
-	int rc, tag;
+	int rc;
 
-	if ((rc = rd_begin(&r, buf, len, PDU_OK, &h)) != 0)
+	if ((rc = pdu_unpack(buf, len, 0, q)) != 0 ||
+	    (rc = pdu_hdr_unpack(buf, len, &h)) != 0)
 		return rc;
-	if (msglen > 0)
-		msg[0] = '\0';
-	while ((rc = rd_next(&r, &tag, &v, &n)) == 1)
-		if (tag == T_MESSAGE && (rd_once(&seen, tag, n, n) != 0 ||
-		    rd_str(v, n, msg, msglen) != 0))
-			return PDU_EFIELD;
-	return rc;
+	q->type = h.type;
+	q->flags = h.flags;
+	q->reqid = h.reqid;
+	return 0;
+}
+
+int
+pdu_ok_pack(uint8_t *buf, size_t cap, uint32_t reqid, const char *msg)
+{
+	struct ok_body b;
+
+	if (setstr(b.msg, sizeof(b.msg), msg) != 0)
+		return PDU_ESPACE;
+	return pdu_pack(buf, cap, PDU_OK, 0, reqid, &b);
+}
+
+/* The caller's buffer may be smaller than the field: a longer one is bad. */
+int
+pdu_ok_unpack(const uint8_t *buf, size_t len, char *msg, size_t msglen)
+{
+	struct ok_body b;
+	int rc;
+
+	if ((rc = pdu_unpack(buf, len, PDU_OK, &b)) != 0)
+		return rc;
+	return setstr(msg, msglen, b.msg) != 0 ? PDU_EFIELD : 0;
 }
 
 /*
@@ -450,312 +672,46 @@ int
 pdu_error_pack(uint8_t *buf, size_t cap, uint32_t reqid, const char *code,
     const char *msg)
 {
-	char m[PDU_MSG_MAX];
-	struct wr w;
-	size_t n = strlen(msg);
+	struct pdu_error e;
 
-	if (n >= sizeof(m)) {
-		memcpy(m, msg, sizeof(m) - 4);
-		memcpy(m + sizeof(m) - 4, "...", 4);
-		msg = m;
-	}
-	wr_begin(&w, buf, cap, PDU_ERROR, 0, reqid);
-	wr_str(&w, T_CODE, code, PDU_CODE_MAX);
-	wr_str(&w, T_MESSAGE, msg, PDU_MSG_MAX);
-	wr_u8(&w, T_PROTO, PM_PROTO);
-	return wr_end(&w);
-}
-
-int
-pdu_error_unpack(const uint8_t *buf, size_t len, struct pdu_error *e)
-{
-	struct pdu_hdr h;
-	struct rd r;
-	const uint8_t *v;
-	size_t n;
-	uint32_t seen = 0;
-	int rc, tag;
-
-	if ((rc = rd_begin(&r, buf, len, PDU_ERROR, &h)) != 0)
-		return rc;
-	memset(e, 0, sizeof(*e));
-	while ((rc = rd_next(&r, &tag, &v, &n)) == 1) {
-		if (tag == T_CODE)
-			rc = rd_once(&seen, tag, n, n) ||
-			    rd_str(v, n, e->code, sizeof(e->code));
-		else if (tag == T_MESSAGE)
-			rc = rd_once(&seen, tag, n, n) ||
-			    rd_str(v, n, e->msg, sizeof(e->msg));
-		else if (tag == T_PROTO) {
-			rc = rd_once(&seen, tag, n, 1);
-			e->proto = n == 1 ? v[0] : 0;
-		} else
-			rc = 0;
-		if (rc != 0)
-			return PDU_EFIELD;
-	}
-	return rc;
-}
-
-int
-pdu_end_pack(uint8_t *buf, size_t cap, uint32_t reqid, uint32_t count)
-{
-	struct wr w;
-
-	wr_begin(&w, buf, cap, PDU_END, 0, reqid);
-	wr_u32(&w, T_COUNT, count);
-	return wr_end(&w);
-}
-
-int
-pdu_end_unpack(const uint8_t *buf, size_t len, uint32_t *count)
-{
-	struct pdu_hdr h;
-	struct rd r;
-	const uint8_t *v;
-	size_t n;
-	uint32_t seen = 0;
-	int rc, tag;
-
-	if ((rc = rd_begin(&r, buf, len, PDU_END, &h)) != 0)
-		return rc;
-	while ((rc = rd_next(&r, &tag, &v, &n)) == 1) {
-		if (tag != T_COUNT)
-			continue;
-		if (rd_once(&seen, tag, n, 4) != 0)
-			return PDU_EFIELD;
-		*count = pdu_get32(v);
-	}
-	if (rc == 0 && !(seen & (1u << T_COUNT)))
-		return PDU_EFIELD;
-	return rc;
-}
-
-int
-pdu_status_pack(uint8_t *buf, size_t cap, uint32_t reqid,
-    const struct pdu_status *s)
-{
-	struct wr w;
-
-	wr_begin(&w, buf, cap, PDU_STATUS_REC, 0, reqid);
-	wr_str(&w, T_ID, s->id, PDU_ID_MAX);
-	wr_str(&w, T_STATE, s->state, PDU_STATE_MAX);
-	wr_u32(&w, T_PID, s->pid);
-	wr_u64(&w, T_UPTIME, s->uptime);
-	wr_u64(&w, T_SINCE, s->since);
-	wr_u32(&w, T_RESTARTS, s->restarts);
-	wr_u32(&w, T_EXIT, (uint32_t)s->last_exit);
-	wr_u8(&w, T_KIND, s->kind);
-	wr_u64(&w, T_DROPPED, s->dropped);
-	wr_u8(&w, T_HEALTH, s->health);
-	wr_u32(&w, T_CHECK_FAILS, s->check_fails);
-	wr_u32(&w, T_SKIPS, s->skips);
-	wr_u64(&w, T_NEXT_RUN, s->next_run);
-	if (s->note[0] != '\0')
-		wr_str(&w, T_NOTE, s->note, PDU_NOTE_MAX);
-	if (s->check_out[0] != '\0')
-		wr_str(&w, T_CHECK_OUT, s->check_out, PDU_NOTE_MAX);
-	return wr_end(&w);
-}
-
-/* ID and state are required; the numbers default to "none". */
-int
-pdu_status_unpack(const uint8_t *buf, size_t len, struct pdu_status *s)
-{
-	struct pdu_hdr h;
-	struct rd r;
-	const uint8_t *v;
-	size_t n;
-	uint32_t seen = 0;
-	int rc, tag;
-
-	if ((rc = rd_begin(&r, buf, len, PDU_STATUS_REC, &h)) != 0)
-		return rc;
-	memset(s, 0, sizeof(*s));
-	s->last_exit = -1;
-	while ((rc = rd_next(&r, &tag, &v, &n)) == 1) {
-		switch (tag) {
-		case T_ID:
-			rc = rd_once(&seen, tag, n, n) ||
-			    rd_str(v, n, s->id, sizeof(s->id));
-			break;
-		case T_STATE:
-			rc = rd_once(&seen, tag, n, n) ||
-			    rd_str(v, n, s->state, sizeof(s->state));
-			break;
-		case T_NOTE:
-		case T_CHECK_OUT:
-			rc = rd_once(&seen, tag, n, n) || rd_str(v, n,
-			    tag == T_NOTE ? s->note : s->check_out,
-			    PDU_NOTE_MAX);
-			break;
-		case T_PID:
-		case T_RESTARTS:
-		case T_EXIT:
-		case T_CHECK_FAILS:
-		case T_SKIPS:
-			if ((rc = rd_once(&seen, tag, n, 4)) != 0)
-				break;
-			if (tag == T_PID)
-				s->pid = pdu_get32(v);
-			else if (tag == T_RESTARTS)
-				s->restarts = pdu_get32(v);
-			else if (tag == T_CHECK_FAILS)
-				s->check_fails = pdu_get32(v);
-			else if (tag == T_SKIPS)
-				s->skips = pdu_get32(v);
-			else
-				s->last_exit = (int32_t)pdu_get32(v);
-			break;
-		case T_UPTIME:
-		case T_SINCE:
-		case T_NEXT_RUN:
-		case T_DROPPED:
-			if ((rc = rd_once(&seen, tag, n, 8)) != 0)
-				break;
-			if (tag == T_UPTIME)
-				s->uptime = pdu_get64(v);
-			else if (tag == T_SINCE)
-				s->since = pdu_get64(v);
-			else if (tag == T_NEXT_RUN)
-				s->next_run = pdu_get64(v);
-			else
-				s->dropped = pdu_get64(v);
-			break;
-		case T_KIND:
-		case T_HEALTH:
-			if ((rc = rd_once(&seen, tag, n, 1)) == 0)
-				*(tag == T_KIND ? &s->kind : &s->health) = v[0];
-			break;
-		default:
-			rc = 0;
-			break;
-		}
-		if (rc != 0)
-			return PDU_EFIELD;
-	}
-	if (rc == 0 && (s->id[0] == '\0' || s->state[0] == '\0'))
-		return PDU_EFIELD;
-	return rc;
+	if (setstr(e.code, sizeof(e.code), code) != 0)
+		return PDU_ESPACE;
+	if (setstr(e.msg, sizeof(e.msg), msg) != 0)
+		memcpy(e.msg + sizeof(e.msg) - 4, "...", 4);
+	e.proto = PM_PROTO;
+	return pdu_pack(buf, cap, PDU_ERROR, 0, reqid, &e);
 }
 
 int
 pdu_text_pack(uint8_t *buf, size_t cap, uint32_t reqid, const char *key,
     const char *text)
 {
-	struct wr w;
+	struct pdu_text t;
 
-	wr_begin(&w, buf, cap, PDU_TEXT, 0, reqid);
-	if (key != NULL && key[0] != '\0')
-		wr_str(&w, T_KEY, key, PDU_KEY_MAX);
-	wr_str(&w, T_TEXT, text, PDU_TEXT_MAX);
-	return wr_end(&w);
-}
-
-int
-pdu_text_unpack(const uint8_t *buf, size_t len, struct pdu_text *t)
-{
-	struct pdu_hdr h;
-	struct rd r;
-	const uint8_t *v;
-	size_t n;
-	uint32_t seen = 0;
-	int rc, tag;
-
-	if ((rc = rd_begin(&r, buf, len, PDU_TEXT, &h)) != 0)
-		return rc;
-	t->key[0] = '\0';
-	t->text[0] = '\0';
-	while ((rc = rd_next(&r, &tag, &v, &n)) == 1) {
-		if (tag == T_KEY)
-			rc = rd_once(&seen, tag, n, n) ||
-			    rd_str(v, n, t->key, sizeof(t->key));
-		else if (tag == T_TEXT)
-			rc = rd_once(&seen, tag, n, n) ||
-			    rd_str(v, n, t->text, sizeof(t->text));
-		else
-			rc = 0;
-		if (rc != 0)
-			return PDU_EFIELD;
-	}
-	return rc;
+	if (setstr(t.key, sizeof(t.key), key) != 0 ||
+	    setstr(t.text, sizeof(t.text), text) != 0)
+		return PDU_ESPACE;
+	return pdu_pack(buf, cap, PDU_TEXT, 0, reqid, &t);
 }
 
 int
 pdu_version_pack(uint8_t *buf, size_t cap, uint32_t reqid, const char *vers)
 {
-	struct wr w;
+	struct pdu_version v;
 
-	wr_begin(&w, buf, cap, PDU_VERSION_REP, 0, reqid);
-	wr_str(&w, T_VERSION, vers, PDU_VERS_MAX);
-	wr_u8(&w, T_PROTO, PM_PROTO);
-	return wr_end(&w);
+	if (setstr(v.version, sizeof(v.version), vers) != 0)
+		return PDU_ESPACE;
+	v.proto = PM_PROTO;
+	return pdu_pack(buf, cap, PDU_VERSION_REP, 0, reqid, &v);
 }
 
-int
-pdu_version_unpack(const uint8_t *buf, size_t len, struct pdu_version *pv)
-{
-	struct pdu_hdr h;
-	struct rd r;
-	const uint8_t *v;
-	size_t n;
-	uint32_t seen = 0;
-	int rc, tag;
-
-	if ((rc = rd_begin(&r, buf, len, PDU_VERSION_REP, &h)) != 0)
-		return rc;
-	memset(pv, 0, sizeof(*pv));
-	while ((rc = rd_next(&r, &tag, &v, &n)) == 1) {
-		if (tag == T_VERSION)
-			rc = rd_once(&seen, tag, n, n) ||
-			    rd_str(v, n, pv->version, sizeof(pv->version));
-		else if (tag == T_PROTO) {
-			rc = rd_once(&seen, tag, n, 1);
-			pv->proto = n == 1 ? v[0] : 0;
-		} else
-			rc = 0;
-		if (rc != 0)
-			return PDU_EFIELD;
-	}
-	return rc;
-}
-
+/* The challenge opens a TCP connection, before any request: reqid 0. */
 int
 pdu_challenge_pack(uint8_t *buf, size_t cap, const uint8_t *nonce)
 {
-	struct wr w;
+	struct pdu_challenge c;
 
-	wr_begin(&w, buf, cap, PDU_CHALLENGE, 0, 0);
-	wr_field(&w, T_NONCE, nonce, PDU_NONCE_LEN);
-	wr_u8(&w, T_PROTO, PM_PROTO);
-	return wr_end(&w);
-}
-
-int
-pdu_challenge_unpack(const uint8_t *buf, size_t len, struct pdu_challenge *c)
-{
-	struct pdu_hdr h;
-	struct rd r;
-	const uint8_t *v;
-	size_t n;
-	uint32_t seen = 0;
-	int rc, tag;
-
-	if ((rc = rd_begin(&r, buf, len, PDU_CHALLENGE, &h)) != 0)
-		return rc;
-	memset(c, 0, sizeof(*c));
-	while ((rc = rd_next(&r, &tag, &v, &n)) == 1) {
-		if (tag == T_NONCE) {
-			if (rd_once(&seen, tag, n, PDU_NONCE_LEN) != 0)
-				return PDU_EFIELD;
-			memcpy(c->nonce, v, PDU_NONCE_LEN);
-		} else if (tag == T_PROTO) {
-			if (rd_once(&seen, tag, n, 1) != 0)
-				return PDU_EFIELD;
-			c->proto = v[0];
-		}
-	}
-	if (rc == 0 && !(seen & (1u << T_NONCE)))
-		return PDU_EFIELD;
-	return rc;
+	memcpy(c.nonce, nonce, PDU_NONCE_LEN);
+	c.proto = PM_PROTO;
+	return pdu_pack(buf, cap, PDU_CHALLENGE, 0, 0, &c);
 }

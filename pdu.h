@@ -2,8 +2,9 @@
  * pdu.h: pm's control protocol on the wire (see PROTOCOL.md).
  *
  * Every PDU is a 16-byte header in network byte order followed by a
- * payload of TLV fields. Each message has one pack and one unpack
- * function; nothing in memory is ever sent as it lies. pdu.c does no I/O,
+ * payload of TLV fields. Each message is a table of fields in pdu.c,
+ * which one pack and one unpack walk; nothing in memory is ever sent as
+ * it lies. pdu.c does no I/O,
  * no logging and keeps no state, so it can be unit-tested and fuzzed.
  */
 #ifndef PDU_H
@@ -155,29 +156,47 @@ const char *pdu_type_name(int type);
 bool	pdu_is_request(int type);
 
 /*
- * The pack functions return the PDU's length, or PDU_ESPACE; the unpack
- * functions take one whole PDU (header included) and return 0 or an
- * enum pdu_err.
+ * Any message, from the tables in pdu.c: pdu_pack packs msg, the struct
+ * of its type, and returns the PDU's length or a negative enum pdu_err
+ * (PDU_ESPACE; PDU_ETYPE for a type pdu.c does not know). pdu_unpack takes
+ * one whole PDU (header included) of the given type (0: any request),
+ * fills msg and returns 0 or an enum pdu_err.
+ *
+ * The calls below are those two under the name of one message each. Some
+ * are macros; PDU_MSG makes the compiler check the struct they are given.
  */
+int	pdu_pack(uint8_t *, size_t, int type, uint16_t flags, uint32_t reqid,
+	    const void *msg);
+int	pdu_unpack(const uint8_t *, size_t, int type, void *msg);
+#define PDU_MSG(p, T)	(1 ? (p) : (T *)0)
+
 int	pdu_req_pack(uint8_t *, size_t, const struct pdu_req *);
 int	pdu_req_unpack(const uint8_t *, size_t, struct pdu_req *);
 int	pdu_ok_pack(uint8_t *, size_t, uint32_t reqid, const char *msg);
 int	pdu_ok_unpack(const uint8_t *, size_t, char *msg, size_t msglen);
 int	pdu_error_pack(uint8_t *, size_t, uint32_t reqid, const char *code,
 	    const char *msg);
-int	pdu_error_unpack(const uint8_t *, size_t, struct pdu_error *);
-int	pdu_end_pack(uint8_t *, size_t, uint32_t reqid, uint32_t count);
-int	pdu_end_unpack(const uint8_t *, size_t, uint32_t *count);
-int	pdu_status_pack(uint8_t *, size_t, uint32_t reqid,
-	    const struct pdu_status *);
-int	pdu_status_unpack(const uint8_t *, size_t, struct pdu_status *);
+#define pdu_error_unpack(b, n, e) \
+	pdu_unpack(b, n, PDU_ERROR, PDU_MSG(e, struct pdu_error))
+#define pdu_end_pack(b, n, reqid, count) \
+	pdu_pack(b, n, PDU_END, 0, reqid, &(const uint32_t){ (count) })
+#define pdu_end_unpack(b, n, count) \
+	pdu_unpack(b, n, PDU_END, PDU_MSG(count, uint32_t))
+#define pdu_status_pack(b, n, reqid, s) \
+	pdu_pack(b, n, PDU_STATUS_REC, 0, reqid, \
+	    PDU_MSG(s, const struct pdu_status))
+#define pdu_status_unpack(b, n, s) \
+	pdu_unpack(b, n, PDU_STATUS_REC, PDU_MSG(s, struct pdu_status))
 int	pdu_text_pack(uint8_t *, size_t, uint32_t reqid, const char *key,
 	    const char *text);
-int	pdu_text_unpack(const uint8_t *, size_t, struct pdu_text *);
+#define pdu_text_unpack(b, n, t) \
+	pdu_unpack(b, n, PDU_TEXT, PDU_MSG(t, struct pdu_text))
 int	pdu_version_pack(uint8_t *, size_t, uint32_t reqid, const char *vers);
-int	pdu_version_unpack(const uint8_t *, size_t, struct pdu_version *);
+#define pdu_version_unpack(b, n, v) \
+	pdu_unpack(b, n, PDU_VERSION_REP, PDU_MSG(v, struct pdu_version))
 int	pdu_challenge_pack(uint8_t *, size_t, const uint8_t *nonce);
-int	pdu_challenge_unpack(const uint8_t *, size_t, struct pdu_challenge *);
+#define pdu_challenge_unpack(b, n, c) \
+	pdu_unpack(b, n, PDU_CHALLENGE, PDU_MSG(c, struct pdu_challenge))
 
 /* Big-endian helpers, shared with tests. */
 void	pdu_put16(uint8_t *, uint16_t);

@@ -18,6 +18,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,10 +136,14 @@ pm_shutdown(enum pm_end how, int status)
 	proc_stop_all();
 }
 
+static bool str_eq(const char *, const char *);
+
 int
 pm_reload(bool dry_run, plan_fn emit, void *ctx, char *err, size_t errlen)
 {
 	struct config *newc;
+	bool moved;
+	size_t len;
 
 	if (cfg_path == NULL) {
 		snprintf(err, errlen, "pm runs without a config file\n");
@@ -146,6 +151,15 @@ pm_reload(bool dry_run, plan_fn emit, void *ctx, char *err, size_t errlen)
 	}
 	if (cfg_load(cfg_path, &newc, err, errlen) < 0)
 		return -1;
+	/* Issue 11: a new log_target pm cannot open refuses the reload. */
+	moved = !str_eq(cur->set.log_target, newc->set.log_target);
+	if (!dry_run && moved && log_switch(newc->set.log_level,
+	    newc->set.log_target, err, errlen) < 0) {
+		len = strlen(err);
+		snprintf(err + len, errlen - len, "; old config kept\n");
+		cfg_free(newc);
+		return -1;
+	}
 	if (proc_apply(newc, dry_run, emit, ctx) < 0) {
 		snprintf(err, errlen, "out of memory applying %s\n", cfg_path);
 		cfg_free(newc);
@@ -155,7 +169,8 @@ pm_reload(bool dry_run, plan_fn emit, void *ctx, char *err, size_t errlen)
 		cfg_free(newc);
 		return 0;
 	}
-	log_init(newc->set.log_level, newc->set.log_target);
+	if (!moved)
+		log_init(newc->set.log_level, newc->set.log_target);
 	cfg_free(cur);
 	cur = newc;
 	log_info("reloaded %s", cfg_path);
@@ -178,9 +193,11 @@ str_eq(const char *a, const char *b)
 int
 pm_setting_reload(plan_fn emit, void *ctx, char *err, size_t errlen)
 {
-	static char target[256];
+	static char target[PATH_MAX];
 	struct config *newc;
 	const struct cfg_settings *o = &cur->set, *n;
+	size_t len;
+	bool moved;
 
 	if (cfg_path == NULL) {
 		snprintf(err, errlen, "pm runs without a config file\n");
@@ -189,6 +206,23 @@ pm_setting_reload(plan_fn emit, void *ctx, char *err, size_t errlen)
 	if (cfg_load(cfg_path, &newc, err, errlen) < 0)
 		return -1;
 	n = &newc->set;
+	/*
+	 * Issue 11: a log_target pm cannot keep or open is refused with its
+	 * reason before anything changes, never cut short or swapped for
+	 * stderr behind an "applied".
+	 */
+	if (n->log_target != NULL && strlen(n->log_target) >= sizeof(target)) {
+		snprintf(err, errlen, "%s: log_target is longer than %zu "
+		    "bytes; nothing changed\n", cfg_path, sizeof(target) - 1);
+		goto refuse;
+	}
+	moved = !str_eq(o->log_target, n->log_target);
+	if (moved && log_switch(n->log_level, n->log_target, err,
+	    errlen) < 0) {
+		len = strlen(err);
+		snprintf(err + len, errlen - len, "; nothing changed\n");
+		goto refuse;
+	}
 #define LIVE(key, same) emit(ctx, key, (same) ? "unchanged" : "applied")
 #define FIXED(key, same) emit(ctx, key, (same) ? "unchanged" : "needs restart")
 	LIVE("log_level", o->log_level == n->log_level);
@@ -213,14 +247,18 @@ pm_setting_reload(plan_fn emit, void *ctx, char *err, size_t errlen)
 	cur->set.ctrlaltdel = n->ctrlaltdel;
 	cur->set.log_format = n->log_format;
 	cur->set.log_timestamps = n->log_timestamps;
-	if (n->log_target != NULL && strlen(n->log_target) < sizeof(target)) {
-		strcpy(target, n->log_target);
+	if (n->log_target != NULL) {
+		memcpy(target, n->log_target, strlen(n->log_target) + 1);
 		cur->set.log_target = target;
 	} else
 		cur->set.log_target = NULL;
-	log_init(cur->set.log_level, cur->set.log_target);
+	if (!moved)
+		log_init(cur->set.log_level, cur->set.log_target);
 	cfg_free(newc);
 	return 0;
+refuse:
+	cfg_free(newc);
+	return -1;
 }
 
 static void

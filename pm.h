@@ -176,11 +176,29 @@ bool	 cfg_proc_changed(const struct cfg_proc *a, const struct cfg_proc *b);
 int	 cfg_proc_show(const struct cfg_proc *, char *buf, size_t len);
 int	 cfg_settings_show(const struct cfg_settings *, char *buf, size_t len);
 /*
- * The control socket path by the contract's rules: env PM_SOCKET, else
- * [settings] socket of c (c may be NULL), else /run/pm.sock for root, else
- * $XDG_RUNTIME_DIR/pm.sock or /tmp/pm-UID.sock.
+ * The control socket's locations by the contract's rule, in the order a
+ * server binds and a client tries them: env PM_SOCKET, else [settings]
+ * socket of c (c may be NULL), alone; else the defaults (see config.c).
+ * With server, only those this user may bind. A name starting with '@' is
+ * in the abstract namespace. Returns the count, or -1 when one is too long.
  */
-const char *cfg_socket_path(const struct config *c, char *buf, size_t len);
+#define PM_SOCK_LOCS	5
+enum sock_dir {
+	SD_GIVEN,	/* explicit: used as it is */
+	SD_OWN,		/* $XDG_RUNTIME_DIR: must be ours, not writable by others */
+	SD_PRIVATE,	/* /tmp/pm-UID: created 0700, must be ours */
+	SD_RUN,		/* /run: created 0755 by root when missing */
+	SD_ABSTRACT	/* no directory */
+};
+struct sock_loc {
+	char		 name[108];	/* sun_path */
+	enum sock_dir	 dir;
+};
+int	 cfg_socket_locs(const struct config *c, bool server,
+	    struct sock_loc *v);
+struct sockaddr_un;
+int	 cfg_sockaddr(const char *name, struct sockaddr_un *,
+	    unsigned int *len);
 /* The config file by the contract's rules: -c, else env PM_CONFIG, else
  * /etc/pm.ini. */
 const char *cfg_default_file(const char *opt);
@@ -201,13 +219,17 @@ int	 cfg_split_command(char *buf, char **argv, int max, const char **why);
 
 /* ------------------------------------------------------------------ log */
 
-void	 log_init(int level, const char *target);
+int	 log_init(int level, const char *target);	/* -1: on stderr */
+/* Switch to target, or keep the old one and say why in err: -1. */
+int	 log_switch(int level, const char *target, char *err, size_t len);
 void	 pm_log(int level, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 #define log_err(...)	pm_log(L_ERR, __VA_ARGS__)
 #define log_warn(...)	pm_log(L_WARN, __VA_ARGS__)
 #define log_info(...)	pm_log(L_INFO, __VA_ARGS__)
 #define log_debug(...)	pm_log(L_DEBUG, __VA_ARGS__)
+/* Child bytes made safe for JSON (json) or a terminal; d holds 6 * n. */
+char	*log_esc(char *d, const char *s, size_t n, bool json);
 
 /*
  * logbuf.c: the output of supervised processes. Pipes, line assembly,
@@ -222,6 +244,8 @@ void	 lb_pipes(struct proc *, bool is_main, int io[2]);
 void	 lb_spawned(struct proc *, bool ok);
 void	 lb_drain(struct proc *);
 void	 lb_reopen(void);
+/* Open a log file as root without following what others control. */
+int	 lb_open_log(const char *path, uid_t owner, const char **why);
 uint64_t lb_tick(uint64_t now);
 void	 lb_fini(void);
 void	 lb_con_write(const char *, size_t);

@@ -22,11 +22,12 @@ out=$(pmc status); rc=$?
 expect_match "status has the header" "$out" '^ID +STATE +PID +UPTIME +RESTARTS +EXIT'
 expect_match "status lists web running with a pid" "$out" 'web +running +[0-9]+'
 expect_match "status shows - as the pid of a stopped process" "$out" 'idle +stopped +- '
-expect_eq "status of all with one stopped exits 3" "$rc" 3
+expect_eq "status of all with a never-started autostart = no exits 0" "$rc" 0
 pmc status web db >/dev/null; expect_eq "status of running processes exits 0" $? 0
+pmc status idle >/dev/null; expect_eq "status of a named stopped process exits 3" $? 3
 pmc ping web once; expect_eq "ping: running + oneshot exited 0 -> 0" $? 0
-out=$(pmc ping idle); expect_eq "ping of a stopped process exits 3" $? 3
-expect_eq "ping prints nothing" "$out" ""
+out=$(pmc ping idle); expect_eq "ping of a never-started autostart = no exits 0" $? 0
+expect_eq "ping prints one summary line" "$out" "ok: 1 process fine"
 out=$(pmc status nosuch 2>&1); expect_eq "status of an unknown ID exits 2" $? 2
 expect_match "unknown ID is named" "$out" 'unknown id: nosuch'
 out=$(pmc frobnicate 2>&1); expect_eq "unknown command exits 2" $? 2

@@ -32,20 +32,23 @@ fi
 nobody=$(id -u nobody)
 asnobody() { env -u PM_SOCKET -u XDG_RUNTIME_DIR HOME=/ setpriv --reuid="$nobody" --regid="$(id -g nobody)" --clear-groups "$@"; }
 
-# Non-root with no socket configured: /tmp/pm-UID.sock.
-fallback=/tmp/pm-$nobody.sock
-if [ -e "$fallback" ]; then
-	echo "skip - $fallback exists already"
+# Non-root with no socket configured: a private directory /tmp/pm-UID
+# (t_socket_rule.sh tries every other place of the rule).
+fallback=/tmp/pm-$nobody/pm.sock
+# A directory left by an earlier run is nobody's own and used again.
+if [ -e "${fallback%/*}" ] && [ "$(stat -c %u "${fallback%/*}")" != "$nobody" ]; then
+	echo "skip - ${fallback%/*} exists already, not nobody's"
 else
 	asnobody "$PM" -d -c "$T/pm.ini" >/dev/null 2>"$T/nobody.log" &
 	np=$!; track "$np"
-	check "non-root server uses /tmp/pm-UID.sock" wait_until 5 test -S "$fallback"
+	check "non-root server uses /tmp/pm-UID/pm.sock" wait_until 5 test -S "$fallback"
 	up() { asnobody "$PM" status svc >/dev/null; }
 	check "non-root client finds the same socket" wait_until 5 up
 	check "the service runs as nobody" test "$(ps -o uid= -p "$(asnobody "$PM" status svc | awk '$1=="svc"{print $3}')" | tr -d ' ')" = "$nobody"
 	asnobody "$PM" shutdown >/dev/null
 	check "non-root server shuts down" wait_until 10 dead "$np"
 	check "its socket is removed" test ! -e "$fallback"
+	rmdir "${fallback%/*}" 2>/dev/null
 fi
 
 # Read-only root: a private mount namespace where / is read-only and only a

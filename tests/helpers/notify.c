@@ -2,9 +2,10 @@
  * notify: a tiny sd_notify sender for the readiness tests. Sends
  * "STATUS=warming up", waits DELAY_MS, sends "READY=1\nSTATUS=serving" to
  * $NOTIFY_SOCKET (a path, or @name for the abstract namespace, as
- * sd_notify accepts), then sleeps until killed.
+ * sd_notify accepts), then sleeps until killed. With FILE, the second
+ * STATUS= is FILE's bytes as they are (for the tests of hostile text).
  *
- * usage: notify DELAY_MS
+ * usage: notify DELAY_MS [FILE]
  */
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -48,11 +49,21 @@ main(int argc, char **argv)
 {
 	long ms = argc > 1 ? atol(argv[1]) : 0;
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+	char msg[512] = "READY=1\nSTATUS=serving";
+	FILE *f;
+	size_t n;
 
+	if (argc > 2) {
+		if ((f = fopen(argv[2], "r")) == NULL)
+			return 1;
+		n = fread(msg + 15, 1, sizeof(msg) - 16, f);
+		msg[15 + n] = '\0';
+		fclose(f);
+	}
 	if (send_msg("STATUS=warming up") < 0)
 		return 1;
 	nanosleep(&ts, NULL);
-	if (send_msg("READY=1\nSTATUS=serving") < 0)
+	if (send_msg(msg) < 0)
 		return 1;
 	for (;;)
 		pause();

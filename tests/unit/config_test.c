@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -769,28 +770,44 @@ static void
 test_paths(void)
 {
 	struct config	*c;
-	char		 buf[128];
-	const char	*p;
+	struct sock_loc	 v[PM_SOCK_LOCS];
+	char		 buf[200];
+	int		 n;
 
 	setenv("PM_SOCKET", "/x/env.sock", 1);
-	p = cfg_socket_path(NULL, buf, sizeof(buf));
-	check(p != NULL && strcmp(p, "/x/env.sock") == 0, "PM_SOCKET wins");
-	check(cfg_socket_path(NULL, buf, 5) == NULL, "socket path too long "
-	    "is NULL");
+	n = cfg_socket_locs(NULL, false, v);
+	check(n == 1 && strcmp(v[0].name, "/x/env.sock") == 0, "PM_SOCKET "
+	    "wins, alone");
+	memset(buf, 'a', sizeof(buf) - 1);
+	buf[0] = '/';
+	buf[sizeof(buf) - 1] = '\0';
+	setenv("PM_SOCKET", buf, 1);
+	check(cfg_socket_locs(NULL, false, v) == -1, "socket path too long "
+	    "is -1");
 	unsetenv("PM_SOCKET");
 	if ((c = good("socket setting", "[settings]\nsocket = /y.sock\n"))) {
-		p = cfg_socket_path(c, buf, sizeof(buf));
-		check(p != NULL && strcmp(p, "/y.sock") == 0,
+		n = cfg_socket_locs(c, true, v);
+		check(n == 1 && strcmp(v[0].name, "/y.sock") == 0,
 		    "[settings] socket next");
 		cfg_free(c);
 	}
-	p = cfg_socket_path(NULL, buf, sizeof(buf));
+	if ((c = good("abstract socket", "[settings]\nsocket = @x\n"))) {
+		n = cfg_socket_locs(c, true, v);
+		check(n == 1 && strcmp(v[0].name, "@x") == 0,
+		    "[settings] socket = @x");
+		cfg_free(c);
+	}
+	n = cfg_socket_locs(NULL, true, v);
 	if (geteuid() == 0)
-		check(p != NULL && strcmp(p, "/run/pm.sock") == 0,
-		    "root default /run/pm.sock");
+		check(n == 3 && strcmp(v[0].name, "/run/pm.sock") == 0 &&
+		    strcmp(v[1].name, "@pm") == 0 &&
+		    strcmp(v[2].name, "@pm-0") == 0,
+		    "root: /run/pm.sock, @pm, @pm-0");
 	else
-		check(p != NULL && strstr(p, "pm") != NULL,
-		    "non-root default %s", p ? p : "NULL");
+		check(n >= 3 && strcmp(v[n - 2].name, "@pm") == 0,
+		    "non-root default ends in @pm, @pm-UID");
+	check(cfg_socket_locs(NULL, false, v) >= n, "a client tries at least "
+	    "the server's places");
 	check(strcmp(cfg_default_file("/a.ini"), "/a.ini") == 0, "-c wins");
 	setenv("PM_CONFIG", "/b.ini", 1);
 	check(strcmp(cfg_default_file(NULL), "/b.ini") == 0, "PM_CONFIG");
@@ -842,6 +859,78 @@ test_many(void)
 }
 
 /* Files: the same parser, plus what only a file can hold. */
+/*
+ * Issue 11: one log file for two processes (or for a process and pm's own
+ * log_target) is refused however it is spelled: lexically, and through a
+ * symlink or hard link when the file exists.
+ */
+static void
+test_shared_logs(void)
+{
+	char		 dir[] = "/tmp/pm_config_test.XXXXXX", a[64], b[64], l[64];
+	char		 text[512];
+	struct config	*c;
+	int		 fd;
+
+	bad("same log", "[process:a]\ncommand = x\nlog = /l/a.log\n"
+	    "[process:b]\ncommand = x\nlog = /l/a.log\n", 4, "[process:b]",
+	    "[process:a]");
+	bad("same log, spelled with // . ..", "[process:a]\ncommand = x\n"
+	    "log = /l/a.log\n[process:b]\ncommand = x\n"
+	    "log = //l/./x/..//a.log\n", 4, "log = //l/./x/..//a.log",
+	    "log = /l/a.log in [process:a]");
+	bad("a log that is log_target", "[settings]\nlog_target = /l/pm.log\n"
+	    "[process:a]\ncommand = x\nlog = /l/../l/pm.log\n", 3,
+	    "log_target = /l/pm.log in [settings]", "[process:a]");
+	bad(".. above / stays at /", "[process:a]\ncommand = x\n"
+	    "log = /../a.log\n[process:b]\ncommand = x\nlog = /a.log\n", 4,
+	    "[process:b]", "[process:a]");
+	bad("a log where another's rotates to", "[process:a]\ncommand = x\n"
+	    "log = /l/a.log\nlog_keep = 2\n[process:b]\ncommand = x\n"
+	    "log = /l/./a.log.2\n", 5, "[process:b] is where the log of "
+	    "[process:a] rotates to", "log_keep = 2");
+	bad("a log_target where a log rotates to", "[settings]\n"
+	    "log_target = /l/a.log.1\n[process:a]\ncommand = x\n"
+	    "log = /l/a.log\n", 1, "log_target = /l/a.log.1 in [settings]",
+	    "[process:a]");
+	if ((c = good("names past log_keep, or .0", "[process:a]\n"
+	    "command = x\nlog = /l/a.log\nlog_keep = 2\n"
+	    "[process:b]\ncommand = x\nlog = /l/a.log.3\n"
+	    "[process:c]\ncommand = x\nlog = /l/a.log.0\n"
+	    "[process:d]\ncommand = x\nlog = /l/b.log.1\nlog_keep = 0\n"
+	    "[process:e]\ncommand = x\nlog = /l/b.log.1.1\n")) != NULL)
+		cfg_free(c);
+	if ((c = good("different logs, one a prefix of the other",
+	    "[settings]\nlog_target = /l/a.log.x\n"
+	    "[process:a]\ncommand = x\nlog = /l/a.log\n"
+	    "[process:b]\ncommand = x\nlog = /l/a.logx\n"
+	    "[process:c]\ncommand = x\nlog = /l/x/a.log\n"
+	    "[process:d]\ncommand = x\n[process:e]\ncommand = x\n")) != NULL)
+		cfg_free(c);
+
+	/* Links are caught by device and inode once the file exists. */
+	if (mkdtemp(dir) == NULL) {
+		check(false, "temp dir");
+		return;
+	}
+	snprintf(a, sizeof(a), "%s/a.log", dir);
+	snprintf(b, sizeof(b), "%s/b.log", dir);
+	snprintf(l, sizeof(l), "%s/l.log", dir);
+	if ((fd = open(a, O_WRONLY | O_CREAT, 0600)) >= 0)
+		close(fd);
+	check(symlink(a, l) == 0 && link(a, b) == 0, "links made");
+	snprintf(text, sizeof(text), "[process:a]\ncommand = x\nlog = %s\n"
+	    "[process:b]\ncommand = x\nlog = %s\n", a, l);
+	bad("a symlink to another's log", text, 4, l, a);
+	snprintf(text, sizeof(text), "[process:a]\ncommand = x\nlog = %s\n"
+	    "[process:b]\ncommand = x\nlog = %s\n", a, b);
+	bad("a hard link to another's log", text, 4, b, a);
+	unlink(l);
+	unlink(b);
+	unlink(a);
+	rmdir(dir);
+}
+
 static void
 test_files(void)
 {
@@ -1034,6 +1123,7 @@ main(void)
 	test_paths();
 	test_many();
 	test_files();
+	test_shared_logs();
 	test_examples();
 	printf("%s\n", fails ? "some tests FAILED" : "all tests passed");
 	return fails ? 1 : 0;
