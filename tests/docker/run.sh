@@ -30,9 +30,16 @@ stop_pid() {
 	kill -0 "$pid" 2>/dev/null && { echo "# $1 ignored SIGTERM; SIGKILL"; kill -KILL "$pid"; }
 	rm -f "$2"
 }
+# What a daemon that was killed left mounted under our directory (the data
+# root's private bind mount, a container's overlay), deepest first.
+umount_ours() {
+	awk -v d="$DROOT/" 'index($2, d) == 1 { print $2 }' /proc/mounts |
+	    sort -r | while read -r m; do umount "$m" || umount -l "$m"; done
+}
 stop_daemons() {
 	stop_pid dockerd "$DROOT/dockerd.pid"
 	stop_pid containerd "$DROOT/containerd.pid"
+	umount_ours
 }
 # A previous run that was killed may have left its daemons behind.
 stop_daemons
