@@ -85,15 +85,16 @@ echo "# dockerd up after $((SECONDS - t_start))s"
 # The shared images. The build context is what Dockerfile.scratch's
 # comment describes: pm stripped, Debian's static busybox, the config.
 rm -rf "$CTX"; mkdir -p "$CTX/init-examples"
-strip -o "$CTX/pm" pm && cp /bin/busybox "$CTX/" &&
+strip -o "$CTX/pm" "${PM:-pm}" && cp /bin/busybox "$CTX/" &&
     cp init-examples/container.ini "$CTX/init-examples/" || exit 1
 # pmt-base: the scratch example; tests give it their own config.
 timeout 300 "$DOCKER" build -q -f init-examples/Dockerfile.scratch -t pmt-base "$CTX" >/dev/null ||
     { echo "FAIL - building pmt-base from init-examples/Dockerfile.scratch"; exit 1; }
-# The Debian root: debootstrap once, kept as a tarball; imported when the
-# data root does not hold it.
+# The Debian root: debootstrap once, the directory kept (rootfs.done marks
+# a whole one); imported, as the README does it, when the data root does
+# not hold the image.
 if ! "$DOCKER" image inspect "$DEBIAN_IMG" >/dev/null 2>&1; then
-	if [ ! -s "$DROOT/debian-minbase.tar" ]; then
+	if [ ! -e "$DROOT/rootfs.done" ]; then
 		rm -rf "$DROOT/rootfs"
 		debootstrap --variant=minbase bookworm "$DROOT/rootfs" \
 		    "$DEBIAN_MIRROR" >"$DROOT/debootstrap.log" 2>&1 ||
@@ -101,11 +102,9 @@ if ! "$DOCKER" image inspect "$DEBIAN_IMG" >/dev/null 2>&1; then
 		# What a container never reads: documentation, apt's cache.
 		rm -rf "$DROOT"/rootfs/usr/share/{doc,man,info,locale} \
 		    "$DROOT"/rootfs/var/cache/apt/* "$DROOT"/rootfs/var/lib/apt/lists/*
-		tar -C "$DROOT/rootfs" -cf "$DROOT/debian-minbase.tar.tmp" . &&
-		    mv "$DROOT/debian-minbase.tar.tmp" "$DROOT/debian-minbase.tar"
-		rm -rf "$DROOT/rootfs"
+		touch "$DROOT/rootfs.done"
 	fi
-	timeout 300 "$DOCKER" import "$DROOT/debian-minbase.tar" "$DEBIAN_IMG" >/dev/null ||
+	tar -C "$DROOT/rootfs" -c . | timeout 300 "$DOCKER" import - "$DEBIAN_IMG" >/dev/null ||
 	    { echo "FAIL - docker import of the Debian root"; exit 1; }
 fi
 echo "# images ready after $((SECONDS - t_start))s"

@@ -14,6 +14,7 @@ t0=$(ms)
 check "docker stop returns" quiet dk stop "$c"
 el=$(( $(ms) - t0 ))
 check "docker stop took under 5 s (${el}ms)" test "$el" -lt 5000
+echo "# docker stop of the example: ${el}ms"
 expect_eq "exit status 0" "$(exit_code "$c")" 0
 logs=$(dk logs "$c" 2>&1)
 w=$(printf '%s\n' "$logs" | grep -n 'web: stopping' | cut -d: -f1 | head -1)
