@@ -133,6 +133,12 @@ if [ -n "$left" ]; then
 	failn=$((failn + 1))
 	"$DOCKER" rm -f $left >/dev/null
 fi
+left=$("$DOCKER" images --format '{{.Repository}}' | grep -E '^(pmt-t-|pm-example-)')
+if [ -n "$left" ]; then
+	echo "FAIL - images left behind:" $left
+	failn=$((failn + 1))
+	"$DOCKER" rmi -f $left >/dev/null
+fi
 echo "# took $((SECONDS - t_start))s"
 echo "$pass passed, $failn failed"
 [ $failn -eq 0 ]
