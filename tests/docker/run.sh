@@ -40,6 +40,9 @@ stop_daemons() {
 	stop_pid dockerd "$DROOT/dockerd.pid"
 	stop_pid containerd "$DROOT/containerd.pid"
 	umount_ours
+	# The containers' cgroup parent, once empty.
+	rmdir /sys/fs/cgroup/pmtest-docker /sys/fs/cgroup/*/pmtest-docker 2>/dev/null
+	return 0
 }
 # A previous run that was killed may have left its daemons behind.
 stop_daemons
@@ -65,7 +68,7 @@ for i in $(seq 100); do [ -S "$DROOT/run/containerd.sock" ] && break; sleep 0.1;
     --containerd "$DROOT/run/containerd.sock" \
     --containerd-namespace pmtest --containerd-plugins-namespace pmtest-plugins \
     --bridge=none --iptables=false --ip6tables=false --ip-masq=false \
-    --exec-opt native.cgroupdriver=cgroupfs \
+    --exec-opt native.cgroupdriver=cgroupfs --cgroup-parent /pmtest-docker \
     >"$DROOT/dockerd.log" 2>&1 &
 echo $! >"$DROOT/dockerd.pid"
 ready=
