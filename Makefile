@@ -74,7 +74,7 @@ else
 STRIP	= strip
 endif
 
-.PHONY: all clean test demo deps unit size test-boot fuzz fuzz-build memcheck bench bench-quick
+.PHONY: all clean test demo deps unit size test-boot test-docker fuzz fuzz-build memcheck bench bench-quick
 all: $(BIN)
 
 $(BIN): $(OBJS) $(INIH_A) build/flavor-$(FLAVOR)
@@ -186,6 +186,14 @@ test-boot:
 	$(MAKE) ARCH=aarch64
 	tests/boot/run.sh x86_64
 	tests/boot/run.sh aarch64
+
+# test-docker: pm under a real Docker engine started for the tests alone
+# (tests/docker/run.sh); installs docker.io, busybox-static and debootstrap
+# when missing. TESTS=PATTERN runs the matching tests/docker/t_*.sh only.
+test-docker:
+	$(MAKE) pm
+	tests/install-deps.sh docker.io busybox-static debootstrap python3
+	tests/docker/run.sh $(TESTS)
 
 # demo: pm in the foreground on a small config; ctrl-C stops it.
 demo: deps
