@@ -76,6 +76,14 @@ kill_tagged() {
 		[ "$p" != $$ ] && [ "$p" != "$BASHPID" ] && kill -KILL "$p" 2>/dev/null
 	done
 }
+# mine PID: PID carries this test's tag, so a process of another test
+# running at the same time is never counted as ours.
+mine() { grep -qzxF "PMTEST_TAG=$T" "/proc/$1/environ" 2>/dev/null; }
+# my_pgrep PATTERN: pgrep -f, this test's processes only.
+my_pgrep() {
+	local p
+	for p in $(pgrep -f -- "$1"); do mine "$p" && echo "$p"; done
+}
 trap cleanup EXIT
 
 # pmc ARGS...: the real client against this test's server.

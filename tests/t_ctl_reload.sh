@@ -53,7 +53,7 @@ expect_eq "reload exits 0" "$rc" 0
 expect_eq "unchanged process keeps its pid" "$(pid_of same)" "$ps"
 check "changed process restarted with a new pid" wait_until 5 sh -c \
 	"p=\$(\"$PM\" -S \"$SOCK\" status changed | awk '\$1==\"changed\"{print \$3}'); [ -n \"\$p\" ] && [ \"\$p\" != - ] && [ \"\$p\" != $pc ]"
-check "changed runs the new command" wait_until 5 sh -c "pgrep -f 'sleep 2001' >/dev/null"
+check "changed runs the new command" wait_until 5 eval '[ -n "$(my_pgrep "sleep 2001")" ]'
 check "removed process is gone" wait_until 5 dead "$pr"
 pmc status removed >/dev/null 2>&1; expect_eq "removed ID is unknown now" $? 2
 check "added process started" wait_until 5 state_is added running

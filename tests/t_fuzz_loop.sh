@@ -67,6 +67,7 @@ instances() {
 	local e p id
 	for e in $(grep -lzx 'FZID=[a-g]' /proc/[0-9]*/environ 2>/dev/null); do
 		p=${e#/proc/}; p=${p%/environ}
+		mine "$p" || continue
 		# Field 6 of stat (after the name) is the session.
 		[ "$(sed 's/.*) //' /proc/$p/stat 2>/dev/null | cut -d' ' -f4)" = "$p" ] || continue
 		id=$({ tr '\0' '\n' <"$e"; } 2>/dev/null | sed -n 's/^FZID=//p')
@@ -89,7 +90,7 @@ trim_helpers() {
 	local h p
 	h=$(for p in $(grep -lzx 'FZID=e' /proc/[0-9]*/environ 2>/dev/null); do
 		p=${p#/proc/}; p=${p%/environ}
-		[ "$(cat /proc/$p/comm 2>/dev/null)" = cat ] && echo "$p"
+		mine "$p" && [ "$(cat /proc/$p/comm 2>/dev/null)" = cat ] && echo "$p"
 	done | sort -n)
 	[ "$(echo "$h" | grep -c .)" -gt 4 ] && kill -KILL $(echo "$h" | head -n -4) 2>/dev/null
 	return 0

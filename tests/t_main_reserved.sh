@@ -19,7 +19,7 @@ out=$(timeout 10 "$PM" -c "$T/clash.ini" -- sleep 7772 2>&1); rc=$?
 expect_eq "a config process named main is refused in -- mode" "$rc" 1
 expect_match "the error names the file, line and the reserved ID" "$out" \
     "clash.ini:4: process ID 'main' is reserved for the -- command"
-check "nothing was started" sh -c "! pgrep -f 'sleep 777[012]' >/dev/null"
+check "nothing was started" eval '[ -z "$(my_pgrep "sleep 777[012]")" ]'
 out=$("$PM" config check "$T/clash.ini" 2>&1)
 expect_match "outside -- mode the name is an ordinary ID" "$out" 'configuration OK'
 

@@ -11,8 +11,14 @@ command = sh -c '"'"'trap "sleep 3; exit 0" TERM; while :; do sleep 1; done'"'"'
 keep='[process:keep]
 command = sleep 1000'
 printf '%s\n\n%s\n' "$keep" "$db" >"$T/pm.ini"
-# instances: the shells running db's command (the marker is their $0).
-instances() { grep -lzx 'db-marke[r]' /proc/[0-9]*/cmdline 2>/dev/null | wc -l; }
+# instances: this test's shells running db's command (the marker is their $0).
+instances() {
+	local c p
+	for c in $(grep -lzx 'db-marke[r]' /proc/[0-9]*/cmdline 2>/dev/null); do
+		p=${c#/proc/}; p=${p%/cmdline}
+		mine "$p" && echo "$p"
+	done | wc -l
+}
 lines() { pmc status | grep -c '^db '; }
 # db's state in the whole listing (`status db` does not name a removed one).
 db_state() { pmc status | awk '$1 == "db" { print $2 }' | tr '\n' ' ' | sed 's/ $//'; }
