@@ -1371,8 +1371,9 @@ help(int argc, char **argv)
 		client_usage(false);
 		return EX_OK;
 	}
-	if (argc > 1 || (c = cmd_find(cmds, argv[0])) == NULL) {
-		fprintf(stderr, "pm: unknown command: %s\n", argv[argc > 1]);
+	/* help config show: the command's synopsis holds the sub-command's. */
+	if ((c = cmd_find(cmds, argv[0])) == NULL) {
+		fprintf(stderr, "pm: unknown command: %s\n", argv[0]);
 		return EX_USAGE;
 	}
 	synopsis(stdout, c, true);
