@@ -154,7 +154,9 @@ static const struct cmd cmds[] = {
 	  "\twith no ID when one is not fine (see ping)" },
 	{ "ping", NULL, PDU_STATUS, A_IDS, R_PING, NULL, "[-q] [ID...]",
 	  "exit 0 when every (named) process is fine, else 3 and say why;\n"
-	  "\t-q prints nothing" },
+	  "\t-q prints nothing. Fine: a service running; a oneshot running or\n"
+	  "\texited 0; a scheduled oneshot running or waiting for its next run;\n"
+	  "\ta process nobody asked to run, stopped" },
 	{ "config", NULL, 0, A_NONE, 0, config_cmds, NULL, NULL },
 	{ "setting", NULL, 0, A_NONE, 0, setting_cmds, NULL, NULL },
 	{ "signal", NULL, PDU_SIGNAL, A_SIG, R_ACTION, NULL, "ID SIG",
@@ -1518,6 +1520,8 @@ targets_setup(void)
 		} else
 			rc = target_add(locs[0].name, false);
 	}
+	free((char *)cf.set.socket);
+	free((char *)cf.set.token_file);
 	if (rc == 0 && nsess == 0) {
 		fprintf(stderr, "pm: no server to talk to\n");
 		rc = -1;

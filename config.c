@@ -2532,8 +2532,8 @@ client_key(void *user, const char *sec, const char *name, const char *val)
 /*
  * The client's view of the file (issue 13): [settings] socket and
  * token_file, nothing validated, so that a key or a user only the server
- * uses never stops a client command. No file is no setting. The strings
- * live as long as the client.
+ * uses never stops a client command. No file is no setting. The caller
+ * frees set.socket and set.token_file.
  */
 void
 cfg_load_client(const char *file, struct config *c)
