@@ -2540,6 +2540,10 @@ cfg_load_client(const char *file, struct config *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->file = file;
+	/* Lines as load() reads them, or an indented line would differ. */
+	ini_max_line = PM_LINE_MAX;
+	ini_allow_multiline = false;
+	ini_allow_inline_comments = false;
 	(void)ini_parse(file, client_key, &c->set);
 }
 

@@ -77,13 +77,15 @@ expect_match "... naming the file, line and ID" "$out" "dash.ini:1: bad process 
 
 # The client reads only socket and token_file: a key or a user that only
 # the server uses does not stop it.
+# A line longer than inih's default buffer is read whole, as the server does.
+long=$(printf 'x%.0s' $(seq 300))
 cat >"$T/client.ini" <<INI
-[settings]
-socket = $SOCK
-no_such_key = 1
 [process:x]
-command = true
+command = true $long
 user = pm-no-such-user-$$
+[settings]
+no_such_key = 1
+socket = $SOCK
 INI
 out=$(PM_SOCKET= "$PM" -c "$T/client.ini" status web 2>&1); expect_eq "client with a config the server would refuse reaches the server" $? 0
 expect_match "... and prints the status" "$out" '^web +running'
