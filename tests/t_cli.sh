@@ -107,6 +107,18 @@ if unshare --pid --fork --mount-proc true 2>/dev/null; then
 	expect_match "PID 1: status reaches the server" "$out" '^web +running'
 	out=$(timeout 10 unshare --pid --fork --mount-proc "$PM" help 2>&1)
 	expect_eq "PID 1: help exits 0" $? 0
+	# No command: the server, a word that is no command (a kernel's
+	# "single") ignored.
+	printf '[process:s]\ncommand = sleep 1000\n' >"$T/ns.ini"
+	unshare --pid --fork --mount-proc "$PM" -c "$T/ns.ini" -S "$T/ns.sock" single \
+	    >/dev/null 2>"$T/ns.log" &
+	u=$!; track "$u"
+	check "PID 1: no command and a stray word: the server" \
+	    wait_until 5 sh -c "'$PM' -S '$T/ns.sock' ping s >/dev/null"
+	nspm=$(cat /proc/$u/task/$u/children 2>/dev/null | awk '{ print $1 }')
+	[ -n "$nspm" ] && kill -TERM "$nspm"
+	wait_until 15 dead "$u"; wait "$u"
+	expect_eq "PID 1: that server exits 0 on SIGTERM" $? 0
 else
 	echo "skip - PID 1 cases (no unshare --pid here)"
 fi
