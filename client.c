@@ -36,7 +36,7 @@
 #define RX_MAX			(64u << 20)
 
 enum { EX_OK = 0, EX_FAIL = 1, EX_USAGE = 2, EX_DOWN = 3 };
-enum { R_ACTION, R_STATUS, R_TEXT, R_VERSION };
+enum { R_ACTION, R_STATUS, R_TEXT, R_VERSION, R_PING, R_METRICS, R_LOCAL };
 enum { S_CONNECT, S_CHALLENGE, S_PROOF, S_SEND, S_READ, S_DONE };
 
 struct sess {
@@ -60,13 +60,23 @@ struct sess {
 	char		 err[512];
 };
 
+/*
+ * The command table (issue 13): one row per command, and a command with
+ * sub-commands points at rows of its own, as finit's initctl nests its
+ * tables. A row says what the request is, how its arguments are read and
+ * how the reply is printed; alias is the original design's spelling.
+ */
+enum { A_NONE, A_IDS, A_ID1, A_KEY1, A_SIG, A_LOGS, A_DRY, A_FILE, A_HELP };
+
 struct cmd {
 	const char	*name;
-	int		 type;		/* request, 0: local or dispatching */
-	int		(*run)(const struct cmd *, int, char **);
-	const char	*args;
+	const char	*alias;
+	uint8_t		 type;		/* the request */
+	uint8_t		 args;		/* A_*: what follows the name */
+	uint8_t		 print;		/* R_*: how the reply is shown */
+	const struct cmd *sub;		/* sub-commands, or NULL */
+	const char	*syn;		/* synopsis after the name */
 	const char	*help;
-	const char	*example;
 };
 
 static struct {
@@ -77,10 +87,25 @@ static struct {
 	bool		 json;
 	bool		 ping;
 	bool		 quiet;		/* ping -q */
+	bool		 help;
+	bool		 version;
 	bool		 follow;	/* logs -f: print as PDUs arrive */
 	int		 follow_rc;
 	bool		 metrics;
 } opt;
+
+/* The global options, accepted anywhere before "--" (issue 13). */
+static const struct gopt {
+	const char	 *name;
+	const char	**val;		/* takes a value, kept here */
+	bool		 *flag;		/* or sets this */
+} gopts[] = {
+	{ "-S", &opt.sock, NULL }, { "-H", &opt.hosts, NULL },
+	{ "--token-file", &opt.token_file, NULL }, { "-c", &opt.cfgfile, NULL },
+	{ "--json", NULL, &opt.json }, { "-q", NULL, &opt.quiet },
+	{ "-h", NULL, &opt.help }, { "--help", NULL, &opt.help },
+	{ "--version", NULL, &opt.version },
+};
 
 static struct pdu_req	 req;
 static struct sess	*sess;
@@ -93,98 +118,84 @@ static bool		 refused_peer;	/* ... because of who served it */
 static char		 keybuf[4096];
 static size_t		 keylen;
 static bool		 have_key;
+static int		 nopt;		/* leading arguments before "--" */
 
-static int	run_ids(const struct cmd *, int, char **);
-static int	run_status(const struct cmd *, int, char **);
-static int	run_config(const struct cmd *, int, char **);
-static int	run_setting(const struct cmd *, int, char **);
-static int	run_signal(const struct cmd *, int, char **);
-static int	run_bare(const struct cmd *, int, char **);
-static int	run_logs(const struct cmd *, int, char **);
 static void	follow_out(struct sess *);
-static int	run_help(const struct cmd *, int, char **);
 static void	sess_connect(struct sess *);
 
-/* The command table; the first of two entries with one run is the name. */
-static const struct cmd cmds[] = {
-	{ "start", PDU_START, run_ids, "[ID...]",
-	  "Start the named processes; with none, every autostart process.",
-	  "pm start web worker" },
-	{ "stop", PDU_STOP, run_ids, "[ID...]",
-	  "Stop the named processes; with none, every process.",
-	  "pm stop web" },
-	{ "restart", PDU_RESTART, run_ids, "[ID...]",
-	  "Restart the named processes; with none, every process.",
-	  "pm restart web" },
-	{ "status", PDU_STATUS, run_status, "[ID...]",
-	  "Show ID STATE PID UPTIME RESTARTS EXIT HEALTH NEXT INFO per\n"
-	  "process (INFO: sd_notify STATUS=, a failing check's first line,\n"
-	  "skipped runs). Exit 0 when every named process is running (or a\n"
-	  "oneshot exited 0), else 3; with no ID, 0 when every process is\n"
-	  "fine (see pm help ping).",
-	  "pm status web" },
-	{ "ping", PDU_STATUS, run_status, "[-q] [ID...]",
-	  "Health: exit 0 when every process (or every named one) is fine,\n"
-	  "else 3. Fine is: a service running; a oneshot running or exited 0;\n"
-	  "a scheduled oneshot running or waiting for its next run; a process\n"
-	  "nobody asked to run (autostart = no and never started, or stopped\n"
-	  "by an operator) stopped. Not fine: starting, stopping, backoff,\n"
-	  "fatal, a service that exited, a oneshot that exited non-zero.\n"
-	  "Prints one line per process that is not fine (ID, state, why), or\n"
-	  "one summary line when all are; -q prints nothing. For HEALTHCHECK\n"
-	  "CMD pm ping and exec liveness probes.",
-	  "pm ping web || echo down" },
-	{ "config", 0, run_config,
-	  "show [ID] | reload [--dry-run] | check [FILE]\n"
-	  "       config -display [-ID] | config -reload",
-	  "Show the running configuration, reload it (only what changed is\n"
-	  "restarted; a bad file changes nothing), print the reload plan with\n"
-	  "--dry-run, or check a file offline without a server.",
-	  "pm config reload --dry-run" },
-	{ "setting", 0, run_setting,
-	  "show [KEY] | reload\n       setting -display [-KEY] | setting -reload",
-	  "Show the [settings] in use, or re-read them and apply those that\n"
-	  "can change live (the others are reported as needing a restart).",
-	  "pm setting show max_clients" },
-	{ "signal", PDU_SIGNAL, run_signal, "ID SIG",
-	  "Send signal SIG (name like HUP or SIGHUP, or a number) to ID.",
-	  "pm signal web HUP" },
-	{ "logs", PDU_LOGS, run_logs, "ID [-f] [-n N] | --reopen",
-	  "Show what a process wrote: the last N lines (default: all that its\n"
-	  "ring holds), stderr lines on stderr. -f keeps following new lines\n"
-	  "until interrupted. --reopen makes the server reopen every log file\n"
-	  "(for logrotate's postrotate).", "pm logs web -f -n 20" },
-	{ "metrics", PDU_STATUS, run_status, "[ID...]",
-	  "Per-process state, restarts, last exit status, check failures,\n"
-	  "uptime and skipped runs in the Prometheus text format.",
-	  "pm metrics > /var/lib/node_exporter/pm.prom" },
-	{ "shutdown", PDU_SHUTDOWN, run_bare, "",
-	  "Stop every process and make the server exit.", "pm shutdown" },
-	{ "halt", PDU_HALT, run_bare, "",
-	  "Stop every process, then halt the machine (PID 1).", "pm halt" },
-	{ "poweroff", PDU_POWEROFF, run_bare, "",
-	  "Stop every process, then power off (PID 1).", "pm poweroff" },
-	{ "reboot", PDU_REBOOT, run_bare, "",
-	  "Stop every process, then reboot (PID 1).", "pm reboot" },
-	{ "version", PDU_VERSION, run_bare, "",
-	  "Print the client, server and protocol versions.", "pm version" },
-	{ "help", 0, run_help, "[CMD] | -CMD",
-	  "Show the commands, or the help of one.", "pm help config" },
-	{ NULL, 0, NULL, NULL, NULL, NULL }
+static const struct cmd config_cmds[] = {
+	{ "show", "display", PDU_CONFIG_SHOW, A_ID1, R_TEXT, NULL, "[ID]",
+	  "show the running configuration, or one process's section" },
+	{ "reload", NULL, PDU_CONFIG_RELOAD, A_DRY, R_TEXT, NULL,
+	  "[--dry-run]", "re-read the file, restart only what changed (a bad "
+	  "file changes\n\tnothing); --dry-run or -n prints the plan only" },
+	{ "check", NULL, 0, A_FILE, R_LOCAL, NULL, "[FILE]",
+	  "check a file offline, without a server" },
+	{ NULL, NULL, 0, 0, 0, NULL, NULL, NULL }
 };
 
-static void
-usage(FILE *f)
+static const struct cmd setting_cmds[] = {
+	{ "show", "display", PDU_SETTING_SHOW, A_KEY1, R_TEXT, NULL, "[KEY]",
+	  "show the [settings] in use" },
+	{ "reload", NULL, PDU_SETTING_RELOAD, A_NONE, R_TEXT, NULL, "",
+	  "re-read [settings]; say which need a restart" },
+	{ NULL, NULL, 0, 0, 0, NULL, NULL, NULL }
+};
+
+static const struct cmd cmds[] = {
+	{ "start", NULL, PDU_START, A_IDS, R_ACTION, NULL, "[ID...]",
+	  "start the named processes; with none, every autostart one" },
+	{ "stop", NULL, PDU_STOP, A_IDS, R_ACTION, NULL, "[ID...]",
+	  "stop the named processes; with none, all" },
+	{ "restart", NULL, PDU_RESTART, A_IDS, R_ACTION, NULL, "[ID...]",
+	  "restart the named processes; with none, all" },
+	{ "status", NULL, PDU_STATUS, A_IDS, R_STATUS, NULL, "[ID...]",
+	  "a line per process; exit 3 when a named one is not up, or\n"
+	  "\twith no ID when one is not fine (see ping)" },
+	{ "ping", NULL, PDU_STATUS, A_IDS, R_PING, NULL, "[-q] [ID...]",
+	  "exit 0 when every (named) process is fine, else 3 and say why;\n"
+	  "\t-q prints nothing. Fine: a service running; a oneshot running or\n"
+	  "\texited 0; a scheduled oneshot running or waiting for its next run;\n"
+	  "\ta process nobody asked to run, stopped" },
+	{ "config", NULL, 0, A_NONE, 0, config_cmds, NULL, NULL },
+	{ "setting", NULL, 0, A_NONE, 0, setting_cmds, NULL, NULL },
+	{ "signal", NULL, PDU_SIGNAL, A_SIG, R_ACTION, NULL, "ID SIG",
+	  "send SIG (HUP, SIGHUP or a number) to ID" },
+	{ "logs", NULL, PDU_LOGS, A_LOGS, R_TEXT, NULL,
+	  "ID [-f] [-n N] | --reopen", "the last N lines ID wrote (-f: "
+	  "follow); --reopen: reopen log files" },
+	{ "metrics", NULL, PDU_STATUS, A_IDS, R_METRICS, NULL, "[ID...]",
+	  "per-process metrics in the Prometheus text format" },
+	{ "shutdown", NULL, PDU_SHUTDOWN, A_NONE, R_ACTION, NULL, "",
+	  "stop every process; the server exits" },
+	{ "halt", NULL, PDU_HALT, A_NONE, R_ACTION, NULL, "",
+	  "stop every process, then halt (PID 1)" },
+	{ "poweroff", NULL, PDU_POWEROFF, A_NONE, R_ACTION, NULL, "",
+	  "stop every process, then power off (PID 1)" },
+	{ "reboot", NULL, PDU_REBOOT, A_NONE, R_ACTION, NULL, "",
+	  "stop every process, then reboot (PID 1)" },
+	{ "version", NULL, PDU_VERSION, A_NONE, R_VERSION, NULL, "",
+	  "the client's, server's and protocol's versions" },
+	{ "help", NULL, 0, A_HELP, R_LOCAL, NULL, "[COMMAND]",
+	  "this text, or a command's" },
+	{ NULL, NULL, 0, 0, 0, NULL, NULL, NULL }
+};
+
+void
+client_usage(bool err)
 {
-	fprintf(f, "usage: pm [-S SOCKET | -H HOST:PORT[,HOST:PORT...]] "
-	    "[--token-file FILE] [--json]\n"
-	    "          [-c FILE] COMMAND [ARGS]\n"
-	    "       pm -d [-c FILE]\n"
-	    "       pm [-c FILE] [-g] [-s] [-e CODE] -- CMD [ARGS]\n"
-	    "commands:");
+	FILE *f = err ? stderr : stdout;
+
+	fprintf(f, "usage: pm [-S SOCKET | -H HOST:PORT[,...]] [--token-file "
+	    "FILE] [--json] [-q]\n"
+	    "          [-c FILE] COMMAND [ARG...]\n"
+	    "       pm [-c FILE] [-S SOCKET] -d [--background]\n"
+	    "       pm [-c FILE] [-s] [-g] [-e CODE]... -- CMD [ARG...]\n"
+	    "       pm -h | --help | --version | help [COMMAND]\n"
+	    "options go anywhere before --; commands:");
 	for (const struct cmd *c = cmds; c->name != NULL; c++)
 		fprintf(f, " %s", c->name);
-	fprintf(f, "\nsee pm help COMMAND\n");
+	fputc('\n', f);
 }
 
 static uint64_t
@@ -1199,84 +1210,42 @@ transact(int kind)
 
 /* ------------------------------------------------------------- commands */
 
+/*
+ * The original design writes IDs, keys and sub-commands with a dash
+ * (`pm start -web`, `setting -display -KEY`): one is dropped, which is
+ * why an ID may not begin with one (issue 13).
+ */
+static char *
+undash(char *a)
+{
+	return a + (a[0] == '-' && a[1] != '-' && a[1] != '\0');
+}
+
 static int
 add_ids(int argc, char **argv)
 {
+	char *id;
 	int i;
 
 	for (i = 0; i < argc; i++) {
+		id = undash(argv[i]);
 		if (req.nids == PDU_IDS_MAX) {
 			fprintf(stderr, "pm: too many IDs (max %d)\n",
 			    PDU_IDS_MAX);
 			return -1;
 		}
-		if (argv[i][0] == '\0' || argv[i][0] == '-' ||
-		    strlen(argv[i]) >= PDU_ID_MAX) {
+		if (id[0] == '-' && id[1] != '\0') {
+			fprintf(stderr, "pm: unknown option: %s\n", id);
+			return -1;
+		}
+		if (id[0] == '\0' || id[0] == '-' ||
+		    strlen(id) >= PDU_ID_MAX) {
 			fprintf(stderr, "pm: bad ID: %s\n", argv[i]);
 			return -1;
 		}
-		strcpy(req.ids[req.nids++], argv[i]);
+		strcpy(req.ids[req.nids++], id);
 	}
 	return 0;
-}
-
-static int
-run_ids(const struct cmd *c, int argc, char **argv)
-{
-	(void)c;
-	if (add_ids(argc - 1, argv + 1) == -1)
-		return EX_USAGE;
-	return transact(R_ACTION);
-}
-
-static int
-run_status(const struct cmd *c, int argc, char **argv)
-{
-	opt.ping = strcmp(c->name, "ping") == 0;
-	opt.metrics = strcmp(c->name, "metrics") == 0;
-	if (opt.ping && argc > 1 && strcmp(argv[1], "-q") == 0) {
-		opt.quiet = true;
-		argc--;
-		argv++;
-	}
-	if (add_ids(argc - 1, argv + 1) == -1)
-		return EX_USAGE;
-	return transact(R_STATUS);
-}
-
-static int
-run_signal(const struct cmd *c, int argc, char **argv)
-{
-	char *end;
-	long n;
-
-	(void)c;
-	if (argc != 3) {
-		fprintf(stderr, "usage: pm signal ID SIG\n");
-		return EX_USAGE;
-	}
-	n = strtol(argv[2], &end, 10);
-	if (*end != '\0' || end == argv[2])
-		n = cfg_parse_signal(argv[2]);
-	if (n <= 0 || n > 64) {
-		fprintf(stderr, "pm: unknown signal: %s\n", argv[2]);
-		return EX_USAGE;
-	}
-	req.sig = (int)n;
-	if (add_ids(1, argv + 1) == -1)
-		return EX_USAGE;
-	return transact(R_ACTION);
-}
-
-static int
-run_bare(const struct cmd *c, int argc, char **argv)
-{
-	(void)argv;
-	if (argc != 1) {
-		fprintf(stderr, "usage: pm %s\n", c->name);
-		return EX_USAGE;
-	}
-	return transact(c->type == PDU_VERSION ? R_VERSION : R_ACTION);
 }
 
 /*
@@ -1313,39 +1282,36 @@ follow_out(struct sess *s)
 	fflush(stdout);
 }
 
-/* logs ID [-f] [-n N] | logs --reopen */
+/* logs ID [-f] [-n N] | logs --reopen; after "--" nothing is an option. */
 static int
-run_logs(const struct cmd *c, int argc, char **argv)
+logs_args(int argc, char **argv)
 {
 	char *id = NULL, *end;
 	int i;
 
-	(void)c;
-	if (argc == 2 && strcmp(argv[1], "--reopen") == 0) {
+	if (argc == 1 && nopt == 1 && strcmp(argv[0], "--reopen") == 0) {
 		req.type = PDU_LOG_REOPEN;
-		return transact(R_ACTION);
+		return R_ACTION;
 	}
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-f") == 0)
+	for (i = 0; i < argc; i++) {
+		if (i < nopt && strcmp(argv[i], "-f") == 0)
 			opt.follow = true;
-		else if (strcmp(argv[i], "-n") == 0 && i + 1 < argc) {
+		else if (i < nopt && strcmp(argv[i], "-n") == 0 &&
+		    i + 1 < argc) {
 			req.lines = (uint32_t)strtoul(argv[++i], &end, 10);
 			if (*end != '\0' || *argv[i] == '\0' ||
 			    *argv[i] == '-')
-				goto bad;
+				return -1;
 		} else if (id == NULL && argv[i][0] != '-')
 			id = argv[i];
 		else
-			goto bad;
+			return -1;
 	}
 	if (id == NULL || add_ids(1, &id) == -1)
-		goto bad;
+		return -1;
 	if (opt.follow)
 		req.flags |= PDU_F_FOLLOW;
-	return transact(R_TEXT);
-bad:
-	fprintf(stderr, "usage: pm logs ID [-f] [-n N] | pm logs --reopen\n");
-	return EX_USAGE;
+	return R_TEXT;
 }
 
 /* config check [FILE]: offline, no server involved. */
@@ -1367,107 +1333,110 @@ config_check(const char *file)
 	return EX_OK;
 }
 
-/*
- * "config show [ID]", "config -display [-ID]", "config reload
- * [--dry-run]", "config -reload", "config check [FILE]".
- */
-static int
-run_config(const struct cmd *c, int argc, char **argv)
-{
-	const char *sub = argc > 1 ? argv[1] : "";
-
-	(void)c;
-	if (strcmp(sub, "show") == 0 || strcmp(sub, "-display") == 0) {
-		if (argc > 3)
-			goto bad;
-		req.type = PDU_CONFIG_SHOW;
-		if (argc == 3) {
-			char *id = argv[2];
-
-			if (sub[0] == '-' && id[0] == '-')
-				id++;
-			if (add_ids(1, &id) == -1)
-				return EX_USAGE;
-		}
-		return transact(R_TEXT);
-	}
-	if (strcmp(sub, "reload") == 0 || strcmp(sub, "-reload") == 0) {
-		req.type = PDU_CONFIG_RELOAD;
-		if (argc == 3 && (strcmp(argv[2], "--dry-run") == 0 ||
-		    strcmp(argv[2], "-n") == 0))
-			req.flags |= PDU_F_DRY_RUN;
-		else if (argc != 2)
-			goto bad;
-		return transact(R_TEXT);
-	}
-	if (strcmp(sub, "check") == 0 || strcmp(sub, "-check") == 0) {
-		if (argc > 3)
-			goto bad;
-		return config_check(argc == 3 ? argv[2] : NULL);
-	}
-bad:
-	fprintf(stderr, "usage: pm config %s\n", cmds[5].args);
-	return EX_USAGE;
-}
-
-static int
-run_setting(const struct cmd *c, int argc, char **argv)
-{
-	const char *sub = argc > 1 ? argv[1] : "";
-	const char *k;
-
-	(void)c;
-	if (strcmp(sub, "show") == 0 || strcmp(sub, "-display") == 0) {
-		if (argc > 3)
-			goto bad;
-		req.type = PDU_SETTING_SHOW;
-		if (argc == 3) {
-			k = argv[2] + (sub[0] == '-' && argv[2][0] == '-');
-			if (strlen(k) >= PDU_KEY_MAX || *k == '\0')
-				goto bad;
-			strcpy(req.key, k);
-		}
-		return transact(R_TEXT);
-	}
-	if ((strcmp(sub, "reload") == 0 || strcmp(sub, "-reload") == 0) &&
-	    argc == 2) {
-		req.type = PDU_SETTING_RELOAD;
-		return transact(R_TEXT);
-	}
-bad:
-	fprintf(stderr, "usage: pm setting %s\n", cmds[6].args);
-	return EX_USAGE;
-}
-
+/* A row of tab by name or alias, with or without the design's dash. */
 static const struct cmd *
-cmd_find(const char *name)
+cmd_find(const struct cmd *tab, char *name)
 {
-	const struct cmd *c;
-
-	for (c = cmds; c->name != NULL; c++)
-		if (strcmp(c->name, name) == 0)
-			return c;
+	name = undash(name);
+	for (; tab->name != NULL; tab++)
+		if (strcmp(tab->name, name) == 0 || (tab->alias != NULL &&
+		    strcmp(tab->alias, name) == 0))
+			return tab;
 	return NULL;
 }
 
-static int
-run_help(const struct cmd *c, int argc, char **argv)
+/* The synopsis of top, a line per sub-command, as a man page has it. */
+static void
+synopsis(FILE *f, const struct cmd *top, bool help)
 {
-	const char *name;
+	const struct cmd *c = top->sub != NULL ? top->sub : top;
+	const char *lead = "usage:";
 
-	(void)c;
-	if (argc < 2) {
-		usage(stdout);
+	do {
+		fprintf(f, "%s pm %s", lead, top->name);
+		if (c != top)
+			fprintf(f, " %s%s%s", c->name, c->alias ? "|" : "",
+			    c->alias ? c->alias : "");
+		fprintf(f, "%s%s\n", c->syn[0] ? " " : "", c->syn);
+		if (help)
+			fprintf(f, "\t%s\n", c->help);
+		lead = "      ";
+	} while (top->sub != NULL && (++c)->name != NULL);
+}
+
+static int
+help(int argc, char **argv)
+{
+	const struct cmd *c;
+
+	if (argc == 0) {
+		client_usage(false);
 		return EX_OK;
 	}
-	name = argv[1] + (argv[1][0] == '-');
-	if ((c = cmd_find(name)) == NULL) {
-		fprintf(stderr, "pm: unknown command: %s\n", name);
+	/* help config show: the command's synopsis holds the sub-command's. */
+	if ((c = cmd_find(cmds, argv[0])) == NULL) {
+		fprintf(stderr, "pm: unknown command: %s\n", argv[0]);
 		return EX_USAGE;
 	}
-	printf("usage: pm %s %s\n\n%s\n\nexample: %s\n", c->name, c->args,
-	    c->help, c->example);
+	synopsis(stdout, c, true);
 	return EX_OK;
+}
+
+/*
+ * Read c's arguments into the request: the printer to use, or -1 for a
+ * usage error, or EX_* + R_LOCAL for a command that ran here.
+ */
+static int
+cmd_args(const struct cmd *c, int argc, char **argv)
+{
+	char *end, *k;
+	long n;
+
+	switch (c->args) {
+	case A_IDS:
+		return add_ids(argc, argv) == -1 ? -1 : c->print;
+	case A_ID1:
+		return argc > 1 || add_ids(argc, argv) == -1 ? -1 : c->print;
+	case A_KEY1:
+		if (argc > 1)
+			return -1;
+		if (argc == 1) {
+			k = undash(argv[0]);
+			if (strlen(k) >= PDU_KEY_MAX || *k == '\0' ||
+			    *k == '-')
+				return -1;
+			strcpy(req.key, k);
+		}
+		return c->print;
+	case A_SIG:
+		if (argc != 2)
+			return -1;
+		k = undash(argv[1]);
+		n = strtol(k, &end, 10);
+		if (*end != '\0' || end == k)
+			n = cfg_parse_signal(k);
+		if (n <= 0 || n > 64) {
+			fprintf(stderr, "pm: unknown signal: %s\n", argv[1]);
+			return -1;
+		}
+		req.sig = (int)n;
+		return add_ids(1, argv) == -1 ? -1 : c->print;
+	case A_LOGS:
+		return logs_args(argc, argv);
+	case A_DRY:
+		if (argc == 1 && (strcmp(argv[0], "--dry-run") == 0 ||
+		    strcmp(argv[0], "-n") == 0))
+			req.flags |= PDU_F_DRY_RUN;
+		else if (argc != 0)
+			return -1;
+		return c->print;
+	case A_FILE:
+		return argc > 1 ? -1 : R_LOCAL + config_check(argc ? argv[0] :
+		    NULL);
+	case A_HELP:
+		return R_LOCAL + help(argc, argv);
+	}
+	return argc > 0 ? -1 : c->print;
 }
 
 /*
@@ -1489,7 +1458,7 @@ key_setup(const struct config *cf)
 		have_key = keylen > 0;
 		return 0;
 	}
-	if (file == NULL && cf != NULL)
+	if (file == NULL)
 		file = cf->set.token_file;
 	if (file == NULL)
 		return 0;
@@ -1516,9 +1485,8 @@ key_setup(const struct config *cf)
 static int
 targets_setup(void)
 {
-	static char err[PM_ERR_MAX];
 	char hosts[4096], *h, *save = NULL;
-	struct config *cf = NULL;
+	struct config cf;
 	int rc = 0;
 
 	if ((sess = calloc(TARGETS_MAX, sizeof(*sess))) == NULL) {
@@ -1529,32 +1497,31 @@ targets_setup(void)
 	if (opt.hosts == NULL && opt.sock == NULL &&
 	    getenv("PM_SOCKET") != NULL && *getenv("PM_SOCKET") != '\0')
 		opt.sock = getenv("PM_SOCKET");
-	/* The config only matters for defaults; a bad one is ignored here. */
+	/* Only the two keys the client uses are read (issue 13). */
+	memset(&cf, 0, sizeof(cf));
 	if ((opt.sock == NULL && opt.hosts == NULL) ||
 	    (opt.hosts != NULL && opt.token_file == NULL &&
 	    getenv("PM_TOKEN") == NULL))
-		if (cfg_load(cfg_default_file(opt.cfgfile), &cf, err,
-		    sizeof(err)) == -1)
-			cf = NULL;
+		cfg_load_client(cfg_default_file(opt.cfgfile), &cf);
 	if (opt.hosts != NULL) {
 		snprintf(hosts, sizeof(hosts), "%s", opt.hosts);
 		for (h = strtok_r(hosts, ",", &save); h != NULL && rc == 0;
 		    h = strtok_r(NULL, ",", &save))
 			rc = target_add(h, true);
 		if (rc == 0)
-			rc = key_setup(cf);
+			rc = key_setup(&cf);
 	} else {
 		if (opt.sock != NULL) {
 			nlocs = 1;
 			rc = target_add(opt.sock, false);
-		} else if ((nlocs = cfg_socket_locs(cf, false, locs)) < 1) {
+		} else if ((nlocs = cfg_socket_locs(&cf, false, locs)) < 1) {
 			fprintf(stderr, "pm: socket path too long\n");
 			rc = -1;
 		} else
 			rc = target_add(locs[0].name, false);
 	}
-	if (cf != NULL)
-		cfg_free(cf);
+	free((char *)cf.set.socket);
+	free((char *)cf.set.token_file);
 	if (rc == 0 && nsess == 0) {
 		fprintf(stderr, "pm: no server to talk to\n");
 		rc = -1;
@@ -1562,68 +1529,119 @@ targets_setup(void)
 	return rc;
 }
 
+static const struct gopt *
+gopt_find(const char *a)
+{
+	for (size_t i = 0; i < sizeof(gopts) / sizeof(gopts[0]); i++)
+		if (strcmp(gopts[i].name, a) == 0)
+			return &gopts[i];
+	return NULL;
+}
+
+/*
+ * Is argv a client command line? main asks before it reads argv as the
+ * server's, so that the client's grammar stays here (issue 13), and a
+ * command given to PID 1 runs instead of being ignored. True for -h,
+ * --help, --version or a command as the first word past the client's
+ * options; false at "--" or at an option that is not the client's.
+ */
+bool
+client_cmd(int argc, char **argv)
+{
+	const struct gopt *o;
+
+	for (int i = 1; i < argc; i++) {
+		if ((o = gopt_find(argv[i])) == NULL)
+			return argv[i][0] != '-' &&
+			    cmd_find(cmds, argv[i]) != NULL;
+		if (o->flag == &opt.help || o->flag == &opt.version)
+			return true;
+		i += o->val != NULL;
+	}
+	return false;
+}
+
 int
 client_main(int argc, char **argv)
 {
-	const struct cmd *c;
-	int i, j, n;
+	const struct gopt *o;
+	const struct cmd *c, *top;
+	char **av = argv + 1;
+	int i, n = 0, dd = -1, kind;
 
-	/* Step 1: global options, which all come before the command. */
-	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
-		const char *a = argv[i];
-
-		if (strcmp(a, "--json") == 0)
-			opt.json = true;
-		else if (i + 1 < argc && strcmp(a, "-S") == 0)
-			opt.sock = argv[++i];
-		else if (i + 1 < argc && strcmp(a, "-H") == 0)
-			opt.hosts = argv[++i];
-		else if (i + 1 < argc && strcmp(a, "--token-file") == 0)
-			opt.token_file = argv[++i];
-		else if (i + 1 < argc && strcmp(a, "-c") == 0)
-			opt.cfgfile = argv[++i];
-		else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			usage(stdout);
-			return EX_OK;
-		} else {
-			fprintf(stderr, "pm: unknown option: %s\n", a);
-			usage(stderr);
+	/* Step 1: the global options, anywhere before "--". */
+	for (i = 1; i < argc; i++) {
+		if (dd < 0 && strcmp(argv[i], "--") == 0) {
+			dd = n;
+			continue;
+		}
+		if (dd < 0 && (o = gopt_find(argv[i])) != NULL) {
+			if (o->val == NULL)
+				*o->flag = true;
+			else if (i + 1 < argc)
+				*o->val = argv[++i];
+			else {
+				fprintf(stderr, "pm: %s needs a value\n",
+				    argv[i]);
+				return EX_USAGE;
+			}
+			continue;
+		}
+		if (n == 0 && dd < 0 && argv[i][0] == '-') {
+			fprintf(stderr, "pm: unknown option: %s\n", argv[i]);
+			client_usage(true);
 			return EX_USAGE;
 		}
+		av[n++] = argv[i];
 	}
-	if (i == argc) {
-		usage(stderr);
+	if (opt.version) {
+		printf("pm %s\n", PM_VERSION);
+		return EX_OK;
+	}
+	if (n == 0) {
+		client_usage(!opt.help);
+		return opt.help ? EX_OK : EX_USAGE;
+	}
+	/* Step 2: the command, and its sub-command, from the table. */
+	if ((top = c = cmd_find(cmds, av[0])) == NULL) {
+		fprintf(stderr, "pm: unknown command: %s\n", av[0]);
+		client_usage(true);
 		return EX_USAGE;
 	}
-	/*
-	 * `pm status --json` is how people type it: accept --json after the
-	 * command too, and drop it from the command's own arguments.
-	 */
-	for (j = n = i; j < argc; j++) {
-		if (strcmp(argv[j], "--json") == 0)
-			opt.json = true;
-		else
-			argv[n++] = argv[j];
+	if (opt.help) {
+		synopsis(stdout, top, true);
+		return EX_OK;
 	}
-	argc = n;
-	/* Step 2: the command, by name, from the one table. */
-	if ((c = cmd_find(argv[i])) == NULL) {
-		fprintf(stderr, "pm: unknown command: %s\n", argv[i]);
-		usage(stderr);
-		return EX_USAGE;
+	av++;
+	n--;
+	if (top->sub != NULL) {
+		if (n == 0 || (c = cmd_find(top->sub, av[0])) == NULL) {
+			if (n > 0)
+				fprintf(stderr, "pm: %s: unknown sub-command: "
+				    "%s\n", top->name, av[0]);
+			synopsis(stderr, top, false);
+			return EX_USAGE;
+		}
+		av++;
+		n--;
+		dd--;
 	}
+	nopt = dd < 0 ? n : dd - 1;
 	signal(SIGPIPE, SIG_IGN);
 	memset(&req, 0, sizeof(req));
-	req.type = (uint8_t)c->type;
+	req.type = c->type;
 	req.reqid = (uint32_t)getpid();
-	/* Step 3: local commands need no server. */
-	if (c->run == run_help ||
-	    (c->run == run_config && argc - i >= 2 &&
-	    (strcmp(argv[i + 1], "check") == 0 ||
-	    strcmp(argv[i + 1], "-check") == 0)))
-		return c->run(c, argc - i, argv + i);
-	/* Step 4: find the server(s), then run the command. */
+	/* Step 3: the arguments; local commands end here. */
+	if ((kind = cmd_args(c, n, av)) < 0) {
+		synopsis(stderr, top, false);
+		return EX_USAGE;
+	}
+	if (kind >= R_LOCAL)
+		return kind - R_LOCAL;
+	opt.ping = kind == R_PING;
+	opt.metrics = kind == R_METRICS;
+	/* Step 4: find the server(s), then send the request. */
 	if (targets_setup() == -1)
 		return EX_FAIL;
-	return c->run(c, argc - i, argv + i);
+	return transact(kind >= R_PING ? R_STATUS : kind);
 }

@@ -202,7 +202,8 @@ id_ok(const char *s, size_t n)
 {
 	size_t	i;
 
-	if (n == 0 || n > PM_ID_MAX - 1)
+	/* A leading '-' is the design's dash of `pm start -ID` (issue 13). */
+	if (n == 0 || n > PM_ID_MAX - 1 || s[0] == '-')
 		return false;
 	for (i = 0; i < n; i++)
 		if (!isalnum((unsigned char)s[i]) && s[i] != '_' &&
@@ -695,7 +696,7 @@ set_depends(struct ctx *x, void *obj, const struct key *k, const char *v)
 		n = e - s;
 		if (!id_ok(s, n)) {
 			snprintf(x->why, sizeof(x->why), "bad ID '%.*s' (want "
-			    "A-Z a-z 0-9 _ . -, at most %d bytes)",
+			    "A-Z a-z 0-9 _ . -, not first -, at most %d bytes)",
 			    n > 64 ? 64 : (int)n, s, PM_ID_MAX - 1);
 			return x->why;
 		}
@@ -1570,7 +1571,8 @@ start_section(struct ctx *x, const char *name, size_t n)
 	n -= 8;
 	if (!id_ok(id, n)) {
 		cerr(x, x->lineno, "bad process ID '%.*s' (want A-Z a-z 0-9 "
-		    "_ . -, at most %d bytes)", (int)n, id, PM_ID_MAX - 1);
+		    "_ . -, not first -, at most %d bytes)", (int)n, id,
+		    PM_ID_MAX - 1);
 		return;
 	}
 	memcpy(key, id, n);
@@ -2512,6 +2514,37 @@ cfg_socket_locs(const struct config *c, bool server, struct sock_loc *v)
 	v[i].dir = SD_ABSTRACT;
 	snprintf(v[i++].name, sizeof(v->name), "@pm-%u", uid);
 	return i;
+}
+
+static int
+client_key(void *user, const char *sec, const char *name, const char *val)
+{
+	struct cfg_settings *s = user;
+
+	if (strcmp(sec, "settings") == 0 && strcmp(name, "socket") == 0)
+		s->socket = strdup(val);
+	else if (strcmp(sec, "settings") == 0 &&
+	    strcmp(name, "token_file") == 0)
+		s->token_file = strdup(val);
+	return 1;
+}
+
+/*
+ * The client's view of the file (issue 13): [settings] socket and
+ * token_file, nothing validated, so that a key or a user only the server
+ * uses never stops a client command. No file is no setting. The caller
+ * frees set.socket and set.token_file.
+ */
+void
+cfg_load_client(const char *file, struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->file = file;
+	/* Lines as load() reads them, or an indented line would differ. */
+	ini_max_line = PM_LINE_MAX;
+	ini_allow_multiline = false;
+	ini_allow_inline_comments = false;
+	(void)ini_parse(file, client_key, &c->set);
 }
 
 /*

@@ -552,18 +552,15 @@ loop(void)
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr,
-	    "usage: pm [-c FILE] [-S SOCKET] -d [--background]\n"
-	    "       pm [-c FILE] [-s] [-g] [-e CODE]... -- CMD [ARG...]\n"
-	    "       pm [-S SOCKET | -H HOST:PORT,...] [--json] COMMAND [ARG...]\n"
-	    "       pm help\n");
+	client_usage(true);
 	exit(2);
 }
 
 /*
- * Decide the mode from argv alone: "--" makes pm the container supervisor,
- * -d (or being PID 1) the server; anything else goes to the client, which
- * parses argv itself. Server options come before the command or "--".
+ * Decide the mode from argv alone, once client_cmd has said it is not a
+ * client command: "--" makes pm the container supervisor, -d (or being
+ * PID 1) the server; anything else goes to the client, which parses argv
+ * itself. Server options come before "--".
  */
 static bool
 server_args(int argc, char **argv)
@@ -605,10 +602,7 @@ server_args(int argc, char **argv)
 				}
 				opt.exit_map[opt.nexit++] = (int)v;
 			}
-		} else if (a[0] == '-' && i + 1 < argc &&
-		    (strcmp(a, "-H") == 0 || strcmp(a, "--token-file") == 0))
-			i++;
-		else if (a[0] == '-' && strcmp(a, "--json") != 0 && server) {
+		} else if (a[0] == '-' && server) {
 			fprintf(stderr, "pm: unknown option '%s'\n", a);
 			usage();
 		} else if (a[0] != '-')
@@ -852,7 +846,11 @@ server_main(void)
 int
 main(int argc, char **argv)
 {
-	if (!server_args(argc, argv))
+	/*
+	 * The client knows its own grammar; as PID 1 too a command runs
+	 * and exits (issue 13: `RUN pm config check` ended no build).
+	 */
+	if (client_cmd(argc, argv) || !server_args(argc, argv))
 		return client_main(argc, argv);
 	return server_main();
 }

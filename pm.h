@@ -200,6 +200,8 @@ struct sock_loc {
 };
 int	 cfg_socket_locs(const struct config *c, bool server,
 	    struct sock_loc *v);
+/* The client's light reader: [settings] socket and token_file only. */
+void	 cfg_load_client(const char *file, struct config *c);
 struct sockaddr_un;
 int	 cfg_sockaddr(const char *name, struct sockaddr_un *,
 	    unsigned int *len);
@@ -318,6 +320,8 @@ void	 ctl_fini(void);		/* close and unlink */
 uint64_t ctl_tick(uint64_t now);	/* time out idle peers; next deadline */
 /* The client: argv as given to pm; returns the process exit status. */
 int	 client_main(int argc, char **argv);
+bool	 client_cmd(int argc, char **argv);	/* a client command line? */
+void	 client_usage(bool err);
 
 /* ----------------------------------------------------------------- proc */
 

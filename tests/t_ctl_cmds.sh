@@ -85,7 +85,7 @@ out=$(pmc -c "$T/pm.ini" config check); expect_eq "config check uses -c" "$out" 
 
 # version, help, unsupported.
 out=$(pmc version); expect_match "version shows client, server and protocol" "$out" 'client [0-9.]+, server [0-9.]+, protocol 1'
-out=$(pmc help status); expect_match "help status has an example" "$out" 'example: pm status'
+out=$(pmc help status); expect_match "help status has a synopsis" "$out" 'usage: pm status \[ID'
 out2=$(pmc help -status); expect_eq "help -status = help status" "$out2" "$out"
 pmc help nosuch 2>/dev/null; expect_eq "help of an unknown command exits 2" $? 2
 out=$(pmc logs nosuch 2>&1); expect_eq "logs of an unknown ID exits 2" $? 2
