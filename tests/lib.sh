@@ -13,6 +13,11 @@ FAILS=0
 # Every process this test starts inherits the tag, so cleanup finds the
 # ones that outlive a SIGKILLed pm (services run in their own sessions).
 export PMTEST_TAG=$T
+# Raw protocol clients: tests/helpers/pdu.py (its docstring lists them).
+# In the background run `python3 "$PDU" ... &`, so that $! is its PID.
+PDU=$ROOT/tests/helpers/pdu.py
+pdu() { python3 "$PDU" "$@"; }
+port() { pdu port; }	# a free TCP port on 127.0.0.1
 
 ok()   { echo "ok - $*"; }
 fail() { echo "FAIL - $*"; FAILS=$((FAILS + 1)); }
