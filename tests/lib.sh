@@ -34,6 +34,14 @@ expect_match() {	# WHAT TEXT REGEX
 	else fail "$1 ('$3' not in: $(printf '%s' "$2" | head -c 600))"; fi
 }
 
+# for_a_while SECONDS: let time pass, at most 10 s. Only where the time
+# itself is what is tested ("nothing runs while paused"); anything that can
+# be waited on is waited on with wait_until.
+for_a_while() {
+	[ "${1%.*}" -lt 10 ] || { fail "for_a_while $1: longer than 10 s"; return 1; }
+	sleep "$1"
+}
+
 # wait_until SECONDS CMD...: poll CMD every 20ms until it succeeds; 1 on
 # timeout. This waits for a condition; it never stands in for one.
 wait_until() {

@@ -112,7 +112,11 @@ out=$("$PM" -H "$S1,$S2" --token-file "$T/key" config show 2>&1); rc=$?
 expect_eq "replies of several PDUs verify (config show): exit 0" "$rc" 0
 expect_match "host 1's sections" "$out" "^$S1 \[process:web\]"
 expect_match "host 2's sections" "$out" "^$S2 \[process:api\]"
-timeout 3 "$PM" -H "$S1" --token-file "$T/key" logs talk -f >"$T/follow" 2>&1
+"$PM" -H "$S1" --token-file "$T/key" logs talk -f >"$T/follow" 2>&1 &
+FPID=$!; track $FPID
+ticks() { [ "$(grep -c '^tick$' "$T/follow")" -ge 5 ]; }
+wait_until 10 ticks
+kill $FPID 2>/dev/null; wait $FPID 2>/dev/null
 expect_eq "logs -f over TCP: nothing but the lines (no tag failure)" \
     "$(grep -vc '^tick$' "$T/follow")" 0
 check "logs -f over TCP: lines keep coming (at least 5)" test "$(grep -c '^tick$' "$T/follow")" -ge 5

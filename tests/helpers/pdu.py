@@ -250,10 +250,12 @@ def cmd_followers(args):
         s.connect(addr)
         s.sendall(req)
         socks.append(s)
-    time.sleep(0.5)
-    # Peek at the first PDU only: an ERROR is a refusal. The stream itself
-    # is never read.
-    refused = sum(s.recv(16, socket.MSG_PEEK)[3] == ERROR for s in socks)
+    # Peek at the first header only, once it is there: an ERROR is a
+    # refusal. The stream itself is never read.
+    refused = 0
+    for s in socks:
+        s.settimeout(5)
+        refused += s.recv(16, socket.MSG_PEEK | socket.MSG_WAITALL)[3] == ERROR
     with open(out, "w") as f:
         f.write("%d %d\n" % (len(socks) - refused, refused))
     time.sleep(30)
