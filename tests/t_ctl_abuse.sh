@@ -88,7 +88,7 @@ INI
 stop_server
 rm -f "$SOCK"
 start_server "$T/small.ini" || finish
-pdu overflow "$SOCK" 4 >"$T/many.out" 2>&1
+pdu overflow "$SOCK" 4 "$SERVER" >"$T/many.out" 2>&1
 check "fifth client told 'too many clients'" grep -q "too many clients" "$T/many.out"
 check "after the crowd leaves, status answers" wait_until 3 sh -c "\"$PM\" -S \"$SOCK\" status >/dev/null"
 finish

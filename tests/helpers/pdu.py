@@ -17,8 +17,9 @@ would. ADDR is a Unix socket path, or a TCP port on 127.0.0.1.
                             within S seconds (default 8)
   trickle SOCK              send a STATUS one byte a second, printing
                             "sent K" as it goes; "cut off" when refused
-  overflow SOCK N           hold N connections, then print the first reply
-                            of one more
+  overflow SOCK N PID       hold N connections, wait until the server PID
+                            holds them, then print the first reply of one
+                            more
   badmac PORT SECONDS       a flood of AUTHs with wrong MACs for SECONDS (at
                             least one); print how many were answered
   followers SOCK ID N FILE  N LOGS followers of ID that never read; write
@@ -212,11 +213,25 @@ def cmd_trickle(args):
         print("cut off:", e)
 
 
+def sockets_of(pid):
+    d = "/proc/%s/fd" % pid
+    n = 0
+    for fd in os.listdir(d):
+        try:
+            n += os.readlink(os.path.join(d, fd)).startswith("socket:")
+        except OSError:
+            pass
+    return n
+
+
 def cmd_overflow(args):
-    addr, n = args[0], int(args[1])
+    addr, n, pid = args[0], int(args[1]), args[2]
     conns = [connect(addr) for i in range(n)]
-    # The server accepts them in its own time; a moment lets it see all.
-    time.sleep(0.3)
+    # The server accepts them in its own time: wait until it holds them
+    # all beside its listener.
+    end = time.time() + 5
+    while sockets_of(pid) < n + 1 and time.time() < end:
+        time.sleep(0.02)
     s = connect(addr, 3)
     print(s.recv(4096)[16:].decode("latin1"))
     del conns
