@@ -107,6 +107,17 @@ start_server() {
 	fi
 }
 
+# start_other CONFIG SOCKET: a second pm -d on SOCKET, its stderr in
+# $T/server2.log. Sets OTHER to its PID; the caller waits for what it needs.
+start_other() {
+	"$PM" -d -c "$1" -S "$2" >/dev/null 2>"$T/server2.log" &
+	OTHER=$!
+	track "$OTHER"
+}
+
+# key_file PATH TEXT: a token file holding TEXT, readable by its owner only.
+key_file() { printf '%s\n' "$2" >"$1"; chmod 600 "$1"; }
+
 # stop_server: pm shutdown through the client, then wait for the exit.
 stop_server() {
 	kill -TERM "$SERVER" 2>/dev/null

@@ -14,7 +14,7 @@ if ! command -v valgrind >/dev/null; then
 	finish
 fi
 P=$(port)
-printf 'memcheck-key\n' >"$T/key"; chmod 600 "$T/key"
+key_file "$T/key" memcheck-key
 cat >"$T/pm.ini" <<INI
 [settings]
 listen = 127.0.0.1:$P

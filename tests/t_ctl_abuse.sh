@@ -24,18 +24,16 @@ still_fine() {
 	expect_eq "after $1: every PID unchanged" "$out" "$before"
 }
 
-# send BYTES-AS-PYTHON-EXPR: write them, print what comes back (hex).
+# send BYTES-AS-PYTHON-EXPR: write them, print what comes back (hex). In
+# EXPR, hdr(VERSION, TYPE, LEN) is a header.
 send() { pdu send "$SOCK" "$1"; }
-hdr() {	# hdr VERSION TYPE LEN: a header as a Python bytes expression
-	echo "bytes([0x50,0x4d,$1,$2,0,0,0,0,0,0,0,1]) + ($3).to_bytes(4,'big')"
-}
 
-out=$(send "$(hdr 2 4 16)")
+out=$(send "hdr(2, 4, 16)")
 expect_match "other protocol version gets an ERROR PDU (type 0x81)" "$out" '^504d0181'
 expect_match "the error names both versions" "$out" 'server speaks 1, client sent 2'
 still_fine "a version-2 request"
 
-out=$(send "$(hdr 1 0x7e 16)")
+out=$(send "hdr(1, 0x7e, 16)")
 expect_match "unknown type gets an error naming both versions" "$out" 'unknown request type 126 \(server protocol 1, client protocol 1\)'
 still_fine "an unknown request type"
 
@@ -50,15 +48,15 @@ el=$(( $(ms) - t0 ))
 check "truncated header: peer closed by the server's timeout (${el}ms)" test "$el" -lt 8000
 still_fine "a truncated header"
 
-out=$(send "$(hdr 1 4 2147483648)")
+out=$(send "hdr(1, 4, 2147483648)")
 expect_match "declared length 2^31 refused at once" "$out" 'bad PDU length'
 still_fine "a declared length of 2^31"
 
-out=$(send "$(hdr 1 4 8)")
+out=$(send "hdr(1, 4, 8)")
 expect_match "length below the header refused" "$out" 'bad PDU length'
 
 # A STATUS with an ID holding a NUL byte.
-out=$(send "$(hdr 1 4 23) + b'\\x00\\x01\\x00\\x03a\\x00b'")
+out=$(send "hdr(1, 4, 23) + b'\\x00\\x01\\x00\\x03a\\x00b'")
 expect_match "embedded NUL refused" "$out" 'malformed field'
 still_fine "an embedded NUL"
 

@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 
 P1=$(port); P2=$(port); PR=$(port); PT=$(port)
-printf 'one-key-for-the-fleet\n' >"$T/key"; chmod 600 "$T/key"
+key_file "$T/key" one-key-for-the-fleet
 S1="127.0.0.1:$P1"; S2="127.0.0.1:$P2"
 
 # Server 1 also answers to the tap's address: a legitimate port forward.
@@ -31,8 +31,7 @@ token_file = $T/key
 [process:api]
 command = sleep 1002
 INI
-"$PM" -d -c "$T/pm2.ini" -S "$T/pm2.sock" >/dev/null 2>"$T/server2.log" &
-S2PID=$!; track $S2PID
+start_other "$T/pm2.ini" "$T/pm2.sock"; S2PID=$OTHER
 check "second server up" wait_until 5 sh -c "\"$PM\" -S \"$T/pm2.sock\" status api >/dev/null"
 pid1=$(pid_of web)
 

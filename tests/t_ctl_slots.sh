@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 
 P=$(port)
-printf 'slot-key\n' >"$T/key"; chmod 600 "$T/key"
+key_file "$T/key" slot-key
 cat >"$T/pm.ini" <<INI
 [settings]
 listen = 127.0.0.1:$P

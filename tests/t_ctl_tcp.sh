@@ -3,8 +3,8 @@
 . "$(dirname "$0")/lib.sh"
 
 P1=$(port); P2=$(port); PDOWN=$(port)
-printf 'sekrit-key\n' >"$T/key"; chmod 600 "$T/key"
-printf 'wrong-key\n' >"$T/badkey"; chmod 600 "$T/badkey"
+key_file "$T/key" sekrit-key
+key_file "$T/badkey" wrong-key
 
 cat >"$T/pm.ini" <<INI
 [settings]
@@ -66,8 +66,7 @@ token_file = $T/key
 [process:api]
 command = sleep 1002
 INI
-"$PM" -d -c "$T/pm2.ini" -S "$T/pm2.sock" >/dev/null 2>"$T/server2.log" &
-S2=$!; track $S2
+start_other "$T/pm2.ini" "$T/pm2.sock"; S2=$OTHER
 check "second server listening" wait_until 5 test -S "$T/pm2.sock"
 check "api running" wait_until 5 sh -c "\"$PM\" -S \"$T/pm2.sock\" status api >/dev/null"
 H2="127.0.0.1:$P2"

@@ -16,7 +16,7 @@ asuser() {	# asuser UID GID GROUPS CMD...: run CMD with exactly those ids
 }
 NOBODY=$(id -u nobody); NOGROUP=$(id -g nobody)
 P=$(port)
-printf 'top-secret-key\n' >"$T/key"; chmod 600 "$T/key"
+key_file "$T/key" top-secret-key
 mkdir -m 777 "$T/wd"
 cat >"$T/pm.ini" <<INI
 [settings]
