@@ -90,7 +90,7 @@ crowd() {
 # held back by one byte until the 257th connection is refused), so the
 # preallocated table is all touched before RSS is taken.
 fill() {
-	pdu fill "$SOCK"
+	pdu fill "$SOCK" "$SERVER"
 }
 out=$(fill)
 expect_match "all 256 slots held at once, the rest refused ($out)" "$out" 'held 256 refused 14 '

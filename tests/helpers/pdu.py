@@ -29,8 +29,9 @@ would. ADDR is a Unix socket path, or a TCP port on 127.0.0.1.
                             reply is never read (show), then SIGSTOP itself
   crowd SOCK N              N concurrent STATUS requests; print how many
                             were answered, refused, bad and unfinished
-  fill SOCK                 hold every max_clients slot at once; print how
-                            many were held and how many refused
+  fill SOCK PID             hold every max_clients slot of the server PID
+                            (one listener) at once; print how many were
+                            held and how many refused
   authv1 PORT KEYFILE       authenticate as a client of TCP auth version 1
                             would, print the reply
   v1server PORT READYFILE   a server of TCP auth version 1 for one client
@@ -356,8 +357,19 @@ def cmd_crowd(args):
     print(f"answered {ok} refused {busy} bad {bad} unfinished {len(socks)}")
 
 
+def answered(s):
+    """The server has written to s or closed it (without taking a byte)."""
+    try:
+        s.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+        return True
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
+
+
 def cmd_fill(args):
-    addr = args[0]
+    addr, pid = args[0], args[1]
     req = pdu(STATUS, reqid=9)
     socks = []
     t0 = time.time()
@@ -374,7 +386,13 @@ def cmd_fill(args):
         except OSError:                 # refused and closed already
             pass
         socks.append(s)
-    time.sleep(0.3)
+    # Every connection is either refused or held by the server (which has
+    # its one listener besides): then the count is final.
+    end = time.time() + 5
+    while time.time() < end:
+        if sum(map(answered, socks)) + sockets_of(pid) - 1 >= len(socks):
+            break
+        time.sleep(0.02)
     held, refused = [], 0
     for s in socks:
         s.setblocking(False)
