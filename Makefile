@@ -119,7 +119,9 @@ tests/unit/%_test.bin: tests/unit/%_test.c %.c $(HDRS) build/include/ini.h $(INI
 # libFuzzer and runs each for FUZZ_SECONDS; the suite replays every seed and
 # every kept crash input through the same targets built with gcc (replay.c
 # stands in for libFuzzer's main), so regressions need no clang.
-FUZZ_TARGETS	= pdu reply config command duration cron handshake
+# A target is a file tests/fuzz/fuzz_NAME.c (t_fuzz_replay.sh finds them
+# the same way).
+FUZZ_TARGETS	= $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SECONDS	?= 60
 FUZZ_CC		?= clang
 FUZZ_CFLAGS	= -O1 -g -std=c11 -D_GNU_SOURCE -Ibuild/include -I. \

@@ -13,6 +13,11 @@ FAILS=0
 # Every process this test starts inherits the tag, so cleanup finds the
 # ones that outlive a SIGKILLed pm (services run in their own sessions).
 export PMTEST_TAG=$T
+# Raw protocol clients: tests/helpers/pdu.py (its docstring lists them).
+# In the background run `python3 "$PDU" ... &`, so that $! is its PID.
+PDU=$ROOT/tests/helpers/pdu.py
+pdu() { python3 "$PDU" "$@"; }
+port() { pdu port; }	# a free TCP port on 127.0.0.1
 
 ok()   { echo "ok - $*"; }
 fail() { echo "FAIL - $*"; FAILS=$((FAILS + 1)); }
@@ -27,6 +32,14 @@ expect_eq() {
 expect_match() {	# WHAT TEXT REGEX
 	if printf '%s' "$2" | grep -Eq -- "$3"; then ok "$1"
 	else fail "$1 ('$3' not in: $(printf '%s' "$2" | head -c 600))"; fi
+}
+
+# for_a_while SECONDS: let time pass, at most 10 s. Only where the time
+# itself is what is tested ("nothing runs while paused"); anything that can
+# be waited on is waited on with wait_until.
+for_a_while() {
+	[ "${1%.*}" -lt 10 ] || { fail "for_a_while $1: longer than 10 s"; return 1; }
+	sleep "$1"
 }
 
 # wait_until SECONDS CMD...: poll CMD every 20ms until it succeeds; 1 on
@@ -101,6 +114,17 @@ start_server() {
 		return 1
 	fi
 }
+
+# start_other CONFIG SOCKET: a second pm -d on SOCKET, its stderr in
+# $T/server2.log. Sets OTHER to its PID; the caller waits for what it needs.
+start_other() {
+	"$PM" -d -c "$1" -S "$2" >/dev/null 2>"$T/server2.log" &
+	OTHER=$!
+	track "$OTHER"
+}
+
+# key_file PATH TEXT: a token file holding TEXT, readable by its owner only.
+key_file() { printf '%s\n' "$2" >"$1"; chmod 600 "$1"; }
 
 # stop_server: pm shutdown through the client, then wait for the exit.
 stop_server() {

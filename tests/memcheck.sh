@@ -13,9 +13,8 @@ if ! command -v valgrind >/dev/null; then
 	fail "valgrind is not installed (apt-get install -y valgrind)"
 	finish
 fi
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 P=$(port)
-printf 'memcheck-key\n' >"$T/key"; chmod 600 "$T/key"
+key_file "$T/key" memcheck-key
 cat >"$T/pm.ini" <<INI
 [settings]
 listen = 127.0.0.1:$P
@@ -57,12 +56,7 @@ out=$(pmc version); expect_match "version" "$out" 'protocol 1'
 out=$(pmc status nosuch 2>&1); expect_match "unknown id" "$out" 'unknown id'
 out=$("$PM" -H 127.0.0.1:$P --token-file "$T/key" status); expect_match "TCP status with the key" "$out" 'web +running'
 out=$(env -u PM_TOKEN "$PM" -c /dev/null -H 127.0.0.1:$P status 2>&1); expect_match "TCP without the key refused" "$out" 'requires a key'
-python3 - "$SOCK" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_UNIX); s.settimeout(10); s.connect(sys.argv[1])
-s.sendall(b"PM\x01\x04\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x1c\x00\x01\x00\x08ab\x00cdefg")
-while s.recv(4096): pass
-PY
+pdu send "$SOCK" "b'PM\x01\x04\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x1c\x00\x01\x00\x08ab\x00cdefg'" >/dev/null
 check "malformed PDU answered and survived" pmc status web >/dev/null
 webpid=$(pid_of web)
 check "restart web" pmc restart web

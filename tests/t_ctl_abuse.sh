@@ -24,37 +24,16 @@ still_fine() {
 	expect_eq "after $1: every PID unchanged" "$out" "$before"
 }
 
-# send BYTES-AS-PYTHON-EXPR: write them, print what comes back (hex).
-send() {
-	python3 - "$SOCK" "$1" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.settimeout(10)
-s.connect(sys.argv[1])
-s.sendall(eval(sys.argv[2]))
-data = b""
-try:
-    while True:
-        b = s.recv(65536)
-        if not b:
-            break
-        data += b
-except socket.timeout:
-    print("TIMEOUT")
-print(data.hex())
-print(data[16:].decode("latin1", "replace").replace("\x00", " "))
-PY
-}
-hdr() {	# hdr VERSION TYPE LEN: a header as a Python bytes expression
-	echo "bytes([0x50,0x4d,$1,$2,0,0,0,0,0,0,0,1]) + ($3).to_bytes(4,'big')"
-}
+# send BYTES-AS-PYTHON-EXPR: write them, print what comes back (hex). In
+# EXPR, hdr(VERSION, TYPE, LEN) is a header.
+send() { pdu send "$SOCK" "$1"; }
 
-out=$(send "$(hdr 2 4 16)")
+out=$(send "hdr(2, 4, 16)")
 expect_match "other protocol version gets an ERROR PDU (type 0x81)" "$out" '^504d0181'
 expect_match "the error names both versions" "$out" 'server speaks 1, client sent 2'
 still_fine "a version-2 request"
 
-out=$(send "$(hdr 1 0x7e 16)")
+out=$(send "hdr(1, 0x7e, 16)")
 expect_match "unknown type gets an error naming both versions" "$out" 'unknown request type 126 \(server protocol 1, client protocol 1\)'
 still_fine "an unknown request type"
 
@@ -69,27 +48,20 @@ el=$(( $(ms) - t0 ))
 check "truncated header: peer closed by the server's timeout (${el}ms)" test "$el" -lt 8000
 still_fine "a truncated header"
 
-out=$(send "$(hdr 1 4 2147483648)")
+out=$(send "hdr(1, 4, 2147483648)")
 expect_match "declared length 2^31 refused at once" "$out" 'bad PDU length'
 still_fine "a declared length of 2^31"
 
-out=$(send "$(hdr 1 4 8)")
+out=$(send "hdr(1, 4, 8)")
 expect_match "length below the header refused" "$out" 'bad PDU length'
 
 # A STATUS with an ID holding a NUL byte.
-out=$(send "$(hdr 1 4 23) + b'\\x00\\x01\\x00\\x03a\\x00b'")
+out=$(send "hdr(1, 4, 23) + b'\\x00\\x01\\x00\\x03a\\x00b'")
 expect_match "embedded NUL refused" "$out" 'malformed field'
 still_fine "an embedded NUL"
 
 # 200 idle connections held open while status is asked.
-python3 - "$SOCK" 200 30 >"$T/idle.out" 2>&1 <<'PY' &
-import socket, sys, time
-conns = []
-for i in range(int(sys.argv[2])):
-    s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); conns.append(s)
-print("open", len(conns), flush=True)
-time.sleep(int(sys.argv[3]))
-PY
+python3 "$PDU" hold "$SOCK" 200 --secs 30 >"$T/idle.out" 2>&1 &
 idle=$!; track $idle
 check "200 idle connections opened" wait_until 5 grep -q "open 200" "$T/idle.out"
 still_fine "200 idle connections"
@@ -98,19 +70,9 @@ check "idle connections are timed out by the server" wait_until 10 sh -c \
 kill $idle 2>/dev/null; wait $idle 2>/dev/null
 
 # One byte a second: a valid request trickled in.
-python3 - "$SOCK" >"$T/slow.out" 2>&1 <<'PY' &
-import socket, sys, time
-s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
-req = bytes([0x50,0x4d,1,4,0,0,0,0,0,0,0,1,0,0,0,16])
-try:
-    for b in req:
-        s.send(bytes([b])); time.sleep(1)
-    print("sent all")
-except OSError as e:
-    print("cut off:", e)
-PY
+python3 "$PDU" trickle "$SOCK" >"$T/slow.out" 2>&1 &
 slow=$!; track $slow
-sleep 2.5
+check "slow client has sent 3 bytes" wait_until 10 grep -q "^sent 3$" "$T/slow.out"
 still_fine "a one-byte-a-second client"
 check "slow client is cut off before it completes" wait_until 20 grep -q "cut off" "$T/slow.out"
 
@@ -124,14 +86,7 @@ INI
 stop_server
 rm -f "$SOCK"
 start_server "$T/small.ini" || finish
-python3 - "$SOCK" >"$T/many.out" 2>&1 <<'PY'
-import socket, sys, time
-conns = [socket.socket(socket.AF_UNIX) for i in range(4)]
-for s in conns: s.connect(sys.argv[1])
-time.sleep(0.3)
-s = socket.socket(socket.AF_UNIX); s.settimeout(3); s.connect(sys.argv[1])
-print(s.recv(4096)[16:].decode("latin1"))
-PY
+pdu overflow "$SOCK" 4 "$SERVER" >"$T/many.out" 2>&1
 check "fifth client told 'too many clients'" grep -q "too many clients" "$T/many.out"
 check "after the crowd leaves, status answers" wait_until 3 sh -c "\"$PM\" -S \"$SOCK\" status >/dev/null"
 finish

@@ -10,9 +10,8 @@ if emu_gap "getrandom under a seccomp filter" "the filter sees the emulator's sy
 	finish
 fi
 cc -O1 -o "$T/noentropy" "$HELPERS/noentropy.c" || { fail "build noentropy helper"; finish; }
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 P=$(port)
-printf 'entropy-key\n' >"$T/key"; chmod 600 "$T/key"
+key_file "$T/key" entropy-key
 cat >"$T/pm.ini" <<INI
 [settings]
 listen = 127.0.0.1:$P

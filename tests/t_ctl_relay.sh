@@ -6,10 +6,8 @@
 # back, and every later PDU carries a tag under the session key.
 . "$(dirname "$0")/lib.sh"
 
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 P1=$(port); P2=$(port); PR=$(port); PT=$(port)
-RELAY=$ROOT/tests/helpers/relay.py
-printf 'one-key-for-the-fleet\n' >"$T/key"; chmod 600 "$T/key"
+key_file "$T/key" one-key-for-the-fleet
 S1="127.0.0.1:$P1"; S2="127.0.0.1:$P2"
 
 # Server 1 also answers to the tap's address: a legitimate port forward.
@@ -33,8 +31,7 @@ token_file = $T/key
 [process:api]
 command = sleep 1002
 INI
-"$PM" -d -c "$T/pm2.ini" -S "$T/pm2.sock" >/dev/null 2>"$T/server2.log" &
-S2PID=$!; track $S2PID
+start_other "$T/pm2.ini" "$T/pm2.sock"; S2PID=$OTHER
 check "second server up" wait_until 5 sh -c "\"$PM\" -S \"$T/pm2.sock\" status api >/dev/null"
 pid1=$(pid_of web)
 
@@ -43,7 +40,7 @@ pid1=$(pid_of web)
 relay() {
 	local d=$T/$1
 	mkdir -p "$d"
-	python3 "$RELAY" "$1" "$2" "$P1" "$d" ${3:+"$3"} 2>"$d/err" &
+	python3 "$PDU" relay "$1" "$2" "$P1" "$d" ${3:+"$3"} 2>"$d/err" &
 	RPID=$!; track $RPID
 	wait_until 5 test -e "$d/relay.ready"
 }
@@ -82,20 +79,7 @@ pid2=$(pid_of web)
 
 # 4. Replaying the captured AUTH and request on a new connection fails:
 #    the server's nonce is new.
-out=$(python3 - "$P1" "$T/tap" <<'PY'
-import socket, sys
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 5)
-s.recv(4096)
-s.sendall(open(sys.argv[2] + "/c2s.0", "rb").read() + open(sys.argv[2] + "/c2s.1", "rb").read())
-d = b""
-s.settimeout(5)
-while True:
-    b = s.recv(4096)
-    if not b: break
-    d += b
-print(d[16:].decode("latin1").replace("\x00", " "))
-PY
-)
+out=$(pdu send --challenge --timeout 5 "$P1" "file('$T/tap/c2s.0') + file('$T/tap/c2s.1')")
 expect_match "replayed AUTH: authentication failed" "$out" 'authentication failed'
 expect_eq "replayed stop: web kept its pid" "$(pid_of web)" "$pid2"
 
@@ -127,7 +111,11 @@ out=$("$PM" -H "$S1,$S2" --token-file "$T/key" config show 2>&1); rc=$?
 expect_eq "replies of several PDUs verify (config show): exit 0" "$rc" 0
 expect_match "host 1's sections" "$out" "^$S1 \[process:web\]"
 expect_match "host 2's sections" "$out" "^$S2 \[process:api\]"
-timeout 3 "$PM" -H "$S1" --token-file "$T/key" logs talk -f >"$T/follow" 2>&1
+"$PM" -H "$S1" --token-file "$T/key" logs talk -f >"$T/follow" 2>&1 &
+FPID=$!; track $FPID
+ticks() { [ "$(grep -c '^tick$' "$T/follow")" -ge 5 ]; }
+wait_until 10 ticks
+kill $FPID 2>/dev/null; wait $FPID 2>/dev/null
 expect_eq "logs -f over TCP: nothing but the lines (no tag failure)" \
     "$(grep -vc '^tick$' "$T/follow")" 0
 check "logs -f over TCP: lines keep coming (at least 5)" test "$(grep -c '^tick$' "$T/follow")" -ge 5
@@ -136,41 +124,11 @@ expect_eq "a name the server does not know: exit 1" "$rc" 1
 expect_match "and the error names it" "$out" "not 'localhost:$P1'.*tcp_identity"
 
 # 8. A client of auth v1 (MAC over the server nonce only) gets a clear error.
-out=$(python3 - "$P1" "$T/key" <<'PY'
-import hashlib, hmac, socket, struct, sys
-key = open(sys.argv[2], "rb").read().rstrip(b"\n")
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 5)
-ch = s.recv(4096)
-nonce = ch[20:52]
-mac = hmac.new(key, nonce + b"pm-ctl-auth-v1", hashlib.sha256).digest()
-body = struct.pack(">HH", 17, 32) + mac
-s.sendall(struct.pack(">HBBHHII", 0x504d, 1, 0x0f, 0, 0, 0, 16 + len(body)) + body)
-d = b""
-s.settimeout(5)
-while True:
-    b = s.recv(4096)
-    if not b: break
-    d += b
-print(d[16:].decode("latin1").replace("\x00", " "))
-PY
-)
+out=$(pdu authv1 "$P1" "$T/key")
 expect_match "auth v1 client: told to upgrade" "$out" 'needs TCP authentication version 2'
 # 9. A server of auth v1 (no AUTHV in its challenge): the client refuses it.
 PV1=$(port)
-python3 - "$PV1" "$T/v1.ready" <<'PY' &
-import os, socket, struct, sys
-l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-l.bind(("127.0.0.1", int(sys.argv[1]))); l.listen(1); l.settimeout(10)
-open(sys.argv[2], "w").close()
-c, _ = l.accept()
-body = struct.pack(">HH", 16, 32) + os.urandom(32) + struct.pack(">HH", 15, 1) + b"\x01"
-c.sendall(struct.pack(">HBBHHII", 0x504d, 1, 0x86, 0, 0, 0, 16 + len(body)) + body)
-c.settimeout(5)
-try:
-    c.recv(4096)
-except OSError:
-    pass
-PY
+python3 "$PDU" v1server "$PV1" "$T/v1.ready" &
 V1=$!; track $V1
 check "a v1 server listens" wait_until 5 test -e "$T/v1.ready"
 out=$("$PM" -H "127.0.0.1:$PV1" --token-file "$T/key" status 2>&1); rc=$?

@@ -5,9 +5,8 @@
 # followers that never read kept their slots for ever.
 . "$(dirname "$0")/lib.sh"
 
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 P=$(port)
-printf 'slot-key\n' >"$T/key"; chmod 600 "$T/key"
+key_file "$T/key" slot-key
 cat >"$T/pm.ini" <<INI
 [settings]
 listen = 127.0.0.1:$P
@@ -20,28 +19,7 @@ check "web running" wait_until 5 state_is web running
 
 # 1. 260 silent TCP connections, held open; local status keeps working,
 #    and the server lets go of the silent ones after its short deadline.
-python3 - "$P" "$T/held" <<'PY' &
-import socket, sys, time
-socks = []
-for i in range(260):
-    try:
-        socks.append(socket.create_connection(("127.0.0.1", int(sys.argv[1])), 5))
-    except OSError:
-        pass
-open(sys.argv[2], "w").write("%d\n" % len(socks))
-t0 = time.time()
-closed = 0
-for s in socks:
-    s.settimeout(max(0.1, 8 - (time.time() - t0)))
-    try:
-        while s.recv(4096):
-            pass
-        closed += 1
-    except OSError:
-        closed += 1 if time.time() - t0 < 8 else 0
-open(sys.argv[2] + ".closed", "w").write("%d %.1f\n" % (closed, time.time() - t0))
-time.sleep(30)
-PY
+python3 "$PDU" hold "$P" 260 --report "$T/held" --within 8 >/dev/null &
 HOLD=$!; track $HOLD
 check "260 TCP connections opened" wait_until 10 test -s "$T/held"
 fine=0
@@ -59,24 +37,7 @@ expect_eq "a good TCP client is served again" "$rc" 0
 # 2. A flood of wrong MACs: the log stays bounded and says how much it
 #    left out.
 badmac() {
-	python3 - "$P" "$1" <<'PY'
-import socket, struct, sys, time
-n, end = 0, time.time() + float(sys.argv[2])
-name = ("127.0.0.1:%s" % sys.argv[1]).encode()
-while time.time() < end or n == 0:
-    try:
-        s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 5)
-        s.recv(4096)
-        body = struct.pack(">HH", 17, 32) + bytes(32) + struct.pack(">HH", 16, 32) + bytes(32) \
-            + struct.pack(">HH", 27, len(name)) + name
-        s.sendall(struct.pack(">HBBHHII", 0x504d, 1, 0x0f, 0, 0, 0, 16 + len(body)) + body)
-        s.recv(4096)
-        s.close()
-        n += 1
-    except OSError:
-        pass
-print(n)
-PY
+	pdu badmac "$P" "$1"
 }
 before=$(count_log 'failed authentication')
 n=$(badmac 3)
@@ -102,24 +63,7 @@ INI
 rm -f "$SOCK"
 start_server "$T/small.ini" || finish
 check "chatty running" wait_until 5 state_is chatty running
-python3 - "$SOCK" "$T/followers" <<'PY' &
-import socket, struct, sys, time
-body = struct.pack(">HH", 1, 6) + b"chatty"
-req = struct.pack(">HBBHHII", 0x504d, 1, 0x10, 2, 0, 1, 16 + len(body)) + body
-socks = []
-for i in range(4):
-    s = socket.socket(socket.AF_UNIX)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    s.connect(sys.argv[1])
-    s.sendall(req)
-    socks.append(s)
-time.sleep(0.5)
-# Peek at the first PDU only: an ERROR (0x81) is a refusal. The stream
-# itself is never read.
-refused = sum(s.recv(16, socket.MSG_PEEK)[3] == 0x81 for s in socks)
-open(sys.argv[2], "w").write("%d %d\n" % (len(socks) - refused, refused))
-time.sleep(30)
-PY
+python3 "$PDU" followers "$SOCK" chatty 4 "$T/followers" &
 FOL=$!; track $FOL
 check "four followers connected" wait_until 5 test -s "$T/followers"
 read -r following refused <"$T/followers"

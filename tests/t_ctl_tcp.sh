@@ -2,10 +2,9 @@
 # TCP control with HMAC challenge-response, and -H fan-out (issue 3).
 . "$(dirname "$0")/lib.sh"
 
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 P1=$(port); P2=$(port); PDOWN=$(port)
-printf 'sekrit-key\n' >"$T/key"; chmod 600 "$T/key"
-printf 'wrong-key\n' >"$T/badkey"; chmod 600 "$T/badkey"
+key_file "$T/key" sekrit-key
+key_file "$T/badkey" wrong-key
 
 cat >"$T/pm.ini" <<INI
 [settings]
@@ -54,19 +53,7 @@ out=$(env -u PM_TOKEN "$PM" -c /dev/null -H "$H" status 2>&1); rc=$?
 expect_eq "missing key exits 1" "$rc" 1
 expect_match "missing key is explained" "$out" 'requires a key'
 # A raw client that skips AUTH gets nothing but an error.
-out=$(python3 - "$P1" <<'PY'
-import socket, sys
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 5)
-s.recv(4096)   # the challenge
-s.sendall(bytes([0x50,0x4d,1,4,0,0,0,0,0,0,0,1,0,0,0,16]))
-d = b""
-while True:
-    b = s.recv(4096)
-    if not b: break
-    d += b
-print(d[16:].decode("latin1").replace("\x00", " "))
-PY
-)
+out=$(pdu send --challenge "$P1" "hdr(1, 4, 16)")
 expect_match "request without AUTH refused" "$out" 'authentication required'
 pid1=$(pid_of web)
 
@@ -79,8 +66,7 @@ token_file = $T/key
 [process:api]
 command = sleep 1002
 INI
-"$PM" -d -c "$T/pm2.ini" -S "$T/pm2.sock" >/dev/null 2>"$T/server2.log" &
-S2=$!; track $S2
+start_other "$T/pm2.ini" "$T/pm2.sock"; S2=$OTHER
 check "second server listening" wait_until 5 test -S "$T/pm2.sock"
 check "api running" wait_until 5 sh -c "\"$PM\" -S \"$T/pm2.sock\" status api >/dev/null"
 H2="127.0.0.1:$P2"

@@ -40,21 +40,7 @@ rss() { awk '/^VmRSS:/ { print $2 }' /proc/$SERVER/status; }
 # raw MODE: a Python client that connects, does MODE, then stops itself
 # (SIGSTOP) so the test can kill or freeze it exactly there.
 raw() {
-	python3 - "$SOCK" "$1" <<'PY' &
-import os, signal, socket, struct, sys
-s = socket.socket(socket.AF_UNIX)
-s.connect(sys.argv[1])
-def pdu(t, body=b""):
-    return struct.pack(">HBBHHII", 0x504d, 1, t, 0, 0, 7, 16 + len(body)) + body
-if sys.argv[2] == "half":          # half a header
-    s.sendall(pdu(4)[:9])
-elif sys.argv[2] == "body":        # a header promising a body never sent
-    s.sendall(struct.pack(">HBBHHII", 0x504d, 1, 4, 0, 0, 7, 400) + b"\0\1")
-elif sys.argv[2] == "show":        # a 500 KB reply, never read
-    s.sendall(pdu(6))
-print("sent", flush=True)
-os.kill(os.getpid(), signal.SIGSTOP)
-PY
+	python3 "$PDU" freeze "$SOCK" "$1" &
 }
 frozen() { grep -q '^State:.*T' /proc/$1/status 2>/dev/null; }
 # The baseline is the listener alone: a client that has its whole reply
@@ -98,110 +84,13 @@ check "after 20 clients killed mid-reply, fds come back" fds_back
 
 # 1,000 concurrent status requests, three rounds; RSS after the first.
 crowd() {
-	python3 - "$SOCK" "$1" <<'PY'
-import resource, select, socket, struct, sys, time
-n = int(sys.argv[2])
-soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, n + 100), hard))
-req = struct.pack(">HBBHHII", 0x504d, 1, 4, 0, 0, 9, 16)
-socks, data, pending = {}, {}, list(range(n))
-deadline = time.time() + 30
-while pending and time.time() < deadline:
-    nxt = []
-    for i in pending:
-        s = socket.socket(socket.AF_UNIX); s.setblocking(False)
-        try:
-            s.connect(sys.argv[1])
-        except BlockingIOError:     # backlog full: try again
-            s.close(); nxt.append(i); continue
-        try:
-            s.send(req)
-        except OSError:             # refused and closed already: read why
-            pass
-        socks[s.fileno()] = (i, s); data[i] = b""
-    pending = nxt
-    if pending: time.sleep(0.005)
-    # drain what is ready so the server can move on
-    r, _, _ = select.select([x[1] for x in socks.values()], [], [], 0)
-    for s in r:
-        i = socks[s.fileno()][0]
-        try:
-            b = s.recv(65536)
-        except OSError:
-            b = b""
-        if b: data[i] += b
-        else: del socks[s.fileno()]; s.close()
-while socks and time.time() < deadline:
-    r, _, _ = select.select([x[1] for x in socks.values()], [], [], 1)
-    for s in r:
-        i = socks[s.fileno()][0]
-        try:
-            b = s.recv(65536)
-        except OSError:
-            b = b""
-        if b: data[i] += b
-        else: del socks[s.fileno()]; s.close()
-ok = busy = bad = 0
-for i in range(n):
-    d, recs, end = data.get(i, b""), [], None
-    while len(d) >= 16:
-        t, ln = d[3], struct.unpack(">I", d[12:16])[0]
-        body, d = d[16:ln], d[ln:]
-        if t == 0x83:
-            f = {}
-            while body:
-                tag, fl = struct.unpack(">HH", body[:4]); f[tag] = body[4:4+fl]; body = body[4+fl:]
-            recs.append(f[1].decode())
-        elif t == 0x82: end = struct.unpack(">I", body[4:8])[0]
-        elif t == 0x81 and b"too many clients" in body: end = "busy"
-    if end == "busy": busy += 1
-    elif end is not None and end == len(recs) and len(set(recs)) == len(recs) == 64: ok += 1
-    else: bad += 1
-print(f"answered {ok} refused {busy} bad {bad} unfinished {len(socks)}")
-PY
+	pdu crowd "$SOCK" "$1"
 }
 # First every one of the max_clients slots is used at once (requests
 # held back by one byte until the 257th connection is refused), so the
 # preallocated table is all touched before RSS is taken.
 fill() {
-	python3 - "$SOCK" <<'PY'
-import socket, struct, sys, time
-req = struct.pack(">HBBHHII", 0x504d, 1, 4, 0, 0, 9, 16)
-socks = []
-t0 = time.time()
-for i in range(270):
-    s = socket.socket(socket.AF_UNIX)
-    for t in range(500):            # a full backlog says EAGAIN: retry
-        try:
-            s.connect(sys.argv[1]); break
-        except BlockingIOError:
-            time.sleep(0.01)
-    try:
-        s.sendall(req[:-1])
-    except OSError:                 # refused and closed already
-        pass
-    socks.append(s)
-time.sleep(0.3)
-held, refused = [], 0
-for s in socks:
-    s.setblocking(False)
-    try:
-        d = s.recv(4096)
-        refused += b"too many clients" in d
-    except BlockingIOError:
-        held.append(s)
-    except OSError:
-        refused += 1
-for h in held:
-    h.setblocking(True); h.settimeout(10)
-    try: h.sendall(req[-1:])
-    except OSError: pass
-for h in held:
-    try:
-        while h.recv(65536): pass
-    except OSError: pass
-print(f"held {len(held)} refused {refused} in {time.time() - t0:.1f}s")
-PY
+	pdu fill "$SOCK" "$SERVER"
 }
 out=$(fill)
 expect_match "all 256 slots held at once, the rest refused ($out)" "$out" 'held 256 refused 14 '

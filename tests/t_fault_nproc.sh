@@ -65,8 +65,7 @@ rlimit_nproc = 1
 restart_delay = 100ms
 restart_delay_max = 400ms
 INI
-"$PM" -d -c "$T/pm2.ini" -S "$SOCK2" >/dev/null 2>"$T/server2.log" &
-S2=$!; track $S2
+start_other "$T/pm2.ini" "$SOCK2"; S2=$OTHER
 check "second server listens" wait_until 5 test -S "$SOCK2"
 check "execve's EAGAIN is reported and retried" wait_until 5 grep -q 'limited: cannot execute sleep: .*; retrying in 0\.100s' "$T/server2.log"
 check "the retries back off" wait_until 5 grep -q 'limited: cannot execute sleep: .*; retrying in 0\.400s' "$T/server2.log"

@@ -5,7 +5,10 @@
 # sanitizer's report are printed.
 . "$(dirname "$0")/lib.sh"
 
-for t in pdu reply config command duration cron handshake; do
+# The targets are the files tests/fuzz/fuzz_NAME.c, as in the Makefile.
+targets=$(cd "$ROOT/tests/fuzz" && ls fuzz_*.c | sed 's/^fuzz_\(.*\)\.c$/\1/')
+check "fuzz targets found" test -n "$targets"
+for t in $targets; do
 	bin=$ROOT/build/fuzz/$t.replay
 	if [ ! -x "$bin" ]; then
 		fail "$t: $bin not built (make build/fuzz/$t.replay)"

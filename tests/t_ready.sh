@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 
 cc -O1 -o "$T/notify" "$HELPERS/notify.c" || { fail "build notify helper"; finish; }
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+PORT=$(port)
 
 cat >"$T/pm.ini" <<INI
 [process:ntf]

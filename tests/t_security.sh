@@ -15,9 +15,8 @@ asuser() {	# asuser UID GID GROUPS CMD...: run CMD with exactly those ids
 	else setpriv --reuid="$u" --regid="$g" --clear-groups "$@"; fi
 }
 NOBODY=$(id -u nobody); NOGROUP=$(id -g nobody)
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 P=$(port)
-printf 'top-secret-key\n' >"$T/key"; chmod 600 "$T/key"
+key_file "$T/key" top-secret-key
 mkdir -m 777 "$T/wd"
 cat >"$T/pm.ini" <<INI
 [settings]
