@@ -182,7 +182,7 @@ run(int idx, int kind, char *const *argv, const char **env, bool out,
 {
 	struct spawn sp = { proc_tab[idx].cfg, argv, { NULL }, -1, -1, -1, -1 };
 	struct aux *a;
-	const char *what;
+	enum spawn_step step;
 	int fds[2] = { -1, -1 }, i;
 	pid_t pid;
 
@@ -198,12 +198,13 @@ run(int idx, int kind, char *const *argv, const char **env, bool out,
 			a->w.fd = -1;
 		}
 	}
-	pid = proc_spawn(&sp, false, &what);
+	pid = proc_spawn(&sp, false, &step);
 	if (fds[1] >= 0)
 		close(fds[1]);
 	if (pid < 0) {
 		if (pid == -2)
-			log_err("%s: cannot %s %s: %m", a->id, what, argv[0]);
+			log_err("%s: cannot %s %s: %m", a->id,
+			    spawn_step_name(step), argv[0]);
 		else
 			log_err("%s: cannot fork: %m", a->id);
 		aux_free(a);

@@ -406,11 +406,18 @@ struct spawn {
 	int		 out, err;	/* -1, or the child's stdout, stderr */
 	int		 fd, fd_as;	/* -1, or an fd to hand over as fd_as */
 };
+/* The step of a spawn that failed; spawn_step_name() words it for people. */
+enum spawn_step {
+	SP_OK, SP_FORK, SP_TTY, SP_STDIN, SP_OUTPUT, SP_NOTIFY_FD, SP_NOFILE,
+	SP_CORE, SP_NPROC, SP_NICE, SP_CHDIR, SP_SETGROUPS, SP_SETGID,
+	SP_SETUID, SP_EXEC, SP__COUNT
+};
+const char *spawn_step_name(enum spawn_step);
 /*
- * The pid; -1 when fork failed, -2 when the child could not exec (what
+ * The pid; -1 when fork failed, -2 when the child could not exec (step
  * names the step, errno says why; the child is reaped already).
  */
-pid_t	 proc_spawn(const struct spawn *, bool is_main, const char **what);
+pid_t	 proc_spawn(const struct spawn *, bool is_main, enum spawn_step *step);
 
 /* ---------------------------------------------------------------- check */
 

@@ -243,8 +243,24 @@ build_env(const struct spawn *sp)
 /* Where the child reports a failure before exec; written across vfork. */
 struct spawn_err {
 	int		 err;
-	const char	*what;
+	enum spawn_step	 step;	/* SP_OK: the exec went through */
 };
+
+/* What each step of a spawn is called in a log line, in enum order. */
+static const char step_names[] = "start\0fork\0open tty\0redirect stdin\0"
+    "redirect output\0pass the notification fd\0set rlimit_nofile\0"
+    "set rlimit_core\0set rlimit_nproc\0set nice\0chdir\0setgroups\0"
+    "setgid\0setuid\0execute";
+
+const char *
+spawn_step_name(enum spawn_step s)
+{
+	const char *n = step_names;
+
+	while (s-- > 0)
+		n += strlen(n) + 1;
+	return n;
+}
 
 /* Close fds lo..hi (inclusive); close_range, or a loop on old kernels. */
 static void
@@ -287,7 +303,7 @@ child_exec(const struct spawn *sp, bool is_main, char **envp,
 	sigset_t none;
 	int sig;
 
-#define FAIL(w)	do { se->err = errno; se->what = (w); goto fail; } while (0)
+#define FAIL(w)	do { se->err = errno; se->step = (w); goto fail; } while (0)
 	if (is_main) {
 		/* Own group, and the terminal's foreground, as tini does. */
 		setpgid(0, 0);
@@ -295,19 +311,19 @@ child_exec(const struct spawn *sp, bool is_main, char **envp,
 			(void)tcsetpgrp(0, getpid());
 	} else if (c->tty != NULL) {
 		if (init_tty(c->tty) < 0)
-			FAIL("open tty");
+			FAIL(SP_TTY);
 	} else {
 		setsid();
 		if (devnull >= 0 && dup2(devnull, 0) < 0)
-			FAIL("redirect stdin");
+			FAIL(SP_STDIN);
 	}
 	/* stdout and stderr into pm's pipes (issue 5); -1 keeps pm's own. */
 	if ((sp->out >= 0 && dup2(sp->out, 1) < 0) ||
 	    (sp->err >= 0 && dup2(sp->err, 2) < 0))
-		FAIL("redirect output");
+		FAIL(SP_OUTPUT);
 	if (sp->fd >= 0 && (sp->fd == sp->fd_as ? fcntl(sp->fd, F_SETFD, 0) :
 	    dup2(sp->fd, sp->fd_as)) < 0)
-		FAIL("pass the notification fd");
+		FAIL(SP_NOTIFY_FD);
 	if (sp->fd >= 0) {
 		close_fds(3, (unsigned)sp->fd_as - 1);
 		close_fds((unsigned)sp->fd_as + 1, ~0U);
@@ -323,33 +339,33 @@ child_exec(const struct spawn *sp, bool is_main, char **envp,
 			syscall(SYS_rt_sigaction, sig, dfl, NULL,
 			    (size_t)(NSIG - 1) / 8);
 	if (set_rlimit(RLIMIT_NOFILE, c->rlimit_nofile) < 0)
-		FAIL("set rlimit_nofile");
+		FAIL(SP_NOFILE);
 	if (set_rlimit(RLIMIT_CORE, c->rlimit_core) < 0)
-		FAIL("set rlimit_core");
+		FAIL(SP_CORE);
 	if (set_rlimit(RLIMIT_NPROC, c->rlimit_nproc) < 0)
-		FAIL("set rlimit_nproc");
+		FAIL(SP_NPROC);
 	if (c->has_nice && setpriority(PRIO_PROCESS, 0, c->nice) < 0)
-		FAIL("set nice");
+		FAIL(SP_NICE);
 	if (c->umask >= 0)
 		umask((mode_t)c->umask);
 	if (c->directory != NULL && chdir(c->directory) < 0)
-		FAIL("chdir");
+		FAIL(SP_CHDIR);
 	if (c->user != NULL || c->group != NULL) {
 		if ((c->user != NULL ? setgroups((size_t)c->ngroups, c->groups)
 		    : setgroups(1, &c->gid)) < 0)
-			FAIL("setgroups");
+			FAIL(SP_SETGROUPS);
 		if (setgid(c->gid) < 0)
-			FAIL("setgid");
+			FAIL(SP_SETGID);
 	}
 	if (c->user != NULL && setuid(c->uid) < 0)
-		FAIL("setuid");
+		FAIL(SP_SETUID);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (spawn_narrow)
 		(void)sched_setaffinity(0, sizeof(spawn_cpus), &spawn_cpus);
 	execvpe(sp->argv[0], sp->argv, envp);
 	se->err = errno;
-	se->what = "execute";
+	se->step = SP_EXEC;
 fail:
 	_exit(se->err == ENOENT ? 127 : 126);
 #undef FAIL
@@ -386,7 +402,7 @@ transient(int e)
  * once instead of looping.
  */
 pid_t
-proc_spawn(const struct spawn *sp, bool is_main, const char **what)
+proc_spawn(const struct spawn *sp, bool is_main, enum spawn_step *step)
 {
 	/*
 	 * Static: the vfork child writes it, and the compiler must not assume
@@ -398,7 +414,7 @@ proc_spawn(const struct spawn *sp, bool is_main, const char **what)
 	pid_t pid;
 
 	se.err = 0;
-	se.what = NULL;
+	se.step = SP_OK;
 	if (!spawn_narrow && sched_getaffinity(0, sizeof(spawn_cpus),
 	    &spawn_cpus) == 0) {
 		cpu_set_t one;
@@ -415,13 +431,13 @@ proc_spawn(const struct spawn *sp, bool is_main, const char **what)
 	pid = vfork();
 	if (pid == 0)
 		child_exec(sp, is_main, is_main ? environ : build_env(sp), &se);
-	*what = "fork";
-	if (pid < 0 || se.what == NULL)
+	*step = SP_FORK;
+	if (pid < 0 || se.step == SP_OK)
 		return pid;
 	/* The child has exited already; collect it right here. */
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
-	*what = se.what;
+	*step = se.step;
 	errno = se.err;
 	/*
 	 * EAGAIN from execve after setuid means the user is at its
@@ -437,7 +453,7 @@ spawn(struct proc *p)
 {
 	const struct cfg_proc *c = p->cfg;
 	struct spawn sp = { c, c->argv, { NULL }, -1, -1, -1, -1 };
-	const char *what = "start";
+	enum spawn_step step = SP_OK;
 	uint32_t rt;
 	int io[2], saved;
 	pid_t pid;
@@ -450,22 +466,20 @@ spawn(struct proc *p)
 		lb_pipes(p, idx_of(p) == main_idx, io);
 	sp.out = io[0];
 	sp.err = io[1];
-	pid = proc_spawn(&sp, idx_of(p) == main_idx, &what);
+	pid = proc_spawn(&sp, idx_of(p) == main_idx, &step);
 	saved = errno;
 	lb_spawned(p, pid > 0);
 	mon_spawned(idx_of(p), pid > 0);
 	errno = saved;
 	if (pid == -1) {
-		retry_later(p, what, strcmp(what, "fork") == 0 ? NULL :
-		    strncmp(what, "read the groups", 15) == 0 ? c->user :
+		retry_later(p, spawn_step_name(step), step == SP_FORK ? NULL :
 		    c->argv[0]);
 		return;
 	}
 	if (pid == -2) {
-		log_err("%s: cannot %s %s: %m", c->id, what,
-		    strcmp(what, "chdir") == 0 && c->directory ?
-		    c->directory : strcmp(what, "open tty") == 0 ? c->tty :
-		    c->argv[0]);
+		log_err("%s: cannot %s %s: %m", c->id, spawn_step_name(step),
+		    step == SP_CHDIR && c->directory ? c->directory :
+		    step == SP_TTY ? c->tty : c->argv[0]);
 		p->last_status = errno == ENOENT ? 127 : 126;
 		proc_set_state(p, PS_FATAL, 0);
 		if (c->critical || idx_of(p) == main_idx)
