@@ -34,7 +34,8 @@
 
 #include <ini.h>
 
-#include "pm.h"
+#include "config.h"
+#include "log.h"
 
 #define ARENA_CHUNK	16384
 #define INI_SECTION_MAX	50	/* inih's section buffer, NUL included */

@@ -27,7 +27,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check.h"
+#include "client.h"
+#include "config.h"
+#include "ctl.h"
+#include "init.h"
+#include "log.h"
+#include "logbuf.h"
 #include "pm.h"
+#include "proc.h"
 
 #define MAX_EXIT_MAP	32
 

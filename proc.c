@@ -27,14 +27,42 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check.h"
+#include "config.h"
+#include "init.h"
+#include "log.h"
+#include "logbuf.h"
 #include "pm.h"
+#include "proc.h"
 
-struct proc	*proc_tab;
-int		 proc_n;
+/*
+ * One supervised process. Private to this file (issue 13): the others read
+ * it through proc_snapshot() and change it through proc_* calls only.
+ */
+struct proc {
+	const struct cfg_proc *cfg;
+	const enum proc_state state;	/* written by proc_set_state only */
+	pid_t		 pid;		/* 0 when none */
+	int		 restarts;	/* automatic restarts since load */
+	int		 fails;		/* failed starts in a row */
+	int		 last_status;	/* -1 none; exit code or 128+signal */
+	uint32_t	 backoff_ms;	/* next restart delay */
+	uint64_t	 since_ms;	/* when state was entered */
+	uint64_t	 started_ms;	/* when pid was spawned */
+	uint64_t	 deadline_ms;	/* 0: nothing due */
+	bool		 want_up;	/* operator or autostart wants it */
+	bool		 restart_after_stop;
+	bool		 ready_failed;	/* killed for missing ready_timeout */
+	bool		 exit_pm;	/* on_check_fail = exit: pm follows */
+};
 
-/* Per entry, beside the public struct: what proc.c alone needs. */
+static struct proc	*proc_tab;
+static int		 proc_n;
+
+/* Per entry, beside struct proc: what only the table's upkeep needs. */
 struct proc_x {
 	int		 live_dependents;	/* dependents holding a pid */
+	int		 from;			/* index in the last table, or -1 */
 	bool		 removed;		/* gone from the config */
 	bool		 fresh;			/* new in this config */
 };
@@ -463,12 +491,12 @@ spawn(struct proc *p)
 	if (c->tty != NULL)
 		io[0] = io[1] = -1;
 	else
-		lb_pipes(p, idx_of(p) == main_idx, io);
+		lb_pipes(idx_of(p), idx_of(p) == main_idx, io);
 	sp.out = io[0];
 	sp.err = io[1];
 	pid = proc_spawn(&sp, idx_of(p) == main_idx, &step);
 	saved = errno;
-	lb_spawned(p, pid > 0);
+	lb_spawned(idx_of(p), pid > 0);
 	mon_spawned(idx_of(p), pid > 0);
 	errno = saved;
 	if (pid == -1) {
@@ -828,7 +856,7 @@ proc_reap(void)
 				log_debug("reaped pid %d", (int)pid);
 			continue;
 		}
-		lb_drain(p);
+		lb_drain(idx_of(p));
 		if (WIFSIGNALED(st))
 			log_info("%s: pid %d killed by SIG%s (status %d)",
 			    p->cfg->id, (int)pid, cfg_signal_name(WTERMSIG(st))
@@ -905,6 +933,50 @@ proc_tick(uint64_t now)
 }
 
 int
+proc_count(void)
+{
+	return proc_n;
+}
+
+const struct cfg_proc *
+proc_cfg(int idx)
+{
+	return proc_tab[idx].cfg;
+}
+
+void
+proc_snapshot(int idx, struct proc_view *v)
+{
+	const struct proc *p = &proc_tab[idx];
+
+	v->cfg = p->cfg;
+	v->state = p->state;
+	v->pid = p->pid;
+	v->restarts = p->restarts;
+	v->last_status = p->last_status;
+	v->since_ms = p->since_ms;
+	v->started_ms = p->started_ms;
+}
+
+enum proc_state
+proc_state(int idx)
+{
+	return proc_tab[idx].state;
+}
+
+pid_t
+proc_pid(int idx)
+{
+	return proc_tab[idx].pid;
+}
+
+int
+proc_prev(int idx)
+{
+	return proc_xt[idx].from;
+}
+
+int
 proc_find(const char *id)
 {
 	int i = find_any(id);
@@ -963,9 +1035,11 @@ build_table(const struct config *newc, const struct cfg_proc *mainc,
 			memcpy(&t[i], &proc_tab[j], sizeof(t[i]));
 			t[i].cfg = &newc->procs[i];
 			xt[i].fresh = proc_xt[j].removed;
+			xt[i].from = j;
 		} else {
 			proc_reset(&t[i], &newc->procs[i]);
 			xt[i].fresh = true;
+			xt[i].from = -1;
 		}
 	}
 	n = newc->nproc;
@@ -974,6 +1048,7 @@ build_table(const struct config *newc, const struct cfg_proc *mainc,
 			memcpy(&t[n], &proc_tab[main_idx], sizeof(t[n]));
 		else
 			proc_reset(&t[n], mainc);
+		xt[n].from = main_idx;
 		n++;
 	}
 	for (i = 0; i < proc_n; i++) {
@@ -999,11 +1074,12 @@ build_table(const struct config *newc, const struct cfg_proc *mainc,
 		g->stable_ms = old->stable_ms;
 		g->umask = -1;
 		g->rlimit_nofile = g->rlimit_core = g->rlimit_nproc = -1;
-		g->log = lb_path(proc_tab[i].lb);	/* lives with the lb */
+		g->log = lb_path(lb_of(i));	/* lives with the lb */
 		memcpy(&t[n], &proc_tab[i], sizeof(t[n]));
 		t[n].cfg = g;
 		t[n].want_up = false;
 		xt[n].removed = true;
+		xt[n].from = i;
 		n++;
 	}
 	*ot = t;
