@@ -320,7 +320,7 @@ show_item(struct conn *c, int i, char *name, size_t len)
 		return NULL;
 	if (c->nidx < 0) {
 		if (i == 0) {
-			if (cfg_settings_show(&cf->set, scratch,
+			if (cfg_settings_show(pm_settings(), scratch,
 			    sizeof(scratch)) < 0)
 				scratch[0] = '\0';
 			snprintf(name, len, "settings");
@@ -548,7 +548,7 @@ do_setting_show(struct conn *c, const struct pdu_req *q)
 	size_t room, kl = strlen(q->key);
 	char *line, *nl;
 
-	if (cf == NULL || cfg_settings_show(&cf->set, scratch,
+	if (cf == NULL || cfg_settings_show(pm_settings(), scratch,
 	    sizeof(scratch)) < 0) {
 		conn_fail(c, "failed", "no settings to show");
 		return;

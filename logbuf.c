@@ -570,7 +570,7 @@ file_line(struct lb *lb, const char *s, size_t n)
 void
 lb_reopen(void)
 {
-	const struct config *c = pm_config();
+	const struct cfg_settings *set = pm_settings();
 	struct lb *lb;
 
 	file_flush();
@@ -581,7 +581,7 @@ lb_reopen(void)
 		lb->fretry = 0;
 		file_open(lb);
 	}
-	log_init(c->set.log_level, c->set.log_target);
+	log_init(set->log_level, set->log_target);
 	log_info("log files reopened");
 }
 
@@ -621,7 +621,7 @@ stamp(void)
 static size_t
 format(const struct lb *lb, int stream, const char *s, size_t n, bool cont)
 {
-	const struct cfg_settings *set = &pm_config()->set;
+	const struct cfg_settings *set = pm_settings();
 	char *d = fmt;
 
 	if (set->log_format == LF_JSON) {
@@ -787,7 +787,7 @@ lb_pipes(int idx, bool is_main, int io[2])
 	int i, fds[2];
 
 	io[0] = io[1] = -1;
-	if (lb == NULL || (is_main && !pm_config()->set.log_main_prefix))
+	if (lb == NULL || (is_main && !pm_settings()->log_main_prefix))
 		return;
 	lb_drain(idx);
 	for (i = 0; i < 2; i++) {

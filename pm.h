@@ -45,6 +45,8 @@ typedef void (*plan_fn)(void *ctx, const char *id, const char *action);
 int	 pm_reload(bool dry_run, plan_fn emit, void *ctx, char *err,
 	    size_t errlen);
 const struct config *pm_config(void);
+/* The [settings] in force: the config's, or those a setting reload set. */
+const struct cfg_settings *pm_settings(void);
 /*
  * Setting reload: re-read the file and apply the [settings] that can change
  * live; emit(key, "applied" | "needs restart" | "unchanged") per setting.
