@@ -138,6 +138,13 @@ static int		 lb_n;
 
 static void	con_flush(struct conq *);
 static void	con_write(const char *, size_t);
+
+/* An entry's lb; none past the table (lb_sync found no memory for it). */
+static struct lb *
+lbp(int idx)
+{
+	return idx < lb_n ? lb_tab[idx] : NULL;
+}
 static void	count_drop(struct lb *, uint64_t);
 
 /* --------------------------------------------------------------- console */
@@ -405,8 +412,10 @@ lb_dropped(const struct lb *lb)
 }
 
 const char *
-lb_path(const struct lb *lb)
+lb_path(int idx)
 {
+	const struct lb *lb = lbp(idx);
+
 	return lb != NULL && lb->path[0] != '\0' ? lb->path : NULL;
 }
 
@@ -743,13 +752,6 @@ in_cb(struct watch *w, uint32_t ev)
  * lines come before the news of its exit. A grandchild may still hold a
  * write end; the pipe stays watched until EOF or the next spawn.
  */
-/* An entry's lb; none past the table (lb_sync found no memory for it). */
-static struct lb *
-lbp(int idx)
-{
-	return idx < lb_n ? lb_tab[idx] : NULL;
-}
-
 const struct lb *
 lb_of(int idx)
 {

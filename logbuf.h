@@ -25,7 +25,8 @@ void	 lb_drain(int idx);
 void	 lb_reopen(void);
 uint64_t lb_tick(uint64_t now);
 void	 lb_fini(void);
-const char *lb_path(const struct lb *);
+/* Process idx's log = path, held while its lb lives; NULL: console. */
+const char *lb_path(int idx);
 uint64_t lb_dropped(const struct lb *);
 uint64_t lb_end(const struct lb *);
 uint64_t lb_last(const struct lb *, uint32_t n);

@@ -52,6 +52,13 @@ static struct {
 } opt;
 
 static struct config	*cur;
+/* proc.c's news for the modules with tables of their own (issue 13). */
+static const struct proc_hooks hooks = {
+	.out_sync = lb_sync, .rebuilt = mon_reload, .out_path = lb_path,
+	.prespawn = mon_prespawn, .out_pipes = lb_pipes,
+	.out_spawned = lb_spawned, .spawned = mon_spawned, .reap = mon_reap,
+	.out_drain = lb_drain, .exited = mon_exited, .fatal = mon_fatal
+};
 /*
  * The settings in force, apart from cur (issue 13): a setting reload builds
  * a new struct and swaps it in, and the config it was read from stays
@@ -863,6 +870,7 @@ server_main(void)
 
 	/* 6. The output writers, the process table, and the first starts. */
 	lb_init(cur);
+	proc_set_hooks(&hooks);
 	if (proc_init(cur, opt.cmd != NULL ? &main_cfg : NULL) < 0) {
 		log_err("cannot allocate the process table: %m");
 		if (getpid() != 1)

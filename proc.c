@@ -27,11 +27,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "check.h"
 #include "config.h"
 #include "init.h"
 #include "log.h"
-#include "logbuf.h"
 #include "pm.h"
 #include "proc.h"
 
@@ -68,6 +66,7 @@ struct proc_x {
 };
 
 static struct proc_x	*proc_xt;
+static const struct proc_hooks *hk;	/* check.c's and logbuf.c's, by pm.c */
 static struct cfg_proc	*ghost_tab;	/* specs of removed, still running */
 static int		 main_idx = -1;
 static bool		 dirty;
@@ -188,7 +187,7 @@ proc_set_state(struct proc *p, enum proc_state s, uint64_t deadline)
 		    proc_state_name(s));
 	*(enum proc_state *)&p->state = s;
 	if (fatal)
-		mon_fatal((int)(p - proc_tab));
+		hk->fatal((int)(p - proc_tab));
 	p->since_ms = now_ms();
 	p->deadline_ms = deadline;
 	dirty = true;
@@ -486,18 +485,18 @@ spawn(struct proc *p)
 	int io[2], saved;
 	pid_t pid;
 
-	mon_prespawn(idx_of(p), &sp);
+	hk->prespawn(idx_of(p), &sp);
 	/* A process on a terminal (tty =) talks to it, not to a pipe. */
 	if (c->tty != NULL)
 		io[0] = io[1] = -1;
 	else
-		lb_pipes(idx_of(p), idx_of(p) == main_idx, io);
+		hk->out_pipes(idx_of(p), idx_of(p) == main_idx, io);
 	sp.out = io[0];
 	sp.err = io[1];
 	pid = proc_spawn(&sp, idx_of(p) == main_idx, &step);
 	saved = errno;
-	lb_spawned(idx_of(p), pid > 0);
-	mon_spawned(idx_of(p), pid > 0);
+	hk->out_spawned(idx_of(p), pid > 0);
+	hk->spawned(idx_of(p), pid > 0);
 	errno = saved;
 	if (pid == -1) {
 		retry_later(p, spawn_step_name(step), step == SP_FORK ? NULL :
@@ -852,11 +851,11 @@ proc_reap(void)
 		status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 		p = by_pid(pid);
 		if (p == NULL) {
-			if (!mon_reap(pid, status))
+			if (!hk->reap(pid, status))
 				log_debug("reaped pid %d", (int)pid);
 			continue;
 		}
-		lb_drain(idx_of(p));
+		hk->out_drain(idx_of(p));
 		if (WIFSIGNALED(st))
 			log_info("%s: pid %d killed by SIG%s (status %d)",
 			    p->cfg->id, (int)pid, cfg_signal_name(WTERMSIG(st))
@@ -865,7 +864,7 @@ proc_reap(void)
 			log_info("%s: pid %d exited with status %d", p->cfg->id,
 			    (int)pid, status);
 		count_dependents(p, -1);
-		mon_exited(idx_of(p), status);	/* handlers see the pid */
+		hk->exited(idx_of(p), status);	/* handlers see the pid */
 		pid_forget(p);
 		p->pid = 0;
 		p->last_status = status;
@@ -930,6 +929,12 @@ proc_tick(uint64_t now)
 	}
 	next_due = next;
 	return next;
+}
+
+void
+proc_set_hooks(const struct proc_hooks *h)
+{
+	hk = h;
 }
 
 int
@@ -1074,7 +1079,7 @@ build_table(const struct config *newc, const struct cfg_proc *mainc,
 		g->stable_ms = old->stable_ms;
 		g->umask = -1;
 		g->rlimit_nofile = g->rlimit_core = g->rlimit_nproc = -1;
-		g->log = lb_path(lb_of(i));	/* lives with the lb */
+		g->log = hk->out_path(i);	/* lives with the output */
 		memcpy(&t[n], &proc_tab[i], sizeof(t[n]));
 		t[n].cfg = g;
 		t[n].want_up = false;
@@ -1155,10 +1160,10 @@ proc_init(const struct config *c, const struct cfg_proc *mainc)
 	recount();
 	rescan = true;
 	dirty = true;
-	if (lb_sync() < 0)
+	if (hk->out_sync() < 0)
 		log_warn("out of memory for output buffers; some output goes "
 		    "to pm's own");
-	mon_reload();
+	hk->rebuilt();
 	return 0;
 }
 

@@ -99,4 +99,29 @@ const char *spawn_step_name(enum spawn_step);
  */
 pid_t	 proc_spawn(const struct spawn *, bool is_main, enum spawn_step *step);
 
+/*
+ * What proc.c tells the modules that keep per-process tables of their own
+ * (check.c, logbuf.c), handed in by pm.c before proc_init: proc.c calls
+ * neither by name, so neither is called back by a module it calls.
+ */
+struct proc_hooks {
+	/* the table was (re)built: output buffers, then monitoring */
+	int	 (*out_sync)(void);		/* -1: out of memory */
+	void	 (*rebuilt)(void);
+	/* a removed process's log path, kept while it stops */
+	const char *(*out_path)(int idx);
+	/* around a spawn */
+	void	 (*prespawn)(int idx, struct spawn *);
+	void	 (*out_pipes)(int idx, bool is_main, int io[2]);
+	void	 (*out_spawned)(int idx, bool ok);
+	void	 (*spawned)(int idx, bool ok);
+	/* a pid that is no supervised process's: true when it was a check's */
+	bool	 (*reap)(pid_t pid, int status);
+	/* an exit: output first, then handlers (they see the pid) */
+	void	 (*out_drain)(int idx);
+	void	 (*exited)(int idx, int status);
+	void	 (*fatal)(int idx);
+};
+void	 proc_set_hooks(const struct proc_hooks *);
+
 #endif /* PROC_H */
