@@ -93,7 +93,7 @@ static int		 mt_n;
 static const struct cfg_mon *
 mon(int idx)
 {
-	return idx < mt_n ? proc_cfg(idx)->mon : NULL;
+	return idx < mt_n ? proc_get(idx)->cfg->mon : NULL;
 }
 
 static void pipe_cb(struct watch *, uint32_t);
@@ -114,11 +114,11 @@ aux_new(int idx, int kind)
 			aux[i].w.cb = pipe_cb;
 			aux[i].kind = (uint8_t)kind;
 			snprintf(aux[i].id, sizeof(aux[i].id), "%s",
-			    proc_cfg(idx)->id);
+			    proc_get(idx)->cfg->id);
 			return &aux[i];
 		}
 	log_warn("%s: more than %d checks and handlers at once; skipped",
-	    proc_cfg(idx)->id, AUX_MAX);
+	    proc_get(idx)->cfg->id, AUX_MAX);
 	return NULL;
 }
 
@@ -203,7 +203,7 @@ static struct aux *
 run(int idx, int kind, char *const *argv, const char **env, bool out,
     uint32_t limit_ms)
 {
-	struct spawn sp = { proc_cfg(idx), argv, { NULL }, -1, -1, -1, -1 };
+	struct spawn sp = { proc_get(idx)->cfg, argv, { NULL }, -1, -1, -1, -1 };
 	struct aux *a;
 	enum spawn_step step;
 	int fds[2] = { -1, -1 }, i;
@@ -261,12 +261,11 @@ handler(int idx, int ev, char *const *argv, int status)
 {
 	static char e[5][64];
 	const char *env[6];
-	struct proc_view v, *p = &v;
+	const struct proc_view *p = proc_get(idx);
 	struct aux *a;
 
 	if (argv == NULL || pm_stopping())
 		return;
-	proc_snapshot(idx, &v);
 	if (find(p->cfg->id, AX_HANDLER, ev) != NULL) {
 		log_warn("%s: %s handler still running; not run again",
 		    p->cfg->id, ev_names[ev]);
@@ -452,7 +451,7 @@ mon_exited(int idx, int status)
 
 	if (m == NULL)
 		return;
-	kill_aux(proc_cfg(idx)->id);
+	kill_aux(proc_get(idx)->cfg->id);
 	if (m->check != NULL)
 		mt[idx].v.health = H_UNKNOWN;
 	handler(idx, EV_EXIT, m->exit_argv, status);
@@ -461,11 +460,9 @@ mon_exited(int idx, int status)
 void
 mon_fatal(int idx)
 {
-	struct proc_view v;
-
-	proc_snapshot(idx, &v);
 	if (mon(idx) != NULL)
-		handler(idx, EV_FATAL, mon(idx)->fatal_argv, v.last_status);
+		handler(idx, EV_FATAL, mon(idx)->fatal_argv,
+		    proc_get(idx)->last_status);
 }
 
 /* tcp:PORT: ready when a connect to 127.0.0.1:PORT succeeds right away. */
@@ -505,7 +502,7 @@ check_done(int idx, struct aux *a, int status)
 	const struct cfg_mon *m = mon(idx);
 
 	pm->next_check = now_ms() + m->check_interval_ms;
-	if (proc_state(idx) != PS_RUNNING)
+	if (proc_get(idx)->state != PS_RUNNING)
 		return;
 	if (status == 0) {
 		if (pm->v.health == H_UNHEALTHY) {
@@ -603,11 +600,10 @@ plan(int idx, uint64_t now)
 static void
 fire(int idx)
 {
-	struct proc_view v, *p = &v;
+	const struct proc_view *p = proc_get(idx);
 	struct proc_mon *pm = &mt[idx];
 	const char *why;
 
-	proc_snapshot(idx, &v);
 	if (p->pid == 0 && p->state != PS_STARTING) {
 		log_info("%s: scheduled run", p->cfg->id);
 		proc_start(idx, &why);
@@ -742,26 +738,23 @@ tick_proc(int idx, uint64_t now)
 {
 	const struct cfg_mon *m = mon(idx);
 	struct proc_mon *pm = &mt[idx];
-	struct proc_view v;
+	const struct proc_view *v = proc_get(idx);
 
-	/* Read again after each call that may change the process's state. */
-	proc_snapshot(idx, &v);
-	if (v.state == PS_STARTING && v.pid != 0 && now >= pm->ready_poll &&
+	if (v->state == PS_STARTING && v->pid != 0 && now >= pm->ready_poll &&
 	    (m->ready == RD_TCP || m->ready == RD_EXEC)) {
 		pm->ready_poll = now + TCP_POLL_MS;
 		if (m->ready == RD_TCP && tcp_up(m->ready_arg))
 			proc_ready(idx);
 		else if (m->ready == RD_EXEC) {
 			pm->ready_poll = 0;	/* until the probe exits */
-			if (find(v.cfg->id, AX_PROBE, 0) == NULL)
+			if (find(v->cfg->id, AX_PROBE, 0) == NULL)
 				run(idx, AX_PROBE, m->ready_argv, NULL, false,
 				    m->ready_timeout_ms);
 		}
-		proc_snapshot(idx, &v);
 	}
 	/* next_check is 0 while a check runs: its time limit is the due. */
-	if (m->check != NULL && v.state == PS_RUNNING &&
-	    find(v.cfg->id, AX_CHECK, 0) == NULL) {
+	if (m->check != NULL && v->state == PS_RUNNING &&
+	    find(v->cfg->id, AX_CHECK, 0) == NULL) {
 		if (pm->next_check == 0)
 			pm->next_check = now + m->check_interval_ms;
 		else if (now >= pm->next_check) {
@@ -771,27 +764,25 @@ tick_proc(int idx, uint64_t now)
 				pm->next_check = now + m->check_interval_ms;
 		}
 	}
-	if (v.state != PS_RUNNING && v.state != PS_STARTING)
+	if (v->state != PS_RUNNING && v->state != PS_STARTING)
 		pm->next_check = 0;
 	if (pm->next_run != 0 && now >= pm->next_run) {
 		fire(idx);
 		plan(idx, now);
-		proc_snapshot(idx, &v);
 	}
-	if (pm->queued && v.pid == 0 && v.state != PS_STARTING &&
-	    v.state != PS_STOPPING) {
+	if (pm->queued && v->pid == 0 && v->state != PS_STARTING &&
+	    v->state != PS_STOPPING) {
 		pm->queued = false;
-		log_info("%s: queued scheduled run", v.cfg->id);
+		log_info("%s: queued scheduled run", v->cfg->id);
 		proc_start(idx, &(const char *){ NULL });
-		proc_snapshot(idx, &v);
 	}
 	/*
 	 * Only deadlines this function acts on: returning one it would not
 	 * act on would arm a timer that has fired already, and the loop
 	 * would sleep through everything else that is due.
 	 */
-	return earliest(earliest(pm->next_run, v.state == PS_RUNNING ?
-	    pm->next_check : 0), v.state == PS_STARTING && v.pid != 0 &&
+	return earliest(earliest(pm->next_run, v->state == PS_RUNNING ?
+	    pm->next_check : 0), v->state == PS_STARTING && v->pid != 0 &&
 	    (m->ready == RD_TCP || m->ready == RD_EXEC) ? pm->ready_poll : 0);
 }
 

@@ -264,9 +264,8 @@ static void
 status_fill(struct pdu_status *s, int idx, uint64_t now)
 {
 	const struct mon_view *m = mon_view(idx);
-	struct proc_view v, *p = &v;
+	const struct proc_view *p = proc_get(idx);
 
-	proc_snapshot(idx, &v);
 	memset(s, 0, sizeof(*s));
 	copy_str(s->id, sizeof(s->id), p->cfg->id);
 	copy_str(s->state, sizeof(s->state), proc_state_name(p->state));
@@ -333,7 +332,7 @@ show_item(struct conn *c, int i, char *name, size_t len)
 	} else {
 		if (i >= c->nidx || c->idx[i] >= proc_count())
 			return NULL;
-		cp = proc_cfg(c->idx[i]);
+		cp = proc_get(c->idx[i])->cfg;
 	}
 	/*
 	 * A spec longer than one TEXT PDU (long environment lines) is
@@ -377,8 +376,8 @@ conn_refill(struct conn *c)
 			 * until the next one; once it has stopped it is
 			 * no longer shown (issue 8).
 			 */
-			if (idx >= proc_count() || (proc_pid(idx) == 0 &&
-			    proc_find(proc_cfg(idx)->id) != idx)) {
+			if (idx >= proc_count() || (proc_get(idx)->pid == 0 &&
+			    proc_find(proc_get(idx)->cfg->id) != idx)) {
 				c->cursor++;
 				continue;
 			}
@@ -527,7 +526,7 @@ do_action(struct conn *c, const struct pdu_req *q)
 			rc = proc_signal(idx, q->sig, &why);
 		if (rc == -1 && off < sizeof(msg))
 			off += (size_t)snprintf(msg + off, sizeof(msg) - off,
-			    "%s%s: %s", off ? "; " : "", proc_cfg(idx)->id,
+			    "%s%s: %s", off ? "; " : "", proc_get(idx)->cfg->id,
 			    why ? why : "failed");
 	}
 	if (off > 0)
@@ -621,7 +620,7 @@ do_logs(struct conn *c, const struct pdu_req *q)
 
 	if (resolve_ids(c, q) == -1)
 		return;
-	cp = proc_cfg(c->idx[0]);
+	cp = proc_get(c->idx[0])->cfg;
 	if (lb_of(c->idx[0]) == NULL) {
 		conn_fail(c, "failed", "%s: no output kept", cp->id);
 		return;

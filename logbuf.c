@@ -929,7 +929,7 @@ lb_sync(void)
 		}
 		lb = t[i];
 		lb->used = true;
-		lb->cfg = proc_cfg(i);
+		lb->cfg = proc_get(i)->cfg;
 		path = lb->cfg->log != NULL ? lb->cfg->log : "";
 		if (strcmp(path, lb->path) == 0)
 			continue;

@@ -20,12 +20,13 @@ enum proc_state {
 };
 
 /*
- * What others may know of one process: a copy, read-only. The table itself
- * is private to proc.c (issue 13); it changes through proc_* calls only.
+ * What others may know of one process. The table is private to proc.c
+ * (issue 13): others read this through a const pointer and change the
+ * process through proc_* calls only.
  */
 struct proc_view {
 	const struct cfg_proc *cfg;
-	enum proc_state	 state;
+	const enum proc_state state;	/* written by proc_set_state only */
 	pid_t		 pid;		/* 0 when none */
 	int		 restarts;	/* automatic restarts since load */
 	int		 last_status;	/* -1 none; exit code or 128+signal */
@@ -34,11 +35,8 @@ struct proc_view {
 };
 
 int	 proc_count(void);		/* entries, ghosts included */
-void	 proc_snapshot(int idx, struct proc_view *);
-/* The live state and pid alone, for callers that act on them. */
-enum proc_state proc_state(int idx);
-pid_t	 proc_pid(int idx);
-const struct cfg_proc *proc_cfg(int idx);
+/* Entry idx < proc_count(), read-only; valid until the next reload. */
+const struct proc_view *proc_get(int idx);
 /*
  * After a rebuild of the table, an entry's index in the one before, or -1
  * when it is new: logbuf.c and check.c carry their own tables over by it.
