@@ -411,7 +411,7 @@ mon_prespawn(int idx, struct spawn *sp)
 void
 mon_spawned(int idx, bool ok)
 {
-	struct proc_mon *pm = &mt[idx];
+	struct proc_mon *pm;
 
 	if (pending_fd >= 0)
 		close(pending_fd);
@@ -421,6 +421,7 @@ mon_spawned(int idx, bool ok)
 	pending_aux = NULL;
 	if (idx >= mt_n)
 		return;
+	pm = &mt[idx];
 	pm->ready_poll = now_ms();
 	pm->next_check = 0;
 	pm->v.status[0] = '\0';

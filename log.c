@@ -155,13 +155,13 @@ pm_log(int level, const char *fmt, ...)
 	 * cutting into a child's line; a full pipe or a gone syslogd loses
 	 * the line, never blocks pm.
 	 */
-	if (log_fd != 2 && write(log_fd, buf, log_syslog ? (size_t)n - 1 :
-	    (size_t)n) >= 0)
-		;
-	else if (log_con != NULL)
-		log_con(buf, (size_t)n);
-	else
-		(void)!write(2, buf, (size_t)n);
+	if (log_fd == 2 || write(log_fd, buf, log_syslog ? (size_t)n - 1 :
+	    (size_t)n) < 0) {
+		if (log_con != NULL)
+			log_con(buf, (size_t)n);
+		else
+			(void)!write(2, buf, (size_t)n);
+	}
 	errno = saved;
 }
 
