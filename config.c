@@ -2187,7 +2187,7 @@ ctx_init(struct ctx *x, const char *name, char *err, size_t errlen)
 }
 
 /*
- * Read FILE into a new config; see pm.h. On failure errno is EINVAL for a
+ * Read FILE into a new config; see config.h. On failure errno is EINVAL for a
  * bad file, ENOMEM, or the reason the file could not be opened.
  */
 int
