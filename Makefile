@@ -25,8 +25,10 @@ MUSL	:= $(shell command -v musl-gcc 2>/dev/null)
 BIN	= pm
 endif
 
-SRCS	= pm.c config.c proc.c log.c logbuf.c pdu.c ctl.c client.c sha256.c check.c sched.c init.c
-HDRS	= pm.h pdu.h sha256.h
+SRCS	= pm.c config.c proc.c log.c logbuf.c pdu.c ctl.c client.c sha256.c check.c sched.c init.c \
+	  safefile.c
+HDRS	= pm.h config.h proc.h log.h logbuf.h safefile.h check.h sched.h ctl.h \
+	  client.h init.h pdu.h sha256.h
 WARN	= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS	?= -Oz -g
 CFLAGS	+= $(WARN) -std=c11 -D_GNU_SOURCE -Ibuild/include -ffunction-sections -fdata-sections \
@@ -110,8 +112,10 @@ unit: $(UNIT_BINS)
 UNIT_EXTRA_config = sched.c
 # The TCP auth helpers in sha256.c frame PDUs with pdu.c.
 UNIT_EXTRA_sha256 = pdu.c
+# log.c opens its file target with safefile.c, and calls nothing else.
+UNIT_EXTRA_log = safefile.c
 
-tests/unit/%_test.bin: tests/unit/%_test.c %.c $(HDRS) build/include/ini.h $(INIH_A) sched.c
+tests/unit/%_test.bin: tests/unit/%_test.c %.c $(HDRS) build/include/ini.h $(INIH_A) sched.c safefile.c
 	gcc $(UNIT_CFLAGS) -o $@ $< $*.c $(UNIT_EXTRA_$*) $(INIH_A)
 
 # Fuzzing (tests/fuzz): each target is one LLVMFuzzerTestOneInput linked

@@ -21,11 +21,16 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "check.h"
+#include "config.h"
+#include "log.h"
 #include "pm.h"
+#include "proc.h"
 
 #define AUX_MAX		128	/* checks, probes and handlers at once */
 #define HANDLER_MS	60000	/* a handler's time limit */
@@ -67,10 +72,28 @@ static struct aux	*pending_aux;
 /* Processes with any monitoring key: none, and mon_tick skips the table. */
 static int		 nmon;
 
+/*
+ * Monitoring state of one process. check.c's own (issue 13): indexed like
+ * the process table, rebuilt with it in mon_reload; status reads it
+ * through mon_snapshot().
+ */
+struct proc_mon {
+	struct mon_view	 v;		/* what status shows; first */
+	bool		 acted;		/* on_check_fail ran; again after recovery */
+	bool		 queued;	/* overlap = queue: one more run due */
+	uint64_t	 next_check;	/* monotonic ms; 0: none due */
+	uint64_t	 ready_poll;	/* next tcp: or exec: probe */
+	uint64_t	 next_run;	/* @every, monotonic ms */
+};
+
+static struct proc_mon	*mt;
+static int		 mt_n;
+
+/* NULL for a process without monitoring, or without a table entry. */
 static const struct cfg_mon *
 mon(int idx)
 {
-	return proc_tab[idx].cfg->mon;
+	return idx < mt_n ? proc_get(idx)->cfg->mon : NULL;
 }
 
 static void pipe_cb(struct watch *, uint32_t);
@@ -91,11 +114,11 @@ aux_new(int idx, int kind)
 			aux[i].w.cb = pipe_cb;
 			aux[i].kind = (uint8_t)kind;
 			snprintf(aux[i].id, sizeof(aux[i].id), "%s",
-			    proc_tab[idx].cfg->id);
+			    proc_get(idx)->cfg->id);
 			return &aux[i];
 		}
 	log_warn("%s: more than %d checks and handlers at once; skipped",
-	    proc_tab[idx].cfg->id, AUX_MAX);
+	    proc_get(idx)->cfg->id, AUX_MAX);
 	return NULL;
 }
 
@@ -180,9 +203,9 @@ static struct aux *
 run(int idx, int kind, char *const *argv, const char **env, bool out,
     uint32_t limit_ms)
 {
-	struct spawn sp = { proc_tab[idx].cfg, argv, { NULL }, -1, -1, -1, -1 };
+	struct spawn sp = { proc_get(idx)->cfg, argv, { NULL }, -1, -1, -1, -1 };
 	struct aux *a;
-	const char *what;
+	enum spawn_step step;
 	int fds[2] = { -1, -1 }, i;
 	pid_t pid;
 
@@ -198,12 +221,13 @@ run(int idx, int kind, char *const *argv, const char **env, bool out,
 			a->w.fd = -1;
 		}
 	}
-	pid = proc_spawn(&sp, false, &what);
+	pid = proc_spawn(&sp, false, &step);
 	if (fds[1] >= 0)
 		close(fds[1]);
 	if (pid < 0) {
 		if (pid == -2)
-			log_err("%s: cannot %s %s: %m", a->id, what, argv[0]);
+			log_err("%s: cannot %s %s: %m", a->id,
+			    spawn_step_name(step), argv[0]);
 		else
 			log_err("%s: cannot fork: %m", a->id);
 		aux_free(a);
@@ -237,7 +261,7 @@ handler(int idx, int ev, char *const *argv, int status)
 {
 	static char e[5][64];
 	const char *env[6];
-	struct proc *p = &proc_tab[idx];
+	const struct proc_view *p = proc_get(idx);
 	struct aux *a;
 
 	if (argv == NULL || pm_stopping())
@@ -343,8 +367,8 @@ notify_cb(struct watch *w, uint32_t events)
 			if (strcmp(l, "READY=1") == 0)
 				proc_ready(idx);
 			else if (strncmp(l, "STATUS=", 7) == 0)
-				snprintf(proc_tab[idx].mon.status,
-				    sizeof(proc_tab[idx].mon.status), "%s",
+				snprintf(mt[idx].v.status,
+				    sizeof(mt[idx].v.status), "%s",
 				    l + 7);
 		}
 	}
@@ -387,7 +411,7 @@ mon_prespawn(int idx, struct spawn *sp)
 void
 mon_spawned(int idx, bool ok)
 {
-	struct proc *p = &proc_tab[idx];
+	struct proc_mon *pm;
 
 	if (pending_fd >= 0)
 		close(pending_fd);
@@ -395,9 +419,12 @@ mon_spawned(int idx, bool ok)
 		aux_free(pending_aux);
 	pending_fd = -1;
 	pending_aux = NULL;
-	p->mon.ready_poll = now_ms();
-	p->mon.next_check = 0;
-	p->mon.status[0] = '\0';
+	if (idx >= mt_n)
+		return;
+	pm = &mt[idx];
+	pm->ready_poll = now_ms();
+	pm->next_check = 0;
+	pm->v.status[0] = '\0';
 }
 
 /* Kill whatever check or probe is still running for a process. */
@@ -421,14 +448,13 @@ kill_aux(const char *id)
 void
 mon_exited(int idx, int status)
 {
-	struct proc *p = &proc_tab[idx];
 	const struct cfg_mon *m = mon(idx);
 
 	if (m == NULL)
 		return;
-	kill_aux(p->cfg->id);
+	kill_aux(proc_get(idx)->cfg->id);
 	if (m->check != NULL)
-		p->mon.health = H_UNKNOWN;
+		mt[idx].v.health = H_UNKNOWN;
 	handler(idx, EV_EXIT, m->exit_argv, status);
 }
 
@@ -437,7 +463,7 @@ mon_fatal(int idx)
 {
 	if (mon(idx) != NULL)
 		handler(idx, EV_FATAL, mon(idx)->fatal_argv,
-		    proc_tab[idx].last_status);
+		    proc_get(idx)->last_status);
 }
 
 /* tcp:PORT: ready when a connect to 127.0.0.1:PORT succeeds right away. */
@@ -473,37 +499,37 @@ tcp_up(int port)
 static void
 check_done(int idx, struct aux *a, int status)
 {
-	struct proc *p = &proc_tab[idx];
+	struct proc_mon *pm = &mt[idx];
 	const struct cfg_mon *m = mon(idx);
 
-	p->mon.next_check = now_ms() + m->check_interval_ms;
-	if (p->state != PS_RUNNING)
+	pm->next_check = now_ms() + m->check_interval_ms;
+	if (proc_get(idx)->state != PS_RUNNING)
 		return;
 	if (status == 0) {
-		if (p->mon.health == H_UNHEALTHY) {
+		if (pm->v.health == H_UNHEALTHY) {
 			log_info("%s: health check passes again", a->id);
 			if (m->on_check_fail == CF_EXEC)
 				handler(idx, EV_RECOVERED, m->fail_argv, 0);
 		}
-		p->mon.health = H_HEALTHY;
-		p->mon.fails = 0;
-		p->mon.acted = false;
+		pm->v.health = H_HEALTHY;
+		pm->v.fails = 0;
+		pm->acted = false;
 		return;
 	}
 	if (a->killed)
 		snprintf(a->out, sizeof(a->out), "timed out after %ums",
 		    a->limit_ms);
-	memcpy(p->mon.out, a->out, sizeof(p->mon.out));
-	p->mon.check_failures++;
-	p->mon.fails++;
+	memcpy(pm->v.out, a->out, sizeof(pm->v.out));
+	pm->v.check_failures++;
+	pm->v.fails++;
 	log_info("%s: health check failed with status %d (%d in a row): %s",
-	    a->id, status, p->mon.fails, a->out);
-	if (p->mon.fails < m->check_retries)
+	    a->id, status, pm->v.fails, a->out);
+	if (pm->v.fails < m->check_retries)
 		return;
-	p->mon.health = H_UNHEALTHY;
-	if (p->mon.acted)
+	pm->v.health = H_UNHEALTHY;
+	if (pm->acted)
 		return;
-	p->mon.acted = true;
+	pm->acted = true;
 	if (m->on_check_fail == CF_EXEC)
 		handler(idx, EV_FAILED, m->fail_argv, status);
 	else
@@ -534,7 +560,7 @@ mon_reap(pid_t pid, int status)
 		else if (a->kind == AX_PROBE && !a->killed) {
 			if (status == 0)
 				proc_ready(idx);
-			proc_tab[idx].mon.ready_poll = now_ms() + EXEC_POLL_MS;
+			mt[idx].ready_poll = now_ms() + EXEC_POLL_MS;
 		}
 	}
 	aux_free(a);
@@ -557,23 +583,26 @@ static void
 plan(int idx, uint64_t now)
 {
 	const struct cfg_mon *m = mon(idx);
-	struct proc_mon *pm = &proc_tab[idx].mon;
+	struct proc_mon *pm = &mt[idx];
 
-	if (m == NULL || m->schedule == NULL) {
+	if (m == NULL)
+		return;
+	if (m->schedule == NULL) {
 		pm->next_run = 0;
-		pm->next_wall = 0;
+		pm->v.next_wall = 0;
 	} else if (m->sched.every_ms != 0) {
 		pm->next_run = now + m->sched.every_ms;
-		pm->next_wall = wall() + m->sched.every_ms / 1000;
+		pm->v.next_wall = wall() + m->sched.every_ms / 1000;
 	} else
-		pm->next_wall = sched_next(&m->sched, wall());
+		pm->v.next_wall = sched_next(&m->sched, wall());
 }
 
 /* A scheduled run is due: start it, or apply overlap when it still runs. */
 static void
 fire(int idx)
 {
-	struct proc *p = &proc_tab[idx];
+	const struct proc_view *p = proc_get(idx);
+	struct proc_mon *pm = &mt[idx];
 	const char *why;
 
 	if (p->pid == 0 && p->state != PS_STARTING) {
@@ -583,12 +612,12 @@ fire(int idx)
 	}
 	switch (mon(idx)->overlap) {
 	case OV_SKIP:
-		p->mon.skips++;
+		pm->v.skips++;
 		log_info("%s: still running; scheduled run skipped (%u so far)",
-		    p->cfg->id, p->mon.skips);
+		    p->cfg->id, pm->v.skips);
 		break;
 	case OV_QUEUE:
-		p->mon.queued = true;
+		pm->queued = true;
 		break;
 	case OV_KILL:
 		log_info("%s: still running; restarting for the scheduled run",
@@ -615,14 +644,14 @@ cron_cb(struct watch *w, uint32_t events)
 	if (set)
 		log_info("the clock was set; planning schedules from now");
 	cron_armed = 0;
-	for (i = 0; i < proc_n; i++) {
+	for (i = 0; i < mt_n; i++) {
 		if (mon(i) == NULL || mon(i)->schedule == NULL ||
 		    mon(i)->sched.every_ms != 0)
 			continue;
-		if (!set && proc_tab[i].mon.next_wall > 0 &&
-		    proc_tab[i].mon.next_wall <= now)
+		if (!set && mt[i].v.next_wall > 0 &&
+		    mt[i].v.next_wall <= now)
 			fire(i);
-		if (set || proc_tab[i].mon.next_wall <= now)
+		if (set || mt[i].v.next_wall <= now)
 			plan(i, 0);
 	}
 }
@@ -658,20 +687,44 @@ void
 mon_reload(void)
 {
 	uint64_t now = now_ms();
-	int i;
+	struct proc_mon *t;
+	int i, j, n = proc_count();
 
+	/*
+	 * Kept processes carry their state over. Without memory for a new
+	 * table, monitoring stops (mon() is NULL past mt_n) but nothing else.
+	 */
+	if ((t = calloc(n ? n : 1, sizeof(*t))) == NULL) {
+		log_err("out of memory: checks stop");
+		n = 0;
+	}
+	for (i = 0; i < n; i++)
+		if ((j = proc_prev(i)) >= 0 && j < mt_n)
+			t[i] = mt[j];
+	free(mt);
+	mt = t;
+	mt_n = n;
 	nmon = 0;
-	for (i = 0; i < proc_n; i++) {
+	for (i = 0; i < mt_n; i++) {
 		if (mon(i) == NULL)
 			continue;
 		nmon++;
 		if (mon(i)->ready == RD_NOTIFY)
 			notify_open();
-		if (mon(i)->check != NULL && proc_tab[i].mon.health == H_NONE)
-			proc_tab[i].mon.health = H_UNKNOWN;
+		if (mon(i)->check != NULL && mt[i].v.health == H_NONE)
+			mt[i].v.health = H_UNKNOWN;
 		plan(i, now);
 	}
 	cron_armed = -1;
+}
+
+/* What status shows of a process's monitoring, read-only. */
+const struct mon_view *
+mon_view(int idx)
+{
+	static struct mon_view none;	/* bss: all zero, never written */
+
+	return idx < mt_n ? &mt[idx].v : &none;
 }
 
 static uint64_t
@@ -684,25 +737,25 @@ earliest(uint64_t a, uint64_t b)
 static uint64_t
 tick_proc(int idx, uint64_t now)
 {
-	struct proc *p = &proc_tab[idx];
 	const struct cfg_mon *m = mon(idx);
-	struct proc_mon *pm = &p->mon;
+	struct proc_mon *pm = &mt[idx];
+	const struct proc_view *v = proc_get(idx);
 
-	if (p->state == PS_STARTING && p->pid != 0 && now >= pm->ready_poll &&
+	if (v->state == PS_STARTING && v->pid != 0 && now >= pm->ready_poll &&
 	    (m->ready == RD_TCP || m->ready == RD_EXEC)) {
 		pm->ready_poll = now + TCP_POLL_MS;
 		if (m->ready == RD_TCP && tcp_up(m->ready_arg))
 			proc_ready(idx);
 		else if (m->ready == RD_EXEC) {
 			pm->ready_poll = 0;	/* until the probe exits */
-			if (find(p->cfg->id, AX_PROBE, 0) == NULL)
+			if (find(v->cfg->id, AX_PROBE, 0) == NULL)
 				run(idx, AX_PROBE, m->ready_argv, NULL, false,
 				    m->ready_timeout_ms);
 		}
 	}
 	/* next_check is 0 while a check runs: its time limit is the due. */
-	if (m->check != NULL && p->state == PS_RUNNING &&
-	    find(p->cfg->id, AX_CHECK, 0) == NULL) {
+	if (m->check != NULL && v->state == PS_RUNNING &&
+	    find(v->cfg->id, AX_CHECK, 0) == NULL) {
 		if (pm->next_check == 0)
 			pm->next_check = now + m->check_interval_ms;
 		else if (now >= pm->next_check) {
@@ -712,16 +765,16 @@ tick_proc(int idx, uint64_t now)
 				pm->next_check = now + m->check_interval_ms;
 		}
 	}
-	if (p->state != PS_RUNNING && p->state != PS_STARTING)
+	if (v->state != PS_RUNNING && v->state != PS_STARTING)
 		pm->next_check = 0;
 	if (pm->next_run != 0 && now >= pm->next_run) {
 		fire(idx);
 		plan(idx, now);
 	}
-	if (pm->queued && p->pid == 0 && p->state != PS_STARTING &&
-	    p->state != PS_STOPPING) {
+	if (pm->queued && v->pid == 0 && v->state != PS_STARTING &&
+	    v->state != PS_STOPPING) {
 		pm->queued = false;
-		log_info("%s: queued scheduled run", p->cfg->id);
+		log_info("%s: queued scheduled run", v->cfg->id);
 		proc_start(idx, &(const char *){ NULL });
 	}
 	/*
@@ -729,8 +782,8 @@ tick_proc(int idx, uint64_t now)
 	 * act on would arm a timer that has fired already, and the loop
 	 * would sleep through everything else that is due.
 	 */
-	return earliest(earliest(pm->next_run, p->state == PS_RUNNING ?
-	    pm->next_check : 0), p->state == PS_STARTING && p->pid != 0 &&
+	return earliest(earliest(pm->next_run, v->state == PS_RUNNING ?
+	    pm->next_check : 0), v->state == PS_STARTING && v->pid != 0 &&
 	    (m->ready == RD_TCP || m->ready == RD_EXEC) ? pm->ready_poll : 0);
 }
 
@@ -764,14 +817,14 @@ mon_tick(uint64_t now)
 		if (!a->killed)
 			next = earliest(next, a->deadline);
 	}
-	for (i = 0; nmon > 0 && i < proc_n; i++) {
+	for (i = 0; nmon > 0 && i < mt_n; i++) {
 		if (mon(i) == NULL)
 			continue;
 		next = earliest(next, tick_proc(i, now));
 		if (mon(i)->schedule != NULL && mon(i)->sched.every_ms == 0 &&
-		    proc_tab[i].mon.next_wall > 0 &&
-		    (cron == 0 || proc_tab[i].mon.next_wall < cron))
-			cron = proc_tab[i].mon.next_wall;
+		    mt[i].v.next_wall > 0 &&
+		    (cron == 0 || mt[i].v.next_wall < cron))
+			cron = mt[i].v.next_wall;
 	}
 	if (cron != 0 || cron_w.fd >= 0)
 		cron_arm(cron);

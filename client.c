@@ -26,6 +26,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "client.h"
+#include "config.h"
+#include "log.h"
 #include "pdu.h"
 #include "pm.h"
 #include "sha256.h"

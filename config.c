@@ -34,7 +34,8 @@
 
 #include <ini.h>
 
-#include "pm.h"
+#include "config.h"
+#include "log.h"
 
 #define ARENA_CHUNK	16384
 #define INI_SECTION_MAX	50	/* inih's section buffer, NUL included */
@@ -2188,7 +2189,7 @@ ctx_init(struct ctx *x, const char *name, char *err, size_t errlen)
 }
 
 /*
- * Read FILE into a new config; see pm.h. On failure errno is EINVAL for a
+ * Read FILE into a new config; see config.h. On failure errno is EINVAL for a
  * bad file, ENOMEM, or the reason the file could not be opened.
  */
 int

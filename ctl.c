@@ -37,8 +37,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check.h"
+#include "config.h"
+#include "ctl.h"
+#include "log.h"
+#include "logbuf.h"
 #include "pdu.h"
 #include "pm.h"
+#include "proc.h"
 #include "sha256.h"
 
 _Static_assert(PDU_ID_MAX >= PM_ID_MAX, "an ID must fit the wire field");
@@ -79,7 +85,7 @@ struct conn {
 	size_t		 outoff;
 	size_t		 outlen;
 	uint32_t	 events;	/* as last given to the loop */
-	struct lb	*lb;		/* LOGS: whose ring, valid in lgen */
+	const struct lb	*lb;		/* LOGS: whose ring, valid in lgen */
 	unsigned	 lgen;
 	uint64_t	 lpos;		/* next line in the ring */
 	uint64_t	 lend;		/* UINT64_MAX: follow */
@@ -255,8 +261,11 @@ copy_str(char *dst, size_t len, const char *src)
 }
 
 static void
-status_fill(struct pdu_status *s, const struct proc *p, uint64_t now)
+status_fill(struct pdu_status *s, int idx, uint64_t now)
 {
+	const struct mon_view *m = mon_view(idx);
+	const struct proc_view *p = proc_get(idx);
+
 	memset(s, 0, sizeof(*s));
 	copy_str(s->id, sizeof(s->id), p->cfg->id);
 	copy_str(s->state, sizeof(s->state), proc_state_name(p->state));
@@ -268,14 +277,14 @@ status_fill(struct pdu_status *s, const struct proc *p, uint64_t now)
 	s->restarts = (uint32_t)p->restarts;
 	s->last_exit = p->last_status;
 	s->kind = p->cfg->type == PT_ONESHOT ? PK_ONESHOT : PK_SERVICE;
-	s->health = p->mon.health;
-	s->check_fails = p->mon.check_failures;
-	s->skips = p->mon.skips;
-	s->next_run = p->mon.next_wall > 0 ? (uint64_t)p->mon.next_wall : 0;
-	memcpy(s->note, p->mon.status, sizeof(s->note));
-	if (p->mon.health == H_UNHEALTHY || p->mon.fails > 0)
-		memcpy(s->check_out, p->mon.out, sizeof(s->check_out));
-	s->dropped = lb_dropped(p->lb);
+	s->health = m->health;
+	s->check_fails = m->check_failures;
+	s->skips = m->skips;
+	s->next_run = m->next_wall > 0 ? (uint64_t)m->next_wall : 0;
+	memcpy(s->note, m->status, sizeof(s->note));
+	if (m->health == H_UNHEALTHY || m->fails > 0)
+		memcpy(s->check_out, m->out, sizeof(s->check_out));
+	s->dropped = lb_dropped(lb_of(idx));
 }
 
 /*
@@ -287,11 +296,11 @@ logs_refind(struct conn *c)
 {
 	int idx = proc_find(c->lid);
 
-	if (idx < 0 || proc_tab[idx].lb == NULL)
+	if (idx < 0 || lb_of(idx) == NULL)
 		return -1;
-	if (proc_tab[idx].lb != c->lb)
+	if (lb_of(idx) != c->lb)
 		c->lpos = 0;
-	c->lb = proc_tab[idx].lb;
+	c->lb = lb_of(idx);
 	c->lgen = lb_gen;
 	return 0;
 }
@@ -310,7 +319,7 @@ show_item(struct conn *c, int i, char *name, size_t len)
 		return NULL;
 	if (c->nidx < 0) {
 		if (i == 0) {
-			if (cfg_settings_show(&cf->set, scratch,
+			if (cfg_settings_show(pm_settings(), scratch,
 			    sizeof(scratch)) < 0)
 				scratch[0] = '\0';
 			snprintf(name, len, "settings");
@@ -321,9 +330,9 @@ show_item(struct conn *c, int i, char *name, size_t len)
 			return NULL;
 		cp = &cf->procs[i];
 	} else {
-		if (i >= c->nidx || c->idx[i] >= proc_n)
+		if (i >= c->nidx || c->idx[i] >= proc_count())
 			return NULL;
-		cp = proc_tab[c->idx[i]].cfg;
+		cp = proc_get(c->idx[i])->cfg;
 	}
 	/*
 	 * A spec longer than one TEXT PDU (long environment lines) is
@@ -358,7 +367,7 @@ conn_refill(struct conn *c)
 		step = 1;
 		switch (c->job) {
 		case J_STATUS:
-			if (c->nidx < 0 ? c->cursor >= proc_n :
+			if (c->nidx < 0 ? c->cursor >= proc_count() :
 			    c->cursor >= c->nidx)
 				goto end;
 			idx = c->nidx < 0 ? c->cursor : c->idx[c->cursor];
@@ -367,12 +376,12 @@ conn_refill(struct conn *c)
 			 * until the next one; once it has stopped it is
 			 * no longer shown (issue 8).
 			 */
-			if (idx >= proc_n || (proc_tab[idx].pid == 0 &&
-			    proc_find(proc_tab[idx].cfg->id) != idx)) {
+			if (idx >= proc_count() || (proc_get(idx)->pid == 0 &&
+			    proc_find(proc_get(idx)->cfg->id) != idx)) {
 				c->cursor++;
 				continue;
 			}
-			status_fill(&s, &proc_tab[idx], now);
+			status_fill(&s, idx, now);
 			n = pdu_status_pack(p, room, c->reqid, &s);
 			break;
 		case J_SHOW:
@@ -502,7 +511,7 @@ do_action(struct conn *c, const struct pdu_req *q)
 		conn_ok(c, NULL);
 		return;
 	}
-	n = c->nidx < 0 ? proc_n : c->nidx;
+	n = c->nidx < 0 ? proc_count() : c->nidx;
 	for (i = 0; i < n; i++) {
 		int idx = c->nidx < 0 ? i : c->idx[i];
 
@@ -517,7 +526,7 @@ do_action(struct conn *c, const struct pdu_req *q)
 			rc = proc_signal(idx, q->sig, &why);
 		if (rc == -1 && off < sizeof(msg))
 			off += (size_t)snprintf(msg + off, sizeof(msg) - off,
-			    "%s%s: %s", off ? "; " : "", proc_tab[idx].cfg->id,
+			    "%s%s: %s", off ? "; " : "", proc_get(idx)->cfg->id,
 			    why ? why : "failed");
 	}
 	if (off > 0)
@@ -538,7 +547,7 @@ do_setting_show(struct conn *c, const struct pdu_req *q)
 	size_t room, kl = strlen(q->key);
 	char *line, *nl;
 
-	if (cf == NULL || cfg_settings_show(&cf->set, scratch,
+	if (cf == NULL || cfg_settings_show(pm_settings(), scratch,
 	    sizeof(scratch)) < 0) {
 		conn_fail(c, "failed", "no settings to show");
 		return;
@@ -607,13 +616,13 @@ do_reload(struct conn *c, const struct pdu_req *q)
 static void
 do_logs(struct conn *c, const struct pdu_req *q)
 {
-	const struct proc *p;
+	const struct cfg_proc *cp;
 
 	if (resolve_ids(c, q) == -1)
 		return;
-	p = &proc_tab[c->idx[0]];
-	if (p->lb == NULL) {
-		conn_fail(c, "failed", "%s: no output kept", p->cfg->id);
+	cp = proc_get(c->idx[0])->cfg;
+	if (lb_of(c->idx[0]) == NULL) {
+		conn_fail(c, "failed", "%s: no output kept", cp->id);
 		return;
 	}
 	/*
@@ -629,8 +638,8 @@ do_logs(struct conn *c, const struct pdu_req *q)
 		c->bulk = true;
 		nbulk++;
 	}
-	snprintf(c->lid, sizeof(c->lid), "%s", p->cfg->id);
-	c->lb = p->lb;
+	snprintf(c->lid, sizeof(c->lid), "%s", cp->id);
+	c->lb = lb_of(c->idx[0]);
 	c->lgen = lb_gen;
 	c->lpos = lb_last(c->lb, q->lines);
 	c->lend = (q->flags & PDU_F_FOLLOW) ? UINT64_MAX : lb_end(c->lb);

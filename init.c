@@ -21,6 +21,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "init.h"
+#include "log.h"
 #include "pm.h"
 
 /*

@@ -13,13 +13,23 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "pm.h"
+#include "log.h"
+#include "safefile.h"
 
 static int	 log_level = L_INFO;
 static int	 log_fd = 2;
 static bool	 log_syslog;
+/* The console writer logbuf.c hands over; NULL: write(2) directly. */
+static void	(*log_con)(const char *, size_t);
+
+void
+log_console(void (*con)(const char *, size_t))
+{
+	log_con = con;
+}
 
 static const char *
 level_name(int level)
@@ -38,7 +48,7 @@ level_name(int level)
 
 /*
  * Open a target: 2 for stderr, a connected socket (*sys set) or a file
- * opened as lb_open_log does, so a symlink or a directory that a non-root
+ * opened as safe_open_log does, so a symlink or a directory that a non-root
  * user controls never redirects pm's log (issue 11). -1 with the reason
  * in err.
  */
@@ -67,7 +77,7 @@ target_open(const char *target, bool *sys, char *err, size_t len)
 			close(fd);
 		return -1;
 	}
-	if ((fd = lb_open_log(target, (uid_t)-1, &why)) < 0)
+	if ((fd = safe_open_log(target, (uid_t)-1, &why)) < 0)
 		snprintf(err, len, "cannot open log file %s: %s", target,
 		    why != NULL ? why : strerror(errno));
 	return fd;
@@ -146,8 +156,12 @@ pm_log(int level, const char *fmt, ...)
 	 * the line, never blocks pm.
 	 */
 	if (log_fd == 2 || write(log_fd, buf, log_syslog ? (size_t)n - 1 :
-	    (size_t)n) < 0)
-		lb_con_write(buf, (size_t)n);
+	    (size_t)n) < 0) {
+		if (log_con != NULL)
+			log_con(buf, (size_t)n);
+		else
+			(void)!write(2, buf, (size_t)n);
+	}
 	errno = saved;
 }
 
@@ -234,11 +248,15 @@ log_limited(struct log_limit *l, int level, const char *fmt, ...)
 {
 	char buf[900];
 	int saved = errno;
-	uint64_t now = now_ms();
+	struct timespec ts;
+	uint64_t now;
 	va_list ap;
 
 	if (level > log_level)
 		return;
+	/* The loop's clock, read here: log.c calls no other module. */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 	if (l->start == 0 || now - l->start >= LOG_LIMIT_MS) {
 		l->start = now;
 		l->n = 0;

@@ -41,7 +41,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config.h"
+#include "log.h"
+#include "logbuf.h"
 #include "pm.h"
+#include "proc.h"
+#include "safefile.h"
 
 #define LB_LINE		4096	/* longest piece of a line kept whole */
 #define LB_READ		16384	/* one read from a pipe */
@@ -127,8 +132,19 @@ static struct {
 	char		 buf[LB_FMT + LB_READ];
 } fb;
 unsigned		 lb_gen;
+/* Each process's lb, indexed like the process table; rebuilt in lb_sync. */
+static struct lb	**lb_tab;
+static int		 lb_n;
 
 static void	con_flush(struct conq *);
+static void	con_write(const char *, size_t);
+
+/* An entry's lb; none past the table (lb_sync found no memory for it). */
+static struct lb *
+lbp(int idx)
+{
+	return idx < lb_n ? lb_tab[idx] : NULL;
+}
 static void	count_drop(struct lb *, uint64_t);
 
 /* --------------------------------------------------------------- console */
@@ -186,6 +202,7 @@ lb_init(const struct config *c)
 		con_open(&cq[1], 2);
 		con[2] = &cq[1];
 	}
+	log_console(con_write);
 }
 
 /*
@@ -280,10 +297,10 @@ con_put(struct conq *q, struct lb *owner, const char *s, size_t n)
 /*
  * pm's own messages to stderr take the same FIFO as the children's
  * stderr lines, so the two never cut into each other. Before lb_init
- * (and in the client) they are written directly.
+ * (and in the client) log.c writes them directly.
  */
-void
-lb_con_write(const char *s, size_t n)
+static void
+con_write(const char *s, size_t n)
 {
 	if (con[2] == NULL) {
 		(void)!write(2, s, n);
@@ -395,8 +412,10 @@ lb_dropped(const struct lb *lb)
 }
 
 const char *
-lb_path(const struct lb *lb)
+lb_path(int idx)
 {
+	const struct lb *lb = lbp(idx);
+
 	return lb != NULL && lb->path[0] != '\0' ? lb->path : NULL;
 }
 
@@ -412,131 +431,6 @@ count_drop(struct lb *lb, uint64_t n)
 }
 
 /* ------------------------------------------------------------------ files */
-
-/*
- * Issue 11: pm writes log files as root into directories that a service's
- * user may own, so no name on the way is followed blindly. The directory
- * is reached from "/" one component at a time. A symlink there is
- * followed only when it is root's (or pm's own user's) and no one else
- * can replace it: its directory belongs to root or pm's user and is not
- * writable by others, or is sticky. The file itself is opened relative to
- * that directory with O_NOFOLLOW, and kept only when it is a regular file
- * with a single link, owned by root, pm's user or the service's user.
- */
-static bool
-mine(uid_t uid)
-{
-	return uid == 0 || uid == geteuid();
-}
-
-/* An O_PATH fd of path's directory, *base its last component; or -1. */
-static int
-safe_dir(const char *path, const char **base, const char **why)
-{
-	struct stat ln, dir;
-	char name[NAME_MAX + 1];
-	const char *s = path, *e;
-	int fd, nfd, saved;
-
-	if ((fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return -1;
-	for (;;) {
-		while (*s == '/')
-			s++;
-		if ((e = strchr(s, '/')) == NULL)
-			break;
-		if ((size_t)(e - s) > NAME_MAX) {
-			errno = ENAMETOOLONG;
-			goto fail;
-		}
-		memcpy(name, s, (size_t)(e - s));
-		name[e - s] = '\0';
-		s = e;
-		nfd = openat(fd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW |
-		    O_CLOEXEC);
-		if (nfd < 0 && errno == ENOTDIR &&
-		    fstatat(fd, name, &ln, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    S_ISLNK(ln.st_mode)) {
-			if (!mine(ln.st_uid) || fstat(fd, &dir) < 0 ||
-			    !mine(dir.st_uid) || ((dir.st_mode & 022) &&
-			    !(dir.st_mode & S_ISVTX))) {
-				*why = "a directory on its path is a symlink "
-				    "that a non-root user can change";
-				errno = EPERM;
-				goto fail;
-			}
-			nfd = openat(fd, name, O_PATH | O_DIRECTORY |
-			    O_CLOEXEC);
-		}
-		if (nfd < 0)
-			goto fail;
-		close(fd);
-		fd = nfd;
-	}
-	if (*s == '\0') {
-		errno = EISDIR;
-		goto fail;
-	}
-	*base = s;
-	return fd;
-fail:
-	saved = errno;
-	close(fd);
-	errno = saved;
-	return -1;
-}
-
-/* Open base in dfd for appending, refusing what is not owner's log. */
-static int
-safe_open(int dfd, const char *base, uid_t owner, const char **why)
-{
-	struct stat st;
-	int fd;
-
-	fd = openat(dfd, base, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
-	    O_NOCTTY | O_NONBLOCK | O_NOFOLLOW, 0640);
-	if (fd < 0) {
-		if (errno == ELOOP)
-			*why = "it is a symlink";
-		else if (errno == ENXIO)
-			*why = "it is not a regular file";
-		return -1;
-	}
-	if (fstat(fd, &st) < 0)
-		st.st_mode = 0;
-	if (!S_ISREG(st.st_mode))
-		*why = "it is not a regular file";
-	else if (st.st_nlink != 1)
-		*why = "it has another hard link";
-	else if (!mine(st.st_uid) && st.st_uid != owner)
-		*why = "it belongs to another user";
-	else
-		return fd;
-	close(fd);
-	errno = EPERM;
-	return -1;
-}
-
-/*
- * Open path for appending as described above; owner is the uid whose
- * file it may also be ((uid_t)-1: none but root's and pm's). On a refusal
- * *why says why, else it is NULL and errno tells.
- */
-int
-lb_open_log(const char *path, uid_t owner, const char **why)
-{
-	const char *base;
-	int dfd, fd, saved;
-
-	*why = NULL;
-	if ((dfd = safe_dir(path, &base, why)) < 0)
-		return -1;
-	fd = safe_open(dfd, base, owner, why);
-	saved = errno;
-	close(dfd);
-	errno = saved;
-	return fd;
-}
 
 /*
  * Report a failing file once, and again when the reason changes: a file
@@ -572,7 +466,7 @@ file_open(struct lb *lb)
 {
 	const char *why;
 
-	lb->ffd = lb_open_log(lb->path, lb->cfg->uid, &why);
+	lb->ffd = safe_open_log(lb->path, lb->cfg->uid, &why);
 	file_opened(lb, why);
 }
 
@@ -685,7 +579,7 @@ file_line(struct lb *lb, const char *s, size_t n)
 void
 lb_reopen(void)
 {
-	const struct config *c = pm_config();
+	const struct cfg_settings *set = pm_settings();
 	struct lb *lb;
 
 	file_flush();
@@ -696,7 +590,7 @@ lb_reopen(void)
 		lb->fretry = 0;
 		file_open(lb);
 	}
-	log_init(c->set.log_level, c->set.log_target);
+	log_init(set->log_level, set->log_target);
 	log_info("log files reopened");
 }
 
@@ -736,7 +630,7 @@ stamp(void)
 static size_t
 format(const struct lb *lb, int stream, const char *s, size_t n, bool cont)
 {
-	const struct cfg_settings *set = &pm_config()->set;
+	const struct cfg_settings *set = pm_settings();
 	char *d = fmt;
 
 	if (set->log_format == LF_JSON) {
@@ -858,16 +752,23 @@ in_cb(struct watch *w, uint32_t ev)
  * lines come before the news of its exit. A grandchild may still hold a
  * write end; the pipe stays watched until EOF or the next spawn.
  */
-void
-lb_drain(struct proc *p)
+const struct lb *
+lb_of(int idx)
 {
+	return lbp(idx);
+}
+
+void
+lb_drain(int idx)
+{
+	struct lb *lb = lbp(idx);
 	int i, k;
 
-	if (p->lb == NULL)
+	if (lb == NULL)
 		return;
 	for (i = 0; i < 2; i++)
-		for (k = 0; k < 64 && p->lb->in[i].w.fd >= 0 &&
-		    in_read(&p->lb->in[i]); k++)
+		for (k = 0; k < 64 && lb->in[i].w.fd >= 0 &&
+		    in_read(&lb->in[i]); k++)
 			;
 	file_flush();
 }
@@ -882,20 +783,20 @@ lb_drain(struct proc *p)
  * log_main_prefix is set, and when pipes cannot be made.
  */
 void
-lb_pipes(struct proc *p, bool is_main, int io[2])
+lb_pipes(int idx, bool is_main, int io[2])
 {
-	struct lb *lb = p->lb;
+	struct lb *lb = lbp(idx);
 	int i, fds[2];
 
 	io[0] = io[1] = -1;
-	if (lb == NULL || (is_main && !pm_config()->set.log_main_prefix))
+	if (lb == NULL || (is_main && !pm_settings()->log_main_prefix))
 		return;
-	lb_drain(p);
+	lb_drain(idx);
 	for (i = 0; i < 2; i++) {
 		in_close(&lb->in[i]);
 		if (syscall(SYS_pipe2, fds, O_CLOEXEC) < 0) {
 			log_warn("%s: cannot make a pipe: %m; output not "
-			    "captured", p->cfg->id);
+			    "captured", lb->cfg->id);
 			in_close(&lb->in[0]);
 			io[0] = io[1] = -1;
 			return;
@@ -909,15 +810,16 @@ lb_pipes(struct proc *p, bool is_main, int io[2])
 
 /* After the fork: watch the read ends, or drop them if it failed. */
 void
-lb_spawned(struct proc *p, bool ok)
+lb_spawned(int idx, bool ok)
 {
+	struct lb *lb = lbp(idx);
 	struct lb_in *in;
 	int i;
 
-	if (p->lb == NULL)
+	if (lb == NULL)
 		return;
 	for (i = 0; i < 2; i++) {
-		in = &p->lb->in[i];
+		in = &lb->in[i];
 		if (in->wfd >= 0)
 			close(in->wfd);
 		in->wfd = -1;
@@ -1001,26 +903,33 @@ int
 lb_sync(void)
 {
 	struct lbblock *b = NULL;
-	struct lb *lb, **pp;
+	struct lb *lb, **pp, **t;
 	const char *path;
-	int i, rc = 0, fresh = 0, slot = 0;
+	int i, j, n = proc_count(), rc = 0, fresh = 0, slot = 0;
 
 	for (lb = all; lb != NULL; lb = lb->next)
 		lb->used = false;
-	for (i = 0; i < proc_n; i++)
-		if (proc_tab[i].lb == NULL)
-			fresh++;
+	/* Without a new table every lb goes: output then goes to pm's own. */
+	if ((t = calloc(n ? n : 1, sizeof(*t))) == NULL) {
+		rc = -1;
+		n = 0;
+	}
+	for (i = 0; i < n; i++) {
+		j = proc_prev(i);
+		t[i] = j >= 0 && j < lb_n ? lb_tab[j] : NULL;
+		fresh += t[i] == NULL;
+	}
 	if (fresh > 0 && (b = calloc(1, 64 + (size_t)fresh * LB_SHARE)) == NULL)
 		rc = -1;
-	for (i = 0; i < proc_n; i++) {
-		if (proc_tab[i].lb == NULL && (b == NULL ||
-		    (proc_tab[i].lb = lb_new(b, slot++)) == NULL)) {
+	for (i = 0; i < n; i++) {
+		if (t[i] == NULL && (b == NULL ||
+		    (t[i] = lb_new(b, slot++)) == NULL)) {
 			rc = -1;
 			continue;
 		}
-		lb = proc_tab[i].lb;
+		lb = t[i];
 		lb->used = true;
-		lb->cfg = proc_tab[i].cfg;
+		lb->cfg = proc_get(i)->cfg;
 		path = lb->cfg->log != NULL ? lb->cfg->log : "";
 		if (strcmp(path, lb->path) == 0)
 			continue;
@@ -1042,6 +951,9 @@ lb_sync(void)
 	}
 	if (b != NULL && b->refs == 0)
 		free(b);
+	free(lb_tab);
+	lb_tab = t;
+	lb_n = n;
 	lb_gen++;
 	return rc;
 }
@@ -1060,13 +972,13 @@ lb_tick(uint64_t now)
 		if (cq[i].off < cq[i].len && !cq[i].waiting)
 			con_flush(&cq[i]);
 	if (report_at != 0 && now >= report_at) {
-		for (i = 0; i < proc_n; i++) {
-			struct lb *lb = proc_tab[i].lb;
+		for (i = 0; i < lb_n; i++) {
+			struct lb *lb = lb_tab[i];
 
 			if (lb == NULL || lb->dropped == lb->reported)
 				continue;
 			log_warn("%s: %llu lines of output dropped (the console "
-			    "or log file did not keep up)", proc_tab[i].cfg->id,
+			    "or log file did not keep up)", lb->cfg->id,
 			    (unsigned long long)(lb->dropped - lb->reported));
 			lb->reported = lb->dropped;
 		}

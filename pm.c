@@ -27,7 +27,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check.h"
+#include "client.h"
+#include "config.h"
+#include "ctl.h"
+#include "init.h"
+#include "log.h"
+#include "logbuf.h"
 #include "pm.h"
+#include "proc.h"
 
 #define MAX_EXIT_MAP	32
 
@@ -44,6 +52,22 @@ static struct {
 } opt;
 
 static struct config	*cur;
+/* proc.c's news for the modules with tables of their own (issue 13). */
+static const struct proc_hooks hooks = {
+	.out_sync = lb_sync, .rebuilt = mon_reload, .out_path = lb_path,
+	.prespawn = mon_prespawn, .out_pipes = lb_pipes,
+	.out_spawned = lb_spawned, .spawned = mon_spawned, .reap = mon_reap,
+	.out_drain = lb_drain, .exited = mon_exited, .fatal = mon_fatal
+};
+/*
+ * The settings in force, apart from cur (issue 13): a setting reload builds
+ * a new struct and swaps it in, and the config it was read from stays
+ * with it, holding its strings. NULL: cur's own [settings] are in force.
+ */
+static struct live_set {
+	struct cfg_settings	 set;
+	struct config		*src;
+} *live;
 static const char	*cfg_path;	/* NULL: running without a file */
 static char		 cfg_err[PM_ERR_MAX];	/* why cfg_path was refused */
 static bool		 init_mode;	/* the machine's init (init.c) */
@@ -126,6 +150,23 @@ pm_config(void)
 	return cur;
 }
 
+const struct cfg_settings *
+pm_settings(void)
+{
+	return live != NULL ? &live->set : &cur->set;
+}
+
+/* Back to cur's own settings, or to next's. */
+static void
+live_swap(struct live_set *next)
+{
+	if (live != NULL) {
+		cfg_free(live->src);
+		free(live);
+	}
+	live = next;
+}
+
 bool
 pm_stopping(void)
 {
@@ -144,7 +185,7 @@ pm_shutdown(enum pm_end how, int status)
 	stop.on = true;
 	stop.how = how;
 	stop.status = status;
-	stop.deadline = now_ms() + cur->set.shutdown_timeout_ms;
+	stop.deadline = now_ms() + pm_settings()->shutdown_timeout_ms;
 	if (init_mode)
 		log_info("shutting down for %s", how == END_HALT ? "halt" :
 		    how == END_REBOOT ? "reboot" : "power-off");
@@ -190,7 +231,7 @@ pm_reload(bool dry_run, plan_fn emit, void *ctx, char *err, size_t errlen)
 		return -1;
 	}
 	/* Issue 11: a new log_target pm cannot open refuses the reload. */
-	moved = !str_eq(cur->set.log_target, newc->set.log_target);
+	moved = !str_eq(pm_settings()->log_target, newc->set.log_target);
 	if (!dry_run && moved && log_switch(newc->set.log_level,
 	    newc->set.log_target, err, errlen) < 0) {
 		len = strlen(err);
@@ -209,6 +250,7 @@ pm_reload(bool dry_run, plan_fn emit, void *ctx, char *err, size_t errlen)
 	}
 	if (!moved)
 		log_init(newc->set.log_level, newc->set.log_target);
+	live_swap(NULL);
 	cfg_free(cur);
 	cur = newc;
 	log_info("reloaded %s", cfg_path);
@@ -231,9 +273,9 @@ str_eq(const char *a, const char *b)
 int
 pm_setting_reload(plan_fn emit, void *ctx, char *err, size_t errlen)
 {
-	static char target[PATH_MAX];
+	struct live_set *ls;
 	struct config *newc;
-	const struct cfg_settings *o = &cur->set, *n;
+	const struct cfg_settings *o = pm_settings(), *n;
 	size_t len;
 	bool moved;
 
@@ -244,21 +286,21 @@ pm_setting_reload(plan_fn emit, void *ctx, char *err, size_t errlen)
 	if (cfg_load(cfg_path, &newc, err, errlen) < 0)
 		return -1;
 	n = &newc->set;
-	/*
-	 * Issue 11: a log_target pm cannot keep or open is refused with its
-	 * reason before anything changes, never cut short or swapped for
-	 * stderr behind an "applied".
-	 */
-	if (n->log_target != NULL && strlen(n->log_target) >= sizeof(target)) {
-		snprintf(err, errlen, "%s: log_target is longer than %zu "
-		    "bytes; nothing changed\n", cfg_path, sizeof(target) - 1);
+	if ((ls = malloc(sizeof(*ls))) == NULL) {
+		snprintf(err, errlen, "out of memory; nothing changed\n");
 		goto refuse;
 	}
+	/*
+	 * Issue 11: a log_target pm cannot open is refused with its reason
+	 * before anything changes, never swapped for stderr behind an
+	 * "applied".
+	 */
 	moved = !str_eq(o->log_target, n->log_target);
 	if (moved && log_switch(n->log_level, n->log_target, err,
 	    errlen) < 0) {
 		len = strlen(err);
 		snprintf(err + len, errlen - len, "; nothing changed\n");
+		free(ls);
 		goto refuse;
 	}
 #define LIVE(key, same) emit(ctx, key, (same) ? "unchanged" : "applied")
@@ -281,19 +323,21 @@ pm_setting_reload(plan_fn emit, void *ctx, char *err, size_t errlen)
 	LIVE("ctrlaltdel", o->ctrlaltdel == n->ctrlaltdel);
 #undef LIVE
 #undef FIXED
-	cur->set.log_level = n->log_level;
-	cur->set.shutdown_timeout_ms = n->shutdown_timeout_ms;
-	cur->set.ctrlaltdel = n->ctrlaltdel;
-	cur->set.log_format = n->log_format;
-	cur->set.log_timestamps = n->log_timestamps;
-	if (n->log_target != NULL) {
-		memcpy(target, n->log_target, strlen(n->log_target) + 1);
-		cur->set.log_target = target;
-	} else
-		cur->set.log_target = NULL;
+	/*
+	 * The fixed ones stay as they are in force (their strings in cur),
+	 * the live ones come from newc, which ls keeps.
+	 */
+	ls->set = *o;
+	ls->set.log_level = n->log_level;
+	ls->set.shutdown_timeout_ms = n->shutdown_timeout_ms;
+	ls->set.ctrlaltdel = n->ctrlaltdel;
+	ls->set.log_format = n->log_format;
+	ls->set.log_timestamps = n->log_timestamps;
+	ls->set.log_target = n->log_target;
+	ls->src = newc;
+	live_swap(ls);
 	if (!moved)
-		log_init(cur->set.log_level, cur->set.log_target);
-	cfg_free(newc);
+		log_init(ls->set.log_level, ls->set.log_target);
 	return 0;
 refuse:
 	cfg_free(newc);
@@ -423,8 +467,8 @@ signal_cb(struct watch *w, uint32_t events)
 			case SIGINT:
 				if (!init_mode)
 					pm_shutdown(END_EXIT, 0);
-				else if (cur->set.ctrlaltdel >= 0)
-					pm_shutdown(cur->set.ctrlaltdel, 0);
+				else if (pm_settings()->ctrlaltdel >= 0)
+					pm_shutdown(pm_settings()->ctrlaltdel, 0);
 				else
 					log_info("ctrl-alt-del ignored");
 				break;
@@ -820,6 +864,7 @@ server_main(void)
 
 	/* 6. The output writers, the process table, and the first starts. */
 	lb_init(cur);
+	proc_set_hooks(&hooks);
 	if (proc_init(cur, opt.cmd != NULL ? &main_cfg : NULL) < 0) {
 		log_err("cannot allocate the process table: %m");
 		if (getpid() != 1)
@@ -838,6 +883,7 @@ server_main(void)
 	log_info("exiting with status %d", status);
 	lb_fini();
 	/* Freed so that a leak checker sees only what was really lost. */
+	live_swap(NULL);
 	cfg_free(cur);
 	cur = NULL;
 	return status;

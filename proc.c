@@ -27,19 +27,40 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
+#include "init.h"
+#include "log.h"
 #include "pm.h"
+#include "proc.h"
 
-struct proc	*proc_tab;
-int		 proc_n;
+/*
+ * One supervised process. Private to this file (issue 13): the others read
+ * its view through proc_get() and change it through proc_* calls only.
+ */
+struct proc {
+	struct proc_view v;	/* what others may read, through proc_get() */
+	int		 fails;		/* failed starts in a row */
+	uint32_t	 backoff_ms;	/* next restart delay */
+	uint64_t	 deadline_ms;	/* 0: nothing due */
+	bool		 want_up;	/* operator or autostart wants it */
+	bool		 restart_after_stop;
+	bool		 ready_failed;	/* killed for missing ready_timeout */
+	bool		 exit_pm;	/* on_check_fail = exit: pm follows */
+};
 
-/* Per entry, beside the public struct: what proc.c alone needs. */
+static struct proc	*proc_tab;
+static int		 proc_n;
+
+/* Per entry, beside struct proc: what only the table's upkeep needs. */
 struct proc_x {
 	int		 live_dependents;	/* dependents holding a pid */
+	int		 from;			/* index in the last table, or -1 */
 	bool		 removed;		/* gone from the config */
 	bool		 fresh;			/* new in this config */
 };
 
 static struct proc_x	*proc_xt;
+static const struct proc_hooks *hk;	/* check.c's and logbuf.c's, by pm.c */
 static struct cfg_proc	*ghost_tab;	/* specs of removed, still running */
 static int		 main_idx = -1;
 static bool		 dirty;
@@ -91,7 +112,7 @@ id_slot(const char *id)
 {
 	uint32_t i = cfg_id_hash(id) & ix_mask;
 
-	while (id_ix[i] != 0 && strcmp(proc_tab[id_ix[i] - 1].cfg->id, id) != 0)
+	while (id_ix[i] != 0 && strcmp(proc_tab[id_ix[i] - 1].v.cfg->id, id) != 0)
 		i = (i + 1) & ix_mask;
 	return i;
 }
@@ -101,7 +122,7 @@ pid_slot(pid_t pid)
 {
 	uint32_t i = pid_hash(pid);
 
-	while (pid_ix[i] != 0 && proc_tab[pid_ix[i] - 1].pid != pid)
+	while (pid_ix[i] != 0 && proc_tab[pid_ix[i] - 1].v.pid != pid)
 		i = (i + 1) & ix_mask;
 	return i;
 }
@@ -117,7 +138,7 @@ find_any(const char *id)
 static void
 pid_forget(struct proc *p)
 {
-	uint32_t i = pid_slot(p->pid), j = i, k;
+	uint32_t i = pid_slot(p->v.pid), j = i, k;
 
 	if (pid_ix[i] == 0)
 		return;
@@ -127,7 +148,7 @@ pid_forget(struct proc *p)
 			j = (j + 1) & ix_mask;
 			if (pid_ix[j] == 0)
 				return;
-			k = pid_hash(proc_tab[pid_ix[j] - 1].pid);
+			k = pid_hash(proc_tab[pid_ix[j] - 1].v.pid);
 		} while (i <= j ? i < k && k <= j : i < k || k <= j);
 		pid_ix[i] = pid_ix[j];
 		i = j;
@@ -147,21 +168,21 @@ proc_state_name(enum proc_state s)
 }
 
 /*
- * The single writer of p->state. The deadline belongs to the state: it is
+ * The single writer of p->v.state. The deadline belongs to the state: it is
  * set here for the states that have one and cleared for the others.
  */
 static void
 proc_set_state(struct proc *p, enum proc_state s, uint64_t deadline)
 {
-	bool fatal = s == PS_FATAL && p->state != PS_FATAL;
+	bool fatal = s == PS_FATAL && p->v.state != PS_FATAL;
 
-	if (p->state != s)
-		log_debug("%s: %s -> %s", p->cfg->id, proc_state_name(p->state),
+	if (p->v.state != s)
+		log_debug("%s: %s -> %s", p->v.cfg->id, proc_state_name(p->v.state),
 		    proc_state_name(s));
-	*(enum proc_state *)&p->state = s;
+	*(enum proc_state *)&p->v.state = s;
 	if (fatal)
-		mon_fatal((int)(p - proc_tab));
-	p->since_ms = now_ms();
+		hk->fatal((int)(p - proc_tab));
+	p->v.since_ms = now_ms();
 	p->deadline_ms = deadline;
 	dirty = true;
 	rescan = true;
@@ -178,9 +199,9 @@ idx_of(const struct proc *p)
 static bool
 dep_ready(const struct proc *d)
 {
-	if (d->cfg->type == PT_ONESHOT)
-		return d->state == PS_EXITED && d->last_status == 0;
-	return d->state == PS_RUNNING;
+	if (d->v.cfg->type == PT_ONESHOT)
+		return d->v.state == PS_EXITED && d->v.last_status == 0;
+	return d->v.state == PS_RUNNING;
 }
 
 static bool
@@ -188,8 +209,8 @@ deps_ready(const struct proc *p)
 {
 	int i;
 
-	for (i = 0; i < p->cfg->ndeps; i++)
-		if (!dep_ready(&proc_tab[p->cfg->deps[i]]))
+	for (i = 0; i < p->v.cfg->ndeps; i++)
+		if (!dep_ready(&proc_tab[p->v.cfg->deps[i]]))
 			return false;
 	return true;
 }
@@ -200,8 +221,8 @@ count_dependents(const struct proc *p, int delta)
 {
 	int i;
 
-	for (i = 0; i < p->cfg->ndeps; i++)
-		proc_xt[p->cfg->deps[i]].live_dependents += delta;
+	for (i = 0; i < p->v.cfg->ndeps; i++)
+		proc_xt[p->v.cfg->deps[i]].live_dependents += delta;
 }
 
 /* Set or override one KEY=VAL among the first n entries of envp_buf. */
@@ -243,8 +264,24 @@ build_env(const struct spawn *sp)
 /* Where the child reports a failure before exec; written across vfork. */
 struct spawn_err {
 	int		 err;
-	const char	*what;
+	enum spawn_step	 step;	/* SP_OK: the exec went through */
 };
+
+/* What each step of a spawn is called in a log line, in enum order. */
+static const char step_names[] = "start\0fork\0open tty\0redirect stdin\0"
+    "redirect output\0pass the notification fd\0set rlimit_nofile\0"
+    "set rlimit_core\0set rlimit_nproc\0set nice\0chdir\0setgroups\0"
+    "setgid\0setuid\0execute";
+
+const char *
+spawn_step_name(enum spawn_step s)
+{
+	const char *n = step_names;
+
+	while (s-- > 0)
+		n += strlen(n) + 1;
+	return n;
+}
 
 /* Close fds lo..hi (inclusive); close_range, or a loop on old kernels. */
 static void
@@ -287,7 +324,7 @@ child_exec(const struct spawn *sp, bool is_main, char **envp,
 	sigset_t none;
 	int sig;
 
-#define FAIL(w)	do { se->err = errno; se->what = (w); goto fail; } while (0)
+#define FAIL(w)	do { se->err = errno; se->step = (w); goto fail; } while (0)
 	if (is_main) {
 		/* Own group, and the terminal's foreground, as tini does. */
 		setpgid(0, 0);
@@ -295,19 +332,19 @@ child_exec(const struct spawn *sp, bool is_main, char **envp,
 			(void)tcsetpgrp(0, getpid());
 	} else if (c->tty != NULL) {
 		if (init_tty(c->tty) < 0)
-			FAIL("open tty");
+			FAIL(SP_TTY);
 	} else {
 		setsid();
 		if (devnull >= 0 && dup2(devnull, 0) < 0)
-			FAIL("redirect stdin");
+			FAIL(SP_STDIN);
 	}
 	/* stdout and stderr into pm's pipes (issue 5); -1 keeps pm's own. */
 	if ((sp->out >= 0 && dup2(sp->out, 1) < 0) ||
 	    (sp->err >= 0 && dup2(sp->err, 2) < 0))
-		FAIL("redirect output");
+		FAIL(SP_OUTPUT);
 	if (sp->fd >= 0 && (sp->fd == sp->fd_as ? fcntl(sp->fd, F_SETFD, 0) :
 	    dup2(sp->fd, sp->fd_as)) < 0)
-		FAIL("pass the notification fd");
+		FAIL(SP_NOTIFY_FD);
 	if (sp->fd >= 0) {
 		close_fds(3, (unsigned)sp->fd_as - 1);
 		close_fds((unsigned)sp->fd_as + 1, ~0U);
@@ -323,33 +360,33 @@ child_exec(const struct spawn *sp, bool is_main, char **envp,
 			syscall(SYS_rt_sigaction, sig, dfl, NULL,
 			    (size_t)(NSIG - 1) / 8);
 	if (set_rlimit(RLIMIT_NOFILE, c->rlimit_nofile) < 0)
-		FAIL("set rlimit_nofile");
+		FAIL(SP_NOFILE);
 	if (set_rlimit(RLIMIT_CORE, c->rlimit_core) < 0)
-		FAIL("set rlimit_core");
+		FAIL(SP_CORE);
 	if (set_rlimit(RLIMIT_NPROC, c->rlimit_nproc) < 0)
-		FAIL("set rlimit_nproc");
+		FAIL(SP_NPROC);
 	if (c->has_nice && setpriority(PRIO_PROCESS, 0, c->nice) < 0)
-		FAIL("set nice");
+		FAIL(SP_NICE);
 	if (c->umask >= 0)
 		umask((mode_t)c->umask);
 	if (c->directory != NULL && chdir(c->directory) < 0)
-		FAIL("chdir");
+		FAIL(SP_CHDIR);
 	if (c->user != NULL || c->group != NULL) {
 		if ((c->user != NULL ? setgroups((size_t)c->ngroups, c->groups)
 		    : setgroups(1, &c->gid)) < 0)
-			FAIL("setgroups");
+			FAIL(SP_SETGROUPS);
 		if (setgid(c->gid) < 0)
-			FAIL("setgid");
+			FAIL(SP_SETGID);
 	}
 	if (c->user != NULL && setuid(c->uid) < 0)
-		FAIL("setuid");
+		FAIL(SP_SETUID);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (spawn_narrow)
 		(void)sched_setaffinity(0, sizeof(spawn_cpus), &spawn_cpus);
 	execvpe(sp->argv[0], sp->argv, envp);
 	se->err = errno;
-	se->what = "execute";
+	se->step = SP_EXEC;
 fail:
 	_exit(se->err == ENOENT ? 127 : 126);
 #undef FAIL
@@ -365,11 +402,11 @@ retry_later(struct proc *p, const char *what, const char *arg)
 {
 	uint32_t d = p->backoff_ms ? p->backoff_ms : 1000;
 
-	log_warn("%s: cannot %s%s%s: %m; retrying in %u.%03us", p->cfg->id,
+	log_warn("%s: cannot %s%s%s: %m; retrying in %u.%03us", p->v.cfg->id,
 	    what, arg ? " " : "", arg ? arg : "", d / 1000, d % 1000);
 	proc_set_state(p, PS_BACKOFF, now_ms() + d);
-	p->backoff_ms = d * 2 > p->cfg->restart_delay_max_ms ?
-	    p->cfg->restart_delay_max_ms : d * 2;
+	p->backoff_ms = d * 2 > p->v.cfg->restart_delay_max_ms ?
+	    p->v.cfg->restart_delay_max_ms : d * 2;
 }
 
 static bool
@@ -386,7 +423,7 @@ transient(int e)
  * once instead of looping.
  */
 pid_t
-proc_spawn(const struct spawn *sp, bool is_main, const char **what)
+proc_spawn(const struct spawn *sp, bool is_main, enum spawn_step *step)
 {
 	/*
 	 * Static: the vfork child writes it, and the compiler must not assume
@@ -398,7 +435,7 @@ proc_spawn(const struct spawn *sp, bool is_main, const char **what)
 	pid_t pid;
 
 	se.err = 0;
-	se.what = NULL;
+	se.step = SP_OK;
 	if (!spawn_narrow && sched_getaffinity(0, sizeof(spawn_cpus),
 	    &spawn_cpus) == 0) {
 		cpu_set_t one;
@@ -415,13 +452,13 @@ proc_spawn(const struct spawn *sp, bool is_main, const char **what)
 	pid = vfork();
 	if (pid == 0)
 		child_exec(sp, is_main, is_main ? environ : build_env(sp), &se);
-	*what = "fork";
-	if (pid < 0 || se.what == NULL)
+	*step = SP_FORK;
+	if (pid < 0 || se.step == SP_OK)
 		return pid;
 	/* The child has exited already; collect it right here. */
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
-	*what = se.what;
+	*step = se.step;
 	errno = se.err;
 	/*
 	 * EAGAIN from execve after setuid means the user is at its
@@ -435,53 +472,51 @@ proc_spawn(const struct spawn *sp, bool is_main, const char **what)
 static void
 spawn(struct proc *p)
 {
-	const struct cfg_proc *c = p->cfg;
+	const struct cfg_proc *c = p->v.cfg;
 	struct spawn sp = { c, c->argv, { NULL }, -1, -1, -1, -1 };
-	const char *what = "start";
+	enum spawn_step step = SP_OK;
 	uint32_t rt;
 	int io[2], saved;
 	pid_t pid;
 
-	mon_prespawn(idx_of(p), &sp);
+	hk->prespawn(idx_of(p), &sp);
 	/* A process on a terminal (tty =) talks to it, not to a pipe. */
 	if (c->tty != NULL)
 		io[0] = io[1] = -1;
 	else
-		lb_pipes(p, idx_of(p) == main_idx, io);
+		hk->out_pipes(idx_of(p), idx_of(p) == main_idx, io);
 	sp.out = io[0];
 	sp.err = io[1];
-	pid = proc_spawn(&sp, idx_of(p) == main_idx, &what);
+	pid = proc_spawn(&sp, idx_of(p) == main_idx, &step);
 	saved = errno;
-	lb_spawned(p, pid > 0);
-	mon_spawned(idx_of(p), pid > 0);
+	hk->out_spawned(idx_of(p), pid > 0);
+	hk->spawned(idx_of(p), pid > 0);
 	errno = saved;
 	if (pid == -1) {
-		retry_later(p, what, strcmp(what, "fork") == 0 ? NULL :
-		    strncmp(what, "read the groups", 15) == 0 ? c->user :
+		retry_later(p, spawn_step_name(step), step == SP_FORK ? NULL :
 		    c->argv[0]);
 		return;
 	}
 	if (pid == -2) {
-		log_err("%s: cannot %s %s: %m", c->id, what,
-		    strcmp(what, "chdir") == 0 && c->directory ?
-		    c->directory : strcmp(what, "open tty") == 0 ? c->tty :
-		    c->argv[0]);
-		p->last_status = errno == ENOENT ? 127 : 126;
+		log_err("%s: cannot %s %s: %m", c->id, spawn_step_name(step),
+		    step == SP_CHDIR && c->directory ? c->directory :
+		    step == SP_TTY ? c->tty : c->argv[0]);
+		p->v.last_status = errno == ENOENT ? 127 : 126;
 		proc_set_state(p, PS_FATAL, 0);
 		if (c->critical || idx_of(p) == main_idx)
-			pm_shutdown(END_EXIT, p->last_status);
+			pm_shutdown(END_EXIT, p->v.last_status);
 		return;
 	}
-	p->pid = pid;
+	p->v.pid = pid;
 	pid_ix[pid_slot(pid)] = idx_of(p) + 1;
-	p->started_ms = now_ms();
+	p->v.started_ms = now_ms();
 	count_dependents(p, +1);
 	log_info("%s: started pid %d", c->id, (int)pid);
 	/* With a readiness protocol it is starting until it says so. */
 	rt = c->mon != NULL && c->mon->ready != RD_NONE ?
 	    c->mon->ready_timeout_ms : 0;
 	proc_set_state(p, rt ? PS_STARTING : PS_RUNNING,
-	    rt ? p->started_ms + rt : 0);
+	    rt ? p->v.started_ms + rt : 0);
 }
 
 void
@@ -489,10 +524,10 @@ proc_ready(int idx)
 {
 	struct proc *p = &proc_tab[idx];
 
-	if (p->state != PS_STARTING || p->pid == 0)
+	if (p->v.state != PS_STARTING || p->v.pid == 0)
 		return;
-	log_info("%s: ready after %llums", p->cfg->id,
-	    (unsigned long long)(now_ms() - p->started_ms));
+	log_info("%s: ready after %llums", p->v.cfg->id,
+	    (unsigned long long)(now_ms() - p->v.started_ms));
 	proc_set_state(p, PS_RUNNING, 0);
 }
 
@@ -500,12 +535,12 @@ proc_ready(int idx)
 static void
 begin_stop(struct proc *p)
 {
-	const struct cfg_proc *c = p->cfg;
-	pid_t target = idx_of(p) == main_idx ? p->pid : -p->pid;
+	const struct cfg_proc *c = p->v.cfg;
+	pid_t target = idx_of(p) == main_idx ? p->v.pid : -p->v.pid;
 
 	if (kill(target, c->stop_signal) < 0 && errno == ESRCH)
-		kill(p->pid, c->stop_signal);
-	log_info("%s: stopping pid %d with SIG%s", c->id, (int)p->pid,
+		kill(p->v.pid, c->stop_signal);
+	log_info("%s: stopping pid %d with SIG%s", c->id, (int)p->v.pid,
 	    cfg_signal_name(c->stop_signal) ? cfg_signal_name(c->stop_signal)
 	    : "?");
 	proc_set_state(p, PS_STOPPING, now_ms() + c->stop_timeout_ms);
@@ -524,11 +559,11 @@ settle(void)
 	dirty = false;
 	for (i = 0; i < proc_n; i++) {
 		p = &proc_tab[i];
-		if (p->want_up && p->state == PS_STARTING && p->pid == 0 &&
+		if (p->want_up && p->v.state == PS_STARTING && p->v.pid == 0 &&
 		    !pm_stopping() && deps_ready(p))
 			spawn(p);
-		else if (!p->want_up && p->pid != 0 &&
-		    (p->state == PS_RUNNING || p->state == PS_STARTING) &&
+		else if (!p->want_up && p->v.pid != 0 &&
+		    (p->v.state == PS_RUNNING || p->v.state == PS_STARTING) &&
 		    proc_xt[i].live_dependents == 0)
 			begin_stop(p);
 	}
@@ -545,16 +580,16 @@ want(struct proc *p)
 	if (!p->want_up)
 		p->restart_after_stop = false;
 	p->want_up = true;
-	for (i = 0; i < p->cfg->ndeps; i++)
-		if (!proc_tab[p->cfg->deps[i]].want_up)
-			want(&proc_tab[p->cfg->deps[i]]);
-	switch (p->state) {
+	for (i = 0; i < p->v.cfg->ndeps; i++)
+		if (!proc_tab[p->v.cfg->deps[i]].want_up)
+			want(&proc_tab[p->v.cfg->deps[i]]);
+	switch (p->v.state) {
 	case PS_STOPPED:
 	case PS_EXITED:
 	case PS_FATAL:
 	case PS_BACKOFF:
 		p->fails = 0;
-		p->backoff_ms = p->cfg->restart_delay_ms;
+		p->backoff_ms = p->v.cfg->restart_delay_ms;
 		proc_set_state(p, PS_STARTING, 0);
 		break;
 	case PS_STOPPING:
@@ -582,7 +617,7 @@ unwant(struct proc *p)
 {
 	p->want_up = false;
 	p->restart_after_stop = false;
-	if (p->pid == 0 && (p->state == PS_STARTING || p->state == PS_BACKOFF))
+	if (p->v.pid == 0 && (p->v.state == PS_STARTING || p->v.state == PS_BACKOFF))
 		proc_set_state(p, PS_STOPPED, 0);
 	dirty = true;
 }
@@ -609,7 +644,7 @@ proc_restart(int idx, const char **why)
 		*why = "the -- command runs once; its exit ends pm";
 		return -1;
 	}
-	if (p->pid != 0 && p->state != PS_STOPPING) {
+	if (p->v.pid != 0 && p->v.state != PS_STOPPING) {
 		p->want_up = true;
 		p->restart_after_stop = true;
 		begin_stop(p);
@@ -624,11 +659,11 @@ proc_signal(int idx, int sig, const char **why)
 {
 	struct proc *p = &proc_tab[idx];
 
-	if (p->pid == 0) {
+	if (p->v.pid == 0) {
 		*why = "not running";
 		return -1;
 	}
-	if (kill(p->pid, sig) < 0) {
+	if (kill(p->v.pid, sig) < 0) {
 		*why = strerror(errno);
 		return -1;
 	}
@@ -641,7 +676,7 @@ proc_start_autostart(void)
 	int i;
 
 	for (i = 0; i < proc_n; i++)
-		if (proc_tab[i].cfg->autostart && !proc_xt[i].removed)
+		if (proc_tab[i].v.cfg->autostart && !proc_xt[i].removed)
 			want(&proc_tab[i]);
 }
 
@@ -661,11 +696,11 @@ proc_kill_all(void)
 	int i;
 
 	for (i = 0; i < proc_n; i++)
-		if (proc_tab[i].pid != 0) {
+		if (proc_tab[i].v.pid != 0) {
 			log_warn("%s: still running; sending SIGKILL",
-			    proc_tab[i].cfg->id);
-			kill(-proc_tab[i].pid, SIGKILL);
-			kill(proc_tab[i].pid, SIGKILL);
+			    proc_tab[i].v.cfg->id);
+			kill(-proc_tab[i].v.pid, SIGKILL);
+			kill(proc_tab[i].v.pid, SIGKILL);
 		}
 }
 
@@ -675,7 +710,7 @@ proc_all_down(void)
 	int i;
 
 	for (i = 0; i < proc_n; i++)
-		if (proc_tab[i].pid != 0)
+		if (proc_tab[i].v.pid != 0)
 			return false;
 	return true;
 }
@@ -691,13 +726,13 @@ proc_check_failed(int idx, enum cfg_cfail action, int status)
 	const char *why;
 
 	log_warn("%s: health check failed (status %d); on_check_fail = %s",
-	    p->cfg->id, status, (const char *[]){ "restart", "stop", "exit",
+	    p->v.cfg->id, status, (const char *[]){ "restart", "stop", "exit",
 	    "exec" }[action]);
 	if (action == CF_RESTART)
 		proc_restart(idx, &why);
 	else if (action == CF_STOP)
 		unwant(p);
-	else if (action == CF_EXIT && p->pid != 0) {
+	else if (action == CF_EXIT && p->v.pid != 0) {
 		p->exit_pm = true;
 		begin_stop(p);
 	}
@@ -706,14 +741,14 @@ proc_check_failed(int idx, enum cfg_cfail action, int status)
 pid_t
 proc_main_pid(void)
 {
-	return main_idx >= 0 ? proc_tab[main_idx].pid : 0;
+	return main_idx >= 0 ? proc_tab[main_idx].v.pid : 0;
 }
 
 /* Decide what a service's exit means: restart, backoff, fatal or done. */
 static void
 after_exit(struct proc *p, int status, uint64_t ran)
 {
-	const struct cfg_proc *c = p->cfg;
+	const struct cfg_proc *c = p->v.cfg;
 	bool failed = status != 0, again;
 
 	if (idx_of(p) == main_idx) {
@@ -733,7 +768,7 @@ after_exit(struct proc *p, int status, uint64_t ran)
 		p->ready_failed = false;
 		ran = 0;
 		failed = true;
-	} else if (p->state == PS_STOPPING || !p->want_up || pm_stopping()) {
+	} else if (p->v.state == PS_STOPPING || !p->want_up || pm_stopping()) {
 		if (p->restart_after_stop && p->want_up && !pm_stopping()) {
 			p->restart_after_stop = false;
 			proc_set_state(p, PS_STARTING, 0);
@@ -810,24 +845,24 @@ proc_reap(void)
 		status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 		p = by_pid(pid);
 		if (p == NULL) {
-			if (!mon_reap(pid, status))
+			if (!hk->reap(pid, status))
 				log_debug("reaped pid %d", (int)pid);
 			continue;
 		}
-		lb_drain(p);
+		hk->out_drain(idx_of(p));
 		if (WIFSIGNALED(st))
 			log_info("%s: pid %d killed by SIG%s (status %d)",
-			    p->cfg->id, (int)pid, cfg_signal_name(WTERMSIG(st))
+			    p->v.cfg->id, (int)pid, cfg_signal_name(WTERMSIG(st))
 			    ? cfg_signal_name(WTERMSIG(st)) : "?", status);
 		else
-			log_info("%s: pid %d exited with status %d", p->cfg->id,
+			log_info("%s: pid %d exited with status %d", p->v.cfg->id,
 			    (int)pid, status);
 		count_dependents(p, -1);
-		mon_exited(idx_of(p), status);	/* handlers see the pid */
+		hk->exited(idx_of(p), status);	/* handlers see the pid */
 		pid_forget(p);
-		p->pid = 0;
-		p->last_status = status;
-		after_exit(p, status, now_ms() - p->started_ms);
+		p->v.pid = 0;
+		p->v.last_status = status;
+		after_exit(p, status, now_ms() - p->v.started_ms);
 	}
 }
 
@@ -860,19 +895,19 @@ proc_tick(uint64_t now)
 		p = &proc_tab[i];
 		if (p->deadline_ms == 0 || p->deadline_ms > now)
 			continue;
-		if (p->state == PS_BACKOFF) {
-			p->restarts++;
+		if (p->v.state == PS_BACKOFF) {
+			p->v.restarts++;
 			proc_set_state(p, PS_STARTING, 0);
-		} else if (p->state == PS_STARTING && p->pid != 0) {
+		} else if (p->v.state == PS_STARTING && p->v.pid != 0) {
 			log_warn("%s: not ready within %ums; stopping it",
-			    p->cfg->id, p->cfg->mon->ready_timeout_ms);
+			    p->v.cfg->id, p->v.cfg->mon->ready_timeout_ms);
 			p->ready_failed = true;
 			begin_stop(p);
-		} else if (p->state == PS_STOPPING && p->pid != 0) {
+		} else if (p->v.state == PS_STOPPING && p->v.pid != 0) {
 			log_warn("%s: did not stop within %ums; sending SIGKILL",
-			    p->cfg->id, p->cfg->stop_timeout_ms);
-			kill(-p->pid, SIGKILL);
-			kill(p->pid, SIGKILL);
+			    p->v.cfg->id, p->v.cfg->stop_timeout_ms);
+			kill(-p->v.pid, SIGKILL);
+			kill(p->v.pid, SIGKILL);
 			p->deadline_ms = 0;
 		} else
 			p->deadline_ms = 0;
@@ -890,6 +925,30 @@ proc_tick(uint64_t now)
 	return next;
 }
 
+void
+proc_set_hooks(const struct proc_hooks *h)
+{
+	hk = h;
+}
+
+int
+proc_count(void)
+{
+	return proc_n;
+}
+
+const struct proc_view *
+proc_get(int idx)
+{
+	return &proc_tab[idx].v;
+}
+
+int
+proc_prev(int idx)
+{
+	return proc_xt[idx].from;
+}
+
 int
 proc_find(const char *id)
 {
@@ -902,10 +961,10 @@ static void
 proc_reset(struct proc *p, const struct cfg_proc *c)
 {
 	memset(p, 0, sizeof(*p));
-	p->cfg = c;
-	p->last_status = -1;
+	p->v.cfg = c;
+	p->v.last_status = -1;
 	p->backoff_ms = c->restart_delay_ms;
-	p->since_ms = now_ms();
+	p->v.since_ms = now_ms();
 }
 
 /*
@@ -924,8 +983,8 @@ build_table(const struct config *newc, const struct cfg_proc *mainc,
 	struct proc_x *xt;
 
 	for (i = 0; i < proc_n; i++)
-		if (proc_tab[i].pid != 0 && i != main_idx &&
-		    cfg_find(newc, proc_tab[i].cfg->id) < 0)
+		if (proc_tab[i].v.pid != 0 && i != main_idx &&
+		    cfg_find(newc, proc_tab[i].v.cfg->id) < 0)
 			ghosts++;
 	n = newc->nproc + nmain + ghosts;
 	t = calloc(n ? n : 1, sizeof(*t));
@@ -947,11 +1006,13 @@ build_table(const struct config *newc, const struct cfg_proc *mainc,
 		j = find_any(newc->procs[i].id);
 		if (j >= 0 && j != main_idx) {
 			memcpy(&t[i], &proc_tab[j], sizeof(t[i]));
-			t[i].cfg = &newc->procs[i];
+			t[i].v.cfg = &newc->procs[i];
 			xt[i].fresh = proc_xt[j].removed;
+			xt[i].from = j;
 		} else {
 			proc_reset(&t[i], &newc->procs[i]);
 			xt[i].fresh = true;
+			xt[i].from = -1;
 		}
 	}
 	n = newc->nproc;
@@ -960,11 +1021,12 @@ build_table(const struct config *newc, const struct cfg_proc *mainc,
 			memcpy(&t[n], &proc_tab[main_idx], sizeof(t[n]));
 		else
 			proc_reset(&t[n], mainc);
+		xt[n].from = main_idx;
 		n++;
 	}
 	for (i = 0; i < proc_n; i++) {
-		if (proc_tab[i].pid == 0 || i == main_idx ||
-		    cfg_find(newc, proc_tab[i].cfg->id) >= 0)
+		if (proc_tab[i].v.pid == 0 || i == main_idx ||
+		    cfg_find(newc, proc_tab[i].v.cfg->id) >= 0)
 			continue;
 		/*
 		 * A ghost keeps only what stopping it needs. Every pointer
@@ -973,7 +1035,7 @@ build_table(const struct config *newc, const struct cfg_proc *mainc,
 		 * later cannot dangle here by being forgotten.
 		 */
 		g = &gh[n - newc->nproc - nmain];
-		old = proc_tab[i].cfg;
+		old = proc_tab[i].v.cfg;
 		memcpy(g->id, old->id, sizeof(g->id));
 		g->line = old->line;
 		g->type = old->type;
@@ -985,11 +1047,12 @@ build_table(const struct config *newc, const struct cfg_proc *mainc,
 		g->stable_ms = old->stable_ms;
 		g->umask = -1;
 		g->rlimit_nofile = g->rlimit_core = g->rlimit_nproc = -1;
-		g->log = lb_path(proc_tab[i].lb);	/* lives with the lb */
+		g->log = hk->out_path(i);	/* lives with the output */
 		memcpy(&t[n], &proc_tab[i], sizeof(t[n]));
-		t[n].cfg = g;
+		t[n].v.cfg = g;
 		t[n].want_up = false;
 		xt[n].removed = true;
+		xt[n].from = i;
 		n++;
 	}
 	*ot = t;
@@ -1008,7 +1071,7 @@ recount(void)
 	for (i = 0; i < proc_n; i++)
 		proc_xt[i].live_dependents = 0;
 	for (i = 0; i < proc_n; i++)
-		if (proc_tab[i].pid != 0)
+		if (proc_tab[i].v.pid != 0)
 			count_dependents(&proc_tab[i], +1);
 }
 
@@ -1057,18 +1120,18 @@ proc_init(const struct config *c, const struct cfg_proc *mainc)
 	ix_mask = cap - 1;
 	/* The first of an ID wins: the config's own before -- mode's main. */
 	for (i = 0; i < proc_n; i++) {
-		if (id_ix[id_slot(proc_tab[i].cfg->id)] == 0)
-			id_ix[id_slot(proc_tab[i].cfg->id)] = i + 1;
-		if (proc_tab[i].pid != 0)
-			pid_ix[pid_slot(proc_tab[i].pid)] = i + 1;
+		if (id_ix[id_slot(proc_tab[i].v.cfg->id)] == 0)
+			id_ix[id_slot(proc_tab[i].v.cfg->id)] = i + 1;
+		if (proc_tab[i].v.pid != 0)
+			pid_ix[pid_slot(proc_tab[i].v.pid)] = i + 1;
 	}
 	recount();
 	rescan = true;
 	dirty = true;
-	if (lb_sync() < 0)
+	if (hk->out_sync() < 0)
 		log_warn("out of memory for output buffers; some output goes "
 		    "to pm's own");
-	mon_reload();
+	hk->rebuilt();
 	return 0;
 }
 
@@ -1080,7 +1143,7 @@ proc_init(const struct config *c, const struct cfg_proc *mainc)
 int
 proc_apply(const struct config *newc, bool dry_run, plan_fn emit, void *ctx)
 {
-	const struct cfg_proc *mainc = main_idx >= 0 ? proc_tab[main_idx].cfg
+	const struct cfg_proc *mainc = main_idx >= 0 ? proc_tab[main_idx].v.cfg
 	    : NULL;
 	bool *restart = NULL;
 	int i, j;
@@ -1090,16 +1153,16 @@ proc_apply(const struct config *newc, bool dry_run, plan_fn emit, void *ctx)
 		if (j < 0 || j == main_idx)
 			emit(ctx, newc->procs[i].id, newc->procs[i].autostart ?
 			    "start" : "add");
-		else if (cfg_proc_changed(proc_tab[j].cfg, &newc->procs[i]))
-			emit(ctx, newc->procs[i].id, proc_tab[j].pid != 0 ?
+		else if (cfg_proc_changed(proc_tab[j].v.cfg, &newc->procs[i]))
+			emit(ctx, newc->procs[i].id, proc_tab[j].v.pid != 0 ?
 			    "restart" : "update");
 		else
 			emit(ctx, newc->procs[i].id, "unchanged");
 	}
 	for (i = 0; i < proc_n; i++)
 		if (i != main_idx && !proc_xt[i].removed &&
-		    cfg_find(newc, proc_tab[i].cfg->id) < 0)
-			emit(ctx, proc_tab[i].cfg->id, "stop");
+		    cfg_find(newc, proc_tab[i].v.cfg->id) < 0)
+			emit(ctx, proc_tab[i].v.cfg->id, "stop");
 	if (dry_run)
 		return 0;
 
@@ -1107,8 +1170,8 @@ proc_apply(const struct config *newc, bool dry_run, plan_fn emit, void *ctx)
 		return -1;
 	for (i = 0; i < newc->nproc; i++) {
 		j = proc_find(newc->procs[i].id);
-		restart[i] = j >= 0 && j != main_idx && proc_tab[j].pid != 0 &&
-		    cfg_proc_changed(proc_tab[j].cfg, &newc->procs[i]);
+		restart[i] = j >= 0 && j != main_idx && proc_tab[j].v.pid != 0 &&
+		    cfg_proc_changed(proc_tab[j].v.cfg, &newc->procs[i]);
 	}
 	if (proc_init(newc, mainc) < 0) {
 		free(restart);
@@ -1123,7 +1186,7 @@ proc_apply(const struct config *newc, bool dry_run, plan_fn emit, void *ctx)
 			continue;
 		if (i < newc->nproc && restart[i])
 			proc_restart(i, &(const char *){ NULL });
-		else if (proc_xt[i].fresh && proc_tab[i].cfg->autostart &&
+		else if (proc_xt[i].fresh && proc_tab[i].v.cfg->autostart &&
 		    !pm_stopping())
 			want(&proc_tab[i]);
 	}

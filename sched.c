@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "pm.h"
+#include "sched.h"
 
 /* The field bounds, in the order they are written. */
 static const struct {

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../pm.h"
+#include "../../config.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

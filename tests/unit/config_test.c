@@ -16,7 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "pm.h"
+#include "config.h"
+#include "log.h"
 
 static int	fails;
 static char	err[PM_ERR_MAX];

@@ -9,32 +9,8 @@
 #include <string.h>
 #include <wchar.h>
 
-#include "pm.h"
+#include "log.h"
 #include "unit.h"
-
-/* log.c writes and opens pm's own log through logbuf.c; not used here. */
-void
-lb_con_write(const char *s, size_t n)
-{
-	(void)s;
-	(void)n;
-}
-
-int
-lb_open_log(const char *path, uid_t owner, const char **why)
-{
-	(void)path;
-	(void)owner;
-	*why = "not in this test";
-	return -1;
-}
-
-/* log_limited's clock (pm.c); the escaper does not use it. */
-uint64_t
-now_ms(void)
-{
-	return 0;
-}
 
 static void
 esc(const char *what, const char *in, size_t n, bool json, const char *want)

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "../../pm.h"
+#include "../../sched.h"
 #include "unit.h"
 
 /* Unix seconds of a UTC date, for readable expectations. */

@@ -1,0 +1,44 @@
+/*
+ * log.h: pm's own messages (log.c). It calls no other module: the console
+ * writer that keeps its lines from cutting into children's is handed to it.
+ */
+#ifndef LOG_H
+#define LOG_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Log levels, ordered like syslog's. */
+enum { L_ERR = 3, L_WARN = 4, L_INFO = 6, L_DEBUG = 7 };
+
+int	 log_init(int level, const char *target);	/* -1: on stderr */
+/*
+ * Send stderr lines through con (logbuf.c's console writer, so they never
+ * cut into a child's line); before that they are written directly.
+ */
+void	 log_console(void (*con)(const char *, size_t));
+/* Switch to target, or keep the old one and say why in err: -1. */
+int	 log_switch(int level, const char *target, char *err, size_t len);
+void	 pm_log(int level, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+#define log_err(...)	pm_log(L_ERR, __VA_ARGS__)
+#define log_warn(...)	pm_log(L_WARN, __VA_ARGS__)
+#define log_info(...)	pm_log(L_INFO, __VA_ARGS__)
+#define log_debug(...)	pm_log(L_DEBUG, __VA_ARGS__)
+/* Child bytes made safe for JSON (json) or a terminal; d holds 6 * n. */
+char	*log_esc(char *d, const char *s, size_t n, bool json);
+
+/* Rate-limited warnings (log.c): one struct per kind of message. */
+#define LOG_LIMIT_BURST	5
+#define LOG_LIMIT_MS	10000
+struct log_limit {
+	uint64_t	 start;		/* of the current window, ms */
+	unsigned	 n;		/* lines written in it */
+	unsigned	 suppressed;	/* lines dropped since the last one */
+};
+void	 log_limited(struct log_limit *, int level, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+#endif /* LOG_H */
