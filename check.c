@@ -569,12 +569,6 @@ mon_reap(pid_t pid, int status)
 
 /* ------------------------------------------------------------ schedules */
 
-static long long
-wall(void)
-{
-	return (long long)time(NULL);
-}
-
 /*
  * Plan each scheduled process's next run from now. Runs missed while the
  * clock jumped are not made up: one schedule, at most one run per due.
@@ -592,9 +586,9 @@ plan(int idx, uint64_t now)
 		pm->v.next_wall = 0;
 	} else if (m->sched.every_ms != 0) {
 		pm->next_run = now + m->sched.every_ms;
-		pm->v.next_wall = wall() + m->sched.every_ms / 1000;
+		pm->v.next_wall = wall_now() + m->sched.every_ms / 1000;
 	} else
-		pm->v.next_wall = sched_next(&m->sched, wall());
+		pm->v.next_wall = sched_next(&m->sched, wall_now());
 }
 
 /* A scheduled run is due: start it, or apply overlap when it still runs. */
@@ -635,7 +629,7 @@ static void
 cron_cb(struct watch *w, uint32_t events)
 {
 	uint64_t ticks;
-	long long now = wall();
+	long long now = wall_now();
 	bool set = read(w->fd, &ticks, sizeof(ticks)) < 0 &&
 	    errno == ECANCELED;
 	int i;
