@@ -16,8 +16,12 @@
  */
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <errno.h>
 #include <signal.h>
@@ -546,9 +550,12 @@ test_readiness(void)
 	struct cfg_mon m = { .ready = RD_EXEC, .ready_cmd = "probe-cmd",
 	    .ready_argv = probe_argv, .ready_timeout_ms = 2000 };
 	struct spawn sp = { &cfgs[0], NULL, { NULL }, -1, -1, -1, -1 };
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+	    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sin);
 	struct watch *w;
 	pid_t pid;
-	int fd;
+	int fd, lfd;
 
 	world(&m, PT_SERVICE, PS_STARTING, 4242);
 	mon_spawned(0, true);
@@ -578,6 +585,29 @@ test_readiness(void)
 	n_spawn = 0;
 	pass(5000);
 	CHECK("once running, no more probes", n_spawn == 0);
+
+	/*
+	 * tcp:PORT: a real socket on 127.0.0.1, bound but not listening
+	 * until the test says so; connects are tried every 100 ms.
+	 */
+	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	CHECK("a port is bound on 127.0.0.1", lfd >= 0 &&
+	    bind(lfd, (struct sockaddr *)&sin, sizeof(sin)) == 0 &&
+	    getsockname(lfd, (struct sockaddr *)&sin, &len) == 0);
+	m = (struct cfg_mon){ .ready = RD_TCP, .ready_arg = ntohs(sin.sin_port),
+	    .ready_timeout_ms = 2000 };
+	world(&m, PT_SERVICE, PS_STARTING, 4242);
+	mon_spawned(0, true);
+	turn();
+	pass(300);
+	CHECK("tcp: not ready while nothing listens", n_ready == 0 &&
+	    n_spawn == 0);
+	CHECK("the port listens", listen(lfd, 1) == 0);
+	pass(99);
+	CHECK("tcp: not tried again before 100 ms", n_ready == 0);
+	pass(1);
+	CHECK("tcp: ready once the port accepts", n_ready == 1);
+	close(lfd);
 
 	/* fd:N: the child writes a newline on its end of the pipe. */
 	m = (struct cfg_mon){ .ready = RD_FD, .ready_arg = 3,
