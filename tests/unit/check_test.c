@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
+#include <sys/un.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -26,6 +27,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +71,8 @@ static bool		 tfd_set;	/* the clock was set: read fails */
 static int		 n_arm;
 
 static struct watch	*watches[16];
+static struct watch	*last_added;
+static bool		 stopping;	/* pm_stopping() */
 static char		 logs[8192];
 
 static void
@@ -191,7 +195,7 @@ loop_add(struct watch *w, uint32_t events)
 	(void)events;
 	for (int i = 0; i < 16; i++)
 		if (watches[i] == NULL) {
-			watches[i] = w;
+			watches[i] = last_added = w;
 			return 0;
 		}
 	return -1;
@@ -220,7 +224,7 @@ wall_now(void)
 bool
 pm_stopping(void)
 {
-	return false;
+	return stopping;
 }
 
 void
@@ -637,6 +641,117 @@ test_readiness(void)
 	close(fd);
 }
 
+/*
+ * sd_notify: datagrams on check.c's real socket, sent by this very
+ * process; the kernel vouches for the sender's pid, which the test's
+ * process table gives to the process.
+ */
+static void
+test_notify(void)
+{
+	struct cfg_mon m = { .ready = RD_NOTIFY, .ready_timeout_ms = 2000 };
+	struct spawn sp = { &cfgs[0], NULL, { NULL }, -1, -1, -1, -1 };
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct watch *w;
+	const char *name;
+	socklen_t len;
+	int fd;
+
+	last_added = NULL;
+	world(&m, PT_SERVICE, PS_STOPPED, 0);
+	w = last_added;
+	mon_prespawn(0, &sp);
+	name = sp.env[0] != NULL ? strchr(sp.env[0], '@') : NULL;
+	CHECK("ready = notify hands the child NOTIFY_SOCKET=@NAME",
+	    w != NULL && name != NULL &&
+	    strncmp(sp.env[0], "NOTIFY_SOCKET=@", 15) == 0);
+	if (w == NULL || name == NULL)
+		return;
+	snprintf(sun.sun_path + 1, sizeof(sun.sun_path) - 1, "%s", name + 1);
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+	    strlen(name + 1));
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	set_state(0, PS_STARTING, getpid() + 1);
+	mon_spawned(0, true);
+	CHECK("a message is sent", sendto(fd, "READY=1", 7, 0,
+	    (struct sockaddr *)&sun, len) == 7);
+	w->cb(w, EPOLLIN);
+	CHECK("READY=1 from a pid that is no process's is ignored",
+	    n_ready == 0 && logged("unknown sender"));
+	set_state(0, PS_STARTING, getpid());
+	CHECK("another is sent", sendto(fd, "STATUS=warming up\nREADY=0",
+	    26, 0, (struct sockaddr *)&sun, len) == 26);
+	w->cb(w, EPOLLIN);
+	CHECK("STATUS= is shown; READY=0 is not readiness",
+	    strcmp(mon_view(0)->status, "warming up") == 0 && n_ready == 0);
+	CHECK("READY=1 is sent", sendto(fd, "STATUS=serving\nREADY=1", 22,
+	    0, (struct sockaddr *)&sun, len) == 22);
+	w->cb(w, EPOLLIN);
+	CHECK("READY=1 from the process tells proc.c it is ready",
+	    n_ready == 1 && strcmp(mon_view(0)->status, "serving") == 0);
+	close(fd);
+}
+
+/* on_exit and on_fatal: one at a time, bounded, none while stopping. */
+static void
+test_handlers(void)
+{
+	static char *exit_argv[] = { "exit-cmd", NULL };
+	static char *fatal_argv[] = { "fatal-cmd", NULL };
+	struct cfg_mon m = checked(CF_RESTART);
+	pid_t check, h;
+
+	m.on_exit = "exit-cmd";
+	m.exit_argv = exit_argv;
+	m.on_fatal = "fatal-cmd";
+	m.fatal_argv = fatal_argv;
+	world(&m, PT_SERVICE, PS_RUNNING, 4242);
+	views[0].restarts = 2;
+	mon_spawned(0, true);
+	turn();
+	pass(1000);
+	check = last_pid;
+	mon_exited(0, 143);
+	CHECK("an exit kills the check still running", n_kill == 2 &&
+	    last_kill == check);
+	CHECK("and health goes back to unknown",
+	    mon_view(0)->health == H_UNKNOWN);
+	CHECK("on_exit runs with the status, pid and restarts",
+	    last_argv == exit_argv &&
+	    strcmp(last_env[0], "PM_ID=p") == 0 &&
+	    strcmp(last_env[1], "PM_EVENT=exit") == 0 &&
+	    strcmp(last_env[2], "PM_STATUS=143") == 0 &&
+	    strcmp(last_env[3], "PM_PID=4242") == 0 &&
+	    strcmp(last_env[4], "PM_RESTARTS=2") == 0);
+	h = last_pid;
+	set_state(0, PS_EXITED, 0);
+	mon_reap(check, 128 + SIGKILL);
+	CHECK("the killed check's result is dropped",
+	    mon_view(0)->fails == 0 && n_failed == 0);
+	mon_exited(0, 1);
+	CHECK("on_exit is not run again while the last still runs",
+	    last_pid == h && logged("exit handler still running"));
+	views[0].last_status = 1;
+	mon_fatal(0);
+	CHECK("on_fatal runs beside it with the last status",
+	    last_argv == fatal_argv &&
+	    strcmp(last_env[1], "PM_EVENT=fatal") == 0 &&
+	    strcmp(last_env[2], "PM_STATUS=1") == 0);
+	n_kill = 0;
+	pass(59000);
+	CHECK("handlers have a minute", n_kill == 0);
+	pass(1000);
+	CHECK("and are killed after it", n_kill == 4);
+	mon_reap(h, 128 + SIGKILL);
+	CHECK("a failed handler is logged",
+	    logged("exit handler failed with status 137"));
+	stopping = true;
+	n_spawn = 0;
+	mon_exited(0, 0);
+	CHECK("no handler runs while pm shuts down", n_spawn == 0);
+	stopping = false;
+}
+
 /* A oneshot scheduled @every 10s with an overlap policy. */
 static void
 every(enum cfg_overlap ov)
@@ -844,6 +959,8 @@ main(void)
 	test_check_exec_and_output();
 	test_check_timeout();
 	test_readiness();
+	test_notify();
+	test_handlers();
 	test_every_and_overlap();
 	test_cron();
 	return fails != 0;
