@@ -95,12 +95,13 @@ proc_get(int idx)
 	return &views[idx];
 }
 
-/* Every world is a new table: nothing carries over. */
+/* Each entry's index before the last rebuild; -1: new. */
+static int		 prev[NP];
+
 int
 proc_prev(int idx)
 {
-	(void)idx;
-	return -1;
+	return prev[idx];
 }
 
 int
@@ -393,6 +394,7 @@ world(const struct cfg_mon *m, enum cfg_type type, enum proc_state s,
 	views[0].last_status = -1;
 	set_state(0, s, pid);
 	nproc = 1;
+	prev[0] = -1;	/* every world is a new table */
 	mon_reload();
 	n_ready = n_start = n_restart = n_failed = n_spawn = n_kill = 0;
 	last_fail_action = last_fail_status = -1;
@@ -752,6 +754,38 @@ test_handlers(void)
 	stopping = false;
 }
 
+/* A reload: kept processes keep their monitoring, new ones start afresh. */
+static void
+test_reload(void)
+{
+	struct cfg_mon m = checked(CF_RESTART);
+
+	world(&m, PT_SERVICE, PS_RUNNING, 4242);
+	mon_spawned(0, true);
+	turn();
+	one_check(1);
+	one_check(1);
+	/* The new table: a new process first, the old one second. */
+	memcpy(&views[1], &views[0], sizeof(views[0]));
+	cfgs[1] = cfgs[0];
+	mons[1] = mons[0];
+	cfgs[1].mon = &mons[1];
+	views[1].cfg = &cfgs[1];
+	snprintf(cfgs[0].id, sizeof(cfgs[0].id), "new");
+	set_state(0, PS_STOPPED, 0);
+	views[0].pid = 0;
+	prev[0] = -1;
+	prev[1] = 0;
+	nproc = 2;
+	mon_reload();
+	CHECK("a kept process keeps its failures in a row over a reload",
+	    mon_view(1)->fails == 2 && mon_view(1)->check_failures == 2);
+	CHECK("a new one starts with unknown health and none",
+	    mon_view(0)->health == H_UNKNOWN && mon_view(0)->fails == 0);
+	one_check(1);
+	CHECK("and the kept one acts at its third", n_failed == 1);
+}
+
 /* A oneshot scheduled @every 10s with an overlap policy. */
 static void
 every(enum cfg_overlap ov)
@@ -961,6 +995,7 @@ main(void)
 	test_readiness();
 	test_notify();
 	test_handlers();
+	test_reload();
 	test_every_and_overlap();
 	test_cron();
 	return fails != 0;
