@@ -658,7 +658,7 @@ cron_cb(struct watch *w, uint32_t events)
 		if (!set && last > now)
 			continue;
 		plan(i, 0);
-		/* Set back over the minute that just ran: not that one again. */
+		/* Set back over the minute just run: not that one again. */
 		if (due && mt[i].v.next_wall == last)
 			mt[i].v.next_wall = sched_next(&mon(i)->sched, last);
 	}

@@ -62,7 +62,7 @@ static char *const	*last_argv;
 static char		 last_env[6][64];
 static uint32_t		 spawn_fail;	/* fail the next spawns */
 static const char	*spawn_out;	/* what the next spawn prints */
-static int		 spawn_fd = -1;	/* a dup of the next spawn's fd:N */
+static int		 spawn_fd = -1;	/* dup of the next fd:N */
 
 /* The realtime timer: its fd, where it is armed, and a pending set. */
 static int		 tfd = -1, tfd_clock = -1, tfd_flags;
