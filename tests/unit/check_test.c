@@ -62,7 +62,6 @@ static char *const	*last_argv;
 static char		 last_env[6][64];
 static uint32_t		 spawn_fail;	/* fail the next spawns */
 static const char	*spawn_out;	/* what the next spawn prints */
-static int		 spawn_fd = -1;	/* dup of the next fd:N */
 
 /* The realtime timer: its fd, where it is armed, and a pending set. */
 static int		 tfd = -1, tfd_clock = -1, tfd_flags;
@@ -185,8 +184,6 @@ proc_spawn(const struct spawn *sp, bool is_main, enum spawn_step *step)
 		CHECK("the check's output reaches its pipe",
 		    write(sp->out, spawn_out, strlen(spawn_out)) ==
 		    (ssize_t)strlen(spawn_out));
-	if (sp->fd >= 0)
-		spawn_fd = dup(sp->fd);
 	return ++last_pid;
 }
 
@@ -619,7 +616,6 @@ test_readiness(void)
 	m = (struct cfg_mon){ .ready = RD_FD, .ready_arg = 3,
 	    .ready_timeout_ms = 2000 };
 	world(&m, PT_SERVICE, PS_STOPPED, 0);
-	spawn_fd = -1;
 	mon_prespawn(0, &sp);
 	CHECK("fd:3 hands the child a pipe as fd 3", sp.fd >= 0 &&
 	    sp.fd_as == 3);
