@@ -114,6 +114,8 @@ UNIT_EXTRA_config = sched.c
 UNIT_EXTRA_sha256 = pdu.c
 # log.c opens its file target with safefile.c, and calls nothing else.
 UNIT_EXTRA_log = safefile.c
+# check.c plans schedules with sched.c; the test stands in for the rest.
+UNIT_EXTRA_check = sched.c
 
 tests/unit/%_test.bin: tests/unit/%_test.c %.c $(HDRS) build/include/ini.h $(INIH_A) sched.c safefile.c
 	gcc $(UNIT_CFLAGS) -o $@ $< $*.c $(UNIT_EXTRA_$*) $(INIH_A)

@@ -66,6 +66,9 @@ static struct watch	 notify_w = { -1, NULL };
 static char		 notify_env[40];	/* NOTIFY_SOCKET=@xxxxx */
 static struct watch	 cron_w = { -1, NULL };
 static long long	 cron_armed;
+/* Both clocks when the timer was armed: what the old clock reads later. */
+static long long	 armed_wall;
+static uint64_t		 armed_mono;
 static int		 pending_fd = -1;	/* fd:N write end until spawn */
 static struct aux	*pending_aux;
 
@@ -569,12 +572,6 @@ mon_reap(pid_t pid, int status)
 
 /* ------------------------------------------------------------ schedules */
 
-static long long
-wall(void)
-{
-	return (long long)time(NULL);
-}
-
 /*
  * Plan each scheduled process's next run from now. Runs missed while the
  * clock jumped are not made up: one schedule, at most one run per due.
@@ -592,9 +589,9 @@ plan(int idx, uint64_t now)
 		pm->v.next_wall = 0;
 	} else if (m->sched.every_ms != 0) {
 		pm->next_run = now + m->sched.every_ms;
-		pm->v.next_wall = wall() + m->sched.every_ms / 1000;
+		pm->v.next_wall = wall_now() + m->sched.every_ms / 1000;
 	} else
-		pm->v.next_wall = sched_next(&m->sched, wall());
+		pm->v.next_wall = sched_next(&m->sched, wall_now());
 }
 
 /* A scheduled run is due: start it, or apply overlap when it still runs. */
@@ -628,31 +625,42 @@ fire(int idx)
 }
 
 /*
- * The realtime timer fired, or the clock was set (ECANCELED): run what is
- * due only in the first case; either way plan every cron job from now.
+ * The realtime timer fired, or the clock was set (ECANCELED). A run is due
+ * when its time came on the clock the timer was armed by: the kernel drops
+ * an expiry that meets the set, and that run must not be lost (issue 13).
+ * Rounded up, so such a run may be judged due within a second early. Runs
+ * the new time jumped over are not made up. After a set every cron job is
+ * planned from the new time.
  */
 static void
 cron_cb(struct watch *w, uint32_t events)
 {
 	uint64_t ticks;
-	long long now = wall();
+	long long now = wall_now(), last, old = now;
 	bool set = read(w->fd, &ticks, sizeof(ticks)) < 0 &&
-	    errno == ECANCELED;
+	    errno == ECANCELED, due;
 	int i;
 
 	(void)events;
-	if (set)
+	if (set) {
 		log_info("the clock was set; planning schedules from now");
+		old = armed_wall + (long long)(now_ms() - armed_mono + 999) /
+		    1000;
+	}
 	cron_armed = 0;
 	for (i = 0; i < mt_n; i++) {
 		if (mon(i) == NULL || mon(i)->schedule == NULL ||
 		    mon(i)->sched.every_ms != 0)
 			continue;
-		if (!set && mt[i].v.next_wall > 0 &&
-		    mt[i].v.next_wall <= now)
+		last = mt[i].v.next_wall;
+		if ((due = last > 0 && last <= old))
 			fire(i);
-		if (set || mt[i].v.next_wall <= now)
-			plan(i, 0);
+		if (!set && last > now)
+			continue;
+		plan(i, 0);
+		/* Set back over the minute just run: not that one again. */
+		if (due && mt[i].v.next_wall == last)
+			mt[i].v.next_wall = sched_next(&mon(i)->sched, last);
 	}
 }
 
@@ -676,6 +684,8 @@ cron_arm(long long at)
 		}
 	}
 	cron_armed = at;
+	armed_wall = wall_now();
+	armed_mono = now_ms();
 	if (timerfd_settime(cron_w.fd, TFD_TIMER_ABSTIME |
 	    TFD_TIMER_CANCEL_ON_SET, &its, NULL) < 0)
 		log_err("cannot arm the schedule timer: %m");
