@@ -37,6 +37,11 @@ for r in $(seq 1 "$rounds"); do
 	helper=$(cat /proc/$pid/task/$pid/children 2>/dev/null | awk '{print $1}')
 	if [ -z "$helper" ]; then fail "round $r: no helper found"; break; fi
 	track "$helper"
+	# Until the subshell has run its trap and exec'd cat, a TERM kills it:
+	# under load the removal below could come first (seen once).
+	if ! wait_until 5 grep -qx cat /proc/$helper/comm; then
+		fail "round $r: helper did not become cat"; break
+	fi
 	# Remove it: the ghost stops (sleep dies), the helper lives on.
 	cp "$T/gone.ini" "$T/pm.ini"
 	kill -HUP "$SERVER"
