@@ -28,7 +28,7 @@ struct watch {
 int	 loop_add(struct watch *, uint32_t events);
 int	 loop_mod(struct watch *, uint32_t events);
 void	 loop_del(struct watch *);
-uint64_t now_ms(void);		/* CLOCK_MONOTONIC in milliseconds */
+uint64_t now_ms(void);		/* CLOCK_MONOTONIC in milliseconds (sys.c) */
 /* Ask the loop to recompute the timer before it next sleeps. */
 void	 loop_deadline_changed(void);
 
