@@ -114,6 +114,9 @@ UNIT_EXTRA_config = sched.c
 UNIT_EXTRA_sha256 = pdu.c
 # log.c opens its file target with safefile.c, and calls nothing else.
 UNIT_EXTRA_log = safefile.c
+# proc.c's state machine: its test fakes the sys seam and pm.c's loop, and
+# PROC_UNIT shows it the table's cells and which of them ran.
+UNIT_EXTRA_proc = -DPROC_UNIT config.c sched.c log.c safefile.c
 
 tests/unit/%_test.bin: tests/unit/%_test.c %.c $(HDRS) build/include/ini.h $(INIH_A) sched.c safefile.c
 	gcc $(UNIT_CFLAGS) -o $@ $< $*.c $(UNIT_EXTRA_$*) $(INIH_A)

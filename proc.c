@@ -530,7 +530,11 @@ static const struct cell machine[NROWS][EV__COUNT] = {
 
 #ifdef PROC_UNIT
 /* tests/unit/proc_test.c: the table's shape, and the cells that ran. */
+extern bool proc_unit_hit[NROWS][EV__COUNT];
 bool	 proc_unit_hit[NROWS][EV__COUNT];
+extern const int proc_unit_nevents;
+const int proc_unit_nevents = EV__COUNT;
+bool	 proc_unit_cell(int, int);
 #define HIT(r, e)	(proc_unit_hit[r][e] = true)
 
 bool
