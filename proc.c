@@ -6,6 +6,12 @@
  * function, proc_set_state(), writes a process's state: it logs the
  * transition and (re)arms the deadline that goes with the new state.
  *
+ * Every transition is a cell of one table, machine[state][event] (as in
+ * s6-supervise): the code that learns of an event (a command, a reap, a
+ * deadline, settle) names it, and fire() runs the cell's action and enters
+ * its state. The system calls under it go through sys.h, a seam that
+ * tests/unit/proc_test.c fills with fakes.
+ *
  * Dependencies are settled lazily: events only mark the table dirty, and
  * settle() then starts every waiting process whose dependencies are ready
  * and stops every process that is no longer wanted once nothing that
@@ -214,25 +220,25 @@ count_dependents(const struct proc *p, int delta)
 
 /* What can happen to a process: the machine's columns. */
 enum event {
-	EV_START,	/* wanted: operator, autostart, a dependent, a reload */
-	EV_RESTART,	/* restart of a live process: operator, check, reload */
-	EV_STOP,	/* unwanted: operator, shutdown, removed by a reload */
-	EV_DEPS_READY,	/* waiting and wanted, and its dependencies are ready */
-	EV_UNNEEDED,	/* unwanted and live, and no live dependent is left */
-	EV_SPAWNED,	/* spawned; no readiness protocol */
-	EV_SPAWNED_WAIT,	/* spawned; starting until it says it is ready */
-	EV_SPAWN_RETRY,	/* no resource to spawn now: a slot, memory, an fd */
+	EV_START,		/* wanted: operator, autostart, dependent */
+	EV_RESTART,		/* restart of a live process */
+	EV_STOP,		/* unwanted: operator, shutdown, reload */
+	EV_DEPS_READY,		/* waiting, wanted, dependencies ready */
+	EV_UNNEEDED,		/* unwanted, live, no live dependent */
+	EV_SPAWNED,		/* spawned; no readiness protocol */
+	EV_SPAWNED_WAIT,	/* spawned; starting until ready */
+	EV_SPAWN_RETRY,		/* no slot, memory or fd to spawn now */
 	EV_SPAWN_FAILED,	/* the command cannot run */
-	EV_READY,	/* its readiness protocol said so (check.c) */
-	EV_DEADLINE,	/* the state's deadline passed */
-	EV_CHECK_EXIT,	/* on_check_fail = exit */
-	EV_EXIT_END,	/* exited, ending pm: --'s main, on_check_fail = exit,
-			   a critical oneshot that failed */
-	EV_EXIT_DONE,	/* exited; its restart policy says done */
-	EV_EXIT_RETRY,	/* exited; restart after the backoff */
-	EV_EXIT_GIVEUP,	/* exited; more than start_limit failed starts */
+	EV_READY,		/* its readiness protocol said so */
+	EV_DEADLINE,		/* the state's deadline passed */
+	EV_CHECK_EXIT,		/* on_check_fail = exit */
+	EV_EXIT_END,		/* exited, ending pm: --'s main, check's
+				   exit, a critical oneshot that failed */
+	EV_EXIT_DONE,		/* exited; restart policy says done */
+	EV_EXIT_RETRY,		/* exited; restart after the backoff */
+	EV_EXIT_GIVEUP,		/* exited; past start_limit */
 	EV_EXIT_STOPPED,	/* exited after a stop */
-	EV_EXIT_RESTART,	/* exited after a stop, and wanted again */
+	EV_EXIT_RESTART,	/* exited after a stop, wanted again */
 	EV__COUNT
 };
 
@@ -242,7 +248,7 @@ enum event {
  * the action is an index into actions[].
  */
 struct cell {
-	uint8_t		 to;	/* TO(state); 0: stay, no transition */
+	uint8_t		 to;	/* TO(state); 0: stay, none */
 	uint8_t		 act;	/* A_*; 0: none */
 };
 #define TO(s)	((s) + 1)
@@ -414,7 +420,10 @@ a_end_after(struct proc *p, int arg)
 	return a_stop(p, arg);
 }
 
-/* arg: the exit status. on_check_fail = exit: the container dies, never with 0. */
+/*
+ * arg: the exit status. After on_check_fail = exit the container dies,
+ * never with 0.
+ */
 static uint64_t
 a_end(struct proc *p, int arg)
 {
@@ -457,6 +466,24 @@ a_restart(struct proc *p, int arg)
 	return 0;
 }
 
+/* The actions, as the cells name them. */
+enum action {
+	A_NONE, A_FRESH, A_AGAIN, A_CYCLE, A_UNWANT, A_SPAWN, A_SPAWNED,
+	A_RETRY_LATER, A_CANNOT_RUN, A_READY, A_NEXT_TRY, A_NOT_READY, A_STOP,
+	A_KILL, A_END_AFTER, A_END, A_BACKOFF, A_GIVE_UP, A_RESTART,
+};
+static action_fn *const actions[] = {
+	[A_FRESH] = a_fresh, [A_AGAIN] = a_again,
+	[A_CYCLE] = a_cycle, [A_UNWANT] = a_unwant,
+	[A_SPAWN] = a_spawn, [A_SPAWNED] = a_spawned,
+	[A_RETRY_LATER] = a_retry_later, [A_CANNOT_RUN] = a_cannot_run,
+	[A_READY] = a_ready, [A_NEXT_TRY] = a_next_try,
+	[A_NOT_READY] = a_not_ready, [A_STOP] = a_stop,
+	[A_KILL] = a_kill, [A_END_AFTER] = a_end_after,
+	[A_END] = a_end, [A_BACKOFF] = a_backoff,
+	[A_GIVE_UP] = a_give_up, [A_RESTART] = a_restart,
+};
+
 /*
  * The supervision state machine (issue 13): for each row and event, the
  * action and the state it leads to. An empty cell ignores the event.
@@ -464,17 +491,6 @@ a_restart(struct proc *p, int arg)
  * Stopping a process by command stops first what depends on it
  * (stop_dependents), or it would wait for them forever.
  */
-enum action {
-	A_NONE, A_FRESH, A_AGAIN, A_CYCLE, A_UNWANT, A_SPAWN, A_SPAWNED,
-	A_RETRY_LATER, A_CANNOT_RUN, A_READY, A_NEXT_TRY, A_NOT_READY, A_STOP,
-	A_KILL, A_END_AFTER, A_END, A_BACKOFF, A_GIVE_UP, A_RESTART,
-};
-static action_fn *const actions[] = {
-	NULL, a_fresh, a_again, a_cycle, a_unwant, a_spawn, a_spawned,
-	a_retry_later, a_cannot_run, a_ready, a_next_try, a_not_ready, a_stop,
-	a_kill, a_end_after, a_end, a_backoff, a_give_up, a_restart,
-};
-
 #define EXITS	\
 	[EV_EXIT_END] = { TO(PS_EXITED), A_END },			\
 	[EV_EXIT_DONE] = { TO(PS_EXITED), 0 },			\

@@ -37,7 +37,8 @@ const char *spawn_step_name(enum spawn_step);
  * The pid; -1 when fork failed, -2 when the child could not exec (step
  * names the step, errno says why; the child is reaped already).
  */
-pid_t	 sys_spawn(const struct spawn *, bool is_main, enum spawn_step *step);
+pid_t	 sys_spawn(const struct spawn *, bool is_main,
+	    enum spawn_step *step);
 /* Size the spawn's environment and open /dev/null, once: -1 out of memory. */
 int	 sys_init(void);
 /* pm's CPU mask back after the spawns of a loop turn (see sys.c). */

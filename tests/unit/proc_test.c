@@ -35,7 +35,7 @@ bool		 proc_unit_cell(int row, int ev);
 static uint64_t	 clock_ms = 1000000;
 static pid_t	 next_pid = 100;
 static int	 spawn_fail;	/* 0 ok; -1 no resource; -2 cannot exec */
-static char	 spawned[512];	/* IDs in spawn order, space-separated */
+static char	 spawned[512];	/* IDs in spawn order */
 static struct { pid_t pid; int sig; } kills[64];
 static int	 nkills;
 static struct { pid_t pid; int st; } exits[16];
@@ -281,7 +281,8 @@ test_start_exit(void)
 	CHECK("autostart: a running", is("a", "running") && v("a")->pid > 0);
 	CHECK("autostart = no: b stopped", is("b", "stopped"));
 	CHECK("stop a stopped process: OK, still stopped",
-	    proc_stop(idx("b"), &why) == 0 && why == NULL && is("b", "stopped"));
+	    proc_stop(idx("b"), &why) == 0 && why == NULL &&
+	    is("b", "stopped"));
 	proc_start(idx("b"), &why);
 	tick();
 	CHECK("start b: running", is("b", "running"));
@@ -575,7 +576,8 @@ test_critical(void)
 	CHECK("the others stop", (tick(), is("s", "stopping")));
 	ends("s", 0, SIGTERM);
 	CHECK("exit during shutdown: stopped", is("s", "stopped"));
-	boot("[process:m]\ntype = oneshot\ncommand = m\ncritical = yes\n", NULL);
+	boot("[process:m]\ntype = oneshot\ncommand = m\ncritical = yes\n",
+	    NULL);
 	ends("m", 0, 0);
 	CHECK("a critical oneshot that succeeds changes nothing",
 	    is("m", "exited") && end_calls == 0);
@@ -660,7 +662,8 @@ test_reload(void)
 	    proc_find("gone") < 0 && proc_find_pid(gone) >= 0 &&
 	    sent(-gone, SIGTERM));
 	ends("chg", 0, SIGTERM);
-	CHECK("changed runs again", is("chg", "running") && v("chg")->pid != chg);
+	CHECK("changed runs again", is("chg", "running") &&
+	    v("chg")->pid != chg);
 	/* gone comes back while its old instance still stops (issue 11). */
 	proc_apply(load("[process:keep]\ncommand = k\n"
 	    "[process:chg]\ncommand = c2\n[process:new]\ncommand = n\n"
@@ -692,8 +695,8 @@ test_every_cell(void)
 			n++;
 			if (proc_unit_hit[r][e])
 				continue;
-			snprintf(what, sizeof(what), "cell [row %d][event %d] ran",
-			    r, e);
+			snprintf(what, sizeof(what),
+			    "cell [row %d][event %d] ran", r, e);
 			CHECK(what, false);
 		}
 	snprintf(what, sizeof(what), "all %d cells of the table ran", n);
