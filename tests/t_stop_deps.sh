@@ -21,14 +21,14 @@ command = sleep 1000
 INI
 
 start_server "$T/pm.ini" || finish
-check "c is running" wait_until 5 test "$(state_of c)" = running
+check "c is running" wait_until 5 state_is c running
 other=$(pid_of other)
 
 out=$(pmc stop a 2>&1); rc=$?
 expect_eq "stop a exits 0" "$rc" 0
 expect_eq "the reply names the dependents it stops first" "$out" \
 	"stopping b, c (depend on a), then a"
-check "a stops" wait_until 5 test "$(state_of a)" = stopped
+check "a stops" wait_until 5 state_is a stopped
 expect_eq "b and c are stopped too" "$(state_of b) $(state_of c)" \
 	"stopped stopped"
 expect_eq "dependents stop first, in reverse order" \
@@ -38,15 +38,15 @@ expect_eq "an unrelated process keeps its pid" "$(pid_of other)" "$other"
 
 # Starting c starts what it needs again; stopping b then spares a.
 pmc start c
-check "c runs again" wait_until 5 test "$(state_of c)" = running
+check "c runs again" wait_until 5 state_is c running
 out=$(pmc stop b 2>&1)
 expect_eq "one dependent: depends" "$out" "stopping c (depends on b), then b"
-check "b stops" wait_until 5 test "$(state_of b)" = stopped
+check "b stops" wait_until 5 state_is b stopped
 expect_eq "c is stopped, a still runs" "$(state_of c) $(state_of a)" \
 	"stopped running"
 
 # A process with no dependents stops as before, and says nothing.
 out=$(pmc stop other 2>&1); rc=$?
 expect_eq "stop other: exit 0, no reply text" "$rc:$out" "0:"
-check "other stops" wait_until 5 test "$(state_of other)" = stopped
+check "other stops" wait_until 5 state_is other stopped
 finish
