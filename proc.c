@@ -342,6 +342,16 @@ a_spawned(struct proc *p, int arg)
 	return rt ? p->v.started_ms + rt : 0;
 }
 
+/* Wait d, and double the next delay up to restart_delay_max. */
+static uint64_t
+wait_for(struct proc *p, uint32_t d)
+{
+	uint32_t max = p->v.cfg->restart_delay_max_ms;
+
+	p->backoff_ms = d * 2 > max ? max : d * 2;
+	return now_ms() + d;
+}
+
 /*
  * A start that failed for want of a resource (a process slot, memory, an
  * fd) is no fault of the command: say why and try again after the
@@ -356,9 +366,7 @@ a_retry_later(struct proc *p, int arg)
 	log_warn("%s: cannot %s%s%s: %m; retrying in %u.%03us", p->v.cfg->id,
 	    spawn_step_name(arg), arg != SP_FORK ? " " : "",
 	    arg != SP_FORK ? p->v.cfg->argv[0] : "", d / 1000, d % 1000);
-	p->backoff_ms = d * 2 > p->v.cfg->restart_delay_max_ms ?
-	    p->v.cfg->restart_delay_max_ms : d * 2;
-	return now_ms() + d;
+	return wait_for(p, d);
 }
 
 /* The command cannot run (arg: the step; errno says why): fatal at once. */
@@ -440,12 +448,11 @@ a_end(struct proc *p, int arg)
 static uint64_t
 a_backoff(struct proc *p, int arg)
 {
-	uint32_t d = p->backoff_ms, max = p->v.cfg->restart_delay_max_ms;
+	uint32_t d = p->backoff_ms;
 
 	(void)arg;
 	log_info("%s: backoff %u.%03us", p->v.cfg->id, d / 1000, d % 1000);
-	p->backoff_ms = d * 2 > max ? max : d * 2;
-	return now_ms() + d;
+	return wait_for(p, d);
 }
 
 static uint64_t
