@@ -26,9 +26,9 @@ BIN	= pm
 endif
 
 SRCS	= pm.c config.c proc.c log.c logbuf.c pdu.c ctl.c client.c sha256.c check.c sched.c init.c \
-	  safefile.c
+	  safefile.c sys.c
 HDRS	= pm.h config.h proc.h log.h logbuf.h safefile.h check.h sched.h ctl.h \
-	  client.h init.h pdu.h sha256.h
+	  client.h init.h pdu.h sha256.h sys.h
 WARN	= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS	?= -Oz -g
 CFLAGS	+= $(WARN) -std=c11 -D_GNU_SOURCE -Ibuild/include -ffunction-sections -fdata-sections \
@@ -116,6 +116,9 @@ UNIT_EXTRA_sha256 = pdu.c
 UNIT_EXTRA_log = safefile.c
 # check.c plans schedules with sched.c; the test stands in for the rest.
 UNIT_EXTRA_check = sched.c
+# proc.c's state machine: its test fakes the sys seam and pm.c's loop, and
+# PROC_UNIT shows it the table's cells and which of them ran.
+UNIT_EXTRA_proc = -DPROC_UNIT config.c sched.c log.c safefile.c
 
 tests/unit/%_test.bin: tests/unit/%_test.c %.c $(HDRS) build/include/ini.h $(INIH_A) sched.c safefile.c
 	gcc $(UNIT_CFLAGS) -o $@ $< $*.c $(UNIT_EXTRA_$*) $(INIH_A)

@@ -496,6 +496,7 @@ do_action(struct conn *c, const struct pdu_req *q)
 	char msg[PDU_MSG_MAX];
 	const char *why;
 	size_t off = 0;
+	bool failed = false;
 	int i, n, rc;
 
 	msg[0] = '\0';
@@ -524,15 +525,18 @@ do_action(struct conn *c, const struct pdu_req *q)
 			rc = proc_restart(idx, &why);
 		else
 			rc = proc_signal(idx, q->sig, &why);
-		if (rc == -1 && off < sizeof(msg))
+		/* A stop names the dependents it stops first (issue 13). */
+		if ((rc == -1 || why != NULL) && off < sizeof(msg))
 			off += (size_t)snprintf(msg + off, sizeof(msg) - off,
-			    "%s%s: %s", off ? "; " : "", proc_get(idx)->cfg->id,
+			    "%s%s%s%s", off ? "; " : "", rc == -1 ?
+			    proc_get(idx)->cfg->id : "", rc == -1 ? ": " : "",
 			    why ? why : "failed");
+		failed |= rc == -1;
 	}
-	if (off > 0)
+	if (failed)
 		conn_fail(c, "failed", "%s", msg);
 	else
-		conn_ok(c, NULL);
+		conn_ok(c, off > 0 ? msg : NULL);
 }
 
 /*

@@ -84,25 +84,6 @@ static struct {
 	bool		 killed;	/* deadline passed: SIGKILL sent */
 } stop;
 
-uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/*
- * The wall clock, for schedules. Here beside now_ms so that check.c's
- * unit test can set the clock by linking its own (issue 13).
- */
-long long
-wall_now(void)
-{
-	return (long long)time(NULL);
-}
-
 int
 loop_add(struct watch *w, uint32_t events)
 {

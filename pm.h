@@ -28,8 +28,8 @@ struct watch {
 int	 loop_add(struct watch *, uint32_t events);
 int	 loop_mod(struct watch *, uint32_t events);
 void	 loop_del(struct watch *);
-uint64_t now_ms(void);		/* CLOCK_MONOTONIC in milliseconds */
-long long wall_now(void);	/* CLOCK_REALTIME in Unix seconds */
+uint64_t now_ms(void);		/* CLOCK_MONOTONIC in milliseconds (sys.c) */
+long long wall_now(void);	/* CLOCK_REALTIME in Unix seconds (sys.c) */
 /* Ask the loop to recompute the timer before it next sleeps. */
 void	 loop_deadline_changed(void);
 

@@ -6,29 +6,27 @@
  * function, proc_set_state(), writes a process's state: it logs the
  * transition and (re)arms the deadline that goes with the new state.
  *
+ * Every transition is a cell of one table, machine[state][event] (as in
+ * s6-supervise): the code that learns of an event (a command, a reap, a
+ * deadline, settle) names it, and fire() runs the cell's action and enters
+ * its state. The system calls under it go through sys.h, a seam that
+ * tests/unit/proc_test.c fills with fakes.
+ *
  * Dependencies are settled lazily: events only mark the table dirty, and
  * settle() then starts every waiting process whose dependencies are ready
  * and stops every process that is no longer wanted once nothing that
  * depends on it is still alive. This gives start order and reverse stop
  * order from one rule, and batches the work of many events into one pass.
  */
-#include <sys/resource.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include <errno.h>
-#include <fcntl.h>
-#include <grp.h>
-#include <limits.h>
-#include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "config.h"
-#include "init.h"
 #include "log.h"
 #include "pm.h"
 #include "proc.h"
@@ -57,6 +55,8 @@ struct proc_x {
 	int		 from;			/* index in the last table, or -1 */
 	bool		 removed;		/* gone from the config */
 	bool		 fresh;			/* new in this config */
+	uint8_t		 reach;			/* reach(): depends on root? */
+	int		 edge, up;		/* reach()'s walk */
 };
 
 static struct proc_x	*proc_xt;
@@ -64,23 +64,8 @@ static const struct proc_hooks *hk;	/* check.c's and logbuf.c's, by pm.c */
 static struct cfg_proc	*ghost_tab;	/* specs of removed, still running */
 static int		 main_idx = -1;
 static bool		 dirty;
-static char	       **envp_buf;	/* environ + PM_ENV_MAX, sized once */
-static size_t		 envp_cap;
-static int		 devnull = -1;
 
-#define ENV_ROOM	(PM_ENV_MAX + 8)	/* config lines, extras, NULL */
 
-/*
- * Spawns run on the CPU pm runs on (issue 7). With vfork the parent
- * sleeps until the child has exec'd, so nothing runs in parallel anyway;
- * but the scheduler puts a new task on an idle CPU, and waking that CPU
- * and then pm again on its own cost more than the spawn itself on virtual
- * machines (cold start of 1,000 services: 0.55 s, and 0.1 s on one CPU).
- * So the first spawn of a loop turn narrows pm to its current CPU, every
- * child widens its mask back before exec, and proc_tick() widens pm's
- * own again before the loop sleeps.
- */
-static cpu_set_t	 spawn_cpus;	/* pm's own mask, while narrowed */
 /*
  * proc_tick's memory of the earliest deadline in the table, so that a turn
  * of the loop in which no state changed and nothing fell due (a client's
@@ -88,7 +73,6 @@ static cpu_set_t	 spawn_cpus;	/* pm's own mask, while narrowed */
  */
 static uint64_t		 next_due;
 static bool		 rescan = true;
-static bool		 spawn_narrow;
 
 /*
  * The table indexed by ID and by pid, rebuilt with it (issue 11): a reload
@@ -225,260 +209,410 @@ count_dependents(const struct proc *p, int delta)
 		proc_xt[p->v.cfg->deps[i]].live_dependents += delta;
 }
 
-/* Set or override one KEY=VAL among the first n entries of envp_buf. */
-static size_t
-env_put(size_t n, const char *kv)
-{
-	size_t i, klen = strcspn(kv, "=") + 1;
-
-	for (i = 0; i < n; i++)
-		if (strncmp(envp_buf[i], kv, klen) == 0)
-			break;
-	envp_buf[i] = (char *)kv;
-	return i == n ? n + 1 : n;
-}
 
 /*
- * Build the child's environment: pm's own, with the process's environment
- * lines and then the spawn's extras added or overriding. The pointer
- * array was sized at init, so this only fills it.
+ * The machine's rows: proc.h's states, with PS_STARTING split in two by
+ * whether the process has a pid yet. PS_WAITING is a start waiting for its
+ * dependencies (no pid); others see "starting" for both.
  */
-static char **
-build_env(const struct spawn *sp)
-{
-	extern char **environ;
-	size_t n = 0;
-	char **e;
-	int j;
+#define PS_WAITING	PS__COUNT
+#define NROWS		(PS__COUNT + 1)
 
-	for (e = environ; *e != NULL && n + ENV_ROOM < envp_cap; e++)
-		envp_buf[n++] = *e;
-	for (j = 0; j < sp->cfg->nenv; j++)
-		n = env_put(n, sp->cfg->env[j]);
-	for (j = 0; j < 6 && sp->env[j] != NULL; j++)
-		n = env_put(n, sp->env[j]);
-	envp_buf[n] = NULL;
-	return envp_buf;
-}
-
-/* Where the child reports a failure before exec; written across vfork. */
-struct spawn_err {
-	int		 err;
-	enum spawn_step	 step;	/* SP_OK: the exec went through */
+/* What can happen to a process: the machine's columns. */
+enum event {
+	EV_START,		/* wanted: operator, autostart, dependent */
+	EV_RESTART,		/* restart of a live process */
+	EV_STOP,		/* unwanted: operator, shutdown, reload */
+	EV_DEPS_READY,		/* waiting, wanted, dependencies ready */
+	EV_UNNEEDED,		/* unwanted, live, no live dependent */
+	EV_SPAWNED,		/* spawned; no readiness protocol */
+	EV_SPAWNED_WAIT,	/* spawned; starting until ready */
+	EV_SPAWN_RETRY,		/* no slot, memory or fd to spawn now */
+	EV_SPAWN_FAILED,	/* the command cannot run */
+	EV_READY,		/* its readiness protocol said so */
+	EV_DEADLINE,		/* the state's deadline passed */
+	EV_CHECK_EXIT,		/* on_check_fail = exit */
+	EV_EXIT_END,		/* exited, ending pm: --'s main, check's
+				   exit, a critical oneshot that failed */
+	EV_EXIT_DONE,		/* exited; restart policy says done */
+	EV_EXIT_RETRY,		/* exited; restart after the backoff */
+	EV_EXIT_GIVEUP,		/* exited; past start_limit */
+	EV_EXIT_STOPPED,	/* exited after a stop */
+	EV_EXIT_RESTART,	/* exited after a stop, wanted again */
+	EV__COUNT
 };
 
-/* What each step of a spawn is called in a log line, in enum order. */
-static const char step_names[] = "start\0fork\0open tty\0redirect stdin\0"
-    "redirect output\0pass the notification fd\0set rlimit_nofile\0"
-    "set rlimit_core\0set rlimit_nproc\0set nice\0chdir\0setgroups\0"
-    "setgid\0setuid\0execute";
+/*
+ * A cell: what to do, then the state to enter. An action runs in the old
+ * state and returns the new state's deadline (0: none). Two bytes a cell:
+ * the action is an index into actions[].
+ */
+struct cell {
+	uint8_t		 to;	/* TO(state); 0: stay, none */
+	uint8_t		 act;	/* A_*; 0: none */
+};
+#define TO(s)	((s) + 1)
+typedef uint64_t action_fn(struct proc *, int arg);
 
-const char *
-spawn_step_name(enum spawn_step s)
-{
-	const char *n = step_names;
-
-	while (s-- > 0)
-		n += strlen(n) + 1;
-	return n;
-}
-
-/* Close fds lo..hi (inclusive); close_range, or a loop on old kernels. */
-static void
-close_fds(unsigned lo, unsigned hi)
-{
-	struct rlimit rl;
-	unsigned fd, max = 65536;
-
-	if (lo > hi || syscall(SYS_close_range, lo, hi, 0) == 0)
-		return;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)max)
-		max = (unsigned)rl.rlim_cur;
-	for (fd = lo; fd < max && fd <= hi; fd++)
-		close((int)fd);
-}
+static int	 end_status = -1;	/* pm ends once the state is set */
 
 static int
-set_rlimit(int res, long long v)
+row(const struct proc *p)
 {
-	struct rlimit rl;
-
-	if (v == -1)
-		return 0;
-	rl.rlim_cur = rl.rlim_max = (v == -2) ? RLIM_INFINITY : (rlim_t)v;
-	return setrlimit(res, &rl);
+	return p->v.state == PS_STARTING && p->v.pid == 0 ? PS_WAITING :
+	    (int)p->v.state;
 }
 
-/*
- * The child half of a spawn, run between vfork and exec. It shares pm's
- * memory, so it only makes system calls and reports a failure through se;
- * it never returns. The order matters: session first, then limits and
- * directory while still privileged, then groups, gid and uid last.
- */
-static void __attribute__((noreturn, noinline))
-child_exec(const struct spawn *sp, bool is_main, char **envp,
-    struct spawn_err *se)
+/* Ask pm to end with status, after the transition (on_fatal runs first). */
+static void
+end_pm(int status)
 {
-	static const unsigned long dfl[8];
-	const struct cfg_proc *c = sp->cfg;
-	sigset_t none;
-	int sig;
+	end_status = status;
+}
 
-#define FAIL(w)	do { se->err = errno; se->step = (w); goto fail; } while (0)
-	if (is_main) {
-		/* Own group, and the terminal's foreground, as tini does. */
-		setpgid(0, 0);
-		if (isatty(0))
-			(void)tcsetpgrp(0, getpid());
-	} else if (c->tty != NULL) {
-		if (init_tty(c->tty) < 0)
-			FAIL(SP_TTY);
-	} else {
-		setsid();
-		if (devnull >= 0 && dup2(devnull, 0) < 0)
-			FAIL(SP_STDIN);
-	}
-	/* stdout and stderr into pm's pipes (issue 5); -1 keeps pm's own. */
-	if ((sp->out >= 0 && dup2(sp->out, 1) < 0) ||
-	    (sp->err >= 0 && dup2(sp->err, 2) < 0))
-		FAIL(SP_OUTPUT);
-	if (sp->fd >= 0 && (sp->fd == sp->fd_as ? fcntl(sp->fd, F_SETFD, 0) :
-	    dup2(sp->fd, sp->fd_as)) < 0)
-		FAIL(SP_NOTIFY_FD);
-	if (sp->fd >= 0) {
-		close_fds(3, (unsigned)sp->fd_as - 1);
-		close_fds((unsigned)sp->fd_as + 1, ~0U);
-	} else
-		close_fds(3, ~0U);
-	/*
-	 * Raw rt_sigaction, because libc refuses the signals it reserves for
-	 * itself, and an ignored one would stay ignored across exec. An
-	 * all-zero kernel sigaction is SIG_DFL with no flags on every arch.
-	 */
-	for (sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			syscall(SYS_rt_sigaction, sig, dfl, NULL,
-			    (size_t)(NSIG - 1) / 8);
-	if (set_rlimit(RLIMIT_NOFILE, c->rlimit_nofile) < 0)
-		FAIL(SP_NOFILE);
-	if (set_rlimit(RLIMIT_CORE, c->rlimit_core) < 0)
-		FAIL(SP_CORE);
-	if (set_rlimit(RLIMIT_NPROC, c->rlimit_nproc) < 0)
-		FAIL(SP_NPROC);
-	if (c->has_nice && setpriority(PRIO_PROCESS, 0, c->nice) < 0)
-		FAIL(SP_NICE);
-	if (c->umask >= 0)
-		umask((mode_t)c->umask);
-	if (c->directory != NULL && chdir(c->directory) < 0)
-		FAIL(SP_CHDIR);
-	if (c->user != NULL || c->group != NULL) {
-		if ((c->user != NULL ? setgroups((size_t)c->ngroups, c->groups)
-		    : setgroups(1, &c->gid)) < 0)
-			FAIL(SP_SETGROUPS);
-		if (setgid(c->gid) < 0)
-			FAIL(SP_SETGID);
-	}
-	if (c->user != NULL && setuid(c->uid) < 0)
-		FAIL(SP_SETUID);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (spawn_narrow)
-		(void)sched_setaffinity(0, sizeof(spawn_cpus), &spawn_cpus);
-	execvpe(sp->argv[0], sp->argv, envp);
-	se->err = errno;
-	se->step = SP_EXEC;
-fail:
-	_exit(se->err == ENOENT ? 127 : 126);
-#undef FAIL
+/* Send the stop signal to the process group; the kill deadline. */
+static uint64_t
+a_stop(struct proc *p, int arg)
+{
+	const struct cfg_proc *c = p->v.cfg;
+	pid_t target = idx_of(p) == main_idx ? p->v.pid : -p->v.pid;
+
+	(void)arg;
+	if (sys_kill(target, c->stop_signal) < 0 && errno == ESRCH)
+		sys_kill(p->v.pid, c->stop_signal);
+	log_info("%s: stopping pid %d with SIG%s", c->id, (int)p->v.pid,
+	    cfg_signal_name(c->stop_signal) ? cfg_signal_name(c->stop_signal)
+	    : "?");
+	return now_ms() + c->stop_timeout_ms;
+}
+
+/* A start from rest: a fresh count of failures and a fresh delay. */
+static uint64_t
+a_fresh(struct proc *p, int arg)
+{
+	(void)arg;
+	p->fails = 0;
+	p->backoff_ms = p->v.cfg->restart_delay_ms;
+	return 0;
+}
+
+/* Wanted while stopping: start again once it has exited. */
+static uint64_t
+a_again(struct proc *p, int arg)
+{
+	(void)arg;
+	p->restart_after_stop = true;
+	return 0;
+}
+
+static uint64_t
+a_cycle(struct proc *p, int arg)
+{
+	p->want_up = true;
+	p->restart_after_stop = true;
+	return a_stop(p, arg);
+}
+
+/* Unwanted: a live one stops once nothing live depends on it (settle). */
+static uint64_t
+a_unwant(struct proc *p, int arg)
+{
+	(void)arg;
+	p->want_up = false;
+	p->restart_after_stop = false;
+	dirty = true;
+	return 0;
+}
+
+static uint64_t	 a_spawn(struct proc *, int);
+
+/* arg: the pid. Starting until ready_timeout with a readiness protocol. */
+static uint64_t
+a_spawned(struct proc *p, int arg)
+{
+	const struct cfg_proc *c = p->v.cfg;
+	uint32_t rt = c->mon != NULL && c->mon->ready != RD_NONE ?
+	    c->mon->ready_timeout_ms : 0;
+
+	p->v.pid = arg;
+	pid_ix[pid_slot(arg)] = idx_of(p) + 1;
+	p->v.started_ms = now_ms();
+	count_dependents(p, +1);
+	log_info("%s: started pid %d", c->id, arg);
+	return rt ? p->v.started_ms + rt : 0;
+}
+
+/* Wait d, and double the next delay up to restart_delay_max. */
+static uint64_t
+wait_for(struct proc *p, uint32_t d)
+{
+	uint32_t max = p->v.cfg->restart_delay_max_ms;
+
+	p->backoff_ms = d * 2 > max ? max : d * 2;
+	return now_ms() + d;
 }
 
 /*
  * A start that failed for want of a resource (a process slot, memory, an
  * fd) is no fault of the command: say why and try again after the
  * backoff, which doubles as for a crash, without counting a failed start.
+ * arg: the step; errno says why.
  */
-static void
-retry_later(struct proc *p, const char *what, const char *arg)
+static uint64_t
+a_retry_later(struct proc *p, int arg)
 {
 	uint32_t d = p->backoff_ms ? p->backoff_ms : 1000;
 
 	log_warn("%s: cannot %s%s%s: %m; retrying in %u.%03us", p->v.cfg->id,
-	    what, arg ? " " : "", arg ? arg : "", d / 1000, d % 1000);
-	proc_set_state(p, PS_BACKOFF, now_ms() + d);
-	p->backoff_ms = d * 2 > p->v.cfg->restart_delay_max_ms ?
-	    p->v.cfg->restart_delay_max_ms : d * 2;
+	    spawn_step_name(arg), arg != SP_FORK ? " " : "",
+	    arg != SP_FORK ? p->v.cfg->argv[0] : "", d / 1000, d % 1000);
+	return wait_for(p, d);
 }
 
-static bool
-transient(int e)
+/* The command cannot run (arg: the step; errno says why): fatal at once. */
+static uint64_t
+a_cannot_run(struct proc *p, int arg)
 {
-	return e == EAGAIN || e == ENOMEM || e == EMFILE || e == ENFILE;
+	const struct cfg_proc *c = p->v.cfg;
+
+	log_err("%s: cannot %s %s: %m", c->id, spawn_step_name(arg),
+	    arg == SP_CHDIR && c->directory ? c->directory :
+	    arg == SP_TTY ? c->tty : c->argv[0]);
+	p->v.last_status = errno == ENOENT ? 127 : 126;
+	if (c->critical || idx_of(p) == main_idx)
+		end_pm(p->v.last_status);
+	return 0;
+}
+
+static uint64_t
+a_ready(struct proc *p, int arg)
+{
+	(void)arg;
+	log_info("%s: ready after %llums", p->v.cfg->id,
+	    (unsigned long long)(now_ms() - p->v.started_ms));
+	return 0;
+}
+
+static uint64_t
+a_next_try(struct proc *p, int arg)
+{
+	(void)arg;
+	p->v.restarts++;
+	return 0;
+}
+
+static uint64_t
+a_not_ready(struct proc *p, int arg)
+{
+	log_warn("%s: not ready within %ums; stopping it", p->v.cfg->id,
+	    p->v.cfg->mon->ready_timeout_ms);
+	p->ready_failed = true;
+	return a_stop(p, arg);
+}
+
+static uint64_t
+a_kill(struct proc *p, int arg)
+{
+	(void)arg;
+	log_warn("%s: did not stop within %ums; sending SIGKILL",
+	    p->v.cfg->id, p->v.cfg->stop_timeout_ms);
+	sys_kill(-p->v.pid, SIGKILL);
+	sys_kill(p->v.pid, SIGKILL);
+	return 0;
+}
+
+static uint64_t
+a_end_after(struct proc *p, int arg)
+{
+	p->exit_pm = true;
+	return a_stop(p, arg);
 }
 
 /*
- * Fork and exec one child from a spec: a supervised process, or a check,
- * readiness probe or handler in its process's clothes. vfork keeps a
- * respawn cheap even for a large pm and lets the child hand back the
- * reason it could not exec, so a command that does not exist is reported
- * once instead of looping.
+ * arg: the exit status. After on_check_fail = exit the container dies,
+ * never with 0.
  */
-pid_t
-proc_spawn(const struct spawn *sp, bool is_main, enum spawn_step *step)
+static uint64_t
+a_end(struct proc *p, int arg)
 {
-	/*
-	 * Static: the vfork child writes it, and the compiler must not assume
-	 * that a local whose address only the child saw is still unchanged.
-	 */
-	static struct spawn_err se;
-	extern char **environ;
-	int st;
-	pid_t pid;
-
-	se.err = 0;
-	se.step = SP_OK;
-	if (!spawn_narrow && sched_getaffinity(0, sizeof(spawn_cpus),
-	    &spawn_cpus) == 0) {
-		cpu_set_t one;
-		unsigned cpu = 0;
-
-		CPU_ZERO(&one);
-		if (syscall(SYS_getcpu, &cpu, NULL, NULL) == 0 &&
-		    cpu < CPU_SETSIZE) {
-			CPU_SET(cpu, &one);
-			spawn_narrow = sched_setaffinity(0, sizeof(one),
-			    &one) == 0;
-		}
-	}
-	pid = vfork();
-	if (pid == 0)
-		child_exec(sp, is_main, is_main ? environ : build_env(sp), &se);
-	*step = SP_FORK;
-	if (pid < 0 || se.step == SP_OK)
-		return pid;
-	/* The child has exited already; collect it right here. */
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	*step = se.step;
-	errno = se.err;
-	/*
-	 * EAGAIN from execve after setuid means the user is at its
-	 * RLIMIT_NPROC: like the other shortages it passes, so it is -1,
-	 * retried, not -2, fatal.
-	 */
-	return transient(se.err) ? -1 : -2;
+	if (p->exit_pm) {
+		p->exit_pm = false;
+		arg = arg ? arg : 1;
+	} else if (idx_of(p) != main_idx)
+		log_err("%s: critical oneshot failed with status %d",
+		    p->v.cfg->id, arg);
+	end_pm(arg);
+	return 0;
 }
 
-/* Start one process; a command that cannot run goes fatal at once. */
-static void
-spawn(struct proc *p)
+static uint64_t
+a_backoff(struct proc *p, int arg)
+{
+	uint32_t d = p->backoff_ms;
+
+	(void)arg;
+	log_info("%s: backoff %u.%03us", p->v.cfg->id, d / 1000, d % 1000);
+	return wait_for(p, d);
+}
+
+static uint64_t
+a_give_up(struct proc *p, int arg)
+{
+	log_err("%s: fatal: %d failed starts in a row, giving up",
+	    p->v.cfg->id, p->fails);
+	if (p->v.cfg->critical)
+		end_pm(arg);
+	return 0;
+}
+
+static uint64_t
+a_restart(struct proc *p, int arg)
+{
+	(void)arg;
+	p->restart_after_stop = false;
+	return 0;
+}
+
+/* The actions, as the cells name them. */
+enum action {
+	A_NONE, A_FRESH, A_AGAIN, A_CYCLE, A_UNWANT, A_SPAWN, A_SPAWNED,
+	A_RETRY_LATER, A_CANNOT_RUN, A_READY, A_NEXT_TRY, A_NOT_READY, A_STOP,
+	A_KILL, A_END_AFTER, A_END, A_BACKOFF, A_GIVE_UP, A_RESTART,
+};
+static action_fn *const actions[] = {
+	[A_FRESH] = a_fresh, [A_AGAIN] = a_again,
+	[A_CYCLE] = a_cycle, [A_UNWANT] = a_unwant,
+	[A_SPAWN] = a_spawn, [A_SPAWNED] = a_spawned,
+	[A_RETRY_LATER] = a_retry_later, [A_CANNOT_RUN] = a_cannot_run,
+	[A_READY] = a_ready, [A_NEXT_TRY] = a_next_try,
+	[A_NOT_READY] = a_not_ready, [A_STOP] = a_stop,
+	[A_KILL] = a_kill, [A_END_AFTER] = a_end_after,
+	[A_END] = a_end, [A_BACKOFF] = a_backoff,
+	[A_GIVE_UP] = a_give_up, [A_RESTART] = a_restart,
+};
+
+/*
+ * The supervision state machine (issue 13): for each row and event, the
+ * action and the state it leads to. An empty cell ignores the event.
+ * Rows with a pid are STARTING, RUNNING and STOPPING; only they exit.
+ * Stopping a process by command stops first what depends on it
+ * (stop_dependents), or it would wait for them forever.
+ */
+#define EXITS	\
+	[EV_EXIT_END] = { TO(PS_EXITED), A_END },			\
+	[EV_EXIT_DONE] = { TO(PS_EXITED), 0 },			\
+	[EV_EXIT_RETRY] = { TO(PS_BACKOFF), A_BACKOFF },		\
+	[EV_EXIT_GIVEUP] = { TO(PS_FATAL), A_GIVE_UP },		\
+	[EV_EXIT_STOPPED] = { TO(PS_STOPPED), 0 }
+#define AT_REST	\
+	[EV_START] = { TO(PS_WAITING), A_FRESH },			\
+	[EV_STOP] = { 0, A_UNWANT }
+
+static const struct cell machine[NROWS][EV__COUNT] = {
+	[PS_STOPPED] = { AT_REST },
+	[PS_EXITED] = { AT_REST },
+	[PS_FATAL] = { AT_REST },
+	[PS_BACKOFF] = {
+		[EV_START] = { TO(PS_WAITING), A_FRESH },
+		[EV_STOP] = { TO(PS_STOPPED), A_UNWANT },
+		[EV_DEADLINE] = { TO(PS_WAITING), A_NEXT_TRY },
+	},
+	[PS_WAITING] = {
+		[EV_STOP] = { TO(PS_STOPPED), A_UNWANT },
+		[EV_DEPS_READY] = { 0, A_SPAWN },
+		[EV_SPAWNED] = { TO(PS_RUNNING), A_SPAWNED },
+		[EV_SPAWNED_WAIT] = { TO(PS_STARTING), A_SPAWNED },
+		[EV_SPAWN_RETRY] = { TO(PS_BACKOFF), A_RETRY_LATER },
+		[EV_SPAWN_FAILED] = { TO(PS_FATAL), A_CANNOT_RUN },
+	},
+	[PS_STARTING] = {
+		[EV_RESTART] = { TO(PS_STOPPING), A_CYCLE },
+		[EV_STOP] = { 0, A_UNWANT },
+		[EV_UNNEEDED] = { TO(PS_STOPPING), A_STOP },
+		[EV_READY] = { TO(PS_RUNNING), A_READY },
+		[EV_DEADLINE] = { TO(PS_STOPPING), A_NOT_READY },
+		[EV_CHECK_EXIT] = { TO(PS_STOPPING), A_END_AFTER },
+		EXITS,
+	},
+	[PS_RUNNING] = {
+		[EV_RESTART] = { TO(PS_STOPPING), A_CYCLE },
+		[EV_STOP] = { 0, A_UNWANT },
+		[EV_UNNEEDED] = { TO(PS_STOPPING), A_STOP },
+		[EV_CHECK_EXIT] = { TO(PS_STOPPING), A_END_AFTER },
+		EXITS,
+	},
+	[PS_STOPPING] = {
+		[EV_START] = { 0, A_AGAIN },
+		[EV_STOP] = { 0, A_UNWANT },
+		[EV_DEADLINE] = { 0, A_KILL },
+		[EV_CHECK_EXIT] = { TO(PS_STOPPING), A_END_AFTER },
+		EXITS,
+		[EV_EXIT_RESTART] = { TO(PS_WAITING), A_RESTART },
+	},
+};
+
+#ifdef PROC_UNIT
+/* tests/unit/proc_test.c: the table's shape, and the cells that ran. */
+extern bool proc_unit_hit[NROWS][EV__COUNT];
+bool	 proc_unit_hit[NROWS][EV__COUNT];
+extern const int proc_unit_nevents;
+const int proc_unit_nevents = EV__COUNT;
+bool	 proc_unit_cell(int, int);
+#define HIT(r, e)	(proc_unit_hit[r][e] = true)
+
+bool
+proc_unit_cell(int r, int e)
+{
+	return machine[r][e].to != 0 || machine[r][e].act != 0;
+}
+#else
+#define HIT(r, e)	((void)0)
+#endif
+
+/*
+ * Deliver ev to p in row r: run the cell's action, then enter its state.
+ * False when the cell is empty and the event was ignored.
+ */
+static bool
+fire_in(struct proc *p, int r, enum event ev, int arg)
+{
+	const struct cell *c = &machine[r][ev];
+	uint64_t deadline = 0;
+	int s;
+
+	if (c->to == 0 && c->act == 0)
+		return false;
+	HIT(r, ev);
+	if (c->act != 0)
+		deadline = actions[c->act](p, arg);
+	if (c->to != 0)
+		proc_set_state(p, c->to - 1 == PS_WAITING ? PS_STARTING :
+		    (enum proc_state)(c->to - 1), deadline);
+	if (end_status >= 0) {
+		s = end_status;
+		end_status = -1;
+		pm_shutdown(END_EXIT, s);
+	}
+	return true;
+}
+
+static bool
+fire(struct proc *p, enum event ev, int arg)
+{
+	return fire_in(p, row(p), ev, arg);
+}
+
+/* Spawn one process; its outcome is the next event. */
+static uint64_t
+a_spawn(struct proc *p, int arg)
 {
 	const struct cfg_proc *c = p->v.cfg;
 	struct spawn sp = { c, c->argv, { NULL }, -1, -1, -1, -1 };
 	enum spawn_step step = SP_OK;
-	uint32_t rt;
 	int io[2], saved;
 	pid_t pid;
 
+	(void)arg;
 	hk->prespawn(idx_of(p), &sp);
 	/* A process on a terminal (tty =) talks to it, not to a pipe. */
 	if (c->tty != NULL)
@@ -487,63 +621,29 @@ spawn(struct proc *p)
 		hk->out_pipes(idx_of(p), idx_of(p) == main_idx, io);
 	sp.out = io[0];
 	sp.err = io[1];
-	pid = proc_spawn(&sp, idx_of(p) == main_idx, &step);
+	pid = sys_spawn(&sp, idx_of(p) == main_idx, &step);
 	saved = errno;
 	hk->out_spawned(idx_of(p), pid > 0);
 	hk->spawned(idx_of(p), pid > 0);
 	errno = saved;
-	if (pid == -1) {
-		retry_later(p, spawn_step_name(step), step == SP_FORK ? NULL :
-		    c->argv[0]);
-		return;
-	}
-	if (pid == -2) {
-		log_err("%s: cannot %s %s: %m", c->id, spawn_step_name(step),
-		    step == SP_CHDIR && c->directory ? c->directory :
-		    step == SP_TTY ? c->tty : c->argv[0]);
-		p->v.last_status = errno == ENOENT ? 127 : 126;
-		proc_set_state(p, PS_FATAL, 0);
-		if (c->critical || idx_of(p) == main_idx)
-			pm_shutdown(END_EXIT, p->v.last_status);
-		return;
-	}
-	p->v.pid = pid;
-	pid_ix[pid_slot(pid)] = idx_of(p) + 1;
-	p->v.started_ms = now_ms();
-	count_dependents(p, +1);
-	log_info("%s: started pid %d", c->id, (int)pid);
-	/* With a readiness protocol it is starting until it says so. */
-	rt = c->mon != NULL && c->mon->ready != RD_NONE ?
-	    c->mon->ready_timeout_ms : 0;
-	proc_set_state(p, rt ? PS_STARTING : PS_RUNNING,
-	    rt ? p->v.started_ms + rt : 0);
+	if (pid > 0)
+		fire(p, c->mon != NULL && c->mon->ready != RD_NONE ?
+		    EV_SPAWNED_WAIT : EV_SPAWNED, pid);
+	else
+		fire(p, pid == -1 ? EV_SPAWN_RETRY : EV_SPAWN_FAILED, step);
+	return 0;
+}
+
+pid_t
+proc_spawn(const struct spawn *sp, bool is_main, enum spawn_step *step)
+{
+	return sys_spawn(sp, is_main, step);
 }
 
 void
 proc_ready(int idx)
 {
-	struct proc *p = &proc_tab[idx];
-
-	if (p->v.state != PS_STARTING || p->v.pid == 0)
-		return;
-	log_info("%s: ready after %llums", p->v.cfg->id,
-	    (unsigned long long)(now_ms() - p->v.started_ms));
-	proc_set_state(p, PS_RUNNING, 0);
-}
-
-/* Send the stop signal to the process group and arm the kill deadline. */
-static void
-begin_stop(struct proc *p)
-{
-	const struct cfg_proc *c = p->v.cfg;
-	pid_t target = idx_of(p) == main_idx ? p->v.pid : -p->v.pid;
-
-	if (kill(target, c->stop_signal) < 0 && errno == ESRCH)
-		kill(p->v.pid, c->stop_signal);
-	log_info("%s: stopping pid %d with SIG%s", c->id, (int)p->v.pid,
-	    cfg_signal_name(c->stop_signal) ? cfg_signal_name(c->stop_signal)
-	    : "?");
-	proc_set_state(p, PS_STOPPING, now_ms() + c->stop_timeout_ms);
+	fire(&proc_tab[idx], EV_READY, 0);
 }
 
 /*
@@ -559,13 +659,12 @@ settle(void)
 	dirty = false;
 	for (i = 0; i < proc_n; i++) {
 		p = &proc_tab[i];
-		if (p->want_up && p->v.state == PS_STARTING && p->v.pid == 0 &&
-		    !pm_stopping() && deps_ready(p))
-			spawn(p);
+		if (p->want_up && row(p) == PS_WAITING && !pm_stopping() &&
+		    deps_ready(p))
+			fire(p, EV_DEPS_READY, 0);
 		else if (!p->want_up && p->v.pid != 0 &&
-		    (p->v.state == PS_RUNNING || p->v.state == PS_STARTING) &&
 		    proc_xt[i].live_dependents == 0)
-			begin_stop(p);
+			fire(p, EV_UNNEEDED, 0);
 	}
 }
 
@@ -583,21 +682,7 @@ want(struct proc *p)
 	for (i = 0; i < p->v.cfg->ndeps; i++)
 		if (!proc_tab[p->v.cfg->deps[i]].want_up)
 			want(&proc_tab[p->v.cfg->deps[i]]);
-	switch (p->v.state) {
-	case PS_STOPPED:
-	case PS_EXITED:
-	case PS_FATAL:
-	case PS_BACKOFF:
-		p->fails = 0;
-		p->backoff_ms = p->v.cfg->restart_delay_ms;
-		proc_set_state(p, PS_STARTING, 0);
-		break;
-	case PS_STOPPING:
-		p->restart_after_stop = true;
-		break;
-	default:
-		break;
-	}
+	fire(p, EV_START, 0);
 }
 
 int
@@ -611,22 +696,90 @@ proc_start(int idx, const char **why)
 	return 0;
 }
 
-/* Stop one process: unwanted now, and stopped once dependents are gone. */
+/*
+ * Whether each entry depends on root, directly or not, into proc_x.reach:
+ * a depth-first walk with an explicit stack (a chain of 100,000 would
+ * overflow a recursion) that answers each entry once.
+ */
+enum { R_NEW, R_OPEN, R_OPEN_YES, R_NO, R_YES };
+
 static void
-unwant(struct proc *p)
+reach(int root)
 {
-	p->want_up = false;
-	p->restart_after_stop = false;
-	if (p->v.pid == 0 && (p->v.state == PS_STARTING || p->v.state == PS_BACKOFF))
-		proc_set_state(p, PS_STOPPED, 0);
-	dirty = true;
+	struct proc_x *x;
+	int i, v, w;
+
+	for (i = 0; i < proc_n; i++)
+		proc_xt[i].reach = R_NEW;
+	proc_xt[root].reach = R_YES;
+	for (i = 0; i < proc_n; i++) {
+		if (proc_xt[i].reach != R_NEW)
+			continue;
+		proc_xt[i].reach = R_OPEN;
+		proc_xt[i].edge = 0;
+		proc_xt[i].up = -1;
+		for (v = i; v >= 0;) {
+			x = &proc_xt[v];
+			if (x->edge < proc_tab[v].v.cfg->ndeps) {
+				w = proc_tab[v].v.cfg->deps[x->edge++];
+				if (proc_xt[w].reach == R_NEW) {
+					proc_xt[w].reach = R_OPEN;
+					proc_xt[w].edge = 0;
+					proc_xt[w].up = v;
+					v = w;
+				} else if (proc_xt[w].reach == R_YES)
+					x->reach = R_OPEN_YES;
+				continue;
+			}
+			x->reach = x->reach == R_OPEN_YES ? R_YES : R_NO;
+			if ((v = x->up) >= 0 && x->reach == R_YES)
+				proc_xt[v].reach = R_OPEN_YES;
+		}
+	}
+}
+
+/*
+ * Stopping a process stops first what depends on it and runs or waits to
+ * start (issue 13): before, it waited for them and nothing stopped them,
+ * so `pm stop` answered OK and did nothing. The answer names them.
+ */
+static const char *
+stop_dependents(int root)
+{
+	static char note[512];
+	const char *id = proc_tab[root].v.cfg->id;
+	size_t off = 0, len;
+	int i, n = 0;
+
+	reach(root);
+	for (i = 0; i < proc_n; i++) {
+		if (i == root || proc_xt[i].reach != R_YES ||
+		    (!proc_tab[i].want_up && proc_tab[i].v.pid == 0))
+			continue;
+		len = strlen(proc_tab[i].v.cfg->id);
+		if (off + len + 2 * PM_ID_MAX + 32 < sizeof(note))
+			off += (size_t)snprintf(note + off, sizeof(note) - off,
+			    "%s%s", n ? ", " : "stopping ",
+			    proc_tab[i].v.cfg->id);
+		else if (off + 5 < sizeof(note) && note[off - 1] != '.')
+			off += (size_t)snprintf(note + off, sizeof(note) - off,
+			    ", ...");
+		n++;
+		fire(&proc_tab[i], EV_STOP, 0);
+	}
+	if (n == 0)
+		return NULL;
+	snprintf(note + off, sizeof(note) - off, " (depend%s on %s), then %s",
+	    n == 1 ? "s" : "", id, id);
+	log_info("%s", note);
+	return note;
 }
 
 int
 proc_stop(int idx, const char **why)
 {
-	(void)why;
-	unwant(&proc_tab[idx]);
+	*why = stop_dependents(idx);
+	fire(&proc_tab[idx], EV_STOP, 0);
 	return 0;
 }
 
@@ -644,13 +797,9 @@ proc_restart(int idx, const char **why)
 		*why = "the -- command runs once; its exit ends pm";
 		return -1;
 	}
-	if (p->v.pid != 0 && p->v.state != PS_STOPPING) {
-		p->want_up = true;
-		p->restart_after_stop = true;
-		begin_stop(p);
-		return 0;
-	}
-	want(p);
+	/* What does not run (or stops already) restarts by a start. */
+	if (!fire(p, EV_RESTART, 0))
+		want(p);
 	return 0;
 }
 
@@ -663,7 +812,7 @@ proc_signal(int idx, int sig, const char **why)
 		*why = "not running";
 		return -1;
 	}
-	if (kill(p->v.pid, sig) < 0) {
+	if (sys_kill(p->v.pid, sig) < 0) {
 		*why = strerror(errno);
 		return -1;
 	}
@@ -686,7 +835,7 @@ proc_stop_all(void)
 	int i;
 
 	for (i = 0; i < proc_n; i++)
-		unwant(&proc_tab[i]);
+		fire(&proc_tab[i], EV_STOP, 0);
 }
 
 /* SIGKILL every process group still alive: the shutdown deadline passed. */
@@ -699,8 +848,8 @@ proc_kill_all(void)
 		if (proc_tab[i].v.pid != 0) {
 			log_warn("%s: still running; sending SIGKILL",
 			    proc_tab[i].v.cfg->id);
-			kill(-proc_tab[i].v.pid, SIGKILL);
-			kill(proc_tab[i].v.pid, SIGKILL);
+			sys_kill(-proc_tab[i].v.pid, SIGKILL);
+			sys_kill(proc_tab[i].v.pid, SIGKILL);
 		}
 }
 
@@ -722,20 +871,17 @@ proc_all_down(void)
 void
 proc_check_failed(int idx, enum cfg_cfail action, int status)
 {
-	struct proc *p = &proc_tab[idx];
 	const char *why;
 
 	log_warn("%s: health check failed (status %d); on_check_fail = %s",
-	    p->v.cfg->id, status, (const char *[]){ "restart", "stop", "exit",
-	    "exec" }[action]);
+	    proc_tab[idx].v.cfg->id, status, (const char *[]){ "restart",
+	    "stop", "exit", "exec" }[action]);
 	if (action == CF_RESTART)
 		proc_restart(idx, &why);
 	else if (action == CF_STOP)
-		unwant(p);
-	else if (action == CF_EXIT && p->v.pid != 0) {
-		p->exit_pm = true;
-		begin_stop(p);
-	}
+		proc_stop(idx, &why);
+	else if (action == CF_EXIT)
+		fire(&proc_tab[idx], EV_CHECK_EXIT, 0);
 }
 
 pid_t
@@ -744,71 +890,38 @@ proc_main_pid(void)
 	return main_idx >= 0 ? proc_tab[main_idx].v.pid : 0;
 }
 
-/* Decide what a service's exit means: restart, backoff, fatal or done. */
-static void
-after_exit(struct proc *p, int status, uint64_t ran)
+/*
+ * What a service's exit means: the end of pm, a stop done, a restart
+ * after a stop, done for good, a restart after the backoff, or fatal.
+ * It counts the failed starts that decide between the last two.
+ */
+static enum event
+exit_event(struct proc *p, int status, uint64_t ran)
 {
 	const struct cfg_proc *c = p->v.cfg;
-	bool failed = status != 0, again;
+	bool failed = status != 0;
 
-	if (idx_of(p) == main_idx) {
-		proc_set_state(p, PS_EXITED, 0);
-		pm_shutdown(END_EXIT, status);
-		return;
-	}
-	if (p->exit_pm) {
-		/* on_check_fail = exit: the container dies, never with 0. */
-		p->exit_pm = false;
-		proc_set_state(p, PS_EXITED, 0);
-		pm_shutdown(END_EXIT, status ? status : 1);
-		return;
-	}
+	if (idx_of(p) == main_idx || p->exit_pm)
+		return EV_EXIT_END;
 	if (p->ready_failed && p->want_up && !pm_stopping()) {
 		/* Never became ready: a failed start, not an operator stop. */
 		p->ready_failed = false;
 		ran = 0;
 		failed = true;
-	} else if (p->v.state == PS_STOPPING || !p->want_up || pm_stopping()) {
-		if (p->restart_after_stop && p->want_up && !pm_stopping()) {
-			p->restart_after_stop = false;
-			proc_set_state(p, PS_STARTING, 0);
-		} else
-			proc_set_state(p, PS_STOPPED, 0);
-		return;
-	}
-	again = c->restart == RS_ALWAYS || (c->restart == RS_ON_FAILURE &&
-	    failed);
-	if (c->type == PT_ONESHOT && !again) {
-		proc_set_state(p, PS_EXITED, 0);
-		if (failed && c->critical) {
-			log_err("%s: critical oneshot failed with status %d",
-			    c->id, status);
-			pm_shutdown(END_EXIT, status);
-		}
-		return;
-	}
-	if (!again) {
-		proc_set_state(p, PS_EXITED, 0);
-		return;
-	}
+	} else if (p->v.state == PS_STOPPING || !p->want_up || pm_stopping())
+		return p->restart_after_stop && p->want_up && !pm_stopping() ?
+		    EV_EXIT_RESTART : EV_EXIT_STOPPED;
+	if (c->restart != RS_ALWAYS && (c->restart != RS_ON_FAILURE ||
+	    !failed))
+		return failed && c->critical && c->type == PT_ONESHOT ?
+		    EV_EXIT_END : EV_EXIT_DONE;
 	if (ran >= c->stable_ms) {
 		p->fails = 0;
 		p->backoff_ms = c->restart_delay_ms;
 	} else
 		p->fails++;
-	if (c->start_limit > 0 && p->fails > c->start_limit) {
-		log_err("%s: fatal: %d failed starts in a row, giving up",
-		    c->id, p->fails);
-		proc_set_state(p, PS_FATAL, 0);
-		if (c->critical)
-			pm_shutdown(END_EXIT, status);
-		return;
-	}
-	log_info("%s: backoff %u.%03us", c->id, p->backoff_ms / 1000,
-	    p->backoff_ms % 1000);
-	proc_set_state(p, PS_BACKOFF, now_ms() + p->backoff_ms);
-	p->backoff_ms = p->backoff_ms * 2 > c->restart_delay_max_ms ?
-	    c->restart_delay_max_ms : p->backoff_ms * 2;
+	return c->start_limit > 0 && p->fails > c->start_limit ?
+	    EV_EXIT_GIVEUP : EV_EXIT_RETRY;
 }
 
 int
@@ -833,15 +946,10 @@ void
 proc_reap(void)
 {
 	struct proc *p;
-	int st, status;
+	int st, status, r;
 	pid_t pid;
 
-	for (;;) {
-		pid = waitpid(-1, &st, WNOHANG);
-		if (pid < 0 && errno == EINTR)
-			continue;
-		if (pid <= 0)
-			break;
+	while ((pid = sys_wait(&st)) > 0) {
 		status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 		p = by_pid(pid);
 		if (p == NULL) {
@@ -859,20 +967,12 @@ proc_reap(void)
 			    (int)pid, status);
 		count_dependents(p, -1);
 		hk->exited(idx_of(p), status);	/* handlers see the pid */
+		r = row(p);
 		pid_forget(p);
 		p->v.pid = 0;
 		p->v.last_status = status;
-		after_exit(p, status, now_ms() - p->v.started_ms);
-	}
-}
-
-/* pm's own CPU mask back after the spawns of a turn (see spawn_cpus). */
-static void
-widen(void)
-{
-	if (spawn_narrow) {
-		(void)sched_setaffinity(0, sizeof(spawn_cpus), &spawn_cpus);
-		spawn_narrow = false;
+		fire_in(p, r, exit_event(p, status, now_ms() - p->v.started_ms),
+		    status);
 	}
 }
 
@@ -888,33 +988,19 @@ proc_tick(uint64_t now)
 	int i;
 
 	if (!dirty && !rescan && (next_due == 0 || now < next_due)) {
-		widen();
+		sys_widen();
 		return next_due;
 	}
 	for (i = 0; i < proc_n; i++) {
 		p = &proc_tab[i];
 		if (p->deadline_ms == 0 || p->deadline_ms > now)
 			continue;
-		if (p->v.state == PS_BACKOFF) {
-			p->v.restarts++;
-			proc_set_state(p, PS_STARTING, 0);
-		} else if (p->v.state == PS_STARTING && p->v.pid != 0) {
-			log_warn("%s: not ready within %ums; stopping it",
-			    p->v.cfg->id, p->v.cfg->mon->ready_timeout_ms);
-			p->ready_failed = true;
-			begin_stop(p);
-		} else if (p->v.state == PS_STOPPING && p->v.pid != 0) {
-			log_warn("%s: did not stop within %ums; sending SIGKILL",
-			    p->v.cfg->id, p->v.cfg->stop_timeout_ms);
-			kill(-p->v.pid, SIGKILL);
-			kill(p->v.pid, SIGKILL);
-			p->deadline_ms = 0;
-		} else
-			p->deadline_ms = 0;
+		p->deadline_ms = 0;
+		fire(p, EV_DEADLINE, 0);
 	}
 	while (dirty)
 		settle();
-	widen();
+	sys_widen();
 	rescan = false;
 	for (i = 0; i < proc_n; i++) {
 		p = &proc_tab[i];
@@ -1078,22 +1164,14 @@ recount(void)
 int
 proc_init(const struct config *c, const struct cfg_proc *mainc)
 {
-	extern char **environ;
 	struct cfg_proc *gh;
 	struct proc *t;
 	struct proc_x *xt;
-	size_t n = 0;
 	uint32_t cap = 16;
 	int tn, *ix, *px, i;
 
-	if (envp_buf == NULL) {
-		while (environ[n] != NULL)
-			n++;
-		envp_cap = n + ENV_ROOM;
-		if ((envp_buf = calloc(envp_cap, sizeof(char *))) == NULL)
-			return -1;
-		devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-	}
+	if (sys_init() < 0)
+		return -1;
 	/* The new table holds at most every old entry and one per process. */
 	while (cap < 2 * ((uint32_t)c->nproc + 1 + (uint32_t)proc_n))
 		cap *= 2;
@@ -1179,7 +1257,7 @@ proc_apply(const struct config *newc, bool dry_run, plan_fn emit, void *ctx)
 	}
 	for (i = 0; i < proc_n; i++) {
 		if (proc_xt[i].removed) {
-			unwant(&proc_tab[i]);
+			fire(&proc_tab[i], EV_STOP, 0);
 			continue;
 		}
 		if (i == main_idx)

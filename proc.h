@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "pm.h"
+#include "sys.h"
 
 enum proc_state {
 	PS_STOPPED, PS_STARTING, PS_RUNNING, PS_STOPPING, PS_EXITED,
@@ -72,29 +73,7 @@ pid_t	 proc_main_pid(void);	/* the -- mode's main child, or 0 */
 void	 proc_ready(int idx);
 void	 proc_check_failed(int idx, enum cfg_cfail action, int status);
 
-/*
- * What to spawn: a process's spec (user, limits, directory, environment)
- * with an argv of its own, so checks and handlers run exactly like the
- * process they belong to.
- */
-struct spawn {
-	const struct cfg_proc *cfg;
-	char *const	*argv;
-	const char	*env[6];	/* more KEY=VAL; NULL-terminated */
-	int		 out, err;	/* -1, or the child's stdout, stderr */
-	int		 fd, fd_as;	/* -1, or an fd to hand over as fd_as */
-};
-/* The step of a spawn that failed; spawn_step_name() words it for people. */
-enum spawn_step {
-	SP_OK, SP_FORK, SP_TTY, SP_STDIN, SP_OUTPUT, SP_NOTIFY_FD, SP_NOFILE,
-	SP_CORE, SP_NPROC, SP_NICE, SP_CHDIR, SP_SETGROUPS, SP_SETGID,
-	SP_SETUID, SP_EXEC, SP__COUNT
-};
-const char *spawn_step_name(enum spawn_step);
-/*
- * The pid; -1 when fork failed, -2 when the child could not exec (step
- * names the step, errno says why; the child is reaped already).
- */
+/* A check's, probe's or handler's spawn: sys_spawn, for check.c. */
 pid_t	 proc_spawn(const struct spawn *, bool is_main, enum spawn_step *step);
 
 /*

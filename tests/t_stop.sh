@@ -30,8 +30,9 @@ check "stubborn was killed by SIGKILL" log_has 'stubborn: pid [0-9]+ killed by S
 check "stubborn process is gone" dead "$sp"
 check "the group's other member got the stop signal too" dead "$cp"
 check "stop_signal HUP was delivered" grep -q hup "$T/hup"
+# SIGKILL at exactly stop_timeout is pinned by tests/unit/proc_test.c on a
+# fake clock; here only that it did not come early.
 check "shutdown took at least stop_timeout (${el}ms)" test "$el" -ge 300
-check "shutdown took under 3 s (${el}ms)" test "$el" -lt 3000
 
 # shutdown_timeout caps a long stop_timeout.
 cat >"$T/pm2.ini" <<INI

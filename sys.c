@@ -1,0 +1,333 @@
+/*
+ * sys.c: the system calls under proc.c's state machine: the clock, spawn
+ * (vfork and exec in a process's clothes), signals and reaping. proc.c
+ * reaches the system only through here, so tests/unit/proc_test.c links
+ * fakes of these functions instead and drives the machine without
+ * processes, signals or sleeps (as dinit's baseproc-sys does).
+ */
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "init.h"
+#include "sys.h"
+
+static char	       **envp_buf;	/* environ + PM_ENV_MAX, sized once */
+static size_t		 envp_cap;
+static int		 devnull = -1;
+
+#define ENV_ROOM	(PM_ENV_MAX + 8)	/* config lines, extras, NULL */
+
+/*
+ * Spawns run on the CPU pm runs on (issue 7). With vfork the parent
+ * sleeps until the child has exec'd, so nothing runs in parallel anyway;
+ * but the scheduler puts a new task on an idle CPU, and waking that CPU
+ * and then pm again on its own cost more than the spawn itself on virtual
+ * machines (cold start of 1,000 services: 0.55 s, and 0.1 s on one CPU).
+ * So the first spawn of a loop turn narrows pm to its current CPU, every
+ * child widens its mask back before exec, and sys_widen() (proc_tick,
+ * before the loop sleeps) widens pm's own again.
+ */
+static cpu_set_t	 spawn_cpus;	/* pm's own mask, while narrowed */
+static bool		 spawn_narrow;
+
+uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * The wall clock, for schedules: one function beside now_ms, so that
+ * check.c's unit test can set the clock by linking its own (issue 13).
+ */
+long long
+wall_now(void)
+{
+	return (long long)time(NULL);
+}
+
+int
+sys_init(void)
+{
+	extern char **environ;
+	size_t n = 0;
+
+	if (envp_buf != NULL)
+		return 0;
+	while (environ[n] != NULL)
+		n++;
+	envp_cap = n + ENV_ROOM;
+	if ((envp_buf = calloc(envp_cap, sizeof(char *))) == NULL)
+		return -1;
+	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	return 0;
+}
+
+/* Set or override one KEY=VAL among the first n entries of envp_buf. */
+static size_t
+env_put(size_t n, const char *kv)
+{
+	size_t i, klen = strcspn(kv, "=") + 1;
+
+	for (i = 0; i < n; i++)
+		if (strncmp(envp_buf[i], kv, klen) == 0)
+			break;
+	envp_buf[i] = (char *)kv;
+	return i == n ? n + 1 : n;
+}
+
+/*
+ * Build the child's environment: pm's own, with the process's environment
+ * lines and then the spawn's extras added or overriding. The pointer
+ * array was sized at init, so this only fills it.
+ */
+static char **
+build_env(const struct spawn *sp)
+{
+	extern char **environ;
+	size_t n = 0;
+	char **e;
+	int j;
+
+	for (e = environ; *e != NULL && n + ENV_ROOM < envp_cap; e++)
+		envp_buf[n++] = *e;
+	for (j = 0; j < sp->cfg->nenv; j++)
+		n = env_put(n, sp->cfg->env[j]);
+	for (j = 0; j < 6 && sp->env[j] != NULL; j++)
+		n = env_put(n, sp->env[j]);
+	envp_buf[n] = NULL;
+	return envp_buf;
+}
+
+/* Where the child reports a failure before exec; written across vfork. */
+struct spawn_err {
+	int		 err;
+	enum spawn_step	 step;	/* SP_OK: the exec went through */
+};
+
+/* What each step of a spawn is called in a log line, in enum order. */
+static const char step_names[] = "start\0fork\0open tty\0redirect stdin\0"
+    "redirect output\0pass the notification fd\0set rlimit_nofile\0"
+    "set rlimit_core\0set rlimit_nproc\0set nice\0chdir\0setgroups\0"
+    "setgid\0setuid\0execute";
+
+const char *
+spawn_step_name(enum spawn_step s)
+{
+	const char *n = step_names;
+
+	while (s-- > 0)
+		n += strlen(n) + 1;
+	return n;
+}
+
+/* Close fds lo..hi (inclusive); close_range, or a loop on old kernels. */
+static void
+close_fds(unsigned lo, unsigned hi)
+{
+	struct rlimit rl;
+	unsigned fd, max = 65536;
+
+	if (lo > hi || syscall(SYS_close_range, lo, hi, 0) == 0)
+		return;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)max)
+		max = (unsigned)rl.rlim_cur;
+	for (fd = lo; fd < max && fd <= hi; fd++)
+		close((int)fd);
+}
+
+static int
+set_rlimit(int res, long long v)
+{
+	struct rlimit rl;
+
+	if (v == -1)
+		return 0;
+	rl.rlim_cur = rl.rlim_max = (v == -2) ? RLIM_INFINITY : (rlim_t)v;
+	return setrlimit(res, &rl);
+}
+
+/*
+ * The child half of a spawn, run between vfork and exec. It shares pm's
+ * memory, so it only makes system calls and reports a failure through se;
+ * it never returns. The order matters: session first, then limits and
+ * directory while still privileged, then groups, gid and uid last.
+ */
+static void __attribute__((noreturn, noinline))
+child_exec(const struct spawn *sp, bool is_main, char **envp,
+    struct spawn_err *se)
+{
+	static const unsigned long dfl[8];
+	const struct cfg_proc *c = sp->cfg;
+	sigset_t none;
+	int sig;
+
+#define FAIL(w)	do { se->err = errno; se->step = (w); goto fail; } while (0)
+	if (is_main) {
+		/* Own group, and the terminal's foreground, as tini does. */
+		setpgid(0, 0);
+		if (isatty(0))
+			(void)tcsetpgrp(0, getpid());
+	} else if (c->tty != NULL) {
+		if (init_tty(c->tty) < 0)
+			FAIL(SP_TTY);
+	} else {
+		setsid();
+		if (devnull >= 0 && dup2(devnull, 0) < 0)
+			FAIL(SP_STDIN);
+	}
+	/* stdout and stderr into pm's pipes (issue 5); -1 keeps pm's own. */
+	if ((sp->out >= 0 && dup2(sp->out, 1) < 0) ||
+	    (sp->err >= 0 && dup2(sp->err, 2) < 0))
+		FAIL(SP_OUTPUT);
+	if (sp->fd >= 0 && (sp->fd == sp->fd_as ? fcntl(sp->fd, F_SETFD, 0) :
+	    dup2(sp->fd, sp->fd_as)) < 0)
+		FAIL(SP_NOTIFY_FD);
+	if (sp->fd >= 0) {
+		close_fds(3, (unsigned)sp->fd_as - 1);
+		close_fds((unsigned)sp->fd_as + 1, ~0U);
+	} else
+		close_fds(3, ~0U);
+	/*
+	 * Raw rt_sigaction, because libc refuses the signals it reserves for
+	 * itself, and an ignored one would stay ignored across exec. An
+	 * all-zero kernel sigaction is SIG_DFL with no flags on every arch.
+	 */
+	for (sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			syscall(SYS_rt_sigaction, sig, dfl, NULL,
+			    (size_t)(NSIG - 1) / 8);
+	if (set_rlimit(RLIMIT_NOFILE, c->rlimit_nofile) < 0)
+		FAIL(SP_NOFILE);
+	if (set_rlimit(RLIMIT_CORE, c->rlimit_core) < 0)
+		FAIL(SP_CORE);
+	if (set_rlimit(RLIMIT_NPROC, c->rlimit_nproc) < 0)
+		FAIL(SP_NPROC);
+	if (c->has_nice && setpriority(PRIO_PROCESS, 0, c->nice) < 0)
+		FAIL(SP_NICE);
+	if (c->umask >= 0)
+		umask((mode_t)c->umask);
+	if (c->directory != NULL && chdir(c->directory) < 0)
+		FAIL(SP_CHDIR);
+	if (c->user != NULL || c->group != NULL) {
+		if ((c->user != NULL ? setgroups((size_t)c->ngroups, c->groups)
+		    : setgroups(1, &c->gid)) < 0)
+			FAIL(SP_SETGROUPS);
+		if (setgid(c->gid) < 0)
+			FAIL(SP_SETGID);
+	}
+	if (c->user != NULL && setuid(c->uid) < 0)
+		FAIL(SP_SETUID);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (spawn_narrow)
+		(void)sched_setaffinity(0, sizeof(spawn_cpus), &spawn_cpus);
+	execvpe(sp->argv[0], sp->argv, envp);
+	se->err = errno;
+	se->step = SP_EXEC;
+fail:
+	_exit(se->err == ENOENT ? 127 : 126);
+#undef FAIL
+}
+
+static bool
+transient(int e)
+{
+	return e == EAGAIN || e == ENOMEM || e == EMFILE || e == ENFILE;
+}
+
+
+/*
+ * Fork and exec one child from a spec: a supervised process, or a check,
+ * readiness probe or handler in its process's clothes. vfork keeps a
+ * respawn cheap even for a large pm and lets the child hand back the
+ * reason it could not exec, so a command that does not exist is reported
+ * once instead of looping.
+ */
+pid_t
+sys_spawn(const struct spawn *sp, bool is_main, enum spawn_step *step)
+{
+	/*
+	 * Static: the vfork child writes it, and the compiler must not assume
+	 * that a local whose address only the child saw is still unchanged.
+	 */
+	static struct spawn_err se;
+	extern char **environ;
+	int st;
+	pid_t pid;
+
+	se.err = 0;
+	se.step = SP_OK;
+	if (!spawn_narrow && sched_getaffinity(0, sizeof(spawn_cpus),
+	    &spawn_cpus) == 0) {
+		cpu_set_t one;
+		unsigned cpu = 0;
+
+		CPU_ZERO(&one);
+		if (syscall(SYS_getcpu, &cpu, NULL, NULL) == 0 &&
+		    cpu < CPU_SETSIZE) {
+			CPU_SET(cpu, &one);
+			spawn_narrow = sched_setaffinity(0, sizeof(one),
+			    &one) == 0;
+		}
+	}
+	pid = vfork();
+	if (pid == 0)
+		child_exec(sp, is_main, is_main ? environ : build_env(sp), &se);
+	*step = SP_FORK;
+	if (pid < 0 || se.step == SP_OK)
+		return pid;
+	/* The child has exited already; collect it right here. */
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	*step = se.step;
+	errno = se.err;
+	/*
+	 * EAGAIN from execve after setuid means the user is at its
+	 * RLIMIT_NPROC: like the other shortages it passes, so it is -1,
+	 * retried, not -2, fatal.
+	 */
+	return transient(se.err) ? -1 : -2;
+}
+
+void
+sys_widen(void)
+{
+	if (spawn_narrow) {
+		(void)sched_setaffinity(0, sizeof(spawn_cpus), &spawn_cpus);
+		spawn_narrow = false;
+	}
+}
+
+int
+sys_kill(pid_t pid, int sig)
+{
+	return kill(pid, sig);
+}
+
+pid_t
+sys_wait(int *st)
+{
+	pid_t pid;
+
+	while ((pid = waitpid(-1, st, WNOHANG)) < 0 && errno == EINTR)
+		;
+	return pid;
+}
