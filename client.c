@@ -1448,7 +1448,7 @@ cmd_args(const struct cmd *c, int argc, char **argv)
 static int
 key_setup(const struct config *cf)
 {
-	const char *env = getenv("PM_TOKEN"), *file = opt.token_file;
+	const char *env = plat_getenv("PM_TOKEN"), *file = opt.token_file;
 	ssize_t n;
 	int fd;
 
@@ -1464,7 +1464,7 @@ key_setup(const struct config *cf)
 		file = cf->set.token_file;
 	if (file == NULL)
 		return 0;
-	if ((fd = open(file, O_RDONLY | O_CLOEXEC)) == -1 ||
+	if ((fd = plat_open(file, O_RDONLY | O_CLOEXEC)) == -1 ||
 	    (n = read(fd, keybuf, sizeof(keybuf) - 1)) < 0) {
 		fprintf(stderr, "pm: token file %s: %s\n", file,
 		    strerror(errno));
@@ -1504,7 +1504,7 @@ targets_setup(void)
 #if PLAT_UNIX
 	if ((opt.sock == NULL && opt.hosts == NULL) ||
 	    (opt.hosts != NULL && opt.token_file == NULL &&
-	    getenv("PM_TOKEN") == NULL))
+	    plat_getenv("PM_TOKEN") == NULL))
 		cfg_load_client(cfg_default_file(opt.cfgfile), &cf);
 #endif
 	if (opt.hosts != NULL) {
@@ -1580,6 +1580,8 @@ client_main(int argc, char **argv)
 	char **av = argv + 1;
 	int i, n = 0, dd = -1, kind;
 
+	if (plat_init() == -1)
+		return EX_FAIL;
 	/* Step 1: the global options, anywhere before "--". */
 	for (i = 1; i < argc; i++) {
 		if (dd < 0 && strcmp(argv[i], "--") == 0) {
@@ -1638,8 +1640,6 @@ client_main(int argc, char **argv)
 		dd--;
 	}
 	nopt = dd < 0 ? n : dd - 1;
-	if (plat_init() == -1)
-		return EX_FAIL;
 	memset(&req, 0, sizeof(req));
 	req.type = c->type;
 	req.reqid = (uint32_t)getpid();

@@ -19,7 +19,7 @@
 
 /* Windows speaks TCP only: no Unix socket, no peer credentials. */
 #define PLAT_UNIX	0
-/* Nothing is exec'd; the token file is read as bytes, not as text. */
+/* Nothing is exec'd (plat_open: not inherited); read bytes, not text. */
 #define O_CLOEXEC	O_BINARY
 /* config.h's server-side fields name these; the client never sets them. */
 typedef unsigned int	uid_t;
@@ -39,6 +39,9 @@ int	 plat_recv(int fd, void *, size_t);
 int	 plat_close(int fd);
 int	 plat_poll(struct pollfd *, int n, int ms);
 const char *plat_strerror(int e);
+/* UTF-8 in and out, whatever the ANSI code page. */
+int	 plat_open(const char *path, int flags);
+const char *plat_getenv(const char *name);
 
 /*
  * Signal numbers go on the wire as Linux's (the server is Linux), not as
@@ -86,6 +89,8 @@ enum {
 #define plat_close(fd)		close(fd)
 #define plat_poll(p, n, ms)	poll((p), (nfds_t)(n), (ms))
 #define plat_strerror(e)	strerror(e)
+#define plat_open(p, f)		open((p), (f))
+#define plat_getenv(n)		getenv(n)
 
 static inline int
 plat_sockerr(int fd)

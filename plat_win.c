@@ -175,6 +175,64 @@ plat_poll(struct pollfd *p, int n, int ms)
 	return k;
 }
 
+/* UTF-8 to UTF-16 and back, in memory of their own; NULL on failure. */
+static wchar_t *
+wide(const char *s)
+{
+	int n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1,
+	    NULL, 0);
+	wchar_t *w;
+
+	if (n <= 0 || (w = malloc((size_t)n * sizeof(*w))) == NULL)
+		return NULL;
+	MultiByteToWideChar(CP_UTF8, 0, s, -1, w, n);
+	return w;
+}
+
+static char *
+utf8(const wchar_t *w)
+{
+	int n = WideCharToMultiByte(CP_UTF8, 0, w, -1, NULL, 0, NULL, NULL);
+	char *s;
+
+	if (n <= 0 || (s = malloc((size_t)n)) == NULL)
+		return NULL;
+	WideCharToMultiByte(CP_UTF8, 0, w, -1, s, n, NULL, NULL);
+	return s;
+}
+
+int
+plat_open(const char *path, int flags)
+{
+	wchar_t *w = wide(path);
+	int fd;
+
+	if (w == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	fd = _wopen(w, flags | _O_NOINHERIT);
+	free(w);
+	return fd;
+}
+
+/* The client asks once or twice and exits: the copy is never freed. */
+const char *
+plat_getenv(const char *name)
+{
+	wchar_t *wn = wide(name), *v = NULL;
+	DWORD n;
+	char *s = NULL;
+
+	if (wn != NULL && (n = GetEnvironmentVariableW(wn, NULL, 0)) > 0 &&
+	    (v = malloc(n * sizeof(*v))) != NULL &&
+	    GetEnvironmentVariableW(wn, v, n) == n - 1)
+		s = utf8(v);
+	free(wn);
+	free(v);
+	return s;
+}
+
 uint64_t
 plat_mono_ms(void)
 {
@@ -235,23 +293,18 @@ main(void)
 {
 	wchar_t **wv;
 	char **av;
-	int ac, i, n;
+	int ac, i;
 
 	if ((wv = CommandLineToArgvW(GetCommandLineW(), &ac)) == NULL ||
 	    (av = calloc((size_t)ac + 1, sizeof(*av))) == NULL) {
 		fprintf(stderr, "pm: cannot read the command line\n");
 		return 1;
 	}
-	for (i = 0; i < ac; i++) {
-		n = WideCharToMultiByte(CP_UTF8, 0, wv[i], -1, NULL, 0, NULL,
-		    NULL);
-		if (n <= 0 || (av[i] = malloc((size_t)n)) == NULL) {
+	for (i = 0; i < ac; i++)
+		if ((av[i] = utf8(wv[i])) == NULL) {
 			fprintf(stderr, "pm: cannot read the command line\n");
 			return 1;
 		}
-		WideCharToMultiByte(CP_UTF8, 0, wv[i], -1, av[i], n, NULL,
-		    NULL);
-	}
 	LocalFree(wv);
 	return client_main(ac, av);
 }
