@@ -230,7 +230,7 @@ client-windows: pm.exe
 pm.exe: $(WIN_SRCS) $(HDRS)
 	@command -v $(WIN_CC) >/dev/null || tests/install-deps.sh gcc-mingw-w64-x86-64
 	$(WIN_CC) -Os $(WARN) -std=c11 -D_WIN32_WINNT=0x0601 -ffunction-sections \
-	    -fdata-sections -static -s -Wl,--gc-sections -o $@ $(WIN_SRCS) -lws2_32 -lbcrypt
+	    -fdata-sections -static -s -Wl,--gc-sections -o $@ $(WIN_SRCS) -lws2_32 -lbcrypt -ladvapi32
 
 # test-windows: pm.exe under wine against a real Linux pm over TCP
 # (tests/t_windows.sh); installs wine when missing.

@@ -1464,10 +1464,10 @@ key_setup(const struct config *cf)
 		file = cf->set.token_file;
 	if (file == NULL)
 		return 0;
-	if ((fd = plat_open(file, O_RDONLY | O_CLOEXEC)) == -1 ||
+	if ((fd = plat_open_key(file)) == -1 ||
 	    (n = read(fd, keybuf, sizeof(keybuf) - 1)) < 0) {
 		fprintf(stderr, "pm: token file %s: %s\n", file,
-		    strerror(errno));
+		    plat_strerror(errno));
 		if (fd != -1)
 			close(fd);
 		return -1;

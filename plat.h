@@ -19,8 +19,6 @@
 
 /* Windows speaks TCP only: no Unix socket, no peer credentials. */
 #define PLAT_UNIX	0
-/* Nothing is exec'd (plat_open: not inherited); read bytes, not text. */
-#define O_CLOEXEC	O_BINARY
 /* config.h's server-side fields name these; the client never sets them. */
 typedef unsigned int	uid_t;
 typedef unsigned int	gid_t;
@@ -40,8 +38,9 @@ int	 plat_close(int fd);
 int	 plat_poll(struct pollfd *, int n, int ms);
 const char *plat_strerror(int e);
 /* UTF-8 in and out, whatever the ANSI code page. */
-int	 plat_open(const char *path, int flags);
 const char *plat_getenv(const char *name);
+/* errno when the token file's ACL lets others read it (plat_strerror). */
+#define PLAT_EKEYACL	0x7f00
 
 /*
  * Signal numbers go on the wire as Linux's (the server is Linux), not as
@@ -89,7 +88,7 @@ enum {
 #define plat_close(fd)		close(fd)
 #define plat_poll(p, n, ms)	poll((p), (nfds_t)(n), (ms))
 #define plat_strerror(e)	strerror(e)
-#define plat_open(p, f)		open((p), (f))
+#define plat_open_key(p)	open((p), O_RDONLY | O_CLOEXEC)
 #define plat_getenv(n)		getenv(n)
 
 static inline int
@@ -104,7 +103,13 @@ plat_sockerr(int fd)
 }
 #endif
 
+/*
+ * The token file, for reading: an fd, or -1 with errno. On Windows one
+ * whose ACL lets others read it is refused, as the server refuses a
+ * token_file that others may read on Linux.
+ */
 #ifdef _WIN32
+int	 plat_open_key(const char *path);
 /* Console (UTF-8 out, Ctrl-C) and sockets set up; 0, or -1 said why. */
 int	 plat_init(void);
 int	 plat_random(void *, size_t);		/* 0, or -1 with errno */

@@ -7,6 +7,7 @@
 #include <winsock2.h>
 #include <ws2tcpip.h>
 #include <windows.h>
+#include <aclapi.h>
 #include <bcrypt.h>
 #include <shellapi.h>
 
@@ -41,6 +42,8 @@ static const struct {
 	{ WSAEINTR, EINTR, "Interrupted system call" },
 };
 
+static char keywhy[160];	/* why the token file was refused */
+
 /* The POSIX code for a WSA one; unknown ones pass as they are. */
 static int
 wsa_errno(int wsa)
@@ -63,6 +66,8 @@ plat_strerror(int e)
 {
 	static char buf[32];
 
+	if (e == PLAT_EKEYACL)
+		return keywhy;
 	for (size_t i = 0; i < sizeof(errtab) / sizeof(errtab[0]); i++)
 		if (errtab[i].e == e)
 			return errtab[i].msg;
@@ -201,18 +206,77 @@ utf8(const wchar_t *w)
 	return s;
 }
 
+/*
+ * Does the DACL of fd let a group of other people read it? Their name,
+ * or NULL. A file system without ACLs (FAT) cannot protect the file and
+ * is let pass; a NULL DACL grants everyone everything.
+ */
+static const char *
+key_readers(int fd)
+{
+	static const struct {
+		WELL_KNOWN_SID_TYPE	 t;
+		const char		*name;
+	} broad[] = {
+		{ WinWorldSid, "Everyone" },
+		{ WinAuthenticatedUserSid, "Authenticated Users" },
+		{ WinBuiltinUsersSid, "Users" },
+		{ WinBuiltinGuestsSid, "Guests" },
+		{ WinAnonymousSid, "ANONYMOUS LOGON" },
+	};
+	const DWORD rd = FILE_READ_DATA | GENERIC_READ | GENERIC_ALL;
+	BYTE sid[SECURITY_MAX_SID_SIZE];
+	PSECURITY_DESCRIPTOR sd = NULL;
+	ACCESS_ALLOWED_ACE *ace;
+	const char *who = NULL;
+	DWORD len;
+	PACL dacl = NULL;
+
+	if (GetSecurityInfo((HANDLE)_get_osfhandle(fd), SE_FILE_OBJECT,
+	    DACL_SECURITY_INFORMATION, NULL, NULL, &dacl, NULL, &sd) !=
+	    ERROR_SUCCESS)
+		return NULL;
+	if (dacl == NULL)
+		who = "Everyone";
+	for (DWORD i = 0; who == NULL && dacl != NULL && i < dacl->AceCount;
+	    i++) {
+		if (!GetAce(dacl, i, (void **)&ace) ||
+		    ace->Header.AceType != ACCESS_ALLOWED_ACE_TYPE ||
+		    (ace->Mask & rd) == 0)
+			continue;
+		for (size_t j = 0; who == NULL &&
+		    j < sizeof(broad) / sizeof(broad[0]); j++) {
+			len = sizeof(sid);
+			if (CreateWellKnownSid(broad[j].t, NULL, sid, &len) &&
+			    EqualSid(sid, &ace->SidStart))
+				who = broad[j].name;
+		}
+	}
+	LocalFree(sd);
+	return who;
+}
+
 int
-plat_open(const char *path, int flags)
+plat_open_key(const char *path)
 {
 	wchar_t *w = wide(path);
+	const char *who;
 	int fd;
 
 	if (w == NULL) {
 		errno = EINVAL;
 		return -1;
 	}
-	fd = _wopen(w, flags | _O_NOINHERIT);
+	fd = _wopen(w, _O_RDONLY | _O_BINARY | _O_NOINHERIT);
 	free(w);
+	if (fd != -1 && (who = key_readers(fd)) != NULL) {
+		snprintf(keywhy, sizeof(keywhy), "%s may read it; let only "
+		    "its owner (icacls FILE /inheritance:r /grant:r USER:(R))",
+		    who);
+		_close(fd);
+		errno = PLAT_EKEYACL;
+		return -1;
+	}
 	return fd;
 }
 

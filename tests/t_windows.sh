@@ -128,6 +128,15 @@ same "a wrong token is refused" -H "$H" --token-file "$T/badkey" status
 check "saying so" grep -q 'authentication failed' "$T/we"
 same "no key" -c /dev/null -H "$H" status
 check "no key: explained" grep -q 'requires a key: --token-file FILE or PM_TOKEN' "$T/we"
+# A token file others may read is refused on Windows (wine maps mode 0644
+# to an ACL that lets Everyone read), as the server refuses one on Linux.
+cp "$T/key" "$T/openkey"; chmod 644 "$T/openkey"
+win -H "$H" --token-file "$T/openkey" status >"$T/o" 2>&1; rc=$?
+expect_eq "a token file Everyone may read: exit 1" "$rc" 1
+check "saying who may read it and how to fix it" grep -q \
+    "pm: token file $T/openkey: Everyone may read it; let only its owner (icacls" "$T/o"
+check "and nothing else is printed" test "$(wc -l <"$T/o")" -eq 1
+same "a missing token file" -H "$H" --token-file "$T/nosuchkey" status
 same "unknown command" "${A[@]}" frobnicate
 same "a bad signal" "${A[@]}" signal web NOSUCH
 # SIGCONT: 18 on Linux, and no such signal in Windows' C library.
@@ -177,8 +186,8 @@ same "-H three, one never listened" -H "127.0.0.1:$PDOWN,$H" --token-file "$T/ke
 
 # logs -f: lines as they come, then Ctrl-C. wine turns SIGINT into the
 # console's CTRL_C_EVENT, which pm.exe's handler ends with exit 130; a
-# process killed by the signal instead would show -2, wine's own default
-# 58 (STATUS_CONTROL_C_EXIT).
+# process killed by the signal instead would show -2, and without the
+# handler wine 8 ends it with 0.
 python3 - "$WINE" "$EXE" "$H" "$T/key" "$PM" "$SOCK" >"$T/ctrlc" 2>&1 <<'PY'
 import os, select, signal, subprocess, sys, time
 wine, exe, h, key, pm, sock = sys.argv[1:7]
