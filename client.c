@@ -1580,8 +1580,6 @@ client_main(int argc, char **argv)
 	char **av = argv + 1;
 	int i, n = 0, dd = -1, kind;
 
-	if (plat_init() == -1)
-		return EX_FAIL;
 	/* Step 1: the global options, anywhere before "--". */
 	for (i = 1; i < argc; i++) {
 		if (dd < 0 && strcmp(argv[i], "--") == 0) {
@@ -1640,6 +1638,8 @@ client_main(int argc, char **argv)
 		dd--;
 	}
 	nopt = dd < 0 ? n : dd - 1;
+	if (plat_init() == -1)
+		return EX_FAIL;
 	memset(&req, 0, sizeof(req));
 	req.type = c->type;
 	req.reqid = (uint32_t)getpid();

@@ -15,7 +15,7 @@
 #include <winsock2.h>
 #include <ws2tcpip.h>
 
-#include <signal.h>
+#include <signal.h>	/* first, so that its numbers are replaced below */
 
 /* Windows speaks TCP only: no Unix socket, no peer credentials. */
 #define PLAT_UNIX	0
@@ -110,7 +110,7 @@ plat_sockerr(int fd)
  */
 #ifdef _WIN32
 int	 plat_open_key(const char *path);
-/* Console (UTF-8 out, Ctrl-C) and sockets set up; 0, or -1 said why. */
+/* Sockets set up (main set up the console); 0, or -1 said why. */
 int	 plat_init(void);
 int	 plat_random(void *, size_t);		/* 0, or -1 with errno */
 #endif

@@ -333,14 +333,6 @@ plat_init(void)
 	WSADATA wd;
 	int e;
 
-	/*
-	 * Bytes out as they are: UTF-8 shown as such by the console, and
-	 * "\n" not turned into "\r\n", so the output is the Linux client's.
-	 */
-	SetConsoleOutputCP(CP_UTF8);
-	_setmode(_fileno(stdout), _O_BINARY);
-	_setmode(_fileno(stderr), _O_BINARY);
-	SetConsoleCtrlHandler(on_ctrl, TRUE);
 	if ((e = WSAStartup(MAKEWORD(2, 2), &wd)) != 0) {
 		fprintf(stderr, "pm: WSAStartup: socket error %d\n", e);
 		return -1;
@@ -370,5 +362,14 @@ main(void)
 			return 1;
 		}
 	LocalFree(wv);
+	/*
+	 * Before anything is printed, usage included: bytes out as they are,
+	 * UTF-8 shown as such by the console, and "\n" not turned into
+	 * "\r\n", so the output is the Linux client's.
+	 */
+	SetConsoleOutputCP(CP_UTF8);
+	_setmode(_fileno(stdout), _O_BINARY);
+	_setmode(_fileno(stderr), _O_BINARY);
+	SetConsoleCtrlHandler(on_ctrl, TRUE);
 	return client_main(ac, av);
 }
