@@ -1638,8 +1638,10 @@ client_main(int argc, char **argv)
 		dd--;
 	}
 	nopt = dd < 0 ? n : dd - 1;
-	if (plat_init() == -1)
+	if (plat_init() == -1) {
+		fprintf(stderr, "pm: sockets: %s\n", plat_strerror(errno));
 		return EX_FAIL;
+	}
 	memset(&req, 0, sizeof(req));
 	req.type = c->type;
 	req.reqid = (uint32_t)getpid();

@@ -110,7 +110,7 @@ plat_sockerr(int fd)
  */
 #ifdef _WIN32
 int	 plat_open_key(const char *path);
-/* Sockets set up (main set up the console); 0, or -1 said why. */
+/* Sockets set up (main set up the console); 0, or -1 with errno. */
 int	 plat_init(void);
 int	 plat_random(void *, size_t);		/* 0, or -1 with errno */
 #endif

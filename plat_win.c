@@ -334,7 +334,7 @@ plat_init(void)
 	int e;
 
 	if ((e = WSAStartup(MAKEWORD(2, 2), &wd)) != 0) {
-		fprintf(stderr, "pm: WSAStartup: socket error %d\n", e);
+		errno = wsa_errno(e);
 		return -1;
 	}
 	return 0;
