@@ -322,7 +322,6 @@ cfg_parse_size(const char *s, unsigned long long *bytes)
 	return 0;
 }
 
-
 /*
  * Shell-like word splitting, in place, without a shell: whitespace splits,
  * '...' is literal, "..." honours \\ \" \$ \` and keeps other backslashes,

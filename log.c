@@ -165,7 +165,6 @@ pm_log(int level, const char *fmt, ...)
 	errno = saved;
 }
 
-
 /*
  * A warning a peer can cause at will (a wrong MAC, a refused or a busy
  * connection) is written at most LOG_LIMIT_BURST times in LOG_LIMIT_MS;
