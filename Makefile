@@ -26,9 +26,9 @@ BIN	= pm
 endif
 
 SRCS	= pm.c config.c proc.c log.c logbuf.c pdu.c ctl.c client.c sha256.c check.c sched.c init.c \
-	  safefile.c sys.c
+	  safefile.c sys.c cfgparse.c esc.c plat_unix.c
 HDRS	= pm.h config.h proc.h log.h logbuf.h safefile.h check.h sched.h ctl.h \
-	  client.h init.h pdu.h sha256.h sys.h
+	  client.h init.h pdu.h sha256.h sys.h plat.h
 WARN	= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS	?= -Oz -g
 CFLAGS	+= $(WARN) -std=c11 -D_GNU_SOURCE -Ibuild/include -ffunction-sections -fdata-sections \
@@ -76,7 +76,7 @@ else
 STRIP	= strip
 endif
 
-.PHONY: all clean test demo deps unit size test-boot test-docker fuzz fuzz-build memcheck bench bench-quick
+.PHONY: all clean test demo deps unit size client-windows test-windows test-boot test-docker fuzz fuzz-build memcheck bench bench-quick
 all: $(BIN)
 
 $(BIN): $(OBJS) $(INIH_A) build/flavor-$(FLAVOR)
@@ -108,19 +108,21 @@ UNIT_CFLAGS = -O1 -g $(WARN) -std=c11 -D_GNU_SOURCE -Ibuild/include -I. \
 
 unit: $(UNIT_BINS)
 
-# config.c parses schedules with sched.c, so its test links both.
-UNIT_EXTRA_config = sched.c
+# config.c parses schedules with sched.c, so its test links both; its
+# small parsers shared with the client live in cfgparse.c.
+UNIT_EXTRA_config = sched.c cfgparse.c
 # The TCP auth helpers in sha256.c frame PDUs with pdu.c.
 UNIT_EXTRA_sha256 = pdu.c
 # log.c opens its file target with safefile.c, and calls nothing else.
-UNIT_EXTRA_log = safefile.c
+UNIT_EXTRA_log = safefile.c esc.c
 # check.c plans schedules with sched.c; the test stands in for the rest.
 UNIT_EXTRA_check = sched.c
 # proc.c's state machine: its test fakes the sys seam and pm.c's loop, and
 # PROC_UNIT shows it the table's cells and which of them ran.
-UNIT_EXTRA_proc = -DPROC_UNIT config.c sched.c log.c safefile.c
+UNIT_EXTRA_proc = -DPROC_UNIT config.c cfgparse.c sched.c log.c esc.c safefile.c
 
-tests/unit/%_test.bin: tests/unit/%_test.c %.c $(HDRS) build/include/ini.h $(INIH_A) sched.c safefile.c
+tests/unit/%_test.bin: tests/unit/%_test.c %.c $(HDRS) build/include/ini.h $(INIH_A) sched.c safefile.c \
+	cfgparse.c esc.c
 	gcc $(UNIT_CFLAGS) -o $@ $< $*.c $(UNIT_EXTRA_$*) $(INIH_A)
 
 # Fuzzing (tests/fuzz): each target is one LLVMFuzzerTestOneInput linked
@@ -136,7 +138,7 @@ FUZZ_CC		?= clang
 FUZZ_CFLAGS	= -O1 -g -std=c11 -D_GNU_SOURCE -Ibuild/include -I. \
 	-Wall -Wextra -Werror -Wno-missing-field-initializers \
 	-fno-omit-frame-pointer -fno-sanitize-recover=all
-fuzz_src	= tests/fuzz/fuzz_$(1).c $(if $(filter config command duration cron,$(1)),config.c sched.c,pdu.c) \
+fuzz_src	= tests/fuzz/fuzz_$(1).c $(if $(filter config command duration cron,$(1)),config.c cfgparse.c sched.c,pdu.c) \
 	$(if $(filter handshake,$(1)),sha256.c)
 FUZZ_BINS	= $(FUZZ_TARGETS:%=build/fuzz/%)
 REPLAY_BINS	= $(FUZZ_TARGETS:%=build/fuzz/%.replay)
@@ -146,12 +148,12 @@ fuzz-build: $(FUZZ_BINS)
 fuzz: $(FUZZ_BINS)
 	tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
-build/fuzz/%: tests/fuzz/fuzz_%.c config.c sched.c pdu.c sha256.c $(HDRS) build/include/ini.h $(INIH_A)
+build/fuzz/%: tests/fuzz/fuzz_%.c config.c cfgparse.c sched.c pdu.c sha256.c $(HDRS) build/include/ini.h $(INIH_A)
 	@mkdir -p build/fuzz
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ \
 	    $(call fuzz_src,$*) $(INIH_A)
 
-build/fuzz/%.replay: tests/fuzz/fuzz_%.c tests/fuzz/replay.c config.c sched.c pdu.c sha256.c $(HDRS) build/include/ini.h $(INIH_A)
+build/fuzz/%.replay: tests/fuzz/fuzz_%.c tests/fuzz/replay.c config.c cfgparse.c sched.c pdu.c sha256.c $(HDRS) build/include/ini.h $(INIH_A)
 	@mkdir -p build/fuzz
 	gcc $(FUZZ_CFLAGS) -fsanitize=address,undefined -o $@ \
 	    tests/fuzz/replay.c $(call fuzz_src,$*) $(INIH_A)
@@ -222,6 +224,25 @@ size: $(BIN)
 	    if [ -z "$(ARCH)" ] && [ "$$(uname -m)" = x86_64 ] && [ $$n -gt $(SIZE_MAX_x86_64) ]; then \
 		echo "over the budget of $(SIZE_MAX_x86_64) bytes" >&2; exit 1; fi
 
+# client-windows: pm.exe, the client alone for Windows (issue 20), built
+# with Debian's mingw-w64 (installed when missing): the shared client,
+# wire and auth code, the config's small parsers and the escaper, and the
+# Windows platform layer. No server code is linked in.
+WIN_CC	= x86_64-w64-mingw32-gcc
+WIN_SRCS = client.c pdu.c sha256.c cfgparse.c esc.c plat_win.c
+client-windows: pm.exe
+
+pm.exe: $(WIN_SRCS) $(HDRS)
+	@command -v $(WIN_CC) >/dev/null || tests/install-deps.sh gcc-mingw-w64-x86-64
+	$(WIN_CC) -Os $(WARN) -std=c11 -D_WIN32_WINNT=0x0601 -ffunction-sections \
+	    -fdata-sections -static -s -Wl,--gc-sections -o $@ $(WIN_SRCS) -lws2_32 -lbcrypt -ladvapi32
+
+# test-windows: pm.exe under wine against a real Linux pm over TCP
+# (tests/t_windows.sh); installs wine when missing.
+test-windows: pm pm.exe
+	tests/install-deps.sh wine64
+	tests/run.sh t_windows
+
 # bench: pm against tini, dumb-init, catatonit, runit, s6, supervisord
 # (installed from Debian when missing); writes bench/RESULTS.md. Not part
 # of `make test`: speed targets never live in timed unit tests.
@@ -232,4 +253,4 @@ bench-quick: pm
 	bench/run.sh --quick
 
 clean:
-	rm -rf build pm pm-aarch64 pm-armhf tests/unit/*.bin
+	rm -rf build pm pm.exe pm-aarch64 pm-armhf tests/unit/*.bin

@@ -8,18 +8,15 @@
  * costs at most the timeout and never hides the others' answers. Each
  * server closes after its reply; the whole reply is read, then printed.
  */
-#include <sys/random.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
+#include "plat.h"		/* first: Windows wants winsock2.h early */
 
-#include <netinet/in.h>
+#include <sys/stat.h>
+#if PLAT_UNIX
+#include <sys/un.h>
+#endif
 
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,7 +45,7 @@ struct sess {
 	int		 fd;
 	int		 st;
 	struct sockaddr_storage addr;
-	socklen_t	 addrlen;
+	unsigned int	 addrlen;	/* socklen_t on Linux */
 	uint8_t		 tx[2 * PDU_MAX];
 	size_t		 txlen;
 	size_t		 txoff;
@@ -113,11 +110,13 @@ static const struct gopt {
 static struct pdu_req	 req;
 static struct sess	*sess;
 static int		 nsess;
+#if PLAT_UNIX
 /* The Unix socket's locations by the contract's rule, tried in order. */
 static struct sock_loc	 locs[PM_SOCK_LOCS];
 static int		 nlocs, iloc;
 static char		 refused[512];	/* why a location was not used */
 static bool		 refused_peer;	/* ... because of who served it */
+#endif
 static char		 keybuf[4096];
 static size_t		 keylen;
 static bool		 have_key;
@@ -201,15 +200,6 @@ client_usage(bool err)
 	fputc('\n', f);
 }
 
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* ----------------------------------------------------------- transport */
 
 /*
@@ -220,7 +210,6 @@ mono_ms(void)
 static int
 target_add(const char *name, bool tcp)
 {
-	struct sockaddr_un *sun;
 	struct sess *s;
 
 	if (nsess == TARGETS_MAX) {
@@ -232,15 +221,17 @@ target_add(const char *name, bool tcp)
 	s->fd = -1;
 	s->tcp = tcp;
 	snprintf(s->name, sizeof(s->name), "%s", name);
+#if PLAT_UNIX
 	if (!tcp) {
-		sun = (struct sockaddr_un *)&s->addr;
-		if (cfg_sockaddr(name, sun, &s->addrlen) == -1) {
+		if (cfg_sockaddr(name, (struct sockaddr_un *)&s->addr,
+		    &s->addrlen) == -1) {
 			fprintf(stderr, "pm: socket path too long: %s\n", name);
 			return -1;
 		}
 		nsess++;
 		return 0;
 	}
+#endif
 	if (strlen(name) >= PDU_HOST_MAX ||
 	    cfg_parse_addr(name, false, &s->addr, &s->addrlen) < 0) {
 		fprintf(stderr, "pm: -H %s: expected IP:PORT, [IPV6]:PORT or "
@@ -256,13 +247,14 @@ sess_fail(struct sess *s, const char *what, int e)
 {
 	if (s->err[0] == '\0')
 		snprintf(s->err, sizeof(s->err), "%s %s: %s", what, s->name,
-		    strerror(e));
+		    plat_strerror(e));
 	if (s->fd != -1)
-		close(s->fd);
+		plat_close(s->fd);
 	s->fd = -1;
 	s->st = S_DONE;
 }
 
+#if PLAT_UNIX
 /*
  * Believe the server at s only when root or the caller's own user runs it
  * (issue 11): anyone else may have bound the path or name first, to
@@ -348,32 +340,37 @@ unix_next(struct sess *s, int e)
 	}
 	s->st = S_DONE;
 }
+#endif
 
 /* Start a non-blocking connect; a Unix socket with a full backlog retries. */
 static void
 sess_connect(struct sess *s)
 {
-	if (s->fd == -1 && (s->fd = socket(s->addr.ss_family, SOCK_STREAM |
-	    SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1) {
+	if (s->fd == -1 && (s->fd = plat_socket(s->addr.ss_family)) == -1) {
 		sess_fail(s, "socket for", errno);
 		return;
 	}
-	if (connect(s->fd, (struct sockaddr *)&s->addr, s->addrlen) == 0) {
+	if (plat_connect(s->fd, (struct sockaddr *)&s->addr, s->addrlen) ==
+	    0) {
+#if PLAT_UNIX
 		if (!s->tcp && peer_trusted(s) == -1) {
 			unix_next(s, 0);
 			return;
 		}
 		if (!s->tcp && refused_peer)
 			fprintf(stderr, "pm: warning: %s\n", refused);
+#endif
 		s->st = s->tcp ? S_CHALLENGE : S_SEND;
 		return;
 	}
 	if (errno == EINPROGRESS || (errno == EAGAIN && !s->tcp))
 		return;		/* poll says when (or retry) */
+#if PLAT_UNIX
 	if (!s->tcp) {
 		unix_next(s, errno);
 		return;
 	}
+#endif
 	sess_fail(s, "cannot reach pm at", errno);
 }
 
@@ -467,8 +464,7 @@ sess_challenge(struct sess *s)
 	}
 	memset(&auth, 0, sizeof(auth));
 	auth.type = PDU_AUTH;
-	if (getrandom(auth.nonce, sizeof(auth.nonce), 0) !=
-	    (ssize_t)sizeof(auth.nonce)) {
+	if (plat_random(auth.nonce, sizeof(auth.nonce)) == -1) {
 		sess_fail(s, "getrandom for", errno);
 		return;
 	}
@@ -514,14 +510,10 @@ sess_step(struct sess *s, short rev)
 {
 	ssize_t n;
 	int e;
-	socklen_t len = sizeof(e);
 
 	if (s->st == S_CONNECT) {
 		if (s->tcp) {
-			if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &e,
-			    &len) == -1)
-				e = errno;
-			if (e != 0) {
+			if ((e = plat_sockerr(s->fd)) != 0) {
 				sess_fail(s, "cannot reach pm at", e);
 				return;
 			}
@@ -531,8 +523,7 @@ sess_step(struct sess *s, short rev)
 		return;
 	}
 	if (s->st == S_SEND && (rev & POLLOUT)) {
-		n = send(s->fd, s->tx + s->txoff, s->txlen - s->txoff,
-		    MSG_NOSIGNAL);
+		n = plat_send(s->fd, s->tx + s->txoff, s->txlen - s->txoff);
 		if (n > 0)
 			s->txoff += (size_t)n;
 		else if (n == -1 && errno != EAGAIN && errno != EINTR) {
@@ -547,7 +538,7 @@ sess_step(struct sess *s, short rev)
 			sess_fail(s, "reply too large from", ENOMEM);
 			return;
 		}
-		n = recv(s->fd, s->rx + s->rxlen, s->rxcap - s->rxlen, 0);
+		n = plat_recv(s->fd, s->rx + s->rxlen, s->rxcap - s->rxlen);
 		if (n > 0) {
 			s->rxlen += (size_t)n;
 			if (s->st == S_CHALLENGE || s->st == S_PROOF)
@@ -557,7 +548,7 @@ sess_step(struct sess *s, short rev)
 			else if (opt.follow)
 				follow_out(s);
 		} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
-			close(s->fd);
+			plat_close(s->fd);
 			s->fd = -1;
 			s->st = S_DONE;
 		}
@@ -573,14 +564,14 @@ exchange(void)
 {
 	struct pollfd pfd[TARGETS_MAX];
 	struct sess *map[TARGETS_MAX];
-	uint64_t start = mono_ms(), now;
+	uint64_t start = plat_mono_ms(), now;
 	int i, n, t, active;
 
 	for (i = 0; i < nsess; i++)
 		if (sess[i].st == S_CONNECT)
 			sess_connect(&sess[i]);
 	for (;;) {
-		now = mono_ms();
+		now = plat_mono_ms();
 		active = n = 0;
 		for (i = 0; i < nsess; i++) {
 			struct sess *s = &sess[i];
@@ -614,7 +605,7 @@ exchange(void)
 		t = n < active ? 50 : (int)(CLIENT_TIMEOUT_MS - (now - start));
 		if (opt.follow && t > 1000)
 			t = 1000;
-		if (poll(pfd, (nfds_t)n, t) == -1 && errno != EINTR) {
+		if (plat_poll(pfd, n, t) == -1 && errno != EINTR) {
 			perror("pm: poll");
 			break;
 		}
@@ -1321,6 +1312,7 @@ logs_args(int argc, char **argv)
 static int
 config_check(const char *file)
 {
+#if PLAT_UNIX
 	static char err[PM_ERR_MAX];
 	struct config *cf;
 
@@ -1334,6 +1326,13 @@ config_check(const char *file)
 	cfg_free(cf);
 	printf("configuration OK\n");
 	return EX_OK;
+#else
+	/* The server's parser is not linked in (issue 20). */
+	(void)file;
+	fprintf(stderr, "pm: config check: only the Linux pm checks a "
+	    "configuration\n");
+	return EX_USAGE;
+#endif
 }
 
 /* A row of tab by name or alias, with or without the design's dash. */
@@ -1449,7 +1448,7 @@ cmd_args(const struct cmd *c, int argc, char **argv)
 static int
 key_setup(const struct config *cf)
 {
-	const char *env = getenv("PM_TOKEN"), *file = opt.token_file;
+	const char *env = plat_getenv("PM_TOKEN"), *file = opt.token_file;
 	ssize_t n;
 	int fd;
 
@@ -1465,10 +1464,10 @@ key_setup(const struct config *cf)
 		file = cf->set.token_file;
 	if (file == NULL)
 		return 0;
-	if ((fd = open(file, O_RDONLY | O_CLOEXEC)) == -1 ||
+	if ((fd = plat_open_key(file)) == -1 ||
 	    (n = read(fd, keybuf, sizeof(keybuf) - 1)) < 0) {
 		fprintf(stderr, "pm: token file %s: %s\n", file,
-		    strerror(errno));
+		    plat_strerror(errno));
 		if (fd != -1)
 			close(fd);
 		return -1;
@@ -1502,10 +1501,12 @@ targets_setup(void)
 		opt.sock = getenv("PM_SOCKET");
 	/* Only the two keys the client uses are read (issue 13). */
 	memset(&cf, 0, sizeof(cf));
+#if PLAT_UNIX
 	if ((opt.sock == NULL && opt.hosts == NULL) ||
 	    (opt.hosts != NULL && opt.token_file == NULL &&
-	    getenv("PM_TOKEN") == NULL))
+	    plat_getenv("PM_TOKEN") == NULL))
 		cfg_load_client(cfg_default_file(opt.cfgfile), &cf);
+#endif
 	if (opt.hosts != NULL) {
 		snprintf(hosts, sizeof(hosts), "%s", opt.hosts);
 		for (h = strtok_r(hosts, ",", &save); h != NULL && rc == 0;
@@ -1514,6 +1515,7 @@ targets_setup(void)
 		if (rc == 0)
 			rc = key_setup(&cf);
 	} else {
+#if PLAT_UNIX
 		if (opt.sock != NULL) {
 			nlocs = 1;
 			rc = target_add(opt.sock, false);
@@ -1522,6 +1524,12 @@ targets_setup(void)
 			rc = -1;
 		} else
 			rc = target_add(locs[0].name, false);
+#else
+		/* No Unix sockets here, and no server on this machine. */
+		fprintf(stderr, "pm: this pm speaks TCP only: -H HOST:PORT "
+		    "(with --token-file FILE or PM_TOKEN)\n");
+		rc = -1;
+#endif
 	}
 	free((char *)cf.set.socket);
 	free((char *)cf.set.token_file);
@@ -1630,7 +1638,10 @@ client_main(int argc, char **argv)
 		dd--;
 	}
 	nopt = dd < 0 ? n : dd - 1;
-	signal(SIGPIPE, SIG_IGN);
+	if (plat_init() == -1) {
+		fprintf(stderr, "pm: sockets: %s\n", plat_strerror(errno));
+		return EX_FAIL;
+	}
 	memset(&req, 0, sizeof(req));
 	req.type = c->type;
 	req.reqid = (uint32_t)getpid();

@@ -35,6 +35,9 @@ would. ADDR is a Unix socket path, or a TCP port on 127.0.0.1.
   authv1 PORT KEYFILE       authenticate as a client of TCP auth version 1
                             would, print the reply
   v1server PORT READYFILE   a server of TCP auth version 1 for one client
+  vserver PORT READYFILE VER
+                            a server for one client whose challenge is of
+                            protocol version VER
   relay MODE PORT SERVER_PORT DIR [ARG]
                             a hostile middle box (see relay())
 """
@@ -447,6 +450,23 @@ def cmd_v1server(args):
         pass
 
 
+def cmd_vserver(args):
+    lis = socket.socket()
+    lis.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    lis.bind(("127.0.0.1", int(args[0])))
+    lis.listen(1)
+    lis.settimeout(10)
+    open(args[1], "w").close()
+    c, _ = lis.accept()
+    c.sendall(build(int(args[2]), CHALLENGE, 0, 0, [(T_NONCE, os.urandom(32)),
+                                                  (T_AUTHV, b"\x02")]))
+    c.settimeout(5)
+    try:
+        c.recv(4096)
+    except OSError:
+        pass
+
+
 def relay(args):
     """A hostile middle box for pm's TCP control protocol (t_ctl_relay.sh,
     issue 11). It accepts one client on 127.0.0.1:PORT, speaks to the real
@@ -546,6 +566,7 @@ COMMANDS = {
     "trickle": cmd_trickle, "overflow": cmd_overflow, "badmac": cmd_badmac,
     "followers": cmd_followers, "freeze": cmd_freeze, "crowd": cmd_crowd,
     "fill": cmd_fill, "authv1": cmd_authv1, "v1server": cmd_v1server,
+    "vserver": cmd_vserver,
     "relay": relay,
 }
 

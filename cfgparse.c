@@ -1,0 +1,139 @@
+/*
+ * cfgparse.c: the config's small parsers that the client shares (config.h):
+ * signal names, HOST:PORT and the default file. Kept apart from config.c
+ * so that the Windows client links them without the server's parser
+ * (issue 20).
+ */
+#ifdef _WIN32
+#include "plat.h"	/* Linux's signal numbers: the wire carries those */
+#else
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#endif
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "config.h"
+
+static const struct {
+	const char	*name;
+	int		 sig;
+} sigtab[] = {
+	{ "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT },
+	{ "ILL", SIGILL }, { "TRAP", SIGTRAP }, { "ABRT", SIGABRT },
+	{ "IOT", SIGIOT }, { "BUS", SIGBUS }, { "FPE", SIGFPE },
+	{ "KILL", SIGKILL }, { "USR1", SIGUSR1 }, { "SEGV", SIGSEGV },
+	{ "USR2", SIGUSR2 }, { "PIPE", SIGPIPE }, { "ALRM", SIGALRM },
+	{ "TERM", SIGTERM }, { "STKFLT", SIGSTKFLT }, { "CHLD", SIGCHLD },
+	{ "CONT", SIGCONT }, { "STOP", SIGSTOP }, { "TSTP", SIGTSTP },
+	{ "TTIN", SIGTTIN }, { "TTOU", SIGTTOU }, { "URG", SIGURG },
+	{ "XCPU", SIGXCPU }, { "XFSZ", SIGXFSZ }, { "VTALRM", SIGVTALRM },
+	{ "PROF", SIGPROF }, { "WINCH", SIGWINCH }, { "IO", SIGIO },
+	{ "POLL", SIGPOLL }, { "PWR", SIGPWR }, { "SYS", SIGSYS },
+};
+
+/*
+ * Signals by name (any case, with or without "SIG") or by number 1..64.
+ * Numbers past the named ones are accepted because real-time signals are
+ * a legitimate stop signal for some daemons.
+ */
+int
+cfg_parse_signal(const char *s)
+{
+	const char	*p;
+	size_t		 i;
+	int		 n = 0;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	if (isdigit((unsigned char)*s)) {
+		for (p = s; isdigit((unsigned char)*p); p++) {
+			n = n * 10 + (*p - '0');
+			if (n > 64)
+				return -1;
+		}
+		return *p == '\0' && n >= 1 ? n : -1;
+	}
+	if (strncasecmp(s, "SIG", 3) == 0)
+		s += 3;
+	for (i = 0; i < sizeof(sigtab) / sizeof(sigtab[0]); i++)
+		if (strcasecmp(s, sigtab[i].name) == 0)
+			return sigtab[i].sig;
+	return -1;
+}
+
+const char *
+cfg_signal_name(int sig)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(sigtab) / sizeof(sigtab[0]); i++)
+		if (sigtab[i].sig == sig)
+			return sigtab[i].name;
+	return NULL;
+}
+
+const char *
+cfg_default_file(const char *opt)
+{
+	const char	*e;
+
+	if (opt != NULL)
+		return opt;
+	if ((e = getenv("PM_CONFIG")) != NULL && *e != '\0')
+		return e;
+	return "/etc/pm.ini";
+}
+
+/*
+ * Parse HOST:PORT into a socket address without a resolver: an IPv4
+ * address, [IPv6], "localhost" (127.0.0.1), or with passive also "*" or
+ * nothing for every IPv4 address.
+ */
+int
+cfg_parse_addr(const char *hp, bool passive, struct sockaddr_storage *ss,
+    unsigned int *len)
+{
+	struct sockaddr_in	*s4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6	*s6 = (struct sockaddr_in6 *)ss;
+	char			 host[64];
+	const char		*colon, *p;
+	size_t			 hl;
+	long			 port = 0;
+
+	if ((colon = strrchr(hp, ':')) == NULL)
+		return -1;
+	for (p = colon + 1; isdigit((unsigned char)*p) && port <= 65535; p++)
+		port = port * 10 + (*p - '0');
+	if (p == colon + 1 || *p != '\0' || port < 1 || port > 65535)
+		return -1;
+	hl = (size_t)(colon - hp);
+	if (hl >= sizeof(host))
+		return -1;
+	memcpy(host, hp, hl);
+	host[hl] = '\0';
+	memset(ss, 0, sizeof(*ss));
+	if (hl >= 2 && host[0] == '[' && host[hl - 1] == ']') {
+		host[hl - 1] = '\0';
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)port);
+		*len = sizeof(*s6);
+		return inet_pton(AF_INET6, host + 1, &s6->sin6_addr) == 1 ? 0 : -1;
+	}
+	s4->sin_family = AF_INET;
+	s4->sin_port = htons((uint16_t)port);
+	*len = sizeof(*s4);
+	if (strcmp(host, "localhost") == 0) {
+		s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		return 0;
+	}
+	if (passive && (hl == 0 || strcmp(host, "*") == 0)) {
+		s4->sin_addr.s_addr = htonl(INADDR_ANY);
+		return 0;
+	}
+	return inet_pton(AF_INET, host, &s4->sin_addr) == 1 ? 0 : -1;
+}

@@ -1,0 +1,80 @@
+/*
+ * esc.c: the one escaper for child bytes (log.h), apart from log.c so that
+ * the Windows client links it without pm's own logging (issue 20).
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+
+/*
+ * The length of the well-formed UTF-8 character at s (n bytes there), or
+ * 0 when it is not one: a stray continuation byte, an overlong form, a
+ * surrogate, beyond U+10FFFF, or cut short.
+ */
+static size_t
+utf8_len(const unsigned char *s, size_t n)
+{
+	uint32_t cp;
+	size_t len, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	len = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc0 ? 2 : 0;
+	if (len == 0 || s[0] > 0xf4 || n < len)
+		return 0;
+	cp = s[0] & (0x7f >> len);
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if (cp < (len == 2 ? 0x80u : len == 3 ? 0x800u : 0x10000u) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+/*
+ * The one escaper for child bytes on their way out (issue 11): processes
+ * and checks write whatever bytes they like, and a JSON reader or a
+ * terminal must get none of them raw. With json: a JSON string body,
+ * always valid UTF-8 (a malformed byte becomes U+FFFD, control characters
+ * \uXXXX). Else for a terminal: control bytes, C1 controls and malformed
+ * bytes as \xHH, so an ESC[2J is shown, not obeyed. d holds at least 6 *
+ * n bytes; returns its end (no NUL).
+ */
+char *
+log_esc(char *d, const char *src, size_t n, bool json)
+{
+	const unsigned char *s = (const unsigned char *)src;
+	size_t len;
+
+	while (n > 0) {
+		len = utf8_len(s, n);
+		if (len == 1 && *s >= 0x20 && *s != 0x7f &&
+		    (!json || (*s != '"' && *s != '\\')))
+			*d++ = (char)*s;
+		else if (len == 1 && json && (*s == '"' || *s == '\\' ||
+		    *s == '\n' || *s == '\t')) {
+			*d++ = '\\';
+			*d++ = *s == '\n' ? 'n' : *s == '\t' ? 't' : (char)*s;
+		} else if (len > 1 && (len > 2 || s[0] != 0xc2 || s[1] >= 0xa0)) {
+			memcpy(d, s, len);
+			d += len;
+		} else {
+			/* A control, a C1 control, or a malformed byte. */
+			if (len == 0)
+				len = 1;
+			d += json ? (len == 1 && *s >= 0x80 ?
+			    sprintf(d, "\\ufffd") : sprintf(d, "\\u%04x",
+			    len == 1 ? *s : s[1])) : sprintf(d, "\\x%02x", *s);
+			if (!json && len == 2)
+				d += sprintf(d, "\\x%02x", s[1]);
+		}
+		s += len;
+		n -= len;
+	}
+	return d;
+}
