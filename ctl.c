@@ -368,8 +368,8 @@ conn_refill(struct conn *c)
 	 */
 	if ((c->job == J_STATUS || c->job == J_SHOW) && c->lgen != lb_gen) {
 		conn_room(c, &p, &room);
-		n = pdu_error_pack(p, room, c->reqid, "changed", "the process "
-		    "table changed during the reply (a reload); ask again");
+		n = pdu_error_pack(p, room, c->reqid, "changed", "a reload "
+		    "changed the process table mid-reply; ask again");
 		if (n == PDU_ESPACE)
 			return;		/* wait for the socket to drain */
 		conn_push(c, n);

@@ -43,7 +43,7 @@ check "the reload is done" wait_until 5 reloaded
 touch "$T/go2"
 wait $R
 expect_match "the reply ends with an error saying why" "$(tail -1 "$T/out2")" \
-    '^ERROR changed the process table changed during the reply'
+    '^ERROR changed a reload changed the process table mid-reply; ask again'
 expect_eq "no process is listed twice" "$(records "$T/out2" | sort | uniq -d | head -3)" ""
 expect_eq "every record is of the old table" "$(records "$T/out2" | grep -vc '^old-')" 0
 expect_eq "a new request lists the new table" "$(pmc status | grep -c '^\(old\|new\)-')" $((N + 50))
