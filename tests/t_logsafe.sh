@@ -119,8 +119,9 @@ check "the FIFO is planted" test -p "$T/app/app.log"
 check "logs --reopen answers with a FIFO at the log's name" timeout 5 "$PM" -S "$SOCK" logs --reopen
 check "the FIFO is refused" wait_until 5 plog_has "app: cannot open $T/app/app.log: it is not a regular file"
 check "pm still answers" quiet timeout 5 "$PM" -S "$SOCK" status app
-plant "$T/app/app.log" touch
-chown 12345 "$T/app/app.log"
+# Owned by 12345 before it takes the name: a root file there even for a
+# moment is pm's own, and the retry would write to it.
+plant "$T/app/app.log" sh -c 'touch "$1" && chown 12345 "$1"' _
 pmc logs --reopen >/dev/null
 check "another user's file is refused" wait_until 5 plog_has "app: cannot open $T/app/app.log: it belongs to another user"
 check "and not written" test ! -s "$T/app/app.log"
