@@ -364,19 +364,11 @@ conn_refill(struct conn *c)
 	/*
 	 * A reload rebuilds the table: a list begun in the old one went on
 	 * by index in the new one, so one reply could mix the two, show a
-	 * process twice or leave one out. It ends with an error instead.
+	 * process twice or leave one out. It ends with an error instead of
+	 * its END.
 	 */
-	if ((c->job == J_STATUS || c->job == J_SHOW) && c->lgen != lb_gen) {
-		conn_room(c, &p, &room);
-		n = pdu_error_pack(p, room, c->reqid, "changed", "a reload "
-		    "changed the process table mid-reply; ask again");
-		if (n == PDU_ESPACE)
-			return;		/* wait for the socket to drain */
-		conn_push(c, n);
-		c->job = J_NONE;
-		c->state = C_CLOSING;
-		return;
-	}
+	if ((c->job == J_STATUS || c->job == J_SHOW) && c->lgen != lb_gen)
+		goto end;
 	for (;;) {
 		conn_room(c, &p, &room);
 		n = 0;
@@ -458,7 +450,10 @@ end:
 		plan.dropped = 0;
 	}
 	conn_room(c, &p, &room);
-	n = pdu_end_pack(p, room, c->reqid, c->count);
+	n = (c->job == J_STATUS || c->job == J_SHOW) && c->lgen != lb_gen ?
+	    pdu_error_pack(p, room, c->reqid, "changed", "a reload changed "
+	    "the process table mid-reply; ask again") :
+	    pdu_end_pack(p, room, c->reqid, c->count);
 	if (n == PDU_ESPACE)
 		return;
 	conn_push(c, n);
