@@ -86,7 +86,7 @@ struct conn {
 	size_t		 outlen;
 	uint32_t	 events;	/* as last given to the loop */
 	const struct lb	*lb;		/* LOGS: whose ring, valid in lgen */
-	unsigned	 lgen;
+	unsigned	 lgen;		/* the table's generation at the start */
 	uint64_t	 lpos;		/* next line in the ring */
 	uint64_t	 lend;		/* UINT64_MAX: follow */
 	char		 lid[PDU_ID_MAX];
@@ -361,6 +361,14 @@ conn_refill(struct conn *c)
 	uint64_t now = now_ms(), save = 0, skipped;
 	int n, idx, step;
 
+	/*
+	 * A reload rebuilds the table: a list begun in the old one went on
+	 * by index in the new one, so one reply could mix the two, show a
+	 * process twice or leave one out. It ends with an error instead of
+	 * its END.
+	 */
+	if ((c->job == J_STATUS || c->job == J_SHOW) && c->lgen != lb_gen)
+		goto end;
 	for (;;) {
 		conn_room(c, &p, &room);
 		n = 0;
@@ -442,7 +450,10 @@ end:
 		plan.dropped = 0;
 	}
 	conn_room(c, &p, &room);
-	n = pdu_end_pack(p, room, c->reqid, c->count);
+	n = (c->job == J_STATUS || c->job == J_SHOW) && c->lgen != lb_gen ?
+	    pdu_error_pack(p, room, c->reqid, "changed", "a reload changed "
+	    "the process table mid-reply; ask again") :
+	    pdu_end_pack(p, room, c->reqid, c->count);
 	if (n == PDU_ESPACE)
 		return;
 	conn_push(c, n);
@@ -681,6 +692,7 @@ conn_request(struct conn *c, const struct pdu_req *q)
 		if (resolve_ids(c, q) == -1)
 			return;
 		c->job = q->type == PDU_STATUS ? J_STATUS : J_SHOW;
+		c->lgen = lb_gen;
 		c->state = C_REPLY;
 		conn_flush(c);
 		break;

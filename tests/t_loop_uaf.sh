@@ -48,12 +48,15 @@ for r in $(seq 1 "$rounds"); do
 	wait_until 10 dead "$pid"
 	wait_until 5 sh -c "! '$PM' -S '$SOCK' status | grep -q '^leaky '"
 	check "round $r: helper still holds the pipe" alive "$helper"
+	# Without it the FIFO has no reader and the write below would block
+	# until the script's own timeout (seen once, 120 s).
+	alive "$helper" || break
 	# One turn: the reload that frees the lb, then the pipe's event.
 	kill -STOP "$SERVER"
 	wait_until 5 grep -q '^State:.*T' /proc/$SERVER/status
 	w0=$(awk '/^wchar/ { print $2 }' /proc/$helper/io)
 	kill -HUP "$SERVER"
-	echo "late output $r" >"$T/in"
+	timeout 5 sh -c "echo 'late output $r' >'$T/in'"
 	wait_until 5 sh -c "[ \$(awk '/^wchar/ { print \$2 }' /proc/$helper/io) -gt $w0 ]"
 	kill -CONT "$SERVER"
 	check "round $r: pm survived the reload and the late output" \

@@ -33,22 +33,43 @@ nobody=$(id -u nobody)
 asnobody() { env -u PM_SOCKET -u XDG_RUNTIME_DIR HOME=/ setpriv --reuid="$nobody" --regid="$(id -g nobody)" --clear-groups "$@"; }
 
 # Non-root with no socket configured: a private directory /tmp/pm-UID
-# (t_socket_rule.sh tries every other place of the rule).
+# (t_socket_rule.sh tries every other place of the rule). That name is one
+# for the whole machine: two runs of this test at once reached each other's
+# server through it, and one shut the other's down. So this part runs in a
+# mount namespace with an empty /tmp of its own ($T still reachable in it).
 fallback=/tmp/pm-$nobody/pm.sock
-# A directory left by an earlier run is nobody's own and used again.
-if [ -e "${fallback%/*}" ] && [ "$(stat -c %u "${fallback%/*}")" != "$nobody" ]; then
-	echo "skip - ${fallback%/*} exists already, not nobody's"
-else
+export fallback nobody T PM
+export -f asnobody wait_until alive dead
+out=$(timeout 40 unshare --mount bash -c '
+	mount --make-rprivate / && new=$(mktemp -d "$T/tmp.XXXXXX") &&
+	    mount -t tmpfs -o mode=1777 tmpfs "$new" || { echo no-namespace; exit; }
+	case $T in /tmp/*)
+		mkdir -p "$new/${T#/tmp/}" && mount --bind "$T" "$new/${T#/tmp/}" ||
+		    { echo no-namespace; exit; };;
+	esac
+	mount --rbind "$new" /tmp || { echo no-namespace; exit; }
+	test -e "${fallback%/*}" && echo "not private"
 	asnobody "$PM" -d -c "$T/pm.ini" >/dev/null 2>"$T/nobody.log" &
-	np=$!; track "$np"
-	check "non-root server uses /tmp/pm-UID/pm.sock" wait_until 5 test -S "$fallback"
+	np=$!
+	wait_until 5 test -S "$fallback" && echo listening
 	up() { asnobody "$PM" status svc >/dev/null; }
-	check "non-root client finds the same socket" wait_until 5 up
-	check "the service runs as nobody" test "$(ps -o uid= -p "$(asnobody "$PM" status svc | awk '$1=="svc"{print $3}')" | tr -d ' ')" = "$nobody"
+	wait_until 5 up && echo answers
+	svc=$(asnobody "$PM" status svc | awk "\$1 == \"svc\" { print \$3 }")
+	echo "uid=$(ps -o uid= -p "$svc" | tr -d " ")"
 	asnobody "$PM" shutdown >/dev/null
-	check "non-root server shuts down" wait_until 10 dead "$np"
-	check "its socket is removed" test ! -e "$fallback"
-	rmdir "${fallback%/*}" 2>/dev/null
+	wait_until 10 dead "$np" && echo down
+	test ! -e "$fallback" && echo removed
+	kill -KILL "$np" 2>/dev/null
+' 2>&1)
+if [ "$out" = no-namespace ] || ! unshare --mount true 2>/dev/null; then
+	echo "skip - no private /tmp here (unshare --mount): $out"
+else
+	check "/tmp is private to this run" sh -c "! printf '%s' \"\$1\" | grep -q 'not private'" _ "$out"
+	expect_match "non-root server uses /tmp/pm-UID/pm.sock" "$out" listening
+	expect_match "non-root client finds the same socket" "$out" answers
+	expect_match "the service runs as nobody" "$out" "uid=$nobody"
+	expect_match "non-root server shuts down" "$out" down
+	expect_match "its socket is removed" "$out" removed
 fi
 
 # Read-only root: a private mount namespace where / is read-only and only a

@@ -29,6 +29,13 @@ would. ADDR is a Unix socket path, or a TCP port on 127.0.0.1.
                             reply is never read (show), then SIGSTOP itself
   crowd SOCK N              N concurrent STATUS requests; print how many
                             were answered, refused, bad and unfinished
+  midreload SOCK READY GO [show]
+                            a STATUS (or CONFIG_SHOW) of every process read
+                            up to its first item, then left unread until
+                            the file GO exists (the test reloads meanwhile);
+                            write READY when waiting; print each item's ID
+                            (or KEY), then "END N", "ERROR CODE MESSAGE" or
+                            "EOF"
   fill SOCK PID             hold every max_clients slot of the server PID
                             (one listener) at once; print how many were
                             held and how many refused
@@ -56,7 +63,7 @@ import time
 HDR = struct.Struct(">HBBHHII")
 MAGIC = 0x504D
 AUTH, LOGS, CONFIG_SHOW, STATUS = 0x0F, 0x10, 0x06, 0x04
-ERROR, END, STATUS_REC, CHALLENGE, AUTH_OK = 0x81, 0x82, 0x83, 0x86, 0x87
+ERROR, END, STATUS_REC, TEXT, CHALLENGE, AUTH_OK = 0x81, 0x82, 0x83, 0x84, 0x86, 0x87
 T_ID, T_PROTO, T_NONCE, T_MAC, T_AUTHV, T_HOST = 1, 15, 16, 17, 26, 27
 FOLLOW = 0x0002
 
@@ -278,6 +285,46 @@ def cmd_followers(args):
     with open(out, "w") as f:
         f.write("%d %d\n" % (len(socks) - refused, refused))
     time.sleep(30)
+
+
+def cmd_midreload(args):
+    addr, ready, go = args[:3]
+    show = args[3:] == ["show"]
+    s = connect(addr, 20)
+    s.sendall(pdu(CONFIG_SHOW if show else STATUS))
+    st, first = Stream(s), None
+    while first is None:
+        d = s.recv(4096)
+        if not d:
+            break
+        st.buf += d
+        first = st.take()
+    open(ready, "w").close()
+    end = time.time() + 20
+    while not os.path.exists(go) and time.time() < end:
+        time.sleep(0.02)
+    p = first
+    while True:
+        if p is None:
+            if st.eof:
+                print("EOF")
+                return
+            st.fill()
+            p = st.take()
+            continue
+        typ, f = p[3], dict(fields(p[HDR.size:]))
+        if typ == STATUS_REC:
+            print(f[T_ID].decode())
+        elif typ == TEXT:
+            print(f[3].decode())
+        elif typ == END:
+            print("END %d" % struct.unpack(">I", f[11])[0])
+            return
+        else:
+            print("ERROR %s %s" % (f.get(12, b"").decode(),
+                                   f.get(13, b"").decode()))
+            return
+        p = st.take()
 
 
 def cmd_freeze(args):
@@ -565,8 +612,8 @@ COMMANDS = {
     "port": cmd_port, "send": cmd_send, "hold": cmd_hold,
     "trickle": cmd_trickle, "overflow": cmd_overflow, "badmac": cmd_badmac,
     "followers": cmd_followers, "freeze": cmd_freeze, "crowd": cmd_crowd,
-    "fill": cmd_fill, "authv1": cmd_authv1, "v1server": cmd_v1server,
-    "vserver": cmd_vserver,
+    "fill": cmd_fill, "midreload": cmd_midreload, "authv1": cmd_authv1,
+    "v1server": cmd_v1server, "vserver": cmd_vserver,
     "relay": relay,
 }
 
