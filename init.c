@@ -287,6 +287,7 @@ init_end(enum pm_end how)
 	sync();
 	if (machine)
 		unmount_all();
+	init_wd_close();
 	log_info("%s", what[how]);
 	pid = fork();
 	if (pid == 0) {
@@ -307,4 +308,106 @@ init_end(enum pm_end how)
 	for (;;)
 		if (waitpid(-1, &st, 0) < 0)
 			pause();
+}
+
+/*
+ * The hardware watchdog (issue 18): [settings] watchdog. The kick is due
+ * from the loop (init_wd_tick), never from a thread or a child, so a
+ * stuck loop stops kicking and the board resets. The ioctl numbers are
+ * those of linux/watchdog.h, which musl does not ship.
+ */
+#define WD_KEEPALIVE	_IOR('W', 5, int)
+#define WD_SETTIMEOUT	_IOWR('W', 6, int)
+#define WD_GETTIMEOUT	_IOR('W', 7, int)
+
+static struct {
+	int		 fd;		/* -1: none open */
+	int		 secs;		/* the device's timeout */
+	uint64_t	 next;		/* the next kick */
+	uint64_t	 stop;		/* watchdog_test_stop: last kick */
+	const char	*why;		/* why there is none, for the view */
+} wd = { -1, 0, 0, 0, "not configured" };
+
+void
+init_wd_open(const struct cfg_settings *s, uint64_t now)
+{
+	struct stat st;
+	int secs;
+
+	if (s->watchdog == NULL)
+		return;
+	/* A device node only: never a link or file someone put there. */
+	wd.why = "cannot open";
+	if ((wd.fd = open(s->watchdog, O_WRONLY | O_NOFOLLOW | O_CLOEXEC |
+	    O_NOCTTY | O_NONBLOCK)) < 0 || fstat(wd.fd, &st) < 0) {
+		log_err("watchdog %s: %m; running without it", s->watchdog);
+		goto none;
+	}
+	if (!S_ISCHR(st.st_mode)) {
+		wd.why = "not a character device";
+		log_err("watchdog %s: %s; running without it", s->watchdog,
+		    wd.why);
+		goto none;
+	}
+	secs = (int)((s->watchdog_timeout_ms + 999) / 1000);
+	if (secs > 0 && ioctl(wd.fd, WD_SETTIMEOUT, &secs) < 0)
+		log_warn("watchdog %s: cannot set the timeout to %ds: %m",
+		    s->watchdog, secs);
+	if (ioctl(wd.fd, WD_GETTIMEOUT, &wd.secs) < 0 || wd.secs <= 0)
+		wd.secs = 2;	/* unknown: kick every second */
+	if (s->watchdog_test_stop_ms > 0)
+		wd.stop = now + s->watchdog_test_stop_ms;
+	log_info("watchdog %s: timeout %ds", s->watchdog, wd.secs);
+	wd.next = now;
+	return;
+none:
+	if (wd.fd >= 0)
+		close(wd.fd);
+	wd.fd = -1;
+}
+
+/* Kick when due; the next kick's deadline, or 0 when there is none. */
+uint64_t
+init_wd_tick(uint64_t now)
+{
+	if (wd.fd < 0)
+		return 0;
+	if (wd.stop != 0 && now >= wd.stop) {
+		if (wd.next != 0)
+			log_warn("watchdog: watchdog_test_stop reached; no "
+			    "more kicks, the board will reset");
+		wd.next = 0;
+		return 0;
+	}
+	if (now >= wd.next) {
+		if (ioctl(wd.fd, WD_KEEPALIVE, 0) < 0 && write(wd.fd, "k",
+		    1) < 0)
+			log_warn("watchdog: cannot kick: %m");
+		/* Twice per period: a late turn of the loop still makes it. */
+		wd.next = now + (uint64_t)wd.secs * 500;
+	}
+	return wd.next;
+}
+
+/* The magic close: a clean end disarms the device. */
+void
+init_wd_close(void)
+{
+	if (wd.fd < 0)
+		return;
+	if (write(wd.fd, "V", 1) != 1)
+		log_warn("watchdog: cannot disarm: %m");
+	close(wd.fd);
+	wd.fd = -1;
+	wd.why = "disarmed";
+}
+
+int
+init_wd_show(char *buf, size_t len)
+{
+	if (wd.fd < 0)
+		return snprintf(buf, len, "watchdog_state = %s\n", wd.why);
+	return snprintf(buf, len, "watchdog_state = %s, timeout %ds\n",
+	    wd.next == 0 ? "no longer kicked (watchdog_test_stop)" : "kicked",
+	    wd.secs);
 }
