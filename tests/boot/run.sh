@@ -9,6 +9,13 @@
 #   2. a broken /etc/pm.ini: the error (FILE:LINE) is on the console and a
 #      rescue shell comes up there; it reads $ENV (rescue.sh, passed on the
 #      kernel command line), says so, and powers off with `pm poweroff`.
+# On x86_64, with qemu's i6300esb watchdog (issue 18; its driver is loaded
+# by a two-line /sbin/wdinit that then execs pm, as PID 1 still):
+#   3. pm kicks it through several timeouts, then `pm halt` disarms it
+#      (magic close): the halted VM is not reset;
+#   4. watchdog_test_stop makes pm stop kicking: the VM resets by itself
+#      and a second boot shows on the console;
+#   5. on_critical = reboot: a critical oneshot fails and the VM reboots.
 # Everything it needs is installed when missing; the kernel and the foreign
 # busybox are downloaded as .deb files and unpacked under build/boot, never
 # installed. Prints ok/FAIL/skip lines like the other tests.
@@ -85,13 +92,19 @@ else
 	BUSYBOX=$W/bb/bin/busybox
 fi
 
-# initramfs CONFIG: busybox, pm as /sbin/init, CONFIG as /etc/pm.ini.
+# initramfs CONFIG: busybox, pm as /sbin/init, CONFIG as /etc/pm.ini; with
+# $WDMOD, /sbin/wdinit loads that watchdog driver and execs pm.
 initramfs() {
 	local r=$W/root a
 	rm -rf "$r" && mkdir -p "$r"/{bin,sbin,etc,proc,sys,dev,run,tmp,root}
 	cp "$BUSYBOX" "$r/bin/busybox"
+	if [ -n "${WDMOD:-}" ]; then
+		cp "$WDMOD" "$r/wd.ko"
+		printf '#!/bin/sh\ninsmod /wd.ko\nexec /sbin/pm\n' >"$r/sbin/wdinit"
+		chmod 755 "$r/sbin/wdinit"
+	fi
 	for a in sh ash cat echo sleep kill ls ps grep awk cut mkdir mount \
-	    umount sync tty true false test hostname; do
+	    umount sync tty true false test hostname insmod; do
 		ln -s busybox "$r/bin/$a"
 	done
 	cp "$PM" "$r/sbin/pm"
@@ -112,9 +125,39 @@ boot() {
 	    </dev/null >"$W/$name.log" 2>&1
 	RC=$?
 	SECS=$(( $(date +%s) - t0 ))
-	# Without the "ID | " that pm puts before captured output lines.
-	tr -d '\r' < "$W/$name.log" | sed -E 's/^[A-Za-z0-9_.-]+ \| //' \
-	    > "$W/$name.txt"
+	text "$name"
+}
+# Without the "ID | " that pm puts before captured output lines.
+text() {
+	tr -d '\r' < "$W/$1.log" | sed -E 's/^[A-Za-z0-9_.-]+ \| //' \
+	    > "$W/$1.txt"
+}
+# boot_wd NAME UNTIL SECS: boot with the i6300esb and /sbin/wdinit, qemu
+# free to reboot, until the console shows UNTIL (a regex; with BOOTS2
+# set, the second boot's banner instead), then SECS more seconds,
+# then qemu is stopped (by its pid). Boots are counted in BOOTS.
+boot_wd() {
+	local name=$1 until=$2 more=$3 qpid t0 end
+	t0=$(date +%s)
+	end=$((t0 + LIMIT))
+	"$QEMU" "${MACHINE[@]}" -nographic -device i6300esb -nic none \
+	    -kernel "$KERNEL" -initrd "$W/initrd.gz" \
+	    -append "console=$TTY rdinit=/sbin/wdinit panic=-1" \
+	    </dev/null >"$W/$name.log" 2>&1 &
+	qpid=$!
+	until { [ -n "${BOOTS2:-}" ] && [ "$(grep -c 'Linux version' "$W/$name.log")" -ge 2 ]; } ||
+	    { [ -z "${BOOTS2:-}" ] && grep -Eq -- "$until" "$W/$name.log"; } ||
+	    [ "$(date +%s)" -ge "$end" ] ||
+	    ! kill -0 "$qpid" 2>/dev/null; do
+		sleep 0.5
+	done
+	# The time itself is what is tested here: nothing may happen.
+	[ "$more" -gt 0 ] && sleep "$more"
+	kill "$qpid" 2>/dev/null
+	wait "$qpid" 2>/dev/null
+	SECS=$(( $(date +%s) - t0 ))
+	text "$name"
+	BOOTS=$(grep -c 'Linux version' "$W/$name.txt")
 }
 has() { grep -Eq -- "$1" "$W/$2.txt"; }
 # expect NAME WHAT REGEX: the console of boot NAME shows REGEX.
@@ -161,6 +204,45 @@ expect broken "the rescue shell runs on the console as its terminal" \
 expect broken "pm poweroff works from the rescue shell" 'reboot: Power down'
 if [ "$RC" -eq 0 ]; then ok "qemu exited by itself after the rescue (${SECS}s)"
 else fail "rescue boot: qemu status $RC after ${SECS}s"; fi
+
+[ "$ARCH" = x86_64 ] || { echo "$PASSES passed, $FAILS failed, 0 skipped"; [ "$FAILS" -eq 0 ]; exit; }
+
+# ---- 3-5. the hardware watchdog (i6300esb) and on_critical (issue 18)
+WDMOD=$(find "$W/kernel/lib/modules" -name 'i6300esb.ko*' | head -1)
+case $WDMOD in
+*.xz)	xz -dc "$WDMOD" >"$W/i6300esb.ko" && WDMOD=$W/i6300esb.ko ;;
+*.zst)	zstd -qdc "$WDMOD" >"$W/i6300esb.ko" && WDMOD=$W/i6300esb.ko ;;
+'')	fail "no i6300esb module in $kdeb" ;;
+esac
+if [ -n "$WDMOD" ]; then
+	initramfs "$HERE/wd.ini"
+	boot_wd wdhalt 'reboot: System halted' 8
+	expect wdhalt "pm opened the watchdog" 'pm: info: watchdog /dev/watchdog: timeout 2s'
+	expect wdhalt "the VM outlived five watchdog timeouts" '^WD-ALIVE'
+	expect wdhalt "the settings view shows the watchdog kicked" \
+	    '^watchdog_state = kicked, timeout 2s'
+	if [ "$BOOTS" = 1 ] && has 'reboot: System halted' wdhalt; then
+		ok "pm halt disarmed the watchdog: no reset 8s after the halt"
+	else fail "halt with a watchdog: $BOOTS boots (see build/boot/$ARCH/wdhalt.txt)"; fi
+
+	sed 's/^;stop: //' "$HERE/wd.ini" >"$W/wdstop.ini"
+	initramfs "$W/wdstop.ini"
+	BOOTS2=1 boot_wd wdstop '' 0
+	t=$(sed -n '/watchdog_test_stop reached/,$p' "$W/wdstop.txt")
+	if [ "$BOOTS" -ge 2 ] && printf '%s\n' "$t" | grep -q 'Linux version' &&
+	    ! grep -Eq 'Kernel panic|reboot: ' "$W/wdstop.txt"; then
+		ok "pm stopped kicking and the watchdog reset the VM (${SECS}s)"
+	else fail "no watchdog reset: $BOOTS boots (see build/boot/$ARCH/wdstop.txt)"; fi
+	WDMOD=
+fi
+
+initramfs "$HERE/critical.ini"
+boot critical
+expect critical "the console names the critical process" \
+    'pm: error: migrate: critical process failed \(status 3\); rebooting'
+expect critical "on_critical = reboot reboots the VM" 'reboot: Restarting system'
+if [ "$RC" -eq 0 ]; then ok "qemu ended by the reboot (${SECS}s)"
+else fail "critical boot: qemu status $RC after ${SECS}s"; fi
 
 echo "$PASSES passed, $FAILS failed, 0 skipped"
 [ "$FAILS" -eq 0 ]
