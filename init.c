@@ -11,6 +11,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -203,113 +204,6 @@ init_tty(const char *tty)
 	return 0;
 }
 
-/* Undo the \040-style octal escapes of /proc/mounts, in place. */
-static void
-unescape(char *s)
-{
-	char *w = s;
-
-	for (; *s != '\0'; s++, w++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' &&
-		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
-			*w = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 +
-			    (s[3] - '0'));
-			s += 3;
-		} else
-			*w = *s;
-	}
-	*w = '\0';
-}
-
-/*
- * Unmount everything, newest mount first, as `umount -a -r` does: what is
- * busy (the root, a /dev holding the console) is remounted read-only
- * instead, so its data is on disk before the power goes.
- */
-static void
-unmount_all(void)
-{
-	static char buf[16384];
-	char *dirs[256], *line, *sp;
-	int fd, n = 0, failed = 0;
-	ssize_t len, got = 0;
-
-	if ((fd = open("/proc/mounts", O_RDONLY | O_CLOEXEC)) < 0)
-		return;
-	while (got < (ssize_t)sizeof(buf) - 1 &&
-	    (len = read(fd, buf + got, sizeof(buf) - 1 - got)) > 0)
-		got += len;
-	close(fd);
-	buf[got] = '\0';
-	for (line = strtok_r(buf, "\n", &sp); line != NULL && n < 256;
-	    line = strtok_r(NULL, "\n", &sp)) {
-		/* "device dir type options 0 0": keep dir. */
-		if ((line = strchr(line, ' ')) == NULL)
-			continue;
-		dirs[n] = ++line;
-		line[strcspn(line, " ")] = '\0';
-		unescape(dirs[n++]);
-	}
-	log_info("unmounting filesystems");
-	while (n-- > 0) {
-		if (strcmp(dirs[n], "/") != 0 && umount2(dirs[n], 0) == 0)
-			continue;
-		if (mount(NULL, dirs[n], NULL, MS_REMOUNT | MS_RDONLY,
-		    NULL) < 0 && strcmp(dirs[n], "/") != 0)
-			failed++;
-	}
-	if (failed > 0)
-		log_info("%d filesystems stayed mounted read-write", failed);
-	sync();
-}
-
-/*
- * The machine's end, once every process is gone. reboot(2) runs in a
- * child, as busybox init does it: when power-off or halt cannot be done,
- * the kernel ends the calling process, and that must not be PID 1. In a
- * PID namespace, reboot(2) ends the namespace instead (pm is killed there).
- * Returns only when reboot(2) was refused, so a container started with
- * init = yes can still exit.
- */
-void
-init_end(enum pm_end how)
-{
-	static const char *const what[] = {
-		[END_EXIT] = "powering off", [END_HALT] = "halting",
-		[END_POWEROFF] = "powering off", [END_REBOOT] = "rebooting",
-	};
-	int cmd = how == END_HALT ? RB_HALT_SYSTEM : how == END_REBOOT ?
-	    RB_AUTOBOOT : RB_POWER_OFF;
-	bool machine = machine_pid1();
-	int st;
-	pid_t pid;
-
-	sync();
-	if (machine)
-		unmount_all();
-	init_wd_close();
-	log_info("%s", what[how]);
-	pid = fork();
-	if (pid == 0) {
-		reboot(cmd);
-		_exit(errno == 0 ? 0 : errno);
-	}
-	if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st)) {
-		log_err("cannot run reboot(2): %m");
-		st = 0;
-	} else if (WEXITSTATUS(st) != 0) {
-		errno = WEXITSTATUS(st);
-		log_err("reboot(2) refused: %m");
-	}
-	if (!machine)
-		return;
-	/* Halted, or the kernel could not do it: stay, never exit. */
-	log_info("system halted");
-	for (;;)
-		if (waitpid(-1, &st, 0) < 0)
-			pause();
-}
-
 /*
  * The hardware watchdog (issue 18): [settings] watchdog. The kick is due
  * from the loop (init_wd_tick), never from a thread or a child, so a
@@ -410,4 +304,154 @@ init_wd_show(char *buf, size_t len)
 	return snprintf(buf, len, "watchdog_state = %s, timeout %ds\n",
 	    wd.next == 0 ? "no longer kicked (watchdog_test_stop)" : "kicked",
 	    wd.secs);
+}
+
+/* Undo the \040-style octal escapes of /proc/mounts, in place. */
+static void
+unescape(char *s)
+{
+	char *w = s;
+
+	for (; *s != '\0'; s++, w++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' &&
+		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+			*w = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 +
+			    (s[3] - '0'));
+			s += 3;
+		} else
+			*w = *s;
+	}
+	*w = '\0';
+}
+
+/*
+ * Unmount everything, newest mount first, as `umount -a -r` does: what is
+ * busy (the root, a /dev holding the console) is remounted read-only
+ * instead, so its data is on disk before the power goes. The whole of
+ * /proc/mounts is read, however long (issue 18: a fixed buffer and at most
+ * 256 mounts silently left the oldest ones, the root among them, mounted
+ * read-write); when memory is short, the root is still made read-only.
+ */
+static void
+unmount_all(void)
+{
+	char *buf = NULL, *nb, **dirs = NULL, *line, *sp;
+	size_t cap = 0, got = 0;
+	int fd, n = 0, i, failed = 0;
+	ssize_t len = 0;
+
+	if ((fd = open("/proc/mounts", O_RDONLY | O_CLOEXEC)) >= 0) {
+		do {
+			got += (size_t)len;
+			if (got + 1 >= cap) {
+				if ((nb = realloc(buf, cap + 16384)) == NULL) {
+					len = -1;
+					break;
+				}
+				buf = nb;
+				cap += 16384;
+			}
+		} while ((len = read(fd, buf + got, cap - 1 - got)) > 0);
+		close(fd);
+	}
+	for (i = 0; buf != NULL && len == 0 && (size_t)i < got; i++)
+		n += buf[i] == '\n';
+	if (fd < 0 || len < 0 || (dirs = malloc((n + 1) * sizeof(*dirs))) ==
+	    NULL) {
+		log_err("cannot read /proc/mounts: %m; only / is made "
+		    "read-only");
+		n = 0;
+	} else {
+		buf[got] = '\0';
+		n = 0;
+		for (line = strtok_r(buf, "\n", &sp); line != NULL;
+		    line = strtok_r(NULL, "\n", &sp)) {
+			/* "device dir type options 0 0": keep dir. */
+			if ((line = strchr(line, ' ')) == NULL)
+				continue;
+			dirs[n] = ++line;
+			line[strcspn(line, " ")] = '\0';
+			unescape(dirs[n++]);
+		}
+	}
+	log_info("unmounting filesystems");
+	sync();
+	while (n-- > 0) {
+		if (strcmp(dirs[n], "/") == 0 || umount2(dirs[n], 0) == 0)
+			continue;
+		if (mount(NULL, dirs[n], NULL, MS_REMOUNT | MS_RDONLY,
+		    NULL) < 0)
+			failed++;
+	}
+	/* The root last: it cannot be unmounted, so it goes read-only. */
+	if (mount(NULL, "/", NULL, MS_REMOUNT | MS_RDONLY, NULL) < 0 &&
+	    errno != EINVAL) {
+		log_err("cannot remount / read-only: %m");
+		failed++;
+	}
+	if (failed > 0)
+		log_info("%d filesystems stayed mounted read-write", failed);
+	free(dirs);
+	free(buf);
+	sync();
+}
+
+/*
+ * The machine's end, once every process is gone. reboot(2) runs in a
+ * child, as busybox init does it: when power-off or halt cannot be done,
+ * the kernel ends the calling process, and that must not be PID 1. In a
+ * PID namespace, reboot(2) ends the namespace instead (pm is killed there).
+ * Returns only when reboot(2) was refused, so a container started with
+ * init = yes can still exit.
+ */
+void
+init_end(enum pm_end how)
+{
+	static const char *const what[] = {
+		[END_EXIT] = "powering off", [END_HALT] = "halting",
+		[END_POWEROFF] = "powering off", [END_REBOOT] = "rebooting",
+	};
+	int cmd = how == END_HALT ? RB_HALT_SYSTEM : how == END_REBOOT ?
+	    RB_AUTOBOOT : RB_POWER_OFF;
+	bool machine = machine_pid1();
+	struct rlimit rl;
+	int st, fd;
+	pid_t pid;
+
+	sync();
+	if (machine) {
+		/*
+		 * Every process is gone and pm never returns from here: none
+		 * of its files may stay open for writing on a file system
+		 * about to go read-only (issue 18). The console and the
+		 * watchdog stay.
+		 */
+		if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur > 65536)
+			rl.rlim_cur = 65536;
+		for (fd = 3; fd < (int)rl.rlim_cur; fd++)
+			if (fd != wd.fd)
+				close(fd);
+		unmount_all();
+	}
+	init_wd_close();
+	log_info("%s", what[how]);
+	pid = fork();
+	if (pid == 0) {
+		reboot(cmd);
+		_exit(errno == 0 ? 0 : errno);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st)) {
+		log_err("cannot run reboot(2): %m");
+		st = 0;
+	} else if (WEXITSTATUS(st) != 0) {
+		errno = WEXITSTATUS(st);
+		log_err("reboot(2) refused: %m");
+	}
+	if (!machine)
+		return;
+	/* Halted, or the kernel could not do it: stay, never exit. */
+	log_info("system halted");
+	for (;;)
+		if (waitpid(-1, &st, 0) < 0)
+			pause();
 }

@@ -939,8 +939,17 @@ server_main(void)
 	/* 7. Run until a shutdown has stopped everything. */
 	loop();
 	ctl_fini();
-	if (init_mode)
+	if (init_mode) {
+		/*
+		 * Issue 18: pm's own files written on the root (process
+		 * logs, log_target) would keep it from going read-only;
+		 * init_end closes them, so the last lines go to stderr.
+		 */
+		lb_fini();
+		log_console(NULL);
+		log_init(pm_settings()->log_level, NULL);
 		init_end(stop.how);	/* returns only if reboot(2) refused */
+	}
 	init_wd_close();
 	status = stop.status;
 	if (opt.cmd != NULL)

@@ -10,7 +10,7 @@
 #      rescue shell comes up there; it reads $ENV (rescue.sh, passed on the
 #      kernel command line), says so, and powers off with `pm poweroff`.
 # On x86_64, with qemu's i6300esb watchdog (issue 18; its driver is loaded
-# by a two-line /sbin/wdinit that then execs pm, as PID 1 still):
+# by a short /sbin/wdinit that then execs pm, as PID 1 still):
 #   3. pm kicks it through several timeouts, then `pm halt` disarms it
 #      (magic close): the halted VM is not reset;
 #   4. watchdog_test_stop makes pm stop kicking: the VM resets by itself
@@ -93,14 +93,18 @@ else
 fi
 
 # initramfs CONFIG: busybox, pm as /sbin/init, CONFIG as /etc/pm.ini; with
-# $WDMOD, /sbin/wdinit loads that watchdog driver and execs pm.
+# $WDMOD, /sbin/wdinit loads those modules (a watchdog driver) and execs pm.
 initramfs() {
 	local r=$W/root a
 	rm -rf "$r" && mkdir -p "$r"/{bin,sbin,etc,proc,sys,dev,run,tmp,root}
 	cp "$BUSYBOX" "$r/bin/busybox"
 	if [ -n "${WDMOD:-}" ]; then
-		cp "$WDMOD" "$r/wd.ko"
-		printf '#!/bin/sh\ninsmod /wd.ko\nexec /sbin/pm\n' >"$r/sbin/wdinit"
+		printf '#!/bin/sh\n' >"$r/sbin/wdinit"
+		for a in $WDMOD; do
+			cp "$a" "$r/"
+			echo "insmod /${a##*/}" >>"$r/sbin/wdinit"
+		done
+		echo 'exec /sbin/pm' >>"$r/sbin/wdinit"
 		chmod 755 "$r/sbin/wdinit"
 	fi
 	for a in sh ash cat echo sleep kill ls ps grep awk cut mkdir mount \
@@ -208,12 +212,17 @@ else fail "rescue boot: qemu status $RC after ${SECS}s"; fi
 [ "$ARCH" = x86_64 ] || { echo "$PASSES passed, $FAILS failed, 0 skipped"; [ "$FAILS" -eq 0 ]; exit; }
 
 # ---- 3-5. the hardware watchdog (i6300esb) and on_critical (issue 18)
-WDMOD=$(find "$W/kernel/lib/modules" -name 'i6300esb.ko*' | head -1)
-case $WDMOD in
-*.xz)	xz -dc "$WDMOD" >"$W/i6300esb.ko" && WDMOD=$W/i6300esb.ko ;;
-*.zst)	zstd -qdc "$WDMOD" >"$W/i6300esb.ko" && WDMOD=$W/i6300esb.ko ;;
-'')	fail "no i6300esb module in $kdeb" ;;
-esac
+# The watchdog core, then the driver (its only dependency).
+WDMOD=
+for m in watchdog i6300esb; do
+	f=$(find "$W/kernel/lib/modules" -name "$m.ko*" | head -1)
+	case $f in
+	*.xz)	xz -dc "$f" >"$W/$m.ko" && f=$W/$m.ko ;;
+	*.zst)	zstd -qdc "$f" >"$W/$m.ko" && f=$W/$m.ko ;;
+	'')	fail "no $m module in $kdeb"; WDMOD=; break ;;
+	esac
+	WDMOD="$WDMOD $f"
+done
 if [ -n "$WDMOD" ]; then
 	initramfs "$HERE/wd.ini"
 	boot_wd wdhalt 'reboot: System halted' 8
