@@ -15,7 +15,12 @@
 #      (magic close): the halted VM is not reset;
 #   4. watchdog_test_stop makes pm stop kicking: the VM resets by itself
 #      and a second boot shows on the console;
-#   5. on_critical = reboot: a critical oneshot fails and the VM reboots.
+#   5. on_critical = reboot: a critical oneshot fails and the VM reboots;
+#   6. a real ext4 root disk (mke2fs -d, no root needed) mounted read-write
+#      by a small initramfs: services write to it, one ignores TERM with a
+#      file open for writing, pm's own log file is on it; `pm reboot`
+#      reaches a second boot, which powers off; then `e2fsck -fn` on the
+#      image finds it clean, not marked in use.
 # Everything it needs is installed when missing; the kernel and the foreign
 # busybox are downloaded as .deb files and unpacked under build/boot, never
 # installed. Prints ok/FAIL/skip lines like the other tests.
@@ -252,6 +257,79 @@ expect critical "the console names the critical process" \
 expect critical "on_critical = reboot reboots the VM" 'reboot: Restarting system'
 if [ "$RC" -eq 0 ]; then ok "qemu ended by the reboot (${SECS}s)"
 else fail "critical boot: qemu status $RC after ${SECS}s"; fi
+
+# ---- 6. a real ext4 root disk: clean after reboot and power-off
+mods=
+for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev \
+    virtio_pci virtio_blk crc16 crc32c_generic mbcache jbd2 ext4; do
+	f=$(find "$W/kernel/lib/modules" -name "$m.ko*" | head -1)
+	[ -n "$f" ] || { fail "no $m module in $kdeb"; mods=; break; }
+	mods="$mods $f"
+done
+if [ -n "$mods" ] && "$ROOT/tests/install-deps.sh" e2fsprogs; then
+	# The root: busybox, pm as /sbin/init, disk.ini as /etc/pm.ini.
+	d=$W/disk
+	rm -rf "$d" && mkdir -p "$d"/{bin,sbin,etc,proc,sys,dev,run,tmp,var/data,var/log}
+	cp "$BUSYBOX" "$d/bin/busybox"
+	for a in sh cat echo sleep grep wc touch mount; do ln -s busybox "$d/bin/$a"; done
+	cp "$PM" "$d/sbin/pm" && ln -s pm "$d/sbin/init"
+	cp "$HERE/disk.ini" "$d/etc/pm.ini"
+	cp "$HERE/disk-driver.sh" "$d/etc/"
+	rm -f "$W/disk.img"
+	mke2fs -q -t ext4 -d "$d" "$W/disk.img" 64M >/dev/null
+	# The initramfs: busybox, the modules, disk-init.sh as /init.
+	r=$W/root
+	rm -rf "$r" && mkdir -p "$r"/{bin,dev,m,newroot}
+	cp "$BUSYBOX" "$r/bin/busybox"
+	for a in sh mount insmod mkdir sleep switch_root poweroff echo; do
+		ln -s busybox "$r/bin/$a"
+	done
+	for f in $mods; do
+		case $f in
+		*.xz)	xz -dc "$f" ;;
+		*.zst)	zstd -qdc "$f" ;;
+		*)	cat "$f" ;;
+		esac >"$r/m/$(basename "${f%.ko*}").ko"
+	done
+	cp "$HERE/disk-init.sh" "$r/init" && chmod 755 "$r/init"
+	(cd "$r" && find . | cpio -o -H newc --quiet | gzip -1) > "$W/initrd.gz"
+	t0=$(date +%s)
+	# qemu may reboot here: the reboot is part of the test.
+	timeout -k 5 "$LIMIT" "$QEMU" "${MACHINE[@]}" -nographic -nic none \
+	    -drive file="$W/disk.img",format=raw,if=virtio \
+	    -kernel "$KERNEL" -initrd "$W/initrd.gz" \
+	    -append "console=$TTY rdinit=/init root=/dev/vda rw panic=-1" \
+	    </dev/null >"$W/disk.log" 2>&1 &
+	qpid=$!
+	until grep -q 'reboot: Power down' "$W/disk.log" ||
+	    ! kill -0 "$qpid" 2>/dev/null; do
+		sleep 0.5
+	done
+	wait "$qpid"; RC=$?
+	SECS=$(( $(date +%s) - t0 ))
+	text disk
+	expect disk "pm runs from an ext4 root mounted read-write" \
+	    '^DISK-ROOT /dev/vda / ext4 rw'
+	expect disk "the services wrote to the root" '^DISK-LINES [1-9]'
+	expect disk "the service ignoring TERM is killed" \
+	    'pm: info: stubborn: pid [0-9]+ killed by SIGKILL'
+	expect disk "pm reboot reached a second boot" '^SECOND-BOOT'
+	expect disk "the root was unmounted or made read-only" \
+	    'pm: info: unmounting filesystems'
+	if has 'stayed mounted read-write|cannot remount' disk; then
+		fail "a file system stayed read-write (see build/boot/$ARCH/disk.txt)"
+	else ok "no file system stayed read-write"; fi
+	if [ "$RC" -eq 0 ]; then ok "qemu powered off by itself (${SECS}s)"
+	else fail "disk boot: qemu status $RC after ${SECS}s"; fi
+	if out=$(e2fsck -fn "$W/disk.img" 2>&1); then
+		ok "e2fsck -fn finds the root clean"
+	else fail "e2fsck -fn: $out"; fi
+	st=$(dumpe2fs -h "$W/disk.img" 2>/dev/null | sed -n 's/^Filesystem state: *//p')
+	if [ "$st" = clean ] && ! dumpe2fs -h "$W/disk.img" 2>/dev/null |
+	    grep -q 'needs_recovery'; then
+		ok "the root is not marked in use (state $st, no journal to replay)"
+	else fail "the root's state is '$st' or needs recovery"; fi
+fi
 
 echo "$PASSES passed, $FAILS failed, 0 skipped"
 [ "$FAILS" -eq 0 ]
