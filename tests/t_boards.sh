@@ -106,11 +106,12 @@ cat >"$T/init.ini" <<INI
 [settings]
 init = yes
 socket = $SOCK
-shutdown_timeout = 5s
+shutdown_timeout = 30s
 on_critical = reboot
+; Ignores TERM until the test has looked, so the window is not a race.
 [process:slow]
-command = sh -c 'trap "" TERM; while :; do sleep 0.05; done'
-stop_timeout = 3s
+command = sh -c 'trap "" TERM; while [ ! -e $T/seen ]; do sleep 0.05; done'
+stop_timeout = 30s
 [process:db]
 type = oneshot
 command = sh -c 'exit 9'
@@ -122,9 +123,10 @@ unshare --pid --mount --fork --mount-proc "$PM" -c "$T/init.ini" \
 NSU=$!
 track "$NSU"
 got=
-wait_until 10 sh -c "'$PM' -S '$SOCK' setting show critical_failed >'$T/cf' 2>/dev/null && grep -q db '$T/cf'"
+wait_until 20 sh -c "'$PM' -S '$SOCK' setting show critical_failed >'$T/cf' 2>/dev/null && grep -q db '$T/cf'"
 got=$(cat "$T/cf" 2>/dev/null)
+touch "$T/seen"
 expect_eq "settings view names the critical process" "$got" \
     "critical_failed = db (status 9): rebooting"
-wait_until 15 dead "$NSU"
+check "then the machine ends" wait_until 15 dead "$NSU"
 finish
