@@ -822,14 +822,16 @@ open_fds(void)
 	 * is read and ignored. libc keeps 32-34 for itself: musl's sigfillset
 	 * leaves them out and glibc's sigprocmask drops them, so `kill -34`
 	 * killed pm. pm has no threads and no timers that use them: their
-	 * bits are set by hand and the mask set with the raw call.
+	 * bits are set by hand and the mask set with the raw call. The
+	 * kernel's sigset is NSIG / 8 bytes: musl's NSIG is 65 (8 bytes)
+	 * but 128 on MIPS (16 bytes; issue 18: (NSIG - 1) / 8 was refused).
 	 */
 	sigfillset(&all);
 	for (sig = 32; sig <= 34; sig++)
 		((unsigned long *)&all)[(sig - 1) / (8 * sizeof(long))] |=
 		    1UL << (sig - 1) % (8 * sizeof(long));
 	if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, NULL,
-	    (size_t)(NSIG - 1) / 8) < 0)
+	    (size_t)NSIG / 8) < 0)
 		return -1;
 	blocked = all;
 	if ((epfd = epoll_create1(EPOLL_CLOEXEC)) < 0)
