@@ -230,4 +230,4 @@ bench-quick: pm
 	bench/run.sh --quick
 
 clean:
-	rm -rf build pm pm-aarch64 pm-armhf tests/unit/*.bin
+	rm -rf build pm pm-aarch64 pm-armhf pm-mipsel pm-s390x tests/unit/*.bin
