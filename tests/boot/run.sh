@@ -328,7 +328,8 @@ if [ -n "$mods" ] && "$ROOT/tests/install-deps.sh" e2fsprogs; then
 	if [ "$st" = clean ] && ! dumpe2fs -h "$W/disk.img" 2>/dev/null |
 	    grep -q 'needs_recovery'; then
 		ok "the root is not marked in use (state $st, no journal to replay)"
-	else fail "the root's state is '$st' or needs recovery"; fi
+	else fail "the root is in use: state '$st', features: $(dumpe2fs -h \
+	    "$W/disk.img" 2>/dev/null | sed -n 's/^Filesystem features: *//p')"; fi
 fi
 
 echo "$PASSES passed, $FAILS failed, 0 skipped"
