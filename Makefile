@@ -2,14 +2,17 @@
 # musl-gcc is used when installed, else gcc -static. SAN=1 builds a
 # dynamically linked ASan+UBSan binary for the test suite.
 
-# ARCH=aarch64 or ARCH=armhf cross-builds ./pm-ARCH with Debian's cross
-# gcc and musl (musl-dev:ARCH) and that architecture's libinih.a (multiarch).
+# ARCH=aarch64, armhf, mipsel or s390x (big-endian) cross-builds
+# ./pm-ARCH with Debian's cross gcc and musl (musl-dev:ARCH) and that
+# architecture's libinih.a (multiarch).
 ARCH	?=
 CROSS_aarch64	= aarch64-linux-gnu aarch64-linux-musl arm64
 CROSS_armhf	= arm-linux-gnueabihf arm-linux-musleabihf armhf
+CROSS_mipsel	= mipsel-linux-gnu mipsel-linux-musl mipsel
+CROSS_s390x	= s390x-linux-gnu s390x-linux-musl s390x
 ifneq ($(ARCH),)
 ifeq ($(CROSS_$(ARCH)),)
-$(error ARCH must be aarch64 or armhf)
+$(error ARCH must be aarch64, armhf, mipsel or s390x)
 endif
 TRIPLE	= $(word 1,$(CROSS_$(ARCH)))
 MUSL	= $(word 2,$(CROSS_$(ARCH)))-gcc
@@ -253,4 +256,4 @@ bench-quick: pm
 	bench/run.sh --quick
 
 clean:
-	rm -rf build pm pm.exe pm-aarch64 pm-armhf tests/unit/*.bin
+	rm -rf build pm pm.exe pm-aarch64 pm-armhf pm-mipsel pm-s390x tests/unit/*.bin

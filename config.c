@@ -1056,6 +1056,10 @@ static const struct enumval cads[] = {
 	{ "reboot", END_REBOOT }, { "poweroff", END_POWEROFF },
 	{ "halt", END_HALT }, { "ignore", -1 }, { NULL, 0 }
 };
+static const struct enumval crits[] = {
+	{ "poweroff", END_POWEROFF }, { "reboot", END_REBOOT },
+	{ "halt", END_HALT }, { NULL, 0 }
+};
 static const struct enumval levels[] = {
 	{ "error", L_ERR }, { "warn", L_WARN }, { "info", L_INFO },
 	{ "debug", L_DEBUG }, { NULL, 0 }
@@ -1152,7 +1156,8 @@ enum {
 	SK_SOCKET, SK_SOCKET_GROUP, SK_LISTEN, SK_TOKEN_FILE,
 	SK_SHUTDOWN_TIMEOUT, SK_LOG_LEVEL, SK_LOG_TARGET, SK_MAX_CLIENTS,
 	SK_LOG_FORMAT, SK_LOG_TIMESTAMPS, SK_LOG_MAIN_PREFIX, SK_LOG_RING_SIZE,
-	SK_INIT, SK_CTRLALTDEL, SK_TCP_IDENTITY, SK__COUNT
+	SK_INIT, SK_CTRLALTDEL, SK_TCP_IDENTITY, SK_ON_CRITICAL, SK_WATCHDOG,
+	SK_WATCHDOG_TIMEOUT, SK_WATCHDOG_TEST_STOP, SK__COUNT
 };
 
 static const struct key settings_keys[SK__COUNT + 1] = {
@@ -1175,6 +1180,14 @@ static const struct key settings_keys[SK__COUNT + 1] = {
 	[SK_INIT] = { "init", set_enum, S(init), 0, 0, inits, false },
 	[SK_CTRLALTDEL] = { "ctrlaltdel", set_enum, S(ctrlaltdel), 0, 0, cads,
 	    false },
+	[SK_ON_CRITICAL] = { "on_critical", set_enum, S(on_critical), 0, 0,
+	    crits, false },
+	[SK_WATCHDOG] = { "watchdog", set_abspath, S(watchdog), 0, 0, NULL,
+	    false },
+	[SK_WATCHDOG_TIMEOUT] = { "watchdog_timeout", set_duration,
+	    S(watchdog_timeout_ms), 0, 0, NULL, false },
+	[SK_WATCHDOG_TEST_STOP] = { "watchdog_test_stop", set_duration,
+	    S(watchdog_test_stop_ms), 0, 0, NULL, false },
 	[SK_LOG_FORMAT] = { "log_format", set_enum, S(log_format), 0, 0,
 	    formats, false },
 	[SK_LOG_TIMESTAMPS] = { "log_timestamps", set_bool, S(log_timestamps),
@@ -1272,6 +1285,7 @@ settings_defaults(struct cfg_settings *s)
 	s->log_level = L_INFO;
 	s->max_clients = 256;
 	s->ctrlaltdel = END_REBOOT;
+	s->on_critical = END_POWEROFF;
 	s->log_ring_size = 16384;
 }
 
@@ -2401,6 +2415,14 @@ cfg_settings_show(const struct cfg_settings *s, char *buf, size_t len)
 	outf(&o, "max_clients = %d\n", s->max_clients);
 	outf(&o, "init = %s\n", enum_name(inits, s->init));
 	outf(&o, "ctrlaltdel = %s\n", enum_name(cads, s->ctrlaltdel));
+	outf(&o, "on_critical = %s\n", enum_name(crits, s->on_critical));
+	show_str(&o, "watchdog", s->watchdog);
+	if (s->watchdog_timeout_ms > 0)
+		outf(&o, "watchdog_timeout = %s\n",
+		    fmt_duration(s->watchdog_timeout_ms, d, sizeof(d)));
+	if (s->watchdog_test_stop_ms > 0)
+		outf(&o, "watchdog_test_stop = %s\n",
+		    fmt_duration(s->watchdog_test_stop_ms, d, sizeof(d)));
 	outf(&o, "log_format = %s\nlog_timestamps = %s\nlog_main_prefix = %s\n"
 	    "log_ring_size = %u\n", enum_name(formats, s->log_format),
 	    s->log_timestamps ? "yes" : "no", s->log_main_prefix ? "yes" : "no",

@@ -124,6 +124,10 @@ struct cfg_settings {
 	int		 max_clients;	/* default 256 */
 	int		 init;		/* enum cfg_init; default INIT_AUTO */
 	int		 ctrlaltdel;	/* enum pm_end, or -1: ignore; END_REBOOT */
+	int		 on_critical;	/* enum pm_end; END_POWEROFF (issue 18) */
+	const char	*watchdog;	/* NULL: no hardware watchdog */
+	uint32_t	 watchdog_timeout_ms;	/* 0: the device's own */
+	uint32_t	 watchdog_test_stop_ms;	/* testing: stop kicking after */
 	int		 log_format;	/* LF_TEXT (default) or LF_JSON */
 	bool		 log_timestamps;	/* text lines start with the time */
 	bool		 log_main_prefix;	/* capture the -- child's output */

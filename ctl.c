@@ -561,9 +561,12 @@ do_setting_show(struct conn *c, const struct pdu_req *q)
 	uint8_t *p;
 	size_t room, kl = strlen(q->key);
 	char *line, *nl;
+	int n;
 
-	if (cf == NULL || cfg_settings_show(pm_settings(), scratch,
-	    sizeof(scratch)) < 0) {
+	/* Then what runs now: the watchdog, a critical failure (issue 18). */
+	if (cf == NULL || (n = cfg_settings_show(pm_settings(), scratch,
+	    sizeof(scratch))) < 0 || pm_state_show(scratch + n,
+	    sizeof(scratch) - n) < 0) {
 		conn_fail(c, "failed", "no settings to show");
 		return;
 	}

@@ -11,6 +11,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -203,6 +204,108 @@ init_tty(const char *tty)
 	return 0;
 }
 
+/*
+ * The hardware watchdog (issue 18): [settings] watchdog. The kick is due
+ * from the loop (init_wd_tick), never from a thread or a child, so a
+ * stuck loop stops kicking and the board resets. The ioctl numbers are
+ * those of linux/watchdog.h, which musl does not ship.
+ */
+#define WD_KEEPALIVE	_IOR('W', 5, int)
+#define WD_SETTIMEOUT	_IOWR('W', 6, int)
+#define WD_GETTIMEOUT	_IOR('W', 7, int)
+
+static struct {
+	int		 fd;		/* -1: none open */
+	int		 secs;		/* the device's timeout */
+	uint64_t	 next;		/* the next kick */
+	uint64_t	 stop;		/* watchdog_test_stop: last kick */
+	const char	*why;		/* why there is none, for the view */
+} wd = { -1, 0, 0, 0, "not configured" };
+
+void
+init_wd_open(const struct cfg_settings *s, uint64_t now)
+{
+	struct stat st;
+	int secs;
+
+	if (s->watchdog == NULL)
+		return;
+	/* A device node only: never a link or file someone put there. */
+	wd.why = "cannot open";
+	if ((wd.fd = open(s->watchdog, O_WRONLY | O_NOFOLLOW | O_CLOEXEC |
+	    O_NOCTTY | O_NONBLOCK)) < 0 || fstat(wd.fd, &st) < 0) {
+		log_err("watchdog %s: %m; running without it", s->watchdog);
+		goto none;
+	}
+	if (!S_ISCHR(st.st_mode)) {
+		wd.why = "not a character device";
+		log_err("watchdog %s: %s; running without it", s->watchdog,
+		    wd.why);
+		goto none;
+	}
+	secs = (int)((s->watchdog_timeout_ms + 999) / 1000);
+	if (secs > 0 && ioctl(wd.fd, WD_SETTIMEOUT, &secs) < 0)
+		log_warn("watchdog %s: cannot set the timeout to %ds: %m",
+		    s->watchdog, secs);
+	if (ioctl(wd.fd, WD_GETTIMEOUT, &wd.secs) < 0 || wd.secs <= 0)
+		wd.secs = 2;	/* unknown: kick every second */
+	if (s->watchdog_test_stop_ms > 0)
+		wd.stop = now + s->watchdog_test_stop_ms;
+	log_info("watchdog %s: timeout %ds", s->watchdog, wd.secs);
+	wd.next = now;
+	return;
+none:
+	if (wd.fd >= 0)
+		close(wd.fd);
+	wd.fd = -1;
+}
+
+/* Kick when due; the next kick's deadline, or 0 when there is none. */
+uint64_t
+init_wd_tick(uint64_t now)
+{
+	if (wd.fd < 0)
+		return 0;
+	if (wd.stop != 0 && now >= wd.stop) {
+		if (wd.next != 0)
+			log_warn("watchdog: watchdog_test_stop reached; no "
+			    "more kicks, the board will reset");
+		wd.next = 0;
+		return 0;
+	}
+	if (now >= wd.next) {
+		if (ioctl(wd.fd, WD_KEEPALIVE, 0) < 0 && write(wd.fd, "k",
+		    1) < 0)
+			log_warn("watchdog: cannot kick: %m");
+		/* Twice per period: a late turn of the loop still makes it. */
+		wd.next = now + (uint64_t)wd.secs * 500;
+	}
+	return wd.next;
+}
+
+/* The magic close: a clean end disarms the device. */
+void
+init_wd_close(void)
+{
+	if (wd.fd < 0)
+		return;
+	if (write(wd.fd, "V", 1) != 1)
+		log_warn("watchdog: cannot disarm: %m");
+	close(wd.fd);
+	wd.fd = -1;
+	wd.why = "disarmed";
+}
+
+int
+init_wd_show(char *buf, size_t len)
+{
+	if (wd.fd < 0)
+		return snprintf(buf, len, "watchdog_state = %s\n", wd.why);
+	return snprintf(buf, len, "watchdog_state = %s, timeout %ds\n",
+	    wd.next == 0 ? "no longer kicked (watchdog_test_stop)" : "kicked",
+	    wd.secs);
+}
+
 /* Undo the \040-style octal escapes of /proc/mounts, in place. */
 static void
 unescape(char *s)
@@ -224,42 +327,72 @@ unescape(char *s)
 /*
  * Unmount everything, newest mount first, as `umount -a -r` does: what is
  * busy (the root, a /dev holding the console) is remounted read-only
- * instead, so its data is on disk before the power goes.
+ * instead, so its data is on disk before the power goes. The whole of
+ * /proc/mounts is read, however long (issue 18: a fixed buffer and at most
+ * 256 mounts silently left the oldest ones, the root among them, mounted
+ * read-write); when memory is short, the root is still made read-only.
  */
 static void
 unmount_all(void)
 {
-	static char buf[16384];
-	char *dirs[256], *line, *sp;
-	int fd, n = 0, failed = 0;
-	ssize_t len, got = 0;
+	char *buf = NULL, *nb, **dirs = NULL, *line, *sp;
+	size_t cap = 0, got = 0;
+	int fd, n = 0, i, failed = 0;
+	ssize_t len = 0;
 
-	if ((fd = open("/proc/mounts", O_RDONLY | O_CLOEXEC)) < 0)
-		return;
-	while (got < (ssize_t)sizeof(buf) - 1 &&
-	    (len = read(fd, buf + got, sizeof(buf) - 1 - got)) > 0)
-		got += len;
-	close(fd);
-	buf[got] = '\0';
-	for (line = strtok_r(buf, "\n", &sp); line != NULL && n < 256;
-	    line = strtok_r(NULL, "\n", &sp)) {
-		/* "device dir type options 0 0": keep dir. */
-		if ((line = strchr(line, ' ')) == NULL)
-			continue;
-		dirs[n] = ++line;
-		line[strcspn(line, " ")] = '\0';
-		unescape(dirs[n++]);
+	if ((fd = open("/proc/mounts", O_RDONLY | O_CLOEXEC)) >= 0) {
+		do {
+			got += (size_t)len;
+			if (got + 1 >= cap) {
+				if ((nb = realloc(buf, cap + 16384)) == NULL) {
+					len = -1;
+					break;
+				}
+				buf = nb;
+				cap += 16384;
+			}
+		} while ((len = read(fd, buf + got, cap - 1 - got)) > 0);
+		close(fd);
+	}
+	for (i = 0; buf != NULL && len == 0 && (size_t)i < got; i++)
+		n += buf[i] == '\n';
+	if (fd < 0 || len < 0 || (dirs = malloc((n + 1) * sizeof(*dirs))) ==
+	    NULL) {
+		log_err("cannot read /proc/mounts: %m; only / is made "
+		    "read-only");
+		n = 0;
+	} else {
+		buf[got] = '\0';
+		n = 0;
+		for (line = strtok_r(buf, "\n", &sp); line != NULL;
+		    line = strtok_r(NULL, "\n", &sp)) {
+			/* "device dir type options 0 0": keep dir. */
+			if ((line = strchr(line, ' ')) == NULL)
+				continue;
+			dirs[n] = ++line;
+			line[strcspn(line, " ")] = '\0';
+			unescape(dirs[n++]);
+		}
 	}
 	log_info("unmounting filesystems");
+	sync();
 	while (n-- > 0) {
-		if (strcmp(dirs[n], "/") != 0 && umount2(dirs[n], 0) == 0)
+		if (strcmp(dirs[n], "/") == 0 || umount2(dirs[n], 0) == 0)
 			continue;
 		if (mount(NULL, dirs[n], NULL, MS_REMOUNT | MS_RDONLY,
-		    NULL) < 0 && strcmp(dirs[n], "/") != 0)
+		    NULL) < 0)
 			failed++;
+	}
+	/* The root last: it cannot be unmounted, so it goes read-only. */
+	if (mount(NULL, "/", NULL, MS_REMOUNT | MS_RDONLY, NULL) < 0 &&
+	    errno != EINVAL) {
+		log_err("cannot remount / read-only: %m");
+		failed++;
 	}
 	if (failed > 0)
 		log_info("%d filesystems stayed mounted read-write", failed);
+	free(dirs);
+	free(buf);
 	sync();
 }
 
@@ -281,12 +414,26 @@ init_end(enum pm_end how)
 	int cmd = how == END_HALT ? RB_HALT_SYSTEM : how == END_REBOOT ?
 	    RB_AUTOBOOT : RB_POWER_OFF;
 	bool machine = machine_pid1();
-	int st;
+	struct rlimit rl;
+	int st, fd;
 	pid_t pid;
 
 	sync();
-	if (machine)
+	if (machine) {
+		/*
+		 * Every process is gone and pm never returns from here: none
+		 * of its files may stay open for writing on a file system
+		 * about to go read-only (issue 18). The console and the
+		 * watchdog stay.
+		 */
+		if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur > 65536)
+			rl.rlim_cur = 65536;
+		for (fd = 3; fd < (int)rl.rlim_cur; fd++)
+			if (fd != wd.fd)
+				close(fd);
 		unmount_all();
+	}
+	init_wd_close();
 	log_info("%s", what[how]);
 	pid = fork();
 	if (pid == 0) {

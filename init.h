@@ -5,6 +5,8 @@
 #define INIT_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "pm.h"
 
@@ -16,5 +18,15 @@ void	 init_early(void);
 int	 init_tty(const char *tty);
 /* Unmount, then reboot(2) as how says; returns only if it was refused. */
 void	 init_end(enum pm_end how);
+
+/*
+ * The hardware watchdog (issue 18): open [settings] watchdog and set its
+ * timeout; kick it when due, returning the next kick (0: no timer); the
+ * magic close on a clean end; its state as a settings line.
+ */
+void	 init_wd_open(const struct cfg_settings *, uint64_t now);
+uint64_t init_wd_tick(uint64_t now);
+void	 init_wd_close(void);
+int	 init_wd_show(char *buf, size_t len);
 
 #endif /* INIT_H */

@@ -52,12 +52,39 @@ static struct {
 } opt;
 
 static struct config	*cur;
+/*
+ * The process proc.c told of last in this turn of the loop (-1: none),
+ * so a shutdown it asks for right after can name a critical process
+ * (issue 18); and the one that ended the machine.
+ */
+static int		 told_idx = -1;
+static char		 crit_id[80];
+static int		 crit_status;
+static const char *const end_act[] = {
+	[END_EXIT] = "exiting", [END_HALT] = "halting",
+	[END_POWEROFF] = "powering off", [END_REBOOT] = "rebooting"
+};
+
+static void
+exited_hook(int idx, int status)
+{
+	told_idx = idx;
+	mon_exited(idx, status);
+}
+
+static void
+fatal_hook(int idx)
+{
+	told_idx = idx;
+	mon_fatal(idx);
+}
+
 /* proc.c's news for the modules with tables of their own (issue 13). */
 static const struct proc_hooks hooks = {
 	.out_sync = lb_sync, .rebuilt = mon_reload, .out_path = lb_path,
 	.prespawn = mon_prespawn, .out_pipes = lb_pipes,
 	.out_spawned = lb_spawned, .spawned = mon_spawned, .reap = mon_reap,
-	.out_drain = lb_drain, .exited = mon_exited, .fatal = mon_fatal
+	.out_drain = lb_drain, .exited = exited_hook, .fatal = fatal_hook
 };
 /*
  * The settings in force, apart from cur (issue 13): a setting reload builds
@@ -147,6 +174,18 @@ pm_settings(void)
 	return live != NULL ? &live->set : &cur->set;
 }
 
+int
+pm_state_show(char *buf, size_t len)
+{
+	int n = init_wd_show(buf, len);
+
+	if (crit_id[0] != '\0' && n >= 0 && (size_t)n < len)
+		n += snprintf(buf + n, len - n, "critical_failed = %s "
+		    "(status %d): %s\n", crit_id, crit_status,
+		    end_act[stop.how]);
+	return n < 0 || (size_t)n >= len ? -1 : n;
+}
+
 /* Back to cur's own settings, or to next's. */
 static void
 live_swap(struct live_set *next)
@@ -171,8 +210,23 @@ pm_stopping(void)
 void
 pm_shutdown(enum pm_end how, int status)
 {
+	const struct proc_view *v;
+
 	if (stop.on)
 		return;
+	/*
+	 * As a machine's init, the exit that a critical process asks for
+	 * is [settings] on_critical (issue 18); in a container pm exits
+	 * with its status, as before.
+	 */
+	if (init_mode && how == END_EXIT && told_idx >= 0 &&
+	    (v = proc_get(told_idx)) != NULL && v->cfg->critical) {
+		how = (enum pm_end)pm_settings()->on_critical;
+		snprintf(crit_id, sizeof(crit_id), "%s", v->cfg->id);
+		crit_status = status;
+		log_err("%s: critical process failed (status %d); %s", crit_id,
+		    status, end_act[how]);
+	}
 	stop.on = true;
 	stop.how = how;
 	stop.status = status;
@@ -312,6 +366,10 @@ pm_setting_reload(plan_fn emit, void *ctx, char *err, size_t errlen)
 	FIXED("max_clients", o->max_clients == n->max_clients);
 	FIXED("init", o->init == n->init);
 	LIVE("ctrlaltdel", o->ctrlaltdel == n->ctrlaltdel);
+	LIVE("on_critical", o->on_critical == n->on_critical);
+	FIXED("watchdog", str_eq(o->watchdog, n->watchdog) &&
+	    o->watchdog_timeout_ms == n->watchdog_timeout_ms &&
+	    o->watchdog_test_stop_ms == n->watchdog_test_stop_ms);
 #undef LIVE
 #undef FIXED
 	/*
@@ -322,6 +380,7 @@ pm_setting_reload(plan_fn emit, void *ctx, char *err, size_t errlen)
 	ls->set.log_level = n->log_level;
 	ls->set.shutdown_timeout_ms = n->shutdown_timeout_ms;
 	ls->set.ctrlaltdel = n->ctrlaltdel;
+	ls->set.on_critical = n->on_critical;
 	ls->set.log_format = n->log_format;
 	ls->set.log_timestamps = n->log_timestamps;
 	ls->set.log_target = n->log_target;
@@ -547,6 +606,7 @@ loop(void)
 		 * (and may ask for starts); a few rounds reach a fixed point.
 		 */
 		for (i = 0; i < 4; i++) {
+			told_idx = -1;
 			changed = false;
 			next = proc_tick(now);
 			next = earliest(next, mon_tick(now));
@@ -555,6 +615,7 @@ loop(void)
 		}
 		next = earliest(next, ctl_tick(now));
 		next = earliest(next, lb_tick(now));
+		next = earliest(next, init_wd_tick(now));
 		if (stop.on) {
 			if (!stop.killed && now >= stop.deadline) {
 				log_warn("shutdown_timeout passed; killing what "
@@ -578,8 +639,10 @@ loop(void)
 			continue;
 		}
 		for (batch_n = n, batch_i = 0; batch_i < batch_n; batch_i++)
-			if ((w = batch[batch_i].data.ptr) != NULL)
+			if ((w = batch[batch_i].data.ptr) != NULL) {
+				told_idx = -1;
 				w->cb(w, batch[batch_i].events);
+			}
 		batch_n = 0;
 	}
 }
@@ -750,14 +813,16 @@ open_fds(void)
 	 * is read and ignored. libc keeps 32-34 for itself: musl's sigfillset
 	 * leaves them out and glibc's sigprocmask drops them, so `kill -34`
 	 * killed pm. pm has no threads and no timers that use them: their
-	 * bits are set by hand and the mask set with the raw call.
+	 * bits are set by hand and the mask set with the raw call. The
+	 * kernel's sigset is NSIG / 8 bytes: musl's NSIG is 65 (8 bytes)
+	 * but 128 on MIPS (16 bytes; issue 18: (NSIG - 1) / 8 was refused).
 	 */
 	sigfillset(&all);
 	for (sig = 32; sig <= 34; sig++)
 		((unsigned long *)&all)[(sig - 1) / (8 * sizeof(long))] |=
 		    1UL << (sig - 1) % (8 * sizeof(long));
 	if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, NULL,
-	    (size_t)(NSIG - 1) / 8) < 0)
+	    (size_t)NSIG / 8) < 0)
 		return -1;
 	blocked = all;
 	if ((epfd = epoll_create1(EPOLL_CLOEXEC)) < 0)
@@ -861,13 +926,24 @@ server_main(void)
 		if (getpid() != 1)
 			return 1;
 	}
+	init_wd_open(pm_settings(), now_ms());
 	proc_start_autostart();
 
 	/* 7. Run until a shutdown has stopped everything. */
 	loop();
 	ctl_fini();
-	if (init_mode)
+	if (init_mode) {
+		/*
+		 * Issue 18: pm's own files written on the root (process
+		 * logs, log_target) would keep it from going read-only;
+		 * init_end closes them, so the last lines go to stderr.
+		 */
+		lb_fini();
+		log_console(NULL);
+		log_init(pm_settings()->log_level, NULL);
 		init_end(stop.how);	/* returns only if reboot(2) refused */
+	}
+	init_wd_close();
 	status = stop.status;
 	if (opt.cmd != NULL)
 		status = map_exit(status);

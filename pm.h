@@ -53,5 +53,7 @@ const struct cfg_settings *pm_settings(void);
  * live; emit(key, "applied" | "needs restart" | "unchanged") per setting.
  */
 int	 pm_setting_reload(plan_fn emit, void *ctx, char *err, size_t errlen);
+/* Lines for the settings view on what runs now: watchdog, critical. */
+int	 pm_state_show(char *buf, size_t len);
 
 #endif /* PM_H */

@@ -213,7 +213,7 @@ child_exec(const struct spawn *sp, bool is_main, char **envp,
 	for (sig = 1; sig < NSIG; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP)
 			syscall(SYS_rt_sigaction, sig, dfl, NULL,
-			    (size_t)(NSIG - 1) / 8);
+			    (size_t)NSIG / 8);	/* 16 on MIPS (issue 18) */
 	if (set_rlimit(RLIMIT_NOFILE, c->rlimit_nofile) < 0)
 		FAIL(SP_NOFILE);
 	if (set_rlimit(RLIMIT_CORE, c->rlimit_core) < 0)

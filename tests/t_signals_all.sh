@@ -21,14 +21,15 @@ check "a and b running" wait_until 5 sh -c \
 a=$(pid_of a)
 b=$(pid_of b)
 lost=""
-# Under qemu-user a fault signal sent with kill reaches the emulator,
-# which dies of it as any program would; pm's own handling is native-only.
-faults=""
-emu_gap "fault signals ILL TRAP BUS FPE SEGV SYS sent by kill" \
-    "the emulator itself takes them" && faults="4 5 7 8 11 31"
+# qemu-user takes a fault signal sent from outside for its guest's own
+# fault and dies of it, and keeps host real-time signals for itself:
+# under emulation those are left out (the native run sends them all).
+emu=
+emu_gap "ILL TRAP BUS FPE SEGV SYS and 32-64 sent from outside" \
+    "qemu takes them as the emulated program's faults or its own" && emu=1
 for sig in $(seq 1 64); do
 	case $sig in 2|9|15|19) continue ;; esac
-	case " $faults " in *" $sig "*) continue ;; esac
+	[ -n "$emu" ] && case $sig in 4|5|7|8|11|31|3[2-9]|[4-6]?) continue ;; esac
 	kill -s "$sig" "$SERVER" 2>/dev/null || kill -"$sig" "$SERVER"
 	# A fatal disposition acts at once; the status round trip that
 	# follows is then refused, or pm is found dead.
@@ -48,7 +49,9 @@ emu_gap "child ignores no signal" "qemu keeps a host signal ignored for itself" 
 expect_eq "child ignores no signal" \
     "$(awk '/^SigIgn/ { print $2 }' /proc/$a/status)" 0000000000000000
 pmc restart a >/dev/null
-check "a restarted" wait_until 5 sh -c "[ \"\$('$PM' -S '$SOCK' status a | awk '\$1 == \"a\" { print \$3 }')\" != $a ]"
+# A number, not the "-" of the moment between stop and start.
+new_pid() { local p; p=$(pid_of a); [[ $p =~ ^[0-9]+$ ]] && [ "$p" != "$a" ]; }
+check "a restarted" wait_until 10 new_pid
 a2=$(pid_of a)
 expect_eq "restarted child's blocked mask is empty" \
     "$(awk '/^SigBlk/ { print $2 }' /proc/$a2/status 2>/dev/null)" 0000000000000000

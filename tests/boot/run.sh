@@ -9,6 +9,18 @@
 #   2. a broken /etc/pm.ini: the error (FILE:LINE) is on the console and a
 #      rescue shell comes up there; it reads $ENV (rescue.sh, passed on the
 #      kernel command line), says so, and powers off with `pm poweroff`.
+# On x86_64, with qemu's i6300esb watchdog (issue 18; its driver is loaded
+# by a short /sbin/wdinit that then execs pm, as PID 1 still):
+#   3. pm kicks it through several timeouts, then `pm halt` disarms it
+#      (magic close): the halted VM is not reset;
+#   4. watchdog_test_stop makes pm stop kicking: the VM resets by itself
+#      and a second boot shows on the console;
+#   5. on_critical = reboot: a critical oneshot fails and the VM reboots;
+#   6. a real ext4 root disk (mke2fs -d, no root needed) mounted read-write
+#      by a small initramfs: services write to it, one ignores TERM with a
+#      file open for writing, pm's own log file is on it; `pm reboot`
+#      reaches a second boot, which powers off; then `e2fsck -fn` on the
+#      image finds it clean, not marked in use.
 # Everything it needs is installed when missing; the kernel and the foreign
 # busybox are downloaded as .deb files and unpacked under build/boot, never
 # installed. Prints ok/FAIL/skip lines like the other tests.
@@ -85,13 +97,23 @@ else
 	BUSYBOX=$W/bb/bin/busybox
 fi
 
-# initramfs CONFIG: busybox, pm as /sbin/init, CONFIG as /etc/pm.ini.
+# initramfs CONFIG: busybox, pm as /sbin/init, CONFIG as /etc/pm.ini; with
+# $WDMOD, /sbin/wdinit loads those modules (a watchdog driver) and execs pm.
 initramfs() {
 	local r=$W/root a
 	rm -rf "$r" && mkdir -p "$r"/{bin,sbin,etc,proc,sys,dev,run,tmp,root}
 	cp "$BUSYBOX" "$r/bin/busybox"
+	if [ -n "${WDMOD:-}" ]; then
+		printf '#!/bin/sh\n' >"$r/sbin/wdinit"
+		for a in $WDMOD; do
+			cp "$a" "$r/"
+			echo "insmod /${a##*/}" >>"$r/sbin/wdinit"
+		done
+		echo 'exec /sbin/pm' >>"$r/sbin/wdinit"
+		chmod 755 "$r/sbin/wdinit"
+	fi
 	for a in sh ash cat echo sleep kill ls ps grep awk cut mkdir mount \
-	    umount sync tty true false test hostname; do
+	    umount sync tty true false test hostname insmod; do
 		ln -s busybox "$r/bin/$a"
 	done
 	cp "$PM" "$r/sbin/pm"
@@ -112,9 +134,39 @@ boot() {
 	    </dev/null >"$W/$name.log" 2>&1
 	RC=$?
 	SECS=$(( $(date +%s) - t0 ))
-	# Without the "ID | " that pm puts before captured output lines.
-	tr -d '\r' < "$W/$name.log" | sed -E 's/^[A-Za-z0-9_.-]+ \| //' \
-	    > "$W/$name.txt"
+	text "$name"
+}
+# Without the "ID | " that pm puts before captured output lines.
+text() {
+	tr -d '\r' < "$W/$1.log" | sed -E 's/^[A-Za-z0-9_.-]+ \| //' \
+	    > "$W/$1.txt"
+}
+# boot_wd NAME UNTIL SECS: boot with the i6300esb and /sbin/wdinit, qemu
+# free to reboot, until the console shows UNTIL (a regex; with BOOTS2
+# set, the second boot's banner instead), then SECS more seconds,
+# then qemu is stopped (by its pid). Boots are counted in BOOTS.
+boot_wd() {
+	local name=$1 until=$2 more=$3 qpid t0 end
+	t0=$(date +%s)
+	end=$((t0 + LIMIT))
+	"$QEMU" "${MACHINE[@]}" -nographic -device i6300esb -nic none \
+	    -kernel "$KERNEL" -initrd "$W/initrd.gz" \
+	    -append "console=$TTY rdinit=/sbin/wdinit panic=-1" \
+	    </dev/null >"$W/$name.log" 2>&1 &
+	qpid=$!
+	until { [ -n "${BOOTS2:-}" ] && [ "$(grep -c 'Linux version' "$W/$name.log")" -ge 2 ]; } ||
+	    { [ -z "${BOOTS2:-}" ] && grep -Eq -- "$until" "$W/$name.log"; } ||
+	    [ "$(date +%s)" -ge "$end" ] ||
+	    ! kill -0 "$qpid" 2>/dev/null; do
+		sleep 0.5
+	done
+	# The time itself is what is tested here: nothing may happen.
+	[ "$more" -gt 0 ] && sleep "$more"
+	kill "$qpid" 2>/dev/null
+	wait "$qpid" 2>/dev/null
+	SECS=$(( $(date +%s) - t0 ))
+	text "$name"
+	BOOTS=$(grep -c 'Linux version' "$W/$name.txt")
 }
 has() { grep -Eq -- "$1" "$W/$2.txt"; }
 # expect NAME WHAT REGEX: the console of boot NAME shows REGEX.
@@ -161,6 +213,124 @@ expect broken "the rescue shell runs on the console as its terminal" \
 expect broken "pm poweroff works from the rescue shell" 'reboot: Power down'
 if [ "$RC" -eq 0 ]; then ok "qemu exited by itself after the rescue (${SECS}s)"
 else fail "rescue boot: qemu status $RC after ${SECS}s"; fi
+
+[ "$ARCH" = x86_64 ] || { echo "$PASSES passed, $FAILS failed, 0 skipped"; [ "$FAILS" -eq 0 ]; exit; }
+
+# ---- 3-5. the hardware watchdog (i6300esb) and on_critical (issue 18)
+# The watchdog core, then the driver (its only dependency).
+WDMOD=
+for m in watchdog i6300esb; do
+	f=$(find "$W/kernel/lib/modules" -name "$m.ko*" | head -1)
+	case $f in
+	*.xz)	xz -dc "$f" >"$W/$m.ko" && f=$W/$m.ko ;;
+	*.zst)	zstd -qdc "$f" >"$W/$m.ko" && f=$W/$m.ko ;;
+	'')	fail "no $m module in $kdeb"; WDMOD=; break ;;
+	esac
+	WDMOD="$WDMOD $f"
+done
+if [ -n "$WDMOD" ]; then
+	initramfs "$HERE/wd.ini"
+	boot_wd wdhalt 'reboot: System halted' 8
+	expect wdhalt "pm opened the watchdog" 'pm: info: watchdog /dev/watchdog: timeout 2s'
+	expect wdhalt "the VM outlived five watchdog timeouts" '^WD-ALIVE'
+	expect wdhalt "the settings view shows the watchdog kicked" \
+	    '^watchdog_state = kicked, timeout 2s'
+	if [ "$BOOTS" = 1 ] && has 'reboot: System halted' wdhalt; then
+		ok "pm halt disarmed the watchdog: no reset 8s after the halt"
+	else fail "halt with a watchdog: $BOOTS boots (see build/boot/$ARCH/wdhalt.txt)"; fi
+
+	sed 's/^;stop: //' "$HERE/wd.ini" >"$W/wdstop.ini"
+	initramfs "$W/wdstop.ini"
+	BOOTS2=1 boot_wd wdstop '' 0
+	t=$(sed -n '/watchdog_test_stop reached/,$p' "$W/wdstop.txt")
+	if [ "$BOOTS" -ge 2 ] && printf '%s\n' "$t" | grep -q 'Linux version' &&
+	    ! grep -Eq 'Kernel panic|reboot: ' "$W/wdstop.txt"; then
+		ok "pm stopped kicking and the watchdog reset the VM (${SECS}s)"
+	else fail "no watchdog reset: $BOOTS boots (see build/boot/$ARCH/wdstop.txt)"; fi
+	WDMOD=
+fi
+
+initramfs "$HERE/critical.ini"
+boot critical
+expect critical "the console names the critical process" \
+    'pm: error: migrate: critical process failed \(status 3\); rebooting'
+expect critical "on_critical = reboot reboots the VM" 'reboot: Restarting system'
+if [ "$RC" -eq 0 ]; then ok "qemu ended by the reboot (${SECS}s)"
+else fail "critical boot: qemu status $RC after ${SECS}s"; fi
+
+# ---- 6. a real ext4 root disk: clean after reboot and power-off
+mods=
+for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev \
+    virtio_pci virtio_blk crc16 crc32c_generic mbcache jbd2 ext4; do
+	f=$(find "$W/kernel/lib/modules" -name "$m.ko*" | head -1)
+	[ -n "$f" ] || { fail "no $m module in $kdeb"; mods=; break; }
+	mods="$mods $f"
+done
+if [ -n "$mods" ] && "$ROOT/tests/install-deps.sh" e2fsprogs; then
+	# The root: busybox, pm as /sbin/init, disk.ini as /etc/pm.ini.
+	d=$W/disk
+	rm -rf "$d" && mkdir -p "$d"/{bin,sbin,etc,proc,sys,dev,run,tmp,var/data,var/log}
+	cp "$BUSYBOX" "$d/bin/busybox"
+	for a in sh cat echo sleep grep wc touch mount; do ln -s busybox "$d/bin/$a"; done
+	cp "$PM" "$d/sbin/pm" && ln -s pm "$d/sbin/init"
+	cp "$HERE/disk.ini" "$d/etc/pm.ini"
+	cp "$HERE/disk-driver.sh" "$d/etc/"
+	rm -f "$W/disk.img"
+	mke2fs -q -t ext4 -d "$d" "$W/disk.img" 64M >/dev/null
+	# The initramfs: busybox, the modules, disk-init.sh as /init.
+	r=$W/root
+	rm -rf "$r" && mkdir -p "$r"/{bin,dev,m,newroot}
+	cp "$BUSYBOX" "$r/bin/busybox"
+	for a in sh mount insmod mkdir sleep switch_root poweroff echo; do
+		ln -s busybox "$r/bin/$a"
+	done
+	for f in $mods; do
+		case $f in
+		*.xz)	xz -dc "$f" ;;
+		*.zst)	zstd -qdc "$f" ;;
+		*)	cat "$f" ;;
+		esac >"$r/m/$(basename "${f%.ko*}").ko"
+	done
+	cp "$HERE/disk-init.sh" "$r/init" && chmod 755 "$r/init"
+	(cd "$r" && find . | cpio -o -H newc --quiet | gzip -1) > "$W/initrd.gz"
+	t0=$(date +%s)
+	# qemu may reboot here: the reboot is part of the test.
+	timeout -k 5 "$LIMIT" "$QEMU" "${MACHINE[@]}" -nographic -nic none \
+	    -drive file="$W/disk.img",format=raw,if=virtio \
+	    -kernel "$KERNEL" -initrd "$W/initrd.gz" \
+	    -append "console=$TTY rdinit=/init root=/dev/vda rw panic=-1" \
+	    </dev/null >"$W/disk.log" 2>&1 &
+	qpid=$!
+	until grep -q 'reboot: Power down' "$W/disk.log" ||
+	    ! kill -0 "$qpid" 2>/dev/null; do
+		sleep 0.5
+	done
+	wait "$qpid"; RC=$?
+	SECS=$(( $(date +%s) - t0 ))
+	text disk
+	expect disk "pm runs from an ext4 root mounted read-write" \
+	    '^DISK-ROOT /dev/vda / ext4 rw'
+	expect disk "the services wrote to the root" '^DISK-LINES [1-9]'
+	expect disk "the service ignoring TERM is killed" \
+	    'pm: info: stubborn: pid [0-9]+ killed by SIGKILL'
+	expect disk "pm reboot reached a second boot" '^SECOND-BOOT'
+	expect disk "the root was unmounted or made read-only" \
+	    'pm: info: unmounting filesystems'
+	if has 'stayed mounted read-write|cannot remount' disk; then
+		fail "a file system stayed read-write (see build/boot/$ARCH/disk.txt)"
+	else ok "no file system stayed read-write"; fi
+	if [ "$RC" -eq 0 ]; then ok "qemu powered off by itself (${SECS}s)"
+	else fail "disk boot: qemu status $RC after ${SECS}s"; fi
+	if out=$(e2fsck -fn "$W/disk.img" 2>&1); then
+		ok "e2fsck -fn finds the root clean"
+	else fail "e2fsck -fn: $out"; fi
+	st=$(dumpe2fs -h "$W/disk.img" 2>/dev/null | sed -n 's/^Filesystem state: *//p')
+	if [ "$st" = clean ] && ! dumpe2fs -h "$W/disk.img" 2>/dev/null |
+	    grep -q 'needs_recovery'; then
+		ok "the root is not marked in use (state $st, no journal to replay)"
+	else fail "the root is in use: state '$st', features: $(dumpe2fs -h \
+	    "$W/disk.img" 2>/dev/null | sed -n 's/^Filesystem features: *//p')"; fi
+fi
 
 echo "$PASSES passed, $FAILS failed, 0 skipped"
 [ "$FAILS" -eq 0 ]
