@@ -1944,34 +1944,46 @@ norm_path(const char *s, char *d)
 	d[n] = '\0';
 }
 
-static int
-logname_by_path(const void *a, const void *b)
+/*
+ * Log names are checked through an open-addressing hash table (t, mask) of
+ * indexes + 1 into v, keyed by normalised path or, with file, by (dev,
+ * ino): one pass, no sort. Each slot keeps the newest name, so a clash is
+ * reported against the name just before it in the file.
+ */
+static bool
+logname_same(const struct logname *a, const struct logname *b, bool file)
 {
-	const struct logname *x = a, *y = b;
-	int	r = strcmp(x->path, y->path);
-
-	return r != 0 ? r : (x->proc > y->proc) - (x->proc < y->proc);
+	return file ? a->dev == b->dev && a->ino == b->ino :
+	    strcmp(a->path, b->path) == 0;
 }
 
-static int
-logname_path(const void *a, const void *b)
+/* The slot holding k's key, or the empty slot where it would go. */
+static uint32_t
+logname_slot(const struct logname *v, const int *t, uint32_t mask,
+    const struct logname *k, bool file)
 {
-	return strcmp(((const struct logname *)a)->path,
-	    ((const struct logname *)b)->path);
+	uint32_t	i = file ? (uint32_t)(k->dev * 31 + k->ino) :
+			    cfg_id_hash(k->path);
+
+	while (t[i &= mask] != 0 && !logname_same(&v[t[i] - 1], k, file))
+		i++;
+	return i;
 }
 
 /*
  * b's FILE is a.N, one of the names a's rotation renames into: a's
- * rotation would move b's file away under it. Sorted by path in v.
+ * rotation would move b's file away under it. t indexes v by path.
  */
 static void
-check_rotated(struct ctx *x, struct logname *v, int n, struct logname *b)
+check_rotated(struct ctx *x, const struct logname *v, const int *t,
+    uint32_t mask, const struct logname *b)
 {
 	const struct logname	*a;
 	struct logname		 key;
 	char			*dot = strrchr(b->path, '.'), *end;
 	char			 name[PATH_MAX];
 	long			 k;
+	int			 j;
 
 	if (dot == NULL || dot[1] < '1' || dot[1] > '9')
 		return;
@@ -1981,8 +1993,10 @@ check_rotated(struct ctx *x, struct logname *v, int n, struct logname *b)
 	/* b->path is shorter than PATH_MAX: it is at most a config line. */
 	snprintf(name, sizeof(name), "%.*s", (int)(dot - b->path), b->path);
 	key.path = name;
-	a = bsearch(&key, v, (size_t)n, sizeof(*v), logname_path);
-	if (a != NULL && a->proc >= 0 && k <= x->c->procs[a->proc].log_keep)
+	if ((j = t[logname_slot(v, t, mask, &key, false)]) == 0)
+		return;
+	a = &v[j - 1];
+	if (a->proc >= 0 && k <= x->c->procs[a->proc].log_keep)
 		cerr(x, b->proc >= 0 ? x->c->procs[b->proc].line :
 		    x->settings_line, "%s = %s in [%s%s] is where the log of "
 		    "[process:%s] rotates to (log_keep = %d): use another "
@@ -1990,20 +2004,6 @@ check_rotated(struct ctx *x, struct logname *v, int n, struct logname *b)
 		    b->proc >= 0 ? "process:" : "settings", b->proc >= 0 ?
 		    x->c->procs[b->proc].id : "", x->c->procs[a->proc].id,
 		    x->c->procs[a->proc].log_keep);
-}
-
-static int
-logname_by_inode(const void *a, const void *b)
-{
-	const struct logname *x = a, *y = b;
-
-	if (x->exists != y->exists)
-		return x->exists ? -1 : 1;
-	if (x->dev != y->dev)
-		return x->dev < y->dev ? -1 : 1;
-	if (x->ino != y->ino)
-		return x->ino < y->ino ? -1 : 1;
-	return (x->proc > y->proc) - (x->proc < y->proc);
 }
 
 static void
@@ -2031,7 +2031,8 @@ check_logs(struct ctx *x)
 	size_t		 room = 0;
 	const char	*t = c->set.log_target;
 	char		*buf, *d;
-	int		 i, n = 0;
+	int		 i, n = 0, *h = NULL;
+	uint32_t	 mask, k;
 
 	if (t != NULL && *t != '/')
 		t = NULL;
@@ -2041,8 +2042,12 @@ check_logs(struct ctx *x)
 	room += t != NULL ? strlen(t) + 1 : 0;
 	if (room == 0)
 		return;
+	for (mask = 15; mask < (uint32_t)c->nproc * 2 + 2; mask = mask * 2 + 1)
+		;
 	v = calloc((size_t)c->nproc + 1, sizeof(*v));
-	if (v == NULL || (buf = malloc(room)) == NULL) {
+	if (v == NULL || (h = calloc(mask + 1, sizeof(*h))) == NULL ||
+	    (buf = malloc(room)) == NULL) {
+		free(h);
 		free(v);
 		x->oom = true;
 		return;
@@ -2062,19 +2067,26 @@ check_logs(struct ctx *x)
 		}
 		n++;
 	}
-	qsort(v, (size_t)n, sizeof(*v), logname_by_path);
-	for (i = 1; i < n; i++)
-		if (strcmp(v[i - 1].path, v[i].path) == 0)
-			log_clash(x, &v[i - 1], &v[i]);
+	for (i = 0; i < n; i++) {
+		k = logname_slot(v, h, mask, &v[i], false);
+		if (h[k] != 0)
+			log_clash(x, &v[h[k] - 1], &v[i]);
+		h[k] = i + 1;
+	}
 	for (i = 0; i < n; i++)
-		check_rotated(x, v, n, &v[i]);
+		check_rotated(x, v, h, mask, &v[i]);
 	/* Different names for one existing file: links. */
-	qsort(v, (size_t)n, sizeof(*v), logname_by_inode);
-	for (i = 1; i < n && v[i].exists; i++)
-		if (v[i - 1].dev == v[i].dev && v[i - 1].ino == v[i].ino &&
-		    strcmp(v[i - 1].path, v[i].path) != 0)
-			log_clash(x, &v[i - 1], &v[i]);
+	memset(h, 0, (mask + 1) * sizeof(*h));
+	for (i = 0; i < n; i++) {
+		if (!v[i].exists)
+			continue;
+		k = logname_slot(v, h, mask, &v[i], true);
+		if (h[k] != 0 && strcmp(v[h[k] - 1].path, v[i].path) != 0)
+			log_clash(x, &v[h[k] - 1], &v[i]);
+		h[k] = i + 1;
+	}
 	free(buf);
+	free(h);
 	free(v);
 }
 

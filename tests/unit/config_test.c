@@ -932,6 +932,38 @@ test_shared_logs(void)
 	rmdir(dir);
 }
 
+/*
+ * Shared logs are found through a hash table, not a sort: a third name for
+ * one file, and a clash or rotation name among many processes (probes past
+ * other paths), are still each reported against an earlier name.
+ */
+static void
+test_shared_logs_many(void)
+{
+	static char	 text[8192];
+	size_t		 n = 0;
+	int		 i;
+
+	bad("three names for one log, the third", "[process:a]\ncommand = x\n"
+	    "log = /l/a.log\n[process:b]\ncommand = x\nlog = /l/a.log\n"
+	    "[process:c]\ncommand = x\nlog = /l/./a.log\n", 7,
+	    "log = /l/./a.log in [process:c]", "[process:b]");
+	bad("three names for one log, the second", "[process:a]\n"
+	    "command = x\nlog = /l/a.log\n[process:b]\ncommand = x\n"
+	    "log = /l/a.log\n[process:c]\ncommand = x\nlog = /l/./a.log\n",
+	    4, "[process:b]", "[process:a]");
+	for (i = 0; i < 60; i++)
+		n += snprintf(text + n, sizeof(text) - n, "[process:p%d]\n"
+		    "command = x\nlog = /l/p%d.log\n", i, i);
+	snprintf(text + n, sizeof(text) - n, "[process:last]\ncommand = x\n"
+	    "log = /l/p37.log\n[process:rot]\ncommand = x\n"
+	    "log = /l/p41.log.1\n");
+	bad("one log among sixty, named again", text, 181,
+	    "[process:last]", "log = /l/p37.log in [process:p37]");
+	bad("a rotation name among sixty", text, 184, "[process:rot]",
+	    "[process:p41] rotates to");
+}
+
 static void
 test_files(void)
 {
@@ -1125,6 +1157,7 @@ main(void)
 	test_many();
 	test_files();
 	test_shared_logs();
+	test_shared_logs_many();
 	test_examples();
 	printf("%s\n", fails ? "some tests FAILED" : "all tests passed");
 	return fails ? 1 : 0;
