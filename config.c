@@ -475,8 +475,9 @@ struct enumval {
 struct key {
 	const char		*name;
 	setter			 set;
-	size_t			 off;
-	long long		 lo, hi;	/* set_int bounds */
+	unsigned short		 off;
+	int			 lo;		/* set_int, set_size bounds */
+	long long		 hi;
 	const struct enumval	*tab;		/* set_enum words */
 	bool			 repeat;	/* may appear many times */
 	bool			 mon;		/* a field of struct cfg_mon */
@@ -549,7 +550,7 @@ set_int(struct ctx *x, void *obj, const struct key *k, const char *v)
 	if (*v == '\0' || *end != '\0' || errno != 0 || n < k->lo ||
 	    n > k->hi) {
 		snprintf(x->why, sizeof(x->why), "'" SHOW_VAL "' is not a "
-		    "whole number from %lld to %lld", v, k->lo, k->hi);
+		    "whole number from %d to %lld", v, k->lo, k->hi);
 		return x->why;
 	}
 	*FIELD(obj, k, int) = (int)n;
@@ -972,7 +973,7 @@ set_size(struct ctx *x, void *obj, const struct key *k, const char *v)
 	if (cfg_parse_size(v, &b) == -1 || b > (unsigned long long)k->hi ||
 	    (b != 0 && b < (unsigned long long)k->lo)) {
 		snprintf(x->why, sizeof(x->why), "bad size '" SHOW_VAL "' "
-		    "(want 0 or %lld to %lld bytes, K/M/G suffix allowed)", v,
+		    "(want 0 or %d to %lld bytes, K/M/G suffix allowed)", v,
 		    k->lo, k->hi);
 		return x->why;
 	}
@@ -1245,6 +1246,9 @@ static const struct key settings_keys[SK__COUNT + 1] = {
 };
 
 _Static_assert(PK__COUNT <= 64 && SK__COUNT <= 64, "seen is a 64-bit mask");
+_Static_assert(sizeof(struct cfg_proc) <= USHRT_MAX && sizeof(struct
+    cfg_settings) <= USHRT_MAX && sizeof(struct cfg_mon) <= USHRT_MAX,
+    "a key's offset is an unsigned short");
 
 static const struct key *
 key_find(const struct key *tab, const char *name)
