@@ -795,7 +795,7 @@ db_find(const char *file, const char *name, unsigned long id, char *line,
 static void
 user_groups(struct ctx *x, struct cfg_proc *p)
 {
-	char	 line[1024], *f[4], *m;
+	char	 line[1024], *f[4], *m, *sp;
 	gid_t	 g[PM_GROUPS_MAX];
 	int	 n = 1;
 	FILE	*fp;
@@ -803,8 +803,8 @@ user_groups(struct ctx *x, struct cfg_proc *p)
 	g[0] = p->gid;
 	if ((fp = fopen("/etc/group", "re")) != NULL) {
 		while (n < PM_GROUPS_MAX && db_next(fp, line, sizeof(line), f, 4))
-			for (m = strtok(f[3], ","); m != NULL;
-			    m = strtok(NULL, ","))
+			for (m = strtok_r(f[3], ",", &sp); m != NULL;
+			    m = strtok_r(NULL, ",", &sp))
 				if (strcmp(m, p->user) == 0 &&
 				    strtoul(f[2], NULL, 10) != p->gid) {
 					g[n++] = (gid_t)strtoul(f[2], NULL, 10);
