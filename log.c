@@ -225,10 +225,11 @@ log_esc(char *d, const char *src, size_t n, bool json)
 			if (len == 0)
 				len = 1;
 			d += json ? (len == 1 && *s >= 0x80 ?
-			    sprintf(d, "\\ufffd") : sprintf(d, "\\u%04x",
-			    len == 1 ? *s : s[1])) : sprintf(d, "\\x%02x", *s);
+			    snprintf(d, 7, "\\ufffd") : snprintf(d, 7,
+			    "\\u%04x", len == 1 ? *s : s[1])) :
+			    snprintf(d, 7, "\\x%02x", *s);
 			if (!json && len == 2)
-				d += sprintf(d, "\\x%02x", s[1]);
+				d += snprintf(d, 7, "\\x%02x", s[1]);
 		}
 		s += len;
 		n -= len;
