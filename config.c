@@ -1136,11 +1136,11 @@ enum {
 	PK_RESTART_DELAY, PK_RESTART_DELAY_MAX, PK_START_LIMIT, PK_CRITICAL,
 	PK_DEPENDS, PK_STOP_SIGNAL, PK_STOP_TIMEOUT, PK_USER, PK_GROUP,
 	PK_DIRECTORY, PK_UMASK, PK_NICE, PK_RLIMIT_NOFILE, PK_RLIMIT_CORE,
-	PK_RLIMIT_NPROC, PK_ENVIRONMENT, PK_LOG, PK_LOG_MAX_SIZE, PK_LOG_KEEP,
+	PK_RLIMIT_NPROC, PK_ENVIRONMENT, PK_TTY, PK_LOG, PK_LOG_MAX_SIZE, PK_LOG_KEEP,
 	PK_READY, PK_READY_TIMEOUT, PK_CHECK,
 	PK_CHECK_INTERVAL, PK_CHECK_TIMEOUT, PK_CHECK_RETRIES,
 	PK_ON_CHECK_FAIL, PK_ON_EXIT, PK_ON_FATAL, PK_SCHEDULE, PK_OVERLAP,
-	PK_TTY, PK__COUNT
+	PK__COUNT
 };
 
 static const struct key proc_keys[PK__COUNT + 1] = {
@@ -1208,10 +1208,10 @@ static const struct key proc_keys[PK__COUNT + 1] = {
 };
 
 enum {
-	SK_SOCKET, SK_SOCKET_GROUP, SK_LISTEN, SK_TOKEN_FILE,
+	SK_SOCKET, SK_SOCKET_GROUP, SK_LISTEN, SK_TOKEN_FILE, SK_TCP_IDENTITY,
 	SK_SHUTDOWN_TIMEOUT, SK_LOG_LEVEL, SK_LOG_TARGET, SK_MAX_CLIENTS,
-	SK_LOG_FORMAT, SK_LOG_TIMESTAMPS, SK_LOG_MAIN_PREFIX, SK_LOG_RING_SIZE,
-	SK_INIT, SK_CTRLALTDEL, SK_TCP_IDENTITY, SK__COUNT
+	SK_INIT, SK_CTRLALTDEL, SK_LOG_FORMAT, SK_LOG_TIMESTAMPS,
+	SK_LOG_MAIN_PREFIX, SK_LOG_RING_SIZE, SK__COUNT
 };
 
 static const struct key settings_keys[SK__COUNT + 1] = {
@@ -2370,115 +2370,100 @@ show_str(struct out *o, const char *key, const char *v)
 		outf(o, "%s = %s\n", key, v);
 }
 
-/* The monitoring keys, shown only for a process that sets any. */
+/*
+ * One key of obj (a cfg_proc, its cfg_mon or the cfg_settings) in the
+ * file's own syntax, by the setter that reads it: the key tables name and
+ * place every key once, for reading and for showing.
+ */
 static void
-show_mon(struct out *o, const struct cfg_mon *m)
+show_key(struct out *o, const struct key *k, const void *obj)
 {
 	static const char *const rd[] = { "none", "notify", "fd:", "tcp:",
 	    "exec:" };
 	static const char *const cf[] = { "restart", "stop", "exit", "exec:" };
-	char d[3][32];
+	const struct cfg_proc	*p = obj;
+	const struct cfg_mon	*m = obj;
+	const void		*f = (const char *)obj + k->off;
+	const char		*n = k->name, *sn;
+	setter			 set = k->set;
+	char			 d[32];
+	const int		*v = f;
+	int			 i;
 
-	if (m->ready == RD_FD || m->ready == RD_TCP)
-		outf(o, "ready = %s%d\n", rd[m->ready], m->ready_arg);
-	else
-		outf(o, "ready = %s%s\n", rd[m->ready], m->ready == RD_EXEC ?
+	if (set == set_bool)
+		outf(o, "%s = %s\n", n, *(const bool *)f ? "yes" : "no");
+	else if (set == set_enum)
+		outf(o, "%s = %s\n", n, enum_name(k->tab, *v));
+	else if (set == set_duration)
+		outf(o, "%s = %s\n", n, fmt_duration(*(const uint32_t *)f, d,
+		    sizeof(d)));
+	else if (set == set_int)
+		outf(o, "%s = %d\n", n, *v);
+	else if (set == set_size)
+		outf(o, "%s = %llu\n", n, k->hi > UINT32_MAX ?
+		    *(const unsigned long long *)f : *(const uint32_t *)f);
+	else if (set == set_rlimit)
+		show_rlimit(o, n, *(const long long *)f);
+	else if (set == set_signal && (sn = cfg_signal_name(*v)) != NULL)
+		outf(o, "%s = %s\n", n, sn);
+	else if (set == set_signal)
+		outf(o, "%s = %d\n", n, *v);
+	else if (set == set_umask && *v >= 0)
+		outf(o, "%s = %04o\n", n, *v);
+	else if (set == set_nice && p->has_nice)
+		outf(o, "%s = %d\n", n, p->nice);
+	else if (set == set_umask || set == set_nice ||
+	    (set == set_env && p->nenv == 0))
+		outf(o, "# %s =\n", n);
+	else if (set == set_env)
+		for (i = 0; i < p->nenv; i++)
+			outf(o, "%s = %s\n", n, p->env[i]);
+	else if (set == set_depends)
+		show_str(o, n, p->depends);
+	else if (set == set_ready && (m->ready == RD_FD || m->ready == RD_TCP))
+		outf(o, "%s = %s%d\n", n, rd[m->ready], m->ready_arg);
+	else if (set == set_ready)
+		outf(o, "%s = %s%s\n", n, rd[m->ready], m->ready == RD_EXEC ?
 		    m->ready_cmd : "");
-	outf(o, "ready_timeout = %s\n", fmt_duration(m->ready_timeout_ms,
-	    d[0], sizeof(d[0])));
-	show_str(o, "check", m->check);
-	outf(o, "check_interval = %s\ncheck_timeout = %s\n"
-	    "check_retries = %d\non_check_fail = %s%s\n",
-	    fmt_duration(m->check_interval_ms, d[1], sizeof(d[1])),
-	    fmt_duration(m->check_timeout_ms, d[2], sizeof(d[2])),
-	    m->check_retries, cf[m->on_check_fail],
-	    m->on_check_fail == CF_EXEC ? m->fail_cmd : "");
-	show_str(o, "on_exit", m->on_exit);
-	show_str(o, "on_fatal", m->on_fatal);
-	show_str(o, "schedule", m->schedule);
-	outf(o, "overlap = %s\n", enum_name(overlaps, m->overlap));
+	else if (set == set_check_fail)
+		outf(o, "%s = %s%s\n", n, cf[m->on_check_fail],
+		    m->on_check_fail == CF_EXEC ? m->fail_cmd : "");
+	else
+		show_str(o, n, *(const char *const *)f != NULL ||
+		    (set != set_command && set != set_log &&
+		    set != set_log_target) ? *(const char *const *)f :
+		    set == set_log ? "console" : set == set_log_target ?
+		    "stderr" : "");
 }
 
 /*
- * Every key of a process, defaults included, in the file's own syntax.
- * Keys that are not set and have no default are shown as comments, so
- * the output still reads back as a valid section.
+ * Every key of a process, defaults included, in the file's own syntax
+ * and the order of proc_keys; the monitoring keys only for a process
+ * that sets any. Keys that are not set and have no default are shown as
+ * comments, so the output still reads back as a valid section.
  */
 int
 cfg_proc_show(const struct cfg_proc *p, char *buf, size_t len)
 {
 	struct out	 o = { buf, len, 0, len == 0 };
-	const char	*sn;
-	char		 d[32];
-	int		 i;
+	const struct key *k;
 
-	outf(&o, "command = %s\n", p->command != NULL ? p->command : "");
-	outf(&o, "shell = %s\n", p->shell ? "yes" : "no");
-	outf(&o, "type = %s\n", enum_name(types, p->type));
-	outf(&o, "autostart = %s\n", p->autostart ? "yes" : "no");
-	outf(&o, "restart = %s\n", enum_name(restarts, p->restart));
-	outf(&o, "restart_delay = %s\n",
-	    fmt_duration(p->restart_delay_ms, d, sizeof(d)));
-	outf(&o, "restart_delay_max = %s\n",
-	    fmt_duration(p->restart_delay_max_ms, d, sizeof(d)));
-	outf(&o, "start_limit = %d\n", p->start_limit);
-	outf(&o, "critical = %s\n", p->critical ? "yes" : "no");
-	show_str(&o, "depends", p->depends);
-	if ((sn = cfg_signal_name(p->stop_signal)) != NULL)
-		outf(&o, "stop_signal = %s\n", sn);
-	else
-		outf(&o, "stop_signal = %d\n", p->stop_signal);
-	outf(&o, "stop_timeout = %s\n",
-	    fmt_duration(p->stop_timeout_ms, d, sizeof(d)));
-	show_str(&o, "user", p->user);
-	show_str(&o, "group", p->group);
-	show_str(&o, "directory", p->directory);
-	if (p->umask < 0)
-		outf(&o, "# umask =\n");
-	else
-		outf(&o, "umask = %04o\n", p->umask);
-	if (p->has_nice)
-		outf(&o, "nice = %d\n", p->nice);
-	else
-		outf(&o, "# nice =\n");
-	show_rlimit(&o, "rlimit_nofile", p->rlimit_nofile);
-	show_rlimit(&o, "rlimit_core", p->rlimit_core);
-	show_rlimit(&o, "rlimit_nproc", p->rlimit_nproc);
-	if (p->nenv == 0)
-		outf(&o, "# environment =\n");
-	for (i = 0; i < p->nenv; i++)
-		outf(&o, "environment = %s\n", p->env[i]);
-	show_str(&o, "tty", p->tty);
-	outf(&o, "log = %s\nlog_max_size = %llu\nlog_keep = %d\n",
-	    p->log != NULL ? p->log : "console", p->log_max_size, p->log_keep);
-	if (p->mon != NULL)
-		show_mon(&o, p->mon);
+	for (k = proc_keys; k->name != NULL; k++)
+		if (!k->mon)
+			show_key(&o, k, p);
+		else if (p->mon != NULL)
+			show_key(&o, k, p->mon);
 	return out_end(&o);
 }
 
 int
 cfg_settings_show(const struct cfg_settings *s, char *buf, size_t len)
 {
-	struct out	o = { buf, len, 0, len == 0 };
-	char		d[32];
+	struct out	 o = { buf, len, 0, len == 0 };
+	const struct key *k;
 
-	show_str(&o, "socket", s->socket);
-	show_str(&o, "socket_group", s->socket_group);
-	show_str(&o, "listen", s->listen);
-	show_str(&o, "token_file", s->token_file);
-	show_str(&o, "tcp_identity", s->tcp_identity);
-	outf(&o, "shutdown_timeout = %s\n",
-	    fmt_duration(s->shutdown_timeout_ms, d, sizeof(d)));
-	outf(&o, "log_level = %s\n", enum_name(levels, s->log_level));
-	outf(&o, "log_target = %s\n",
-	    s->log_target != NULL ? s->log_target : "stderr");
-	outf(&o, "max_clients = %d\n", s->max_clients);
-	outf(&o, "init = %s\n", enum_name(inits, s->init));
-	outf(&o, "ctrlaltdel = %s\n", enum_name(cads, s->ctrlaltdel));
-	outf(&o, "log_format = %s\nlog_timestamps = %s\nlog_main_prefix = %s\n"
-	    "log_ring_size = %u\n", enum_name(formats, s->log_format),
-	    s->log_timestamps ? "yes" : "no", s->log_main_prefix ? "yes" : "no",
-	    s->log_ring_size);
+	for (k = settings_keys; k->name != NULL; k++)
+		show_key(&o, k, s);
 	return out_end(&o);
 }
 

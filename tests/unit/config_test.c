@@ -268,6 +268,46 @@ test_full(void)
 	cfg_free(c);
 }
 
+/*
+ * Issue 13: the shows walk the key tables. Every key, once, in the order
+ * they have always had, with the defaults and the monitoring keys.
+ */
+static void
+test_show_all(void)
+{
+	struct config	*c;
+	char		 buf[2048];
+
+	c = good("show all", "[settings]\ntcp_identity = h:1\n"
+	    "[process:c]\ncommand = x\nready = exec:/bin/ok\n"
+	    "on_check_fail = stop\ntty = /dev/tty9\nenvironment = A=1\n"
+	    "stop_signal = 40\n");
+	if (c == NULL)
+		return;
+	check(cfg_proc_show(&c->procs[0], buf, sizeof(buf)) > 0 &&
+	    strcmp(buf, "command = x\nshell = no\ntype = service\n"
+	    "autostart = yes\nrestart = always\nrestart_delay = 1s\n"
+	    "restart_delay_max = 1m\nstart_limit = 5\ncritical = no\n"
+	    "# depends =\nstop_signal = 40\nstop_timeout = 10s\n# user =\n"
+	    "# group =\n# directory =\n# umask =\n# nice =\n"
+	    "# rlimit_nofile =\n# rlimit_core =\n# rlimit_nproc =\n"
+	    "environment = A=1\ntty = /dev/tty9\nlog = console\n"
+	    "log_max_size = 10485760\nlog_keep = 3\nready = exec:/bin/ok\n"
+	    "ready_timeout = 1m\n# check =\ncheck_interval = 30s\n"
+	    "check_timeout = 10s\ncheck_retries = 3\non_check_fail = stop\n"
+	    "# on_exit =\n# on_fatal =\n# schedule =\noverlap = skip\n") == 0,
+	    "proc show: every key in order (got: %s)", buf);
+	check(cfg_settings_show(&c->set, buf, sizeof(buf)) > 0 &&
+	    strcmp(buf, "# socket =\n# socket_group =\n# listen =\n"
+	    "# token_file =\ntcp_identity = h:1\nshutdown_timeout = 30s\n"
+	    "log_level = info\nlog_target = stderr\nmax_clients = 256\n"
+	    "init = auto\nctrlaltdel = reboot\nlog_format = text\n"
+	    "log_timestamps = no\nlog_main_prefix = no\n"
+	    "log_ring_size = 16384\n") == 0,
+	    "settings show: every key in order (got: %s)", buf);
+	cfg_free(c);
+}
+
 /* A show of every process reads back as the same configuration. */
 /* Issue 5: the output keys, their defaults, bounds and errors. */
 static void
@@ -1157,6 +1197,7 @@ main(void)
 	test_many();
 	test_files();
 	test_shared_logs();
+	test_show_all();
 	test_shared_logs_many();
 	test_examples();
 	printf("%s\n", fails ? "some tests FAILED" : "all tests passed");
