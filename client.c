@@ -651,6 +651,26 @@ json_str(const char *s)
 	putchar('"');
 }
 
+/* The JSON members after the first: `, "key": "s"`, or null. */
+static void
+json_field(const char *key, const char *s)
+{
+	printf(", \"%s\": ", key);
+	if (s != NULL)
+		json_str(s);
+	else
+		printf("null");
+}
+
+static void
+json_num(const char *key, unsigned long long v, bool null)
+{
+	if (null)
+		json_field(key, NULL);
+	else
+		printf(", \"%s\": %llu", key, v);
+}
+
 /* Decimal digits of v into buf (room for 11 bytes); the end. */
 static char *
 fmt_u32(char *buf, uint32_t v)
@@ -878,37 +898,26 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 		for (i = 0; i < n; i++) {
 			printf("%s{\"id\": ", i ? ", " : "");
 			json_str(st[i].id);
-			printf(", \"state\": ");
-			json_str(st[i].state);
-			if (st[i].pid)
-				printf(", \"pid\": %u", st[i].pid);
-			else
-				printf(", \"pid\": null");
-			printf(", \"uptime\": %llu, \"restarts\": %u, "
-			    "\"exit\": ", (unsigned long long)st[i].uptime,
-			    st[i].restarts);
+			json_field("state", st[i].state);
+			json_num("pid", st[i].pid, st[i].pid == 0);
+			json_num("uptime", st[i].uptime, false);
+			json_num("restarts", st[i].restarts, false);
+			printf(", \"exit\": ");
 			if (st[i].last_exit == -1)
 				printf("null");
 			else
 				printf("%d", st[i].last_exit);
-			printf(", \"type\": \"%s\", \"health\": ",
-			    st[i].kind == PK_ONESHOT ? "oneshot" : "service");
-			if (st[i].health == 0)
-				printf("null");
-			else
-				json_str(health_name(&st[i]));
-			printf(", \"check_failures\": %u, \"skips\": %u, "
-			    "\"next_run\": ", st[i].check_fails, st[i].skips);
-			if (st[i].next_run)
-				printf("%llu", (unsigned long long)st[i].next_run);
-			else
-				printf("null");
-			printf(", \"status_text\": ");
-			json_str(st[i].note);
-			printf(", \"check_output\": ");
-			json_str(st[i].check_out);
-			printf(", \"dropped\": %llu}",
-			    (unsigned long long)st[i].dropped);
+			json_field("type", st[i].kind == PK_ONESHOT ? "oneshot" :
+			    "service");
+			json_field("health", st[i].health == 0 ? NULL :
+			    health_name(&st[i]));
+			json_num("check_failures", st[i].check_fails, false);
+			json_num("skips", st[i].skips, false);
+			json_num("next_run", st[i].next_run, st[i].next_run == 0);
+			json_field("status_text", st[i].note);
+			json_field("check_output", st[i].check_out);
+			json_num("dropped", st[i].dropped, false);
+			putchar('}');
 		}
 		printf("]}");
 		return rc;
@@ -993,9 +1002,8 @@ print_text(const struct pdu_text *t, const char *pfx, int count)
 	if (opt.json && req.type == PDU_LOGS) {
 		printf("%s{\"stream\": ", count ? ", " : "");
 		json_str(t->key);
-		printf(", \"line\": ");
-		json_str(t->text);
-		printf("}");
+		json_field("line", t->text);
+		putchar('}');
 		return;
 	}
 	if (opt.json) {
