@@ -1057,24 +1057,20 @@ print_reply(struct sess *s, int kind, const char *pfx, bool first)
 	bool json_open = false;
 	const char *lines = req.type == PDU_LOGS ? "\"lines\": [" : "";
 
-	if (s->err[0] != '\0') {
-		fprintf(stderr, "pm: %s\n", s->err);
-		goto json_err;
-	}
+	if (s->err[0] != '\0')
+		goto fail;
 	for (;;) {
 		rc = pdu_hdr_unpack(s->rx + off, end - off, &h);
 		if (rc == PDU_EVERSION) {
 			snprintf(s->err, sizeof(s->err), "protocol version "
 			    "mismatch: client speaks %d, server at %s speaks "
 			    "%d", PM_PROTO, s->name, h.version);
-			fprintf(stderr, "pm: %s\n", s->err);
-			goto json_err;
+			goto fail;
 		}
 		if (rc == PDU_ESHORT || (rc == 0 && h.len > end - off)) {
 			snprintf(s->err, sizeof(s->err), "%s closed the "
 			    "connection before the reply ended", s->name);
-			fprintf(stderr, "pm: %s\n", s->err);
-			goto json_err;
+			goto fail;
 		}
 		if (rc != 0)
 			break;
@@ -1156,6 +1152,7 @@ print_reply(struct sess *s, int kind, const char *pfx, bool first)
 	}
 	snprintf(s->err, sizeof(s->err), "protocol error from %s: %s",
 	    s->name, pdu_strerror(rc));
+fail:
 	fprintf(stderr, "pm: %s\n", s->err);
 json_err:
 	if (opt.json && nsess > 1) {
