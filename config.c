@@ -2014,16 +2014,13 @@ static void
 log_clash(struct ctx *x, const struct logname *a, const struct logname *b)
 {
 	const struct cfg_proc	*pb = &x->c->procs[b->proc];
+	bool			 set = a->proc < 0;
 
-	if (a->proc < 0)
-		cerr(x, pb->line, "log = %s in [process:%s] is the same file "
-		    "as log_target = %s in [settings]: pm's own log needs a "
-		    "file of its own", b->as, pb->id, a->as);
-	else
-		cerr(x, pb->line, "log = %s in [process:%s] is the same file "
-		    "as log = %s in [process:%s]: each process needs a log "
-		    "file of its own", b->as, pb->id, a->as,
-		    x->c->procs[a->proc].id);
+	cerr(x, pb->line, "log = %s in [process:%s] is the same file as %s = "
+	    "%s in [%s%s]: %s", b->as, pb->id, set ? "log_target" : "log",
+	    a->as, set ? "settings" : "process:", set ? "" :
+	    x->c->procs[a->proc].id, set ? "pm's own log needs a file of "
+	    "its own" : "each process needs a log file of its own");
 }
 
 static void
