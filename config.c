@@ -41,6 +41,9 @@
 #define INI_SECTION_MAX	50	/* inih's section buffer, NUL included */
 #define MSG_MAX		512	/* one error line */
 #define SHOW_VAL	"%.64s"	/* clip user text quoted in messages */
+/* One text, in depends and in section names: "process " or "". */
+#define BAD_ID	"bad %sID '%.*s' (want A-Z a-z 0-9 _ . -, not first -, at " \
+		"most %d bytes)"
 
 /*
  * The arena: chained chunks that live exactly as long as the config.
@@ -697,8 +700,7 @@ set_depends(struct ctx *x, void *obj, const struct key *k, const char *v)
 			;
 		n = e - s;
 		if (!id_ok(s, n)) {
-			snprintf(x->why, sizeof(x->why), "bad ID '%.*s' (want "
-			    "A-Z a-z 0-9 _ . -, not first -, at most %d bytes)",
+			snprintf(x->why, sizeof(x->why), BAD_ID, "",
 			    n > 64 ? 64 : (int)n, s, PM_ID_MAX - 1);
 			return x->why;
 		}
@@ -1575,8 +1577,7 @@ start_section(struct ctx *x, const char *name, size_t n)
 	id = name + 8;
 	n -= 8;
 	if (!id_ok(id, n)) {
-		cerr(x, x->lineno, "bad process ID '%.*s' (want A-Z a-z 0-9 "
-		    "_ . -, not first -, at most %d bytes)", (int)n, id,
+		cerr(x, x->lineno, BAD_ID, "process ", (int)n, id,
 		    PM_ID_MAX - 1);
 		return;
 	}
