@@ -1562,16 +1562,13 @@ start_section(struct ctx *x, const char *name, size_t n)
 		char	sec[INI_SECTION_MAX];
 
 		snprintf(sec, sizeof(sec), "%.*s", (int)n, name);
-		if (strchr(sec, ':') == NULL &&
-		    edit_distance(sec, "settings") <= 2)
-			cerr(x, x->lineno, "unknown section [%s] (did you "
-			    "mean [settings]?)", sec);
-		else if (strchr(sec, ':') != NULL)
-			cerr(x, x->lineno, "unknown section [%s] (did you "
-			    "mean [process:%s]?)", sec, strchr(sec, ':') + 1);
-		else
-			cerr(x, x->lineno, "unknown section [%s] (want "
-			    "[settings] or [process:ID])", sec);
+		id = strchr(sec, ':');
+		cerr(x, x->lineno, "unknown section [%s] (%s%s%s)", sec,
+		    id != NULL ? "did you mean [process:" :
+		    edit_distance(sec, "settings") <= 2 ?
+		    "did you mean [settings]?" :
+		    "want [settings] or [process:ID]", id != NULL ? id + 1 :
+		    "", id != NULL ? "]?" : "");
 		return;
 	}
 	id = name + 8;

@@ -308,6 +308,18 @@ test_show_all(void)
 	cfg_free(c);
 }
 
+/* Issue 13: the three hints for an unknown section, from one format. */
+static void
+test_section_hints(void)
+{
+	bad("[setings]", "[setings]\n", 1, "unknown section [setings] "
+	    "(did you mean [settings]?)\n", NULL);
+	bad("[proces:web]", "[proces:web]\n", 1, "unknown section "
+	    "[proces:web] (did you mean [process:web]?)\n", NULL);
+	bad("[bogus]", "[bogus]\n", 1, "unknown section [bogus] (want "
+	    "[settings] or [process:ID])\n", NULL);
+}
+
 /* A show of every process reads back as the same configuration. */
 /* Issue 5: the output keys, their defaults, bounds and errors. */
 static void
@@ -1198,6 +1210,7 @@ main(void)
 	test_files();
 	test_shared_logs();
 	test_show_all();
+	test_section_hints();
 	test_shared_logs_many();
 	test_examples();
 	printf("%s\n", fails ? "some tests FAILED" : "all tests passed");
