@@ -466,9 +466,10 @@ struct key;
 typedef const char *(*setter)(struct ctx *, void *obj, const struct key *,
     const char *val);
 
+/* Words in place, not pointed to; an empty word ends a table. */
 struct enumval {
-	const char	*name;
-	int		 val;
+	char		 name[11];
+	signed char	 val;
 };
 
 /*
@@ -568,7 +569,7 @@ set_enum(struct ctx *x, void *obj, const struct key *k, const char *v)
 	char			 list[128] = "";
 	size_t			 len;
 
-	for (e = k->tab; e->name != NULL; e++) {
+	for (e = k->tab; e->name[0] != '\0'; e++) {
 		if (strcmp(v, e->name) == 0) {
 			*FIELD(obj, k, int) = e->val;
 			return NULL;
@@ -1100,30 +1101,30 @@ set_schedule(struct ctx *x, void *obj, const struct key *k, const char *v)
 
 static const struct enumval overlaps[] = {
 	{ "skip", OV_SKIP }, { "queue", OV_QUEUE }, { "kill", OV_KILL },
-	{ NULL, 0 }
+	{ "", 0 }
 };
 
 static const struct enumval types[] = {
-	{ "service", PT_SERVICE }, { "oneshot", PT_ONESHOT }, { NULL, 0 }
+	{ "service", PT_SERVICE }, { "oneshot", PT_ONESHOT }, { "", 0 }
 };
 static const struct enumval restarts[] = {
 	{ "always", RS_ALWAYS }, { "on-failure", RS_ON_FAILURE },
-	{ "never", RS_NEVER }, { NULL, 0 }
+	{ "never", RS_NEVER }, { "", 0 }
 };
 static const struct enumval inits[] = {
 	{ "auto", INIT_AUTO }, { "yes", INIT_YES }, { "no", INIT_NO },
-	{ NULL, 0 }
+	{ "", 0 }
 };
 static const struct enumval cads[] = {
 	{ "reboot", END_REBOOT }, { "poweroff", END_POWEROFF },
-	{ "halt", END_HALT }, { "ignore", -1 }, { NULL, 0 }
+	{ "halt", END_HALT }, { "ignore", -1 }, { "", 0 }
 };
 static const struct enumval levels[] = {
 	{ "error", L_ERR }, { "warn", L_WARN }, { "info", L_INFO },
-	{ "debug", L_DEBUG }, { NULL, 0 }
+	{ "debug", L_DEBUG }, { "", 0 }
 };
 static const struct enumval formats[] = {
-	{ "text", LF_TEXT }, { "json", LF_JSON }, { NULL, 0 }
+	{ "text", LF_TEXT }, { "json", LF_JSON }, { "", 0 }
 };
 
 #define P(f)	offsetof(struct cfg_proc, f)
@@ -2340,7 +2341,7 @@ fmt_duration(uint32_t ms, char *b, size_t len)
 static const char *
 enum_name(const struct enumval *e, int v)
 {
-	for (; e->name != NULL; e++)
+	for (; e->name[0] != '\0'; e++)
 		if (e->val == v)
 			return e->name;
 	return "?";
