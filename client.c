@@ -688,22 +688,22 @@ fmt_u32(char *buf, uint32_t v)
 }
 
 /*
- * "12s", "5m03s", "2h07m", "3d04h": a big unit and the next, by hand
- * rather than with snprintf (see put_col). buf holds at least 16 bytes.
+ * t seconds as "12s", "5m03s", "2h07m", "3d04h" (a big unit and the
+ * next), or "-" when none: by hand rather than with snprintf (see
+ * put_col). buf holds at least 16 bytes.
  */
 static void
-fmt_uptime(char *buf, size_t len, const struct pdu_status *s)
+fmt_uptime(char *buf, size_t len, uint64_t t, bool none)
 {
 	static const struct { uint32_t big, small; char b, s; } u[] = {
 		{ 60, 1, 'm', 's' }, { 3600, 60, 'h', 'm' },
 		{ 86400, 3600, 'd', 'h' },
 	};
-	uint64_t t = s->uptime;
 	char *p = buf;
 	int i;
 
 	(void)len;	/* the longest: 10 digits, 1, 2, 1 and the NUL */
-	if (s->pid == 0) {
+	if (none) {
 		strcpy(buf, "-");
 		return;
 	}
@@ -926,7 +926,7 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 	    w[1], "STATE", w[2], "PID", "UPTIME", "RESTARTS", "EXIT", "HEALTH",
 	    "NEXT", "INFO");
 	for (i = 0; i < n; i++) {
-		fmt_uptime(up, sizeof(up), &st[i]);
+		fmt_uptime(up, sizeof(up), st[i].uptime, st[i].pid == 0);
 		if (st[i].pid)
 			fmt_u32(pid, st[i].pid);
 		else
@@ -939,14 +939,8 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 			fmt_u32(ex, (uint32_t)st[i].last_exit);
 		fmt_u32(rs, st[i].restarts);
 		/* NEXT: time to the next scheduled run, like UPTIME. */
-		strcpy(nx, "-");
-		if (st[i].next_run != 0) {
-			struct pdu_status t = { .pid = 1, .uptime =
-			    (long long)st[i].next_run > now ?
-			    st[i].next_run - (uint64_t)now : 0 };
-
-			fmt_uptime(nx, sizeof(nx), &t);
-		}
+		fmt_uptime(nx, sizeof(nx), (long long)st[i].next_run > now ?
+		    st[i].next_run - (uint64_t)now : 0, st[i].next_run == 0);
 		/* Child bytes: shown escaped, never obeyed (issue 11). */
 		q = log_esc(info, st[i].note, strlen(st[i].note), false);
 		if (st[i].note[0] && st[i].check_out[0])
