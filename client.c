@@ -826,36 +826,39 @@ health_name(const struct pdu_status *s)
 static void
 print_metrics(const struct pdu_status *st, int n)
 {
-	static const char *const fam[][3] = {
-		{ "up", "gauge", "1 when running, or a oneshot that exited 0" },
-		{ "state", "gauge", "the current state, as a label" },
-		{ "restarts_total", "counter", "automatic restarts" },
-		{ "last_exit_status", "gauge",
+	static const char *const fam[][2] = {
+		{ "up", "1 when running, or a oneshot that exited 0" },
+		{ "state", "the current state, as a label" },
+		{ "restarts_total", "automatic restarts" },
+		{ "last_exit_status",
 		    "last exit status (128+N: signal N), -1 none" },
-		{ "check_failures_total", "counter", "failed health checks" },
-		{ "healthy", "gauge", "1 healthy, 0 unhealthy, -1 unknown" },
-		{ "uptime_seconds", "gauge", "seconds since the process started" },
-		{ "skipped_runs_total", "counter",
+		{ "check_failures_total", "failed health checks" },
+		{ "healthy", "1 healthy, 0 unhealthy, -1 unknown" },
+		{ "uptime_seconds", "seconds since the process started" },
+		{ "skipped_runs_total",
 		    "scheduled runs skipped because the last still ran" },
 	};
+	const char *t;
 	int f, i;
 	long long v;
 
 	for (f = 0; f < 8; f++) {
+		/* As the format's names say: a _total is a counter. */
+		t = strrchr(fam[f][0], '_');
 		printf("# HELP pm_process_%s %s.\n# TYPE pm_process_%s %s\n",
-		    fam[f][0], fam[f][2], fam[f][0], fam[f][1]);
+		    fam[f][0], fam[f][1], fam[f][0], t != NULL &&
+		    strcmp(t, "_total") == 0 ? "counter" : "gauge");
 		for (i = 0; i < n; i++) {
 			if (f == 5 && st[i].health == 0)
 				continue;
-			printf("pm_process_%s{id=\"%s\"", fam[f][0], st[i].id);
-			if (f == 1)
-				printf(",state=\"%s\"", st[i].state);
 			v = f == 0 ? is_up(&st[i]) : f == 1 ? 1 :
 			    f == 2 ? st[i].restarts : f == 3 ? st[i].last_exit :
 			    f == 4 ? st[i].check_fails :
 			    f == 5 ? (st[i].health == 2) - (st[i].health == 1) :
 			    f == 6 ? (long long)st[i].uptime : st[i].skips;
-			printf("} %lld\n", v);
+			printf("pm_process_%s{id=\"%s\"%s%s%s} %lld\n", fam[f][0],
+			    st[i].id, f == 1 ? ",state=\"" : "", f == 1 ?
+			    st[i].state : "", f == 1 ? "\"" : "", v);
 		}
 	}
 }
