@@ -548,10 +548,14 @@ static const char *
 set_int(struct ctx *x, void *obj, const struct key *k, const char *v)
 {
 	char		*end;
-	long long	 n;
+	long		 n;
 
+	/*
+	 * The field is an int: strtol's range (32 bits on armhf) suffices,
+	 * ERANGE or the key's bounds refuse the rest.
+	 */
 	errno = 0;
-	n = strtoll(v, &end, 10);
+	n = strtol(v, &end, 10);
 	if (*v == '\0' || *end != '\0' || errno != 0 || n < k->lo ||
 	    n > k->hi) {
 		snprintf(x->why, sizeof(x->why), "'" SHOW_VAL "' is not a "

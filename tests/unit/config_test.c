@@ -320,6 +320,39 @@ test_section_hints(void)
 	    "[settings] or [process:ID])\n", NULL);
 }
 
+/*
+ * Issue 13: whole numbers are read with strtol. Past the key's bounds,
+ * past 32 and past 64 bits, signs and trailing text are refused
+ * with the bounds named; the bounds themselves are taken.
+ */
+static void
+test_whole_numbers(void)
+{
+	static const char *const no[] = { "2147483648", "9223372036854775808",
+	    "99999999999999999999", "-1", "", "5x", "0x10", "5.0",
+	    "+-1" };
+	struct config	*c;
+	char		 text[128];
+	size_t		 i;
+
+	for (i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+		snprintf(text, sizeof(text), "[process:a]\ncommand = x\n"
+		    "start_limit = %s\n", no[i]);
+		bad(no[i], text, 3, "is not a whole number from 0 to "
+		    "2147483647", NULL);
+	}
+	bad("nice below -20", "[process:a]\ncommand = x\nnice = -21\n", 3,
+	    "from -20 to 19", NULL);
+	if ((c = good("the bounds", "[settings]\nmax_clients = 65535\n"
+	    "[process:a]\ncommand = x\nstart_limit = 2147483647\n"
+	    "nice = -20\n")) != NULL) {
+		check(c->set.max_clients == 65535 &&
+		    c->procs[0].start_limit == INT_MAX &&
+		    c->procs[0].nice == -20, "bounds taken");
+		cfg_free(c);
+	}
+}
+
 /* A show of every process reads back as the same configuration. */
 /* Issue 5: the output keys, their defaults, bounds and errors. */
 static void
@@ -1211,6 +1244,7 @@ main(void)
 	test_shared_logs();
 	test_show_all();
 	test_section_hints();
+	test_whole_numbers();
 	test_shared_logs_many();
 	test_examples();
 	printf("%s\n", fails ? "some tests FAILED" : "all tests passed");
