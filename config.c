@@ -763,7 +763,7 @@ db_next(FILE *fp, char *line, size_t len, char **f, int nf)
 		if ((s = strchr(line, '\n')) != NULL)
 			*s = '\0';
 		else	/* longer than the buffer: skip the rest of it */
-			while ((i = fgetc(fp)) != EOF && i != '\n')
+			while ((i = getc_unlocked(fp)) != EOF && i != '\n')
 				;
 		if (line[0] == '\0' || line[0] == '#')
 			continue;
