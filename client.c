@@ -197,8 +197,7 @@ client_usage(bool err)
 	    "       pm -h | --help | --version | help [COMMAND]\n"
 	    "options go anywhere before --; commands:");
 	for (const struct cmd *c = cmds; c->name != NULL; c++)
-		fprintf(f, " %s", c->name);
-	fputc('\n', f);
+		fprintf(f, " %s%s", c->name, c[1].name != NULL ? "" : "\n");
 }
 
 static uint64_t
@@ -629,26 +628,31 @@ exchange(void)
 
 /* ------------------------------------------------------------ printing */
 
-/* A JSON string of s, through the one escaper (issue 11). */
+/*
+ * A JSON string of s, through the one escaper (issue 11), and then tail
+ * (punctuation): one write.
+ */
 static void
-json_str(const char *s)
+json_str(const char *s, const char *tail)
 {
 	static char *buf;
 	static size_t cap;
-	size_t n = strlen(s);
+	size_t n = strlen(s), want = 6 * n + 3 + strlen(tail);
 	char *p;
 
-	if (6 * n + 1 > cap) {
-		if ((p = realloc(buf, 6 * n + 1)) == NULL) {
-			fputs("\"\"", stdout);
+	if (want > cap) {
+		if ((p = realloc(buf, want)) == NULL) {
+			printf("\"\"%s", tail);
 			return;
 		}
 		buf = p;
-		cap = 6 * n + 1;
+		cap = want;
 	}
-	putchar('"');
-	fwrite(buf, 1, (size_t)(log_esc(buf, s, n, true) - buf), stdout);
-	putchar('"');
+	buf[0] = '"';
+	p = log_esc(buf + 1, s, n, true);
+	*p++ = '"';
+	p = stpcpy(p, tail);
+	fwrite(buf, 1, (size_t)(p - buf), stdout);
 }
 
 /* The JSON members after the first: `, "key": "s"`, or null. */
@@ -657,7 +661,7 @@ json_field(const char *key, const char *s)
 {
 	printf(", \"%s\": ", key);
 	if (s != NULL)
-		json_str(s);
+		json_str(s, "");
 	else
 		printf("null");
 }
@@ -900,7 +904,7 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 		printf("%s{\"processes\": [", first ? "" : ", ");
 		for (i = 0; i < n; i++) {
 			printf("%s{\"id\": ", i ? ", " : "");
-			json_str(st[i].id);
+			json_str(st[i].id, "");
 			json_field("state", st[i].state);
 			json_num("pid", st[i].pid, st[i].pid == 0);
 			json_num("uptime", st[i].uptime, false);
@@ -919,8 +923,8 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 			json_num("next_run", st[i].next_run, st[i].next_run == 0);
 			json_field("status_text", st[i].note);
 			json_field("check_output", st[i].check_out);
-			json_num("dropped", st[i].dropped, false);
-			putchar('}');
+			printf(", \"dropped\": %llu}",
+			    (unsigned long long)st[i].dropped);
 		}
 		printf("]}");
 		return rc;
@@ -998,16 +1002,14 @@ print_text(const struct pdu_text *t, const char *pfx, int count)
 	}
 	if (opt.json && req.type == PDU_LOGS) {
 		printf("%s{\"stream\": ", count ? ", " : "");
-		json_str(t->key);
-		json_field("line", t->text);
-		putchar('}');
+		json_str(t->key, ", \"line\": ");
+		json_str(t->text, "}");
 		return;
 	}
 	if (opt.json) {
 		printf("%s", count ? ", " : "");
-		json_str(t->key[0] ? t->key : "text");
-		printf(": ");
-		json_str(t->text);
+		json_str(t->key[0] ? t->key : "text", ": ");
+		json_str(t->text, "");
 		return;
 	}
 	if (req.type == PDU_CONFIG_RELOAD || req.type == PDU_SETTING_RELOAD) {
@@ -1124,7 +1126,7 @@ print_reply(struct sess *s, int kind, const char *pfx, bool first)
 				printf("%s{\"client\": \"%s\", \"server\": ",
 				    first ? "" : ", ", PM_VERSION);
 			if (opt.json) {
-				json_str(v.version);
+				json_str(v.version, "");
 				printf(", \"protocol\": %d}", v.proto);
 			} else
 				printf("%sclient %s, server %s, protocol %d\n",
@@ -1154,8 +1156,7 @@ fail:
 json_err:
 	if (opt.json && nsess > 1) {
 		printf("%s{\"error\": ", first ? "" : ", ");
-		json_str(s->err);
-		printf("}");
+		json_str(s->err, "}");
 	}
 out:
 	free(st);
@@ -1192,16 +1193,14 @@ transact(int kind)
 			}
 		return opt.follow_rc;
 	}
-	if (opt.json && nsess > 1)
-		printf("{");
 	for (i = 0; i < nsess; i++) {
 		pfx[0] = '\0';
 		if (nsess > 1)
 			snprintf(pfx, sizeof(pfx), "%s ", sess[i].name);
 		if (opt.json && nsess > 1) {
-			printf("%s", i ? ", " : "");
-			json_str(sess[i].name);
-			printf(": ");
+			/* The document opens with the first host. */
+			printf("%s", i ? ", " : "{");
+			json_str(sess[i].name, ": ");
 		}
 		rc = print_reply(&sess[i], kind, pfx, true);
 		if (rc > ret)
