@@ -2374,7 +2374,8 @@ show_str(struct out *o, const char *key, const char *v)
 /*
  * One key of obj (a cfg_proc, its cfg_mon or the cfg_settings) in the
  * file's own syntax, by the setter that reads it: the key tables name and
- * place every key once, for reading and for showing.
+ * place every key once, for reading and for showing. A key whose setter
+ * is not known here is not shown (rather than read as the wrong type).
  */
 static void
 show_key(struct out *o, const struct key *k, const void *obj)
@@ -2429,12 +2430,15 @@ show_key(struct out *o, const struct key *k, const void *obj)
 	else if (set == set_check_fail)
 		outf(o, "%s = %s%s\n", n, cf[m->on_check_fail],
 		    m->on_check_fail == CF_EXEC ? m->fail_cmd : "");
-	else
-		show_str(o, n, *(const char *const *)f != NULL ||
-		    (set != set_command && set != set_log &&
-		    set != set_log_target) ? *(const char *const *)f :
-		    set == set_log ? "console" : set == set_log_target ?
-		    "stderr" : "");
+	else if (set == set_command || set == set_log || set == set_log_target)
+		outf(o, "%s = %s\n", n, *(const char *const *)f != NULL ?
+		    *(const char *const *)f : set == set_log ? "console" :
+		    set == set_log_target ? "stderr" : "");
+	/* Only setters known to keep a string: a new kind needs a line. */
+	else if (set == set_str || set == set_abspath || set == set_user ||
+	    set == set_group || set == set_socket || set == set_socket_group ||
+	    set == set_listen || set == set_tty || set == set_schedule)
+		show_str(o, n, *(const char *const *)f);
 }
 
 /*
