@@ -58,6 +58,10 @@ CC	= $(MUSL)
 # file to the next 4 KiB.
 LDFLAGS	+= -static -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,--build-id=none \
 	   -Wl,-z,norelro -Wl,-z,common-page-size=64 -Wl,--sort-section=alignment
+# Link-time optimisation lets -Oz inline and drop across the modules
+# (issue 13: 1,088 bytes on x86-64). The link compiles the code, so it
+# gets CFLAGS too, -Werror included.
+CFLAGS	+= -flto=auto
 # arm64's linker aligns segments to 64 KiB by default: padding, not code.
 PAGE4K	= -Wl,-z,max-page-size=4096
 LDFLAGS	+= $(if $(ARCH),$(PAGE4K))
@@ -83,7 +87,7 @@ endif
 all: $(BIN)
 
 $(BIN): $(OBJS) $(INIH_A) build/flavor-$(FLAVOR)
-	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(INIH_A)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(INIH_A)
 
 # Switching between SAN=1 and the static build relinks ./pm.
 build/flavor-$(FLAVOR):

@@ -196,8 +196,7 @@ client_usage(bool err)
 	    "       pm -h | --help | --version | help [COMMAND]\n"
 	    "options go anywhere before --; commands:");
 	for (const struct cmd *c = cmds; c->name != NULL; c++)
-		fprintf(f, " %s", c->name);
-	fputc('\n', f);
+		fprintf(f, " %s%s", c->name, c[1].name != NULL ? "" : "\n");
 }
 
 /* ----------------------------------------------------------- transport */
@@ -620,26 +619,51 @@ exchange(void)
 
 /* ------------------------------------------------------------ printing */
 
-/* A JSON string of s, through the one escaper (issue 11). */
+/*
+ * A JSON string of s, through the one escaper (issue 11), and then tail
+ * (punctuation): one write.
+ */
 static void
-json_str(const char *s)
+json_str(const char *s, const char *tail)
 {
 	static char *buf;
 	static size_t cap;
-	size_t n = strlen(s);
+	size_t n = strlen(s), want = 6 * n + 3 + strlen(tail);
 	char *p;
 
-	if (6 * n + 1 > cap) {
-		if ((p = realloc(buf, 6 * n + 1)) == NULL) {
-			fputs("\"\"", stdout);
+	if (want > cap) {
+		if ((p = realloc(buf, want)) == NULL) {
+			printf("\"\"%s", tail);
 			return;
 		}
 		buf = p;
-		cap = 6 * n + 1;
+		cap = want;
 	}
-	putchar('"');
-	fwrite(buf, 1, (size_t)(log_esc(buf, s, n, true) - buf), stdout);
-	putchar('"');
+	buf[0] = '"';
+	p = log_esc(buf + 1, s, n, true);
+	*p++ = '"';
+	p = stpcpy(p, tail);
+	fwrite(buf, 1, (size_t)(p - buf), stdout);
+}
+
+/* The JSON members after the first: `, "key": "s"`, or null. */
+static void
+json_field(const char *key, const char *s)
+{
+	printf(", \"%s\": ", key);
+	if (s != NULL)
+		json_str(s, "");
+	else
+		printf("null");
+}
+
+static void
+json_num(const char *key, unsigned long long v, bool null)
+{
+	if (null)
+		json_field(key, NULL);
+	else
+		printf(", \"%s\": %llu", key, v);
 }
 
 /* Decimal digits of v into buf (room for 11 bytes); the end. */
@@ -659,22 +683,22 @@ fmt_u32(char *buf, uint32_t v)
 }
 
 /*
- * "12s", "5m03s", "2h07m", "3d04h": a big unit and the next, by hand
- * rather than with snprintf (see put_col). buf holds at least 16 bytes.
+ * t seconds as "12s", "5m03s", "2h07m", "3d04h" (a big unit and the
+ * next), or "-" when none: by hand rather than with snprintf (see
+ * put_col). buf holds at least 16 bytes.
  */
 static void
-fmt_uptime(char *buf, size_t len, const struct pdu_status *s)
+fmt_uptime(char *buf, size_t len, uint64_t t, bool none)
 {
 	static const struct { uint32_t big, small; char b, s; } u[] = {
 		{ 60, 1, 'm', 's' }, { 3600, 60, 'h', 'm' },
 		{ 86400, 3600, 'd', 'h' },
 	};
-	uint64_t t = s->uptime;
 	char *p = buf;
 	int i;
 
 	(void)len;	/* the longest: 10 digits, 1, 2, 1 and the NUL */
-	if (s->pid == 0) {
+	if (none) {
 		strcpy(buf, "-");
 		return;
 	}
@@ -797,36 +821,39 @@ health_name(const struct pdu_status *s)
 static void
 print_metrics(const struct pdu_status *st, int n)
 {
-	static const char *const fam[][3] = {
-		{ "up", "gauge", "1 when running, or a oneshot that exited 0" },
-		{ "state", "gauge", "the current state, as a label" },
-		{ "restarts_total", "counter", "automatic restarts" },
-		{ "last_exit_status", "gauge",
+	static const char *const fam[][2] = {
+		{ "up", "1 when running, or a oneshot that exited 0" },
+		{ "state", "the current state, as a label" },
+		{ "restarts_total", "automatic restarts" },
+		{ "last_exit_status",
 		    "last exit status (128+N: signal N), -1 none" },
-		{ "check_failures_total", "counter", "failed health checks" },
-		{ "healthy", "gauge", "1 healthy, 0 unhealthy, -1 unknown" },
-		{ "uptime_seconds", "gauge", "seconds since the process started" },
-		{ "skipped_runs_total", "counter",
+		{ "check_failures_total", "failed health checks" },
+		{ "healthy", "1 healthy, 0 unhealthy, -1 unknown" },
+		{ "uptime_seconds", "seconds since the process started" },
+		{ "skipped_runs_total",
 		    "scheduled runs skipped because the last still ran" },
 	};
+	const char *t;
 	int f, i;
 	long long v;
 
 	for (f = 0; f < 8; f++) {
+		/* As the format's names say: a _total is a counter. */
+		t = strrchr(fam[f][0], '_');
 		printf("# HELP pm_process_%s %s.\n# TYPE pm_process_%s %s\n",
-		    fam[f][0], fam[f][2], fam[f][0], fam[f][1]);
+		    fam[f][0], fam[f][1], fam[f][0], t != NULL &&
+		    strcmp(t, "_total") == 0 ? "counter" : "gauge");
 		for (i = 0; i < n; i++) {
 			if (f == 5 && st[i].health == 0)
 				continue;
-			printf("pm_process_%s{id=\"%s\"", fam[f][0], st[i].id);
-			if (f == 1)
-				printf(",state=\"%s\"", st[i].state);
 			v = f == 0 ? is_up(&st[i]) : f == 1 ? 1 :
 			    f == 2 ? st[i].restarts : f == 3 ? st[i].last_exit :
 			    f == 4 ? st[i].check_fails :
 			    f == 5 ? (st[i].health == 2) - (st[i].health == 1) :
 			    f == 6 ? (long long)st[i].uptime : st[i].skips;
-			printf("} %lld\n", v);
+			printf("pm_process_%s{id=\"%s\"%s%s%s} %lld\n", fam[f][0],
+			    st[i].id, f == 1 ? ",state=\"" : "", f == 1 ?
+			    st[i].state : "", f == 1 ? "\"" : "", v);
 		}
 	}
 }
@@ -868,36 +895,25 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 		printf("%s{\"processes\": [", first ? "" : ", ");
 		for (i = 0; i < n; i++) {
 			printf("%s{\"id\": ", i ? ", " : "");
-			json_str(st[i].id);
-			printf(", \"state\": ");
-			json_str(st[i].state);
-			if (st[i].pid)
-				printf(", \"pid\": %u", st[i].pid);
-			else
-				printf(", \"pid\": null");
-			printf(", \"uptime\": %llu, \"restarts\": %u, "
-			    "\"exit\": ", (unsigned long long)st[i].uptime,
-			    st[i].restarts);
+			json_str(st[i].id, "");
+			json_field("state", st[i].state);
+			json_num("pid", st[i].pid, st[i].pid == 0);
+			json_num("uptime", st[i].uptime, false);
+			json_num("restarts", st[i].restarts, false);
+			printf(", \"exit\": ");
 			if (st[i].last_exit == -1)
 				printf("null");
 			else
 				printf("%d", st[i].last_exit);
-			printf(", \"type\": \"%s\", \"health\": ",
-			    st[i].kind == PK_ONESHOT ? "oneshot" : "service");
-			if (st[i].health == 0)
-				printf("null");
-			else
-				json_str(health_name(&st[i]));
-			printf(", \"check_failures\": %u, \"skips\": %u, "
-			    "\"next_run\": ", st[i].check_fails, st[i].skips);
-			if (st[i].next_run)
-				printf("%llu", (unsigned long long)st[i].next_run);
-			else
-				printf("null");
-			printf(", \"status_text\": ");
-			json_str(st[i].note);
-			printf(", \"check_output\": ");
-			json_str(st[i].check_out);
+			json_field("type", st[i].kind == PK_ONESHOT ? "oneshot" :
+			    "service");
+			json_field("health", st[i].health == 0 ? NULL :
+			    health_name(&st[i]));
+			json_num("check_failures", st[i].check_fails, false);
+			json_num("skips", st[i].skips, false);
+			json_num("next_run", st[i].next_run, st[i].next_run == 0);
+			json_field("status_text", st[i].note);
+			json_field("check_output", st[i].check_out);
 			printf(", \"dropped\": %llu}",
 			    (unsigned long long)st[i].dropped);
 		}
@@ -908,7 +924,7 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 	    w[1], "STATE", w[2], "PID", "UPTIME", "RESTARTS", "EXIT", "HEALTH",
 	    "NEXT", "INFO");
 	for (i = 0; i < n; i++) {
-		fmt_uptime(up, sizeof(up), &st[i]);
+		fmt_uptime(up, sizeof(up), st[i].uptime, st[i].pid == 0);
 		if (st[i].pid)
 			fmt_u32(pid, st[i].pid);
 		else
@@ -921,14 +937,8 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 			fmt_u32(ex, (uint32_t)st[i].last_exit);
 		fmt_u32(rs, st[i].restarts);
 		/* NEXT: time to the next scheduled run, like UPTIME. */
-		strcpy(nx, "-");
-		if (st[i].next_run != 0) {
-			struct pdu_status t = { .pid = 1, .uptime =
-			    (long long)st[i].next_run > now ?
-			    st[i].next_run - (uint64_t)now : 0 };
-
-			fmt_uptime(nx, sizeof(nx), &t);
-		}
+		fmt_uptime(nx, sizeof(nx), (long long)st[i].next_run > now ?
+		    st[i].next_run - (uint64_t)now : 0, st[i].next_run == 0);
 		/* Child bytes: shown escaped, never obeyed (issue 11). */
 		q = log_esc(info, st[i].note, strlen(st[i].note), false);
 		if (st[i].note[0] && st[i].check_out[0])
@@ -983,17 +993,14 @@ print_text(const struct pdu_text *t, const char *pfx, int count)
 	}
 	if (opt.json && req.type == PDU_LOGS) {
 		printf("%s{\"stream\": ", count ? ", " : "");
-		json_str(t->key);
-		printf(", \"line\": ");
-		json_str(t->text);
-		printf("}");
+		json_str(t->key, ", \"line\": ");
+		json_str(t->text, "}");
 		return;
 	}
 	if (opt.json) {
 		printf("%s", count ? ", " : "");
-		json_str(t->key[0] ? t->key : "text");
-		printf(": ");
-		json_str(t->text);
+		json_str(t->key[0] ? t->key : "text", ": ");
+		json_str(t->text, "");
 		return;
 	}
 	if (req.type == PDU_CONFIG_RELOAD || req.type == PDU_SETTING_RELOAD) {
@@ -1040,24 +1047,20 @@ print_reply(struct sess *s, int kind, const char *pfx, bool first)
 	bool json_open = false;
 	const char *lines = req.type == PDU_LOGS ? "\"lines\": [" : "";
 
-	if (s->err[0] != '\0') {
-		fprintf(stderr, "pm: %s\n", s->err);
-		goto json_err;
-	}
+	if (s->err[0] != '\0')
+		goto fail;
 	for (;;) {
 		rc = pdu_hdr_unpack(s->rx + off, end - off, &h);
 		if (rc == PDU_EVERSION) {
 			snprintf(s->err, sizeof(s->err), "protocol version "
 			    "mismatch: client speaks %d, server at %s speaks "
 			    "%d", PM_PROTO, s->name, h.version);
-			fprintf(stderr, "pm: %s\n", s->err);
-			goto json_err;
+			goto fail;
 		}
 		if (rc == PDU_ESHORT || (rc == 0 && h.len > end - off)) {
 			snprintf(s->err, sizeof(s->err), "%s closed the "
 			    "connection before the reply ended", s->name);
-			fprintf(stderr, "pm: %s\n", s->err);
-			goto json_err;
+			goto fail;
 		}
 		if (rc != 0)
 			break;
@@ -1114,7 +1117,7 @@ print_reply(struct sess *s, int kind, const char *pfx, bool first)
 				printf("%s{\"client\": \"%s\", \"server\": ",
 				    first ? "" : ", ", PM_VERSION);
 			if (opt.json) {
-				json_str(v.version);
+				json_str(v.version, "");
 				printf(", \"protocol\": %d}", v.proto);
 			} else
 				printf("%sclient %s, server %s, protocol %d\n",
@@ -1139,12 +1142,12 @@ print_reply(struct sess *s, int kind, const char *pfx, bool first)
 	}
 	snprintf(s->err, sizeof(s->err), "protocol error from %s: %s",
 	    s->name, pdu_strerror(rc));
+fail:
 	fprintf(stderr, "pm: %s\n", s->err);
 json_err:
 	if (opt.json && nsess > 1) {
 		printf("%s{\"error\": ", first ? "" : ", ");
-		json_str(s->err);
-		printf("}");
+		json_str(s->err, "}");
 	}
 out:
 	free(st);
@@ -1181,16 +1184,14 @@ transact(int kind)
 			}
 		return opt.follow_rc;
 	}
-	if (opt.json && nsess > 1)
-		printf("{");
 	for (i = 0; i < nsess; i++) {
 		pfx[0] = '\0';
 		if (nsess > 1)
 			snprintf(pfx, sizeof(pfx), "%s ", sess[i].name);
 		if (opt.json && nsess > 1) {
-			printf("%s", i ? ", " : "");
-			json_str(sess[i].name);
-			printf(": ");
+			/* The document opens with the first host. */
+			printf("%s", i ? ", " : "{");
+			json_str(sess[i].name, ": ");
 		}
 		rc = print_reply(&sess[i], kind, pfx, true);
 		if (rc > ret)

@@ -41,6 +41,9 @@
 #define INI_SECTION_MAX	50	/* inih's section buffer, NUL included */
 #define MSG_MAX		512	/* one error line */
 #define SHOW_VAL	"%.64s"	/* clip user text quoted in messages */
+/* One text, in depends and in section names: "process " or "". */
+#define BAD_ID	"bad %sID '%.*s' (want A-Z a-z 0-9 _ . -, not first -, at " \
+		"most %d bytes)"
 
 /*
  * The arena: chained chunks that live exactly as long as the config.
@@ -404,9 +407,10 @@ struct key;
 typedef const char *(*setter)(struct ctx *, void *obj, const struct key *,
     const char *val);
 
+/* Words in place, not pointed to; an empty word ends a table. */
 struct enumval {
-	const char	*name;
-	int		 val;
+	char		 name[11];
+	signed char	 val;
 };
 
 /*
@@ -417,8 +421,9 @@ struct enumval {
 struct key {
 	const char		*name;
 	setter			 set;
-	size_t			 off;
-	long long		 lo, hi;	/* set_int bounds */
+	unsigned short		 off;
+	int			 lo;		/* set_int, set_size bounds */
+	long long		 hi;
 	const struct enumval	*tab;		/* set_enum words */
 	bool			 repeat;	/* may appear many times */
 	bool			 mon;		/* a field of struct cfg_mon */
@@ -480,18 +485,30 @@ set_duration(struct ctx *x, void *obj, const struct key *k, const char *v)
 	return NULL;
 }
 
+/* A duration whose 0 means "not set" (the device's own, never): shown so. */
+static const char *
+set_opt_duration(struct ctx *x, void *obj, const struct key *k,
+    const char *v)
+{
+	return set_duration(x, obj, k, v);
+}
+
 static const char *
 set_int(struct ctx *x, void *obj, const struct key *k, const char *v)
 {
 	char		*end;
-	long long	 n;
+	long		 n;
 
+	/*
+	 * The field is an int: strtol's range (32 bits on armhf) suffices,
+	 * ERANGE or the key's bounds refuse the rest.
+	 */
 	errno = 0;
-	n = strtoll(v, &end, 10);
+	n = strtol(v, &end, 10);
 	if (*v == '\0' || *end != '\0' || errno != 0 || n < k->lo ||
 	    n > k->hi) {
 		snprintf(x->why, sizeof(x->why), "'" SHOW_VAL "' is not a "
-		    "whole number from %lld to %lld", v, k->lo, k->hi);
+		    "whole number from %d to %lld", v, k->lo, k->hi);
 		return x->why;
 	}
 	*FIELD(obj, k, int) = (int)n;
@@ -505,7 +522,7 @@ set_enum(struct ctx *x, void *obj, const struct key *k, const char *v)
 	char			 list[128] = "";
 	size_t			 len;
 
-	for (e = k->tab; e->name != NULL; e++) {
+	for (e = k->tab; e->name[0] != '\0'; e++) {
 		if (strcmp(v, e->name) == 0) {
 			*FIELD(obj, k, int) = e->val;
 			return NULL;
@@ -638,8 +655,7 @@ set_depends(struct ctx *x, void *obj, const struct key *k, const char *v)
 			;
 		n = e - s;
 		if (!id_ok(s, n)) {
-			snprintf(x->why, sizeof(x->why), "bad ID '%.*s' (want "
-			    "A-Z a-z 0-9 _ . -, not first -, at most %d bytes)",
+			snprintf(x->why, sizeof(x->why), BAD_ID, "",
 			    n > 64 ? 64 : (int)n, s, PM_ID_MAX - 1);
 			return x->why;
 		}
@@ -696,7 +712,7 @@ db_next(FILE *fp, char *line, size_t len, char **f, int nf)
 		if ((s = strchr(line, '\n')) != NULL)
 			*s = '\0';
 		else	/* longer than the buffer: skip the rest of it */
-			while ((i = fgetc(fp)) != EOF && i != '\n')
+			while ((i = getc_unlocked(fp)) != EOF && i != '\n')
 				;
 		if (line[0] == '\0' || line[0] == '#')
 			continue;
@@ -736,7 +752,7 @@ db_find(const char *file, const char *name, unsigned long id, char *line,
 static void
 user_groups(struct ctx *x, struct cfg_proc *p)
 {
-	char	 line[1024], *f[4], *m;
+	char	 line[1024], *f[4], *m, *sp;
 	gid_t	 g[PM_GROUPS_MAX];
 	int	 n = 1;
 	FILE	*fp;
@@ -744,8 +760,8 @@ user_groups(struct ctx *x, struct cfg_proc *p)
 	g[0] = p->gid;
 	if ((fp = fopen("/etc/group", "re")) != NULL) {
 		while (n < PM_GROUPS_MAX && db_next(fp, line, sizeof(line), f, 4))
-			for (m = strtok(f[3], ","); m != NULL;
-			    m = strtok(NULL, ","))
+			for (m = strtok_r(f[3], ",", &sp); m != NULL;
+			    m = strtok_r(NULL, ",", &sp))
 				if (strcmp(m, p->user) == 0 &&
 				    strtoul(f[2], NULL, 10) != p->gid) {
 					g[n++] = (gid_t)strtoul(f[2], NULL, 10);
@@ -914,7 +930,7 @@ set_size(struct ctx *x, void *obj, const struct key *k, const char *v)
 	if (cfg_parse_size(v, &b) == -1 || b > (unsigned long long)k->hi ||
 	    (b != 0 && b < (unsigned long long)k->lo)) {
 		snprintf(x->why, sizeof(x->why), "bad size '" SHOW_VAL "' "
-		    "(want 0 or %lld to %lld bytes, K/M/G suffix allowed)", v,
+		    "(want 0 or %d to %lld bytes, K/M/G suffix allowed)", v,
 		    k->lo, k->hi);
 		return x->why;
 	}
@@ -1038,34 +1054,34 @@ set_schedule(struct ctx *x, void *obj, const struct key *k, const char *v)
 
 static const struct enumval overlaps[] = {
 	{ "skip", OV_SKIP }, { "queue", OV_QUEUE }, { "kill", OV_KILL },
-	{ NULL, 0 }
+	{ "", 0 }
 };
 
 static const struct enumval types[] = {
-	{ "service", PT_SERVICE }, { "oneshot", PT_ONESHOT }, { NULL, 0 }
+	{ "service", PT_SERVICE }, { "oneshot", PT_ONESHOT }, { "", 0 }
 };
 static const struct enumval restarts[] = {
 	{ "always", RS_ALWAYS }, { "on-failure", RS_ON_FAILURE },
-	{ "never", RS_NEVER }, { NULL, 0 }
+	{ "never", RS_NEVER }, { "", 0 }
 };
 static const struct enumval inits[] = {
 	{ "auto", INIT_AUTO }, { "yes", INIT_YES }, { "no", INIT_NO },
-	{ NULL, 0 }
+	{ "", 0 }
 };
 static const struct enumval cads[] = {
 	{ "reboot", END_REBOOT }, { "poweroff", END_POWEROFF },
-	{ "halt", END_HALT }, { "ignore", -1 }, { NULL, 0 }
+	{ "halt", END_HALT }, { "ignore", -1 }, { "", 0 }
 };
 static const struct enumval crits[] = {
 	{ "poweroff", END_POWEROFF }, { "reboot", END_REBOOT },
-	{ "halt", END_HALT }, { NULL, 0 }
+	{ "halt", END_HALT }, { "", 0 }
 };
 static const struct enumval levels[] = {
 	{ "error", L_ERR }, { "warn", L_WARN }, { "info", L_INFO },
-	{ "debug", L_DEBUG }, { NULL, 0 }
+	{ "debug", L_DEBUG }, { "", 0 }
 };
 static const struct enumval formats[] = {
-	{ "text", LF_TEXT }, { "json", LF_JSON }, { NULL, 0 }
+	{ "text", LF_TEXT }, { "json", LF_JSON }, { "", 0 }
 };
 
 #define P(f)	offsetof(struct cfg_proc, f)
@@ -1081,11 +1097,11 @@ enum {
 	PK_RESTART_DELAY, PK_RESTART_DELAY_MAX, PK_START_LIMIT, PK_CRITICAL,
 	PK_DEPENDS, PK_STOP_SIGNAL, PK_STOP_TIMEOUT, PK_USER, PK_GROUP,
 	PK_DIRECTORY, PK_UMASK, PK_NICE, PK_RLIMIT_NOFILE, PK_RLIMIT_CORE,
-	PK_RLIMIT_NPROC, PK_ENVIRONMENT, PK_LOG, PK_LOG_MAX_SIZE, PK_LOG_KEEP,
+	PK_RLIMIT_NPROC, PK_ENVIRONMENT, PK_TTY, PK_LOG, PK_LOG_MAX_SIZE, PK_LOG_KEEP,
 	PK_READY, PK_READY_TIMEOUT, PK_CHECK,
 	PK_CHECK_INTERVAL, PK_CHECK_TIMEOUT, PK_CHECK_RETRIES,
 	PK_ON_CHECK_FAIL, PK_ON_EXIT, PK_ON_FATAL, PK_SCHEDULE, PK_OVERLAP,
-	PK_TTY, PK__COUNT
+	PK__COUNT
 };
 
 static const struct key proc_keys[PK__COUNT + 1] = {
@@ -1153,11 +1169,11 @@ static const struct key proc_keys[PK__COUNT + 1] = {
 };
 
 enum {
-	SK_SOCKET, SK_SOCKET_GROUP, SK_LISTEN, SK_TOKEN_FILE,
+	SK_SOCKET, SK_SOCKET_GROUP, SK_LISTEN, SK_TOKEN_FILE, SK_TCP_IDENTITY,
 	SK_SHUTDOWN_TIMEOUT, SK_LOG_LEVEL, SK_LOG_TARGET, SK_MAX_CLIENTS,
-	SK_LOG_FORMAT, SK_LOG_TIMESTAMPS, SK_LOG_MAIN_PREFIX, SK_LOG_RING_SIZE,
-	SK_INIT, SK_CTRLALTDEL, SK_TCP_IDENTITY, SK_ON_CRITICAL, SK_WATCHDOG,
-	SK_WATCHDOG_TIMEOUT, SK_WATCHDOG_TEST_STOP, SK__COUNT
+	SK_INIT, SK_CTRLALTDEL, SK_ON_CRITICAL, SK_WATCHDOG, SK_WATCHDOG_TIMEOUT,
+	SK_WATCHDOG_TEST_STOP, SK_LOG_FORMAT, SK_LOG_TIMESTAMPS,
+	SK_LOG_MAIN_PREFIX, SK_LOG_RING_SIZE, SK__COUNT
 };
 
 static const struct key settings_keys[SK__COUNT + 1] = {
@@ -1184,9 +1200,9 @@ static const struct key settings_keys[SK__COUNT + 1] = {
 	    crits, false },
 	[SK_WATCHDOG] = { "watchdog", set_abspath, S(watchdog), 0, 0, NULL,
 	    false },
-	[SK_WATCHDOG_TIMEOUT] = { "watchdog_timeout", set_duration,
+	[SK_WATCHDOG_TIMEOUT] = { "watchdog_timeout", set_opt_duration,
 	    S(watchdog_timeout_ms), 0, 0, NULL, false },
-	[SK_WATCHDOG_TEST_STOP] = { "watchdog_test_stop", set_duration,
+	[SK_WATCHDOG_TEST_STOP] = { "watchdog_test_stop", set_opt_duration,
 	    S(watchdog_test_stop_ms), 0, 0, NULL, false },
 	[SK_LOG_FORMAT] = { "log_format", set_enum, S(log_format), 0, 0,
 	    formats, false },
@@ -1200,6 +1216,9 @@ static const struct key settings_keys[SK__COUNT + 1] = {
 };
 
 _Static_assert(PK__COUNT <= 64 && SK__COUNT <= 64, "seen is a 64-bit mask");
+_Static_assert(sizeof(struct cfg_proc) <= USHRT_MAX && sizeof(struct
+    cfg_settings) <= USHRT_MAX && sizeof(struct cfg_mon) <= USHRT_MAX,
+    "a key's offset is an unsigned short");
 
 static const struct key *
 key_find(const struct key *tab, const char *name)
@@ -1512,23 +1531,19 @@ start_section(struct ctx *x, const char *name, size_t n)
 		char	sec[INI_SECTION_MAX];
 
 		snprintf(sec, sizeof(sec), "%.*s", (int)n, name);
-		if (strchr(sec, ':') == NULL &&
-		    edit_distance(sec, "settings") <= 2)
-			cerr(x, x->lineno, "unknown section [%s] (did you "
-			    "mean [settings]?)", sec);
-		else if (strchr(sec, ':') != NULL)
-			cerr(x, x->lineno, "unknown section [%s] (did you "
-			    "mean [process:%s]?)", sec, strchr(sec, ':') + 1);
-		else
-			cerr(x, x->lineno, "unknown section [%s] (want "
-			    "[settings] or [process:ID])", sec);
+		id = strchr(sec, ':');
+		cerr(x, x->lineno, "unknown section [%s] (%s%s%s)", sec,
+		    id != NULL ? "did you mean [process:" :
+		    edit_distance(sec, "settings") <= 2 ?
+		    "did you mean [settings]?" :
+		    "want [settings] or [process:ID]", id != NULL ? id + 1 :
+		    "", id != NULL ? "]?" : "");
 		return;
 	}
 	id = name + 8;
 	n -= 8;
 	if (!id_ok(id, n)) {
-		cerr(x, x->lineno, "bad process ID '%.*s' (want A-Z a-z 0-9 "
-		    "_ . -, not first -, at most %d bytes)", (int)n, id,
+		cerr(x, x->lineno, BAD_ID, "process ", (int)n, id,
 		    PM_ID_MAX - 1);
 		return;
 	}
@@ -1900,34 +1915,46 @@ norm_path(const char *s, char *d)
 	d[n] = '\0';
 }
 
-static int
-logname_by_path(const void *a, const void *b)
+/*
+ * Log names are checked through an open-addressing hash table (t, mask) of
+ * indexes + 1 into v, keyed by normalised path or, with file, by (dev,
+ * ino): one pass, no sort. Each slot keeps the newest name, so a clash is
+ * reported against the name just before it in the file.
+ */
+static bool
+logname_same(const struct logname *a, const struct logname *b, bool file)
 {
-	const struct logname *x = a, *y = b;
-	int	r = strcmp(x->path, y->path);
-
-	return r != 0 ? r : (x->proc > y->proc) - (x->proc < y->proc);
+	return file ? a->dev == b->dev && a->ino == b->ino :
+	    strcmp(a->path, b->path) == 0;
 }
 
-static int
-logname_path(const void *a, const void *b)
+/* The slot holding k's key, or the empty slot where it would go. */
+static uint32_t
+logname_slot(const struct logname *v, const int *t, uint32_t mask,
+    const struct logname *k, bool file)
 {
-	return strcmp(((const struct logname *)a)->path,
-	    ((const struct logname *)b)->path);
+	uint32_t	i = file ? (uint32_t)(k->dev * 31 + k->ino) :
+			    cfg_id_hash(k->path);
+
+	while (t[i &= mask] != 0 && !logname_same(&v[t[i] - 1], k, file))
+		i++;
+	return i;
 }
 
 /*
  * b's FILE is a.N, one of the names a's rotation renames into: a's
- * rotation would move b's file away under it. Sorted by path in v.
+ * rotation would move b's file away under it. t indexes v by path.
  */
 static void
-check_rotated(struct ctx *x, struct logname *v, int n, struct logname *b)
+check_rotated(struct ctx *x, const struct logname *v, const int *t,
+    uint32_t mask, const struct logname *b)
 {
 	const struct logname	*a;
 	struct logname		 key;
 	char			*dot = strrchr(b->path, '.'), *end;
 	char			 name[PATH_MAX];
 	long			 k;
+	int			 j;
 
 	if (dot == NULL || dot[1] < '1' || dot[1] > '9')
 		return;
@@ -1937,8 +1964,10 @@ check_rotated(struct ctx *x, struct logname *v, int n, struct logname *b)
 	/* b->path is shorter than PATH_MAX: it is at most a config line. */
 	snprintf(name, sizeof(name), "%.*s", (int)(dot - b->path), b->path);
 	key.path = name;
-	a = bsearch(&key, v, (size_t)n, sizeof(*v), logname_path);
-	if (a != NULL && a->proc >= 0 && k <= x->c->procs[a->proc].log_keep)
+	if ((j = t[logname_slot(v, t, mask, &key, false)]) == 0)
+		return;
+	a = &v[j - 1];
+	if (a->proc >= 0 && k <= x->c->procs[a->proc].log_keep)
 		cerr(x, b->proc >= 0 ? x->c->procs[b->proc].line :
 		    x->settings_line, "%s = %s in [%s%s] is where the log of "
 		    "[process:%s] rotates to (log_keep = %d): use another "
@@ -1948,34 +1977,17 @@ check_rotated(struct ctx *x, struct logname *v, int n, struct logname *b)
 		    x->c->procs[a->proc].log_keep);
 }
 
-static int
-logname_by_inode(const void *a, const void *b)
-{
-	const struct logname *x = a, *y = b;
-
-	if (x->exists != y->exists)
-		return x->exists ? -1 : 1;
-	if (x->dev != y->dev)
-		return x->dev < y->dev ? -1 : 1;
-	if (x->ino != y->ino)
-		return x->ino < y->ino ? -1 : 1;
-	return (x->proc > y->proc) - (x->proc < y->proc);
-}
-
 static void
 log_clash(struct ctx *x, const struct logname *a, const struct logname *b)
 {
 	const struct cfg_proc	*pb = &x->c->procs[b->proc];
+	bool			 set = a->proc < 0;
 
-	if (a->proc < 0)
-		cerr(x, pb->line, "log = %s in [process:%s] is the same file "
-		    "as log_target = %s in [settings]: pm's own log needs a "
-		    "file of its own", b->as, pb->id, a->as);
-	else
-		cerr(x, pb->line, "log = %s in [process:%s] is the same file "
-		    "as log = %s in [process:%s]: each process needs a log "
-		    "file of its own", b->as, pb->id, a->as,
-		    x->c->procs[a->proc].id);
+	cerr(x, pb->line, "log = %s in [process:%s] is the same file as %s = "
+	    "%s in [%s%s]: %s", b->as, pb->id, set ? "log_target" : "log",
+	    a->as, set ? "settings" : "process:", set ? "" :
+	    x->c->procs[a->proc].id, set ? "pm's own log needs a file of "
+	    "its own" : "each process needs a log file of its own");
 }
 
 static void
@@ -1987,7 +1999,8 @@ check_logs(struct ctx *x)
 	size_t		 room = 0;
 	const char	*t = c->set.log_target;
 	char		*buf, *d;
-	int		 i, n = 0;
+	int		 i, n = 0, *h = NULL;
+	uint32_t	 mask, k;
 
 	if (t != NULL && *t != '/')
 		t = NULL;
@@ -1997,8 +2010,12 @@ check_logs(struct ctx *x)
 	room += t != NULL ? strlen(t) + 1 : 0;
 	if (room == 0)
 		return;
+	for (mask = 15; mask < (uint32_t)c->nproc * 2 + 2; mask = mask * 2 + 1)
+		;
 	v = calloc((size_t)c->nproc + 1, sizeof(*v));
-	if (v == NULL || (buf = malloc(room)) == NULL) {
+	if (v == NULL || (h = calloc(mask + 1, sizeof(*h))) == NULL ||
+	    (buf = malloc(room)) == NULL) {
+		free(h);
 		free(v);
 		x->oom = true;
 		return;
@@ -2018,19 +2035,26 @@ check_logs(struct ctx *x)
 		}
 		n++;
 	}
-	qsort(v, (size_t)n, sizeof(*v), logname_by_path);
-	for (i = 1; i < n; i++)
-		if (strcmp(v[i - 1].path, v[i].path) == 0)
-			log_clash(x, &v[i - 1], &v[i]);
+	for (i = 0; i < n; i++) {
+		k = logname_slot(v, h, mask, &v[i], false);
+		if (h[k] != 0)
+			log_clash(x, &v[h[k] - 1], &v[i]);
+		h[k] = i + 1;
+	}
 	for (i = 0; i < n; i++)
-		check_rotated(x, v, n, &v[i]);
+		check_rotated(x, v, h, mask, &v[i]);
 	/* Different names for one existing file: links. */
-	qsort(v, (size_t)n, sizeof(*v), logname_by_inode);
-	for (i = 1; i < n && v[i].exists; i++)
-		if (v[i - 1].dev == v[i].dev && v[i - 1].ino == v[i].ino &&
-		    strcmp(v[i - 1].path, v[i].path) != 0)
-			log_clash(x, &v[i - 1], &v[i]);
+	memset(h, 0, (mask + 1) * sizeof(*h));
+	for (i = 0; i < n; i++) {
+		if (!v[i].exists)
+			continue;
+		k = logname_slot(v, h, mask, &v[i], true);
+		if (h[k] != 0 && strcmp(v[h[k] - 1].path, v[i].path) != 0)
+			log_clash(x, &v[h[k] - 1], &v[i]);
+		h[k] = i + 1;
+	}
 	free(buf);
+	free(h);
 	free(v);
 }
 
@@ -2284,7 +2308,7 @@ fmt_duration(uint32_t ms, char *b, size_t len)
 static const char *
 enum_name(const struct enumval *e, int v)
 {
-	for (; e->name != NULL; e++)
+	for (; e->name[0] != '\0'; e++)
 		if (e->val == v)
 			return e->name;
 	return "?";
@@ -2310,123 +2334,106 @@ show_str(struct out *o, const char *key, const char *v)
 		outf(o, "%s = %s\n", key, v);
 }
 
-/* The monitoring keys, shown only for a process that sets any. */
+/*
+ * One key of obj (a cfg_proc, its cfg_mon or the cfg_settings) in the
+ * file's own syntax, by the setter that reads it: the key tables name and
+ * place every key once, for reading and for showing. A key whose setter
+ * is not known here is not shown (rather than read as the wrong type).
+ */
 static void
-show_mon(struct out *o, const struct cfg_mon *m)
+show_key(struct out *o, const struct key *k, const void *obj)
 {
 	static const char *const rd[] = { "none", "notify", "fd:", "tcp:",
 	    "exec:" };
 	static const char *const cf[] = { "restart", "stop", "exit", "exec:" };
-	char d[3][32];
+	const struct cfg_proc	*p = obj;
+	const struct cfg_mon	*m = obj;
+	const void		*f = (const char *)obj + k->off;
+	const char		*n = k->name, *sn;
+	setter			 set = k->set;
+	char			 d[32];
+	const int		*v = f;
+	int			 i;
 
-	if (m->ready == RD_FD || m->ready == RD_TCP)
-		outf(o, "ready = %s%d\n", rd[m->ready], m->ready_arg);
-	else
-		outf(o, "ready = %s%s\n", rd[m->ready], m->ready == RD_EXEC ?
+	if (set == set_bool)
+		outf(o, "%s = %s\n", n, *(const bool *)f ? "yes" : "no");
+	else if (set == set_enum)
+		outf(o, "%s = %s\n", n, enum_name(k->tab, *v));
+	else if (set == set_opt_duration && *(const uint32_t *)f == 0)
+		outf(o, "# %s =\n", n);
+	else if (set == set_duration || set == set_opt_duration)
+		outf(o, "%s = %s\n", n, fmt_duration(*(const uint32_t *)f, d,
+		    sizeof(d)));
+	else if (set == set_int)
+		outf(o, "%s = %d\n", n, *v);
+	else if (set == set_size)
+		outf(o, "%s = %llu\n", n, k->hi > UINT32_MAX ?
+		    *(const unsigned long long *)f : *(const uint32_t *)f);
+	else if (set == set_rlimit)
+		show_rlimit(o, n, *(const long long *)f);
+	else if (set == set_signal && (sn = cfg_signal_name(*v)) != NULL)
+		outf(o, "%s = %s\n", n, sn);
+	else if (set == set_signal)
+		outf(o, "%s = %d\n", n, *v);
+	else if (set == set_umask && *v >= 0)
+		outf(o, "%s = %04o\n", n, *v);
+	else if (set == set_nice && p->has_nice)
+		outf(o, "%s = %d\n", n, p->nice);
+	else if (set == set_umask || set == set_nice ||
+	    (set == set_env && p->nenv == 0))
+		outf(o, "# %s =\n", n);
+	else if (set == set_env)
+		for (i = 0; i < p->nenv; i++)
+			outf(o, "%s = %s\n", n, p->env[i]);
+	else if (set == set_depends)
+		show_str(o, n, p->depends);
+	else if (set == set_ready && (m->ready == RD_FD || m->ready == RD_TCP))
+		outf(o, "%s = %s%d\n", n, rd[m->ready], m->ready_arg);
+	else if (set == set_ready)
+		outf(o, "%s = %s%s\n", n, rd[m->ready], m->ready == RD_EXEC ?
 		    m->ready_cmd : "");
-	outf(o, "ready_timeout = %s\n", fmt_duration(m->ready_timeout_ms,
-	    d[0], sizeof(d[0])));
-	show_str(o, "check", m->check);
-	outf(o, "check_interval = %s\ncheck_timeout = %s\n"
-	    "check_retries = %d\non_check_fail = %s%s\n",
-	    fmt_duration(m->check_interval_ms, d[1], sizeof(d[1])),
-	    fmt_duration(m->check_timeout_ms, d[2], sizeof(d[2])),
-	    m->check_retries, cf[m->on_check_fail],
-	    m->on_check_fail == CF_EXEC ? m->fail_cmd : "");
-	show_str(o, "on_exit", m->on_exit);
-	show_str(o, "on_fatal", m->on_fatal);
-	show_str(o, "schedule", m->schedule);
-	outf(o, "overlap = %s\n", enum_name(overlaps, m->overlap));
+	else if (set == set_check_fail)
+		outf(o, "%s = %s%s\n", n, cf[m->on_check_fail],
+		    m->on_check_fail == CF_EXEC ? m->fail_cmd : "");
+	else if (set == set_command || set == set_log || set == set_log_target)
+		outf(o, "%s = %s\n", n, *(const char *const *)f != NULL ?
+		    *(const char *const *)f : set == set_log ? "console" :
+		    set == set_log_target ? "stderr" : "");
+	/* Only setters known to keep a string: a new kind needs a line. */
+	else if (set == set_str || set == set_abspath || set == set_user ||
+	    set == set_group || set == set_socket || set == set_socket_group ||
+	    set == set_listen || set == set_tty || set == set_schedule)
+		show_str(o, n, *(const char *const *)f);
 }
 
 /*
- * Every key of a process, defaults included, in the file's own syntax.
- * Keys that are not set and have no default are shown as comments, so
- * the output still reads back as a valid section.
+ * Every key of a process, defaults included, in the file's own syntax
+ * and the order of proc_keys; the monitoring keys only for a process
+ * that sets any. Keys that are not set and have no default are shown as
+ * comments, so the output still reads back as a valid section.
  */
 int
 cfg_proc_show(const struct cfg_proc *p, char *buf, size_t len)
 {
 	struct out	 o = { buf, len, 0, len == 0 };
-	const char	*sn;
-	char		 d[32];
-	int		 i;
+	const struct key *k;
 
-	outf(&o, "command = %s\n", p->command != NULL ? p->command : "");
-	outf(&o, "shell = %s\n", p->shell ? "yes" : "no");
-	outf(&o, "type = %s\n", enum_name(types, p->type));
-	outf(&o, "autostart = %s\n", p->autostart ? "yes" : "no");
-	outf(&o, "restart = %s\n", enum_name(restarts, p->restart));
-	outf(&o, "restart_delay = %s\n",
-	    fmt_duration(p->restart_delay_ms, d, sizeof(d)));
-	outf(&o, "restart_delay_max = %s\n",
-	    fmt_duration(p->restart_delay_max_ms, d, sizeof(d)));
-	outf(&o, "start_limit = %d\n", p->start_limit);
-	outf(&o, "critical = %s\n", p->critical ? "yes" : "no");
-	show_str(&o, "depends", p->depends);
-	if ((sn = cfg_signal_name(p->stop_signal)) != NULL)
-		outf(&o, "stop_signal = %s\n", sn);
-	else
-		outf(&o, "stop_signal = %d\n", p->stop_signal);
-	outf(&o, "stop_timeout = %s\n",
-	    fmt_duration(p->stop_timeout_ms, d, sizeof(d)));
-	show_str(&o, "user", p->user);
-	show_str(&o, "group", p->group);
-	show_str(&o, "directory", p->directory);
-	if (p->umask < 0)
-		outf(&o, "# umask =\n");
-	else
-		outf(&o, "umask = %04o\n", p->umask);
-	if (p->has_nice)
-		outf(&o, "nice = %d\n", p->nice);
-	else
-		outf(&o, "# nice =\n");
-	show_rlimit(&o, "rlimit_nofile", p->rlimit_nofile);
-	show_rlimit(&o, "rlimit_core", p->rlimit_core);
-	show_rlimit(&o, "rlimit_nproc", p->rlimit_nproc);
-	if (p->nenv == 0)
-		outf(&o, "# environment =\n");
-	for (i = 0; i < p->nenv; i++)
-		outf(&o, "environment = %s\n", p->env[i]);
-	show_str(&o, "tty", p->tty);
-	outf(&o, "log = %s\nlog_max_size = %llu\nlog_keep = %d\n",
-	    p->log != NULL ? p->log : "console", p->log_max_size, p->log_keep);
-	if (p->mon != NULL)
-		show_mon(&o, p->mon);
+	for (k = proc_keys; k->name != NULL; k++)
+		if (!k->mon)
+			show_key(&o, k, p);
+		else if (p->mon != NULL)
+			show_key(&o, k, p->mon);
 	return out_end(&o);
 }
 
 int
 cfg_settings_show(const struct cfg_settings *s, char *buf, size_t len)
 {
-	struct out	o = { buf, len, 0, len == 0 };
-	char		d[32];
+	struct out	 o = { buf, len, 0, len == 0 };
+	const struct key *k;
 
-	show_str(&o, "socket", s->socket);
-	show_str(&o, "socket_group", s->socket_group);
-	show_str(&o, "listen", s->listen);
-	show_str(&o, "token_file", s->token_file);
-	show_str(&o, "tcp_identity", s->tcp_identity);
-	outf(&o, "shutdown_timeout = %s\n",
-	    fmt_duration(s->shutdown_timeout_ms, d, sizeof(d)));
-	outf(&o, "log_level = %s\n", enum_name(levels, s->log_level));
-	outf(&o, "log_target = %s\n",
-	    s->log_target != NULL ? s->log_target : "stderr");
-	outf(&o, "max_clients = %d\n", s->max_clients);
-	outf(&o, "init = %s\n", enum_name(inits, s->init));
-	outf(&o, "ctrlaltdel = %s\n", enum_name(cads, s->ctrlaltdel));
-	outf(&o, "on_critical = %s\n", enum_name(crits, s->on_critical));
-	show_str(&o, "watchdog", s->watchdog);
-	if (s->watchdog_timeout_ms > 0)
-		outf(&o, "watchdog_timeout = %s\n",
-		    fmt_duration(s->watchdog_timeout_ms, d, sizeof(d)));
-	if (s->watchdog_test_stop_ms > 0)
-		outf(&o, "watchdog_test_stop = %s\n",
-		    fmt_duration(s->watchdog_test_stop_ms, d, sizeof(d)));
-	outf(&o, "log_format = %s\nlog_timestamps = %s\nlog_main_prefix = %s\n"
-	    "log_ring_size = %u\n", enum_name(formats, s->log_format),
-	    s->log_timestamps ? "yes" : "no", s->log_main_prefix ? "yes" : "no",
-	    s->log_ring_size);
+	for (k = settings_keys; k->name != NULL; k++)
+		show_key(&o, k, s);
 	return out_end(&o);
 }
 

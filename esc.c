@@ -42,8 +42,9 @@ utf8_len(const unsigned char *s, size_t n)
  * terminal must get none of them raw. With json: a JSON string body,
  * always valid UTF-8 (a malformed byte becomes U+FFFD, control characters
  * \uXXXX). Else for a terminal: control bytes, C1 controls and malformed
- * bytes as \xHH, so an ESC[2J is shown, not obeyed. d holds at least 6 *
- * n bytes; returns its end (no NUL).
+ * bytes as \xHH, so an ESC[2J is shown, not obeyed. d holds at least
+ * 6 * n + 1 bytes (4 * n + 1 for a terminal): an escape at the very end
+ * writes a NUL after it. Returns its end, where no NUL is promised.
  */
 char *
 log_esc(char *d, const char *src, size_t n, bool json)
@@ -68,10 +69,11 @@ log_esc(char *d, const char *src, size_t n, bool json)
 			if (len == 0)
 				len = 1;
 			d += json ? (len == 1 && *s >= 0x80 ?
-			    sprintf(d, "\\ufffd") : sprintf(d, "\\u%04x",
-			    len == 1 ? *s : s[1])) : sprintf(d, "\\x%02x", *s);
+			    snprintf(d, 7, "\\ufffd") : snprintf(d, 7,
+			    "\\u%04x", len == 1 ? *s : s[1])) :
+			    snprintf(d, 7, "\\x%02x", *s);
 			if (!json && len == 2)
-				d += sprintf(d, "\\x%02x", s[1]);
+				d += snprintf(d, 7, "\\x%02x", s[1]);
 		}
 		s += len;
 		n -= len;

@@ -598,29 +598,20 @@ lb_reopen(void)
 
 /*
  * The wall clock as ISO 8601 UTC with milliseconds, for this batch of
- * lines. Days to a civil date as in Howard Hinnant's days_from_civil
- * inverse, which is smaller than pulling in gmtime.
+ * lines. gmtime_r shares musl's date code with the schedules' localtime_r
+ * (a hand-made days-to-date conversion was smaller only without them).
  */
 static void
 stamp(void)
 {
 	struct timespec ts;
-	long long z, era, doe, yoe, doy, mp, s;
-	int d, m;
+	struct tm tm;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	s = ts.tv_sec % 86400;
-	z = ts.tv_sec / 86400 + 719468;
-	era = z / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	snprintf(tstamp, sizeof(tstamp), "%04lld-%02d-%02dT%02lld:%02lld:"
-	    "%02lld.%03dZ", yoe + era * 400 + (m <= 2), m, d, s / 3600,
-	    s / 60 % 60, s % 60, (int)(ts.tv_nsec / 1000000));
+	gmtime_r(&ts.tv_sec, &tm);
+	snprintf(tstamp, sizeof(tstamp), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec, (int)(ts.tv_nsec / 1000000));
 }
 
 /*

@@ -39,6 +39,7 @@ bad=$(printf '%s\n' "$out" | awk '
 		name = $0; sub(/\{.*/, "", name)
 		if (!type[name]) print "sample before its TYPE: " $0
 		if (type[name] == "counter" && name !~ /_total$/) print "counter without _total: " $0
+		if (type[name] != "counter" && name ~ /_total$/) print "_total not a counter: " $0
 		next }
 	{ print "unparsable: " $0 }')
 expect_eq "every line parses as exposition format" "$bad" ""

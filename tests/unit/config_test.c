@@ -268,6 +268,93 @@ test_full(void)
 	cfg_free(c);
 }
 
+/*
+ * Issue 13: the shows walk the key tables. Every key, once, in the order
+ * they have always had, with the defaults and the monitoring keys.
+ */
+static void
+test_show_all(void)
+{
+	struct config	*c;
+	char		 buf[2048];
+
+	c = good("show all", "[settings]\ntcp_identity = h:1\n"
+	    "[process:c]\ncommand = x\nready = exec:/bin/ok\n"
+	    "on_check_fail = stop\ntty = /dev/tty9\nenvironment = A=1\n"
+	    "stop_signal = 40\n");
+	if (c == NULL)
+		return;
+	check(cfg_proc_show(&c->procs[0], buf, sizeof(buf)) > 0 &&
+	    strcmp(buf, "command = x\nshell = no\ntype = service\n"
+	    "autostart = yes\nrestart = always\nrestart_delay = 1s\n"
+	    "restart_delay_max = 1m\nstart_limit = 5\ncritical = no\n"
+	    "# depends =\nstop_signal = 40\nstop_timeout = 10s\n# user =\n"
+	    "# group =\n# directory =\n# umask =\n# nice =\n"
+	    "# rlimit_nofile =\n# rlimit_core =\n# rlimit_nproc =\n"
+	    "environment = A=1\ntty = /dev/tty9\nlog = console\n"
+	    "log_max_size = 10485760\nlog_keep = 3\nready = exec:/bin/ok\n"
+	    "ready_timeout = 1m\n# check =\ncheck_interval = 30s\n"
+	    "check_timeout = 10s\ncheck_retries = 3\non_check_fail = stop\n"
+	    "# on_exit =\n# on_fatal =\n# schedule =\noverlap = skip\n") == 0,
+	    "proc show: every key in order (got: %s)", buf);
+	check(cfg_settings_show(&c->set, buf, sizeof(buf)) > 0 &&
+	    strcmp(buf, "# socket =\n# socket_group =\n# listen =\n"
+	    "# token_file =\ntcp_identity = h:1\nshutdown_timeout = 30s\n"
+	    "log_level = info\nlog_target = stderr\nmax_clients = 256\n"
+	    "init = auto\nctrlaltdel = reboot\non_critical = poweroff\n"
+	    "# watchdog =\n# watchdog_timeout =\n# watchdog_test_stop =\n"
+	    "log_format = text\n"
+	    "log_timestamps = no\nlog_main_prefix = no\n"
+	    "log_ring_size = 16384\n") == 0,
+	    "settings show: every key in order (got: %s)", buf);
+	cfg_free(c);
+}
+
+/* Issue 13: the three hints for an unknown section, from one format. */
+static void
+test_section_hints(void)
+{
+	bad("[setings]", "[setings]\n", 1, "unknown section [setings] "
+	    "(did you mean [settings]?)\n", NULL);
+	bad("[proces:web]", "[proces:web]\n", 1, "unknown section "
+	    "[proces:web] (did you mean [process:web]?)\n", NULL);
+	bad("[bogus]", "[bogus]\n", 1, "unknown section [bogus] (want "
+	    "[settings] or [process:ID])\n", NULL);
+}
+
+/*
+ * Issue 13: whole numbers are read with strtol. Past the key's bounds,
+ * past 32 and past 64 bits, signs and trailing text are refused
+ * with the bounds named; the bounds themselves are taken.
+ */
+static void
+test_whole_numbers(void)
+{
+	static const char *const no[] = { "2147483648", "9223372036854775808",
+	    "99999999999999999999", "-1", "", "5x", "0x10", "5.0",
+	    "+-1" };
+	struct config	*c;
+	char		 text[128];
+	size_t		 i;
+
+	for (i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+		snprintf(text, sizeof(text), "[process:a]\ncommand = x\n"
+		    "start_limit = %s\n", no[i]);
+		bad(no[i], text, 3, "is not a whole number from 0 to "
+		    "2147483647", NULL);
+	}
+	bad("nice below -20", "[process:a]\ncommand = x\nnice = -21\n", 3,
+	    "from -20 to 19", NULL);
+	if ((c = good("the bounds", "[settings]\nmax_clients = 65535\n"
+	    "[process:a]\ncommand = x\nstart_limit = 2147483647\n"
+	    "nice = -20\n")) != NULL) {
+		check(c->set.max_clients == 65535 &&
+		    c->procs[0].start_limit == INT_MAX &&
+		    c->procs[0].nice == -20, "bounds taken");
+		cfg_free(c);
+	}
+}
+
 /* A show of every process reads back as the same configuration. */
 /* Issue 5: the output keys, their defaults, bounds and errors. */
 static void
@@ -932,6 +1019,38 @@ test_shared_logs(void)
 	rmdir(dir);
 }
 
+/*
+ * Shared logs are found through a hash table, not a sort: a third name for
+ * one file, and a clash or rotation name among many processes (probes past
+ * other paths), are still each reported against an earlier name.
+ */
+static void
+test_shared_logs_many(void)
+{
+	static char	 text[8192];
+	size_t		 n = 0;
+	int		 i;
+
+	bad("three names for one log, the third", "[process:a]\ncommand = x\n"
+	    "log = /l/a.log\n[process:b]\ncommand = x\nlog = /l/a.log\n"
+	    "[process:c]\ncommand = x\nlog = /l/./a.log\n", 7,
+	    "log = /l/./a.log in [process:c]", "[process:b]");
+	bad("three names for one log, the second", "[process:a]\n"
+	    "command = x\nlog = /l/a.log\n[process:b]\ncommand = x\n"
+	    "log = /l/a.log\n[process:c]\ncommand = x\nlog = /l/./a.log\n",
+	    4, "[process:b]", "[process:a]");
+	for (i = 0; i < 60; i++)
+		n += snprintf(text + n, sizeof(text) - n, "[process:p%d]\n"
+		    "command = x\nlog = /l/p%d.log\n", i, i);
+	snprintf(text + n, sizeof(text) - n, "[process:last]\ncommand = x\n"
+	    "log = /l/p37.log\n[process:rot]\ncommand = x\n"
+	    "log = /l/p41.log.1\n");
+	bad("one log among sixty, named again", text, 181,
+	    "[process:last]", "log = /l/p37.log in [process:p37]");
+	bad("a rotation name among sixty", text, 184, "[process:rot]",
+	    "[process:p41] rotates to");
+}
+
 static void
 test_files(void)
 {
@@ -1125,6 +1244,10 @@ main(void)
 	test_many();
 	test_files();
 	test_shared_logs();
+	test_show_all();
+	test_section_hints();
+	test_whole_numbers();
+	test_shared_logs_many();
 	test_examples();
 	printf("%s\n", fails ? "some tests FAILED" : "all tests passed");
 	return fails ? 1 : 0;
