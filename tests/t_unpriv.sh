@@ -36,17 +36,23 @@ asnobody() { env -u PM_SOCKET -u XDG_RUNTIME_DIR HOME=/ setpriv --reuid="$nobody
 # (t_socket_rule.sh tries every other place of the rule). That name is one
 # for the whole machine: two runs of this test at once reached each other's
 # server through it, and one shut the other's down. So this part runs in a
-# mount namespace with an empty /tmp of its own ($T still reachable in it).
+# mount namespace with an empty /tmp of its own ($T and the checkout still
+# reachable in it).
 fallback=/tmp/pm-$nobody/pm.sock
-export fallback nobody T PM
+export fallback nobody T PM ROOT
 export -f asnobody wait_until alive dead
 out=$(timeout 40 unshare --mount bash -c '
 	mount --make-rprivate / && new=$(mktemp -d "$T/tmp.XXXXXX") &&
 	    mount -t tmpfs -o mode=1777 tmpfs "$new" || { echo no-namespace; exit; }
-	case $T in /tmp/*)
-		mkdir -p "$new/${T#/tmp/}" && mount --bind "$T" "$new/${T#/tmp/}" ||
-		    { echo no-namespace; exit; };;
-	esac
+	# The test directory and the checkout (pm itself) stay reachable,
+	# wherever they are: a CI clone may live under /tmp too.
+	for d in "$T" "$ROOT"; do
+		case $d in /tmp/*)
+			mkdir -p "$new/${d#/tmp/}" &&
+			    mount --bind "$d" "$new/${d#/tmp/}" ||
+			    { echo no-namespace; exit; };;
+		esac
+	done
 	mount --rbind "$new" /tmp || { echo no-namespace; exit; }
 	test -e "${fallback%/*}" && echo "not private"
 	asnobody "$PM" -d -c "$T/pm.ini" >/dev/null 2>"$T/nobody.log" &
