@@ -72,9 +72,13 @@ endif
 FLAVOR	= $(if $(filter 1,$(SAN)),san,$(if $(ARCH),$(ARCH),static))
 OBJDIR	= build/obj-$(FLAVOR)
 OBJS	= $(SRCS:%.c=$(OBJDIR)/%.o)
-# Debian packages the build, the tests and the demo need; with ARCH, the
+# Debian packages the build, the tests and the demo need (a static busybox
+# for the scratch images of t_socket_rule and t_ping); with ARCH, the
 # cross toolchain, that architecture's musl and inih, and qemu-user.
 DEPS	= make gcc libc6-dev musl-tools libinih-dev util-linux procps python3
+ifeq ($(ARCH),)
+DEPS	+= busybox-static
+endif
 ifneq ($(ARCH),)
 DEPS	+= gcc-$(TRIPLE) musl-dev:$(DEBARCH) libinih-dev:$(DEBARCH) qemu-user-static
 QEMU_USER = qemu-$(if $(filter armhf,$(ARCH)),arm,$(ARCH))-static
