@@ -480,38 +480,34 @@ def cmd_authv1(args):
     print(text(data))
 
 
-def cmd_v1server(args):
+def fake_server(port, ready, challenge):
+    """Accept one client on 127.0.0.1:port (touching the file ready once
+    listening), send it the challenge bytes, and wait for its answer."""
     lis = socket.socket()
     lis.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    lis.bind(("127.0.0.1", int(args[0])))
+    lis.bind(("127.0.0.1", int(port)))
     lis.listen(1)
     lis.settimeout(10)
-    open(args[1], "w").close()
+    open(ready, "w").close()
     c, _ = lis.accept()
-    body = field(T_NONCE, os.urandom(32)) + field(T_PROTO, b"\x01")
-    c.sendall(pdu(CHALLENGE, body, reqid=0))
+    c.sendall(challenge)
     c.settimeout(5)
     try:
         c.recv(4096)
     except OSError:
         pass
+
+
+def cmd_v1server(args):
+    """A server of TCP auth version 1: its challenge names no AUTHV."""
+    body = field(T_NONCE, os.urandom(32)) + field(T_PROTO, b"\x01")
+    fake_server(args[0], args[1], pdu(CHALLENGE, body, reqid=0))
 
 
 def cmd_vserver(args):
-    lis = socket.socket()
-    lis.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    lis.bind(("127.0.0.1", int(args[0])))
-    lis.listen(1)
-    lis.settimeout(10)
-    open(args[1], "w").close()
-    c, _ = lis.accept()
-    c.sendall(build(int(args[2]), CHALLENGE, 0, 0, [(T_NONCE, os.urandom(32)),
-                                                  (T_AUTHV, b"\x02")]))
-    c.settimeout(5)
-    try:
-        c.recv(4096)
-    except OSError:
-        pass
+    """A server whose header carries protocol version args[2]."""
+    fake_server(args[0], args[1], build(int(args[2]), CHALLENGE, 0, 0,
+                [(T_NONCE, os.urandom(32)), (T_AUTHV, b"\x02")]))
 
 
 def relay(args):
