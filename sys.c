@@ -165,6 +165,22 @@ set_rlimit(int res, long long v)
 }
 
 /*
+ * The child sets its ids through the raw system calls: it is pm's only
+ * thread, and libc's setuid, setgid and setgroups bring the machinery that
+ * applies them to every thread of a process. 32-bit ARM and x86 name the
+ * calls with 32-bit ids *32.
+ */
+#ifdef SYS_setgroups32
+#define SYS_SETGROUPS	SYS_setgroups32
+#define SYS_SETGID	SYS_setgid32
+#define SYS_SETUID	SYS_setuid32
+#else
+#define SYS_SETGROUPS	SYS_setgroups
+#define SYS_SETGID	SYS_setgid
+#define SYS_SETUID	SYS_setuid
+#endif
+
+/*
  * The child half of a spawn, run between vfork and exec. It shares pm's
  * memory, so it only makes system calls and reports a failure through se;
  * it never returns. The order matters: session first, then limits and
@@ -227,13 +243,14 @@ child_exec(const struct spawn *sp, bool is_main, char **envp,
 	if (c->directory != NULL && chdir(c->directory) < 0)
 		FAIL(SP_CHDIR);
 	if (c->user != NULL || c->group != NULL) {
-		if ((c->user != NULL ? setgroups((size_t)c->ngroups, c->groups)
-		    : setgroups(1, &c->gid)) < 0)
+		if ((c->user != NULL ?
+		    syscall(SYS_SETGROUPS, (size_t)c->ngroups, c->groups) :
+		    syscall(SYS_SETGROUPS, 1, &c->gid)) < 0)
 			FAIL(SP_SETGROUPS);
-		if (setgid(c->gid) < 0)
+		if (syscall(SYS_SETGID, c->gid) < 0)
 			FAIL(SP_SETGID);
 	}
-	if (c->user != NULL && setuid(c->uid) < 0)
+	if (c->user != NULL && syscall(SYS_SETUID, c->uid) < 0)
 		FAIL(SP_SETUID);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
