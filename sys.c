@@ -161,14 +161,15 @@ set_rlimit(int res, long long v)
 	if (v == -1)
 		return 0;
 	rl.rlim_cur = rl.rlim_max = (v == -2) ? RLIM_INFINITY : (rlim_t)v;
-	return setrlimit(res, &rl);
+	return (int)syscall(SYS_prlimit64, 0, res, &rl, NULL);
 }
 
 /*
- * The child sets its ids through the raw system calls: it is pm's only
- * thread, and libc's setuid, setgid and setgroups bring the machinery that
- * applies them to every thread of a process. 32-bit ARM and x86 name the
- * calls with 32-bit ids *32.
+ * The child sets its ids and limits through the raw system calls: it is
+ * pm's only thread, and libc's setuid, setgid, setgroups and setrlimit
+ * bring the machinery that applies them to every thread of a process.
+ * (prlimit64 takes 64-bit limits, as musl's struct rlimit has everywhere.)
+ * 32-bit ARM and x86 name the calls with 32-bit ids *32.
  */
 #ifdef SYS_setgroups32
 #define SYS_SETGROUPS	SYS_setgroups32
