@@ -435,7 +435,7 @@ init_end(enum pm_end how)
 	}
 	init_wd_close();
 	log_info("%s", what[how]);
-	pid = fork();
+	pid = vfork();	/* the child only makes the system call */
 	if (pid == 0) {
 		reboot(cmd);
 		_exit(errno == 0 ? 0 : errno);

@@ -841,11 +841,18 @@ open_fds(void)
 /*
  * Detach once the control socket listens, so `pm -d --background && pm
  * status` works: the parent exits 0 and the child carries on as the server.
+ * The raw fork system call: pm has one thread and no atfork handlers, and
+ * libc's fork would bring the locks that keep threads consistent across it.
+ * (aarch64 has only clone; with SIGCHLD and no other flag it is a fork.)
  */
 static void
 background(void)
 {
-	pid_t pid = fork();
+#ifdef SYS_fork
+	pid_t pid = (pid_t)syscall(SYS_fork);
+#else
+	pid_t pid = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+#endif
 	int fd;
 
 	if (pid < 0) {
