@@ -605,7 +605,7 @@ exchange(void)
 		if (opt.follow && t > 1000)
 			t = 1000;
 		if (plat_poll(pfd, n, t) == -1 && errno != EINTR) {
-			perror("pm: poll");
+			fprintf(stderr, "pm: poll: %s\n", strerror(errno));
 			break;
 		}
 		for (i = 0; i < n; i++)
@@ -1080,7 +1080,8 @@ print_reply(struct sess *s, int kind, const char *pfx, bool first)
 				cap = cap ? cap * 2 : (int)(s->rxlen / 64) + 1;
 				if ((p = realloc(st, (size_t)cap *
 				    sizeof(*st))) == NULL) {
-					perror("pm");
+					fprintf(stderr, "pm: %s\n",
+					    strerror(errno));
 					goto out;
 				}
 				st = p;
@@ -1493,7 +1494,7 @@ targets_setup(void)
 	int rc = 0;
 
 	if ((sess = calloc(TARGETS_MAX, sizeof(*sess))) == NULL) {
-		perror("pm");
+		fprintf(stderr, "pm: %s\n", strerror(errno));
 		return -1;
 	}
 	/* An empty PM_SOCKET is unset, for the server and the client alike. */
