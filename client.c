@@ -870,7 +870,7 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 	char up[32], pid[16], ex[16], nx[32], info[800], rs[16], line[1400];
 	char *q;
 	int i, w[3] = { 2, 5, 3 }, rc = EX_OK;
-	long long now = (long long)time(NULL);
+	long long now = plat_wall_s();
 
 	if (opt.ping)
 		return print_ping(st, n, pfx);

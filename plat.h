@@ -41,6 +41,7 @@ const char *plat_strerror(int e);
 const char *plat_getenv(const char *name);
 /* errno when the token file's ACL lets others read it (plat_strerror). */
 #define PLAT_EKEYACL	0x7f00
+#define plat_wall_s()	((long long)time(NULL))
 
 /*
  * Signal numbers go on the wire as Linux's (the server is Linux), not as
@@ -77,6 +78,7 @@ enum {
  * On Linux the layer is the system calls themselves, named here so that
  * the Linux binary stays as it was, byte for byte in size.
  */
+#define plat_wall_s()	wall_now()	/* the server's (sys.c) */
 #define plat_random(b, n)	(getrandom((b), (n), 0) == (ssize_t)(n) ? 0 : -1)
 
 #define plat_socket(fam)	socket((fam), SOCK_STREAM | SOCK_NONBLOCK | \

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "config.h"
 #include "init.h"
 #include "sys.h"
@@ -49,7 +50,7 @@ now_ms(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_now(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
@@ -60,7 +61,10 @@ now_ms(void)
 long long
 wall_now(void)
 {
-	return (long long)time(NULL);
+	struct timespec ts;
+
+	clock_now(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec;
 }
 
 int
