@@ -13,6 +13,7 @@
 #include <sys/reboot.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -426,7 +427,8 @@ init_end(enum pm_end how)
 		 * about to go read-only (issue 18). The console and the
 		 * watchdog stay.
 		 */
-		if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur > 65536)
+		if (syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, &rl) < 0 ||
+		    rl.rlim_cur > 65536)
 			rl.rlim_cur = 65536;
 		for (fd = 3; fd < (int)rl.rlim_cur; fd++)
 			if (fd != wd.fd)

@@ -151,7 +151,8 @@ close_fds(unsigned lo, unsigned hi)
 
 	if (lo > hi || syscall(SYS_close_range, lo, hi, 0) == 0)
 		return;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)max)
+	if (syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, &rl) == 0 &&
+	    rl.rlim_cur < (rlim_t)max)
 		max = (unsigned)rl.rlim_cur;
 	for (fd = lo; fd < max && fd <= hi; fd++)
 		close((int)fd);
