@@ -113,15 +113,17 @@ console_stdio(void)
 	const char *con = getenv("CONSOLE");
 	int fd, i;
 
-	if (fcntl(0, F_GETFD) >= 0 && fcntl(1, F_GETFD) >= 0 &&
-	    fcntl(2, F_GETFD) >= 0)
+	/* Raw fcntl here and below: libc's is a 400-byte switch of cases. */
+	if (syscall(SYS_fcntl, 0, F_GETFD) >= 0 &&
+	    syscall(SYS_fcntl, 1, F_GETFD) >= 0 &&
+	    syscall(SYS_fcntl, 2, F_GETFD) >= 0)
 		return;
 	if (con == NULL || *con != '/')
 		con = "/dev/console";
 	if ((fd = open(con, O_RDWR | O_NOCTTY)) < 0)
 		fd = open("/dev/null", O_RDWR);
 	for (i = 0; i < 3 && fd >= 0; i++)
-		if (fcntl(i, F_GETFD) < 0)
+		if (syscall(SYS_fcntl, i, F_GETFD) < 0)
 			dup2(fd, i);
 	if (fd > 2)
 		close(fd);
@@ -196,7 +198,8 @@ init_tty(const char *tty)
 	 */
 	if ((fd = open(tty, O_RDWR | O_NOCTTY | O_NONBLOCK)) < 0)
 		return -1;
-	if (ioctl(fd, TIOCSCTTY, 1) < 0 || fcntl(fd, F_SETFL, 0) < 0 ||
+	if (ioctl(fd, TIOCSCTTY, 1) < 0 ||
+	    syscall(SYS_fcntl, fd, F_SETFL, 0) < 0 ||
 	    dup2(fd, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
 		return -1;
 	if (fd > 2)

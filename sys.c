@@ -173,6 +173,7 @@ set_rlimit(int res, long long v)
  * The child sets its ids and limits through the raw system calls: it is
  * pm's only thread, and libc's setuid, setgid, setgroups and setrlimit
  * bring the machinery that applies them to every thread of a process.
+ * (fcntl too: libc's is a switch of cases that pm does not use.)
  * (prlimit64 takes 64-bit limits, as musl's struct rlimit has everywhere.)
  * 32-bit ARM and x86 name the calls with 32-bit ids *32.
  */
@@ -219,7 +220,8 @@ child_exec(const struct spawn *sp, bool is_main, char **envp,
 	if ((sp->out >= 0 && dup2(sp->out, 1) < 0) ||
 	    (sp->err >= 0 && dup2(sp->err, 2) < 0))
 		FAIL(SP_OUTPUT);
-	if (sp->fd >= 0 && (sp->fd == sp->fd_as ? fcntl(sp->fd, F_SETFD, 0) :
+	if (sp->fd >= 0 && (sp->fd == sp->fd_as ?
+	    syscall(SYS_fcntl, sp->fd, F_SETFD, 0) :
 	    dup2(sp->fd, sp->fd_as)) < 0)
 		FAIL(SP_NOTIFY_FD);
 	if (sp->fd >= 0) {
