@@ -827,7 +827,9 @@ open_fds(void)
 	blocked = all;
 	if ((epfd = epoll_create1(EPOLL_CLOEXEC)) < 0)
 		return -1;
-	sig_w.fd = signalfd(-1, &all, SFD_NONBLOCK | SFD_CLOEXEC);
+	/* Raw as the mask: libc's signalfd adds a fallback for old kernels. */
+	sig_w.fd = (int)syscall(SYS_signalfd4, -1, &all,
+	    (size_t)NSIG / 8, SFD_NONBLOCK | SFD_CLOEXEC);
 	sig_w.cb = signal_cb;
 	timer_w.fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK |
 	    TFD_CLOEXEC);
@@ -868,7 +870,8 @@ background(void)
 	 */
 	loop_del(&sig_w);
 	close(sig_w.fd);
-	sig_w.fd = signalfd(-1, &blocked, SFD_NONBLOCK | SFD_CLOEXEC);
+	sig_w.fd = (int)syscall(SYS_signalfd4, -1, &blocked, (size_t)NSIG / 8,
+	    SFD_NONBLOCK | SFD_CLOEXEC);
 	if (sig_w.fd < 0 || loop_add(&sig_w, EPOLLIN) < 0) {
 		log_err("cannot set up signals after detaching: %m");
 		exit(1);
