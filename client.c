@@ -1511,9 +1511,12 @@ targets_setup(void)
 #endif
 	if (opt.hosts != NULL) {
 		snprintf(hosts, sizeof(hosts), "%s", opt.hosts);
-		for (h = strtok_r(hosts, ",", &save); h != NULL && rc == 0;
-		    h = strtok_r(NULL, ",", &save))
-			rc = target_add(h, true);
+		for (h = hosts; rc == 0 && h != NULL; h = save) {
+			if ((save = strchr(h, ',')) != NULL)
+				*save++ = '\0';
+			if (*h != '\0')
+				rc = target_add(h, true);
+		}
 		if (rc == 0)
 			rc = key_setup(&cf);
 	} else {

@@ -764,8 +764,7 @@ user_groups(struct ctx *x, struct cfg_proc *p)
 	g[0] = p->gid;
 	if ((fp = fopen("/etc/group", "re")) != NULL) {
 		while (n < PM_GROUPS_MAX && db_next(fp, line, sizeof(line), f, 4))
-			for (m = strtok_r(f[3], ",", &sp); m != NULL;
-			    m = strtok_r(NULL, ",", &sp))
+			for (sp = f[3]; (m = strsep(&sp, ",")) != NULL;)
 				if (strcmp(m, p->user) == 0 &&
 				    strtoul(f[2], NULL, 10) != p->gid) {
 					g[n++] = (gid_t)strtoul(f[2], NULL, 10);

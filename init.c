@@ -368,8 +368,7 @@ unmount_all(void)
 	} else {
 		buf[got] = '\0';
 		n = 0;
-		for (line = strtok_r(buf, "\n", &sp); line != NULL;
-		    line = strtok_r(NULL, "\n", &sp)) {
+		for (sp = buf; (line = strsep(&sp, "\n")) != NULL;) {
 			/* "device dir type options 0 0": keep dir. */
 			if ((line = strchr(line, ' ')) == NULL)
 				continue;
