@@ -204,10 +204,12 @@ child_exec(const struct spawn *sp, bool is_main, char **envp,
 
 #define FAIL(w)	do { se->err = errno; se->step = (w); goto fail; } while (0)
 	if (is_main) {
-		/* Own group, and the terminal's foreground, as tini does. */
+		/*
+		 * Own group, and the terminal's foreground, as tini does;
+		 * on an fd 0 that is no terminal, tcsetpgrp is only ENOTTY.
+		 */
 		setpgid(0, 0);
-		if (isatty(0))
-			(void)tcsetpgrp(0, getpid());
+		(void)tcsetpgrp(0, getpid());
 	} else if (c->tty != NULL) {
 		if (init_tty(c->tty) < 0)
 			FAIL(SP_TTY);
