@@ -30,7 +30,7 @@ endif
 
 SRCS	= pm.c config.c proc.c log.c logbuf.c pdu.c ctl.c client.c sha256.c check.c sched.c init.c \
 	  safefile.c sys.c cfgparse.c esc.c plat_unix.c
-HDRS	= pm.h config.h proc.h log.h logbuf.h safefile.h check.h sched.h ctl.h \
+HDRS	= clock.h pm.h config.h proc.h log.h logbuf.h safefile.h check.h sched.h ctl.h \
 	  client.h init.h pdu.h sha256.h sys.h plat.h
 WARN	= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS	?= -Oz -g

@@ -11,6 +11,7 @@
  */
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/un.h>
 
@@ -216,7 +217,7 @@ run(int idx, int kind, char *const *argv, const char **env, bool out,
 		return NULL;
 	for (i = 0; env != NULL && env[i] != NULL && i < 5; i++)
 		sp.env[i] = env[i];
-	if (out && pipe2(fds, O_CLOEXEC | O_NONBLOCK) == 0) {
+	if (out && syscall(SYS_pipe2, fds, O_CLOEXEC | O_NONBLOCK) == 0) {
 		sp.out = sp.err = fds[1];
 		a->w.fd = fds[0];
 		if (loop_add(&a->w, EPOLLIN) < 0) {
@@ -391,7 +392,7 @@ mon_prespawn(int idx, struct spawn *sp)
 		sp->env[0] = notify_env;
 	if (m->ready != RD_FD || (a = aux_new(idx, AX_FDREADY)) == NULL)
 		return;
-	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0) {
+	if (syscall(SYS_pipe2, fds, O_CLOEXEC | O_NONBLOCK) < 0) {
 		log_err("%s: cannot make the notification pipe: %m", a->id);
 		aux_free(a);
 		return;

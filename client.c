@@ -605,7 +605,7 @@ exchange(void)
 		if (opt.follow && t > 1000)
 			t = 1000;
 		if (plat_poll(pfd, n, t) == -1 && errno != EINTR) {
-			perror("pm: poll");
+			fprintf(stderr, "pm: poll: %s\n", strerror(errno));
 			break;
 		}
 		for (i = 0; i < n; i++)
@@ -870,7 +870,7 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 	char up[32], pid[16], ex[16], nx[32], info[800], rs[16], line[1400];
 	char *q;
 	int i, w[3] = { 2, 5, 3 }, rc = EX_OK;
-	long long now = (long long)time(NULL);
+	long long now = plat_wall_s();
 
 	if (opt.ping)
 		return print_ping(st, n, pfx);
@@ -1080,7 +1080,8 @@ print_reply(struct sess *s, int kind, const char *pfx, bool first)
 				cap = cap ? cap * 2 : (int)(s->rxlen / 64) + 1;
 				if ((p = realloc(st, (size_t)cap *
 				    sizeof(*st))) == NULL) {
-					perror("pm");
+					fprintf(stderr, "pm: %s\n",
+					    strerror(errno));
 					goto out;
 				}
 				st = p;
@@ -1493,7 +1494,7 @@ targets_setup(void)
 	int rc = 0;
 
 	if ((sess = calloc(TARGETS_MAX, sizeof(*sess))) == NULL) {
-		perror("pm");
+		fprintf(stderr, "pm: %s\n", strerror(errno));
 		return -1;
 	}
 	/* An empty PM_SOCKET is unset, for the server and the client alike. */
@@ -1510,9 +1511,12 @@ targets_setup(void)
 #endif
 	if (opt.hosts != NULL) {
 		snprintf(hosts, sizeof(hosts), "%s", opt.hosts);
-		for (h = strtok_r(hosts, ",", &save); h != NULL && rc == 0;
-		    h = strtok_r(NULL, ",", &save))
-			rc = target_add(h, true);
+		for (h = hosts; rc == 0 && h != NULL; h = save) {
+			if ((save = strchr(h, ',')) != NULL)
+				*save++ = '\0';
+			if (*h != '\0')
+				rc = target_add(h, true);
+		}
 		if (rc == 0)
 			rc = key_setup(&cf);
 	} else {

@@ -422,8 +422,12 @@ struct key {
 	const char		*name;
 	setter			 set;
 	unsigned short		 off;
-	int			 lo;		/* set_int, set_size bounds */
-	long long		 hi;
+	/*
+	 * set_int, set_size bounds; a set_size hi of -1 is LLONG_MAX, in an
+	 * unsigned long long field. Narrow, so that a row has no padding.
+	 */
+	short			 lo;
+	int			 hi;
 	const struct enumval	*tab;		/* set_enum words */
 	bool			 repeat;	/* may appear many times */
 	bool			 mon;		/* a field of struct cfg_mon */
@@ -508,7 +512,7 @@ set_int(struct ctx *x, void *obj, const struct key *k, const char *v)
 	if (*v == '\0' || *end != '\0' || errno != 0 || n < k->lo ||
 	    n > k->hi) {
 		snprintf(x->why, sizeof(x->why), "'" SHOW_VAL "' is not a "
-		    "whole number from %d to %lld", v, k->lo, k->hi);
+		    "whole number from %d to %d", v, k->lo, k->hi);
 		return x->why;
 	}
 	*FIELD(obj, k, int) = (int)n;
@@ -760,8 +764,7 @@ user_groups(struct ctx *x, struct cfg_proc *p)
 	g[0] = p->gid;
 	if ((fp = fopen("/etc/group", "re")) != NULL) {
 		while (n < PM_GROUPS_MAX && db_next(fp, line, sizeof(line), f, 4))
-			for (m = strtok_r(f[3], ",", &sp); m != NULL;
-			    m = strtok_r(NULL, ",", &sp))
+			for (sp = f[3]; (m = strsep(&sp, ",")) != NULL;)
 				if (strcmp(m, p->user) == 0 &&
 				    strtoul(f[2], NULL, 10) != p->gid) {
 					g[n++] = (gid_t)strtoul(f[2], NULL, 10);
@@ -920,21 +923,22 @@ set_log(struct ctx *x, void *obj, const struct key *k, const char *v)
 
 /*
  * Sizes with K/M/G, 0 or within the key's bounds. A key whose upper bound
- * passes 32 bits has an unsigned long long field, the others a uint32_t.
+ * is -1 (LLONG_MAX) has an unsigned long long field, the others a uint32_t.
  */
 static const char *
 set_size(struct ctx *x, void *obj, const struct key *k, const char *v)
 {
 	unsigned long long	b;
+	long long		hi = k->hi < 0 ? LLONG_MAX : k->hi;
 
-	if (cfg_parse_size(v, &b) == -1 || b > (unsigned long long)k->hi ||
+	if (cfg_parse_size(v, &b) == -1 || b > (unsigned long long)hi ||
 	    (b != 0 && b < (unsigned long long)k->lo)) {
 		snprintf(x->why, sizeof(x->why), "bad size '" SHOW_VAL "' "
 		    "(want 0 or %d to %lld bytes, K/M/G suffix allowed)", v,
-		    k->lo, k->hi);
+		    k->lo, hi);
 		return x->why;
 	}
-	if (k->hi > UINT32_MAX)
+	if (k->hi < 0)
 		*FIELD(obj, k, unsigned long long) = b;
 	else
 		*FIELD(obj, k, uint32_t) = (uint32_t)b;
@@ -1142,7 +1146,7 @@ static const struct key proc_keys[PK__COUNT + 1] = {
 	[PK_TTY] = { "tty", set_tty, P(tty), 0, 0, NULL, false },
 	[PK_LOG] = { "log", set_log, P(log), 0, 0, NULL, false },
 	[PK_LOG_MAX_SIZE] = { "log_max_size", set_size, P(log_max_size), 1024,
-	    LLONG_MAX, NULL, false },
+	    -1, NULL, false },
 	[PK_LOG_KEEP] = { "log_keep", set_int, P(log_keep), 0, 99, NULL,
 	    false },
 	[PK_READY] = { "ready", set_ready, 0, 0, 0, NULL, false, true },
@@ -2367,7 +2371,7 @@ show_key(struct out *o, const struct key *k, const void *obj)
 	else if (set == set_int)
 		outf(o, "%s = %d\n", n, *v);
 	else if (set == set_size)
-		outf(o, "%s = %llu\n", n, k->hi > UINT32_MAX ?
+		outf(o, "%s = %llu\n", n, k->hi < 0 ?
 		    *(const unsigned long long *)f : *(const uint32_t *)f);
 	else if (set == set_rlimit)
 		show_rlimit(o, n, *(const long long *)f);

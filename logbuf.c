@@ -42,6 +42,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "clock.h"
 #include "log.h"
 #include "logbuf.h"
 #include "pm.h"
@@ -607,7 +608,7 @@ stamp(void)
 	struct timespec ts;
 	struct tm tm;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
+	clock_now(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	snprintf(tstamp, sizeof(tstamp), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
 	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,

@@ -827,7 +827,9 @@ open_fds(void)
 	blocked = all;
 	if ((epfd = epoll_create1(EPOLL_CLOEXEC)) < 0)
 		return -1;
-	sig_w.fd = signalfd(-1, &all, SFD_NONBLOCK | SFD_CLOEXEC);
+	/* Raw as the mask: libc's signalfd adds a fallback for old kernels. */
+	sig_w.fd = (int)syscall(SYS_signalfd4, -1, &all,
+	    (size_t)NSIG / 8, SFD_NONBLOCK | SFD_CLOEXEC);
 	sig_w.cb = signal_cb;
 	timer_w.fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK |
 	    TFD_CLOEXEC);
@@ -841,11 +843,18 @@ open_fds(void)
 /*
  * Detach once the control socket listens, so `pm -d --background && pm
  * status` works: the parent exits 0 and the child carries on as the server.
+ * The raw fork system call: pm has one thread and no atfork handlers, and
+ * libc's fork would bring the locks that keep threads consistent across it.
+ * (aarch64 has only clone; with SIGCHLD and no other flag it is a fork.)
  */
 static void
 background(void)
 {
-	pid_t pid = fork();
+#ifdef SYS_fork
+	pid_t pid = (pid_t)syscall(SYS_fork);
+#else
+	pid_t pid = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+#endif
 	int fd;
 
 	if (pid < 0) {
@@ -861,7 +870,8 @@ background(void)
 	 */
 	loop_del(&sig_w);
 	close(sig_w.fd);
-	sig_w.fd = signalfd(-1, &blocked, SFD_NONBLOCK | SFD_CLOEXEC);
+	sig_w.fd = (int)syscall(SYS_signalfd4, -1, &blocked, (size_t)NSIG / 8,
+	    SFD_NONBLOCK | SFD_CLOEXEC);
 	if (sig_w.fd < 0 || loop_add(&sig_w, EPOLLIN) < 0) {
 		log_err("cannot set up signals after detaching: %m");
 		exit(1);
