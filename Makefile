@@ -29,9 +29,10 @@ BIN	= pm
 endif
 
 SRCS	= pm.c config.c proc.c log.c logbuf.c pdu.c ctl.c client.c sha256.c check.c sched.c init.c \
+	  http.c events.c \
 	  safefile.c sys.c cfgparse.c esc.c plat_unix.c
 HDRS	= pm.h config.h proc.h log.h logbuf.h safefile.h check.h sched.h ctl.h \
-	  client.h init.h pdu.h sha256.h sys.h plat.h
+	  client.h init.h pdu.h sha256.h sys.h plat.h http.h events.h
 WARN	= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS	?= -Oz -g
 CFLAGS	+= $(WARN) -std=c11 -D_GNU_SOURCE -Ibuild/include -ffunction-sections -fdata-sections \
