@@ -76,7 +76,7 @@ OBJS	= $(SRCS:%.c=$(OBJDIR)/%.o)
 # Debian packages the build, the tests and the demo need (a static busybox
 # for the scratch images of t_socket_rule and t_ping); with ARCH, the
 # cross toolchain, that architecture's musl and inih, and qemu-user.
-DEPS	= make gcc libc6-dev musl-tools libinih-dev util-linux procps python3
+DEPS	= make gcc libc6-dev musl-tools libinih-dev util-linux procps python3 curl
 ifeq ($(ARCH),)
 DEPS	+= busybox-static
 endif
