@@ -45,6 +45,7 @@ struct proc {
 	bool		 restart_after_stop;
 	bool		 ready_failed;	/* killed for missing ready_timeout */
 	bool		 exit_pm;	/* on_check_fail = exit: pm follows */
+	uint8_t		 cause;		/* EVR_*: why its next state (issue 15) */
 };
 
 static struct proc	*proc_tab;
@@ -571,8 +572,8 @@ proc_unit_cell(int r, int e)
 #endif
 
 /*
- * Why a state changed, by event; an exit says exit or signal, and a
- * check's action says check, through cause (issue 15).
+ * Why a state changed, by event; an exit says exit or signal (cause),
+ * and a check's action says check (the process's own cause) (issue 15).
  */
 static const uint8_t reasons[EV__COUNT] = {
 	[EV_START] = EVR_COMMAND, [EV_RESTART] = EVR_COMMAND,
@@ -582,7 +583,7 @@ static const uint8_t reasons[EV__COUNT] = {
 	[EV_SPAWN_FAILED] = EVR_SPAWN, [EV_READY] = EVR_READY,
 	[EV_DEADLINE] = EVR_TIMEOUT, [EV_CHECK_EXIT] = EVR_CHECK,
 };
-static uint8_t	 cause;		/* EVR_*: overrides reasons[] */
+static uint8_t	 cause;		/* EVR_*: an exit's, overrides reasons[] */
 
 /*
  * Deliver ev to p in row r: run the cell's action, then enter its state.
@@ -606,8 +607,9 @@ fire_in(struct proc *p, int r, enum event ev, int arg)
 		    (enum proc_state)(c->to - 1), deadline);
 		/* The event stream (issue 15): what changed, and why. */
 		if (s != (int)p->v.state && hk->state != NULL)
-			hk->state(idx_of(p), cause ? cause : ev >= EV_EXIT_END ?
-			    EVR_EXIT : reasons[ev], arg);
+			hk->state(idx_of(p), cause ? cause : p->cause ?
+			    p->cause : reasons[ev], arg);
+		p->cause = EVR_NONE;
 	}
 	if (end_status >= 0) {
 		s = end_status;
@@ -897,14 +899,13 @@ proc_check_failed(int idx, enum cfg_cfail action, int status)
 	log_warn("%s: health check failed (status %d); on_check_fail = %s",
 	    proc_tab[idx].v.cfg->id, status, (const char *[]){ "restart",
 	    "stop", "exit", "exec" }[action]);
-	cause = EVR_CHECK;
+	proc_tab[idx].cause = EVR_CHECK;
 	if (action == CF_RESTART)
 		proc_restart(idx, &why);
 	else if (action == CF_STOP)
 		proc_stop(idx, &why);
 	else if (action == CF_EXIT)
 		fire(&proc_tab[idx], EV_CHECK_EXIT, 0);
-	cause = EVR_NONE;
 }
 
 pid_t
