@@ -136,8 +136,9 @@ unsigned		 lb_gen;
 static struct lb	**lb_tab;
 static int		 lb_n;
 
-static struct cfg_proc	 ev_cfg = { .id = "events" };
-static struct lb	 ev_lb = { .cfg = &ev_cfg, .ffd = -1 };
+/* Set up in lb_init: an initializer would put both in the file. */
+static struct cfg_proc	 ev_cfg;
+static struct lb	 ev_lb;
 
 static void	con_flush(struct conq *);
 static void	file_open(struct lb *);
@@ -209,6 +210,8 @@ lb_init(const struct config *c)
 	log_console(con_write);
 	/* Issue 15: the events file, written and rotated as a process log. */
 	if (c->set.events != NULL) {
+		strcpy(ev_cfg.id, "events");
+		ev_lb.cfg = &ev_cfg;
 		ev_cfg.uid = (uid_t)-1;
 		ev_cfg.log_max_size = c->set.events_max_size;
 		ev_cfg.log_keep = c->set.events_keep;
