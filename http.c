@@ -56,7 +56,8 @@ struct hconn {
 static struct hconn	*hc;
 static struct watch	 lw;
 static uint8_t		 tok[SHA256_LEN];	/* SHA-256 of the token */
-static bool		 has_tok, paused;
+static bool		 has_tok;
+static uint64_t		 paused;	/* accept off until then (EMFILE) */
 static struct log_limit	 lim_busy;
 
 static const char *const routes[] = { "/metrics", "/livez", "/readyz" };
@@ -182,10 +183,7 @@ hc_close(struct hconn *c)
 	loop_del(&c->w);
 	close(c->w.fd);
 	c->state = H_FREE;
-	if (paused) {
-		paused = false;
-		(void)loop_mod(&lw, EPOLLIN);
-	}
+	paused = paused ? 1 : 0;	/* a free fd: try again at once */
 }
 
 static void
@@ -428,18 +426,21 @@ listen_cb(struct watch *w, uint32_t ev)
 	}
 	if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
 	    errno == ENOMEM) {
-		/* Out of fds: wait for a connection to close. */
+		/* Out of fds: a second, or until a connection closes. */
 		log_limited(&lim_busy, L_WARN, "http: accept: %m; pausing");
-		paused = loop_mod(&lw, 0) == 0;
+		if (loop_mod(&lw, 0) == 0)
+			paused = now_ms() + 1000;
 	}
 }
 
 uint64_t
 http_tick(uint64_t now)
 {
-	uint64_t next = 0;
+	uint64_t next = paused;
 	int i;
 
+	if (paused != 0 && now >= paused && loop_mod(&lw, EPOLLIN) == 0)
+		next = paused = 0;
 	for (i = 0; hc != NULL && i < HTTP_CONNS; i++) {
 		struct hconn *c = &hc[i];
 

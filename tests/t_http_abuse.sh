@@ -126,4 +126,24 @@ still_fine "a half-closed client"
 
 check "pm is still running" alive "$SERVER"
 stop_server
+
+# Out of fds (RLIMIT_NOFILE 40): accepting pauses instead of spinning,
+# and the endpoint answers again once the idle peers are let go.
+P=$(port)
+sed "s/^http = .*/http = 127.0.0.1:$P/" "$T/pm.ini" >"$T/few.ini"
+prlimit --nofile=40 "$PM" -d -c "$T/few.ini" >/dev/null 2>"$T/few.log" &
+FEW=$!
+track "$FEW"
+check "server with 40 fds answers" wait_until 5 sh -c \
+	"curl -s -m 2 http://127.0.0.1:$P/livez | grep -q ok"
+rm -f "$T/open"
+h idle 60 "$T/open" >"$T/idle" &
+track $!
+check "60 connections open" wait_until 10 test -s "$T/open"
+check "accept paused, said once" wait_until 5 grep -q 'http: accept: .*pausing' "$T/few.log"
+check "the idle ones are let go, the backlog too" wait_until 28 test -s "$T/idle"
+check "then /livez answers again" wait_until 5 sh -c \
+	"curl -s -m 2 http://127.0.0.1:$P/livez | grep -q ok"
+kill "$FEW"
+wait_until 10 dead "$FEW"
 finish
