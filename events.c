@@ -122,6 +122,10 @@ ev_reloaded(bool ok)
 size_t
 ev_line(uint64_t *pos, bool json, char *buf, size_t len, const char **id)
 {
+	static const char *const opt[2][3] = {
+		{ " %s", " status=%d", ": %s" },
+		{ ",\"reason\":\"%s\"", ",\"status\":%d", ",\"text\":\"%s\"" },
+	};
 	const struct ev *e;
 	char esc[EV_TEXT * 6], *p = esc;
 	struct tm tm;
@@ -139,35 +143,29 @@ ev_line(uint64_t *pos, bool json, char *buf, size_t len, const char **id)
 	/* Check output is a child's bytes: escaped, never obeyed. */
 	p = log_esc(esc, e->text, strlen(e->text), json);
 	*p = '\0';
-	if (json) {
+	if (json)
 		n = snprintf(buf, len, "{\"seq\":%llu,\"time\":%lld.%03d,"
 		    "\"type\":\"%s\"%s%s%s,\"value\":\"%s\"",
 		    (unsigned long long)e->seq, e->ms / 1000, (int)(e->ms % 1000),
 		    type_names[e->type], e->id[0] ? ",\"id\":\"" : "", e->id,
 		    e->id[0] ? "\"" : "", e->value);
-		if (e->reason)
-			n += snprintf(buf + n, len - n, ",\"reason\":\"%s\"",
-			    reason_names[e->reason]);
-		if (e->status != EV_NOSTATUS)
-			n += snprintf(buf + n, len - n, ",\"status\":%d",
-			    e->status);
-		if (esc[0])
-			n += snprintf(buf + n, len - n, ",\"text\":\"%s\"", esc);
-		n += snprintf(buf + n, len - n, "}");
-	} else {
+	else {
 		t = (time_t)(e->ms / 1000);
 		gmtime_r(&t, &tm);
 		n = snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02dZ %s %s %s",
 		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
 		    tm.tm_min, tm.tm_sec, type_names[e->type],
 		    e->id[0] ? e->id : "-", e->value);
-		if (e->reason)
-			n += snprintf(buf + n, len - n, " %s",
-			    reason_names[e->reason]);
-		if (e->status != EV_NOSTATUS)
-			n += snprintf(buf + n, len - n, " status=%d", e->status);
-		if (esc[0])
-			n += snprintf(buf + n, len - n, ": %s", esc);
 	}
+	/* The optional members, in one order for both forms. */
+	if (e->reason)
+		n += snprintf(buf + n, len - n, opt[json][0],
+		    reason_names[e->reason]);
+	if (e->status != EV_NOSTATUS)
+		n += snprintf(buf + n, len - n, opt[json][1], e->status);
+	if (esc[0])
+		n += snprintf(buf + n, len - n, opt[json][2], esc);
+	if (json)
+		n += snprintf(buf + n, len - n, "}");
 	return n > 0 && (size_t)n < len ? (size_t)n : len - 1;
 }

@@ -572,8 +572,8 @@ proc_unit_cell(int r, int e)
 #endif
 
 /*
- * Why a state changed, by event; an exit says exit or signal (cause),
- * and a check's action says check (the process's own cause) (issue 15).
+ * Why a state changed, by event, unless the process's cause says more:
+ * an exit says exit or signal, a check's action check (issue 15).
  */
 static const uint8_t reasons[EV__COUNT] = {
 	[EV_START] = EVR_COMMAND, [EV_RESTART] = EVR_COMMAND,
@@ -583,7 +583,6 @@ static const uint8_t reasons[EV__COUNT] = {
 	[EV_SPAWN_FAILED] = EVR_SPAWN, [EV_READY] = EVR_READY,
 	[EV_DEADLINE] = EVR_TIMEOUT, [EV_CHECK_EXIT] = EVR_CHECK,
 };
-static uint8_t	 cause;		/* EVR_*: an exit's, overrides reasons[] */
 
 /*
  * Deliver ev to p in row r: run the cell's action, then enter its state.
@@ -607,8 +606,8 @@ fire_in(struct proc *p, int r, enum event ev, int arg)
 		    (enum proc_state)(c->to - 1), deadline);
 		/* The event stream (issue 15): what changed, and why. */
 		if (s != (int)p->v.state && hk->state != NULL)
-			hk->state(idx_of(p), cause ? cause : p->cause ?
-			    p->cause : reasons[ev], arg);
+			hk->state(idx_of(p), p->cause ? p->cause : reasons[ev],
+			    arg);
 		p->cause = EVR_NONE;
 	}
 	if (end_status >= 0) {
@@ -995,10 +994,9 @@ proc_reap(void)
 		pid_forget(p);
 		p->v.pid = 0;
 		p->v.last_status = status;
-		cause = WIFSIGNALED(st) ? EVR_SIGNAL : EVR_EXIT;
+		p->cause = WIFSIGNALED(st) ? EVR_SIGNAL : EVR_EXIT;
 		fire_in(p, r, exit_event(p, status, now_ms() - p->v.started_ms),
 		    status);
-		cause = EVR_NONE;
 	}
 }
 
