@@ -481,6 +481,8 @@ test_checks(void)
 		CHECK("recovery resets the count and the health",
 		    mon_view(0)->fails == 0 &&
 		    mon_view(0)->health == H_HEALTHY && logged("passes again"));
+		CHECK("each result is an event (issue 15)",
+		    logged("event 1 p fail 3") && logged("event 1 p ok 0"));
 		one_check(1);
 		one_check(1);
 		one_check(1);
@@ -754,6 +756,8 @@ test_handlers(void)
 	mon_reap(h, 128 + SIGKILL);
 	CHECK("a failed handler is logged",
 	    logged("exit handler failed with status 137"));
+	CHECK("and is an event with its status (issue 15)",
+	    logged("event 2 p exit 137"));
 	stopping = true;
 	n_spawn = 0;
 	mon_exited(0, 0);
