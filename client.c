@@ -1591,6 +1591,8 @@ client_main(int argc, char **argv)
 	if (kind >= R_LOCAL)
 		return kind - R_LOCAL;
 	opt.ping = kind == R_PING;
+	/* The Prometheus text is its own format, with or without --json. */
+	opt.json &= req.type != PDU_METRICS;
 	/* Step 4: find the server(s), then send the request. */
 	if (targets_setup() == -1)
 		return EX_FAIL;
