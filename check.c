@@ -29,6 +29,7 @@
 
 #include "check.h"
 #include "config.h"
+#include "events.h"
 #include "log.h"
 #include "pm.h"
 #include "proc.h"
@@ -509,6 +510,11 @@ check_done(int idx, struct aux *a, int status)
 	pm->next_check = now_ms() + m->check_interval_ms;
 	if (proc_get(idx)->state != PS_RUNNING)
 		return;
+	if (a->killed)
+		snprintf(a->out, sizeof(a->out), "timed out after %ums",
+		    a->limit_ms);
+	ev_add(EVT_CHECK, a->id, status ? "fail" : "ok", EVR_NONE, status,
+	    status ? a->out : "");
 	if (status == 0) {
 		if (pm->v.health == H_UNHEALTHY) {
 			log_info("%s: health check passes again", a->id);
@@ -520,9 +526,6 @@ check_done(int idx, struct aux *a, int status)
 		pm->acted = false;
 		return;
 	}
-	if (a->killed)
-		snprintf(a->out, sizeof(a->out), "timed out after %ums",
-		    a->limit_ms);
 	memcpy(pm->v.out, a->out, sizeof(pm->v.out));
 	pm->v.check_failures++;
 	pm->v.fails++;
@@ -555,6 +558,9 @@ mon_reap(pid_t pid, int status)
 		return false;
 	drain(a);
 	idx = proc_find(a->id);
+	if (a->kind == AX_HANDLER)
+		ev_add(EVT_HANDLER, a->id, ev_names[a->ev], EVR_NONE, status,
+		    "");
 	if (a->kind == AX_HANDLER && status != 0)
 		log_warn("%s: %s handler failed with status %d", a->id,
 		    ev_names[a->ev], status);

@@ -36,7 +36,7 @@
 #define RX_MAX			(64u << 20)
 
 enum { EX_OK = 0, EX_FAIL = 1, EX_USAGE = 2, EX_DOWN = 3 };
-enum { R_ACTION, R_STATUS, R_TEXT, R_VERSION, R_PING, R_METRICS, R_LOCAL };
+enum { R_ACTION, R_STATUS, R_TEXT, R_VERSION, R_PING, R_LOCAL };
 enum { S_CONNECT, S_CHALLENGE, S_PROOF, S_SEND, S_READ, S_DONE };
 
 struct sess {
@@ -66,7 +66,8 @@ struct sess {
  * tables. A row says what the request is, how its arguments are read and
  * how the reply is printed; alias is the original design's spelling.
  */
-enum { A_NONE, A_IDS, A_ID1, A_KEY1, A_SIG, A_LOGS, A_DRY, A_FILE, A_HELP };
+enum { A_NONE, A_IDS, A_ID1, A_KEY1, A_SIG, A_LOGS, A_DRY, A_FILE, A_HELP,
+	A_EVENTS };
 
 struct cmd {
 	const char	*name;
@@ -91,7 +92,7 @@ static struct {
 	bool		 version;
 	bool		 follow;	/* logs -f: print as PDUs arrive */
 	int		 follow_rc;
-	bool		 metrics;
+	bool		 events_json;	/* events --json: lines, not a document */
 } opt;
 
 /* The global options, accepted anywhere before "--" (issue 13). */
@@ -166,8 +167,10 @@ static const struct cmd cmds[] = {
 	{ "logs", NULL, PDU_LOGS, A_LOGS, R_TEXT, NULL,
 	  "ID [-f] [-n N] | --reopen", "the last N lines ID wrote (-f: "
 	  "follow); --reopen: reopen log files" },
-	{ "metrics", NULL, PDU_STATUS, A_IDS, R_METRICS, NULL, "[ID...]",
-	  "per-process metrics in the Prometheus text format" },
+	{ "metrics", NULL, PDU_METRICS, A_IDS, R_TEXT, NULL, "[ID...]",
+	  "metrics in the Prometheus text format (as HTTP /metrics)" },
+	{ "events", NULL, PDU_EVENTS, A_EVENTS, R_TEXT, NULL, "[-f] [ID...]",
+	  "what happened, from the server's ring (-f: follow)" },
 	{ "shutdown", NULL, PDU_SHUTDOWN, A_NONE, R_ACTION, NULL, "",
 	  "stop every process; the server exits" },
 	{ "halt", NULL, PDU_HALT, A_NONE, R_ACTION, NULL, "",
@@ -738,49 +741,6 @@ put_col(char *p, const char *s, int w, bool right)
 	return p;
 }
 
-static bool
-is_up(const struct pdu_status *s)
-{
-	return strcmp(s->state, "running") == 0 || (s->kind == PK_ONESHOT &&
-	    strcmp(s->state, "exited") == 0 && s->last_exit == 0);
-}
-
-/*
- * Is s where it should be? The contract's "fine" for ping and for the
- * exit of status with no ID (issue 12): NULL when it is, else why not.
- * A stopped process is one nobody asked to run (autostart = no, or an
- * operator's stop); a scheduled oneshot between runs is waiting, not down.
- */
-static const char *
-not_fine(const struct pdu_status *s, char *buf, size_t len)
-{
-	const char *st = s->state;
-	bool oneshot = s->kind == PK_ONESHOT;
-
-	if (strcmp(st, "running") == 0 || strcmp(st, "stopped") == 0)
-		return NULL;
-	if (oneshot && s->next_run != 0 && strcmp(st, "backoff") != 0 &&
-	    strcmp(st, "fatal") != 0)
-		return NULL;
-	if (strcmp(st, "exited") == 0) {
-		if (oneshot && s->last_exit == 0)
-			return NULL;
-		snprintf(buf, len, "%s exited with status %d%s", oneshot ?
-		    "oneshot" : "service", s->last_exit, oneshot ? "" :
-		    " and is not restarted");
-	} else if (strcmp(st, "backoff") == 0)
-		snprintf(buf, len, "exited with status %d; restart %u is "
-		    "waiting", s->last_exit, s->restarts + 1);
-	else if (strcmp(st, "fatal") == 0)
-		snprintf(buf, len, "gave up after failed starts (last status "
-		    "%d)", s->last_exit);
-	else if (strcmp(st, "starting") == 0)
-		snprintf(buf, len, "not up yet");
-	else
-		snprintf(buf, len, "on its way down");
-	return buf;
-}
-
 /*
  * ping: one line per process that is not fine, or one summary line, so a
  * health log (docker inspect) says which process is down and why.
@@ -793,7 +753,7 @@ print_ping(const struct pdu_status *st, int n, const char *pfx)
 	int i, bad = 0;
 
 	for (i = 0; i < n; i++) {
-		if ((w = not_fine(&st[i], why, sizeof(why))) == NULL)
+		if ((w = pdu_not_fine(&st[i], why, sizeof(why))) == NULL)
 			continue;
 		bad++;
 		if (!opt.quiet)
@@ -814,50 +774,6 @@ health_name(const struct pdu_status *s)
 	return s->health < 4 ? health_names[s->health] : "?";
 }
 
-/*
- * pm metrics: the Prometheus text exposition format, one family at a
- * time (the format wants a family's samples together), labelled by ID.
- */
-static void
-print_metrics(const struct pdu_status *st, int n)
-{
-	static const char *const fam[][2] = {
-		{ "up", "1 when running, or a oneshot that exited 0" },
-		{ "state", "the current state, as a label" },
-		{ "restarts_total", "automatic restarts" },
-		{ "last_exit_status",
-		    "last exit status (128+N: signal N), -1 none" },
-		{ "check_failures_total", "failed health checks" },
-		{ "healthy", "1 healthy, 0 unhealthy, -1 unknown" },
-		{ "uptime_seconds", "seconds since the process started" },
-		{ "skipped_runs_total",
-		    "scheduled runs skipped because the last still ran" },
-	};
-	const char *t;
-	int f, i;
-	long long v;
-
-	for (f = 0; f < 8; f++) {
-		/* As the format's names say: a _total is a counter. */
-		t = strrchr(fam[f][0], '_');
-		printf("# HELP pm_process_%s %s.\n# TYPE pm_process_%s %s\n",
-		    fam[f][0], fam[f][1], fam[f][0], t != NULL &&
-		    strcmp(t, "_total") == 0 ? "counter" : "gauge");
-		for (i = 0; i < n; i++) {
-			if (f == 5 && st[i].health == 0)
-				continue;
-			v = f == 0 ? is_up(&st[i]) : f == 1 ? 1 :
-			    f == 2 ? st[i].restarts : f == 3 ? st[i].last_exit :
-			    f == 4 ? st[i].check_fails :
-			    f == 5 ? (st[i].health == 2) - (st[i].health == 1) :
-			    f == 6 ? (long long)st[i].uptime : st[i].skips;
-			printf("pm_process_%s{id=\"%s\"%s%s%s} %lld\n", fam[f][0],
-			    st[i].id, f == 1 ? ",state=\"" : "", f == 1 ?
-			    st[i].state : "", f == 1 ? "\"" : "", v);
-		}
-	}
-}
-
 /* The status table, columns sized to their widest cell. */
 static int
 print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
@@ -876,8 +792,8 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 		return print_ping(st, n, pfx);
 	for (i = 0; i < n; i++) {
 		/* Named: up or not; all: fine or not (issue 12). */
-		if (req.nids > 0 ? !is_up(&st[i]) :
-		    not_fine(&st[i], info, sizeof(info)) != NULL)
+		if (req.nids > 0 ? !pdu_is_up(&st[i]) :
+		    pdu_not_fine(&st[i], info, sizeof(info)) != NULL)
 			rc = EX_DOWN;
 		if ((int)strlen(st[i].id) > w[0])
 			w[0] = (int)strlen(st[i].id);
@@ -886,10 +802,6 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 		fmt_u32(pid, st[i].pid);
 		if ((int)strlen(pid) > w[2])
 			w[2] = (int)strlen(pid);
-	}
-	if (opt.metrics) {
-		print_metrics(st, n);
-		return EX_OK;
 	}
 	if (opt.json) {
 		printf("%s{\"processes\": [", first ? "" : ", ");
@@ -983,6 +895,18 @@ print_text(const struct pdu_text *t, const char *pfx, int count)
 {
 	const char *p, *nl;
 
+	/* Events: the server's lines, kept when no ID or one named (issue 15). */
+	if (req.type == PDU_EVENTS) {
+		for (count = req.nids; count > 0 &&
+		    strcmp(req.ids[count - 1], t->key) != 0; count--)
+			;
+		if (count > 0 || req.nids == 0)
+			printf(opt.events_json && *pfx ? "{\"host\": \"%.*s\", "
+			    "%s\n" : "%.*s%s\n", opt.events_json && *pfx ?
+			    (int)strlen(pfx) - 1 : (int)strlen(pfx), pfx,
+			    t->text + (opt.events_json && *pfx));
+		return;
+	}
 	if (req.type == PDU_LOGS && !opt.json) {
 		/* Keep the order of the two streams on a shared terminal. */
 		if (strcmp(t->key, "stdout") != 0)
@@ -1439,6 +1363,19 @@ cmd_args(const struct cmd *c, int argc, char **argv)
 		    NULL);
 	case A_HELP:
 		return R_LOCAL + help(argc, argv);
+	case A_EVENTS:
+		if (argc > 0 && nopt > 0 && strcmp(argv[0], "-f") == 0) {
+			opt.follow = true;
+			req.flags |= PDU_F_FOLLOW;
+			argc--;
+			argv++;
+		}
+		/* JSON lines, one per event, not one document (issue 15). */
+		if (opt.json)
+			req.flags |= PDU_F_JSON;
+		opt.events_json = opt.json;
+		opt.json = false;
+		return add_ids(argc, argv) == -1 ? -1 : c->print;
 	}
 	return argc > 0 ? -1 : c->print;
 }
@@ -1658,7 +1595,8 @@ client_main(int argc, char **argv)
 	if (kind >= R_LOCAL)
 		return kind - R_LOCAL;
 	opt.ping = kind == R_PING;
-	opt.metrics = kind == R_METRICS;
+	/* The Prometheus text is its own format, with or without --json. */
+	opt.json &= req.type != PDU_METRICS;
 	/* Step 4: find the server(s), then send the request. */
 	if (targets_setup() == -1)
 		return EX_FAIL;

@@ -1177,7 +1177,8 @@ enum {
 	SK_SHUTDOWN_TIMEOUT, SK_LOG_LEVEL, SK_LOG_TARGET, SK_MAX_CLIENTS,
 	SK_INIT, SK_CTRLALTDEL, SK_ON_CRITICAL, SK_WATCHDOG, SK_WATCHDOG_TIMEOUT,
 	SK_WATCHDOG_TEST_STOP, SK_LOG_FORMAT, SK_LOG_TIMESTAMPS,
-	SK_LOG_MAIN_PREFIX, SK_LOG_RING_SIZE, SK__COUNT
+	SK_LOG_MAIN_PREFIX, SK_LOG_RING_SIZE, SK_HTTP, SK_HTTP_TOKEN_FILE,
+	SK_EVENTS, SK_EVENTS_MAX_SIZE, SK_EVENTS_KEEP, SK__COUNT
 };
 
 static const struct key settings_keys[SK__COUNT + 1] = {
@@ -1216,6 +1217,15 @@ static const struct key settings_keys[SK__COUNT + 1] = {
 	    S(log_main_prefix), 0, 0, NULL, false },
 	[SK_LOG_RING_SIZE] = { "log_ring_size", set_size, S(log_ring_size),
 	    8192, 64 << 20, NULL, false },
+	/* Issue 15: the HTTP endpoint and the events file. */
+	[SK_HTTP] = { "http", set_listen, S(http), 0, 0, NULL, false },
+	[SK_HTTP_TOKEN_FILE] = { "http_token_file", set_abspath,
+	    S(http_token_file), 0, 0, NULL, false },
+	[SK_EVENTS] = { "events", set_abspath, S(events), 0, 0, NULL, false },
+	[SK_EVENTS_MAX_SIZE] = { "events_max_size", set_size,
+	    S(events_max_size), 1024, LLONG_MAX, NULL, false },
+	[SK_EVENTS_KEEP] = { "events_keep", set_int, S(events_keep), 0, 99,
+	    NULL, false },
 	[SK__COUNT] = { NULL, NULL, 0, 0, 0, NULL, false }
 };
 
@@ -1310,6 +1320,8 @@ settings_defaults(struct cfg_settings *s)
 	s->ctrlaltdel = END_REBOOT;
 	s->on_critical = END_POWEROFF;
 	s->log_ring_size = 16384;
+	s->events_max_size = 10 << 20;
+	s->events_keep = 3;
 }
 
 /*

@@ -31,6 +31,8 @@
 #include "client.h"
 #include "config.h"
 #include "ctl.h"
+#include "events.h"
+#include "http.h"
 #include "init.h"
 #include "log.h"
 #include "logbuf.h"
@@ -84,7 +86,8 @@ static const struct proc_hooks hooks = {
 	.out_sync = lb_sync, .rebuilt = mon_reload, .out_path = lb_path,
 	.prespawn = mon_prespawn, .out_pipes = lb_pipes,
 	.out_spawned = lb_spawned, .spawned = mon_spawned, .reap = mon_reap,
-	.out_drain = lb_drain, .exited = exited_hook, .fatal = fatal_hook
+	.out_drain = lb_drain, .exited = exited_hook, .fatal = fatal_hook,
+	.state = ev_state
 };
 /*
  * The settings in force, apart from cur (issue 13): a setting reload builds
@@ -227,6 +230,7 @@ pm_shutdown(enum pm_end how, int status)
 		log_err("%s: critical process failed (status %d); %s", crit_id,
 		    status, end_act[how]);
 	}
+	ev_add(EVT_SHUTDOWN, "", end_act[how], EVR_NONE, status, "");
 	stop.on = true;
 	stop.how = how;
 	stop.status = status;
@@ -258,8 +262,33 @@ main_clash(const struct config *c, char *err, size_t errlen)
 	return -1;
 }
 
+static plan_fn	 plan_to;	/* a reload's own emit, behind plan_tee */
+
+/* Each change a reload makes is an event too (issue 15). */
+static void
+plan_tee(void *ctx, const char *id, const char *action)
+{
+	if (strcmp(action, "unchanged") != 0)
+		ev_add(EVT_RELOAD, id, action, EVR_NONE, EV_NOSTATUS, "");
+	plan_to(ctx, id, action);
+}
+
+static int	 reload(bool, plan_fn, void *, char *, size_t);
+
 int
 pm_reload(bool dry_run, plan_fn emit, void *ctx, char *err, size_t errlen)
+{
+	int rc;
+
+	plan_to = emit;
+	rc = reload(dry_run, dry_run ? emit : plan_tee, ctx, err, errlen);
+	if (!dry_run)
+		ev_reloaded(rc == 0);
+	return rc;
+}
+
+static int
+reload(bool dry_run, plan_fn emit, void *ctx, char *err, size_t errlen)
 {
 	struct config *newc;
 	bool moved;
@@ -364,6 +393,9 @@ pm_setting_reload(plan_fn emit, void *ctx, char *err, size_t errlen)
 	FIXED("token_file", str_eq(o->token_file, n->token_file));
 	FIXED("tcp_identity", str_eq(o->tcp_identity, n->tcp_identity));
 	FIXED("max_clients", o->max_clients == n->max_clients);
+	FIXED("http", str_eq(o->http, n->http) && str_eq(o->http_token_file,
+	    n->http_token_file));
+	FIXED("events", str_eq(o->events, n->events));
 	FIXED("init", o->init == n->init);
 	LIVE("ctrlaltdel", o->ctrlaltdel == n->ctrlaltdel);
 	LIVE("on_critical", o->on_critical == n->on_critical);
@@ -614,6 +646,7 @@ loop(void)
 				break;
 		}
 		next = earliest(next, ctl_tick(now));
+		next = earliest(next, http_tick(now));
 		next = earliest(next, lb_tick(now));
 		next = earliest(next, init_wd_tick(now));
 		if (stop.on) {
@@ -920,6 +953,9 @@ server_main(void)
 			return 1;
 		log_warn("running without a control socket");
 	}
+	/* 4b. The HTTP endpoint (issue 15): best effort, like TCP. */
+	if (http_init(cur) < 0)
+		log_warn("running without the HTTP endpoint");
 	if (opt.background)
 		background();
 

@@ -421,6 +421,12 @@ static const struct golden golden_req[] = {
 	    "\x00\x01\x00\x03\x77\x65\x62\x00\x0b\x00\x04\x00\x00\x01\xf4"),
 	G("log reopen request",
 	    "\x50\x4d\x01\x11\x00\x00\x00\x00\x01\x02\x03\x14\x00\x00\x00\x10"),
+	G("metrics request",
+	    "\x50\x4d\x01\x12\x00\x00\x00\x00\x01\x02\x03\x15\x00\x00\x00\x17"
+	    "\x00\x01\x00\x03\x77\x65\x62"),
+	G("events request",
+	    "\x50\x4d\x01\x13\x00\x06\x00\x00\x01\x02\x03\x16\x00\x00\x00\x17"
+	    "\x00\x01\x00\x03\x77\x65\x62"),
 	G("setting show without a key",
 	    "\x50\x4d\x01\x08\x00\x00\x00\x00\x01\x02\x03\x0b\x00\x00\x00\x10"),
 	G("logs of all lines",
@@ -538,6 +544,15 @@ golden_requests(struct pdu_req *q, int i)
 	case PDU_AUTH:
 		for (i = 0; i < PDU_MAC_LEN; i++)
 			q->mac[i] = (uint8_t)(0xa0 + i);
+		break;
+	case PDU_METRICS:
+		q->nids = 1;
+		strcpy(q->ids[0], "web");
+		break;
+	case PDU_EVENTS:
+		q->flags = PDU_F_FOLLOW | PDU_F_JSON;
+		q->nids = 1;
+		strcpy(q->ids[0], "web");
 		break;
 	case PDU_LOGS:
 		q->flags = PDU_F_FOLLOW;
