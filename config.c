@@ -1223,7 +1223,7 @@ static const struct key settings_keys[SK__COUNT + 1] = {
 	    S(http_token_file), 0, 0, NULL, false },
 	[SK_EVENTS] = { "events", set_abspath, S(events), 0, 0, NULL, false },
 	[SK_EVENTS_MAX_SIZE] = { "events_max_size", set_size,
-	    S(events_max_size), 1024, LLONG_MAX, NULL, false },
+	    S(events_max_size), 1024, -1, NULL, false },
 	[SK_EVENTS_KEEP] = { "events_keep", set_int, S(events_keep), 0, 99,
 	    NULL, false },
 	[SK__COUNT] = { NULL, NULL, 0, 0, 0, NULL, false }
