@@ -295,7 +295,9 @@ test_show_all(void)
 	    "log_max_size = 10485760\nlog_keep = 3\nready = exec:/bin/ok\n"
 	    "ready_timeout = 1m\n# check =\ncheck_interval = 30s\n"
 	    "check_timeout = 10s\ncheck_retries = 3\non_check_fail = stop\n"
-	    "# on_exit =\n# on_fatal =\n# schedule =\noverlap = skip\n") == 0,
+	    "# on_exit =\n# on_fatal =\n# schedule =\noverlap = skip\n"
+	    "# memory_max =\n# memory_high =\n# memory_swap_max =\n"
+	    "# pids_max =\n# cpu_max =\n# cpu_weight =\n# io_weight =\n") == 0,
 	    "proc show: every key in order (got: %s)", buf);
 	check(cfg_settings_show(&c->set, buf, sizeof(buf)) > 0 &&
 	    strcmp(buf, "# socket =\n# socket_group =\n# listen =\n"
@@ -305,7 +307,7 @@ test_show_all(void)
 	    "# watchdog =\n# watchdog_timeout =\n# watchdog_test_stop =\n"
 	    "log_format = text\n"
 	    "log_timestamps = no\nlog_main_prefix = no\n"
-	    "log_ring_size = 16384\n") == 0,
+	    "log_ring_size = 16384\ncgroup = auto\n") == 0,
 	    "settings show: every key in order (got: %s)", buf);
 	cfg_free(c);
 }
