@@ -217,13 +217,20 @@ cg_kill(const char *id)
 	}
 }
 
+/* One file, not all of cg_usage's: it runs at every spawn and exit. */
 uint32_t
 cg_ooms(const char *id)
 {
-	struct cg_use u;
+	char buf[256];
+	int d = group(id);
+	uint32_t n = 0;
 
-	cg_usage(id, 0, &u);
-	return u.ooms;
+	if (d >= 0) {
+		get(d, "memory.events", buf, sizeof(buf));
+		n = (uint32_t)field(buf, "oom_kill ");
+		close(d);
+	}
+	return n;
 }
 
 /*
