@@ -86,11 +86,15 @@ field(char *buf, const char *word)
 	return p != NULL ? strtoull(p, NULL, 10) : 0;
 }
 
-/* The group of id, opened; -1 when cgroups are off or it has none. */
+/*
+ * The group of id, opened; -1 when cgroups are off or it has none. IDs
+ * have no '/', and "." and ".." would leave the subtree.
+ */
 static int
 group(const char *id)
 {
-	if (root < 0 || id[strspn(id, ".")] == '\0')
+	if (root < 0 || (id[0] == '.' && (id[1] == '\0' || (id[1] == '.' &&
+	    id[2] == '\0'))))
 		return -1;
 	return openat(root, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC);
