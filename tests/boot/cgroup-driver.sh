@@ -6,6 +6,10 @@ poll() { n=$1; shift; while [ "$n" -gt 0 ]; do "$@" && return 0; sleep 0.1; n=$(
 js() { pm --json status "$1" | sed -n "s/.*\"$2\": \\([^,}]*\\).*/\\1/p"; }
 echo "CG-PM-LEAF $(cat $C/-pm/cgroup.procs | tr '\n' ' ')"
 echo "CG-CONTROLLERS $(cat $C/cgroup.subtree_control)"
+# This shell's first command already runs in the driver's own group.
+echo "CG-SELF $(cat /proc/self/cgroup)"
+echo "OOM-ADJ pm=$(cat /proc/1/oom_score_adj) child=$(cat /proc/self/oom_score_adj)"
+echo "LIMITS hog $(cat $C/hog/memory.max) $(cat $C/hog/memory.high) $(cat $C/hog/memory.swap.max)"
 
 # 32 MiB touched: status shows about that much.
 t32() { [ "$(js touch32 memory_bytes)" -ge 33554432 ] 2>/dev/null; }
@@ -25,6 +29,7 @@ pm start bomb
 full() { [ "$(cat $C/bomb/pids.current)" -ge 16 ]; }
 poll 300 full
 sleep 1
+echo "BOMB-LIMIT $(cat $C/bomb/pids.max) $(cat $C/bomb/cpu.max)"
 echo "BOMB pids=$(cat $C/bomb/pids.current) max=$(cat $C/bomb/pids.max) $(grep max $C/bomb/pids.events)"
 echo "BOMB-PM-OK $(pm status touch32 | awk '$1 == "touch32" { print $2 }') pid=$([ "$(js touch32 pid)" = "$n_pid" ] && echo same)"
 pm stop bomb
@@ -49,7 +54,7 @@ u0=$(cpu); t0=$(cut -d ' ' -f 1 /proc/uptime)
 sleep 3
 u1=$(cpu); t1=$(cut -d ' ' -f 1 /proc/uptime)
 echo "CPU-SHARE $(awk -v a="$u0" -v b="$u1" -v s="$t0" -v e="$t1" \
-    'BEGIN { printf "%d", (b - a) * 1000 / (e - s) }') per mille; cpu.max $(cat $C/busy/cpu.max) weight $(cat $C/busy/cpu.weight)"
+    'BEGIN { printf "%d", (b - a) * 1000 / (e - s) }') per mille; cpu.max $(cat $C/busy/cpu.max) weight $(cat $C/busy/cpu.weight) io $(cat $C/busy/io.weight 2>/dev/null | head -1)"
 
 pm stop busy
 

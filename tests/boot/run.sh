@@ -347,6 +347,14 @@ if musl-gcc -static -Os -o "$W/hog" "$HERE/hog.c"; then
 	expect cgroup "pm moved itself into its own leaf group" '^CG-PM-LEAF 1 $'
 	expect cgroup "pm enabled the controllers for its subtree" \
 	    '^CG-CONTROLLERS .*memory.*pids'
+	expect cgroup "a process runs in its own group from its first command" \
+	    '^CG-SELF 0::/driver$'
+	expect cgroup "pm's oom_score_adj is -1000, its children's 0" \
+	    '^OOM-ADJ pm=-1000 child=0$'
+	expect cgroup "memory_max, memory_high, memory_swap_max written" \
+	    '^LIMITS hog 25165824 max 0$'
+	expect cgroup "pids_max and cpu_max = 10% written" \
+	    '^BOMB-LIMIT 16 10000 100000$'
 	m=$(sed -n 's/^MEM32 \([0-9]*\) \(.*\)$/\1 \2/p' "$W/cgroup.txt")
 	if [ -n "$m" ] && [ "${m% *}" -ge 33554432 ] && [ "${m% *}" -le 41943040 ]; then
 		ok "status shows about 32 MiB for a process touching 32 MiB ($m)"
@@ -354,8 +362,8 @@ if musl-gcc -static -Os -o "$W/hog" "$HERE/hog.c"; then
 	expect cgroup "the hog was OOM-killed, reported as oom and restarted" \
 	    '^HOG-STATUS running oom oom=true restarts=[1-9]'
 	expect cgroup "the log names the OOM kill" 'pm: warn: hog: OOM kill in its cgroup'
-	expect cgroup "the on_exit handler got PM_REASON=oom" \
-	    '^HOG-EXIT-HANDLER reason=oom status=137'
+	expect cgroup "the on_exit handler got PM_REASON=oom, in the hog's group" \
+	    '^HOG-EXIT-HANDLER reason=oom status=137 0::/hog$'
 	expect cgroup "metrics count the OOM kill" \
 	    '^HOG-METRIC pm_process_oom_kills_total\{id="hog"\} [1-9]'
 	m=$(sed -n 's/^NEIGHBOUR pid=\([a-z]*\) mem=\([0-9]*\)$/\1 \2/p' "$W/cgroup.txt")
@@ -372,8 +380,11 @@ if musl-gcc -static -Os -o "$W/hog" "$HERE/hog.c"; then
 	if [ -n "$c" ] && [ "$c" -ge 120 ] && [ "$c" -le 280 ]; then
 		ok "cpu_max = 20% holds a busy loop near its share ($c per mille)"
 	else fail "cpu_max = 20%: share '$c' per mille (see build/boot/$ARCH/cgroup.txt)"; fi
-	expect cgroup "cpu_max and cpu_weight are written as the kernel reads them" \
-	    'cpu.max 20000 100000 weight 50'
+	expect cgroup "cpu_max, cpu_weight and io_weight are written as the kernel reads them" \
+	    'cpu.max 20000 100000 weight 50 io default 50$'
+	if has 'cannot set' cgroup; then
+		fail "pm could not set a limit: $(grep 'cannot set' "$W/cgroup.txt" | head -1)"
+	else ok "pm set every limit it was given"; fi
 	expect cgroup "a reload writes the changed memory_max without a restart" \
 	    '^RELOAD-LIMIT 94371840 pid=same'
 	if [ "$RC" -eq 0 ] && has '^CGROUP-DONE' cgroup; then
