@@ -137,7 +137,8 @@ cg_init(const char *want)
 		snprintf(path + 14, sizeof(path) - 14, "%s", p);
 	}
 	if ((want != NULL || getpid() == 1) &&
-	    (fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+	    (fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) >= 0) {
 		if (fstatfs(fd, &sf) == 0 && sf.f_type != CGROUP2_MAGIC)
 			errno = EMEDIUMTYPE;	/* "wrong medium type" */
 		else if ((mkdirat(fd, "-pm", 0755) == 0 || errno == EEXIST) &&
