@@ -27,6 +27,7 @@ SKIP=${BENCH_SKIP:-}	# "SUP:N" pairs left out of this run
 SETTLE=1.5
 LOAD_SECS=2
 STATUS_REPS=10
+LOG_LINES=500000	# lines a log round prints, between its producers
 if [ $QUICK = 1 ]; then
 	# Under 3 minutes: N = 10 and 100 only (a round of 1,000 takes up
 	# to 15 s for some peers), one respawn a round, short windows.
@@ -37,6 +38,7 @@ if [ $QUICK = 1 ]; then
 	STATUS_REPS=5
 	SETTLE=1
 	LOAD_SECS=1
+	LOG_LINES=200000
 fi
 
 PEER_PKGS="tini dumb-init catatonit supervisor runit s6 busybox-static"
@@ -288,6 +290,10 @@ for rep in $(seq 1 $((REPS * 2))); do
 	done
 done
 
+# Log throughput (bench/logs.sh).
+. "$ROOT/bench/logs.sh"
+log_bench
+
 # The report: machine and versions on top, a table per metric.
 ver() { dpkg-query -W -f '${Version}' "$1" 2>/dev/null || echo "not installed"; }
 {
@@ -297,6 +303,7 @@ ver() { dpkg-query -W -f '${Version}' "$1" 2>/dev/null || echo "not installed"; 
 	echo "skipped $SKIP"
 	echo "idle_secs $IDLE_SECS"
 	echo "settle $SETTLE"
+	echo "log_lines $LOG_LINES"
 	echo "elapsed $(( $(date +%s) - START ))"
 	echo "cpu $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//') ($(nproc) cores)"
 	echo "mem $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
