@@ -356,13 +356,19 @@ ring_put(struct lb *lb, int stream, const char *s, size_t n, bool cont)
 	size_t k = n + (cont ? sizeof(LB_MARK) - 1 : 0) + 2;
 	char c = (char)('0' + stream);
 
+	const char *e;
+	size_t at;
+
 	if (lb->ringsz == 0)
 		return;
-	while (lb->total + k - lb->first > lb->ringsz) {
-		while (ring_at(lb, lb->first) != '\n')
-			lb->first++;
-		lb->first++;
-	}
+	/* Forget the oldest records, each up to its '\n' (maybe wrapped). */
+	while (lb->total + k - lb->first > lb->ringsz)
+		do {
+			at = (size_t)(lb->first % lb->ringsz);
+			e = memchr(lb->ring + at, '\n', lb->ringsz - at);
+			lb->first += e != NULL ? (size_t)(e - lb->ring) + 1 -
+			    at : lb->ringsz - at;
+		} while (e == NULL);
 	ring_copy(lb, &c, 1);
 	ring_copy(lb, s, n);
 	if (cont)
@@ -656,9 +662,12 @@ format(const struct lb *lb, int stream, const char *s, size_t n, bool cont)
 	char *d = fmt;
 
 	if (set->log_format == LF_JSON) {
-		d += snprintf(d, 160, "{\"time\":\"%s\",\"id\":\"%s\","
-		    "\"stream\":\"std%s\",\"line\":\"", tstamp, lb->cfg->id,
+		/* stpcpy, not snprintf: this runs for every line. */
+		d = stpcpy(stpcpy(stpcpy(d, "{\"time\":\""), tstamp),
+		    "\",\"id\":\"");
+		d = stpcpy(stpcpy(stpcpy(d, lb->cfg->id), "\",\"stream\":\"std"),
 		    stream == 1 ? "out" : "err");
+		d = stpcpy(d, "\",\"line\":\"");
 		d = log_esc(d, s, n, true);
 		if (cont)
 			d = log_esc(d, LB_MARK, sizeof(LB_MARK) - 1, true);
@@ -668,7 +677,7 @@ format(const struct lb *lb, int stream, const char *s, size_t n, bool cont)
 	if (set->log_timestamps)
 		d += snprintf(d, 64, "%s ", tstamp);
 	if (lb->path[0] == '\0')
-		d += snprintf(d, 64, "%s | ", lb->cfg->id);
+		d = stpcpy(stpcpy(d, lb->cfg->id), " | ");
 	memcpy(d, s, n);
 	d += n;
 	if (cont)
