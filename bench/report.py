@@ -1,12 +1,16 @@
 #!/usr/bin/env python3
-"""bench/report.py META RAW: the tables of bench/RESULTS.md.
+"""bench/report.py META RAW [JSON]: the tables of bench/RESULTS.md.
 
 RAW holds "contender N key value" lines written by bench/run.sh from
 bench/pmb's output; META the machine, versions and run settings. Every
 table shows the median with (min-max) over all samples of the run, and
 the ratio of pm's median to the best peer's (below 1: pm is better).
 The goals of issue 7 are judged at the end, met or missed by how much.
+With JSON, every sample (and the derived log rates) is also written there
+as {"meta": {...}, "samples": {who: {n: {key: [values]}}}} for
+bench/plot.py.
 """
+import json
 import statistics
 import sys
 from collections import defaultdict
@@ -334,7 +338,7 @@ if LOGW:
              max(md) <= 5000, "worst median %s, worst single %s"
              % (fmt_us(max(md)), fmt_us(max(mx))))
 
-print("### Goals (issue 7)\n")
+print("### Goals (issues 7 and 19)\n")
 print("| goal | | measured |\n|---|---|---|")
 for what, ok, detail in goals:
     print("| %s | %s | %s |" % (what, "met" if ok else "**MISSED**", detail))
@@ -346,3 +350,13 @@ if errors:
     for w, n, v in errors:
         print("- %s N=%s: %s" % (w, n, v))
     print()
+
+if len(sys.argv) > 3:
+    samples = {}
+    for (w, n, k), vs in data.items():
+        if not k.endswith("_text"):
+            samples.setdefault(w, {}).setdefault(n, {})[k] = vs
+    with open(sys.argv[3], "w") as f:
+        json.dump({"meta": meta, "samples": samples}, f, indent=1,
+                  sort_keys=True)
+        f.write("\n")

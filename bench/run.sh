@@ -11,7 +11,9 @@
 #
 # The timed parts are in bench/pmb.c (one supervisor round, PID 1 runs),
 # the service every supervisor runs is bench/svc.c, and bench/report.py
-# turns the raw "contender N key value" lines into the tables.
+# turns the raw "contender N key value" lines into the tables and
+# bench/results.json, from which bench/plot.py draws bench/plots/*.svg.
+# The log throughput part is bench/logs.sh.
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT" || exit 1
@@ -42,6 +44,7 @@ if [ $QUICK = 1 ]; then
 fi
 
 PEER_PKGS="tini dumb-init catatonit supervisor runit s6 busybox-static"
+PEER_PKGS="$PEER_PKGS gnuplot-nox"	# for bench/plot.py
 B=$ROOT/build/bench
 OUT=$ROOT/bench/RESULTS.md
 RAW=$B/raw.txt
@@ -312,6 +315,14 @@ ver() { dpkg-query -W -f '${Version}' "$1" 2>/dev/null || echo "not installed"; 
 	echo "pm $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo '?') ($(grep -o '"[0-9.]*"' pm.h | head -1 | tr -d '"'))"
 	for p in $PEER_PKGS; do echo "pkg $p $(ver "$p")"; done
 } > "$B/meta.txt"
-python3 bench/report.py "$B/meta.txt" "$RAW" > "$OUT" || exit 1
+python3 bench/report.py "$B/meta.txt" "$RAW" bench/results.json > "$OUT" ||
+    exit 1
 cat "$OUT"
+if have gnuplot; then
+	rm -f bench/plots/*.svg
+	python3 bench/plot.py bench/results.json bench/plots &&
+	    say "bench: drew bench/plots/*.svg"
+else
+	say "bench: no gnuplot (run as root to install it): no plots"
+fi
 say "bench: wrote bench/RESULTS.md in $(( $(date +%s) - START ))s"
