@@ -13,15 +13,16 @@
 #   supervisord stdout_logfile = /dev/stdout, maxbytes = 0
 #   s6          s6-supervise with an s6-log logger per process
 #   runit       runsv with an svlogd logger per process (with a prefix)
-# `pmb logs` follows the files the lines land in, checks every line is
-# whole and in order per producer, and times the first line to the last.
+# The producers wait until all of them run, then start on one word from
+# `pmb logs`, which follows the files the lines land in, checks every line
+# is whole and in order per producer, and times the go to the last line.
 
 # log_round WHO NP DIR: one measure; raw lines appended to RAW.
 log_round() {
 	local who=$1 np=$2 d=$3 i per=$((LOG_LINES / $2)) gens= out=
 	local -a start sinks=() status=() pmname=()
 	mkdir -p "$d"
-	for i in $(seq 1 "$np"); do gens="$gens $B/pmb gen $i $per &"; done
+	for i in $(seq 1 "$np"); do gens="$gens $B/pmb gen $i $per $d/go &"; done
 	case $who in
 	pipe|sed)
 		local filt="cat"
@@ -33,8 +34,8 @@ log_round() {
 			printf '[settings]\nsocket = %s/pm.sock\n' "$d"
 			[ "$who" = pm-json ] && printf 'log_format = json\n'
 			for i in $(seq 1 "$np"); do
-				printf '[process:gen%d]\ncommand = %s/pmb gen %d %d\n' \
-				    "$i" "$B" "$i" "$per"
+				printf '[process:gen%d]\ncommand = %s/pmb gen %d %d %s/go\n' \
+				    "$i" "$B" "$i" "$per" "$d"
 				[ "$who" = pm-file ] &&
 				    printf 'log = %s/sink%d\nlog_max_size = 0\n' "$d" "$i" &&
 				    sinks+=(-s "$d/sink$i")
@@ -49,8 +50,8 @@ log_round() {
 			printf '[supervisord]\nnodaemon = true\nlogfile = %s/supervisord.log\n' "$d"
 			printf 'pidfile = %s/supervisord.pid\n' "$d"
 			for i in $(seq 1 "$np"); do
-				printf '[program:gen%d]\ncommand = %s/pmb gen %d %d\n' \
-				    "$i" "$B" "$i" "$per"
+				printf '[program:gen%d]\ncommand = %s/pmb gen %d %d %s/go\n' \
+				    "$i" "$B" "$i" "$per" "$d"
 				printf 'stdout_logfile = /dev/stdout\nstdout_logfile_maxbytes = 0\n'
 			done
 		} > "$d/supervisord.conf"
@@ -60,7 +61,7 @@ log_round() {
 	s6|runit)
 		for i in $(seq 1 "$np"); do
 			mkdir -p "$d/sv/gen$i/log" "$d/logs/gen$i"
-			printf '#!/bin/sh\nexec %s/pmb gen %d %d\n' "$B" "$i" "$per" \
+			printf '#!/bin/sh\nexec %s/pmb gen %d %d %s/go\n' "$B" "$i" "$per" "$d" \
 			    > "$d/sv/gen$i/run"
 			if [ "$who" = s6 ]; then
 				printf '#!/bin/sh\nexec s6-log s100000000 %s\n' \
@@ -76,7 +77,7 @@ log_round() {
 		if [ "$who" = s6 ]; then start=(s6-svscan "$d/sv")
 		else start=(runsvdir "$d/sv"); fi ;;
 	esac
-	PMB_LOG=$d/log.txt "$B/pmb" logs -n "$LOG_LINES" -t 120 "${sinks[@]}" \
+	PMB_LOG=$d/log.txt "$B/pmb" logs -n "$LOG_LINES" -g "$np" -G "$d/go" -t 120 "${sinks[@]}" \
 	    ${out:+-o "$out"} "${pmname[@]}" -- "${start[@]}" "${status[@]}" \
 	    > "$d/out.txt" 2>>"$d/log.txt"
 	sed "s/^\([a-z_]*\)=\(.*\)/$who $np \1 \2/" "$d/out.txt" >> "$RAW"

@@ -900,7 +900,8 @@ cmd_pid1(int argc, char **argv, bool term)
 #define MAXLAT		4096
 
 /*
- * pmb gen ID LINES: the chatty process. LINES lines of LINE_LEN bytes,
+ * pmb gen ID LINES GOFILE: the chatty process. Once GOFILE exists,
+ * LINES lines of LINE_LEN bytes,
  * "@ID:SEQ:xxx...x\n", written 51 whole lines (4,080 bytes, one atomic
  * pipe write) at a time, as a program's stdio buffer would. Then it
  * sleeps until killed, so no supervisor restarts it mid-measure.
@@ -913,10 +914,13 @@ cmd_gen(int argc, char **argv)
 	int k, m;
 	ssize_t w, off;
 
-	if (argc != 3)
+	if (argc != 4)
 		return 2;
 	id = strtol(argv[1], NULL, 10);
 	lines = strtol(argv[2], NULL, 10);
+	/* Every producer starts on the harness's word: GOFILE exists. */
+	for (k = 0; access(argv[3], F_OK) != 0 && k < 120000; k++)
+		sleep_us(1000);
 	while (seq < lines) {
 		for (k = 0; k < 51 && seq < lines; k++, seq++) {
 			char *l = buf + k * LINE_LEN;
@@ -1029,6 +1033,33 @@ cpu_us(pid_t pid)
 	return strtoull(buf, NULL, 10) / 1000;
 }
 
+/* Is pid one of the producers (pmb gen)? */
+static bool
+is_pmb(pid_t pid)
+{
+	char path[64], comm[64] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return false;
+	if (fgets(comm, sizeof(comm), f) != NULL)
+		comm[strcspn(comm, "\n")] = '\0';
+	fclose(f);
+	return strcmp(comm, "pmb") == 0;
+}
+
+static int
+producers(pid_t root)
+{
+	static pid_t p[MAXTREE];
+	int n = tree(root, true, p, MAXTREE), i, k = 0;
+
+	for (i = 0; i < n; i++)
+		k += is_pmb(p[i]);
+	return k;
+}
+
 static int
 cmp_u64(const void *a, const void *b)
 {
@@ -1038,13 +1069,15 @@ cmp_u64(const void *a, const void *b)
 }
 
 /*
- * pmb logs -n LINES [-s SINK]... [-o OUT] [-t SECS] -- START...
+ * pmb logs -n LINES -g NP -G GOFILE [-s SINK]... [-o OUT] [-p NAME]
+ *	[-t SECS] -- START...
  *	[--- status CMD...]
- * Start START (stdout to OUT, opened for appending), follow every SINK
- * (the files the lines land in) until LINES lines of the producers are
- * in, checking each is whole and in order per producer; meanwhile run
- * the status command every 20 ms and time it. Reports the time from the
- * first line to the last, the CPU of the tree's processes other than
+ * Start START (stdout to OUT, opened for appending); once NP producers
+ * run, create GOFILE (their signal to start) and follow every SINK (the
+ * files the lines land in) until LINES lines of the producers are in,
+ * checking each is whole and in order per producer; meanwhile run the
+ * status command every 20 ms and time it. Reports the time from the go
+ * to the last line in, the CPU of the tree's processes other than
  * the producers (pmb gen), and the status latencies; then kills it all.
  */
 static int
@@ -1053,7 +1086,8 @@ cmd_logs(int argc, char **argv)
 	static struct sink sinks[MAXSINK];
 	static pid_t p[MAXTREE];
 	static uint64_t lat[MAXLAT];
-	const char *out = NULL, *pm_name = NULL;
+	const char *out = NULL, *pm_name = NULL, *go = NULL;
+	int nprod = 0;
 	char **start, **status = NULL, comm[64];
 	int nsink = 0, i, n, ch, st, nlat = 0, ofd = -1;
 	long want = 0, last = -1;
@@ -1061,9 +1095,11 @@ cmd_logs(int argc, char **argv)
 	uint64_t cpu = 0, pm_cpu = 0;
 	pid_t root;
 
-	while ((ch = getopt(argc, argv, "n:s:o:t:p:")) != -1)
+	while ((ch = getopt(argc, argv, "n:s:o:t:p:g:G:")) != -1)
 		switch (ch) {
 		case 'n': want = atol(optarg); break;
+		case 'g': nprod = atoi(optarg); break;
+		case 'G': go = optarg; break;
 		case 's':
 			if (nsink < MAXSINK) {
 				sinks[nsink].path = optarg;
@@ -1082,7 +1118,8 @@ cmd_logs(int argc, char **argv)
 			status = argv + i + 2;
 			break;
 		}
-	if (want <= 0 || nsink == 0 || start[0] == NULL)
+	if (want <= 0 || nsink == 0 || start[0] == NULL || go == NULL ||
+	    nprod <= 0)
 		return 2;
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	signal(SIGTERM, on_term);
@@ -1092,6 +1129,12 @@ cmd_logs(int argc, char **argv)
 		die(out);
 	t0 = now_us();
 	root = launch(start, ofd, true);
+	/* Once every producer runs, say go: the clock starts then. */
+	while (producers(root) < nprod && now_us() - t0 < limit)
+		sleep_us(1000);
+	if ((i = open(go, O_WRONLY | O_CREAT | O_CLOEXEC, 0644)) >= 0)
+		close(i);
+	t0 = t_first = now_us();
 	while (got_lines < want && now_us() - t0 < limit) {
 		for (i = 0; i < nsink; i++) {
 			struct sink *s = &sinks[i];
@@ -1101,13 +1144,11 @@ cmd_logs(int argc, char **argv)
 				continue;
 			drain_sink(s);
 		}
-		if (got_lines > 0 && t_first == 0)
-			t_first = now_us();
 		if (got_lines != last) {
 			t_last = now_us();
 			last = got_lines;
 		}
-		if (status != NULL && t_first != 0 && nlat < MAXLAT &&
+		if (status != NULL && nlat < MAXLAT &&
 		    now_us() >= next_st) {
 			lat[nlat++] = run_timed(status, -1, &st);
 			next_st = now_us() + 20000;
@@ -1120,6 +1161,8 @@ cmd_logs(int argc, char **argv)
 		char path[64];
 		FILE *f;
 
+		if (is_pmb(p[i]))
+			continue;
 		snprintf(path, sizeof(path), "/proc/%d/comm", (int)p[i]);
 		if ((f = fopen(path, "r")) == NULL)
 			continue;
@@ -1127,8 +1170,6 @@ cmd_logs(int argc, char **argv)
 		if (fgets(comm, sizeof(comm), f) != NULL)
 			comm[strcspn(comm, "\n")] = '\0';
 		fclose(f);
-		if (strcmp(comm, "pmb") == 0)
-			continue;
 		cpu += cpu_us(p[i]);
 		if (pm_name != NULL && strcmp(comm, pm_name) == 0)
 			pm_cpu += cpu_us(p[i]);
