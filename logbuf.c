@@ -73,7 +73,7 @@ struct lb {
 	bool		 used;
 	const struct cfg_proc *cfg;
 	struct lb_in	 in[2];
-	char		 path[PM_PATH_MAX];	/* "": console */
+	char		*path;		/* nopath: console; else its own copy */
 	int		 ffd;
 	uint64_t	 fsize;
 	uint64_t	 fretry;	/* file failing: retry after; else 0 */
@@ -119,6 +119,7 @@ struct rec {
 };
 
 static struct lb	*all;
+static char		 nopath[1];
 static size_t		 ringsz;
 static struct conq	 cq[2];
 static struct conq	*con[3];	/* by stream; [2] may be [1] */
@@ -882,6 +883,7 @@ lb_new(struct lbblock *b, int slot)
 	lb->part[1] = lb->part[0] + LB_LINE;
 	lb->ring = lb->part[0] + 2 * LB_LINE;
 	lb->ringsz = ringsz;
+	lb->path = nopath;
 	lb->ffd = -1;
 	for (i = 0; i < 2; i++) {
 		lb->in[i].w.fd = lb->in[i].wfd = -1;
@@ -910,6 +912,8 @@ lb_free(struct lb *lb)
 		file_flush();
 	fb.owner = fb.owner == lb ? NULL : fb.owner;
 	file_close(lb);
+	if (lb->path != nopath)
+		free(lb->path);
 	for (i = 0; i < 2; i++)
 		for (o = cq[i].off; o < cq[i].len; o += sizeof(r) + r.n) {
 			memcpy(&r, cq[i].buf + o, sizeof(r));
@@ -967,7 +971,13 @@ lb_sync(void)
 		if (fb.owner == lb)
 			file_flush();
 		file_close(lb);
-		snprintf(lb->path, sizeof(lb->path), "%s", path);
+		if (lb->path != nopath)
+			free(lb->path);
+		/* Only a log file costs its path: 1,000 services, 250 KB. */
+		if (*path == '\0' || (lb->path = strdup(path)) == NULL) {
+			lb->path = nopath;
+			rc = *path != '\0' ? -1 : rc;
+		}
 		lb->fretry = 0;
 		if (*path != '\0')
 			file_open(lb);
