@@ -47,12 +47,13 @@ def against_n(name, key, title, ylabel, whos, scale=1.0):
     plots = ", ".join("'%s' using 1:%d with linespoints lw 2 title '%s'"
                       % (dat, i + 2, w) for i, w in enumerate(whos))
     gnuplot(name, "set title '%s'\nset logscale xy\nset xlabel 'N'\n"
-            "set ylabel '%s'\nset xtics (%s)\nplot %s"
-            % (title, ylabel, ", ".join(str(n) for n in ns), plots),
+            "set ylabel '%s'\nset xtics (%s)\nset xrange [%g:%g]\nplot %s"
+            % (title, ylabel, ", ".join(str(n) for n in ns), ns[0] / 1.5,
+               ns[-1] * 1.5, plots),
             "\n".join(rows) + "\n")
 
 
-def bars(name, key, title, ylabel, whos, scale=1.0):
+def bars(name, key, title, ylabel, whos, scale=1.0, log=False):
     whos = [w for w in whos if med(w, 1, key) is not None]
     if not whos:
         return
@@ -63,9 +64,10 @@ def bars(name, key, title, ylabel, whos, scale=1.0):
     gnuplot(name, "set title '%s'\nset ylabel '%s'\nset style data "
             "histograms\nset style histogram clustered gap 1\nset style "
             "fill solid 0.8 border -1\nset key top right\nset xtics "
-            "rotate by -30\nset yrange [0:*]\nplot '%s' using 2:xtic(1) "
+            "rotate by -30\n%s\nplot '%s' using 2:xtic(1) "
             "title '1 process', '' using 3 title '10 processes'"
-            % (title, ylabel, dat), "\n".join(rows) + "\n")
+            % (title, ylabel, "set logscale y" if log else "set yrange [0:*]",
+               dat), "\n".join(rows) + "\n")
 
 
 SUPS = ["pm", "runit", "s6", "supervisord"]
@@ -84,4 +86,4 @@ against_n("reap", "reap_us", "PID 1: reaping N orphans released at once",
 bars("log_lines", "lines_s", "Log throughput, 80-byte lines",
      "million lines/s", LOGW, 1e-6)
 bars("log_cpu", "cpu_s_gb", "CPU seconds per GB of log (lower is better)",
-     "CPU s/GB", LOGW)
+     "CPU s/GB (log scale)", LOGW, log=True)

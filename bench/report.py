@@ -139,6 +139,9 @@ for p, v in pkgs:
 print("| run | %s, %s repetitions interleaved (each repetition runs every "
       "contender once, in turn), %s s |" % (meta.get("mode"), meta.get("reps"),
                                            meta.get("elapsed")))
+if meta.get("load"):
+    print("| load average | %s (1, 5, 15 min; 2 cores: above 2, the run "
+          "shared the machine) |" % meta["load"])
 print()
 if meta.get("skipped", "").strip():
     print("Left out of this run: %s (— in the tables).\n"
@@ -278,8 +281,9 @@ if data.get(("pm", "10", "ping_us")):
 if LOGW:
     print("### Log throughput\n")
     print("%d lines of 80 bytes, from 1 process or split over 10 at once "
-          "(bench/pmb gen, writing 51 whole lines at a time), until the "
-          "last is in the sink; timed from the first line in to the last. "
+          "(bench/pmb gen, writing 51 whole lines at a time), all starting "
+          "on one word once all run; timed from that word until the last "
+          "line is in the sink. "
           "pipe: the producers into a plain pipe, `cat > FILE`: the limit. "
           "pm-text: pm's console (`ID | line`) to a file; pm-json: the same "
           "with `log_format = json`; pm-file: `log = FILE` per process. "

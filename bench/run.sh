@@ -188,6 +188,7 @@ for f in pmb svc; do
 done
 : > "$RAW"
 START=$(date +%s)
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # Footprint: pm stripped; peers with every executable and shared library
 # they need (python's standard library is not counted for supervisord).
@@ -308,6 +309,7 @@ ver() { dpkg-query -W -f '${Version}' "$1" 2>/dev/null || echo "not installed"; 
 	echo "settle $SETTLE"
 	echo "log_lines $LOG_LINES"
 	echo "elapsed $(( $(date +%s) - START ))"
+	echo "load $LOAD0 at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end"
 	echo "cpu $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//') ($(nproc) cores)"
 	echo "mem $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
 	echo "kernel $(uname -sr)"
@@ -317,6 +319,7 @@ ver() { dpkg-query -W -f '${Version}' "$1" 2>/dev/null || echo "not installed"; 
 } > "$B/meta.txt"
 python3 bench/report.py "$B/meta.txt" "$RAW" bench/results.json > "$OUT" ||
     exit 1
+bench/entry.sh "$ROOT/pm" "$B/svc" >> "$OUT"
 cat "$OUT"
 if have gnuplot; then
 	rm -f bench/plots/*.svg
