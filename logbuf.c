@@ -211,14 +211,17 @@ lb_init(const struct config *c)
 	}
 	log_console(con_write);
 	/* Issue 15: the events file, written and rotated as a process log. */
+	ev_lb.path = nopath;
 	if (c->set.events != NULL) {
 		strcpy(ev_cfg.id, "events");
 		ev_lb.cfg = &ev_cfg;
 		ev_cfg.uid = (uid_t)-1;
 		ev_cfg.log_max_size = c->set.events_max_size;
 		ev_cfg.log_keep = c->set.events_keep;
-		snprintf(ev_lb.path, sizeof(ev_lb.path), "%s", c->set.events);
-		file_open(&ev_lb);
+		if ((ev_lb.path = strdup(c->set.events)) == NULL)
+			ev_lb.path = nopath;
+		else
+			file_open(&ev_lb);
 	}
 }
 
@@ -605,7 +608,7 @@ lb_event(const char *s, size_t n)
 {
 	char line[LB_LINE + 1];
 
-	if (ev_lb.path[0] == '\0' || n >= sizeof(line))
+	if (ev_lb.path == NULL || ev_lb.path[0] == '\0' || n >= sizeof(line))
 		return;
 	memcpy(line, s, n);
 	line[n] = '\n';
