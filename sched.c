@@ -7,6 +7,7 @@
  * realtime timerfd, overlap, skips) lives in check.c.
  */
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -14,16 +15,11 @@
 
 /* The field bounds, in the order they are written. */
 static const struct {
-	const char	*why;
-	int		 lo, hi;
+	char		 name[13];
+	signed char	 lo, hi;
 } fields[5] = {
-	{ "bad minute field (want *, N, N-M, lists, /STEP; 0-59)", 0, 59 },
-	{ "bad hour field (want *, N, N-M, lists, /STEP; 0-23)", 0, 23 },
-	{ "bad day of month field (want *, N, N-M, lists, /STEP; 1-31)",
-	    1, 31 },
-	{ "bad month field (want *, N, N-M, lists, /STEP; 1-12)", 1, 12 },
-	{ "bad day of week field (want *, N, N-M, lists, /STEP; 0-7, "
-	    "0 and 7 are Sunday)", 0, 7 },
+	{ "minute", 0, 59 }, { "hour", 0, 23 }, { "day of month", 1, 31 },
+	{ "month", 1, 12 }, { "day of week", 0, 7 },
 };
 
 static const char *const macros[][2] = {
@@ -140,6 +136,7 @@ day_exists(const struct sched *c)
 int
 sched_parse(const char *s, struct sched *c, const char **why)
 {
+	static char bad[96];
 	const char *b, *e;
 	uint64_t m[5];
 	size_t i;
@@ -170,7 +167,12 @@ sched_parse(const char *s, struct sched *c, const char **why)
 			return -1;
 		}
 		if (field(b, e, f, &m[f]) < 0) {
-			*why = fields[f].why;
+			/* One shape for the five, so one string. */
+			snprintf(bad, sizeof(bad), "bad %s field (want *, N, "
+			    "N-M, lists, /STEP; %d-%d%s)", fields[f].name,
+			    fields[f].lo, fields[f].hi, f == 4 ?
+			    ", 0 and 7 are Sunday" : "");
+			*why = bad;
 			return -1;
 		}
 		if (f == 2)
