@@ -2247,24 +2247,32 @@ str_eq(const char *a, const char *b)
 bool
 cfg_proc_changed(const struct cfg_proc *a, const struct cfg_proc *b)
 {
-	int	i;
+	/* What the exec sees: strings (size 0) by value, the rest by bytes. */
+#define PF(f)	{ P(f), sizeof(((struct cfg_proc *)0)->f) }
+	static const struct { uint16_t off, size; } f[] = {
+		{ P(command), 0 }, PF(shell), PF(type), { P(user), 0 },
+		{ P(group), 0 }, PF(uid), PF(gid), { P(directory), 0 },
+		PF(umask), PF(has_nice), PF(rlimit_nofile), PF(rlimit_core),
+		PF(rlimit_nproc), PF(nenv), { P(tty), 0 },
+	};
+#undef PF
+	const char *x, *y;
+	size_t i;
 
-	if (!str_eq(a->command, b->command) || a->shell != b->shell ||
-	    a->type != b->type || !str_eq(a->user, b->user) ||
-	    !str_eq(a->group, b->group) || a->uid != b->uid ||
-	    a->gid != b->gid || !str_eq(a->directory, b->directory) ||
-	    a->umask != b->umask || a->has_nice != b->has_nice ||
-	    (a->has_nice && a->nice != b->nice) ||
-	    a->rlimit_nofile != b->rlimit_nofile ||
-	    a->rlimit_core != b->rlimit_core ||
-	    a->rlimit_nproc != b->rlimit_nproc || a->nenv != b->nenv ||
-	    !str_eq(a->tty, b->tty))
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		x = (const char *)a + f[i].off;
+		y = (const char *)b + f[i].off;
+		if (f[i].size == 0 ? !str_eq(*(char *const *)x,
+		    *(char *const *)y) : memcmp(x, y, f[i].size) != 0)
+			return true;
+	}
+	if (a->has_nice && a->nice != b->nice)
 		return true;
 	/* The readiness protocol shapes the child's environment and fds. */
 	if ((a->mon ? a->mon->ready : 0) != (b->mon ? b->mon->ready : 0) ||
 	    (a->mon ? a->mon->ready_arg : 0) != (b->mon ? b->mon->ready_arg : 0))
 		return true;
-	for (i = 0; i < a->nenv; i++)
+	for (i = 0; i < (size_t)a->nenv; i++)
 		if (strcmp(a->env[i], b->env[i]) != 0)
 			return true;
 	return false;
