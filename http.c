@@ -299,7 +299,8 @@ authorized(const char *hdr)
 		return true;
 	if (a == NULL)
 		return false;
-	a += 14 + strspn(a + 14, " \t");
+	for (a += 14; *a == ' ' || *a == '\t'; a++)
+		;	/* strspn was linked for this alone */
 	if (strncasecmp(a, "Bearer ", 7) != 0)
 		return false;
 	a += 7;
