@@ -337,8 +337,9 @@ unix_next(struct sess *s, int e)
 			i += snprintf(s->err + i, sizeof(s->err) - (size_t)i,
 			    "%s %s", j == 0 ? "" : j + 1 < nlocs ? "," : " or",
 			    locs[j].name);
-		strncat(s->err, " (is the server running?)",
-		    sizeof(s->err) - strlen(s->err) - 1);
+		if (i > 0 && (size_t)i < sizeof(s->err))
+			snprintf(s->err + i, sizeof(s->err) - (size_t)i,
+			    " (is the server running?)");
 	}
 	s->st = S_DONE;
 }
