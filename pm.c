@@ -992,7 +992,9 @@ server_main(void)
 
 	/* 5. Adopt orphans, so nothing our children leave behind escapes. */
 	if (getpid() != 1 || opt.subreaper)
-		if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0 && getpid() != 1)
+		/* Raw: libc's prctl unpacks four variadic arguments. */
+		if (syscall(SYS_prctl, PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0 &&
+		    getpid() != 1)
 			log_warn("cannot become a subreaper: %m");
 
 	/* 6. The output writers, the process table, and the first starts. */
