@@ -436,12 +436,12 @@ struct key {
 
 #define FIELD(obj, k, type)	((type *)(void *)((char *)(obj) + (k)->off))
 
-static const char *
-bad(struct ctx *x, const char *fmt, const char *val)
-{
-	snprintf(x->why, sizeof(x->why), fmt, val);
-	return x->why;
-}
+/*
+ * A setter's refusal of its value: a format whose one SHOW_VAL takes the
+ * value, returned as it is; the handler, every setter's caller, fills it
+ * in. A setter that needs other numbers formats into x->why itself.
+ */
+#define bad(x, fmt, val)	((void)(x), (void)(val), (const char *)(fmt))
 
 static const char *
 set_str(struct ctx *x, void *obj, const struct key *k, const char *v)
@@ -1753,6 +1753,11 @@ handler(void *user, const char *section, const char *name, const char *value)
 	else
 		why = k->set(x, obj, k, value);
 	if (why != NULL) {
+		/* bad()'s format, or an x->why that is already written. */
+		if (why != x->why) {
+			snprintf(x->why, sizeof(x->why), why, value);
+			why = x->why;
+		}
 		cerr(x, x->lineno, "%s in [%s]: %s", name, sec, why);
 		return refuse(x);
 	}
