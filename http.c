@@ -76,27 +76,27 @@ shown(int idx)
 int
 http_metrics(int k, const uint16_t *idx, int nidx, char *buf, size_t len)
 {
-	static const char *const fam[][2] = {
-		{ "up", "1 when running, or a oneshot that exited 0" },
-		{ "state", "the current state, as a label" },
-		{ "restarts_total", "automatic restarts" },
-		{ "last_exit_status",
-		    "last exit status (128+N: signal N), -1 none" },
-		{ "check_failures_total", "failed health checks" },
-		{ "healthy", "1 healthy, 0 unhealthy, -1 unknown" },
-		{ "uptime_seconds", "seconds since the process started" },
-		{ "skipped_runs_total",
-		    "scheduled runs skipped because the last still ran" },
-		/* pm's own, one sample each (issue 15) */
-		{ "build_info", "pm's version, as a label" },
-		{ "start_time_seconds", "when pm started, Unix seconds" },
-		{ "reloads_total", "configuration reloads tried" },
-		{ "config_last_reload_successful",
-		    "1 when the last reload succeeded" },
-	};
+	/* Each family's name and help, NUL-separated, in this order. */
+	static const char fam[] =
+	    "up\0" "1 when running, or a oneshot that exited 0\0"
+	    "state\0" "the current state, as a label\0"
+	    "restarts_total\0" "automatic restarts\0"
+	    "last_exit_status\0"
+	    "last exit status (128+N: signal N), -1 none\0"
+	    "check_failures_total\0" "failed health checks\0"
+	    "healthy\0" "1 healthy, 0 unhealthy, -1 unknown\0"
+	    "uptime_seconds\0" "seconds since the process started\0"
+	    "skipped_runs_total\0"
+	    "scheduled runs skipped because the last still ran\0"
+	    /* pm's own, one sample each (issue 15) */
+	    "build_info\0" "pm's version, as a label\0"
+	    "start_time_seconds\0" "when pm started, Unix seconds\0"
+	    "reloads_total\0" "configuration reloads tried\0"
+	    "config_last_reload_successful\0"
+	    "1 when the last reload succeeded";
 	struct pdu_status s;
-	const char *t, *pfx;
-	int n = nidx < 0 ? proc_count() : nidx, f, i;
+	const char *t, *pfx, *name = fam, *help;
+	int n = nidx < 0 ? proc_count() : nidx, f, i, j;
 	long long v;
 	bool ok;
 
@@ -109,19 +109,22 @@ http_metrics(int k, const uint16_t *idx, int nidx, char *buf, size_t len)
 		if (f >= 8)
 			return -1;
 	}
+	for (j = 2 * f; j > 0; j--)
+		name += strlen(name) + 1;
+	help = name + strlen(name) + 1;
 	pfx = f < 8 ? "pm_process_" : "pm_";
 	if (i == 0) {
 		/* As the format's names say: a _total is a counter. */
-		t = strrchr(fam[f][0], '_');
+		t = strrchr(name, '_');
 		return snprintf(buf, len, "# HELP %s%s %s.\n# TYPE %s%s %s\n",
-		    pfx, fam[f][0], fam[f][1], pfx, fam[f][0], t != NULL &&
+		    pfx, name, help, pfx, name, t != NULL &&
 		    strcmp(t, "_total") == 0 ? "counter" : "gauge");
 	}
 	if (f >= 8) {
 		v = f == 8 ? 1 : f == 9 ? ev_start_time() : ev_reloads(&ok);
 		if (f == 11)
 			v = ok;
-		return snprintf(buf, len, "pm_%s%s%s%s %lld\n", fam[f][0],
+		return snprintf(buf, len, "pm_%s%s%s%s %lld\n", name,
 		    f == 8 ? "{version=\"" : "", f == 8 ? PM_VERSION : "",
 		    f == 8 ? "\"}" : "", v);
 	}
@@ -136,7 +139,7 @@ http_metrics(int k, const uint16_t *idx, int nidx, char *buf, size_t len)
 	    f == 5 ? (s.health == 2) - (s.health == 1) :
 	    f == 6 ? (long long)s.uptime : s.skips;
 	return snprintf(buf, len, "pm_process_%s{id=\"%s\"%s%s%s} %lld\n",
-	    fam[f][0], s.id, f == 1 ? ",state=\"" : "", f == 1 ? s.state : "",
+	    name, s.id, f == 1 ? ",state=\"" : "", f == 1 ? s.state : "",
 	    f == 1 ? "\"" : "", v);
 }
 
