@@ -22,12 +22,11 @@ static const struct {
 	{ "month", 1, 12 }, { "day of week", 0, 7 },
 };
 
-static const char *const macros[][2] = {
-	{ "@hourly", "0 * * * *" }, { "@daily", "0 0 * * *" },
-	{ "@midnight", "0 0 * * *" }, { "@weekly", "0 0 * * 0" },
-	{ "@monthly", "0 0 1 * *" }, { "@yearly", "0 0 1 1 *" },
-	{ "@annually", "0 0 1 1 *" },
-};
+/* Each macro and what it stands for, NUL-separated pairs. */
+static const char macros[] = "@hourly\0" "0 * * * *\0" "@daily\0" "0 0 * * *\0"
+    "@midnight\0" "0 0 * * *\0" "@weekly\0" "0 0 * * 0\0"
+    "@monthly\0" "0 0 1 * *\0" "@yearly\0" "0 0 1 1 *\0"
+    "@annually\0" "0 0 1 1 *";
 
 static int
 num(const char **sp, int *v)
@@ -139,7 +138,6 @@ sched_parse(const char *s, struct sched *c, const char **why)
 	static char bad[96];
 	const char *b, *e;
 	uint64_t m[5];
-	size_t i;
 	int f;
 
 	memset(c, 0, sizeof(*c));
@@ -153,9 +151,11 @@ sched_parse(const char *s, struct sched *c, const char **why)
 		}
 		return 0;
 	}
-	for (i = 0; i < sizeof(macros) / sizeof(macros[0]); i++)
-		if (strcmp(s, macros[i][0]) == 0)
-			s = macros[i][1];
+	for (b = macros; b < macros + sizeof(macros); b = e + strlen(e) + 1) {
+		e = b + strlen(b) + 1;
+		if (strcmp(s, b) == 0)
+			s = e;
+	}
 	for (f = 0, b = s; f < 5; f++) {
 		while (*b == ' ' || *b == '\t')
 			b++;
