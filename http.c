@@ -247,27 +247,27 @@ hc_flush(struct hconn *c)
 static void
 respond(struct hconn *c, int code, int route)
 {
-	static const struct { short code; const char *text; } st[] = {
-		{ 200, "OK" }, { 400, "Bad Request" },
-		{ 401, "Unauthorized" }, { 404, "Not Found" },
-		{ 405, "Method Not Allowed" }, { 408, "Request Timeout" },
-		{ 414, "URI Too Long" }, { 431, "Request Header Fields Too Large" },
-		{ 503, "Service Unavailable" },
-	};
+	/* The codes, and their reasons NUL-separated in the same order. */
+	static const short codes[] = { 200, 400, 401, 404, 405, 408, 414, 431,
+	    503 };
+	static const char reasons[] = "OK\0Bad Request\0Unauthorized\0"
+	    "Not Found\0Method Not Allowed\0Request Timeout\0URI Too Long\0"
+	    "Request Header Fields Too Large\0Service Unavailable";
+	const char *text = reasons;
 	int i;
 
-	for (i = 0; st[i].code != code; i++)
-		;
+	for (i = 0; codes[i] != code; i++)
+		text += strlen(text) + 1;
 	c->route = route;
 	c->k = 0;
 	c->outoff = 0;
 	c->outlen = (size_t)snprintf(c->out, sizeof(c->out), "HTTP/1.1 %d %s\r\n"
 	    "Content-Type: text/plain; %scharset=utf-8\r\n%s%s"
-	    "Connection: close\r\n\r\n%s%s", code, st[i].text,
+	    "Connection: close\r\n\r\n%s%s", code, text,
 	    route == RT_METRICS ? "version=0.0.4; " : "",
 	    code == 401 ? "WWW-Authenticate: Bearer\r\n" : "",
 	    code == 405 ? "Allow: GET, HEAD\r\n" : "",
-	    route == RT_ERROR && !c->head ? st[i].text : "",
+	    route == RT_ERROR && !c->head ? text : "",
 	    route == RT_ERROR && !c->head ? "\n" : "");
 	c->state = H_WRITE;
 	c->deadline = now_ms() + HTTP_MS;
