@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "check.h"
 #include "client.h"
 #include "config.h"
@@ -325,6 +326,7 @@ reload(bool dry_run, plan_fn emit, void *ctx, char *err, size_t errlen)
 	}
 	if (!moved)
 		log_init(newc->set.log_level, newc->set.log_target);
+	cg_apply(newc);	/* limits live, no restart (issue 14) */
 	live_swap(NULL);
 	cfg_free(cur);
 	cur = newc;
@@ -371,6 +373,7 @@ static const struct setrow {
 	{ "", SET_STR(http_token_file), false },
 	{ "events", SET_STR(events), false },
 	{ "init", SET_INT(init), false },
+	{ "cgroup", SET_STR(cgroup), false },
 	{ "ctrlaltdel", SET_INT(ctrlaltdel), true },
 	{ "on_critical", SET_INT(on_critical), true },
 	{ "watchdog", SET_STR(watchdog), false },
@@ -997,7 +1000,9 @@ server_main(void)
 		    getpid() != 1)
 			log_warn("cannot become a subreaper: %m");
 
-	/* 6. The output writers, the process table, and the first starts. */
+	/* 6. Cgroups, the output writers, the table, the first starts. */
+	cg_init(cur->set.cgroup);
+	cg_apply(cur);
 	lb_init(cur);
 	proc_set_hooks(&hooks);
 	if (proc_init(cur, opt.cmd != NULL ? &main_cfg : NULL) < 0) {
