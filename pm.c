@@ -892,7 +892,8 @@ open_fds(void)
 	    (size_t)NSIG / 8) < 0)
 		return -1;
 	blocked = all;
-	if ((epfd = epoll_create1(EPOLL_CLOEXEC)) < 0)
+	/* Raw as signalfd4 below: libc's adds a fallback for old kernels. */
+	if ((epfd = (int)syscall(SYS_epoll_create1, EPOLL_CLOEXEC)) < 0)
 		return -1;
 	/* Raw as the mask: libc's signalfd adds a fallback for old kernels. */
 	sig_w.fd = (int)syscall(SYS_signalfd4, -1, &all,
