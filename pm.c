@@ -523,7 +523,9 @@ have_children(void)
 	siginfo_t si;
 
 	memset(&si, 0, sizeof(si));
-	return waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) == 0;
+	/* Raw: libc's is a cancellation point, which pm has no use for. */
+	return syscall(SYS_waitid, P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT,
+	    NULL) == 0;
 }
 
 /* tini's -e: map chosen exit statuses of the main child to 0. */
