@@ -1345,13 +1345,13 @@ sock_dir(const struct sock_loc *l, char *why, size_t len)
 	*strrchr(dir, '/') = '\0';
 	if (l->dir != SD_OWN && mkdir(dir, l->dir == SD_PRIVATE ? 0700 :
 	    0755) == -1 && errno != EEXIST) {
-		snprintf(why, len, "%s: %s", dir, strerror(errno));
+		snprintf(why, len, "%s: %m", dir);
 		return -1;
 	}
 	/* Root's own /run may be a symlink root made; the others never. */
 	rc = l->dir == SD_RUN ? stat(dir, &st) : lstat(dir, &st);
 	if (rc == -1)
-		snprintf(why, len, "%s: %s", dir, strerror(errno));
+		snprintf(why, len, "%s: %m", dir);
 	else if (!S_ISDIR(st.st_mode))
 		snprintf(why, len, "%s is not a directory", dir);
 	else if (st.st_uid != geteuid())
@@ -1397,8 +1397,7 @@ again:
 		}
 		if ((rc = sock_probe(&sun, alen, &peer)) == 0 &&
 		    unlink(l->name) == -1) {
-			snprintf(why, len, "cannot remove stale socket: %s",
-			    strerror(errno));
+			snprintf(why, len, "cannot remove stale socket: %m");
 			return -1;
 		}
 	}
@@ -1406,7 +1405,7 @@ again:
 		goto held;
 	if (rc == -1 || (fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0)) == -1) {
-		snprintf(why, len, "%s", strerror(errno));
+		snprintf(why, len, "%m");
 		return -1;
 	}
 	/*
@@ -1420,7 +1419,7 @@ again:
 	rc = bind(fd, (struct sockaddr *)&sun, alen);
 	umask(old);
 	if (rc == -1) {
-		snprintf(why, len, "bind: %s", strerror(errno));
+		snprintf(why, len, "bind: %m");
 		close(fd);
 		/* An abstract name is never stale: who holds it? */
 		if (errno != EADDRINUSE || l->name[0] != '@' || tries++ > 0)
@@ -1435,7 +1434,7 @@ again:
 		memcpy(sockpath, l->name, sizeof(sockpath));
 	if (has_sock_gid && l->name[0] != '@' && fchownat(AT_FDCWD,
 	    l->name, (uid_t)-1, sock_gid, AT_SYMLINK_NOFOLLOW) == -1) {
-		snprintf(why, len, "group: %s", strerror(errno));
+		snprintf(why, len, "group: %m");
 		close(fd);
 		return -2;
 	}

@@ -72,8 +72,7 @@ target_open(const char *target, bool *sys, char *err, size_t len)
 			*sys = true;
 			return fd;
 		}
-		snprintf(err, len, "cannot connect to /dev/log: %s",
-		    strerror(errno));
+		snprintf(err, len, "cannot connect to /dev/log: %m");
 		if (fd >= 0)
 			close(fd);
 		return -1;

@@ -928,7 +928,7 @@ background(void)
 	int fd;
 
 	if (pid < 0) {
-		fprintf(stderr, "pm: fork: %s\n", strerror(errno));
+		fprintf(stderr, "pm: fork: %m\n");
 		exit(1);
 	}
 	if (pid > 0)
@@ -979,8 +979,7 @@ server_main(void)
 
 	/* 3. Signals as data, the timer, and the epoll set. */
 	if (open_fds() < 0) {
-		fprintf(stderr, "pm: cannot set up the event loop: %s\n",
-		    strerror(errno));
+		fprintf(stderr, "pm: cannot set up the event loop: %m\n");
 		return 1;
 	}
 
