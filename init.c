@@ -18,6 +18,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -456,9 +457,13 @@ init_end(enum pm_end how)
 	}
 	if (!machine)
 		return;
-	/* Halted, or the kernel could not do it: stay, never exit. */
+	/*
+	 * Halted, or the kernel could not do it: stay, never exit. Every
+	 * signal is blocked (read from the signalfd), so a poll of no fd
+	 * without a timeout waits for good, as pause() would.
+	 */
 	log_info("system halted");
 	for (;;)
 		if (waitpid(-1, &st, 0) < 0)
-			pause();
+			(void)poll(NULL, 0, -1);
 }
