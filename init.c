@@ -208,7 +208,8 @@ init_tty(const char *tty)
 		return -1;
 	if (fd > 2)
 		close(fd);
-	(void)tcsetpgrp(0, getpid());
+	/* tcsetpgrp is this ioctl (sys.c's main child makes it too). */
+	(void)ioctl(0, TIOCSPGRP, &(pid_t){ getpid() });
 	return 0;
 }
 

@@ -5,6 +5,7 @@
  * fakes of these functions instead and drives the machine without
  * processes, signals or sleeps (as dinit's baseproc-sys does).
  */
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -210,9 +211,10 @@ child_exec(const struct spawn *sp, bool is_main, char **envp,
 		/*
 		 * Own group, and the terminal's foreground, as tini does;
 		 * on an fd 0 that is no terminal, tcsetpgrp is only ENOTTY.
+		 * tcsetpgrp is this ioctl, as in init_tty: no wrapper linked.
 		 */
 		setpgid(0, 0);
-		(void)tcsetpgrp(0, getpid());
+		(void)ioctl(0, TIOCSPGRP, &(pid_t){ getpid() });
 	} else if (c->tty != NULL) {
 		if (init_tty(c->tty) < 0)
 			FAIL(SP_TTY);
