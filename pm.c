@@ -43,7 +43,7 @@
 
 #define MAX_EXIT_MAP	32
 
-static struct {
+static struct pm_opt {
 	const char	*cfg_opt;	/* -c */
 	const char	*sock;		/* -S */
 	bool		 daemon;	/* -d */
@@ -732,29 +732,34 @@ usage(void)
 static bool
 server_args(int argc, char **argv)
 {
-	int i;
+	/*
+	 * The options, NUL-separated: the four flags (their fields in flag[]),
+	 * then the three that take a value.
+	 */
+	static const char opts[] = "-d\0--background\0-s\0-g\0-c\0-S\0-e";
+	static const uint8_t flag[] = { offsetof(struct pm_opt, daemon),
+	    offsetof(struct pm_opt, background),
+	    offsetof(struct pm_opt, subreaper), offsetof(struct pm_opt, group) };
+	int i, k;
 	bool server = getpid() == 1;
+	const char *f;
 	char *end;
 	long v;
 
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
+		for (k = 0, f = opts; k < 7 && strcmp(a, f) != 0; k++)
+			f += strlen(f) + 1;
 		if (strcmp(a, "--") == 0) {
 			if (i + 1 >= argc)
 				usage();
 			opt.cmd = &argv[i + 1];
 			return true;
-		} else if (strcmp(a, "-d") == 0)
-			opt.daemon = server = true;
-		else if (strcmp(a, "--background") == 0)
-			opt.background = true;
-		else if (strcmp(a, "-s") == 0)
-			opt.subreaper = true;
-		else if (strcmp(a, "-g") == 0)
-			opt.group = true;
-		else if ((strcmp(a, "-c") == 0 || strcmp(a, "-S") == 0 ||
-		    strcmp(a, "-e") == 0) && i + 1 < argc) {
+		} else if (k < 4) {
+			*((bool *)&opt + flag[k]) = true;
+			server |= k == 0;
+		} else if (k < 7 && i + 1 < argc) {
 			if (a[1] == 'c')
 				opt.cfg_opt = argv[++i];
 			else if (a[1] == 'S')
