@@ -24,6 +24,7 @@
 
 #include "cgroup.h"
 #include "log.h"
+#include "sys.h"
 
 #define CGROUP2_MAGIC	0x63677270
 
@@ -250,8 +251,9 @@ cg_ooms(const char *id)
 void
 cg_usage(const char *id, pid_t pid, struct cg_use *u)
 {
-	char buf[1024], *p;
-	int d = group(id), i;
+	char buf[1024];
+	unsigned long long v[11];
+	int d = group(id);
 
 	memset(u, 0, sizeof(*u));
 	if (d >= 0) {
@@ -268,17 +270,12 @@ cg_usage(const char *id, pid_t pid, struct cg_use *u)
 		return;
 	}
 	snprintf(buf, sizeof(buf), "/proc/%d/stat", (int)pid);
-	if (pid <= 0 || get(AT_FDCWD, buf, buf, sizeof(buf)) < 0 ||
-	    (p = strrchr(buf, ')')) == NULL)
+	/* Fields 14 and 15, utime and stime; 24, rss. */
+	if (pid <= 0 || sys_proc_stat(buf, 14, 11, v) < 0)
 		return;
-	/* After "pid (comm)": field 3 is the state; 14, 15 and 24 wanted. */
-	for (i = 3; i <= 24 && (p = strchr(p + 1, ' ')) != NULL; i++)
-		/* Ticks of USER_HZ, 100 on every Linux; pages. */
-		if (i == 14 || i == 15)
-			u->cpu_us += strtoull(p + 1, NULL, 10) * 10000;
-		else if (i == 24)
-			u->mem = strtoull(p + 1, NULL, 10) *
-			    (uint64_t)getpagesize();
+	/* Ticks of USER_HZ, 100 on every Linux; pages. */
+	u->cpu_us = (v[0] + v[1]) * 10000;
+	u->mem = v[10] * (uint64_t)getpagesize();
 	u->pids = 1;
 	u->src = CU_PROC;
 }

@@ -27,6 +27,7 @@
 #include "init.h"
 #include "log.h"
 #include "pm.h"
+#include "sys.h"
 
 /*
  * Are we PID 1 of the machine's first PID namespace? /proc not mounted
@@ -40,28 +41,18 @@
 static bool
 machine_pid1(void)
 {
-	char buf[256], *p;
-	unsigned long v[6];
+	char buf[256];
+	unsigned long long v[6];
 	ssize_t n;
-	int fd, i;
 
 	if ((n = readlink("/proc/self", buf, sizeof(buf) - 1)) < 0)
 		return errno == ENOENT;
 	buf[n] = '\0';
 	if (strcmp(buf, "1") != 0)
 		return false;
-	if ((fd = open("/proc/2/stat", O_RDONLY | O_CLOEXEC)) < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
 	/* "2 (kthreadd) S ppid pgrp session tty tpgid flags ...". */
-	if ((p = strrchr(buf, ')')) == NULL || strlen(p) < 4)
+	if (sys_proc_stat("/proc/2/stat", 4, 6, v) < 0)
 		return false;
-	for (p += 4, i = 0; i < 6; i++)
-		v[i] = strtoul(p, &p, 10);
 	return v[0] == 0 && (v[5] & 0x00200000) != 0;	/* PF_KTHREAD */
 }
 

@@ -476,12 +476,11 @@ reload_log(void *ctx, const char *id, const char *action)
 static void
 signal_orphans(int sig)
 {
-	char path[300], buf[512], *p;
+	char path[300];
+	unsigned long long ppid;
 	struct dirent *de;
-	pid_t self = getpid(), ppid;
+	pid_t self = getpid();
 	DIR *d;
-	int fd;
-	ssize_t n;
 
 	if (self == 1) {
 		static int told;
@@ -499,19 +498,9 @@ signal_orphans(int sig)
 		if (!isdigit((unsigned char)de->d_name[0]))
 			continue;
 		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-			continue;
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (n <= 0)
-			continue;
-		buf[n] = '\0';
-		/* The name may hold spaces and parentheses: skip to the last ')'. */
-		if ((p = strrchr(buf, ')')) == NULL)
-			continue;
-		/* ") S 123 ...": the state, then the parent's pid. */
-		ppid = (pid_t)strtol(p + 4, NULL, 10);
-		if (p[1] == ' ' && p[3] == ' ' && ppid == self)
+		/* Field 4: the parent's pid. */
+		if (sys_proc_stat(path, 4, 1, &ppid) == 0 &&
+		    ppid == (unsigned long long)self)
 			kill((pid_t)strtol(de->d_name, NULL, 10), sig);
 	}
 	closedir(d);
