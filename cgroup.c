@@ -24,6 +24,7 @@
 
 #include "cgroup.h"
 #include "log.h"
+#include "safefile.h"
 #include "sys.h"
 
 #define CGROUP2_MAGIC	0x63677270
@@ -54,20 +55,6 @@ put(int d, const char *name, const char *s)
 	return r;
 }
 
-/* Up to len - 1 bytes of file name in d, terminated: 0 or -1. */
-static int
-get(int d, const char *name, char *buf, size_t len)
-{
-	int fd = openat(d, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	ssize_t n = -1;
-
-	if (fd >= 0) {
-		n = read(fd, buf, len - 1);
-		close(fd);
-	}
-	buf[n > 0 ? n : 0] = '\0';
-	return n < 0 ? -1 : 0;
-}
 
 /* What follows word at the start of a line of buf, or NULL. */
 static char *
@@ -133,7 +120,8 @@ cg_init(const char *want)
 		snprintf(path, sizeof(path), "%s", want);
 	else if (getpid() != 1)
 		errno = EPERM;	/* auto: only PID 1 owns its cgroup */
-	else if (get(AT_FDCWD, "/proc/self/cgroup", buf, sizeof(buf)) == 0 &&
+	else if (safe_read(AT_FDCWD, "/proc/self/cgroup", buf,
+	    sizeof(buf)) == 0 &&
 	    (p = line(buf, "0::")) != NULL) {
 		p[strcspn(p, "\n")] = '\0';
 		snprintf(path + 14, sizeof(path) - 14, "%s", p);
@@ -237,7 +225,7 @@ cg_ooms(const char *id)
 	uint32_t n = 0;
 
 	if (d >= 0) {
-		get(d, "memory.events", buf, sizeof(buf));
+		safe_read(d, "memory.events", buf, sizeof(buf));
 		n = (uint32_t)field(buf, "oom_kill ");
 		close(d);
 	}
@@ -258,13 +246,13 @@ cg_usage(const char *id, pid_t pid, struct cg_use *u)
 	memset(u, 0, sizeof(*u));
 	if (d >= 0) {
 		u->src = CU_CGROUP;
-		get(d, "memory.current", buf, sizeof(buf));
+		safe_read(d, "memory.current", buf, sizeof(buf));
 		u->mem = strtoull(buf, NULL, 10);
-		get(d, "pids.current", buf, sizeof(buf));
+		safe_read(d, "pids.current", buf, sizeof(buf));
 		u->pids = (uint32_t)strtoul(buf, NULL, 10);
-		get(d, "cpu.stat", buf, sizeof(buf));
+		safe_read(d, "cpu.stat", buf, sizeof(buf));
 		u->cpu_us = field(buf, "usage_usec ");
-		get(d, "memory.events", buf, sizeof(buf));
+		safe_read(d, "memory.events", buf, sizeof(buf));
 		u->ooms = (uint32_t)field(buf, "oom_kill ");
 		close(d);
 		return;

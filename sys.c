@@ -26,6 +26,7 @@
 #include "clock.h"
 #include "config.h"
 #include "init.h"
+#include "safefile.h"
 #include "sys.h"
 
 static char	       **envp_buf;	/* environ + PM_ENV_MAX, sized once */
@@ -79,17 +80,10 @@ int
 sys_proc_stat(const char *path, int from, int n, unsigned long long *v)
 {
 	char buf[1024], *p;
-	ssize_t len;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), i;
+	int i;
 
-	if (fd < 0)
-		return -1;
-	len = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (len <= 0)
-		return -1;
-	buf[len] = '\0';
-	if ((p = strrchr(buf, ')')) == NULL)
+	if (safe_read(AT_FDCWD, path, buf, sizeof(buf)) < 0 ||
+	    (p = strrchr(buf, ')')) == NULL)
 		return -1;
 	for (i = 3; i < from + n && (p = strchr(p + 1, ' ')) != NULL; i++)
 		if (i >= from)
