@@ -279,8 +279,8 @@ handler(int idx, int ev, char *const *argv, int status)
 		return;
 	}
 	/* The five variables in one buffer, each ended by its NUL. */
-	snprintf(e, sizeof(e), "PM_ID=%s%cPM_EVENT=%s%cPM_STATUS=%d%cPM_PID=%d%c"
-	    "PM_RESTARTS=%d", p->cfg->id, 0, ev_names[ev], 0, status, 0,
+	snprintf(e, sizeof(e), "PM_ID=%s%cPM_EVENT=%s%cPM_STATUS=%d%c"
+	    "PM_PID=%d%cPM_RESTARTS=%d", p->cfg->id, 0, ev_names[ev], 0, status, 0,
 	    (int)p->pid, 0, p->restarts);
 	for (i = 0; i < 5; i++, s += strlen(s) + 1)
 		env[i] = s;
