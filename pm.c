@@ -540,6 +540,9 @@ forward(int sig)
 		kill(pid, sig);
 }
 
+#define FWD	(1ULL << SIGTERM | 1ULL << SIGINT | 1ULL << SIGHUP | \
+	1ULL << SIGQUIT | 1ULL << SIGUSR1 | 1ULL << SIGUSR2 | 1ULL << SIGWINCH)
+
 static void
 signal_cb(struct watch *w, uint32_t events)
 {
@@ -557,13 +560,10 @@ signal_cb(struct watch *w, uint32_t events)
 				chld = true;
 				continue;
 			}
+			/* The signals -- mode passes on, as a mask. */
 			if (opt.cmd != NULL) {
-				switch (sig) {
-				case SIGTERM: case SIGINT: case SIGHUP:
-				case SIGQUIT: case SIGUSR1: case SIGUSR2:
-				case SIGWINCH:
+				if (sig < 64 && (FWD >> sig & 1))
 					forward(sig);
-				}
 				continue;
 			}
 			/* As init, busybox init's signals (see README). */
@@ -579,15 +579,6 @@ signal_cb(struct watch *w, uint32_t events)
 				else
 					log_info("ctrl-alt-del ignored");
 				break;
-			case SIGUSR1:
-			case SIGUSR2:
-				if (init_mode) {
-					pm_shutdown(sig == SIGUSR1 ? END_HALT :
-					    END_POWEROFF, 0);
-					break;
-				}
-				log_debug("ignoring SIG%s", cfg_signal_name(sig));
-				break;
 			case SIGHUP:
 				/* As busybox init and supervisord do; the
 				 * reopen is for an external logrotate. */
@@ -597,6 +588,14 @@ signal_cb(struct watch *w, uint32_t events)
 					log_err("reload failed, old config kept:"
 					    "\n%s", err);
 				break;
+			case SIGUSR1:
+			case SIGUSR2:
+				if (init_mode) {
+					pm_shutdown(sig == SIGUSR1 ? END_HALT :
+					    END_POWEROFF, 0);
+					break;
+				}
+				/* FALLTHROUGH */
 			default:
 				log_debug("ignoring SIG%s", cfg_signal_name(sig) ?
 				    cfg_signal_name(sig) : "?");
