@@ -338,8 +338,13 @@ sys_spawn(const struct spawn *sp, bool is_main, enum spawn_step *step)
 
 	se.err = 0;
 	se.step = SP_OK;
-	if (!spawn_narrow && sched_getaffinity(0, sizeof(spawn_cpus),
-	    &spawn_cpus) == 0) {
+	/*
+	 * The raw call returns the bytes it wrote; libc's wrapper only adds
+	 * zeroing the rest, which stays zero here (static, written by no
+	 * one else).
+	 */
+	if (!spawn_narrow && syscall(SYS_sched_getaffinity, 0,
+	    sizeof(spawn_cpus), &spawn_cpus) > 0) {
 		cpu_set_t one;
 		unsigned cpu = 0;
 
