@@ -195,14 +195,14 @@ init_tty(const char *tty)
 	 */
 	if ((fd = open(tty, O_RDWR | O_NOCTTY | O_NONBLOCK)) < 0)
 		return -1;
-	if (ioctl(fd, TIOCSCTTY, 1) < 0 ||
+	if (syscall(SYS_ioctl, fd, TIOCSCTTY, 1) < 0 ||
 	    syscall(SYS_fcntl, fd, F_SETFL, 0) < 0 ||
 	    dup2(fd, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
 		return -1;
 	if (fd > 2)
 		close(fd);
 	/* tcsetpgrp is this ioctl (sys.c's main child makes it too). */
-	(void)ioctl(0, TIOCSPGRP, &(pid_t){ getpid() });
+	(void)syscall(SYS_ioctl, 0, TIOCSPGRP, &(pid_t){ getpid() });
 	return 0;
 }
 
@@ -210,7 +210,10 @@ init_tty(const char *tty)
  * The hardware watchdog (issue 18): [settings] watchdog. The kick is due
  * from the loop (init_wd_tick), never from a thread or a child, so a
  * stuck loop stops kicking and the board resets. The ioctl numbers are
- * those of linux/watchdog.h, which musl does not ship.
+ * those of linux/watchdog.h, which musl does not ship. Every ioctl here,
+ * in logbuf.c and in sys.c is the raw call: none of their requests is one
+ * of those libc's wrapper converts for 64-bit time on 32-bit machines,
+ * and the wrapper was linked for them alone.
  */
 #define WD_KEEPALIVE	_IOR('W', 5, int)
 #define WD_SETTIMEOUT	_IOWR('W', 6, int)
@@ -246,10 +249,12 @@ init_wd_open(const struct cfg_settings *s, uint64_t now)
 		goto none;
 	}
 	secs = (int)((s->watchdog_timeout_ms + 999) / 1000);
-	if (secs > 0 && ioctl(wd.fd, WD_SETTIMEOUT, &secs) < 0)
+	if (secs > 0 &&
+	    syscall(SYS_ioctl, wd.fd, WD_SETTIMEOUT, &secs) < 0)
 		log_warn("watchdog %s: cannot set the timeout to %ds: %m",
 		    s->watchdog, secs);
-	if (ioctl(wd.fd, WD_GETTIMEOUT, &wd.secs) < 0 || wd.secs <= 0)
+	if (syscall(SYS_ioctl, wd.fd, WD_GETTIMEOUT, &wd.secs) < 0 ||
+	    wd.secs <= 0)
 		wd.secs = 2;	/* unknown: kick every second */
 	if (s->watchdog_test_stop_ms > 0)
 		wd.stop = now + s->watchdog_test_stop_ms;
@@ -276,8 +281,8 @@ init_wd_tick(uint64_t now)
 		return 0;
 	}
 	if (now >= wd.next) {
-		if (ioctl(wd.fd, WD_KEEPALIVE, 0) < 0 && write(wd.fd, "k",
-		    1) < 0)
+		if (syscall(SYS_ioctl, wd.fd, WD_KEEPALIVE, 0) < 0 &&
+		    write(wd.fd, "k", 1) < 0)
 			log_warn("watchdog: cannot kick: %m");
 		/* Twice per period: a late turn of the loop still makes it. */
 		wd.next = now + (uint64_t)wd.secs * 500;

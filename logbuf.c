@@ -836,7 +836,7 @@ lb_pipes(int idx, bool is_main, int io[2])
 			io[0] = io[1] = -1;
 			return;
 		}
-		(void)ioctl(fds[0], FIONBIO, &(int){ 1 });
+		(void)syscall(SYS_ioctl, fds[0], FIONBIO, &(int){ 1 });
 		lb->in[i].w.fd = fds[0];
 		lb->in[i].wfd = io[i] = fds[1];
 	}

@@ -245,7 +245,7 @@ child_exec(const struct spawn *sp, bool is_main, char **envp,
 		 * tcsetpgrp is this ioctl, as in init_tty: no wrapper linked.
 		 */
 		setpgid(0, 0);
-		(void)ioctl(0, TIOCSPGRP, &(pid_t){ getpid() });
+		(void)syscall(SYS_ioctl, 0, TIOCSPGRP, &(pid_t){ getpid() });
 	} else if (c->tty != NULL) {
 		if (init_tty(c->tty) < 0)
 			FAIL(SP_TTY);
