@@ -690,7 +690,12 @@ loop(void)
 				next = earliest(next, stop.deadline);
 		}
 		arm(next);
-		n = epoll_wait(epfd, batch, 64, -1);
+		/*
+		 * Raw epoll_pwait (the one every arch has) with no mask:
+		 * libc's epoll_wait adds a fallback for kernels before 2.6.19.
+		 */
+		n = (int)syscall(SYS_epoll_pwait, epfd, batch, 64, -1, NULL,
+		    (size_t)NSIG / 8);
 		if (n < 0 && errno != EINTR) {
 			log_err("epoll_wait: %m");
 			continue;
