@@ -116,20 +116,25 @@ static struct {
 	bool		 killed;	/* deadline passed: SIGKILL sent */
 } stop;
 
-int
-loop_add(struct watch *w, uint32_t events)
+/* Raw epoll_ctl, as the rest of the epoll calls here. */
+static int
+watch_ctl(int op, struct watch *w, uint32_t events)
 {
 	struct epoll_event ev = { .events = events, .data.ptr = w };
 
-	return epoll_ctl(epfd, EPOLL_CTL_ADD, w->fd, &ev);
+	return (int)syscall(SYS_epoll_ctl, epfd, op, w->fd, &ev);
+}
+
+int
+loop_add(struct watch *w, uint32_t events)
+{
+	return watch_ctl(EPOLL_CTL_ADD, w, events);
 }
 
 int
 loop_mod(struct watch *w, uint32_t events)
 {
-	struct epoll_event ev = { .events = events, .data.ptr = w };
-
-	return epoll_ctl(epfd, EPOLL_CTL_MOD, w->fd, &ev);
+	return watch_ctl(EPOLL_CTL_MOD, w, events);
 }
 
 /*
@@ -148,7 +153,7 @@ loop_del(struct watch *w)
 {
 	int i;
 
-	epoll_ctl(epfd, EPOLL_CTL_DEL, w->fd, NULL);
+	(void)watch_ctl(EPOLL_CTL_DEL, w, 0);
 	for (i = batch_i + 1; i < batch_n; i++)
 		if (batch[i].data.ptr == w)
 			batch[i].data.ptr = NULL;
