@@ -36,7 +36,7 @@ static char	 adj[8];	/* pm's oom_score_adj before -1000 */
  * The kernel's file of each limit, in cfg_proc's cg[] order, and its
  * default: NUL-separated pairs.
  */
-static const char files[] = "memory.max\0max\0memory.high\0max\0"
+static const char *const files = "memory.max\0max\0memory.high\0max\0"
     "memory.swap.max\0max\0pids.max\0max\0cpu.max\0max\0"
     "cpu.weight\0" "100\0io.weight\0" "100";
 

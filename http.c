@@ -77,7 +77,7 @@ int
 http_metrics(int k, const uint16_t *idx, int nidx, char *buf, size_t len)
 {
 	/* Each family's name and help, NUL-separated, in this order. */
-	static const char fam[] =
+	static const char *const fam =
 	    "up\0" "1 when running, or a oneshot that exited 0\0"
 	    "state\0" "the current state, as a label\0"
 	    "restarts_total\0" "automatic restarts\0"
@@ -262,7 +262,7 @@ respond(struct hconn *c, int code, int route)
 	/* The codes, and their reasons NUL-separated in the same order. */
 	static const short codes[] = { 200, 400, 401, 404, 405, 408, 414, 431,
 	    503 };
-	static const char reasons[] = "OK\0Bad Request\0Unauthorized\0"
+	static const char *const reasons = "OK\0Bad Request\0Unauthorized\0"
 	    "Not Found\0Method Not Allowed\0Request Timeout\0URI Too Long\0"
 	    "Request Header Fields Too Large\0Service Unavailable";
 	const char *text = reasons;

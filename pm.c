@@ -734,7 +734,7 @@ server_args(int argc, char **argv)
 	 * The options, NUL-separated: the four flags (their fields in flag[]),
 	 * then the three that take a value.
 	 */
-	static const char opts[] = "-d\0--background\0-s\0-g\0-c\0-S\0-e";
+	static const char *const opts = "-d\0--background\0-s\0-g\0-c\0-S\0-e";
 	static const uint8_t flag[] = { offsetof(struct pm_opt, daemon),
 	    offsetof(struct pm_opt, background),
 	    offsetof(struct pm_opt, subreaper), offsetof(struct pm_opt, group) };
@@ -831,7 +831,7 @@ load_config(void)
 static void
 rescue(void)
 {
-	static const char shell[] = "[process:rescue]\ncommand = /bin/sh\n"
+	static const char *const shell = "[process:rescue]\ncommand = /bin/sh\n"
 	    "tty = console\nstop_signal = HUP\nstart_limit = 0\n";
 	char err[PM_ERR_MAX];
 	bool sh = init_mode && access("/bin/sh", X_OK) == 0;

@@ -151,7 +151,7 @@ struct spawn_err {
 };
 
 /* What each step of a spawn is called in a log line, in enum order. */
-static const char step_names[] = "start\0fork\0open tty\0redirect stdin\0"
+static const char *const step_names = "start\0fork\0open tty\0redirect stdin\0"
     "redirect output\0pass the notification fd\0set rlimit_nofile\0"
     "set rlimit_core\0set rlimit_nproc\0set nice\0chdir\0setgroups\0"
     "setgid\0setuid\0execute\0join the cgroup";
