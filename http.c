@@ -405,12 +405,14 @@ hc_cb(struct watch *w, uint32_t ev)
 		respond(c, nl == c->inlen ? 414 : 431, RT_ERROR);
 }
 
+/* A literal, not an array: an array of 32 bytes or more is aligned to 32. */
+#define BUSY	"HTTP/1.1 503 Service Unavailable\r\n" \
+	    "Connection: close\r\n\r\n"
+
 /* Accept until EAGAIN; past the cap, a 503 without waiting. */
 static void
 listen_cb(struct watch *w, uint32_t ev)
 {
-	static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\n"
-	    "Connection: close\r\n\r\n";
 	struct hconn *c;
 	int fd, i;
 
@@ -422,7 +424,7 @@ listen_cb(struct watch *w, uint32_t ev)
 		if (i == HTTP_CONNS) {
 			log_limited(&lim_busy, L_WARN, "http: too many clients "
 			    "(%d)", HTTP_CONNS);
-			(void)send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL |
+			(void)send(fd, BUSY, sizeof(BUSY) - 1, MSG_NOSIGNAL |
 			    MSG_DONTWAIT);
 			close(fd);
 			continue;
