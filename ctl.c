@@ -174,8 +174,8 @@ listeners_enable(bool on)
 }
 
 /* Queue a reply PDU that pack wrote at the end of the out buffer. */
-static int
-conn_room(struct conn *c, uint8_t **p, size_t *room)
+static uint8_t *
+conn_room(struct conn *c, size_t *room)
 {
 	if (c->outoff > 0 && c->outoff == c->outlen)
 		c->outoff = c->outlen = 0;
@@ -184,12 +184,11 @@ conn_room(struct conn *c, uint8_t **p, size_t *room)
 		c->outlen -= c->outoff;
 		c->outoff = 0;
 	}
-	*p = c->out + c->outlen;
 	*room = sizeof(c->out) - c->outlen;
 	/* Keep room for the tag that conn_add appends after TCP auth. */
 	if (c->sealed)
 		*room = *room > PDU_SEAL_SIZE ? *room - PDU_SEAL_SIZE : 0;
-	return 0;
+	return c->out + c->outlen;
 }
 
 /* Queue that PDU of n bytes, tagged with the session key after auth. */
@@ -228,7 +227,7 @@ conn_fail(struct conn *c, const char *code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	conn_room(c, &p, &room);
+	p = conn_room(c, &room);
 	conn_push(c, pdu_error_pack(p, room, c->reqid, code, msg));
 	c->job = J_NONE;
 	c->state = C_CLOSING;
@@ -242,7 +241,7 @@ conn_ok(struct conn *c, const char *msg)
 	uint8_t *p;
 	size_t room;
 
-	conn_room(c, &p, &room);
+	p = conn_room(c, &room);
 	conn_push(c, pdu_ok_pack(p, room, c->reqid, msg));
 	c->state = C_CLOSING;
 	conn_flush(c);
@@ -392,7 +391,7 @@ conn_refill(struct conn *c)
 	if (c->job <= J_METRICS && c->lgen != lb_gen)
 		goto end;
 	for (;;) {
-		conn_room(c, &p, &room);
+		p = conn_room(c, &room);
 		n = 0;
 		step = 1;
 		switch (c->job) {
@@ -483,7 +482,7 @@ conn_refill(struct conn *c)
 	}
 end:
 	if (c->job == J_PLAN && plan.dropped > 0) {
-		conn_room(c, &p, &room);
+		p = conn_room(c, &room);
 		snprintf(name, sizeof(name), "%u more", plan.dropped);
 		n = pdu_text_pack(p, room, c->reqid, "...", name);
 		if (n == PDU_ESPACE)
@@ -491,7 +490,7 @@ end:
 		conn_push(c, n);
 		plan.dropped = 0;
 	}
-	conn_room(c, &p, &room);
+	p = conn_room(c, &room);
 	n = c->job <= J_METRICS && c->lgen != lb_gen ?
 	    pdu_error_pack(p, room, c->reqid, "changed", "a reload changed "
 	    "the process table mid-reply; ask again") :
@@ -630,9 +629,9 @@ do_setting_show(struct conn *c, const struct pdu_req *q)
 		memmove(scratch, line, kl);
 		memcpy(scratch + kl, "\n", 2);
 	}
-	conn_room(c, &p, &room);
+	p = conn_room(c, &room);
 	conn_push(c, pdu_text_pack(p, room, c->reqid, "settings", scratch));
-	conn_room(c, &p, &room);
+	p = conn_room(c, &room);
 	conn_push(c, pdu_end_pack(p, room, c->reqid, 1));
 	c->state = C_CLOSING;
 	conn_flush(c);
@@ -779,7 +778,7 @@ conn_request(struct conn *c, const struct pdu_req *q)
 		conn_ok(c, NULL);
 		break;
 	case PDU_VERSION:
-		conn_room(c, &p, &room);
+		p = conn_room(c, &room);
 		conn_push(c, pdu_version_pack(p, room, c->reqid, PM_VERSION));
 		c->state = C_CLOSING;
 		conn_flush(c);
@@ -847,7 +846,7 @@ conn_auth(struct conn *c, const struct pdu_req *q)
 		conn_fail(c, "auth", "authentication failed");
 		return -1;
 	}
-	conn_room(c, &p, &room);
+	p = conn_room(c, &room);
 	conn_push(c, pdu_auth_ok_pack(p, room, smac));
 	explicit_bzero(smac, sizeof(smac));
 	c->sealed = true;
@@ -1221,7 +1220,7 @@ listen_cb(struct watch *w, uint32_t ev)
 				    "source is not ready yet; try again");
 				continue;
 			}
-			conn_room(c, &p, &room);
+			p = conn_room(c, &room);
 			conn_push(c, pdu_challenge_pack(p, room, c->nonce));
 			conn_flush(c);
 		}
