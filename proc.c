@@ -637,22 +637,22 @@ a_spawn(struct proc *p, int arg)
 	const struct cfg_proc *c = p->v.cfg;
 	struct spawn sp = { c, c->argv, { NULL }, -1, -1, -1, -1 };
 	enum spawn_step step = SP_OK;
-	int io[2], saved;
+	int io[2], saved, idx = idx_of(p);
 	pid_t pid;
 
 	(void)arg;
-	hk->prespawn(idx_of(p), &sp);
+	hk->prespawn(idx, &sp);
 	/* A process on a terminal (tty =) talks to it, not to a pipe. */
 	if (c->tty != NULL)
 		io[0] = io[1] = -1;
 	else
-		hk->out_pipes(idx_of(p), idx_of(p) == main_idx, io);
+		hk->out_pipes(idx, idx == main_idx, io);
 	sp.out = io[0];
 	sp.err = io[1];
-	pid = sys_spawn(&sp, idx_of(p) == main_idx, &step);
+	pid = sys_spawn(&sp, idx == main_idx, &step);
 	saved = errno;
-	hk->out_spawned(idx_of(p), pid > 0);
-	hk->spawned(idx_of(p), pid > 0);
+	hk->out_spawned(idx, pid > 0);
+	hk->spawned(idx, pid > 0);
 	errno = saved;
 	if (pid > 0)
 		fire(p, c->mon != NULL && c->mon->ready != RD_NONE ?
