@@ -705,7 +705,7 @@ do_logs(struct conn *c, const struct pdu_req *q)
 	c->json = (q->flags & PDU_F_JSON) != 0;
 	c->job = J_EVENTS;
 	if (!ev) {
-		snprintf(c->lid, sizeof(c->lid), "%s", cp->id);
+		copy_str(c->lid, sizeof(c->lid), cp->id);
 		c->lb = lb_of(c->idx[0]);
 		c->lgen = lb_gen;
 		c->lpos = lb_last(c->lb, q->lines);
