@@ -47,6 +47,7 @@ struct proc {
 	bool		 ready_failed;	/* killed for missing ready_timeout */
 	bool		 exit_pm;	/* on_check_fail = exit: pm follows */
 	uint8_t		 cause;		/* EVR_*: why its next state (issue 15) */
+	int		 idx;		/* its own index, set in proc_init */
 };
 
 static struct proc	*proc_tab;
@@ -176,10 +177,11 @@ proc_set_state(struct proc *p, enum proc_state s, uint64_t deadline)
 	loop_deadline_changed();
 }
 
+/* Kept in the entry: p - proc_tab divides by an odd size at every use. */
 static int
 idx_of(const struct proc *p)
 {
-	return (int)(p - proc_tab);
+	return p->idx;
 }
 
 /* A dependency counts as ready when it runs, or is a oneshot that succeeded. */
@@ -1237,6 +1239,7 @@ proc_init(const struct config *c, const struct cfg_proc *mainc)
 	ix_mask = cap - 1;
 	/* The first of an ID wins: the config's own before -- mode's main. */
 	for (i = 0; i < proc_n; i++) {
+		proc_tab[i].idx = i;
 		if (id_ix[id_slot(proc_tab[i].v.cfg->id)] == 0)
 			id_ix[id_slot(proc_tab[i].v.cfg->id)] = i + 1;
 		if (proc_tab[i].v.pid != 0)
