@@ -169,7 +169,7 @@ proc_set_state(struct proc *p, enum proc_state s, uint64_t deadline)
 		    proc_state_name(s));
 	*(enum proc_state *)&p->v.state = s;
 	if (fatal)
-		hk->fatal((int)(p - proc_tab));
+		hk->fatal(p->idx);
 	p->v.since_ms = now_ms();
 	p->deadline_ms = deadline;
 	dirty = true;
