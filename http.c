@@ -274,11 +274,11 @@ respond(struct hconn *c, int code, int route)
 	c->k = 0;
 	c->outoff = 0;
 	c->outlen = (size_t)snprintf(c->out, sizeof(c->out), "HTTP/1.1 %d %s\r\n"
-	    "Content-Type: text/plain; %scharset=utf-8\r\n%s%s"
+	    "Content-Type: text/plain; %scharset=utf-8\r\n%s"
 	    "Connection: close\r\n\r\n%s%s", code, text,
 	    route == RT_METRICS ? "version=0.0.4; " : "",
-	    code == 401 ? "WWW-Authenticate: Bearer\r\n" : "",
-	    code == 405 ? "Allow: GET, HEAD\r\n" : "",
+	    code == 401 ? "WWW-Authenticate: Bearer\r\n" : code == 405 ?
+	    "Allow: GET, HEAD\r\n" : "",
 	    route == RT_ERROR && !c->head ? text : "",
 	    route == RT_ERROR && !c->head ? "\n" : "");
 	c->state = H_WRITE;
