@@ -1087,13 +1087,18 @@ peer_allowed(int fd, uid_t *uid)
 static void
 tcp_keepalive(int fd)
 {
-	int on = 1, idle = 60, intvl = 10, cnt = 6;
+	/* Each option and its value: on, idle 60 s, then 6 probes 10 s apart. */
+	static const int opts[][3] = {
+		{ SOL_SOCKET, SO_KEEPALIVE, 1 },
+		{ IPPROTO_TCP, TCP_KEEPIDLE, 60 },
+		{ IPPROTO_TCP, TCP_KEEPINTVL, 10 },
+		{ IPPROTO_TCP, TCP_KEEPCNT, 6 },
+	};
+	int i;
 
-	(void)setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl,
-	    sizeof(intvl));
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
+	for (i = 0; i < 4; i++)
+		(void)setsockopt(fd, opts[i][0], opts[i][1], &opts[i][2],
+		    sizeof(int));
 }
 
 /*
