@@ -1349,8 +1349,9 @@ sock_dir(const struct sock_loc *l, char *why, size_t len)
 		return 0;
 	memcpy(dir, l->name, sizeof(dir));
 	*strrchr(dir, '/') = '\0';
-	if (l->dir != SD_OWN && mkdir(dir, l->dir == SD_PRIVATE ? 0700 :
-	    0755) == -1 && errno != EEXIST) {
+	/* mkdirat, as cgroup.c makes its groups: mkdir is not linked. */
+	if (l->dir != SD_OWN && mkdirat(AT_FDCWD, dir, l->dir == SD_PRIVATE ?
+	    0700 : 0755) == -1 && errno != EEXIST) {
 		snprintf(why, len, "%s: %m", dir);
 		return -1;
 	}

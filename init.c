@@ -94,7 +94,7 @@ mount_if_missing(const char *dir, const char *type, unsigned long flags,
 {
 	if (mounted(dir))
 		return 0;
-	(void)mkdir(dir, 0755);
+	(void)mkdirat(AT_FDCWD, dir, 0755);
 	if (mount(type, dir, type, flags, data) < 0)
 		return -1;
 	return 1;
