@@ -357,7 +357,7 @@ notify_cb(struct watch *w, uint32_t events)
 		cm = CMSG_FIRSTHDR(&mh);
 		if (cm != NULL && cm->cmsg_type == SCM_CREDENTIALS) {
 			memcpy(&uc, CMSG_DATA(cm), sizeof(uc));
-			sid = getsid(uc.pid);
+			sid = (pid_t)syscall(SYS_getsid, uc.pid);
 			/* By index, not a walk per message (issue 11). */
 			if ((idx = proc_find_pid(uc.pid)) < 0)
 				idx = proc_find_pid(sid);

@@ -204,7 +204,8 @@ set_rlimit(int res, long long v)
  * The child sets its ids and limits through the raw system calls: it is
  * pm's only thread, and libc's setuid, setgid, setgroups and setrlimit
  * bring the machinery that applies them to every thread of a process.
- * (fcntl too: libc's is a switch of cases that pm does not use.)
+ * (fcntl too: libc's is a switch of cases that pm does not use; and
+ * setpriority, whose wrapper was linked for this one call.)
  * (prlimit64 takes 64-bit limits, as musl's struct rlimit has everywhere.)
  * 32-bit ARM and x86 name the calls with 32-bit ids *32.
  */
@@ -282,7 +283,7 @@ child_exec(const struct spawn *sp, bool is_main, char **envp,
 		    offsetof(struct cfg_proc, rlimit_nofile) +
 		    (size_t)sig * sizeof(long long))) < 0)
 			FAIL(SP_NOFILE + sig);
-	if (c->has_nice && setpriority(PRIO_PROCESS, 0, c->nice) < 0)
+	if (c->has_nice && syscall(SYS_setpriority, PRIO_PROCESS, 0, c->nice) < 0)
 		FAIL(SP_NICE);
 	if (c->umask >= 0)
 		umask((mode_t)c->umask);
