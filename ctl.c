@@ -400,13 +400,8 @@ conn_refill(struct conn *c)
 			    c->cursor >= c->nidx)
 				goto end;
 			idx = c->nidx < 0 ? c->cursor : c->idx[c->cursor];
-			/*
-			 * A process removed by a reload stays in the table
-			 * until the next one; once it has stopped it is
-			 * no longer shown (issue 8).
-			 */
-			if (idx >= proc_count() || (proc_get(idx)->pid == 0 &&
-			    proc_find(proc_get(idx)->cfg->id) != idx)) {
+			/* Issue 8: a removed process, once stopped. */
+			if (idx >= proc_count() || !proc_shown(idx)) {
 				c->cursor++;
 				continue;
 			}

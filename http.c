@@ -64,15 +64,6 @@ static const char *const routes[] = { "/metrics", "/livez", "/readyz" };
 
 /* ------------------------------------------------------------ the bodies */
 
-/* A process that a reload removed and that has stopped is not shown. */
-static bool
-shown(int idx)
-{
-	const struct proc_view *v = proc_get(idx);
-
-	return v->pid != 0 || proc_find(v->cfg->id) == idx;
-}
-
 int
 http_metrics(int k, const uint16_t *idx, int nidx, char *buf, size_t len)
 {
@@ -135,7 +126,7 @@ http_metrics(int k, const uint16_t *idx, int nidx, char *buf, size_t len)
 		    f == NP ? "\"}" : "", v);
 	}
 	i = nidx < 0 ? i - 1 : idx[i - 1];
-	if (i >= proc_count() || !shown(i))
+	if (i >= proc_count() || !proc_shown(i))
 		return 0;
 	ctl_status(&s, i, now_ms());
 	if ((f == 5 && s.health == 0) ||
@@ -168,7 +159,7 @@ ready_item(struct hconn *c, int k, char *buf, size_t len, bool fill)
 
 	if (k >= proc_count())
 		return -1;
-	if (!shown(k) || (c->only >= 0 && k != c->only))
+	if (!proc_shown(k) || (c->only >= 0 && k != c->only))
 		return 0;
 	ctl_status(&s, k, now_ms());
 	if ((w = pdu_not_fine(&s, why, sizeof(why))) == NULL)

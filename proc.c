@@ -1084,6 +1084,13 @@ proc_find(const char *id)
 	return i >= 0 && !proc_xt[i].removed ? i : -1;
 }
 
+bool
+proc_shown(int idx)
+{
+	return proc_tab[idx].v.pid != 0 ||
+	    proc_find(proc_tab[idx].v.cfg->id) == idx;
+}
+
 static void
 proc_reset(struct proc *p, const struct cfg_proc *c)
 {
