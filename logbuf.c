@@ -250,7 +250,7 @@ con_flush(struct conq *q)
 		}
 		mh.msg_iovlen = (size_t)i;
 		n = q->w.fd < 0 ? -1 : q->sock ? sendmsg(q->w.fd, &mh, MSG_DONTWAIT |
-		    MSG_NOSIGNAL) : writev(q->w.fd, iov, i);
+		    MSG_NOSIGNAL) : syscall(SYS_writev, q->w.fd, iov, i);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN) {
