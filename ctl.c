@@ -21,6 +21,7 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 
 #include <netinet/in.h>
@@ -1434,8 +1435,10 @@ again:
 	}
 	if (l->name[0] != '@')
 		memcpy(sockpath, l->name, sizeof(sockpath));
-	if (has_sock_gid && l->name[0] != '@' && fchownat(AT_FDCWD,
-	    l->name, (uid_t)-1, sock_gid, AT_SYMLINK_NOFOLLOW) == -1) {
+	/* Raw fchownat: its wrapper was linked for this one call. */
+	if (has_sock_gid && l->name[0] != '@' && syscall(SYS_fchownat,
+	    AT_FDCWD, l->name, (uid_t)-1, sock_gid,
+	    AT_SYMLINK_NOFOLLOW) == -1) {
 		snprintf(why, len, "group: %m");
 		close(fd);
 		return -2;

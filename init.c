@@ -30,6 +30,12 @@
 #include "sys.h"
 
 /*
+ * reboot(2) by the raw call with its two magic numbers, all libc's
+ * wrapper adds; a macro, as one use runs in a vfork child.
+ */
+#define pm_reboot(cmd)	syscall(SYS_reboot, 0xfee1dead, 672274793, (cmd))
+
+/*
  * Are we PID 1 of the machine's first PID namespace? /proc not mounted
  * yet means a kernel has just started us (a container runtime always
  * mounts it). Mounted, /proc/self must be us (a PID namespace's own
@@ -171,7 +177,7 @@ init_early(void)
 	 * Ctrl-alt-del becomes SIGINT to us instead of an instant reboot
 	 * (a PID namespace has no keyboard: the kernel says EINVAL there).
 	 */
-	if (machine_pid1() && reboot(RB_DISABLE_CAD) < 0)
+	if (machine_pid1() && pm_reboot(RB_DISABLE_CAD) < 0)
 		log_warn("cannot take over ctrl-alt-del: %m");
 }
 
@@ -444,7 +450,7 @@ init_end(enum pm_end how)
 	log_info("%s", what[how]);
 	pid = vfork();	/* the child only makes the system call */
 	if (pid == 0) {
-		reboot(cmd);
+		pm_reboot(cmd);
 		_exit(errno == 0 ? 0 : errno);
 	}
 	if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st)) {
