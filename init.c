@@ -190,7 +190,7 @@ init_early(void)
 int
 init_tty(const char *tty)
 {
-	int fd;
+	int fd, i;
 
 	(void)setsid();
 	/*
@@ -202,9 +202,11 @@ init_tty(const char *tty)
 	if ((fd = open(tty, O_RDWR | O_NOCTTY | O_NONBLOCK)) < 0)
 		return -1;
 	if (syscall(SYS_ioctl, fd, TIOCSCTTY, 1) < 0 ||
-	    syscall(SYS_fcntl, fd, F_SETFL, 0) < 0 ||
-	    dup2(fd, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+	    syscall(SYS_fcntl, fd, F_SETFL, 0) < 0)
 		return -1;
+	for (i = 0; i < 3; i++)
+		if (dup2(fd, i) < 0)
+			return -1;
 	if (fd > 2)
 		close(fd);
 	/* tcsetpgrp is this ioctl (sys.c's main child makes it too). */
