@@ -681,8 +681,8 @@ cron_arm(long long at)
 	if (at == cron_armed)
 		return;
 	if (cron_w.fd < 0) {
-		cron_w.fd = (int)syscall(SYS_timerfd_create, CLOCK_REALTIME,
-		    TFD_NONBLOCK | TFD_CLOEXEC);
+		cron_w.fd = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK |
+		    TFD_CLOEXEC);
 		cron_w.cb = cron_cb;
 		if (cron_w.fd < 0 || loop_add(&cron_w, EPOLLIN) < 0) {
 			log_err("cannot create the schedule timer: %m");

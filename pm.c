@@ -904,8 +904,8 @@ open_fds(void)
 	sig_w.fd = (int)syscall(SYS_signalfd4, -1, &all,
 	    (size_t)NSIG / 8, SFD_NONBLOCK | SFD_CLOEXEC);
 	sig_w.cb = signal_cb;
-	timer_w.fd = (int)syscall(SYS_timerfd_create, CLOCK_MONOTONIC,
-	    TFD_NONBLOCK | TFD_CLOEXEC);
+	timer_w.fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK |
+	    TFD_CLOEXEC);
 	timer_w.cb = timer_cb;
 	if (sig_w.fd < 0 || timer_w.fd < 0 || loop_add(&sig_w, EPOLLIN) < 0 ||
 	    loop_add(&timer_w, EPOLLIN) < 0)
