@@ -827,7 +827,7 @@ conn_auth(struct conn *c, const struct pdu_req *q)
 		return -1;
 	}
 	if (!ident_ok(q->host)) {
-		log_limited(&lim_auth, L_WARN, "control: TCP peer dialled "
+		log_limited(&lim_auth, "control: TCP peer dialled "
 		    "'%s', which is not a name of this server (listen, "
 		    "tcp_identity)", q->host);
 		conn_fail(c, "auth", "authentication failed: this server is "
@@ -837,7 +837,7 @@ conn_auth(struct conn *c, const struct pdu_req *q)
 	auth_start(&c->as, key, keylen, c->nonce, q->nonce, q->host, cmac,
 	    smac);
 	if (!ct_equal(cmac, q->mac, sizeof(cmac))) {
-		log_limited(&lim_auth, L_WARN, "control: TCP peer failed "
+		log_limited(&lim_auth, "control: TCP peer failed "
 		    "authentication");
 		conn_fail(c, "auth", "authentication failed");
 		return -1;
@@ -888,7 +888,7 @@ conn_parse(struct conn *c)
 		/* Forged, replayed, reordered: judged before it is read. */
 		if (c->sealed && auth_check(&c->as, AUTH_C2S, c->in,
 		    h.len) == -1) {
-			log_limited(&lim_auth, L_WARN, "control: TCP request "
+			log_limited(&lim_auth, "control: TCP request "
 			    "failed authentication");
 			conn_fail(c, "auth", "request failed authentication");
 			return;
@@ -1160,7 +1160,7 @@ listen_cb(struct watch *w, uint32_t ev)
 			snprintf(why, sizeof(why), "permission denied: uid %d "
 			    "is not root, pm's user (uid %u) or in "
 			    "socket_group", (int)uid, (unsigned)geteuid());
-			log_limited(&lim_refused, L_WARN, "control: peer "
+			log_limited(&lim_refused, "control: peer "
 			    "refused: %s", why +
 			    sizeof("permission denied: ") - 1);
 			refuse(fd, "permission", why);
@@ -1172,7 +1172,7 @@ listen_cb(struct watch *w, uint32_t ev)
 		 */
 		if (nactive >= nconns || (l->kind == K_TCP &&
 		    (nbulk >= bulk_max || nunauth >= CTL_UNAUTH_MAX))) {
-			log_limited(&lim_busy, L_WARN, "control: too many %s "
+			log_limited(&lim_busy, "control: too many %s "
 			    "(%d)", l->kind == K_UNIX ? "clients" : nunauth >=
 			    CTL_UNAUTH_MAX ? "unauthenticated TCP peers" :
 			    "TCP clients and followers", l->kind == K_UNIX ?
@@ -1215,7 +1215,7 @@ listen_cb(struct watch *w, uint32_t ev)
 			 * peer is told why and may try again.
 			 */
 			if (nonce_fill(c->nonce) == -1) {
-				log_limited(&lim_busy, L_WARN, "control: no "
+				log_limited(&lim_busy, "control: no "
 				    "random nonce for a TCP peer: %m");
 				conn_fail(c, "busy", "the server's random "
 				    "source is not ready yet; try again");
@@ -1245,7 +1245,7 @@ ctl_tick(uint64_t now)
 			continue;
 		if (c->deadline != 0 && now >= c->deadline) {
 			if (c->job >= J_LOGS && c->lend == UINT64_MAX)
-				log_limited(&lim_stall, L_WARN, "control: "
+				log_limited(&lim_stall, "control: "
 				    "follower of %s took nothing for %d s; "
 				    "dropped", c->job == J_LOGS ? c->lid :
 				    "events", CTL_STALL_MS / 1000);

@@ -413,7 +413,7 @@ listen_cb(struct watch *w, uint32_t ev)
 		for (i = 0; i < HTTP_CONNS && hc[i].state != H_FREE; i++)
 			;
 		if (i == HTTP_CONNS) {
-			log_limited(&lim_busy, L_WARN, "http: too many clients "
+			log_limited(&lim_busy, "http: too many clients "
 			    "(%d)", HTTP_CONNS);
 			(void)send(fd, BUSY, sizeof(BUSY) - 1, MSG_NOSIGNAL |
 			    MSG_DONTWAIT);
@@ -436,7 +436,7 @@ listen_cb(struct watch *w, uint32_t ev)
 	if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
 	    errno == ENOMEM) {
 		/* Out of fds: a second, or until a connection closes. */
-		log_limited(&lim_busy, L_WARN, "http: accept: %m; pausing");
+		log_limited(&lim_busy, "http: accept: %m; pausing");
 		if (loop_mod(&lw, 0) == 0)
 			paused = now_ms() + 1000;
 	}
