@@ -53,6 +53,10 @@
 #include "sha256.h"
 
 _Static_assert(PDU_ID_MAX >= PM_ID_MAX, "an ID must fit the wire field");
+_Static_assert(PDU_HALT - PDU_SHUTDOWN == END_HALT &&
+    PDU_POWEROFF - PDU_SHUTDOWN == END_POWEROFF &&
+    PDU_REBOOT - PDU_SHUTDOWN == END_REBOOT && END_EXIT == 0,
+    "the shutdown requests are in enum pm_end's order");
 
 #define CTL_TIMEOUT_MS	5000
 #define CTL_AUTH_MS	2000	/* a TCP peer's handshake (issue 11) */
@@ -722,9 +726,6 @@ do_logs(struct conn *c, const struct pdu_req *q)
 static void
 conn_request(struct conn *c, const struct pdu_req *q)
 {
-	static const enum pm_end ends[] = {
-		END_EXIT, END_HALT, END_POWEROFF, END_REBOOT
-	};
 	uint8_t *p;
 	size_t room;
 
@@ -763,7 +764,7 @@ conn_request(struct conn *c, const struct pdu_req *q)
 		log_info("%s requested over the control socket",
 		    pdu_type_name(q->type));
 		conn_ok(c, NULL);
-		pm_shutdown(ends[q->type - PDU_SHUTDOWN], 0);
+		pm_shutdown((enum pm_end)(q->type - PDU_SHUTDOWN), 0);
 		break;
 	case PDU_LOGS:
 	case PDU_EVENTS:
