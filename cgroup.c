@@ -24,6 +24,8 @@
 
 #include "cgroup.h"
 #include "log.h"
+#include "safefile.h"
+#include "sys.h"
 
 #define CGROUP2_MAGIC	0x63677270
 
@@ -34,7 +36,7 @@ static char	 adj[8];	/* pm's oom_score_adj before -1000 */
  * The kernel's file of each limit, in cfg_proc's cg[] order, and its
  * default: NUL-separated pairs.
  */
-static const char files[] = "memory.max\0max\0memory.high\0max\0"
+static const char *const files = "memory.max\0max\0memory.high\0max\0"
     "memory.swap.max\0max\0pids.max\0max\0cpu.max\0max\0"
     "cpu.weight\0" "100\0io.weight\0" "100";
 
@@ -53,20 +55,6 @@ put(int d, const char *name, const char *s)
 	return r;
 }
 
-/* Up to len - 1 bytes of file name in d, terminated: 0 or -1. */
-static int
-get(int d, const char *name, char *buf, size_t len)
-{
-	int fd = openat(d, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	ssize_t n = -1;
-
-	if (fd >= 0) {
-		n = read(fd, buf, len - 1);
-		close(fd);
-	}
-	buf[n > 0 ? n : 0] = '\0';
-	return n < 0 ? -1 : 0;
-}
 
 /* What follows word at the start of a line of buf, or NULL. */
 static char *
@@ -132,7 +120,8 @@ cg_init(const char *want)
 		snprintf(path, sizeof(path), "%s", want);
 	else if (getpid() != 1)
 		errno = EPERM;	/* auto: only PID 1 owns its cgroup */
-	else if (get(AT_FDCWD, "/proc/self/cgroup", buf, sizeof(buf)) == 0 &&
+	else if (safe_read(AT_FDCWD, "/proc/self/cgroup", buf,
+	    sizeof(buf)) == 0 &&
 	    (p = line(buf, "0::")) != NULL) {
 		p[strcspn(p, "\n")] = '\0';
 		snprintf(path + 14, sizeof(path) - 14, "%s", p);
@@ -236,7 +225,7 @@ cg_ooms(const char *id)
 	uint32_t n = 0;
 
 	if (d >= 0) {
-		get(d, "memory.events", buf, sizeof(buf));
+		safe_read(d, "memory.events", buf, sizeof(buf));
 		n = (uint32_t)field(buf, "oom_kill ");
 		close(d);
 	}
@@ -250,35 +239,31 @@ cg_ooms(const char *id)
 void
 cg_usage(const char *id, pid_t pid, struct cg_use *u)
 {
-	char buf[1024], *p;
-	int d = group(id), i;
+	char buf[1024];
+	unsigned long long v[11];
+	int d = group(id);
 
 	memset(u, 0, sizeof(*u));
 	if (d >= 0) {
 		u->src = CU_CGROUP;
-		get(d, "memory.current", buf, sizeof(buf));
+		safe_read(d, "memory.current", buf, sizeof(buf));
 		u->mem = strtoull(buf, NULL, 10);
-		get(d, "pids.current", buf, sizeof(buf));
+		safe_read(d, "pids.current", buf, sizeof(buf));
 		u->pids = (uint32_t)strtoul(buf, NULL, 10);
-		get(d, "cpu.stat", buf, sizeof(buf));
+		safe_read(d, "cpu.stat", buf, sizeof(buf));
 		u->cpu_us = field(buf, "usage_usec ");
-		get(d, "memory.events", buf, sizeof(buf));
+		safe_read(d, "memory.events", buf, sizeof(buf));
 		u->ooms = (uint32_t)field(buf, "oom_kill ");
 		close(d);
 		return;
 	}
 	snprintf(buf, sizeof(buf), "/proc/%d/stat", (int)pid);
-	if (pid <= 0 || get(AT_FDCWD, buf, buf, sizeof(buf)) < 0 ||
-	    (p = strrchr(buf, ')')) == NULL)
+	/* Fields 14 and 15, utime and stime; 24, rss. */
+	if (pid <= 0 || sys_proc_stat(buf, 14, 11, v) < 0)
 		return;
-	/* After "pid (comm)": field 3 is the state; 14, 15 and 24 wanted. */
-	for (i = 3; i <= 24 && (p = strchr(p + 1, ' ')) != NULL; i++)
-		/* Ticks of USER_HZ, 100 on every Linux; pages. */
-		if (i == 14 || i == 15)
-			u->cpu_us += strtoull(p + 1, NULL, 10) * 10000;
-		else if (i == 24)
-			u->mem = strtoull(p + 1, NULL, 10) *
-			    (uint64_t)getpagesize();
+	/* Ticks of USER_HZ, 100 on every Linux; pages. */
+	u->cpu_us = (v[0] + v[1]) * 10000;
+	u->mem = v[10] * (uint64_t)getpagesize();
 	u->pids = 1;
 	u->src = CU_PROC;
 }

@@ -264,10 +264,12 @@ find(const char *id, int kind, int ev)
 static void
 handler(int idx, int ev, char *const *argv, int status)
 {
-	static char e[5][64];
+	static char e[5 * 64];
 	const char *env[7];
 	const struct proc_view *p = proc_get(idx);
 	struct aux *a;
+	char *s = e;
+	int i;
 
 	if (argv == NULL || pm_stopping())
 		return;
@@ -276,13 +278,12 @@ handler(int idx, int ev, char *const *argv, int status)
 		    p->cfg->id, ev_names[ev]);
 		return;
 	}
-	snprintf(e[0], sizeof(e[0]), "PM_ID=%s", p->cfg->id);
-	snprintf(e[1], sizeof(e[1]), "PM_EVENT=%s", ev_names[ev]);
-	snprintf(e[2], sizeof(e[2]), "PM_STATUS=%d", status);
-	snprintf(e[3], sizeof(e[3]), "PM_PID=%d", (int)p->pid);
-	snprintf(e[4], sizeof(e[4]), "PM_RESTARTS=%d", p->restarts);
-	for (int i = 0; i < 5; i++)
-		env[i] = e[i];
+	/* The five variables in one buffer, each ended by its NUL. */
+	snprintf(e, sizeof(e), "PM_ID=%s%cPM_EVENT=%s%cPM_STATUS=%d%c"
+	    "PM_PID=%d%cPM_RESTARTS=%d", p->cfg->id, 0, ev_names[ev], 0, status, 0,
+	    (int)p->pid, 0, p->restarts);
+	for (i = 0; i < 5; i++, s += strlen(s) + 1)
+		env[i] = s;
 	env[5] = ev <= EV_FATAL && p->oom ? "PM_REASON=oom" : NULL;
 	env[6] = NULL;
 	if ((a = run(idx, AX_HANDLER, argv, env, false, HANDLER_MS)) != NULL)
@@ -356,7 +357,7 @@ notify_cb(struct watch *w, uint32_t events)
 		cm = CMSG_FIRSTHDR(&mh);
 		if (cm != NULL && cm->cmsg_type == SCM_CREDENTIALS) {
 			memcpy(&uc, CMSG_DATA(cm), sizeof(uc));
-			sid = getsid(uc.pid);
+			sid = (pid_t)syscall(SYS_getsid, uc.pid);
 			/* By index, not a walk per message (issue 11). */
 			if ((idx = proc_find_pid(uc.pid)) < 0)
 				idx = proc_find_pid(sid);

@@ -21,6 +21,7 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 
 #include <netinet/in.h>
@@ -29,6 +30,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +53,10 @@
 #include "sha256.h"
 
 _Static_assert(PDU_ID_MAX >= PM_ID_MAX, "an ID must fit the wire field");
+_Static_assert(PDU_HALT - PDU_SHUTDOWN == END_HALT &&
+    PDU_POWEROFF - PDU_SHUTDOWN == END_POWEROFF &&
+    PDU_REBOOT - PDU_SHUTDOWN == END_REBOOT && END_EXIT == 0,
+    "the shutdown requests are in enum pm_end's order");
 
 #define CTL_TIMEOUT_MS	5000
 #define CTL_AUTH_MS	2000	/* a TCP peer's handshake (issue 11) */
@@ -173,8 +179,8 @@ listeners_enable(bool on)
 }
 
 /* Queue a reply PDU that pack wrote at the end of the out buffer. */
-static int
-conn_room(struct conn *c, uint8_t **p, size_t *room)
+static uint8_t *
+conn_room(struct conn *c, size_t *room)
 {
 	if (c->outoff > 0 && c->outoff == c->outlen)
 		c->outoff = c->outlen = 0;
@@ -183,12 +189,11 @@ conn_room(struct conn *c, uint8_t **p, size_t *room)
 		c->outlen -= c->outoff;
 		c->outoff = 0;
 	}
-	*p = c->out + c->outlen;
 	*room = sizeof(c->out) - c->outlen;
 	/* Keep room for the tag that conn_add appends after TCP auth. */
 	if (c->sealed)
 		*room = *room > PDU_SEAL_SIZE ? *room - PDU_SEAL_SIZE : 0;
-	return 0;
+	return c->out + c->outlen;
 }
 
 /* Queue that PDU of n bytes, tagged with the session key after auth. */
@@ -227,7 +232,7 @@ conn_fail(struct conn *c, const char *code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	conn_room(c, &p, &room);
+	p = conn_room(c, &room);
 	conn_push(c, pdu_error_pack(p, room, c->reqid, code, msg));
 	c->job = J_NONE;
 	c->state = C_CLOSING;
@@ -241,7 +246,7 @@ conn_ok(struct conn *c, const char *msg)
 	uint8_t *p;
 	size_t room;
 
-	conn_room(c, &p, &room);
+	p = conn_room(c, &room);
 	conn_push(c, pdu_ok_pack(p, room, c->reqid, msg));
 	c->state = C_CLOSING;
 	conn_flush(c);
@@ -391,7 +396,7 @@ conn_refill(struct conn *c)
 	if (c->job <= J_METRICS && c->lgen != lb_gen)
 		goto end;
 	for (;;) {
-		conn_room(c, &p, &room);
+		p = conn_room(c, &room);
 		n = 0;
 		step = 1;
 		switch (c->job) {
@@ -400,13 +405,8 @@ conn_refill(struct conn *c)
 			    c->cursor >= c->nidx)
 				goto end;
 			idx = c->nidx < 0 ? c->cursor : c->idx[c->cursor];
-			/*
-			 * A process removed by a reload stays in the table
-			 * until the next one; once it has stopped it is
-			 * no longer shown (issue 8).
-			 */
-			if (idx >= proc_count() || (proc_get(idx)->pid == 0 &&
-			    proc_find(proc_get(idx)->cfg->id) != idx)) {
+			/* Issue 8: a removed process, once stopped. */
+			if (idx >= proc_count() || !proc_shown(idx)) {
 				c->cursor++;
 				continue;
 			}
@@ -482,7 +482,7 @@ conn_refill(struct conn *c)
 	}
 end:
 	if (c->job == J_PLAN && plan.dropped > 0) {
-		conn_room(c, &p, &room);
+		p = conn_room(c, &room);
 		snprintf(name, sizeof(name), "%u more", plan.dropped);
 		n = pdu_text_pack(p, room, c->reqid, "...", name);
 		if (n == PDU_ESPACE)
@@ -490,7 +490,7 @@ end:
 		conn_push(c, n);
 		plan.dropped = 0;
 	}
-	conn_room(c, &p, &room);
+	p = conn_room(c, &room);
 	n = c->job <= J_METRICS && c->lgen != lb_gen ?
 	    pdu_error_pack(p, room, c->reqid, "changed", "a reload changed "
 	    "the process table mid-reply; ask again") :
@@ -629,9 +629,9 @@ do_setting_show(struct conn *c, const struct pdu_req *q)
 		memmove(scratch, line, kl);
 		memcpy(scratch + kl, "\n", 2);
 	}
-	conn_room(c, &p, &room);
+	p = conn_room(c, &room);
 	conn_push(c, pdu_text_pack(p, room, c->reqid, "settings", scratch));
-	conn_room(c, &p, &room);
+	p = conn_room(c, &room);
 	conn_push(c, pdu_end_pack(p, room, c->reqid, 1));
 	c->state = C_CLOSING;
 	conn_flush(c);
@@ -705,7 +705,7 @@ do_logs(struct conn *c, const struct pdu_req *q)
 	c->json = (q->flags & PDU_F_JSON) != 0;
 	c->job = J_EVENTS;
 	if (!ev) {
-		snprintf(c->lid, sizeof(c->lid), "%s", cp->id);
+		copy_str(c->lid, sizeof(c->lid), cp->id);
 		c->lb = lb_of(c->idx[0]);
 		c->lgen = lb_gen;
 		c->lpos = lb_last(c->lb, q->lines);
@@ -726,9 +726,6 @@ do_logs(struct conn *c, const struct pdu_req *q)
 static void
 conn_request(struct conn *c, const struct pdu_req *q)
 {
-	static const enum pm_end ends[] = {
-		END_EXIT, END_HALT, END_POWEROFF, END_REBOOT
-	};
 	uint8_t *p;
 	size_t room;
 
@@ -767,7 +764,7 @@ conn_request(struct conn *c, const struct pdu_req *q)
 		log_info("%s requested over the control socket",
 		    pdu_type_name(q->type));
 		conn_ok(c, NULL);
-		pm_shutdown(ends[q->type - PDU_SHUTDOWN], 0);
+		pm_shutdown((enum pm_end)(q->type - PDU_SHUTDOWN), 0);
 		break;
 	case PDU_LOGS:
 	case PDU_EVENTS:
@@ -778,7 +775,7 @@ conn_request(struct conn *c, const struct pdu_req *q)
 		conn_ok(c, NULL);
 		break;
 	case PDU_VERSION:
-		conn_room(c, &p, &room);
+		p = conn_room(c, &room);
 		conn_push(c, pdu_version_pack(p, room, c->reqid, PM_VERSION));
 		c->state = C_CLOSING;
 		conn_flush(c);
@@ -831,7 +828,7 @@ conn_auth(struct conn *c, const struct pdu_req *q)
 		return -1;
 	}
 	if (!ident_ok(q->host)) {
-		log_limited(&lim_auth, L_WARN, "control: TCP peer dialled "
+		log_limited(&lim_auth, "control: TCP peer dialled "
 		    "'%s', which is not a name of this server (listen, "
 		    "tcp_identity)", q->host);
 		conn_fail(c, "auth", "authentication failed: this server is "
@@ -841,12 +838,12 @@ conn_auth(struct conn *c, const struct pdu_req *q)
 	auth_start(&c->as, key, keylen, c->nonce, q->nonce, q->host, cmac,
 	    smac);
 	if (!ct_equal(cmac, q->mac, sizeof(cmac))) {
-		log_limited(&lim_auth, L_WARN, "control: TCP peer failed "
+		log_limited(&lim_auth, "control: TCP peer failed "
 		    "authentication");
 		conn_fail(c, "auth", "authentication failed");
 		return -1;
 	}
-	conn_room(c, &p, &room);
+	p = conn_room(c, &room);
 	conn_push(c, pdu_auth_ok_pack(p, room, smac));
 	explicit_bzero(smac, sizeof(smac));
 	c->sealed = true;
@@ -892,7 +889,7 @@ conn_parse(struct conn *c)
 		/* Forged, replayed, reordered: judged before it is read. */
 		if (c->sealed && auth_check(&c->as, AUTH_C2S, c->in,
 		    h.len) == -1) {
-			log_limited(&lim_auth, L_WARN, "control: TCP request "
+			log_limited(&lim_auth, "control: TCP request "
 			    "failed authentication");
 			conn_fail(c, "auth", "request failed authentication");
 			return;
@@ -1087,13 +1084,18 @@ peer_allowed(int fd, uid_t *uid)
 static void
 tcp_keepalive(int fd)
 {
-	int on = 1, idle = 60, intvl = 10, cnt = 6;
+	/* Each option and its value: on, idle 60 s, then 6 probes 10 s apart. */
+	static const int opts[][3] = {
+		{ SOL_SOCKET, SO_KEEPALIVE, 1 },
+		{ IPPROTO_TCP, TCP_KEEPIDLE, 60 },
+		{ IPPROTO_TCP, TCP_KEEPINTVL, 10 },
+		{ IPPROTO_TCP, TCP_KEEPCNT, 6 },
+	};
+	int i;
 
-	(void)setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl,
-	    sizeof(intvl));
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
+	for (i = 0; i < 4; i++)
+		(void)setsockopt(fd, opts[i][0], opts[i][1], &opts[i][2],
+		    sizeof(int));
 }
 
 /*
@@ -1159,7 +1161,7 @@ listen_cb(struct watch *w, uint32_t ev)
 			snprintf(why, sizeof(why), "permission denied: uid %d "
 			    "is not root, pm's user (uid %u) or in "
 			    "socket_group", (int)uid, (unsigned)geteuid());
-			log_limited(&lim_refused, L_WARN, "control: peer "
+			log_limited(&lim_refused, "control: peer "
 			    "refused: %s", why +
 			    sizeof("permission denied: ") - 1);
 			refuse(fd, "permission", why);
@@ -1171,7 +1173,7 @@ listen_cb(struct watch *w, uint32_t ev)
 		 */
 		if (nactive >= nconns || (l->kind == K_TCP &&
 		    (nbulk >= bulk_max || nunauth >= CTL_UNAUTH_MAX))) {
-			log_limited(&lim_busy, L_WARN, "control: too many %s "
+			log_limited(&lim_busy, "control: too many %s "
 			    "(%d)", l->kind == K_UNIX ? "clients" : nunauth >=
 			    CTL_UNAUTH_MAX ? "unauthenticated TCP peers" :
 			    "TCP clients and followers", l->kind == K_UNIX ?
@@ -1214,13 +1216,13 @@ listen_cb(struct watch *w, uint32_t ev)
 			 * peer is told why and may try again.
 			 */
 			if (nonce_fill(c->nonce) == -1) {
-				log_limited(&lim_busy, L_WARN, "control: no "
+				log_limited(&lim_busy, "control: no "
 				    "random nonce for a TCP peer: %m");
 				conn_fail(c, "busy", "the server's random "
 				    "source is not ready yet; try again");
 				continue;
 			}
-			conn_room(c, &p, &room);
+			p = conn_room(c, &room);
 			conn_push(c, pdu_challenge_pack(p, room, c->nonce));
 			conn_flush(c);
 		}
@@ -1244,7 +1246,7 @@ ctl_tick(uint64_t now)
 			continue;
 		if (c->deadline != 0 && now >= c->deadline) {
 			if (c->job >= J_LOGS && c->lend == UINT64_MAX)
-				log_limited(&lim_stall, L_WARN, "control: "
+				log_limited(&lim_stall, "control: "
 				    "follower of %s took nothing for %d s; "
 				    "dropped", c->job == J_LOGS ? c->lid :
 				    "events", CTL_STALL_MS / 1000);
@@ -1315,7 +1317,8 @@ sock_probe(const struct sockaddr_un *sun, socklen_t len, uid_t *uid)
 		if (tries == 10)
 			break;
 		close(fd);
-		nanosleep(&(struct timespec){ 0, 100000000 }, NULL);
+		/* poll of no fd: a sleep, with no nanosleep linked */
+		(void)poll(NULL, 0, 100);
 	}
 	*uid = (uid_t)-1;
 	if (rc == 0 && getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr,
@@ -1343,15 +1346,16 @@ sock_dir(const struct sock_loc *l, char *why, size_t len)
 		return 0;
 	memcpy(dir, l->name, sizeof(dir));
 	*strrchr(dir, '/') = '\0';
-	if (l->dir != SD_OWN && mkdir(dir, l->dir == SD_PRIVATE ? 0700 :
-	    0755) == -1 && errno != EEXIST) {
-		snprintf(why, len, "%s: %s", dir, strerror(errno));
+	/* mkdirat, as cgroup.c makes its groups: mkdir is not linked. */
+	if (l->dir != SD_OWN && mkdirat(AT_FDCWD, dir, l->dir == SD_PRIVATE ?
+	    0700 : 0755) == -1 && errno != EEXIST) {
+		snprintf(why, len, "%s: %m", dir);
 		return -1;
 	}
 	/* Root's own /run may be a symlink root made; the others never. */
 	rc = l->dir == SD_RUN ? stat(dir, &st) : lstat(dir, &st);
 	if (rc == -1)
-		snprintf(why, len, "%s: %s", dir, strerror(errno));
+		snprintf(why, len, "%s: %m", dir);
 	else if (!S_ISDIR(st.st_mode))
 		snprintf(why, len, "%s is not a directory", dir);
 	else if (st.st_uid != geteuid())
@@ -1397,8 +1401,7 @@ again:
 		}
 		if ((rc = sock_probe(&sun, alen, &peer)) == 0 &&
 		    unlink(l->name) == -1) {
-			snprintf(why, len, "cannot remove stale socket: %s",
-			    strerror(errno));
+			snprintf(why, len, "cannot remove stale socket: %m");
 			return -1;
 		}
 	}
@@ -1406,7 +1409,7 @@ again:
 		goto held;
 	if (rc == -1 || (fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0)) == -1) {
-		snprintf(why, len, "%s", strerror(errno));
+		snprintf(why, len, "%m");
 		return -1;
 	}
 	/*
@@ -1420,7 +1423,7 @@ again:
 	rc = bind(fd, (struct sockaddr *)&sun, alen);
 	umask(old);
 	if (rc == -1) {
-		snprintf(why, len, "bind: %s", strerror(errno));
+		snprintf(why, len, "bind: %m");
 		close(fd);
 		/* An abstract name is never stale: who holds it? */
 		if (errno != EADDRINUSE || l->name[0] != '@' || tries++ > 0)
@@ -1433,9 +1436,11 @@ again:
 	}
 	if (l->name[0] != '@')
 		memcpy(sockpath, l->name, sizeof(sockpath));
-	if (has_sock_gid && l->name[0] != '@' && fchownat(AT_FDCWD,
-	    l->name, (uid_t)-1, sock_gid, AT_SYMLINK_NOFOLLOW) == -1) {
-		snprintf(why, len, "group: %s", strerror(errno));
+	/* Raw fchownat: its wrapper was linked for this one call. */
+	if (has_sock_gid && l->name[0] != '@' && syscall(SYS_fchownat,
+	    AT_FDCWD, l->name, (uid_t)-1, sock_gid,
+	    AT_SYMLINK_NOFOLLOW) == -1) {
+		snprintf(why, len, "group: %m");
 		close(fd);
 		return -2;
 	}

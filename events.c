@@ -79,6 +79,16 @@ ev_end(void)
 	return next_seq;
 }
 
+/* A bounded copy, cut to fit as snprintf would. */
+static void
+copy(char *dst, size_t len, const char *src)
+{
+	size_t n = strnlen(src, len - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 void
 ev_add(int type, const char *id, const char *value, int reason, int status,
     const char *text)
@@ -94,9 +104,9 @@ ev_add(int type, const char *id, const char *value, int reason, int status,
 	e->type = (uint8_t)type;
 	e->reason = (uint8_t)reason;
 	e->status = status;
-	snprintf(e->id, sizeof(e->id), "%s", id);
-	snprintf(e->value, sizeof(e->value), "%s", value);
-	snprintf(e->text, sizeof(e->text), "%s", text);
+	copy(e->id, sizeof(e->id), id);
+	copy(e->value, sizeof(e->value), value);
+	copy(e->text, sizeof(e->text), text);
 	if ((n = ev_line(&pos, true, line, sizeof(line), &dummy)) > 0)
 		lb_event(line, n);
 }

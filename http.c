@@ -64,20 +64,11 @@ static const char *const routes[] = { "/metrics", "/livez", "/readyz" };
 
 /* ------------------------------------------------------------ the bodies */
 
-/* A process that a reload removed and that has stopped is not shown. */
-static bool
-shown(int idx)
-{
-	const struct proc_view *v = proc_get(idx);
-
-	return v->pid != 0 || proc_find(v->cfg->id) == idx;
-}
-
 int
 http_metrics(int k, const uint16_t *idx, int nidx, char *buf, size_t len)
 {
 	/* Each family's name and help, NUL-separated, in this order. */
-	static const char fam[] =
+	static const char *const fam =
 	    "up\0" "1 when running, or a oneshot that exited 0\0"
 	    "state\0" "the current state, as a label\0"
 	    "restarts_total\0" "automatic restarts\0"
@@ -135,7 +126,7 @@ http_metrics(int k, const uint16_t *idx, int nidx, char *buf, size_t len)
 		    f == NP ? "\"}" : "", v);
 	}
 	i = nidx < 0 ? i - 1 : idx[i - 1];
-	if (i >= proc_count() || !shown(i))
+	if (i >= proc_count() || !proc_shown(i))
 		return 0;
 	ctl_status(&s, i, now_ms());
 	if ((f == 5 && s.health == 0) ||
@@ -168,7 +159,7 @@ ready_item(struct hconn *c, int k, char *buf, size_t len, bool fill)
 
 	if (k >= proc_count())
 		return -1;
-	if (!shown(k) || (c->only >= 0 && k != c->only))
+	if (!proc_shown(k) || (c->only >= 0 && k != c->only))
 		return 0;
 	ctl_status(&s, k, now_ms());
 	if ((w = pdu_not_fine(&s, why, sizeof(why))) == NULL)
@@ -262,7 +253,7 @@ respond(struct hconn *c, int code, int route)
 	/* The codes, and their reasons NUL-separated in the same order. */
 	static const short codes[] = { 200, 400, 401, 404, 405, 408, 414, 431,
 	    503 };
-	static const char reasons[] = "OK\0Bad Request\0Unauthorized\0"
+	static const char *const reasons = "OK\0Bad Request\0Unauthorized\0"
 	    "Not Found\0Method Not Allowed\0Request Timeout\0URI Too Long\0"
 	    "Request Header Fields Too Large\0Service Unavailable";
 	const char *text = reasons;
@@ -274,11 +265,11 @@ respond(struct hconn *c, int code, int route)
 	c->k = 0;
 	c->outoff = 0;
 	c->outlen = (size_t)snprintf(c->out, sizeof(c->out), "HTTP/1.1 %d %s\r\n"
-	    "Content-Type: text/plain; %scharset=utf-8\r\n%s%s"
+	    "Content-Type: text/plain; %scharset=utf-8\r\n%s"
 	    "Connection: close\r\n\r\n%s%s", code, text,
 	    route == RT_METRICS ? "version=0.0.4; " : "",
-	    code == 401 ? "WWW-Authenticate: Bearer\r\n" : "",
-	    code == 405 ? "Allow: GET, HEAD\r\n" : "",
+	    code == 401 ? "WWW-Authenticate: Bearer\r\n" : code == 405 ?
+	    "Allow: GET, HEAD\r\n" : "",
 	    route == RT_ERROR && !c->head ? text : "",
 	    route == RT_ERROR && !c->head ? "\n" : "");
 	c->state = H_WRITE;
@@ -405,12 +396,14 @@ hc_cb(struct watch *w, uint32_t ev)
 		respond(c, nl == c->inlen ? 414 : 431, RT_ERROR);
 }
 
+/* A literal, not an array: an array of 32 bytes or more is aligned to 32. */
+#define BUSY	"HTTP/1.1 503 Service Unavailable\r\n" \
+	    "Connection: close\r\n\r\n"
+
 /* Accept until EAGAIN; past the cap, a 503 without waiting. */
 static void
 listen_cb(struct watch *w, uint32_t ev)
 {
-	static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\n"
-	    "Connection: close\r\n\r\n";
 	struct hconn *c;
 	int fd, i;
 
@@ -420,9 +413,9 @@ listen_cb(struct watch *w, uint32_t ev)
 		for (i = 0; i < HTTP_CONNS && hc[i].state != H_FREE; i++)
 			;
 		if (i == HTTP_CONNS) {
-			log_limited(&lim_busy, L_WARN, "http: too many clients "
+			log_limited(&lim_busy, "http: too many clients "
 			    "(%d)", HTTP_CONNS);
-			(void)send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL |
+			(void)send(fd, BUSY, sizeof(BUSY) - 1, MSG_NOSIGNAL |
 			    MSG_DONTWAIT);
 			close(fd);
 			continue;
@@ -443,7 +436,7 @@ listen_cb(struct watch *w, uint32_t ev)
 	if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
 	    errno == ENOMEM) {
 		/* Out of fds: a second, or until a connection closes. */
-		log_limited(&lim_busy, L_WARN, "http: accept: %m; pausing");
+		log_limited(&lim_busy, "http: accept: %m; pausing");
 		if (loop_mod(&lw, 0) == 0)
 			paused = now_ms() + 1000;
 	}

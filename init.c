@@ -18,6 +18,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,13 @@
 #include "init.h"
 #include "log.h"
 #include "pm.h"
+#include "sys.h"
+
+/*
+ * reboot(2) by the raw call with its two magic numbers, all libc's
+ * wrapper adds; a macro, as one use runs in a vfork child.
+ */
+#define pm_reboot(cmd)	syscall(SYS_reboot, 0xfee1dead, 672274793, (cmd))
 
 /*
  * Are we PID 1 of the machine's first PID namespace? /proc not mounted
@@ -39,28 +47,20 @@
 static bool
 machine_pid1(void)
 {
-	char buf[256], *p;
-	unsigned long v[6];
+	char buf[256];
+	unsigned long long v[6];
 	ssize_t n;
-	int fd, i;
 
-	if ((n = readlink("/proc/self", buf, sizeof(buf) - 1)) < 0)
+	/* Raw readlinkat: libc's readlink adds a case for an empty buffer. */
+	if ((n = syscall(SYS_readlinkat, AT_FDCWD, "/proc/self", buf,
+	    sizeof(buf) - 1)) < 0)
 		return errno == ENOENT;
 	buf[n] = '\0';
 	if (strcmp(buf, "1") != 0)
 		return false;
-	if ((fd = open("/proc/2/stat", O_RDONLY | O_CLOEXEC)) < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
 	/* "2 (kthreadd) S ppid pgrp session tty tpgid flags ...". */
-	if ((p = strrchr(buf, ')')) == NULL || strlen(p) < 4)
+	if (sys_proc_stat("/proc/2/stat", 4, 6, v) < 0)
 		return false;
-	for (p += 4, i = 0; i < 6; i++)
-		v[i] = strtoul(p, &p, 10);
 	return v[0] == 0 && (v[5] & 0x00200000) != 0;	/* PF_KTHREAD */
 }
 
@@ -100,7 +100,7 @@ mount_if_missing(const char *dir, const char *type, unsigned long flags,
 {
 	if (mounted(dir))
 		return 0;
-	(void)mkdir(dir, 0755);
+	(void)mkdirat(AT_FDCWD, dir, 0755);
 	if (mount(type, dir, type, flags, data) < 0)
 		return -1;
 	return 1;
@@ -177,7 +177,7 @@ init_early(void)
 	 * Ctrl-alt-del becomes SIGINT to us instead of an instant reboot
 	 * (a PID namespace has no keyboard: the kernel says EINVAL there).
 	 */
-	if (machine_pid1() && reboot(RB_DISABLE_CAD) < 0)
+	if (machine_pid1() && pm_reboot(RB_DISABLE_CAD) < 0)
 		log_warn("cannot take over ctrl-alt-del: %m");
 }
 
@@ -190,7 +190,7 @@ init_early(void)
 int
 init_tty(const char *tty)
 {
-	int fd;
+	int fd, i;
 
 	(void)setsid();
 	/*
@@ -201,13 +201,16 @@ init_tty(const char *tty)
 	 */
 	if ((fd = open(tty, O_RDWR | O_NOCTTY | O_NONBLOCK)) < 0)
 		return -1;
-	if (ioctl(fd, TIOCSCTTY, 1) < 0 ||
-	    syscall(SYS_fcntl, fd, F_SETFL, 0) < 0 ||
-	    dup2(fd, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+	if (syscall(SYS_ioctl, fd, TIOCSCTTY, 1) < 0 ||
+	    syscall(SYS_fcntl, fd, F_SETFL, 0) < 0)
 		return -1;
+	for (i = 0; i < 3; i++)
+		if (dup2(fd, i) < 0)
+			return -1;
 	if (fd > 2)
 		close(fd);
-	(void)tcsetpgrp(0, getpid());
+	/* tcsetpgrp is this ioctl (sys.c's main child makes it too). */
+	(void)syscall(SYS_ioctl, 0, TIOCSPGRP, &(pid_t){ getpid() });
 	return 0;
 }
 
@@ -215,7 +218,10 @@ init_tty(const char *tty)
  * The hardware watchdog (issue 18): [settings] watchdog. The kick is due
  * from the loop (init_wd_tick), never from a thread or a child, so a
  * stuck loop stops kicking and the board resets. The ioctl numbers are
- * those of linux/watchdog.h, which musl does not ship.
+ * those of linux/watchdog.h, which musl does not ship. Every ioctl here,
+ * in logbuf.c and in sys.c is the raw call: none of their requests is one
+ * of those libc's wrapper converts for 64-bit time on 32-bit machines,
+ * and the wrapper was linked for them alone.
  */
 #define WD_KEEPALIVE	_IOR('W', 5, int)
 #define WD_SETTIMEOUT	_IOWR('W', 6, int)
@@ -251,10 +257,12 @@ init_wd_open(const struct cfg_settings *s, uint64_t now)
 		goto none;
 	}
 	secs = (int)((s->watchdog_timeout_ms + 999) / 1000);
-	if (secs > 0 && ioctl(wd.fd, WD_SETTIMEOUT, &secs) < 0)
+	if (secs > 0 &&
+	    syscall(SYS_ioctl, wd.fd, WD_SETTIMEOUT, &secs) < 0)
 		log_warn("watchdog %s: cannot set the timeout to %ds: %m",
 		    s->watchdog, secs);
-	if (ioctl(wd.fd, WD_GETTIMEOUT, &wd.secs) < 0 || wd.secs <= 0)
+	if (syscall(SYS_ioctl, wd.fd, WD_GETTIMEOUT, &wd.secs) < 0 ||
+	    wd.secs <= 0)
 		wd.secs = 2;	/* unknown: kick every second */
 	if (s->watchdog_test_stop_ms > 0)
 		wd.stop = now + s->watchdog_test_stop_ms;
@@ -281,8 +289,8 @@ init_wd_tick(uint64_t now)
 		return 0;
 	}
 	if (now >= wd.next) {
-		if (ioctl(wd.fd, WD_KEEPALIVE, 0) < 0 && write(wd.fd, "k",
-		    1) < 0)
+		if (syscall(SYS_ioctl, wd.fd, WD_KEEPALIVE, 0) < 0 &&
+		    write(wd.fd, "k", 1) < 0)
 			log_warn("watchdog: cannot kick: %m");
 		/* Twice per period: a late turn of the loop still makes it. */
 		wd.next = now + (uint64_t)wd.secs * 500;
@@ -444,7 +452,7 @@ init_end(enum pm_end how)
 	log_info("%s", what[how]);
 	pid = vfork();	/* the child only makes the system call */
 	if (pid == 0) {
-		reboot(cmd);
+		pm_reboot(cmd);
 		_exit(errno == 0 ? 0 : errno);
 	}
 	if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st)) {
@@ -456,9 +464,13 @@ init_end(enum pm_end how)
 	}
 	if (!machine)
 		return;
-	/* Halted, or the kernel could not do it: stay, never exit. */
+	/*
+	 * Halted, or the kernel could not do it: stay, never exit. Every
+	 * signal is blocked (read from the signalfd), so a poll of no fd
+	 * without a timeout waits for good, as pause() would.
+	 */
 	log_info("system halted");
 	for (;;)
 		if (waitpid(-1, &st, 0) < 0)
-			pause();
+			(void)poll(NULL, 0, -1);
 }

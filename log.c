@@ -20,6 +20,9 @@
 #include "log.h"
 #include "safefile.h"
 
+_Static_assert(L_ERR == 3 && L_WARN == 4 && L_INFO == 6 && L_DEBUG == 7,
+    "the log macros' first format byte is the level");
+
 static int	 log_level = L_INFO;
 static int	 log_fd = 2;
 static bool	 log_syslog;
@@ -72,8 +75,7 @@ target_open(const char *target, bool *sys, char *err, size_t len)
 			*sys = true;
 			return fd;
 		}
-		snprintf(err, len, "cannot connect to /dev/log: %s",
-		    strerror(errno));
+		snprintf(err, len, "cannot connect to /dev/log: %m");
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -130,10 +132,10 @@ log_switch(int level, const char *target, char *err, size_t len)
 }
 
 void
-pm_log(int level, const char *fmt, ...)
+pm_log(const char *fmt, ...)
 {
 	char buf[1024];
-	int saved = errno, n = 0, m;
+	int saved = errno, n = 0, m, level = *fmt++;
 	va_list ap;
 
 	if (level > log_level)
@@ -174,7 +176,7 @@ pm_log(int level, const char *fmt, ...)
  * (issue 11).
  */
 void
-log_limited(struct log_limit *l, int level, const char *fmt, ...)
+log_limited(struct log_limit *l, const char *fmt, ...)
 {
 	char buf[900];
 	int saved = errno;
@@ -182,7 +184,7 @@ log_limited(struct log_limit *l, int level, const char *fmt, ...)
 	uint64_t now;
 	va_list ap;
 
-	if (level > log_level)
+	if (L_WARN > log_level)
 		return;
 	/* The loop's clock, read here: log.c calls no other module. */
 	clock_now(CLOCK_MONOTONIC, &ts);
@@ -201,9 +203,9 @@ log_limited(struct log_limit *l, int level, const char *fmt, ...)
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	if (l->suppressed > 0)
-		pm_log(level, "%s (%u more suppressed)", buf, l->suppressed);
+		log_warn("%s (%u more suppressed)", buf, l->suppressed);
 	else
-		pm_log(level, "%s", buf);
+		log_warn("%s", buf);
 	l->suppressed = 0;
 	errno = saved;
 }

@@ -21,12 +21,16 @@ int	 log_init(int level, const char *target);	/* -1: on stderr */
 void	 log_console(void (*con)(const char *, size_t));
 /* Switch to target, or keep the old one and say why in err: -1. */
 int	 log_switch(int level, const char *target, char *err, size_t len);
-void	 pm_log(int level, const char *fmt, ...)
-	    __attribute__((format(printf, 2, 3)));
-#define log_err(...)	pm_log(L_ERR, __VA_ARGS__)
-#define log_warn(...)	pm_log(L_WARN, __VA_ARGS__)
-#define log_info(...)	pm_log(L_INFO, __VA_ARGS__)
-#define log_debug(...)	pm_log(L_DEBUG, __VA_ARGS__)
+/*
+ * The level is the format's first byte, which the macros put there: one
+ * byte in each format, not an argument at each of a hundred calls.
+ */
+void	 pm_log(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2)));
+#define log_err(...)	pm_log("\3" __VA_ARGS__)
+#define log_warn(...)	pm_log("\4" __VA_ARGS__)
+#define log_info(...)	pm_log("\6" __VA_ARGS__)
+#define log_debug(...)	pm_log("\7" __VA_ARGS__)
 /* Child bytes made safe for JSON (json) or a terminal; d holds 6 * n. */
 char	*log_esc(char *d, const char *s, size_t n, bool json);
 
@@ -38,7 +42,7 @@ struct log_limit {
 	unsigned	 n;		/* lines written in it */
 	unsigned	 suppressed;	/* lines dropped since the last one */
 };
-void	 log_limited(struct log_limit *, int level, const char *fmt, ...)
-	    __attribute__((format(printf, 3, 4)));
+void	 log_limited(struct log_limit *, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
 
 #endif /* LOG_H */

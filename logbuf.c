@@ -250,7 +250,7 @@ con_flush(struct conq *q)
 		}
 		mh.msg_iovlen = (size_t)i;
 		n = q->w.fd < 0 ? -1 : q->sock ? sendmsg(q->w.fd, &mh, MSG_DONTWAIT |
-		    MSG_NOSIGNAL) : writev(q->w.fd, iov, i);
+		    MSG_NOSIGNAL) : syscall(SYS_writev, q->w.fd, iov, i);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN) {
@@ -836,7 +836,7 @@ lb_pipes(int idx, bool is_main, int io[2])
 			io[0] = io[1] = -1;
 			return;
 		}
-		(void)ioctl(fds[0], FIONBIO, &(int){ 1 });
+		(void)syscall(SYS_ioctl, fds[0], FIONBIO, &(int){ 1 });
 		lb->in[i].w.fd = fds[0];
 		lb->in[i].wfd = io[i] = fds[1];
 	}

@@ -840,9 +840,8 @@ pdu_not_fine(const struct pdu_status *s, char *buf, size_t len)
 	else if (strcmp(st, "fatal") == 0)
 		snprintf(buf, len, "gave up after failed starts (last status "
 		    "%d)", s->last_exit);
-	else if (strcmp(st, "starting") == 0)
-		snprintf(buf, len, "not up yet");
 	else
-		snprintf(buf, len, "on its way down");
+		return strcmp(st, "starting") == 0 ? "not up yet" :
+		    "on its way down";
 	return buf;
 }

@@ -242,7 +242,7 @@ uint64_t pdu_get64(const uint8_t *);
 /*
  * The contract's health rules over a status record, shared by the client
  * (status, ping) and the server (/readyz, metrics): pdu_not_fine is NULL
- * when s is fine, else why not, written into buf.
+ * when s is fine, else why not: written into buf, or a constant string.
  */
 bool	pdu_is_up(const struct pdu_status *);
 const char *pdu_not_fine(const struct pdu_status *, char *buf, size_t len);

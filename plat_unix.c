@@ -18,15 +18,16 @@ plat_mono_ms(void)
 
 /*
  * Blocked rather than ignored: libc's signal() is the larger of the two.
- * The mask by the raw call, as pm.c sets the server's (NSIG / 8 bytes).
+ * The mask by the raw call, as pm.c sets the server's (NSIG / 8 bytes, at
+ * most 16): the kernel's sigset is words with signal N at bit N - 1, so
+ * SIGPIPE's bit is set by hand as pm.c sets 32-34, and neither
+ * sigemptyset nor sigaddset is linked.
  */
 int
 plat_init(void)
 {
-	sigset_t	 s;
+	unsigned long	 s[16 / sizeof(long)] = { 1UL << (SIGPIPE - 1) };
 
-	sigemptyset(&s);
-	sigaddset(&s, SIGPIPE);
 	return (int)syscall(SYS_rt_sigprocmask, SIG_BLOCK, &s, NULL,
 	    (size_t)NSIG / 8);
 }

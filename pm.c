@@ -43,7 +43,7 @@
 
 #define MAX_EXIT_MAP	32
 
-static struct {
+static struct pm_opt {
 	const char	*cfg_opt;	/* -c */
 	const char	*sock;		/* -S */
 	bool		 daemon;	/* -d */
@@ -116,20 +116,25 @@ static struct {
 	bool		 killed;	/* deadline passed: SIGKILL sent */
 } stop;
 
-int
-loop_add(struct watch *w, uint32_t events)
+/* Raw epoll_ctl, as the rest of the epoll calls here. */
+static int
+watch_ctl(int op, struct watch *w, uint32_t events)
 {
 	struct epoll_event ev = { .events = events, .data.ptr = w };
 
-	return epoll_ctl(epfd, EPOLL_CTL_ADD, w->fd, &ev);
+	return (int)syscall(SYS_epoll_ctl, epfd, op, w->fd, &ev);
+}
+
+int
+loop_add(struct watch *w, uint32_t events)
+{
+	return watch_ctl(EPOLL_CTL_ADD, w, events);
 }
 
 int
 loop_mod(struct watch *w, uint32_t events)
 {
-	struct epoll_event ev = { .events = events, .data.ptr = w };
-
-	return epoll_ctl(epfd, EPOLL_CTL_MOD, w->fd, &ev);
+	return watch_ctl(EPOLL_CTL_MOD, w, events);
 }
 
 /*
@@ -148,7 +153,7 @@ loop_del(struct watch *w)
 {
 	int i;
 
-	epoll_ctl(epfd, EPOLL_CTL_DEL, w->fd, NULL);
+	(void)watch_ctl(EPOLL_CTL_DEL, w, 0);
 	for (i = batch_i + 1; i < batch_n; i++)
 		if (batch[i].data.ptr == w)
 			batch[i].data.ptr = NULL;
@@ -476,12 +481,11 @@ reload_log(void *ctx, const char *id, const char *action)
 static void
 signal_orphans(int sig)
 {
-	char path[300], buf[512], *p;
+	char path[300];
+	unsigned long long ppid;
 	struct dirent *de;
-	pid_t self = getpid(), ppid;
+	pid_t self = getpid();
 	DIR *d;
-	int fd;
-	ssize_t n;
 
 	if (self == 1) {
 		static int told;
@@ -499,19 +503,9 @@ signal_orphans(int sig)
 		if (!isdigit((unsigned char)de->d_name[0]))
 			continue;
 		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-			continue;
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (n <= 0)
-			continue;
-		buf[n] = '\0';
-		/* The name may hold spaces and parentheses: skip to the last ')'. */
-		if ((p = strrchr(buf, ')')) == NULL)
-			continue;
-		/* ") S 123 ...": the state, then the parent's pid. */
-		ppid = (pid_t)strtol(p + 4, NULL, 10);
-		if (p[1] == ' ' && p[3] == ' ' && ppid == self)
+		/* Field 4: the parent's pid. */
+		if (sys_proc_stat(path, 4, 1, &ppid) == 0 &&
+		    ppid == (unsigned long long)self)
 			kill((pid_t)strtol(de->d_name, NULL, 10), sig);
 	}
 	closedir(d);
@@ -551,6 +545,9 @@ forward(int sig)
 		kill(pid, sig);
 }
 
+#define FWD	(1ULL << SIGTERM | 1ULL << SIGINT | 1ULL << SIGHUP | \
+	1ULL << SIGQUIT | 1ULL << SIGUSR1 | 1ULL << SIGUSR2 | 1ULL << SIGWINCH)
+
 static void
 signal_cb(struct watch *w, uint32_t events)
 {
@@ -568,13 +565,10 @@ signal_cb(struct watch *w, uint32_t events)
 				chld = true;
 				continue;
 			}
+			/* The signals -- mode passes on, as a mask. */
 			if (opt.cmd != NULL) {
-				switch (sig) {
-				case SIGTERM: case SIGINT: case SIGHUP:
-				case SIGQUIT: case SIGUSR1: case SIGUSR2:
-				case SIGWINCH:
+				if (sig < 64 && (FWD >> sig & 1))
 					forward(sig);
-				}
 				continue;
 			}
 			/* As init, busybox init's signals (see README). */
@@ -590,15 +584,6 @@ signal_cb(struct watch *w, uint32_t events)
 				else
 					log_info("ctrl-alt-del ignored");
 				break;
-			case SIGUSR1:
-			case SIGUSR2:
-				if (init_mode) {
-					pm_shutdown(sig == SIGUSR1 ? END_HALT :
-					    END_POWEROFF, 0);
-					break;
-				}
-				log_debug("ignoring SIG%s", cfg_signal_name(sig));
-				break;
 			case SIGHUP:
 				/* As busybox init and supervisord do; the
 				 * reopen is for an external logrotate. */
@@ -608,6 +593,14 @@ signal_cb(struct watch *w, uint32_t events)
 					log_err("reload failed, old config kept:"
 					    "\n%s", err);
 				break;
+			case SIGUSR1:
+			case SIGUSR2:
+				if (init_mode) {
+					pm_shutdown(sig == SIGUSR1 ? END_HALT :
+					    END_POWEROFF, 0);
+					break;
+				}
+				/* FALLTHROUGH */
 			default:
 				log_debug("ignoring SIG%s", cfg_signal_name(sig) ?
 				    cfg_signal_name(sig) : "?");
@@ -702,7 +695,12 @@ loop(void)
 				next = earliest(next, stop.deadline);
 		}
 		arm(next);
-		n = epoll_wait(epfd, batch, 64, -1);
+		/*
+		 * Raw epoll_pwait (the one every arch has) with no mask:
+		 * libc's epoll_wait adds a fallback for kernels before 2.6.19.
+		 */
+		n = (int)syscall(SYS_epoll_pwait, epfd, batch, 64, -1, NULL,
+		    (size_t)NSIG / 8);
 		if (n < 0 && errno != EINTR) {
 			log_err("epoll_wait: %m");
 			continue;
@@ -732,29 +730,34 @@ usage(void)
 static bool
 server_args(int argc, char **argv)
 {
-	int i;
+	/*
+	 * The options, NUL-separated: the four flags (their fields in flag[]),
+	 * then the three that take a value.
+	 */
+	static const char *const opts = "-d\0--background\0-s\0-g\0-c\0-S\0-e";
+	static const uint8_t flag[] = { offsetof(struct pm_opt, daemon),
+	    offsetof(struct pm_opt, background),
+	    offsetof(struct pm_opt, subreaper), offsetof(struct pm_opt, group) };
+	int i, k;
 	bool server = getpid() == 1;
+	const char *f;
 	char *end;
 	long v;
 
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
+		for (k = 0, f = opts; k < 7 && strcmp(a, f) != 0; k++)
+			f += strlen(f) + 1;
 		if (strcmp(a, "--") == 0) {
 			if (i + 1 >= argc)
 				usage();
 			opt.cmd = &argv[i + 1];
 			return true;
-		} else if (strcmp(a, "-d") == 0)
-			opt.daemon = server = true;
-		else if (strcmp(a, "--background") == 0)
-			opt.background = true;
-		else if (strcmp(a, "-s") == 0)
-			opt.subreaper = true;
-		else if (strcmp(a, "-g") == 0)
-			opt.group = true;
-		else if ((strcmp(a, "-c") == 0 || strcmp(a, "-S") == 0 ||
-		    strcmp(a, "-e") == 0) && i + 1 < argc) {
+		} else if (k < 4) {
+			*((bool *)&opt + flag[k]) = true;
+			server |= k == 0;
+		} else if (k < 7 && i + 1 < argc) {
 			if (a[1] == 'c')
 				opt.cfg_opt = argv[++i];
 			else if (a[1] == 'S')
@@ -828,7 +831,7 @@ load_config(void)
 static void
 rescue(void)
 {
-	static const char shell[] = "[process:rescue]\ncommand = /bin/sh\n"
+	static const char *const shell = "[process:rescue]\ncommand = /bin/sh\n"
 	    "tty = console\nstop_signal = HUP\nstart_limit = 0\n";
 	char err[PM_ERR_MAX];
 	bool sh = init_mode && access("/bin/sh", X_OK) == 0;
@@ -928,7 +931,7 @@ background(void)
 	int fd;
 
 	if (pid < 0) {
-		fprintf(stderr, "pm: fork: %s\n", strerror(errno));
+		fprintf(stderr, "pm: fork: %m\n");
 		exit(1);
 	}
 	if (pid > 0)
@@ -979,8 +982,7 @@ server_main(void)
 
 	/* 3. Signals as data, the timer, and the epoll set. */
 	if (open_fds() < 0) {
-		fprintf(stderr, "pm: cannot set up the event loop: %s\n",
-		    strerror(errno));
+		fprintf(stderr, "pm: cannot set up the event loop: %m\n");
 		return 1;
 	}
 

@@ -47,6 +47,7 @@ struct proc {
 	bool		 ready_failed;	/* killed for missing ready_timeout */
 	bool		 exit_pm;	/* on_check_fail = exit: pm follows */
 	uint8_t		 cause;		/* EVR_*: why its next state (issue 15) */
+	int		 idx;		/* its own index, set in proc_init */
 };
 
 static struct proc	*proc_tab;
@@ -168,7 +169,7 @@ proc_set_state(struct proc *p, enum proc_state s, uint64_t deadline)
 		    proc_state_name(s));
 	*(enum proc_state *)&p->v.state = s;
 	if (fatal)
-		hk->fatal((int)(p - proc_tab));
+		hk->fatal(p->idx);
 	p->v.since_ms = now_ms();
 	p->deadline_ms = deadline;
 	dirty = true;
@@ -176,10 +177,11 @@ proc_set_state(struct proc *p, enum proc_state s, uint64_t deadline)
 	loop_deadline_changed();
 }
 
+/* Kept in the entry: p - proc_tab divides by an odd size at every use. */
 static int
 idx_of(const struct proc *p)
 {
-	return (int)(p - proc_tab);
+	return p->idx;
 }
 
 /* A dependency counts as ready when it runs, or is a oneshot that succeeded. */
@@ -637,22 +639,22 @@ a_spawn(struct proc *p, int arg)
 	const struct cfg_proc *c = p->v.cfg;
 	struct spawn sp = { c, c->argv, { NULL }, -1, -1, -1, -1 };
 	enum spawn_step step = SP_OK;
-	int io[2], saved;
+	int io[2], saved, idx = idx_of(p);
 	pid_t pid;
 
 	(void)arg;
-	hk->prespawn(idx_of(p), &sp);
+	hk->prespawn(idx, &sp);
 	/* A process on a terminal (tty =) talks to it, not to a pipe. */
 	if (c->tty != NULL)
 		io[0] = io[1] = -1;
 	else
-		hk->out_pipes(idx_of(p), idx_of(p) == main_idx, io);
+		hk->out_pipes(idx, idx == main_idx, io);
 	sp.out = io[0];
 	sp.err = io[1];
-	pid = sys_spawn(&sp, idx_of(p) == main_idx, &step);
+	pid = sys_spawn(&sp, idx == main_idx, &step);
 	saved = errno;
-	hk->out_spawned(idx_of(p), pid > 0);
-	hk->spawned(idx_of(p), pid > 0);
+	hk->out_spawned(idx, pid > 0);
+	hk->spawned(idx, pid > 0);
 	errno = saved;
 	if (pid > 0)
 		fire(p, c->mon != NULL && c->mon->ready != RD_NONE ?
@@ -1082,6 +1084,13 @@ proc_find(const char *id)
 	return i >= 0 && !proc_xt[i].removed ? i : -1;
 }
 
+bool
+proc_shown(int idx)
+{
+	return proc_tab[idx].v.pid != 0 ||
+	    proc_find(proc_tab[idx].v.cfg->id) == idx;
+}
+
 static void
 proc_reset(struct proc *p, const struct cfg_proc *c)
 {
@@ -1237,6 +1246,7 @@ proc_init(const struct config *c, const struct cfg_proc *mainc)
 	ix_mask = cap - 1;
 	/* The first of an ID wins: the config's own before -- mode's main. */
 	for (i = 0; i < proc_n; i++) {
+		proc_tab[i].idx = i;
 		if (id_ix[id_slot(proc_tab[i].v.cfg->id)] == 0)
 			id_ix[id_slot(proc_tab[i].v.cfg->id)] = i + 1;
 		if (proc_tab[i].v.pid != 0)

@@ -54,6 +54,11 @@ const char *proc_state_name(enum proc_state);
 int	 proc_init(const struct config *, const struct cfg_proc *main);
 int	 proc_find(const char *id);		/* index or -1 */
 int	 proc_find_pid(pid_t pid);		/* index or -1 */
+/*
+ * Is entry idx listed (status, metrics)? A process that a reload removed
+ * stays in the table until the next one; once stopped it is not shown.
+ */
+bool	 proc_shown(int idx);
 /* Operator commands; 0 ok, -1 with a reason in why. */
 int	 proc_start(int idx, const char **why);
 int	 proc_stop(int idx, const char **why);

@@ -124,6 +124,20 @@ safe_open(int dfd, const char *base, uid_t owner, const char **why)
  * *why says why, else it is NULL and errno tells.
  */
 int
+safe_read(int d, const char *name, char *buf, size_t len)
+{
+	int fd = openat(d, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	ssize_t n = -1;
+
+	if (fd >= 0) {
+		n = read(fd, buf, len - 1);
+		close(fd);
+	}
+	buf[n > 0 ? n : 0] = '\0';
+	return n < 0 ? -1 : 0;
+}
+
+int
 safe_open_log(const char *path, uid_t owner, const char **why)
 {
 	const char *base;

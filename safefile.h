@@ -20,5 +20,10 @@ int	 safe_open(int dfd, const char *base, uid_t owner, const char **why);
  * and errno tells.
  */
 int	 safe_open_log(const char *path, uid_t owner, const char **why);
+/*
+ * Up to len - 1 bytes of file name in directory d (AT_FDCWD: a path),
+ * opened without following a last symlink, terminated: 0 or -1.
+ */
+int	 safe_read(int d, const char *name, char *buf, size_t len);
 
 #endif /* SAFEFILE_H */

@@ -22,11 +22,14 @@ static const struct {
 	{ "month", 1, 12 }, { "day of week", 0, 7 },
 };
 
-/* Each macro and what it stands for, NUL-separated pairs. */
-static const char macros[] = "@hourly\0" "0 * * * *\0" "@daily\0" "0 0 * * *\0"
-    "@midnight\0" "0 0 * * *\0" "@weekly\0" "0 0 * * 0\0"
-    "@monthly\0" "0 0 1 * *\0" "@yearly\0" "0 0 1 1 *\0"
-    "@annually\0" "0 0 1 1 *";
+/*
+ * Each macro and what it stands for, NUL-separated pairs, then an empty
+ * name. A literal, not an array: an array this long is aligned to 32.
+ */
+static const char *const macros = "@hourly\0" "0 * * * *\0"
+    "@daily\0" "0 0 * * *\0" "@midnight\0" "0 0 * * *\0"
+    "@weekly\0" "0 0 * * 0\0" "@monthly\0" "0 0 1 * *\0"
+    "@yearly\0" "0 0 1 1 *\0" "@annually\0" "0 0 1 1 *\0";
 
 static int
 num(const char **sp, int *v)
@@ -151,7 +154,7 @@ sched_parse(const char *s, struct sched *c, const char **why)
 		}
 		return 0;
 	}
-	for (b = macros; b < macros + sizeof(macros); b = e + strlen(e) + 1) {
+	for (b = macros; *b != '\0'; b = e + strlen(e) + 1) {
 		e = b + strlen(b) + 1;
 		if (strcmp(s, b) == 0)
 			s = e;

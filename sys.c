@@ -5,6 +5,7 @@
  * fakes of these functions instead and drives the machine without
  * processes, signals or sleeps (as dinit's baseproc-sys does).
  */
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -25,6 +26,7 @@
 #include "clock.h"
 #include "config.h"
 #include "init.h"
+#include "safefile.h"
 #include "sys.h"
 
 static char	       **envp_buf;	/* environ + PM_ENV_MAX, sized once */
@@ -66,6 +68,27 @@ wall_now(void)
 
 	clock_now(CLOCK_REALTIME, &ts);
 	return (long long)ts.tv_sec;
+}
+
+/*
+ * The one reader of /proc/PID/stat (cgroup.c's usage without a group,
+ * init.c's kthreadd, pm.c's orphans). Field 2, the name, may hold spaces
+ * and parentheses: counting goes on after its last ')', where field 3,
+ * the state, begins.
+ */
+int
+sys_proc_stat(const char *path, int from, int n, unsigned long long *v)
+{
+	char buf[1024], *p;
+	int i;
+
+	if (safe_read(AT_FDCWD, path, buf, sizeof(buf)) < 0 ||
+	    (p = strrchr(buf, ')')) == NULL)
+		return -1;
+	for (i = 3; i < from + n && (p = strchr(p + 1, ' ')) != NULL; i++)
+		if (i >= from)
+			v[i - from] = strtoull(p + 1, NULL, 10);
+	return i < from + n ? -1 : 0;
 }
 
 int
@@ -128,7 +151,7 @@ struct spawn_err {
 };
 
 /* What each step of a spawn is called in a log line, in enum order. */
-static const char step_names[] = "start\0fork\0open tty\0redirect stdin\0"
+static const char *const step_names = "start\0fork\0open tty\0redirect stdin\0"
     "redirect output\0pass the notification fd\0set rlimit_nofile\0"
     "set rlimit_core\0set rlimit_nproc\0set nice\0chdir\0setgroups\0"
     "setgid\0setuid\0execute\0join the cgroup";
@@ -159,6 +182,13 @@ close_fds(unsigned lo, unsigned hi)
 		close((int)fd);
 }
 
+_Static_assert(offsetof(struct cfg_proc, rlimit_core) ==
+    offsetof(struct cfg_proc, rlimit_nofile) + sizeof(long long) &&
+    offsetof(struct cfg_proc, rlimit_nproc) ==
+    offsetof(struct cfg_proc, rlimit_core) + sizeof(long long) &&
+    SP_CORE == SP_NOFILE + 1 && SP_NPROC == SP_NOFILE + 2,
+    "child_exec sets the limits in one loop");
+
 static int
 set_rlimit(int res, long long v)
 {
@@ -174,7 +204,8 @@ set_rlimit(int res, long long v)
  * The child sets its ids and limits through the raw system calls: it is
  * pm's only thread, and libc's setuid, setgid, setgroups and setrlimit
  * bring the machinery that applies them to every thread of a process.
- * (fcntl too: libc's is a switch of cases that pm does not use.)
+ * (fcntl too: libc's is a switch of cases that pm does not use; and
+ * setpriority, whose wrapper was linked for this one call.)
  * (prlimit64 takes 64-bit limits, as musl's struct rlimit has everywhere.)
  * 32-bit ARM and x86 name the calls with 32-bit ids *32.
  */
@@ -199,6 +230,8 @@ child_exec(const struct spawn *sp, bool is_main, char **envp,
     struct spawn_err *se, int cg)
 {
 	static const unsigned long dfl[8];
+	static const uint8_t lim[] = { RLIMIT_NOFILE, RLIMIT_CORE,
+	    RLIMIT_NPROC };
 	const struct cfg_proc *c = sp->cfg;
 	int sig;
 
@@ -210,9 +243,10 @@ child_exec(const struct spawn *sp, bool is_main, char **envp,
 		/*
 		 * Own group, and the terminal's foreground, as tini does;
 		 * on an fd 0 that is no terminal, tcsetpgrp is only ENOTTY.
+		 * tcsetpgrp is this ioctl, as in init_tty: no wrapper linked.
 		 */
 		setpgid(0, 0);
-		(void)tcsetpgrp(0, getpid());
+		(void)syscall(SYS_ioctl, 0, TIOCSPGRP, &(pid_t){ getpid() });
 	} else if (c->tty != NULL) {
 		if (init_tty(c->tty) < 0)
 			FAIL(SP_TTY);
@@ -243,13 +277,13 @@ child_exec(const struct spawn *sp, bool is_main, char **envp,
 		if (sig != SIGKILL && sig != SIGSTOP)
 			syscall(SYS_rt_sigaction, sig, dfl, NULL,
 			    (size_t)NSIG / 8);	/* 16 on MIPS (issue 18) */
-	if (set_rlimit(RLIMIT_NOFILE, c->rlimit_nofile) < 0)
-		FAIL(SP_NOFILE);
-	if (set_rlimit(RLIMIT_CORE, c->rlimit_core) < 0)
-		FAIL(SP_CORE);
-	if (set_rlimit(RLIMIT_NPROC, c->rlimit_nproc) < 0)
-		FAIL(SP_NPROC);
-	if (c->has_nice && setpriority(PRIO_PROCESS, 0, c->nice) < 0)
+	/* The three limits: fields and steps side by side, one loop. */
+	for (sig = 0; sig < 3; sig++)
+		if (set_rlimit(lim[sig], *(const long long *)((const char *)c +
+		    offsetof(struct cfg_proc, rlimit_nofile) +
+		    (size_t)sig * sizeof(long long))) < 0)
+			FAIL(SP_NOFILE + sig);
+	if (c->has_nice && syscall(SYS_setpriority, PRIO_PROCESS, 0, c->nice) < 0)
 		FAIL(SP_NICE);
 	if (c->umask >= 0)
 		umask((mode_t)c->umask);
@@ -305,8 +339,13 @@ sys_spawn(const struct spawn *sp, bool is_main, enum spawn_step *step)
 
 	se.err = 0;
 	se.step = SP_OK;
-	if (!spawn_narrow && sched_getaffinity(0, sizeof(spawn_cpus),
-	    &spawn_cpus) == 0) {
+	/*
+	 * The raw call returns the bytes it wrote; libc's wrapper only adds
+	 * zeroing the rest, which stays zero here (static, written by no
+	 * one else).
+	 */
+	if (!spawn_narrow && syscall(SYS_sched_getaffinity, 0,
+	    sizeof(spawn_cpus), &spawn_cpus) > 0) {
 		cpu_set_t one;
 		unsigned cpu = 0;
 

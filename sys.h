@@ -46,6 +46,12 @@ void	 sys_widen(void);
 int	 sys_kill(pid_t, int sig);		/* kill(2) */
 /* waitpid(-1, st, WNOHANG) without EINTR: a pid, 0 or -1 when none. */
 pid_t	 sys_wait(int *st);
+/*
+ * Fields from to from + n - 1 of a /proc/PID/stat file, as numbers into
+ * v: 0, or -1 when it cannot be read or is shorter (see sys.c).
+ */
+int	 sys_proc_stat(const char *path, int from, int n,
+	    unsigned long long *v);
 /* CLOCK_MONOTONIC in milliseconds: the loop's clock too (pm.h). */
 uint64_t now_ms(void);
 

@@ -233,19 +233,19 @@ ev_add(int type, const char *id, const char *value, int reason, int status,
 {
 	(void)reason;
 	(void)text;
-	pm_log(0, "event %d %s %s %d", type, id, value, status);
+	log_info("event %d %s %s %d", type, id, value, status);
 }
 
 void
-pm_log(int level, const char *fmt, ...)
+pm_log(const char *fmt, ...)
 {
 	size_t n = strlen(logs);
 	va_list ap;
 
-	(void)level;
 	va_start(ap, fmt);
 	if (n < sizeof(logs) - 2) {
-		vsnprintf(logs + n, sizeof(logs) - n - 1, fmt, ap);
+		/* The first byte is the level. */
+		vsnprintf(logs + n, sizeof(logs) - n - 1, fmt + 1, ap);
 		strcat(logs, "\n");
 	}
 	va_end(ap);
