@@ -13,8 +13,10 @@
 #include <sys/stat.h>
 #if PLAT_UNIX
 #include <sys/un.h>
+#include <sys/wait.h>
 #endif
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -66,7 +68,8 @@ struct sess {
  * tables. A row says what the request is, how its arguments are read and
  * how the reply is printed; alias is the original design's spelling.
  */
-enum { A_NONE, A_IDS, A_ID1, A_KEY1, A_SIG, A_LOGS, A_DRY, A_FILE, A_HELP };
+enum { A_NONE, A_IDS, A_ID1, A_KEY1, A_SIG, A_LOGS, A_DRY, A_FILE, A_HELP,
+	A_RUN, A_ID, A_OUT };
 
 struct cmd {
 	const char	*name;
@@ -178,6 +181,16 @@ static const struct cmd cmds[] = {
 	  "stop every process, then reboot (PID 1)" },
 	{ "version", NULL, PDU_VERSION, A_NONE, R_VERSION, NULL, "",
 	  "the client's, server's and protocol's versions" },
+	{ "run", NULL, PDU_RUN, A_RUN, R_ACTION, NULL, "[--name ID] [--KEY "
+	  "VALUE]... -- CMD [ARG...]", "add and start a process; --KEY is a "
+	  "config key (--env, --dir:\n\tenvironment, directory); "
+	  "prints ID and pid" },
+	{ "rm", NULL, PDU_RM, A_ID, R_ACTION, NULL, "ID",
+	  "stop and remove a process added by run" },
+	{ "save", NULL, PDU_SAVE, A_OUT, R_TEXT, NULL, "[FILE]",
+	  "write the processes added by run as config" },
+	{ "why", NULL, PDU_WHY, A_ID, R_ACTION, NULL, "ID",
+	  "why ID is in its state" },
 	{ "help", NULL, 0, A_HELP, R_LOCAL, NULL, "[COMMAND]",
 	  "this text, or a command's" },
 	{ NULL, NULL, 0, 0, 0, NULL, NULL, NULL }
@@ -914,7 +927,8 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 			json_num("next_run", st[i].next_run, st[i].next_run == 0);
 			json_field("status_text", st[i].note);
 			json_field("check_output", st[i].check_out);
-			printf(", \"dropped\": %llu}",
+			printf(", \"added\": %s, \"dropped\": %llu}",
+			    st[i].added ? "true" : "false",
 			    (unsigned long long)st[i].dropped);
 		}
 		printf("]}");
@@ -940,7 +954,8 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 		fmt_uptime(nx, sizeof(nx), (long long)st[i].next_run > now ?
 		    st[i].next_run - (uint64_t)now : 0, st[i].next_run == 0);
 		/* Child bytes: shown escaped, never obeyed (issue 11). */
-		q = log_esc(info, st[i].note, strlen(st[i].note), false);
+		q = stpcpy(info, st[i].added ? "run " : "");
+		q = log_esc(q, st[i].note, strlen(st[i].note), false);
 		if (st[i].note[0] && st[i].check_out[0])
 			q = stpcpy(q, "; ");
 		q = log_esc(q, st[i].check_out, strlen(st[i].check_out),
@@ -1007,7 +1022,7 @@ print_text(const struct pdu_text *t, const char *pfx, int count)
 		printf("%s%s %s\n", pfx, t->key, t->text);
 		return;
 	}
-	if (req.type == PDU_CONFIG_SHOW)
+	if (req.type == PDU_CONFIG_SHOW || req.type == PDU_SAVE)
 		printf("%s%s[%s]\n", count ? "\n" : "", pfx, t->key);
 	for (p = t->text; *p != '\0'; p = nl + 1) {
 		if ((nl = strchr(p, '\n')) == NULL)
@@ -1154,6 +1169,44 @@ out:
 	return ret;
 }
 
+#if PLAT_UNIX
+/*
+ * pm run with no server to answer: a caller who is not root gets a
+ * server of its own (issue 17), with no config file unless one was named,
+ * at the first location of the socket rule, where later commands look.
+ * -1 when there is an answer already or no server could be started.
+ */
+static int
+serve(void)
+{
+	const char *av[] = { "pm", "-d", "--background", "-c", opt.cfgfile ?
+	    opt.cfgfile : getenv("PM_CONFIG") ? getenv("PM_CONFIG") :
+	    "/dev/null", opt.sock ? "-S" : NULL, opt.sock, NULL };
+	static int tried;
+	pid_t pid;
+	int st = 1;
+
+	if (tried++ || req.type != PDU_RUN || geteuid() == 0 || sess[0].tcp ||
+	    strncmp(sess[0].err, "cannot reach", 12) != 0)
+		return -1;
+	if ((pid = fork()) == 0) {
+		st = open("/dev/null", O_RDWR);
+		dup2(st, 1);
+		dup2(st, 2);
+		execv("/proc/self/exe", (char **)av);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) != pid || st != 0) {
+		fprintf(stderr, "pm: cannot start a server\n");
+		return -1;
+	}
+	fprintf(stderr, "pm: started a server\n");
+	nsess = iloc = 0;
+	refused[0] = '\0';
+	return target_add(opt.sock ? opt.sock : locs[0].name, false);
+}
+#endif
+
 /*
  * Send req to every target and print the answers; with several hosts
  * each line is prefixed and --json nests one document per host.
@@ -1164,6 +1217,7 @@ transact(int kind)
 	char pfx[320];
 	int i, n, rc, ret = EX_OK;
 
+again:
 	n = pdu_req_pack(sess[0].tx, PDU_MAX, &req);
 	if (n < 0) {
 		fprintf(stderr, "pm: request too large\n");
@@ -1175,6 +1229,10 @@ transact(int kind)
 		sess[i].txlen = (size_t)n;
 	}
 	exchange();
+#if PLAT_UNIX
+	if (serve() == 0)
+		goto again;
+#endif
 	if (opt.follow) {
 		/* follow_out printed the stream; only failures are left. */
 		for (i = 0; i < nsess; i++)
@@ -1386,6 +1444,100 @@ help(int argc, char **argv)
 }
 
 /*
+ * pm run [--name ID] [--KEY VALUE]... [--] CMD [ARG...] (issue 17): each
+ * --KEY is the config key KEY (a dash read as _; --env and --dir are
+ * environment and directory), so any key the parser knows is an option
+ * and the parser checks it here first: an error names the option. The
+ * server gets the section's lines and checks them again in its config.
+ */
+static int
+run_args(int argc, char **argv)
+{
+	static const char *const alias[][2] = { { "env", "environment" },
+	    { "dir", "directory" } };
+	const char *ln[PDU_IDS_MAX], *lv[PDU_IDS_MAX], *k, *c;
+	char key[PDU_KEY_MAX], *p = req.text, *e = p + sizeof(req.text) - 1;
+	char *id = req.ids[0], *q;
+	int i, j, n = 0;
+
+	for (i = 0; i < argc && i < nopt && argv[i][0] == '-'; i += 2) {
+		if (argv[i][1] != '-' || i + 1 >= nopt || n == PDU_IDS_MAX ||
+		    strchr(argv[i + 1], '\n') != NULL) {
+			fprintf(stderr, "pm: run: bad option: %s\n", argv[i]);
+			return -1;
+		}
+		snprintf(key, sizeof(key), "%s", argv[i] + 2);
+		for (q = key; (q = strchr(q, '-')) != NULL; )
+			*q = '_';
+		for (k = key, j = 0; j < 2; j++)
+			if (strcmp(key, alias[j][0]) == 0)
+				k = alias[j][1];
+		if (strcmp(k, "name") == 0)
+			snprintf(id, PDU_ID_MAX, "%s", argv[i + 1]);
+		else {
+			lv[n] = argv[i + 1];
+			ln[n++] = argv[i];
+			p += snprintf(p, (size_t)(e - p), "%s = %s\n", k,
+			    argv[i + 1]);
+		}
+	}
+	if (i >= argc)
+		return -1;
+	if (*id == '\0') {
+		/* The command's name, as an ID may spell it. */
+		c = strrchr(argv[i], '/') ? strrchr(argv[i], '/') + 1 : argv[i];
+		snprintf(id, PDU_ID_MAX, "%s", c);
+		for (q = id; *q; q++)
+			if (!strchr("_.-", *q) && !isalnum((unsigned char)*q))
+				*q = '_';
+	}
+	req.nids = 1;
+	/* Every word single-quoted; a quote in it as '\''. */
+	p += snprintf(p, (size_t)(e - p), "command =");
+	for (; i < argc; i++) {
+		*p++ = ' ';
+		for (*p++ = '\'', c = argv[i]; *c && p < e - 5; c++)
+			p = *c == '\'' ? stpcpy(p, "'\\''") : (*p = *c, p + 1);
+		*p++ = '\'';
+	}
+	if (p >= e - 1) {
+		fprintf(stderr, "pm: run: command too long\n");
+		return -1;
+	}
+	*p = '\0';
+#if PLAT_UNIX
+	{
+		static char err[PM_ERR_MAX], t[2 * PDU_TEXT_MAX];
+		struct config *cf;
+		char *l, *nl;
+		int at, o;
+
+		/* Stand-ins for the dependencies the server has. */
+		o = snprintf(t, sizeof(t), "[process:%s]\n%s\n", id, req.text);
+		for (j = 0; j < n; j++)
+			if (strcmp(ln[j], "--depends") == 0)
+				o += snprintf(t + o, sizeof(t) - (size_t)o,
+				    "[process:%.40s]\ncommand = x\n", lv[j]);
+		if (cfg_load_string("run", t, &cf, err, sizeof(err)) == 0) {
+			cfg_free(cf);
+			return R_ACTION;
+		}
+		for (l = err; l != NULL && *l; l = nl) {
+			if ((nl = strchr(l, '\n')) != NULL)
+				*nl++ = '\0';
+			/* "run:LINE: why": line 2 on are the options. */
+			at = (int)strtol(l + 4, &q, 10) - 2;
+			fprintf(stderr, "pm: run: %s%s%s\n", at >= 0 && at < n ?
+			    ln[at] : "", at >= 0 && at < n ? ": " : "",
+			    *q == ':' ? q + 2 : l);
+		}
+		return R_LOCAL + EX_USAGE;
+	}
+#endif
+	return R_ACTION;
+}
+
+/*
  * Read c's arguments into the request: the printer to use, or -1 for a
  * usage error, or EX_* + R_LOCAL for a command that ran here.
  */
@@ -1438,6 +1590,19 @@ cmd_args(const struct cmd *c, int argc, char **argv)
 		    NULL);
 	case A_HELP:
 		return R_LOCAL + help(argc, argv);
+	case A_RUN:
+		return run_args(argc, argv);
+	case A_ID:
+		return argc != 1 || add_ids(argc, argv) == -1 ? -1 : c->print;
+	case A_OUT:
+		if (argc > 1)
+			return -1;
+		if (argc == 1 && dup2(open(argv[0], O_WRONLY | O_CREAT |
+		    O_TRUNC | O_CLOEXEC, 0666), 1) < 0) {
+			perror(argv[0]);
+			return R_LOCAL + EX_FAIL;
+		}
+		return c->print;
 	}
 	return argc > 0 ? -1 : c->print;
 }

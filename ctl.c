@@ -37,6 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "adhoc.h"
 #include "check.h"
 #include "config.h"
 #include "ctl.h"
@@ -285,6 +286,7 @@ status_fill(struct pdu_status *s, int idx, uint64_t now)
 	if (m->health == H_UNHEALTHY || m->fails > 0)
 		memcpy(s->check_out, m->out, sizeof(s->check_out));
 	s->dropped = lb_dropped(lb_of(idx));
+	s->added = adhoc_is(p->cfg);
 }
 
 /*
@@ -670,6 +672,44 @@ do_logs(struct conn *c, const struct pdu_req *q)
 	conn_flush(c);
 }
 
+/* RUN, RM, WHY and SAVE (issue 17): adhoc.c does the work. */
+static void
+do_adhoc(struct conn *c, const struct pdu_req *q)
+{
+	static char msg[PDU_MSG_MAX];
+	const struct proc_view *v;
+	int i, rc = 0;
+
+	msg[0] = '\0';
+	if (q->type == PDU_SAVE) {
+		/* The added processes as a CONFIG_SHOW of them. */
+		c->nidx = 0;
+		for (i = 0; i < proc_count() && c->nidx < PDU_IDS_MAX; i++)
+			if (adhoc_is((v = proc_get(i))->cfg) &&
+			    proc_find(v->cfg->id) == i)
+				c->idx[c->nidx++] = (uint16_t)i;
+		c->job = J_SHOW;
+		c->lgen = lb_gen;
+		c->state = C_REPLY;
+		conn_flush(c);
+		return;
+	}
+	if (q->type == PDU_WHY) {
+		if (resolve_ids(c, q) == -1)
+			return;
+		adhoc_why(c->idx[0], msg, sizeof(msg));
+	} else
+		rc = q->type == PDU_RUN ? adhoc_run(q->ids[0], q->text, msg,
+		    sizeof(msg)) : adhoc_rm(q->ids[0], msg, sizeof(msg));
+	i = (int)strlen(msg);
+	if (i > 0 && msg[i - 1] == '\n')
+		msg[i - 1] = '\0';
+	if (rc < 0)
+		conn_fail(c, "failed", "%s", msg);
+	else
+		conn_ok(c, msg);
+}
+
 /* Dispatch one decoded request; every path ends in a reply. */
 static void
 conn_request(struct conn *c, const struct pdu_req *q)
@@ -717,6 +757,12 @@ conn_request(struct conn *c, const struct pdu_req *q)
 		break;
 	case PDU_LOGS:
 		do_logs(c, q);
+		break;
+	case PDU_RUN:
+	case PDU_RM:
+	case PDU_WHY:
+	case PDU_SAVE:
+		do_adhoc(c, q);
 		break;
 	case PDU_LOG_REOPEN:
 		lb_reopen();

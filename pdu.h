@@ -58,7 +58,8 @@ enum pdu_type {
 	PDU_CONFIG_SHOW, PDU_CONFIG_RELOAD, PDU_SETTING_SHOW,
 	PDU_SETTING_RELOAD, PDU_SHUTDOWN, PDU_HALT, PDU_POWEROFF,
 	PDU_REBOOT, PDU_VERSION, PDU_AUTH, PDU_LOGS, PDU_LOG_REOPEN,
-	PDU_REQ_LAST = PDU_LOG_REOPEN,
+	PDU_RUN, PDU_RM, PDU_WHY, PDU_SAVE,
+	PDU_REQ_LAST = PDU_SAVE,
 
 	PDU_OK = 0x80, PDU_ERROR, PDU_END, PDU_STATUS_REC, PDU_TEXT,
 	PDU_VERSION_REP, PDU_CHALLENGE, PDU_AUTH_OK,
@@ -74,7 +75,8 @@ enum pdu_tag {
 	T_ID = 1, T_SIGNAL, T_KEY, T_STATE, T_PID, T_UPTIME, T_RESTARTS,
 	T_EXIT, T_KIND, T_TEXT, T_COUNT, T_CODE, T_MESSAGE, T_VERSION,
 	T_PROTO, T_NONCE, T_MAC, T_SINCE, T_HEALTH, T_CHECK_FAILS, T_SKIPS,
-	T_NEXT_RUN, T_NOTE, T_CHECK_OUT, T_DROPPED, T_AUTHV, T_HOST, T_TAG
+	T_NEXT_RUN, T_NOTE, T_CHECK_OUT, T_DROPPED, T_AUTHV, T_HOST, T_TAG,
+	T_ADDED
 };
 
 /* Results of the unpack functions (0 is success). */
@@ -110,6 +112,7 @@ struct pdu_req {
 	uint8_t		nonce[PDU_NONCE_LEN];	/* AUTH v2: client nonce */
 	char		host[PDU_HOST_MAX];	/* AUTH v2; "" in v1 */
 	uint32_t	lines;			/* LOGS: last N lines, 0 all */
+	char		text[PDU_TEXT_MAX];	/* RUN: the section's lines */
 };
 
 enum pdu_kind { PK_SERVICE = 0, PK_ONESHOT = 1 };
@@ -132,6 +135,7 @@ struct pdu_status {
 	uint64_t	next_run;	/* Unix seconds; 0: none */
 	char		note[PDU_NOTE_MAX];	/* sd_notify STATUS= */
 	char		check_out[PDU_NOTE_MAX];	/* last failed check */
+	uint8_t		added;		/* 1: added by `pm run` */
 };
 
 /* TEXT: a config block, a plan line ("key" = ID, text = action), ... */

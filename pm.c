@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "adhoc.h"
 #include "check.h"
 #include "client.h"
 #include "config.h"
@@ -265,11 +266,11 @@ pm_reload(bool dry_run, plan_fn emit, void *ctx, char *err, size_t errlen)
 	bool moved;
 	size_t len;
 
-	if (cfg_path == NULL) {
+	if (cfg_path == NULL && !adhoc_keep) {
 		snprintf(err, errlen, "pm runs without a config file\n");
 		return -1;
 	}
-	if (cfg_load(cfg_path, &newc, err, errlen) < 0)
+	if (adhoc_load(cfg_path, &newc, err, errlen) < 0)
 		return -1;
 	if (main_clash(newc, err, errlen) < 0) {
 		cfg_free(newc);
@@ -298,7 +299,8 @@ pm_reload(bool dry_run, plan_fn emit, void *ctx, char *err, size_t errlen)
 	live_swap(NULL);
 	cfg_free(cur);
 	cur = newc;
-	log_info("reloaded %s", cfg_path);
+	if (!adhoc_keep)
+		log_info("reloaded %s", cfg_path);
 	return 0;
 }
 
@@ -733,7 +735,7 @@ load_config(void)
 	    access(file, F_OK) < 0)
 		cfg_path = NULL;
 	if (cfg_path != NULL) {
-		if (cfg_load(cfg_path, &cur, cfg_err, sizeof(cfg_err)) == 0 &&
+		if (adhoc_load(cfg_path, &cur, cfg_err, sizeof(cfg_err)) == 0 &&
 		    main_clash(cur, cfg_err, sizeof(cfg_err)) == 0)
 			return;
 		cfg_free(cur);
