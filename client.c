@@ -93,6 +93,7 @@ static struct {
 	bool		 help;
 	bool		 version;
 	bool		 follow;	/* logs -f: print as PDUs arrive */
+	bool		 all;		/* logs -f, no ID: one session per ID */
 	int		 follow_rc;
 	bool		 metrics;
 } opt;
@@ -871,6 +872,23 @@ print_metrics(const struct pdu_status *st, int n)
 	}
 }
 
+/*
+ * A state's colour on a terminal, unless NO_COLOR is set (issue 17):
+ * green running, red failed, yellow on the way; "" for none.
+ */
+static const char *
+colour(const struct pdu_status *s)
+{
+	static int tty = -1;
+	const char *t = s->state, *e = getenv("NO_COLOR");
+
+	if (tty < 0)
+		tty = isatty(1) && (e == NULL || *e == '\0');
+	if (!tty || strcmp(t, "stopped") == 0 || (*t == 'e' && !s->last_exit))
+		return "";
+	return *t == 'r' ? "\033[32m" : *t == 's' ? "\033[33m" : "\033[31m";
+}
+
 /* The status table, columns sized to their widest cell. */
 static int
 print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
@@ -969,7 +987,10 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 		q = put_col(line, pfx, 0, false);
 		q = put_col(q, st[i].id, w[0], false);
 		*q++ = ' ';
+		q = stpcpy(q, colour(&st[i]));
 		q = put_col(q, st[i].state, w[1], false);
+		if (*colour(&st[i]))
+			q = stpcpy(q, "\033[m");
 		*q++ = ' ';
 		q = put_col(q, pid, w[2], true);
 		*q++ = ' ';
@@ -1224,7 +1245,11 @@ again:
 		return EX_USAGE;
 	}
 	for (i = 0; i < nsess; i++) {
-		if (i > 0)
+		if (opt.all) {
+			req.nids = 1;
+			snprintf(req.ids[0], PDU_ID_MAX, "%s", sess[i].name);
+			n = pdu_req_pack(sess[i].tx, PDU_MAX, &req);
+		} else if (i > 0)
 			memcpy(sess[i].tx, sess[0].tx, (size_t)n);
 		sess[i].txlen = (size_t)n;
 	}
@@ -1314,7 +1339,7 @@ follow_out(struct sess *s)
 	size_t off = 0, end = s->sealed ? s->vrf : s->rxlen;
 	char pfx[320] = "";
 
-	if (nsess > 1)
+	if (nsess > 1 || opt.all)
 		snprintf(pfx, sizeof(pfx), "%s ", s->name);
 	while (pdu_hdr_unpack(s->rx + off, end - off, &h) == 0 &&
 	    h.len <= end - off) {
@@ -1334,6 +1359,44 @@ follow_out(struct sess *s)
 		s->vrf -= off;
 	fflush(stdout);
 }
+
+#if PLAT_UNIX
+/*
+ * logs -f with no ID (issue 17): the IDs from a status, then a follower
+ * of each on the same socket, named (and so prefixed) by its ID.
+ */
+static int
+follow_all(void)
+{
+	static char ids[TARGETS_MAX][PDU_ID_MAX], path[300];
+	struct pdu_status st;
+	struct pdu_hdr h;
+	struct sess *s = sess;
+	size_t off = 0;
+	int i, n = 0;
+
+	s->txlen = (size_t)pdu_pack(s->tx, PDU_MAX, PDU_STATUS, 0, 0, &req);
+	opt.follow = false;
+	exchange();
+	opt.follow = true;
+	if (s->err[0] != '\0' || s->tcp) {
+		fprintf(stderr, "pm: %s\n", s->tcp ? "logs -f: an ID" : s->err);
+		return -1;
+	}
+	while (pdu_hdr_unpack(s->rx + off, s->rxlen - off, &h) == 0 &&
+	    h.len <= s->rxlen - off && n < TARGETS_MAX) {
+		if (pdu_status_unpack(s->rx + off, h.len, &st) == 0)
+			memcpy(ids[n++], st.id, PDU_ID_MAX);
+		off += h.len;
+	}
+	memcpy(path, s->name, sizeof(path));
+	for (nsess = i = 0; i < n; i++) {
+		target_add(path, false);
+		memcpy(sess[i].name, ids[i], PDU_ID_MAX);
+	}
+	return 0;
+}
+#endif
 
 /* logs ID [-f] [-n N] | logs --reopen; after "--" nothing is an option. */
 static int
@@ -1360,7 +1423,9 @@ logs_args(int argc, char **argv)
 		else
 			return -1;
 	}
-	if (id == NULL || add_ids(1, &id) == -1)
+	/* -f with no ID: every process (issue 17). */
+	opt.all = id == NULL && opt.follow;
+	if (!opt.all && (id == NULL || add_ids(1, &id) == -1))
 		return -1;
 	if (opt.follow)
 		req.flags |= PDU_F_FOLLOW;
@@ -1421,6 +1486,10 @@ synopsis(FILE *f, const struct cmd *top, bool help)
 		fprintf(f, "%s%s\n", c->syn[0] ? " " : "", c->syn);
 		if (help)
 			fprintf(f, "\t%s\n", c->help);
+#if PLAT_UNIX
+		if (help && c->args == A_RUN)
+			cfg_run_opts(f);
+#endif
 		lead = "      ";
 	} while (top->sub != NULL && (++c)->name != NULL);
 }
@@ -1823,5 +1892,9 @@ client_main(int argc, char **argv)
 	/* Step 4: find the server(s), then send the request. */
 	if (targets_setup() == -1)
 		return EX_FAIL;
+#if PLAT_UNIX
+	if (opt.all && follow_all() == -1)
+		return EX_FAIL;
+#endif
 	return transact(kind >= R_PING ? R_STATUS : kind);
 }

@@ -2542,3 +2542,12 @@ cfg_sockaddr(const char *name, struct sockaddr_un *sun, unsigned int *len)
 		*len = (unsigned int)sizeof(*sun);
 	return 0;
 }
+
+/* The process keys as `pm run` options, for its help (issue 17). */
+void
+cfg_run_opts(FILE *f)
+{
+	for (const struct key *k = proc_keys; k->name != NULL; k++)
+		fprintf(f, "%s--%s", k == proc_keys ? "\tkeys: " : " ", k->name);
+	fputc('\n', f);
+}

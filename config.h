@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "sched.h"
 
@@ -203,6 +204,8 @@ int	 cfg_parse_duration(const char *, uint32_t *ms);
 int	 cfg_parse_size(const char *, unsigned long long *bytes);
 int	 cfg_parse_signal(const char *);		/* -1 when unknown */
 const char *cfg_signal_name(int sig);			/* "TERM", or NULL */
+/* Every process key as a `pm run` option ("--key"), one line. */
+void	 cfg_run_opts(FILE *);
 /* Split a shell-like command into argv words in place; count or -1. */
 int	 cfg_split_command(char *buf, char **argv, int max, const char **why);
 
