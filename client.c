@@ -94,6 +94,7 @@ static struct {
 	bool		 version;
 	bool		 follow;	/* logs -f: print as PDUs arrive */
 	bool		 all;		/* logs -f, no ID: one session per ID */
+	bool		 nowait;	/* stop, restart, shutdown: at once */
 	int		 follow_rc;
 	bool		 metrics;
 } opt;
@@ -108,7 +109,7 @@ static const struct gopt {
 	{ "--token-file", &opt.token_file, NULL }, { "-c", &opt.cfgfile, NULL },
 	{ "--json", NULL, &opt.json }, { "-q", NULL, &opt.quiet },
 	{ "-h", NULL, &opt.help }, { "--help", NULL, &opt.help },
-	{ "--version", NULL, &opt.version },
+	{ "--version", NULL, &opt.version }, { "--no-wait", NULL, &opt.nowait },
 };
 
 static struct pdu_req	 req;
@@ -1286,6 +1287,69 @@ again:
 	return ret;
 }
 
+/*
+ * stop, restart and shutdown wait until their targets get there (issue
+ * 17), bounded: the server kills what outlives its stop_timeout, and
+ * this gives up after 2 minutes. On a terminal a line says what is
+ * still on its way and for how long. EX_DOWN when a target was missed.
+ */
+static int
+await(int rc)
+{
+	static char name[300], line[2048];
+	struct pdu_status st;
+	struct pdu_hdr h;
+	struct sess *s = sess;
+	size_t off, n;
+	bool tcp = s->tcp, tty = isatty(2);
+	int t, pend, bad, type = req.type;
+
+	if (rc != EX_OK || opt.nowait || nsess != 1 || (type != PDU_STOP &&
+	    type != PDU_RESTART && type != PDU_SHUTDOWN))
+		return rc;
+	memcpy(name, s->name, sizeof(name));
+	req.type = PDU_STATUS;
+	for (t = 0; t < 600; t++) {
+		plat_poll(NULL, 0, 200);
+		free(s->rx);
+		nsess = 0;
+		if (target_add(name, tcp) == -1)
+			return EX_FAIL;
+		s->txlen = (size_t)pdu_req_pack(s->tx, PDU_MAX, &req);
+		exchange();
+		/* A shutdown is done when nobody answers any more. */
+		if (s->err[0] != '\0' || s->rxlen == 0)
+			break;
+		n = off = 0;
+		pend = bad = 0;
+		while (pdu_hdr_unpack(s->rx + off, s->rxlen - off, &h) == 0 &&
+		    h.len <= s->rxlen - off && pdu_status_unpack(s->rx + off,
+		    h.len, &st) == 0) {
+			/* Restart: "starting", "stopping"; not "stopped". */
+			if (type == PDU_RESTART ? *st.state == 's' &&
+			    st.state[6] != 'd' : st.pid != 0) {
+				pend++;
+				n += (size_t)snprintf(line + n, n < sizeof(line) ?
+				    sizeof(line) - n : 0, " %s %s %us", st.id,
+				    st.state, (unsigned)st.since);
+			}
+			bad |= type == PDU_RESTART && !is_up(&st);
+			off += h.len;
+		}
+		if (tty)
+			fprintf(stderr, "\r\033[K%s%s", pend ? "pm: waiting:" :
+			    "", pend ? line : "");
+		if (pend == 0)
+			return bad ? EX_DOWN : EX_OK;
+	}
+	if (t == 600 || (s->err[0] != '\0' && type != PDU_SHUTDOWN)) {
+		fprintf(stderr, "\npm: %s\n", t == 600 ? "gave up waiting" :
+		    s->err);
+		return EX_DOWN;
+	}
+	return EX_OK;
+}
+
 /* ------------------------------------------------------------- commands */
 
 /*
@@ -1896,5 +1960,5 @@ client_main(int argc, char **argv)
 	if (opt.all && follow_all() == -1)
 		return EX_FAIL;
 #endif
-	return transact(kind >= R_PING ? R_STATUS : kind);
+	return await(transact(kind >= R_PING ? R_STATUS : kind));
 }
