@@ -5,8 +5,6 @@
  * is checked by the same parser, survives a reload, and is gone when
  * the server ends. A section is "added" when it starts past the file.
  */
-#include <sys/stat.h>
-
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -52,16 +50,30 @@ cat(const char *s, const char *t)
 int
 adhoc_load(const char *file, struct config **out, char *err, size_t len)
 {
-	struct stat st;
-	char *t, *all;
-	ssize_t n = 0;
+	char *t = NULL, *p, *all;
+	size_t cap = 0, n = 0;
+	ssize_t r = 1;
 	int fd, rc;
 
 	if (file != NULL && !adhoc_keep) {
-		if ((fd = open(file, O_RDONLY | O_CLOEXEC)) < 0 ||
-		    fstat(fd, &st) < 0 || (t = malloc((size_t)st.st_size +
-		    2)) == NULL || (n = read(fd, t, (size_t)st.st_size)) < 0) {
+		/* Any file: a pipe (-c <(...)) has no size to ask for. */
+		if ((fd = open(file, O_RDONLY | O_CLOEXEC)) < 0)
+			r = -1;
+		while (r > 0) {
+			if (n + 2 >= cap) {
+				cap = 2 * cap + 4096;
+				if ((p = realloc(t, cap)) == NULL) {
+					r = -1;
+					break;
+				}
+				t = p;
+			}
+			if ((r = read(fd, t + n, cap - n - 2)) > 0)
+				n += (size_t)r;
+		}
+		if (r < 0) {
 			snprintf(err, len, "%s: %s\n", file, strerror(errno));
+			free(t);
 			if (fd >= 0)
 				close(fd);
 			return -1;

@@ -1301,19 +1301,22 @@ await(int rc)
 	struct pdu_hdr h;
 	struct sess *s = sess;
 	size_t off, n;
-	bool tcp = s->tcp, tty = isatty(2);
+	bool tty = isatty(2);
 	int t, pend, bad, type = req.type;
 
-	if (rc != EX_OK || opt.nowait || nsess != 1 || (type != PDU_STOP &&
-	    type != PDU_RESTART && type != PDU_SHUTDOWN))
+	/* Local servers only: a TCP peer or relay is asked once. */
+	if (rc != EX_OK || opt.nowait || nsess != 1 || s->tcp ||
+	    (type != PDU_STOP && type != PDU_RESTART && type != PDU_SHUTDOWN))
 		return rc;
 	memcpy(name, s->name, sizeof(name));
 	req.type = PDU_STATUS;
 	for (t = 0; t < 600; t++) {
 		plat_poll(NULL, 0, 200);
+		/* The server that answered, and no other place of the rule. */
 		free(s->rx);
-		nsess = 0;
-		if (target_add(name, tcp) == -1)
+		nsess = iloc = 0;
+		nlocs = 1;
+		if (target_add(name, false) == -1)
 			return EX_FAIL;
 		s->txlen = (size_t)pdu_req_pack(s->tx, PDU_MAX, &req);
 		exchange();
@@ -1325,15 +1328,20 @@ await(int rc)
 		while (pdu_hdr_unpack(s->rx + off, s->rxlen - off, &h) == 0 &&
 		    h.len <= s->rxlen - off && pdu_status_unpack(s->rx + off,
 		    h.len, &st) == 0) {
-			/* Restart: "starting", "stopping"; not "stopped". */
-			if (type == PDU_RESTART ? *st.state == 's' &&
-			    st.state[6] != 'd' : st.pid != 0) {
+			/*
+			 * On the way: "starting", "stopping" (not "stopped"),
+			 * for a stop also running for the first 2 s, while
+			 * its dependents stop first; for a shutdown any pid.
+			 */
+			if (type == PDU_SHUTDOWN ? st.pid != 0 : (*st.state ==
+			    's' && st.state[6] != 'd') || (type == PDU_STOP &&
+			    st.pid != 0 && t < 10)) {
 				pend++;
 				n += (size_t)snprintf(line + n, n < sizeof(line) ?
 				    sizeof(line) - n : 0, " %s %s %us", st.id,
 				    st.state, (unsigned)st.since);
 			}
-			bad |= type == PDU_RESTART && !is_up(&st);
+			bad |= type == PDU_RESTART ? !is_up(&st) : st.pid != 0;
 			off += h.len;
 		}
 		if (tty)
