@@ -1248,7 +1248,7 @@ again:
 	for (i = 0; i < nsess; i++) {
 		if (opt.all) {
 			req.nids = 1;
-			snprintf(req.ids[0], PDU_ID_MAX, "%s", sess[i].name);
+			memcpy(req.ids[0], sess[i].name, PDU_ID_MAX);
 			n = pdu_req_pack(sess[i].tx, PDU_MAX, &req);
 		} else if (i > 0)
 			memcpy(sess[i].tx, sess[0].tx, (size_t)n);
