@@ -1239,7 +1239,9 @@ transact(int kind)
 	char pfx[320];
 	int i, n, rc, ret = EX_OK;
 
+#if PLAT_UNIX
 again:
+#endif
 	n = pdu_req_pack(sess[0].tx, PDU_MAX, &req);
 	if (n < 0) {
 		fprintf(stderr, "pm: request too large\n");
@@ -1287,6 +1289,7 @@ again:
 	return ret;
 }
 
+#if PLAT_UNIX
 /*
  * stop, restart and shutdown wait until their targets get there (issue
  * 17), bounded: the server kills what outlives its stop_timeout, and
@@ -1357,6 +1360,9 @@ await(int rc)
 	}
 	return EX_OK;
 }
+#else
+#define await(rc)	(rc)	/* TCP only: asked once */
+#endif
 
 /* ------------------------------------------------------------- commands */
 
@@ -1674,6 +1680,9 @@ run_args(int argc, char **argv)
 		}
 		return R_LOCAL + EX_USAGE;
 	}
+#else
+	(void)ln;
+	(void)lv;
 #endif
 	return R_ACTION;
 }
@@ -1739,7 +1748,7 @@ cmd_args(const struct cmd *c, int argc, char **argv)
 		if (argc > 1)
 			return -1;
 		if (argc == 1 && dup2(open(argv[0], O_WRONLY | O_CREAT |
-		    O_TRUNC | O_CLOEXEC, 0666), 1) < 0) {
+		    O_TRUNC, 0666), 1) < 0) {
 			perror(argv[0]);
 			return R_LOCAL + EX_FAIL;
 		}
