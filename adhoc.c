@@ -128,11 +128,20 @@ int
 adhoc_run(const char *id, const char *body, char *msg, size_t len)
 {
 	const struct proc_view *v;
+	const char *p = body;
 	char *next;
 	int i;
 
 	if (proc_find(id) >= 0) {
 		snprintf(msg, len, "%s exists; --name another ID", id);
+		return -1;
+	}
+	/* Its lines stay in its section: no header in the ID or a line. */
+	for (i = strpbrk(id, "]\n") != NULL; p != NULL && !i; p = *p ?
+	    strchr(p + 1, '\n') : NULL)
+		i = p[strspn(p, "\n \t")] == '[';
+	if (i) {
+		snprintf(msg, len, "no section headers in pm run");
 		return -1;
 	}
 	snprintf(msg, len, "[process:%s]\n%s\n", id, body);

@@ -81,6 +81,7 @@ struct conn {
 	bool		 sealed;	/* TCP after auth: every PDU tagged */
 	bool		 bulk;		/* TCP or following: capped */
 	bool		 unauth;	/* TCP before auth: capped */
+	bool		 admin;		/* Unix peer root or pm's user: run */
 	struct auth_sess as;
 	size_t		 inlen;
 	size_t		 outoff;
@@ -681,6 +682,16 @@ do_adhoc(struct conn *c, const struct pdu_req *q)
 	int i, rc = 0;
 
 	msg[0] = '\0';
+	/*
+	 * A command of one's choosing runs as pm's user: not for a member
+	 * of socket_group, nor over TCP, whose key stops and starts.
+	 */
+	if ((q->type == PDU_RUN || q->type == PDU_RM) && !c->admin) {
+		conn_fail(c, "permission", "%s: only root or pm's user (uid "
+		    "%u), over the Unix socket", pdu_type_name(q->type),
+		    (unsigned)geteuid());
+		return;
+	}
 	if (q->type == PDU_SAVE) {
 		/* The added processes as a CONFIG_SHOW of them. */
 		c->nidx = 0;
@@ -1126,7 +1137,7 @@ listen_cb(struct watch *w, uint32_t ev)
 	struct listener *l = (struct listener *)w;
 	struct conn *c;
 	char why[128];
-	uid_t uid;
+	uid_t uid = (uid_t)-1;
 	int fd, i;
 
 	(void)ev;
@@ -1177,6 +1188,7 @@ listen_cb(struct watch *w, uint32_t ev)
 		c->w.fd = fd;
 		c->w.cb = conn_cb;
 		c->kind = l->kind;
+		c->admin = l->kind == K_UNIX && (uid == 0 || uid == geteuid());
 		c->state = l->kind == K_TCP ? C_AUTH : C_READ;
 		c->job = J_NONE;
 		c->inlen = c->outoff = c->outlen = 0;

@@ -52,9 +52,9 @@ check "rm removes it" sh -c "! '$PM' -S '$SOCK' status sleep >/dev/null 2>&1"
 
 # why, case by case.
 expect_eq "why: running" "$(pmc why base)" "running, pid $(pid_of base)"
-pmc run --name gate --restart-delay 30s -- sh -c 'exit 1' >/dev/null
+pmc run --name gate --ready tcp:1 -- sleep 300 >/dev/null
 pmc run --name dep --depends gate -- sleep 300 >/dev/null
-expect_match "why: waiting on a dependency" "$(pmc why dep)" '^waiting on dependency gate \((starting|backoff)\)'
+expect_match "why: waiting on a dependency" "$(pmc why dep)" '^waiting on dependency gate \(starting\)'
 pmc run --name flap --restart-delay 30s -- sh -c 'exit 4' >/dev/null
 wait_until 5 state_is flap backoff
 expect_match "why: backoff until a time after an exit" "$(pmc why flap)" '^backoff until [0-9]{2}:[0-9]{2}:[0-9]{2} after exit 4'
@@ -70,11 +70,14 @@ pmc stop base >/dev/null
 expect_eq "why: stopped by an operator" "$(pmc why base)" "stopped by operator"
 
 # stop, restart and shutdown wait for their targets; --no-wait does not.
-pmc run --name stubborn --stop-timeout 1s -- sh -c 'trap "" TERM; while :; do sleep 0.1; done' >/dev/null
+pmc run --name stubborn --stop-timeout 1s -- sh -c 'trap "" TERM; echo deaf; while :; do sleep 0.1; done' >/dev/null
+deaf() { [ "$(pmc logs stubborn | grep -c deaf)" -ge "$1" ]; }
+wait_until 5 deaf 1
 t0=$(ms); pmc stop stubborn; rc=$?; t1=$(ms)
 expect_eq "stop waits, exit 0 when stopped" "$rc $(state_of stubborn)" "0 stopped"
 check "stop waited for the kill at stop_timeout" [ $((t1 - t0)) -ge 900 ]
 pmc start stubborn >/dev/null
+wait_until 5 deaf 2
 t0=$(ms); pmc stop --no-wait stubborn; t1=$(ms)
 check "--no-wait returns before the process stops" [ $((t1 - t0)) -lt 800 ]
 expect_eq "... which is still stopping" "$(state_of stubborn)" stopping
@@ -89,6 +92,13 @@ pmc run --name ta -- sh -c 'while :; do echo tick; sleep 0.2; done' >/dev/null
 F=$!; track $F
 check "logs -f with no ID: lines prefixed by ID" wait_until 5 grep -q '^ta tick$' "$T/all.out"
 kill $F
+
+# A raw peer cannot slip a section of its own into the config.
+out=$(pdu send "$SOCK" "pdu(0x12, field(1, b'inj') + field(10, b'command = true\\n  [settings]\\nsocket = /tmp/x'))")
+expect_match "run with a section header in its lines: refused" "$out" 'no section headers'
+out=$(pdu send "$SOCK" "pdu(0x12, field(1, b'a]\\n[b') + field(10, b'command = true'))")
+expect_match "... or in its ID" "$out" 'no section headers'
+check "... and nothing was added" sh -c "! '$PM' -S '$SOCK' status inj >/dev/null 2>&1"
 
 # The added processes end with the server.
 odd=$(pid_of odd)
