@@ -1211,10 +1211,10 @@ serve(void)
 	if (tried++ || req.type != PDU_RUN || geteuid() == 0 || sess[0].tcp ||
 	    strncmp(sess[0].err, "cannot reach", 12) != 0)
 		return -1;
-	if ((pid = fork()) == 0) {
-		st = open("/dev/null", O_RDWR);
-		dup2(st, 1);
-		dup2(st, 2);
+	/* vfork, as sys.c spawns: fork would pull in its atfork machinery. */
+	if ((pid = vfork()) == 0) {
+		dup2(open("/dev/null", O_RDWR), 1);
+		dup2(1, 2);
 		execv("/proc/self/exe", (char **)av);
 		_exit(127);
 	}
