@@ -29,9 +29,10 @@ BIN	= pm
 endif
 
 SRCS	= pm.c config.c proc.c log.c logbuf.c pdu.c ctl.c client.c sha256.c check.c sched.c init.c \
+	  http.c events.c \
 	  safefile.c sys.c cfgparse.c esc.c plat_unix.c adhoc.c
-HDRS	= pm.h config.h proc.h log.h logbuf.h safefile.h check.h sched.h ctl.h \
-	  client.h init.h pdu.h sha256.h sys.h plat.h adhoc.h
+HDRS	= clock.h pm.h config.h proc.h log.h logbuf.h safefile.h check.h sched.h ctl.h \
+	  client.h init.h pdu.h sha256.h sys.h plat.h http.h events.h adhoc.h
 WARN	= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS	?= -Oz -g
 CFLAGS	+= $(WARN) -std=c11 -D_GNU_SOURCE -Ibuild/include -ffunction-sections -fdata-sections \
@@ -75,7 +76,7 @@ OBJS	= $(SRCS:%.c=$(OBJDIR)/%.o)
 # Debian packages the build, the tests and the demo need (a static busybox
 # for the scratch images of t_socket_rule and t_ping); with ARCH, the
 # cross toolchain, that architecture's musl and inih, and qemu-user.
-DEPS	= make gcc libc6-dev musl-tools libinih-dev util-linux procps python3
+DEPS	= make gcc libc6-dev musl-tools libinih-dev util-linux procps python3 curl
 ifeq ($(ARCH),)
 DEPS	+= busybox-static
 endif

@@ -11,6 +11,7 @@
  */
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/un.h>
 
@@ -28,6 +29,7 @@
 
 #include "check.h"
 #include "config.h"
+#include "events.h"
 #include "log.h"
 #include "pm.h"
 #include "proc.h"
@@ -216,7 +218,7 @@ run(int idx, int kind, char *const *argv, const char **env, bool out,
 		return NULL;
 	for (i = 0; env != NULL && env[i] != NULL && i < 5; i++)
 		sp.env[i] = env[i];
-	if (out && pipe2(fds, O_CLOEXEC | O_NONBLOCK) == 0) {
+	if (out && syscall(SYS_pipe2, fds, O_CLOEXEC | O_NONBLOCK) == 0) {
 		sp.out = sp.err = fds[1];
 		a->w.fd = fds[0];
 		if (loop_add(&a->w, EPOLLIN) < 0) {
@@ -391,7 +393,7 @@ mon_prespawn(int idx, struct spawn *sp)
 		sp->env[0] = notify_env;
 	if (m->ready != RD_FD || (a = aux_new(idx, AX_FDREADY)) == NULL)
 		return;
-	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0) {
+	if (syscall(SYS_pipe2, fds, O_CLOEXEC | O_NONBLOCK) < 0) {
 		log_err("%s: cannot make the notification pipe: %m", a->id);
 		aux_free(a);
 		return;
@@ -508,6 +510,11 @@ check_done(int idx, struct aux *a, int status)
 	pm->next_check = now_ms() + m->check_interval_ms;
 	if (proc_get(idx)->state != PS_RUNNING)
 		return;
+	if (a->killed)
+		snprintf(a->out, sizeof(a->out), "timed out after %ums",
+		    a->limit_ms);
+	ev_add(EVT_CHECK, a->id, status ? "fail" : "ok", EVR_NONE, status,
+	    status ? a->out : "");
 	if (status == 0) {
 		if (pm->v.health == H_UNHEALTHY) {
 			log_info("%s: health check passes again", a->id);
@@ -519,9 +526,6 @@ check_done(int idx, struct aux *a, int status)
 		pm->acted = false;
 		return;
 	}
-	if (a->killed)
-		snprintf(a->out, sizeof(a->out), "timed out after %ums",
-		    a->limit_ms);
 	memcpy(pm->v.out, a->out, sizeof(pm->v.out));
 	pm->v.check_failures++;
 	pm->v.fails++;
@@ -554,6 +558,9 @@ mon_reap(pid_t pid, int status)
 		return false;
 	drain(a);
 	idx = proc_find(a->id);
+	if (a->kind == AX_HANDLER)
+		ev_add(EVT_HANDLER, a->id, ev_names[a->ev], EVR_NONE, status,
+		    "");
 	if (a->kind == AX_HANDLER && status != 0)
 		log_warn("%s: %s handler failed with status %d", a->id,
 		    ev_names[a->ev], status);

@@ -38,7 +38,7 @@
 #define RX_MAX			(64u << 20)
 
 enum { EX_OK = 0, EX_FAIL = 1, EX_USAGE = 2, EX_DOWN = 3 };
-enum { R_ACTION, R_STATUS, R_TEXT, R_VERSION, R_PING, R_METRICS, R_LOCAL };
+enum { R_ACTION, R_STATUS, R_TEXT, R_VERSION, R_PING, R_LOCAL };
 enum { S_CONNECT, S_CHALLENGE, S_PROOF, S_SEND, S_READ, S_DONE };
 
 struct sess {
@@ -69,7 +69,7 @@ struct sess {
  * how the reply is printed; alias is the original design's spelling.
  */
 enum { A_NONE, A_IDS, A_ID1, A_KEY1, A_SIG, A_LOGS, A_DRY, A_FILE, A_HELP,
-	A_RUN, A_ID, A_OUT };
+	A_EVENTS, A_RUN, A_ID, A_OUT };
 
 struct cmd {
 	const char	*name;
@@ -96,7 +96,7 @@ static struct {
 	bool		 all;		/* logs -f, no ID: one session per ID */
 	bool		 nowait;	/* stop, restart, shutdown: at once */
 	int		 follow_rc;
-	bool		 metrics;
+	bool		 events_json;	/* events --json: lines, not a document */
 } opt;
 
 /* The global options, accepted anywhere before "--" (issue 13). */
@@ -171,8 +171,10 @@ static const struct cmd cmds[] = {
 	{ "logs", NULL, PDU_LOGS, A_LOGS, R_TEXT, NULL,
 	  "ID [-f] [-n N] | --reopen", "the last N lines ID wrote (-f: "
 	  "follow); --reopen: reopen log files" },
-	{ "metrics", NULL, PDU_STATUS, A_IDS, R_METRICS, NULL, "[ID...]",
-	  "per-process metrics in the Prometheus text format" },
+	{ "metrics", NULL, PDU_METRICS, A_IDS, R_TEXT, NULL, "[ID...]",
+	  "metrics in the Prometheus text format (as HTTP /metrics)" },
+	{ "events", NULL, PDU_EVENTS, A_EVENTS, R_TEXT, NULL, "[-f] [ID...]",
+	  "what happened, from the server's ring (-f: follow)" },
 	{ "shutdown", NULL, PDU_SHUTDOWN, A_NONE, R_ACTION, NULL, "",
 	  "stop every process; the server exits" },
 	{ "halt", NULL, PDU_HALT, A_NONE, R_ACTION, NULL, "",
@@ -620,7 +622,7 @@ exchange(void)
 		if (opt.follow && t > 1000)
 			t = 1000;
 		if (plat_poll(pfd, n, t) == -1 && errno != EINTR) {
-			perror("pm: poll");
+			fprintf(stderr, "pm: poll: %s\n", strerror(errno));
 			break;
 		}
 		for (i = 0; i < n; i++)
@@ -753,49 +755,6 @@ put_col(char *p, const char *s, int w, bool right)
 	return p;
 }
 
-static bool
-is_up(const struct pdu_status *s)
-{
-	return strcmp(s->state, "running") == 0 || (s->kind == PK_ONESHOT &&
-	    strcmp(s->state, "exited") == 0 && s->last_exit == 0);
-}
-
-/*
- * Is s where it should be? The contract's "fine" for ping and for the
- * exit of status with no ID (issue 12): NULL when it is, else why not.
- * A stopped process is one nobody asked to run (autostart = no, or an
- * operator's stop); a scheduled oneshot between runs is waiting, not down.
- */
-static const char *
-not_fine(const struct pdu_status *s, char *buf, size_t len)
-{
-	const char *st = s->state;
-	bool oneshot = s->kind == PK_ONESHOT;
-
-	if (strcmp(st, "running") == 0 || strcmp(st, "stopped") == 0)
-		return NULL;
-	if (oneshot && s->next_run != 0 && strcmp(st, "backoff") != 0 &&
-	    strcmp(st, "fatal") != 0)
-		return NULL;
-	if (strcmp(st, "exited") == 0) {
-		if (oneshot && s->last_exit == 0)
-			return NULL;
-		snprintf(buf, len, "%s exited with status %d%s", oneshot ?
-		    "oneshot" : "service", s->last_exit, oneshot ? "" :
-		    " and is not restarted");
-	} else if (strcmp(st, "backoff") == 0)
-		snprintf(buf, len, "exited with status %d; restart %u is "
-		    "waiting", s->last_exit, s->restarts + 1);
-	else if (strcmp(st, "fatal") == 0)
-		snprintf(buf, len, "gave up after failed starts (last status "
-		    "%d)", s->last_exit);
-	else if (strcmp(st, "starting") == 0)
-		snprintf(buf, len, "not up yet");
-	else
-		snprintf(buf, len, "on its way down");
-	return buf;
-}
-
 /*
  * ping: one line per process that is not fine, or one summary line, so a
  * health log (docker inspect) says which process is down and why.
@@ -808,7 +767,7 @@ print_ping(const struct pdu_status *st, int n, const char *pfx)
 	int i, bad = 0;
 
 	for (i = 0; i < n; i++) {
-		if ((w = not_fine(&st[i], why, sizeof(why))) == NULL)
+		if ((w = pdu_not_fine(&st[i], why, sizeof(why))) == NULL)
 			continue;
 		bad++;
 		if (!opt.quiet)
@@ -827,50 +786,6 @@ static const char *
 health_name(const struct pdu_status *s)
 {
 	return s->health < 4 ? health_names[s->health] : "?";
-}
-
-/*
- * pm metrics: the Prometheus text exposition format, one family at a
- * time (the format wants a family's samples together), labelled by ID.
- */
-static void
-print_metrics(const struct pdu_status *st, int n)
-{
-	static const char *const fam[][2] = {
-		{ "up", "1 when running, or a oneshot that exited 0" },
-		{ "state", "the current state, as a label" },
-		{ "restarts_total", "automatic restarts" },
-		{ "last_exit_status",
-		    "last exit status (128+N: signal N), -1 none" },
-		{ "check_failures_total", "failed health checks" },
-		{ "healthy", "1 healthy, 0 unhealthy, -1 unknown" },
-		{ "uptime_seconds", "seconds since the process started" },
-		{ "skipped_runs_total",
-		    "scheduled runs skipped because the last still ran" },
-	};
-	const char *t;
-	int f, i;
-	long long v;
-
-	for (f = 0; f < 8; f++) {
-		/* As the format's names say: a _total is a counter. */
-		t = strrchr(fam[f][0], '_');
-		printf("# HELP pm_process_%s %s.\n# TYPE pm_process_%s %s\n",
-		    fam[f][0], fam[f][1], fam[f][0], t != NULL &&
-		    strcmp(t, "_total") == 0 ? "counter" : "gauge");
-		for (i = 0; i < n; i++) {
-			if (f == 5 && st[i].health == 0)
-				continue;
-			v = f == 0 ? is_up(&st[i]) : f == 1 ? 1 :
-			    f == 2 ? st[i].restarts : f == 3 ? st[i].last_exit :
-			    f == 4 ? st[i].check_fails :
-			    f == 5 ? (st[i].health == 2) - (st[i].health == 1) :
-			    f == 6 ? (long long)st[i].uptime : st[i].skips;
-			printf("pm_process_%s{id=\"%s\"%s%s%s} %lld\n", fam[f][0],
-			    st[i].id, f == 1 ? ",state=\"" : "", f == 1 ?
-			    st[i].state : "", f == 1 ? "\"" : "", v);
-		}
-	}
 }
 
 /*
@@ -902,14 +817,14 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 	char up[32], pid[16], ex[16], nx[32], info[800], rs[16], line[1400];
 	char *q;
 	int i, w[3] = { 2, 5, 3 }, rc = EX_OK;
-	long long now = (long long)time(NULL);
+	long long now = plat_wall_s();
 
 	if (opt.ping)
 		return print_ping(st, n, pfx);
 	for (i = 0; i < n; i++) {
 		/* Named: up or not; all: fine or not (issue 12). */
-		if (req.nids > 0 ? !is_up(&st[i]) :
-		    not_fine(&st[i], info, sizeof(info)) != NULL)
+		if (req.nids > 0 ? !pdu_is_up(&st[i]) :
+		    pdu_not_fine(&st[i], info, sizeof(info)) != NULL)
 			rc = EX_DOWN;
 		if ((int)strlen(st[i].id) > w[0])
 			w[0] = (int)strlen(st[i].id);
@@ -918,10 +833,6 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 		fmt_u32(pid, st[i].pid);
 		if ((int)strlen(pid) > w[2])
 			w[2] = (int)strlen(pid);
-	}
-	if (opt.metrics) {
-		print_metrics(st, n);
-		return EX_OK;
 	}
 	if (opt.json) {
 		printf("%s{\"processes\": [", first ? "" : ", ");
@@ -1020,6 +931,18 @@ print_text(const struct pdu_text *t, const char *pfx, int count)
 {
 	const char *p, *nl;
 
+	/* Events: the server's lines, kept when no ID or one named (issue 15). */
+	if (req.type == PDU_EVENTS) {
+		for (count = req.nids; count > 0 &&
+		    strcmp(req.ids[count - 1], t->key) != 0; count--)
+			;
+		if (count > 0 || req.nids == 0)
+			printf(opt.events_json && *pfx ? "{\"host\": \"%.*s\", "
+			    "%s\n" : "%.*s%s\n", opt.events_json && *pfx ?
+			    (int)strlen(pfx) - 1 : (int)strlen(pfx), pfx,
+			    t->text + (opt.events_json && *pfx));
+		return;
+	}
 	if (req.type == PDU_LOGS && !opt.json) {
 		/* Keep the order of the two streams on a shared terminal. */
 		if (strcmp(t->key, "stdout") != 0)
@@ -1117,7 +1040,8 @@ print_reply(struct sess *s, int kind, const char *pfx, bool first)
 				cap = cap ? cap * 2 : (int)(s->rxlen / 64) + 1;
 				if ((p = realloc(st, (size_t)cap *
 				    sizeof(*st))) == NULL) {
-					perror("pm");
+					fprintf(stderr, "pm: %s\n",
+					    strerror(errno));
 					goto out;
 				}
 				st = p;
@@ -1344,7 +1268,7 @@ await(int rc)
 				    sizeof(line) - n : 0, " %s %s %us", st.id,
 				    st.state, (unsigned)st.since);
 			}
-			bad |= type == PDU_RESTART ? !is_up(&st) : st.pid != 0;
+			bad |= type == PDU_RESTART ? !pdu_is_up(&st) : st.pid != 0;
 			off += h.len;
 		}
 		if (tty)
@@ -1749,10 +1673,23 @@ cmd_args(const struct cmd *c, int argc, char **argv)
 			return -1;
 		if (argc == 1 && dup2(open(argv[0], O_WRONLY | O_CREAT |
 		    O_TRUNC, 0666), 1) < 0) {
-			perror(argv[0]);
+			fprintf(stderr, "pm: %s: %s\n", argv[0], strerror(errno));
 			return R_LOCAL + EX_FAIL;
 		}
 		return c->print;
+	case A_EVENTS:
+		if (argc > 0 && nopt > 0 && strcmp(argv[0], "-f") == 0) {
+			opt.follow = true;
+			req.flags |= PDU_F_FOLLOW;
+			argc--;
+			argv++;
+		}
+		/* JSON lines, one per event, not one document (issue 15). */
+		if (opt.json)
+			req.flags |= PDU_F_JSON;
+		opt.events_json = opt.json;
+		opt.json = false;
+		return add_ids(argc, argv) == -1 ? -1 : c->print;
 	}
 	return argc > 0 ? -1 : c->print;
 }
@@ -1808,7 +1745,7 @@ targets_setup(void)
 	int rc = 0;
 
 	if ((sess = calloc(TARGETS_MAX, sizeof(*sess))) == NULL) {
-		perror("pm");
+		fprintf(stderr, "pm: %s\n", strerror(errno));
 		return -1;
 	}
 	/* An empty PM_SOCKET is unset, for the server and the client alike. */
@@ -1825,9 +1762,12 @@ targets_setup(void)
 #endif
 	if (opt.hosts != NULL) {
 		snprintf(hosts, sizeof(hosts), "%s", opt.hosts);
-		for (h = strtok_r(hosts, ",", &save); h != NULL && rc == 0;
-		    h = strtok_r(NULL, ",", &save))
-			rc = target_add(h, true);
+		for (h = hosts; rc == 0 && h != NULL; h = save) {
+			if ((save = strchr(h, ',')) != NULL)
+				*save++ = '\0';
+			if (*h != '\0')
+				rc = target_add(h, true);
+		}
 		if (rc == 0)
 			rc = key_setup(&cf);
 	} else {
@@ -1969,7 +1909,8 @@ client_main(int argc, char **argv)
 	if (kind >= R_LOCAL)
 		return kind - R_LOCAL;
 	opt.ping = kind == R_PING;
-	opt.metrics = kind == R_METRICS;
+	/* The Prometheus text is its own format, with or without --json. */
+	opt.json &= req.type != PDU_METRICS;
 	/* Step 4: find the server(s), then send the request. */
 	if (targets_setup() == -1)
 		return EX_FAIL;

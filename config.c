@@ -422,8 +422,12 @@ struct key {
 	const char		*name;
 	setter			 set;
 	unsigned short		 off;
-	int			 lo;		/* set_int, set_size bounds */
-	long long		 hi;
+	/*
+	 * set_int, set_size bounds; a set_size hi of -1 is LLONG_MAX, in an
+	 * unsigned long long field. Narrow, so that a row has no padding.
+	 */
+	short			 lo;
+	int			 hi;
 	const struct enumval	*tab;		/* set_enum words */
 	bool			 repeat;	/* may appear many times */
 	bool			 mon;		/* a field of struct cfg_mon */
@@ -508,7 +512,7 @@ set_int(struct ctx *x, void *obj, const struct key *k, const char *v)
 	if (*v == '\0' || *end != '\0' || errno != 0 || n < k->lo ||
 	    n > k->hi) {
 		snprintf(x->why, sizeof(x->why), "'" SHOW_VAL "' is not a "
-		    "whole number from %d to %lld", v, k->lo, k->hi);
+		    "whole number from %d to %d", v, k->lo, k->hi);
 		return x->why;
 	}
 	*FIELD(obj, k, int) = (int)n;
@@ -760,8 +764,7 @@ user_groups(struct ctx *x, struct cfg_proc *p)
 	g[0] = p->gid;
 	if ((fp = fopen("/etc/group", "re")) != NULL) {
 		while (n < PM_GROUPS_MAX && db_next(fp, line, sizeof(line), f, 4))
-			for (m = strtok_r(f[3], ",", &sp); m != NULL;
-			    m = strtok_r(NULL, ",", &sp))
+			for (sp = f[3]; (m = strsep(&sp, ",")) != NULL;)
 				if (strcmp(m, p->user) == 0 &&
 				    strtoul(f[2], NULL, 10) != p->gid) {
 					g[n++] = (gid_t)strtoul(f[2], NULL, 10);
@@ -920,21 +923,22 @@ set_log(struct ctx *x, void *obj, const struct key *k, const char *v)
 
 /*
  * Sizes with K/M/G, 0 or within the key's bounds. A key whose upper bound
- * passes 32 bits has an unsigned long long field, the others a uint32_t.
+ * is -1 (LLONG_MAX) has an unsigned long long field, the others a uint32_t.
  */
 static const char *
 set_size(struct ctx *x, void *obj, const struct key *k, const char *v)
 {
 	unsigned long long	b;
+	long long		hi = k->hi < 0 ? LLONG_MAX : k->hi;
 
-	if (cfg_parse_size(v, &b) == -1 || b > (unsigned long long)k->hi ||
+	if (cfg_parse_size(v, &b) == -1 || b > (unsigned long long)hi ||
 	    (b != 0 && b < (unsigned long long)k->lo)) {
 		snprintf(x->why, sizeof(x->why), "bad size '" SHOW_VAL "' "
 		    "(want 0 or %d to %lld bytes, K/M/G suffix allowed)", v,
-		    k->lo, k->hi);
+		    k->lo, hi);
 		return x->why;
 	}
-	if (k->hi > UINT32_MAX)
+	if (k->hi < 0)
 		*FIELD(obj, k, unsigned long long) = b;
 	else
 		*FIELD(obj, k, uint32_t) = (uint32_t)b;
@@ -1142,7 +1146,7 @@ static const struct key proc_keys[PK__COUNT + 1] = {
 	[PK_TTY] = { "tty", set_tty, P(tty), 0, 0, NULL, false },
 	[PK_LOG] = { "log", set_log, P(log), 0, 0, NULL, false },
 	[PK_LOG_MAX_SIZE] = { "log_max_size", set_size, P(log_max_size), 1024,
-	    LLONG_MAX, NULL, false },
+	    -1, NULL, false },
 	[PK_LOG_KEEP] = { "log_keep", set_int, P(log_keep), 0, 99, NULL,
 	    false },
 	[PK_READY] = { "ready", set_ready, 0, 0, 0, NULL, false, true },
@@ -1173,7 +1177,8 @@ enum {
 	SK_SHUTDOWN_TIMEOUT, SK_LOG_LEVEL, SK_LOG_TARGET, SK_MAX_CLIENTS,
 	SK_INIT, SK_CTRLALTDEL, SK_ON_CRITICAL, SK_WATCHDOG, SK_WATCHDOG_TIMEOUT,
 	SK_WATCHDOG_TEST_STOP, SK_LOG_FORMAT, SK_LOG_TIMESTAMPS,
-	SK_LOG_MAIN_PREFIX, SK_LOG_RING_SIZE, SK__COUNT
+	SK_LOG_MAIN_PREFIX, SK_LOG_RING_SIZE, SK_HTTP, SK_HTTP_TOKEN_FILE,
+	SK_EVENTS, SK_EVENTS_MAX_SIZE, SK_EVENTS_KEEP, SK__COUNT
 };
 
 static const struct key settings_keys[SK__COUNT + 1] = {
@@ -1212,6 +1217,15 @@ static const struct key settings_keys[SK__COUNT + 1] = {
 	    S(log_main_prefix), 0, 0, NULL, false },
 	[SK_LOG_RING_SIZE] = { "log_ring_size", set_size, S(log_ring_size),
 	    8192, 64 << 20, NULL, false },
+	/* Issue 15: the HTTP endpoint and the events file. */
+	[SK_HTTP] = { "http", set_listen, S(http), 0, 0, NULL, false },
+	[SK_HTTP_TOKEN_FILE] = { "http_token_file", set_abspath,
+	    S(http_token_file), 0, 0, NULL, false },
+	[SK_EVENTS] = { "events", set_abspath, S(events), 0, 0, NULL, false },
+	[SK_EVENTS_MAX_SIZE] = { "events_max_size", set_size,
+	    S(events_max_size), 1024, -1, NULL, false },
+	[SK_EVENTS_KEEP] = { "events_keep", set_int, S(events_keep), 0, 99,
+	    NULL, false },
 	[SK__COUNT] = { NULL, NULL, 0, 0, 0, NULL, false }
 };
 
@@ -1306,6 +1320,8 @@ settings_defaults(struct cfg_settings *s)
 	s->ctrlaltdel = END_REBOOT;
 	s->on_critical = END_POWEROFF;
 	s->log_ring_size = 16384;
+	s->events_max_size = 10 << 20;
+	s->events_keep = 3;
 }
 
 /*
@@ -2367,7 +2383,7 @@ show_key(struct out *o, const struct key *k, const void *obj)
 	else if (set == set_int)
 		outf(o, "%s = %d\n", n, *v);
 	else if (set == set_size)
-		outf(o, "%s = %llu\n", n, k->hi > UINT32_MAX ?
+		outf(o, "%s = %llu\n", n, k->hi < 0 ?
 		    *(const unsigned long long *)f : *(const uint32_t *)f);
 	else if (set == set_rlimit)
 		show_rlimit(o, n, *(const long long *)f);
@@ -2548,6 +2564,6 @@ void
 cfg_run_opts(FILE *f)
 {
 	for (const struct key *k = proc_keys; k->name != NULL; k++)
-		fprintf(f, "%s--%s", k == proc_keys ? "\tkeys: " : " ", k->name);
-	fputc('\n', f);
+		fprintf(f, "%s--%s%s", k == proc_keys ? "\tkeys: " : " ",
+		    k->name, k[1].name != NULL ? "" : "\n");
 }

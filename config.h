@@ -133,6 +133,11 @@ struct cfg_settings {
 	bool		 log_timestamps;	/* text lines start with the time */
 	bool		 log_main_prefix;	/* capture the -- child's output */
 	uint32_t	 log_ring_size;	/* bytes of recent output per process */
+	const char	*http;		/* ADDR:PORT; NULL: no HTTP (issue 15) */
+	const char	*http_token_file;	/* NULL: no bearer token */
+	const char	*events;	/* events file; NULL: none */
+	unsigned long long events_max_size;	/* as log_max_size */
+	int		 events_keep;	/* as log_keep */
 };
 
 enum { LF_TEXT, LF_JSON };

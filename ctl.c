@@ -41,6 +41,8 @@
 #include "check.h"
 #include "config.h"
 #include "ctl.h"
+#include "events.h"
+#include "http.h"
 #include "log.h"
 #include "logbuf.h"
 #include "pdu.h"
@@ -58,13 +60,13 @@ _Static_assert(PDU_ID_MAX >= PM_ID_MAX, "an ID must fit the wire field");
 #define CTL_RETRY_MS	1000	/* accept paused after EMFILE */
 #define CTL_IN_SIZE	(PDU_HDR_SIZE + PDU_IDS_MAX * (4 + PDU_ID_MAX) + 256)
 #define CTL_OUT_SIZE	(PDU_TEXT_MAX + PDU_KEY_MAX + 1024)
-#define CTL_KEY_MAX	4096
 #define CTL_PLAN_SIZE	65536
 #define CTL_NLISTEN	3
 
 enum { K_UNIX, K_TCP };
 enum { C_FREE, C_AUTH, C_READ, C_REPLY, C_CLOSING };
-enum { J_NONE, J_STATUS, J_SHOW, J_PLAN, J_LOGS };
+/* Jobs up to J_METRICS walk the process table; from J_LOGS they stream. */
+enum { J_NONE, J_STATUS, J_SHOW, J_METRICS, J_PLAN, J_LOGS, J_EVENTS };
 
 struct conn {
 	struct watch	 w;
@@ -81,6 +83,7 @@ struct conn {
 	bool		 sealed;	/* TCP after auth: every PDU tagged */
 	bool		 bulk;		/* TCP or following: capped */
 	bool		 unauth;	/* TCP before auth: capped */
+	bool		 json;		/* EVENTS: JSON lines */
 	bool		 admin;		/* Unix peer root or pm's user: run */
 	struct auth_sess as;
 	size_t		 inlen;
@@ -262,8 +265,8 @@ copy_str(char *dst, size_t len, const char *src)
 	dst[n] = '\0';
 }
 
-static void
-status_fill(struct pdu_status *s, int idx, uint64_t now)
+void
+ctl_status(struct pdu_status *s, int idx, uint64_t now)
 {
 	const struct mon_view *m = mon_view(idx);
 	const struct proc_view *p = proc_get(idx);
@@ -370,7 +373,7 @@ conn_refill(struct conn *c)
 	 * process twice or leave one out. It ends with an error instead of
 	 * its END.
 	 */
-	if ((c->job == J_STATUS || c->job == J_SHOW) && c->lgen != lb_gen)
+	if (c->job <= J_METRICS && c->lgen != lb_gen)
 		goto end;
 	for (;;) {
 		conn_room(c, &p, &room);
@@ -392,7 +395,7 @@ conn_refill(struct conn *c)
 				c->cursor++;
 				continue;
 			}
-			status_fill(&s, idx, now);
+			ctl_status(&s, idx, now);
 			n = pdu_status_pack(p, room, c->reqid, &s);
 			break;
 		case J_SHOW:
@@ -431,10 +434,30 @@ conn_refill(struct conn *c)
 				n = pdu_text_pack(p, room, c->reqid, idx == 1 ?
 				    "stdout" : "stderr", scratch);
 			break;
+		case J_METRICS:
+			/* Issue 15: the same lines as HTTP /metrics. */
+			if ((idx = http_metrics(c->cursor, c->idx, c->nidx,
+			    scratch, sizeof(scratch))) < 0)
+				goto end;
+			if (idx == 0)
+				break;
+			n = pdu_text_pack(p, room, c->reqid, "", scratch);
+			break;
+		case J_EVENTS:
+			save = c->lpos;
+			if (ev_line(&c->lpos, c->json, scratch, sizeof(scratch),
+			    &k) == 0) {
+				if (c->lend == UINT64_MAX)
+					return;		/* following */
+				goto end;
+			}
+			n = pdu_text_pack(p, room, c->reqid, k, scratch);
+			step = 0;
+			break;
 		default:
 			return;
 		}
-		if (n == PDU_ESPACE && c->job == J_LOGS)
+		if (n == PDU_ESPACE && c->job >= J_LOGS)
 			c->lpos = save;
 		if (n == PDU_ESPACE && c->outlen > 0)
 			return;		/* wait for the socket to drain */
@@ -453,7 +476,7 @@ end:
 		plan.dropped = 0;
 	}
 	conn_room(c, &p, &room);
-	n = (c->job == J_STATUS || c->job == J_SHOW) && c->lgen != lb_gen ?
+	n = c->job <= J_METRICS && c->lgen != lb_gen ?
 	    pdu_error_pack(p, room, c->reqid, "changed", "a reload changed "
 	    "the process table mid-reply; ask again") :
 	    pdu_end_pack(p, room, c->reqid, c->count);
@@ -632,17 +655,19 @@ do_reload(struct conn *c, const struct pdu_req *q)
 /*
  * LOGS: the last N lines of a process's ring (all with N = 0), then END;
  * with PDU_F_FOLLOW no END: the connection stays open, exempt from the
- * idle timeout, and ctl_tick pushes new lines as the ring grows.
+ * idle timeout, and ctl_tick pushes new lines as the ring grows. EVENTS
+ * (issue 15): the same from the event ring, every event kept.
  */
 static void
 do_logs(struct conn *c, const struct pdu_req *q)
 {
 	const struct cfg_proc *cp;
+	bool ev = q->type == PDU_EVENTS;
 
-	if (resolve_ids(c, q) == -1)
+	if (!ev && resolve_ids(c, q) == -1)
 		return;
-	cp = proc_get(c->idx[0])->cfg;
-	if (lb_of(c->idx[0]) == NULL) {
+	cp = ev ? NULL : proc_get(c->idx[0])->cfg;
+	if (!ev && lb_of(c->idx[0]) == NULL) {
 		conn_fail(c, "failed", "%s: no output kept", cp->id);
 		return;
 	}
@@ -659,12 +684,20 @@ do_logs(struct conn *c, const struct pdu_req *q)
 		c->bulk = true;
 		nbulk++;
 	}
-	snprintf(c->lid, sizeof(c->lid), "%s", cp->id);
-	c->lb = lb_of(c->idx[0]);
-	c->lgen = lb_gen;
-	c->lpos = lb_last(c->lb, q->lines);
-	c->lend = (q->flags & PDU_F_FOLLOW) ? UINT64_MAX : lb_end(c->lb);
-	c->job = J_LOGS;
+	c->lpos = 0;
+	c->lend = 0;
+	c->json = (q->flags & PDU_F_JSON) != 0;
+	c->job = J_EVENTS;
+	if (!ev) {
+		snprintf(c->lid, sizeof(c->lid), "%s", cp->id);
+		c->lb = lb_of(c->idx[0]);
+		c->lgen = lb_gen;
+		c->lpos = lb_last(c->lb, q->lines);
+		c->lend = lb_end(c->lb);
+		c->job = J_LOGS;
+	}
+	if (q->flags & PDU_F_FOLLOW)
+		c->lend = UINT64_MAX;
 	c->state = C_REPLY;
 	if (c->lend == UINT64_MAX) {
 		conn_deadline(c, 0);
@@ -687,9 +720,8 @@ do_adhoc(struct conn *c, const struct pdu_req *q)
 	 * of socket_group, nor over TCP, whose key stops and starts.
 	 */
 	if ((q->type == PDU_RUN || q->type == PDU_RM) && !c->admin) {
-		conn_fail(c, "permission", "%s: only root or pm's user (uid "
-		    "%u), over the Unix socket", pdu_type_name(q->type),
-		    (unsigned)geteuid());
+		conn_fail(c, "permission", "run and rm: only root or pm's user "
+		    "(uid %u), over the Unix socket", (unsigned)geteuid());
 		return;
 	}
 	if (q->type == PDU_SAVE) {
@@ -743,9 +775,11 @@ conn_request(struct conn *c, const struct pdu_req *q)
 		break;
 	case PDU_STATUS:
 	case PDU_CONFIG_SHOW:
+	case PDU_METRICS:
 		if (resolve_ids(c, q) == -1)
 			return;
-		c->job = q->type == PDU_STATUS ? J_STATUS : J_SHOW;
+		c->job = q->type == PDU_STATUS ? J_STATUS : q->type ==
+		    PDU_METRICS ? J_METRICS : J_SHOW;
 		c->lgen = lb_gen;
 		c->state = C_REPLY;
 		conn_flush(c);
@@ -767,6 +801,7 @@ conn_request(struct conn *c, const struct pdu_req *q)
 		pm_shutdown(ends[q->type - PDU_SHUTDOWN], 0);
 		break;
 	case PDU_LOGS:
+	case PDU_EVENTS:
 		do_logs(c, q);
 		break;
 	case PDU_RUN:
@@ -953,7 +988,7 @@ conn_flush(struct conn *c)
 			 * A follower that takes nothing for CTL_STALL_MS is
 			 * dropped: stopped, or a TCP peer gone (issue 11).
 			 */
-			if (c->job == J_LOGS && c->lend == UINT64_MAX &&
+			if (c->job >= J_LOGS && c->lend == UINT64_MAX &&
 			    c->deadline == 0)
 				conn_deadline(c, now_ms() + CTL_STALL_MS);
 			conn_events(c, EPOLLOUT);
@@ -966,13 +1001,13 @@ conn_flush(struct conn *c)
 		c->outoff += (size_t)n;
 		/* The handshake's deadline is its own, and short. */
 		if (c->state != C_AUTH)
-			conn_deadline(c, c->job == J_LOGS &&
+			conn_deadline(c, c->job >= J_LOGS &&
 			    c->lend == UINT64_MAX ? 0 : now_ms() +
 			    CTL_TIMEOUT_MS);
 	}
 	if (c->state == C_CLOSING && c->job == J_NONE)
 		conn_close(c);
-	else if (c->state == C_AUTH || c->state == C_READ || c->job == J_LOGS)
+	else if (c->state == C_AUTH || c->state == C_READ || c->job >= J_LOGS)
 		conn_events(c, EPOLLIN);
 }
 
@@ -1246,18 +1281,20 @@ ctl_tick(uint64_t now)
 		if (c->state == C_FREE)
 			continue;
 		if (c->deadline != 0 && now >= c->deadline) {
-			if (c->job == J_LOGS && c->lend == UINT64_MAX)
+			if (c->job >= J_LOGS && c->lend == UINT64_MAX)
 				log_limited(&lim_stall, L_WARN, "control: "
 				    "follower of %s took nothing for %d s; "
-				    "dropped", c->lid, CTL_STALL_MS / 1000);
+				    "dropped", c->job == J_LOGS ? c->lid :
+				    "events", CTL_STALL_MS / 1000);
 			else
 				log_debug("control: peer timed out");
 			conn_close(c);
 			continue;
 		}
 		/* Followers not waiting on their socket get the new lines. */
-		if (c->job == J_LOGS && !(c->events & EPOLLOUT) &&
-		    (c->lgen != lb_gen || lb_end(c->lb) != c->lpos))
+		if (!(c->events & EPOLLOUT) && ((c->job == J_LOGS &&
+		    (c->lgen != lb_gen || lb_end(c->lb) != c->lpos)) ||
+		    (c->job == J_EVENTS && ev_end() != c->lpos)))
 			conn_flush(c);
 		if (c->state == C_FREE)
 			continue;
@@ -1499,8 +1536,8 @@ unix_init(const struct sock_loc *v, int n)
  * The pre-shared key. A key others could read is no secret, so such a
  * file stops pm from starting, with the file named.
  */
-static int
-key_load(const char *file)
+int
+ctl_key_load(const char *file, char *buf, size_t *len)
 {
 	struct stat st;
 	ssize_t n;
@@ -1530,20 +1567,20 @@ key_load(const char *file)
 		close(fd);
 		return -1;
 	}
-	n = read(fd, key, sizeof(key));
+	n = read(fd, buf, CTL_KEY_MAX);
 	close(fd);
-	if (n < 0 || n == (ssize_t)sizeof(key)) {
+	if (n < 0 || n == CTL_KEY_MAX) {
 		log_err("token_file %s: %s", file, n < 0 ? strerror(errno) :
 		    "too long");
 		return -1;
 	}
-	while (n > 0 && (key[n - 1] == '\n' || key[n - 1] == '\r'))
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
 		n--;
 	if (n == 0) {
 		log_err("token_file %s is empty", file);
 		return -1;
 	}
-	keylen = (size_t)n;
+	*len = (size_t)n;
 	return 0;
 }
 
@@ -1571,33 +1608,42 @@ idents_init(const char *listen_on, const char *more)
 }
 
 /* TCP listeners for HOST:PORT ("[::1]:7000", "127.0.0.1:7000", ":7000"). */
-static int
-tcp_init(const char *listen_on)
+int
+ctl_tcp_bind(const char *what, const char *addr)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
 	int fd, on = 1;
 
-	if (cfg_parse_addr(listen_on, true, &ss, &len) < 0) {
-		log_err("listen = %s: expected IP:PORT, [IPV6]:PORT or *:PORT",
-		    listen_on);
+	if (cfg_parse_addr(addr, true, &ss, &len) < 0) {
+		log_err("%s = %s: expected IP:PORT, [IPV6]:PORT or *:PORT",
+		    what, addr);
 		return -1;
 	}
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0);
 	if (fd == -1) {
-		log_err("listen = %s: socket: %m", listen_on);
+		log_err("%s = %s: socket: %m", what, addr);
 		return -1;
 	}
 	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
 	if (ss.ss_family == AF_INET6)
 		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
-	if (bind(fd, (struct sockaddr *)&ss, len) == -1) {
-		log_err("listen = %s: bind: %m", listen_on);
+	if (bind(fd, (struct sockaddr *)&ss, len) == -1 ||
+	    listen(fd, 128) == -1) {
+		log_err("%s = %s: bind: %m", what, addr);
 		close(fd);
 		return -1;
 	}
-	return add_listener(fd, K_TCP);
+	return fd;
+}
+
+static int
+tcp_init(const char *listen_on)
+{
+	int fd = ctl_tcp_bind("listen", listen_on);
+
+	return fd == -1 ? -1 : add_listener(fd, K_TCP);
 }
 
 int
@@ -1618,7 +1664,7 @@ ctl_init(const struct config *c, const char *sock_override)
 	has_sock_gid = c != NULL && c->set.socket_group != NULL;
 	sock_gid = has_sock_gid ? c->set.socket_gid : 0;
 	if (c != NULL && c->set.listen != NULL &&
-	    (key_load(c->set.token_file) == -1 ||
+	    (ctl_key_load(c->set.token_file, key, &keylen) == -1 ||
 	    idents_init(c->set.listen, c->set.tcp_identity) == -1 ||
 	    tcp_init(c->set.listen) == -1)) {
 		ctl_fini();

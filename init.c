@@ -13,6 +13,7 @@
 #include <sys/reboot.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -112,15 +113,17 @@ console_stdio(void)
 	const char *con = getenv("CONSOLE");
 	int fd, i;
 
-	if (fcntl(0, F_GETFD) >= 0 && fcntl(1, F_GETFD) >= 0 &&
-	    fcntl(2, F_GETFD) >= 0)
+	/* Raw fcntl here and below: libc's is a 400-byte switch of cases. */
+	if (syscall(SYS_fcntl, 0, F_GETFD) >= 0 &&
+	    syscall(SYS_fcntl, 1, F_GETFD) >= 0 &&
+	    syscall(SYS_fcntl, 2, F_GETFD) >= 0)
 		return;
 	if (con == NULL || *con != '/')
 		con = "/dev/console";
 	if ((fd = open(con, O_RDWR | O_NOCTTY)) < 0)
 		fd = open("/dev/null", O_RDWR);
 	for (i = 0; i < 3 && fd >= 0; i++)
-		if (fcntl(i, F_GETFD) < 0)
+		if (syscall(SYS_fcntl, i, F_GETFD) < 0)
 			dup2(fd, i);
 	if (fd > 2)
 		close(fd);
@@ -195,7 +198,8 @@ init_tty(const char *tty)
 	 */
 	if ((fd = open(tty, O_RDWR | O_NOCTTY | O_NONBLOCK)) < 0)
 		return -1;
-	if (ioctl(fd, TIOCSCTTY, 1) < 0 || fcntl(fd, F_SETFL, 0) < 0 ||
+	if (ioctl(fd, TIOCSCTTY, 1) < 0 ||
+	    syscall(SYS_fcntl, fd, F_SETFL, 0) < 0 ||
 	    dup2(fd, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
 		return -1;
 	if (fd > 2)
@@ -364,8 +368,7 @@ unmount_all(void)
 	} else {
 		buf[got] = '\0';
 		n = 0;
-		for (line = strtok_r(buf, "\n", &sp); line != NULL;
-		    line = strtok_r(NULL, "\n", &sp)) {
+		for (sp = buf; (line = strsep(&sp, "\n")) != NULL;) {
 			/* "device dir type options 0 0": keep dir. */
 			if ((line = strchr(line, ' ')) == NULL)
 				continue;
@@ -426,7 +429,8 @@ init_end(enum pm_end how)
 		 * about to go read-only (issue 18). The console and the
 		 * watchdog stay.
 		 */
-		if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur > 65536)
+		if (syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, &rl) < 0 ||
+		    rl.rlim_cur > 65536)
 			rl.rlim_cur = 65536;
 		for (fd = 3; fd < (int)rl.rlim_cur; fd++)
 			if (fd != wd.fd)
@@ -435,7 +439,7 @@ init_end(enum pm_end how)
 	}
 	init_wd_close();
 	log_info("%s", what[how]);
-	pid = fork();
+	pid = vfork();	/* the child only makes the system call */
 	if (pid == 0) {
 		reboot(cmd);
 		_exit(errno == 0 ? 0 : errno);

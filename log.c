@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 #include "safefile.h"
 
@@ -184,7 +185,7 @@ log_limited(struct log_limit *l, int level, const char *fmt, ...)
 	if (level > log_level)
 		return;
 	/* The loop's clock, read here: log.c calls no other module. */
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_now(CLOCK_MONOTONIC, &ts);
 	now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 	if (l->start == 0 || now - l->start >= LOG_LIMIT_MS) {
 		l->start = now;

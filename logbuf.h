@@ -5,6 +5,7 @@
 #define LOGBUF_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct config;
@@ -23,6 +24,7 @@ void	 lb_pipes(int idx, bool is_main, int io[2]);
 void	 lb_spawned(int idx, bool ok);
 void	 lb_drain(int idx);
 void	 lb_reopen(void);
+void	 lb_event(const char *line, size_t n);	/* [settings] events */
 uint64_t lb_tick(uint64_t now);
 void	 lb_fini(void);
 /* Process idx's log = path, held while its lb lives; NULL: console. */

@@ -436,6 +436,8 @@ static const struct msg msgs_req[PDU_REQ_LAST - PDU_START + 1] = {
 	REQ(AUTH, "auth", f_auth),
 	REQ(LOGS, "logs", f_logs),
 	REQ(LOG_REOPEN, "log reopen", f_bare),
+	REQ(METRICS, "metrics", f_ids),
+	REQ(EVENTS, "events", f_ids),
 	REQ(RUN, "run", f_run),
 	REQ(RM, "rm", f_need_id),
 	REQ(WHY, "why", f_need_id),
@@ -802,4 +804,50 @@ pdu_sealed(const uint8_t *buf, size_t len)
 	    pdu_get16(buf + len - PDU_SEAL_SIZE + 2) != PDU_TAG_LEN)
 		return PDU_EFIELD;
 	return 0;
+}
+
+/* ------------------------------------------------------------- health */
+
+/* Up: running, or a oneshot that exited 0 (status with IDs, metrics). */
+bool
+pdu_is_up(const struct pdu_status *s)
+{
+	return strcmp(s->state, "running") == 0 || (s->kind == PK_ONESHOT &&
+	    strcmp(s->state, "exited") == 0 && s->last_exit == 0);
+}
+
+/*
+ * Is s where it should be? The contract's "fine" for ping and for the
+ * exit of status with no ID (issue 12): NULL when it is, else why not.
+ * A stopped process is one nobody asked to run (autostart = no, or an
+ * operator's stop); a scheduled oneshot between runs is waiting, not down.
+ */
+const char *
+pdu_not_fine(const struct pdu_status *s, char *buf, size_t len)
+{
+	const char *st = s->state;
+	bool oneshot = s->kind == PK_ONESHOT;
+
+	if (strcmp(st, "running") == 0 || strcmp(st, "stopped") == 0)
+		return NULL;
+	if (oneshot && s->next_run != 0 && strcmp(st, "backoff") != 0 &&
+	    strcmp(st, "fatal") != 0)
+		return NULL;
+	if (strcmp(st, "exited") == 0) {
+		if (oneshot && s->last_exit == 0)
+			return NULL;
+		snprintf(buf, len, "%s exited with status %d%s", oneshot ?
+		    "oneshot" : "service", s->last_exit, oneshot ? "" :
+		    " and is not restarted");
+	} else if (strcmp(st, "backoff") == 0)
+		snprintf(buf, len, "exited with status %d; restart %u is "
+		    "waiting", s->last_exit, s->restarts + 1);
+	else if (strcmp(st, "fatal") == 0)
+		snprintf(buf, len, "gave up after failed starts (last status "
+		    "%d)", s->last_exit);
+	else if (strcmp(st, "starting") == 0)
+		snprintf(buf, len, "not up yet");
+	else
+		snprintf(buf, len, "on its way down");
+	return buf;
 }

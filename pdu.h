@@ -58,7 +58,7 @@ enum pdu_type {
 	PDU_CONFIG_SHOW, PDU_CONFIG_RELOAD, PDU_SETTING_SHOW,
 	PDU_SETTING_RELOAD, PDU_SHUTDOWN, PDU_HALT, PDU_POWEROFF,
 	PDU_REBOOT, PDU_VERSION, PDU_AUTH, PDU_LOGS, PDU_LOG_REOPEN,
-	PDU_RUN, PDU_RM, PDU_WHY, PDU_SAVE,
+	PDU_METRICS, PDU_EVENTS, PDU_RUN, PDU_RM, PDU_WHY, PDU_SAVE,
 	PDU_REQ_LAST = PDU_SAVE,
 
 	PDU_OK = 0x80, PDU_ERROR, PDU_END, PDU_STATUS_REC, PDU_TEXT,
@@ -68,7 +68,8 @@ enum pdu_type {
 
 /* Header flags. */
 #define PDU_F_DRY_RUN	0x0001		/* CONFIG_RELOAD: plan only */
-#define PDU_F_FOLLOW	0x0002		/* LOGS: keep streaming new lines */
+#define PDU_F_FOLLOW	0x0002		/* LOGS, EVENTS: keep streaming */
+#define PDU_F_JSON	0x0004		/* EVENTS: JSON lines */
 
 /* Field tags. */
 enum pdu_tag {
@@ -231,5 +232,13 @@ void	pdu_put64(uint8_t *, uint64_t);
 uint16_t pdu_get16(const uint8_t *);
 uint32_t pdu_get32(const uint8_t *);
 uint64_t pdu_get64(const uint8_t *);
+
+/*
+ * The contract's health rules over a status record, shared by the client
+ * (status, ping) and the server (/readyz, metrics): pdu_not_fine is NULL
+ * when s is fine, else why not, written into buf.
+ */
+bool	pdu_is_up(const struct pdu_status *);
+const char *pdu_not_fine(const struct pdu_status *, char *buf, size_t len);
 
 #endif /* PDU_H */

@@ -41,6 +41,7 @@ const char *plat_strerror(int e);
 const char *plat_getenv(const char *name);
 /* errno when the token file's ACL lets others read it (plat_strerror). */
 #define PLAT_EKEYACL	0x7f00
+#define plat_wall_s()	((long long)time(NULL))
 
 /*
  * Signal numbers go on the wire as Linux's (the server is Linux), not as
@@ -77,7 +78,7 @@ enum {
  * On Linux the layer is the system calls themselves, named here so that
  * the Linux binary stays as it was, byte for byte in size.
  */
-#define plat_init()		(signal(SIGPIPE, SIG_IGN), 0)
+#define plat_wall_s()	wall_now()	/* the server's (sys.c) */
 #define plat_random(b, n)	(getrandom((b), (n), 0) == (ssize_t)(n) ? 0 : -1)
 
 #define plat_socket(fam)	socket((fam), SOCK_STREAM | SOCK_NONBLOCK | \
@@ -108,10 +109,13 @@ plat_sockerr(int fd)
  * whose ACL lets others read it is refused, as the server refuses a
  * token_file that others may read on Linux.
  */
+/*
+ * Set up (on Windows sockets, main set up the console; on Linux SIGPIPE
+ * blocked, so that a closed pipe is an EPIPE); 0, or -1 with errno.
+ */
+int	 plat_init(void);
 #ifdef _WIN32
 int	 plat_open_key(const char *path);
-/* Sockets set up (main set up the console); 0, or -1 with errno. */
-int	 plat_init(void);
 int	 plat_random(void *, size_t);		/* 0, or -1 with errno */
 #endif
 uint64_t plat_mono_ms(void);

@@ -11,3 +11,14 @@ plat_mono_ms(void)
 {
 	return now_ms();
 }
+
+/* Blocked rather than ignored: libc's signal() is the larger of the two. */
+int
+plat_init(void)
+{
+	sigset_t	 s;
+
+	sigemptyset(&s);
+	sigaddset(&s, SIGPIPE);
+	return sigprocmask(SIG_BLOCK, &s, NULL);
+}

@@ -32,6 +32,8 @@
 #include "client.h"
 #include "config.h"
 #include "ctl.h"
+#include "events.h"
+#include "http.h"
 #include "init.h"
 #include "log.h"
 #include "logbuf.h"
@@ -85,7 +87,8 @@ static const struct proc_hooks hooks = {
 	.out_sync = lb_sync, .rebuilt = mon_reload, .out_path = lb_path,
 	.prespawn = mon_prespawn, .out_pipes = lb_pipes,
 	.out_spawned = lb_spawned, .spawned = mon_spawned, .reap = mon_reap,
-	.out_drain = lb_drain, .exited = exited_hook, .fatal = fatal_hook
+	.out_drain = lb_drain, .exited = exited_hook, .fatal = fatal_hook,
+	.state = ev_state
 };
 /*
  * The settings in force, apart from cur (issue 13): a setting reload builds
@@ -228,6 +231,7 @@ pm_shutdown(enum pm_end how, int status)
 		log_err("%s: critical process failed (status %d); %s", crit_id,
 		    status, end_act[how]);
 	}
+	ev_add(EVT_SHUTDOWN, "", end_act[how], EVR_NONE, status, "");
 	stop.on = true;
 	stop.how = how;
 	stop.status = status;
@@ -259,8 +263,33 @@ main_clash(const struct config *c, char *err, size_t errlen)
 	return -1;
 }
 
+static plan_fn	 plan_to;	/* a reload's own emit, behind plan_tee */
+
+/* Each change a reload makes is an event too (issue 15). */
+static void
+plan_tee(void *ctx, const char *id, const char *action)
+{
+	if (strcmp(action, "unchanged") != 0)
+		ev_add(EVT_RELOAD, id, action, EVR_NONE, EV_NOSTATUS, "");
+	plan_to(ctx, id, action);
+}
+
+static int	 reload(bool, plan_fn, void *, char *, size_t);
+
 int
 pm_reload(bool dry_run, plan_fn emit, void *ctx, char *err, size_t errlen)
+{
+	int rc;
+
+	plan_to = emit;
+	rc = reload(dry_run, dry_run ? emit : plan_tee, ctx, err, errlen);
+	if (!dry_run)
+		ev_reloaded(rc == 0);
+	return rc;
+}
+
+static int
+reload(bool dry_run, plan_fn emit, void *ctx, char *err, size_t errlen)
 {
 	struct config *newc;
 	bool moved;
@@ -366,6 +395,9 @@ pm_setting_reload(plan_fn emit, void *ctx, char *err, size_t errlen)
 	FIXED("token_file", str_eq(o->token_file, n->token_file));
 	FIXED("tcp_identity", str_eq(o->tcp_identity, n->tcp_identity));
 	FIXED("max_clients", o->max_clients == n->max_clients);
+	FIXED("http", str_eq(o->http, n->http) && str_eq(o->http_token_file,
+	    n->http_token_file));
+	FIXED("events", str_eq(o->events, n->events));
 	FIXED("init", o->init == n->init);
 	LIVE("ctrlaltdel", o->ctrlaltdel == n->ctrlaltdel);
 	LIVE("on_critical", o->on_critical == n->on_critical);
@@ -616,6 +648,7 @@ loop(void)
 				break;
 		}
 		next = earliest(next, ctl_tick(now));
+		next = earliest(next, http_tick(now));
 		next = earliest(next, lb_tick(now));
 		next = earliest(next, init_wd_tick(now));
 		if (stop.on) {
@@ -829,7 +862,9 @@ open_fds(void)
 	blocked = all;
 	if ((epfd = epoll_create1(EPOLL_CLOEXEC)) < 0)
 		return -1;
-	sig_w.fd = signalfd(-1, &all, SFD_NONBLOCK | SFD_CLOEXEC);
+	/* Raw as the mask: libc's signalfd adds a fallback for old kernels. */
+	sig_w.fd = (int)syscall(SYS_signalfd4, -1, &all,
+	    (size_t)NSIG / 8, SFD_NONBLOCK | SFD_CLOEXEC);
 	sig_w.cb = signal_cb;
 	timer_w.fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK |
 	    TFD_CLOEXEC);
@@ -843,11 +878,18 @@ open_fds(void)
 /*
  * Detach once the control socket listens, so `pm -d --background && pm
  * status` works: the parent exits 0 and the child carries on as the server.
+ * The raw fork system call: pm has one thread and no atfork handlers, and
+ * libc's fork would bring the locks that keep threads consistent across it.
+ * (aarch64 has only clone; with SIGCHLD and no other flag it is a fork.)
  */
 static void
 background(void)
 {
-	pid_t pid = fork();
+#ifdef SYS_fork
+	pid_t pid = (pid_t)syscall(SYS_fork);
+#else
+	pid_t pid = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+#endif
 	int fd;
 
 	if (pid < 0) {
@@ -863,7 +905,8 @@ background(void)
 	 */
 	loop_del(&sig_w);
 	close(sig_w.fd);
-	sig_w.fd = signalfd(-1, &blocked, SFD_NONBLOCK | SFD_CLOEXEC);
+	sig_w.fd = (int)syscall(SYS_signalfd4, -1, &blocked, (size_t)NSIG / 8,
+	    SFD_NONBLOCK | SFD_CLOEXEC);
 	if (sig_w.fd < 0 || loop_add(&sig_w, EPOLLIN) < 0) {
 		log_err("cannot set up signals after detaching: %m");
 		exit(1);
@@ -912,6 +955,9 @@ server_main(void)
 			return 1;
 		log_warn("running without a control socket");
 	}
+	/* 4b. The HTTP endpoint (issue 15): best effort, like TCP. */
+	if (http_init(cur) < 0)
+		log_warn("running without the HTTP endpoint");
 	if (opt.background)
 		background();
 

@@ -28,6 +28,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "events.h"
 #include "log.h"
 #include "pm.h"
 #include "proc.h"
@@ -45,6 +46,7 @@ struct proc {
 	bool		 restart_after_stop;
 	bool		 ready_failed;	/* killed for missing ready_timeout */
 	bool		 exit_pm;	/* on_check_fail = exit: pm follows */
+	uint8_t		 cause;		/* EVR_*: why its next state (issue 15) */
 };
 
 static struct proc	*proc_tab;
@@ -571,6 +573,19 @@ proc_unit_cell(int r, int e)
 #endif
 
 /*
+ * Why a state changed, by event, unless the process's cause says more:
+ * an exit says exit or signal, a check's action check (issue 15).
+ */
+static const uint8_t reasons[EV__COUNT] = {
+	[EV_START] = EVR_COMMAND, [EV_RESTART] = EVR_COMMAND,
+	[EV_STOP] = EVR_COMMAND, [EV_DEPS_READY] = EVR_READY,
+	[EV_UNNEEDED] = EVR_COMMAND, [EV_SPAWNED] = EVR_SPAWN,
+	[EV_SPAWNED_WAIT] = EVR_SPAWN, [EV_SPAWN_RETRY] = EVR_SPAWN,
+	[EV_SPAWN_FAILED] = EVR_SPAWN, [EV_READY] = EVR_READY,
+	[EV_DEADLINE] = EVR_TIMEOUT, [EV_CHECK_EXIT] = EVR_CHECK,
+};
+
+/*
  * Deliver ev to p in row r: run the cell's action, then enter its state.
  * False when the cell is empty and the event was ignored.
  */
@@ -586,9 +601,16 @@ fire_in(struct proc *p, int r, enum event ev, int arg)
 	HIT(r, ev);
 	if (c->act != 0)
 		deadline = actions[c->act](p, arg);
-	if (c->to != 0)
+	if (c->to != 0) {
+		s = p->v.state;
 		proc_set_state(p, c->to - 1 == PS_WAITING ? PS_STARTING :
 		    (enum proc_state)(c->to - 1), deadline);
+		/* The event stream (issue 15): what changed, and why. */
+		if (s != (int)p->v.state && hk->state != NULL)
+			hk->state(idx_of(p), p->cause ? p->cause : reasons[ev],
+			    arg);
+		p->cause = EVR_NONE;
+	}
 	if (end_status >= 0) {
 		s = end_status;
 		end_status = -1;
@@ -877,6 +899,7 @@ proc_check_failed(int idx, enum cfg_cfail action, int status)
 	log_warn("%s: health check failed (status %d); on_check_fail = %s",
 	    proc_tab[idx].v.cfg->id, status, (const char *[]){ "restart",
 	    "stop", "exit", "exec" }[action]);
+	proc_tab[idx].cause = EVR_CHECK;
 	if (action == CF_RESTART)
 		proc_restart(idx, &why);
 	else if (action == CF_STOP)
@@ -972,6 +995,7 @@ proc_reap(void)
 		pid_forget(p);
 		p->v.pid = 0;
 		p->v.last_status = status;
+		p->cause = WIFSIGNALED(st) ? EVR_SIGNAL : EVR_EXIT;
 		fire_in(p, r, exit_event(p, status, now_ms() - p->v.started_ms),
 		    status);
 	}
@@ -1292,7 +1316,8 @@ proc_why(int idx, char *buf, size_t len)
 			    "(%s)", d->v.cfg->id, proc_state_name(d->v.state));
 	switch (p->v.state) {
 	case PS_BACKOFF:
-		t = time(NULL) + (time_t)((p->deadline_ms - now_ms()) / 1000);
+		t = (time_t)(wall_now() + (long long)(p->deadline_ms -
+		    now_ms()) / 1000);
 		localtime_r(&t, &tm);
 		return snprintf(buf, len, "backoff until %02d:%02d:%02d after "
 		    "exit %d (restart %d)", tm.tm_hour, tm.tm_min, tm.tm_sec,

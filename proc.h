@@ -100,6 +100,8 @@ struct proc_hooks {
 	void	 (*out_drain)(int idx);
 	void	 (*exited)(int idx, int status);
 	void	 (*fatal)(int idx);
+	/* a state entered, and why (events.h: enum ev_reason) */
+	void	 (*state)(int idx, int reason, int status);
 };
 void	 proc_set_hooks(const struct proc_hooks *);
 

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "config.h"
 #include "init.h"
 #include "sys.h"
@@ -49,7 +50,7 @@ now_ms(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_now(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
@@ -60,7 +61,10 @@ now_ms(void)
 long long
 wall_now(void)
 {
-	return (long long)time(NULL);
+	struct timespec ts;
+
+	clock_now(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec;
 }
 
 int
@@ -147,7 +151,8 @@ close_fds(unsigned lo, unsigned hi)
 
 	if (lo > hi || syscall(SYS_close_range, lo, hi, 0) == 0)
 		return;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)max)
+	if (syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, &rl) == 0 &&
+	    rl.rlim_cur < (rlim_t)max)
 		max = (unsigned)rl.rlim_cur;
 	for (fd = lo; fd < max && fd <= hi; fd++)
 		close((int)fd);
@@ -161,8 +166,26 @@ set_rlimit(int res, long long v)
 	if (v == -1)
 		return 0;
 	rl.rlim_cur = rl.rlim_max = (v == -2) ? RLIM_INFINITY : (rlim_t)v;
-	return setrlimit(res, &rl);
+	return (int)syscall(SYS_prlimit64, 0, res, &rl, NULL);
 }
+
+/*
+ * The child sets its ids and limits through the raw system calls: it is
+ * pm's only thread, and libc's setuid, setgid, setgroups and setrlimit
+ * bring the machinery that applies them to every thread of a process.
+ * (fcntl too: libc's is a switch of cases that pm does not use.)
+ * (prlimit64 takes 64-bit limits, as musl's struct rlimit has everywhere.)
+ * 32-bit ARM and x86 name the calls with 32-bit ids *32.
+ */
+#ifdef SYS_setgroups32
+#define SYS_SETGROUPS	SYS_setgroups32
+#define SYS_SETGID	SYS_setgid32
+#define SYS_SETUID	SYS_setuid32
+#else
+#define SYS_SETGROUPS	SYS_setgroups
+#define SYS_SETGID	SYS_setgid
+#define SYS_SETUID	SYS_setuid
+#endif
 
 /*
  * The child half of a spawn, run between vfork and exec. It shares pm's
@@ -181,10 +204,12 @@ child_exec(const struct spawn *sp, bool is_main, char **envp,
 
 #define FAIL(w)	do { se->err = errno; se->step = (w); goto fail; } while (0)
 	if (is_main) {
-		/* Own group, and the terminal's foreground, as tini does. */
+		/*
+		 * Own group, and the terminal's foreground, as tini does;
+		 * on an fd 0 that is no terminal, tcsetpgrp is only ENOTTY.
+		 */
 		setpgid(0, 0);
-		if (isatty(0))
-			(void)tcsetpgrp(0, getpid());
+		(void)tcsetpgrp(0, getpid());
 	} else if (c->tty != NULL) {
 		if (init_tty(c->tty) < 0)
 			FAIL(SP_TTY);
@@ -197,7 +222,8 @@ child_exec(const struct spawn *sp, bool is_main, char **envp,
 	if ((sp->out >= 0 && dup2(sp->out, 1) < 0) ||
 	    (sp->err >= 0 && dup2(sp->err, 2) < 0))
 		FAIL(SP_OUTPUT);
-	if (sp->fd >= 0 && (sp->fd == sp->fd_as ? fcntl(sp->fd, F_SETFD, 0) :
+	if (sp->fd >= 0 && (sp->fd == sp->fd_as ?
+	    syscall(SYS_fcntl, sp->fd, F_SETFD, 0) :
 	    dup2(sp->fd, sp->fd_as)) < 0)
 		FAIL(SP_NOTIFY_FD);
 	if (sp->fd >= 0) {
@@ -227,13 +253,14 @@ child_exec(const struct spawn *sp, bool is_main, char **envp,
 	if (c->directory != NULL && chdir(c->directory) < 0)
 		FAIL(SP_CHDIR);
 	if (c->user != NULL || c->group != NULL) {
-		if ((c->user != NULL ? setgroups((size_t)c->ngroups, c->groups)
-		    : setgroups(1, &c->gid)) < 0)
+		if ((c->user != NULL ?
+		    syscall(SYS_SETGROUPS, (size_t)c->ngroups, c->groups) :
+		    syscall(SYS_SETGROUPS, 1, &c->gid)) < 0)
 			FAIL(SP_SETGROUPS);
-		if (setgid(c->gid) < 0)
+		if (syscall(SYS_SETGID, c->gid) < 0)
 			FAIL(SP_SETGID);
 	}
-	if (c->user != NULL && setuid(c->uid) < 0)
+	if (c->user != NULL && syscall(SYS_SETUID, c->uid) < 0)
 		FAIL(SP_SETUID);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);

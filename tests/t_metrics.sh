@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # pm metrics (issue 4): Prometheus text exposition, parsed line by line:
 # every sample belongs to a family announced by HELP and TYPE, carries the
-# process ID as a label, and has the value the server reports.
+# process ID as a label, and has the value the server reports; pm's own
+# families (issue 15) have one sample each.
 . "$(dirname "$0")/lib.sh"
 
 cat >"$T/pm.ini" <<INI
@@ -31,12 +32,13 @@ check "web has failed checks" wait_until 5 check_fails
 out=$(pmc metrics); rc=$?
 expect_eq "metrics exits 0" "$rc" 0
 bad=$(printf '%s\n' "$out" | awk '
-	/^# HELP pm_process_[a-z_]+ .+$/ { help[$3] = 1; next }
-	/^# TYPE pm_process_[a-z_]+ (gauge|counter)$/ {
+	/^# HELP pm_[a-z_]+ .+$/ { help[$3] = 1; next }
+	/^# TYPE pm_[a-z_]+ (gauge|counter)$/ {
 		if (!help[$3]) { print "TYPE before HELP: " $0 }
 		type[$3] = $4; next }
-	/^pm_process_[a-z_]+\{id="[A-Za-z0-9_.-]+"(,state="[a-z]+")?\} -?[0-9]+$/ {
-		name = $0; sub(/\{.*/, "", name)
+	/^pm_process_[a-z_]+\{id="[A-Za-z0-9_.-]+"(,state="[a-z]+")?\} -?[0-9]+$/ ||
+	/^pm_[a-z_]+(\{version="[^"]+"\})? [0-9]+$/ {
+		name = $0; sub(/[{ ].*/, "", name)
 		if (!type[name]) print "sample before its TYPE: " $0
 		if (type[name] == "counter" && name !~ /_total$/) print "counter without _total: " $0
 		if (type[name] != "counter" && name ~ /_total$/) print "_total not a counter: " $0

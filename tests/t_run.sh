@@ -94,9 +94,9 @@ check "logs -f with no ID: lines prefixed by ID" wait_until 5 grep -q '^ta tick$
 kill $F
 
 # A raw peer cannot slip a section of its own into the config.
-out=$(pdu send "$SOCK" "pdu(0x12, field(1, b'inj') + field(10, b'command = true\\n  [settings]\\nsocket = /tmp/x'))")
+out=$(pdu send "$SOCK" "pdu(0x14, field(1, b'inj') + field(10, b'command = true\\n  [settings]\\nsocket = /tmp/x'))")
 expect_match "run with a section header in its lines: refused" "$out" 'no section headers'
-out=$(pdu send "$SOCK" "pdu(0x12, field(1, b'a]\\n[b') + field(10, b'command = true'))")
+out=$(pdu send "$SOCK" "pdu(0x14, field(1, b'a]\\n[b') + field(10, b'command = true'))")
 expect_match "... or in its ID" "$out" 'no section headers'
 check "... and nothing was added" sh -c "! '$PM' -S '$SOCK' status inj >/dev/null 2>&1"
 

@@ -16,10 +16,10 @@ asgroup() { setpriv --reuid="$(id -u nobody)" --regid=nogroup --clear-groups "$P
 check "a socket_group member gets status" quiet asgroup status web
 out=$(asgroup run --name x -- true 2>&1); rc=$?
 expect_eq "run by a socket_group member: exit 1" "$rc" 1
-expect_match "... refused, saying who may" "$out" "run: only root or pm's user"
+expect_match "... refused, saying who may" "$out" "run and rm: only root or pm's user"
 check "... nothing added" sh -c "! '$PM' -S '$SOCK' status x >/dev/null 2>&1"
 pmc run --name x -- sleep 300 >/dev/null
 out=$(asgroup rm x 2>&1)
-expect_match "rm by a socket_group member: refused" "$out" "rm: only root"
+expect_match "rm by a socket_group member: refused" "$out" "run and rm: only root"
 expect_match "root's run works" "$(pmc status x)" 'x +running'
 finish

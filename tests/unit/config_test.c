@@ -305,7 +305,8 @@ test_show_all(void)
 	    "# watchdog =\n# watchdog_timeout =\n# watchdog_test_stop =\n"
 	    "log_format = text\n"
 	    "log_timestamps = no\nlog_main_prefix = no\n"
-	    "log_ring_size = 16384\n") == 0,
+	    "log_ring_size = 16384\n# http =\n# http_token_file =\n"
+	    "# events =\nevents_max_size = 10485760\nevents_keep = 3\n") == 0,
 	    "settings show: every key in order (got: %s)", buf);
 	cfg_free(c);
 }

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "events.h"
 #include "log.h"
 #include "pm.h"
 #include "proc.h"
@@ -140,12 +141,24 @@ static bool	 hk_reap(pid_t p, int s) { (void)p; (void)s; return false; }
 static void	 hk_idx(int i) { (void)i; }
 static void	 hk_exit(int i, int s) { (void)i; (void)s; }
 static void	 hk_fatal(int i) { (void)i; h_fatal++; }
+/* The event stream's view (issue 15): each state entered, and why. */
+static char	 h_states[512];
+static void
+hk_state(int i, int reason, int status)
+{
+	size_t n = strlen(h_states);
+
+	/* The status counts for an exit; other events pass a pid or 0. */
+	snprintf(h_states + n, sizeof(h_states) - n, "%s %s %d %d;",
+	    proc_get(i)->cfg->id, proc_state_name(proc_get(i)->state), reason,
+	    reason == EVR_EXIT || reason == EVR_SIGNAL ? status : 0);
+}
 
 static const struct proc_hooks hooks = {
 	.out_sync = hk_sync, .rebuilt = hk_void, .out_path = hk_path,
 	.prespawn = hk_pre, .out_pipes = hk_pipes, .out_spawned = hk_ok,
 	.spawned = hk_ok, .reap = hk_reap, .out_drain = hk_idx,
-	.exited = hk_exit, .fatal = hk_fatal
+	.exited = hk_exit, .fatal = hk_fatal, .state = hk_state
 };
 
 /* ----------------------------------------------------- the helpers */
@@ -565,6 +578,35 @@ test_check_exit(void)
 	CHECK("exit status 0 ends pm with 1", end_status == 1);
 }
 
+/* Each state change reaches the hook with its reason (issue 15). */
+static void
+test_reasons(void)
+{
+	char want[512];
+	const char *why;
+
+	boot("[process:a]\ncommand = a\nrestart_delay = 1s\n", NULL);
+	h_states[0] = '\0';
+	ends("a", 0, SIGKILL);
+	advance(1000);
+	ends("a", 3, 0);
+	advance(2000);
+	proc_check_failed(idx("a"), CF_STOP, 1);
+	tick();
+	ends("a", 0, SIGTERM);
+	proc_start(idx("a"), &why);
+	tick();
+	snprintf(want, sizeof(want), "a backoff %d 137;a starting %d 0;"
+	    "a running %d 0;a backoff %d 3;a starting %d 0;a running %d 0;"
+	    "a stopping %d 0;a stopped %d 143;a starting %d 0;a running %d 0;",
+	    EVR_SIGNAL, EVR_TIMEOUT, EVR_SPAWN, EVR_EXIT, EVR_TIMEOUT,
+	    EVR_SPAWN, EVR_CHECK, EVR_SIGNAL, EVR_COMMAND, EVR_SPAWN);
+	CHECK("reasons: kill, restart, exit, check's stop, operator's start",
+	    strcmp(h_states, want) == 0);
+	if (strcmp(h_states, want) != 0)
+		printf("# got  %s\n# want %s\n", h_states, want);
+}
+
 static void
 test_critical(void)
 {
@@ -717,6 +759,7 @@ main(void)
 	test_stop_timeout();
 	test_ready();
 	test_check_exit();
+	test_reasons();
 	test_critical();
 	test_main();
 	test_reload();
