@@ -28,10 +28,10 @@ MUSL	:= $(shell command -v musl-gcc 2>/dev/null)
 BIN	= pm
 endif
 
-SRCS	= pm.c config.c proc.c log.c logbuf.c pdu.c ctl.c client.c sha256.c check.c sched.c init.c \
+SRCS	= pm.c config.c proc.c log.c logbuf.c pdu.c ctl.c client.c sha256.c check.c sched.c init.c cgroup.c \
 	  http.c events.c \
 	  safefile.c sys.c cfgparse.c esc.c plat_unix.c adhoc.c
-HDRS	= clock.h pm.h config.h proc.h log.h logbuf.h safefile.h check.h sched.h ctl.h \
+HDRS	= clock.h pm.h config.h proc.h log.h logbuf.h safefile.h check.h sched.h ctl.h cgroup.h \
 	  client.h init.h pdu.h sha256.h sys.h plat.h http.h events.h adhoc.h
 WARN	= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS	?= -Oz -g

@@ -216,7 +216,7 @@ run(int idx, int kind, char *const *argv, const char **env, bool out,
 
 	if ((a = aux_new(idx, kind)) == NULL)
 		return NULL;
-	for (i = 0; env != NULL && env[i] != NULL && i < 5; i++)
+	for (i = 0; env != NULL && env[i] != NULL && i < 6; i++)
 		sp.env[i] = env[i];
 	if (out && syscall(SYS_pipe2, fds, O_CLOEXEC | O_NONBLOCK) == 0) {
 		sp.out = sp.err = fds[1];
@@ -265,7 +265,7 @@ static void
 handler(int idx, int ev, char *const *argv, int status)
 {
 	static char e[5][64];
-	const char *env[6];
+	const char *env[7];
 	const struct proc_view *p = proc_get(idx);
 	struct aux *a;
 
@@ -283,7 +283,8 @@ handler(int idx, int ev, char *const *argv, int status)
 	snprintf(e[4], sizeof(e[4]), "PM_RESTARTS=%d", p->restarts);
 	for (int i = 0; i < 5; i++)
 		env[i] = e[i];
-	env[5] = NULL;
+	env[5] = ev <= EV_FATAL && p->oom ? "PM_REASON=oom" : NULL;
+	env[6] = NULL;
 	if ((a = run(idx, AX_HANDLER, argv, env, false, HANDLER_MS)) != NULL)
 		a->ev = (uint8_t)ev;
 }

@@ -815,8 +815,9 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 	 * separator and "; skipped N".
 	 */
 	char up[32], pid[16], ex[16], nx[32], info[800], rs[16], line[1400];
+	char mem[16], cpu[24];
 	char *q;
-	int i, w[3] = { 2, 5, 3 }, rc = EX_OK;
+	int i, t, w[3] = { 2, 5, 3 }, rc = EX_OK;
 	long long now = plat_wall_s();
 
 	if (opt.ping)
@@ -857,16 +858,30 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 			json_num("next_run", st[i].next_run, st[i].next_run == 0);
 			json_field("status_text", st[i].note);
 			json_field("check_output", st[i].check_out);
-			printf(", \"added\": %s, \"dropped\": %llu}",
+			printf(", \"added\": %s, \"dropped\": %llu",
 			    st[i].added ? "true" : "false",
 			    (unsigned long long)st[i].dropped);
+			/* Issue 14: where the figures come from, or null. */
+			t = (st[i].cg & 3) == 0;
+			json_num("memory_bytes", st[i].mem, t);
+			printf(t ? ", \"cpu_seconds_total\": null" :
+			    ", \"cpu_seconds_total\": %llu.%06llu",
+			    (unsigned long long)st[i].cpu_us / 1000000,
+			    (unsigned long long)st[i].cpu_us % 1000000);
+			json_num("pids", st[i].pids, t);
+			json_num("oom_kills", st[i].ooms, (st[i].cg & 3) != 1);
+			json_field("usage_from", t ? NULL : st[i].cg & 1 ?
+			    "cgroup" : "proc");
+			printf(", \"limits_applied\": %s, \"exit_oom\": %s}",
+			    st[i].cg & PDU_CG_NOLIMITS ? "false" : "true",
+			    st[i].cg & PDU_CG_OOM ? "true" : "false");
 		}
 		printf("]}");
 		return rc;
 	}
-	printf("%s%-*s %-*s %*s %7s %8s %4s %-9s %-8s %s\n", pfx, w[0], "ID",
-	    w[1], "STATE", w[2], "PID", "UPTIME", "RESTARTS", "EXIT", "HEALTH",
-	    "NEXT", "INFO");
+	printf("%s%-*s %-*s %*s %7s %8s %4s %-9s %-8s %6s %7s %s\n", pfx,
+	    w[0], "ID", w[1], "STATE", w[2], "PID", "UPTIME", "RESTARTS", "EXIT",
+	    "HEALTH", "NEXT", "MEM", "CPU", "INFO");
 	for (i = 0; i < n; i++) {
 		fmt_uptime(up, sizeof(up), st[i].uptime, st[i].pid == 0);
 		if (st[i].pid)
@@ -879,6 +894,15 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 			snprintf(ex, sizeof(ex), "%d", st[i].last_exit);
 		else
 			fmt_u32(ex, (uint32_t)st[i].last_exit);
+		if (st[i].cg & PDU_CG_OOM)
+			strcpy(ex, "oom");
+		/* MEM in MiB, CPU in seconds used: "-" when unknown. */
+		t = (st[i].cg & 3) == 0;
+		snprintf(mem, sizeof(mem), t ? "-" : "%lluM",
+		    (unsigned long long)(st[i].mem + (1 << 19)) >> 20);
+		snprintf(cpu, sizeof(cpu), t ? "-" : "%llu.%02llus",
+		    (unsigned long long)st[i].cpu_us / 1000000,
+		    (unsigned long long)st[i].cpu_us / 10000 % 100);
 		fmt_u32(rs, st[i].restarts);
 		/* NEXT: time to the next scheduled run, like UPTIME. */
 		fmt_uptime(nx, sizeof(nx), (long long)st[i].next_run > now ?
@@ -895,6 +919,10 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 			snprintf(info + strlen(info), sizeof(info) -
 			    strlen(info), "%sskipped %u", info[0] ? "; " : "",
 			    st[i].skips);
+		if (st[i].cg & PDU_CG_NOLIMITS)
+			snprintf(info + strlen(info), sizeof(info) -
+			    strlen(info), "%slimits not applied", info[0] ?
+			    "; " : "");
 		/* As "%s%-*s %-*s %*s %7s %8u %4s %-9s %-8s %s" would. */
 		q = put_col(line, pfx, 0, false);
 		q = put_col(q, st[i].id, w[0], false);
@@ -915,6 +943,10 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 		q = put_col(q, health_name(&st[i]), 9, false);
 		*q++ = ' ';
 		q = put_col(q, nx, 8, false);
+		*q++ = ' ';
+		q = put_col(q, mem, 6, true);
+		*q++ = ' ';
+		q = put_col(q, cpu, 7, true);
 		*q++ = ' ';
 		q = put_col(q, info, 0, false);
 		while (q > line && q[-1] == ' ')

@@ -1056,6 +1056,57 @@ set_schedule(struct ctx *x, void *obj, const struct key *k, const char *v)
 	return set_str(x, obj, k, v);
 }
 
+/*
+ * The cgroup limits (issue 14), kept as the text the kernel's file takes:
+ * lo 0 bytes, 1 a count (both or max), 2 cpu_max (N% of one CPU, QUOTA
+ * PERIOD in microseconds, or max), 3 a weight from 1 to 10000.
+ */
+static const char *
+set_cg(struct ctx *x, void *obj, const struct key *k, const char *v)
+{
+	static const char *const want[] = { "bytes, K/M/G suffix allowed",
+	    "a number", "N% of one CPU, or QUOTA PERIOD in microseconds",
+	    "1 to 10000" };
+	unsigned long long a = 0, b = 100000;
+	char t[48], *e;
+	bool ok;
+
+	if (k->lo < 3 && strcmp(v, "max") == 0)
+		return set_str(x, obj, k, v);
+	if (k->lo != 2)
+		ok = cfg_parse_size(v, &a) == 0 && (k->lo < 3 || (a > 0 &&
+		    a <= 10000));
+	else {
+		/* N% is N ms of every 100 ms; else QUOTA PERIOD as is. */
+		a = isdigit((unsigned char)*v) ? strtoull(v, &e, 10) : 0;
+		if (a > 0 && *e == '%' && e[1] == '\0' && a < 1000000)
+			ok = (a *= 1000) != 0;
+		else
+			ok = a >= 1000 && a < 1ULL << 40 && *e == ' ' &&
+			    isdigit((unsigned char)e[1]) &&
+			    (b = strtoull(e + 1, &e, 10)) >= 1000 &&
+			    b <= 1000000 && *e == '\0';
+	}
+	if (!ok) {
+		snprintf(x->why, sizeof(x->why), "bad value '" SHOW_VAL
+		    "' (want %s%s)", v, want[k->lo], k->lo < 3 ? ", or max" :
+		    "");
+		return x->why;
+	}
+	snprintf(t, sizeof(t), k->lo == 2 ? "%llu %llu" : "%llu", a, b);
+	return set_str(x, obj, k, t);
+}
+
+/* [settings] cgroup = auto | no | PATH (issue 14); auto is NULL. */
+static const char *
+set_cgroup(struct ctx *x, void *obj, const struct key *k, const char *v)
+{
+	if (strcmp(v, "auto") == 0)
+		return NULL;
+	return strcmp(v, "no") == 0 ? set_str(x, obj, k, v) :
+	    set_abspath(x, obj, k, v);
+}
+
 static const struct enumval overlaps[] = {
 	{ "skip", OV_SKIP }, { "queue", OV_QUEUE }, { "kill", OV_KILL },
 	{ "", 0 }
@@ -1105,7 +1156,7 @@ enum {
 	PK_READY, PK_READY_TIMEOUT, PK_CHECK,
 	PK_CHECK_INTERVAL, PK_CHECK_TIMEOUT, PK_CHECK_RETRIES,
 	PK_ON_CHECK_FAIL, PK_ON_EXIT, PK_ON_FATAL, PK_SCHEDULE, PK_OVERLAP,
-	PK__COUNT
+	PK_CG, PK__COUNT = PK_CG + PM_CG_KEYS
 };
 
 static const struct key proc_keys[PK__COUNT + 1] = {
@@ -1169,6 +1220,14 @@ static const struct key proc_keys[PK__COUNT + 1] = {
 	    false, true },
 	[PK_OVERLAP] = { "overlap", set_enum, M(overlap), 0, 0, overlaps,
 	    false, true },
+	/* Issue 14: lo is the kind of value (set_cg). */
+	[PK_CG] = { "memory_max", set_cg, P(cg[0]), 0, 0, NULL, false },
+	{ "memory_high", set_cg, P(cg[1]), 0, 0, NULL, false },
+	{ "memory_swap_max", set_cg, P(cg[2]), 0, 0, NULL, false },
+	{ "pids_max", set_cg, P(cg[3]), 1, 0, NULL, false },
+	{ "cpu_max", set_cg, P(cg[4]), 2, 0, NULL, false },
+	{ "cpu_weight", set_cg, P(cg[5]), 3, 0, NULL, false },
+	{ "io_weight", set_cg, P(cg[6]), 3, 0, NULL, false },
 	[PK__COUNT] = { NULL, NULL, 0, 0, 0, NULL, false }
 };
 
@@ -1178,7 +1237,7 @@ enum {
 	SK_INIT, SK_CTRLALTDEL, SK_ON_CRITICAL, SK_WATCHDOG, SK_WATCHDOG_TIMEOUT,
 	SK_WATCHDOG_TEST_STOP, SK_LOG_FORMAT, SK_LOG_TIMESTAMPS,
 	SK_LOG_MAIN_PREFIX, SK_LOG_RING_SIZE, SK_HTTP, SK_HTTP_TOKEN_FILE,
-	SK_EVENTS, SK_EVENTS_MAX_SIZE, SK_EVENTS_KEEP, SK__COUNT
+	SK_EVENTS, SK_EVENTS_MAX_SIZE, SK_EVENTS_KEEP, SK_CGROUP, SK__COUNT
 };
 
 static const struct key settings_keys[SK__COUNT + 1] = {
@@ -1226,6 +1285,7 @@ static const struct key settings_keys[SK__COUNT + 1] = {
 	    S(events_max_size), 1024, -1, NULL, false },
 	[SK_EVENTS_KEEP] = { "events_keep", set_int, S(events_keep), 0, 99,
 	    NULL, false },
+	[SK_CGROUP] = { "cgroup", set_cgroup, S(cgroup), 0, 0, NULL, false },
 	[SK__COUNT] = { NULL, NULL, 0, 0, 0, NULL, false }
 };
 
@@ -2411,14 +2471,17 @@ show_key(struct out *o, const struct key *k, const void *obj)
 	else if (set == set_check_fail)
 		outf(o, "%s = %s%s\n", n, cf[m->on_check_fail],
 		    m->on_check_fail == CF_EXEC ? m->fail_cmd : "");
-	else if (set == set_command || set == set_log || set == set_log_target)
+	else if (set == set_command || set == set_log ||
+	    set == set_log_target || set == set_cgroup)
 		outf(o, "%s = %s\n", n, *(const char *const *)f != NULL ?
 		    *(const char *const *)f : set == set_log ? "console" :
-		    set == set_log_target ? "stderr" : "");
+		    set == set_log_target ? "stderr" : set == set_cgroup ?
+		    "auto" : "");
 	/* Only setters known to keep a string: a new kind needs a line. */
 	else if (set == set_str || set == set_abspath || set == set_user ||
 	    set == set_group || set == set_socket || set == set_socket_group ||
-	    set == set_listen || set == set_tty || set == set_schedule)
+	    set == set_listen || set == set_tty || set == set_schedule ||
+	    set == set_cg)
 		show_str(o, n, *(const char *const *)f);
 }
 

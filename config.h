@@ -22,6 +22,7 @@
 #define PM_GROUPS_MAX	64	/* supplementary groups of a user */
 #define PM_ERR_MAX	4096	/* room for the errors of one config load */
 #define PM_PATH_MAX	256	/* a log = FILE path, NUL included */
+#define PM_CG_KEYS	7	/* cgroup limits, in cgroup.c's file order */
 
 enum cfg_type { PT_SERVICE, PT_ONESHOT };
 enum cfg_restart { RS_ALWAYS, RS_ON_FAILURE, RS_NEVER };
@@ -101,6 +102,8 @@ struct cfg_proc {
 	unsigned long long log_max_size;	/* rotate past this; 0: never */
 	int		 log_keep;	/* FILE.1 ... FILE.N kept; default 3 */
 	const struct cfg_mon *mon;	/* NULL: no monitoring keys set */
+	/* memory_max ... io_weight as the kernel reads them; NULL: default */
+	const char	*cg[PM_CG_KEYS];
 };
 
 /*
@@ -138,6 +141,7 @@ struct cfg_settings {
 	const char	*events;	/* events file; NULL: none */
 	unsigned long long events_max_size;	/* as log_max_size */
 	int		 events_keep;	/* as log_keep */
+	const char	*cgroup;	/* NULL: auto; "no"; or a cgroup2 path */
 };
 
 enum { LF_TEXT, LF_JSON };

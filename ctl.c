@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "adhoc.h"
+#include "cgroup.h"
 #include "check.h"
 #include "config.h"
 #include "ctl.h"
@@ -270,6 +271,8 @@ ctl_status(struct pdu_status *s, int idx, uint64_t now)
 {
 	const struct mon_view *m = mon_view(idx);
 	const struct proc_view *p = proc_get(idx);
+	struct cg_use u;
+	int k;
 
 	memset(s, 0, sizeof(*s));
 	copy_str(s->id, sizeof(s->id), p->cfg->id);
@@ -290,6 +293,21 @@ ctl_status(struct pdu_status *s, int idx, uint64_t now)
 	if (m->health == H_UNHEALTHY || m->fails > 0)
 		memcpy(s->check_out, m->out, sizeof(s->check_out));
 	s->dropped = lb_dropped(lb_of(idx));
+	/* Issue 14: usage read now, on request; limits set but not held. */
+	cg_usage(p->cfg->id, p->pid, &u);
+	s->mem = u.mem;
+	s->cpu_us = u.cpu_us;
+	s->pids = u.pids;
+	s->ooms = u.ooms;
+	s->cg = (uint8_t)(u.src | (p->oom ? PDU_CG_OOM : 0));
+	for (k = 0; k < PM_CG_KEYS && !cg_on(); k++)
+		if (p->cfg->cg[k] != NULL)
+			s->cg |= PDU_CG_NOLIMITS;
+	/* Never "stopped" while its group still has members. */
+	if (p->pid == 0 && u.pids > 0 && u.src == CU_CGROUP) {
+		copy_str(s->state, sizeof(s->state), "stopping");
+		snprintf(s->note, sizeof(s->note), "%u pids left", u.pids);
+	}
 	s->added = adhoc_is(p->cfg);
 }
 

@@ -87,6 +87,11 @@ http_metrics(int k, const uint16_t *idx, int nidx, char *buf, size_t len)
 		{ "uptime_seconds", "seconds since the process started" },
 		{ "skipped_runs_total",
 		    "scheduled runs skipped because the last still ran" },
+		/* issue 14: from the process's cgroup, else /proc */
+		{ "memory_bytes", "memory in use (its cgroup, else its RSS)" },
+		{ "cpu_seconds_total", "CPU time used" },
+		{ "pids", "processes in its cgroup, else 1 while running" },
+		{ "oom_kills_total", "OOM kills in its cgroup" },
 		/* pm's own, one sample each (issue 15) */
 		{ "build_info", "pm's version, as a label" },
 		{ "start_time_seconds", "when pm started, Unix seconds" },
@@ -94,6 +99,7 @@ http_metrics(int k, const uint16_t *idx, int nidx, char *buf, size_t len)
 		{ "config_last_reload_successful",
 		    "1 when the last reload succeeded" },
 	};
+	enum { NP = 12 };	/* the pm_process_ families come first */
 	struct pdu_status s;
 	const char *t, *pfx;
 	int n = nidx < 0 ? proc_count() : nidx, f, i;
@@ -101,15 +107,15 @@ http_metrics(int k, const uint16_t *idx, int nidx, char *buf, size_t len)
 	bool ok;
 
 	if (k < 4 * 2) {
-		f = 8 + k / 2;
+		f = NP + k / 2;
 		i = k % 2;
 	} else {
 		f = (k - 8) / (n + 1);
 		i = (k - 8) % (n + 1);
-		if (f >= 8)
+		if (f >= NP)
 			return -1;
 	}
-	pfx = f < 8 ? "pm_process_" : "pm_";
+	pfx = f < NP ? "pm_process_" : "pm_";
 	if (i == 0) {
 		/* As the format's names say: a _total is a counter. */
 		t = strrchr(fam[f][0], '_');
@@ -117,27 +123,33 @@ http_metrics(int k, const uint16_t *idx, int nidx, char *buf, size_t len)
 		    pfx, fam[f][0], fam[f][1], pfx, fam[f][0], t != NULL &&
 		    strcmp(t, "_total") == 0 ? "counter" : "gauge");
 	}
-	if (f >= 8) {
-		v = f == 8 ? 1 : f == 9 ? ev_start_time() : ev_reloads(&ok);
-		if (f == 11)
+	if (f >= NP) {
+		v = f == NP ? 1 : f == NP + 1 ? ev_start_time() : ev_reloads(&ok);
+		if (f == NP + 3)
 			v = ok;
 		return snprintf(buf, len, "pm_%s%s%s%s %lld\n", fam[f][0],
-		    f == 8 ? "{version=\"" : "", f == 8 ? PM_VERSION : "",
-		    f == 8 ? "\"}" : "", v);
+		    f == NP ? "{version=\"" : "", f == NP ? PM_VERSION : "",
+		    f == NP ? "\"}" : "", v);
 	}
 	i = nidx < 0 ? i - 1 : idx[i - 1];
 	if (i >= proc_count() || !shown(i))
 		return 0;
 	ctl_status(&s, i, now_ms());
-	if (f == 5 && s.health == 0)
+	if ((f == 5 && s.health == 0) ||
+	    (f > 7 && !(s.cg & (f == 11 ? 1 : 3))))
 		return 0;
 	v = f == 0 ? pdu_is_up(&s) : f == 1 ? 1 : f == 2 ? s.restarts :
 	    f == 3 ? s.last_exit : f == 4 ? s.check_fails :
 	    f == 5 ? (s.health == 2) - (s.health == 1) :
-	    f == 6 ? (long long)s.uptime : s.skips;
-	return snprintf(buf, len, "pm_process_%s{id=\"%s\"%s%s%s} %lld\n",
+	    f == 6 ? (long long)s.uptime : f == 7 ? s.skips :
+	    f == 8 ? (long long)s.mem : f == 9 ? (long long)s.cpu_us :
+	    f == 10 ? s.pids : s.ooms;
+	/* CPU seconds with their microseconds; the rest whole. */
+	return snprintf(buf, len, f == 9 ?
+	    "pm_process_%s{id=\"%s\"%s%s%s} %lld.%06lld\n" :
+	    "pm_process_%s{id=\"%s\"%s%s%s} %lld\n",
 	    fam[f][0], s.id, f == 1 ? ",state=\"" : "", f == 1 ? s.state : "",
-	    f == 1 ? "\"" : "", v);
+	    f == 1 ? "\"" : "", f == 9 ? v / 1000000 : v, v % 1000000);
 }
 
 /*

@@ -146,18 +146,21 @@ init_early(void)
 		{ "/proc", "proc", NULL, MS_NOSUID | MS_NODEV | MS_NOEXEC },
 		{ "/sys", "sysfs", NULL, MS_NOSUID | MS_NODEV | MS_NOEXEC },
 		{ "/run", "tmpfs", "mode=0755", MS_NOSUID | MS_NODEV },
+		/* Per-process cgroups (issue 14). */
+		{ "/sys/fs/cgroup", "cgroup2", NULL, MS_NOSUID | MS_NODEV |
+		    MS_NOEXEC },
 	};
-	int r[4], err[4];
+	int r[5], err[5];
 	size_t i;
 
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < 5; i++) {
 		r[i] = mount_if_missing(m[i].dir, m[i].type, m[i].flags,
 		    m[i].data);
 		err[i] = errno;
 		if (i == 0)
 			console_stdio();
 	}
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < 5; i++) {
 		errno = err[i];
 		if (r[i] < 0)
 			log_warn("cannot mount %s on %s: %m", m[i].type,

@@ -385,6 +385,11 @@ static const struct field f_status[] = {
 	F_U64(T_NEXT_RUN, pdu_status, next_run, 0),
 	F_STR(T_NOTE, pdu_status, note, FF_OPT),
 	F_STR(T_CHECK_OUT, pdu_status, check_out, FF_OPT),
+	F_U64(T_MEM, pdu_status, mem, FF_OPT),
+	F_U64(T_CPU, pdu_status, cpu_us, FF_OPT),
+	F_U32(T_PIDS, pdu_status, pids, FF_OPT),
+	F_U32(T_OOMS, pdu_status, ooms, FF_OPT),
+	F_U8(T_CG, pdu_status, cg, FF_OPT),
 	F_U8(T_ADDED, pdu_status, added, FF_OPT)
 };
 static const struct field f_text[] = {

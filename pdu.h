@@ -77,6 +77,7 @@ enum pdu_tag {
 	T_EXIT, T_KIND, T_TEXT, T_COUNT, T_CODE, T_MESSAGE, T_VERSION,
 	T_PROTO, T_NONCE, T_MAC, T_SINCE, T_HEALTH, T_CHECK_FAILS, T_SKIPS,
 	T_NEXT_RUN, T_NOTE, T_CHECK_OUT, T_DROPPED, T_AUTHV, T_HOST, T_TAG,
+	T_MEM, T_CPU, T_PIDS, T_OOMS, T_CG,
 	T_ADDED
 };
 
@@ -136,8 +137,16 @@ struct pdu_status {
 	uint64_t	next_run;	/* Unix seconds; 0: none */
 	char		note[PDU_NOTE_MAX];	/* sd_notify STATUS= */
 	char		check_out[PDU_NOTE_MAX];	/* last failed check */
+	uint64_t	mem;		/* bytes (issue 14) */
+	uint64_t	cpu_us;		/* CPU time, microseconds */
+	uint32_t	pids;
+	uint32_t	ooms;		/* OOM kills in its group */
+	uint8_t		cg;		/* PDU_CG_* */
 	uint8_t		added;		/* 1: added by `pm run` */
 };
+/* STATUS_REC's CG: where the figures come from, and two flags. */
+enum { PDU_CG_CGROUP = 1, PDU_CG_PROC = 2, PDU_CG_NOLIMITS = 4,
+	PDU_CG_OOM = 8 };
 
 /* TEXT: a config block, a plan line ("key" = ID, text = action), ... */
 struct pdu_text {

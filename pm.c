@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "adhoc.h"
+#include "cgroup.h"
 #include "check.h"
 #include "client.h"
 #include "config.h"
@@ -325,6 +326,7 @@ reload(bool dry_run, plan_fn emit, void *ctx, char *err, size_t errlen)
 	}
 	if (!moved)
 		log_init(newc->set.log_level, newc->set.log_target);
+	cg_apply(newc);	/* limits live, no restart (issue 14) */
 	live_swap(NULL);
 	cfg_free(cur);
 	cur = newc;
@@ -399,6 +401,7 @@ pm_setting_reload(plan_fn emit, void *ctx, char *err, size_t errlen)
 	    n->http_token_file));
 	FIXED("events", str_eq(o->events, n->events));
 	FIXED("init", o->init == n->init);
+	FIXED("cgroup", str_eq(o->cgroup, n->cgroup));
 	LIVE("ctrlaltdel", o->ctrlaltdel == n->ctrlaltdel);
 	LIVE("on_critical", o->on_critical == n->on_critical);
 	FIXED("watchdog", str_eq(o->watchdog, n->watchdog) &&
@@ -966,7 +969,9 @@ server_main(void)
 		if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0 && getpid() != 1)
 			log_warn("cannot become a subreaper: %m");
 
-	/* 6. The output writers, the process table, and the first starts. */
+	/* 6. Cgroups, the output writers, the table, the first starts. */
+	cg_init(cur->set.cgroup);
+	cg_apply(cur);
 	lb_init(cur);
 	proc_set_hooks(&hooks);
 	if (proc_init(cur, opt.cmd != NULL ? &main_cfg : NULL) < 0) {

@@ -27,6 +27,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cgroup.h"
 #include "config.h"
 #include "events.h"
 #include "log.h"
@@ -340,6 +341,7 @@ a_spawned(struct proc *p, int arg)
 	p->v.pid = arg;
 	pid_ix[pid_slot(arg)] = idx_of(p) + 1;
 	p->v.started_ms = now_ms();
+	p->v.oom_base = cg_ooms(c->id);
 	count_dependents(p, +1);
 	log_info("%s: started pid %d", c->id, arg);
 	return rt ? p->v.started_ms + rt : 0;
@@ -421,6 +423,7 @@ a_kill(struct proc *p, int arg)
 	    p->v.cfg->id, p->v.cfg->stop_timeout_ms);
 	sys_kill(-p->v.pid, SIGKILL);
 	sys_kill(p->v.pid, SIGKILL);
+	cg_kill(p->v.cfg->id);
 	return 0;
 }
 
@@ -873,6 +876,7 @@ proc_kill_all(void)
 			    proc_tab[i].v.cfg->id);
 			sys_kill(-proc_tab[i].v.pid, SIGKILL);
 			sys_kill(proc_tab[i].v.pid, SIGKILL);
+			cg_kill(proc_tab[i].v.cfg->id);
 		}
 }
 
@@ -923,7 +927,7 @@ static enum event
 exit_event(struct proc *p, int status, uint64_t ran)
 {
 	const struct cfg_proc *c = p->v.cfg;
-	bool failed = status != 0;
+	bool failed = status != 0 || p->v.oom;
 
 	if (idx_of(p) == main_idx || p->exit_pm)
 		return EV_EXIT_END;
@@ -989,6 +993,14 @@ proc_reap(void)
 		else
 			log_info("%s: pid %d exited with status %d", p->v.cfg->id,
 			    (int)pid, status);
+		/*
+		 * Issue 14: an OOM kill in its group is named; and nothing
+		 * of its tree outlives it, even what left its process group.
+		 */
+		p->v.oom = cg_ooms(p->v.cfg->id) > p->v.oom_base;
+		if (p->v.oom)
+			log_warn("%s: OOM kill in its cgroup", p->v.cfg->id);
+		cg_kill(p->v.cfg->id);
 		count_dependents(p, -1);
 		hk->exited(idx_of(p), status);	/* handlers see the pid */
 		r = row(p);

@@ -33,6 +33,8 @@ struct proc_view {
 	int		 last_status;	/* -1 none; exit code or 128+signal */
 	uint64_t	 since_ms;	/* when state was entered */
 	uint64_t	 started_ms;	/* when pid was spawned */
+	bool		 oom;		/* the last exit was an OOM kill */
+	uint32_t	 oom_base;	/* its group's OOM kills at spawn */
 };
 
 int	 proc_count(void);		/* entries, ghosts included */

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "clock.h"
 #include "config.h"
 #include "init.h"
@@ -130,7 +131,7 @@ struct spawn_err {
 static const char step_names[] = "start\0fork\0open tty\0redirect stdin\0"
     "redirect output\0pass the notification fd\0set rlimit_nofile\0"
     "set rlimit_core\0set rlimit_nproc\0set nice\0chdir\0setgroups\0"
-    "setgid\0setuid\0execute";
+    "setgid\0setuid\0execute\0join the cgroup";
 
 const char *
 spawn_step_name(enum spawn_step s)
@@ -195,7 +196,7 @@ set_rlimit(int res, long long v)
  */
 static void __attribute__((noreturn, noinline))
 child_exec(const struct spawn *sp, bool is_main, char **envp,
-    struct spawn_err *se)
+    struct spawn_err *se, int cg)
 {
 	static const unsigned long dfl[8];
 	const struct cfg_proc *c = sp->cfg;
@@ -203,6 +204,9 @@ child_exec(const struct spawn *sp, bool is_main, char **envp,
 	int sig;
 
 #define FAIL(w)	do { se->err = errno; se->step = (w); goto fail; } while (0)
+	/* Its group's limits hold from here on (issue 14). */
+	if (cg_child(cg) < 0)
+		FAIL(SP_CGROUP);
 	if (is_main) {
 		/*
 		 * Own group, and the terminal's foreground, as tini does;
@@ -297,7 +301,7 @@ sys_spawn(const struct spawn *sp, bool is_main, enum spawn_step *step)
 	 */
 	static struct spawn_err se;
 	extern char **environ;
-	int st;
+	int st, cg = cg_open(sp->cfg->id);
 	pid_t pid;
 
 	se.err = 0;
@@ -317,8 +321,14 @@ sys_spawn(const struct spawn *sp, bool is_main, enum spawn_step *step)
 	}
 	pid = vfork();
 	if (pid == 0)
-		child_exec(sp, is_main, is_main ? environ : build_env(sp), &se);
+		child_exec(sp, is_main, is_main ? environ : build_env(sp), &se,
+		    cg);
 	*step = SP_FORK;
+	if (cg >= 0) {
+		st = errno;
+		close(cg);
+		errno = st;
+	}
 	if (pid < 0 || se.step == SP_OK)
 		return pid;
 	/* The child has exited already; collect it right here. */

@@ -22,7 +22,7 @@ struct cfg_proc;
 struct spawn {
 	const struct cfg_proc *cfg;
 	char *const	*argv;
-	const char	*env[6];	/* more KEY=VAL; NULL-terminated */
+	const char	*env[7];	/* more KEY=VAL; NULL-terminated */
 	int		 out, err;	/* -1, or the child's stdout, stderr */
 	int		 fd, fd_as;	/* -1, or an fd to hand over as fd_as */
 };
@@ -30,7 +30,7 @@ struct spawn {
 enum spawn_step {
 	SP_OK, SP_FORK, SP_TTY, SP_STDIN, SP_OUTPUT, SP_NOTIFY_FD, SP_NOFILE,
 	SP_CORE, SP_NPROC, SP_NICE, SP_CHDIR, SP_SETGROUPS, SP_SETGID,
-	SP_SETUID, SP_EXEC, SP__COUNT
+	SP_SETUID, SP_EXEC, SP_CGROUP, SP__COUNT
 };
 const char *spawn_step_name(enum spawn_step);
 /*

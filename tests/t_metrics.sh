@@ -36,7 +36,7 @@ bad=$(printf '%s\n' "$out" | awk '
 	/^# TYPE pm_[a-z_]+ (gauge|counter)$/ {
 		if (!help[$3]) { print "TYPE before HELP: " $0 }
 		type[$3] = $4; next }
-	/^pm_process_[a-z_]+\{id="[A-Za-z0-9_.-]+"(,state="[a-z]+")?\} -?[0-9]+$/ ||
+	/^pm_process_[a-z_]+\{id="[A-Za-z0-9_.-]+"(,state="[a-z]+")?\} -?[0-9]+(\.[0-9]+)?$/ ||
 	/^pm_[a-z_]+(\{version="[^"]+"\})? [0-9]+$/ {
 		name = $0; sub(/[{ ].*/, "", name)
 		if (!type[name]) print "sample before its TYPE: " $0

@@ -16,6 +16,10 @@
 #   4. watchdog_test_stop makes pm stop kicking: the VM resets by itself
 #      and a second boot shows on the console;
 #   5. on_critical = reboot: a critical oneshot fails and the VM reboots;
+#   7. (after 6) per-process cgroups (issue 14): pm mounts cgroup2 and
+#      runs each process in a group of its own; cgroup-driver.sh drives an
+#      OOM kill, a fork bomb, a daemon that escaped its process group, a
+#      cpu_max share, the MEM figure and a live reload of a limit;
 #   6. a real ext4 root disk (mke2fs -d, no root needed) mounted read-write
 #      by a small initramfs: services write to it, one ignores TERM with a
 #      file open for writing, pm's own log file is on it; `pm reboot`
@@ -113,13 +117,15 @@ initramfs() {
 		chmod 755 "$r/sbin/wdinit"
 	fi
 	for a in sh ash cat echo sleep kill ls ps grep awk cut mkdir mount \
-	    umount sync tty true false test hostname insmod; do
+	    umount sync tty true false test hostname insmod setsid touch sed \
+	    wc tr; do
 		ln -s busybox "$r/bin/$a"
 	done
 	cp "$PM" "$r/sbin/pm"
 	ln -s pm "$r/sbin/init"
 	sed "s/@TTY@/$TTY/g" "$1" > "$r/etc/pm.ini"
-	cp "$HERE/driver.sh" "$HERE/rescue.sh" "$r/etc/"
+	cp "$HERE/driver.sh" "$HERE/rescue.sh" "$HERE/cgroup-driver.sh" "$r/etc/"
+	[ -x "$W/hog" ] && cp "$W/hog" "$r/bin/hog"
 	(cd "$r" && find . | cpio -o -H newc --quiet | gzip -1) > "$W/initrd.gz"
 }
 
@@ -331,6 +337,60 @@ if [ -n "$mods" ] && "$ROOT/tests/install-deps.sh" e2fsprogs; then
 	else fail "the root is in use: state '$st', features: $(dumpe2fs -h \
 	    "$W/disk.img" 2>/dev/null | sed -n 's/^Filesystem features: *//p')"; fi
 fi
+
+# ---- 7. per-process cgroups (issue 14), with /bin/hog built for the guest
+if musl-gcc -static -Os -o "$W/hog" "$HERE/hog.c"; then
+	initramfs "$HERE/cgroup.ini"
+	boot cgroup quiet
+	expect cgroup "pm mounted cgroup2 itself" \
+	    'pm: info: mounted cgroup2 on /sys/fs/cgroup'
+	expect cgroup "pm moved itself into its own leaf group" '^CG-PM-LEAF 1 $'
+	expect cgroup "pm enabled the controllers for its subtree" \
+	    '^CG-CONTROLLERS .*memory.*pids'
+	expect cgroup "a process runs in its own group from its first command" \
+	    '^CG-SELF 0::/driver$'
+	expect cgroup "pm's oom_score_adj is -1000, its children's 0" \
+	    '^OOM-ADJ pm=-1000 child=0$'
+	expect cgroup "memory_max, memory_high, memory_swap_max written" \
+	    '^LIMITS hog 25165824 max 0$'
+	expect cgroup "pids_max and cpu_max = 10% written" \
+	    '^BOMB-LIMIT 16 10000 100000$'
+	m=$(sed -n 's/^MEM32 \([0-9]*\) \(.*\)$/\1 \2/p' "$W/cgroup.txt")
+	if [ -n "$m" ] && [ "${m% *}" -ge 33554432 ] && [ "${m% *}" -le 41943040 ]; then
+		ok "status shows about 32 MiB for a process touching 32 MiB ($m)"
+	else fail "MEM of the 32 MiB process: '$m'"; fi
+	expect cgroup "the hog was OOM-killed, reported as oom and restarted" \
+	    '^HOG-STATUS running oom oom=true restarts=[1-9]'
+	expect cgroup "the log names the OOM kill" 'pm: warn: hog: OOM kill in its cgroup'
+	expect cgroup "the on_exit handler got PM_REASON=oom, in the hog's group" \
+	    '^HOG-EXIT-HANDLER reason=oom status=137 0::/hog$'
+	expect cgroup "metrics count the OOM kill" \
+	    '^HOG-METRIC pm_process_oom_kills_total\{id="hog"\} [1-9]'
+	m=$(sed -n 's/^NEIGHBOUR pid=\([a-z]*\) mem=\([0-9]*\)$/\1 \2/p' "$W/cgroup.txt")
+	if [ "${m% *}" = same ] && [ "${m#* }" -ge 33554432 ]; then
+		ok "the neighbour kept its pid and its memory ($m)"
+	else fail "neighbour after the OOM kill: '$m'"; fi
+	expect cgroup "the fork bomb stops at pids_max" '^BOMB pids=16 max=16 max [1-9]'
+	expect cgroup "pm and the neighbour keep working under the bomb" \
+	    '^BOMB-PM-OK running pid=same'
+	expect cgroup "pm stop ends the whole bomb" '^BOMB-GONE stopped'
+	expect cgroup "the daemon left its process group" '^ESCAPED pid=[0-9]+ sid=[0-9]+ main=[0-9]+'
+	expect cgroup "pm stop ends the daemon that escaped" '^ESCAPER-GONE procs=0'
+	c=$(sed -n 's/^CPU-SHARE \([0-9]*\) per mille.*/\1/p' "$W/cgroup.txt")
+	if [ -n "$c" ] && [ "$c" -ge 120 ] && [ "$c" -le 280 ]; then
+		ok "cpu_max = 20% holds a busy loop near its share ($c per mille)"
+	else fail "cpu_max = 20%: share '$c' per mille (see build/boot/$ARCH/cgroup.txt)"; fi
+	expect cgroup "cpu_max, cpu_weight and io_weight are written as the kernel reads them" \
+	    'cpu.max 20000 100000 weight 50 io default 50$'
+	if has 'cannot set' cgroup; then
+		fail "pm could not set a limit: $(grep 'cannot set' "$W/cgroup.txt" | head -1)"
+	else ok "pm set every limit it was given"; fi
+	expect cgroup "a reload writes the changed memory_max without a restart" \
+	    '^RELOAD-LIMIT 94371840 pid=same'
+	if [ "$RC" -eq 0 ] && has '^CGROUP-DONE' cgroup; then
+		ok "the cgroup boot powered off by itself (${SECS}s)"
+	else fail "cgroup boot: qemu status $RC after ${SECS}s"; fi
+else fail "cannot build tests/boot/hog.c with musl-gcc"; fi
 
 echo "$PASSES passed, $FAILS failed, 0 skipped"
 [ "$FAILS" -eq 0 ]

@@ -295,7 +295,9 @@ test_show_all(void)
 	    "log_max_size = 10485760\nlog_keep = 3\nready = exec:/bin/ok\n"
 	    "ready_timeout = 1m\n# check =\ncheck_interval = 30s\n"
 	    "check_timeout = 10s\ncheck_retries = 3\non_check_fail = stop\n"
-	    "# on_exit =\n# on_fatal =\n# schedule =\noverlap = skip\n") == 0,
+	    "# on_exit =\n# on_fatal =\n# schedule =\noverlap = skip\n"
+	    "# memory_max =\n# memory_high =\n# memory_swap_max =\n"
+	    "# pids_max =\n# cpu_max =\n# cpu_weight =\n# io_weight =\n") == 0,
 	    "proc show: every key in order (got: %s)", buf);
 	check(cfg_settings_show(&c->set, buf, sizeof(buf)) > 0 &&
 	    strcmp(buf, "# socket =\n# socket_group =\n# listen =\n"
@@ -306,7 +308,7 @@ test_show_all(void)
 	    "log_format = text\n"
 	    "log_timestamps = no\nlog_main_prefix = no\n"
 	    "log_ring_size = 16384\n# http =\n# http_token_file =\n"
-	    "# events =\nevents_max_size = 10485760\nevents_keep = 3\n") == 0,
+	    "# events =\nevents_max_size = 10485760\nevents_keep = 3\ncgroup = auto\n") == 0,
 	    "settings show: every key in order (got: %s)", buf);
 	cfg_free(c);
 }
@@ -441,6 +443,61 @@ test_roundtrip(void)
 	cfg_free(a);
 }
 
+/*
+ * Cgroup limits (issue 14) are kept as the text the kernel's file takes;
+ * the boundaries of each kind of value.
+ */
+static void
+test_cgroup_keys(void)
+{
+	static const struct {
+		const char	*line, *want;
+		int		 k;
+	} ok[] = {
+		{ "memory_max = 64M", "67108864", 0 },
+		{ "memory_high = max", "max", 1 },
+		{ "memory_swap_max = 0", "0", 2 },
+		{ "pids_max = 1", "1", 3 },
+		{ "cpu_max = 50%", "50000 100000", 4 },
+		{ "cpu_max = 250%", "250000 100000", 4 },
+		{ "cpu_max = 1000 1000", "1000 1000", 4 },
+		{ "cpu_max = 20000 1000000", "20000 1000000", 4 },
+		{ "cpu_weight = 1", "1", 5 },
+		{ "io_weight = 10000", "10000", 6 },
+	};
+	static const char *const no[] = { "memory_max = 1.5G",
+	    "memory_max = ", "pids_max = -1", "cpu_max = 0%", "cpu_max = 50",
+	    "cpu_max = 999 100000", "cpu_max = 1000 999",
+	    "cpu_max = 1000 1000001", "cpu_max = 50%x", "cpu_max = 1000 2000 3",
+	    "cpu_weight = 0", "cpu_weight = 10001", "io_weight = max" };
+	struct config	*c;
+	char		 text[256];
+	size_t		 i;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		snprintf(text, sizeof(text), "[process:a]\ncommand = x\n%s\n",
+		    ok[i].line);
+		if ((c = good(ok[i].line, text)) == NULL)
+			continue;
+		check(c->procs[0].cg[ok[i].k] != NULL &&
+		    strcmp(c->procs[0].cg[ok[i].k], ok[i].want) == 0,
+		    "%s: kept as '%s' (got '%s')", ok[i].line, ok[i].want,
+		    c->procs[0].cg[ok[i].k] ? c->procs[0].cg[ok[i].k] : "NULL");
+		cfg_free(c);
+	}
+	for (i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+		snprintf(text, sizeof(text), "[process:a]\ncommand = x\n%s\n",
+		    no[i]);
+		bad(no[i], text, 3, "[process:a]", "want");
+	}
+	bad("cgroup = relative", "[settings]\ncgroup = sys/fs\n", 2, "cgroup",
+	    "absolute");
+	if ((c = good("cgroup = auto", "[settings]\ncgroup = auto\n")) != NULL) {
+		check(c->set.cgroup == NULL, "cgroup = auto is the default");
+		cfg_free(c);
+	}
+}
+
 static void
 test_changed(void)
 {
@@ -460,6 +517,8 @@ test_changed(void)
 		{ "autostart = no\n", false },
 		{ "critical = yes\n", false },
 		{ "depends = q\n", false },
+		{ "memory_max = 1G\n", false },	/* live (issue 14) */
+		{ "cpu_max = 5%\n", false },
 		{ "shell = yes\n", true },
 		{ "type = oneshot\n", true },
 		{ "user = root\n", true },
@@ -1233,6 +1292,7 @@ main(void)
 	test_roundtrip();
 	test_logkeys();
 	test_changed();
+	test_cgroup_keys();
 	test_errors();
 	test_errbuf();
 	test_durations();

@@ -1,0 +1,279 @@
+/*
+ * cgroup.c: per-process cgroups (issue 14).
+ *
+ * With a writable cgroup2, pm moves itself into a leaf of its own subtree
+ * ("-pm": no process ID starts with '-', so no group can clash with it),
+ * enables what controllers it can for the subtree, and gives each process
+ * a group named after its ID, made and limited before its first spawn.
+ * Checks, probes and handlers join their process's group in the child,
+ * before exec, so the limits hold from the first instruction.
+ *
+ * Every file is opened relative to root, the subtree's directory fd, one
+ * name at a time with O_NOFOLLOW: nothing outside pm's own subtree is
+ * touched. cgroupfs has no symlinks, and root is checked to be cgroup2.
+ */
+#include <sys/stat.h>
+#include <sys/vfs.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "log.h"
+
+#define CGROUP2_MAGIC	0x63677270
+
+static int	 root = -1;	/* pm's subtree; -1: cgroups off */
+static char	 adj[8];	/* pm's oom_score_adj before -1000 */
+
+/* The kernel's file of each limit, in cfg_proc's cg[] order, and its default. */
+static const char *const files[PM_CG_KEYS][2] = {
+	{ "memory.max", "max" }, { "memory.high", "max" },
+	{ "memory.swap.max", "max" }, { "pids.max", "max" },
+	{ "cpu.max", "max" }, { "cpu.weight", "100" }, { "io.weight", "100" },
+};
+
+/* Write s to file name in directory d: 0, or -1 with errno. */
+static int
+put(int d, const char *name, const char *s)
+{
+	int fd = openat(d, name, O_WRONLY | O_NOFOLLOW | O_CLOEXEC), r, e;
+
+	if (fd < 0)
+		return -1;
+	r = write(fd, s, strlen(s)) < 0 ? -1 : 0;
+	e = errno;
+	close(fd);
+	errno = e;
+	return r;
+}
+
+/* Up to len - 1 bytes of file name in d, terminated: 0 or -1. */
+static int
+get(int d, const char *name, char *buf, size_t len)
+{
+	int fd = openat(d, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	ssize_t n = -1;
+
+	if (fd >= 0) {
+		n = read(fd, buf, len - 1);
+		close(fd);
+	}
+	buf[n > 0 ? n : 0] = '\0';
+	return n < 0 ? -1 : 0;
+}
+
+/* What follows word at the start of a line of buf, or NULL. */
+static char *
+line(char *buf, const char *word)
+{
+	for (; buf != NULL; buf = strchr(buf, '\n'), buf += buf != NULL)
+		if (strncmp(buf, word, strlen(word)) == 0)
+			return buf + strlen(word);
+	return NULL;
+}
+
+/* The number after word in buf (a "key value" file), or 0. */
+static uint64_t
+field(char *buf, const char *word)
+{
+	char *p = line(buf, word);
+
+	return p != NULL ? strtoull(p, NULL, 10) : 0;
+}
+
+/*
+ * The group of id, opened; -1 when cgroups are off or it has none. IDs
+ * have no '/', and "." and ".." would leave the subtree.
+ */
+static int
+group(const char *id)
+{
+	if (root < 0 || (id[0] == '.' && (id[1] == '\0' || (id[1] == '.' &&
+	    id[2] == '\0'))))
+		return -1;
+	return openat(root, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+}
+
+bool
+cg_on(void)
+{
+	return root >= 0;
+}
+
+void
+cg_init(const char *want)
+{
+	char path[PM_PATH_MAX + 64] = "/sys/fs/cgroup", buf[512], *p;
+	struct statfs sf;
+	int fd, d = -1;
+
+	/*
+	 * Spare pm in an OOM kill of the whole container (memory.oom.group);
+	 * where pm may not, it keeps what it was given. Children get the old
+	 * value back (cg_child).
+	 */
+	fd = getpid() == 1 ? open("/proc/self/oom_score_adj", O_RDWR |
+	    O_CLOEXEC) : -1;
+	if (fd >= 0 && read(fd, adj, sizeof(adj) - 1) > 0 &&
+	    write(fd, "-1000", 5) < 0)
+		adj[0] = '\0';
+	if (fd >= 0)
+		close(fd);
+	if (want != NULL && strcmp(want, "no") == 0)
+		return;
+	if (want != NULL)
+		snprintf(path, sizeof(path), "%s", want);
+	else if (getpid() != 1)
+		errno = EPERM;	/* auto: only PID 1 owns its cgroup */
+	else if (get(AT_FDCWD, "/proc/self/cgroup", buf, sizeof(buf)) == 0 &&
+	    (p = line(buf, "0::")) != NULL) {
+		p[strcspn(p, "\n")] = '\0';
+		snprintf(path + 14, sizeof(path) - 14, "%s", p);
+	}
+	if ((want != NULL || getpid() == 1) &&
+	    (fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) >= 0) {
+		if (fstatfs(fd, &sf) == 0 && sf.f_type != CGROUP2_MAGIC)
+			errno = EMEDIUMTYPE;	/* "wrong medium type" */
+		else if ((mkdirat(fd, "-pm", 0755) == 0 || errno == EEXIST) &&
+		    (d = openat(fd, "-pm", O_RDONLY | O_DIRECTORY |
+		    O_NOFOLLOW | O_CLOEXEC)) >= 0 &&
+		    put(d, "cgroup.procs", "0") == 0)
+			root = fd;
+		if (root < 0)
+			close(fd);
+		if (d >= 0)
+			close(d);
+	}
+	if (root < 0) {
+		log_warn("no writable cgroup2 at %s (%m): limits not applied",
+		    path);
+		return;
+	}
+	/* Each on its own: one the kernel lacks must not refuse the rest. */
+	for (p = (char *)"+memory\0+pids\0+cpu\0+io\0"; *p; p += strlen(p) + 1)
+		(void)put(root, "cgroup.subtree_control", p);
+	log_info("cgroups under %s", path);
+}
+
+void
+cg_apply(const struct config *c)
+{
+	const struct cfg_proc *p;
+	int i, k, d;
+
+	for (i = 0; root >= 0 && i < c->nproc; i++) {
+		p = &c->procs[i];
+		(void)mkdirat(root, p->id, 0755);
+		if ((d = group(p->id)) < 0)
+			continue;
+		/* A default the kernel lacks (no such controller) is moot. */
+		for (k = 0; k < PM_CG_KEYS; k++)
+			if (put(d, files[k][0], p->cg[k] ? p->cg[k] :
+			    files[k][1]) < 0 && p->cg[k] != NULL)
+				log_warn("%s: cannot set %s to %s: %m", p->id,
+				    files[k][0], p->cg[k]);
+		close(d);
+	}
+}
+
+int
+cg_open(const char *id)
+{
+	int d = group(id), fd;
+
+	if (d < 0 && root >= 0 && mkdirat(root, id, 0755) == 0)
+		d = group(id);
+	if (d < 0)
+		return -1;
+	fd = openat(d, "cgroup.procs", O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+	close(d);
+	return fd;
+}
+
+/* Runs between vfork and exec: system calls only. */
+int
+cg_child(int fd)
+{
+	int a;
+
+	if (adj[0] != '\0' && (a = open("/proc/self/oom_score_adj",
+	    O_WRONLY | O_CLOEXEC)) >= 0) {
+		(void)write(a, adj, strlen(adj));
+		close(a);
+	}
+	return fd >= 0 && write(fd, "0", 1) < 0 ? -1 : 0;
+}
+
+void
+cg_kill(const char *id)
+{
+	int d = group(id);
+
+	if (d >= 0) {
+		(void)put(d, "cgroup.kill", "1");
+		close(d);
+	}
+}
+
+/* One file, not all of cg_usage's: it runs at every spawn and exit. */
+uint32_t
+cg_ooms(const char *id)
+{
+	char buf[256];
+	int d = group(id);
+	uint32_t n = 0;
+
+	if (d >= 0) {
+		get(d, "memory.events", buf, sizeof(buf));
+		n = (uint32_t)field(buf, "oom_kill ");
+		close(d);
+	}
+	return n;
+}
+
+/*
+ * Read when asked (status, metrics), never on a timer. Without a group,
+ * the process itself from /proc/PID/stat: utime, stime and rss.
+ */
+void
+cg_usage(const char *id, pid_t pid, struct cg_use *u)
+{
+	char buf[1024], *p;
+	int d = group(id), i;
+
+	memset(u, 0, sizeof(*u));
+	if (d >= 0) {
+		u->src = CU_CGROUP;
+		get(d, "memory.current", buf, sizeof(buf));
+		u->mem = strtoull(buf, NULL, 10);
+		get(d, "pids.current", buf, sizeof(buf));
+		u->pids = (uint32_t)strtoul(buf, NULL, 10);
+		get(d, "cpu.stat", buf, sizeof(buf));
+		u->cpu_us = field(buf, "usage_usec ");
+		get(d, "memory.events", buf, sizeof(buf));
+		u->ooms = (uint32_t)field(buf, "oom_kill ");
+		close(d);
+		return;
+	}
+	snprintf(buf, sizeof(buf), "/proc/%d/stat", (int)pid);
+	if (pid <= 0 || get(AT_FDCWD, buf, buf, sizeof(buf)) < 0 ||
+	    (p = strrchr(buf, ')')) == NULL)
+		return;
+	/* After "pid (comm)": field 3 is the state; 14, 15 and 24 wanted. */
+	for (i = 3; i <= 24 && (p = strchr(p + 1, ' ')) != NULL; i++)
+		/* Ticks of USER_HZ, 100 on every Linux; pages. */
+		if (i == 14 || i == 15)
+			u->cpu_us += strtoull(p + 1, NULL, 10) * 10000;
+		else if (i == 24)
+			u->mem = strtoull(p + 1, NULL, 10) *
+			    (uint64_t)getpagesize();
+	u->pids = 1;
+	u->src = CU_PROC;
+}
