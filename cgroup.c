@@ -30,12 +30,13 @@
 static int	 root = -1;	/* pm's subtree; -1: cgroups off */
 static char	 adj[8];	/* pm's oom_score_adj before -1000 */
 
-/* The kernel's file of each limit, in cfg_proc's cg[] order, and its default. */
-static const char *const files[PM_CG_KEYS][2] = {
-	{ "memory.max", "max" }, { "memory.high", "max" },
-	{ "memory.swap.max", "max" }, { "pids.max", "max" },
-	{ "cpu.max", "max" }, { "cpu.weight", "100" }, { "io.weight", "100" },
-};
+/*
+ * The kernel's file of each limit, in cfg_proc's cg[] order, and its
+ * default: NUL-separated pairs.
+ */
+static const char files[] = "memory.max\0max\0memory.high\0max\0"
+    "memory.swap.max\0max\0pids.max\0max\0cpu.max\0max\0"
+    "cpu.weight\0" "100\0io.weight\0" "100";
 
 /* Write s to file name in directory d: 0, or -1 with errno. */
 static int
@@ -166,6 +167,7 @@ void
 cg_apply(const struct config *c)
 {
 	const struct cfg_proc *p;
+	const char *f, *dfl;
 	int i, k, d;
 
 	for (i = 0; root >= 0 && i < c->nproc; i++) {
@@ -174,11 +176,14 @@ cg_apply(const struct config *c)
 		if ((d = group(p->id)) < 0)
 			continue;
 		/* A default the kernel lacks (no such controller) is moot. */
-		for (k = 0; k < PM_CG_KEYS; k++)
-			if (put(d, files[k][0], p->cg[k] ? p->cg[k] :
-			    files[k][1]) < 0 && p->cg[k] != NULL)
+		for (k = 0, f = files; k < PM_CG_KEYS; k++, f = dfl +
+		    strlen(dfl) + 1) {
+			dfl = f + strlen(f) + 1;
+			if (put(d, f, p->cg[k] ? p->cg[k] : dfl) < 0 &&
+			    p->cg[k] != NULL)
 				log_warn("%s: cannot set %s to %s: %m", p->id,
-				    files[k][0], p->cg[k]);
+				    f, p->cg[k]);
+		}
 		close(d);
 	}
 }

@@ -421,26 +421,27 @@ struct enumval {
 struct key {
 	const char		*name;
 	setter			 set;
-	unsigned short		 off;
+	const struct enumval	*tab;		/* set_enum words */
+	unsigned short		 off : 14;
+	unsigned short		 repeat : 1;	/* may appear many times */
+	unsigned short		 mon : 1;	/* a field of struct cfg_mon */
 	/*
 	 * set_int, set_size bounds; a set_size hi of -1 is LLONG_MAX, in an
-	 * unsigned long long field. Narrow, so that a row has no padding.
+	 * unsigned long long field. Narrow, and the flags bits beside the
+	 * offset, so that a row is four words.
 	 */
 	short			 lo;
 	int			 hi;
-	const struct enumval	*tab;		/* set_enum words */
-	bool			 repeat;	/* may appear many times */
-	bool			 mon;		/* a field of struct cfg_mon */
 };
 
 #define FIELD(obj, k, type)	((type *)(void *)((char *)(obj) + (k)->off))
 
-static const char *
-bad(struct ctx *x, const char *fmt, const char *val)
-{
-	snprintf(x->why, sizeof(x->why), fmt, val);
-	return x->why;
-}
+/*
+ * A setter's refusal of its value: a format whose one SHOW_VAL takes the
+ * value, returned as it is; the handler, every setter's caller, fills it
+ * in. A setter that needs other numbers formats into x->why itself.
+ */
+#define bad(x, fmt, val)	((void)(x), (void)(val), (const char *)(fmt))
 
 static const char *
 set_str(struct ctx *x, void *obj, const struct key *k, const char *v)
@@ -1160,75 +1161,76 @@ enum {
 };
 
 static const struct key proc_keys[PK__COUNT + 1] = {
-	[PK_COMMAND] = { "command", set_command, P(command), 0, 0, NULL,
-	    false },
-	[PK_SHELL] = { "shell", set_bool, P(shell), 0, 0, NULL, false },
-	[PK_TYPE] = { "type", set_enum, P(type), 0, 0, types, false },
-	[PK_AUTOSTART] = { "autostart", set_bool, P(autostart), 0, 0, NULL,
-	    false },
-	[PK_RESTART] = { "restart", set_enum, P(restart), 0, 0, restarts,
-	    false },
-	[PK_RESTART_DELAY] = { "restart_delay", set_duration,
-	    P(restart_delay_ms), 0, 0, NULL, false },
-	[PK_RESTART_DELAY_MAX] = { "restart_delay_max", set_duration,
-	    P(restart_delay_max_ms), 0, 0, NULL, false },
-	[PK_START_LIMIT] = { "start_limit", set_int, P(start_limit), 0,
-	    INT_MAX, NULL, false },
-	[PK_CRITICAL] = { "critical", set_bool, P(critical), 0, 0, NULL,
-	    false },
-	[PK_DEPENDS] = { "depends", set_depends, 0, 0, 0, NULL, true },
-	[PK_STOP_SIGNAL] = { "stop_signal", set_signal, P(stop_signal), 0, 0,
-	    NULL, false },
-	[PK_STOP_TIMEOUT] = { "stop_timeout", set_duration,
-	    P(stop_timeout_ms), 0, 0, NULL, false },
-	[PK_USER] = { "user", set_user, P(user), 0, 0, NULL, false },
-	[PK_GROUP] = { "group", set_group, P(group), 0, 0, NULL, false },
-	[PK_DIRECTORY] = { "directory", set_abspath, P(directory), 0, 0,
-	    NULL, false },
-	[PK_UMASK] = { "umask", set_umask, P(umask), 0, 0, NULL, false },
-	[PK_NICE] = { "nice", set_nice, P(nice), -20, 19, NULL, false },
-	[PK_RLIMIT_NOFILE] = { "rlimit_nofile", set_rlimit, P(rlimit_nofile),
-	    0, 0, NULL, false },
-	[PK_RLIMIT_CORE] = { "rlimit_core", set_rlimit, P(rlimit_core), 0, 0,
-	    NULL, false },
-	[PK_RLIMIT_NPROC] = { "rlimit_nproc", set_rlimit, P(rlimit_nproc), 0,
-	    0, NULL, false },
-	[PK_ENVIRONMENT] = { "environment", set_env, 0, 0, 0, NULL, true },
-	[PK_TTY] = { "tty", set_tty, P(tty), 0, 0, NULL, false },
-	[PK_LOG] = { "log", set_log, P(log), 0, 0, NULL, false },
-	[PK_LOG_MAX_SIZE] = { "log_max_size", set_size, P(log_max_size), 1024,
-	    -1, NULL, false },
-	[PK_LOG_KEEP] = { "log_keep", set_int, P(log_keep), 0, 99, NULL,
-	    false },
-	[PK_READY] = { "ready", set_ready, 0, 0, 0, NULL, false, true },
-	[PK_READY_TIMEOUT] = { "ready_timeout", set_duration,
-	    M(ready_timeout_ms), 0, 0, NULL, false, true },
-	[PK_CHECK] = { "check", set_str, M(check), 0, 0, NULL, false, true },
-	[PK_CHECK_INTERVAL] = { "check_interval", set_duration,
-	    M(check_interval_ms), 0, 0, NULL, false, true },
-	[PK_CHECK_TIMEOUT] = { "check_timeout", set_duration,
-	    M(check_timeout_ms), 0, 0, NULL, false, true },
-	[PK_CHECK_RETRIES] = { "check_retries", set_int, M(check_retries), 1,
-	    1000, NULL, false, true },
-	[PK_ON_CHECK_FAIL] = { "on_check_fail", set_check_fail, 0, 0, 0,
-	    NULL, false, true },
-	[PK_ON_EXIT] = { "on_exit", set_str, M(on_exit), 0, 0, NULL, false,
-	    true },
-	[PK_ON_FATAL] = { "on_fatal", set_str, M(on_fatal), 0, 0, NULL,
-	    false, true },
-	[PK_SCHEDULE] = { "schedule", set_schedule, M(schedule), 0, 0, NULL,
-	    false, true },
-	[PK_OVERLAP] = { "overlap", set_enum, M(overlap), 0, 0, overlaps,
-	    false, true },
+	[PK_COMMAND] = { "command", set_command, NULL, P(command), false,
+	    false, 0, 0 },
+	[PK_SHELL] = { "shell", set_bool, NULL, P(shell), false, false, 0, 0 },
+	[PK_TYPE] = { "type", set_enum, types, P(type), false, false, 0, 0 },
+	[PK_AUTOSTART] = { "autostart", set_bool, NULL, P(autostart), false,
+	    false, 0, 0 },
+	[PK_RESTART] = { "restart", set_enum, restarts, P(restart), false,
+	    false, 0, 0 },
+	[PK_RESTART_DELAY] = { "restart_delay", set_duration, NULL,
+	    P(restart_delay_ms), false, false, 0, 0 },
+	[PK_RESTART_DELAY_MAX] = { "restart_delay_max", set_duration, NULL,
+	    P(restart_delay_max_ms), false, false, 0, 0 },
+	[PK_START_LIMIT] = { "start_limit", set_int, NULL, P(start_limit),
+	    false, false, 0, INT_MAX },
+	[PK_CRITICAL] = { "critical", set_bool, NULL, P(critical), false,
+	    false, 0, 0 },
+	[PK_DEPENDS] = { "depends", set_depends, NULL, 0, true, false, 0, 0 },
+	[PK_STOP_SIGNAL] = { "stop_signal", set_signal, NULL, P(stop_signal),
+	    false, false, 0, 0 },
+	[PK_STOP_TIMEOUT] = { "stop_timeout", set_duration, NULL,
+	    P(stop_timeout_ms), false, false, 0, 0 },
+	[PK_USER] = { "user", set_user, NULL, P(user), false, false, 0, 0 },
+	[PK_GROUP] = { "group", set_group, NULL, P(group), false, false, 0, 0 },
+	[PK_DIRECTORY] = { "directory", set_abspath, NULL, P(directory), false,
+	    false, 0, 0 },
+	[PK_UMASK] = { "umask", set_umask, NULL, P(umask), false, false, 0, 0 },
+	[PK_NICE] = { "nice", set_nice, NULL, P(nice), false, false, -20, 19 },
+	[PK_RLIMIT_NOFILE] = { "rlimit_nofile", set_rlimit, NULL,
+	    P(rlimit_nofile), false, false, 0, 0 },
+	[PK_RLIMIT_CORE] = { "rlimit_core", set_rlimit, NULL, P(rlimit_core),
+	    false, false, 0, 0 },
+	[PK_RLIMIT_NPROC] = { "rlimit_nproc", set_rlimit, NULL,
+	    P(rlimit_nproc), false, false, 0, 0 },
+	[PK_ENVIRONMENT] = { "environment", set_env, NULL, 0, true, false, 0,
+	    0 },
+	[PK_TTY] = { "tty", set_tty, NULL, P(tty), false, false, 0, 0 },
+	[PK_LOG] = { "log", set_log, NULL, P(log), false, false, 0, 0 },
+	[PK_LOG_MAX_SIZE] = { "log_max_size", set_size, NULL, P(log_max_size),
+	    false, false, 1024, -1 },
+	[PK_LOG_KEEP] = { "log_keep", set_int, NULL, P(log_keep), false, false,
+	    0, 99 },
+	[PK_READY] = { "ready", set_ready, NULL, 0, false, true, 0, 0 },
+	[PK_READY_TIMEOUT] = { "ready_timeout", set_duration, NULL,
+	    M(ready_timeout_ms), false, true, 0, 0 },
+	[PK_CHECK] = { "check", set_str, NULL, M(check), false, true, 0, 0 },
+	[PK_CHECK_INTERVAL] = { "check_interval", set_duration, NULL,
+	    M(check_interval_ms), false, true, 0, 0 },
+	[PK_CHECK_TIMEOUT] = { "check_timeout", set_duration, NULL,
+	    M(check_timeout_ms), false, true, 0, 0 },
+	[PK_CHECK_RETRIES] = { "check_retries", set_int, NULL,
+	    M(check_retries), false, true, 1, 1000 },
+	[PK_ON_CHECK_FAIL] = { "on_check_fail", set_check_fail, NULL, 0, false,
+	    true, 0, 0 },
+	[PK_ON_EXIT] = { "on_exit", set_str, NULL, M(on_exit), false, true, 0,
+	    0 },
+	[PK_ON_FATAL] = { "on_fatal", set_str, NULL, M(on_fatal), false, true,
+	    0, 0 },
+	[PK_SCHEDULE] = { "schedule", set_schedule, NULL, M(schedule), false,
+	    true, 0, 0 },
+	[PK_OVERLAP] = { "overlap", set_enum, overlaps, M(overlap), false,
+	    true, 0, 0 },
 	/* Issue 14: lo is the kind of value (set_cg). */
-	[PK_CG] = { "memory_max", set_cg, P(cg[0]), 0, 0, NULL, false },
-	{ "memory_high", set_cg, P(cg[1]), 0, 0, NULL, false },
-	{ "memory_swap_max", set_cg, P(cg[2]), 0, 0, NULL, false },
-	{ "pids_max", set_cg, P(cg[3]), 1, 0, NULL, false },
-	{ "cpu_max", set_cg, P(cg[4]), 2, 0, NULL, false },
-	{ "cpu_weight", set_cg, P(cg[5]), 3, 0, NULL, false },
-	{ "io_weight", set_cg, P(cg[6]), 3, 0, NULL, false },
-	[PK__COUNT] = { NULL, NULL, 0, 0, 0, NULL, false }
+	[PK_CG] = { "memory_max", set_cg, NULL, P(cg[0]), false, false, 0, 0 },
+	{ "memory_high", set_cg, NULL, P(cg[1]), false, false, 0, 0 },
+	{ "memory_swap_max", set_cg, NULL, P(cg[2]), false, false, 0, 0 },
+	{ "pids_max", set_cg, NULL, P(cg[3]), false, false, 1, 0 },
+	{ "cpu_max", set_cg, NULL, P(cg[4]), false, false, 2, 0 },
+	{ "cpu_weight", set_cg, NULL, P(cg[5]), false, false, 3, 0 },
+	{ "io_weight", set_cg, NULL, P(cg[6]), false, false, 3, 0 },
+	[PK__COUNT] = { NULL, NULL, NULL, 0, false, false, 0, 0 }
 };
 
 enum {
@@ -1241,58 +1243,62 @@ enum {
 };
 
 static const struct key settings_keys[SK__COUNT + 1] = {
-	[SK_SOCKET] = { "socket", set_socket, S(socket), 0, 0, NULL, false },
-	[SK_SOCKET_GROUP] = { "socket_group", set_socket_group,
-	    S(socket_group), 0, 0, NULL, false },
-	[SK_LISTEN] = { "listen", set_listen, S(listen), 0, 0, NULL, false },
-	[SK_TOKEN_FILE] = { "token_file", set_str, S(token_file), 0, 0, NULL,
-	    false },
-	[SK_TCP_IDENTITY] = { "tcp_identity", set_str, S(tcp_identity), 0, 0,
-	    NULL, false },
-	[SK_SHUTDOWN_TIMEOUT] = { "shutdown_timeout", set_duration,
-	    S(shutdown_timeout_ms), 0, 0, NULL, false },
-	[SK_LOG_LEVEL] = { "log_level", set_enum, S(log_level), 0, 0, levels,
-	    false },
-	[SK_LOG_TARGET] = { "log_target", set_log_target, S(log_target), 0,
-	    0, NULL, false },
-	[SK_MAX_CLIENTS] = { "max_clients", set_int, S(max_clients), 1,
-	    65535, NULL, false },
-	[SK_INIT] = { "init", set_enum, S(init), 0, 0, inits, false },
-	[SK_CTRLALTDEL] = { "ctrlaltdel", set_enum, S(ctrlaltdel), 0, 0, cads,
-	    false },
-	[SK_ON_CRITICAL] = { "on_critical", set_enum, S(on_critical), 0, 0,
-	    crits, false },
-	[SK_WATCHDOG] = { "watchdog", set_abspath, S(watchdog), 0, 0, NULL,
-	    false },
-	[SK_WATCHDOG_TIMEOUT] = { "watchdog_timeout", set_opt_duration,
-	    S(watchdog_timeout_ms), 0, 0, NULL, false },
+	[SK_SOCKET] = { "socket", set_socket, NULL, S(socket), false, false, 0,
+	    0 },
+	[SK_SOCKET_GROUP] = { "socket_group", set_socket_group, NULL,
+	    S(socket_group), false, false, 0, 0 },
+	[SK_LISTEN] = { "listen", set_listen, NULL, S(listen), false, false, 0,
+	    0 },
+	[SK_TOKEN_FILE] = { "token_file", set_str, NULL, S(token_file), false,
+	    false, 0, 0 },
+	[SK_TCP_IDENTITY] = { "tcp_identity", set_str, NULL, S(tcp_identity),
+	    false, false, 0, 0 },
+	[SK_SHUTDOWN_TIMEOUT] = { "shutdown_timeout", set_duration, NULL,
+	    S(shutdown_timeout_ms), false, false, 0, 0 },
+	[SK_LOG_LEVEL] = { "log_level", set_enum, levels, S(log_level), false,
+	    false, 0, 0 },
+	[SK_LOG_TARGET] = { "log_target", set_log_target, NULL, S(log_target),
+	    false, false, 0, 0 },
+	[SK_MAX_CLIENTS] = { "max_clients", set_int, NULL, S(max_clients),
+	    false, false, 1, 65535 },
+	[SK_INIT] = { "init", set_enum, inits, S(init), false, false, 0, 0 },
+	[SK_CTRLALTDEL] = { "ctrlaltdel", set_enum, cads, S(ctrlaltdel), false,
+	    false, 0, 0 },
+	[SK_ON_CRITICAL] = { "on_critical", set_enum, crits, S(on_critical),
+	    false, false, 0, 0 },
+	[SK_WATCHDOG] = { "watchdog", set_abspath, NULL, S(watchdog), false,
+	    false, 0, 0 },
+	[SK_WATCHDOG_TIMEOUT] = { "watchdog_timeout", set_opt_duration, NULL,
+	    S(watchdog_timeout_ms), false, false, 0, 0 },
 	[SK_WATCHDOG_TEST_STOP] = { "watchdog_test_stop", set_opt_duration,
-	    S(watchdog_test_stop_ms), 0, 0, NULL, false },
-	[SK_LOG_FORMAT] = { "log_format", set_enum, S(log_format), 0, 0,
-	    formats, false },
-	[SK_LOG_TIMESTAMPS] = { "log_timestamps", set_bool, S(log_timestamps),
-	    0, 0, NULL, false },
-	[SK_LOG_MAIN_PREFIX] = { "log_main_prefix", set_bool,
-	    S(log_main_prefix), 0, 0, NULL, false },
-	[SK_LOG_RING_SIZE] = { "log_ring_size", set_size, S(log_ring_size),
-	    8192, 64 << 20, NULL, false },
+	    NULL, S(watchdog_test_stop_ms), false, false, 0, 0 },
+	[SK_LOG_FORMAT] = { "log_format", set_enum, formats, S(log_format),
+	    false, false, 0, 0 },
+	[SK_LOG_TIMESTAMPS] = { "log_timestamps", set_bool, NULL,
+	    S(log_timestamps), false, false, 0, 0 },
+	[SK_LOG_MAIN_PREFIX] = { "log_main_prefix", set_bool, NULL,
+	    S(log_main_prefix), false, false, 0, 0 },
+	[SK_LOG_RING_SIZE] = { "log_ring_size", set_size, NULL,
+	    S(log_ring_size), false, false, 8192, 64 << 20 },
 	/* Issue 15: the HTTP endpoint and the events file. */
-	[SK_HTTP] = { "http", set_listen, S(http), 0, 0, NULL, false },
-	[SK_HTTP_TOKEN_FILE] = { "http_token_file", set_abspath,
-	    S(http_token_file), 0, 0, NULL, false },
-	[SK_EVENTS] = { "events", set_abspath, S(events), 0, 0, NULL, false },
-	[SK_EVENTS_MAX_SIZE] = { "events_max_size", set_size,
-	    S(events_max_size), 1024, -1, NULL, false },
-	[SK_EVENTS_KEEP] = { "events_keep", set_int, S(events_keep), 0, 99,
-	    NULL, false },
-	[SK_CGROUP] = { "cgroup", set_cgroup, S(cgroup), 0, 0, NULL, false },
-	[SK__COUNT] = { NULL, NULL, 0, 0, 0, NULL, false }
+	[SK_HTTP] = { "http", set_listen, NULL, S(http), false, false, 0, 0 },
+	[SK_HTTP_TOKEN_FILE] = { "http_token_file", set_abspath, NULL,
+	    S(http_token_file), false, false, 0, 0 },
+	[SK_EVENTS] = { "events", set_abspath, NULL, S(events), false, false,
+	    0, 0 },
+	[SK_EVENTS_MAX_SIZE] = { "events_max_size", set_size, NULL,
+	    S(events_max_size), false, false, 1024, -1 },
+	[SK_EVENTS_KEEP] = { "events_keep", set_int, NULL, S(events_keep),
+	    false, false, 0, 99 },
+	[SK_CGROUP] = { "cgroup", set_cgroup, NULL, S(cgroup), false, false, 0,
+	    0 },
+	[SK__COUNT] = { NULL, NULL, NULL, 0, false, false, 0, 0 }
 };
 
 _Static_assert(PK__COUNT <= 64 && SK__COUNT <= 64, "seen is a 64-bit mask");
-_Static_assert(sizeof(struct cfg_proc) <= USHRT_MAX && sizeof(struct
-    cfg_settings) <= USHRT_MAX && sizeof(struct cfg_mon) <= USHRT_MAX,
-    "a key's offset is an unsigned short");
+_Static_assert(sizeof(struct cfg_proc) < 1 << 14 && sizeof(struct
+    cfg_settings) < 1 << 14 && sizeof(struct cfg_mon) < 1 << 14,
+    "a key's offset is 14 bits");
 
 static const struct key *
 key_find(const struct key *tab, const char *name)
@@ -1808,6 +1814,11 @@ handler(void *user, const char *section, const char *name, const char *value)
 	else
 		why = k->set(x, obj, k, value);
 	if (why != NULL) {
+		/* bad()'s format, or an x->why that is already written. */
+		if (why != x->why) {
+			snprintf(x->why, sizeof(x->why), why, value);
+			why = x->why;
+		}
 		cerr(x, x->lineno, "%s in [%s]: %s", name, sec, why);
 		return refuse(x);
 	}
@@ -2307,24 +2318,32 @@ str_eq(const char *a, const char *b)
 bool
 cfg_proc_changed(const struct cfg_proc *a, const struct cfg_proc *b)
 {
-	int	i;
+	/* What the exec sees: strings (size 0) by value, the rest by bytes. */
+#define PF(f)	{ P(f), sizeof(((struct cfg_proc *)0)->f) }
+	static const struct { uint16_t off, size; } f[] = {
+		{ P(command), 0 }, PF(shell), PF(type), { P(user), 0 },
+		{ P(group), 0 }, PF(uid), PF(gid), { P(directory), 0 },
+		PF(umask), PF(has_nice), PF(rlimit_nofile), PF(rlimit_core),
+		PF(rlimit_nproc), PF(nenv), { P(tty), 0 },
+	};
+#undef PF
+	const char *x, *y;
+	size_t i;
 
-	if (!str_eq(a->command, b->command) || a->shell != b->shell ||
-	    a->type != b->type || !str_eq(a->user, b->user) ||
-	    !str_eq(a->group, b->group) || a->uid != b->uid ||
-	    a->gid != b->gid || !str_eq(a->directory, b->directory) ||
-	    a->umask != b->umask || a->has_nice != b->has_nice ||
-	    (a->has_nice && a->nice != b->nice) ||
-	    a->rlimit_nofile != b->rlimit_nofile ||
-	    a->rlimit_core != b->rlimit_core ||
-	    a->rlimit_nproc != b->rlimit_nproc || a->nenv != b->nenv ||
-	    !str_eq(a->tty, b->tty))
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		x = (const char *)a + f[i].off;
+		y = (const char *)b + f[i].off;
+		if (f[i].size == 0 ? !str_eq(*(char *const *)x,
+		    *(char *const *)y) : memcmp(x, y, f[i].size) != 0)
+			return true;
+	}
+	if (a->has_nice && a->nice != b->nice)
 		return true;
 	/* The readiness protocol shapes the child's environment and fds. */
 	if ((a->mon ? a->mon->ready : 0) != (b->mon ? b->mon->ready : 0) ||
 	    (a->mon ? a->mon->ready_arg : 0) != (b->mon ? b->mon->ready_arg : 0))
 		return true;
-	for (i = 0; i < a->nenv; i++)
+	for (i = 0; i < (size_t)a->nenv; i++)
 		if (strcmp(a->env[i], b->env[i]) != 0)
 			return true;
 	return false;

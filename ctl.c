@@ -364,7 +364,7 @@ show_item(struct conn *c, int i, char *name, size_t len)
 	 * to be shown as nothing at all.
 	 */
 	if (cfg_proc_show(cp, scratch, sizeof(scratch) - sizeof(CUT)) < 0)
-		strcat(scratch, CUT);
+		strcpy(scratch + strlen(scratch), CUT);
 	snprintf(name, len, "process:%s", cp->id);
 	return name;
 }
@@ -628,8 +628,9 @@ do_setting_show(struct conn *c, const struct pdu_req *q)
 			    q->key);
 			return;
 		}
-		memmove(scratch, line, strlen(line) + 1);
-		strcat(scratch, "\n");
+		kl = strlen(line);
+		memmove(scratch, line, kl);
+		memcpy(scratch + kl, "\n", 2);
 	}
 	conn_room(c, &p, &room);
 	conn_push(c, pdu_text_pack(p, room, c->reqid, "settings", scratch));

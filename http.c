@@ -76,33 +76,33 @@ shown(int idx)
 int
 http_metrics(int k, const uint16_t *idx, int nidx, char *buf, size_t len)
 {
-	static const char *const fam[][2] = {
-		{ "up", "1 when running, or a oneshot that exited 0" },
-		{ "state", "the current state, as a label" },
-		{ "restarts_total", "automatic restarts" },
-		{ "last_exit_status",
-		    "last exit status (128+N: signal N), -1 none" },
-		{ "check_failures_total", "failed health checks" },
-		{ "healthy", "1 healthy, 0 unhealthy, -1 unknown" },
-		{ "uptime_seconds", "seconds since the process started" },
-		{ "skipped_runs_total",
-		    "scheduled runs skipped because the last still ran" },
-		/* issue 14: from the process's cgroup, else /proc */
-		{ "memory_bytes", "memory in use (its cgroup, else its RSS)" },
-		{ "cpu_seconds_total", "CPU time used" },
-		{ "pids", "processes in its cgroup, else 1 while running" },
-		{ "oom_kills_total", "OOM kills in its cgroup" },
-		/* pm's own, one sample each (issue 15) */
-		{ "build_info", "pm's version, as a label" },
-		{ "start_time_seconds", "when pm started, Unix seconds" },
-		{ "reloads_total", "configuration reloads tried" },
-		{ "config_last_reload_successful",
-		    "1 when the last reload succeeded" },
-	};
+	/* Each family's name and help, NUL-separated, in this order. */
+	static const char fam[] =
+	    "up\0" "1 when running, or a oneshot that exited 0\0"
+	    "state\0" "the current state, as a label\0"
+	    "restarts_total\0" "automatic restarts\0"
+	    "last_exit_status\0"
+	    "last exit status (128+N: signal N), -1 none\0"
+	    "check_failures_total\0" "failed health checks\0"
+	    "healthy\0" "1 healthy, 0 unhealthy, -1 unknown\0"
+	    "uptime_seconds\0" "seconds since the process started\0"
+	    "skipped_runs_total\0"
+	    "scheduled runs skipped because the last still ran\0"
+	    /* issue 14: from the process's cgroup, else /proc */
+	    "memory_bytes\0" "memory in use (its cgroup, else its RSS)\0"
+	    "cpu_seconds_total\0" "CPU time used\0"
+	    "pids\0" "processes in its cgroup, else 1 while running\0"
+	    "oom_kills_total\0" "OOM kills in its cgroup\0"
+	    /* pm's own, one sample each (issue 15) */
+	    "build_info\0" "pm's version, as a label\0"
+	    "start_time_seconds\0" "when pm started, Unix seconds\0"
+	    "reloads_total\0" "configuration reloads tried\0"
+	    "config_last_reload_successful\0"
+	    "1 when the last reload succeeded";
 	enum { NP = 12 };	/* the pm_process_ families come first */
 	struct pdu_status s;
-	const char *t, *pfx;
-	int n = nidx < 0 ? proc_count() : nidx, f, i;
+	const char *t, *pfx, *name = fam, *help;
+	int n = nidx < 0 ? proc_count() : nidx, f, i, j;
 	long long v;
 	bool ok;
 
@@ -115,19 +115,22 @@ http_metrics(int k, const uint16_t *idx, int nidx, char *buf, size_t len)
 		if (f >= NP)
 			return -1;
 	}
+	for (j = 2 * f; j > 0; j--)
+		name += strlen(name) + 1;
+	help = name + strlen(name) + 1;
 	pfx = f < NP ? "pm_process_" : "pm_";
 	if (i == 0) {
 		/* As the format's names say: a _total is a counter. */
-		t = strrchr(fam[f][0], '_');
+		t = strrchr(name, '_');
 		return snprintf(buf, len, "# HELP %s%s %s.\n# TYPE %s%s %s\n",
-		    pfx, fam[f][0], fam[f][1], pfx, fam[f][0], t != NULL &&
+		    pfx, name, help, pfx, name, t != NULL &&
 		    strcmp(t, "_total") == 0 ? "counter" : "gauge");
 	}
 	if (f >= NP) {
 		v = f == NP ? 1 : f == NP + 1 ? ev_start_time() : ev_reloads(&ok);
 		if (f == NP + 3)
 			v = ok;
-		return snprintf(buf, len, "pm_%s%s%s%s %lld\n", fam[f][0],
+		return snprintf(buf, len, "pm_%s%s%s%s %lld\n", name,
 		    f == NP ? "{version=\"" : "", f == NP ? PM_VERSION : "",
 		    f == NP ? "\"}" : "", v);
 	}
@@ -148,7 +151,7 @@ http_metrics(int k, const uint16_t *idx, int nidx, char *buf, size_t len)
 	return snprintf(buf, len, f == 9 ?
 	    "pm_process_%s{id=\"%s\"%s%s%s} %lld.%06lld\n" :
 	    "pm_process_%s{id=\"%s\"%s%s%s} %lld\n",
-	    fam[f][0], s.id, f == 1 ? ",state=\"" : "", f == 1 ? s.state : "",
+	    name, s.id, f == 1 ? ",state=\"" : "", f == 1 ? s.state : "",
 	    f == 1 ? "\"" : "", f == 9 ? v / 1000000 : v, v % 1000000);
 }
 
@@ -256,27 +259,27 @@ hc_flush(struct hconn *c)
 static void
 respond(struct hconn *c, int code, int route)
 {
-	static const struct { short code; const char *text; } st[] = {
-		{ 200, "OK" }, { 400, "Bad Request" },
-		{ 401, "Unauthorized" }, { 404, "Not Found" },
-		{ 405, "Method Not Allowed" }, { 408, "Request Timeout" },
-		{ 414, "URI Too Long" }, { 431, "Request Header Fields Too Large" },
-		{ 503, "Service Unavailable" },
-	};
+	/* The codes, and their reasons NUL-separated in the same order. */
+	static const short codes[] = { 200, 400, 401, 404, 405, 408, 414, 431,
+	    503 };
+	static const char reasons[] = "OK\0Bad Request\0Unauthorized\0"
+	    "Not Found\0Method Not Allowed\0Request Timeout\0URI Too Long\0"
+	    "Request Header Fields Too Large\0Service Unavailable";
+	const char *text = reasons;
 	int i;
 
-	for (i = 0; st[i].code != code; i++)
-		;
+	for (i = 0; codes[i] != code; i++)
+		text += strlen(text) + 1;
 	c->route = route;
 	c->k = 0;
 	c->outoff = 0;
 	c->outlen = (size_t)snprintf(c->out, sizeof(c->out), "HTTP/1.1 %d %s\r\n"
 	    "Content-Type: text/plain; %scharset=utf-8\r\n%s%s"
-	    "Connection: close\r\n\r\n%s%s", code, st[i].text,
+	    "Connection: close\r\n\r\n%s%s", code, text,
 	    route == RT_METRICS ? "version=0.0.4; " : "",
 	    code == 401 ? "WWW-Authenticate: Bearer\r\n" : "",
 	    code == 405 ? "Allow: GET, HEAD\r\n" : "",
-	    route == RT_ERROR && !c->head ? st[i].text : "",
+	    route == RT_ERROR && !c->head ? text : "",
 	    route == RT_ERROR && !c->head ? "\n" : "");
 	c->state = H_WRITE;
 	c->deadline = now_ms() + HTTP_MS;
@@ -311,7 +314,8 @@ authorized(const char *hdr)
 		return true;
 	if (a == NULL)
 		return false;
-	a += 14 + strspn(a + 14, " \t");
+	for (a += 14; *a == ' ' || *a == '\t'; a++)
+		;	/* strspn was linked for this alone */
 	if (strncasecmp(a, "Bearer ", 7) != 0)
 		return false;
 	a += 7;

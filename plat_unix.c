@@ -4,6 +4,10 @@
  * server's own (sys.c), so the one binary has one.
  */
 #include "plat.h"
+
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include "pm.h"
 
 uint64_t
@@ -12,7 +16,10 @@ plat_mono_ms(void)
 	return now_ms();
 }
 
-/* Blocked rather than ignored: libc's signal() is the larger of the two. */
+/*
+ * Blocked rather than ignored: libc's signal() is the larger of the two.
+ * The mask by the raw call, as pm.c sets the server's (NSIG / 8 bytes).
+ */
 int
 plat_init(void)
 {
@@ -20,5 +27,6 @@ plat_init(void)
 
 	sigemptyset(&s);
 	sigaddset(&s, SIGPIPE);
-	return sigprocmask(SIG_BLOCK, &s, NULL);
+	return (int)syscall(SYS_rt_sigprocmask, SIG_BLOCK, &s, NULL,
+	    (size_t)NSIG / 8);
 }

@@ -21,6 +21,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -344,6 +345,57 @@ str_eq(const char *a, const char *b)
 }
 
 /*
+ * The settings a setting reload reports, in its order: live ones change
+ * at once, the others need a restart. A row with an empty key is one more
+ * field of the setting above it. size 0: a string, compared by value.
+ */
+#define SET_INT(f)	offsetof(struct cfg_settings, f), \
+	sizeof(((struct cfg_settings *)0)->f)
+#define SET_STR(f)	offsetof(struct cfg_settings, f), 0
+static const struct setrow {
+	const char	*key;
+	uint8_t		 off;
+	uint8_t		 size;
+	bool		 live;
+} setrows[] = {
+	{ "log_level", SET_INT(log_level), true },
+	{ "log_target", SET_STR(log_target), true },
+	{ "shutdown_timeout", SET_INT(shutdown_timeout_ms), true },
+	{ "log_format", SET_INT(log_format), true },
+	{ "log_timestamps", SET_INT(log_timestamps), true },
+	{ "log_main_prefix", SET_INT(log_main_prefix), false },
+	{ "log_ring_size", SET_INT(log_ring_size), false },
+	{ "socket", SET_STR(socket), false },
+	{ "socket_group", SET_STR(socket_group), false },
+	{ "listen", SET_STR(listen), false },
+	{ "token_file", SET_STR(token_file), false },
+	{ "tcp_identity", SET_STR(tcp_identity), false },
+	{ "max_clients", SET_INT(max_clients), false },
+	{ "http", SET_STR(http), false },
+	{ "", SET_STR(http_token_file), false },
+	{ "events", SET_STR(events), false },
+	{ "init", SET_INT(init), false },
+	{ "cgroup", SET_STR(cgroup), false },
+	{ "ctrlaltdel", SET_INT(ctrlaltdel), true },
+	{ "on_critical", SET_INT(on_critical), true },
+	{ "watchdog", SET_STR(watchdog), false },
+	{ "", SET_INT(watchdog_timeout_ms), false },
+	{ "", SET_INT(watchdog_test_stop_ms), false },
+};
+#define NSETROWS	(sizeof(setrows) / sizeof(setrows[0]))
+
+static bool
+setting_same(const struct cfg_settings *o, const struct cfg_settings *n,
+    const struct setrow *r)
+{
+	const char *a = (const char *)o + r->off, *b = (const char *)n + r->off;
+
+	if (r->size == 0)
+		return str_eq(*(char *const *)a, *(char *const *)b);
+	return memcmp(a, b, r->size) == 0;
+}
+
+/*
  * Setting reload: the settings that the loop reads as it goes (log level,
  * target and format, shutdown timeout) change at once; those fixed when
  * the sockets, rings or main child were set up need a restart.
@@ -354,8 +406,9 @@ pm_setting_reload(plan_fn emit, void *ctx, char *err, size_t errlen)
 	struct live_set *ls;
 	struct config *newc;
 	const struct cfg_settings *o = pm_settings(), *n;
+	const struct setrow *r, *e;
 	size_t len;
-	bool moved;
+	bool moved, same;
 
 	if (cfg_path == NULL) {
 		snprintf(err, errlen, "pm runs without a config file\n");
@@ -381,46 +434,24 @@ pm_setting_reload(plan_fn emit, void *ctx, char *err, size_t errlen)
 		free(ls);
 		goto refuse;
 	}
-#define LIVE(key, same) emit(ctx, key, (same) ? "unchanged" : "applied")
-#define FIXED(key, same) emit(ctx, key, (same) ? "unchanged" : "needs restart")
-	LIVE("log_level", o->log_level == n->log_level);
-	LIVE("log_target", str_eq(o->log_target, n->log_target));
-	LIVE("shutdown_timeout", o->shutdown_timeout_ms ==
-	    n->shutdown_timeout_ms);
-	LIVE("log_format", o->log_format == n->log_format);
-	LIVE("log_timestamps", o->log_timestamps == n->log_timestamps);
-	FIXED("log_main_prefix", o->log_main_prefix == n->log_main_prefix);
-	FIXED("log_ring_size", o->log_ring_size == n->log_ring_size);
-	FIXED("socket", str_eq(o->socket, n->socket));
-	FIXED("socket_group", str_eq(o->socket_group, n->socket_group));
-	FIXED("listen", str_eq(o->listen, n->listen));
-	FIXED("token_file", str_eq(o->token_file, n->token_file));
-	FIXED("tcp_identity", str_eq(o->tcp_identity, n->tcp_identity));
-	FIXED("max_clients", o->max_clients == n->max_clients);
-	FIXED("http", str_eq(o->http, n->http) && str_eq(o->http_token_file,
-	    n->http_token_file));
-	FIXED("events", str_eq(o->events, n->events));
-	FIXED("init", o->init == n->init);
-	FIXED("cgroup", str_eq(o->cgroup, n->cgroup));
-	LIVE("ctrlaltdel", o->ctrlaltdel == n->ctrlaltdel);
-	LIVE("on_critical", o->on_critical == n->on_critical);
-	FIXED("watchdog", str_eq(o->watchdog, n->watchdog) &&
-	    o->watchdog_timeout_ms == n->watchdog_timeout_ms &&
-	    o->watchdog_test_stop_ms == n->watchdog_test_stop_ms);
-#undef LIVE
-#undef FIXED
+	for (r = setrows; r < setrows + NSETROWS; r = e) {
+		same = true;
+		e = r;
+		do
+			same &= setting_same(o, n, e);
+		while (++e < setrows + NSETROWS && e->key[0] == '\0');
+		emit(ctx, r->key, same ? "unchanged" : r->live ? "applied" :
+		    "needs restart");
+	}
 	/*
 	 * The fixed ones stay as they are in force (their strings in cur),
 	 * the live ones come from newc, which ls keeps.
 	 */
 	ls->set = *o;
-	ls->set.log_level = n->log_level;
-	ls->set.shutdown_timeout_ms = n->shutdown_timeout_ms;
-	ls->set.ctrlaltdel = n->ctrlaltdel;
-	ls->set.on_critical = n->on_critical;
-	ls->set.log_format = n->log_format;
-	ls->set.log_timestamps = n->log_timestamps;
-	ls->set.log_target = n->log_target;
+	for (r = setrows; r < setrows + NSETROWS; r++)
+		if (r->live)
+			memcpy((char *)&ls->set + r->off, (const char *)n +
+			    r->off, r->size ? r->size : sizeof(char *));
 	ls->src = newc;
 	live_swap(ls);
 	if (!moved)
@@ -494,7 +525,9 @@ have_children(void)
 	siginfo_t si;
 
 	memset(&si, 0, sizeof(si));
-	return waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) == 0;
+	/* Raw: libc's is a cancellation point, which pm has no use for. */
+	return syscall(SYS_waitid, P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT,
+	    NULL) == 0;
 }
 
 /* tini's -e: map chosen exit statuses of the main child to 0. */
@@ -863,7 +896,8 @@ open_fds(void)
 	    (size_t)NSIG / 8) < 0)
 		return -1;
 	blocked = all;
-	if ((epfd = epoll_create1(EPOLL_CLOEXEC)) < 0)
+	/* Raw as signalfd4 below: libc's adds a fallback for old kernels. */
+	if ((epfd = (int)syscall(SYS_epoll_create1, EPOLL_CLOEXEC)) < 0)
 		return -1;
 	/* Raw as the mask: libc's signalfd adds a fallback for old kernels. */
 	sig_w.fd = (int)syscall(SYS_signalfd4, -1, &all,
@@ -966,7 +1000,9 @@ server_main(void)
 
 	/* 5. Adopt orphans, so nothing our children leave behind escapes. */
 	if (getpid() != 1 || opt.subreaper)
-		if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0 && getpid() != 1)
+		/* Raw: libc's prctl unpacks four variadic arguments. */
+		if (syscall(SYS_prctl, PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0 &&
+		    getpid() != 1)
 			log_warn("cannot become a subreaper: %m");
 
 	/* 6. Cgroups, the output writers, the table, the first starts. */

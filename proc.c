@@ -457,6 +457,9 @@ a_backoff(struct proc *p, int arg)
 	uint32_t d = p->backoff_ms;
 
 	(void)arg;
+	/* No failed start in a row: a stable run ended; back at once. */
+	if (p->fails == 0)
+		return now_ms();
 	log_info("%s: backoff %u.%03us", p->v.cfg->id, d / 1000, d % 1000);
 	return wait_for(p, d);
 }

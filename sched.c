@@ -7,6 +7,7 @@
  * realtime timerfd, overlap, skips) lives in check.c.
  */
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -14,24 +15,18 @@
 
 /* The field bounds, in the order they are written. */
 static const struct {
-	const char	*why;
-	int		 lo, hi;
+	char		 name[13];
+	signed char	 lo, hi;
 } fields[5] = {
-	{ "bad minute field (want *, N, N-M, lists, /STEP; 0-59)", 0, 59 },
-	{ "bad hour field (want *, N, N-M, lists, /STEP; 0-23)", 0, 23 },
-	{ "bad day of month field (want *, N, N-M, lists, /STEP; 1-31)",
-	    1, 31 },
-	{ "bad month field (want *, N, N-M, lists, /STEP; 1-12)", 1, 12 },
-	{ "bad day of week field (want *, N, N-M, lists, /STEP; 0-7, "
-	    "0 and 7 are Sunday)", 0, 7 },
+	{ "minute", 0, 59 }, { "hour", 0, 23 }, { "day of month", 1, 31 },
+	{ "month", 1, 12 }, { "day of week", 0, 7 },
 };
 
-static const char *const macros[][2] = {
-	{ "@hourly", "0 * * * *" }, { "@daily", "0 0 * * *" },
-	{ "@midnight", "0 0 * * *" }, { "@weekly", "0 0 * * 0" },
-	{ "@monthly", "0 0 1 * *" }, { "@yearly", "0 0 1 1 *" },
-	{ "@annually", "0 0 1 1 *" },
-};
+/* Each macro and what it stands for, NUL-separated pairs. */
+static const char macros[] = "@hourly\0" "0 * * * *\0" "@daily\0" "0 0 * * *\0"
+    "@midnight\0" "0 0 * * *\0" "@weekly\0" "0 0 * * 0\0"
+    "@monthly\0" "0 0 1 * *\0" "@yearly\0" "0 0 1 1 *\0"
+    "@annually\0" "0 0 1 1 *";
 
 static int
 num(const char **sp, int *v)
@@ -140,9 +135,9 @@ day_exists(const struct sched *c)
 int
 sched_parse(const char *s, struct sched *c, const char **why)
 {
+	static char bad[96];
 	const char *b, *e;
 	uint64_t m[5];
-	size_t i;
 	int f;
 
 	memset(c, 0, sizeof(*c));
@@ -156,9 +151,11 @@ sched_parse(const char *s, struct sched *c, const char **why)
 		}
 		return 0;
 	}
-	for (i = 0; i < sizeof(macros) / sizeof(macros[0]); i++)
-		if (strcmp(s, macros[i][0]) == 0)
-			s = macros[i][1];
+	for (b = macros; b < macros + sizeof(macros); b = e + strlen(e) + 1) {
+		e = b + strlen(b) + 1;
+		if (strcmp(s, b) == 0)
+			s = e;
+	}
 	for (f = 0, b = s; f < 5; f++) {
 		while (*b == ' ' || *b == '\t')
 			b++;
@@ -170,7 +167,12 @@ sched_parse(const char *s, struct sched *c, const char **why)
 			return -1;
 		}
 		if (field(b, e, f, &m[f]) < 0) {
-			*why = fields[f].why;
+			/* One shape for the five, so one string. */
+			snprintf(bad, sizeof(bad), "bad %s field (want *, N, "
+			    "N-M, lists, /STEP; %d-%d%s)", fields[f].name,
+			    fields[f].lo, fields[f].hi, f == 4 ?
+			    ", 0 and 7 are Sunday" : "");
+			*why = bad;
 			return -1;
 		}
 		if (f == 2)

@@ -200,7 +200,6 @@ child_exec(const struct spawn *sp, bool is_main, char **envp,
 {
 	static const unsigned long dfl[8];
 	const struct cfg_proc *c = sp->cfg;
-	sigset_t none;
 	int sig;
 
 #define FAIL(w)	do { se->err = errno; se->step = (w); goto fail; } while (0)
@@ -266,8 +265,8 @@ child_exec(const struct spawn *sp, bool is_main, char **envp,
 	}
 	if (c->user != NULL && syscall(SYS_SETUID, c->uid) < 0)
 		FAIL(SP_SETUID);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* dfl is all zero bits: the empty mask too. */
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, dfl, NULL, (size_t)NSIG / 8);
 	if (spawn_narrow)
 		(void)sched_setaffinity(0, sizeof(spawn_cpus), &spawn_cpus);
 	execvpe(sp->argv[0], sp->argv, envp);

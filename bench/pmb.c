@@ -892,6 +892,308 @@ cmd_pid1(int argc, char **argv, bool term)
 	return 0;
 }
 
+/* ------------------------------------------------------------------ logs */
+
+#define LINE_LEN	80
+#define MAXPROD		64
+#define MAXSINK		16
+#define MAXLAT		4096
+
+/*
+ * pmb gen ID LINES GOFILE: the chatty process. Once GOFILE exists,
+ * LINES lines of LINE_LEN bytes,
+ * "@ID:SEQ:xxx...x\n", written 51 whole lines (4,080 bytes, one atomic
+ * pipe write) at a time, as a program's stdio buffer would. Then it
+ * sleeps until killed, so no supervisor restarts it mid-measure.
+ */
+static int
+cmd_gen(int argc, char **argv)
+{
+	static char buf[51 * LINE_LEN];
+	long id, lines, seq = 0;
+	int k, m;
+	ssize_t w, off;
+
+	if (argc != 4)
+		return 2;
+	id = strtol(argv[1], NULL, 10);
+	lines = strtol(argv[2], NULL, 10);
+	/* Every producer starts on the harness's word: GOFILE exists. */
+	for (k = 0; access(argv[3], F_OK) != 0 && k < 120000; k++)
+		sleep_us(1000);
+	while (seq < lines) {
+		for (k = 0; k < 51 && seq < lines; k++, seq++) {
+			char *l = buf + k * LINE_LEN;
+
+			m = snprintf(l, LINE_LEN, "@%02ld:%010ld:", id, seq);
+			memset(l + m, 'x', LINE_LEN - 1 - (size_t)m);
+			l[LINE_LEN - 1] = '\n';
+		}
+		for (off = 0; off < k * LINE_LEN; off += w)
+			if ((w = write(1, buf + off, (size_t)(k * LINE_LEN -
+			    off))) < 0 && errno != EINTR)
+				return 1;
+			else if (w < 0)
+				w = 0;
+	}
+	for (;;)
+		pause();
+}
+
+struct sink {
+	const char	*path;
+	int		 fd;
+	char		 part[4 * LINE_LEN + 256];	/* an unfinished line */
+	size_t		 plen;
+};
+
+static long	 got_lines, bad_lines, other_lines;
+static long	 next_seq[MAXPROD];
+
+/*
+ * One complete line of a sink. Ours carry "@ID:SEQ:" and then exactly
+ * the x's the producer wrote, ending the line or a JSON string: a line
+ * cut, merged or out of order per producer counts as bad.
+ */
+static void
+check_line(const char *l, size_t n)
+{
+	const char *a = memchr(l, '@', n), *x;
+	long id, seq;
+	size_t want = LINE_LEN - 1 - 15, i;
+
+	if (a == NULL || (size_t)(l + n - a) < 15 + want || a[3] != ':' ||
+	    a[14] != ':') {
+		other_lines++;
+		return;
+	}
+	id = strtol(a + 1, NULL, 10);
+	seq = strtol(a + 4, NULL, 10);
+	x = a + 15;
+	for (i = 0; i < want && x[i] == 'x'; i++)
+		;
+	got_lines++;
+	if (i != want || (x + want < l + n && x[want] != '"') ||
+	    id < 0 || id >= MAXPROD || seq != next_seq[id])
+		bad_lines++;
+	if (id >= 0 && id < MAXPROD)
+		next_seq[id] = seq + 1;
+}
+
+/* Read what is new in a sink; check each complete line. */
+static void
+drain_sink(struct sink *s)
+{
+	static char buf[1 << 16];
+	ssize_t n, i, st;
+
+	while ((n = read(s->fd, buf, sizeof(buf))) > 0) {
+		for (st = 0, i = 0; i < n; i++) {
+			if (buf[i] != '\n')
+				continue;
+			if (s->plen > 0) {
+				size_t add = (size_t)(i - st);
+
+				if (s->plen + add > sizeof(s->part))
+					add = sizeof(s->part) - s->plen;
+				memcpy(s->part + s->plen, buf + st, add);
+				check_line(s->part, s->plen + add);
+				s->plen = 0;
+			} else
+				check_line(buf + st, (size_t)(i - st));
+			st = i + 1;
+		}
+		if (st < n) {
+			size_t add = (size_t)(n - st);
+
+			if (s->plen + add > sizeof(s->part))
+				add = sizeof(s->part) - s->plen;
+			memcpy(s->part + s->plen, buf + st, add);
+			s->plen += add;
+		}
+	}
+}
+
+/* Time pid spent on a CPU in us, from /proc/PID/schedstat; 0 if gone. */
+static uint64_t
+cpu_us(pid_t pid)
+{
+	char path[64], buf[128];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	return strtoull(buf, NULL, 10) / 1000;
+}
+
+/* Is pid one of the producers (pmb gen)? */
+static bool
+is_pmb(pid_t pid)
+{
+	char path[64], comm[64] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return false;
+	if (fgets(comm, sizeof(comm), f) != NULL)
+		comm[strcspn(comm, "\n")] = '\0';
+	fclose(f);
+	return strcmp(comm, "pmb") == 0;
+}
+
+static int
+producers(pid_t root)
+{
+	static pid_t p[MAXTREE];
+	int n = tree(root, true, p, MAXTREE), i, k = 0;
+
+	for (i = 0; i < n; i++)
+		k += is_pmb(p[i]);
+	return k;
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * pmb logs -n LINES -g NP -G GOFILE [-s SINK]... [-o OUT] [-p NAME]
+ *	[-t SECS] -- START...
+ *	[--- status CMD...]
+ * Start START (stdout to OUT, opened for appending); once NP producers
+ * run, create GOFILE (their signal to start) and follow every SINK (the
+ * files the lines land in) until LINES lines of the producers are in,
+ * checking each is whole and in order per producer; meanwhile run the
+ * status command every 20 ms and time it. Reports the time from the go
+ * to the last line in, the CPU of the tree's processes other than
+ * the producers (pmb gen), and the status latencies; then kills it all.
+ */
+static int
+cmd_logs(int argc, char **argv)
+{
+	static struct sink sinks[MAXSINK];
+	static pid_t p[MAXTREE];
+	static uint64_t lat[MAXLAT];
+	const char *out = NULL, *pm_name = NULL, *go = NULL;
+	int nprod = 0;
+	char **start, **status = NULL, comm[64];
+	int nsink = 0, i, n, ch, st, nlat = 0, ofd = -1;
+	long want = 0, last = -1;
+	uint64_t limit = 120000000, t0, t_first = 0, t_last = 0, next_st = 0;
+	uint64_t cpu = 0, pm_cpu = 0;
+	pid_t root;
+
+	while ((ch = getopt(argc, argv, "n:s:o:t:p:g:G:")) != -1)
+		switch (ch) {
+		case 'n': want = atol(optarg); break;
+		case 'g': nprod = atoi(optarg); break;
+		case 'G': go = optarg; break;
+		case 's':
+			if (nsink < MAXSINK) {
+				sinks[nsink].path = optarg;
+				sinks[nsink++].fd = -1;
+			}
+			break;
+		case 'o': out = optarg; break;
+		case 't': limit = (uint64_t)atol(optarg) * 1000000; break;
+		case 'p': pm_name = optarg; break;
+		default: return 2;
+		}
+	start = argv + optind;
+	for (i = optind; i < argc; i++)
+		if (strcmp(argv[i], "---") == 0 && i + 2 < argc) {
+			argv[i] = NULL;
+			status = argv + i + 2;
+			break;
+		}
+	if (want <= 0 || nsink == 0 || start[0] == NULL || go == NULL ||
+	    nprod <= 0)
+		return 2;
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	signal(SIGTERM, on_term);
+	signal(SIGINT, on_term);
+	if (out != NULL && (ofd = open(out, O_WRONLY | O_CREAT | O_APPEND |
+	    O_CLOEXEC, 0644)) < 0)
+		die(out);
+	t0 = now_us();
+	root = launch(start, ofd, true);
+	/* Once every producer runs, say go: the clock starts then. */
+	while (producers(root) < nprod && now_us() - t0 < limit)
+		sleep_us(1000);
+	if ((i = open(go, O_WRONLY | O_CREAT | O_CLOEXEC, 0644)) >= 0)
+		close(i);
+	t0 = t_first = now_us();
+	while (got_lines < want && now_us() - t0 < limit) {
+		for (i = 0; i < nsink; i++) {
+			struct sink *s = &sinks[i];
+
+			if (s->fd < 0 && (s->fd = open(s->path, O_RDONLY |
+			    O_CLOEXEC)) < 0)
+				continue;
+			drain_sink(s);
+		}
+		if (got_lines != last) {
+			t_last = now_us();
+			last = got_lines;
+		}
+		if (status != NULL && nlat < MAXLAT &&
+		    now_us() >= next_st) {
+			lat[nlat++] = run_timed(status, -1, &st);
+			next_st = now_us() + 20000;
+		}
+		if (got_lines == last && got_lines < want)
+			sleep_us(500);
+	}
+	n = tree(root, true, p, MAXTREE);
+	for (i = 0; i < n; i++) {
+		char path[64];
+		FILE *f;
+
+		if (is_pmb(p[i]))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/comm", (int)p[i]);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		comm[0] = '\0';
+		if (fgets(comm, sizeof(comm), f) != NULL)
+			comm[strcspn(comm, "\n")] = '\0';
+		fclose(f);
+		cpu += cpu_us(p[i]);
+		if (pm_name != NULL && strcmp(comm, pm_name) == 0)
+			pm_cpu += cpu_us(p[i]);
+	}
+	kill_all();
+	printf("lines=%ld\nbad=%ld\nother=%ld\n", got_lines, bad_lines,
+	    other_lines);
+	if (got_lines < want)
+		printf("error=%ld of %ld lines in %.0f s\n", got_lines,
+		    want, (double)limit / 1e6);
+	else
+		printf("secs=%.6f\n", (double)(t_last - t_first) / 1e6);
+	printf("cpu_s=%.3f\n", (double)cpu / 1e6);
+	if (pm_name != NULL)
+		printf("pm_cpu_s=%.3f\n", (double)pm_cpu / 1e6);
+	if (nlat > 0) {
+		qsort(lat, (size_t)nlat, sizeof(lat[0]), cmp_u64);
+		printf("status_med_us=%llu\nstatus_max_us=%llu\n"
+		    "status_n=%d\n", (unsigned long long)lat[nlat / 2],
+		    (unsigned long long)lat[nlat - 1], nlat);
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -917,7 +1219,11 @@ main(int argc, char **argv)
 		return cmd_orphans(argc - 1, argv + 1);
 	if (strcmp(argv[1], "termee") == 0)
 		return cmd_termee();
+	if (strcmp(argv[1], "gen") == 0)
+		return cmd_gen(argc - 1, argv + 1);
+	if (strcmp(argv[1], "logs") == 0)
+		return cmd_logs(argc - 1, argv + 1);
 usage:
-	fprintf(stderr, "usage: pmb round|pid1|pid1term ...\n");
+	fprintf(stderr, "usage: pmb round|pid1|pid1term|gen|logs ...\n");
 	return 2;
 }

@@ -11,7 +11,9 @@
 #
 # The timed parts are in bench/pmb.c (one supervisor round, PID 1 runs),
 # the service every supervisor runs is bench/svc.c, and bench/report.py
-# turns the raw "contender N key value" lines into the tables.
+# turns the raw "contender N key value" lines into the tables and
+# bench/results.json, from which bench/plot.py draws bench/plots/*.svg.
+# The log throughput part is bench/logs.sh.
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT" || exit 1
@@ -27,6 +29,7 @@ SKIP=${BENCH_SKIP:-}	# "SUP:N" pairs left out of this run
 SETTLE=1.5
 LOAD_SECS=2
 STATUS_REPS=10
+LOG_LINES=500000	# lines a log round prints, between its producers
 if [ $QUICK = 1 ]; then
 	# Under 3 minutes: N = 10 and 100 only (a round of 1,000 takes up
 	# to 15 s for some peers), one respawn a round, short windows.
@@ -37,9 +40,11 @@ if [ $QUICK = 1 ]; then
 	STATUS_REPS=5
 	SETTLE=1
 	LOAD_SECS=1
+	LOG_LINES=200000
 fi
 
 PEER_PKGS="tini dumb-init catatonit supervisor runit s6 busybox-static"
+PEER_PKGS="$PEER_PKGS gnuplot-nox"	# for bench/plot.py
 B=$ROOT/build/bench
 OUT=$ROOT/bench/RESULTS.md
 RAW=$B/raw.txt
@@ -183,6 +188,7 @@ for f in pmb svc; do
 done
 : > "$RAW"
 START=$(date +%s)
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # Footprint: pm stripped; peers with every executable and shared library
 # they need (python's standard library is not counted for supervisord).
@@ -288,6 +294,10 @@ for rep in $(seq 1 $((REPS * 2))); do
 	done
 done
 
+# Log throughput (bench/logs.sh).
+. "$ROOT/bench/logs.sh"
+log_bench
+
 # The report: machine and versions on top, a table per metric.
 ver() { dpkg-query -W -f '${Version}' "$1" 2>/dev/null || echo "not installed"; }
 {
@@ -297,7 +307,9 @@ ver() { dpkg-query -W -f '${Version}' "$1" 2>/dev/null || echo "not installed"; 
 	echo "skipped $SKIP"
 	echo "idle_secs $IDLE_SECS"
 	echo "settle $SETTLE"
+	echo "log_lines $LOG_LINES"
 	echo "elapsed $(( $(date +%s) - START ))"
+	echo "load $LOAD0 at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end"
 	echo "cpu $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//') ($(nproc) cores)"
 	echo "mem $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
 	echo "kernel $(uname -sr)"
@@ -305,6 +317,15 @@ ver() { dpkg-query -W -f '${Version}' "$1" 2>/dev/null || echo "not installed"; 
 	echo "pm $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo '?') ($(grep -o '"[0-9.]*"' pm.h | head -1 | tr -d '"'))"
 	for p in $PEER_PKGS; do echo "pkg $p $(ver "$p")"; done
 } > "$B/meta.txt"
-python3 bench/report.py "$B/meta.txt" "$RAW" > "$OUT" || exit 1
+python3 bench/report.py "$B/meta.txt" "$RAW" bench/results.json > "$OUT" ||
+    exit 1
+bench/entry.sh "$ROOT/pm" "$B/svc" >> "$OUT"
 cat "$OUT"
+if have gnuplot; then
+	rm -f bench/plots/*.svg
+	python3 bench/plot.py bench/results.json bench/plots &&
+	    say "bench: drew bench/plots/*.svg"
+else
+	say "bench: no gnuplot (run as root to install it): no plots"
+fi
 say "bench: wrote bench/RESULTS.md in $(( $(date +%s) - START ))s"

@@ -386,7 +386,21 @@ test_backoff(void)
 	advance(4000);
 	advance(10000);		/* a stable run: stable_ms, 10 s */
 	ends("a", 1, 0);
-	CHECK("after a stable run the delay is the first again",
+	CHECK("a crash after a stable run: running again at once",
+	    is("a", "running") && v("a")->restarts == 5);
+	advance(9999);		/* one ms short of stable */
+	ends("a", 1, 0);
+	CHECK("then a quick failure: the first delay again",
+	    is("a", "backoff") && tick() == clock_ms + 1000);
+	advance(1000);
+	ends("a", 1, 0);
+	CHECK("and the next doubles: 2 s", tick() == clock_ms + 2000);
+	advance(2000);
+	advance(10000);
+	ends("a", 0, SIGKILL);
+	CHECK("killed after a stable run: at once too", is("a", "running"));
+	ends("a", 1, 0);
+	CHECK("a failure right after that restart backs off",
 	    tick() == clock_ms + 1000);
 	proc_start(idx("a"), &why);
 	tick();
