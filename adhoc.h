@@ -10,13 +10,8 @@
 
 #include "config.h"
 
-/*
- * The config: FILE (NULL: none), or with adhoc_keep the file as last
- * read, followed by the added sections. As cfg_load.
- */
+/* True during run's and rm's reload: one with no config file too. */
 extern bool adhoc_keep;
-int	 adhoc_load(const char *file, struct config **, char *err, size_t);
-bool	 adhoc_is(const struct cfg_proc *);	/* added at run time? */
 /* Add [process:id] with body's lines and start it; or remove id. */
 int	 adhoc_run(const char *id, const char *body, char *msg, size_t);
 int	 adhoc_rm(const char *id, char *msg, size_t);

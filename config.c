@@ -72,6 +72,8 @@ struct ctx {
 	const char	*name;		/* file name for messages */
 	FILE		*fp;		/* source: a file ... */
 	const char	*text;		/* ... or a string */
+	bool		 tail;		/* cfg_load: text is cfg_added */
+	bool		 eof;		/* the file read, on to text */
 	int		 lineno;
 	bool		 oom;
 
@@ -1642,6 +1644,7 @@ start_section(struct ctx *x, const char *name, size_t n)
 	proc_defaults(p);
 	memcpy(p->id, key, n + 1);
 	p->line = x->lineno;
+	p->added = x->tail && (x->fp == NULL || x->eof);
 	index_add(x);
 	x->cur = x->c->nproc - 1;
 	x->sec = SEC_PROC;
@@ -1649,11 +1652,19 @@ start_section(struct ctx *x, const char *name, size_t n)
 
 /* ----------------------------------------------------- reader, handler */
 
+const char	*cfg_added = "";
+
 static int
 src_getc(struct ctx *x)
 {
-	if (x->fp != NULL)
-		return getc_unlocked(x->fp);
+	int ch;
+
+	/* A file, then cfg_added's sections. */
+	if (x->fp != NULL && !x->eof) {
+		if ((ch = getc_unlocked(x->fp)) != EOF)
+			return ch;
+		x->eof = true;
+	}
 	if (*x->text == '\0')
 		return EOF;
 	return (unsigned char)*x->text++;
@@ -2267,7 +2278,9 @@ cfg_load(const char *file, struct config **out, char *err, size_t errlen)
 
 	ctx_init(&x, file, err, errlen);
 	*out = NULL;
-	if ((x.fp = fopen(file, "re")) == NULL) {
+	x.text = cfg_added;
+	x.tail = true;
+	if (file != NULL && (x.fp = fopen(file, "re")) == NULL) {
 		saved = errno;
 		cerr(&x, 0, "%s", strerror(saved));
 		errno = saved;
@@ -2275,7 +2288,8 @@ cfg_load(const char *file, struct config **out, char *err, size_t errlen)
 	}
 	r = load(&x, out);
 	saved = errno;
-	fclose(x.fp);
+	if (x.fp != NULL)
+		fclose(x.fp);
 	errno = saved;
 	return r;
 }

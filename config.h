@@ -66,6 +66,7 @@ struct cfg_mon {
 struct cfg_proc {
 	char		 id[PM_ID_MAX];
 	int		 line;		/* line of the [process:ID] header */
+	bool		 added;		/* from cfg_added: by `pm run` */
 	const char	*command;	/* as written, for display and diff */
 	char	       **argv;		/* NULL-terminated, ready for execve */
 	bool		 shell;
@@ -162,6 +163,8 @@ struct config {
  * An empty file is a valid config with no processes.
  */
 int	 cfg_load(const char *file, struct config **out, char *err, size_t errlen);
+/* Sections cfg_load reads after FILE (or alone, FILE NULL): `pm run`'s. */
+extern const char *cfg_added;
 int	 cfg_load_string(const char *name, const char *text,
 	    struct config **out, char *err, size_t errlen);
 void	 cfg_free(struct config *);

@@ -308,7 +308,7 @@ ctl_status(struct pdu_status *s, int idx, uint64_t now)
 		copy_str(s->state, sizeof(s->state), "stopping");
 		snprintf(s->note, sizeof(s->note), "%u pids left", u.pids);
 	}
-	s->added = adhoc_is(p->cfg);
+	s->added = p->cfg->added;
 }
 
 /*
@@ -747,7 +747,7 @@ do_adhoc(struct conn *c, const struct pdu_req *q)
 		/* The added processes as a CONFIG_SHOW of them. */
 		c->nidx = 0;
 		for (i = 0; i < proc_count() && c->nidx < PDU_IDS_MAX; i++)
-			if (adhoc_is((v = proc_get(i))->cfg) &&
+			if ((v = proc_get(i))->cfg->added &&
 			    proc_find(v->cfg->id) == i)
 				c->idx[c->nidx++] = (uint16_t)i;
 		c->job = J_SHOW;

@@ -301,7 +301,7 @@ reload(bool dry_run, plan_fn emit, void *ctx, char *err, size_t errlen)
 		snprintf(err, errlen, "pm runs without a config file\n");
 		return -1;
 	}
-	if (adhoc_load(cfg_path, &newc, err, errlen) < 0)
+	if (cfg_load(cfg_path, &newc, err, errlen) < 0)
 		return -1;
 	if (main_clash(newc, err, errlen) < 0) {
 		cfg_free(newc);
@@ -804,7 +804,7 @@ load_config(void)
 	    access(file, F_OK) < 0)
 		cfg_path = NULL;
 	if (cfg_path != NULL) {
-		if (adhoc_load(cfg_path, &cur, cfg_err, sizeof(cfg_err)) == 0 &&
+		if (cfg_load(cfg_path, &cur, cfg_err, sizeof(cfg_err)) == 0 &&
 		    main_clash(cur, cfg_err, sizeof(cfg_err)) == 0)
 			return;
 		cfg_free(cur);
