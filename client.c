@@ -95,6 +95,8 @@ static struct {
 	bool		 follow;	/* logs -f: print as PDUs arrive */
 	bool		 all;		/* logs -f, no ID: one session per ID */
 	bool		 nowait;	/* stop, restart, shutdown: at once */
+	int		 wait;		/* the request that await waits for */
+	int		 tick;		/* await's turn */
 	int		 follow_rc;
 	bool		 events_json;	/* events --json: lines, not a document */
 } opt;
@@ -806,6 +808,41 @@ colour(const struct pdu_status *s)
 	return *t == 'r' ? "\033[32m" : *t == 's' ? "\033[33m" : "\033[31m";
 }
 
+#if PLAT_UNIX
+static char all_ids[TARGETS_MAX][PDU_ID_MAX];	/* logs -f of all */
+static int nall;
+
+/*
+ * A status while stop, restart or shutdown waits: -1 while a target is
+ * on its way ("starting", "stopping"; for a stop also running for the
+ * first 2 s, while its dependents stop first; for a shutdown any pid),
+ * shown on a terminal; then EX_DOWN when one missed, or EX_OK.
+ */
+static int
+waiting(const struct pdu_status *st, int n)
+{
+	char line[2048];
+	size_t k = 0;
+	int i, bad = 0, pend = 0, type = opt.wait;
+
+	for (i = 0; i < n; i++, st++) {
+		if (type == PDU_SHUTDOWN ? st->pid != 0 : (*st->state == 's' &&
+		    st->state[6] != 'd') || (type == PDU_STOP && st->pid != 0 &&
+		    opt.tick < 10)) {
+			pend++;
+			k += (size_t)snprintf(line + k, k < sizeof(line) ?
+			    sizeof(line) - k : 0, " %s %s %us", st->id,
+			    st->state, (unsigned)st->since);
+		}
+		bad |= type == PDU_RESTART ? !pdu_is_up(st) : st->pid != 0;
+	}
+	if (isatty(2))
+		fprintf(stderr, "\r\033[K%s%s", pend ? "pm: waiting:" : "",
+		    pend ? line : "");
+	return pend ? -1 : bad ? EX_DOWN : EX_OK;
+}
+#endif
+
 /* The status table, columns sized to their widest cell. */
 static int
 print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
@@ -823,6 +860,15 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 
 	if (opt.ping)
 		return print_ping(st, n, pfx);
+#if PLAT_UNIX
+	if (opt.wait)
+		return waiting(st, n);
+	if (opt.all) {
+		for (nall = 0; nall < n && nall < TARGETS_MAX; nall++)
+			memcpy(all_ids[nall], st[nall].id, PDU_ID_MAX);
+		return EX_OK;
+	}
+#endif
 	for (i = 0; i < n; i++) {
 		/* Named: up or not; all: fine or not (issue 12). */
 		if (req.nids > 0 ? !pdu_is_up(&st[i]) :
@@ -1256,19 +1302,17 @@ again:
 static int
 await(int rc)
 {
-	static char name[300], line[2048];
-	struct pdu_status st;
-	struct pdu_hdr h;
+	static char name[300];
 	struct sess *s = sess;
-	size_t off, n;
-	bool tty = isatty(2);
-	int t, pend, bad, type = req.type;
+	int t;
 
 	/* Local servers only: a TCP peer or relay is asked once. */
 	if (rc != EX_OK || opt.nowait || nsess != 1 || s->tcp ||
-	    (type != PDU_STOP && type != PDU_RESTART && type != PDU_SHUTDOWN))
+	    (req.type != PDU_STOP && req.type != PDU_RESTART &&
+	    req.type != PDU_SHUTDOWN))
 		return rc;
 	memcpy(name, s->name, sizeof(name));
+	opt.wait = req.type;
 	req.type = PDU_STATUS;
 	for (t = 0; t < 600; t++) {
 		plat_poll(NULL, 0, 200);
@@ -1281,41 +1325,14 @@ await(int rc)
 		s->txlen = (size_t)pdu_req_pack(s->tx, PDU_MAX, &req);
 		exchange();
 		/* A shutdown is done when nobody answers any more. */
-		if (s->err[0] != '\0' || s->rxlen == 0)
-			break;
-		n = off = 0;
-		pend = bad = 0;
-		while (pdu_hdr_unpack(s->rx + off, s->rxlen - off, &h) == 0 &&
-		    h.len <= s->rxlen - off && pdu_status_unpack(s->rx + off,
-		    h.len, &st) == 0) {
-			/*
-			 * On the way: "starting", "stopping" (not "stopped"),
-			 * for a stop also running for the first 2 s, while
-			 * its dependents stop first; for a shutdown any pid.
-			 */
-			if (type == PDU_SHUTDOWN ? st.pid != 0 : (*st.state ==
-			    's' && st.state[6] != 'd') || (type == PDU_STOP &&
-			    st.pid != 0 && t < 10)) {
-				pend++;
-				n += (size_t)snprintf(line + n, n < sizeof(line) ?
-				    sizeof(line) - n : 0, " %s %s %us", st.id,
-				    st.state, (unsigned)st.since);
-			}
-			bad |= type == PDU_RESTART ? !pdu_is_up(&st) : st.pid != 0;
-			off += h.len;
-		}
-		if (tty)
-			fprintf(stderr, "\r\033[K%s%s", pend ? "pm: waiting:" :
-			    "", pend ? line : "");
-		if (pend == 0)
-			return bad ? EX_DOWN : EX_OK;
+		if (opt.wait == PDU_SHUTDOWN && (s->err[0] || s->rxlen == 0))
+			return EX_OK;
+		opt.tick = t;
+		if ((rc = print_reply(s, R_STATUS, "", true)) != -1)
+			return rc;
 	}
-	if (t == 600 || (s->err[0] != '\0' && type != PDU_SHUTDOWN)) {
-		fprintf(stderr, "\npm: %s\n", t == 600 ? "gave up waiting" :
-		    s->err);
-		return EX_DOWN;
-	}
-	return EX_OK;
+	fprintf(stderr, "\npm: gave up waiting\n");
+	return EX_DOWN;
 }
 #else
 #define await(rc)	(rc)	/* TCP only: asked once */
@@ -1403,31 +1420,20 @@ follow_out(struct sess *s)
 static int
 follow_all(void)
 {
-	static char ids[TARGETS_MAX][PDU_ID_MAX], path[300];
-	struct pdu_status st;
-	struct pdu_hdr h;
+	static char path[300];
 	struct sess *s = sess;
-	size_t off = 0;
-	int i, n = 0;
+	int i;
 
 	s->txlen = (size_t)pdu_pack(s->tx, PDU_MAX, PDU_STATUS, 0, 0, &req);
 	opt.follow = false;
 	exchange();
 	opt.follow = true;
-	if (s->err[0] != '\0' || s->tcp) {
-		fprintf(stderr, "pm: %s\n", s->tcp ? "logs -f: an ID" : s->err);
+	if (s->tcp || print_reply(s, R_STATUS, "", true) != EX_OK)
 		return -1;
-	}
-	while (pdu_hdr_unpack(s->rx + off, s->rxlen - off, &h) == 0 &&
-	    h.len <= s->rxlen - off && n < TARGETS_MAX) {
-		if (pdu_status_unpack(s->rx + off, h.len, &st) == 0)
-			memcpy(ids[n++], st.id, PDU_ID_MAX);
-		off += h.len;
-	}
 	memcpy(path, s->name, sizeof(path));
-	for (nsess = i = 0; i < n; i++) {
+	for (nsess = i = 0; i < nall; i++) {
 		target_add(path, false);
-		memcpy(sess[i].name, ids[i], PDU_ID_MAX);
+		memcpy(sess[i].name, all_ids[i], PDU_ID_MAX);
 	}
 	return 0;
 }
