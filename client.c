@@ -1564,33 +1564,39 @@ help(int argc, char **argv)
 static int
 run_args(int argc, char **argv)
 {
-	static const char *const alias[][2] = { { "env", "environment" },
-	    { "dir", "directory" } };
-	const char *ln[PDU_IDS_MAX], *lv[PDU_IDS_MAX], *k, *c;
-	char key[PDU_KEY_MAX], *p = req.text, *e = p + sizeof(req.text) - 1;
-	char *id = req.ids[0], *q;
-	int i, j, n = 0;
+	static char err[PM_ERR_MAX], t[2 * PDU_TEXT_MAX];
+	char **ln[PDU_IDS_MAX], *p = req.text, *e = p + PDU_TEXT_MAX - 8;
+	char *id = req.ids[0], *k, *q;
+	const char *c;
+	struct config *cf;
+	size_t o;
+	int i, n = 0, at;
 
-	for (i = 0; i < argc && i < nopt && argv[i][0] == '-'; i += 2) {
+	req.nids = 1;
+	for (i = 0; i < nopt && argv[i][0] == '-'; i += 2) {
 		if (argv[i][1] != '-' || i + 1 >= nopt || n == PDU_IDS_MAX ||
 		    strchr(argv[i + 1], '\n') != NULL) {
 			fprintf(stderr, "pm: run: bad option: %s\n", argv[i]);
 			return -1;
 		}
-		snprintf(key, sizeof(key), "%s", argv[i] + 2);
-		for (q = key; (q = strchr(q, '-')) != NULL; )
+		k = p;
+		p += snprintf(p, (size_t)(e - p), "%s", argv[i] + 2);
+		for (q = k; (q = strchr(q, '-')) != NULL; )
 			*q = '_';
-		for (k = key, j = 0; j < 2; j++)
-			if (strcmp(key, alias[j][0]) == 0)
-				k = alias[j][1];
-		if (strcmp(k, "name") == 0)
+		if (strcmp(k, "name") == 0) {
 			snprintf(id, PDU_ID_MAX, "%s", argv[i + 1]);
-		else {
-			lv[n] = argv[i + 1];
-			ln[n++] = argv[i];
-			p += snprintf(p, (size_t)(e - p), "%s = %s\n", k,
-			    argv[i + 1]);
+			p = k;
+			continue;
 		}
+		if (strcmp(k, "env") == 0)
+			p = stpcpy(k, "environment");
+		if (strcmp(k, "dir") == 0)
+			p = stpcpy(k, "directory");
+		ln[n++] = argv + i;
+		if (p < e)
+			p += snprintf(p, (size_t)(e - p), " = %s\n", argv[i + 1]);
+		if (p >= e)
+			break;
 	}
 	if (i >= argc)
 		return -1;
@@ -1602,53 +1608,47 @@ run_args(int argc, char **argv)
 			if (!strchr("_.-", *q) && !isalnum((unsigned char)*q))
 				*q = '_';
 	}
-	req.nids = 1;
 	/* Every word single-quoted; a quote in it as '\''. */
-	p += snprintf(p, (size_t)(e - p), "command =");
-	for (; i < argc; i++) {
+	if (p < e)
+		p = stpcpy(p, "command =");
+	for (; i < argc && p < e; i++) {
 		*p++ = ' ';
-		for (*p++ = '\'', c = argv[i]; *c && p < e - 5; c++)
+		for (*p++ = '\'', c = argv[i]; *c && p < e; c++)
 			p = *c == '\'' ? stpcpy(p, "'\\''") : (*p = *c, p + 1);
 		*p++ = '\'';
 	}
-	if (p >= e - 1) {
-		fprintf(stderr, "pm: run: command too long\n");
+	if (p >= e) {
+		fprintf(stderr, "pm: run: too long\n");
 		return -1;
 	}
 	*p = '\0';
 #if PLAT_UNIX
-	{
-		static char err[PM_ERR_MAX], t[2 * PDU_TEXT_MAX];
-		struct config *cf;
-		char *l, *nl;
-		int at, o;
-
-		/* Stand-ins for the dependencies the server has. */
-		o = snprintf(t, sizeof(t), "[process:%s]\n%s\n", id, req.text);
-		for (j = 0; j < n; j++)
-			if (strcmp(ln[j], "--depends") == 0)
-				o += snprintf(t + o, sizeof(t) - (size_t)o,
-				    "[process:%.40s]\ncommand = x\n", lv[j]);
-		if (cfg_load_string("run", t, &cf, err, sizeof(err)) == 0) {
-			cfg_free(cf);
-			return R_ACTION;
-		}
-		for (l = err; l != NULL && *l; l = nl) {
-			if ((nl = strchr(l, '\n')) != NULL)
-				*nl++ = '\0';
-			/* "run:LINE: why": line 2 on are the options. */
-			at = (int)strtol(l + 4, &q, 10) - 2;
-			fprintf(stderr, "pm: run: %s%s%s\n", at >= 0 && at < n ?
-			    ln[at] : "", at >= 0 && at < n ? ": " : "",
-			    *q == ':' ? q + 2 : l);
-		}
-		return R_LOCAL + EX_USAGE;
+	/* Checked here first, with stand-ins for the dependencies. */
+	o = (size_t)snprintf(t, sizeof(t), "[process:%s]\n%s\n", id, req.text);
+	for (i = 0; i < n; i++)
+		if (strcmp(ln[i][0], "--depends") == 0)
+			o += (size_t)snprintf(t + o, sizeof(t) - o,
+			    "[process:%.40s]\ncommand = x\n", ln[i][1]);
+	if (cfg_load_string("run", t, &cf, err, sizeof(err)) == 0) {
+		cfg_free(cf);
+		return R_ACTION;
 	}
+	for (k = err; k != NULL && *k; k = q) {
+		if ((q = strchr(k, '\n')) != NULL)
+			*q++ = '\0';
+		/* "run:LINE: why": line 2 on are the options. */
+		at = (int)strtol(k + 4, (char **)&c, 10) - 2;
+		fprintf(stderr, "pm: run: %s%s%s\n", at >= 0 && at < n ?
+		    ln[at][0] : "", at >= 0 && at < n ? ": " : "",
+		    *c == ':' ? c + 2 : k);
+	}
+	return R_LOCAL + EX_USAGE;
 #else
 	(void)ln;
-	(void)lv;
-#endif
+	(void)t;
+	(void)err;
 	return R_ACTION;
+#endif
 }
 
 /*
