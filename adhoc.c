@@ -62,7 +62,7 @@ adhoc_run(const char *id, const char *body, char *msg, size_t len)
 	bool bol = true, bad = strpbrk(id, "]\n") != NULL;
 
 	if (proc_find(id) >= 0) {
-		snprintf(msg, len, "%s exists; --name another ID", id);
+		snprintf(msg, len, "%s exists", id);
 		return -1;
 	}
 	/* Its lines stay in its section: no header in the ID or a line. */
@@ -71,7 +71,7 @@ adhoc_run(const char *id, const char *body, char *msg, size_t len)
 		bol = isspace((unsigned char)*p) && (bol || *p == '\n');
 	}
 	if (bad) {
-		snprintf(msg, len, "no section headers in pm run");
+		snprintf(msg, len, "no section headers");
 		return -1;
 	}
 	snprintf(msg, len, "\n[process:%s]\n%s\n", id, body);

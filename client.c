@@ -188,9 +188,8 @@ static const struct cmd cmds[] = {
 	{ "version", NULL, PDU_VERSION, A_NONE, R_VERSION, NULL, "",
 	  "the client's, server's and protocol's versions" },
 	{ "run", NULL, PDU_RUN, A_RUN, R_ACTION, NULL, "[--name ID] [--KEY "
-	  "VALUE]... -- CMD [ARG...]", "add and start a process; --KEY is a "
-	  "config key (--env, --dir:\n\tenvironment, directory); "
-	  "prints ID and pid" },
+	  "VALUE]... -- CMD [ARG...]", "add and start a process, print ID and "
+	  "pid;\n\t--KEY: a config key (--env, --dir: environment, directory)" },
 	{ "rm", NULL, PDU_RM, A_ID, R_ACTION, NULL, "ID",
 	  "stop and remove a process added by run" },
 	{ "save", NULL, PDU_SAVE, A_OUT, R_TEXT, NULL, "[FILE]",
@@ -792,20 +791,18 @@ health_name(const struct pdu_status *s)
 }
 
 /*
- * A state's colour on a terminal, unless NO_COLOR is set (issue 17):
- * green running, red failed, yellow on the way; "" for none.
+ * A state's colour on a terminal unless NO_COLOR is set (issue 17), by
+ * its first letter: running green, on the way yellow, failing red; not
+ * stopped or a clean exit. The N of "\033[3Nm", or 0.
  */
-static const char *
+static int
 colour(const struct pdu_status *s)
 {
-	static int tty = -1;
-	const char *t = s->state, *e = getenv("NO_COLOR");
+	const char *t = s->state, *e = getenv("NO_COLOR"), *c;
 
-	if (tty < 0)
-		tty = isatty(1) && (e == NULL || *e == '\0');
-	if (!tty || strcmp(t, "stopped") == 0 || (*t == 'e' && !s->last_exit))
-		return "";
-	return *t == 'r' ? "\033[32m" : *t == 's' ? "\033[33m" : "\033[31m";
+	c = strchr("r2s3b1f1e1", *t);
+	return isatty(1) && (e == NULL || *e == '\0') && c && t[6] != 'd' &&
+	    (*t != 'e' || s->last_exit) ? c[1] : 0;
 }
 
 #if PLAT_UNIX
@@ -974,9 +971,12 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 		q = put_col(line, pfx, 0, false);
 		q = put_col(q, st[i].id, w[0], false);
 		*q++ = ' ';
-		q = stpcpy(q, colour(&st[i]));
+		if ((t = colour(&st[i])) != 0) {
+			q = stpcpy(q, "\033[3.m");
+			q[-2] = (char)t;
+		}
 		q = put_col(q, st[i].state, w[1], false);
-		if (*colour(&st[i]))
+		if (t)
 			q = stpcpy(q, "\033[m");
 		*q++ = ' ';
 		q = put_col(q, pid, w[2], true);

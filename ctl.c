@@ -740,7 +740,7 @@ do_adhoc(struct conn *c, const struct pdu_req *q)
 	 */
 	if ((q->type == PDU_RUN || q->type == PDU_RM) && !c->admin) {
 		conn_fail(c, "permission", "run and rm: only root or pm's user "
-		    "(uid %u), over the Unix socket", (unsigned)geteuid());
+		    "(uid %u)", (unsigned)geteuid());
 		return;
 	}
 	if (q->type == PDU_SAVE) {
