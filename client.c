@@ -818,24 +818,22 @@ static int nall;
 static int
 waiting(const struct pdu_status *st, int n)
 {
-	char line[2048];
-	size_t k = 0;
-	int i, bad = 0, pend = 0, type = opt.wait;
+	int i, bad = 0, pend = 0, type = opt.wait, tty = isatty(2);
 
+	if (tty)
+		fputs("\r\033[K", stderr);
 	for (i = 0; i < n; i++, st++) {
 		if (type == PDU_SHUTDOWN ? st->pid != 0 : (*st->state == 's' &&
 		    st->state[6] != 'd') || (type == PDU_STOP && st->pid != 0 &&
 		    opt.tick < 10)) {
+			if (tty)
+				fprintf(stderr, "%s %s %s %us", pend ? "" :
+				    "pm: waiting:", st->id, st->state,
+				    (unsigned)st->since);
 			pend++;
-			k += (size_t)snprintf(line + k, k < sizeof(line) ?
-			    sizeof(line) - k : 0, " %s %s %us", st->id,
-			    st->state, (unsigned)st->since);
 		}
 		bad |= type == PDU_RESTART ? !pdu_is_up(st) : st->pid != 0;
 	}
-	if (isatty(2))
-		fprintf(stderr, "\r\033[K%s%s", pend ? "pm: waiting:" : "",
-		    pend ? line : "");
 	return pend ? -1 : bad ? EX_DOWN : EX_OK;
 }
 #endif
