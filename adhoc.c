@@ -15,7 +15,6 @@
 #include "pm.h"
 #include "proc.h"
 
-bool		 adhoc_keep;	/* a reload for run or rm */
 static char	*added;		/* "\n[process:ID]\nlines\n"... */
 
 static void
@@ -40,9 +39,9 @@ apply(const char *s, size_t cut, const char *t, char *msg, size_t len)
 		memcpy(next, s, cut);
 		strcpy(next + cut, t);
 		cfg_added = next;
-		adhoc_keep = true;
+		cfg_again = true;
 		rc = pm_reload(false, quiet, NULL, msg, len);
-		adhoc_keep = false;
+		cfg_again = false;
 		if (rc < 0)
 			cfg_added = added ? added : "";
 		else {

@@ -10,8 +10,6 @@
 
 #include "config.h"
 
-/* True during run's and rm's reload: one with no config file too. */
-extern bool adhoc_keep;
 /* Add [process:id] with body's lines and start it; or remove id. */
 int	 adhoc_run(const char *id, const char *body, char *msg, size_t);
 int	 adhoc_rm(const char *id, char *msg, size_t);

@@ -1562,13 +1562,10 @@ help(int argc, char **argv)
 static int
 run_args(int argc, char **argv)
 {
-	static char err[PM_ERR_MAX], t[2 * PDU_TEXT_MAX];
 	char **ln[PDU_IDS_MAX], *p = req.text, *e = p + PDU_TEXT_MAX - 8;
 	char *id = req.ids[0], *k, *q;
 	const char *c;
-	struct config *cf;
-	size_t o;
-	int i, n = 0, at;
+	int i, n = 0;
 
 	req.nids = 1;
 	for (i = 0; i < nopt && argv[i][0] == '-'; i += 2) {
@@ -1621,6 +1618,11 @@ run_args(int argc, char **argv)
 	}
 	*p = '\0';
 #if PLAT_UNIX
+	static char err[PM_ERR_MAX], t[2 * PDU_TEXT_MAX];
+	struct config *cf;
+	size_t o;
+	int at;
+
 	/* Checked here first, with stand-ins for the dependencies. */
 	o = (size_t)snprintf(t, sizeof(t), "[process:%s]\n%s\n", id, req.text);
 	for (i = 0; i < n; i++)
@@ -1643,8 +1645,6 @@ run_args(int argc, char **argv)
 	return R_LOCAL + EX_USAGE;
 #else
 	(void)ln;
-	(void)t;
-	(void)err;
 	return R_ACTION;
 #endif
 }

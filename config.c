@@ -23,6 +23,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdalign.h>
@@ -70,10 +71,10 @@ struct pdep {
 struct ctx {
 	struct config	*c;
 	const char	*name;		/* file name for messages */
-	FILE		*fp;		/* source: a file ... */
-	const char	*text;		/* ... or a string */
-	bool		 tail;		/* cfg_load: text is cfg_added */
-	bool		 eof;		/* the file read, on to text */
+	const char	*text;		/* the source */
+	bool		 tail;		/* cfg_load: cfg_added follows */
+	bool		 eof;		/* ... and is being read */
+	bool		 rderr;		/* the file could not be read */
 	int		 lineno;
 	bool		 oom;
 
@@ -1644,7 +1645,7 @@ start_section(struct ctx *x, const char *name, size_t n)
 	proc_defaults(p);
 	memcpy(p->id, key, n + 1);
 	p->line = x->lineno;
-	p->added = x->tail && (x->fp == NULL || x->eof);
+	p->added = x->eof;
 	index_add(x);
 	x->cur = x->c->nproc - 1;
 	x->sec = SEC_PROC;
@@ -1653,20 +1654,18 @@ start_section(struct ctx *x, const char *name, size_t n)
 /* ----------------------------------------------------- reader, handler */
 
 const char	*cfg_added = "";
+bool		 cfg_again;
 
 static int
 src_getc(struct ctx *x)
 {
-	int ch;
-
-	/* A file, then cfg_added's sections. */
-	if (x->fp != NULL && !x->eof) {
-		if ((ch = getc_unlocked(x->fp)) != EOF)
-			return ch;
+	/* cfg_load: the file's text, then cfg_added's sections. */
+	while (*x->text == '\0') {
+		if (x->eof || !x->tail)
+			return EOF;
 		x->eof = true;
+		x->text = cfg_added;
 	}
-	if (*x->text == '\0')
-		return EOF;
 	return (unsigned char)*x->text++;
 }
 
@@ -2223,7 +2222,7 @@ load(struct ctx *x, struct config **out)
 		x->oom = true;
 	else if (r > 0 && r != x->first_herr)
 		cerr(x, r, "syntax error");
-	if (x->fp != NULL && ferror(x->fp))
+	if (x->rderr)
 		cerr(x, 0, "read error");
 
 	/*
@@ -2273,25 +2272,44 @@ ctx_init(struct ctx *x, const char *name, char *err, size_t errlen)
 int
 cfg_load(const char *file, struct config **out, char *err, size_t errlen)
 {
-	struct ctx	x;
-	int		r, saved;
+	static char	*kept;		/* the file as last read */
+	static size_t	 cap;
+	struct ctx	 x;
+	size_t		 n = 0;
+	ssize_t		 r = 1;
+	char		*p;
+	int		 fd, saved;
 
 	ctx_init(&x, file, err, errlen);
 	*out = NULL;
-	x.text = cfg_added;
-	x.tail = true;
-	if (file != NULL && (x.fp = fopen(file, "re")) == NULL) {
-		saved = errno;
-		cerr(&x, 0, "%s", strerror(saved));
-		errno = saved;
-		return -1;
+	/* Read whole (a pipe has no size), kept for cfg_again. */
+	if (file != NULL && !cfg_again) {
+		if ((fd = open(file, O_RDONLY | O_CLOEXEC)) < 0) {
+			saved = errno;
+			cerr(&x, 0, "%s", strerror(saved));
+			errno = saved;
+			return -1;
+		}
+		while (r > 0) {
+			if (n + 1 >= cap) {
+				if ((p = realloc(kept, cap + 4096)) == NULL) {
+					x.oom = true;
+					break;
+				}
+				kept = p;
+				cap += 4096;
+			}
+			if ((r = read(fd, kept + n, cap - n - 1)) > 0)
+				n += (size_t)r;
+		}
+		x.rderr = r < 0;
+		close(fd);
+		if (kept != NULL)
+			kept[n] = '\0';
 	}
-	r = load(&x, out);
-	saved = errno;
-	if (x.fp != NULL)
-		fclose(x.fp);
-	errno = saved;
-	return r;
+	x.text = kept != NULL ? kept : "";
+	x.tail = true;
+	return load(&x, out);
 }
 
 int

@@ -163,8 +163,12 @@ struct config {
  * An empty file is a valid config with no processes.
  */
 int	 cfg_load(const char *file, struct config **out, char *err, size_t errlen);
-/* Sections cfg_load reads after FILE (or alone, FILE NULL): `pm run`'s. */
+/*
+ * Sections cfg_load reads after FILE (or alone, FILE NULL): `pm run`'s;
+ * with cfg_again, FILE's text as it last read it, not the file now.
+ */
 extern const char *cfg_added;
+extern bool cfg_again;
 int	 cfg_load_string(const char *name, const char *text,
 	    struct config **out, char *err, size_t errlen);
 void	 cfg_free(struct config *);

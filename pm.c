@@ -297,7 +297,7 @@ reload(bool dry_run, plan_fn emit, void *ctx, char *err, size_t errlen)
 	bool moved;
 	size_t len;
 
-	if (cfg_path == NULL && !adhoc_keep) {
+	if (cfg_path == NULL && !cfg_again) {
 		snprintf(err, errlen, "pm runs without a config file\n");
 		return -1;
 	}
@@ -331,7 +331,7 @@ reload(bool dry_run, plan_fn emit, void *ctx, char *err, size_t errlen)
 	live_swap(NULL);
 	cfg_free(cur);
 	cur = newc;
-	if (!adhoc_keep)
+	if (!cfg_again)
 		log_info("reloaded %s", cfg_path);
 	return 0;
 }
