@@ -1202,8 +1202,8 @@ out:
 static int
 serve(void)
 {
-	const char *av[] = { "pm", "-d", "--background", "-c", opt.cfgfile ?
-	    opt.cfgfile : getenv("PM_CONFIG") ? getenv("PM_CONFIG") :
+	const char *c = opt.cfgfile ? opt.cfgfile : getenv("PM_CONFIG");
+	const char *av[] = { "pm", "-d", "--background", "-c", c ? c :
 	    "/dev/null", opt.sock ? "-S" : NULL, opt.sock, NULL };
 	static int tried;
 	pid_t pid;
@@ -1219,11 +1219,10 @@ serve(void)
 		execv("/proc/self/exe", (char **)av);
 		_exit(127);
 	}
-	if (pid < 0 || waitpid(pid, &st, 0) != pid || st != 0) {
-		fprintf(stderr, "pm: cannot start a server\n");
+	st = pid < 0 || waitpid(pid, &st, 0) != pid || st != 0;
+	fprintf(stderr, "pm: %s a server\n", st ? "cannot start" : "started");
+	if (st)
 		return -1;
-	}
-	fprintf(stderr, "pm: started a server\n");
 	nsess = iloc = 0;
 	refused[0] = '\0';
 	return target_add(opt.sock ? opt.sock : locs[0].name, false);

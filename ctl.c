@@ -725,12 +725,24 @@ do_logs(struct conn *c, const struct pdu_req *q)
 	conn_flush(c);
 }
 
-/* RUN, RM, WHY and SAVE (issue 17): adhoc.c does the work. */
+/* SAVE (issue 17): a CONFIG_SHOW of the processes added by RUN. */
+static void
+save_ids(struct conn *c)
+{
+	const struct proc_view *v;
+	int i;
+
+	c->nidx = 0;
+	for (i = 0; i < proc_count() && c->nidx < PDU_IDS_MAX; i++)
+		if ((v = proc_get(i))->cfg->added && proc_find(v->cfg->id) == i)
+			c->idx[c->nidx++] = (uint16_t)i;
+}
+
+/* RUN, RM and WHY (issue 17): adhoc.c does the work. */
 static void
 do_adhoc(struct conn *c, const struct pdu_req *q)
 {
 	static char msg[PDU_MSG_MAX];
-	const struct proc_view *v;
 	int i, rc = 0;
 
 	msg[0] = '\0';
@@ -741,19 +753,6 @@ do_adhoc(struct conn *c, const struct pdu_req *q)
 	if ((q->type == PDU_RUN || q->type == PDU_RM) && !c->admin) {
 		conn_fail(c, "permission", "run and rm: only root or pm's user "
 		    "(uid %u)", (unsigned)geteuid());
-		return;
-	}
-	if (q->type == PDU_SAVE) {
-		/* The added processes as a CONFIG_SHOW of them. */
-		c->nidx = 0;
-		for (i = 0; i < proc_count() && c->nidx < PDU_IDS_MAX; i++)
-			if ((v = proc_get(i))->cfg->added &&
-			    proc_find(v->cfg->id) == i)
-				c->idx[c->nidx++] = (uint16_t)i;
-		c->job = J_SHOW;
-		c->lgen = lb_gen;
-		c->state = C_REPLY;
-		conn_flush(c);
 		return;
 	}
 	if (q->type == PDU_WHY) {
@@ -792,10 +791,13 @@ conn_request(struct conn *c, const struct pdu_req *q)
 	case PDU_SIGNAL:
 		do_action(c, q);
 		break;
+	case PDU_SAVE:
 	case PDU_STATUS:
 	case PDU_CONFIG_SHOW:
 	case PDU_METRICS:
-		if (resolve_ids(c, q) == -1)
+		if (q->type == PDU_SAVE)
+			save_ids(c);
+		else if (resolve_ids(c, q) == -1)
 			return;
 		c->job = q->type == PDU_STATUS ? J_STATUS : q->type ==
 		    PDU_METRICS ? J_METRICS : J_SHOW;
@@ -826,7 +828,6 @@ conn_request(struct conn *c, const struct pdu_req *q)
 	case PDU_RUN:
 	case PDU_RM:
 	case PDU_WHY:
-	case PDU_SAVE:
 		do_adhoc(c, q);
 		break;
 	case PDU_LOG_REOPEN:
