@@ -72,6 +72,7 @@ struct ctx {
 	struct config	*c;
 	const char	*name;		/* file name for messages */
 	const char	*text;		/* the source */
+	const char	*end;		/* its end (a NUL is a byte), or NULL */
 	bool		 tail;		/* cfg_load: cfg_added follows */
 	bool		 eof;		/* ... and is being read */
 	bool		 rderr;		/* the file could not be read */
@@ -1660,10 +1661,11 @@ static int
 src_getc(struct ctx *x)
 {
 	/* cfg_load: the file's text, then cfg_added's sections. */
-	while (*x->text == '\0') {
+	while (x->end != NULL ? x->text == x->end : *x->text == '\0') {
 		if (x->eof || !x->tail)
 			return EOF;
 		x->eof = true;
+		x->end = NULL;
 		x->text = cfg_added;
 	}
 	return (unsigned char)*x->text++;
@@ -2273,7 +2275,7 @@ int
 cfg_load(const char *file, struct config **out, char *err, size_t errlen)
 {
 	static char	*kept;		/* the file as last read */
-	static size_t	 cap;
+	static size_t	 cap, len;
 	struct ctx	 x;
 	size_t		 n = 0;
 	ssize_t		 r = 1;
@@ -2304,10 +2306,10 @@ cfg_load(const char *file, struct config **out, char *err, size_t errlen)
 		}
 		x.rderr = r < 0;
 		close(fd);
-		if (kept != NULL)
-			kept[n] = '\0';
+		len = n;
 	}
 	x.text = kept != NULL ? kept : "";
+	x.end = x.text + len;
 	x.tail = true;
 	return load(&x, out);
 }
