@@ -13,8 +13,10 @@
 #include <sys/stat.h>
 #if PLAT_UNIX
 #include <sys/un.h>
+#include <sys/wait.h>
 #endif
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -67,7 +69,7 @@ struct sess {
  * how the reply is printed; alias is the original design's spelling.
  */
 enum { A_NONE, A_IDS, A_ID1, A_KEY1, A_SIG, A_LOGS, A_DRY, A_FILE, A_HELP,
-	A_EVENTS };
+	A_EVENTS, A_RUN, A_ID, A_OUT };
 
 struct cmd {
 	const char	*name;
@@ -91,6 +93,10 @@ static struct {
 	bool		 help;
 	bool		 version;
 	bool		 follow;	/* logs -f: print as PDUs arrive */
+	bool		 all;		/* logs -f, no ID: one session per ID */
+	bool		 nowait;	/* stop, restart, shutdown: at once */
+	int		 wait;		/* the request that await waits for */
+	int		 tick;		/* await's turn */
 	int		 follow_rc;
 	bool		 events_json;	/* events --json: lines, not a document */
 } opt;
@@ -105,7 +111,7 @@ static const struct gopt {
 	{ "--token-file", &opt.token_file, NULL }, { "-c", &opt.cfgfile, NULL },
 	{ "--json", NULL, &opt.json }, { "-q", NULL, &opt.quiet },
 	{ "-h", NULL, &opt.help }, { "--help", NULL, &opt.help },
-	{ "--version", NULL, &opt.version },
+	{ "--version", NULL, &opt.version }, { "--no-wait", NULL, &opt.nowait },
 };
 
 static struct pdu_req	 req;
@@ -181,6 +187,15 @@ static const struct cmd cmds[] = {
 	  "stop every process, then reboot (PID 1)" },
 	{ "version", NULL, PDU_VERSION, A_NONE, R_VERSION, NULL, "",
 	  "the client's, server's and protocol's versions" },
+	{ "run", NULL, PDU_RUN, A_RUN, R_ACTION, NULL, "[--name ID] [--KEY "
+	  "VALUE]... -- CMD [ARG...]", "add and start a process, print ID and "
+	  "pid;\n\t--KEY: a config key (--env, --dir: environment, directory)" },
+	{ "rm", NULL, PDU_RM, A_ID, R_ACTION, NULL, "ID",
+	  "stop and remove a process added by run" },
+	{ "save", NULL, PDU_SAVE, A_OUT, R_TEXT, NULL, "[FILE]",
+	  "write the processes added by run as config" },
+	{ "why", NULL, PDU_WHY, A_ID, R_ACTION, NULL, "ID",
+	  "why ID is in its state" },
 	{ "help", NULL, 0, A_HELP, R_LOCAL, NULL, "[COMMAND]",
 	  "this text, or a command's" },
 	{ NULL, NULL, 0, 0, 0, NULL, NULL, NULL }
@@ -775,6 +790,54 @@ health_name(const struct pdu_status *s)
 	return s->health < 4 ? health_names[s->health] : "?";
 }
 
+/*
+ * A state's colour on a terminal unless NO_COLOR is set (issue 17), by
+ * its first letter: running green, on the way yellow, failing red; not
+ * stopped or a clean exit. The N of "\033[3Nm", or 0.
+ */
+static int
+colour(const struct pdu_status *s)
+{
+	const char *t = s->state, *e = getenv("NO_COLOR"), *c;
+
+	c = strchr("r2s3b1f1e1", *t);
+	return isatty(1) && (e == NULL || *e == '\0') && c && t[6] != 'd' &&
+	    (*t != 'e' || s->last_exit) ? c[1] : 0;
+}
+
+#if PLAT_UNIX
+static char all_ids[TARGETS_MAX][PDU_ID_MAX];	/* logs -f of all */
+static int nall;
+
+/*
+ * A status while stop, restart or shutdown waits: -1 while a target is
+ * on its way ("starting", "stopping"; for a stop also running for the
+ * first 2 s, while its dependents stop first; for a shutdown any pid),
+ * shown on a terminal; then EX_DOWN when one missed, or EX_OK.
+ */
+static int
+waiting(const struct pdu_status *st, int n)
+{
+	int i, bad = 0, pend = 0, type = opt.wait, tty = isatty(2);
+
+	if (tty)
+		fputs("\r\033[K", stderr);
+	for (i = 0; i < n; i++, st++) {
+		if (type == PDU_SHUTDOWN ? st->pid != 0 : (*st->state == 's' &&
+		    st->state[6] != 'd') || (type == PDU_STOP && st->pid != 0 &&
+		    opt.tick < 10)) {
+			if (tty)
+				fprintf(stderr, "%s %s %s %us", pend ? "" :
+				    "pm: waiting:", st->id, st->state,
+				    (unsigned)st->since);
+			pend++;
+		}
+		bad |= type == PDU_RESTART ? !pdu_is_up(st) : st->pid != 0;
+	}
+	return pend ? -1 : bad ? EX_DOWN : EX_OK;
+}
+#endif
+
 /* The status table, columns sized to their widest cell. */
 static int
 print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
@@ -792,6 +855,15 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 
 	if (opt.ping)
 		return print_ping(st, n, pfx);
+#if PLAT_UNIX
+	if (opt.wait)
+		return waiting(st, n);
+	if (opt.all) {
+		for (nall = 0; nall < n && nall < TARGETS_MAX; nall++)
+			memcpy(all_ids[nall], st[nall].id, PDU_ID_MAX);
+		return EX_OK;
+	}
+#endif
 	for (i = 0; i < n; i++) {
 		/* Named: up or not; all: fine or not (issue 12). */
 		if (req.nids > 0 ? !pdu_is_up(&st[i]) :
@@ -828,7 +900,8 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 			json_num("next_run", st[i].next_run, st[i].next_run == 0);
 			json_field("status_text", st[i].note);
 			json_field("check_output", st[i].check_out);
-			printf(", \"dropped\": %llu",
+			printf(", \"added\": %s, \"dropped\": %llu",
+			    st[i].added ? "true" : "false",
 			    (unsigned long long)st[i].dropped);
 			/* Issue 14: where the figures come from, or null. */
 			t = (st[i].cg & 3) == 0;
@@ -877,7 +950,8 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 		fmt_uptime(nx, sizeof(nx), (long long)st[i].next_run > now ?
 		    st[i].next_run - (uint64_t)now : 0, st[i].next_run == 0);
 		/* Child bytes: shown escaped, never obeyed (issue 11). */
-		q = log_esc(info, st[i].note, strlen(st[i].note), false);
+		q = stpcpy(info, st[i].added ? "run " : "");
+		q = log_esc(q, st[i].note, strlen(st[i].note), false);
 		if (st[i].note[0] && st[i].check_out[0])
 			q = stpcpy(q, "; ");
 		q = log_esc(q, st[i].check_out, strlen(st[i].check_out),
@@ -895,7 +969,13 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 		q = put_col(line, pfx, 0, false);
 		q = put_col(q, st[i].id, w[0], false);
 		*q++ = ' ';
+		if ((t = colour(&st[i])) != 0) {
+			q = stpcpy(q, "\033[3.m");
+			q[-2] = (char)t;
+		}
 		q = put_col(q, st[i].state, w[1], false);
+		if (t)
+			q = stpcpy(q, "\033[m");
 		*q++ = ' ';
 		q = put_col(q, pid, w[2], true);
 		*q++ = ' ';
@@ -964,7 +1044,7 @@ print_text(const struct pdu_text *t, const char *pfx, int count)
 		printf("%s%s %s\n", pfx, t->key, t->text);
 		return;
 	}
-	if (req.type == PDU_CONFIG_SHOW)
+	if (req.type == PDU_CONFIG_SHOW || req.type == PDU_SAVE)
 		printf("%s%s[%s]\n", count ? "\n" : "", pfx, t->key);
 	for (p = t->text; *p != '\0'; p = nl + 1) {
 		if ((nl = strchr(p, '\n')) == NULL)
@@ -1112,6 +1192,43 @@ out:
 	return ret;
 }
 
+#if PLAT_UNIX
+/*
+ * pm run with no server to answer: a caller who is not root gets a
+ * server of its own (issue 17), with no config file unless one was named,
+ * at the first location of the socket rule, where later commands look.
+ * -1 when there is an answer already or no server could be started.
+ */
+static int
+serve(void)
+{
+	const char *c = opt.cfgfile ? opt.cfgfile : getenv("PM_CONFIG");
+	const char *av[] = { "pm", "-d", "--background", "-c", c ? c :
+	    "/dev/null", opt.sock ? "-S" : NULL, opt.sock, NULL };
+	static int tried;
+	pid_t pid;
+	int st = 1;
+
+	if (tried++ || req.type != PDU_RUN || geteuid() == 0 || sess[0].tcp ||
+	    strncmp(sess[0].err, "cannot reach", 12) != 0)
+		return -1;
+	/* vfork, as sys.c spawns: fork would pull in its atfork machinery. */
+	if ((pid = vfork()) == 0) {
+		dup2(open("/dev/null", O_RDWR), 1);
+		dup2(1, 2);
+		execv("/proc/self/exe", (char **)av);
+		_exit(127);
+	}
+	st = pid < 0 || waitpid(pid, &st, 0) != pid || st != 0;
+	fprintf(stderr, "pm: %s a server\n", st ? "cannot start" : "started");
+	if (st)
+		return -1;
+	nsess = iloc = 0;
+	refused[0] = '\0';
+	return target_add(opt.sock ? opt.sock : locs[0].name, false);
+}
+#endif
+
 /*
  * Send req to every target and print the answers; with several hosts
  * each line is prefixed and --json nests one document per host.
@@ -1122,17 +1239,28 @@ transact(int kind)
 	char pfx[320];
 	int i, n, rc, ret = EX_OK;
 
+#if PLAT_UNIX
+again:
+#endif
 	n = pdu_req_pack(sess[0].tx, PDU_MAX, &req);
 	if (n < 0) {
 		fprintf(stderr, "pm: request too large\n");
 		return EX_USAGE;
 	}
 	for (i = 0; i < nsess; i++) {
-		if (i > 0)
+		if (opt.all) {
+			req.nids = 1;
+			memcpy(req.ids[0], sess[i].name, PDU_ID_MAX);
+			n = pdu_req_pack(sess[i].tx, PDU_MAX, &req);
+		} else if (i > 0)
 			memcpy(sess[i].tx, sess[0].tx, (size_t)n);
 		sess[i].txlen = (size_t)n;
 	}
 	exchange();
+#if PLAT_UNIX
+	if (serve() == 0)
+		goto again;
+#endif
 	if (opt.follow) {
 		/* follow_out printed the stream; only failures are left. */
 		for (i = 0; i < nsess; i++)
@@ -1160,6 +1288,52 @@ transact(int kind)
 	fflush(stdout);
 	return ret;
 }
+
+#if PLAT_UNIX
+/*
+ * stop, restart and shutdown wait until their targets get there (issue
+ * 17), bounded: the server kills what outlives its stop_timeout, and
+ * this gives up after 2 minutes. On a terminal a line says what is
+ * still on its way and for how long. EX_DOWN when a target was missed.
+ */
+static int
+await(int rc)
+{
+	static char name[300];
+	struct sess *s = sess;
+	int t;
+
+	/* Local servers only: a TCP peer or relay is asked once. */
+	if (rc != EX_OK || opt.nowait || nsess != 1 || s->tcp ||
+	    (req.type != PDU_STOP && req.type != PDU_RESTART &&
+	    req.type != PDU_SHUTDOWN))
+		return rc;
+	memcpy(name, s->name, sizeof(name));
+	opt.wait = req.type;
+	req.type = PDU_STATUS;
+	for (t = 0; t < 600; t++) {
+		plat_poll(NULL, 0, 200);
+		/* The server that answered, and no other place of the rule. */
+		free(s->rx);
+		nsess = iloc = 0;
+		nlocs = 1;
+		if (target_add(name, false) == -1)
+			return EX_FAIL;
+		s->txlen = (size_t)pdu_req_pack(s->tx, PDU_MAX, &req);
+		exchange();
+		/* A shutdown is done when nobody answers any more. */
+		if (opt.wait == PDU_SHUTDOWN && (s->err[0] || s->rxlen == 0))
+			return EX_OK;
+		opt.tick = t;
+		if ((rc = print_reply(s, R_STATUS, "", true)) != -1)
+			return rc;
+	}
+	fprintf(stderr, "\npm: gave up waiting\n");
+	return EX_DOWN;
+}
+#else
+#define await(rc)	(rc)	/* TCP only: asked once */
+#endif
 
 /* ------------------------------------------------------------- commands */
 
@@ -1214,7 +1388,7 @@ follow_out(struct sess *s)
 	size_t off = 0, end = s->sealed ? s->vrf : s->rxlen;
 	char pfx[320] = "";
 
-	if (nsess > 1)
+	if (nsess > 1 || opt.all)
 		snprintf(pfx, sizeof(pfx), "%s ", s->name);
 	while (pdu_hdr_unpack(s->rx + off, end - off, &h) == 0 &&
 	    h.len <= end - off) {
@@ -1234,6 +1408,33 @@ follow_out(struct sess *s)
 		s->vrf -= off;
 	fflush(stdout);
 }
+
+#if PLAT_UNIX
+/*
+ * logs -f with no ID (issue 17): the IDs from a status, then a follower
+ * of each on the same socket, named (and so prefixed) by its ID.
+ */
+static int
+follow_all(void)
+{
+	static char path[300];
+	struct sess *s = sess;
+	int i;
+
+	s->txlen = (size_t)pdu_pack(s->tx, PDU_MAX, PDU_STATUS, 0, 0, &req);
+	opt.follow = false;
+	exchange();
+	opt.follow = true;
+	if (s->tcp || print_reply(s, R_STATUS, "", true) != EX_OK)
+		return -1;
+	memcpy(path, s->name, sizeof(path));
+	for (nsess = i = 0; i < nall; i++) {
+		target_add(path, false);
+		memcpy(sess[i].name, all_ids[i], PDU_ID_MAX);
+	}
+	return 0;
+}
+#endif
 
 /* logs ID [-f] [-n N] | logs --reopen; after "--" nothing is an option. */
 static int
@@ -1260,7 +1461,9 @@ logs_args(int argc, char **argv)
 		else
 			return -1;
 	}
-	if (id == NULL || add_ids(1, &id) == -1)
+	/* -f with no ID: every process (issue 17). */
+	opt.all = id == NULL && opt.follow;
+	if (!opt.all && (id == NULL || add_ids(1, &id) == -1))
 		return -1;
 	if (opt.follow)
 		req.flags |= PDU_F_FOLLOW;
@@ -1322,6 +1525,10 @@ synopsis(FILE *f, const struct cmd *top, bool help)
 		fprintf(f, "%s%s\n", c->syn[0] ? " " : "", c->syn);
 		if (help)
 			fprintf(f, "\t%s\n", c->help);
+#if PLAT_UNIX
+		if (help && c->args == A_RUN)
+			cfg_run_opts(f);
+#endif
 		lead = "      ";
 	} while (top->sub != NULL && (++c)->name != NULL);
 }
@@ -1342,6 +1549,103 @@ help(int argc, char **argv)
 	}
 	synopsis(stdout, c, true);
 	return EX_OK;
+}
+
+/*
+ * pm run [--name ID] [--KEY VALUE]... [--] CMD [ARG...] (issue 17): each
+ * --KEY is the config key KEY (a dash read as _; --env and --dir are
+ * environment and directory), so any key the parser knows is an option
+ * and the parser checks it here first: an error names the option. The
+ * server gets the section's lines and checks them again in its config.
+ */
+static int
+run_args(int argc, char **argv)
+{
+	char **ln[PDU_IDS_MAX], *p = req.text, *e = p + PDU_TEXT_MAX - 8;
+	char *id = req.ids[0], *k, *q;
+	const char *c;
+	int i, n = 0;
+
+	req.nids = 1;
+	for (i = 0; i < nopt && argv[i][0] == '-'; i += 2) {
+		if (argv[i][1] != '-' || i + 1 >= nopt || n == PDU_IDS_MAX ||
+		    strchr(argv[i + 1], '\n') != NULL) {
+			fprintf(stderr, "pm: run: bad option: %s\n", argv[i]);
+			return -1;
+		}
+		k = p;
+		p += snprintf(p, (size_t)(e - p), "%s", argv[i] + 2);
+		for (q = k; (q = strchr(q, '-')) != NULL; )
+			*q = '_';
+		if (strcmp(k, "name") == 0) {
+			snprintf(id, PDU_ID_MAX, "%s", argv[i + 1]);
+			p = k;
+			continue;
+		}
+		if (strcmp(k, "env") == 0)
+			p = stpcpy(k, "environment");
+		if (strcmp(k, "dir") == 0)
+			p = stpcpy(k, "directory");
+		ln[n++] = argv + i;
+		if (p < e)
+			p += snprintf(p, (size_t)(e - p), " = %s\n", argv[i + 1]);
+		if (p >= e)
+			break;
+	}
+	if (i >= argc)
+		return -1;
+	if (*id == '\0') {
+		/* The command's name, as an ID may spell it. */
+		c = strrchr(argv[i], '/') ? strrchr(argv[i], '/') + 1 : argv[i];
+		snprintf(id, PDU_ID_MAX, "%s", c);
+		for (q = id; *q; q++)
+			if (!strchr("_.-", *q) && !isalnum((unsigned char)*q))
+				*q = '_';
+	}
+	/* Every word single-quoted; a quote in it as '\''. */
+	if (p < e)
+		p = stpcpy(p, "command =");
+	for (; i < argc && p < e; i++) {
+		*p++ = ' ';
+		for (*p++ = '\'', c = argv[i]; *c && p < e; c++)
+			p = *c == '\'' ? stpcpy(p, "'\\''") : (*p = *c, p + 1);
+		*p++ = '\'';
+	}
+	if (p >= e) {
+		fprintf(stderr, "pm: run: too long\n");
+		return -1;
+	}
+	*p = '\0';
+#if PLAT_UNIX
+	static char err[PM_ERR_MAX], t[2 * PDU_TEXT_MAX];
+	struct config *cf;
+	size_t o;
+	int at;
+
+	/* Checked here first, with stand-ins for the dependencies. */
+	o = (size_t)snprintf(t, sizeof(t), "[process:%s]\n%s\n", id, req.text);
+	for (i = 0; i < n; i++)
+		if (strcmp(ln[i][0], "--depends") == 0)
+			o += (size_t)snprintf(t + o, sizeof(t) - o,
+			    "[process:%.40s]\ncommand = x\n", ln[i][1]);
+	if (cfg_load_string("run", t, &cf, err, sizeof(err)) == 0) {
+		cfg_free(cf);
+		return R_ACTION;
+	}
+	for (k = err; k != NULL && *k; k = q) {
+		if ((q = strchr(k, '\n')) != NULL)
+			*q++ = '\0';
+		/* "run:LINE: why": line 2 on are the options. */
+		at = (int)strtol(k + 4, (char **)&c, 10) - 2;
+		fprintf(stderr, "pm: run: %s%s%s\n", at >= 0 && at < n ?
+		    ln[at][0] : "", at >= 0 && at < n ? ": " : "",
+		    *c == ':' ? c + 2 : k);
+	}
+	return R_LOCAL + EX_USAGE;
+#else
+	(void)ln;
+	return R_ACTION;
+#endif
 }
 
 /*
@@ -1397,6 +1701,19 @@ cmd_args(const struct cmd *c, int argc, char **argv)
 		    NULL);
 	case A_HELP:
 		return R_LOCAL + help(argc, argv);
+	case A_RUN:
+		return run_args(argc, argv);
+	case A_ID:
+		return argc != 1 || add_ids(argc, argv) == -1 ? -1 : c->print;
+	case A_OUT:
+		if (argc > 1)
+			return -1;
+		if (argc == 1 && dup2(open(argv[0], O_WRONLY | O_CREAT |
+		    O_TRUNC, 0666), 1) < 0) {
+			fprintf(stderr, "pm: %s: %s\n", argv[0], strerror(errno));
+			return R_LOCAL + EX_FAIL;
+		}
+		return c->print;
 	case A_EVENTS:
 		if (argc > 0 && nopt > 0 && strcmp(argv[0], "-f") == 0) {
 			opt.follow = true;
@@ -1634,5 +1951,9 @@ client_main(int argc, char **argv)
 	/* Step 4: find the server(s), then send the request. */
 	if (targets_setup() == -1)
 		return EX_FAIL;
-	return transact(kind >= R_PING ? R_STATUS : kind);
+#if PLAT_UNIX
+	if (opt.all && follow_all() == -1)
+		return EX_FAIL;
+#endif
+	return await(transact(kind >= R_PING ? R_STATUS : kind));
 }

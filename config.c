@@ -23,6 +23,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdalign.h>
@@ -70,8 +71,11 @@ struct pdep {
 struct ctx {
 	struct config	*c;
 	const char	*name;		/* file name for messages */
-	FILE		*fp;		/* source: a file ... */
-	const char	*text;		/* ... or a string */
+	const char	*text;		/* the source */
+	const char	*end;		/* its end (a NUL is a byte), or NULL */
+	bool		 tail;		/* cfg_load: cfg_added follows */
+	bool		 eof;		/* ... and is being read */
+	bool		 rderr;		/* the file could not be read */
 	int		 lineno;
 	bool		 oom;
 
@@ -1642,6 +1646,7 @@ start_section(struct ctx *x, const char *name, size_t n)
 	proc_defaults(p);
 	memcpy(p->id, key, n + 1);
 	p->line = x->lineno;
+	p->added = x->eof;
 	index_add(x);
 	x->cur = x->c->nproc - 1;
 	x->sec = SEC_PROC;
@@ -1649,13 +1654,20 @@ start_section(struct ctx *x, const char *name, size_t n)
 
 /* ----------------------------------------------------- reader, handler */
 
+const char	*cfg_added = "";
+bool		 cfg_again;
+
 static int
 src_getc(struct ctx *x)
 {
-	if (x->fp != NULL)
-		return getc_unlocked(x->fp);
-	if (*x->text == '\0')
-		return EOF;
+	/* cfg_load: the file's text, then cfg_added's sections. */
+	while (x->end != NULL ? x->text == x->end : *x->text == '\0') {
+		if (x->eof || !x->tail)
+			return EOF;
+		x->eof = true;
+		x->end = NULL;
+		x->text = cfg_added;
+	}
 	return (unsigned char)*x->text++;
 }
 
@@ -2212,7 +2224,7 @@ load(struct ctx *x, struct config **out)
 		x->oom = true;
 	else if (r > 0 && r != x->first_herr)
 		cerr(x, r, "syntax error");
-	if (x->fp != NULL && ferror(x->fp))
+	if (x->rderr)
 		cerr(x, 0, "read error");
 
 	/*
@@ -2262,22 +2274,44 @@ ctx_init(struct ctx *x, const char *name, char *err, size_t errlen)
 int
 cfg_load(const char *file, struct config **out, char *err, size_t errlen)
 {
-	struct ctx	x;
-	int		r, saved;
+	static char	*kept;		/* the file as last read */
+	static size_t	 cap, len;
+	struct ctx	 x;
+	size_t		 n = 0;
+	ssize_t		 r = 1;
+	char		*p;
+	int		 fd, saved;
 
 	ctx_init(&x, file, err, errlen);
 	*out = NULL;
-	if ((x.fp = fopen(file, "re")) == NULL) {
-		saved = errno;
-		cerr(&x, 0, "%s", strerror(saved));
-		errno = saved;
-		return -1;
+	/* Read whole (a pipe has no size), kept for cfg_again. */
+	if (file != NULL && !cfg_again) {
+		if ((fd = open(file, O_RDONLY | O_CLOEXEC)) < 0) {
+			saved = errno;
+			cerr(&x, 0, "%s", strerror(saved));
+			errno = saved;
+			return -1;
+		}
+		while (r > 0) {
+			if (n + 1 >= cap) {
+				if ((p = realloc(kept, cap + 4096)) == NULL) {
+					x.oom = true;
+					break;
+				}
+				kept = p;
+				cap += 4096;
+			}
+			if ((r = read(fd, kept + n, cap - n - 1)) > 0)
+				n += (size_t)r;
+		}
+		x.rderr = r < 0;
+		close(fd);
+		len = n;
 	}
-	r = load(&x, out);
-	saved = errno;
-	fclose(x.fp);
-	errno = saved;
-	return r;
+	x.text = kept != NULL ? kept : "";
+	x.end = x.text + len;
+	x.tail = true;
+	return load(&x, out);
 }
 
 int
@@ -2639,4 +2673,13 @@ cfg_sockaddr(const char *name, struct sockaddr_un *sun, unsigned int *len)
 	} else
 		*len = (unsigned int)sizeof(*sun);
 	return 0;
+}
+
+/* The process keys as `pm run` options, for its help (issue 17). */
+void
+cfg_run_opts(FILE *f)
+{
+	for (const struct key *k = proc_keys; k->name != NULL; k++)
+		fprintf(f, "%s--%s%s", k == proc_keys ? "\tkeys: " : " ",
+		    k->name, k[1].name != NULL ? "" : "\n");
 }

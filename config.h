@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "sched.h"
 
@@ -65,6 +66,7 @@ struct cfg_mon {
 struct cfg_proc {
 	char		 id[PM_ID_MAX];
 	int		 line;		/* line of the [process:ID] header */
+	bool		 added;		/* from cfg_added: by `pm run` */
 	const char	*command;	/* as written, for display and diff */
 	char	       **argv;		/* NULL-terminated, ready for execve */
 	bool		 shell;
@@ -161,6 +163,12 @@ struct config {
  * An empty file is a valid config with no processes.
  */
 int	 cfg_load(const char *file, struct config **out, char *err, size_t errlen);
+/*
+ * Sections cfg_load reads after FILE (or alone, FILE NULL): `pm run`'s;
+ * with cfg_again, FILE's text as it last read it, not the file now.
+ */
+extern const char *cfg_added;
+extern bool cfg_again;
 int	 cfg_load_string(const char *name, const char *text,
 	    struct config **out, char *err, size_t errlen);
 void	 cfg_free(struct config *);
@@ -212,6 +220,8 @@ int	 cfg_parse_duration(const char *, uint32_t *ms);
 int	 cfg_parse_size(const char *, unsigned long long *bytes);
 int	 cfg_parse_signal(const char *);		/* -1 when unknown */
 const char *cfg_signal_name(int sig);			/* "TERM", or NULL */
+/* Every process key as a `pm run` option ("--key"), one line. */
+void	 cfg_run_opts(FILE *);
 /* Split a shell-like command into argv words in place; count or -1. */
 int	 cfg_split_command(char *buf, char **argv, int max, const char **why);
 

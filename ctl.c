@@ -39,6 +39,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "adhoc.h"
 #include "cgroup.h"
 #include "check.h"
 #include "config.h"
@@ -90,6 +91,7 @@ struct conn {
 	bool		 bulk;		/* TCP or following: capped */
 	bool		 unauth;	/* TCP before auth: capped */
 	bool		 json;		/* EVENTS: JSON lines */
+	bool		 admin;		/* Unix peer root or pm's user: run */
 	struct auth_sess as;
 	size_t		 inlen;
 	size_t		 outoff;
@@ -311,6 +313,7 @@ ctl_status(struct pdu_status *s, int idx, uint64_t now)
 		copy_str(s->state, sizeof(s->state), "stopping");
 		snprintf(s->note, sizeof(s->note), "%u pids left", u.pids);
 	}
+	s->added = p->cfg->added;
 }
 
 /*
@@ -722,6 +725,52 @@ do_logs(struct conn *c, const struct pdu_req *q)
 	conn_flush(c);
 }
 
+/* SAVE (issue 17): a CONFIG_SHOW of the processes added by RUN. */
+static void
+save_ids(struct conn *c)
+{
+	const struct proc_view *v;
+	int i;
+
+	c->nidx = 0;
+	for (i = 0; i < proc_count() && c->nidx < PDU_IDS_MAX; i++)
+		if ((v = proc_get(i))->cfg->added && proc_find(v->cfg->id) == i)
+			c->idx[c->nidx++] = (uint16_t)i;
+}
+
+/* RUN, RM and WHY (issue 17): adhoc.c does the work. */
+static void
+do_adhoc(struct conn *c, const struct pdu_req *q)
+{
+	static char msg[PDU_MSG_MAX];
+	int i, rc = 0;
+
+	msg[0] = '\0';
+	/*
+	 * A command of one's choosing runs as pm's user: not for a member
+	 * of socket_group, nor over TCP, whose key stops and starts.
+	 */
+	if ((q->type == PDU_RUN || q->type == PDU_RM) && !c->admin) {
+		conn_fail(c, "permission", "run and rm: only root or pm's user "
+		    "(uid %u)", (unsigned)geteuid());
+		return;
+	}
+	if (q->type == PDU_WHY) {
+		if (resolve_ids(c, q) == -1)
+			return;
+		adhoc_why(c->idx[0], msg, sizeof(msg));
+	} else
+		rc = q->type == PDU_RUN ? adhoc_run(q->ids[0], q->text, msg,
+		    sizeof(msg)) : adhoc_rm(q->ids[0], msg, sizeof(msg));
+	i = (int)strlen(msg);
+	if (i > 0 && msg[i - 1] == '\n')
+		msg[i - 1] = '\0';
+	if (rc < 0)
+		conn_fail(c, "failed", "%s", msg);
+	else
+		conn_ok(c, msg);
+}
+
 /* Dispatch one decoded request; every path ends in a reply. */
 static void
 conn_request(struct conn *c, const struct pdu_req *q)
@@ -739,10 +788,13 @@ conn_request(struct conn *c, const struct pdu_req *q)
 	case PDU_SIGNAL:
 		do_action(c, q);
 		break;
+	case PDU_SAVE:
 	case PDU_STATUS:
 	case PDU_CONFIG_SHOW:
 	case PDU_METRICS:
-		if (resolve_ids(c, q) == -1)
+		if (q->type == PDU_SAVE)
+			save_ids(c);
+		else if (resolve_ids(c, q) == -1)
 			return;
 		c->job = q->type == PDU_STATUS ? J_STATUS : q->type ==
 		    PDU_METRICS ? J_METRICS : J_SHOW;
@@ -769,6 +821,11 @@ conn_request(struct conn *c, const struct pdu_req *q)
 	case PDU_LOGS:
 	case PDU_EVENTS:
 		do_logs(c, q);
+		break;
+	case PDU_RUN:
+	case PDU_RM:
+	case PDU_WHY:
+		do_adhoc(c, q);
 		break;
 	case PDU_LOG_REOPEN:
 		lb_reopen();
@@ -1137,7 +1194,7 @@ listen_cb(struct watch *w, uint32_t ev)
 	struct listener *l = (struct listener *)w;
 	struct conn *c;
 	char why[128];
-	uid_t uid;
+	uid_t uid = (uid_t)-1;
 	int fd, i;
 
 	(void)ev;
@@ -1188,6 +1245,7 @@ listen_cb(struct watch *w, uint32_t ev)
 		c->w.fd = fd;
 		c->w.cb = conn_cb;
 		c->kind = l->kind;
+		c->admin = l->kind == K_UNIX && (uid == 0 || uid == geteuid());
 		c->state = l->kind == K_TCP ? C_AUTH : C_READ;
 		c->job = J_NONE;
 		c->inlen = c->outoff = c->outlen = 0;

@@ -337,6 +337,11 @@ static const struct field f_auth[] = {
 	F_BYTES(T_NONCE, pdu_req, nonce, FF_OPT | FF_PAIR),
 	F_STR(T_HOST, pdu_req, host, FF_OPT)
 };
+static const struct field f_need_id[] = { F_IDS(1, FF_NEED) };
+static const struct field f_run[] = {
+	F_IDS(1, FF_NEED),
+	F_STR(T_TEXT, pdu_req, text, FF_NEED)
+};
 static const struct field f_logs[] = {
 	F_IDS(1, FF_NEED),
 	F_U32(T_COUNT, pdu_req, lines, FF_OPT)
@@ -384,7 +389,8 @@ static const struct field f_status[] = {
 	F_U64(T_CPU, pdu_status, cpu_us, FF_OPT),
 	F_U32(T_PIDS, pdu_status, pids, FF_OPT),
 	F_U32(T_OOMS, pdu_status, ooms, FF_OPT),
-	F_U8(T_CG, pdu_status, cg, FF_OPT)
+	F_U8(T_CG, pdu_status, cg, FF_OPT),
+	F_U8(T_ADDED, pdu_status, added, FF_OPT)
 };
 static const struct field f_text[] = {
 	F_STR(T_KEY, pdu_text, key, FF_OPT),
@@ -436,7 +442,11 @@ static const struct msg msgs_req[PDU_REQ_LAST - PDU_START + 1] = {
 	REQ(LOGS, "logs", f_logs),
 	REQ(LOG_REOPEN, "log reopen", f_bare),
 	REQ(METRICS, "metrics", f_ids),
-	REQ(EVENTS, "events", f_ids)
+	REQ(EVENTS, "events", f_ids),
+	REQ(RUN, "run", f_run),
+	REQ(RM, "rm", f_need_id),
+	REQ(WHY, "why", f_need_id),
+	REQ(SAVE, "save", f_bare)
 };
 
 static const struct msg msgs_rep[PDU_REP_LAST - PDU_OK + 1] = {

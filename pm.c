@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "adhoc.h"
 #include "cgroup.h"
 #include "check.h"
 #include "client.h"
@@ -301,7 +302,7 @@ reload(bool dry_run, plan_fn emit, void *ctx, char *err, size_t errlen)
 	bool moved;
 	size_t len;
 
-	if (cfg_path == NULL) {
+	if (cfg_path == NULL && !cfg_again) {
 		snprintf(err, errlen, "pm runs without a config file\n");
 		return -1;
 	}
@@ -335,7 +336,8 @@ reload(bool dry_run, plan_fn emit, void *ctx, char *err, size_t errlen)
 	live_swap(NULL);
 	cfg_free(cur);
 	cur = newc;
-	log_info("reloaded %s", cfg_path);
+	if (!cfg_again)
+		log_info("reloaded %s", cfg_path);
 	return 0;
 }
 

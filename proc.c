@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cgroup.h"
 #include "config.h"
@@ -1319,4 +1320,45 @@ proc_apply(const struct config *newc, bool dry_run, plan_fn emit, void *ctx)
 	}
 	free(restart);
 	return 0;
+}
+
+/*
+ * Why idx is where it is, for `pm why` (issue 17): what only the table
+ * knows, in one line; the caller adds the check's and the output's.
+ */
+int
+proc_why(int idx, char *buf, size_t len)
+{
+	const struct proc *p = &proc_tab[idx], *d;
+	const struct cfg_proc *c = p->v.cfg;
+	time_t t;
+	struct tm tm;
+	int i;
+
+	for (i = 0; i < c->ndeps && p->want_up && p->v.pid == 0; i++)
+		if (!dep_ready(d = &proc_tab[c->deps[i]]))
+			return snprintf(buf, len, "waiting on dependency %s "
+			    "(%s)", d->v.cfg->id, proc_state_name(d->v.state));
+	switch (p->v.state) {
+	case PS_BACKOFF:
+		t = (time_t)(wall_now() + (long long)(p->deadline_ms -
+		    now_ms()) / 1000);
+		localtime_r(&t, &tm);
+		return snprintf(buf, len, "backoff until %02d:%02d:%02d after "
+		    "exit %d (restart %d)", tm.tm_hour, tm.tm_min, tm.tm_sec,
+		    p->v.last_status, p->v.restarts + 1);
+	case PS_FATAL:
+		return snprintf(buf, len, "fatal after %d failed starts, last "
+		    "exit %d", p->fails, p->v.last_status);
+	case PS_STOPPED:
+		return snprintf(buf, len, "%s", p->want_up ? "waiting to start" :
+		    c->autostart || p->v.started_ms ? "stopped by operator" :
+		    "not started (autostart = no)");
+	case PS_EXITED:
+		return snprintf(buf, len, "exited with status %d",
+		    p->v.last_status);
+	default:
+		return snprintf(buf, len, "%s, pid %d",
+		    proc_state_name(p->v.state), (int)p->v.pid);
+	}
 }

@@ -76,6 +76,8 @@ uint64_t proc_tick(uint64_t now);
 int	 proc_apply(const struct config *newc, bool dry_run, plan_fn emit,
 	    void *ctx);
 pid_t	 proc_main_pid(void);	/* the -- mode's main child, or 0 */
+/* Why idx is in its state, one line for `pm why`; snprintf's result. */
+int	 proc_why(int idx, char *buf, size_t len);
 /* Events from check.c: the process reported ready; its check failed. */
 void	 proc_ready(int idx);
 void	 proc_check_failed(int idx, enum cfg_cfail action, int status);
