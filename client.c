@@ -66,20 +66,19 @@ struct sess {
  * The command table (issue 13): one row per command, and a command with
  * sub-commands points at rows of its own, as finit's initctl nests its
  * tables. A row says what the request is, how its arguments are read and
- * how the reply is printed; alias is the original design's spelling.
+ * how the reply is printed; an alias (after a |) is the original design's
+ * spelling.
  */
 enum { A_NONE, A_IDS, A_ID1, A_KEY1, A_SIG, A_LOGS, A_DRY, A_FILE, A_HELP,
 	A_EVENTS, A_RUN, A_ID, A_OUT };
 
 struct cmd {
-	const char	*name;
-	const char	*alias;
+	const char	*name;		/* "name|alias" or "name" */
 	uint8_t		 type;		/* the request */
 	uint8_t		 args;		/* A_*: what follows the name */
 	uint8_t		 print;		/* R_*: how the reply is shown */
 	const struct cmd *sub;		/* sub-commands, or NULL */
-	const char	*syn;		/* synopsis after the name */
-	const char	*help;
+	const char	*syn;		/* synopsis after the name, a NUL, help */
 };
 
 static struct {
@@ -133,72 +132,72 @@ static void	follow_out(struct sess *);
 static void	sess_connect(struct sess *);
 
 static const struct cmd config_cmds[] = {
-	{ "show", "display", PDU_CONFIG_SHOW, A_ID1, R_TEXT, NULL, "[ID]",
+	{ "show|display", PDU_CONFIG_SHOW, A_ID1, R_TEXT, NULL, "[ID]\0"
 	  "show the running configuration, or one process's section" },
-	{ "reload", NULL, PDU_CONFIG_RELOAD, A_DRY, R_TEXT, NULL,
-	  "[--dry-run]", "re-read the file, restart only what changed (a bad "
+	{ "reload", PDU_CONFIG_RELOAD, A_DRY, R_TEXT, NULL,
+	  "[--dry-run]\0" "re-read the file, restart only what changed (a bad "
 	  "file changes\n\tnothing); --dry-run or -n prints the plan only" },
-	{ "check", NULL, 0, A_FILE, R_LOCAL, NULL, "[FILE]",
+	{ "check", 0, A_FILE, R_LOCAL, NULL, "[FILE]\0"
 	  "check a file offline, without a server" },
-	{ NULL, NULL, 0, 0, 0, NULL, NULL, NULL }
+	{ NULL, 0, 0, 0, NULL, NULL }
 };
 
 static const struct cmd setting_cmds[] = {
-	{ "show", "display", PDU_SETTING_SHOW, A_KEY1, R_TEXT, NULL, "[KEY]",
+	{ "show|display", PDU_SETTING_SHOW, A_KEY1, R_TEXT, NULL, "[KEY]\0"
 	  "show the [settings] in use" },
-	{ "reload", NULL, PDU_SETTING_RELOAD, A_NONE, R_TEXT, NULL, "",
+	{ "reload", PDU_SETTING_RELOAD, A_NONE, R_TEXT, NULL, "\0"
 	  "re-read [settings]; say which need a restart" },
-	{ NULL, NULL, 0, 0, 0, NULL, NULL, NULL }
+	{ NULL, 0, 0, 0, NULL, NULL }
 };
 
 static const struct cmd cmds[] = {
-	{ "start", NULL, PDU_START, A_IDS, R_ACTION, NULL, "[ID...]",
+	{ "start", PDU_START, A_IDS, R_ACTION, NULL, "[ID...]\0"
 	  "start the named processes; with none, every autostart one" },
-	{ "stop", NULL, PDU_STOP, A_IDS, R_ACTION, NULL, "[ID...]",
+	{ "stop", PDU_STOP, A_IDS, R_ACTION, NULL, "[ID...]\0"
 	  "stop the named processes; with none, all" },
-	{ "restart", NULL, PDU_RESTART, A_IDS, R_ACTION, NULL, "[ID...]",
+	{ "restart", PDU_RESTART, A_IDS, R_ACTION, NULL, "[ID...]\0"
 	  "restart the named processes; with none, all" },
-	{ "status", NULL, PDU_STATUS, A_IDS, R_STATUS, NULL, "[ID...]",
+	{ "status", PDU_STATUS, A_IDS, R_STATUS, NULL, "[ID...]\0"
 	  "a line per process; exit 3 when a named one is not up, or\n"
 	  "\twith no ID when one is not fine (see ping)" },
-	{ "ping", NULL, PDU_STATUS, A_IDS, R_PING, NULL, "[-q] [ID...]",
+	{ "ping", PDU_STATUS, A_IDS, R_PING, NULL, "[-q] [ID...]\0"
 	  "exit 0 when every (named) process is fine, else 3 and say why;\n"
 	  "\t-q prints nothing. Fine: a service running; a oneshot running or\n"
 	  "\texited 0; a scheduled oneshot running or waiting for its next run;\n"
 	  "\ta process nobody asked to run, stopped" },
-	{ "config", NULL, 0, A_NONE, 0, config_cmds, NULL, NULL },
-	{ "setting", NULL, 0, A_NONE, 0, setting_cmds, NULL, NULL },
-	{ "signal", NULL, PDU_SIGNAL, A_SIG, R_ACTION, NULL, "ID SIG",
+	{ "config", 0, A_NONE, 0, config_cmds, NULL },
+	{ "setting", 0, A_NONE, 0, setting_cmds, NULL },
+	{ "signal", PDU_SIGNAL, A_SIG, R_ACTION, NULL, "ID SIG\0"
 	  "send SIG (HUP, SIGHUP or a number) to ID" },
-	{ "logs", NULL, PDU_LOGS, A_LOGS, R_TEXT, NULL,
-	  "ID [-f] [-n N] | --reopen", "the last N lines ID wrote (-f: "
+	{ "logs", PDU_LOGS, A_LOGS, R_TEXT, NULL,
+	  "ID [-f] [-n N] | --reopen\0" "the last N lines ID wrote (-f: "
 	  "follow); --reopen: reopen log files" },
-	{ "metrics", NULL, PDU_METRICS, A_IDS, R_TEXT, NULL, "[ID...]",
+	{ "metrics", PDU_METRICS, A_IDS, R_TEXT, NULL, "[ID...]\0"
 	  "metrics in the Prometheus text format (as HTTP /metrics)" },
-	{ "events", NULL, PDU_EVENTS, A_EVENTS, R_TEXT, NULL, "[-f] [ID...]",
+	{ "events", PDU_EVENTS, A_EVENTS, R_TEXT, NULL, "[-f] [ID...]\0"
 	  "what happened, from the server's ring (-f: follow)" },
-	{ "shutdown", NULL, PDU_SHUTDOWN, A_NONE, R_ACTION, NULL, "",
+	{ "shutdown", PDU_SHUTDOWN, A_NONE, R_ACTION, NULL, "\0"
 	  "stop every process; the server exits" },
-	{ "halt", NULL, PDU_HALT, A_NONE, R_ACTION, NULL, "",
+	{ "halt", PDU_HALT, A_NONE, R_ACTION, NULL, "\0"
 	  "stop every process, then halt (PID 1)" },
-	{ "poweroff", NULL, PDU_POWEROFF, A_NONE, R_ACTION, NULL, "",
+	{ "poweroff", PDU_POWEROFF, A_NONE, R_ACTION, NULL, "\0"
 	  "stop every process, then power off (PID 1)" },
-	{ "reboot", NULL, PDU_REBOOT, A_NONE, R_ACTION, NULL, "",
+	{ "reboot", PDU_REBOOT, A_NONE, R_ACTION, NULL, "\0"
 	  "stop every process, then reboot (PID 1)" },
-	{ "version", NULL, PDU_VERSION, A_NONE, R_VERSION, NULL, "",
+	{ "version", PDU_VERSION, A_NONE, R_VERSION, NULL, "\0"
 	  "the client's, server's and protocol's versions" },
-	{ "run", NULL, PDU_RUN, A_RUN, R_ACTION, NULL, "[--name ID] [--KEY "
-	  "VALUE]... -- CMD [ARG...]", "add and start a process, print ID and "
+	{ "run", PDU_RUN, A_RUN, R_ACTION, NULL, "[--name ID] [--KEY "
+	  "VALUE]... -- CMD [ARG...]\0" "add and start a process, print ID and "
 	  "pid;\n\t--KEY: a config key (--env, --dir: environment, directory)" },
-	{ "rm", NULL, PDU_RM, A_ID, R_ACTION, NULL, "ID",
+	{ "rm", PDU_RM, A_ID, R_ACTION, NULL, "ID\0"
 	  "stop and remove a process added by run" },
-	{ "save", NULL, PDU_SAVE, A_OUT, R_TEXT, NULL, "[FILE]",
+	{ "save", PDU_SAVE, A_OUT, R_TEXT, NULL, "[FILE]\0"
 	  "write the processes added by run as config" },
-	{ "why", NULL, PDU_WHY, A_ID, R_ACTION, NULL, "ID",
+	{ "why", PDU_WHY, A_ID, R_ACTION, NULL, "ID\0"
 	  "why ID is in its state" },
-	{ "help", NULL, 0, A_HELP, R_LOCAL, NULL, "[COMMAND]",
+	{ "help", 0, A_HELP, R_LOCAL, NULL, "[COMMAND]\0"
 	  "this text, or a command's" },
-	{ NULL, NULL, 0, 0, 0, NULL, NULL, NULL }
+	{ NULL, 0, 0, 0, NULL, NULL }
 };
 
 void
@@ -1502,11 +1501,16 @@ config_check(const char *file)
 static const struct cmd *
 cmd_find(const struct cmd *tab, char *name)
 {
+	size_t n;
+
 	name = undash(name);
+	n = strlen(name);
 	for (; tab->name != NULL; tab++)
-		if (strcmp(tab->name, name) == 0 || (tab->alias != NULL &&
-		    strcmp(tab->alias, name) == 0))
-			return tab;
+		for (const char *p = tab->name; p != NULL;
+		    p = strchr(p, '|'), p = p != NULL ? p + 1 : NULL)
+			if (strncmp(p, name, n) == 0 &&
+			    (p[n] == '\0' || p[n] == '|'))
+				return tab;
 	return NULL;
 }
 
@@ -1520,11 +1524,10 @@ synopsis(FILE *f, const struct cmd *top, bool help)
 	do {
 		fprintf(f, "%s pm %s", lead, top->name);
 		if (c != top)
-			fprintf(f, " %s%s%s", c->name, c->alias ? "|" : "",
-			    c->alias ? c->alias : "");
+			fprintf(f, " %s", c->name);
 		fprintf(f, "%s%s\n", c->syn[0] ? " " : "", c->syn);
 		if (help)
-			fprintf(f, "\t%s\n", c->help);
+			fprintf(f, "\t%s\n", strchr(c->syn, '\0') + 1);
 #if PLAT_UNIX
 		if (help && c->args == A_RUN)
 			cfg_run_opts(f);
