@@ -17,6 +17,7 @@
 #endif
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -131,6 +132,18 @@ static int		 nopt;		/* leading arguments before "--" */
 static void	follow_out(struct sess *);
 static void	sess_connect(struct sess *);
 
+/* An error on stderr after "pm: ", which is written once, here. */
+static void __attribute__((format(printf, 1, 2)))
+perr(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("pm: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+}
+
 static const struct cmd config_cmds[] = {
 	{ "show|display", PDU_CONFIG_SHOW, A_ID1, R_TEXT, NULL, "[ID]\0"
 	  "show the running configuration, or one process's section" },
@@ -229,7 +242,7 @@ target_add(const char *name, bool tcp)
 	struct sess *s;
 
 	if (nsess == TARGETS_MAX) {
-		fprintf(stderr, "pm: too many hosts (max %d)\n", TARGETS_MAX);
+		perr("too many hosts (max %d)\n", TARGETS_MAX);
 		return -1;
 	}
 	s = &sess[nsess];
@@ -241,7 +254,7 @@ target_add(const char *name, bool tcp)
 	if (!tcp) {
 		if (cfg_sockaddr(name, (struct sockaddr_un *)&s->addr,
 		    &s->addrlen) == -1) {
-			fprintf(stderr, "pm: socket path too long: %s\n", name);
+			perr("socket path too long: %s\n", name);
 			return -1;
 		}
 		nsess++;
@@ -250,7 +263,7 @@ target_add(const char *name, bool tcp)
 #endif
 	if (strlen(name) >= PDU_HOST_MAX ||
 	    cfg_parse_addr(name, false, &s->addr, &s->addrlen) < 0) {
-		fprintf(stderr, "pm: -H %s: expected IP:PORT, [IPV6]:PORT or "
+		perr("-H %s: expected IP:PORT, [IPV6]:PORT or "
 		    "localhost:PORT\n", name);
 		return -1;
 	}
@@ -375,7 +388,7 @@ sess_connect(struct sess *s)
 			return;
 		}
 		if (!s->tcp && refused_peer)
-			fprintf(stderr, "pm: warning: %s\n", refused);
+			perr("warning: %s\n", refused);
 #endif
 		s->st = s->tcp ? S_CHALLENGE : S_SEND;
 		return;
@@ -623,7 +636,7 @@ exchange(void)
 		if (opt.follow && t > 1000)
 			t = 1000;
 		if (plat_poll(pfd, n, t) == -1 && errno != EINTR) {
-			fprintf(stderr, "pm: poll: %s\n", strerror(errno));
+			perr("poll: %s\n", strerror(errno));
 			break;
 		}
 		for (i = 0; i < n; i++)
@@ -1103,7 +1116,7 @@ print_reply(struct sess *s, int kind, const char *pfx, bool first)
 		if (h.type == PDU_ERROR) {
 			if ((rc = pdu_error_unpack(s->rx + off, h.len, &e)) != 0)
 				break;
-			fprintf(stderr, "pm: %s%s\n", pfx, e.msg);
+			perr("%s%s\n", pfx, e.msg);
 			snprintf(s->err, sizeof(s->err), "%.500s", e.msg);
 			ret = err_exit(&e);
 			goto json_err;
@@ -1116,7 +1129,7 @@ print_reply(struct sess *s, int kind, const char *pfx, bool first)
 				cap = cap ? cap * 2 : (int)(s->rxlen / 64) + 1;
 				if ((p = realloc(st, (size_t)cap *
 				    sizeof(*st))) == NULL) {
-					fprintf(stderr, "pm: %s\n",
+					perr("%s\n",
 					    strerror(errno));
 					goto out;
 				}
@@ -1180,7 +1193,7 @@ print_reply(struct sess *s, int kind, const char *pfx, bool first)
 	snprintf(s->err, sizeof(s->err), "protocol error from %s: %s",
 	    s->name, pdu_strerror(rc));
 fail:
-	fprintf(stderr, "pm: %s\n", s->err);
+	perr("%s\n", s->err);
 json_err:
 	if (opt.json && nsess > 1) {
 		printf("%s{\"error\": ", first ? "" : ", ");
@@ -1219,7 +1232,7 @@ serve(void)
 		_exit(127);
 	}
 	st = pid < 0 || waitpid(pid, &st, 0) != pid || st != 0;
-	fprintf(stderr, "pm: %s a server\n", st ? "cannot start" : "started");
+	perr("%s a server\n", st ? "cannot start" : "started");
 	if (st)
 		return -1;
 	nsess = iloc = 0;
@@ -1243,7 +1256,7 @@ again:
 #endif
 	n = pdu_req_pack(sess[0].tx, PDU_MAX, &req);
 	if (n < 0) {
-		fprintf(stderr, "pm: request too large\n");
+		perr("request too large\n");
 		return EX_USAGE;
 	}
 	for (i = 0; i < nsess; i++) {
@@ -1264,7 +1277,7 @@ again:
 		/* follow_out printed the stream; only failures are left. */
 		for (i = 0; i < nsess; i++)
 			if (sess[i].err[0] != '\0') {
-				fprintf(stderr, "pm: %s\n", sess[i].err);
+				perr("%s\n", sess[i].err);
 				opt.follow_rc = EX_FAIL;
 			}
 		return opt.follow_rc;
@@ -1356,17 +1369,17 @@ add_ids(int argc, char **argv)
 	for (i = 0; i < argc; i++) {
 		id = undash(argv[i]);
 		if (req.nids == PDU_IDS_MAX) {
-			fprintf(stderr, "pm: too many IDs (max %d)\n",
+			perr("too many IDs (max %d)\n",
 			    PDU_IDS_MAX);
 			return -1;
 		}
 		if (id[0] == '-' && id[1] != '\0') {
-			fprintf(stderr, "pm: unknown option: %s\n", id);
+			perr("unknown option: %s\n", id);
 			return -1;
 		}
 		if (id[0] == '\0' || id[0] == '-' ||
 		    strlen(id) >= PDU_ID_MAX) {
-			fprintf(stderr, "pm: bad ID: %s\n", argv[i]);
+			perr("bad ID: %s\n", argv[i]);
 			return -1;
 		}
 		strcpy(req.ids[req.nids++], id);
@@ -1396,7 +1409,7 @@ follow_out(struct sess *s)
 			print_text(&t, pfx, 0);
 		else if (h.type == PDU_ERROR &&
 		    pdu_error_unpack(s->rx + off, h.len, &e) == 0) {
-			fprintf(stderr, "pm: %s%s\n", pfx, e.msg);
+			perr("%s%s\n", pfx, e.msg);
 			opt.follow_rc = err_exit(&e);
 		}
 		off += h.len;
@@ -1491,7 +1504,7 @@ config_check(const char *file)
 #else
 	/* The server's parser is not linked in (issue 20). */
 	(void)file;
-	fprintf(stderr, "pm: config check: only the Linux pm checks a "
+	perr("config check: only the Linux pm checks a "
 	    "configuration\n");
 	return EX_USAGE;
 #endif
@@ -1547,7 +1560,7 @@ help(int argc, char **argv)
 	}
 	/* help config show: the command's synopsis holds the sub-command's. */
 	if ((c = cmd_find(cmds, argv[0])) == NULL) {
-		fprintf(stderr, "pm: unknown command: %s\n", argv[0]);
+		perr("unknown command: %s\n", argv[0]);
 		return EX_USAGE;
 	}
 	synopsis(stdout, c, true);
@@ -1573,7 +1586,7 @@ run_args(int argc, char **argv)
 	for (i = 0; i < nopt && argv[i][0] == '-'; i += 2) {
 		if (argv[i][1] != '-' || i + 1 >= nopt || n == PDU_IDS_MAX ||
 		    strchr(argv[i + 1], '\n') != NULL) {
-			fprintf(stderr, "pm: run: bad option: %s\n", argv[i]);
+			perr("run: bad option: %s\n", argv[i]);
 			return -1;
 		}
 		k = p;
@@ -1615,7 +1628,7 @@ run_args(int argc, char **argv)
 		*p++ = '\'';
 	}
 	if (p >= e) {
-		fprintf(stderr, "pm: run: too long\n");
+		perr("run: too long\n");
 		return -1;
 	}
 	*p = '\0';
@@ -1640,7 +1653,7 @@ run_args(int argc, char **argv)
 			*q++ = '\0';
 		/* "run:LINE: why": line 2 on are the options. */
 		at = (int)strtol(k + 4, (char **)&c, 10) - 2;
-		fprintf(stderr, "pm: run: %s%s%s\n", at >= 0 && at < n ?
+		perr("run: %s%s%s\n", at >= 0 && at < n ?
 		    ln[at][0] : "", at >= 0 && at < n ? ": " : "",
 		    *c == ':' ? c + 2 : k);
 	}
@@ -1685,7 +1698,7 @@ cmd_args(const struct cmd *c, int argc, char **argv)
 		if (*end != '\0' || end == k)
 			n = cfg_parse_signal(k);
 		if (n <= 0 || n > 64) {
-			fprintf(stderr, "pm: unknown signal: %s\n", argv[1]);
+			perr("unknown signal: %s\n", argv[1]);
 			return -1;
 		}
 		req.sig = (int)n;
@@ -1713,7 +1726,7 @@ cmd_args(const struct cmd *c, int argc, char **argv)
 			return -1;
 		if (argc == 1 && dup2(open(argv[0], O_WRONLY | O_CREAT |
 		    O_TRUNC, 0666), 1) < 0) {
-			fprintf(stderr, "pm: %s: %s\n", argv[0], strerror(errno));
+			perr("%s: %s\n", argv[0], strerror(errno));
 			return R_LOCAL + EX_FAIL;
 		}
 		return c->print;
@@ -1759,7 +1772,7 @@ key_setup(const struct config *cf)
 		return 0;
 	if ((fd = plat_open_key(file)) == -1 ||
 	    (n = read(fd, keybuf, sizeof(keybuf) - 1)) < 0) {
-		fprintf(stderr, "pm: token file %s: %s\n", file,
+		perr("token file %s: %s\n", file,
 		    plat_strerror(errno));
 		if (fd != -1)
 			close(fd);
@@ -1785,7 +1798,7 @@ targets_setup(void)
 	int rc = 0;
 
 	if ((sess = calloc(TARGETS_MAX, sizeof(*sess))) == NULL) {
-		fprintf(stderr, "pm: %s\n", strerror(errno));
+		perr("%s\n", strerror(errno));
 		return -1;
 	}
 	/* An empty PM_SOCKET is unset, for the server and the client alike. */
@@ -1816,13 +1829,13 @@ targets_setup(void)
 			nlocs = 1;
 			rc = target_add(opt.sock, false);
 		} else if ((nlocs = cfg_socket_locs(&cf, false, locs)) < 1) {
-			fprintf(stderr, "pm: socket path too long\n");
+			perr("socket path too long\n");
 			rc = -1;
 		} else
 			rc = target_add(locs[0].name, false);
 #else
 		/* No Unix sockets here, and no server on this machine. */
-		fprintf(stderr, "pm: this pm speaks TCP only: -H HOST:PORT "
+		perr("this pm speaks TCP only: -H HOST:PORT "
 		    "(with --token-file FILE or PM_TOKEN)\n");
 		rc = -1;
 #endif
@@ -1830,7 +1843,7 @@ targets_setup(void)
 	free((char *)cf.set.socket);
 	free((char *)cf.set.token_file);
 	if (rc == 0 && nsess == 0) {
-		fprintf(stderr, "pm: no server to talk to\n");
+		perr("no server to talk to\n");
 		rc = -1;
 	}
 	return rc;
@@ -1888,14 +1901,14 @@ client_main(int argc, char **argv)
 			else if (i + 1 < argc)
 				*o->val = argv[++i];
 			else {
-				fprintf(stderr, "pm: %s needs a value\n",
+				perr("%s needs a value\n",
 				    argv[i]);
 				return EX_USAGE;
 			}
 			continue;
 		}
 		if (n == 0 && dd < 0 && argv[i][0] == '-') {
-			fprintf(stderr, "pm: unknown option: %s\n", argv[i]);
+			perr("unknown option: %s\n", argv[i]);
 			client_usage(true);
 			return EX_USAGE;
 		}
@@ -1911,7 +1924,7 @@ client_main(int argc, char **argv)
 	}
 	/* Step 2: the command, and its sub-command, from the table. */
 	if ((top = c = cmd_find(cmds, av[0])) == NULL) {
-		fprintf(stderr, "pm: unknown command: %s\n", av[0]);
+		perr("unknown command: %s\n", av[0]);
 		client_usage(true);
 		return EX_USAGE;
 	}
@@ -1924,7 +1937,7 @@ client_main(int argc, char **argv)
 	if (top->sub != NULL) {
 		if (n == 0 || (c = cmd_find(top->sub, av[0])) == NULL) {
 			if (n > 0)
-				fprintf(stderr, "pm: %s: unknown sub-command: "
+				perr("%s: unknown sub-command: "
 				    "%s\n", top->name, av[0]);
 			synopsis(stderr, top, false);
 			return EX_USAGE;
@@ -1935,7 +1948,7 @@ client_main(int argc, char **argv)
 	}
 	nopt = dd < 0 ? n : dd - 1;
 	if (plat_init() == -1) {
-		fprintf(stderr, "pm: sockets: %s\n", plat_strerror(errno));
+		perr("sockets: %s\n", plat_strerror(errno));
 		return EX_FAIL;
 	}
 	memset(&req, 0, sizeof(req));
