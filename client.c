@@ -74,12 +74,12 @@ enum { A_NONE, A_IDS, A_ID1, A_KEY1, A_SIG, A_LOGS, A_DRY, A_FILE, A_HELP,
 	A_EVENTS, A_RUN, A_ID, A_OUT };
 
 struct cmd {
-	const char	*name;		/* "name|alias" or "name" */
+	const char	*name;		/* "name|alias" or "name", a NUL, the
+					   synopsis after the name, a NUL, help */
 	uint8_t		 type;		/* the request */
 	uint8_t		 args;		/* A_*: what follows the name */
 	uint8_t		 print;		/* R_*: how the reply is shown */
-	const struct cmd *sub;		/* sub-commands, or NULL */
-	const char	*syn;		/* synopsis after the name, a NUL, help */
+	uint8_t		 sub;		/* sub-commands: subs[sub], or 0 */
 };
 
 static struct {
@@ -145,72 +145,97 @@ perr(const char *fmt, ...)
 }
 
 static const struct cmd config_cmds[] = {
-	{ "show|display", PDU_CONFIG_SHOW, A_ID1, R_TEXT, NULL, "[ID]\0"
-	  "show the running configuration, or one process's section" },
-	{ "reload", PDU_CONFIG_RELOAD, A_DRY, R_TEXT, NULL,
-	  "[--dry-run]\0" "re-read the file, restart only what changed (a bad "
-	  "file changes\n\tnothing); --dry-run or -n prints the plan only" },
-	{ "check", 0, A_FILE, R_LOCAL, NULL, "[FILE]\0"
-	  "check a file offline, without a server" },
-	{ NULL, 0, 0, 0, NULL, NULL }
+	{ "show|display\0" "[ID]\0"
+	  "show the running configuration, or one process's section",
+	  PDU_CONFIG_SHOW, A_ID1, R_TEXT, 0 },
+	{ "reload\0" "[--dry-run]\0" "re-read the file, restart only what "
+	  "changed (a bad file changes\n\tnothing); --dry-run or -n prints "
+	  "the plan only",
+	  PDU_CONFIG_RELOAD, A_DRY, R_TEXT, 0 },
+	{ "check\0" "[FILE]\0"
+	  "check a file offline, without a server",
+	  0, A_FILE, R_LOCAL, 0 },
+	{ NULL, 0, 0, 0, 0 }
 };
 
 static const struct cmd setting_cmds[] = {
-	{ "show|display", PDU_SETTING_SHOW, A_KEY1, R_TEXT, NULL, "[KEY]\0"
-	  "show the [settings] in use" },
-	{ "reload", PDU_SETTING_RELOAD, A_NONE, R_TEXT, NULL, "\0"
-	  "re-read [settings]; say which need a restart" },
-	{ NULL, 0, 0, 0, NULL, NULL }
+	{ "show|display\0" "[KEY]\0"
+	  "show the [settings] in use",
+	  PDU_SETTING_SHOW, A_KEY1, R_TEXT, 0 },
+	{ "reload\0" "\0"
+	  "re-read [settings]; say which need a restart",
+	  PDU_SETTING_RELOAD, A_NONE, R_TEXT, 0 },
+	{ NULL, 0, 0, 0, 0 }
 };
 
+static const struct cmd *const subs[] = { NULL, config_cmds, setting_cmds };
+
 static const struct cmd cmds[] = {
-	{ "start", PDU_START, A_IDS, R_ACTION, NULL, "[ID...]\0"
-	  "start the named processes; with none, every autostart one" },
-	{ "stop", PDU_STOP, A_IDS, R_ACTION, NULL, "[ID...]\0"
-	  "stop the named processes; with none, all" },
-	{ "restart", PDU_RESTART, A_IDS, R_ACTION, NULL, "[ID...]\0"
-	  "restart the named processes; with none, all" },
-	{ "status", PDU_STATUS, A_IDS, R_STATUS, NULL, "[ID...]\0"
+	{ "start\0" "[ID...]\0"
+	  "start the named processes; with none, every autostart one",
+	  PDU_START, A_IDS, R_ACTION, 0 },
+	{ "stop\0" "[ID...]\0"
+	  "stop the named processes; with none, all",
+	  PDU_STOP, A_IDS, R_ACTION, 0 },
+	{ "restart\0" "[ID...]\0"
+	  "restart the named processes; with none, all",
+	  PDU_RESTART, A_IDS, R_ACTION, 0 },
+	{ "status\0" "[ID...]\0"
 	  "a line per process; exit 3 when a named one is not up, or\n"
-	  "\twith no ID when one is not fine (see ping)" },
-	{ "ping", PDU_STATUS, A_IDS, R_PING, NULL, "[-q] [ID...]\0"
+	  "\twith no ID when one is not fine (see ping)",
+	  PDU_STATUS, A_IDS, R_STATUS, 0 },
+	{ "ping\0" "[-q] [ID...]\0"
 	  "exit 0 when every (named) process is fine, else 3 and say why;\n"
 	  "\t-q prints nothing. Fine: a service running; a oneshot running or\n"
 	  "\texited 0; a scheduled oneshot running or waiting for its next run;\n"
-	  "\ta process nobody asked to run, stopped" },
-	{ "config", 0, A_NONE, 0, config_cmds, NULL },
-	{ "setting", 0, A_NONE, 0, setting_cmds, NULL },
-	{ "signal", PDU_SIGNAL, A_SIG, R_ACTION, NULL, "ID SIG\0"
-	  "send SIG (HUP, SIGHUP or a number) to ID" },
-	{ "logs", PDU_LOGS, A_LOGS, R_TEXT, NULL,
-	  "ID [-f] [-n N] | --reopen\0" "the last N lines ID wrote (-f: "
-	  "follow); --reopen: reopen log files" },
-	{ "metrics", PDU_METRICS, A_IDS, R_TEXT, NULL, "[ID...]\0"
-	  "metrics in the Prometheus text format (as HTTP /metrics)" },
-	{ "events", PDU_EVENTS, A_EVENTS, R_TEXT, NULL, "[-f] [ID...]\0"
-	  "what happened, from the server's ring (-f: follow)" },
-	{ "shutdown", PDU_SHUTDOWN, A_NONE, R_ACTION, NULL, "\0"
-	  "stop every process; the server exits" },
-	{ "halt", PDU_HALT, A_NONE, R_ACTION, NULL, "\0"
-	  "stop every process, then halt (PID 1)" },
-	{ "poweroff", PDU_POWEROFF, A_NONE, R_ACTION, NULL, "\0"
-	  "stop every process, then power off (PID 1)" },
-	{ "reboot", PDU_REBOOT, A_NONE, R_ACTION, NULL, "\0"
-	  "stop every process, then reboot (PID 1)" },
-	{ "version", PDU_VERSION, A_NONE, R_VERSION, NULL, "\0"
-	  "the client's, server's and protocol's versions" },
-	{ "run", PDU_RUN, A_RUN, R_ACTION, NULL, "[--name ID] [--KEY "
+	  "\ta process nobody asked to run, stopped",
+	  PDU_STATUS, A_IDS, R_PING, 0 },
+	{ "config", 0, A_NONE, 0, 1 },
+	{ "setting", 0, A_NONE, 0, 2 },
+	{ "signal\0" "ID SIG\0"
+	  "send SIG (HUP, SIGHUP or a number) to ID",
+	  PDU_SIGNAL, A_SIG, R_ACTION, 0 },
+	{ "logs\0" "ID [-f] [-n N] | --reopen\0" "the last N lines ID wrote "
+	  "(-f: follow); --reopen: reopen log files",
+	  PDU_LOGS, A_LOGS, R_TEXT, 0 },
+	{ "metrics\0" "[ID...]\0"
+	  "metrics in the Prometheus text format (as HTTP /metrics)",
+	  PDU_METRICS, A_IDS, R_TEXT, 0 },
+	{ "events\0" "[-f] [ID...]\0"
+	  "what happened, from the server's ring (-f: follow)",
+	  PDU_EVENTS, A_EVENTS, R_TEXT, 0 },
+	{ "shutdown\0" "\0"
+	  "stop every process; the server exits",
+	  PDU_SHUTDOWN, A_NONE, R_ACTION, 0 },
+	{ "halt\0" "\0"
+	  "stop every process, then halt (PID 1)",
+	  PDU_HALT, A_NONE, R_ACTION, 0 },
+	{ "poweroff\0" "\0"
+	  "stop every process, then power off (PID 1)",
+	  PDU_POWEROFF, A_NONE, R_ACTION, 0 },
+	{ "reboot\0" "\0"
+	  "stop every process, then reboot (PID 1)",
+	  PDU_REBOOT, A_NONE, R_ACTION, 0 },
+	{ "version\0" "\0"
+	  "the client's, server's and protocol's versions",
+	  PDU_VERSION, A_NONE, R_VERSION, 0 },
+	{ "run\0" "[--name ID] [--KEY "
 	  "VALUE]... -- CMD [ARG...]\0" "add and start a process, print ID and "
-	  "pid;\n\t--KEY: a config key (--env, --dir: environment, directory)" },
-	{ "rm", PDU_RM, A_ID, R_ACTION, NULL, "ID\0"
-	  "stop and remove a process added by run" },
-	{ "save", PDU_SAVE, A_OUT, R_TEXT, NULL, "[FILE]\0"
-	  "write the processes added by run as config" },
-	{ "why", PDU_WHY, A_ID, R_ACTION, NULL, "ID\0"
-	  "why ID is in its state" },
-	{ "help", 0, A_HELP, R_LOCAL, NULL, "[COMMAND]\0"
-	  "this text, or a command's" },
-	{ NULL, 0, 0, 0, NULL, NULL }
+	  "pid;\n\t--KEY: a config key (--env, --dir: environment, directory)",
+	  PDU_RUN, A_RUN, R_ACTION, 0 },
+	{ "rm\0" "ID\0"
+	  "stop and remove a process added by run",
+	  PDU_RM, A_ID, R_ACTION, 0 },
+	{ "save\0" "[FILE]\0"
+	  "write the processes added by run as config",
+	  PDU_SAVE, A_OUT, R_TEXT, 0 },
+	{ "why\0" "ID\0"
+	  "why ID is in its state",
+	  PDU_WHY, A_ID, R_ACTION, 0 },
+	{ "help\0" "[COMMAND]\0"
+	  "this text, or a command's",
+	  0, A_HELP, R_LOCAL, 0 },
+	{ NULL, 0, 0, 0, 0 }
 };
 
 void
@@ -1531,22 +1556,23 @@ cmd_find(const struct cmd *tab, char *name)
 static void
 synopsis(FILE *f, const struct cmd *top, bool help)
 {
-	const struct cmd *c = top->sub != NULL ? top->sub : top;
-	const char *lead = "usage:";
+	const struct cmd *c = top->sub ? subs[top->sub] : top;
+	const char *lead = "usage:", *syn;
 
 	do {
 		fprintf(f, "%s pm %s", lead, top->name);
 		if (c != top)
 			fprintf(f, " %s", c->name);
-		fprintf(f, "%s%s\n", c->syn[0] ? " " : "", c->syn);
+		syn = strchr(c->name, '\0') + 1;
+		fprintf(f, "%s%s\n", syn[0] ? " " : "", syn);
 		if (help)
-			fprintf(f, "\t%s\n", strchr(c->syn, '\0') + 1);
+			fprintf(f, "\t%s\n", strchr(syn, '\0') + 1);
 #if PLAT_UNIX
 		if (help && c->args == A_RUN)
 			cfg_run_opts(f);
 #endif
 		lead = "      ";
-	} while (top->sub != NULL && (++c)->name != NULL);
+	} while (top->sub && (++c)->name != NULL);
 }
 
 static int
@@ -1934,8 +1960,8 @@ client_main(int argc, char **argv)
 	}
 	av++;
 	n--;
-	if (top->sub != NULL) {
-		if (n == 0 || (c = cmd_find(top->sub, av[0])) == NULL) {
+	if (top->sub) {
+		if (n == 0 || (c = cmd_find(subs[top->sub], av[0])) == NULL) {
 			if (n > 0)
 				perr("%s: unknown sub-command: "
 				    "%s\n", top->name, av[0]);
