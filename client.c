@@ -17,6 +17,7 @@
 #endif
 
 #include <ctype.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -82,7 +83,7 @@ struct cmd {
 	uint8_t		 sub;		/* sub-commands: subs[sub], or 0 */
 };
 
-static struct {
+static struct opts {
 	const char	*sock;
 	const char	*hosts;
 	const char	*token_file;
@@ -101,18 +102,18 @@ static struct {
 	bool		 events_json;	/* events --json: lines, not a document */
 } opt;
 
-/* The global options, accepted anywhere before "--" (issue 13). */
-static const struct gopt {
-	const char	 *name;
-	const char	**val;		/* takes a value, kept here */
-	bool		 *flag;		/* or sets this */
-} gopts[] = {
-	{ "-S", &opt.sock, NULL }, { "-H", &opt.hosts, NULL },
-	{ "--token-file", &opt.token_file, NULL }, { "-c", &opt.cfgfile, NULL },
-	{ "--json", NULL, &opt.json }, { "-q", NULL, &opt.quiet },
-	{ "-h", NULL, &opt.help }, { "--help", NULL, &opt.help },
-	{ "--version", NULL, &opt.version }, { "--no-wait", NULL, &opt.nowait },
-};
+/*
+ * The global options, accepted anywhere before "--" (issue 13), NUL-
+ * separated, and where each is kept in opt: the first G_VAL take a value,
+ * the others set a flag; -h, --help and --version are G_HELP on.
+ */
+enum { G_VAL = 4, G_HELP = 6 };
+static const char *const gnames = "-S\0-H\0--token-file\0-c\0--json\0-q\0"
+    "-h\0--help\0--version\0--no-wait\0";
+#define G(m)	offsetof(struct opts, m)
+static const uint8_t gwhere[] = { G(sock), G(hosts), G(token_file),
+	G(cfgfile), G(json), G(quiet), G(help), G(help), G(version),
+	G(nowait) };
 
 static struct pdu_req	 req;
 static struct sess	*sess;
@@ -1875,13 +1876,16 @@ targets_setup(void)
 	return rc;
 }
 
-static const struct gopt *
+/* The global option a: its index in gnames, or -1. */
+static int
 gopt_find(const char *a)
 {
-	for (size_t i = 0; i < sizeof(gopts) / sizeof(gopts[0]); i++)
-		if (strcmp(gopts[i].name, a) == 0)
-			return &gopts[i];
-	return NULL;
+	const char *n = gnames;
+
+	for (int k = 0; *n != '\0'; k++, n += strlen(n) + 1)
+		if (strcmp(n, a) == 0)
+			return k;
+	return -1;
 }
 
 /*
@@ -1894,15 +1898,15 @@ gopt_find(const char *a)
 bool
 client_cmd(int argc, char **argv)
 {
-	const struct gopt *o;
+	int k;
 
 	for (int i = 1; i < argc; i++) {
-		if ((o = gopt_find(argv[i])) == NULL)
+		if ((k = gopt_find(argv[i])) < 0)
 			return argv[i][0] != '-' &&
 			    cmd_find(cmds, argv[i]) != NULL;
-		if (o->flag == &opt.help || o->flag == &opt.version)
+		if (k >= G_HELP && k < G_HELP + 3)
 			return true;
-		i += o->val != NULL;
+		i += k < G_VAL;
 	}
 	return false;
 }
@@ -1910,8 +1914,8 @@ client_cmd(int argc, char **argv)
 int
 client_main(int argc, char **argv)
 {
-	const struct gopt *o;
 	const struct cmd *c, *top;
+	char *o;
 	char **av = argv + 1;
 	int i, n = 0, dd = -1, kind;
 
@@ -1921,11 +1925,12 @@ client_main(int argc, char **argv)
 			dd = n;
 			continue;
 		}
-		if (dd < 0 && (o = gopt_find(argv[i])) != NULL) {
-			if (o->val == NULL)
-				*o->flag = true;
+		if (dd < 0 && (kind = gopt_find(argv[i])) >= 0) {
+			o = (char *)&opt + gwhere[kind];
+			if (kind >= G_VAL)
+				*(bool *)o = true;
 			else if (i + 1 < argc)
-				*o->val = argv[++i];
+				*(const char **)o = argv[++i];
 			else {
 				perr("%s needs a value\n",
 				    argv[i]);
