@@ -819,7 +819,7 @@ print_ping(const struct pdu_status *st, int n, const char *pfx)
 	return bad ? EX_DOWN : EX_OK;
 }
 
-static const char *const health_names[] = { "-", "unknown", "healthy",
+static const char health_names[][10] = { "-", "unknown", "healthy",
 	"unhealthy" };
 
 static const char *
