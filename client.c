@@ -1121,6 +1121,10 @@ print_reply(struct sess *s, int kind, const char *pfx, bool first)
 	int rc, n = 0, cap = 0, ret = EX_FAIL;
 	bool json_open = false;
 	const char *lines = req.type == PDU_LOGS ? "\"lines\": [" : "";
+	static const uint8_t want[] = { [R_ACTION] = PDU_OK,
+	    [R_STATUS] = PDU_STATUS_REC, [R_TEXT] = PDU_TEXT,
+	    [R_VERSION] = PDU_VERSION_REP };
+	void *into;
 
 	if (s->err[0] != '\0')
 		goto fail;
@@ -1139,15 +1143,15 @@ print_reply(struct sess *s, int kind, const char *pfx, bool first)
 		}
 		if (rc != 0)
 			break;
-		if (h.type == PDU_ERROR) {
-			if ((rc = pdu_error_unpack(s->rx + off, h.len, &e)) != 0)
-				break;
-			perr("%s%s\n", pfx, e.msg);
-			snprintf(s->err, sizeof(s->err), "%.500s", e.msg);
-			ret = err_exit(&e);
-			goto json_err;
-		}
-		if (kind == R_STATUS && h.type == PDU_STATUS_REC) {
+		/* An ERROR, an END, or the one reply this printer takes. */
+		if (h.type == PDU_ERROR)
+			into = &e;
+		else if (h.type == PDU_END)
+			into = &count;
+		else if (h.type != want[kind]) {
+			rc = PDU_ETYPE;
+			break;
+		} else if (kind == R_STATUS) {
 			if (n == cap) {
 				void *p;
 
@@ -1161,20 +1165,19 @@ print_reply(struct sess *s, int kind, const char *pfx, bool first)
 				}
 				st = p;
 			}
-			if ((rc = pdu_status_unpack(s->rx + off, h.len,
-			    &st[n++])) != 0)
-				break;
-		} else if (kind == R_TEXT && h.type == PDU_TEXT) {
-			if ((rc = pdu_text_unpack(s->rx + off, h.len, &t)) != 0)
-				break;
-			if (opt.json && !json_open)
-				printf("%s{%s", first ? "" : ", ", lines);
-			json_open = true;
-			print_text(&t, pfx, n++);
-		} else if (h.type == PDU_END) {
-			if ((rc = pdu_end_unpack(s->rx + off, h.len,
-			    &count)) != 0)
-				break;
+			into = &st[n++];
+		} else
+			into = kind == R_TEXT ? (void *)&t : kind == R_VERSION ?
+			    (void *)&v : msg;
+		if ((rc = pdu_unpack(s->rx + off, h.len, h.type, into)) != 0)
+			break;
+		if (h.type == PDU_ERROR) {
+			perr("%s%s\n", pfx, e.msg);
+			snprintf(s->err, sizeof(s->err), "%.500s", e.msg);
+			ret = err_exit(&e);
+			goto json_err;
+		}
+		if (h.type == PDU_END) {
 			if (kind == R_STATUS)
 				ret = print_status(st, n, pfx, first);
 			else {
@@ -1185,10 +1188,13 @@ print_reply(struct sess *s, int kind, const char *pfx, bool first)
 				ret = EX_OK;
 			}
 			goto out;
-		} else if (kind == R_VERSION && h.type == PDU_VERSION_REP) {
-			if ((rc = pdu_version_unpack(s->rx + off, h.len,
-			    &v)) != 0)
-				break;
+		}
+		if (kind == R_TEXT) {
+			if (opt.json && !json_open)
+				printf("%s{%s", first ? "" : ", ", lines);
+			json_open = true;
+			print_text(&t, pfx, n++);
+		} else if (kind == R_VERSION) {
 			if (opt.json)
 				printf("%s{\"client\": \"%s\", \"server\": ",
 				    first ? "" : ", ", PM_VERSION);
@@ -1200,19 +1206,13 @@ print_reply(struct sess *s, int kind, const char *pfx, bool first)
 				    pfx, PM_VERSION, v.version, v.proto);
 			ret = EX_OK;
 			goto out;
-		} else if (kind == R_ACTION && h.type == PDU_OK) {
-			if ((rc = pdu_ok_unpack(s->rx + off, h.len, msg,
-			    sizeof(msg))) != 0)
-				break;
+		} else if (kind == R_ACTION) {
 			if (opt.json)
 				printf("%s{\"ok\": true}", first ? "" : ", ");
 			else if (msg[0] != '\0')
 				printf("%s%s\n", pfx, msg);
 			ret = EX_OK;
 			goto out;
-		} else {
-			rc = PDU_ETYPE;
-			break;
 		}
 		off += h.len;
 	}
