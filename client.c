@@ -777,7 +777,8 @@ fmt_uptime(char *buf, size_t len, uint64_t t, bool none)
 }
 
 /*
- * Append s to p padded with spaces to width w, on the left when right.
+ * Append s to p padded with spaces to width w, on the left when right,
+ * and the space that ends a column.
  * The status rows are built by hand: printf's formatting was two thirds
  * of the client's time for a status of 1,000 processes (issue 7).
  */
@@ -792,6 +793,7 @@ put_col(char *p, const char *s, int w, bool right)
 	p += n;
 	for (; w > n; w--)
 		*p++ = ' ';
+	*p++ = ' ';
 	return p;
 }
 
@@ -1004,33 +1006,22 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 			    strlen(info), "%slimits not applied", info[0] ?
 			    "; " : "");
 		/* As "%s%-*s %-*s %*s %7s %8u %4s %-9s %-8s %s" would. */
-		q = put_col(line, pfx, 0, false);
-		q = put_col(q, st[i].id, w[0], false);
-		*q++ = ' ';
+		q = put_col(stpcpy(line, pfx), st[i].id, w[0], false);
 		if ((t = colour(&st[i])) != 0) {
 			q = stpcpy(q, "\033[3.m");
 			q[-2] = (char)t;
 		}
 		q = put_col(q, st[i].state, w[1], false);
 		if (t)
-			q = stpcpy(q, "\033[m");
-		*q++ = ' ';
+			q = stpcpy(q - 1, "\033[m ");
 		q = put_col(q, pid, w[2], true);
-		*q++ = ' ';
 		q = put_col(q, up, 7, true);
-		*q++ = ' ';
 		q = put_col(q, rs, 8, true);
-		*q++ = ' ';
 		q = put_col(q, ex, 4, true);
-		*q++ = ' ';
 		q = put_col(q, health_name(&st[i]), 9, false);
-		*q++ = ' ';
 		q = put_col(q, nx, 8, false);
-		*q++ = ' ';
 		q = put_col(q, mem, 6, true);
-		*q++ = ' ';
 		q = put_col(q, cpu, 7, true);
-		*q++ = ' ';
 		q = put_col(q, info, 0, false);
 		while (q > line && q[-1] == ' ')
 			q--;
