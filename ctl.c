@@ -218,6 +218,15 @@ conn_push(struct conn *c, int n)
 		    pdu_strerror(n));
 }
 
+/* Queue the last PDU of a reply, of n bytes; close once it is sent. */
+static void
+conn_last(struct conn *c, int n)
+{
+	conn_push(c, n);
+	c->state = C_CLOSING;
+	conn_flush(c);
+}
+
 /* Answer with an error and close once it is sent. */
 static void
 conn_fail(struct conn *c, const char *code, const char *fmt, ...)
@@ -235,11 +244,9 @@ conn_fail(struct conn *c, const char *code, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	p = conn_room(c, &room);
-	conn_push(c, pdu_error_pack(p, room, c->reqid, code, msg));
 	c->job = J_NONE;
-	c->state = C_CLOSING;
 	conn_deadline(c, now_ms() + CTL_TIMEOUT_MS);
-	conn_flush(c);
+	conn_last(c, pdu_error_pack(p, room, c->reqid, code, msg));
 }
 
 static void
@@ -249,9 +256,7 @@ conn_ok(struct conn *c, const char *msg)
 	size_t room;
 
 	p = conn_room(c, &room);
-	conn_push(c, pdu_ok_pack(p, room, c->reqid, msg));
-	c->state = C_CLOSING;
-	conn_flush(c);
+	conn_last(c, pdu_ok_pack(p, room, c->reqid, msg));
 }
 
 /* -------------------------------------------------------------- replies */
@@ -635,9 +640,7 @@ do_setting_show(struct conn *c, const struct pdu_req *q)
 	p = conn_room(c, &room);
 	conn_push(c, pdu_text_pack(p, room, c->reqid, "settings", scratch));
 	p = conn_room(c, &room);
-	conn_push(c, pdu_end_pack(p, room, c->reqid, 1));
-	c->state = C_CLOSING;
-	conn_flush(c);
+	conn_last(c, pdu_end_pack(p, room, c->reqid, 1));
 }
 
 /* CONFIG_RELOAD and SETTING_RELOAD: run it, then stream the plan. */
@@ -833,9 +836,7 @@ conn_request(struct conn *c, const struct pdu_req *q)
 		break;
 	case PDU_VERSION:
 		p = conn_room(c, &room);
-		conn_push(c, pdu_version_pack(p, room, c->reqid, PM_VERSION));
-		c->state = C_CLOSING;
-		conn_flush(c);
+		conn_last(c, pdu_version_pack(p, room, c->reqid, PM_VERSION));
 		break;
 	default:
 		conn_fail(c, "protocol", "unexpected %s request",
