@@ -291,8 +291,8 @@ enum fkind {
  */
 struct field {
 	uint8_t		tag;		/* enum pdu_tag */
-	uint8_t		kind;		/* enum fkind */
-	uint8_t		flags;		/* FF_* */
+	uint8_t		kind : 2;	/* enum fkind; one byte with flags, */
+	uint8_t		flags : 6;	/* FF_*, so that a row is 8 bytes */
 	uint16_t	off;		/* of the value in the struct */
 	uint16_t	size;		/* integer width, room, bytes */
 	uint16_t	lim;
