@@ -417,12 +417,16 @@ struct enumval {
 	signed char	 val;
 };
 
-/* The kinds of value, setters[]'s indices; show_key shows each kind. */
+/*
+ * The kinds of value, setters[]'s indices; show_key shows each kind:
+ * first the strings with a default, then the other strings.
+ */
 enum {
-	K_STR, K_ABSPATH, K_BOOL, K_DURATION, K_OPT_DURATION, K_INT, K_ENUM,
-	K_SIGNAL, K_RLIMIT, K_UMASK, K_NICE, K_COMMAND, K_ENV, K_DEPENDS,
-	K_USER, K_GROUP, K_SOCKET_GROUP, K_LISTEN, K_SOCKET, K_LOG_TARGET,
-	K_TTY, K_LOG, K_SIZE, K_READY, K_CHECK_FAIL, K_SCHEDULE, K_CG, K_CGROUP
+	K_COMMAND, K_LOG, K_LOG_TARGET, K_CGROUP,
+	K_STR, K_ABSPATH, K_USER, K_GROUP, K_SOCKET_GROUP, K_LISTEN, K_SOCKET,
+	K_TTY, K_SCHEDULE, K_CG,
+	K_BOOL, K_DURATION, K_OPT_DURATION, K_INT, K_ENUM, K_SIGNAL, K_RLIMIT,
+	K_UMASK, K_NICE, K_ENV, K_DEPENDS, K_SIZE, K_READY, K_CHECK_FAIL
 };
 
 /*
@@ -2487,6 +2491,7 @@ show_key(struct out *o, const struct key *k, const void *obj)
 	static const char *const rd[] = { "none", "notify", "fd:", "tcp:",
 	    "exec:" };
 	static const char *const cf[] = { "restart", "stop", "exit", "exec:" };
+	static const char dflt[][8] = { "", "console", "stderr", "auto" };
 	const struct cfg_proc	*p = obj;
 	const struct cfg_mon	*m = obj;
 	const void		*f = (const char *)obj + k->off;
@@ -2496,7 +2501,12 @@ show_key(struct out *o, const struct key *k, const void *obj)
 	const int		*v = f;
 	int			 i;
 
-	if (set == K_BOOL)
+	if (set < K_STR)
+		outf(o, "%s = %s\n", n, *(const char *const *)f != NULL ?
+		    *(const char *const *)f : dflt[set]);
+	else if (set < K_BOOL)
+		show_str(o, n, *(const char *const *)f);
+	else if (set == K_BOOL)
 		outf(o, "%s = %s\n", n, *(const bool *)f ? "yes" : "no");
 	else if (set == K_ENUM)
 		outf(o, "%s = %s\n", n, enum_name(enums[k->b], *v));
@@ -2536,18 +2546,6 @@ show_key(struct out *o, const struct key *k, const void *obj)
 	else if (set == K_CHECK_FAIL)
 		outf(o, "%s = %s%s\n", n, cf[m->on_check_fail],
 		    m->on_check_fail == CF_EXEC ? m->fail_cmd : "");
-	else if (set == K_COMMAND || set == K_LOG ||
-	    set == K_LOG_TARGET || set == K_CGROUP)
-		outf(o, "%s = %s\n", n, *(const char *const *)f != NULL ?
-		    *(const char *const *)f : set == K_LOG ? "console" :
-		    set == K_LOG_TARGET ? "stderr" : set == K_CGROUP ?
-		    "auto" : "");
-	/* Only setters known to keep a string: a new kind needs a line. */
-	else if (set == K_STR || set == K_ABSPATH || set == K_USER ||
-	    set == K_GROUP || set == K_SOCKET || set == K_SOCKET_GROUP ||
-	    set == K_LISTEN || set == K_TTY || set == K_SCHEDULE ||
-	    set == K_CG)
-		show_str(o, n, *(const char *const *)f);
 }
 
 /*
