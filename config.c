@@ -507,6 +507,13 @@ static const struct enumval *const enums[] = {
  */
 #define bad(x, fmt, val)	((void)(x), (void)(val), (const char *)(fmt))
 
+/*
+ * The kinds below K_BOOL keep a string: their setter only checks it, and
+ * on NULL the handler keeps the value with set_str. One that kept what it
+ * wanted itself, or nothing, returns stored.
+ */
+static const char	 stored[] = "";
+
 static const char *
 set_str(struct ctx *x, void *obj, const struct key *k, const char *v)
 {
@@ -517,12 +524,25 @@ set_str(struct ctx *x, void *obj, const struct key *k, const char *v)
 	return NULL;
 }
 
+/* K_STR, K_COMMAND: any text (the command is split at the section end). */
+static const char *
+set_text(struct ctx *x, void *obj, const struct key *k, const char *v)
+{
+	(void)x;
+	(void)obj;
+	(void)k;
+	(void)v;
+	return NULL;
+}
+
 static const char *
 set_abspath(struct ctx *x, void *obj, const struct key *k, const char *v)
 {
+	(void)obj;
+	(void)k;
 	if (*v != '/')
 		return bad(x, "'" SHOW_VAL "' is not an absolute path", v);
-	return set_str(x, obj, k, v);
+	return NULL;
 }
 
 static const char *
@@ -858,7 +878,8 @@ set_user(struct ctx *x, void *obj, const struct key *k, const char *v)
 	x->user_pw = pw;
 	if (pw && p->group == NULL)
 		p->gid = (gid_t)strtoul(f[3], NULL, 10);
-	return set_str(x, obj, k, v);
+	(void)k;
+	return NULL;
 }
 
 static const char *
@@ -886,24 +907,16 @@ resolve_group(struct ctx *x, const char *v, gid_t *gid)
 static const char *
 set_group(struct ctx *x, void *obj, const struct key *k, const char *v)
 {
-	struct cfg_proc	*p = obj;
-	const char	*why;
-
-	if ((why = resolve_group(x, v, &p->gid)) != NULL)
-		return why;
-	return set_str(x, obj, k, v);
+	(void)k;
+	return resolve_group(x, v, &((struct cfg_proc *)obj)->gid);
 }
 
 static const char *
 set_socket_group(struct ctx *x, void *obj, const struct key *k,
     const char *v)
 {
-	struct cfg_settings	*s = obj;
-	const char		*why;
-
-	if ((why = resolve_group(x, v, &s->socket_gid)) != NULL)
-		return why;
-	return set_str(x, obj, k, v);
+	(void)k;
+	return resolve_group(x, v, &((struct cfg_settings *)obj)->socket_gid);
 }
 
 /*
@@ -920,7 +933,9 @@ set_listen(struct ctx *x, void *obj, const struct key *k, const char *v)
 		return bad(x, "bad listen address '" SHOW_VAL "' (want HOST:PORT with "
 		    "HOST an IP address, [IPv6], localhost or *; port 1..65535)",
 		    v);
-	return set_str(x, obj, k, v);
+	(void)obj;
+	(void)k;
+	return NULL;
 }
 
 /* A Unix socket path must fit sun_path, or bind() fails much later. */
@@ -935,7 +950,7 @@ set_socket(struct ctx *x, void *obj, const struct key *k, const char *v)
 		return x->why;
 	}
 	if (v[0] == '@' && v[1] != '\0')
-		return set_str(x, obj, k, v);	/* abstract namespace */
+		return NULL;	/* abstract namespace */
 	return set_abspath(x, obj, k, v);
 }
 
@@ -947,25 +962,25 @@ set_log_target(struct ctx *x, void *obj, const struct key *k,
 	    *v != '/')
 		return bad(x, "'" SHOW_VAL "' is not stderr, syslog or an "
 		    "absolute file name", v);
-	return set_str(x, obj, k, v);
+	(void)obj;
+	(void)k;
+	return NULL;
 }
 
 /* A terminal for the process: "console" names the kernel's console. */
 static const char *
 set_tty(struct ctx *x, void *obj, const struct key *k, const char *v)
 {
-	if (strcmp(v, "console") == 0)
-		v = "/dev/console";
-	return set_abspath(x, obj, k, v);
+	if (strcmp(v, "console") != 0)
+		return set_abspath(x, obj, k, v);
+	return set_str(x, obj, k, "/dev/console") ? "out of memory" : stored;
 }
 
 static const char *
 set_log(struct ctx *x, void *obj, const struct key *k, const char *v)
 {
-	if (strcmp(v, "console") == 0) {
-		((struct cfg_proc *)obj)->log = NULL;
-		return NULL;
-	}
+	if (strcmp(v, "console") == 0)
+		return stored;	/* NULL, as it was */
 	if (strlen(v) >= PM_PATH_MAX)
 		return bad(x, "path '" SHOW_VAL "...' is too long", v);
 	return set_abspath(x, obj, k, v);
@@ -1103,7 +1118,8 @@ set_schedule(struct ctx *x, void *obj, const struct key *k, const char *v)
 		snprintf(x->why, sizeof(x->why), "'" SHOW_VAL "': %s", v, why);
 		return x->why;
 	}
-	return set_str(x, obj, k, v);
+	(void)k;
+	return NULL;
 }
 
 /*
@@ -1122,7 +1138,7 @@ set_cg(struct ctx *x, void *obj, const struct key *k, const char *v)
 	bool ok;
 
 	if (k->b < 3 && strcmp(v, "max") == 0)
-		return set_str(x, obj, k, v);
+		return NULL;
 	if (k->b != 2)
 		ok = cfg_parse_size(v, &a) == 0 && (k->b < 3 || (a > 0 &&
 		    a <= 10000));
@@ -1144,7 +1160,7 @@ set_cg(struct ctx *x, void *obj, const struct key *k, const char *v)
 		return x->why;
 	}
 	snprintf(t, sizeof(t), k->b == 2 ? "%llu %llu" : "%llu", a, b);
-	return set_str(x, obj, k, t);
+	return set_str(x, obj, k, t) ? "out of memory" : stored;
 }
 
 /* [settings] cgroup = auto | no | PATH (issue 14); auto is NULL. */
@@ -1152,18 +1168,17 @@ static const char *
 set_cgroup(struct ctx *x, void *obj, const struct key *k, const char *v)
 {
 	if (strcmp(v, "auto") == 0)
-		return NULL;
-	return strcmp(v, "no") == 0 ? set_str(x, obj, k, v) :
-	    set_abspath(x, obj, k, v);
+		return stored;
+	return strcmp(v, "no") == 0 ? NULL : set_abspath(x, obj, k, v);
 }
 
 /* setters[K_*]: a kind differs from another by how it is shown alone. */
 static const setter setters[] = {
-	[K_STR] = set_str, [K_ABSPATH] = set_abspath, [K_BOOL] = set_bool,
+	[K_STR] = set_text, [K_ABSPATH] = set_abspath, [K_BOOL] = set_bool,
 	[K_DURATION] = set_duration, [K_OPT_DURATION] = set_duration,
 	[K_INT] = set_int, [K_ENUM] = set_enum, [K_SIGNAL] = set_signal,
 	[K_RLIMIT] = set_rlimit, [K_UMASK] = set_umask, [K_NICE] = set_nice,
-	[K_COMMAND] = set_str, [K_ENV] = set_env, [K_DEPENDS] = set_depends,
+	[K_COMMAND] = set_text, [K_ENV] = set_env, [K_DEPENDS] = set_depends,
 	[K_USER] = set_user, [K_GROUP] = set_group,
 	[K_SOCKET_GROUP] = set_socket_group, [K_LISTEN] = set_listen,
 	[K_SOCKET] = set_socket, [K_LOG_TARGET] = set_log_target,
@@ -1841,6 +1856,10 @@ handler(void *user, const char *section, const char *name, const char *value)
 		why = "out of memory";
 	else
 		why = setters[k->set](x, obj, k, value);
+	if (why == NULL && k->set < K_BOOL)
+		why = set_str(x, obj, k, value);
+	if (why == stored)
+		why = NULL;
 	if (why != NULL) {
 		/* bad()'s format, or an x->why that is already written. */
 		if (why != x->why) {
