@@ -411,12 +411,6 @@ struct key;
 typedef const char *(*setter)(struct ctx *, void *obj, const struct key *,
     const char *val);
 
-/* Words in place, not pointed to; an empty word ends a table. */
-struct enumval {
-	char		 name[11];
-	signed char	 val;
-};
-
 /*
  * The kinds of value, setters[]'s indices; show_key shows each kind:
  * first the strings with a default, then the other strings.
@@ -461,42 +455,28 @@ static const struct {
 #define LO(k)	(bounds[(k)->b].lo)
 #define HI(k)	(bounds[(k)->b].hi)
 
-static const struct enumval overlaps[] = {
-	{ "skip", OV_SKIP }, { "queue", OV_QUEUE }, { "kill", OV_KILL },
-	{ "", 0 }
+/*
+ * enums[b], the words of a K_ENUM key, in the order the key tables name
+ * them: NUL-separated, an empty one last, each after a byte that is its
+ * value + '0' (asserted below). Literals, not arrays of rows: 12 bytes a
+ * word would be twice the text.
+ */
+static const char *const enums[] = {
+	"0service\0" "1oneshot\0",
+	"0always\0" "1on-failure\0" "2never\0",
+	"0skip\0" "1queue\0" "2kill\0",
+	"3error\0" "4warn\0" "6info\0" "7debug\0",
+	"0auto\0" "1yes\0" "2no\0",
+	"3reboot\0" "2poweroff\0" "1halt\0" "/ignore\0",
+	"2poweroff\0" "3reboot\0" "1halt\0",
+	"0text\0" "1json\0",
 };
-
-static const struct enumval types[] = {
-	{ "service", PT_SERVICE }, { "oneshot", PT_ONESHOT }, { "", 0 }
-};
-static const struct enumval restarts[] = {
-	{ "always", RS_ALWAYS }, { "on-failure", RS_ON_FAILURE },
-	{ "never", RS_NEVER }, { "", 0 }
-};
-static const struct enumval inits[] = {
-	{ "auto", INIT_AUTO }, { "yes", INIT_YES }, { "no", INIT_NO },
-	{ "", 0 }
-};
-static const struct enumval cads[] = {
-	{ "reboot", END_REBOOT }, { "poweroff", END_POWEROFF },
-	{ "halt", END_HALT }, { "ignore", -1 }, { "", 0 }
-};
-static const struct enumval crits[] = {
-	{ "poweroff", END_POWEROFF }, { "reboot", END_REBOOT },
-	{ "halt", END_HALT }, { "", 0 }
-};
-static const struct enumval levels[] = {
-	{ "error", L_ERR }, { "warn", L_WARN }, { "info", L_INFO },
-	{ "debug", L_DEBUG }, { "", 0 }
-};
-static const struct enumval formats[] = {
-	{ "text", LF_TEXT }, { "json", LF_JSON }, { "", 0 }
-};
-
-/* enums[b] of a K_ENUM key, in the order the key tables name them. */
-static const struct enumval *const enums[] = {
-	types, restarts, overlaps, levels, inits, cads, crits, formats
-};
+_Static_assert(PT_SERVICE == 0 && PT_ONESHOT == 1 && RS_ALWAYS == 0 &&
+    RS_ON_FAILURE == 1 && RS_NEVER == 2 && OV_SKIP == 0 && OV_QUEUE == 1 &&
+    OV_KILL == 2 && L_ERR == 3 && L_WARN == 4 && L_INFO == 6 &&
+    L_DEBUG == 7 && INIT_AUTO == 0 && INIT_YES == 1 && INIT_NO == 2 &&
+    END_HALT == 1 && END_POWEROFF == 2 && END_REBOOT == 3 && LF_TEXT == 0 &&
+    LF_JSON == 1, "the value bytes of enums[]");
 
 #define FIELD(obj, k, type)	((type *)(void *)((char *)(obj) + (k)->off))
 
@@ -599,18 +579,18 @@ set_int(struct ctx *x, void *obj, const struct key *k, const char *v)
 static const char *
 set_enum(struct ctx *x, void *obj, const struct key *k, const char *v)
 {
-	const struct enumval	*e;
-	char			 list[128] = "";
-	size_t			 len;
+	const char	*e;
+	char		 list[128] = "";
+	size_t		 len;
 
-	for (e = enums[k->b]; e->name[0] != '\0'; e++) {
-		if (strcmp(v, e->name) == 0) {
-			*FIELD(obj, k, int) = e->val;
+	for (e = enums[k->b]; *e != '\0'; e += strlen(e) + 1) {
+		if (strcmp(v, e + 1) == 0) {
+			*FIELD(obj, k, int) = *e - '0';
 			return NULL;
 		}
 		len = strlen(list);
 		snprintf(list + len, sizeof(list) - len, "%s%s",
-		    len > 0 ? "|" : "", e->name);
+		    len > 0 ? "|" : "", e + 1);
 	}
 	snprintf(x->why, sizeof(x->why), "'" SHOW_VAL "' is not one of %s",
 	    v, list);
@@ -2470,11 +2450,11 @@ fmt_duration(uint32_t ms, char *b, size_t len)
 }
 
 static const char *
-enum_name(const struct enumval *e, int v)
+enum_name(const char *e, int v)
 {
-	for (; e->name[0] != '\0'; e++)
-		if (e->val == v)
-			return e->name;
+	for (; *e != '\0'; e += strlen(e) + 1)
+		if (*e - '0' == v)
+			return e + 1;
 	return "?";
 }
 
