@@ -528,20 +528,15 @@ set_abspath(struct ctx *x, void *obj, const struct key *k, const char *v)
 static const char *
 set_bool(struct ctx *x, void *obj, const struct key *k, const char *v)
 {
-	static const char *const yes[] = { "yes", "true", "1", "on" };
-	static const char *const no[] = { "no", "false", "0", "off" };
-	size_t	i;
+	const char	*w;
 
-	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
-		if (strcasecmp(v, yes[i]) == 0) {
-			*FIELD(obj, k, bool) = true;
+	/* As enums[]: each word after its value byte. */
+	for (w = "1yes\0" "1true\0" "11\0" "1on\0" "0no\0" "0false\0" "00\0"
+	    "0off\0"; *w != '\0'; w += strlen(w) + 1)
+		if (strcasecmp(v, w + 1) == 0) {
+			*FIELD(obj, k, bool) = *w == '1';
 			return NULL;
 		}
-		if (strcasecmp(v, no[i]) == 0) {
-			*FIELD(obj, k, bool) = false;
-			return NULL;
-		}
-	}
 	return bad(x, "'" SHOW_VAL "' is not yes or no", v);
 }
 
@@ -1068,16 +1063,18 @@ set_ready(struct ctx *x, void *obj, const struct key *k, const char *v)
 	return NULL;
 }
 
+/* on_check_fail's words, in the order of CF_*; exec: takes a command. */
+static const char	 cf_words[][8] = { "restart", "stop", "exit", "exec:" };
+
 static const char *
 set_check_fail(struct ctx *x, void *obj, const struct key *k, const char *v)
 {
-	static const char *const w[] = { "restart", "stop", "exit" };
 	struct cfg_mon	*m = obj;
 	int		 i;
 
 	(void)k;
-	for (i = 0; i < 3; i++)
-		if (strcmp(v, w[i]) == 0) {
+	for (i = 0; i < CF_EXEC; i++)
+		if (strcmp(v, cf_words[i]) == 0) {
 			m->on_check_fail = i;
 			return NULL;
 		}
@@ -2487,9 +2484,8 @@ show_str(struct out *o, const char *key, const char *v)
 static void
 show_key(struct out *o, const struct key *k, const void *obj)
 {
-	static const char *const rd[] = { "none", "notify", "fd:", "tcp:",
+	static const char rd[][7] = { "none", "notify", "fd:", "tcp:",
 	    "exec:" };
-	static const char *const cf[] = { "restart", "stop", "exit", "exec:" };
 	static const char dflt[][8] = { "", "console", "stderr", "auto" };
 	const struct cfg_proc	*p = obj;
 	const struct cfg_mon	*m = obj;
@@ -2543,7 +2539,7 @@ show_key(struct out *o, const struct key *k, const void *obj)
 		outf(o, "%s = %s%s\n", n, rd[m->ready], m->ready == RD_EXEC ?
 		    m->ready_cmd : "");
 	else if (set == K_CHECK_FAIL)
-		outf(o, "%s = %s%s\n", n, cf[m->on_check_fail],
+		outf(o, "%s = %s%s\n", n, cf_words[m->on_check_fail],
 		    m->on_check_fail == CF_EXEC ? m->fail_cmd : "");
 }
 
