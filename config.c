@@ -1941,13 +1941,13 @@ check_cycles(struct ctx *x)
 
 	if (c->nproc == 0)
 		return;
-	color = calloc(c->nproc, 1);
-	stack = calloc(c->nproc, sizeof(int));
-	edge = calloc(c->nproc, sizeof(int));
-	if (color == NULL || stack == NULL || edge == NULL) {
+	/* One block: the stack, then each node's next edge, then colours. */
+	if ((stack = calloc(c->nproc, 2 * sizeof(int) + 1)) == NULL) {
 		x->oom = true;
-		goto out;
+		return;
 	}
+	edge = stack + c->nproc;
+	color = (char *)(edge + c->nproc);
 	for (i = 0; i < c->nproc; i++) {
 		if (color[i] != 0)
 			continue;
@@ -1977,10 +1977,7 @@ check_cycles(struct ctx *x)
 			}
 		}
 	}
-out:
-	free(color);
 	free(stack);
-	free(edge);
 }
 
 /*
