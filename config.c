@@ -2107,7 +2107,7 @@ check_logs(struct ctx *x)
 	size_t		 room = 0;
 	const char	*t = c->set.log_target;
 	char		*buf, *d;
-	int		 i, n = 0, *h = NULL;
+	int		 i, n = 0, *h;
 	uint32_t	 mask, k;
 
 	if (t != NULL && *t != '/')
@@ -2120,14 +2120,14 @@ check_logs(struct ctx *x)
 		return;
 	for (mask = 15; mask < (uint32_t)c->nproc * 2 + 2; mask = mask * 2 + 1)
 		;
-	v = calloc((size_t)c->nproc + 1, sizeof(*v));
-	if (v == NULL || (h = calloc(mask + 1, sizeof(*h))) == NULL ||
-	    (buf = malloc(room)) == NULL) {
-		free(h);
-		free(v);
+	/* One block: the names, the table, then the normalised paths. */
+	if ((v = calloc(1, ((size_t)c->nproc + 1) * sizeof(*v) + (mask + 1) *
+	    sizeof(*h) + room)) == NULL) {
 		x->oom = true;
 		return;
 	}
+	h = (int *)(void *)(v + c->nproc + 1);
+	buf = (char *)(h + mask + 1);
 	for (d = buf, i = -1; i < c->nproc; i++) {
 		v[n].as = i < 0 ? t : c->procs[i].log;
 		if (v[n].as == NULL)
@@ -2161,8 +2161,6 @@ check_logs(struct ctx *x)
 			log_clash(x, &v[h[k] - 1], &v[i]);
 		h[k] = i + 1;
 	}
-	free(buf);
-	free(h);
 	free(v);
 }
 
