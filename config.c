@@ -2544,29 +2544,30 @@ show_key(struct out *o, const struct key *k, const void *obj)
  * that sets any. Keys that are not set and have no default are shown as
  * comments, so the output still reads back as a valid section.
  */
+static int
+show_keys(const struct key *k, const void *obj, const void *mon, char *buf,
+    size_t len)
+{
+	struct out	 o = { buf, len, 0, len == 0 };
+
+	for (; k->name[0] != '\0'; k++)
+		if (!k->mon)
+			show_key(&o, k, obj);
+		else if (mon != NULL)
+			show_key(&o, k, mon);
+	return out_end(&o);
+}
+
 int
 cfg_proc_show(const struct cfg_proc *p, char *buf, size_t len)
 {
-	struct out	 o = { buf, len, 0, len == 0 };
-	const struct key *k;
-
-	for (k = proc_keys; k->name[0] != '\0'; k++)
-		if (!k->mon)
-			show_key(&o, k, p);
-		else if (p->mon != NULL)
-			show_key(&o, k, p->mon);
-	return out_end(&o);
+	return show_keys(proc_keys, p, p->mon, buf, len);
 }
 
 int
 cfg_settings_show(const struct cfg_settings *s, char *buf, size_t len)
 {
-	struct out	 o = { buf, len, 0, len == 0 };
-	const struct key *k;
-
-	for (k = settings_keys; k->name[0] != '\0'; k++)
-		show_key(&o, k, s);
-	return out_end(&o);
+	return show_keys(settings_keys, s, NULL, buf, len);
 }
 
 /* ---------------------------------------------------------- locations */
