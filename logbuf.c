@@ -566,16 +566,16 @@ file_rotate(struct lb *lb)
 		file_fail(lb, "rotate", why);
 		return;
 	}
-	for (; k > 1; k--) {
+	/* FILE.k-1 to FILE.k, down to FILE itself to FILE.1. */
+	for (; k > 0; k--) {
 		snprintf(a, sizeof(a), "%s.%d", base, k - 1);
 		snprintf(b, sizeof(b), "%s.%d", base, k);
-		(void)renameat(dfd, a, dfd, b);
-	}
-	snprintf(b, sizeof(b), "%s.1", base);
-	if (renameat(dfd, base, dfd, b) < 0 && errno != ENOENT) {
-		file_fail(lb, "rotate", NULL);
-		close(dfd);
-		return;
+		if (renameat(dfd, k > 1 ? a : base, dfd, b) < 0 && k == 1 &&
+		    errno != ENOENT) {
+			file_fail(lb, "rotate", NULL);
+			close(dfd);
+			return;
+		}
 	}
 	file_close(lb);
 	lb->ffd = safe_open(dfd, base, lb->cfg->uid, &why);

@@ -358,7 +358,7 @@ str_eq(const char *a, const char *b)
 	sizeof(((struct cfg_settings *)0)->f)
 #define SET_STR(f)	offsetof(struct cfg_settings, f), 0
 static const struct setrow {
-	const char	*key;
+	char		 key[17];
 	uint8_t		 off;
 	uint8_t		 size;
 	bool		 live;

@@ -1122,15 +1122,14 @@ build_table(const struct config *newc, const struct cfg_proc *mainc,
 		    cfg_find(newc, proc_tab[i].v.cfg->id) < 0)
 			ghosts++;
 	n = newc->nproc + nmain + ghosts;
-	t = calloc(n ? n : 1, sizeof(*t));
-	xt = calloc(n ? n : 1, sizeof(*xt));
-	gh = calloc(ghosts ? ghosts : 1, sizeof(*gh));
-	if (t == NULL || xt == NULL || gh == NULL) {
-		free(t);
-		free(xt);
-		free(gh);
+	/* One block, freed as proc_tab: entries, ghosts, the extras. */
+	_Static_assert(sizeof(*t) % _Alignof(struct cfg_proc) == 0 &&
+	    sizeof(*gh) % _Alignof(struct proc_x) == 0, "aligned parts");
+	if ((t = calloc(1, n * (sizeof(*t) + sizeof(*xt)) + ghosts *
+	    sizeof(*gh) + 1)) == NULL)
 		return -1;
-	}
+	gh = (struct cfg_proc *)(void *)(t + n);
+	xt = (struct proc_x *)(void *)(gh + ghosts);
 	for (i = 0; i < newc->nproc; i++) {
 		/*
 		 * A removed process still stopping that comes back takes its
@@ -1224,19 +1223,15 @@ proc_init(const struct config *c, const struct cfg_proc *mainc)
 	/* The new table holds at most every old entry and one per process. */
 	while (cap < 2 * ((uint32_t)c->nproc + 1 + (uint32_t)proc_n))
 		cap *= 2;
-	ix = calloc(cap, sizeof(*ix));
-	px = calloc(cap, sizeof(*px));
-	if (ix == NULL || px == NULL ||
-	    build_table(c, mainc, &t, &xt, &gh, &tn) < 0) {
+	/* One block, freed as id_ix: the ID index, then the pid index. */
+	ix = calloc(2 * cap, sizeof(*ix));
+	px = ix + cap;
+	if (ix == NULL || build_table(c, mainc, &t, &xt, &gh, &tn) < 0) {
 		free(ix);
-		free(px);
 		return -1;
 	}
 	free(proc_tab);
-	free(proc_xt);
-	free(ghost_tab);
 	free(id_ix);
-	free(pid_ix);
 	proc_tab = t;
 	proc_xt = xt;
 	ghost_tab = gh;
