@@ -13,7 +13,9 @@
 # the service every supervisor runs is bench/svc.c, and bench/report.py
 # turns the raw "contender N key value" lines into the tables and
 # bench/results.json, from which bench/plot.py draws bench/plots/*.svg.
-# The log throughput part is bench/logs.sh.
+# The log throughput part is bench/logs.sh; bench/entry.sh profiles what
+# one process entry costs, bench/profile.sh (with perf) where respawn and
+# PID 1's reaping spend their time.
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT" || exit 1
@@ -50,6 +52,7 @@ fi
 
 PEER_PKGS="tini dumb-init catatonit supervisor runit s6 busybox-static"
 PEER_PKGS="$PEER_PKGS gnuplot-nox"	# for bench/plot.py
+PEER_PKGS="$PEER_PKGS linux-perf"	# for bench/profile.sh
 B=$ROOT/build/bench
 OUT=$ROOT/bench/RESULTS.md
 RAW=$B/raw.txt
@@ -335,6 +338,7 @@ ver() { dpkg-query -W -f '${Version}' "$1" 2>/dev/null || echo "not installed"; 
 python3 bench/report.py "$B/meta.txt" "$RAW" bench/results.json > "$OUT" ||
     exit 1
 bench/entry.sh "$ROOT/pm" "$B/svc" >> "$OUT"
+[ $QUICK = 1 ] || bench/profile.sh "$ROOT/pm" "$B/svc" "$B/pmb" >> "$OUT"
 cat "$OUT"
 if have gnuplot; then
 	rm -f bench/plots/*.svg
