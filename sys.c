@@ -338,7 +338,8 @@ sys_spawn(const struct spawn *sp, bool is_main, enum spawn_step *step)
 	extern char **environ;
 	struct child ch = { *sp, is_main, is_main ? environ : build_env(sp),
 	    &se, -1, slot_lo };
-	char stack[32768] __attribute__((aligned(16)));
+	/* The child's stack: static, so no frame of pm's reuses its memory. */
+	static char stack[32768] __attribute__((aligned(16)));
 	int st, i, cg = cg_open(sp->cfg->id);
 	pid_t pid;
 
