@@ -91,10 +91,10 @@ sys_init(void)
 		return -1;
 	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 #ifndef SPAWN_COPY	/* valgrind's build: it runs no clone that shares */
-	for (n = 0; n < 4 && devnull >= 0; n++)
-		if ((slot[n] = (int)syscall(SYS_fcntl, devnull, F_DUPFD_CLOEXEC,
-		    3)) >= slot_lo)
-			slot_lo = slot[n] + 1;
+	/* Each the lowest free, so the last is the highest; -1 on failure. */
+	for (n = 0; n < 4; n++)
+		slot[n] = (int)syscall(SYS_fcntl, devnull, F_DUPFD_CLOEXEC, 3);
+	slot_lo = slot[3] + 1;
 #endif
 	return 0;
 }
@@ -103,7 +103,7 @@ sys_init(void)
 static int
 hold(int fd, int i)
 {
-	return fd >= 0 && slot_lo > 0 && slot[i] >= 0 &&
+	return fd >= 0 && slot_lo > 0 &&
 	    syscall(SYS_dup3, fd, slot[i], O_CLOEXEC) >= 0 ? slot[i] : fd;
 }
 
