@@ -366,10 +366,16 @@ sys_spawn(const struct spawn *sp, bool is_main, enum spawn_step *step)
 	ch.cg = hold(cg, 3);
 	/* As vfork, but sharing the table while there are slots. */
 	pid = clone(child_exec, stack + sizeof(stack), CLONE_VM | CLONE_VFORK |
-	    (slot_lo > 0 ? CLONE_FILES : 0) | SIGCHLD, &ch);
+	    (ch.lo > 0 ? CLONE_FILES : 0) | SIGCHLD, &ch);
+	if (pid < 0 && errno == EINVAL && ch.lo > 0) {
+		ch.lo = 0;	/* qemu-user shares no table: a copy from now on */
+		pid = clone(child_exec, stack + sizeof(stack), CLONE_VM |
+		    CLONE_VFORK | SIGCHLD, &ch);
+	}
 	st = errno;
 	for (i = 0; i < 4; i++)
 		hold(devnull, i);
+	slot_lo = ch.lo;
 	errno = st;
 	*step = SP_FORK;
 	if (cg >= 0) {
