@@ -183,12 +183,13 @@ build/fuzz/%.replay: tests/fuzz/fuzz_%.c tests/fuzz/replay.c config.c cfgparse.c
 
 # memcheck: valgrind over a representative server session. valgrind needs
 # a dynamically linked glibc binary without ASan, so build/pm-vg is built
-# from objects of its own and ./pm is left alone.
+# from objects of its own and ./pm is left alone; and it emulates no clone
+# that shares the descriptor table, so that build spawns with a copy.
 VG_OBJS	= $(patsubst %.c,build/obj-vg/%.o,$(SRCS))
 
 build/obj-vg/%.o: %.c $(HDRS) build/include/ini.h
 	@mkdir -p build/obj-vg
-	gcc -O1 -g $(WARN) -std=c11 -D_GNU_SOURCE -Ibuild/include -c -o $@ $<
+	gcc -O1 -g $(WARN) -std=c11 -D_GNU_SOURCE -DSPAWN_COPY -Ibuild/include -c -o $@ $<
 
 build/pm-vg: $(VG_OBJS) $(INIH_A)
 	gcc -o $@ $(VG_OBJS) $(INIH_A)

@@ -91,14 +91,14 @@ struct proc_mon {
 	uint64_t	 next_run;	/* @every, monotonic ms */
 };
 
-static struct proc_mon	*mt;
+static struct proc_mon	**mt;	/* NULL for a process without monitoring */
 static int		 mt_n;
 
 /* NULL for a process without monitoring, or without a table entry. */
 static const struct cfg_mon *
 mon(int idx)
 {
-	return idx < mt_n ? proc_get(idx)->cfg->mon : NULL;
+	return idx < mt_n && mt[idx] != NULL ? proc_get(idx)->cfg->mon : NULL;
 }
 
 static void pipe_cb(struct watch *, uint32_t);
@@ -374,8 +374,8 @@ notify_cb(struct watch *w, uint32_t events)
 			if (strcmp(l, "READY=1") == 0)
 				proc_ready(idx);
 			else if (strncmp(l, "STATUS=", 7) == 0)
-				snprintf(mt[idx].v.status,
-				    sizeof(mt[idx].v.status), "%s",
+				snprintf(mt[idx]->v.status,
+				    sizeof(mt[idx]->v.status), "%s",
 				    l + 7);
 		}
 	}
@@ -426,9 +426,9 @@ mon_spawned(int idx, bool ok)
 		aux_free(pending_aux);
 	pending_fd = -1;
 	pending_aux = NULL;
-	if (idx >= mt_n)
+	if (mon(idx) == NULL)
 		return;
-	pm = &mt[idx];
+	pm = mt[idx];
 	pm->ready_poll = now_ms();
 	pm->next_check = 0;
 	pm->v.status[0] = '\0';
@@ -461,7 +461,7 @@ mon_exited(int idx, int status)
 		return;
 	kill_aux(proc_get(idx)->cfg->id);
 	if (m->check != NULL)
-		mt[idx].v.health = H_UNKNOWN;
+		mt[idx]->v.health = H_UNKNOWN;
 	handler(idx, EV_EXIT, m->exit_argv, status);
 }
 
@@ -506,7 +506,7 @@ tcp_up(int port)
 static void
 check_done(int idx, struct aux *a, int status)
 {
-	struct proc_mon *pm = &mt[idx];
+	struct proc_mon *pm = mt[idx];
 	const struct cfg_mon *m = mon(idx);
 
 	pm->next_check = now_ms() + m->check_interval_ms;
@@ -572,7 +572,7 @@ mon_reap(pid_t pid, int status)
 		else if (a->kind == AX_PROBE && !a->killed) {
 			if (status == 0)
 				proc_ready(idx);
-			mt[idx].ready_poll = now_ms() + EXEC_POLL_MS;
+			mt[idx]->ready_poll = now_ms() + EXEC_POLL_MS;
 		}
 	}
 	aux_free(a);
@@ -589,7 +589,7 @@ static void
 plan(int idx, uint64_t now)
 {
 	const struct cfg_mon *m = mon(idx);
-	struct proc_mon *pm = &mt[idx];
+	struct proc_mon *pm = mt[idx];
 
 	if (m == NULL)
 		return;
@@ -608,7 +608,7 @@ static void
 fire(int idx)
 {
 	const struct proc_view *p = proc_get(idx);
-	struct proc_mon *pm = &mt[idx];
+	struct proc_mon *pm = mt[idx];
 	const char *why;
 
 	if (p->pid == 0 && p->state != PS_STARTING) {
@@ -661,15 +661,15 @@ cron_cb(struct watch *w, uint32_t events)
 		if (mon(i) == NULL || mon(i)->schedule == NULL ||
 		    mon(i)->sched.every_ms != 0)
 			continue;
-		last = mt[i].v.next_wall;
+		last = mt[i]->v.next_wall;
 		if ((due = last > 0 && last <= old))
 			fire(i);
 		if (!set && last > now)
 			continue;
 		plan(i, 0);
 		/* Set back over the minute just run: not that one again. */
-		if (due && mt[i].v.next_wall == last)
-			mt[i].v.next_wall = sched_next(&mon(i)->sched, last);
+		if (due && mt[i]->v.next_wall == last)
+			mt[i]->v.next_wall = sched_next(&mon(i)->sched, last);
 	}
 }
 
@@ -706,20 +706,30 @@ void
 mon_reload(void)
 {
 	uint64_t now = now_ms();
-	struct proc_mon *t;
+	struct proc_mon **t;
 	int i, j, n = proc_count();
 
 	/*
-	 * Kept processes carry their state over. Without memory for a new
-	 * table, monitoring stops (mon() is NULL past mt_n) but nothing else.
+	 * Kept processes carry their state over; only a process with
+	 * monitoring has it (1,000 plain services: 8 KB, not 250). Without
+	 * memory for it, monitoring stops (mon() is NULL) but nothing else.
 	 */
-	if ((t = calloc(n ? n : 1, sizeof(*t))) == NULL) {
-		log_err("out of memory: checks stop");
+	if ((t = calloc(n ? n : 1, sizeof(*t))) == NULL)
 		n = 0;
-	}
-	for (i = 0; i < n; i++)
-		if ((j = proc_prev(i)) >= 0 && j < mt_n)
+	for (i = 0; i < n; i++) {
+		if ((j = proc_prev(i)) >= 0 && j < mt_n) {
 			t[i] = mt[j];
+			mt[j] = NULL;
+		}
+		if (proc_get(i)->cfg->mon == NULL) {
+			free(t[i]);
+			t[i] = NULL;
+		} else if (t[i] == NULL && (t[i] = calloc(1, sizeof(**t))) ==
+		    NULL)
+			log_err("out of memory: checks stop");
+	}
+	for (j = 0; j < mt_n; j++)
+		free(mt[j]);
 	free(mt);
 	mt = t;
 	mt_n = n;
@@ -730,8 +740,8 @@ mon_reload(void)
 		nmon++;
 		if (mon(i)->ready == RD_NOTIFY)
 			notify_open();
-		if (mon(i)->check != NULL && mt[i].v.health == H_NONE)
-			mt[i].v.health = H_UNKNOWN;
+		if (mon(i)->check != NULL && mt[i]->v.health == H_NONE)
+			mt[i]->v.health = H_UNKNOWN;
 		plan(i, now);
 	}
 	cron_armed = -1;
@@ -743,7 +753,7 @@ mon_view(int idx)
 {
 	static struct mon_view none;	/* bss: all zero, never written */
 
-	return idx < mt_n ? &mt[idx].v : &none;
+	return mon(idx) != NULL ? &mt[idx]->v : &none;
 }
 
 static uint64_t
@@ -757,7 +767,7 @@ static uint64_t
 tick_proc(int idx, uint64_t now)
 {
 	const struct cfg_mon *m = mon(idx);
-	struct proc_mon *pm = &mt[idx];
+	struct proc_mon *pm = mt[idx];
 	const struct proc_view *v = proc_get(idx);
 
 	if (v->state == PS_STARTING && v->pid != 0 && now >= pm->ready_poll &&
@@ -841,9 +851,9 @@ mon_tick(uint64_t now)
 			continue;
 		next = earliest(next, tick_proc(i, now));
 		if (mon(i)->schedule != NULL && mon(i)->sched.every_ms == 0 &&
-		    mt[i].v.next_wall > 0 &&
-		    (cron == 0 || mt[i].v.next_wall < cron))
-			cron = mt[i].v.next_wall;
+		    mt[i]->v.next_wall > 0 &&
+		    (cron == 0 || mt[i]->v.next_wall < cron))
+			cron = mt[i]->v.next_wall;
 	}
 	if (cron != 0 || cron_w.fd >= 0)
 		cron_arm(cron);

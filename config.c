@@ -652,7 +652,7 @@ static const char *
 set_env(struct ctx *x, void *obj, const struct key *k, const char *v)
 {
 	struct cfg_proc	*p = obj;
-	const char	*eq = strchr(v, '=');
+	const char	*eq = strchr(v, '='), **e;
 	size_t		 n;
 	int		 i;
 
@@ -672,8 +672,13 @@ set_env(struct ctx *x, void *obj, const struct key *k, const char *v)
 		    "(max %d)", PM_ENV_MAX);
 		return x->why;
 	}
-	if ((p->env[p->nenv] = arena_strdup(x, v)) == NULL)
+	/* One more slot, in the arena: few lines, most processes none. */
+	if ((e = arena_alloc(x, (p->nenv + 1) * sizeof(*e))) == NULL ||
+	    (e[p->nenv] = arena_strdup(x, v)) == NULL)
 		return "out of memory";
+	for (i = 0; i < p->nenv; i++)
+		e[i] = p->env[i];
+	p->env = e;
 	p->nenv++;
 	return NULL;
 }
@@ -713,11 +718,6 @@ set_depends(struct ctx *x, void *obj, const struct key *k, const char *v)
 			    strncmp(x->deps[i].name, s, n) == 0)
 				break;
 		if (i == x->ndeps) {
-			if (have >= PM_DEPS_MAX) {
-				snprintf(x->why, sizeof(x->why), "too many "
-				    "dependencies (max %d)", PM_DEPS_MAX);
-				return x->why;
-			}
 			if (x->ndeps == x->depalloc) {
 				int na = x->depalloc ? x->depalloc * 2 : 16;
 
@@ -1870,6 +1870,14 @@ resolve_deps(struct ctx *x)
 	char		*t;
 	int		 i, j, k;
 
+	int		*all;
+
+	/*
+	 * One array for all: a process's entries are in a row (its section),
+	 * so its deps start where its first entry is.
+	 */
+	if ((all = arena_alloc(x, x->ndeps * sizeof(int))) == NULL)
+		return;
 	for (i = 0; i < x->ndeps; i++) {
 		d = &x->deps[i];
 		p = &x->c->procs[d->proc];
@@ -1879,8 +1887,11 @@ resolve_deps(struct ctx *x)
 		else if (j == d->proc)
 			cerr(x, d->line, "process '%s' depends on itself",
 			    p->id);
-		else
+		else {
+			if (p->ndeps == 0)
+				p->deps = all + i;
 			p->deps[p->ndeps++] = j;
+		}
 	}
 	for (i = 0; i < x->c->nproc; i++) {
 		p = &x->c->procs[i];

@@ -15,7 +15,6 @@
 #include "sched.h"
 
 #define PM_ID_MAX	40	/* bytes of an ID, NUL included */
-#define PM_DEPS_MAX	32	/* entries in one depends = list */
 #define PM_ENV_MAX	64	/* environment = lines per process */
 #define PM_ARGV_MAX	128	/* words of one command */
 #define PM_LINE_MAX	4096	/* longest config line, '\n' included */
@@ -79,7 +78,7 @@ struct cfg_proc {
 	int		 start_limit;	/* failed starts in a row; default 5 */
 	bool		 critical;
 	int		 ndeps;
-	int		 deps[PM_DEPS_MAX];	/* indices into config->procs */
+	int		*deps;		/* ndeps indices into config->procs */
 	const char	*depends;	/* their IDs, space-separated; NULL: none */
 	int		 stop_signal;		/* default SIGTERM */
 	uint32_t	 stop_timeout_ms;	/* default 10000 */
@@ -97,7 +96,7 @@ struct cfg_proc {
 	long long	 rlimit_core;
 	long long	 rlimit_nproc;
 	int		 nenv;
-	const char	*env[PM_ENV_MAX];	/* "KEY=VAL", added to pm's env */
+	const char     **env;		/* nenv "KEY=VAL", added to pm's env */
 	const char	*tty;		/* controlling terminal; NULL: none */
 	const char	*log;		/* log = FILE; NULL: console */
 	unsigned long long log_max_size;	/* rotate past this; 0: never */

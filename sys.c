@@ -32,6 +32,14 @@
 static char	       **envp_buf;	/* environ + PM_ENV_MAX, sized once */
 static size_t		 envp_cap;
 static int		 devnull = -1;
+/*
+ * Low descriptors that hold a spawn's stdout, stderr, fd:N and cgroup
+ * file while the child starts, and /dev/null between spawns. The child
+ * shares pm's descriptor table (CLONE_FILES) and unshares it keeping only
+ * those below slot_lo: copying and closing all of pm's, two pipes per
+ * service, made every spawn cost O(N), and a cold start O(N^2).
+ */
+static int		 slot[4], slot_lo;
 
 #define ENV_ROOM	(PM_ENV_MAX + 8)	/* config lines, extras, NULL */
 
@@ -105,7 +113,21 @@ sys_init(void)
 	if ((envp_buf = calloc(envp_cap, sizeof(char *))) == NULL)
 		return -1;
 	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+#ifndef SPAWN_COPY	/* valgrind's build: it runs no clone that shares */
+	/* Each the lowest free, so the last is the highest; -1 on failure. */
+	for (n = 0; n < 4; n++)
+		slot[n] = (int)syscall(SYS_fcntl, devnull, F_DUPFD_CLOEXEC, 3);
+	slot_lo = slot[3] + 1;
+#endif
 	return 0;
+}
+
+/* fd into slot i for a spawn (devnull: free the slot); the slot, or fd. */
+static int
+hold(int fd, int i)
+{
+	return fd >= 0 && slot_lo > 0 &&
+	    syscall(SYS_dup3, fd, slot[i], O_CLOEXEC) >= 0 ? slot[i] : fd;
 }
 
 /* Set or override one KEY=VAL among the first n entries of envp_buf. */
@@ -225,21 +247,36 @@ set_rlimit(int res, long long v)
  * it never returns. The order matters: session first, then limits and
  * directory while still privileged, then groups, gid and uid last.
  */
-static void __attribute__((noreturn, noinline))
-child_exec(const struct spawn *sp, bool is_main, char **envp,
-    struct spawn_err *se, int cg)
+struct child {
+	struct spawn	 sp;
+	bool		 is_main;
+	char	       **envp;
+	struct spawn_err *se;
+	int		 cg;
+	int		 lo;	/* table shared: keep only below lo; 0: a copy */
+};
+
+static int __attribute__((noreturn))
+child_exec(void *arg)
 {
 	static const unsigned long dfl[8];
 	static const uint8_t lim[] = { RLIMIT_NOFILE, RLIMIT_CORE,
 	    RLIMIT_NPROC };
+	struct child *ch = arg;
+	const struct spawn *sp = &ch->sp;
 	const struct cfg_proc *c = sp->cfg;
+	struct spawn_err *se = ch->se;
 	int sig;
 
 #define FAIL(w)	do { se->err = errno; se->step = (w); goto fail; } while (0)
+	/* Our own table, of the few low descriptors only (CLOSE_RANGE_UNSHARE). */
+	if (ch->lo > 0 && syscall(SYS_close_range, ch->lo, ~0U, 2) < 0 &&
+	    syscall(SYS_unshare, CLONE_FILES) < 0)
+		FAIL(SP_FORK);
 	/* Its group's limits hold from here on (issue 14). */
-	if (cg_child(cg) < 0)
+	if (cg_child(ch->cg) < 0)
 		FAIL(SP_CGROUP);
-	if (is_main) {
+	if (ch->is_main) {
 		/*
 		 * Own group, and the terminal's foreground, as tini does;
 		 * on an fd 0 that is no terminal, tcsetpgrp is only ENOTTY.
@@ -303,7 +340,7 @@ child_exec(const struct spawn *sp, bool is_main, char **envp,
 	syscall(SYS_rt_sigprocmask, SIG_SETMASK, dfl, NULL, (size_t)NSIG / 8);
 	if (spawn_narrow)
 		(void)sched_setaffinity(0, sizeof(spawn_cpus), &spawn_cpus);
-	execvpe(sp->argv[0], sp->argv, envp);
+	execvpe(sp->argv[0], sp->argv, ch->envp);
 	se->err = errno;
 	se->step = SP_EXEC;
 fail:
@@ -334,7 +371,11 @@ sys_spawn(const struct spawn *sp, bool is_main, enum spawn_step *step)
 	 */
 	static struct spawn_err se;
 	extern char **environ;
-	int st, cg = cg_open(sp->cfg->id);
+	struct child ch = { *sp, is_main, is_main ? environ : build_env(sp),
+	    &se, -1, slot_lo };
+	/* The child's stack: static, so no frame of pm's reuses its memory. */
+	static char stack[32768] __attribute__((aligned(16)));
+	int st, i, cg = cg_open(sp->cfg->id);
 	pid_t pid;
 
 	se.err = 0;
@@ -357,10 +398,23 @@ sys_spawn(const struct spawn *sp, bool is_main, enum spawn_step *step)
 			    &one) == 0;
 		}
 	}
-	pid = vfork();
-	if (pid == 0)
-		child_exec(sp, is_main, is_main ? environ : build_env(sp), &se,
-		    cg);
+	ch.sp.out = hold(sp->out, 0);
+	ch.sp.err = hold(sp->err, 1);
+	ch.sp.fd = hold(sp->fd, 2);
+	ch.cg = hold(cg, 3);
+	/* As vfork, but sharing the table while there are slots. */
+	pid = clone(child_exec, stack + sizeof(stack), CLONE_VM | CLONE_VFORK |
+	    (ch.lo > 0 ? CLONE_FILES : 0) | SIGCHLD, &ch);
+	if (pid < 0 && errno == EINVAL && ch.lo > 0) {
+		ch.lo = 0;	/* qemu-user shares no table: a copy from now on */
+		pid = clone(child_exec, stack + sizeof(stack), CLONE_VM |
+		    CLONE_VFORK | SIGCHLD, &ch);
+	}
+	st = errno;
+	for (i = 0; i < 4; i++)
+		hold(devnull, i);
+	slot_lo = ch.lo;
+	errno = st;
 	*step = SP_FORK;
 	if (cg >= 0) {
 		st = errno;

@@ -44,8 +44,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAXSVC		4096
-#define MAXTREE		16384
+#define MAXSVC		16384
+#define MAXTREE		65536
 #define MAXTIMED	8
 
 static const char *self_exe;

@@ -90,7 +90,8 @@ def fmt_n(v):
 def cell(who, n, key, f):
     v = data.get((who, str(n), key))
     if not v:
-        return "—"
+        e = data.get((who, str(n), "error_text"))
+        return "— (%s)" % e[0] if e else "—"
     m = statistics.median(v)
     if min(v) == max(v):
         return f(m)
@@ -125,6 +126,22 @@ def table(title, key, f, who_list, ns, note="", higher_better=False):
 
 def goal(what, ok, detail):
     goals.append((what, ok, detail))
+
+
+def nopipe():
+    k = max(data.get(("pm", "10000", "nopipe"), [0]))
+    return (" At N = 10,000 pm ran out of open files (limit %s) for the "
+            "pipes of %d services, which ran with their output not "
+            "captured, as pm said." % (meta.get("nofile"), k)) if k else ""
+
+
+def growth(key, what):
+    """Cost at N = 10,000 over N = 1,000: linear or better is at most 10."""
+    a, b = med("pm", 1000, key), med("pm", 10000, key)
+    if a and b is not None:
+        goal("%s grows linearly or better, N=1000 to 10000" % what,
+             b / a <= 10, "%.1f times for 10 times the services"
+             % (b / a))
 
 
 print("# pm benchmark results\n")
@@ -175,6 +192,11 @@ if NS:
           "supervisord: one python process; pm: one process. Services "
           "excluded. Measured %s s after the last service started."
           % meta.get("settle", "?"))
+    if 10000 in NS:
+        print("N = 10,000 ran in %s of the %s repetitions, each contender "
+              "given %s s to start all services; — (why) marks one that "
+              "did not.%s\n" % (meta.get("big_reps"), meta.get("reps"),
+                                meta.get("big_limit"), nopipe()))
     for n, lim, lab in [(1000, 2048, "2 MiB"), (1000, 1024, "1 MiB"),
                         (10, 512, "0.5 MiB")]:
         v = med("pm", n, "pss_kib")
@@ -217,6 +239,10 @@ if NS:
                 goal("respawn ≤ %s median at N=%d" % (fmt_us(lim), n),
                      v <= lim, fmt_us(v) + ("" if v <= lim else ", %s over"
                                             % fmt_us(v - lim)))
+
+    for key, what in [("pss_kib", "memory"), ("status_us", "status"),
+                      ("cold_us", "cold start"), ("respawn_us", "respawn")]:
+        growth(key, what)
 
 if any(k == "idle_vcs" for (w, n, k) in data):
     table("Idle wakeups: voluntary context switches in %s s, 10 idle "

@@ -13,7 +13,9 @@
 # the service every supervisor runs is bench/svc.c, and bench/report.py
 # turns the raw "contender N key value" lines into the tables and
 # bench/results.json, from which bench/plot.py draws bench/plots/*.svg.
-# The log throughput part is bench/logs.sh.
+# The log throughput part is bench/logs.sh; bench/entry.sh profiles what
+# one process entry costs, bench/profile.sh (with perf) where respawn and
+# PID 1's reaping spend their time.
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT" || exit 1
@@ -21,7 +23,12 @@ cd "$ROOT" || exit 1
 QUICK=0
 [ "${1:-}" = "--quick" ] && QUICK=1
 REPS=${BENCH_REPS:-5}
-NS=${BENCH_NS:-"10 100 1000"}
+NS=${BENCH_NS:-"10 100 1000 10000"}
+# N = 10,000 runs in the first BIG_REPS repetitions only, every contender
+# bounded by BIG_LIMIT seconds to start them all (a round of a peer can
+# take minutes): one that does not make it is named in the tables.
+BIG_REPS=${BENCH_BIG_REPS:-1}
+BIG_LIMIT=60
 IDLE_SECS=10
 RESPAWN_PER_ROUND=2
 ORPHANS="1000 10000"
@@ -45,6 +52,7 @@ fi
 
 PEER_PKGS="tini dumb-init catatonit supervisor runit s6 busybox-static"
 PEER_PKGS="$PEER_PKGS gnuplot-nox"	# for bench/plot.py
+PEER_PKGS="$PEER_PKGS linux-perf"	# for bench/profile.sh
 B=$ROOT/build/bench
 OUT=$ROOT/bench/RESULTS.md
 RAW=$B/raw.txt
@@ -147,8 +155,9 @@ have supervisord && have supervisorctl && SUPS="$SUPS supervisord"
 round() {
 	local sup=$1 n=$2 d=$3; shift 3
 	local -a start status=()
-	local r=$RESPAWN_PER_ROUND sreps=$STATUS_REPS
+	local r=$RESPAWN_PER_ROUND sreps=$STATUS_REPS limit=60
 	[ "$n" -ge 1000 ] && sreps=5
+	[ "$n" -ge 10000 ] && sreps=3 limit=$BIG_LIMIT
 	mkdir -p "$d"
 	case $sup in
 	pm)	mk_pm "$d" "$n"
@@ -163,15 +172,17 @@ round() {
 	supervisord)
 		mk_supervisord "$d" "$n"
 		[ "$n" -ge 1000 ] && sreps=2
+		[ "$n" -ge 10000 ] && sreps=1
 		start=(supervisord -n -c "$d/supervisord.conf")
 		status=(--- status $sreps supervisorctl -c "$d/supervisord.conf" status) ;;
 	esac
 	[ "$*" = "" ] || status=()
 	PMB_SOCK=$d/ann.sock PMB_SVC=$B/svc PMB_LOG=$d/log.txt \
-	    "$B/pmb" round -n "$n" -r "$r" -t 60 -w $SETTLE "$@" -- "${start[@]}" "${status[@]}" \
+	    "$B/pmb" round -n "$n" -r "$r" -t $limit -w $SETTLE "$@" -- "${start[@]}" "${status[@]}" \
 	    > "$d/out.txt" 2>>"$d/log.txt"
 	sed "s/^\([a-z_]*\)=\(.*\)/$sup ${TAG:-$n} \1 \2/" "$d/out.txt" >> "$RAW"
 	grep '^error=' "$d/out.txt" | sed "s/^/bench: $sup N=$n: /" >&2
+	[ "$sup" = pm ] && echo "pm ${TAG:-$n} nopipe $(grep -c 'cannot make a pipe' "$d/log.txt")" >> "$RAW"
 	rm -rf "$d"
 }
 
@@ -187,6 +198,9 @@ for f in pmb svc; do
 	    "bench/$f.c" || exit 1
 done
 : > "$RAW"
+# N = 10,000 wants two pipes per service in pm: as many open files as the
+# hard limit allows (pm says which services it could not give a pipe).
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 START=$(date +%s)
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -229,6 +243,7 @@ for rep in $(seq 1 $REPS); do
 	for n in $NS; do
 		for sup in $SUPS; do
 			case " $SKIP " in *" $sup:$n "*) continue ;; esac
+			[ "$n" -ge 10000 ] && [ "$rep" -gt "$BIG_REPS" ] && continue
 			say "bench: rep $rep/$REPS N=$n $sup ($(( $(date +%s) - START ))s)"
 			if [ "$sup" = pm ] && [ "$n" = 10 ]; then
 				d=$T/$sup-$n
@@ -307,6 +322,9 @@ ver() { dpkg-query -W -f '${Version}' "$1" 2>/dev/null || echo "not installed"; 
 	echo "skipped $SKIP"
 	echo "idle_secs $IDLE_SECS"
 	echo "settle $SETTLE"
+	echo "big_reps $BIG_REPS"
+	echo "big_limit $BIG_LIMIT"
+	echo "nofile $(ulimit -n)"
 	echo "log_lines $LOG_LINES"
 	echo "elapsed $(( $(date +%s) - START ))"
 	echo "load $LOAD0 at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end"
@@ -320,6 +338,7 @@ ver() { dpkg-query -W -f '${Version}' "$1" 2>/dev/null || echo "not installed"; 
 python3 bench/report.py "$B/meta.txt" "$RAW" bench/results.json > "$OUT" ||
     exit 1
 bench/entry.sh "$ROOT/pm" "$B/svc" >> "$OUT"
+[ $QUICK = 1 ] || bench/profile.sh "$ROOT/pm" "$B/svc" "$B/pmb" >> "$OUT"
 cat "$OUT"
 if have gnuplot; then
 	rm -f bench/plots/*.svg
