@@ -12,8 +12,13 @@
 
 #include <sys/stat.h>
 #if PLAT_UNIX
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+/* isatty as musl does it, without linking isatty for two calls */
+#define isatty(fd) (syscall(SYS_ioctl, fd, TIOCGWINSZ, \
+	&(struct winsize){ 0 }) == 0)
 #endif
 
 #include <ctype.h>
@@ -1245,7 +1250,7 @@ serve(void)
 	if ((pid = vfork()) == 0) {
 		dup2(open("/dev/null", O_RDWR), 1);
 		dup2(1, 2);
-		execv("/proc/self/exe", (char **)av);
+		execve("/proc/self/exe", (char **)av, environ);
 		_exit(127);
 	}
 	st = pid < 0 || waitpid(pid, &st, 0) != pid || st != 0;
