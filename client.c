@@ -1816,7 +1816,7 @@ key_setup(const struct config *cf)
 static int
 targets_setup(void)
 {
-	char hosts[4096], *h, *save = NULL;
+	char hosts[4096], *h, *save = NULL, *e = getenv("PM_SOCKET");
 	struct config cf;
 	int rc = 0;
 
@@ -1825,9 +1825,8 @@ targets_setup(void)
 		return -1;
 	}
 	/* An empty PM_SOCKET is unset, for the server and the client alike. */
-	if (opt.hosts == NULL && opt.sock == NULL &&
-	    getenv("PM_SOCKET") != NULL && *getenv("PM_SOCKET") != '\0')
-		opt.sock = getenv("PM_SOCKET");
+	if (opt.hosts == NULL && opt.sock == NULL && e != NULL && *e != '\0')
+		opt.sock = e;
 	/* Only the two keys the client uses are read (issue 13). */
 	memset(&cf, 0, sizeof(cf));
 #if PLAT_UNIX
