@@ -889,10 +889,10 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 {
 	/*
 	 * line: pfx 319, the cells at most 39+15+10+31+10+11+9+31, spaces,
-	 * and info: two notes of 95 bytes escaped (4 bytes each at most), a
-	 * separator and "; skipped N".
+	 * and info: "run ", two notes of 95 bytes escaped (4 bytes each at
+	 * most), a separator, "; skipped N" and "; limits not applied".
 	 */
-	char up[32], pid[16], ex[16], nx[32], info[800], rs[16], line[1400];
+	char up[32], pid[16], ex[16], nx[32], info[808], rs[16], line[1400];
 	char mem[16], cpu[24];
 	char *q;
 	int i, t, w[3] = { 2, 5, 3 }, rc = EX_OK;
@@ -1002,14 +1002,12 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 		q = log_esc(q, st[i].check_out, strlen(st[i].check_out),
 		    false);
 		*q = '\0';
+		/* "; " only after something. */
 		if (st[i].skips)
-			snprintf(info + strlen(info), sizeof(info) -
-			    strlen(info), "%sskipped %u", info[0] ? "; " : "",
+			q = fmt_u32(stpcpy(q, &"; skipped "[q == info ? 2 : 0]),
 			    st[i].skips);
 		if (st[i].cg & PDU_CG_NOLIMITS)
-			snprintf(info + strlen(info), sizeof(info) -
-			    strlen(info), "%slimits not applied", info[0] ?
-			    "; " : "");
+			stpcpy(q, &"; limits not applied"[q == info ? 2 : 0]);
 		/* As "%s%-*s %-*s %*s %7s %8u %4s %-9s %-8s %s" would. */
 		q = put_col(stpcpy(line, pfx), st[i].id, w[0], false);
 		if ((t = colour(&st[i])) != 0) {
