@@ -975,12 +975,12 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 			fmt_u32(pid, st[i].pid);
 		else
 			strcpy(pid, "-");
-		if (st[i].last_exit == -1)
-			strcpy(ex, "-");
-		else if (st[i].last_exit < 0)
-			snprintf(ex, sizeof(ex), "%d", st[i].last_exit);
-		else
-			fmt_u32(ex, (uint32_t)st[i].last_exit);
+		/* -1: none; other negatives (signals) with their sign. */
+		strcpy(ex, "-");
+		if (st[i].last_exit != -1)
+			fmt_u32(ex + (st[i].last_exit < 0), st[i].last_exit < 0 ?
+			    -(uint32_t)st[i].last_exit :
+			    (uint32_t)st[i].last_exit);
 		if (st[i].cg & PDU_CG_OOM)
 			strcpy(ex, "oom");
 		/* MEM in MiB, CPU in seconds used: "-" when unknown. */
