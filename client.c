@@ -720,12 +720,12 @@ json_field(const char *key, const char *s)
 }
 
 static void
-json_num(const char *key, unsigned long long v, bool null)
+json_num(const char *key, long long v, bool null)
 {
 	if (null)
 		json_field(key, NULL);
 	else
-		printf(", \"%s\": %llu", key, v);
+		printf(", \"%s\": %lld", key, v);
 }
 
 /* Decimal digits of v into buf (room for 11 bytes); the end. */
@@ -931,11 +931,7 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 			json_num("pid", st[i].pid, st[i].pid == 0);
 			json_num("uptime", st[i].uptime, false);
 			json_num("restarts", st[i].restarts, false);
-			printf(", \"exit\": ");
-			if (st[i].last_exit == -1)
-				printf("null");
-			else
-				printf("%d", st[i].last_exit);
+			json_num("exit", st[i].last_exit, st[i].last_exit == -1);
 			json_field("type", st[i].kind == PK_ONESHOT ? "oneshot" :
 			    "service");
 			json_field("health", st[i].health == 0 ? NULL :
