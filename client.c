@@ -962,9 +962,9 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 		printf("]}");
 		return rc;
 	}
-	printf("%s%-*s %-*s %*s %7s %8s %4s %-9s %-8s %6s %7s %s\n", pfx,
-	    w[0], "ID", w[1], "STATE", w[2], "PID", "UPTIME", "RESTARTS", "EXIT",
-	    "HEALTH", "NEXT", "MEM", "CPU", "INFO");
+	/* The fixed columns' headings padded as their cells are. */
+	printf("%s%-*s %-*s %*s  UPTIME RESTARTS EXIT HEALTH    NEXT        MEM"
+	    "     CPU INFO\n", pfx, w[0], "ID", w[1], "STATE", w[2], "PID");
 	for (i = 0; i < n; i++) {
 		fmt_uptime(up, sizeof(up), st[i].uptime, st[i].pid == 0);
 		if (st[i].pid)
