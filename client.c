@@ -1186,14 +1186,14 @@ print_reply(struct sess *s, int kind, const char *pfx, bool first)
 			print_text(&t, pfx, n++);
 		} else if (kind == R_VERSION) {
 			if (opt.json)
-				printf("%s{\"client\": \"%s\", \"server\": ",
-				    first ? "" : ", ", PM_VERSION);
+				printf("%s{\"client\": \"" PM_VERSION "\", "
+				    "\"server\": ", first ? "" : ", ");
 			if (opt.json) {
 				json_str(v.version, "");
 				printf(", \"protocol\": %d}", v.proto);
 			} else
-				printf("%sclient %s, server %s, protocol %d\n",
-				    pfx, PM_VERSION, v.version, v.proto);
+				printf("%sclient " PM_VERSION ", server %s, "
+				    "protocol %d\n", pfx, v.version, v.proto);
 			ret = EX_OK;
 			goto out;
 		} else if (kind == R_ACTION) {
@@ -1935,7 +1935,7 @@ client_main(int argc, char **argv)
 		av[n++] = argv[i];
 	}
 	if (opt.version) {
-		printf("pm %s\n", PM_VERSION);
+		fputs("pm " PM_VERSION "\n", stdout);
 		return EX_OK;
 	}
 	if (n == 0) {
