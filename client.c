@@ -1050,10 +1050,11 @@ print_text(const struct pdu_text *t, const char *pfx, int count)
 	}
 	if (req.type == PDU_LOGS && !opt.json) {
 		/* Keep the order of the two streams on a shared terminal. */
-		if (strcmp(t->key, "stdout") != 0)
+		FILE *f = strcmp(t->key, "stdout") == 0 ? stdout : stderr;
+
+		if (f != stdout)
 			fflush(stdout);
-		fprintf(strcmp(t->key, "stdout") == 0 ? stdout : stderr,
-		    "%s%s\n", pfx, t->text);
+		fprintf(f, "%s%s\n", pfx, t->text);
 		return;
 	}
 	if (opt.json && req.type == PDU_LOGS) {
@@ -1063,7 +1064,7 @@ print_text(const struct pdu_text *t, const char *pfx, int count)
 		return;
 	}
 	if (opt.json) {
-		printf("%s", count ? ", " : "");
+		fputs(count ? ", " : "", stdout);
 		json_str(t->key[0] ? t->key : "text", ": ");
 		json_str(t->text, "");
 		return;
