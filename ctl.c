@@ -341,7 +341,8 @@ logs_refind(struct conn *c)
 
 /*
  * Render item i of a CONFIG_SHOW into scratch: with every process, item 0
- * is [settings]. Returns the section name, or NULL past the end.
+ * is [settings]. Returns the section name (in name, or a literal), or
+ * NULL past the end.
  */
 static const char *
 show_item(struct conn *c, int i, char *name, size_t len)
@@ -356,8 +357,7 @@ show_item(struct conn *c, int i, char *name, size_t len)
 			if (cfg_settings_show(pm_settings(), scratch,
 			    sizeof(scratch)) < 0)
 				scratch[0] = '\0';
-			snprintf(name, len, "settings");
-			return name;
+			return "settings";
 		}
 		i--;
 		if (i >= cf->nproc)
@@ -422,9 +422,10 @@ conn_refill(struct conn *c)
 			n = pdu_status_pack(p, room, c->reqid, &s);
 			break;
 		case J_SHOW:
-			if (show_item(c, c->cursor, name, sizeof(name)) == NULL)
+			if ((k = show_item(c, c->cursor, name, sizeof(name))) ==
+			    NULL)
 				goto end;
-			n = pdu_text_pack(p, room, c->reqid, name, scratch);
+			n = pdu_text_pack(p, room, c->reqid, k, scratch);
 			break;
 		case J_PLAN:
 			if ((size_t)c->cursor >= plan.len)
