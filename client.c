@@ -128,6 +128,7 @@ static int		 nsess;
 static struct sock_loc	 locs[PM_SOCK_LOCS];
 static int		 nlocs, iloc;
 static char		 refused[512];	/* why a location was not used */
+_Static_assert(sizeof(refused) == sizeof(((struct sess *)0)->err), "");
 static bool		 refused_peer;	/* ... because of who served it */
 #endif
 static char		 keybuf[4096];
@@ -383,7 +384,7 @@ unix_next(struct sess *s, int e)
 		return;
 	}
 	if (refused[0] != '\0')
-		snprintf(s->err, sizeof(s->err), "%s", refused);
+		memcpy(s->err, refused, sizeof(refused));	/* same size */
 	else if (nlocs < 2)
 		snprintf(s->err, sizeof(s->err), "cannot reach pm at %s: %s "
 		    "(is the server running?)", s->name, strerror(e));
