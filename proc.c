@@ -1268,17 +1268,20 @@ proc_apply(const struct config *newc, bool dry_run, plan_fn emit, void *ctx)
 {
 	const struct cfg_proc *mainc = main_idx >= 0 ? proc_tab[main_idx].v.cfg
 	    : NULL;
-	bool *restart = NULL;
+	bool *restart;
 	int i, j;
 
+	/* Whether each changed process restarts, found once for both. */
+	if ((restart = calloc(newc->nproc + 1, sizeof(bool))) == NULL)
+		return -1;
 	for (i = 0; i < newc->nproc; i++) {
 		j = proc_find(newc->procs[i].id);
 		if (j < 0 || j == main_idx)
 			emit(ctx, newc->procs[i].id, newc->procs[i].autostart ?
 			    "start" : "add");
 		else if (cfg_proc_changed(proc_tab[j].v.cfg, &newc->procs[i]))
-			emit(ctx, newc->procs[i].id, proc_tab[j].v.pid != 0 ?
-			    "restart" : "update");
+			emit(ctx, newc->procs[i].id, (restart[i] =
+			    proc_tab[j].v.pid != 0) ? "restart" : "update");
 		else
 			emit(ctx, newc->procs[i].id, "unchanged");
 	}
@@ -1286,19 +1289,9 @@ proc_apply(const struct config *newc, bool dry_run, plan_fn emit, void *ctx)
 		if (i != main_idx && !proc_xt[i].removed &&
 		    cfg_find(newc, proc_tab[i].v.cfg->id) < 0)
 			emit(ctx, proc_tab[i].v.cfg->id, "stop");
-	if (dry_run)
-		return 0;
-
-	if ((restart = calloc(newc->nproc + 1, sizeof(bool))) == NULL)
-		return -1;
-	for (i = 0; i < newc->nproc; i++) {
-		j = proc_find(newc->procs[i].id);
-		restart[i] = j >= 0 && j != main_idx && proc_tab[j].v.pid != 0 &&
-		    cfg_proc_changed(proc_tab[j].v.cfg, &newc->procs[i]);
-	}
-	if (proc_init(newc, mainc) < 0) {
+	if (dry_run || proc_init(newc, mainc) < 0) {
 		free(restart);
-		return -1;
+		return dry_run ? 0 : -1;
 	}
 	for (i = 0; i < proc_n; i++) {
 		if (proc_xt[i].removed) {
