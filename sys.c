@@ -402,25 +402,22 @@ sys_spawn(const struct spawn *sp, bool is_main, enum spawn_step *step)
 	ch.sp.err = hold(sp->err, 1);
 	ch.sp.fd = hold(sp->fd, 2);
 	ch.cg = hold(cg, 3);
-	/* As vfork, but sharing the table while there are slots. */
-	pid = clone(child_exec, stack + sizeof(stack), CLONE_VM | CLONE_VFORK |
-	    (ch.lo > 0 ? CLONE_FILES : 0) | SIGCHLD, &ch);
-	if (pid < 0 && errno == EINVAL && ch.lo > 0) {
-		ch.lo = 0;	/* qemu-user shares no table: a copy from now on */
-		pid = clone(child_exec, stack + sizeof(stack), CLONE_VM |
-		    CLONE_VFORK | SIGCHLD, &ch);
-	}
+	/*
+	 * As vfork, but sharing the table while there are slots; qemu-user
+	 * shares no table (EINVAL): a copy from then on.
+	 */
+	while ((pid = clone(child_exec, stack + sizeof(stack), CLONE_VM |
+	    CLONE_VFORK | (ch.lo > 0 ? CLONE_FILES : 0) | SIGCHLD, &ch)) < 0 &&
+	    errno == EINVAL && ch.lo > 0)
+		ch.lo = 0;
 	st = errno;
 	for (i = 0; i < 4; i++)
 		hold(devnull, i);
 	slot_lo = ch.lo;
+	if (cg >= 0)
+		close(cg);
 	errno = st;
 	*step = SP_FORK;
-	if (cg >= 0) {
-		st = errno;
-		close(cg);
-		errno = st;
-	}
 	if (pid < 0 || se.step == SP_OK)
 		return pid;
 	/* The child has exited already; collect it right here. */
