@@ -428,8 +428,7 @@ init_end(enum pm_end how)
 	int cmd = how == END_HALT ? RB_HALT_SYSTEM : how == END_REBOOT ?
 	    RB_AUTOBOOT : RB_POWER_OFF;
 	bool machine = machine_pid1();
-	struct rlimit rl;
-	int st, fd;
+	int st;
 	pid_t pid;
 
 	sync();
@@ -440,12 +439,7 @@ init_end(enum pm_end how)
 		 * about to go read-only (issue 18). The console and the
 		 * watchdog stay.
 		 */
-		if (syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, &rl) < 0 ||
-		    rl.rlim_cur > 65536)
-			rl.rlim_cur = 65536;
-		for (fd = 3; fd < (int)rl.rlim_cur; fd++)
-			if (fd != wd.fd)
-				close(fd);
+		sys_close_fds(wd.fd);
 		unmount_all();
 	}
 	init_wd_close();
