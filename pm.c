@@ -298,9 +298,10 @@ pm_reload(bool dry_run, plan_fn emit, void *ctx, char *err, size_t errlen)
 static int
 reload(bool dry_run, plan_fn emit, void *ctx, char *err, size_t errlen)
 {
-	struct config *newc;
+	struct config *newc, *old;
 	bool moved;
 	size_t len;
+	int rc = -1;
 
 	if (cfg_path == NULL && !cfg_again) {
 		snprintf(err, errlen, "pm runs without a config file\n");
@@ -308,37 +309,36 @@ reload(bool dry_run, plan_fn emit, void *ctx, char *err, size_t errlen)
 	}
 	if (cfg_load(cfg_path, &newc, err, errlen) < 0)
 		return -1;
-	if (main_clash(newc, err, errlen) < 0) {
-		cfg_free(newc);
-		return -1;
-	}
+	if (main_clash(newc, err, errlen) < 0)
+		goto out;
 	/* Issue 11: a new log_target pm cannot open refuses the reload. */
 	moved = !str_eq(pm_settings()->log_target, newc->set.log_target);
 	if (!dry_run && moved && log_switch(newc->set.log_level,
 	    newc->set.log_target, err, errlen) < 0) {
 		len = strlen(err);
 		snprintf(err + len, errlen - len, "; old config kept\n");
-		cfg_free(newc);
-		return -1;
+		goto out;
 	}
 	if (proc_apply(newc, dry_run, emit, ctx) < 0) {
 		snprintf(err, errlen, "out of memory applying %s\n", cfg_path);
-		cfg_free(newc);
-		return -1;
+		goto out;
 	}
-	if (dry_run) {
-		cfg_free(newc);
-		return 0;
-	}
+	rc = 0;
+	if (dry_run)
+		goto out;
 	if (!moved)
 		log_init(newc->set.log_level, newc->set.log_target);
 	cg_apply(newc);	/* limits live, no restart (issue 14) */
 	live_swap(NULL);
-	cfg_free(cur);
+	/* The old config is the one freed. */
+	old = cur;
 	cur = newc;
+	newc = old;
 	if (!cfg_again)
 		log_info("reloaded %s", cfg_path);
-	return 0;
+out:
+	cfg_free(newc);
+	return rc;
 }
 
 static bool
