@@ -2351,8 +2351,9 @@ cfg_find(const struct config *c, const char *id)
 	return c->index[index_slot(c, id)] - 1;
 }
 
-static bool
-str_eq(const char *a, const char *b)
+/* Two strings equal, or both NULL. */
+bool
+cfg_str_eq(const char *a, const char *b)
 {
 	if (a == NULL || b == NULL)
 		return a == b;
@@ -2385,7 +2386,7 @@ cfg_proc_changed(const struct cfg_proc *a, const struct cfg_proc *b)
 	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
 		x = (const char *)a + f[i].off;
 		y = (const char *)b + f[i].off;
-		if (f[i].size == 0 ? !str_eq(*(char *const *)x,
+		if (f[i].size == 0 ? !cfg_str_eq(*(char *const *)x,
 		    *(char *const *)y) : memcmp(x, y, f[i].size) != 0)
 			return true;
 	}

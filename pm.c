@@ -251,7 +251,6 @@ pm_shutdown(enum pm_end how, int status)
 	proc_stop_all();
 }
 
-static bool str_eq(const char *, const char *);
 
 /*
  * In -- mode the command is the process "main": a config process of that
@@ -312,7 +311,7 @@ reload(bool dry_run, plan_fn emit, void *ctx, char *err, size_t errlen)
 	if (main_clash(newc, err, errlen) < 0)
 		goto out;
 	/* Issue 11: a new log_target pm cannot open refuses the reload. */
-	moved = !str_eq(pm_settings()->log_target, newc->set.log_target);
+	moved = !cfg_str_eq(pm_settings()->log_target, newc->set.log_target);
 	if (!dry_run && moved && log_switch(newc->set.log_level,
 	    newc->set.log_target, err, errlen) < 0) {
 		len = strlen(err);
@@ -339,14 +338,6 @@ reload(bool dry_run, plan_fn emit, void *ctx, char *err, size_t errlen)
 out:
 	cfg_free(newc);
 	return rc;
-}
-
-static bool
-str_eq(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		return a == b;
-	return strcmp(a, b) == 0;
 }
 
 /*
@@ -396,7 +387,7 @@ setting_same(const struct cfg_settings *o, const struct cfg_settings *n,
 	const char *a = (const char *)o + r->off, *b = (const char *)n + r->off;
 
 	if (r->size == 0)
-		return str_eq(*(char *const *)a, *(char *const *)b);
+		return cfg_str_eq(*(char *const *)a, *(char *const *)b);
 	return memcmp(a, b, r->size) == 0;
 }
 
@@ -431,7 +422,7 @@ pm_setting_reload(plan_fn emit, void *ctx, char *err, size_t errlen)
 	 * before anything changes, never swapped for stderr behind an
 	 * "applied".
 	 */
-	moved = !str_eq(o->log_target, n->log_target);
+	moved = !cfg_str_eq(o->log_target, n->log_target);
 	if (moved && log_switch(n->log_level, n->log_target, err,
 	    errlen) < 0) {
 		len = strlen(err);
