@@ -629,16 +629,6 @@ arm(uint64_t deadline)
 	timerfd_settime(timer_w.fd, TFD_TIMER_ABSTIME, &its, NULL);
 }
 
-static uint64_t
-earliest(uint64_t a, uint64_t b)
-{
-	if (a == 0)
-		return b;
-	if (b == 0)
-		return a;
-	return a < b ? a : b;
-}
-
 /*
  * The loop. Each turn settles the process table, collects the deadlines,
  * arms the timer and sleeps in epoll_wait until an fd is ready. During
@@ -663,14 +653,14 @@ loop(void)
 			told_idx = -1;
 			changed = false;
 			next = proc_tick(now);
-			next = earliest(next, mon_tick(now));
+			next = sched_earliest(next, mon_tick(now));
 			if (!changed)
 				break;
 		}
-		next = earliest(next, ctl_tick(now));
-		next = earliest(next, http_tick(now));
-		next = earliest(next, lb_tick(now));
-		next = earliest(next, init_wd_tick(now));
+		next = sched_earliest(next, ctl_tick(now));
+		next = sched_earliest(next, http_tick(now));
+		next = sched_earliest(next, lb_tick(now));
+		next = sched_earliest(next, init_wd_tick(now));
 		if (stop.on) {
 			if (!stop.killed && now >= stop.deadline) {
 				log_warn("shutdown_timeout passed; killing what "
@@ -685,7 +675,7 @@ loop(void)
 				signal_orphans(stop.killed ? SIGKILL : SIGTERM);
 			}
 			if (!stop.killed)
-				next = earliest(next, stop.deadline);
+				next = sched_earliest(next, stop.deadline);
 		}
 		arm(next);
 		/*
