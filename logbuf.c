@@ -1031,9 +1031,8 @@ lb_tick(uint64_t now)
 	}
 	next = report_at;
 	for (i = 0; i < 2; i++)
-		if (cq[i].off < cq[i].len && !cq[i].waiting &&
-		    (next == 0 || now + 50 < next))
-			next = now + 50;
+		if (cq[i].off < cq[i].len && !cq[i].waiting)
+			next = sched_earliest(next, now + 50);
 	return next;
 }
 

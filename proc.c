@@ -1044,11 +1044,8 @@ proc_tick(uint64_t now)
 		settle();
 	sys_widen();
 	rescan = false;
-	for (i = 0; i < proc_n; i++) {
-		p = &proc_tab[i];
-		if (p->deadline_ms != 0 && (next == 0 || p->deadline_ms < next))
-			next = p->deadline_ms;
-	}
+	for (i = 0; i < proc_n; i++)
+		next = sched_earliest(next, proc_tab[i].deadline_ms);
 	next_due = next;
 	return next;
 }
