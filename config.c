@@ -1815,12 +1815,12 @@ handler(void *user, const char *section, const char *name, const char *value)
 			cerr(x, x->lineno, "key '%s' does not belong in [%s] "
 			    "(it is a %s key)", name, sec, tab == proc_keys ?
 			    "[settings]" : "[process:ID]");
-		else if ((sugg = suggest(tab, name)) != NULL)
-			cerr(x, x->lineno, "unknown key '" SHOW_VAL "' in [%s] "
-			    "(did you mean '%s'?)", name, sec, sugg);
-		else
-			cerr(x, x->lineno, "unknown key '" SHOW_VAL "' in [%s]",
-			    name, sec);
+		else {
+			sugg = suggest(tab, name);
+			cerr(x, x->lineno, "unknown key '" SHOW_VAL "' in [%s]"
+			    "%s%s%s", name, sec, sugg ? " (did you mean '" : "",
+			    sugg ? sugg : "", sugg ? "'?)" : "");
+		}
 		return refuse(x);
 	}
 	bit = 1ULL << (k - tab);
