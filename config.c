@@ -2462,31 +2462,12 @@ enum_name(const char *e, int v)
 	return "?";
 }
 
-static void
-show_rlimit(struct out *o, const char *key, long long v)
-{
-	if (v == -1)
-		outf(o, "# %s =\n", key);
-	else if (v == -2)
-		outf(o, "%s = unlimited\n", key);
-	else
-		outf(o, "%s = %lld\n", key, v);
-}
-
-static void
-show_str(struct out *o, const char *key, const char *v)
-{
-	if (v == NULL)
-		outf(o, "# %s =\n", key);
-	else
-		outf(o, "%s = %s\n", key, v);
-}
-
 /*
  * One key of obj (a cfg_proc, its cfg_mon or the cfg_settings) in the
  * file's own syntax, by the setter that reads it: the key tables name and
  * place every key once, for reading and for showing. A key whose setter
  * is not known here is not shown (rather than read as the wrong type).
+ * Most show one value, s; NULL is a key not set, shown as a comment.
  */
 static void
 show_key(struct out *o, const struct key *k, const void *obj)
@@ -2497,57 +2478,68 @@ show_key(struct out *o, const struct key *k, const void *obj)
 	const struct cfg_proc	*p = obj;
 	const struct cfg_mon	*m = obj;
 	const void		*f = (const char *)obj + k->off;
-	const char		*n = k->name, *sn;
-	int			 set = k->set;
 	char			 d[32];
+	const char		*n = k->name, *s = d;
+	int			 set = k->set;
 	const int		*v = f;
+	const long long		*l = f;
 	int			 i;
 
 	if (set < K_STR)
-		outf(o, "%s = %s\n", n, *(const char *const *)f != NULL ?
-		    *(const char *const *)f : dflt[set]);
+		s = *(const char *const *)f != NULL ?
+		    *(const char *const *)f : dflt[set];
 	else if (set < K_BOOL)
-		show_str(o, n, *(const char *const *)f);
+		s = *(const char *const *)f;
+	else if (set == K_DEPENDS)
+		s = p->depends;
 	else if (set == K_BOOL)
-		outf(o, "%s = %s\n", n, *(const bool *)f ? "yes" : "no");
+		s = *(const bool *)f ? "yes" : "no";
 	else if (set == K_ENUM)
-		outf(o, "%s = %s\n", n, enum_name(enums[k->b], *v));
+		s = enum_name(enums[k->b], *v);
 	else if (set == K_OPT_DURATION && *(const uint32_t *)f == 0)
-		outf(o, "# %s =\n", n);
+		s = NULL;
 	else if (set == K_DURATION || set == K_OPT_DURATION)
-		outf(o, "%s = %s\n", n, fmt_duration(*(const uint32_t *)f, d,
-		    sizeof(d)));
-	else if (set == K_INT)
-		outf(o, "%s = %d\n", n, *v);
+		fmt_duration(*(const uint32_t *)f, d, sizeof(d));
+	else if (set == K_SIGNAL && (s = cfg_signal_name(*v)) != NULL)
+		;
+	else if (set == K_INT || set == K_SIGNAL) {
+		s = d;	/* a signal without a name: its number */
+		snprintf(d, sizeof(d), "%d", *v);
+	}
 	else if (set == K_SIZE)
-		outf(o, "%s = %llu\n", n, HI(k) < 0 ?
+		snprintf(d, sizeof(d), "%llu", HI(k) < 0 ?
 		    *(const unsigned long long *)f : *(const uint32_t *)f);
 	else if (set == K_RLIMIT)
-		show_rlimit(o, n, *(const long long *)f);
-	else if (set == K_SIGNAL && (sn = cfg_signal_name(*v)) != NULL)
-		outf(o, "%s = %s\n", n, sn);
-	else if (set == K_SIGNAL)
-		outf(o, "%s = %d\n", n, *v);
+		s = *l == -1 ? NULL : *l == -2 ? "unlimited" :
+		    (snprintf(d, sizeof(d), "%lld", *l), d);
 	else if (set == K_UMASK && *v >= 0)
-		outf(o, "%s = %04o\n", n, *v);
+		snprintf(d, sizeof(d), "%04o", *v);
 	else if (set == K_NICE && p->has_nice)
-		outf(o, "%s = %d\n", n, p->nice);
+		snprintf(d, sizeof(d), "%d", p->nice);
 	else if (set == K_UMASK || set == K_NICE ||
 	    (set == K_ENV && p->nenv == 0))
-		outf(o, "# %s =\n", n);
-	else if (set == K_ENV)
+		s = NULL;
+	else if (set == K_ENV) {
 		for (i = 0; i < p->nenv; i++)
 			outf(o, "%s = %s\n", n, p->env[i]);
-	else if (set == K_DEPENDS)
-		show_str(o, n, p->depends);
-	else if (set == K_READY && (m->ready == RD_FD || m->ready == RD_TCP))
+		return;
+	} else if (set == K_READY && (m->ready == RD_FD || m->ready == RD_TCP)) {
 		outf(o, "%s = %s%d\n", n, rd[m->ready], m->ready_arg);
-	else if (set == K_READY)
+		return;
+	} else if (set == K_READY) {
 		outf(o, "%s = %s%s\n", n, rd[m->ready], m->ready == RD_EXEC ?
 		    m->ready_cmd : "");
-	else if (set == K_CHECK_FAIL)
+		return;
+	} else if (set == K_CHECK_FAIL) {
 		outf(o, "%s = %s%s\n", n, cf_words[m->on_check_fail],
 		    m->on_check_fail == CF_EXEC ? m->fail_cmd : "");
+		return;
+	} else
+		return;
+	if (s == NULL)
+		outf(o, "# %s =\n", n);
+	else
+		outf(o, "%s = %s\n", n, s);
 }
 
 /*
