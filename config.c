@@ -2523,7 +2523,8 @@ show_key(struct out *o, const struct key *k, const void *obj)
 		for (i = 0; i < p->nenv; i++)
 			outf(o, "%s = %s\n", n, p->env[i]);
 		return;
-	} else if (set == K_READY && (m->ready == RD_FD || m->ready == RD_TCP)) {
+	} else if (set == K_READY && (m->ready == RD_FD ||
+	    m->ready == RD_TCP)) {
 		outf(o, "%s = %s%d\n", n, rd[m->ready], m->ready_arg);
 		return;
 	} else if (set == K_READY) {
