@@ -1552,7 +1552,7 @@ index_add(struct ctx *x)
 {
 	struct config	*c = x->c;
 	uint32_t	 cap = c->index != NULL ? c->index_mask + 1 : 0;
-	int		*t, j;
+	int		*t, j = c->nproc - 1;
 
 	if ((uint32_t)c->nproc * 2 > cap) {
 		cap = cap ? cap * 2 : 16;
@@ -1563,11 +1563,10 @@ index_add(struct ctx *x)
 		free(c->index);
 		c->index = t;
 		c->index_mask = cap - 1;
-		for (j = 0; j < c->nproc - 1; j++)
-			c->index[index_slot(c, c->procs[j].id)] = j + 1;
+		j = 0;	/* a new table: every process again */
 	}
-	j = c->nproc - 1;
-	c->index[index_slot(c, c->procs[j].id)] = j + 1;
+	for (; j < c->nproc; j++)
+		c->index[index_slot(c, c->procs[j].id)] = j + 1;
 }
 
 /* Room for one more process; the array is trimmed after the parse. */
