@@ -714,8 +714,8 @@ set_depends(struct ctx *x, void *obj, const struct key *k, const char *v)
 			return x->why;
 		}
 		for (i = x->ndeps - have; i < x->ndeps; i++)
-			if (strlen(x->deps[i].name) == n &&
-			    strncmp(x->deps[i].name, s, n) == 0)
+			if (strncmp(x->deps[i].name, s, n) == 0 &&
+			    x->deps[i].name[n] == '\0')
 				break;
 		if (i == x->ndeps) {
 			if (x->ndeps == x->depalloc) {
