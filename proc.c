@@ -1109,7 +1109,7 @@ build_table(const struct config *newc, const struct cfg_proc *mainc,
     struct proc **ot, struct proc_x **oxt, struct cfg_proc **ogh, int *on)
 {
 	int i, j, n, ghosts = 0, nmain = mainc != NULL ? 1 : 0;
-	const struct cfg_proc *old;
+	const struct cfg_proc *old, *c;
 	struct cfg_proc *gh, *g;
 	struct proc *t;
 	struct proc_x *xt;
@@ -1127,33 +1127,26 @@ build_table(const struct config *newc, const struct cfg_proc *mainc,
 		return -1;
 	gh = (struct cfg_proc *)(void *)(t + n);
 	xt = (struct proc_x *)(void *)(gh + ghosts);
-	for (i = 0; i < newc->nproc; i++) {
+	/* The config's processes, then -- mode's main, kept if it was. */
+	for (n = 0; n < newc->nproc + nmain; n++) {
 		/*
 		 * A removed process still stopping that comes back takes its
 		 * old entry, pid and all, and starts once the old instance is
 		 * gone, as restart does: never two instances of one ID (issue
 		 * 11). proc_apply wants it like any new process.
 		 */
-		j = find_any(newc->procs[i].id);
-		if (j >= 0 && j != main_idx) {
-			memcpy(&t[i], &proc_tab[j], sizeof(t[i]));
-			t[i].v.cfg = &newc->procs[i];
-			xt[i].fresh = proc_xt[j].removed;
-			xt[i].from = j;
+		c = n < newc->nproc ? &newc->procs[n] : mainc;
+		j = n < newc->nproc ? find_any(c->id) : main_idx;
+		if (j >= 0 && (j != main_idx || c == mainc)) {
+			memcpy(&t[n], &proc_tab[j], sizeof(t[n]));
+			t[n].v.cfg = c;
+			xt[n].fresh = proc_xt[j].removed;
+			xt[n].from = j;
 		} else {
-			proc_reset(&t[i], &newc->procs[i]);
-			xt[i].fresh = true;
-			xt[i].from = -1;
+			proc_reset(&t[n], c);
+			xt[n].fresh = true;
+			xt[n].from = -1;
 		}
-	}
-	n = newc->nproc;
-	if (mainc != NULL) {
-		if (main_idx >= 0)
-			memcpy(&t[n], &proc_tab[main_idx], sizeof(t[n]));
-		else
-			proc_reset(&t[n], mainc);
-		xt[n].from = main_idx;
-		n++;
 	}
 	for (i = 0; i < proc_n; i++) {
 		if (proc_tab[i].v.pid == 0 || i == main_idx ||
