@@ -707,20 +707,15 @@ mon_reload(void)
 {
 	uint64_t now = now_ms();
 	struct proc_mon **t;
-	int i, j, n = proc_count();
+	int i, j, n;
 
 	/*
 	 * Kept processes carry their state over; only a process with
 	 * monitoring has it (1,000 plain services: 8 KB, not 250). Without
 	 * memory for it, monitoring stops (mon() is NULL) but nothing else.
 	 */
-	if ((t = calloc(n ? n : 1, sizeof(*t))) == NULL)
-		n = 0;
+	t = proc_carry(mt, mt_n, &n);
 	for (i = 0; i < n; i++) {
-		if ((j = proc_prev(i)) >= 0 && j < mt_n) {
-			t[i] = mt[j];
-			mt[j] = NULL;
-		}
 		if (proc_get(i)->cfg->mon == NULL) {
 			free(t[i]);
 			t[i] = NULL;

@@ -1068,10 +1068,22 @@ proc_get(int idx)
 	return &proc_tab[idx].v;
 }
 
-int
-proc_prev(int idx)
+void *
+proc_carry(void *old, int oldn, int *n)
 {
-	return proc_xt[idx].from;
+	void **o = old, **t;
+	int i, j;
+
+	if ((t = calloc(proc_n ? proc_n : 1, sizeof(*t))) == NULL)
+		*n = 0;
+	else
+		*n = proc_n;
+	for (i = 0; i < *n; i++)
+		if ((j = proc_xt[i].from) >= 0 && j < oldn) {
+			t[i] = o[j];
+			o[j] = NULL;
+		}
+	return t;
 }
 
 int
