@@ -2350,6 +2350,15 @@ cfg_find(const struct config *c, const char *id)
 	return c->index[index_slot(c, id)] - 1;
 }
 
+/* A signal's name for a log line: "?" for one without. */
+const char *
+cfg_sig_shown(int sig)
+{
+	const char *n = cfg_signal_name(sig);
+
+	return n != NULL ? n : "?";
+}
+
 /* Two strings equal, or both NULL. */
 bool
 cfg_str_eq(const char *a, const char *b)

@@ -595,8 +595,7 @@ signal_cb(struct watch *w, uint32_t events)
 				}
 				/* FALLTHROUGH */
 			default:
-				log_debug("ignoring SIG%s", cfg_signal_name(sig) ?
-				    cfg_signal_name(sig) : "?");
+				log_debug("ignoring SIG%s", cfg_sig_shown(sig));
 			}
 		}
 	}

@@ -287,8 +287,7 @@ a_stop(struct proc *p, int arg)
 	if (sys_kill(target, c->stop_signal) < 0 && errno == ESRCH)
 		sys_kill(p->v.pid, c->stop_signal);
 	log_info("%s: stopping pid %d with SIG%s", c->id, (int)p->v.pid,
-	    cfg_signal_name(c->stop_signal) ? cfg_signal_name(c->stop_signal)
-	    : "?");
+	    cfg_sig_shown(c->stop_signal));
 	return now_ms() + c->stop_timeout_ms;
 }
 
@@ -993,8 +992,8 @@ proc_reap(void)
 		hk->out_drain(idx_of(p));
 		if (WIFSIGNALED(st))
 			log_info("%s: pid %d killed by SIG%s (status %d)",
-			    p->v.cfg->id, (int)pid, cfg_signal_name(WTERMSIG(st))
-			    ? cfg_signal_name(WTERMSIG(st)) : "?", status);
+			    p->v.cfg->id, (int)pid, cfg_sig_shown(WTERMSIG(st)),
+			    status);
 		else
 			log_info("%s: pid %d exited with status %d", p->v.cfg->id,
 			    (int)pid, status);
