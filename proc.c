@@ -1110,6 +1110,14 @@ proc_reset(struct proc *p, const struct cfg_proc *c)
 	p->v.since_ms = now_ms();
 }
 
+/* Entry i still runs but newc has no such process: a ghost. */
+static bool
+ghost(const struct config *newc, int i)
+{
+	return proc_tab[i].v.pid != 0 && i != main_idx &&
+	    cfg_find(newc, proc_tab[i].v.cfg->id) < 0;
+}
+
 /*
  * Build a table for newc: kept processes carry their runtime state over,
  * removed ones that still run stay as ghosts (their spec copied, pointers
@@ -1126,9 +1134,7 @@ build_table(const struct config *newc, const struct cfg_proc *mainc,
 	struct proc_x *xt;
 
 	for (i = 0; i < proc_n; i++)
-		if (proc_tab[i].v.pid != 0 && i != main_idx &&
-		    cfg_find(newc, proc_tab[i].v.cfg->id) < 0)
-			ghosts++;
+		ghosts += ghost(newc, i);
 	n = newc->nproc + nmain + ghosts;
 	/* One block, freed as proc_tab: entries, ghosts, the extras. */
 	_Static_assert(sizeof(*t) % _Alignof(struct cfg_proc) == 0 &&
@@ -1160,8 +1166,7 @@ build_table(const struct config *newc, const struct cfg_proc *mainc,
 		}
 	}
 	for (i = 0; i < proc_n; i++) {
-		if (proc_tab[i].v.pid == 0 || i == main_idx ||
-		    cfg_find(newc, proc_tab[i].v.cfg->id) >= 0)
+		if (!ghost(newc, i))
 			continue;
 		/*
 		 * A ghost keeps only what stopping it needs. Every pointer
