@@ -174,10 +174,8 @@ cerr(struct ctx *x, int line, const char *fmt, ...)
 	x->nerr++;
 	if (x->err == NULL || x->errlen == 0 || x->errfull)
 		return;
-	if (line > 0)
-		n = snprintf(msg, sizeof(msg), "%s:%d: ", x->name, line);
-	else
-		n = snprintf(msg, sizeof(msg), "%s: ", x->name);
+	n = snprintf(msg, sizeof(msg), line > 0 ? "%s:%d: " : "%s: ", x->name,
+	    line);
 	if (n < 0 || (size_t)n >= sizeof(msg))
 		n = 0;
 	va_start(ap, fmt);
