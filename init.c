@@ -114,9 +114,9 @@ console_stdio(void)
 	int fd, i;
 
 	/* Raw fcntl here and below: libc's is a 400-byte switch of cases. */
-	if (syscall(SYS_fcntl, 0, F_GETFD) >= 0 &&
-	    syscall(SYS_fcntl, 1, F_GETFD) >= 0 &&
-	    syscall(SYS_fcntl, 2, F_GETFD) >= 0)
+	for (i = 0; i < 3 && syscall(SYS_fcntl, i, F_GETFD) >= 0; i++)
+		;
+	if (i == 3)
 		return;
 	if (con == NULL || *con != '/')
 		con = "/dev/console";
