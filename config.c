@@ -174,10 +174,8 @@ cerr(struct ctx *x, int line, const char *fmt, ...)
 	x->nerr++;
 	if (x->err == NULL || x->errlen == 0 || x->errfull)
 		return;
-	if (line > 0)
-		n = snprintf(msg, sizeof(msg), "%s:%d: ", x->name, line);
-	else
-		n = snprintf(msg, sizeof(msg), "%s: ", x->name);
+	n = snprintf(msg, sizeof(msg), line > 0 ? "%s:%d: " : "%s: ", x->name,
+	    line);
 	if (n < 0 || (size_t)n >= sizeof(msg))
 		n = 0;
 	va_start(ap, fmt);
@@ -714,8 +712,8 @@ set_depends(struct ctx *x, void *obj, const struct key *k, const char *v)
 			return x->why;
 		}
 		for (i = x->ndeps - have; i < x->ndeps; i++)
-			if (strlen(x->deps[i].name) == n &&
-			    strncmp(x->deps[i].name, s, n) == 0)
+			if (strncmp(x->deps[i].name, s, n) == 0 &&
+			    x->deps[i].name[n] == '\0')
 				break;
 		if (i == x->ndeps) {
 			if (x->ndeps == x->depalloc) {
@@ -1552,7 +1550,7 @@ index_add(struct ctx *x)
 {
 	struct config	*c = x->c;
 	uint32_t	 cap = c->index != NULL ? c->index_mask + 1 : 0;
-	int		*t, j;
+	int		*t, j = c->nproc - 1;
 
 	if ((uint32_t)c->nproc * 2 > cap) {
 		cap = cap ? cap * 2 : 16;
@@ -1563,11 +1561,10 @@ index_add(struct ctx *x)
 		free(c->index);
 		c->index = t;
 		c->index_mask = cap - 1;
-		for (j = 0; j < c->nproc - 1; j++)
-			c->index[index_slot(c, c->procs[j].id)] = j + 1;
+		j = 0;	/* a new table: every process again */
 	}
-	j = c->nproc - 1;
-	c->index[index_slot(c, c->procs[j].id)] = j + 1;
+	for (; j < c->nproc; j++)
+		c->index[index_slot(c, c->procs[j].id)] = j + 1;
 }
 
 /* Room for one more process; the array is trimmed after the parse. */
@@ -1815,12 +1812,12 @@ handler(void *user, const char *section, const char *name, const char *value)
 			cerr(x, x->lineno, "key '%s' does not belong in [%s] "
 			    "(it is a %s key)", name, sec, tab == proc_keys ?
 			    "[settings]" : "[process:ID]");
-		else if ((sugg = suggest(tab, name)) != NULL)
-			cerr(x, x->lineno, "unknown key '" SHOW_VAL "' in [%s] "
-			    "(did you mean '%s'?)", name, sec, sugg);
-		else
-			cerr(x, x->lineno, "unknown key '" SHOW_VAL "' in [%s]",
-			    name, sec);
+		else {
+			sugg = suggest(tab, name);
+			cerr(x, x->lineno, "unknown key '" SHOW_VAL "' in [%s]"
+			    "%s%s%s", name, sec, sugg ? " (did you mean '" : "",
+			    sugg ? sugg : "", sugg ? "'?)" : "");
+		}
 		return refuse(x);
 	}
 	bit = 1ULL << (k - tab);
@@ -2351,8 +2348,18 @@ cfg_find(const struct config *c, const char *id)
 	return c->index[index_slot(c, id)] - 1;
 }
 
-static bool
-str_eq(const char *a, const char *b)
+/* A signal's name for a log line: "?" for one without. */
+const char *
+cfg_sig_shown(int sig)
+{
+	const char *n = cfg_signal_name(sig);
+
+	return n != NULL ? n : "?";
+}
+
+/* Two strings equal, or both NULL. */
+bool
+cfg_str_eq(const char *a, const char *b)
 {
 	if (a == NULL || b == NULL)
 		return a == b;
@@ -2385,7 +2392,7 @@ cfg_proc_changed(const struct cfg_proc *a, const struct cfg_proc *b)
 	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
 		x = (const char *)a + f[i].off;
 		y = (const char *)b + f[i].off;
-		if (f[i].size == 0 ? !str_eq(*(char *const *)x,
+		if (f[i].size == 0 ? !cfg_str_eq(*(char *const *)x,
 		    *(char *const *)y) : memcmp(x, y, f[i].size) != 0)
 			return true;
 	}
@@ -2461,31 +2468,12 @@ enum_name(const char *e, int v)
 	return "?";
 }
 
-static void
-show_rlimit(struct out *o, const char *key, long long v)
-{
-	if (v == -1)
-		outf(o, "# %s =\n", key);
-	else if (v == -2)
-		outf(o, "%s = unlimited\n", key);
-	else
-		outf(o, "%s = %lld\n", key, v);
-}
-
-static void
-show_str(struct out *o, const char *key, const char *v)
-{
-	if (v == NULL)
-		outf(o, "# %s =\n", key);
-	else
-		outf(o, "%s = %s\n", key, v);
-}
-
 /*
  * One key of obj (a cfg_proc, its cfg_mon or the cfg_settings) in the
  * file's own syntax, by the setter that reads it: the key tables name and
  * place every key once, for reading and for showing. A key whose setter
  * is not known here is not shown (rather than read as the wrong type).
+ * Most show one value, s; NULL is a key not set, shown as a comment.
  */
 static void
 show_key(struct out *o, const struct key *k, const void *obj)
@@ -2496,57 +2484,69 @@ show_key(struct out *o, const struct key *k, const void *obj)
 	const struct cfg_proc	*p = obj;
 	const struct cfg_mon	*m = obj;
 	const void		*f = (const char *)obj + k->off;
-	const char		*n = k->name, *sn;
-	int			 set = k->set;
 	char			 d[32];
+	const char		*n = k->name, *s = d;
+	int			 set = k->set;
 	const int		*v = f;
+	const long long		*l = f;
 	int			 i;
 
 	if (set < K_STR)
-		outf(o, "%s = %s\n", n, *(const char *const *)f != NULL ?
-		    *(const char *const *)f : dflt[set]);
+		s = *(const char *const *)f != NULL ?
+		    *(const char *const *)f : dflt[set];
 	else if (set < K_BOOL)
-		show_str(o, n, *(const char *const *)f);
+		s = *(const char *const *)f;
+	else if (set == K_DEPENDS)
+		s = p->depends;
 	else if (set == K_BOOL)
-		outf(o, "%s = %s\n", n, *(const bool *)f ? "yes" : "no");
+		s = *(const bool *)f ? "yes" : "no";
 	else if (set == K_ENUM)
-		outf(o, "%s = %s\n", n, enum_name(enums[k->b], *v));
+		s = enum_name(enums[k->b], *v);
 	else if (set == K_OPT_DURATION && *(const uint32_t *)f == 0)
-		outf(o, "# %s =\n", n);
+		s = NULL;
 	else if (set == K_DURATION || set == K_OPT_DURATION)
-		outf(o, "%s = %s\n", n, fmt_duration(*(const uint32_t *)f, d,
-		    sizeof(d)));
-	else if (set == K_INT)
-		outf(o, "%s = %d\n", n, *v);
+		fmt_duration(*(const uint32_t *)f, d, sizeof(d));
+	else if (set == K_SIGNAL && (s = cfg_signal_name(*v)) != NULL)
+		;
+	else if (set == K_INT || set == K_SIGNAL) {
+		s = d;	/* a signal without a name: its number */
+		snprintf(d, sizeof(d), "%d", *v);
+	}
 	else if (set == K_SIZE)
-		outf(o, "%s = %llu\n", n, HI(k) < 0 ?
+		snprintf(d, sizeof(d), "%llu", HI(k) < 0 ?
 		    *(const unsigned long long *)f : *(const uint32_t *)f);
 	else if (set == K_RLIMIT)
-		show_rlimit(o, n, *(const long long *)f);
-	else if (set == K_SIGNAL && (sn = cfg_signal_name(*v)) != NULL)
-		outf(o, "%s = %s\n", n, sn);
-	else if (set == K_SIGNAL)
-		outf(o, "%s = %d\n", n, *v);
+		s = *l == -1 ? NULL : *l == -2 ? "unlimited" :
+		    (snprintf(d, sizeof(d), "%lld", *l), d);
 	else if (set == K_UMASK && *v >= 0)
-		outf(o, "%s = %04o\n", n, *v);
+		snprintf(d, sizeof(d), "%04o", *v);
 	else if (set == K_NICE && p->has_nice)
-		outf(o, "%s = %d\n", n, p->nice);
+		snprintf(d, sizeof(d), "%d", p->nice);
 	else if (set == K_UMASK || set == K_NICE ||
 	    (set == K_ENV && p->nenv == 0))
-		outf(o, "# %s =\n", n);
-	else if (set == K_ENV)
+		s = NULL;
+	else if (set == K_ENV) {
 		for (i = 0; i < p->nenv; i++)
 			outf(o, "%s = %s\n", n, p->env[i]);
-	else if (set == K_DEPENDS)
-		show_str(o, n, p->depends);
-	else if (set == K_READY && (m->ready == RD_FD || m->ready == RD_TCP))
+		return;
+	} else if (set == K_READY && (m->ready == RD_FD ||
+	    m->ready == RD_TCP)) {
 		outf(o, "%s = %s%d\n", n, rd[m->ready], m->ready_arg);
-	else if (set == K_READY)
+		return;
+	} else if (set == K_READY) {
 		outf(o, "%s = %s%s\n", n, rd[m->ready], m->ready == RD_EXEC ?
 		    m->ready_cmd : "");
-	else if (set == K_CHECK_FAIL)
+		return;
+	} else if (set == K_CHECK_FAIL) {
 		outf(o, "%s = %s%s\n", n, cf_words[m->on_check_fail],
 		    m->on_check_fail == CF_EXEC ? m->fail_cmd : "");
+		return;
+	} else
+		return;
+	if (s == NULL)
+		outf(o, "# %s =\n", n);
+	else
+		outf(o, "%s = %s\n", n, s);
 }
 
 /*

@@ -172,6 +172,8 @@ int	 cfg_load_string(const char *name, const char *text,
 	    struct config **out, char *err, size_t errlen);
 void	 cfg_free(struct config *);
 int	 cfg_find(const struct config *, const char *id);	/* index or -1 */
+bool	 cfg_str_eq(const char *, const char *);	/* or both NULL */
+const char *cfg_sig_shown(int sig);	/* its name, or "?" */
 uint32_t cfg_id_hash(const char *id);	/* for tables indexed by ID */
 /* True when a change between a and b needs the process restarted. */
 bool	 cfg_proc_changed(const struct cfg_proc *a, const struct cfg_proc *b);
