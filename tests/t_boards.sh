@@ -108,13 +108,15 @@ init = yes
 socket = $SOCK
 shutdown_timeout = 30s
 on_critical = reboot
-; Ignores TERM until the test has looked, so the window is not a race.
+; Ignores TERM until the test has looked, so the window is not a race;
+; db fails only once that trap is set (under load, a db failing first
+; had the machine stop slow with its first TERM before the test looked).
 [process:slow]
-command = sh -c 'trap "" TERM; while [ ! -e $T/seen ]; do sleep 0.05; done'
+command = sh -c 'trap "" TERM; : >$T/trapped; while [ ! -e $T/seen ]; do sleep 0.05; done'
 stop_timeout = 30s
 [process:db]
 type = oneshot
-command = sh -c 'exit 9'
+command = sh -c 'while [ ! -e $T/trapped ]; do sleep 0.05; done; exit 9'
 critical = yes
 depends = slow
 INI
