@@ -30,9 +30,9 @@ endif
 
 SRCS	= pm.c config.c proc.c log.c logbuf.c pdu.c ctl.c client.c sha256.c check.c sched.c init.c cgroup.c \
 	  http.c events.c \
-	  safefile.c sys.c cfgparse.c esc.c plat_unix.c
+	  safefile.c sys.c cfgparse.c esc.c plat_unix.c adhoc.c
 HDRS	= clock.h pm.h config.h proc.h log.h logbuf.h safefile.h check.h sched.h ctl.h cgroup.h \
-	  client.h init.h pdu.h sha256.h sys.h plat.h http.h events.h
+	  client.h init.h pdu.h sha256.h sys.h plat.h http.h events.h adhoc.h
 WARN	= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS	?= -Oz -g
 CFLAGS	+= $(WARN) -std=c11 -D_GNU_SOURCE -Ibuild/include -ffunction-sections -fdata-sections \
@@ -94,10 +94,15 @@ else
 STRIP	= strip
 endif
 
-.PHONY: all clean test demo deps unit size client-windows test-windows test-boot test-docker fuzz fuzz-build memcheck bench bench-quick
+.PHONY: all clean install uninstall test demo deps unit size client-windows test-windows test-boot test-docker fuzz fuzz-build memcheck bench bench-quick
 all: $(BIN)
 
-$(BIN): $(OBJS) $(INIH_A) build/flavor-$(FLAVOR)
+# ./$(BIN) is stripped (issue 17); build/$(BIN).debug keeps the symbols
+# for gdb. The sanitizer build is left whole, for its reports.
+$(BIN): build/$(BIN).debug
+	$(if $(filter 1,$(SAN)),cp $< $@,$(STRIP) -o $@ $<)
+
+build/$(BIN).debug: $(OBJS) $(INIH_A) build/flavor-$(FLAVOR)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(INIH_A)
 
 # Switching between SAN=1 and the static build relinks ./pm.
@@ -270,6 +275,28 @@ bench: pm
 
 bench-quick: pm
 	bench/run.sh --quick
+
+# install: the binary, the man pages, bash and zsh completion where
+# bash-completion and zsh look, and the example configs. PREFIX, DESTDIR.
+PREFIX	?= /usr/local
+SHARE	= $(DESTDIR)$(PREFIX)/share
+INSTALLED = $(DESTDIR)$(PREFIX)/bin/pm $(SHARE)/man/man1/pm.1 \
+	$(SHARE)/man/man5/pm.ini.5 $(SHARE)/bash-completion/completions/pm \
+	$(SHARE)/zsh/site-functions/_pm \
+	$(patsubst init-examples/%,$(SHARE)/doc/pm/examples/%,$(wildcard init-examples/*.ini))
+
+install: $(BIN)
+	install -D -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/pm
+	install -D -m 644 man/pm.1 $(SHARE)/man/man1/pm.1
+	install -D -m 644 man/pm.ini.5 $(SHARE)/man/man5/pm.ini.5
+	install -D -m 644 completion/pm.bash $(SHARE)/bash-completion/completions/pm
+	install -D -m 644 completion/_pm $(SHARE)/zsh/site-functions/_pm
+	install -d $(SHARE)/doc/pm/examples
+	install -m 644 init-examples/*.ini $(SHARE)/doc/pm/examples
+
+uninstall:
+	rm -f $(INSTALLED)
+	-rmdir $(SHARE)/doc/pm/examples $(SHARE)/doc/pm 2>/dev/null
 
 clean:
 	rm -rf build pm pm.exe pm-aarch64 pm-armhf pm-mipsel pm-s390x tests/unit/*.bin

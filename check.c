@@ -707,20 +707,15 @@ mon_reload(void)
 {
 	uint64_t now = now_ms();
 	struct proc_mon **t;
-	int i, j, n = proc_count();
+	int i, j, n;
 
 	/*
 	 * Kept processes carry their state over; only a process with
 	 * monitoring has it (1,000 plain services: 8 KB, not 250). Without
 	 * memory for it, monitoring stops (mon() is NULL) but nothing else.
 	 */
-	if ((t = calloc(n ? n : 1, sizeof(*t))) == NULL)
-		n = 0;
+	t = proc_carry(mt, mt_n, &n);
 	for (i = 0; i < n; i++) {
-		if ((j = proc_prev(i)) >= 0 && j < mt_n) {
-			t[i] = mt[j];
-			mt[j] = NULL;
-		}
 		if (proc_get(i)->cfg->mon == NULL) {
 			free(t[i]);
 			t[i] = NULL;
@@ -754,12 +749,6 @@ mon_view(int idx)
 	static struct mon_view none;	/* bss: all zero, never written */
 
 	return mon(idx) != NULL ? &mt[idx]->v : &none;
-}
-
-static uint64_t
-earliest(uint64_t a, uint64_t b)
-{
-	return a == 0 || (b != 0 && b < a) ? b : a;
 }
 
 /* Per process: probes, checks, @every runs and queued runs that are due. */
@@ -811,8 +800,9 @@ tick_proc(int idx, uint64_t now)
 	 * act on would arm a timer that has fired already, and the loop
 	 * would sleep through everything else that is due.
 	 */
-	return earliest(earliest(pm->next_run, v->state == PS_RUNNING ?
-	    pm->next_check : 0), v->state == PS_STARTING && v->pid != 0 &&
+	return sched_earliest(sched_earliest(pm->next_run,
+	    v->state == PS_RUNNING ? pm->next_check : 0),
+	    v->state == PS_STARTING && v->pid != 0 &&
 	    (m->ready == RD_TCP || m->ready == RD_EXEC) ? pm->ready_poll : 0);
 }
 
@@ -844,12 +834,12 @@ mon_tick(uint64_t now)
 			a->killed = true;
 		}
 		if (!a->killed)
-			next = earliest(next, a->deadline);
+			next = sched_earliest(next, a->deadline);
 	}
 	for (i = 0; nmon > 0 && i < mt_n; i++) {
 		if (mon(i) == NULL)
 			continue;
-		next = earliest(next, tick_proc(i, now));
+		next = sched_earliest(next, tick_proc(i, now));
 		if (mon(i)->schedule != NULL && mon(i)->sched.every_ms == 0 &&
 		    mt[i]->v.next_wall > 0 &&
 		    (cron == 0 || mt[i]->v.next_wall < cron))

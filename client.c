@@ -12,9 +12,18 @@
 
 #include <sys/stat.h>
 #if PLAT_UNIX
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
+#include <sys/wait.h>
+/* isatty as musl does it, without linking isatty for two calls */
+#define isatty(fd) (syscall(SYS_ioctl, fd, TIOCGWINSZ, \
+	&(struct winsize){ 0 }) == 0)
 #endif
 
+#include <ctype.h>
+#include <stddef.h>
+#include <stdarg.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -64,23 +73,22 @@ struct sess {
  * The command table (issue 13): one row per command, and a command with
  * sub-commands points at rows of its own, as finit's initctl nests its
  * tables. A row says what the request is, how its arguments are read and
- * how the reply is printed; alias is the original design's spelling.
+ * how the reply is printed; an alias (after a |) is the original design's
+ * spelling.
  */
 enum { A_NONE, A_IDS, A_ID1, A_KEY1, A_SIG, A_LOGS, A_DRY, A_FILE, A_HELP,
-	A_EVENTS };
+	A_EVENTS, A_RUN, A_ID, A_OUT };
 
 struct cmd {
-	const char	*name;
-	const char	*alias;
+	const char	*name;		/* "name|alias" or "name", a NUL, the
+					   synopsis after the name, a NUL, help */
 	uint8_t		 type;		/* the request */
 	uint8_t		 args;		/* A_*: what follows the name */
 	uint8_t		 print;		/* R_*: how the reply is shown */
-	const struct cmd *sub;		/* sub-commands, or NULL */
-	const char	*syn;		/* synopsis after the name */
-	const char	*help;
+	uint8_t		 sub;		/* sub-commands: subs[sub], or 0 */
 };
 
-static struct {
+static struct opts {
 	const char	*sock;
 	const char	*hosts;
 	const char	*token_file;
@@ -91,22 +99,26 @@ static struct {
 	bool		 help;
 	bool		 version;
 	bool		 follow;	/* logs -f: print as PDUs arrive */
+	bool		 all;		/* logs -f, no ID: one session per ID */
+	bool		 nowait;	/* stop, restart, shutdown: at once */
+	int		 wait;		/* the request that await waits for */
+	int		 tick;		/* await's turn */
 	int		 follow_rc;
 	bool		 events_json;	/* events --json: lines, not a document */
 } opt;
 
-/* The global options, accepted anywhere before "--" (issue 13). */
-static const struct gopt {
-	const char	 *name;
-	const char	**val;		/* takes a value, kept here */
-	bool		 *flag;		/* or sets this */
-} gopts[] = {
-	{ "-S", &opt.sock, NULL }, { "-H", &opt.hosts, NULL },
-	{ "--token-file", &opt.token_file, NULL }, { "-c", &opt.cfgfile, NULL },
-	{ "--json", NULL, &opt.json }, { "-q", NULL, &opt.quiet },
-	{ "-h", NULL, &opt.help }, { "--help", NULL, &opt.help },
-	{ "--version", NULL, &opt.version },
-};
+/*
+ * The global options, accepted anywhere before "--" (issue 13), NUL-
+ * separated, and where each is kept in opt: the first G_VAL take a value,
+ * the others set a flag; -h, --help and --version are G_HELP on.
+ */
+enum { G_VAL = 4, G_HELP = 6 };
+static const char *const gnames = "-S\0-H\0--token-file\0-c\0--json\0-q\0"
+    "-h\0--help\0--version\0--no-wait\0";
+#define G(m)	offsetof(struct opts, m)
+static const uint8_t gwhere[] = { G(sock), G(hosts), G(token_file),
+	G(cfgfile), G(json), G(quiet), G(help), G(help), G(version),
+	G(nowait) };
 
 static struct pdu_req	 req;
 static struct sess	*sess;
@@ -116,6 +128,7 @@ static int		 nsess;
 static struct sock_loc	 locs[PM_SOCK_LOCS];
 static int		 nlocs, iloc;
 static char		 refused[512];	/* why a location was not used */
+_Static_assert(sizeof(refused) == sizeof(((struct sess *)0)->err), "");
 static bool		 refused_peer;	/* ... because of who served it */
 #endif
 static char		 keybuf[4096];
@@ -126,64 +139,110 @@ static int		 nopt;		/* leading arguments before "--" */
 static void	follow_out(struct sess *);
 static void	sess_connect(struct sess *);
 
+/* An error on stderr after "pm: ", which is written once, here. */
+static void __attribute__((format(printf, 1, 2)))
+perr(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("pm: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+}
+
 static const struct cmd config_cmds[] = {
-	{ "show", "display", PDU_CONFIG_SHOW, A_ID1, R_TEXT, NULL, "[ID]",
-	  "show the running configuration, or one process's section" },
-	{ "reload", NULL, PDU_CONFIG_RELOAD, A_DRY, R_TEXT, NULL,
-	  "[--dry-run]", "re-read the file, restart only what changed (a bad "
-	  "file changes\n\tnothing); --dry-run or -n prints the plan only" },
-	{ "check", NULL, 0, A_FILE, R_LOCAL, NULL, "[FILE]",
-	  "check a file offline, without a server" },
-	{ NULL, NULL, 0, 0, 0, NULL, NULL, NULL }
+	{ "show|display\0" "[ID]\0"
+	  "show the running configuration, or one process's section",
+	  PDU_CONFIG_SHOW, A_ID1, R_TEXT, 0 },
+	{ "reload\0" "[--dry-run]\0" "re-read the file, restart only what "
+	  "changed (a bad file changes\n\tnothing); --dry-run or -n prints "
+	  "the plan only",
+	  PDU_CONFIG_RELOAD, A_DRY, R_TEXT, 0 },
+	{ "check\0" "[FILE]\0"
+	  "check a file offline, without a server",
+	  0, A_FILE, R_LOCAL, 0 },
+	{ NULL, 0, 0, 0, 0 }
 };
 
 static const struct cmd setting_cmds[] = {
-	{ "show", "display", PDU_SETTING_SHOW, A_KEY1, R_TEXT, NULL, "[KEY]",
-	  "show the [settings] in use" },
-	{ "reload", NULL, PDU_SETTING_RELOAD, A_NONE, R_TEXT, NULL, "",
-	  "re-read [settings]; say which need a restart" },
-	{ NULL, NULL, 0, 0, 0, NULL, NULL, NULL }
+	{ "show|display\0" "[KEY]\0"
+	  "show the [settings] in use",
+	  PDU_SETTING_SHOW, A_KEY1, R_TEXT, 0 },
+	{ "reload\0" "\0"
+	  "re-read [settings]; say which need a restart",
+	  PDU_SETTING_RELOAD, A_NONE, R_TEXT, 0 },
+	{ NULL, 0, 0, 0, 0 }
 };
 
+static const struct cmd *const subs[] = { NULL, config_cmds, setting_cmds };
+
 static const struct cmd cmds[] = {
-	{ "start", NULL, PDU_START, A_IDS, R_ACTION, NULL, "[ID...]",
-	  "start the named processes; with none, every autostart one" },
-	{ "stop", NULL, PDU_STOP, A_IDS, R_ACTION, NULL, "[ID...]",
-	  "stop the named processes; with none, all" },
-	{ "restart", NULL, PDU_RESTART, A_IDS, R_ACTION, NULL, "[ID...]",
-	  "restart the named processes; with none, all" },
-	{ "status", NULL, PDU_STATUS, A_IDS, R_STATUS, NULL, "[ID...]",
+	{ "start\0" "[ID...]\0"
+	  "start the named processes; with none, every autostart one",
+	  PDU_START, A_IDS, R_ACTION, 0 },
+	{ "stop\0" "[ID...]\0"
+	  "stop the named processes; with none, all",
+	  PDU_STOP, A_IDS, R_ACTION, 0 },
+	{ "restart\0" "[ID...]\0"
+	  "restart the named processes; with none, all",
+	  PDU_RESTART, A_IDS, R_ACTION, 0 },
+	{ "status\0" "[ID...]\0"
 	  "a line per process; exit 3 when a named one is not up, or\n"
-	  "\twith no ID when one is not fine (see ping)" },
-	{ "ping", NULL, PDU_STATUS, A_IDS, R_PING, NULL, "[-q] [ID...]",
+	  "\twith no ID when one is not fine (see ping)",
+	  PDU_STATUS, A_IDS, R_STATUS, 0 },
+	{ "ping\0" "[-q] [ID...]\0"
 	  "exit 0 when every (named) process is fine, else 3 and say why;\n"
 	  "\t-q prints nothing. Fine: a service running; a oneshot running or\n"
 	  "\texited 0; a scheduled oneshot running or waiting for its next run;\n"
-	  "\ta process nobody asked to run, stopped" },
-	{ "config", NULL, 0, A_NONE, 0, config_cmds, NULL, NULL },
-	{ "setting", NULL, 0, A_NONE, 0, setting_cmds, NULL, NULL },
-	{ "signal", NULL, PDU_SIGNAL, A_SIG, R_ACTION, NULL, "ID SIG",
-	  "send SIG (HUP, SIGHUP or a number) to ID" },
-	{ "logs", NULL, PDU_LOGS, A_LOGS, R_TEXT, NULL,
-	  "ID [-f] [-n N] | --reopen", "the last N lines ID wrote (-f: "
-	  "follow); --reopen: reopen log files" },
-	{ "metrics", NULL, PDU_METRICS, A_IDS, R_TEXT, NULL, "[ID...]",
-	  "metrics in the Prometheus text format (as HTTP /metrics)" },
-	{ "events", NULL, PDU_EVENTS, A_EVENTS, R_TEXT, NULL, "[-f] [ID...]",
-	  "what happened, from the server's ring (-f: follow)" },
-	{ "shutdown", NULL, PDU_SHUTDOWN, A_NONE, R_ACTION, NULL, "",
-	  "stop every process; the server exits" },
-	{ "halt", NULL, PDU_HALT, A_NONE, R_ACTION, NULL, "",
-	  "stop every process, then halt (PID 1)" },
-	{ "poweroff", NULL, PDU_POWEROFF, A_NONE, R_ACTION, NULL, "",
-	  "stop every process, then power off (PID 1)" },
-	{ "reboot", NULL, PDU_REBOOT, A_NONE, R_ACTION, NULL, "",
-	  "stop every process, then reboot (PID 1)" },
-	{ "version", NULL, PDU_VERSION, A_NONE, R_VERSION, NULL, "",
-	  "the client's, server's and protocol's versions" },
-	{ "help", NULL, 0, A_HELP, R_LOCAL, NULL, "[COMMAND]",
-	  "this text, or a command's" },
-	{ NULL, NULL, 0, 0, 0, NULL, NULL, NULL }
+	  "\ta process nobody asked to run, stopped",
+	  PDU_STATUS, A_IDS, R_PING, 0 },
+	{ "config", 0, A_NONE, 0, 1 },
+	{ "setting", 0, A_NONE, 0, 2 },
+	{ "signal\0" "ID SIG\0"
+	  "send SIG (HUP, SIGHUP or a number) to ID",
+	  PDU_SIGNAL, A_SIG, R_ACTION, 0 },
+	{ "logs\0" "ID [-f] [-n N] | --reopen\0" "the last N lines ID wrote "
+	  "(-f: follow); --reopen: reopen log files",
+	  PDU_LOGS, A_LOGS, R_TEXT, 0 },
+	{ "metrics\0" "[ID...]\0"
+	  "metrics in the Prometheus text format (as HTTP /metrics)",
+	  PDU_METRICS, A_IDS, R_TEXT, 0 },
+	{ "events\0" "[-f] [ID...]\0"
+	  "what happened, from the server's ring (-f: follow)",
+	  PDU_EVENTS, A_EVENTS, R_TEXT, 0 },
+	{ "shutdown\0" "\0"
+	  "stop every process; the server exits",
+	  PDU_SHUTDOWN, A_NONE, R_ACTION, 0 },
+	{ "halt\0" "\0"
+	  "stop every process, then halt (PID 1)",
+	  PDU_HALT, A_NONE, R_ACTION, 0 },
+	{ "poweroff\0" "\0"
+	  "stop every process, then power off (PID 1)",
+	  PDU_POWEROFF, A_NONE, R_ACTION, 0 },
+	{ "reboot\0" "\0"
+	  "stop every process, then reboot (PID 1)",
+	  PDU_REBOOT, A_NONE, R_ACTION, 0 },
+	{ "version\0" "\0"
+	  "the client's, server's and protocol's versions",
+	  PDU_VERSION, A_NONE, R_VERSION, 0 },
+	{ "run\0" "[--name ID] [--KEY "
+	  "VALUE]... -- CMD [ARG...]\0" "add and start a process, print ID and "
+	  "pid;\n\t--KEY: a config key (--env, --dir: environment, directory)",
+	  PDU_RUN, A_RUN, R_ACTION, 0 },
+	{ "rm\0" "ID\0"
+	  "stop and remove a process added by run",
+	  PDU_RM, A_ID, R_ACTION, 0 },
+	{ "save\0" "[FILE]\0"
+	  "write the processes added by run as config",
+	  PDU_SAVE, A_OUT, R_TEXT, 0 },
+	{ "why\0" "ID\0"
+	  "why ID is in its state",
+	  PDU_WHY, A_ID, R_ACTION, 0 },
+	{ "help\0" "[COMMAND]\0"
+	  "this text, or a command's",
+	  0, A_HELP, R_LOCAL, 0 },
+	{ NULL, 0, 0, 0, 0 }
 };
 
 void
@@ -215,7 +274,7 @@ target_add(const char *name, bool tcp)
 	struct sess *s;
 
 	if (nsess == TARGETS_MAX) {
-		fprintf(stderr, "pm: too many hosts (max %d)\n", TARGETS_MAX);
+		perr("too many hosts (max %d)\n", TARGETS_MAX);
 		return -1;
 	}
 	s = &sess[nsess];
@@ -227,7 +286,7 @@ target_add(const char *name, bool tcp)
 	if (!tcp) {
 		if (cfg_sockaddr(name, (struct sockaddr_un *)&s->addr,
 		    &s->addrlen) == -1) {
-			fprintf(stderr, "pm: socket path too long: %s\n", name);
+			perr("socket path too long: %s\n", name);
 			return -1;
 		}
 		nsess++;
@@ -236,7 +295,7 @@ target_add(const char *name, bool tcp)
 #endif
 	if (strlen(name) >= PDU_HOST_MAX ||
 	    cfg_parse_addr(name, false, &s->addr, &s->addrlen) < 0) {
-		fprintf(stderr, "pm: -H %s: expected IP:PORT, [IPV6]:PORT or "
+		perr("-H %s: expected IP:PORT, [IPV6]:PORT or "
 		    "localhost:PORT\n", name);
 		return -1;
 	}
@@ -325,7 +384,7 @@ unix_next(struct sess *s, int e)
 		return;
 	}
 	if (refused[0] != '\0')
-		snprintf(s->err, sizeof(s->err), "%s", refused);
+		memcpy(s->err, refused, sizeof(refused));	/* same size */
 	else if (nlocs < 2)
 		snprintf(s->err, sizeof(s->err), "cannot reach pm at %s: %s "
 		    "(is the server running?)", s->name, strerror(e));
@@ -361,7 +420,7 @@ sess_connect(struct sess *s)
 			return;
 		}
 		if (!s->tcp && refused_peer)
-			fprintf(stderr, "pm: warning: %s\n", refused);
+			perr("warning: %s\n", refused);
 #endif
 		s->st = s->tcp ? S_CHALLENGE : S_SEND;
 		return;
@@ -609,7 +668,7 @@ exchange(void)
 		if (opt.follow && t > 1000)
 			t = 1000;
 		if (plat_poll(pfd, n, t) == -1 && errno != EINTR) {
-			fprintf(stderr, "pm: poll: %s\n", strerror(errno));
+			perr("poll: %s\n", strerror(errno));
 			break;
 		}
 		for (i = 0; i < n; i++)
@@ -662,12 +721,12 @@ json_field(const char *key, const char *s)
 }
 
 static void
-json_num(const char *key, unsigned long long v, bool null)
+json_num(const char *key, long long v, bool null)
 {
 	if (null)
 		json_field(key, NULL);
 	else
-		printf(", \"%s\": %llu", key, v);
+		printf(", \"%s\": %lld", key, v);
 }
 
 /* Decimal digits of v into buf (room for 11 bytes); the end. */
@@ -724,7 +783,8 @@ fmt_uptime(char *buf, size_t len, uint64_t t, bool none)
 }
 
 /*
- * Append s to p padded with spaces to width w, on the left when right.
+ * Append s to p padded with spaces to width w, on the left when right,
+ * and the space that ends a column.
  * The status rows are built by hand: printf's formatting was two thirds
  * of the client's time for a status of 1,000 processes (issue 7).
  */
@@ -739,6 +799,7 @@ put_col(char *p, const char *s, int w, bool right)
 	p += n;
 	for (; w > n; w--)
 		*p++ = ' ';
+	*p++ = ' ';
 	return p;
 }
 
@@ -766,7 +827,7 @@ print_ping(const struct pdu_status *st, int n, const char *pfx)
 	return bad ? EX_DOWN : EX_OK;
 }
 
-static const char *const health_names[] = { "-", "unknown", "healthy",
+static const char health_names[][10] = { "-", "unknown", "healthy",
 	"unhealthy" };
 
 static const char *
@@ -775,16 +836,64 @@ health_name(const struct pdu_status *s)
 	return s->health < 4 ? health_names[s->health] : "?";
 }
 
+/*
+ * A state's colour on a terminal unless NO_COLOR is set (issue 17), by
+ * its first letter: running green, on the way yellow, failing red; not
+ * stopped or a clean exit. The N of "\033[3Nm", or 0.
+ */
+static int
+colour(const struct pdu_status *s)
+{
+	const char *t = s->state, *e = getenv("NO_COLOR"), *c;
+
+	c = strchr("r2s3b1f1e1", *t);
+	return isatty(1) && (e == NULL || *e == '\0') && c && t[6] != 'd' &&
+	    (*t != 'e' || s->last_exit) ? c[1] : 0;
+}
+
+#if PLAT_UNIX
+static char all_ids[TARGETS_MAX][PDU_ID_MAX];	/* logs -f of all */
+static int nall;
+
+/*
+ * A status while stop, restart or shutdown waits: -1 while a target is
+ * on its way ("starting", "stopping"; for a stop also running for the
+ * first 2 s, while its dependents stop first; for a shutdown any pid),
+ * shown on a terminal; then EX_DOWN when one missed, or EX_OK.
+ */
+static int
+waiting(const struct pdu_status *st, int n)
+{
+	int i, bad = 0, pend = 0, type = opt.wait, tty = isatty(2);
+
+	if (tty)
+		fputs("\r\033[K", stderr);
+	for (i = 0; i < n; i++, st++) {
+		if (type == PDU_SHUTDOWN ? st->pid != 0 : (*st->state == 's' &&
+		    st->state[6] != 'd') || (type == PDU_STOP && st->pid != 0 &&
+		    opt.tick < 10)) {
+			if (tty)
+				fprintf(stderr, "%s %s %s %us", pend ? "" :
+				    "pm: waiting:", st->id, st->state,
+				    (unsigned)st->since);
+			pend++;
+		}
+		bad |= type == PDU_RESTART ? !pdu_is_up(st) : st->pid != 0;
+	}
+	return pend ? -1 : bad ? EX_DOWN : EX_OK;
+}
+#endif
+
 /* The status table, columns sized to their widest cell. */
 static int
 print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 {
 	/*
 	 * line: pfx 319, the cells at most 39+15+10+31+10+11+9+31, spaces,
-	 * and info: two notes of 95 bytes escaped (4 bytes each at most), a
-	 * separator and "; skipped N".
+	 * and info: "run ", two notes of 95 bytes escaped (4 bytes each at
+	 * most), a separator, "; skipped N" and "; limits not applied".
 	 */
-	char up[32], pid[16], ex[16], nx[32], info[800], rs[16], line[1400];
+	char up[32], pid[16], ex[16], nx[32], info[808], rs[16], line[1400];
 	char mem[16], cpu[24];
 	char *q;
 	int i, t, w[3] = { 2, 5, 3 }, rc = EX_OK;
@@ -792,6 +901,15 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 
 	if (opt.ping)
 		return print_ping(st, n, pfx);
+#if PLAT_UNIX
+	if (opt.wait)
+		return waiting(st, n);
+	if (opt.all) {
+		for (nall = 0; nall < n && nall < TARGETS_MAX; nall++)
+			memcpy(all_ids[nall], st[nall].id, PDU_ID_MAX);
+		return EX_OK;
+	}
+#endif
 	for (i = 0; i < n; i++) {
 		/* Named: up or not; all: fine or not (issue 12). */
 		if (req.nids > 0 ? !pdu_is_up(&st[i]) :
@@ -814,11 +932,7 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 			json_num("pid", st[i].pid, st[i].pid == 0);
 			json_num("uptime", st[i].uptime, false);
 			json_num("restarts", st[i].restarts, false);
-			printf(", \"exit\": ");
-			if (st[i].last_exit == -1)
-				printf("null");
-			else
-				printf("%d", st[i].last_exit);
+			json_num("exit", st[i].last_exit, st[i].last_exit == -1);
 			json_field("type", st[i].kind == PK_ONESHOT ? "oneshot" :
 			    "service");
 			json_field("health", st[i].health == 0 ? NULL :
@@ -828,7 +942,8 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 			json_num("next_run", st[i].next_run, st[i].next_run == 0);
 			json_field("status_text", st[i].note);
 			json_field("check_output", st[i].check_out);
-			printf(", \"dropped\": %llu",
+			printf(", \"added\": %s, \"dropped\": %llu",
+			    st[i].added ? "true" : "false",
 			    (unsigned long long)st[i].dropped);
 			/* Issue 14: where the figures come from, or null. */
 			t = (st[i].cg & 3) == 0;
@@ -848,21 +963,21 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 		printf("]}");
 		return rc;
 	}
-	printf("%s%-*s %-*s %*s %7s %8s %4s %-9s %-8s %6s %7s %s\n", pfx,
-	    w[0], "ID", w[1], "STATE", w[2], "PID", "UPTIME", "RESTARTS", "EXIT",
-	    "HEALTH", "NEXT", "MEM", "CPU", "INFO");
+	/* The fixed columns' headings padded as their cells are. */
+	printf("%s%-*s %-*s %*s  UPTIME RESTARTS EXIT HEALTH    NEXT        MEM"
+	    "     CPU INFO\n", pfx, w[0], "ID", w[1], "STATE", w[2], "PID");
 	for (i = 0; i < n; i++) {
 		fmt_uptime(up, sizeof(up), st[i].uptime, st[i].pid == 0);
 		if (st[i].pid)
 			fmt_u32(pid, st[i].pid);
 		else
 			strcpy(pid, "-");
-		if (st[i].last_exit == -1)
-			strcpy(ex, "-");
-		else if (st[i].last_exit < 0)
-			snprintf(ex, sizeof(ex), "%d", st[i].last_exit);
-		else
-			fmt_u32(ex, (uint32_t)st[i].last_exit);
+		/* -1: none; other negatives (signals) with their sign. */
+		strcpy(ex, "-");
+		if (st[i].last_exit != -1)
+			fmt_u32(ex + (st[i].last_exit < 0), st[i].last_exit < 0 ?
+			    -(uint32_t)st[i].last_exit :
+			    (uint32_t)st[i].last_exit);
 		if (st[i].cg & PDU_CG_OOM)
 			strcpy(ex, "oom");
 		/* MEM in MiB, CPU in seconds used: "-" when unknown. */
@@ -877,42 +992,36 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 		fmt_uptime(nx, sizeof(nx), (long long)st[i].next_run > now ?
 		    st[i].next_run - (uint64_t)now : 0, st[i].next_run == 0);
 		/* Child bytes: shown escaped, never obeyed (issue 11). */
-		q = log_esc(info, st[i].note, strlen(st[i].note), false);
+		q = stpcpy(info, st[i].added ? "run " : "");
+		q = log_esc(q, st[i].note, strlen(st[i].note), false);
 		if (st[i].note[0] && st[i].check_out[0])
 			q = stpcpy(q, "; ");
 		q = log_esc(q, st[i].check_out, strlen(st[i].check_out),
 		    false);
 		*q = '\0';
+		/* "; " only after something. */
 		if (st[i].skips)
-			snprintf(info + strlen(info), sizeof(info) -
-			    strlen(info), "%sskipped %u", info[0] ? "; " : "",
+			q = fmt_u32(stpcpy(q, &"; skipped "[q == info ? 2 : 0]),
 			    st[i].skips);
 		if (st[i].cg & PDU_CG_NOLIMITS)
-			snprintf(info + strlen(info), sizeof(info) -
-			    strlen(info), "%slimits not applied", info[0] ?
-			    "; " : "");
+			stpcpy(q, &"; limits not applied"[q == info ? 2 : 0]);
 		/* As "%s%-*s %-*s %*s %7s %8u %4s %-9s %-8s %s" would. */
-		q = put_col(line, pfx, 0, false);
-		q = put_col(q, st[i].id, w[0], false);
-		*q++ = ' ';
+		q = put_col(stpcpy(line, pfx), st[i].id, w[0], false);
+		if ((t = colour(&st[i])) != 0) {
+			q = stpcpy(q, "\033[3.m");
+			q[-2] = (char)t;
+		}
 		q = put_col(q, st[i].state, w[1], false);
-		*q++ = ' ';
+		if (t)
+			q = stpcpy(q - 1, "\033[m ");
 		q = put_col(q, pid, w[2], true);
-		*q++ = ' ';
 		q = put_col(q, up, 7, true);
-		*q++ = ' ';
 		q = put_col(q, rs, 8, true);
-		*q++ = ' ';
 		q = put_col(q, ex, 4, true);
-		*q++ = ' ';
 		q = put_col(q, health_name(&st[i]), 9, false);
-		*q++ = ' ';
 		q = put_col(q, nx, 8, false);
-		*q++ = ' ';
 		q = put_col(q, mem, 6, true);
-		*q++ = ' ';
 		q = put_col(q, cpu, 7, true);
-		*q++ = ' ';
 		q = put_col(q, info, 0, false);
 		while (q > line && q[-1] == ' ')
 			q--;
@@ -942,10 +1051,11 @@ print_text(const struct pdu_text *t, const char *pfx, int count)
 	}
 	if (req.type == PDU_LOGS && !opt.json) {
 		/* Keep the order of the two streams on a shared terminal. */
-		if (strcmp(t->key, "stdout") != 0)
+		FILE *f = strcmp(t->key, "stdout") == 0 ? stdout : stderr;
+
+		if (f != stdout)
 			fflush(stdout);
-		fprintf(strcmp(t->key, "stdout") == 0 ? stdout : stderr,
-		    "%s%s\n", pfx, t->text);
+		fprintf(f, "%s%s\n", pfx, t->text);
 		return;
 	}
 	if (opt.json && req.type == PDU_LOGS) {
@@ -955,7 +1065,7 @@ print_text(const struct pdu_text *t, const char *pfx, int count)
 		return;
 	}
 	if (opt.json) {
-		printf("%s", count ? ", " : "");
+		fputs(count ? ", " : "", stdout);
 		json_str(t->key[0] ? t->key : "text", ": ");
 		json_str(t->text, "");
 		return;
@@ -964,7 +1074,7 @@ print_text(const struct pdu_text *t, const char *pfx, int count)
 		printf("%s%s %s\n", pfx, t->key, t->text);
 		return;
 	}
-	if (req.type == PDU_CONFIG_SHOW)
+	if (req.type == PDU_CONFIG_SHOW || req.type == PDU_SAVE)
 		printf("%s%s[%s]\n", count ? "\n" : "", pfx, t->key);
 	for (p = t->text; *p != '\0'; p = nl + 1) {
 		if ((nl = strchr(p, '\n')) == NULL)
@@ -1003,6 +1113,10 @@ print_reply(struct sess *s, int kind, const char *pfx, bool first)
 	int rc, n = 0, cap = 0, ret = EX_FAIL;
 	bool json_open = false;
 	const char *lines = req.type == PDU_LOGS ? "\"lines\": [" : "";
+	static const uint8_t want[] = { [R_ACTION] = PDU_OK,
+	    [R_STATUS] = PDU_STATUS_REC, [R_TEXT] = PDU_TEXT,
+	    [R_VERSION] = PDU_VERSION_REP };
+	void *into;
 
 	if (s->err[0] != '\0')
 		goto fail;
@@ -1021,15 +1135,15 @@ print_reply(struct sess *s, int kind, const char *pfx, bool first)
 		}
 		if (rc != 0)
 			break;
-		if (h.type == PDU_ERROR) {
-			if ((rc = pdu_error_unpack(s->rx + off, h.len, &e)) != 0)
-				break;
-			fprintf(stderr, "pm: %s%s\n", pfx, e.msg);
-			snprintf(s->err, sizeof(s->err), "%.500s", e.msg);
-			ret = err_exit(&e);
-			goto json_err;
-		}
-		if (kind == R_STATUS && h.type == PDU_STATUS_REC) {
+		/* An ERROR, an END, or the one reply this printer takes. */
+		if (h.type == PDU_ERROR)
+			into = &e;
+		else if (h.type == PDU_END)
+			into = &count;
+		else if (h.type != want[kind]) {
+			rc = PDU_ETYPE;
+			break;
+		} else if (kind == R_STATUS) {
 			if (n == cap) {
 				void *p;
 
@@ -1037,26 +1151,25 @@ print_reply(struct sess *s, int kind, const char *pfx, bool first)
 				cap = cap ? cap * 2 : (int)(s->rxlen / 64) + 1;
 				if ((p = realloc(st, (size_t)cap *
 				    sizeof(*st))) == NULL) {
-					fprintf(stderr, "pm: %s\n",
+					perr("%s\n",
 					    strerror(errno));
 					goto out;
 				}
 				st = p;
 			}
-			if ((rc = pdu_status_unpack(s->rx + off, h.len,
-			    &st[n++])) != 0)
-				break;
-		} else if (kind == R_TEXT && h.type == PDU_TEXT) {
-			if ((rc = pdu_text_unpack(s->rx + off, h.len, &t)) != 0)
-				break;
-			if (opt.json && !json_open)
-				printf("%s{%s", first ? "" : ", ", lines);
-			json_open = true;
-			print_text(&t, pfx, n++);
-		} else if (h.type == PDU_END) {
-			if ((rc = pdu_end_unpack(s->rx + off, h.len,
-			    &count)) != 0)
-				break;
+			into = &st[n++];
+		} else
+			into = kind == R_TEXT ? (void *)&t : kind == R_VERSION ?
+			    (void *)&v : msg;
+		if ((rc = pdu_unpack(s->rx + off, h.len, h.type, into)) != 0)
+			break;
+		if (h.type == PDU_ERROR) {
+			perr("%s%s\n", pfx, e.msg);
+			snprintf(s->err, sizeof(s->err), "%.500s", e.msg);
+			ret = err_exit(&e);
+			goto json_err;
+		}
+		if (h.type == PDU_END) {
 			if (kind == R_STATUS)
 				ret = print_status(st, n, pfx, first);
 			else {
@@ -1067,41 +1180,38 @@ print_reply(struct sess *s, int kind, const char *pfx, bool first)
 				ret = EX_OK;
 			}
 			goto out;
-		} else if (kind == R_VERSION && h.type == PDU_VERSION_REP) {
-			if ((rc = pdu_version_unpack(s->rx + off, h.len,
-			    &v)) != 0)
-				break;
+		}
+		if (kind == R_TEXT) {
+			if (opt.json && !json_open)
+				printf("%s{%s", first ? "" : ", ", lines);
+			json_open = true;
+			print_text(&t, pfx, n++);
+		} else if (kind == R_VERSION) {
 			if (opt.json)
-				printf("%s{\"client\": \"%s\", \"server\": ",
-				    first ? "" : ", ", PM_VERSION);
+				printf("%s{\"client\": \"" PM_VERSION "\", "
+				    "\"server\": ", first ? "" : ", ");
 			if (opt.json) {
 				json_str(v.version, "");
 				printf(", \"protocol\": %d}", v.proto);
 			} else
-				printf("%sclient %s, server %s, protocol %d\n",
-				    pfx, PM_VERSION, v.version, v.proto);
+				printf("%sclient " PM_VERSION ", server %s, "
+				    "protocol %d\n", pfx, v.version, v.proto);
 			ret = EX_OK;
 			goto out;
-		} else if (kind == R_ACTION && h.type == PDU_OK) {
-			if ((rc = pdu_ok_unpack(s->rx + off, h.len, msg,
-			    sizeof(msg))) != 0)
-				break;
+		} else if (kind == R_ACTION) {
 			if (opt.json)
 				printf("%s{\"ok\": true}", first ? "" : ", ");
 			else if (msg[0] != '\0')
 				printf("%s%s\n", pfx, msg);
 			ret = EX_OK;
 			goto out;
-		} else {
-			rc = PDU_ETYPE;
-			break;
 		}
 		off += h.len;
 	}
 	snprintf(s->err, sizeof(s->err), "protocol error from %s: %s",
 	    s->name, pdu_strerror(rc));
 fail:
-	fprintf(stderr, "pm: %s\n", s->err);
+	perr("%s\n", s->err);
 json_err:
 	if (opt.json && nsess > 1) {
 		printf("%s{\"error\": ", first ? "" : ", ");
@@ -1111,6 +1221,43 @@ out:
 	free(st);
 	return ret;
 }
+
+#if PLAT_UNIX
+/*
+ * pm run with no server to answer: a caller who is not root gets a
+ * server of its own (issue 17), with no config file unless one was named,
+ * at the first location of the socket rule, where later commands look.
+ * -1 when there is an answer already or no server could be started.
+ */
+static int
+serve(void)
+{
+	const char *c = opt.cfgfile ? opt.cfgfile : getenv("PM_CONFIG");
+	const char *av[] = { "pm", "-d", "--background", "-c", c ? c :
+	    "/dev/null", opt.sock ? "-S" : NULL, opt.sock, NULL };
+	static int tried;
+	pid_t pid;
+	int st = 1;
+
+	if (tried++ || req.type != PDU_RUN || geteuid() == 0 || sess[0].tcp ||
+	    strncmp(sess[0].err, "cannot reach", 12) != 0)
+		return -1;
+	/* vfork, as sys.c spawns: fork would pull in its atfork machinery. */
+	if ((pid = vfork()) == 0) {
+		dup2(open("/dev/null", O_RDWR), 1);
+		dup2(1, 2);
+		execve("/proc/self/exe", (char **)av, environ);
+		_exit(127);
+	}
+	st = pid < 0 || waitpid(pid, &st, 0) != pid || st != 0;
+	perr("%s a server\n", st ? "cannot start" : "started");
+	if (st)
+		return -1;
+	nsess = iloc = 0;
+	refused[0] = '\0';
+	return target_add(opt.sock ? opt.sock : locs[0].name, false);
+}
+#endif
 
 /*
  * Send req to every target and print the answers; with several hosts
@@ -1122,22 +1269,33 @@ transact(int kind)
 	char pfx[320];
 	int i, n, rc, ret = EX_OK;
 
+#if PLAT_UNIX
+again:
+#endif
 	n = pdu_req_pack(sess[0].tx, PDU_MAX, &req);
 	if (n < 0) {
-		fprintf(stderr, "pm: request too large\n");
+		perr("request too large\n");
 		return EX_USAGE;
 	}
 	for (i = 0; i < nsess; i++) {
-		if (i > 0)
+		if (opt.all) {
+			req.nids = 1;
+			memcpy(req.ids[0], sess[i].name, PDU_ID_MAX);
+			n = pdu_req_pack(sess[i].tx, PDU_MAX, &req);
+		} else if (i > 0)
 			memcpy(sess[i].tx, sess[0].tx, (size_t)n);
 		sess[i].txlen = (size_t)n;
 	}
 	exchange();
+#if PLAT_UNIX
+	if (serve() == 0)
+		goto again;
+#endif
 	if (opt.follow) {
 		/* follow_out printed the stream; only failures are left. */
 		for (i = 0; i < nsess; i++)
 			if (sess[i].err[0] != '\0') {
-				fprintf(stderr, "pm: %s\n", sess[i].err);
+				perr("%s\n", sess[i].err);
 				opt.follow_rc = EX_FAIL;
 			}
 		return opt.follow_rc;
@@ -1161,6 +1319,52 @@ transact(int kind)
 	return ret;
 }
 
+#if PLAT_UNIX
+/*
+ * stop, restart and shutdown wait until their targets get there (issue
+ * 17), bounded: the server kills what outlives its stop_timeout, and
+ * this gives up after 2 minutes. On a terminal a line says what is
+ * still on its way and for how long. EX_DOWN when a target was missed.
+ */
+static int
+await(int rc)
+{
+	static char name[300];
+	struct sess *s = sess;
+	int t;
+
+	/* Local servers only: a TCP peer or relay is asked once. */
+	if (rc != EX_OK || opt.nowait || nsess != 1 || s->tcp ||
+	    (req.type != PDU_STOP && req.type != PDU_RESTART &&
+	    req.type != PDU_SHUTDOWN))
+		return rc;
+	memcpy(name, s->name, sizeof(name));
+	opt.wait = req.type;
+	req.type = PDU_STATUS;
+	for (t = 0; t < 600; t++) {
+		plat_poll(NULL, 0, 200);
+		/* The server that answered, and no other place of the rule. */
+		free(s->rx);
+		nsess = iloc = 0;
+		nlocs = 1;
+		if (target_add(name, false) == -1)
+			return EX_FAIL;
+		s->txlen = (size_t)pdu_req_pack(s->tx, PDU_MAX, &req);
+		exchange();
+		/* A shutdown is done when nobody answers any more. */
+		if (opt.wait == PDU_SHUTDOWN && (s->err[0] || s->rxlen == 0))
+			return EX_OK;
+		opt.tick = t;
+		if ((rc = print_reply(s, R_STATUS, "", true)) != -1)
+			return rc;
+	}
+	fprintf(stderr, "\npm: gave up waiting\n");
+	return EX_DOWN;
+}
+#else
+#define await(rc)	(rc)	/* TCP only: asked once */
+#endif
+
 /* ------------------------------------------------------------- commands */
 
 /*
@@ -1183,17 +1387,17 @@ add_ids(int argc, char **argv)
 	for (i = 0; i < argc; i++) {
 		id = undash(argv[i]);
 		if (req.nids == PDU_IDS_MAX) {
-			fprintf(stderr, "pm: too many IDs (max %d)\n",
+			perr("too many IDs (max %d)\n",
 			    PDU_IDS_MAX);
 			return -1;
 		}
 		if (id[0] == '-' && id[1] != '\0') {
-			fprintf(stderr, "pm: unknown option: %s\n", id);
+			perr("unknown option: %s\n", id);
 			return -1;
 		}
 		if (id[0] == '\0' || id[0] == '-' ||
 		    strlen(id) >= PDU_ID_MAX) {
-			fprintf(stderr, "pm: bad ID: %s\n", argv[i]);
+			perr("bad ID: %s\n", argv[i]);
 			return -1;
 		}
 		strcpy(req.ids[req.nids++], id);
@@ -1214,7 +1418,7 @@ follow_out(struct sess *s)
 	size_t off = 0, end = s->sealed ? s->vrf : s->rxlen;
 	char pfx[320] = "";
 
-	if (nsess > 1)
+	if (nsess > 1 || opt.all)
 		snprintf(pfx, sizeof(pfx), "%s ", s->name);
 	while (pdu_hdr_unpack(s->rx + off, end - off, &h) == 0 &&
 	    h.len <= end - off) {
@@ -1223,7 +1427,7 @@ follow_out(struct sess *s)
 			print_text(&t, pfx, 0);
 		else if (h.type == PDU_ERROR &&
 		    pdu_error_unpack(s->rx + off, h.len, &e) == 0) {
-			fprintf(stderr, "pm: %s%s\n", pfx, e.msg);
+			perr("%s%s\n", pfx, e.msg);
 			opt.follow_rc = err_exit(&e);
 		}
 		off += h.len;
@@ -1234,6 +1438,33 @@ follow_out(struct sess *s)
 		s->vrf -= off;
 	fflush(stdout);
 }
+
+#if PLAT_UNIX
+/*
+ * logs -f with no ID (issue 17): the IDs from a status, then a follower
+ * of each on the same socket, named (and so prefixed) by its ID.
+ */
+static int
+follow_all(void)
+{
+	static char path[300];
+	struct sess *s = sess;
+	int i;
+
+	s->txlen = (size_t)pdu_pack(s->tx, PDU_MAX, PDU_STATUS, 0, 0, &req);
+	opt.follow = false;
+	exchange();
+	opt.follow = true;
+	if (s->tcp || print_reply(s, R_STATUS, "", true) != EX_OK)
+		return -1;
+	memcpy(path, s->name, sizeof(path));
+	for (nsess = i = 0; i < nall; i++) {
+		target_add(path, false);
+		memcpy(sess[i].name, all_ids[i], PDU_ID_MAX);
+	}
+	return 0;
+}
+#endif
 
 /* logs ID [-f] [-n N] | logs --reopen; after "--" nothing is an option. */
 static int
@@ -1260,7 +1491,9 @@ logs_args(int argc, char **argv)
 		else
 			return -1;
 	}
-	if (id == NULL || add_ids(1, &id) == -1)
+	/* -f with no ID: every process (issue 17). */
+	opt.all = id == NULL && opt.follow;
+	if (!opt.all && (id == NULL || add_ids(1, &id) == -1))
 		return -1;
 	if (opt.follow)
 		req.flags |= PDU_F_FOLLOW;
@@ -1289,7 +1522,7 @@ config_check(const char *file)
 #else
 	/* The server's parser is not linked in (issue 20). */
 	(void)file;
-	fprintf(stderr, "pm: config check: only the Linux pm checks a "
+	perr("config check: only the Linux pm checks a "
 	    "configuration\n");
 	return EX_USAGE;
 #endif
@@ -1299,11 +1532,16 @@ config_check(const char *file)
 static const struct cmd *
 cmd_find(const struct cmd *tab, char *name)
 {
+	size_t n;
+
 	name = undash(name);
+	n = strlen(name);
 	for (; tab->name != NULL; tab++)
-		if (strcmp(tab->name, name) == 0 || (tab->alias != NULL &&
-		    strcmp(tab->alias, name) == 0))
-			return tab;
+		for (const char *p = tab->name; p != NULL;
+		    p = strchr(p, '|'), p = p != NULL ? p + 1 : NULL)
+			if (strncmp(p, name, n) == 0 &&
+			    (p[n] == '\0' || p[n] == '|'))
+				return tab;
 	return NULL;
 }
 
@@ -1311,19 +1549,23 @@ cmd_find(const struct cmd *tab, char *name)
 static void
 synopsis(FILE *f, const struct cmd *top, bool help)
 {
-	const struct cmd *c = top->sub != NULL ? top->sub : top;
-	const char *lead = "usage:";
+	const struct cmd *c = top->sub ? subs[top->sub] : top;
+	const char *lead = "usage:", *syn;
 
 	do {
 		fprintf(f, "%s pm %s", lead, top->name);
 		if (c != top)
-			fprintf(f, " %s%s%s", c->name, c->alias ? "|" : "",
-			    c->alias ? c->alias : "");
-		fprintf(f, "%s%s\n", c->syn[0] ? " " : "", c->syn);
+			fprintf(f, " %s", c->name);
+		syn = strchr(c->name, '\0') + 1;
+		fprintf(f, "%s%s\n", syn[0] ? " " : "", syn);
 		if (help)
-			fprintf(f, "\t%s\n", c->help);
+			fprintf(f, "\t%s\n", strchr(syn, '\0') + 1);
+#if PLAT_UNIX
+		if (help && c->args == A_RUN)
+			cfg_run_opts(f);
+#endif
 		lead = "      ";
-	} while (top->sub != NULL && (++c)->name != NULL);
+	} while (top->sub && (++c)->name != NULL);
 }
 
 static int
@@ -1337,11 +1579,108 @@ help(int argc, char **argv)
 	}
 	/* help config show: the command's synopsis holds the sub-command's. */
 	if ((c = cmd_find(cmds, argv[0])) == NULL) {
-		fprintf(stderr, "pm: unknown command: %s\n", argv[0]);
+		perr("unknown command: %s\n", argv[0]);
 		return EX_USAGE;
 	}
 	synopsis(stdout, c, true);
 	return EX_OK;
+}
+
+/*
+ * pm run [--name ID] [--KEY VALUE]... [--] CMD [ARG...] (issue 17): each
+ * --KEY is the config key KEY (a dash read as _; --env and --dir are
+ * environment and directory), so any key the parser knows is an option
+ * and the parser checks it here first: an error names the option. The
+ * server gets the section's lines and checks them again in its config.
+ */
+static int
+run_args(int argc, char **argv)
+{
+	char **ln[PDU_IDS_MAX], *p = req.text, *e = p + PDU_TEXT_MAX - 8;
+	char *id = req.ids[0], *k, *q;
+	const char *c;
+	int i, n = 0;
+
+	req.nids = 1;
+	for (i = 0; i < nopt && argv[i][0] == '-'; i += 2) {
+		if (argv[i][1] != '-' || i + 1 >= nopt || n == PDU_IDS_MAX ||
+		    strchr(argv[i + 1], '\n') != NULL) {
+			perr("run: bad option: %s\n", argv[i]);
+			return -1;
+		}
+		k = p;
+		p += snprintf(p, (size_t)(e - p), "%s", argv[i] + 2);
+		for (q = k; (q = strchr(q, '-')) != NULL; )
+			*q = '_';
+		if (strcmp(k, "name") == 0) {
+			snprintf(id, PDU_ID_MAX, "%s", argv[i + 1]);
+			p = k;
+			continue;
+		}
+		if (strcmp(k, "env") == 0)
+			p = stpcpy(k, "environment");
+		if (strcmp(k, "dir") == 0)
+			p = stpcpy(k, "directory");
+		ln[n++] = argv + i;
+		if (p < e)
+			p += snprintf(p, (size_t)(e - p), " = %s\n", argv[i + 1]);
+		if (p >= e)
+			break;
+	}
+	if (i >= argc)
+		return -1;
+	if (*id == '\0') {
+		/* The command's name, as an ID may spell it. */
+		c = strrchr(argv[i], '/') ? strrchr(argv[i], '/') + 1 : argv[i];
+		snprintf(id, PDU_ID_MAX, "%s", c);
+		for (q = id; *q; q++)
+			if (!strchr("_.-", *q) && !isalnum((unsigned char)*q))
+				*q = '_';
+	}
+	/* Every word single-quoted; a quote in it as '\''. */
+	if (p < e)
+		p = stpcpy(p, "command =");
+	for (; i < argc && p < e; i++) {
+		*p++ = ' ';
+		for (*p++ = '\'', c = argv[i]; *c && p < e; c++)
+			p = *c == '\'' ? stpcpy(p, "'\\''") : (*p = *c, p + 1);
+		*p++ = '\'';
+	}
+	if (p >= e) {
+		perr("run: too long\n");
+		return -1;
+	}
+	*p = '\0';
+#if PLAT_UNIX
+	static char err[PM_ERR_MAX], t[2 * PDU_TEXT_MAX];
+	struct config *cf;
+	size_t o;
+	int at;
+
+	/* Checked here first, with stand-ins for the dependencies. */
+	o = (size_t)snprintf(t, sizeof(t), "[process:%s]\n%s\n", id, req.text);
+	for (i = 0; i < n; i++)
+		if (strcmp(ln[i][0], "--depends") == 0)
+			o += (size_t)snprintf(t + o, sizeof(t) - o,
+			    "[process:%.40s]\ncommand = x\n", ln[i][1]);
+	if (cfg_load_string("run", t, &cf, err, sizeof(err)) == 0) {
+		cfg_free(cf);
+		return R_ACTION;
+	}
+	for (k = err; k != NULL && *k; k = q) {
+		if ((q = strchr(k, '\n')) != NULL)
+			*q++ = '\0';
+		/* "run:LINE: why": line 2 on are the options. */
+		at = (int)strtol(k + 4, (char **)&c, 10) - 2;
+		perr("run: %s%s%s\n", at >= 0 && at < n ?
+		    ln[at][0] : "", at >= 0 && at < n ? ": " : "",
+		    *c == ':' ? c + 2 : k);
+	}
+	return R_LOCAL + EX_USAGE;
+#else
+	(void)ln;
+	return R_ACTION;
+#endif
 }
 
 /*
@@ -1378,7 +1717,7 @@ cmd_args(const struct cmd *c, int argc, char **argv)
 		if (*end != '\0' || end == k)
 			n = cfg_parse_signal(k);
 		if (n <= 0 || n > 64) {
-			fprintf(stderr, "pm: unknown signal: %s\n", argv[1]);
+			perr("unknown signal: %s\n", argv[1]);
 			return -1;
 		}
 		req.sig = (int)n;
@@ -1397,6 +1736,19 @@ cmd_args(const struct cmd *c, int argc, char **argv)
 		    NULL);
 	case A_HELP:
 		return R_LOCAL + help(argc, argv);
+	case A_RUN:
+		return run_args(argc, argv);
+	case A_ID:
+		return argc != 1 || add_ids(argc, argv) == -1 ? -1 : c->print;
+	case A_OUT:
+		if (argc > 1)
+			return -1;
+		if (argc == 1 && dup2(open(argv[0], O_WRONLY | O_CREAT |
+		    O_TRUNC, 0666), 1) < 0) {
+			perr("%s: %s\n", argv[0], strerror(errno));
+			return R_LOCAL + EX_FAIL;
+		}
+		return c->print;
 	case A_EVENTS:
 		if (argc > 0 && nopt > 0 && strcmp(argv[0], "-f") == 0) {
 			opt.follow = true;
@@ -1439,7 +1791,7 @@ key_setup(const struct config *cf)
 		return 0;
 	if ((fd = plat_open_key(file)) == -1 ||
 	    (n = read(fd, keybuf, sizeof(keybuf) - 1)) < 0) {
-		fprintf(stderr, "pm: token file %s: %s\n", file,
+		perr("token file %s: %s\n", file,
 		    plat_strerror(errno));
 		if (fd != -1)
 			close(fd);
@@ -1460,18 +1812,17 @@ key_setup(const struct config *cf)
 static int
 targets_setup(void)
 {
-	char hosts[4096], *h, *save = NULL;
+	char hosts[4096], *h, *save = NULL, *e = getenv("PM_SOCKET");
 	struct config cf;
 	int rc = 0;
 
 	if ((sess = calloc(TARGETS_MAX, sizeof(*sess))) == NULL) {
-		fprintf(stderr, "pm: %s\n", strerror(errno));
+		perr("%s\n", strerror(errno));
 		return -1;
 	}
 	/* An empty PM_SOCKET is unset, for the server and the client alike. */
-	if (opt.hosts == NULL && opt.sock == NULL &&
-	    getenv("PM_SOCKET") != NULL && *getenv("PM_SOCKET") != '\0')
-		opt.sock = getenv("PM_SOCKET");
+	if (opt.hosts == NULL && opt.sock == NULL && e != NULL && *e != '\0')
+		opt.sock = e;
 	/* Only the two keys the client uses are read (issue 13). */
 	memset(&cf, 0, sizeof(cf));
 #if PLAT_UNIX
@@ -1496,13 +1847,13 @@ targets_setup(void)
 			nlocs = 1;
 			rc = target_add(opt.sock, false);
 		} else if ((nlocs = cfg_socket_locs(&cf, false, locs)) < 1) {
-			fprintf(stderr, "pm: socket path too long\n");
+			perr("socket path too long\n");
 			rc = -1;
 		} else
 			rc = target_add(locs[0].name, false);
 #else
 		/* No Unix sockets here, and no server on this machine. */
-		fprintf(stderr, "pm: this pm speaks TCP only: -H HOST:PORT "
+		perr("this pm speaks TCP only: -H HOST:PORT "
 		    "(with --token-file FILE or PM_TOKEN)\n");
 		rc = -1;
 #endif
@@ -1510,19 +1861,22 @@ targets_setup(void)
 	free((char *)cf.set.socket);
 	free((char *)cf.set.token_file);
 	if (rc == 0 && nsess == 0) {
-		fprintf(stderr, "pm: no server to talk to\n");
+		perr("no server to talk to\n");
 		rc = -1;
 	}
 	return rc;
 }
 
-static const struct gopt *
+/* The global option a: its index in gnames, or -1. */
+static int
 gopt_find(const char *a)
 {
-	for (size_t i = 0; i < sizeof(gopts) / sizeof(gopts[0]); i++)
-		if (strcmp(gopts[i].name, a) == 0)
-			return &gopts[i];
-	return NULL;
+	const char *n = gnames;
+
+	for (int k = 0; *n != '\0'; k++, n += strlen(n) + 1)
+		if (strcmp(n, a) == 0)
+			return k;
+	return -1;
 }
 
 /*
@@ -1535,15 +1889,15 @@ gopt_find(const char *a)
 bool
 client_cmd(int argc, char **argv)
 {
-	const struct gopt *o;
+	int k;
 
 	for (int i = 1; i < argc; i++) {
-		if ((o = gopt_find(argv[i])) == NULL)
+		if ((k = gopt_find(argv[i])) < 0)
 			return argv[i][0] != '-' &&
 			    cmd_find(cmds, argv[i]) != NULL;
-		if (o->flag == &opt.help || o->flag == &opt.version)
+		if (k >= G_HELP && k < G_HELP + 3)
 			return true;
-		i += o->val != NULL;
+		i += k < G_VAL;
 	}
 	return false;
 }
@@ -1551,8 +1905,8 @@ client_cmd(int argc, char **argv)
 int
 client_main(int argc, char **argv)
 {
-	const struct gopt *o;
 	const struct cmd *c, *top;
+	char *o;
 	char **av = argv + 1;
 	int i, n = 0, dd = -1, kind;
 
@@ -1562,27 +1916,28 @@ client_main(int argc, char **argv)
 			dd = n;
 			continue;
 		}
-		if (dd < 0 && (o = gopt_find(argv[i])) != NULL) {
-			if (o->val == NULL)
-				*o->flag = true;
+		if (dd < 0 && (kind = gopt_find(argv[i])) >= 0) {
+			o = (char *)&opt + gwhere[kind];
+			if (kind >= G_VAL)
+				*(bool *)o = true;
 			else if (i + 1 < argc)
-				*o->val = argv[++i];
+				*(const char **)o = argv[++i];
 			else {
-				fprintf(stderr, "pm: %s needs a value\n",
+				perr("%s needs a value\n",
 				    argv[i]);
 				return EX_USAGE;
 			}
 			continue;
 		}
 		if (n == 0 && dd < 0 && argv[i][0] == '-') {
-			fprintf(stderr, "pm: unknown option: %s\n", argv[i]);
+			perr("unknown option: %s\n", argv[i]);
 			client_usage(true);
 			return EX_USAGE;
 		}
 		av[n++] = argv[i];
 	}
 	if (opt.version) {
-		printf("pm %s\n", PM_VERSION);
+		fputs("pm " PM_VERSION "\n", stdout);
 		return EX_OK;
 	}
 	if (n == 0) {
@@ -1591,7 +1946,7 @@ client_main(int argc, char **argv)
 	}
 	/* Step 2: the command, and its sub-command, from the table. */
 	if ((top = c = cmd_find(cmds, av[0])) == NULL) {
-		fprintf(stderr, "pm: unknown command: %s\n", av[0]);
+		perr("unknown command: %s\n", av[0]);
 		client_usage(true);
 		return EX_USAGE;
 	}
@@ -1601,10 +1956,10 @@ client_main(int argc, char **argv)
 	}
 	av++;
 	n--;
-	if (top->sub != NULL) {
-		if (n == 0 || (c = cmd_find(top->sub, av[0])) == NULL) {
+	if (top->sub) {
+		if (n == 0 || (c = cmd_find(subs[top->sub], av[0])) == NULL) {
 			if (n > 0)
-				fprintf(stderr, "pm: %s: unknown sub-command: "
+				perr("%s: unknown sub-command: "
 				    "%s\n", top->name, av[0]);
 			synopsis(stderr, top, false);
 			return EX_USAGE;
@@ -1615,7 +1970,7 @@ client_main(int argc, char **argv)
 	}
 	nopt = dd < 0 ? n : dd - 1;
 	if (plat_init() == -1) {
-		fprintf(stderr, "pm: sockets: %s\n", plat_strerror(errno));
+		perr("sockets: %s\n", plat_strerror(errno));
 		return EX_FAIL;
 	}
 	memset(&req, 0, sizeof(req));
@@ -1634,5 +1989,9 @@ client_main(int argc, char **argv)
 	/* Step 4: find the server(s), then send the request. */
 	if (targets_setup() == -1)
 		return EX_FAIL;
-	return transact(kind >= R_PING ? R_STATUS : kind);
+#if PLAT_UNIX
+	if (opt.all && follow_all() == -1)
+		return EX_FAIL;
+#endif
+	return await(transact(kind >= R_PING ? R_STATUS : kind));
 }

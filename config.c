@@ -23,6 +23,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdalign.h>
@@ -70,8 +71,11 @@ struct pdep {
 struct ctx {
 	struct config	*c;
 	const char	*name;		/* file name for messages */
-	FILE		*fp;		/* source: a file ... */
-	const char	*text;		/* ... or a string */
+	const char	*text;		/* the source */
+	const char	*end;		/* its end (a NUL is a byte), or NULL */
+	bool		 tail;		/* cfg_load: cfg_added follows */
+	bool		 eof;		/* ... and is being read */
+	bool		 rderr;		/* the file could not be read */
 	int		 lineno;
 	bool		 oom;
 
@@ -170,10 +174,8 @@ cerr(struct ctx *x, int line, const char *fmt, ...)
 	x->nerr++;
 	if (x->err == NULL || x->errlen == 0 || x->errfull)
 		return;
-	if (line > 0)
-		n = snprintf(msg, sizeof(msg), "%s:%d: ", x->name, line);
-	else
-		n = snprintf(msg, sizeof(msg), "%s: ", x->name);
+	n = snprintf(msg, sizeof(msg), line > 0 ? "%s:%d: " : "%s: ", x->name,
+	    line);
 	if (n < 0 || (size_t)n >= sizeof(msg))
 		n = 0;
 	va_start(ap, fmt);
@@ -407,32 +409,72 @@ struct key;
 typedef const char *(*setter)(struct ctx *, void *obj, const struct key *,
     const char *val);
 
-/* Words in place, not pointed to; an empty word ends a table. */
-struct enumval {
-	char		 name[11];
-	signed char	 val;
+/*
+ * The kinds of value, setters[]'s indices; show_key shows each kind:
+ * first the strings with a default, then the other strings.
+ */
+enum {
+	K_COMMAND, K_LOG, K_LOG_TARGET, K_CGROUP,
+	K_STR, K_ABSPATH, K_USER, K_GROUP, K_SOCKET_GROUP, K_LISTEN, K_SOCKET,
+	K_TTY, K_SCHEDULE, K_CG,
+	K_BOOL, K_DURATION, K_OPT_DURATION, K_INT, K_ENUM, K_SIGNAL, K_RLIMIT,
+	K_UMASK, K_NICE, K_ENV, K_DEPENDS, K_SIZE, K_READY, K_CHECK_FAIL
 };
 
 /*
  * One row per key: the whole vocabulary of a section in one place (the
  * idea of inih's examples/ini_xmacros.c). A setter returns NULL or why the
- * value is bad; the handler adds file, line, section and key.
+ * value is bad; the handler adds file, line, section and key. The name is
+ * in the row and the setter a byte, so that a row is 24 bytes.
  */
 struct key {
-	const char		*name;
-	setter			 set;
-	const struct enumval	*tab;		/* set_enum words */
+	char			 name[19];
+	unsigned char		 set;		/* K_*: setters[set] */
+	/*
+	 * K_ENUM: enums[b], its words; K_INT, K_SIZE, K_NICE: bounds[b];
+	 * K_CG: the kind of value (set_cg).
+	 */
+	unsigned char		 b;
 	unsigned short		 off : 14;
 	unsigned short		 repeat : 1;	/* may appear many times */
 	unsigned short		 mon : 1;	/* a field of struct cfg_mon */
-	/*
-	 * set_int, set_size bounds; a set_size hi of -1 is LLONG_MAX, in an
-	 * unsigned long long field. Narrow, and the flags bits beside the
-	 * offset, so that a row is four words.
-	 */
-	short			 lo;
-	int			 hi;
 };
+
+/*
+ * set_int, set_size bounds; a set_size hi of -1 is LLONG_MAX, in an
+ * unsigned long long field.
+ */
+static const struct {
+	int	lo, hi;
+} bounds[] = {
+	{ 0, INT_MAX }, { -20, 19 }, { 0, 99 }, { 1, 1000 }, { 1024, -1 },
+	{ 1, 65535 }, { 8192, 64 << 20 }
+};
+#define LO(k)	(bounds[(k)->b].lo)
+#define HI(k)	(bounds[(k)->b].hi)
+
+/*
+ * enums[b], the words of a K_ENUM key, in the order the key tables name
+ * them: NUL-separated, an empty one last, each after a byte that is its
+ * value + '0' (asserted below). Literals, not arrays of rows: 12 bytes a
+ * word would be twice the text.
+ */
+static const char *const enums[] = {
+	"0service\0" "1oneshot\0",
+	"0always\0" "1on-failure\0" "2never\0",
+	"0skip\0" "1queue\0" "2kill\0",
+	"3error\0" "4warn\0" "6info\0" "7debug\0",
+	"0auto\0" "1yes\0" "2no\0",
+	"3reboot\0" "2poweroff\0" "1halt\0" "/ignore\0",
+	"2poweroff\0" "3reboot\0" "1halt\0",
+	"0text\0" "1json\0",
+};
+_Static_assert(PT_SERVICE == 0 && PT_ONESHOT == 1 && RS_ALWAYS == 0 &&
+    RS_ON_FAILURE == 1 && RS_NEVER == 2 && OV_SKIP == 0 && OV_QUEUE == 1 &&
+    OV_KILL == 2 && L_ERR == 3 && L_WARN == 4 && L_INFO == 6 &&
+    L_DEBUG == 7 && INIT_AUTO == 0 && INIT_YES == 1 && INIT_NO == 2 &&
+    END_HALT == 1 && END_POWEROFF == 2 && END_REBOOT == 3 && LF_TEXT == 0 &&
+    LF_JSON == 1, "the value bytes of enums[]");
 
 #define FIELD(obj, k, type)	((type *)(void *)((char *)(obj) + (k)->off))
 
@@ -442,6 +484,13 @@ struct key {
  * in. A setter that needs other numbers formats into x->why itself.
  */
 #define bad(x, fmt, val)	((void)(x), (void)(val), (const char *)(fmt))
+
+/*
+ * The kinds below K_BOOL keep a string: their setter only checks it, and
+ * on NULL the handler keeps the value with set_str. One that kept what it
+ * wanted itself, or nothing, returns stored.
+ */
+static const char	 stored[] = "";
 
 static const char *
 set_str(struct ctx *x, void *obj, const struct key *k, const char *v)
@@ -453,31 +502,39 @@ set_str(struct ctx *x, void *obj, const struct key *k, const char *v)
 	return NULL;
 }
 
+/* K_STR, K_COMMAND: any text (the command is split at the section end). */
+static const char *
+set_text(struct ctx *x, void *obj, const struct key *k, const char *v)
+{
+	(void)x;
+	(void)obj;
+	(void)k;
+	(void)v;
+	return NULL;
+}
+
 static const char *
 set_abspath(struct ctx *x, void *obj, const struct key *k, const char *v)
 {
+	(void)obj;
+	(void)k;
 	if (*v != '/')
 		return bad(x, "'" SHOW_VAL "' is not an absolute path", v);
-	return set_str(x, obj, k, v);
+	return NULL;
 }
 
 static const char *
 set_bool(struct ctx *x, void *obj, const struct key *k, const char *v)
 {
-	static const char *const yes[] = { "yes", "true", "1", "on" };
-	static const char *const no[] = { "no", "false", "0", "off" };
-	size_t	i;
+	const char	*w;
 
-	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
-		if (strcasecmp(v, yes[i]) == 0) {
-			*FIELD(obj, k, bool) = true;
+	/* As enums[]: each word after its value byte. */
+	for (w = "1yes\0" "1true\0" "11\0" "1on\0" "0no\0" "0false\0" "00\0"
+	    "0off\0"; *w != '\0'; w += strlen(w) + 1)
+		if (strcasecmp(v, w + 1) == 0) {
+			*FIELD(obj, k, bool) = *w == '1';
 			return NULL;
 		}
-		if (strcasecmp(v, no[i]) == 0) {
-			*FIELD(obj, k, bool) = false;
-			return NULL;
-		}
-	}
 	return bad(x, "'" SHOW_VAL "' is not yes or no", v);
 }
 
@@ -488,14 +545,6 @@ set_duration(struct ctx *x, void *obj, const struct key *k, const char *v)
 		return bad(x, "bad duration '" SHOW_VAL "' (want seconds, "
 		    "or a number with ms, s, m or h, at most 49 days)", v);
 	return NULL;
-}
-
-/* A duration whose 0 means "not set" (the device's own, never): shown so. */
-static const char *
-set_opt_duration(struct ctx *x, void *obj, const struct key *k,
-    const char *v)
-{
-	return set_duration(x, obj, k, v);
 }
 
 static const char *
@@ -510,10 +559,10 @@ set_int(struct ctx *x, void *obj, const struct key *k, const char *v)
 	 */
 	errno = 0;
 	n = strtol(v, &end, 10);
-	if (*v == '\0' || *end != '\0' || errno != 0 || n < k->lo ||
-	    n > k->hi) {
+	if (*v == '\0' || *end != '\0' || errno != 0 || n < LO(k) ||
+	    n > HI(k)) {
 		snprintf(x->why, sizeof(x->why), "'" SHOW_VAL "' is not a "
-		    "whole number from %d to %d", v, k->lo, k->hi);
+		    "whole number from %d to %d", v, LO(k), HI(k));
 		return x->why;
 	}
 	*FIELD(obj, k, int) = (int)n;
@@ -523,18 +572,18 @@ set_int(struct ctx *x, void *obj, const struct key *k, const char *v)
 static const char *
 set_enum(struct ctx *x, void *obj, const struct key *k, const char *v)
 {
-	const struct enumval	*e;
-	char			 list[128] = "";
-	size_t			 len;
+	const char	*e;
+	char		 list[128] = "";
+	size_t		 len;
 
-	for (e = k->tab; e->name[0] != '\0'; e++) {
-		if (strcmp(v, e->name) == 0) {
-			*FIELD(obj, k, int) = e->val;
+	for (e = enums[k->b]; *e != '\0'; e += strlen(e) + 1) {
+		if (strcmp(v, e + 1) == 0) {
+			*FIELD(obj, k, int) = *e - '0';
 			return NULL;
 		}
 		len = strlen(list);
 		snprintf(list + len, sizeof(list) - len, "%s%s",
-		    len > 0 ? "|" : "", e->name);
+		    len > 0 ? "|" : "", e + 1);
 	}
 	snprintf(x->why, sizeof(x->why), "'" SHOW_VAL "' is not one of %s",
 	    v, list);
@@ -595,13 +644,6 @@ set_nice(struct ctx *x, void *obj, const struct key *k, const char *v)
 	if ((why = set_int(x, obj, k, v)) == NULL)
 		((struct cfg_proc *)obj)->has_nice = true;
 	return why;
-}
-
-/* The command is kept as written; argv is built when the section ends. */
-static const char *
-set_command(struct ctx *x, void *obj, const struct key *k, const char *v)
-{
-	return set_str(x, obj, k, v);
 }
 
 static const char *
@@ -670,8 +712,8 @@ set_depends(struct ctx *x, void *obj, const struct key *k, const char *v)
 			return x->why;
 		}
 		for (i = x->ndeps - have; i < x->ndeps; i++)
-			if (strlen(x->deps[i].name) == n &&
-			    strncmp(x->deps[i].name, s, n) == 0)
+			if (strncmp(x->deps[i].name, s, n) == 0 &&
+			    x->deps[i].name[n] == '\0')
 				break;
 		if (i == x->ndeps) {
 			if (x->ndeps == x->depalloc) {
@@ -809,7 +851,8 @@ set_user(struct ctx *x, void *obj, const struct key *k, const char *v)
 	x->user_pw = pw;
 	if (pw && p->group == NULL)
 		p->gid = (gid_t)strtoul(f[3], NULL, 10);
-	return set_str(x, obj, k, v);
+	(void)k;
+	return NULL;
 }
 
 static const char *
@@ -837,24 +880,16 @@ resolve_group(struct ctx *x, const char *v, gid_t *gid)
 static const char *
 set_group(struct ctx *x, void *obj, const struct key *k, const char *v)
 {
-	struct cfg_proc	*p = obj;
-	const char	*why;
-
-	if ((why = resolve_group(x, v, &p->gid)) != NULL)
-		return why;
-	return set_str(x, obj, k, v);
+	(void)k;
+	return resolve_group(x, v, &((struct cfg_proc *)obj)->gid);
 }
 
 static const char *
 set_socket_group(struct ctx *x, void *obj, const struct key *k,
     const char *v)
 {
-	struct cfg_settings	*s = obj;
-	const char		*why;
-
-	if ((why = resolve_group(x, v, &s->socket_gid)) != NULL)
-		return why;
-	return set_str(x, obj, k, v);
+	(void)k;
+	return resolve_group(x, v, &((struct cfg_settings *)obj)->socket_gid);
 }
 
 /*
@@ -871,7 +906,9 @@ set_listen(struct ctx *x, void *obj, const struct key *k, const char *v)
 		return bad(x, "bad listen address '" SHOW_VAL "' (want HOST:PORT with "
 		    "HOST an IP address, [IPv6], localhost or *; port 1..65535)",
 		    v);
-	return set_str(x, obj, k, v);
+	(void)obj;
+	(void)k;
+	return NULL;
 }
 
 /* A Unix socket path must fit sun_path, or bind() fails much later. */
@@ -886,7 +923,7 @@ set_socket(struct ctx *x, void *obj, const struct key *k, const char *v)
 		return x->why;
 	}
 	if (v[0] == '@' && v[1] != '\0')
-		return set_str(x, obj, k, v);	/* abstract namespace */
+		return NULL;	/* abstract namespace */
 	return set_abspath(x, obj, k, v);
 }
 
@@ -898,25 +935,25 @@ set_log_target(struct ctx *x, void *obj, const struct key *k,
 	    *v != '/')
 		return bad(x, "'" SHOW_VAL "' is not stderr, syslog or an "
 		    "absolute file name", v);
-	return set_str(x, obj, k, v);
+	(void)obj;
+	(void)k;
+	return NULL;
 }
 
 /* A terminal for the process: "console" names the kernel's console. */
 static const char *
 set_tty(struct ctx *x, void *obj, const struct key *k, const char *v)
 {
-	if (strcmp(v, "console") == 0)
-		v = "/dev/console";
-	return set_abspath(x, obj, k, v);
+	if (strcmp(v, "console") != 0)
+		return set_abspath(x, obj, k, v);
+	return set_str(x, obj, k, "/dev/console") ? "out of memory" : stored;
 }
 
 static const char *
 set_log(struct ctx *x, void *obj, const struct key *k, const char *v)
 {
-	if (strcmp(v, "console") == 0) {
-		((struct cfg_proc *)obj)->log = NULL;
-		return NULL;
-	}
+	if (strcmp(v, "console") == 0)
+		return stored;	/* NULL, as it was */
 	if (strlen(v) >= PM_PATH_MAX)
 		return bad(x, "path '" SHOW_VAL "...' is too long", v);
 	return set_abspath(x, obj, k, v);
@@ -930,16 +967,16 @@ static const char *
 set_size(struct ctx *x, void *obj, const struct key *k, const char *v)
 {
 	unsigned long long	b;
-	long long		hi = k->hi < 0 ? LLONG_MAX : k->hi;
+	long long		hi = HI(k) < 0 ? LLONG_MAX : HI(k);
 
 	if (cfg_parse_size(v, &b) == -1 || b > (unsigned long long)hi ||
-	    (b != 0 && b < (unsigned long long)k->lo)) {
+	    (b != 0 && b < (unsigned long long)LO(k))) {
 		snprintf(x->why, sizeof(x->why), "bad size '" SHOW_VAL "' "
 		    "(want 0 or %d to %lld bytes, K/M/G suffix allowed)", v,
-		    k->lo, hi);
+		    LO(k), hi);
 		return x->why;
 	}
-	if (k->hi < 0)
+	if (HI(k) < 0)
 		*FIELD(obj, k, unsigned long long) = b;
 	else
 		*FIELD(obj, k, uint32_t) = (uint32_t)b;
@@ -1024,16 +1061,18 @@ set_ready(struct ctx *x, void *obj, const struct key *k, const char *v)
 	return NULL;
 }
 
+/* on_check_fail's words, in the order of CF_*; exec: takes a command. */
+static const char	 cf_words[][8] = { "restart", "stop", "exit", "exec:" };
+
 static const char *
 set_check_fail(struct ctx *x, void *obj, const struct key *k, const char *v)
 {
-	static const char *const w[] = { "restart", "stop", "exit" };
 	struct cfg_mon	*m = obj;
 	int		 i;
 
 	(void)k;
-	for (i = 0; i < 3; i++)
-		if (strcmp(v, w[i]) == 0) {
+	for (i = 0; i < CF_EXEC; i++)
+		if (strcmp(v, cf_words[i]) == 0) {
 			m->on_check_fail = i;
 			return NULL;
 		}
@@ -1054,12 +1093,13 @@ set_schedule(struct ctx *x, void *obj, const struct key *k, const char *v)
 		snprintf(x->why, sizeof(x->why), "'" SHOW_VAL "': %s", v, why);
 		return x->why;
 	}
-	return set_str(x, obj, k, v);
+	(void)k;
+	return NULL;
 }
 
 /*
  * The cgroup limits (issue 14), kept as the text the kernel's file takes:
- * lo 0 bytes, 1 a count (both or max), 2 cpu_max (N% of one CPU, QUOTA
+ * b 0 bytes, 1 a count (both or max), 2 cpu_max (N% of one CPU, QUOTA
  * PERIOD in microseconds, or max), 3 a weight from 1 to 10000.
  */
 static const char *
@@ -1072,10 +1112,10 @@ set_cg(struct ctx *x, void *obj, const struct key *k, const char *v)
 	char t[48], *e;
 	bool ok;
 
-	if (k->lo < 3 && strcmp(v, "max") == 0)
-		return set_str(x, obj, k, v);
-	if (k->lo != 2)
-		ok = cfg_parse_size(v, &a) == 0 && (k->lo < 3 || (a > 0 &&
+	if (k->b < 3 && strcmp(v, "max") == 0)
+		return NULL;
+	if (k->b != 2)
+		ok = cfg_parse_size(v, &a) == 0 && (k->b < 3 || (a > 0 &&
 		    a <= 10000));
 	else {
 		/* N% is N ms of every 100 ms; else QUOTA PERIOD as is. */
@@ -1090,12 +1130,12 @@ set_cg(struct ctx *x, void *obj, const struct key *k, const char *v)
 	}
 	if (!ok) {
 		snprintf(x->why, sizeof(x->why), "bad value '" SHOW_VAL
-		    "' (want %s%s)", v, want[k->lo], k->lo < 3 ? ", or max" :
+		    "' (want %s%s)", v, want[k->b], k->b < 3 ? ", or max" :
 		    "");
 		return x->why;
 	}
-	snprintf(t, sizeof(t), k->lo == 2 ? "%llu %llu" : "%llu", a, b);
-	return set_str(x, obj, k, t);
+	snprintf(t, sizeof(t), k->b == 2 ? "%llu %llu" : "%llu", a, b);
+	return set_str(x, obj, k, t) ? "out of memory" : stored;
 }
 
 /* [settings] cgroup = auto | no | PATH (issue 14); auto is NULL. */
@@ -1103,41 +1143,23 @@ static const char *
 set_cgroup(struct ctx *x, void *obj, const struct key *k, const char *v)
 {
 	if (strcmp(v, "auto") == 0)
-		return NULL;
-	return strcmp(v, "no") == 0 ? set_str(x, obj, k, v) :
-	    set_abspath(x, obj, k, v);
+		return stored;
+	return strcmp(v, "no") == 0 ? NULL : set_abspath(x, obj, k, v);
 }
 
-static const struct enumval overlaps[] = {
-	{ "skip", OV_SKIP }, { "queue", OV_QUEUE }, { "kill", OV_KILL },
-	{ "", 0 }
-};
-
-static const struct enumval types[] = {
-	{ "service", PT_SERVICE }, { "oneshot", PT_ONESHOT }, { "", 0 }
-};
-static const struct enumval restarts[] = {
-	{ "always", RS_ALWAYS }, { "on-failure", RS_ON_FAILURE },
-	{ "never", RS_NEVER }, { "", 0 }
-};
-static const struct enumval inits[] = {
-	{ "auto", INIT_AUTO }, { "yes", INIT_YES }, { "no", INIT_NO },
-	{ "", 0 }
-};
-static const struct enumval cads[] = {
-	{ "reboot", END_REBOOT }, { "poweroff", END_POWEROFF },
-	{ "halt", END_HALT }, { "ignore", -1 }, { "", 0 }
-};
-static const struct enumval crits[] = {
-	{ "poweroff", END_POWEROFF }, { "reboot", END_REBOOT },
-	{ "halt", END_HALT }, { "", 0 }
-};
-static const struct enumval levels[] = {
-	{ "error", L_ERR }, { "warn", L_WARN }, { "info", L_INFO },
-	{ "debug", L_DEBUG }, { "", 0 }
-};
-static const struct enumval formats[] = {
-	{ "text", LF_TEXT }, { "json", LF_JSON }, { "", 0 }
+/* setters[K_*]: a kind differs from another by how it is shown alone. */
+static const setter setters[] = {
+	[K_STR] = set_text, [K_ABSPATH] = set_abspath, [K_BOOL] = set_bool,
+	[K_DURATION] = set_duration, [K_OPT_DURATION] = set_duration,
+	[K_INT] = set_int, [K_ENUM] = set_enum, [K_SIGNAL] = set_signal,
+	[K_RLIMIT] = set_rlimit, [K_UMASK] = set_umask, [K_NICE] = set_nice,
+	[K_COMMAND] = set_text, [K_ENV] = set_env, [K_DEPENDS] = set_depends,
+	[K_USER] = set_user, [K_GROUP] = set_group,
+	[K_SOCKET_GROUP] = set_socket_group, [K_LISTEN] = set_listen,
+	[K_SOCKET] = set_socket, [K_LOG_TARGET] = set_log_target,
+	[K_TTY] = set_tty, [K_LOG] = set_log, [K_SIZE] = set_size,
+	[K_READY] = set_ready, [K_CHECK_FAIL] = set_check_fail,
+	[K_SCHEDULE] = set_schedule, [K_CG] = set_cg, [K_CGROUP] = set_cgroup
 };
 
 #define P(f)	offsetof(struct cfg_proc, f)
@@ -1161,76 +1183,68 @@ enum {
 };
 
 static const struct key proc_keys[PK__COUNT + 1] = {
-	[PK_COMMAND] = { "command", set_command, NULL, P(command), false,
-	    false, 0, 0 },
-	[PK_SHELL] = { "shell", set_bool, NULL, P(shell), false, false, 0, 0 },
-	[PK_TYPE] = { "type", set_enum, types, P(type), false, false, 0, 0 },
-	[PK_AUTOSTART] = { "autostart", set_bool, NULL, P(autostart), false,
-	    false, 0, 0 },
-	[PK_RESTART] = { "restart", set_enum, restarts, P(restart), false,
-	    false, 0, 0 },
-	[PK_RESTART_DELAY] = { "restart_delay", set_duration, NULL,
-	    P(restart_delay_ms), false, false, 0, 0 },
-	[PK_RESTART_DELAY_MAX] = { "restart_delay_max", set_duration, NULL,
-	    P(restart_delay_max_ms), false, false, 0, 0 },
-	[PK_START_LIMIT] = { "start_limit", set_int, NULL, P(start_limit),
-	    false, false, 0, INT_MAX },
-	[PK_CRITICAL] = { "critical", set_bool, NULL, P(critical), false,
-	    false, 0, 0 },
-	[PK_DEPENDS] = { "depends", set_depends, NULL, 0, true, false, 0, 0 },
-	[PK_STOP_SIGNAL] = { "stop_signal", set_signal, NULL, P(stop_signal),
-	    false, false, 0, 0 },
-	[PK_STOP_TIMEOUT] = { "stop_timeout", set_duration, NULL,
-	    P(stop_timeout_ms), false, false, 0, 0 },
-	[PK_USER] = { "user", set_user, NULL, P(user), false, false, 0, 0 },
-	[PK_GROUP] = { "group", set_group, NULL, P(group), false, false, 0, 0 },
-	[PK_DIRECTORY] = { "directory", set_abspath, NULL, P(directory), false,
-	    false, 0, 0 },
-	[PK_UMASK] = { "umask", set_umask, NULL, P(umask), false, false, 0, 0 },
-	[PK_NICE] = { "nice", set_nice, NULL, P(nice), false, false, -20, 19 },
-	[PK_RLIMIT_NOFILE] = { "rlimit_nofile", set_rlimit, NULL,
-	    P(rlimit_nofile), false, false, 0, 0 },
-	[PK_RLIMIT_CORE] = { "rlimit_core", set_rlimit, NULL, P(rlimit_core),
-	    false, false, 0, 0 },
-	[PK_RLIMIT_NPROC] = { "rlimit_nproc", set_rlimit, NULL,
-	    P(rlimit_nproc), false, false, 0, 0 },
-	[PK_ENVIRONMENT] = { "environment", set_env, NULL, 0, true, false, 0,
-	    0 },
-	[PK_TTY] = { "tty", set_tty, NULL, P(tty), false, false, 0, 0 },
-	[PK_LOG] = { "log", set_log, NULL, P(log), false, false, 0, 0 },
-	[PK_LOG_MAX_SIZE] = { "log_max_size", set_size, NULL, P(log_max_size),
-	    false, false, 1024, -1 },
-	[PK_LOG_KEEP] = { "log_keep", set_int, NULL, P(log_keep), false, false,
-	    0, 99 },
-	[PK_READY] = { "ready", set_ready, NULL, 0, false, true, 0, 0 },
-	[PK_READY_TIMEOUT] = { "ready_timeout", set_duration, NULL,
-	    M(ready_timeout_ms), false, true, 0, 0 },
-	[PK_CHECK] = { "check", set_str, NULL, M(check), false, true, 0, 0 },
-	[PK_CHECK_INTERVAL] = { "check_interval", set_duration, NULL,
-	    M(check_interval_ms), false, true, 0, 0 },
-	[PK_CHECK_TIMEOUT] = { "check_timeout", set_duration, NULL,
-	    M(check_timeout_ms), false, true, 0, 0 },
-	[PK_CHECK_RETRIES] = { "check_retries", set_int, NULL,
-	    M(check_retries), false, true, 1, 1000 },
-	[PK_ON_CHECK_FAIL] = { "on_check_fail", set_check_fail, NULL, 0, false,
-	    true, 0, 0 },
-	[PK_ON_EXIT] = { "on_exit", set_str, NULL, M(on_exit), false, true, 0,
-	    0 },
-	[PK_ON_FATAL] = { "on_fatal", set_str, NULL, M(on_fatal), false, true,
-	    0, 0 },
-	[PK_SCHEDULE] = { "schedule", set_schedule, NULL, M(schedule), false,
-	    true, 0, 0 },
-	[PK_OVERLAP] = { "overlap", set_enum, overlaps, M(overlap), false,
-	    true, 0, 0 },
-	/* Issue 14: lo is the kind of value (set_cg). */
-	[PK_CG] = { "memory_max", set_cg, NULL, P(cg[0]), false, false, 0, 0 },
-	{ "memory_high", set_cg, NULL, P(cg[1]), false, false, 0, 0 },
-	{ "memory_swap_max", set_cg, NULL, P(cg[2]), false, false, 0, 0 },
-	{ "pids_max", set_cg, NULL, P(cg[3]), false, false, 1, 0 },
-	{ "cpu_max", set_cg, NULL, P(cg[4]), false, false, 2, 0 },
-	{ "cpu_weight", set_cg, NULL, P(cg[5]), false, false, 3, 0 },
-	{ "io_weight", set_cg, NULL, P(cg[6]), false, false, 3, 0 },
-	[PK__COUNT] = { NULL, NULL, NULL, 0, false, false, 0, 0 }
+	[PK_COMMAND] = { "command", K_COMMAND, 0, P(command), false, false },
+	[PK_SHELL] = { "shell", K_BOOL, 0, P(shell), false, false },
+	[PK_TYPE] = { "type", K_ENUM, 0, P(type), false, false },
+	[PK_AUTOSTART] = { "autostart", K_BOOL, 0, P(autostart), false,
+	    false },
+	[PK_RESTART] = { "restart", K_ENUM, 1, P(restart), false, false },
+	[PK_RESTART_DELAY] = { "restart_delay", K_DURATION, 0,
+	    P(restart_delay_ms), false, false },
+	[PK_RESTART_DELAY_MAX] = { "restart_delay_max", K_DURATION, 0,
+	    P(restart_delay_max_ms), false, false },
+	[PK_START_LIMIT] = { "start_limit", K_INT, 0, P(start_limit), false,
+	    false },
+	[PK_CRITICAL] = { "critical", K_BOOL, 0, P(critical), false, false },
+	[PK_DEPENDS] = { "depends", K_DEPENDS, 0, 0, true, false },
+	[PK_STOP_SIGNAL] = { "stop_signal", K_SIGNAL, 0, P(stop_signal), false,
+	    false },
+	[PK_STOP_TIMEOUT] = { "stop_timeout", K_DURATION, 0,
+	    P(stop_timeout_ms), false, false },
+	[PK_USER] = { "user", K_USER, 0, P(user), false, false },
+	[PK_GROUP] = { "group", K_GROUP, 0, P(group), false, false },
+	[PK_DIRECTORY] = { "directory", K_ABSPATH, 0, P(directory), false,
+	    false },
+	[PK_UMASK] = { "umask", K_UMASK, 0, P(umask), false, false },
+	[PK_NICE] = { "nice", K_NICE, 1, P(nice), false, false },
+	[PK_RLIMIT_NOFILE] = { "rlimit_nofile", K_RLIMIT, 0, P(rlimit_nofile),
+	    false, false },
+	[PK_RLIMIT_CORE] = { "rlimit_core", K_RLIMIT, 0, P(rlimit_core), false,
+	    false },
+	[PK_RLIMIT_NPROC] = { "rlimit_nproc", K_RLIMIT, 0, P(rlimit_nproc),
+	    false, false },
+	[PK_ENVIRONMENT] = { "environment", K_ENV, 0, 0, true, false },
+	[PK_TTY] = { "tty", K_TTY, 0, P(tty), false, false },
+	[PK_LOG] = { "log", K_LOG, 0, P(log), false, false },
+	[PK_LOG_MAX_SIZE] = { "log_max_size", K_SIZE, 4, P(log_max_size),
+	    false, false },
+	[PK_LOG_KEEP] = { "log_keep", K_INT, 2, P(log_keep), false, false },
+	[PK_READY] = { "ready", K_READY, 0, 0, false, true },
+	[PK_READY_TIMEOUT] = { "ready_timeout", K_DURATION, 0,
+	    M(ready_timeout_ms), false, true },
+	[PK_CHECK] = { "check", K_STR, 0, M(check), false, true },
+	[PK_CHECK_INTERVAL] = { "check_interval", K_DURATION, 0,
+	    M(check_interval_ms), false, true },
+	[PK_CHECK_TIMEOUT] = { "check_timeout", K_DURATION, 0,
+	    M(check_timeout_ms), false, true },
+	[PK_CHECK_RETRIES] = { "check_retries", K_INT, 3, M(check_retries),
+	    false, true },
+	[PK_ON_CHECK_FAIL] = { "on_check_fail", K_CHECK_FAIL, 0, 0, false,
+	    true },
+	[PK_ON_EXIT] = { "on_exit", K_STR, 0, M(on_exit), false, true },
+	[PK_ON_FATAL] = { "on_fatal", K_STR, 0, M(on_fatal), false, true },
+	[PK_SCHEDULE] = { "schedule", K_SCHEDULE, 0, M(schedule), false,
+	    true },
+	[PK_OVERLAP] = { "overlap", K_ENUM, 2, M(overlap), false, true },
+	/* Issue 14: b is the kind of value (set_cg). */
+	[PK_CG] = { "memory_max", K_CG, 0, P(cg[0]), false, false },
+	{ "memory_high", K_CG, 0, P(cg[1]), false, false },
+	{ "memory_swap_max", K_CG, 0, P(cg[2]), false, false },
+	{ "pids_max", K_CG, 1, P(cg[3]), false, false },
+	{ "cpu_max", K_CG, 2, P(cg[4]), false, false },
+	{ "cpu_weight", K_CG, 3, P(cg[5]), false, false },
+	{ "io_weight", K_CG, 3, P(cg[6]), false, false },
+	[PK__COUNT] = { "" }
 };
 
 enum {
@@ -1243,56 +1257,52 @@ enum {
 };
 
 static const struct key settings_keys[SK__COUNT + 1] = {
-	[SK_SOCKET] = { "socket", set_socket, NULL, S(socket), false, false, 0,
-	    0 },
-	[SK_SOCKET_GROUP] = { "socket_group", set_socket_group, NULL,
-	    S(socket_group), false, false, 0, 0 },
-	[SK_LISTEN] = { "listen", set_listen, NULL, S(listen), false, false, 0,
-	    0 },
-	[SK_TOKEN_FILE] = { "token_file", set_str, NULL, S(token_file), false,
-	    false, 0, 0 },
-	[SK_TCP_IDENTITY] = { "tcp_identity", set_str, NULL, S(tcp_identity),
-	    false, false, 0, 0 },
-	[SK_SHUTDOWN_TIMEOUT] = { "shutdown_timeout", set_duration, NULL,
-	    S(shutdown_timeout_ms), false, false, 0, 0 },
-	[SK_LOG_LEVEL] = { "log_level", set_enum, levels, S(log_level), false,
-	    false, 0, 0 },
-	[SK_LOG_TARGET] = { "log_target", set_log_target, NULL, S(log_target),
-	    false, false, 0, 0 },
-	[SK_MAX_CLIENTS] = { "max_clients", set_int, NULL, S(max_clients),
-	    false, false, 1, 65535 },
-	[SK_INIT] = { "init", set_enum, inits, S(init), false, false, 0, 0 },
-	[SK_CTRLALTDEL] = { "ctrlaltdel", set_enum, cads, S(ctrlaltdel), false,
-	    false, 0, 0 },
-	[SK_ON_CRITICAL] = { "on_critical", set_enum, crits, S(on_critical),
-	    false, false, 0, 0 },
-	[SK_WATCHDOG] = { "watchdog", set_abspath, NULL, S(watchdog), false,
-	    false, 0, 0 },
-	[SK_WATCHDOG_TIMEOUT] = { "watchdog_timeout", set_opt_duration, NULL,
-	    S(watchdog_timeout_ms), false, false, 0, 0 },
-	[SK_WATCHDOG_TEST_STOP] = { "watchdog_test_stop", set_opt_duration,
-	    NULL, S(watchdog_test_stop_ms), false, false, 0, 0 },
-	[SK_LOG_FORMAT] = { "log_format", set_enum, formats, S(log_format),
-	    false, false, 0, 0 },
-	[SK_LOG_TIMESTAMPS] = { "log_timestamps", set_bool, NULL,
-	    S(log_timestamps), false, false, 0, 0 },
-	[SK_LOG_MAIN_PREFIX] = { "log_main_prefix", set_bool, NULL,
-	    S(log_main_prefix), false, false, 0, 0 },
-	[SK_LOG_RING_SIZE] = { "log_ring_size", set_size, NULL,
-	    S(log_ring_size), false, false, 8192, 64 << 20 },
+	[SK_SOCKET] = { "socket", K_SOCKET, 0, S(socket), false, false },
+	[SK_SOCKET_GROUP] = { "socket_group", K_SOCKET_GROUP, 0,
+	    S(socket_group), false, false },
+	[SK_LISTEN] = { "listen", K_LISTEN, 0, S(listen), false, false },
+	[SK_TOKEN_FILE] = { "token_file", K_STR, 0, S(token_file), false,
+	    false },
+	[SK_TCP_IDENTITY] = { "tcp_identity", K_STR, 0, S(tcp_identity), false,
+	    false },
+	[SK_SHUTDOWN_TIMEOUT] = { "shutdown_timeout", K_DURATION, 0,
+	    S(shutdown_timeout_ms), false, false },
+	[SK_LOG_LEVEL] = { "log_level", K_ENUM, 3, S(log_level), false,
+	    false },
+	[SK_LOG_TARGET] = { "log_target", K_LOG_TARGET, 0, S(log_target),
+	    false, false },
+	[SK_MAX_CLIENTS] = { "max_clients", K_INT, 5, S(max_clients), false,
+	    false },
+	[SK_INIT] = { "init", K_ENUM, 4, S(init), false, false },
+	[SK_CTRLALTDEL] = { "ctrlaltdel", K_ENUM, 5, S(ctrlaltdel), false,
+	    false },
+	[SK_ON_CRITICAL] = { "on_critical", K_ENUM, 6, S(on_critical), false,
+	    false },
+	[SK_WATCHDOG] = { "watchdog", K_ABSPATH, 0, S(watchdog), false,
+	    false },
+	[SK_WATCHDOG_TIMEOUT] = { "watchdog_timeout", K_OPT_DURATION, 0,
+	    S(watchdog_timeout_ms), false, false },
+	[SK_WATCHDOG_TEST_STOP] = { "watchdog_test_stop", K_OPT_DURATION, 0,
+	    S(watchdog_test_stop_ms), false, false },
+	[SK_LOG_FORMAT] = { "log_format", K_ENUM, 7, S(log_format), false,
+	    false },
+	[SK_LOG_TIMESTAMPS] = { "log_timestamps", K_BOOL, 0, S(log_timestamps),
+	    false, false },
+	[SK_LOG_MAIN_PREFIX] = { "log_main_prefix", K_BOOL, 0,
+	    S(log_main_prefix), false, false },
+	[SK_LOG_RING_SIZE] = { "log_ring_size", K_SIZE, 6, S(log_ring_size),
+	    false, false },
 	/* Issue 15: the HTTP endpoint and the events file. */
-	[SK_HTTP] = { "http", set_listen, NULL, S(http), false, false, 0, 0 },
-	[SK_HTTP_TOKEN_FILE] = { "http_token_file", set_abspath, NULL,
-	    S(http_token_file), false, false, 0, 0 },
-	[SK_EVENTS] = { "events", set_abspath, NULL, S(events), false, false,
-	    0, 0 },
-	[SK_EVENTS_MAX_SIZE] = { "events_max_size", set_size, NULL,
-	    S(events_max_size), false, false, 1024, -1 },
-	[SK_EVENTS_KEEP] = { "events_keep", set_int, NULL, S(events_keep),
-	    false, false, 0, 99 },
-	[SK_CGROUP] = { "cgroup", set_cgroup, NULL, S(cgroup), false, false, 0,
-	    0 },
-	[SK__COUNT] = { NULL, NULL, NULL, 0, false, false, 0, 0 }
+	[SK_HTTP] = { "http", K_LISTEN, 0, S(http), false, false },
+	[SK_HTTP_TOKEN_FILE] = { "http_token_file", K_ABSPATH, 0,
+	    S(http_token_file), false, false },
+	[SK_EVENTS] = { "events", K_ABSPATH, 0, S(events), false, false },
+	[SK_EVENTS_MAX_SIZE] = { "events_max_size", K_SIZE, 4,
+	    S(events_max_size), false, false },
+	[SK_EVENTS_KEEP] = { "events_keep", K_INT, 2, S(events_keep), false,
+	    false },
+	[SK_CGROUP] = { "cgroup", K_CGROUP, 0, S(cgroup), false, false },
+	[SK__COUNT] = { "" }
 };
 
 _Static_assert(PK__COUNT <= 64 && SK__COUNT <= 64, "seen is a 64-bit mask");
@@ -1303,7 +1313,7 @@ _Static_assert(sizeof(struct cfg_proc) < 1 << 14 && sizeof(struct
 static const struct key *
 key_find(const struct key *tab, const char *name)
 {
-	for (; tab->name != NULL; tab++)
+	for (; tab->name[0] != '\0'; tab++)
 		if (strcmp(tab->name, name) == 0)
 			return tab;
 	return NULL;
@@ -1344,7 +1354,7 @@ suggest(const struct key *tab, const char *name)
 
 	if (strlen(name) > 64)
 		return NULL;
-	for (; tab->name != NULL; tab++)
+	for (; tab->name[0] != '\0'; tab++)
 		if ((d = edit_distance(name, tab->name)) < bestd) {
 			bestd = d;
 			best = tab->name;
@@ -1540,7 +1550,7 @@ index_add(struct ctx *x)
 {
 	struct config	*c = x->c;
 	uint32_t	 cap = c->index != NULL ? c->index_mask + 1 : 0;
-	int		*t, j;
+	int		*t, j = c->nproc - 1;
 
 	if ((uint32_t)c->nproc * 2 > cap) {
 		cap = cap ? cap * 2 : 16;
@@ -1551,11 +1561,10 @@ index_add(struct ctx *x)
 		free(c->index);
 		c->index = t;
 		c->index_mask = cap - 1;
-		for (j = 0; j < c->nproc - 1; j++)
-			c->index[index_slot(c, c->procs[j].id)] = j + 1;
+		j = 0;	/* a new table: every process again */
 	}
-	j = c->nproc - 1;
-	c->index[index_slot(c, c->procs[j].id)] = j + 1;
+	for (; j < c->nproc; j++)
+		c->index[index_slot(c, c->procs[j].id)] = j + 1;
 }
 
 /* Room for one more process; the array is trimmed after the parse. */
@@ -1642,6 +1651,7 @@ start_section(struct ctx *x, const char *name, size_t n)
 	proc_defaults(p);
 	memcpy(p->id, key, n + 1);
 	p->line = x->lineno;
+	p->added = x->eof;
 	index_add(x);
 	x->cur = x->c->nproc - 1;
 	x->sec = SEC_PROC;
@@ -1649,13 +1659,20 @@ start_section(struct ctx *x, const char *name, size_t n)
 
 /* ----------------------------------------------------- reader, handler */
 
+const char	*cfg_added = "";
+bool		 cfg_again;
+
 static int
 src_getc(struct ctx *x)
 {
-	if (x->fp != NULL)
-		return getc_unlocked(x->fp);
-	if (*x->text == '\0')
-		return EOF;
+	/* cfg_load: the file's text, then cfg_added's sections. */
+	while (x->end != NULL ? x->text == x->end : *x->text == '\0') {
+		if (x->eof || !x->tail)
+			return EOF;
+		x->eof = true;
+		x->end = NULL;
+		x->text = cfg_added;
+	}
 	return (unsigned char)*x->text++;
 }
 
@@ -1795,12 +1812,12 @@ handler(void *user, const char *section, const char *name, const char *value)
 			cerr(x, x->lineno, "key '%s' does not belong in [%s] "
 			    "(it is a %s key)", name, sec, tab == proc_keys ?
 			    "[settings]" : "[process:ID]");
-		else if ((sugg = suggest(tab, name)) != NULL)
-			cerr(x, x->lineno, "unknown key '" SHOW_VAL "' in [%s] "
-			    "(did you mean '%s'?)", name, sec, sugg);
-		else
-			cerr(x, x->lineno, "unknown key '" SHOW_VAL "' in [%s]",
-			    name, sec);
+		else {
+			sugg = suggest(tab, name);
+			cerr(x, x->lineno, "unknown key '" SHOW_VAL "' in [%s]"
+			    "%s%s%s", name, sec, sugg ? " (did you mean '" : "",
+			    sugg ? sugg : "", sugg ? "'?)" : "");
+		}
 		return refuse(x);
 	}
 	bit = 1ULL << (k - tab);
@@ -1812,7 +1829,11 @@ handler(void *user, const char *section, const char *name, const char *value)
 	if (k->mon && (obj = mon_of(x)) == NULL)
 		why = "out of memory";
 	else
-		why = k->set(x, obj, k, value);
+		why = setters[k->set](x, obj, k, value);
+	if (why == NULL && k->set < K_BOOL)
+		why = set_str(x, obj, k, value);
+	if (why == stored)
+		why = NULL;
 	if (why != NULL) {
 		/* bad()'s format, or an x->why that is already written. */
 		if (why != x->why) {
@@ -1928,13 +1949,13 @@ check_cycles(struct ctx *x)
 
 	if (c->nproc == 0)
 		return;
-	color = calloc(c->nproc, 1);
-	stack = calloc(c->nproc, sizeof(int));
-	edge = calloc(c->nproc, sizeof(int));
-	if (color == NULL || stack == NULL || edge == NULL) {
+	/* One block: the stack, then each node's next edge, then colours. */
+	if ((stack = calloc(c->nproc, 2 * sizeof(int) + 1)) == NULL) {
 		x->oom = true;
-		goto out;
+		return;
 	}
+	edge = stack + c->nproc;
+	color = (char *)(edge + c->nproc);
 	for (i = 0; i < c->nproc; i++) {
 		if (color[i] != 0)
 			continue;
@@ -1964,10 +1985,7 @@ check_cycles(struct ctx *x)
 			}
 		}
 	}
-out:
-	free(color);
 	free(stack);
-	free(edge);
 }
 
 /*
@@ -2097,7 +2115,7 @@ check_logs(struct ctx *x)
 	size_t		 room = 0;
 	const char	*t = c->set.log_target;
 	char		*buf, *d;
-	int		 i, n = 0, *h = NULL;
+	int		 i, n = 0, *h;
 	uint32_t	 mask, k;
 
 	if (t != NULL && *t != '/')
@@ -2110,14 +2128,14 @@ check_logs(struct ctx *x)
 		return;
 	for (mask = 15; mask < (uint32_t)c->nproc * 2 + 2; mask = mask * 2 + 1)
 		;
-	v = calloc((size_t)c->nproc + 1, sizeof(*v));
-	if (v == NULL || (h = calloc(mask + 1, sizeof(*h))) == NULL ||
-	    (buf = malloc(room)) == NULL) {
-		free(h);
-		free(v);
+	/* One block: the names, the table, then the normalised paths. */
+	if ((v = calloc(1, ((size_t)c->nproc + 1) * sizeof(*v) + (mask + 1) *
+	    sizeof(*h) + room)) == NULL) {
 		x->oom = true;
 		return;
 	}
+	h = (int *)(void *)(v + c->nproc + 1);
+	buf = (char *)(h + mask + 1);
 	for (d = buf, i = -1; i < c->nproc; i++) {
 		v[n].as = i < 0 ? t : c->procs[i].log;
 		if (v[n].as == NULL)
@@ -2151,8 +2169,6 @@ check_logs(struct ctx *x)
 			log_clash(x, &v[h[k] - 1], &v[i]);
 		h[k] = i + 1;
 	}
-	free(buf);
-	free(h);
 	free(v);
 }
 
@@ -2223,7 +2239,7 @@ load(struct ctx *x, struct config **out)
 		x->oom = true;
 	else if (r > 0 && r != x->first_herr)
 		cerr(x, r, "syntax error");
-	if (x->fp != NULL && ferror(x->fp))
+	if (x->rderr)
 		cerr(x, 0, "read error");
 
 	/*
@@ -2273,22 +2289,44 @@ ctx_init(struct ctx *x, const char *name, char *err, size_t errlen)
 int
 cfg_load(const char *file, struct config **out, char *err, size_t errlen)
 {
-	struct ctx	x;
-	int		r, saved;
+	static char	*kept;		/* the file as last read */
+	static size_t	 cap, len;
+	struct ctx	 x;
+	size_t		 n = 0;
+	ssize_t		 r = 1;
+	char		*p;
+	int		 fd, saved;
 
 	ctx_init(&x, file, err, errlen);
 	*out = NULL;
-	if ((x.fp = fopen(file, "re")) == NULL) {
-		saved = errno;
-		cerr(&x, 0, "%s", strerror(saved));
-		errno = saved;
-		return -1;
+	/* Read whole (a pipe has no size), kept for cfg_again. */
+	if (file != NULL && !cfg_again) {
+		if ((fd = open(file, O_RDONLY | O_CLOEXEC)) < 0) {
+			saved = errno;
+			cerr(&x, 0, "%s", strerror(saved));
+			errno = saved;
+			return -1;
+		}
+		while (r > 0) {
+			if (n + 1 >= cap) {
+				if ((p = realloc(kept, cap + 4096)) == NULL) {
+					x.oom = true;
+					break;
+				}
+				kept = p;
+				cap += 4096;
+			}
+			if ((r = read(fd, kept + n, cap - n - 1)) > 0)
+				n += (size_t)r;
+		}
+		x.rderr = r < 0;
+		close(fd);
+		len = n;
 	}
-	r = load(&x, out);
-	saved = errno;
-	fclose(x.fp);
-	errno = saved;
-	return r;
+	x.text = kept != NULL ? kept : "";
+	x.end = x.text + len;
+	x.tail = true;
+	return load(&x, out);
 }
 
 int
@@ -2310,8 +2348,18 @@ cfg_find(const struct config *c, const char *id)
 	return c->index[index_slot(c, id)] - 1;
 }
 
-static bool
-str_eq(const char *a, const char *b)
+/* A signal's name for a log line: "?" for one without. */
+const char *
+cfg_sig_shown(int sig)
+{
+	const char *n = cfg_signal_name(sig);
+
+	return n != NULL ? n : "?";
+}
+
+/* Two strings equal, or both NULL. */
+bool
+cfg_str_eq(const char *a, const char *b)
 {
 	if (a == NULL || b == NULL)
 		return a == b;
@@ -2344,7 +2392,7 @@ cfg_proc_changed(const struct cfg_proc *a, const struct cfg_proc *b)
 	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
 		x = (const char *)a + f[i].off;
 		y = (const char *)b + f[i].off;
-		if (f[i].size == 0 ? !str_eq(*(char *const *)x,
+		if (f[i].size == 0 ? !cfg_str_eq(*(char *const *)x,
 		    *(char *const *)y) : memcmp(x, y, f[i].size) != 0)
 			return true;
 	}
@@ -2412,32 +2460,12 @@ fmt_duration(uint32_t ms, char *b, size_t len)
 }
 
 static const char *
-enum_name(const struct enumval *e, int v)
+enum_name(const char *e, int v)
 {
-	for (; e->name[0] != '\0'; e++)
-		if (e->val == v)
-			return e->name;
+	for (; *e != '\0'; e += strlen(e) + 1)
+		if (*e - '0' == v)
+			return e + 1;
 	return "?";
-}
-
-static void
-show_rlimit(struct out *o, const char *key, long long v)
-{
-	if (v == -1)
-		outf(o, "# %s =\n", key);
-	else if (v == -2)
-		outf(o, "%s = unlimited\n", key);
-	else
-		outf(o, "%s = %lld\n", key, v);
-}
-
-static void
-show_str(struct out *o, const char *key, const char *v)
-{
-	if (v == NULL)
-		outf(o, "# %s =\n", key);
-	else
-		outf(o, "%s = %s\n", key, v);
 }
 
 /*
@@ -2445,74 +2473,80 @@ show_str(struct out *o, const char *key, const char *v)
  * file's own syntax, by the setter that reads it: the key tables name and
  * place every key once, for reading and for showing. A key whose setter
  * is not known here is not shown (rather than read as the wrong type).
+ * Most show one value, s; NULL is a key not set, shown as a comment.
  */
 static void
 show_key(struct out *o, const struct key *k, const void *obj)
 {
-	static const char *const rd[] = { "none", "notify", "fd:", "tcp:",
+	static const char rd[][7] = { "none", "notify", "fd:", "tcp:",
 	    "exec:" };
-	static const char *const cf[] = { "restart", "stop", "exit", "exec:" };
+	static const char dflt[][8] = { "", "console", "stderr", "auto" };
 	const struct cfg_proc	*p = obj;
 	const struct cfg_mon	*m = obj;
 	const void		*f = (const char *)obj + k->off;
-	const char		*n = k->name, *sn;
-	setter			 set = k->set;
 	char			 d[32];
+	const char		*n = k->name, *s = d;
+	int			 set = k->set;
 	const int		*v = f;
+	const long long		*l = f;
 	int			 i;
 
-	if (set == set_bool)
-		outf(o, "%s = %s\n", n, *(const bool *)f ? "yes" : "no");
-	else if (set == set_enum)
-		outf(o, "%s = %s\n", n, enum_name(k->tab, *v));
-	else if (set == set_opt_duration && *(const uint32_t *)f == 0)
-		outf(o, "# %s =\n", n);
-	else if (set == set_duration || set == set_opt_duration)
-		outf(o, "%s = %s\n", n, fmt_duration(*(const uint32_t *)f, d,
-		    sizeof(d)));
-	else if (set == set_int)
-		outf(o, "%s = %d\n", n, *v);
-	else if (set == set_size)
-		outf(o, "%s = %llu\n", n, k->hi < 0 ?
+	if (set < K_STR)
+		s = *(const char *const *)f != NULL ?
+		    *(const char *const *)f : dflt[set];
+	else if (set < K_BOOL)
+		s = *(const char *const *)f;
+	else if (set == K_DEPENDS)
+		s = p->depends;
+	else if (set == K_BOOL)
+		s = *(const bool *)f ? "yes" : "no";
+	else if (set == K_ENUM)
+		s = enum_name(enums[k->b], *v);
+	else if (set == K_OPT_DURATION && *(const uint32_t *)f == 0)
+		s = NULL;
+	else if (set == K_DURATION || set == K_OPT_DURATION)
+		fmt_duration(*(const uint32_t *)f, d, sizeof(d));
+	else if (set == K_SIGNAL && (s = cfg_signal_name(*v)) != NULL)
+		;
+	else if (set == K_INT || set == K_SIGNAL) {
+		s = d;	/* a signal without a name: its number */
+		snprintf(d, sizeof(d), "%d", *v);
+	}
+	else if (set == K_SIZE)
+		snprintf(d, sizeof(d), "%llu", HI(k) < 0 ?
 		    *(const unsigned long long *)f : *(const uint32_t *)f);
-	else if (set == set_rlimit)
-		show_rlimit(o, n, *(const long long *)f);
-	else if (set == set_signal && (sn = cfg_signal_name(*v)) != NULL)
-		outf(o, "%s = %s\n", n, sn);
-	else if (set == set_signal)
-		outf(o, "%s = %d\n", n, *v);
-	else if (set == set_umask && *v >= 0)
-		outf(o, "%s = %04o\n", n, *v);
-	else if (set == set_nice && p->has_nice)
-		outf(o, "%s = %d\n", n, p->nice);
-	else if (set == set_umask || set == set_nice ||
-	    (set == set_env && p->nenv == 0))
-		outf(o, "# %s =\n", n);
-	else if (set == set_env)
+	else if (set == K_RLIMIT)
+		s = *l == -1 ? NULL : *l == -2 ? "unlimited" :
+		    (snprintf(d, sizeof(d), "%lld", *l), d);
+	else if (set == K_UMASK && *v >= 0)
+		snprintf(d, sizeof(d), "%04o", *v);
+	else if (set == K_NICE && p->has_nice)
+		snprintf(d, sizeof(d), "%d", p->nice);
+	else if (set == K_UMASK || set == K_NICE ||
+	    (set == K_ENV && p->nenv == 0))
+		s = NULL;
+	else if (set == K_ENV) {
 		for (i = 0; i < p->nenv; i++)
 			outf(o, "%s = %s\n", n, p->env[i]);
-	else if (set == set_depends)
-		show_str(o, n, p->depends);
-	else if (set == set_ready && (m->ready == RD_FD || m->ready == RD_TCP))
+		return;
+	} else if (set == K_READY && (m->ready == RD_FD ||
+	    m->ready == RD_TCP)) {
 		outf(o, "%s = %s%d\n", n, rd[m->ready], m->ready_arg);
-	else if (set == set_ready)
+		return;
+	} else if (set == K_READY) {
 		outf(o, "%s = %s%s\n", n, rd[m->ready], m->ready == RD_EXEC ?
 		    m->ready_cmd : "");
-	else if (set == set_check_fail)
-		outf(o, "%s = %s%s\n", n, cf[m->on_check_fail],
+		return;
+	} else if (set == K_CHECK_FAIL) {
+		outf(o, "%s = %s%s\n", n, cf_words[m->on_check_fail],
 		    m->on_check_fail == CF_EXEC ? m->fail_cmd : "");
-	else if (set == set_command || set == set_log ||
-	    set == set_log_target || set == set_cgroup)
-		outf(o, "%s = %s\n", n, *(const char *const *)f != NULL ?
-		    *(const char *const *)f : set == set_log ? "console" :
-		    set == set_log_target ? "stderr" : set == set_cgroup ?
-		    "auto" : "");
-	/* Only setters known to keep a string: a new kind needs a line. */
-	else if (set == set_str || set == set_abspath || set == set_user ||
-	    set == set_group || set == set_socket || set == set_socket_group ||
-	    set == set_listen || set == set_tty || set == set_schedule ||
-	    set == set_cg)
-		show_str(o, n, *(const char *const *)f);
+		return;
+	} else
+		return;
+	if (s == NULL)
+		outf(o, "# %s =\n", n);
+	else
+		outf(o, "%s = %s\n", n, s);
 }
 
 /*
@@ -2521,29 +2555,30 @@ show_key(struct out *o, const struct key *k, const void *obj)
  * that sets any. Keys that are not set and have no default are shown as
  * comments, so the output still reads back as a valid section.
  */
+static int
+show_keys(const struct key *k, const void *obj, const void *mon, char *buf,
+    size_t len)
+{
+	struct out	 o = { buf, len, 0, len == 0 };
+
+	for (; k->name[0] != '\0'; k++)
+		if (!k->mon)
+			show_key(&o, k, obj);
+		else if (mon != NULL)
+			show_key(&o, k, mon);
+	return out_end(&o);
+}
+
 int
 cfg_proc_show(const struct cfg_proc *p, char *buf, size_t len)
 {
-	struct out	 o = { buf, len, 0, len == 0 };
-	const struct key *k;
-
-	for (k = proc_keys; k->name != NULL; k++)
-		if (!k->mon)
-			show_key(&o, k, p);
-		else if (p->mon != NULL)
-			show_key(&o, k, p->mon);
-	return out_end(&o);
+	return show_keys(proc_keys, p, p->mon, buf, len);
 }
 
 int
 cfg_settings_show(const struct cfg_settings *s, char *buf, size_t len)
 {
-	struct out	 o = { buf, len, 0, len == 0 };
-	const struct key *k;
-
-	for (k = settings_keys; k->name != NULL; k++)
-		show_key(&o, k, s);
-	return out_end(&o);
+	return show_keys(settings_keys, s, NULL, buf, len);
 }
 
 /* ---------------------------------------------------------- locations */
@@ -2650,4 +2685,13 @@ cfg_sockaddr(const char *name, struct sockaddr_un *sun, unsigned int *len)
 	} else
 		*len = (unsigned int)sizeof(*sun);
 	return 0;
+}
+
+/* The process keys as `pm run` options, for its help (issue 17). */
+void
+cfg_run_opts(FILE *f)
+{
+	for (const struct key *k = proc_keys; k->name[0] != '\0'; k++)
+		fprintf(f, "%s--%s%s", k == proc_keys ? "\tkeys: " : " ",
+		    k->name, k[1].name[0] != '\0' ? "" : "\n");
 }

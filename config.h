@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "sched.h"
 
@@ -64,6 +65,7 @@ struct cfg_mon {
 struct cfg_proc {
 	char		 id[PM_ID_MAX];
 	int		 line;		/* line of the [process:ID] header */
+	bool		 added;		/* from cfg_added: by `pm run` */
 	const char	*command;	/* as written, for display and diff */
 	char	       **argv;		/* NULL-terminated, ready for execve */
 	bool		 shell;
@@ -160,10 +162,18 @@ struct config {
  * An empty file is a valid config with no processes.
  */
 int	 cfg_load(const char *file, struct config **out, char *err, size_t errlen);
+/*
+ * Sections cfg_load reads after FILE (or alone, FILE NULL): `pm run`'s;
+ * with cfg_again, FILE's text as it last read it, not the file now.
+ */
+extern const char *cfg_added;
+extern bool cfg_again;
 int	 cfg_load_string(const char *name, const char *text,
 	    struct config **out, char *err, size_t errlen);
 void	 cfg_free(struct config *);
 int	 cfg_find(const struct config *, const char *id);	/* index or -1 */
+bool	 cfg_str_eq(const char *, const char *);	/* or both NULL */
+const char *cfg_sig_shown(int sig);	/* its name, or "?" */
 uint32_t cfg_id_hash(const char *id);	/* for tables indexed by ID */
 /* True when a change between a and b needs the process restarted. */
 bool	 cfg_proc_changed(const struct cfg_proc *a, const struct cfg_proc *b);
@@ -211,6 +221,8 @@ int	 cfg_parse_duration(const char *, uint32_t *ms);
 int	 cfg_parse_size(const char *, unsigned long long *bytes);
 int	 cfg_parse_signal(const char *);		/* -1 when unknown */
 const char *cfg_signal_name(int sig);			/* "TERM", or NULL */
+/* Every process key as a `pm run` option ("--key"), one line. */
+void	 cfg_run_opts(FILE *);
 /* Split a shell-like command into argv words in place; count or -1. */
 int	 cfg_split_command(char *buf, char **argv, int max, const char **why);
 

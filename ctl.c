@@ -39,6 +39,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "adhoc.h"
 #include "cgroup.h"
 #include "check.h"
 #include "config.h"
@@ -90,6 +91,7 @@ struct conn {
 	bool		 bulk;		/* TCP or following: capped */
 	bool		 unauth;	/* TCP before auth: capped */
 	bool		 json;		/* EVENTS: JSON lines */
+	bool		 admin;		/* Unix peer root or pm's user: run */
 	struct auth_sess as;
 	size_t		 inlen;
 	size_t		 outoff;
@@ -216,6 +218,15 @@ conn_push(struct conn *c, int n)
 		    pdu_strerror(n));
 }
 
+/* Queue the last PDU of a reply, of n bytes; close once it is sent. */
+static void
+conn_last(struct conn *c, int n)
+{
+	conn_push(c, n);
+	c->state = C_CLOSING;
+	conn_flush(c);
+}
+
 /* Answer with an error and close once it is sent. */
 static void
 conn_fail(struct conn *c, const char *code, const char *fmt, ...)
@@ -233,11 +244,9 @@ conn_fail(struct conn *c, const char *code, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	p = conn_room(c, &room);
-	conn_push(c, pdu_error_pack(p, room, c->reqid, code, msg));
 	c->job = J_NONE;
-	c->state = C_CLOSING;
 	conn_deadline(c, now_ms() + CTL_TIMEOUT_MS);
-	conn_flush(c);
+	conn_last(c, pdu_error_pack(p, room, c->reqid, code, msg));
 }
 
 static void
@@ -247,9 +256,7 @@ conn_ok(struct conn *c, const char *msg)
 	size_t room;
 
 	p = conn_room(c, &room);
-	conn_push(c, pdu_ok_pack(p, room, c->reqid, msg));
-	c->state = C_CLOSING;
-	conn_flush(c);
+	conn_last(c, pdu_ok_pack(p, room, c->reqid, msg));
 }
 
 /* -------------------------------------------------------------- replies */
@@ -311,6 +318,7 @@ ctl_status(struct pdu_status *s, int idx, uint64_t now)
 		copy_str(s->state, sizeof(s->state), "stopping");
 		snprintf(s->note, sizeof(s->note), "%u pids left", u.pids);
 	}
+	s->added = p->cfg->added;
 }
 
 /*
@@ -333,7 +341,8 @@ logs_refind(struct conn *c)
 
 /*
  * Render item i of a CONFIG_SHOW into scratch: with every process, item 0
- * is [settings]. Returns the section name, or NULL past the end.
+ * is [settings]. Returns the section name (in name, or a literal), or
+ * NULL past the end.
  */
 static const char *
 show_item(struct conn *c, int i, char *name, size_t len)
@@ -348,8 +357,7 @@ show_item(struct conn *c, int i, char *name, size_t len)
 			if (cfg_settings_show(pm_settings(), scratch,
 			    sizeof(scratch)) < 0)
 				scratch[0] = '\0';
-			snprintf(name, len, "settings");
-			return name;
+			return "settings";
 		}
 		i--;
 		if (i >= cf->nproc)
@@ -414,9 +422,10 @@ conn_refill(struct conn *c)
 			n = pdu_status_pack(p, room, c->reqid, &s);
 			break;
 		case J_SHOW:
-			if (show_item(c, c->cursor, name, sizeof(name)) == NULL)
+			if ((k = show_item(c, c->cursor, name, sizeof(name))) ==
+			    NULL)
 				goto end;
-			n = pdu_text_pack(p, room, c->reqid, name, scratch);
+			n = pdu_text_pack(p, room, c->reqid, k, scratch);
 			break;
 		case J_PLAN:
 			if ((size_t)c->cursor >= plan.len)
@@ -632,9 +641,7 @@ do_setting_show(struct conn *c, const struct pdu_req *q)
 	p = conn_room(c, &room);
 	conn_push(c, pdu_text_pack(p, room, c->reqid, "settings", scratch));
 	p = conn_room(c, &room);
-	conn_push(c, pdu_end_pack(p, room, c->reqid, 1));
-	c->state = C_CLOSING;
-	conn_flush(c);
+	conn_last(c, pdu_end_pack(p, room, c->reqid, 1));
 }
 
 /* CONFIG_RELOAD and SETTING_RELOAD: run it, then stream the plan. */
@@ -722,6 +729,52 @@ do_logs(struct conn *c, const struct pdu_req *q)
 	conn_flush(c);
 }
 
+/* SAVE (issue 17): a CONFIG_SHOW of the processes added by RUN. */
+static void
+save_ids(struct conn *c)
+{
+	const struct proc_view *v;
+	int i;
+
+	c->nidx = 0;
+	for (i = 0; i < proc_count() && c->nidx < PDU_IDS_MAX; i++)
+		if ((v = proc_get(i))->cfg->added && proc_find(v->cfg->id) == i)
+			c->idx[c->nidx++] = (uint16_t)i;
+}
+
+/* RUN, RM and WHY (issue 17): adhoc.c does the work. */
+static void
+do_adhoc(struct conn *c, const struct pdu_req *q)
+{
+	static char msg[PDU_MSG_MAX];
+	int i, rc = 0;
+
+	msg[0] = '\0';
+	/*
+	 * A command of one's choosing runs as pm's user: not for a member
+	 * of socket_group, nor over TCP, whose key stops and starts.
+	 */
+	if ((q->type == PDU_RUN || q->type == PDU_RM) && !c->admin) {
+		conn_fail(c, "permission", "run and rm: only root or pm's user "
+		    "(uid %u)", (unsigned)geteuid());
+		return;
+	}
+	if (q->type == PDU_WHY) {
+		if (resolve_ids(c, q) == -1)
+			return;
+		adhoc_why(c->idx[0], msg, sizeof(msg));
+	} else
+		rc = q->type == PDU_RUN ? adhoc_run(q->ids[0], q->text, msg,
+		    sizeof(msg)) : adhoc_rm(q->ids[0], msg, sizeof(msg));
+	i = (int)strlen(msg);
+	if (i > 0 && msg[i - 1] == '\n')
+		msg[i - 1] = '\0';
+	if (rc < 0)
+		conn_fail(c, "failed", "%s", msg);
+	else
+		conn_ok(c, msg);
+}
+
 /* Dispatch one decoded request; every path ends in a reply. */
 static void
 conn_request(struct conn *c, const struct pdu_req *q)
@@ -739,10 +792,13 @@ conn_request(struct conn *c, const struct pdu_req *q)
 	case PDU_SIGNAL:
 		do_action(c, q);
 		break;
+	case PDU_SAVE:
 	case PDU_STATUS:
 	case PDU_CONFIG_SHOW:
 	case PDU_METRICS:
-		if (resolve_ids(c, q) == -1)
+		if (q->type == PDU_SAVE)
+			save_ids(c);
+		else if (resolve_ids(c, q) == -1)
 			return;
 		c->job = q->type == PDU_STATUS ? J_STATUS : q->type ==
 		    PDU_METRICS ? J_METRICS : J_SHOW;
@@ -770,15 +826,18 @@ conn_request(struct conn *c, const struct pdu_req *q)
 	case PDU_EVENTS:
 		do_logs(c, q);
 		break;
+	case PDU_RUN:
+	case PDU_RM:
+	case PDU_WHY:
+		do_adhoc(c, q);
+		break;
 	case PDU_LOG_REOPEN:
 		lb_reopen();
 		conn_ok(c, NULL);
 		break;
 	case PDU_VERSION:
 		p = conn_room(c, &room);
-		conn_push(c, pdu_version_pack(p, room, c->reqid, PM_VERSION));
-		c->state = C_CLOSING;
-		conn_flush(c);
+		conn_last(c, pdu_version_pack(p, room, c->reqid, PM_VERSION));
 		break;
 	default:
 		conn_fail(c, "protocol", "unexpected %s request",
@@ -1137,7 +1196,7 @@ listen_cb(struct watch *w, uint32_t ev)
 	struct listener *l = (struct listener *)w;
 	struct conn *c;
 	char why[128];
-	uid_t uid;
+	uid_t uid = (uid_t)-1;
 	int fd, i;
 
 	(void)ev;
@@ -1188,6 +1247,7 @@ listen_cb(struct watch *w, uint32_t ev)
 		c->w.fd = fd;
 		c->w.cb = conn_cb;
 		c->kind = l->kind;
+		c->admin = l->kind == K_UNIX && (uid == 0 || uid == geteuid());
 		c->state = l->kind == K_TCP ? C_AUTH : C_READ;
 		c->job = J_NONE;
 		c->inlen = c->outoff = c->outlen = 0;

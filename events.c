@@ -40,9 +40,10 @@ static uint32_t		 reloads;
 static bool		 reload_ok = true;
 static long long	 started;
 
-static const char *const type_names[] = { "state", "check", "handler",
+/* Arrays of names, not pointers: no 8-byte pointer per name. */
+static const char type_names[][9] = { "state", "check", "handler",
 	"reload", "shutdown" };
-static const char *const reason_names[EVR__COUNT] = { "", "exit",
+static const char reason_names[EVR__COUNT][8] = { "", "exit",
 	"signal", "check", "command", "timeout", "ready", "spawn" };
 
 static long long
@@ -133,7 +134,7 @@ ev_reloaded(bool ok)
 size_t
 ev_line(uint64_t *pos, bool json, char *buf, size_t len, const char **id)
 {
-	static const char *const opt[2][3] = {
+	static const char opt[2][3][16] = {
 		{ " %s", " status=%d", ": %s" },
 		{ ",\"reason\":\"%s\"", ",\"status\":%d", ",\"text\":\"%s\"" },
 	};

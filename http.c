@@ -60,7 +60,7 @@ static bool		 has_tok;
 static uint64_t		 paused;	/* accept off until then (EMFILE) */
 static struct log_limit	 lim_busy;
 
-static const char *const routes[] = { "/metrics", "/livez", "/readyz" };
+static const char routes[][9] = { "/metrics", "/livez", "/readyz" };
 
 /* ------------------------------------------------------------ the bodies */
 

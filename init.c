@@ -114,9 +114,9 @@ console_stdio(void)
 	int fd, i;
 
 	/* Raw fcntl here and below: libc's is a 400-byte switch of cases. */
-	if (syscall(SYS_fcntl, 0, F_GETFD) >= 0 &&
-	    syscall(SYS_fcntl, 1, F_GETFD) >= 0 &&
-	    syscall(SYS_fcntl, 2, F_GETFD) >= 0)
+	for (i = 0; i < 3 && syscall(SYS_fcntl, i, F_GETFD) >= 0; i++)
+		;
+	if (i == 3)
 		return;
 	if (con == NULL || *con != '/')
 		con = "/dev/console";
@@ -428,8 +428,7 @@ init_end(enum pm_end how)
 	int cmd = how == END_HALT ? RB_HALT_SYSTEM : how == END_REBOOT ?
 	    RB_AUTOBOOT : RB_POWER_OFF;
 	bool machine = machine_pid1();
-	struct rlimit rl;
-	int st, fd;
+	int st;
 	pid_t pid;
 
 	sync();
@@ -440,12 +439,7 @@ init_end(enum pm_end how)
 		 * about to go read-only (issue 18). The console and the
 		 * watchdog stay.
 		 */
-		if (syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, &rl) < 0 ||
-		    rl.rlim_cur > 65536)
-			rl.rlim_cur = 65536;
-		for (fd = 3; fd < (int)rl.rlim_cur; fd++)
-			if (fd != wd.fd)
-				close(fd);
+		sys_close_fds(wd.fd);
 		unmount_all();
 	}
 	init_wd_close();

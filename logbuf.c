@@ -566,16 +566,16 @@ file_rotate(struct lb *lb)
 		file_fail(lb, "rotate", why);
 		return;
 	}
-	for (; k > 1; k--) {
+	/* FILE.k-1 to FILE.k, down to FILE itself to FILE.1. */
+	for (; k > 0; k--) {
 		snprintf(a, sizeof(a), "%s.%d", base, k - 1);
 		snprintf(b, sizeof(b), "%s.%d", base, k);
-		(void)renameat(dfd, a, dfd, b);
-	}
-	snprintf(b, sizeof(b), "%s.1", base);
-	if (renameat(dfd, base, dfd, b) < 0 && errno != ENOENT) {
-		file_fail(lb, "rotate", NULL);
-		close(dfd);
-		return;
+		if (renameat(dfd, k > 1 ? a : base, dfd, b) < 0 && k == 1 &&
+		    errno != ENOENT) {
+			file_fail(lb, "rotate", NULL);
+			close(dfd);
+			return;
+		}
 	}
 	file_close(lb);
 	lb->ffd = safe_open(dfd, base, lb->cfg->uid, &why);
@@ -943,20 +943,15 @@ lb_sync(void)
 	struct lbblock *b = NULL;
 	struct lb *lb, **pp, **t;
 	const char *path;
-	int i, j, n = proc_count(), rc = 0, fresh = 0, slot = 0;
+	int i, n, rc = 0, fresh = 0, slot = 0;
 
 	for (lb = all; lb != NULL; lb = lb->next)
 		lb->used = false;
 	/* Without a new table every lb goes: output then goes to pm's own. */
-	if ((t = calloc(n ? n : 1, sizeof(*t))) == NULL) {
+	if ((t = proc_carry(lb_tab, lb_n, &n)) == NULL)
 		rc = -1;
-		n = 0;
-	}
-	for (i = 0; i < n; i++) {
-		j = proc_prev(i);
-		t[i] = j >= 0 && j < lb_n ? lb_tab[j] : NULL;
+	for (i = 0; i < n; i++)
 		fresh += t[i] == NULL;
-	}
 	if (fresh > 0 && (b = calloc(1, 64 + (size_t)fresh * LB_SHARE)) == NULL)
 		rc = -1;
 	for (i = 0; i < n; i++) {
@@ -1031,9 +1026,8 @@ lb_tick(uint64_t now)
 	}
 	next = report_at;
 	for (i = 0; i < 2; i++)
-		if (cq[i].off < cq[i].len && !cq[i].waiting &&
-		    (next == 0 || now + 50 < next))
-			next = now + 50;
+		if (cq[i].off < cq[i].len && !cq[i].waiting)
+			next = sched_earliest(next, now + 50);
 	return next;
 }
 

@@ -4,9 +4,9 @@
  * Two layers, kept apart as OpenBSD's imsg keeps framing apart from the
  * messages: the framing (the 16-byte header, the TLV fields, the limits
  * of both) is the wr_* and rd_* helpers; the messages are data. Each
- * message type is a row of msgs_req[] or msgs_rep[] naming a table of its
- * fields, and one walker, pdu_pack(), packs any of them from its struct,
- * and another, pdu_unpack(), checks and decodes any of them into it. The
+ * message type is a row of msgs[] naming a table of its fields in ft,
+ * and one walker, pdu_pack(), packs any of them from its struct, and
+ * another, pdu_unpack(), checks and decodes any of them into it. The
  * pdu_*_pack and pdu_*_unpack calls of pdu.h are that pair under the names
  * of their messages.
  *
@@ -16,7 +16,7 @@
  *      struct it fills (strings as char arrays with room for the NUL).
  *   2. Here: a field table, one struct field row per tag, in the order
  *      they go on the wire (the F_* macros below fill a row), and the
- *      message's row in msgs_req[] or msgs_rep[] with its name.
+ *      message's row in msgs[] and its name in names.
  *   3. pdu.h: pack and unpack names for it beside the others, and a
  *      line in PROTOCOL.md's tables; tests/unit/pdu_test.c: its golden
  *      bytes.
@@ -291,8 +291,8 @@ enum fkind {
  */
 struct field {
 	uint8_t		tag;		/* enum pdu_tag */
-	uint8_t		kind;		/* enum fkind */
-	uint8_t		flags;		/* FF_* */
+	uint8_t		kind : 2;	/* enum fkind; one byte with flags, */
+	uint8_t		flags : 6;	/* FF_*, so that a row is 8 bytes */
 	uint16_t	off;		/* of the value in the struct */
 	uint16_t	size;		/* integer width, room, bytes */
 	uint16_t	lim;
@@ -315,33 +315,6 @@ struct field {
 #define F_IDS(most, fl) \
 	{ T_ID, FK_IDS, fl, offsetof(struct pdu_req, ids), PDU_ID_MAX, most }
 
-/*
- * Requests. Every request may carry IDs as far as its table allows, so
- * IDs on SHUTDOWN are malformed rather than ignored (PROTOCOL.md).
- */
-static const struct field f_ids[] = { F_IDS(PDU_IDS_MAX, 0) };
-static const struct field f_one_id[] = { F_IDS(1, 0) };
-static const struct field f_bare[] = { F_IDS(0, 0) };
-static const struct field f_signal[] = {
-	F_IDS(1, FF_NEED),
-	{ T_SIGNAL, FK_INT, FF_NEED, AT(pdu_req, sig, 4), 4, 127 }
-};
-static const struct field f_setting[] = {
-	F_IDS(0, 0),
-	F_STR(T_KEY, pdu_req, key, FF_OPT)
-};
-/* Auth v1 sent the MAC alone; v2 adds the client's nonce and the name. */
-static const struct field f_auth[] = {
-	F_IDS(0, 0),
-	F_BYTES(T_MAC, pdu_req, mac, FF_NEED),
-	F_BYTES(T_NONCE, pdu_req, nonce, FF_OPT | FF_PAIR),
-	F_STR(T_HOST, pdu_req, host, FF_OPT)
-};
-static const struct field f_logs[] = {
-	F_IDS(1, FF_NEED),
-	F_U32(T_COUNT, pdu_req, lines, FF_OPT)
-};
-
 /* Replies. OK and END have no struct in pdu.h: their calls take values. */
 struct ok_body {
 	char		msg[PDU_MSG_MAX];
@@ -353,122 +326,190 @@ struct auth_ok_body {
 	uint8_t		mac[PDU_MAC_LEN];
 };
 
-static const struct field f_ok[] = {
-	F_STR(T_MESSAGE, ok_body, msg, FF_OPT)
-};
-static const struct field f_error[] = {
-	F_STR(T_CODE, pdu_error, code, 0),
-	F_STR(T_MESSAGE, pdu_error, msg, 0),
-	F_U8(T_PROTO, pdu_error, proto, 0)
-};
-static const struct field f_end[] = {
-	F_U32(T_COUNT, end_body, count, FF_NEED)
-};
-static const struct field f_status[] = {
-	F_STR(T_ID, pdu_status, id, FF_NEED),
-	F_STR(T_STATE, pdu_status, state, FF_NEED),
-	F_U32(T_PID, pdu_status, pid, 0),
-	F_U64(T_UPTIME, pdu_status, uptime, 0),
-	F_U64(T_SINCE, pdu_status, since, 0),
-	F_U32(T_RESTARTS, pdu_status, restarts, 0),
-	F_U32(T_EXIT, pdu_status, last_exit, FF_NONE),
-	F_U8(T_KIND, pdu_status, kind, 0),
-	F_U64(T_DROPPED, pdu_status, dropped, 0),
-	F_U8(T_HEALTH, pdu_status, health, 0),
-	F_U32(T_CHECK_FAILS, pdu_status, check_fails, 0),
-	F_U32(T_SKIPS, pdu_status, skips, 0),
-	F_U64(T_NEXT_RUN, pdu_status, next_run, 0),
-	F_STR(T_NOTE, pdu_status, note, FF_OPT),
-	F_STR(T_CHECK_OUT, pdu_status, check_out, FF_OPT),
-	F_U64(T_MEM, pdu_status, mem, FF_OPT),
-	F_U64(T_CPU, pdu_status, cpu_us, FF_OPT),
-	F_U32(T_PIDS, pdu_status, pids, FF_OPT),
-	F_U32(T_OOMS, pdu_status, ooms, FF_OPT),
-	F_U8(T_CG, pdu_status, cg, FF_OPT)
-};
-static const struct field f_text[] = {
-	F_STR(T_KEY, pdu_text, key, FF_OPT),
-	F_STR(T_TEXT, pdu_text, text, 0)
-};
-static const struct field f_version[] = {
-	F_STR(T_VERSION, pdu_version, version, 0),
-	F_U8(T_PROTO, pdu_version, proto, 0)
-};
-static const struct field f_challenge[] = {
-	F_BYTES(T_NONCE, pdu_challenge, nonce, FF_NEED),
-	F_U8(T_PROTO, pdu_challenge, proto, 0),
-	F_U8(T_AUTHV, pdu_challenge, authv, 0)
-};
-static const struct field f_auth_ok[] = {
-	F_BYTES(T_MAC, auth_ok_body, mac, FF_NEED)
+/*
+ * Every message's fields, one table after another, so that a message's
+ * row names its fields by their place in ft (a byte), not by a pointer.
+ */
+static const struct ftab {
+	struct field	ids[1], one_id[1], bare[1], signal[2], setting[2],
+			auth[4], need_id[1], run[2], logs[2], ok[1], error[3],
+			end[1], status[21], text[2], version[2], challenge[3],
+			auth_ok[1];
+} ft = {
+	/*
+	 * Requests. Every request may carry IDs as far as its table
+	 * allows, so IDs on SHUTDOWN are malformed rather than ignored
+	 * (PROTOCOL.md).
+	 */
+	.ids = { F_IDS(PDU_IDS_MAX, 0) },
+	.one_id = { F_IDS(1, 0) },
+	.bare = { F_IDS(0, 0) },
+	.signal = {
+		F_IDS(1, FF_NEED),
+		{ T_SIGNAL, FK_INT, FF_NEED, AT(pdu_req, sig, 4), 4, 127 }
+	},
+	.setting = {
+		F_IDS(0, 0),
+		F_STR(T_KEY, pdu_req, key, FF_OPT)
+	},
+	/* Auth v1 sent the MAC alone; v2 adds the client's nonce, the name. */
+	.auth = {
+		F_IDS(0, 0),
+		F_BYTES(T_MAC, pdu_req, mac, FF_NEED),
+		F_BYTES(T_NONCE, pdu_req, nonce, FF_OPT | FF_PAIR),
+		F_STR(T_HOST, pdu_req, host, FF_OPT)
+	},
+	.need_id = { F_IDS(1, FF_NEED) },
+	.run = {
+		F_IDS(1, FF_NEED),
+		F_STR(T_TEXT, pdu_req, text, FF_NEED)
+	},
+	.logs = {
+		F_IDS(1, FF_NEED),
+		F_U32(T_COUNT, pdu_req, lines, FF_OPT)
+	},
+
+	/* Replies. */
+	.ok = {
+		F_STR(T_MESSAGE, ok_body, msg, FF_OPT)
+	},
+	.error = {
+		F_STR(T_CODE, pdu_error, code, 0),
+		F_STR(T_MESSAGE, pdu_error, msg, 0),
+		F_U8(T_PROTO, pdu_error, proto, 0)
+	},
+	.end = {
+		F_U32(T_COUNT, end_body, count, FF_NEED)
+	},
+	.status = {
+		F_STR(T_ID, pdu_status, id, FF_NEED),
+		F_STR(T_STATE, pdu_status, state, FF_NEED),
+		F_U32(T_PID, pdu_status, pid, 0),
+		F_U64(T_UPTIME, pdu_status, uptime, 0),
+		F_U64(T_SINCE, pdu_status, since, 0),
+		F_U32(T_RESTARTS, pdu_status, restarts, 0),
+		F_U32(T_EXIT, pdu_status, last_exit, FF_NONE),
+		F_U8(T_KIND, pdu_status, kind, 0),
+		F_U64(T_DROPPED, pdu_status, dropped, 0),
+		F_U8(T_HEALTH, pdu_status, health, 0),
+		F_U32(T_CHECK_FAILS, pdu_status, check_fails, 0),
+		F_U32(T_SKIPS, pdu_status, skips, 0),
+		F_U64(T_NEXT_RUN, pdu_status, next_run, 0),
+		F_STR(T_NOTE, pdu_status, note, FF_OPT),
+		F_STR(T_CHECK_OUT, pdu_status, check_out, FF_OPT),
+		F_U64(T_MEM, pdu_status, mem, FF_OPT),
+		F_U64(T_CPU, pdu_status, cpu_us, FF_OPT),
+		F_U32(T_PIDS, pdu_status, pids, FF_OPT),
+		F_U32(T_OOMS, pdu_status, ooms, FF_OPT),
+		F_U8(T_CG, pdu_status, cg, FF_OPT),
+		F_U8(T_ADDED, pdu_status, added, FF_OPT)
+	},
+	.text = {
+		F_STR(T_KEY, pdu_text, key, FF_OPT),
+		F_STR(T_TEXT, pdu_text, text, 0)
+	},
+	.version = {
+		F_STR(T_VERSION, pdu_version, version, 0),
+		F_U8(T_PROTO, pdu_version, proto, 0)
+	},
+	.challenge = {
+		F_BYTES(T_NONCE, pdu_challenge, nonce, FF_NEED),
+		F_U8(T_PROTO, pdu_challenge, proto, 0),
+		F_U8(T_AUTHV, pdu_challenge, authv, 0)
+	},
+	.auth_ok = {
+		F_BYTES(T_MAC, auth_ok_body, mac, FF_NEED)
+	},
 };
 
-/* A message type: its name for people, its fields, the struct it fills. */
+/*
+ * A message type: its fields (nf rows of ft from row f), the struct it
+ * fills; its name for people is its place in names.
+ */
 struct msg {
-	const char		*name;
-	const struct field	*f;
-	uint8_t			 nf;	/* 32 at most (pdu_unpack) */
-	uint16_t		 size;
+	uint8_t		 f;
+	uint8_t		 nf;	/* 32 at most (pdu_unpack) */
+	uint16_t	 size;
 };
 
 #define NROWS(a)	(sizeof(a) / sizeof((a)[0]))
-#define REQ(t, name, f)	[PDU_##t - PDU_START] = \
-	{ name, f, NROWS(f), sizeof(struct pdu_req) }
-#define REP(t, name, f, st) [PDU_##t - PDU_OK] = \
-	{ name, f, NROWS(f), sizeof(st) }
+#define FT(a)		(offsetof(struct ftab, a) / sizeof(struct field))
+#define NREQ		(PDU_REQ_LAST - PDU_START + 1)
+#define REQ(t, a)	[PDU_##t - PDU_START] = \
+	{ FT(a), NROWS(ft.a), sizeof(struct pdu_req) }
+#define REP(t, a, st)	[NREQ + PDU_##t - PDU_OK] = \
+	{ FT(a), NROWS(ft.a), sizeof(st) }
 
-static const struct msg msgs_req[PDU_REQ_LAST - PDU_START + 1] = {
-	REQ(START, "start", f_ids),
-	REQ(STOP, "stop", f_ids),
-	REQ(RESTART, "restart", f_ids),
-	REQ(STATUS, "status", f_ids),
-	REQ(SIGNAL, "signal", f_signal),
-	REQ(CONFIG_SHOW, "config show", f_one_id),
-	REQ(CONFIG_RELOAD, "config reload", f_bare),
-	REQ(SETTING_SHOW, "setting show", f_setting),
-	REQ(SETTING_RELOAD, "setting reload", f_bare),
-	REQ(SHUTDOWN, "shutdown", f_bare),
-	REQ(HALT, "halt", f_bare),
-	REQ(POWEROFF, "poweroff", f_bare),
-	REQ(REBOOT, "reboot", f_bare),
-	REQ(VERSION, "version", f_bare),
-	REQ(AUTH, "auth", f_auth),
-	REQ(LOGS, "logs", f_logs),
-	REQ(LOG_REOPEN, "log reopen", f_bare),
-	REQ(METRICS, "metrics", f_ids),
-	REQ(EVENTS, "events", f_ids)
+/* ft is its rows one after another: a row's place is its index in ROWS. */
+#define ROWS		((const struct field *)&ft)
+_Static_assert(sizeof(struct ftab) == (FT(auth_ok) + 1) *
+    sizeof(struct field), "struct ftab has padding");
+
+static const struct msg msgs[NREQ + PDU_REP_LAST - PDU_OK + 1] = {
+	REQ(START, ids),
+	REQ(STOP, ids),
+	REQ(RESTART, ids),
+	REQ(STATUS, ids),
+	REQ(SIGNAL, signal),
+	REQ(CONFIG_SHOW, one_id),
+	REQ(CONFIG_RELOAD, bare),
+	REQ(SETTING_SHOW, setting),
+	REQ(SETTING_RELOAD, bare),
+	REQ(SHUTDOWN, bare),
+	REQ(HALT, bare),
+	REQ(POWEROFF, bare),
+	REQ(REBOOT, bare),
+	REQ(VERSION, bare),
+	REQ(AUTH, auth),
+	REQ(LOGS, logs),
+	REQ(LOG_REOPEN, bare),
+	REQ(METRICS, ids),
+	REQ(EVENTS, ids),
+	REQ(RUN, run),
+	REQ(RM, need_id),
+	REQ(WHY, need_id),
+	REQ(SAVE, bare),
+	REP(OK, ok, struct ok_body),
+	REP(ERROR, error, struct pdu_error),
+	REP(END, end, struct end_body),
+	REP(STATUS_REC, status, struct pdu_status),
+	REP(TEXT, text, struct pdu_text),
+	REP(VERSION_REP, version, struct pdu_version),
+	REP(CHALLENGE, challenge, struct pdu_challenge),
+	REP(AUTH_OK, auth_ok, struct auth_ok_body)
 };
 
-static const struct msg msgs_rep[PDU_REP_LAST - PDU_OK + 1] = {
-	REP(OK, "ok", f_ok, struct ok_body),
-	REP(ERROR, "error", f_error, struct pdu_error),
-	REP(END, "end", f_end, struct end_body),
-	REP(STATUS_REC, "status record", f_status, struct pdu_status),
-	REP(TEXT, "text", f_text, struct pdu_text),
-	REP(VERSION_REP, "version reply", f_version, struct pdu_version),
-	REP(CHALLENGE, "challenge", f_challenge, struct pdu_challenge),
-	REP(AUTH_OK, "auth ok", f_auth_ok, struct auth_ok_body)
-};
+/* Each row's name, in the order of msgs. */
+static const char *const names =
+	    "start\0" "stop\0" "restart\0" "status\0" "signal\0" "config show\0"
+	    "config reload\0" "setting show\0" "setting reload\0" "shutdown\0"
+	    "halt\0" "poweroff\0" "reboot\0" "version\0" "auth\0" "logs\0"
+	    "log reopen\0" "metrics\0" "events\0" "run\0" "rm\0" "why\0" "save\0"
+	    "ok\0" "error\0" "end\0" "status record\0" "text\0" "version reply\0"
+	    "challenge\0" "auth ok";
 
 /* The row of a message type; NULL for a type without one. */
 static const struct msg *
 msg_of(int type)
 {
-	const struct msg *m = NULL;
-
 	if (pdu_is_request(type))
-		m = &msgs_req[type - PDU_START];
-	else if (type >= PDU_OK && type <= PDU_REP_LAST)
-		m = &msgs_rep[type - PDU_OK];
-	return m != NULL && m->name != NULL ? m : NULL;
+		return &msgs[type - PDU_START];
+	if (type >= PDU_OK && type <= PDU_REP_LAST)
+		return &msgs[NREQ + type - PDU_OK];
+	return NULL;
 }
 
 const char *
 pdu_type_name(int type)
 {
 	const struct msg *m = msg_of(type);
+	const char *n = names;
 
-	return m != NULL ? m->name : "unknown";
+	if (m == NULL)
+		return "unknown";
+	for (long i = m - msgs; i > 0; i--)
+		n += strlen(n) + 1;
+	return n;
 }
 
 /* An integer of n bytes (1, 4 or 8) kept in host order at p. */
@@ -525,7 +566,7 @@ pdu_pack(uint8_t *buf, size_t cap, int type, uint16_t flags, uint32_t reqid,
 	if (m == NULL)
 		return PDU_ETYPE;
 	wr_begin(&w, buf, cap, type, flags, reqid);
-	for (f = m->f; f < m->f + m->nf; f++) {
+	for (f = ROWS + m->f; f < ROWS + m->f + m->nf; f++) {
 		v = (const char *)msg + f->off;
 		switch (f->kind) {
 		case FK_IDS:
@@ -600,7 +641,7 @@ pdu_unpack(const uint8_t *buf, size_t len, int type, void *msg)
 {
 	const struct pdu_req *q = msg;
 	const struct msg *m;
-	const struct field *f;
+	const struct field *f, *fs;
 	const uint8_t *v;
 	const char *p;
 	struct pdu_hdr h;
@@ -613,18 +654,19 @@ pdu_unpack(const uint8_t *buf, size_t len, int type, void *msg)
 		return rc;
 	if ((m = msg_of(h.type)) == NULL)
 		return PDU_ETYPE;
+	fs = ROWS + m->f;
 	memset(msg, 0, m->size);
 	while ((rc = rd_next(&r, &tag, &v, &n)) == 1) {
-		for (i = 0; i < m->nf && m->f[i].tag != tag; i++)
+		for (i = 0; i < m->nf && fs[i].tag != tag; i++)
 			;
 		if (i < m->nf &&
-		    rd_value(&m->f[i], v, n, msg, &seen, 1u << i) != 0)
+		    rd_value(&fs[i], v, n, msg, &seen, 1u << i) != 0)
 			return PDU_EFIELD;
 	}
 	if (rc < 0)
 		return rc;
 	for (i = 0; i < m->nf; i++) {
-		f = &m->f[i];
+		f = &fs[i];
 		p = (const char *)msg + f->off;
 		if (f->kind == FK_IDS)
 			absent = q->nids == 0;

@@ -58,8 +58,8 @@ enum pdu_type {
 	PDU_CONFIG_SHOW, PDU_CONFIG_RELOAD, PDU_SETTING_SHOW,
 	PDU_SETTING_RELOAD, PDU_SHUTDOWN, PDU_HALT, PDU_POWEROFF,
 	PDU_REBOOT, PDU_VERSION, PDU_AUTH, PDU_LOGS, PDU_LOG_REOPEN,
-	PDU_METRICS, PDU_EVENTS,
-	PDU_REQ_LAST = PDU_EVENTS,
+	PDU_METRICS, PDU_EVENTS, PDU_RUN, PDU_RM, PDU_WHY, PDU_SAVE,
+	PDU_REQ_LAST = PDU_SAVE,
 
 	PDU_OK = 0x80, PDU_ERROR, PDU_END, PDU_STATUS_REC, PDU_TEXT,
 	PDU_VERSION_REP, PDU_CHALLENGE, PDU_AUTH_OK,
@@ -77,7 +77,8 @@ enum pdu_tag {
 	T_EXIT, T_KIND, T_TEXT, T_COUNT, T_CODE, T_MESSAGE, T_VERSION,
 	T_PROTO, T_NONCE, T_MAC, T_SINCE, T_HEALTH, T_CHECK_FAILS, T_SKIPS,
 	T_NEXT_RUN, T_NOTE, T_CHECK_OUT, T_DROPPED, T_AUTHV, T_HOST, T_TAG,
-	T_MEM, T_CPU, T_PIDS, T_OOMS, T_CG
+	T_MEM, T_CPU, T_PIDS, T_OOMS, T_CG,
+	T_ADDED
 };
 
 /* Results of the unpack functions (0 is success). */
@@ -113,6 +114,7 @@ struct pdu_req {
 	uint8_t		nonce[PDU_NONCE_LEN];	/* AUTH v2: client nonce */
 	char		host[PDU_HOST_MAX];	/* AUTH v2; "" in v1 */
 	uint32_t	lines;			/* LOGS: last N lines, 0 all */
+	char		text[PDU_TEXT_MAX];	/* RUN: the section's lines */
 };
 
 enum pdu_kind { PK_SERVICE = 0, PK_ONESHOT = 1 };
@@ -140,6 +142,7 @@ struct pdu_status {
 	uint32_t	pids;
 	uint32_t	ooms;		/* OOM kills in its group */
 	uint8_t		cg;		/* PDU_CG_* */
+	uint8_t		added;		/* 1: added by `pm run` */
 };
 /* STATUS_REC's CG: where the figures come from, and two flags. */
 enum { PDU_CG_CGROUP = 1, PDU_CG_PROC = 2, PDU_CG_NOLIMITS = 4,

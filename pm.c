@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "adhoc.h"
 #include "cgroup.h"
 #include "check.h"
 #include "client.h"
@@ -250,7 +251,6 @@ pm_shutdown(enum pm_end how, int status)
 	proc_stop_all();
 }
 
-static bool str_eq(const char *, const char *);
 
 /*
  * In -- mode the command is the process "main": a config process of that
@@ -297,54 +297,47 @@ pm_reload(bool dry_run, plan_fn emit, void *ctx, char *err, size_t errlen)
 static int
 reload(bool dry_run, plan_fn emit, void *ctx, char *err, size_t errlen)
 {
-	struct config *newc;
+	struct config *newc, *old;
 	bool moved;
 	size_t len;
+	int rc = -1;
 
-	if (cfg_path == NULL) {
+	if (cfg_path == NULL && !cfg_again) {
 		snprintf(err, errlen, "pm runs without a config file\n");
 		return -1;
 	}
 	if (cfg_load(cfg_path, &newc, err, errlen) < 0)
 		return -1;
-	if (main_clash(newc, err, errlen) < 0) {
-		cfg_free(newc);
-		return -1;
-	}
+	if (main_clash(newc, err, errlen) < 0)
+		goto out;
 	/* Issue 11: a new log_target pm cannot open refuses the reload. */
-	moved = !str_eq(pm_settings()->log_target, newc->set.log_target);
+	moved = !cfg_str_eq(pm_settings()->log_target, newc->set.log_target);
 	if (!dry_run && moved && log_switch(newc->set.log_level,
 	    newc->set.log_target, err, errlen) < 0) {
 		len = strlen(err);
 		snprintf(err + len, errlen - len, "; old config kept\n");
-		cfg_free(newc);
-		return -1;
+		goto out;
 	}
 	if (proc_apply(newc, dry_run, emit, ctx) < 0) {
 		snprintf(err, errlen, "out of memory applying %s\n", cfg_path);
-		cfg_free(newc);
-		return -1;
+		goto out;
 	}
-	if (dry_run) {
-		cfg_free(newc);
-		return 0;
-	}
+	rc = 0;
+	if (dry_run)
+		goto out;
 	if (!moved)
 		log_init(newc->set.log_level, newc->set.log_target);
 	cg_apply(newc);	/* limits live, no restart (issue 14) */
 	live_swap(NULL);
-	cfg_free(cur);
+	/* The old config is the one freed. */
+	old = cur;
 	cur = newc;
-	log_info("reloaded %s", cfg_path);
-	return 0;
-}
-
-static bool
-str_eq(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		return a == b;
-	return strcmp(a, b) == 0;
+	newc = old;
+	if (!cfg_again)
+		log_info("reloaded %s", cfg_path);
+out:
+	cfg_free(newc);
+	return rc;
 }
 
 /*
@@ -356,7 +349,7 @@ str_eq(const char *a, const char *b)
 	sizeof(((struct cfg_settings *)0)->f)
 #define SET_STR(f)	offsetof(struct cfg_settings, f), 0
 static const struct setrow {
-	const char	*key;
+	char		 key[17];
 	uint8_t		 off;
 	uint8_t		 size;
 	bool		 live;
@@ -394,7 +387,7 @@ setting_same(const struct cfg_settings *o, const struct cfg_settings *n,
 	const char *a = (const char *)o + r->off, *b = (const char *)n + r->off;
 
 	if (r->size == 0)
-		return str_eq(*(char *const *)a, *(char *const *)b);
+		return cfg_str_eq(*(char *const *)a, *(char *const *)b);
 	return memcmp(a, b, r->size) == 0;
 }
 
@@ -429,7 +422,7 @@ pm_setting_reload(plan_fn emit, void *ctx, char *err, size_t errlen)
 	 * before anything changes, never swapped for stderr behind an
 	 * "applied".
 	 */
-	moved = !str_eq(o->log_target, n->log_target);
+	moved = !cfg_str_eq(o->log_target, n->log_target);
 	if (moved && log_switch(n->log_level, n->log_target, err,
 	    errlen) < 0) {
 		len = strlen(err);
@@ -602,8 +595,7 @@ signal_cb(struct watch *w, uint32_t events)
 				}
 				/* FALLTHROUGH */
 			default:
-				log_debug("ignoring SIG%s", cfg_signal_name(sig) ?
-				    cfg_signal_name(sig) : "?");
+				log_debug("ignoring SIG%s", cfg_sig_shown(sig));
 			}
 		}
 	}
@@ -636,16 +628,6 @@ arm(uint64_t deadline)
 	timerfd_settime(timer_w.fd, TFD_TIMER_ABSTIME, &its, NULL);
 }
 
-static uint64_t
-earliest(uint64_t a, uint64_t b)
-{
-	if (a == 0)
-		return b;
-	if (b == 0)
-		return a;
-	return a < b ? a : b;
-}
-
 /*
  * The loop. Each turn settles the process table, collects the deadlines,
  * arms the timer and sleeps in epoll_wait until an fd is ready. During
@@ -670,14 +652,14 @@ loop(void)
 			told_idx = -1;
 			changed = false;
 			next = proc_tick(now);
-			next = earliest(next, mon_tick(now));
+			next = sched_earliest(next, mon_tick(now));
 			if (!changed)
 				break;
 		}
-		next = earliest(next, ctl_tick(now));
-		next = earliest(next, http_tick(now));
-		next = earliest(next, lb_tick(now));
-		next = earliest(next, init_wd_tick(now));
+		next = sched_earliest(next, ctl_tick(now));
+		next = sched_earliest(next, http_tick(now));
+		next = sched_earliest(next, lb_tick(now));
+		next = sched_earliest(next, init_wd_tick(now));
 		if (stop.on) {
 			if (!stop.killed && now >= stop.deadline) {
 				log_warn("shutdown_timeout passed; killing what "
@@ -692,7 +674,7 @@ loop(void)
 				signal_orphans(stop.killed ? SIGKILL : SIGTERM);
 			}
 			if (!stop.killed)
-				next = earliest(next, stop.deadline);
+				next = sched_earliest(next, stop.deadline);
 		}
 		arm(next);
 		/*

@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cgroup.h"
 #include "config.h"
@@ -286,8 +287,7 @@ a_stop(struct proc *p, int arg)
 	if (sys_kill(target, c->stop_signal) < 0 && errno == ESRCH)
 		sys_kill(p->v.pid, c->stop_signal);
 	log_info("%s: stopping pid %d with SIG%s", c->id, (int)p->v.pid,
-	    cfg_signal_name(c->stop_signal) ? cfg_signal_name(c->stop_signal)
-	    : "?");
+	    cfg_sig_shown(c->stop_signal));
 	return now_ms() + c->stop_timeout_ms;
 }
 
@@ -992,8 +992,8 @@ proc_reap(void)
 		hk->out_drain(idx_of(p));
 		if (WIFSIGNALED(st))
 			log_info("%s: pid %d killed by SIG%s (status %d)",
-			    p->v.cfg->id, (int)pid, cfg_signal_name(WTERMSIG(st))
-			    ? cfg_signal_name(WTERMSIG(st)) : "?", status);
+			    p->v.cfg->id, (int)pid, cfg_sig_shown(WTERMSIG(st)),
+			    status);
 		else
 			log_info("%s: pid %d exited with status %d", p->v.cfg->id,
 			    (int)pid, status);
@@ -1043,11 +1043,8 @@ proc_tick(uint64_t now)
 		settle();
 	sys_widen();
 	rescan = false;
-	for (i = 0; i < proc_n; i++) {
-		p = &proc_tab[i];
-		if (p->deadline_ms != 0 && (next == 0 || p->deadline_ms < next))
-			next = p->deadline_ms;
-	}
+	for (i = 0; i < proc_n; i++)
+		next = sched_earliest(next, proc_tab[i].deadline_ms);
 	next_due = next;
 	return next;
 }
@@ -1070,10 +1067,22 @@ proc_get(int idx)
 	return &proc_tab[idx].v;
 }
 
-int
-proc_prev(int idx)
+void *
+proc_carry(void *old, int oldn, int *n)
 {
-	return proc_xt[idx].from;
+	void **o = old, **t;
+	int i, j;
+
+	if ((t = calloc(proc_n ? proc_n : 1, sizeof(*t))) == NULL)
+		*n = 0;
+	else
+		*n = proc_n;
+	for (i = 0; i < *n; i++)
+		if ((j = proc_xt[i].from) >= 0 && j < oldn) {
+			t[i] = o[j];
+			o[j] = NULL;
+		}
+	return t;
 }
 
 int
@@ -1101,6 +1110,14 @@ proc_reset(struct proc *p, const struct cfg_proc *c)
 	p->v.since_ms = now_ms();
 }
 
+/* Entry i still runs but newc has no such process: a ghost. */
+static bool
+ghost(const struct config *newc, int i)
+{
+	return proc_tab[i].v.pid != 0 && i != main_idx &&
+	    cfg_find(newc, proc_tab[i].v.cfg->id) < 0;
+}
+
 /*
  * Build a table for newc: kept processes carry their runtime state over,
  * removed ones that still run stay as ghosts (their spec copied, pointers
@@ -1111,56 +1128,45 @@ build_table(const struct config *newc, const struct cfg_proc *mainc,
     struct proc **ot, struct proc_x **oxt, struct cfg_proc **ogh, int *on)
 {
 	int i, j, n, ghosts = 0, nmain = mainc != NULL ? 1 : 0;
-	const struct cfg_proc *old;
+	const struct cfg_proc *old, *c;
 	struct cfg_proc *gh, *g;
 	struct proc *t;
 	struct proc_x *xt;
 
 	for (i = 0; i < proc_n; i++)
-		if (proc_tab[i].v.pid != 0 && i != main_idx &&
-		    cfg_find(newc, proc_tab[i].v.cfg->id) < 0)
-			ghosts++;
+		ghosts += ghost(newc, i);
 	n = newc->nproc + nmain + ghosts;
-	t = calloc(n ? n : 1, sizeof(*t));
-	xt = calloc(n ? n : 1, sizeof(*xt));
-	gh = calloc(ghosts ? ghosts : 1, sizeof(*gh));
-	if (t == NULL || xt == NULL || gh == NULL) {
-		free(t);
-		free(xt);
-		free(gh);
+	/* One block, freed as proc_tab: entries, ghosts, the extras. */
+	_Static_assert(sizeof(*t) % _Alignof(struct cfg_proc) == 0 &&
+	    sizeof(*gh) % _Alignof(struct proc_x) == 0, "aligned parts");
+	if ((t = calloc(1, n * (sizeof(*t) + sizeof(*xt)) + ghosts *
+	    sizeof(*gh) + 1)) == NULL)
 		return -1;
-	}
-	for (i = 0; i < newc->nproc; i++) {
+	gh = (struct cfg_proc *)(void *)(t + n);
+	xt = (struct proc_x *)(void *)(gh + ghosts);
+	/* The config's processes, then -- mode's main, kept if it was. */
+	for (n = 0; n < newc->nproc + nmain; n++) {
 		/*
 		 * A removed process still stopping that comes back takes its
 		 * old entry, pid and all, and starts once the old instance is
 		 * gone, as restart does: never two instances of one ID (issue
 		 * 11). proc_apply wants it like any new process.
 		 */
-		j = find_any(newc->procs[i].id);
-		if (j >= 0 && j != main_idx) {
-			memcpy(&t[i], &proc_tab[j], sizeof(t[i]));
-			t[i].v.cfg = &newc->procs[i];
-			xt[i].fresh = proc_xt[j].removed;
-			xt[i].from = j;
+		c = n < newc->nproc ? &newc->procs[n] : mainc;
+		j = n < newc->nproc ? find_any(c->id) : main_idx;
+		if (j >= 0 && (j != main_idx || c == mainc)) {
+			memcpy(&t[n], &proc_tab[j], sizeof(t[n]));
+			t[n].v.cfg = c;
+			xt[n].fresh = proc_xt[j].removed;
+			xt[n].from = j;
 		} else {
-			proc_reset(&t[i], &newc->procs[i]);
-			xt[i].fresh = true;
-			xt[i].from = -1;
+			proc_reset(&t[n], c);
+			xt[n].fresh = true;
+			xt[n].from = -1;
 		}
 	}
-	n = newc->nproc;
-	if (mainc != NULL) {
-		if (main_idx >= 0)
-			memcpy(&t[n], &proc_tab[main_idx], sizeof(t[n]));
-		else
-			proc_reset(&t[n], mainc);
-		xt[n].from = main_idx;
-		n++;
-	}
 	for (i = 0; i < proc_n; i++) {
-		if (proc_tab[i].v.pid == 0 || i == main_idx ||
-		    cfg_find(newc, proc_tab[i].v.cfg->id) >= 0)
+		if (!ghost(newc, i))
 			continue;
 		/*
 		 * A ghost keeps only what stopping it needs. Every pointer
@@ -1223,19 +1229,15 @@ proc_init(const struct config *c, const struct cfg_proc *mainc)
 	/* The new table holds at most every old entry and one per process. */
 	while (cap < 2 * ((uint32_t)c->nproc + 1 + (uint32_t)proc_n))
 		cap *= 2;
-	ix = calloc(cap, sizeof(*ix));
-	px = calloc(cap, sizeof(*px));
-	if (ix == NULL || px == NULL ||
-	    build_table(c, mainc, &t, &xt, &gh, &tn) < 0) {
+	/* One block, freed as id_ix: the ID index, then the pid index. */
+	ix = calloc(2 * cap, sizeof(*ix));
+	px = ix + cap;
+	if (ix == NULL || build_table(c, mainc, &t, &xt, &gh, &tn) < 0) {
 		free(ix);
-		free(px);
 		return -1;
 	}
 	free(proc_tab);
-	free(proc_xt);
-	free(ghost_tab);
 	free(id_ix);
-	free(pid_ix);
 	proc_tab = t;
 	proc_xt = xt;
 	ghost_tab = gh;
@@ -1272,17 +1274,20 @@ proc_apply(const struct config *newc, bool dry_run, plan_fn emit, void *ctx)
 {
 	const struct cfg_proc *mainc = main_idx >= 0 ? proc_tab[main_idx].v.cfg
 	    : NULL;
-	bool *restart = NULL;
+	bool *restart;
 	int i, j;
 
+	/* Whether each changed process restarts, found once for both. */
+	if ((restart = calloc(newc->nproc + 1, sizeof(bool))) == NULL)
+		return -1;
 	for (i = 0; i < newc->nproc; i++) {
 		j = proc_find(newc->procs[i].id);
 		if (j < 0 || j == main_idx)
 			emit(ctx, newc->procs[i].id, newc->procs[i].autostart ?
 			    "start" : "add");
 		else if (cfg_proc_changed(proc_tab[j].v.cfg, &newc->procs[i]))
-			emit(ctx, newc->procs[i].id, proc_tab[j].v.pid != 0 ?
-			    "restart" : "update");
+			emit(ctx, newc->procs[i].id, (restart[i] =
+			    proc_tab[j].v.pid != 0) ? "restart" : "update");
 		else
 			emit(ctx, newc->procs[i].id, "unchanged");
 	}
@@ -1290,19 +1295,9 @@ proc_apply(const struct config *newc, bool dry_run, plan_fn emit, void *ctx)
 		if (i != main_idx && !proc_xt[i].removed &&
 		    cfg_find(newc, proc_tab[i].v.cfg->id) < 0)
 			emit(ctx, proc_tab[i].v.cfg->id, "stop");
-	if (dry_run)
-		return 0;
-
-	if ((restart = calloc(newc->nproc + 1, sizeof(bool))) == NULL)
-		return -1;
-	for (i = 0; i < newc->nproc; i++) {
-		j = proc_find(newc->procs[i].id);
-		restart[i] = j >= 0 && j != main_idx && proc_tab[j].v.pid != 0 &&
-		    cfg_proc_changed(proc_tab[j].v.cfg, &newc->procs[i]);
-	}
-	if (proc_init(newc, mainc) < 0) {
+	if (dry_run || proc_init(newc, mainc) < 0) {
 		free(restart);
-		return -1;
+		return dry_run ? 0 : -1;
 	}
 	for (i = 0; i < proc_n; i++) {
 		if (proc_xt[i].removed) {
@@ -1319,4 +1314,45 @@ proc_apply(const struct config *newc, bool dry_run, plan_fn emit, void *ctx)
 	}
 	free(restart);
 	return 0;
+}
+
+/*
+ * Why idx is where it is, for `pm why` (issue 17): what only the table
+ * knows, in one line; the caller adds the check's and the output's.
+ */
+int
+proc_why(int idx, char *buf, size_t len)
+{
+	const struct proc *p = &proc_tab[idx], *d;
+	const struct cfg_proc *c = p->v.cfg;
+	time_t t;
+	struct tm tm;
+	int i;
+
+	for (i = 0; i < c->ndeps && p->want_up && p->v.pid == 0; i++)
+		if (!dep_ready(d = &proc_tab[c->deps[i]]))
+			return snprintf(buf, len, "waiting on dependency %s "
+			    "(%s)", d->v.cfg->id, proc_state_name(d->v.state));
+	switch (p->v.state) {
+	case PS_BACKOFF:
+		t = (time_t)(wall_now() + (long long)(p->deadline_ms -
+		    now_ms()) / 1000);
+		localtime_r(&t, &tm);
+		return snprintf(buf, len, "backoff until %02d:%02d:%02d after "
+		    "exit %d (restart %d)", tm.tm_hour, tm.tm_min, tm.tm_sec,
+		    p->v.last_status, p->v.restarts + 1);
+	case PS_FATAL:
+		return snprintf(buf, len, "fatal after %d failed starts, last "
+		    "exit %d", p->fails, p->v.last_status);
+	case PS_STOPPED:
+		return snprintf(buf, len, "%s", p->want_up ? "waiting to start" :
+		    c->autostart || p->v.started_ms ? "stopped by operator" :
+		    "not started (autostart = no)");
+	case PS_EXITED:
+		return snprintf(buf, len, "exited with status %d",
+		    p->v.last_status);
+	default:
+		return snprintf(buf, len, "%s, pid %d",
+		    proc_state_name(p->v.state), (int)p->v.pid);
+	}
 }

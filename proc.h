@@ -41,10 +41,12 @@ int	 proc_count(void);		/* entries, ghosts included */
 /* Entry idx < proc_count(), read-only; valid until the next reload. */
 const struct proc_view *proc_get(int idx);
 /*
- * After a rebuild of the table, an entry's index in the one before, or -1
- * when it is new: logbuf.c and check.c carry their own tables over by it.
+ * After a rebuild of the table, a new table of a pointer per entry, each
+ * moved from the same entry's place in old (oldn pointers, where it is
+ * cleared): logbuf.c and check.c carry their own tables over by it. NULL
+ * (*n 0) without memory.
  */
-int	 proc_prev(int idx);
+void	*proc_carry(void *old, int oldn, int *n);
 
 const char *proc_state_name(enum proc_state);
 /*
@@ -76,6 +78,8 @@ uint64_t proc_tick(uint64_t now);
 int	 proc_apply(const struct config *newc, bool dry_run, plan_fn emit,
 	    void *ctx);
 pid_t	 proc_main_pid(void);	/* the -- mode's main child, or 0 */
+/* Why idx is in its state, one line for `pm why`; snprintf's result. */
+int	 proc_why(int idx, char *buf, size_t len);
 /* Events from check.c: the process reported ready; its check failed. */
 void	 proc_ready(int idx);
 void	 proc_check_failed(int idx, enum cfg_cfail action, int status);

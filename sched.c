@@ -256,3 +256,9 @@ sched_next(const struct sched *c, long long after)
 	}
 	return -1;
 }
+
+uint64_t
+sched_earliest(uint64_t a, uint64_t b)
+{
+	return a == 0 || (b != 0 && b < a) ? b : a;
+}

@@ -25,5 +25,7 @@ struct sched {
 int	 sched_parse(const char *, struct sched *, const char **why);
 /* The first matching minute after `after` (Unix seconds, local time). */
 long long sched_next(const struct sched *, long long after);
+/* The nearer of two deadlines, where 0 is none. */
+uint64_t sched_earliest(uint64_t, uint64_t);
 
 #endif /* SCHED_H */

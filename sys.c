@@ -188,20 +188,25 @@ spawn_step_name(enum spawn_step s)
 	return n;
 }
 
-/* Close fds lo..hi (inclusive); close_range, or a loop on old kernels. */
-static void
-close_fds(unsigned lo, unsigned hi)
+/*
+ * Close every fd from 3 up but keep (-1: none); close_range, or a loop on
+ * old kernels.
+ */
+void
+sys_close_fds(int keep)
 {
 	struct rlimit rl;
-	unsigned fd, max = 65536;
+	unsigned fd, max = 65536, k = keep >= 3 ? (unsigned)keep : ~0U;
 
-	if (lo > hi || syscall(SYS_close_range, lo, hi, 0) == 0)
+	if ((k == 3 || syscall(SYS_close_range, 3, k - 1, 0) == 0) &&
+	    (k == ~0U || syscall(SYS_close_range, k + 1, ~0U, 0) == 0))
 		return;
 	if (syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, &rl) == 0 &&
 	    rl.rlim_cur < (rlim_t)max)
 		max = (unsigned)rl.rlim_cur;
-	for (fd = lo; fd < max && fd <= hi; fd++)
-		close((int)fd);
+	for (fd = 3; fd < max; fd++)
+		if (fd != k)
+			close((int)fd);
 }
 
 _Static_assert(offsetof(struct cfg_proc, rlimit_core) ==
@@ -300,11 +305,7 @@ child_exec(void *arg)
 	    syscall(SYS_fcntl, sp->fd, F_SETFD, 0) :
 	    dup2(sp->fd, sp->fd_as)) < 0)
 		FAIL(SP_NOTIFY_FD);
-	if (sp->fd >= 0) {
-		close_fds(3, (unsigned)sp->fd_as - 1);
-		close_fds((unsigned)sp->fd_as + 1, ~0U);
-	} else
-		close_fds(3, ~0U);
+	sys_close_fds(sp->fd >= 0 ? sp->fd_as : -1);
 	/*
 	 * Raw rt_sigaction, because libc refuses the signals it reserves for
 	 * itself, and an ignored one would stay ignored across exec. An
@@ -402,25 +403,22 @@ sys_spawn(const struct spawn *sp, bool is_main, enum spawn_step *step)
 	ch.sp.err = hold(sp->err, 1);
 	ch.sp.fd = hold(sp->fd, 2);
 	ch.cg = hold(cg, 3);
-	/* As vfork, but sharing the table while there are slots. */
-	pid = clone(child_exec, stack + sizeof(stack), CLONE_VM | CLONE_VFORK |
-	    (ch.lo > 0 ? CLONE_FILES : 0) | SIGCHLD, &ch);
-	if (pid < 0 && errno == EINVAL && ch.lo > 0) {
-		ch.lo = 0;	/* qemu-user shares no table: a copy from now on */
-		pid = clone(child_exec, stack + sizeof(stack), CLONE_VM |
-		    CLONE_VFORK | SIGCHLD, &ch);
-	}
+	/*
+	 * As vfork, but sharing the table while there are slots; qemu-user
+	 * shares no table (EINVAL): a copy from then on.
+	 */
+	while ((pid = clone(child_exec, stack + sizeof(stack), CLONE_VM |
+	    CLONE_VFORK | (ch.lo > 0 ? CLONE_FILES : 0) | SIGCHLD, &ch)) < 0 &&
+	    errno == EINVAL && ch.lo > 0)
+		ch.lo = 0;
 	st = errno;
 	for (i = 0; i < 4; i++)
 		hold(devnull, i);
 	slot_lo = ch.lo;
+	if (cg >= 0)
+		close(cg);
 	errno = st;
 	*step = SP_FORK;
-	if (cg >= 0) {
-		st = errno;
-		close(cg);
-		errno = st;
-	}
 	if (pid < 0 || se.step == SP_OK)
 		return pid;
 	/* The child has exited already; collect it right here. */

@@ -43,6 +43,7 @@ pid_t	 sys_spawn(const struct spawn *, bool is_main,
 int	 sys_init(void);
 /* pm's CPU mask back after the spawns of a loop turn (see sys.c). */
 void	 sys_widen(void);
+void	 sys_close_fds(int keep);
 int	 sys_kill(pid_t, int sig);		/* kill(2) */
 /* waitpid(-1, st, WNOHANG) without EINTR: a pid, 0 or -1 when none. */
 pid_t	 sys_wait(int *st);

@@ -98,10 +98,18 @@ proc_get(int idx)
 /* Each entry's index before the last rebuild; -1: new. */
 static int		 prev[NP];
 
-int
-proc_prev(int idx)
+void *
+proc_carry(void *old, int oldn, int *n)
 {
-	return prev[idx];
+	void **o = old, **t = calloc(nproc ? nproc : 1, sizeof(*t));
+
+	*n = t != NULL ? nproc : 0;
+	for (int i = 0; i < *n; i++)
+		if (prev[i] >= 0 && prev[i] < oldn) {
+			t[i] = o[prev[i]];
+			o[prev[i]] = NULL;
+		}
+	return t;
 }
 
 int

@@ -99,7 +99,8 @@ test_request(void)
 	    pdu_req_unpack(buf, n, &r) == PDU_EFIELD);
 
 	for (i = PDU_START; i <= PDU_REQ_LAST; i++) {
-		if (i == PDU_SIGNAL || i == PDU_AUTH || i == PDU_LOGS)
+		if (i == PDU_SIGNAL || i == PDU_AUTH || i == PDU_LOGS ||
+		    i == PDU_RUN || i == PDU_RM || i == PDU_WHY)
 			continue;
 		memset(&q, 0, sizeof(q));
 		q.type = (uint8_t)i;
@@ -427,6 +428,18 @@ static const struct golden golden_req[] = {
 	G("events request",
 	    "\x50\x4d\x01\x13\x00\x06\x00\x00\x01\x02\x03\x16\x00\x00\x00\x17"
 	    "\x00\x01\x00\x03\x77\x65\x62"),
+	G("run request",
+	    "\x50\x4d\x01\x14\x00\x00\x00\x00\x01\x02\x03\x17\x00\x00\x00\x2a"
+	    "\x00\x01\x00\x03\x77\x65\x62\x00\x0a\x00\x0f\x72\x65\x73\x74\x61"
+	    "\x72\x74\x20\x3d\x20\x6e\x65\x76\x65\x72"),
+	G("rm request",
+	    "\x50\x4d\x01\x15\x00\x00\x00\x00\x01\x02\x03\x18\x00\x00\x00\x17"
+	    "\x00\x01\x00\x03\x77\x65\x62"),
+	G("why request",
+	    "\x50\x4d\x01\x16\x00\x00\x00\x00\x01\x02\x03\x19\x00\x00\x00\x17"
+	    "\x00\x01\x00\x03\x77\x65\x62"),
+	G("save request",
+	    "\x50\x4d\x01\x17\x00\x00\x00\x00\x01\x02\x03\x1a\x00\x00\x00\x10"),
 	G("setting show without a key",
 	    "\x50\x4d\x01\x08\x00\x00\x00\x00\x01\x02\x03\x0b\x00\x00\x00\x10"),
 	G("logs of all lines",
@@ -560,6 +573,14 @@ golden_requests(struct pdu_req *q, int i)
 		strcpy(q->ids[0], "web");
 		q->lines = 500;
 		break;
+	case PDU_RUN:
+		strcpy(q->text, "restart = never");
+		/* FALLTHROUGH */
+	case PDU_RM:
+	case PDU_WHY:
+		q->nids = 1;
+		strcpy(q->ids[0], "web");
+		break;
 	}
 }
 
@@ -583,7 +604,7 @@ test_golden_requests(void)
 		    r.type == q.type && r.flags == q.flags &&
 		    r.reqid == q.reqid && r.nids == q.nids &&
 		    r.sig == q.sig && r.lines == q.lines &&
-		    strcmp(r.key, q.key) == 0 &&
+		    strcmp(r.key, q.key) == 0 && strcmp(r.text, q.text) == 0 &&
 		    (q.type != PDU_AUTH ||
 		    memcmp(r.mac, q.mac, PDU_MAC_LEN) == 0);
 		for (j = 0; ok && j < q.nids; j++)

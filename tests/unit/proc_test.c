@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cgroup.h"
 #include "config.h"
@@ -49,6 +50,12 @@ uint64_t
 now_ms(void)
 {
 	return clock_ms;
+}
+
+long long
+wall_now(void)
+{
+	return 1000000000 + (long long)clock_ms / 1000;
 }
 
 int
@@ -352,6 +359,17 @@ test_backoff(void)
 	due = tick();
 	CHECK("crash: backoff, due in the first delay",
 	    is("a", "backoff") && due == clock_ms + 1000);
+	{
+		char w[128];
+
+		setenv("TZ", "UTC0", 1);
+		tzset();
+		proc_why(idx("a"), w, sizeof(w));
+		/* 1000000000 + 1000 s + 1 s: 02:03:21 UTC. */
+		CHECK("why: backoff until the wall time of the restart",
+		    strcmp(w, "backoff until 02:03:21 after exit 1 "
+		    "(restart 1)") == 0);
+	}
 	advance(999);
 	CHECK("not before the delay", is("a", "backoff"));
 	advance(1);

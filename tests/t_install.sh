@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# make install and make uninstall (issue 17), into a DESTDIR: the stripped
+# binary, both man pages, completion where bash-completion and zsh look,
+# the example configs; uninstall leaves nothing behind.
+. "$(dirname "$0")/lib.sh"
+D=$T/dest
+# -q: ./pm is up to date (make test built it), so nothing is rebuilt here.
+if ! make -q -C "$ROOT" pm 2>/dev/null; then
+	echo "skip - ./pm is not up to date; run make first"; finish
+fi
+make -s -C "$ROOT" install DESTDIR="$D" PREFIX=/usr >"$T/make.out" 2>&1
+expect_eq "make install succeeds" "$?" 0
+want=$(printf '%s\n' usr/bin/pm usr/share/man/man1/pm.1 usr/share/man/man5/pm.ini.5 \
+    usr/share/bash-completion/completions/pm usr/share/zsh/site-functions/_pm \
+    $(cd "$ROOT/init-examples" && ls *.ini | sed 's|^|usr/share/doc/pm/examples/|') | sort)
+got=$(cd "$D" && find . -type f | sed 's|^\./||' | sort)
+expect_eq "the installed files" "$got" "$want"
+check "the binary is executable" test -x "$D/usr/bin/pm"
+check "the binary is stripped (no .symtab)" sh -c "! readelf -S '$D/usr/bin/pm' | grep -q '\.symtab'"
+expect_match "it runs" "$("$D/usr/bin/pm" --version)" '^pm [0-9]'
+check "./pm is stripped too" sh -c "! readelf -S '$ROOT/pm' | grep -q '\.symtab'"
+check "build/pm.debug keeps the symbols" sh -c "readelf -S '$ROOT/build/pm.debug' | grep -q '\.symtab'"
+make -s -C "$ROOT" uninstall DESTDIR="$D" PREFIX=/usr >>"$T/make.out" 2>&1
+expect_eq "make uninstall succeeds" "$?" 0
+expect_eq "uninstall removes every file" "$(find "$D" -type f)" ""
+finish
