@@ -1004,7 +1004,7 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 			q = fmt_u32(stpcpy(q, &"; skipped "[q == info ? 2 : 0]),
 			    st[i].skips);
 		if (st[i].cg & PDU_CG_NOLIMITS)
-			stpcpy(q, &"; limits not applied"[q == info ? 2 : 0]);
+			(void)stpcpy(q, &"; limits not applied"[q == info ? 2 : 0]);
 		/* As "%s%-*s %-*s %*s %7s %8u %4s %-9s %-8s %s" would. */
 		q = put_col(stpcpy(line, pfx), st[i].id, w[0], false);
 		if ((t = colour(&st[i])) != 0) {
