@@ -17,7 +17,10 @@ got=$(cd "$D" && find . -type f | sed 's|^\./||' | sort)
 expect_eq "the installed files" "$got" "$want"
 check "the binary is executable" test -x "$D/usr/bin/pm"
 check "the binary is stripped (no .symtab)" sh -c "! readelf -S '$D/usr/bin/pm' | grep -q '\.symtab'"
-expect_match "it runs" "$("$D/usr/bin/pm" --version)" '^pm [0-9]'
+# Inside make ARCH=... test, make install installs that architecture's
+# binary, which the kernel here runs only through the emulator.
+emu_gap "the installed binary runs" "it is the ${PM_EMULATED:-} binary" ||
+    expect_match "it runs" "$("$D/usr/bin/pm" --version)" '^pm [0-9]'
 check "./pm is stripped too" sh -c "! readelf -S '$ROOT/pm' | grep -q '\.symtab'"
 check "build/pm.debug keeps the symbols" sh -c "readelf -S '$ROOT/build/pm.debug' | grep -q '\.symtab'"
 make -s -C "$ROOT" uninstall DESTDIR="$D" PREFIX=/usr >>"$T/make.out" 2>&1
