@@ -138,24 +138,28 @@ console_stdio(void)
 void
 init_early(void)
 {
-	static const struct {
-		const char	*dir, *type, *data;
-		unsigned long	 flags;
-	} m[] = {
-		{ "/dev", "devtmpfs", "mode=0755", MS_NOSUID },
-		{ "/proc", "proc", NULL, MS_NOSUID | MS_NODEV | MS_NOEXEC },
-		{ "/sys", "sysfs", NULL, MS_NOSUID | MS_NODEV | MS_NOEXEC },
-		{ "/run", "tmpfs", "mode=0755", MS_NOSUID | MS_NODEV },
-		/* Per-process cgroups (issue 14). */
-		{ "/sys/fs/cgroup", "cgroup2", NULL, MS_NOSUID | MS_NODEV |
-		    MS_NOEXEC },
-	};
+	/*
+	 * Each mount's directory and type, NUL-separated, and its flags (a
+	 * byte: the MS_ flags used here are small), bit 0 for "mode=0755":
+	 * no 32-byte row of pointers each.
+	 */
+	static const char m[] = "/dev\0devtmpfs\0/proc\0proc\0/sys\0sysfs\0"
+	    "/run\0tmpfs\0/sys/fs/cgroup\0cgroup2";
+	static const uint8_t fl[5] = { MS_NOSUID | 1,
+	    MS_NOSUID | MS_NODEV | MS_NOEXEC, MS_NOSUID | MS_NODEV | MS_NOEXEC,
+	    MS_NOSUID | MS_NODEV | 1,
+	    /* Per-process cgroups (issue 14). */
+	    MS_NOSUID | MS_NODEV | MS_NOEXEC };
+	const char *p = m, *dir[5], *type[5];
 	int r[5], err[5];
 	size_t i;
 
 	for (i = 0; i < 5; i++) {
-		r[i] = mount_if_missing(m[i].dir, m[i].type, m[i].flags,
-		    m[i].data);
+		dir[i] = p;
+		type[i] = p += strlen(p) + 1;
+		p += strlen(p) + 1;
+		r[i] = mount_if_missing(dir[i], type[i], fl[i] & ~1u,
+		    fl[i] & 1 ? "mode=0755" : NULL);
 		err[i] = errno;
 		if (i == 0)
 			console_stdio();
@@ -163,10 +167,9 @@ init_early(void)
 	for (i = 0; i < 5; i++) {
 		errno = err[i];
 		if (r[i] < 0)
-			log_warn("cannot mount %s on %s: %m", m[i].type,
-			    m[i].dir);
+			log_warn("cannot mount %s on %s: %m", type[i], dir[i]);
 		else if (r[i] > 0)
-			log_info("mounted %s on %s", m[i].type, m[i].dir);
+			log_info("mounted %s on %s", type[i], dir[i]);
 	}
 	(void)chdir("/");
 	(void)setsid();
