@@ -143,7 +143,7 @@ init_early(void)
 	 * byte: the MS_ flags used here are small), bit 0 for "mode=0755":
 	 * no 32-byte row of pointers each.
 	 */
-	static const char m[] = "/dev\0devtmpfs\0/proc\0proc\0/sys\0sysfs\0"
+	static const char *const m = "/dev\0devtmpfs\0/proc\0proc\0/sys\0sysfs\0"
 	    "/run\0tmpfs\0/sys/fs/cgroup\0cgroup2";
 	static const uint8_t fl[5] = { MS_NOSUID | 1,
 	    MS_NOSUID | MS_NODEV | MS_NOEXEC, MS_NOSUID | MS_NODEV | MS_NOEXEC,
