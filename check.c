@@ -190,10 +190,11 @@ pipe_cb(struct watch *w, uint32_t events)
 		char buf[64];
 		ssize_t n = read(w->fd, buf, sizeof(buf));
 		int idx = proc_find(a->id);
+		bool nl = n > 0 && memchr(buf, '\n', (size_t)n) != NULL;
 
-		if (n > 0 && memchr(buf, '\n', (size_t)n) != NULL && idx >= 0)
+		if (nl && idx >= 0)
 			proc_ready(idx);
-		if (n == 0 || (n > 0 && memchr(buf, '\n', (size_t)n)))
+		if (n == 0 || nl)
 			aux_free(a);
 		return;
 	}

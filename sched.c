@@ -95,7 +95,8 @@ field(const char *s, const char *end, int f, uint64_t *mask)
 static int
 every(const char *s, uint32_t *ms)
 {
-	static const char units[][3] = { "ms", "s", "m", "h", "d", "" };
+	/* Under 16 bytes, so not aligned to 16; no unit is mult[5]. */
+	static const char units[5][3] = { "ms", "s", "m", "h", "d" };
 	static const uint32_t mult[] = { 1, 1000, 60000, 3600000, 86400000,
 	    1000 };
 	unsigned long long v = 0;
@@ -105,9 +106,10 @@ every(const char *s, uint32_t *ms)
 		return -1;
 	while (isdigit((unsigned char)*s) && v <= UINT32_MAX)
 		v = v * 10 + (unsigned)(*s++ - '0');
-	for (i = 0; strcmp(s, units[i]) != 0; i++)
-		if (units[i][0] == '\0')
-			return -1;
+	for (i = 0; i < 5 && strcmp(s, units[i]) != 0; i++)
+		;
+	if (i == 5 && *s != '\0')
+		return -1;
 	v *= mult[i];
 	if (v == 0 || v > UINT32_MAX)
 		return -1;
