@@ -63,6 +63,9 @@ struct aux {
 	size_t		 outlen;
 };
 
+/* "cannot create the notify socket: ...": one format for four. */
+#define CANNOT	"cannot %s the %s: %m"
+
 static struct aux	 aux[AUX_MAX];
 static struct watch	 notify_w = { -1, NULL };
 static char		 notify_env[40];	/* NOTIFY_SOCKET=@xxxxx */
@@ -316,7 +319,7 @@ notify_open(void)
 	    sizeof(one)) < 0 || bind(fd, (struct sockaddr *)&sun, len) < 0 ||
 	    getsockname(fd, (struct sockaddr *)&sun, &(socklen_t){
 	    sizeof(sun) }) < 0) {
-		log_err("cannot create the notify socket: %m");
+		log_err(CANNOT, "create", "notify socket");
 		if (fd >= 0)
 			close(fd);
 		return;
@@ -327,7 +330,7 @@ notify_open(void)
 	notify_w.fd = fd;
 	notify_w.cb = notify_cb;
 	if (loop_add(&notify_w, EPOLLIN) < 0) {
-		log_err("cannot watch the notify socket: %m");
+		log_err(CANNOT, "watch", "notify socket");
 		close(fd);
 		notify_w.fd = -1;
 	}
@@ -686,7 +689,7 @@ cron_arm(long long at)
 		    TFD_CLOEXEC);
 		cron_w.cb = cron_cb;
 		if (cron_w.fd < 0 || loop_add(&cron_w, EPOLLIN) < 0) {
-			log_err("cannot create the schedule timer: %m");
+			log_err(CANNOT, "create", "schedule timer");
 			if (cron_w.fd >= 0)
 				close(cron_w.fd);
 			cron_w.fd = -1;
@@ -698,7 +701,7 @@ cron_arm(long long at)
 	armed_mono = now_ms();
 	if (timerfd_settime(cron_w.fd, TFD_TIMER_ABSTIME |
 	    TFD_TIMER_CANCEL_ON_SET, &its, NULL) < 0)
-		log_err("cannot arm the schedule timer: %m");
+		log_err(CANNOT, "arm", "schedule timer");
 }
 
 /* ----------------------------------------------------------------- tick */

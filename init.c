@@ -242,6 +242,7 @@ void
 init_wd_open(const struct cfg_settings *s, uint64_t now)
 {
 	struct stat st;
+	const char *why;
 	int secs;
 
 	if (s->watchdog == NULL)
@@ -250,13 +251,11 @@ init_wd_open(const struct cfg_settings *s, uint64_t now)
 	wd.why = "cannot open";
 	if ((wd.fd = open(s->watchdog, O_WRONLY | O_NOFOLLOW | O_CLOEXEC |
 	    O_NOCTTY | O_NONBLOCK)) < 0 || fstat(wd.fd, &st) < 0) {
-		log_err("watchdog %s: %m; running without it", s->watchdog);
+		why = strerror(errno);	/* as %m says it */
 		goto none;
 	}
 	if (!S_ISCHR(st.st_mode)) {
-		wd.why = "not a character device";
-		log_err("watchdog %s: %s; running without it", s->watchdog,
-		    wd.why);
+		why = wd.why = "not a character device";
 		goto none;
 	}
 	secs = (int)((s->watchdog_timeout_ms + 999) / 1000);
@@ -273,6 +272,7 @@ init_wd_open(const struct cfg_settings *s, uint64_t now)
 	wd.next = now;
 	return;
 none:
+	log_err("watchdog %s: %s; running without it", s->watchdog, why);
 	if (wd.fd >= 0)
 		close(wd.fd);
 	wd.fd = -1;
