@@ -652,6 +652,7 @@ cron_cb(struct watch *w, uint32_t events)
 	long long now = wall_now(), last, old = now;
 	bool set = read(w->fd, &ticks, sizeof(ticks)) < 0 &&
 	    errno == ECANCELED, due;
+	const struct cfg_mon *m;
 	int i;
 
 	(void)events;
@@ -662,8 +663,8 @@ cron_cb(struct watch *w, uint32_t events)
 	}
 	cron_armed = 0;
 	for (i = 0; i < mt_n; i++) {
-		if (mon(i) == NULL || mon(i)->schedule == NULL ||
-		    mon(i)->sched.every_ms != 0)
+		if ((m = mon(i)) == NULL || m->schedule == NULL ||
+		    m->sched.every_ms != 0)
 			continue;
 		last = mt[i]->v.next_wall;
 		if ((due = last > 0 && last <= old))
@@ -673,7 +674,7 @@ cron_cb(struct watch *w, uint32_t events)
 		plan(i, 0);
 		/* Set back over the minute just run: not that one again. */
 		if (due && mt[i]->v.next_wall == last)
-			mt[i]->v.next_wall = sched_next(&mon(i)->sched, last);
+			mt[i]->v.next_wall = sched_next(&m->sched, last);
 	}
 }
 
@@ -710,6 +711,7 @@ void
 mon_reload(void)
 {
 	uint64_t now = now_ms();
+	const struct cfg_mon *m;
 	struct proc_mon **t;
 	int i, j, n;
 
@@ -734,12 +736,12 @@ mon_reload(void)
 	mt_n = n;
 	nmon = 0;
 	for (i = 0; i < mt_n; i++) {
-		if (mon(i) == NULL)
+		if ((m = mon(i)) == NULL)
 			continue;
 		nmon++;
-		if (mon(i)->ready == RD_NOTIFY)
+		if (m->ready == RD_NOTIFY)
 			notify_open();
-		if (mon(i)->check != NULL && mt[i]->v.health == H_NONE)
+		if (m->check != NULL && mt[i]->v.health == H_NONE)
 			mt[i]->v.health = H_UNKNOWN;
 		plan(i, now);
 	}
@@ -821,6 +823,7 @@ mon_tick(uint64_t now)
 {
 	uint64_t next = 0;
 	long long cron = 0;
+	const struct cfg_mon *m;
 	struct aux *a;
 	int i;
 
@@ -841,10 +844,10 @@ mon_tick(uint64_t now)
 			next = sched_earliest(next, a->deadline);
 	}
 	for (i = 0; nmon > 0 && i < mt_n; i++) {
-		if (mon(i) == NULL)
+		if ((m = mon(i)) == NULL)
 			continue;
 		next = sched_earliest(next, tick_proc(i, now));
-		if (mon(i)->schedule != NULL && mon(i)->sched.every_ms == 0 &&
+		if (m->schedule != NULL && m->sched.every_ms == 0 &&
 		    mt[i]->v.next_wall > 0 &&
 		    (cron == 0 || mt[i]->v.next_wall < cron))
 			cron = mt[i]->v.next_wall;

@@ -391,13 +391,13 @@ hc_cb(struct watch *w, uint32_t ev)
 	n = recv(w->fd, c->state == H_DRAIN ? drop : c->in + c->inlen,
 	    c->state == H_DRAIN ? sizeof(drop) : sizeof(c->in) - 1 - c->inlen,
 	    0);
-	if (n == -1 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n <= 0 || c->state == H_DRAIN) {
-		if (n <= 0)
+	if (n <= 0) {
+		if (n == 0 || (errno != EAGAIN && errno != EINTR))
 			hc_close(c);
 		return;
 	}
+	if (c->state == H_DRAIN)
+		return;
 	c->inlen += (size_t)n;
 	c->in[c->inlen] = '\0';
 	if (strlen(c->in) != c->inlen)

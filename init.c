@@ -229,6 +229,7 @@ init_tty(const char *tty)
 #define WD_KEEPALIVE	_IOR('W', 5, int)
 #define WD_SETTIMEOUT	_IOWR('W', 6, int)
 #define WD_GETTIMEOUT	_IOR('W', 7, int)
+#define WD_CANNOT	"watchdog: cannot %s: %m"	/* kick, disarm */
 
 static struct {
 	int		 fd;		/* -1: none open */
@@ -294,7 +295,7 @@ init_wd_tick(uint64_t now)
 	if (now >= wd.next) {
 		if (syscall(SYS_ioctl, wd.fd, WD_KEEPALIVE, 0) < 0 &&
 		    write(wd.fd, "k", 1) < 0)
-			log_warn("watchdog: cannot kick: %m");
+			log_warn(WD_CANNOT, "kick");
 		/* Twice per period: a late turn of the loop still makes it. */
 		wd.next = now + (uint64_t)wd.secs * 500;
 	}
@@ -308,7 +309,7 @@ init_wd_close(void)
 	if (wd.fd < 0)
 		return;
 	if (write(wd.fd, "V", 1) != 1)
-		log_warn("watchdog: cannot disarm: %m");
+		log_warn(WD_CANNOT, "disarm");
 	close(wd.fd);
 	wd.fd = -1;
 	wd.why = "disarmed";

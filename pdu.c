@@ -845,12 +845,29 @@ pdu_sealed(const uint8_t *buf, size_t len)
 
 /* ------------------------------------------------------------- health */
 
+/* A status record's state by its name: its place in st_names, or ST_OTHER. */
+enum { ST_RUNNING, ST_STOPPED, ST_BACKOFF, ST_FATAL, ST_EXITED, ST_STARTING,
+	ST_OTHER };
+
+static int
+state_of(const struct pdu_status *s)
+{
+	const char *n = "running\0stopped\0backoff\0fatal\0exited\0starting";
+	int k;
+
+	for (k = 0; k < ST_OTHER && strcmp(s->state, n) != 0; k++)
+		n += strlen(n) + 1;
+	return k;
+}
+
 /* Up: running, or a oneshot that exited 0 (status with IDs, metrics). */
 bool
 pdu_is_up(const struct pdu_status *s)
 {
-	return strcmp(s->state, "running") == 0 || (s->kind == PK_ONESHOT &&
-	    strcmp(s->state, "exited") == 0 && s->last_exit == 0);
+	int k = state_of(s);
+
+	return k == ST_RUNNING || (s->kind == PK_ONESHOT && k == ST_EXITED &&
+	    s->last_exit == 0);
 }
 
 /*
@@ -862,28 +879,26 @@ pdu_is_up(const struct pdu_status *s)
 const char *
 pdu_not_fine(const struct pdu_status *s, char *buf, size_t len)
 {
-	const char *st = s->state;
+	int k = state_of(s);
 	bool oneshot = s->kind == PK_ONESHOT;
 
-	if (strcmp(st, "running") == 0 || strcmp(st, "stopped") == 0)
+	if (k == ST_RUNNING || k == ST_STOPPED)
 		return NULL;
-	if (oneshot && s->next_run != 0 && strcmp(st, "backoff") != 0 &&
-	    strcmp(st, "fatal") != 0)
+	if (oneshot && s->next_run != 0 && k != ST_BACKOFF && k != ST_FATAL)
 		return NULL;
-	if (strcmp(st, "exited") == 0) {
+	if (k == ST_EXITED) {
 		if (oneshot && s->last_exit == 0)
 			return NULL;
 		snprintf(buf, len, "%s exited with status %d%s", oneshot ?
 		    "oneshot" : "service", s->last_exit, oneshot ? "" :
 		    " and is not restarted");
-	} else if (strcmp(st, "backoff") == 0)
+	} else if (k == ST_BACKOFF)
 		snprintf(buf, len, "exited with status %d; restart %u is "
 		    "waiting", s->last_exit, s->restarts + 1);
-	else if (strcmp(st, "fatal") == 0)
+	else if (k == ST_FATAL)
 		snprintf(buf, len, "gave up after failed starts (last status "
 		    "%d)", s->last_exit);
 	else
-		return strcmp(st, "starting") == 0 ? "not up yet" :
-		    "on its way down";
+		return k == ST_STARTING ? "not up yet" : "on its way down";
 	return buf;
 }
