@@ -845,18 +845,32 @@ pdu_sealed(const uint8_t *buf, size_t len)
 
 /* ------------------------------------------------------------- health */
 
-/* A status record's state by its name: its place in st_names, or ST_OTHER. */
-enum { ST_RUNNING, ST_STOPPED, ST_BACKOFF, ST_FATAL, ST_EXITED, ST_STARTING,
-	ST_OTHER };
+/*
+ * The states' names, as a status record carries them, in proc.h's order
+ * (proc_state_name is this): one list for both.
+ */
+const char *
+pdu_state_name(int k)
+{
+	const char *n = "stopped\0starting\0running\0stopping\0exited\0"
+	    "backoff\0fatal";
 
+	if (k < 0 || k >= PDU_ST_OTHER)
+		return "?";
+	while (k-- > 0)
+		n += strlen(n) + 1;
+	return n;
+}
+
+/* A status record's state: its PDU_ST_*, PDU_ST_OTHER for none. */
 static int
 state_of(const struct pdu_status *s)
 {
-	const char *n = "running\0stopped\0backoff\0fatal\0exited\0starting";
 	int k;
 
-	for (k = 0; k < ST_OTHER && strcmp(s->state, n) != 0; k++)
-		n += strlen(n) + 1;
+	for (k = 0; k < PDU_ST_OTHER &&
+	    strcmp(s->state, pdu_state_name(k)) != 0; k++)
+		;
 	return k;
 }
 
@@ -866,7 +880,7 @@ pdu_is_up(const struct pdu_status *s)
 {
 	int k = state_of(s);
 
-	return k == ST_RUNNING || (s->kind == PK_ONESHOT && k == ST_EXITED &&
+	return k == PDU_ST_RUNNING || (s->kind == PK_ONESHOT && k == PDU_ST_EXITED &&
 	    s->last_exit == 0);
 }
 
@@ -882,23 +896,23 @@ pdu_not_fine(const struct pdu_status *s, char *buf, size_t len)
 	int k = state_of(s);
 	bool oneshot = s->kind == PK_ONESHOT;
 
-	if (k == ST_RUNNING || k == ST_STOPPED)
+	if (k == PDU_ST_RUNNING || k == PDU_ST_STOPPED)
 		return NULL;
-	if (oneshot && s->next_run != 0 && k != ST_BACKOFF && k != ST_FATAL)
+	if (oneshot && s->next_run != 0 && k != PDU_ST_BACKOFF && k != PDU_ST_FATAL)
 		return NULL;
-	if (k == ST_EXITED) {
+	if (k == PDU_ST_EXITED) {
 		if (oneshot && s->last_exit == 0)
 			return NULL;
 		snprintf(buf, len, "%s exited with status %d%s", oneshot ?
 		    "oneshot" : "service", s->last_exit, oneshot ? "" :
 		    " and is not restarted");
-	} else if (k == ST_BACKOFF)
+	} else if (k == PDU_ST_BACKOFF)
 		snprintf(buf, len, "exited with status %d; restart %u is "
 		    "waiting", s->last_exit, s->restarts + 1);
-	else if (k == ST_FATAL)
+	else if (k == PDU_ST_FATAL)
 		snprintf(buf, len, "gave up after failed starts (last status "
 		    "%d)", s->last_exit);
 	else
-		return k == ST_STARTING ? "not up yet" : "on its way down";
+		return k == PDU_ST_STARTING ? "not up yet" : "on its way down";
 	return buf;
 }

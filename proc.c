@@ -31,6 +31,7 @@
 #include "config.h"
 #include "events.h"
 #include "log.h"
+#include "pdu.h"
 #include "pm.h"
 #include "proc.h"
 
@@ -144,16 +145,17 @@ pid_forget(struct proc *p)
 	}
 }
 
-static const char *const state_names[PS__COUNT] = {
-	[PS_STOPPED] = "stopped", [PS_STARTING] = "starting",
-	[PS_RUNNING] = "running", [PS_STOPPING] = "stopping",
-	[PS_EXITED] = "exited", [PS_BACKOFF] = "backoff", [PS_FATAL] = "fatal",
-};
+/* The names are the protocol's: pdu.c keeps them, in this order. */
+#define SAME(s)	((int)PS_##s == PDU_ST_##s)
+_Static_assert(SAME(STOPPED) && SAME(STARTING) && SAME(RUNNING) &&
+    SAME(STOPPING) && SAME(EXITED) && SAME(BACKOFF) && SAME(FATAL) &&
+    (int)PS__COUNT == PDU_ST_OTHER, "proc.h's states and pdu.h's differ");
+#undef SAME
 
 const char *
 proc_state_name(enum proc_state s)
 {
-	return (s >= 0 && s < PS__COUNT) ? state_names[s] : "?";
+	return pdu_state_name(s);
 }
 
 /*
