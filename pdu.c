@@ -235,25 +235,17 @@ pdu_hdr_unpack(const uint8_t *buf, size_t avail, struct pdu_hdr *h)
 const char *
 pdu_strerror(int e)
 {
-	switch (e) {
-	case PDU_EOK:
-		return "no error";
-	case PDU_ESHORT:
-		return "truncated header";
-	case PDU_EMAGIC:
-		return "bad magic (not a pm peer)";
-	case PDU_EVERSION:
-		return "protocol version mismatch";
-	case PDU_ELEN:
-		return "bad PDU length";
-	case PDU_ETYPE:
-		return "unknown or unexpected message type";
-	case PDU_EFIELD:
-		return "malformed field";
-	case PDU_ESPACE:
-		return "message too large";
-	}
-	return "unknown error";
+	/* By -e, PDU_EOK to PDU_ESPACE: a literal, not a table of pointers. */
+	const char *s = "no error\0truncated header\0bad magic (not a pm peer)\0"
+	    "protocol version mismatch\0bad PDU length\0"
+	    "unknown or unexpected message type\0malformed field\0"
+	    "message too large";
+
+	if (e > PDU_EOK || e < PDU_ESPACE)
+		return "unknown error";
+	while (e++ < 0)
+		s += strlen(s) + 1;
+	return s;
 }
 
 bool
