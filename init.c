@@ -318,9 +318,9 @@ init_wd_close(void)
 int
 init_wd_show(char *buf, size_t len)
 {
-	if (wd.fd < 0)
-		return snprintf(buf, len, "watchdog_state = %s\n", wd.why);
-	return snprintf(buf, len, "watchdog_state = %s, timeout %ds\n",
+	/* Without a device, the format leaves the timeout out. */
+	return snprintf(buf, len, wd.fd < 0 ? "watchdog_state = %s\n" :
+	    "watchdog_state = %s, timeout %ds\n", wd.fd < 0 ? wd.why :
 	    wd.next == 0 ? "no longer kicked (watchdog_test_stop)" : "kicked",
 	    wd.secs);
 }
