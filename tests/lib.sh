@@ -165,3 +165,29 @@ ms() { echo $(( $(date +%s%N) / 1000000 )); }
 has_lines() { [ -f "$2" ] && [ "$(wc -l < "$2")" -ge "$1" ]; }
 # state_is ID STATE: `pm status ID` shows STATE now (for wait_until).
 state_is() { [ "$(state_of "$1")" = "$2" ]; }
+
+# start_web_db [SETTING...]: the server on $T/pm.ini, two services web
+# (sleep 1000) and db (sleep 1001), and a [settings] section of the lines
+# given, if any; checks both run. 1 when the server did not start.
+start_web_db() {
+	{
+		[ $# -eq 0 ] || { echo '[settings]'; printf '%s\n' "$@"; }
+		printf '[process:web]\ncommand = sleep 1000\n'
+		printf '[process:db]\ncommand = sleep 1001\n'
+	} >"$T/pm.ini"
+	start_server "$T/pm.ini" || return 1
+	check "web running" wait_until 5 state_is web running
+	check "db running" wait_until 5 state_is db running
+}
+# status_pids: "ID PID" a line, as `pm status` shows them (at most 5 s).
+status_pids() { timeout 5 "$PM" -S "$SOCK" status | awk 'NR>1 {print $1, $3}'; }
+# still_fine WHAT: `pm status` answers within 1 s, every PID as in
+# $BEFORE (taken with status_pids).
+still_fine() {
+	local t0 out el
+	t0=$(ms)
+	out=$(status_pids)
+	el=$(( $(ms) - t0 ))
+	check "$1: status answered within 1 s (${el}ms)" test "$el" -lt 1000
+	expect_eq "$1: every PID unchanged" "$out" "$BEFORE"
+}
