@@ -191,3 +191,31 @@ still_fine() {
 	check "$1: status answered within 1 s (${el}ms)" test "$el" -lt 1000
 	expect_eq "$1: every PID unchanged" "$out" "$BEFORE"
 }
+
+# start_logged ID SCRIPT DELAY MAX: the server on $T/pm.ini with one
+# process ID, which appends the time of each start (ns) to $T/starts and
+# then runs the shell SCRIPT; restart_delay DELAY up to MAX, no
+# start_limit. 1 when the server did not start.
+start_logged() {
+	cat >"$T/pm.ini" <<INI
+[process:$1]
+command = sh -c 'date +%s%N >> $T/starts; $2'
+restart_delay = $3
+restart_delay_max = $4
+start_limit = 0
+INI
+	start_server "$T/pm.ini"
+}
+# start_ms I: when start I (from 0) in $T/starts happened, in ms.
+start_ms() { local s; mapfile -t s <"$T/starts"; echo $(( s[$1] / 1000000 )); }
+# start_gap I: ms from start I to start I+1 in $T/starts.
+start_gap() {
+	local s; mapfile -t s <"$T/starts"
+	echo $(( (s[$1 + 1] - s[$1]) / 1000000 ))
+}
+# backoffs ID N: the first N delays the server logged for ID, each with a
+# space after it ("0.200s 0.400s ").
+backoffs() {
+	grep -Eo "$1: backoff [0-9.]+s" "$T/server.log" | head -"$2" |
+	    awk '{ printf "%s ", $3 }'
+}
