@@ -30,9 +30,9 @@ endif
 
 SRCS	= pm.c config.c proc.c log.c logbuf.c pdu.c ctl.c client.c sha256.c check.c sched.c init.c cgroup.c \
 	  http.c events.c \
-	  safefile.c sys.c cfgparse.c esc.c plat_unix.c adhoc.c
+	  safefile.c sys.c cfgparse.c esc.c plat_unix.c adhoc.c out.c
 HDRS	= clock.h pm.h config.h proc.h log.h logbuf.h safefile.h check.h sched.h ctl.h cgroup.h \
-	  client.h init.h pdu.h sha256.h sys.h plat.h http.h events.h adhoc.h
+	  client.h init.h pdu.h sha256.h sys.h plat.h http.h events.h adhoc.h out.h
 WARN	= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS	?= -Oz -g
 CFLAGS	+= $(WARN) -std=c11 -D_GNU_SOURCE -Ibuild/include -ffunction-sections -fdata-sections \
@@ -253,7 +253,7 @@ size: $(BIN)
 # wire and auth code, the config's small parsers and the escaper, and the
 # Windows platform layer. No server code is linked in.
 WIN_CC	= x86_64-w64-mingw32-gcc
-WIN_SRCS = client.c pdu.c sha256.c cfgparse.c esc.c plat_win.c
+WIN_SRCS = client.c pdu.c sha256.c cfgparse.c esc.c plat_win.c out.c
 client-windows: pm.exe
 
 pm.exe: $(WIN_SRCS) $(HDRS)
