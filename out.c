@@ -15,7 +15,7 @@
 
 static char	 buf[BUFSIZ];	/* stdout's bytes not yet written */
 static size_t	 len;
-static int	 tty = -1;	/* stdout is a terminal: line by line */
+static int	 tty;		/* 1 + stdout is a terminal: line by line */
 
 /* All of s, or what fd takes before an error (as stdio drops the rest). */
 static void
@@ -45,10 +45,10 @@ out_put(int fd, const char *s, size_t n)
 	}
 	memcpy(buf + len, s, n);
 	len += n;
-	if (tty < 0)
-		tty = plat_isatty(1);
+	if (tty == 0)
+		tty = 1 + plat_isatty(1);
 	/* On a terminal, each line as it ends. */
-	if (tty && memchr(s, '\n', n) != NULL)
+	if (tty > 1 && memchr(s, '\n', n) != NULL)
 		out_flush();
 }
 
