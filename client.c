@@ -16,9 +16,6 @@
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
-/* isatty as musl does it, without linking isatty for two calls */
-#define isatty(fd) (syscall(SYS_ioctl, fd, TIOCGWINSZ, \
-	&(struct winsize){ 0 }) == 0)
 #endif
 
 #include <ctype.h>
@@ -35,6 +32,7 @@
 #include "client.h"
 #include "config.h"
 #include "log.h"
+#include "out.h"
 #include "pdu.h"
 #include "pm.h"
 #include "sha256.h"
@@ -145,9 +143,9 @@ perr(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("pm: ", stderr);
+	out_put(2, "pm: ", 4);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	out_v(2, fmt, ap);
 	va_end(ap);
 }
 
@@ -248,9 +246,9 @@ static const struct cmd cmds[] = {
 void
 client_usage(bool err)
 {
-	FILE *f = err ? stderr : stdout;
+	int f = err ? 2 : 1;
 
-	fprintf(f, "usage: pm [-S SOCKET | -H HOST:PORT[,...]] [--token-file "
+	out(f, "usage: pm [-S SOCKET | -H HOST:PORT[,...]] [--token-file "
 	    "FILE] [--json] [-q]\n"
 	    "          [-c FILE] COMMAND [ARG...]\n"
 	    "       pm [-c FILE] [-S SOCKET] -d [--background]\n"
@@ -258,7 +256,7 @@ client_usage(bool err)
 	    "       pm -h | --help | --version | help [COMMAND]\n"
 	    "options go anywhere before --; commands:");
 	for (const struct cmd *c = cmds; c->name != NULL; c++)
-		fprintf(f, " %s%s", c->name, c[1].name != NULL ? "" : "\n");
+		out(f, " %s%s", c->name, c[1].name != NULL ? "" : "\n");
 }
 
 /* ----------------------------------------------------------- transport */
@@ -696,7 +694,7 @@ json_str(const char *s, const char *tail)
 
 	if (want > cap) {
 		if ((p = realloc(buf, want)) == NULL) {
-			printf("\"\"%s", tail);
+			out(1, "\"\"%s", tail);
 			return;
 		}
 		buf = p;
@@ -706,18 +704,18 @@ json_str(const char *s, const char *tail)
 	p = log_esc(buf + 1, s, n, true);
 	*p++ = '"';
 	p = stpcpy(p, tail);
-	fwrite(buf, 1, (size_t)(p - buf), stdout);
+	out_put(1, buf, (size_t)(p - buf));
 }
 
 /* The JSON members after the first: `, "key": "s"`, or null. */
 static void
 json_field(const char *key, const char *s)
 {
-	printf(", \"%s\": ", key);
+	out(1, ", \"%s\": ", key);
 	if (s != NULL)
 		json_str(s, "");
 	else
-		printf("null");
+		out(1, "null");
 }
 
 static void
@@ -726,7 +724,7 @@ json_num(const char *key, long long v, bool null)
 	if (null)
 		json_field(key, NULL);
 	else
-		printf(", \"%s\": %lld", key, v);
+		out(1, ", \"%s\": %lld", key, v);
 }
 
 /* Decimal digits of v into buf (room for 11 bytes); the end. */
@@ -819,10 +817,10 @@ print_ping(const struct pdu_status *st, int n, const char *pfx)
 			continue;
 		bad++;
 		if (!opt.quiet)
-			printf("%s%s %s: %s\n", pfx, st[i].id, st[i].state, w);
+			out(1, "%s%s %s: %s\n", pfx, st[i].id, st[i].state, w);
 	}
 	if (bad == 0 && !opt.quiet)
-		printf("%sok: %d process%s fine\n", pfx, n, n == 1 ? "" :
+		out(1, "%sok: %d process%s fine\n", pfx, n, n == 1 ? "" :
 		    "es");
 	return bad ? EX_DOWN : EX_OK;
 }
@@ -847,8 +845,8 @@ colour(const struct pdu_status *s)
 	const char *t = s->state, *e = getenv("NO_COLOR"), *c;
 
 	c = strchr("r2s3b1f1e1", *t);
-	return isatty(1) && (e == NULL || *e == '\0') && c && t[6] != 'd' &&
-	    (*t != 'e' || s->last_exit) ? c[1] : 0;
+	return plat_isatty(1) && (e == NULL || *e == '\0') && c &&
+	    t[6] != 'd' && (*t != 'e' || s->last_exit) ? c[1] : 0;
 }
 
 #if PLAT_UNIX
@@ -864,16 +862,16 @@ static int nall;
 static int
 waiting(const struct pdu_status *st, int n)
 {
-	int i, bad = 0, pend = 0, type = opt.wait, tty = isatty(2);
+	int i, bad = 0, pend = 0, type = opt.wait, tty = plat_isatty(2);
 
 	if (tty)
-		fputs("\r\033[K", stderr);
+		out_put(2, "\r\033[K", 4);
 	for (i = 0; i < n; i++, st++) {
 		if (type == PDU_SHUTDOWN ? st->pid != 0 : (*st->state == 's' &&
 		    st->state[6] != 'd') || (type == PDU_STOP && st->pid != 0 &&
 		    opt.tick < 10)) {
 			if (tty)
-				fprintf(stderr, "%s %s %s %us", pend ? "" :
+				out(2, "%s %s %s %us", pend ? "" :
 				    "pm: waiting:", st->id, st->state,
 				    (unsigned)st->since);
 			pend++;
@@ -924,9 +922,9 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 			w[2] = (int)strlen(pid);
 	}
 	if (opt.json) {
-		printf("%s{\"processes\": [", first ? "" : ", ");
+		out(1, "%s{\"processes\": [", first ? "" : ", ");
 		for (i = 0; i < n; i++) {
-			printf("%s{\"id\": ", i ? ", " : "");
+			out(1, "%s{\"id\": ", i ? ", " : "");
 			json_str(st[i].id, "");
 			json_field("state", st[i].state);
 			json_num("pid", st[i].pid, st[i].pid == 0);
@@ -942,13 +940,13 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 			json_num("next_run", st[i].next_run, st[i].next_run == 0);
 			json_field("status_text", st[i].note);
 			json_field("check_output", st[i].check_out);
-			printf(", \"added\": %s, \"dropped\": %llu",
+			out(1, ", \"added\": %s, \"dropped\": %llu",
 			    st[i].added ? "true" : "false",
 			    (unsigned long long)st[i].dropped);
 			/* Issue 14: where the figures come from, or null. */
 			t = (st[i].cg & 3) == 0;
 			json_num("memory_bytes", st[i].mem, t);
-			printf(t ? ", \"cpu_seconds_total\": null" :
+			out(1, t ? ", \"cpu_seconds_total\": null" :
 			    ", \"cpu_seconds_total\": %llu.%06llu",
 			    (unsigned long long)st[i].cpu_us / 1000000,
 			    (unsigned long long)st[i].cpu_us % 1000000);
@@ -956,15 +954,15 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 			json_num("oom_kills", st[i].ooms, (st[i].cg & 3) != 1);
 			json_field("usage_from", t ? NULL : st[i].cg & 1 ?
 			    "cgroup" : "proc");
-			printf(", \"limits_applied\": %s, \"exit_oom\": %s}",
+			out(1, ", \"limits_applied\": %s, \"exit_oom\": %s}",
 			    st[i].cg & PDU_CG_NOLIMITS ? "false" : "true",
 			    st[i].cg & PDU_CG_OOM ? "true" : "false");
 		}
-		printf("]}");
+		out(1, "]}");
 		return rc;
 	}
 	/* The fixed columns' headings padded as their cells are. */
-	printf("%s%-*s %-*s %*s  UPTIME RESTARTS EXIT HEALTH    NEXT        MEM"
+	out(1, "%s%-*s %-*s %*s  UPTIME RESTARTS EXIT HEALTH    NEXT        MEM"
 	    "     CPU INFO\n", pfx, w[0], "ID", w[1], "STATE", w[2], "PID");
 	for (i = 0; i < n; i++) {
 		fmt_uptime(up, sizeof(up), st[i].uptime, st[i].pid == 0);
@@ -1026,7 +1024,7 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 		while (q > line && q[-1] == ' ')
 			q--;
 		*q++ = '\n';
-		fwrite(line, 1, (size_t)(q - line), stdout);
+		out_put(1, line, (size_t)(q - line));
 	}
 	return rc;
 }
@@ -1043,7 +1041,7 @@ print_text(const struct pdu_text *t, const char *pfx, int count)
 		    strcmp(req.ids[count - 1], t->key) != 0; count--)
 			;
 		if (count > 0 || req.nids == 0)
-			printf(opt.events_json && *pfx ? "{\"host\": \"%.*s\", "
+			out(1, opt.events_json && *pfx ? "{\"host\": \"%.*s\", "
 			    "%s\n" : "%.*s%s\n", opt.events_json && *pfx ?
 			    (int)strlen(pfx) - 1 : (int)strlen(pfx), pfx,
 			    t->text + (opt.events_json && *pfx));
@@ -1051,35 +1049,35 @@ print_text(const struct pdu_text *t, const char *pfx, int count)
 	}
 	if (req.type == PDU_LOGS && !opt.json) {
 		/* Keep the order of the two streams on a shared terminal. */
-		FILE *f = strcmp(t->key, "stdout") == 0 ? stdout : stderr;
+		int f = strcmp(t->key, "stdout") == 0 ? 1 : 2;
 
-		if (f != stdout)
-			fflush(stdout);
-		fprintf(f, "%s%s\n", pfx, t->text);
+		if (f != 1)
+			out_flush();
+		out(f, "%s%s\n", pfx, t->text);
 		return;
 	}
 	if (opt.json && req.type == PDU_LOGS) {
-		printf("%s{\"stream\": ", count ? ", " : "");
+		out(1, "%s{\"stream\": ", count ? ", " : "");
 		json_str(t->key, ", \"line\": ");
 		json_str(t->text, "}");
 		return;
 	}
 	if (opt.json) {
-		fputs(count ? ", " : "", stdout);
+		out_put(1, ", ", count ? 2 : 0);
 		json_str(t->key[0] ? t->key : "text", ": ");
 		json_str(t->text, "");
 		return;
 	}
 	if (req.type == PDU_CONFIG_RELOAD || req.type == PDU_SETTING_RELOAD) {
-		printf("%s%s %s\n", pfx, t->key, t->text);
+		out(1, "%s%s %s\n", pfx, t->key, t->text);
 		return;
 	}
 	if (req.type == PDU_CONFIG_SHOW || req.type == PDU_SAVE)
-		printf("%s%s[%s]\n", count ? "\n" : "", pfx, t->key);
+		out(1, "%s%s[%s]\n", count ? "\n" : "", pfx, t->key);
 	for (p = t->text; *p != '\0'; p = nl + 1) {
 		if ((nl = strchr(p, '\n')) == NULL)
 			nl = p + strlen(p) - 1;
-		printf("%s%.*s\n", pfx, (int)(nl - p + (*nl != '\n')), p);
+		out(1, "%s%.*s\n", pfx, (int)(nl - p + (*nl != '\n')), p);
 		if (nl[1] == '\0')
 			break;
 	}
@@ -1174,7 +1172,7 @@ print_reply(struct sess *s, int kind, const char *pfx, bool first)
 				ret = print_status(st, n, pfx, first);
 			else {
 				if (opt.json)
-					printf("%s%s%s}", json_open ? "" :
+					out(1, "%s%s%s}", json_open ? "" :
 					    first ? "{" : ", {", json_open ? "" :
 					    lines, *lines ? "]" : "");
 				ret = EX_OK;
@@ -1183,26 +1181,26 @@ print_reply(struct sess *s, int kind, const char *pfx, bool first)
 		}
 		if (kind == R_TEXT) {
 			if (opt.json && !json_open)
-				printf("%s{%s", first ? "" : ", ", lines);
+				out(1, "%s{%s", first ? "" : ", ", lines);
 			json_open = true;
 			print_text(&t, pfx, n++);
 		} else if (kind == R_VERSION) {
 			if (opt.json)
-				printf("%s{\"client\": \"" PM_VERSION "\", "
+				out(1, "%s{\"client\": \"" PM_VERSION "\", "
 				    "\"server\": ", first ? "" : ", ");
 			if (opt.json) {
 				json_str(v.version, "");
-				printf(", \"protocol\": %d}", v.proto);
+				out(1, ", \"protocol\": %d}", v.proto);
 			} else
-				printf("%sclient " PM_VERSION ", server %s, "
+				out(1, "%sclient " PM_VERSION ", server %s, "
 				    "protocol %d\n", pfx, v.version, v.proto);
 			ret = EX_OK;
 			goto out;
 		} else if (kind == R_ACTION) {
 			if (opt.json)
-				printf("%s{\"ok\": true}", first ? "" : ", ");
+				out(1, "%s{\"ok\": true}", first ? "" : ", ");
 			else if (msg[0] != '\0')
-				printf("%s%s\n", pfx, msg);
+				out(1, "%s%s\n", pfx, msg);
 			ret = EX_OK;
 			goto out;
 		}
@@ -1214,7 +1212,7 @@ fail:
 	perr("%s\n", s->err);
 json_err:
 	if (opt.json && nsess > 1) {
-		printf("%s{\"error\": ", first ? "" : ", ");
+		out(1, "%s{\"error\": ", first ? "" : ", ");
 		json_str(s->err, "}");
 	}
 out:
@@ -1306,7 +1304,7 @@ again:
 			snprintf(pfx, sizeof(pfx), "%s ", sess[i].name);
 		if (opt.json && nsess > 1) {
 			/* The document opens with the first host. */
-			printf("%s", i ? ", " : "{");
+			out(1, "%s", i ? ", " : "{");
 			json_str(sess[i].name, ": ");
 		}
 		rc = print_reply(&sess[i], kind, pfx, true);
@@ -1314,8 +1312,8 @@ again:
 			ret = rc;
 	}
 	if (opt.json)
-		printf(nsess > 1 ? "}\n" : "\n");
-	fflush(stdout);
+		out(1, nsess > 1 ? "}\n" : "\n");
+	out_flush();
 	return ret;
 }
 
@@ -1358,7 +1356,7 @@ await(int rc)
 		if ((rc = print_reply(s, R_STATUS, "", true)) != -1)
 			return rc;
 	}
-	fprintf(stderr, "\npm: gave up waiting\n");
+	out(2, "\npm: gave up waiting\n");
 	return EX_DOWN;
 }
 #else
@@ -1436,7 +1434,7 @@ follow_out(struct sess *s)
 	s->rxlen -= off;
 	if (s->sealed)
 		s->vrf -= off;
-	fflush(stdout);
+	out_flush();
 }
 
 #if PLAT_UNIX
@@ -1511,13 +1509,12 @@ config_check(const char *file)
 	if (file == NULL)
 		file = cfg_default_file(opt.cfgfile);
 	if (cfg_load(file, &cf, err, sizeof(err)) == -1) {
-		fprintf(stderr, "%s%s", err,
+		out(2, "%s%s", err,
 		    err[0] && err[strlen(err) - 1] == '\n' ? "" : "\n");
 		return EX_FAIL;
 	}
 	cfg_free(cf);
-	/* Not printf: a plain line would become puts, linked for this alone. */
-	fputs("configuration OK\n", stdout);
+	out(1, "configuration OK\n");
 	return EX_OK;
 #else
 	/* The server's parser is not linked in (issue 20). */
@@ -1547,19 +1544,19 @@ cmd_find(const struct cmd *tab, char *name)
 
 /* The synopsis of top, a line per sub-command, as a man page has it. */
 static void
-synopsis(FILE *f, const struct cmd *top, bool help)
+synopsis(int f, const struct cmd *top, bool help)
 {
 	const struct cmd *c = top->sub ? subs[top->sub] : top;
 	const char *lead = "usage:", *syn;
 
 	do {
-		fprintf(f, "%s pm %s", lead, top->name);
+		out(f, "%s pm %s", lead, top->name);
 		if (c != top)
-			fprintf(f, " %s", c->name);
+			out(f, " %s", c->name);
 		syn = strchr(c->name, '\0') + 1;
-		fprintf(f, "%s%s\n", syn[0] ? " " : "", syn);
+		out(f, "%s%s\n", syn[0] ? " " : "", syn);
 		if (help)
-			fprintf(f, "\t%s\n", strchr(syn, '\0') + 1);
+			out(f, "\t%s\n", strchr(syn, '\0') + 1);
 #if PLAT_UNIX
 		if (help && c->args == A_RUN)
 			cfg_run_opts(f);
@@ -1582,7 +1579,7 @@ help(int argc, char **argv)
 		perr("unknown command: %s\n", argv[0]);
 		return EX_USAGE;
 	}
-	synopsis(stdout, c, true);
+	synopsis(1, c, true);
 	return EX_OK;
 }
 
@@ -1902,8 +1899,8 @@ client_cmd(int argc, char **argv)
 	return false;
 }
 
-int
-client_main(int argc, char **argv)
+static int
+client_run(int argc, char **argv)
 {
 	const struct cmd *c, *top;
 	char *o;
@@ -1937,7 +1934,7 @@ client_main(int argc, char **argv)
 		av[n++] = argv[i];
 	}
 	if (opt.version) {
-		fputs("pm " PM_VERSION "\n", stdout);
+		out(1, "pm " PM_VERSION "\n");
 		return EX_OK;
 	}
 	if (n == 0) {
@@ -1951,7 +1948,7 @@ client_main(int argc, char **argv)
 		return EX_USAGE;
 	}
 	if (opt.help) {
-		synopsis(stdout, top, true);
+		synopsis(1, top, true);
 		return EX_OK;
 	}
 	av++;
@@ -1961,7 +1958,7 @@ client_main(int argc, char **argv)
 			if (n > 0)
 				perr("%s: unknown sub-command: "
 				    "%s\n", top->name, av[0]);
-			synopsis(stderr, top, false);
+			synopsis(2, top, false);
 			return EX_USAGE;
 		}
 		av++;
@@ -1978,7 +1975,7 @@ client_main(int argc, char **argv)
 	req.reqid = (uint32_t)getpid();
 	/* Step 3: the arguments; local commands end here. */
 	if ((kind = cmd_args(c, n, av)) < 0) {
-		synopsis(stderr, top, false);
+		synopsis(2, top, false);
 		return EX_USAGE;
 	}
 	if (kind >= R_LOCAL)
@@ -1994,4 +1991,13 @@ client_main(int argc, char **argv)
 		return EX_FAIL;
 #endif
 	return await(transact(kind >= R_PING ? R_STATUS : kind));
+}
+
+int
+client_main(int argc, char **argv)
+{
+	int rc = client_run(argc, argv);
+
+	out_flush();
+	return rc;
 }

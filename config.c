@@ -37,6 +37,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "out.h"
 
 #define ARENA_CHUNK	16384
 #define INI_SECTION_MAX	50	/* inih's section buffer, NUL included */
@@ -2689,9 +2690,9 @@ cfg_sockaddr(const char *name, struct sockaddr_un *sun, unsigned int *len)
 
 /* The process keys as `pm run` options, for its help (issue 17). */
 void
-cfg_run_opts(FILE *f)
+cfg_run_opts(int fd)
 {
 	for (const struct key *k = proc_keys; k->name[0] != '\0'; k++)
-		fprintf(f, "%s--%s%s", k == proc_keys ? "\tkeys: " : " ",
+		out(fd, "%s--%s%s", k == proc_keys ? "\tkeys: " : " ",
 		    k->name, k[1].name[0] != '\0' ? "" : "\n");
 }

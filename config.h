@@ -222,7 +222,7 @@ int	 cfg_parse_size(const char *, unsigned long long *bytes);
 int	 cfg_parse_signal(const char *);		/* -1 when unknown */
 const char *cfg_signal_name(int sig);			/* "TERM", or NULL */
 /* Every process key as a `pm run` option ("--key"), one line. */
-void	 cfg_run_opts(FILE *);
+void	 cfg_run_opts(int fd);	/* to fd 1 or 2 (out.h) */
 /* Split a shell-like command into argv words in place; count or -1. */
 int	 cfg_split_command(char *buf, char **argv, int max, const char **why);
 

@@ -15,6 +15,8 @@
 #include <winsock2.h>
 #include <ws2tcpip.h>
 
+#include <io.h>
+
 #include <signal.h>	/* first, so that its numbers are replaced below */
 
 /* Windows speaks TCP only: no Unix socket, no peer credentials. */
@@ -42,6 +44,7 @@ const char *plat_getenv(const char *name);
 /* errno when the token file's ACL lets others read it (plat_strerror). */
 #define PLAT_EKEYACL	0x7f00
 #define plat_wall_s()	((long long)time(NULL))
+#define plat_isatty(fd)	_isatty(fd)
 
 /*
  * Signal numbers go on the wire as Linux's (the server is Linux), not as
@@ -61,8 +64,10 @@ enum {
 	SIGIO, SIGPWR, SIGSYS, SIGIOT = SIGABRT, SIGPOLL = SIGIO
 };
 #else
+#include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 
 #include <netinet/in.h>
 
@@ -91,6 +96,9 @@ enum {
 #define plat_strerror(e)	strerror(e)
 #define plat_open_key(p)	open((p), O_RDONLY | O_CLOEXEC)
 #define plat_getenv(n)		getenv(n)
+/* isatty as musl does it, without linking isatty */
+#define plat_isatty(fd)	(syscall(SYS_ioctl, (fd), TIOCGWINSZ, \
+	&(struct winsize){ 0 }) == 0)
 
 static inline int
 plat_sockerr(int fd)

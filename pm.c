@@ -39,6 +39,7 @@
 #include "init.h"
 #include "log.h"
 #include "logbuf.h"
+#include "out.h"
 #include "pm.h"
 #include "proc.h"
 
@@ -748,20 +749,20 @@ server_args(int argc, char **argv)
 				v = strtol(argv[++i], &end, 10);
 				if (*end != '\0' || v < 0 || v > 255 ||
 				    opt.nexit == MAX_EXIT_MAP) {
-					fprintf(stderr, "pm: -e: bad exit code "
+					out(2, "pm: -e: bad exit code "
 					    "'%s'\n", argv[i]);
 					exit(2);
 				}
 				opt.exit_map[opt.nexit++] = (int)v;
 			}
 		} else if (a[0] == '-' && server) {
-			fprintf(stderr, "pm: unknown option '%s'\n", a);
+			out(2, "pm: unknown option '%s'\n", a);
 			usage();
 		} else if (a[0] != '-')
 			break;
 	}
 	if (server && i < argc && getpid() != 1) {
-		fprintf(stderr, "pm: unexpected argument '%s' with -d\n",
+		out(2, "pm: unexpected argument '%s' with -d\n",
 		    argv[i]);
 		usage();
 	}
@@ -794,11 +795,11 @@ load_config(void)
 		cur = NULL;
 		if (getpid() == 1)
 			return;
-		fputs(cfg_err, stderr);
+		out_put(2, cfg_err, strlen(cfg_err));
 		exit(1);
 	}
 	if (cfg_load_string("(none)", "", &cur, cfg_err, sizeof(cfg_err)) < 0) {
-		fputs(cfg_err, stderr);
+		out_put(2, cfg_err, strlen(cfg_err));
 		exit(1);
 	}
 }
@@ -818,7 +819,7 @@ rescue(void)
 	char err[PM_ERR_MAX];
 	bool sh = init_mode && access("/bin/sh", X_OK) == 0;
 
-	fputs(cfg_err, stderr);
+	out_put(2, cfg_err, strlen(cfg_err));
 	log_err("%s is unusable; %s", cfg_path, sh ? "starting a rescue "
 	    "shell on the console" : init_mode ? "no /bin/sh for a rescue "
 	    "shell; only reaping" : "running without it");
@@ -826,7 +827,7 @@ rescue(void)
 	    sizeof(err)) == 0)
 		return;
 	if (cfg_load_string("(none)", "", &cur, err, sizeof(err)) < 0) {
-		fputs(err, stderr);	/* out of memory at boot: nothing to do */
+		out_put(2, err, strlen(err));	/* out of memory at boot: nothing to do */
 		exit(1);
 	}
 }
@@ -913,7 +914,7 @@ background(void)
 	int fd;
 
 	if (pid < 0) {
-		fprintf(stderr, "pm: fork: %m\n");
+		out(2, "pm: fork: %m\n");
 		exit(1);
 	}
 	if (pid > 0)
@@ -964,7 +965,7 @@ server_main(void)
 
 	/* 3. Signals as data, the timer, and the epoll set. */
 	if (open_fds() < 0) {
-		fprintf(stderr, "pm: cannot set up the event loop: %m\n");
+		out(2, "pm: cannot set up the event loop: %m\n");
 		return 1;
 	}
 

@@ -165,3 +165,57 @@ ms() { echo $(( $(date +%s%N) / 1000000 )); }
 has_lines() { [ -f "$2" ] && [ "$(wc -l < "$2")" -ge "$1" ]; }
 # state_is ID STATE: `pm status ID` shows STATE now (for wait_until).
 state_is() { [ "$(state_of "$1")" = "$2" ]; }
+
+# start_web_db [SETTING...]: the server on $T/pm.ini, two services web
+# (sleep 1000) and db (sleep 1001), and a [settings] section of the lines
+# given, if any; checks both run. 1 when the server did not start.
+start_web_db() {
+	{
+		[ $# -eq 0 ] || { echo '[settings]'; printf '%s\n' "$@"; }
+		printf '[process:web]\ncommand = sleep 1000\n'
+		printf '[process:db]\ncommand = sleep 1001\n'
+	} >"$T/pm.ini"
+	start_server "$T/pm.ini" || return 1
+	check "web running" wait_until 5 state_is web running
+	check "db running" wait_until 5 state_is db running
+}
+# status_pids: "ID PID" a line, as `pm status` shows them (at most 5 s).
+status_pids() { timeout 5 "$PM" -S "$SOCK" status | awk 'NR>1 {print $1, $3}'; }
+# still_fine WHAT: `pm status` answers within 1 s, every PID as in
+# $BEFORE (taken with status_pids).
+still_fine() {
+	local t0 out el
+	t0=$(ms)
+	out=$(status_pids)
+	el=$(( $(ms) - t0 ))
+	check "$1: status answered within 1 s (${el}ms)" test "$el" -lt 1000
+	expect_eq "$1: every PID unchanged" "$out" "$BEFORE"
+}
+
+# start_logged ID SCRIPT DELAY MAX: the server on $T/pm.ini with one
+# process ID, which appends the time of each start (ns) to $T/starts and
+# then runs the shell SCRIPT; restart_delay DELAY up to MAX, no
+# start_limit. 1 when the server did not start.
+start_logged() {
+	cat >"$T/pm.ini" <<INI
+[process:$1]
+command = sh -c 'date +%s%N >> $T/starts; $2'
+restart_delay = $3
+restart_delay_max = $4
+start_limit = 0
+INI
+	start_server "$T/pm.ini"
+}
+# start_ms I: when start I (from 0) in $T/starts happened, in ms.
+start_ms() { local s; mapfile -t s <"$T/starts"; echo $(( s[$1] / 1000000 )); }
+# start_gap I: ms from start I to start I+1 in $T/starts.
+start_gap() {
+	local s; mapfile -t s <"$T/starts"
+	echo $(( (s[$1 + 1] - s[$1]) / 1000000 ))
+}
+# backoffs ID N: the first N delays the server logged for ID, each with a
+# space after it ("0.200s 0.400s ").
+backoffs() {
+	grep -Eo "$1: backoff [0-9.]+s" "$T/server.log" | head -"$2" |
+	    awk '{ printf "%s ", $3 }'
+}

@@ -3,25 +3,16 @@
 # doubling up to restart_delay_max.
 . "$(dirname "$0")/lib.sh"
 
-cat >"$T/pm.ini" <<INI
-[process:crash]
-command = sh -c 'date +%s%N >> $T/starts; exit 1'
-restart_delay = 200ms
-restart_delay_max = 800ms
-start_limit = 0
-INI
-start_server "$T/pm.ini" || finish
+start_logged crash "exit 1" 200ms 800ms || finish
 check "five starts happen" wait_until 10 has_lines 5 "$T/starts"
 # The delays' exact values and timing are pinned by tests/unit/proc_test.c
 # on a fake clock; here the real pm logs them in order and never restarts
 # before the delay (a lower bound, which load cannot break).
 expect_eq "delays double up to restart_delay_max" \
-	"$(grep -Eo 'crash: backoff [0-9.]+s' "$T/server.log" | head -4 |
-	    awk '{ printf "%s ", $3 }')" "0.200s 0.400s 0.800s 0.800s "
-mapfile -t s < "$T/starts"
+	"$(backoffs crash 4)" "0.200s 0.400s 0.800s 0.800s "
 want=(200 400 800 800)
 for i in 0 1 2 3; do
-	gap=$(( (s[i + 1] - s[i]) / 1000000 ))
+	gap=$(start_gap $i)
 	check "restart $((i + 1)) not before its delay (${gap}ms >= ${want[i]}ms)" \
 		test "$gap" -ge "${want[i]}"
 done

@@ -7,15 +7,7 @@
 
 P=$(port)
 key_file "$T/tok" "s3cret"
-cat >"$T/pm.ini" <<INI
-[settings]
-http = 127.0.0.1:$P
-[process:web]
-command = sleep 1000
-[process:db]
-command = sleep 1001
-INI
-start_server "$T/pm.ini" || finish
+start_web_db "http = 127.0.0.1:$P" || finish
 U=http://127.0.0.1:$P
 # tcp_listeners PID: how many of PID's sockets listen on TCP (state 0A).
 tcp_listeners() {
@@ -27,8 +19,6 @@ tcp_listeners() {
 	echo "$n"
 }
 expect_eq "with http = one TCP listener" "$(tcp_listeners "$SERVER")" 1
-check "web running" wait_until 5 state_is web running
-check "db running" wait_until 5 state_is db running
 
 # get PATH [CURL ARGS]: "CODE" then the body.
 get() { local p=$1; shift; curl -s -m 5 -o "$T/body" -w '%{http_code}' "$@" "$U$p"; }

@@ -6,27 +6,8 @@
 . "$(dirname "$0")/lib.sh"
 
 P=$(port)
-cat >"$T/pm.ini" <<INI
-[settings]
-http = 127.0.0.1:$P
-[process:web]
-command = sleep 1000
-[process:db]
-command = sleep 1001
-INI
-start_server "$T/pm.ini" || finish
-check "web running" wait_until 5 state_is web running
-check "db running" wait_until 5 state_is db running
-before=$(pmc status | awk 'NR>1 {print $1, $3}')
-
-still_fine() {
-	local t0 out el
-	t0=$(ms)
-	out=$(timeout 5 "$PM" -S "$SOCK" status | awk 'NR>1 {print $1, $3}')
-	el=$(( $(ms) - t0 ))
-	check "$1: status answered within 1 s (${el}ms)" test "$el" -lt 1000
-	expect_eq "$1: every PID unchanged" "$out" "$before"
-}
+start_web_db "http = 127.0.0.1:$P" || finish
+BEFORE=$(status_pids)
 
 # The clients, in Python: each prints what it saw on one line.
 cat >"$T/h.py" <<'PY'

@@ -16,11 +16,13 @@ start_server "$T/pm.ini" || finish
 mkdir "$T/bin" && ln -s "$PM" "$T/bin/pm"
 
 TM="tmux -L pmtest-${T##*.}"
-# term SHELL...: a terminal running SHELL with pm on its PATH.
+# term SHELL...: a terminal running SHELL with pm on its PATH, its HOME
+# the test's directory (the shells' history and zsh's completion dump stay
+# there, not in the home of whoever runs the tests).
 term() {
 	$TM kill-server 2>/dev/null
 	$TM -f /dev/null new-session -d -x 160 -y 40 \
-	    env PATH="$T/bin:$PATH" PM_SOCKET="$SOCK" PMTEST_TAG="$T" TERM=xterm "$@"
+	    env PATH="$T/bin:$PATH" HOME="$T" PM_SOCKET="$SOCK" PMTEST_TAG="$T" TERM=xterm "$@"
 	track "$($TM display -p '#{pid}')"
 }
 screen() { $TM capture-pane -p -J; }
@@ -58,10 +60,12 @@ check "... and the process runs on" alive "$pid"
 expect_match "... still running for pm" "$(pmc status python3)" 'python3 +running'
 $TM kill-server
 
-# zsh, with the completion function from the same directory.
+# zsh, with the completion function from the same directory. compinit
+# reads every completion function zsh has: seconds on a loaded machine,
+# hence the longer bound for the prompt.
 term zsh -f
 keys "PS1='> '; fpath=('$ROOT/completion' \$fpath); autoload -U compinit; compinit -u" Enter
-wait_until 5 shows '^> $' || fail "zsh did not start: $(screen)"
+wait_until 30 shows '^> $' || fail "zsh did not start: $(screen)"
 keys 'pm resta' Tab
 check "zsh completes a command" wait_until 5 shows '^> pm restart ?$'
 keys C-u 'pm why web' Tab

@@ -18,7 +18,7 @@ unset PM_TOKEN
 skip_all() { echo "skip - $*"; exit 0; }
 [ -x "$WINE" ] || skip_all "no wine at $WINE (make test-windows installs wine64)"
 [ -f "$EXE" ] || skip_all "pm.exe is not built (make client-windows)"
-for f in client.c pdu.c sha256.c cfgparse.c esc.c plat_win.c plat.h; do
+for f in client.c pdu.c sha256.c cfgparse.c esc.c plat_win.c plat.h out.c out.h; do
 	[ "$ROOT/$f" -nt "$EXE" ] &&
 	    skip_all "pm.exe is older than $f (make client-windows)"
 done

@@ -418,6 +418,15 @@ world(const struct cfg_mon *m, enum cfg_type type, enum proc_state s,
 	logs[0] = '\0';
 }
 
+/* world(m) with the service in state s, just spawned; the loop turns. */
+static void
+spawned(const struct cfg_mon *m, enum proc_state s)
+{
+	world(m, PT_SERVICE, s, 4242);
+	mon_spawned(0, true);
+	turn();
+}
+
 static struct cfg_mon
 checked(enum cfg_cfail action)
 {
@@ -453,9 +462,7 @@ test_checks(void)
 	for (int act = CF_RESTART; act <= CF_EXIT; act++) {
 		struct cfg_mon m = checked((enum cfg_cfail)act);
 
-		world(&m, PT_SERVICE, PS_RUNNING, 4242);
-		mon_spawned(0, true);
-		turn();
+		spawned(&m, PS_RUNNING);
 		CHECK("health is unknown before the first check",
 		    mon_view(0)->health == H_UNKNOWN);
 		pass(999);
@@ -504,9 +511,7 @@ test_check_exec_and_output(void)
 {
 	struct cfg_mon m = checked(CF_EXEC);
 
-	world(&m, PT_SERVICE, PS_RUNNING, 4242);
-	mon_spawned(0, true);
-	turn();
+	spawned(&m, PS_RUNNING);
 	spawn_out = "db is down\nsecond line\n";
 	one_check(2);
 	CHECK("the first line of a failed check is kept",
@@ -535,9 +540,7 @@ test_check_timeout(void)
 	struct cfg_mon m = checked(CF_RESTART);
 	pid_t pid;
 
-	world(&m, PT_SERVICE, PS_RUNNING, 4242);
-	mon_spawned(0, true);
-	turn();
+	spawned(&m, PS_RUNNING);
 	pass(1000);
 	pid = last_pid;
 	pass(400);
@@ -581,9 +584,7 @@ test_readiness(void)
 	pid_t pid;
 	int fd, lfd;
 
-	world(&m, PT_SERVICE, PS_STARTING, 4242);
-	mon_spawned(0, true);
-	turn();
+	spawned(&m, PS_STARTING);
 	CHECK("an exec: probe runs at once", n_spawn == 1 &&
 	    last_argv == probe_argv);
 	mon_reap(last_pid, 1);
@@ -620,9 +621,7 @@ test_readiness(void)
 	    getsockname(lfd, (struct sockaddr *)&sin, &len) == 0);
 	m = (struct cfg_mon){ .ready = RD_TCP, .ready_arg = ntohs(sin.sin_port),
 	    .ready_timeout_ms = 2000 };
-	world(&m, PT_SERVICE, PS_STARTING, 4242);
-	mon_spawned(0, true);
-	turn();
+	spawned(&m, PS_STARTING);
 	pass(300);
 	CHECK("tcp: not ready while nothing listens", n_ready == 0 &&
 	    n_spawn == 0);
@@ -779,9 +778,7 @@ test_reload(void)
 {
 	struct cfg_mon m = checked(CF_RESTART);
 
-	world(&m, PT_SERVICE, PS_RUNNING, 4242);
-	mon_spawned(0, true);
-	turn();
+	spawned(&m, PS_RUNNING);
 	one_check(1);
 	one_check(1);
 	/* The new table: a new process first, the old one second. */
@@ -906,6 +903,26 @@ crontab(const char *spec, long long at)
 	crontab_ms(spec, at, 0);
 }
 
+/*
+ * "30 3 * * *" armed MS into 03:29:59; time passes to 03:30:00, the run
+ * due but not yet read, and the clock is stepped by STEP seconds.
+ */
+static void
+due_then_step(uint64_t ms, long long step)
+{
+	crontab_ms("30 3 * * *", utc(2026, 11, 30, 3, 29, 59), ms);
+	mono += 1000 - ms;
+	wall++;
+	set_clock(wall + step);
+}
+
+/* The next run is planned at T and the realtime timer armed for it. */
+static bool
+armed_at(long long t)
+{
+	return mon_view(0)->next_wall == t && tfd_at == t;
+}
+
 static void
 test_cron(void)
 {
@@ -923,8 +940,7 @@ test_cron(void)
 	pass(1000);
 	CHECK("it runs at 03:30", n_start == 1);
 	CHECK("and the next is tomorrow's, armed",
-	    mon_view(0)->next_wall == utc(2026, 12, 1, 3, 30, 0) &&
-	    tfd_at == utc(2026, 12, 1, 3, 30, 0));
+	    armed_at(utc(2026, 12, 1, 3, 30, 0)));
 
 	/* Forwards over a run: planned afresh, not made up. */
 	crontab("30 3 * * *", utc(2026, 11, 30, 3, 0, 0));
@@ -933,16 +949,13 @@ test_cron(void)
 	    logged("the clock was set"));
 	CHECK("the run it jumped over is not made up", n_start == 0);
 	CHECK("the next run is planned from the new time and armed",
-	    mon_view(0)->next_wall == utc(2026, 12, 1, 3, 30, 0) &&
-	    tfd_at == utc(2026, 12, 1, 3, 30, 0));
+	    armed_at(utc(2026, 12, 1, 3, 30, 0)));
 
 	/* Backwards: the run comes sooner, not at the old time. */
 	crontab("0 * * * *", utc(2026, 11, 30, 3, 10, 0));
 	set_clock(utc(2026, 11, 30, 1, 10, 0));
 	CHECK("set backwards, the next run is planned from the new time",
-	    n_start == 0 &&
-	    mon_view(0)->next_wall == utc(2026, 11, 30, 2, 0, 0) &&
-	    tfd_at == utc(2026, 11, 30, 2, 0, 0));
+	    n_start == 0 && armed_at(utc(2026, 11, 30, 2, 0, 0)));
 	pass(50 * 60 * 1000);
 	CHECK("and happens then: no hour is lost", n_start == 1);
 
@@ -962,17 +975,11 @@ test_cron(void)
 	 * clock, so it is not lost; and it is not run twice either when the
 	 * step goes back over its minute.
 	 */
-	crontab("30 3 * * *", utc(2026, 11, 30, 3, 29, 59));
-	mono += 1000;
-	wall++;			/* 03:30:00: due, not yet read */
-	set_clock(wall + 2);
+	due_then_step(0, 2);
 	CHECK("a run due when the clock is stepped forwards still runs",
 	    n_start == 1 &&
 	    mon_view(0)->next_wall == utc(2026, 12, 1, 3, 30, 0));
-	crontab("30 3 * * *", utc(2026, 11, 30, 3, 29, 59));
-	mono += 1000;
-	wall++;
-	set_clock(wall - 2);	/* back to 03:29:58 */
+	due_then_step(0, -2);	/* back to 03:29:58 */
 	CHECK("a run due when the clock is stepped back runs once",
 	    n_start == 1 &&
 	    mon_view(0)->next_wall == utc(2026, 12, 1, 3, 30, 0));
@@ -980,10 +987,7 @@ test_cron(void)
 	CHECK("not again when 03:30 comes round on the new clock",
 	    n_start == 1);
 	/* Armed at 03:29:59.900: wall_now() said 03:29:59. */
-	crontab_ms("30 3 * * *", utc(2026, 11, 30, 3, 29, 59), 900);
-	mono += 100;
-	wall++;
-	set_clock(wall + 2);
+	due_then_step(900, 2);
 	CHECK("the old clock is not read a second late",
 	    n_start == 1);
 
