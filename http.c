@@ -133,9 +133,8 @@ http_metrics(int k, const uint16_t *idx, int nidx, char *buf, size_t len)
 		v = f == NP ? 1 : f == NP + 1 ? ev_start_time() : ev_reloads(&ok);
 		if (f == NP + 3)
 			v = ok;
-		return snprintf(buf, len, "pm_%s%s%s%s %lld\n", name,
-		    f == NP ? "{version=\"" : "", f == NP ? PM_VERSION : "",
-		    f == NP ? "\"}" : "", v);
+		return snprintf(buf, len, "pm_%s%s %lld\n", name,
+		    f == NP ? "{version=\"" PM_VERSION "\"}" : "", v);
 	}
 	i = nidx < 0 ? i - 1 : idx[i - 1];
 	if (i >= proc_count() || !proc_shown(i))
