@@ -142,8 +142,10 @@ UNIT_EXTRA_log = safefile.c esc.c
 # check.c plans schedules with sched.c; the test stands in for the rest.
 UNIT_EXTRA_check = sched.c
 # proc.c's state machine: its test fakes the sys seam and pm.c's loop, and
-# PROC_UNIT shows it the table's cells and which of them ran.
-UNIT_EXTRA_proc = -DPROC_UNIT config.c cfgparse.c sched.c log.c esc.c safefile.c out.c
+# PROC_UNIT shows it the table's cells and which of them ran. The state
+# names are pdu.c's.
+UNIT_EXTRA_proc = -DPROC_UNIT config.c cfgparse.c sched.c log.c esc.c safefile.c out.c \
+	pdu.c
 
 tests/unit/%_test.bin: tests/unit/%_test.c %.c $(HDRS) build/include/ini.h $(INIH_A) sched.c safefile.c \
 	cfgparse.c esc.c out.c

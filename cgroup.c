@@ -101,13 +101,14 @@ cg_init(const char *want)
 	char path[PM_PATH_MAX + 64] = "/sys/fs/cgroup", buf[512], *p;
 	struct statfs sf;
 	int fd, d = -1;
+	bool pid1 = getpid() == 1;
 
 	/*
 	 * Spare pm in an OOM kill of the whole container (memory.oom.group);
 	 * where pm may not, it keeps what it was given. Children get the old
 	 * value back (cg_child).
 	 */
-	fd = getpid() == 1 ? open("/proc/self/oom_score_adj", O_RDWR |
+	fd = pid1 ? open("/proc/self/oom_score_adj", O_RDWR |
 	    O_CLOEXEC) : -1;
 	if (fd >= 0 && read(fd, adj, sizeof(adj) - 1) > 0 &&
 	    write(fd, "-1000", 5) < 0)
@@ -118,7 +119,7 @@ cg_init(const char *want)
 		return;
 	if (want != NULL)
 		snprintf(path, sizeof(path), "%s", want);
-	else if (getpid() != 1)
+	else if (!pid1)
 		errno = EPERM;	/* auto: only PID 1 owns its cgroup */
 	else if (safe_read(AT_FDCWD, "/proc/self/cgroup", buf,
 	    sizeof(buf)) == 0 &&
@@ -126,7 +127,7 @@ cg_init(const char *want)
 		p[strcspn(p, "\n")] = '\0';
 		snprintf(path + 14, sizeof(path) - 14, "%s", p);
 	}
-	if ((want != NULL || getpid() == 1) &&
+	if ((want != NULL || pid1) &&
 	    (fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC)) >= 0) {
 		if (fstatfs(fd, &sf) == 0 && sf.f_type != CGROUP2_MAGIC)

@@ -63,6 +63,9 @@ struct aux {
 	size_t		 outlen;
 };
 
+/* "cannot create the notify socket: ...": one format for four. */
+#define CANNOT	"cannot %s the %s: %m"
+
 static struct aux	 aux[AUX_MAX];
 static struct watch	 notify_w = { -1, NULL };
 static char		 notify_env[40];	/* NOTIFY_SOCKET=@xxxxx */
@@ -190,10 +193,11 @@ pipe_cb(struct watch *w, uint32_t events)
 		char buf[64];
 		ssize_t n = read(w->fd, buf, sizeof(buf));
 		int idx = proc_find(a->id);
+		bool nl = n > 0 && memchr(buf, '\n', (size_t)n) != NULL;
 
-		if (n > 0 && memchr(buf, '\n', (size_t)n) != NULL && idx >= 0)
+		if (nl && idx >= 0)
 			proc_ready(idx);
-		if (n == 0 || (n > 0 && memchr(buf, '\n', (size_t)n)))
+		if (n == 0 || nl)
 			aux_free(a);
 		return;
 	}
@@ -315,7 +319,7 @@ notify_open(void)
 	    sizeof(one)) < 0 || bind(fd, (struct sockaddr *)&sun, len) < 0 ||
 	    getsockname(fd, (struct sockaddr *)&sun, &(socklen_t){
 	    sizeof(sun) }) < 0) {
-		log_err("cannot create the notify socket: %m");
+		log_err(CANNOT, "create", "notify socket");
 		if (fd >= 0)
 			close(fd);
 		return;
@@ -326,7 +330,7 @@ notify_open(void)
 	notify_w.fd = fd;
 	notify_w.cb = notify_cb;
 	if (loop_add(&notify_w, EPOLLIN) < 0) {
-		log_err("cannot watch the notify socket: %m");
+		log_err(CANNOT, "watch", "notify socket");
 		close(fd);
 		notify_w.fd = -1;
 	}
@@ -648,6 +652,7 @@ cron_cb(struct watch *w, uint32_t events)
 	long long now = wall_now(), last, old = now;
 	bool set = read(w->fd, &ticks, sizeof(ticks)) < 0 &&
 	    errno == ECANCELED, due;
+	const struct cfg_mon *m;
 	int i;
 
 	(void)events;
@@ -658,8 +663,8 @@ cron_cb(struct watch *w, uint32_t events)
 	}
 	cron_armed = 0;
 	for (i = 0; i < mt_n; i++) {
-		if (mon(i) == NULL || mon(i)->schedule == NULL ||
-		    mon(i)->sched.every_ms != 0)
+		if ((m = mon(i)) == NULL || m->schedule == NULL ||
+		    m->sched.every_ms != 0)
 			continue;
 		last = mt[i]->v.next_wall;
 		if ((due = last > 0 && last <= old))
@@ -669,7 +674,7 @@ cron_cb(struct watch *w, uint32_t events)
 		plan(i, 0);
 		/* Set back over the minute just run: not that one again. */
 		if (due && mt[i]->v.next_wall == last)
-			mt[i]->v.next_wall = sched_next(&mon(i)->sched, last);
+			mt[i]->v.next_wall = sched_next(&m->sched, last);
 	}
 }
 
@@ -685,7 +690,7 @@ cron_arm(long long at)
 		    TFD_CLOEXEC);
 		cron_w.cb = cron_cb;
 		if (cron_w.fd < 0 || loop_add(&cron_w, EPOLLIN) < 0) {
-			log_err("cannot create the schedule timer: %m");
+			log_err(CANNOT, "create", "schedule timer");
 			if (cron_w.fd >= 0)
 				close(cron_w.fd);
 			cron_w.fd = -1;
@@ -697,7 +702,7 @@ cron_arm(long long at)
 	armed_mono = now_ms();
 	if (timerfd_settime(cron_w.fd, TFD_TIMER_ABSTIME |
 	    TFD_TIMER_CANCEL_ON_SET, &its, NULL) < 0)
-		log_err("cannot arm the schedule timer: %m");
+		log_err(CANNOT, "arm", "schedule timer");
 }
 
 /* ----------------------------------------------------------------- tick */
@@ -706,6 +711,7 @@ void
 mon_reload(void)
 {
 	uint64_t now = now_ms();
+	const struct cfg_mon *m;
 	struct proc_mon **t;
 	int i, j, n;
 
@@ -730,12 +736,12 @@ mon_reload(void)
 	mt_n = n;
 	nmon = 0;
 	for (i = 0; i < mt_n; i++) {
-		if (mon(i) == NULL)
+		if ((m = mon(i)) == NULL)
 			continue;
 		nmon++;
-		if (mon(i)->ready == RD_NOTIFY)
+		if (m->ready == RD_NOTIFY)
 			notify_open();
-		if (mon(i)->check != NULL && mt[i]->v.health == H_NONE)
+		if (m->check != NULL && mt[i]->v.health == H_NONE)
 			mt[i]->v.health = H_UNKNOWN;
 		plan(i, now);
 	}
@@ -817,6 +823,7 @@ mon_tick(uint64_t now)
 {
 	uint64_t next = 0;
 	long long cron = 0;
+	const struct cfg_mon *m;
 	struct aux *a;
 	int i;
 
@@ -837,10 +844,10 @@ mon_tick(uint64_t now)
 			next = sched_earliest(next, a->deadline);
 	}
 	for (i = 0; nmon > 0 && i < mt_n; i++) {
-		if (mon(i) == NULL)
+		if ((m = mon(i)) == NULL)
 			continue;
 		next = sched_earliest(next, tick_proc(i, now));
-		if (mon(i)->schedule != NULL && mon(i)->sched.every_ms == 0 &&
+		if (m->schedule != NULL && m->sched.every_ms == 0 &&
 		    mt[i]->v.next_wall > 0 &&
 		    (cron == 0 || mt[i]->v.next_wall < cron))
 			cron = mt[i]->v.next_wall;

@@ -134,11 +134,8 @@ ev_reloaded(bool ok)
 size_t
 ev_line(uint64_t *pos, bool json, char *buf, size_t len, const char **id)
 {
-	static const char opt[2][3][16] = {
-		{ " %s", " status=%d", ": %s" },
-		{ ",\"reason\":\"%s\"", ",\"status\":%d", ",\"text\":\"%s\"" },
-	};
 	const struct ev *e;
+	const char *f;
 	char esc[EV_TEXT * 6], *p = esc;
 	struct tm tm;
 	time_t t;
@@ -169,14 +166,20 @@ ev_line(uint64_t *pos, bool json, char *buf, size_t len, const char **id)
 		    tm.tm_min, tm.tm_sec, type_names[e->type],
 		    e->id[0] ? e->id : "-", e->value);
 	}
-	/* The optional members, in one order for both forms. */
+	/*
+	 * The optional members, in one order for both forms: their formats
+	 * NUL-separated (a literal, not a 16-aligned array), taken in turn.
+	 */
+	f = json ? ",\"reason\":\"%s\"\0,\"status\":%d\0,\"text\":\"%s\"" :
+	    " %s\0 status=%d\0: %s";
 	if (e->reason)
-		n += snprintf(buf + n, len - n, opt[json][0],
-		    reason_names[e->reason]);
+		n += snprintf(buf + n, len - n, f, reason_names[e->reason]);
+	f += strlen(f) + 1;
 	if (e->status != EV_NOSTATUS)
-		n += snprintf(buf + n, len - n, opt[json][1], e->status);
+		n += snprintf(buf + n, len - n, f, e->status);
+	f += strlen(f) + 1;
 	if (esc[0])
-		n += snprintf(buf + n, len - n, opt[json][2], esc);
+		n += snprintf(buf + n, len - n, f, esc);
 	if (json)
 		n += snprintf(buf + n, len - n, "}");
 	return n > 0 && (size_t)n < len ? (size_t)n : len - 1;

@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,8 +92,19 @@ http_metrics(int k, const uint16_t *idx, int nidx, char *buf, size_t len)
 	    "config_last_reload_successful\0"
 	    "1 when the last reload succeeded";
 	enum { NP = 12 };	/* the pm_process_ families come first */
+	/*
+	 * Where each family's value is in a status record, with its type in
+	 * the low bits (1: int32_t, 2: uint64_t, else uint32_t); 0, 1 and 5
+	 * are worked out.
+	 */
+#define AT(m, t)	(offsetof(struct pdu_status, m) | (t))
+	static const uint16_t at[NP] = { [2] = AT(restarts, 0),
+	    AT(last_exit, 1), AT(check_fails, 0), [6] = AT(uptime, 2),
+	    AT(skips, 0), AT(mem, 2), AT(cpu_us, 2), AT(pids, 0),
+	    AT(ooms, 0) };
+#undef AT
 	struct pdu_status s;
-	const char *t, *pfx, *name = fam, *help;
+	const char *t, *pfx, *name = fam, *help, *p;
 	int n = nidx < 0 ? proc_count() : nidx, f, i, j;
 	long long v;
 	bool ok;
@@ -121,9 +133,8 @@ http_metrics(int k, const uint16_t *idx, int nidx, char *buf, size_t len)
 		v = f == NP ? 1 : f == NP + 1 ? ev_start_time() : ev_reloads(&ok);
 		if (f == NP + 3)
 			v = ok;
-		return snprintf(buf, len, "pm_%s%s%s%s %lld\n", name,
-		    f == NP ? "{version=\"" : "", f == NP ? PM_VERSION : "",
-		    f == NP ? "\"}" : "", v);
+		return snprintf(buf, len, "pm_%s%s %lld\n", name,
+		    f == NP ? "{version=\"" PM_VERSION "\"}" : "", v);
 	}
 	i = nidx < 0 ? i - 1 : idx[i - 1];
 	if (i >= proc_count() || !proc_shown(i))
@@ -132,12 +143,11 @@ http_metrics(int k, const uint16_t *idx, int nidx, char *buf, size_t len)
 	if ((f == 5 && s.health == 0) ||
 	    (f > 7 && !(s.cg & (f == 11 ? 1 : 3))))
 		return 0;
-	v = f == 0 ? pdu_is_up(&s) : f == 1 ? 1 : f == 2 ? s.restarts :
-	    f == 3 ? s.last_exit : f == 4 ? s.check_fails :
+	p = (const char *)&s + (at[f] & ~3);
+	v = f == 0 ? pdu_is_up(&s) : f == 1 ? 1 :
 	    f == 5 ? (s.health == 2) - (s.health == 1) :
-	    f == 6 ? (long long)s.uptime : f == 7 ? s.skips :
-	    f == 8 ? (long long)s.mem : f == 9 ? (long long)s.cpu_us :
-	    f == 10 ? s.pids : s.ooms;
+	    at[f] & 2 ? (long long)*(const uint64_t *)p :
+	    at[f] & 1 ? *(const int32_t *)p : (long long)*(const uint32_t *)p;
 	/* CPU seconds with their microseconds; the rest whole. */
 	return snprintf(buf, len, f == 9 ?
 	    "pm_process_%s{id=\"%s\"%s%s%s} %lld.%06lld\n" :
@@ -250,16 +260,19 @@ hc_flush(struct hconn *c)
 static void
 respond(struct hconn *c, int code, int route)
 {
-	/* The codes, and their reasons NUL-separated in the same order. */
-	static const short codes[] = { 200, 400, 401, 404, 405, 408, 414, 431,
-	    503 };
+	/*
+	 * The codes, by their low bytes (all differ: a byte each, not two),
+	 * and their reasons NUL-separated in the same order.
+	 */
+	static const uint8_t codes[] = { 200, 400 & 255, 401 & 255,
+	    404 & 255, 405 & 255, 408 & 255, 414 & 255, 431 & 255, 503 & 255 };
 	static const char *const reasons = "OK\0Bad Request\0Unauthorized\0"
 	    "Not Found\0Method Not Allowed\0Request Timeout\0URI Too Long\0"
 	    "Request Header Fields Too Large\0Service Unavailable";
 	const char *text = reasons;
 	int i;
 
-	for (i = 0; codes[i] != code; i++)
+	for (i = 0; codes[i] != (code & 255); i++)
 		text += strlen(text) + 1;
 	c->route = route;
 	c->k = 0;
@@ -366,7 +379,6 @@ hc_cb(struct watch *w, uint32_t ev)
 	struct hconn *c = (struct hconn *)w;
 	char drop[512];
 	ssize_t n;
-	size_t nl;
 
 	if (c->state == H_WRITE) {
 		if (ev & (EPOLLERR | EPOLLHUP))
@@ -378,22 +390,21 @@ hc_cb(struct watch *w, uint32_t ev)
 	n = recv(w->fd, c->state == H_DRAIN ? drop : c->in + c->inlen,
 	    c->state == H_DRAIN ? sizeof(drop) : sizeof(c->in) - 1 - c->inlen,
 	    0);
-	if (n == -1 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n <= 0 || c->state == H_DRAIN) {
-		if (n <= 0)
+	if (n <= 0) {
+		if (n == 0 || (errno != EAGAIN && errno != EINTR))
 			hc_close(c);
 		return;
 	}
+	if (c->state == H_DRAIN)
+		return;
 	c->inlen += (size_t)n;
 	c->in[c->inlen] = '\0';
-	nl = strcspn(c->in, "\n");
 	if (strlen(c->in) != c->inlen)
 		respond(c, 400, RT_ERROR);
 	else if (header(c->in, "") != NULL)
 		request(c);
 	else if (c->inlen == sizeof(c->in) - 1)
-		respond(c, nl == c->inlen ? 414 : 431, RT_ERROR);
+		respond(c, strchr(c->in, '\n') == NULL ? 414 : 431, RT_ERROR);
 }
 
 /* A literal, not an array: an array of 32 bytes or more is aligned to 32. */

@@ -138,24 +138,28 @@ console_stdio(void)
 void
 init_early(void)
 {
-	static const struct {
-		const char	*dir, *type, *data;
-		unsigned long	 flags;
-	} m[] = {
-		{ "/dev", "devtmpfs", "mode=0755", MS_NOSUID },
-		{ "/proc", "proc", NULL, MS_NOSUID | MS_NODEV | MS_NOEXEC },
-		{ "/sys", "sysfs", NULL, MS_NOSUID | MS_NODEV | MS_NOEXEC },
-		{ "/run", "tmpfs", "mode=0755", MS_NOSUID | MS_NODEV },
-		/* Per-process cgroups (issue 14). */
-		{ "/sys/fs/cgroup", "cgroup2", NULL, MS_NOSUID | MS_NODEV |
-		    MS_NOEXEC },
-	};
+	/*
+	 * Each mount's directory and type, NUL-separated, and its flags (a
+	 * byte: the MS_ flags used here are small), bit 0 for "mode=0755":
+	 * no 32-byte row of pointers each.
+	 */
+	static const char *const m = "/dev\0devtmpfs\0/proc\0proc\0/sys\0sysfs\0"
+	    "/run\0tmpfs\0/sys/fs/cgroup\0cgroup2";
+	static const uint8_t fl[5] = { MS_NOSUID | 1,
+	    MS_NOSUID | MS_NODEV | MS_NOEXEC, MS_NOSUID | MS_NODEV | MS_NOEXEC,
+	    MS_NOSUID | MS_NODEV | 1,
+	    /* Per-process cgroups (issue 14). */
+	    MS_NOSUID | MS_NODEV | MS_NOEXEC };
+	const char *p = m, *dir[5], *type[5];
 	int r[5], err[5];
 	size_t i;
 
 	for (i = 0; i < 5; i++) {
-		r[i] = mount_if_missing(m[i].dir, m[i].type, m[i].flags,
-		    m[i].data);
+		dir[i] = p;
+		type[i] = p += strlen(p) + 1;
+		p += strlen(p) + 1;
+		r[i] = mount_if_missing(dir[i], type[i], fl[i] & ~1u,
+		    fl[i] & 1 ? "mode=0755" : NULL);
 		err[i] = errno;
 		if (i == 0)
 			console_stdio();
@@ -163,10 +167,9 @@ init_early(void)
 	for (i = 0; i < 5; i++) {
 		errno = err[i];
 		if (r[i] < 0)
-			log_warn("cannot mount %s on %s: %m", m[i].type,
-			    m[i].dir);
+			log_warn("cannot mount %s on %s: %m", type[i], dir[i]);
 		else if (r[i] > 0)
-			log_info("mounted %s on %s", m[i].type, m[i].dir);
+			log_info("mounted %s on %s", type[i], dir[i]);
 	}
 	(void)chdir("/");
 	(void)setsid();
@@ -226,6 +229,7 @@ init_tty(const char *tty)
 #define WD_KEEPALIVE	_IOR('W', 5, int)
 #define WD_SETTIMEOUT	_IOWR('W', 6, int)
 #define WD_GETTIMEOUT	_IOR('W', 7, int)
+#define WD_CANNOT	"watchdog: cannot %s: %m"	/* kick, disarm */
 
 static struct {
 	int		 fd;		/* -1: none open */
@@ -239,6 +243,7 @@ void
 init_wd_open(const struct cfg_settings *s, uint64_t now)
 {
 	struct stat st;
+	const char *why;
 	int secs;
 
 	if (s->watchdog == NULL)
@@ -247,13 +252,11 @@ init_wd_open(const struct cfg_settings *s, uint64_t now)
 	wd.why = "cannot open";
 	if ((wd.fd = open(s->watchdog, O_WRONLY | O_NOFOLLOW | O_CLOEXEC |
 	    O_NOCTTY | O_NONBLOCK)) < 0 || fstat(wd.fd, &st) < 0) {
-		log_err("watchdog %s: %m; running without it", s->watchdog);
+		why = strerror(errno);	/* as %m says it */
 		goto none;
 	}
 	if (!S_ISCHR(st.st_mode)) {
-		wd.why = "not a character device";
-		log_err("watchdog %s: %s; running without it", s->watchdog,
-		    wd.why);
+		why = wd.why = "not a character device";
 		goto none;
 	}
 	secs = (int)((s->watchdog_timeout_ms + 999) / 1000);
@@ -270,6 +273,7 @@ init_wd_open(const struct cfg_settings *s, uint64_t now)
 	wd.next = now;
 	return;
 none:
+	log_err("watchdog %s: %s; running without it", s->watchdog, why);
 	if (wd.fd >= 0)
 		close(wd.fd);
 	wd.fd = -1;
@@ -291,7 +295,7 @@ init_wd_tick(uint64_t now)
 	if (now >= wd.next) {
 		if (syscall(SYS_ioctl, wd.fd, WD_KEEPALIVE, 0) < 0 &&
 		    write(wd.fd, "k", 1) < 0)
-			log_warn("watchdog: cannot kick: %m");
+			log_warn(WD_CANNOT, "kick");
 		/* Twice per period: a late turn of the loop still makes it. */
 		wd.next = now + (uint64_t)wd.secs * 500;
 	}
@@ -305,7 +309,7 @@ init_wd_close(void)
 	if (wd.fd < 0)
 		return;
 	if (write(wd.fd, "V", 1) != 1)
-		log_warn("watchdog: cannot disarm: %m");
+		log_warn(WD_CANNOT, "disarm");
 	close(wd.fd);
 	wd.fd = -1;
 	wd.why = "disarmed";
@@ -314,9 +318,9 @@ init_wd_close(void)
 int
 init_wd_show(char *buf, size_t len)
 {
-	if (wd.fd < 0)
-		return snprintf(buf, len, "watchdog_state = %s\n", wd.why);
-	return snprintf(buf, len, "watchdog_state = %s, timeout %ds\n",
+	/* Without a device, the format leaves the timeout out. */
+	return snprintf(buf, len, wd.fd < 0 ? "watchdog_state = %s\n" :
+	    "watchdog_state = %s, timeout %ds\n", wd.fd < 0 ? wd.why :
 	    wd.next == 0 ? "no longer kicked (watchdog_test_stop)" : "kicked",
 	    wd.secs);
 }

@@ -235,25 +235,17 @@ pdu_hdr_unpack(const uint8_t *buf, size_t avail, struct pdu_hdr *h)
 const char *
 pdu_strerror(int e)
 {
-	switch (e) {
-	case PDU_EOK:
-		return "no error";
-	case PDU_ESHORT:
-		return "truncated header";
-	case PDU_EMAGIC:
-		return "bad magic (not a pm peer)";
-	case PDU_EVERSION:
-		return "protocol version mismatch";
-	case PDU_ELEN:
-		return "bad PDU length";
-	case PDU_ETYPE:
-		return "unknown or unexpected message type";
-	case PDU_EFIELD:
-		return "malformed field";
-	case PDU_ESPACE:
-		return "message too large";
-	}
-	return "unknown error";
+	/* By -e, PDU_EOK to PDU_ESPACE: a literal, not a table of pointers. */
+	const char *s = "no error\0truncated header\0bad magic (not a pm peer)\0"
+	    "protocol version mismatch\0bad PDU length\0"
+	    "unknown or unexpected message type\0malformed field\0"
+	    "message too large";
+
+	if (e > PDU_EOK || e < PDU_ESPACE)
+		return "unknown error";
+	while (e++ < 0)
+		s += strlen(s) + 1;
+	return s;
 }
 
 bool
@@ -845,12 +837,43 @@ pdu_sealed(const uint8_t *buf, size_t len)
 
 /* ------------------------------------------------------------- health */
 
+/*
+ * The states' names, as a status record carries them, in proc.h's order
+ * (proc_state_name is this): one list for both.
+ */
+const char *
+pdu_state_name(int k)
+{
+	const char *n = "stopped\0starting\0running\0stopping\0exited\0"
+	    "backoff\0fatal";
+
+	if (k < 0 || k >= PDU_ST_OTHER)
+		return "?";
+	while (k-- > 0)
+		n += strlen(n) + 1;
+	return n;
+}
+
+/* A status record's state: its PDU_ST_*, PDU_ST_OTHER for none. */
+static int
+state_of(const struct pdu_status *s)
+{
+	int k;
+
+	for (k = 0; k < PDU_ST_OTHER &&
+	    strcmp(s->state, pdu_state_name(k)) != 0; k++)
+		;
+	return k;
+}
+
 /* Up: running, or a oneshot that exited 0 (status with IDs, metrics). */
 bool
 pdu_is_up(const struct pdu_status *s)
 {
-	return strcmp(s->state, "running") == 0 || (s->kind == PK_ONESHOT &&
-	    strcmp(s->state, "exited") == 0 && s->last_exit == 0);
+	int k = state_of(s);
+
+	return k == PDU_ST_RUNNING || (s->kind == PK_ONESHOT && k == PDU_ST_EXITED &&
+	    s->last_exit == 0);
 }
 
 /*
@@ -862,28 +885,26 @@ pdu_is_up(const struct pdu_status *s)
 const char *
 pdu_not_fine(const struct pdu_status *s, char *buf, size_t len)
 {
-	const char *st = s->state;
+	int k = state_of(s);
 	bool oneshot = s->kind == PK_ONESHOT;
 
-	if (strcmp(st, "running") == 0 || strcmp(st, "stopped") == 0)
+	if (k == PDU_ST_RUNNING || k == PDU_ST_STOPPED)
 		return NULL;
-	if (oneshot && s->next_run != 0 && strcmp(st, "backoff") != 0 &&
-	    strcmp(st, "fatal") != 0)
+	if (oneshot && s->next_run != 0 && k != PDU_ST_BACKOFF && k != PDU_ST_FATAL)
 		return NULL;
-	if (strcmp(st, "exited") == 0) {
+	if (k == PDU_ST_EXITED) {
 		if (oneshot && s->last_exit == 0)
 			return NULL;
 		snprintf(buf, len, "%s exited with status %d%s", oneshot ?
 		    "oneshot" : "service", s->last_exit, oneshot ? "" :
 		    " and is not restarted");
-	} else if (strcmp(st, "backoff") == 0)
+	} else if (k == PDU_ST_BACKOFF)
 		snprintf(buf, len, "exited with status %d; restart %u is "
 		    "waiting", s->last_exit, s->restarts + 1);
-	else if (strcmp(st, "fatal") == 0)
+	else if (k == PDU_ST_FATAL)
 		snprintf(buf, len, "gave up after failed starts (last status "
 		    "%d)", s->last_exit);
 	else
-		return strcmp(st, "starting") == 0 ? "not up yet" :
-		    "on its way down";
+		return k == PDU_ST_STARTING ? "not up yet" : "on its way down";
 	return buf;
 }

@@ -144,6 +144,10 @@ struct pdu_status {
 	uint8_t		cg;		/* PDU_CG_* */
 	uint8_t		added;		/* 1: added by `pm run` */
 };
+/* STATUS_REC's STATE: the names, in proc.h's enum proc_state order. */
+enum { PDU_ST_STOPPED, PDU_ST_STARTING, PDU_ST_RUNNING, PDU_ST_STOPPING,
+	PDU_ST_EXITED, PDU_ST_BACKOFF, PDU_ST_FATAL, PDU_ST_OTHER };
+const char *pdu_state_name(int);	/* "?" for none */
 /* STATUS_REC's CG: where the figures come from, and two flags. */
 enum { PDU_CG_CGROUP = 1, PDU_CG_PROC = 2, PDU_CG_NOLIMITS = 4,
 	PDU_CG_OOM = 8 };

@@ -31,6 +31,7 @@
 #include "config.h"
 #include "events.h"
 #include "log.h"
+#include "pdu.h"
 #include "pm.h"
 #include "proc.h"
 
@@ -144,16 +145,17 @@ pid_forget(struct proc *p)
 	}
 }
 
-static const char *const state_names[PS__COUNT] = {
-	[PS_STOPPED] = "stopped", [PS_STARTING] = "starting",
-	[PS_RUNNING] = "running", [PS_STOPPING] = "stopping",
-	[PS_EXITED] = "exited", [PS_BACKOFF] = "backoff", [PS_FATAL] = "fatal",
-};
+/* The names are the protocol's: pdu.c keeps them, in this order. */
+#define SAME(s)	((int)PS_##s == PDU_ST_##s)
+_Static_assert(SAME(STOPPED) && SAME(STARTING) && SAME(RUNNING) &&
+    SAME(STOPPING) && SAME(EXITED) && SAME(BACKOFF) && SAME(FATAL) &&
+    (int)PS__COUNT == PDU_ST_OTHER, "proc.h's states and pdu.h's differ");
+#undef SAME
 
 const char *
 proc_state_name(enum proc_state s)
 {
-	return (s >= 0 && s < PS__COUNT) ? state_names[s] : "?";
+	return pdu_state_name(s);
 }
 
 /*
@@ -581,9 +583,10 @@ proc_unit_cell(int r, int e)
 
 /*
  * Why a state changed, by event, unless the process's cause says more:
- * an exit says exit or signal, a check's action check (issue 15).
+ * an exit says exit or signal, a check's action check (issue 15). The
+ * exits' events have none here: under 16 bytes, the table is not aligned.
  */
-static const uint8_t reasons[EV__COUNT] = {
+static const uint8_t reasons[EV_CHECK_EXIT + 1] = {
 	[EV_START] = EVR_COMMAND, [EV_RESTART] = EVR_COMMAND,
 	[EV_STOP] = EVR_COMMAND, [EV_DEPS_READY] = EVR_READY,
 	[EV_UNNEEDED] = EVR_COMMAND, [EV_SPAWNED] = EVR_SPAWN,
@@ -614,7 +617,8 @@ fire_in(struct proc *p, int r, enum event ev, int arg)
 		    (enum proc_state)(c->to - 1), deadline);
 		/* The event stream (issue 15): what changed, and why. */
 		if (s != (int)p->v.state && hk->state != NULL)
-			hk->state(idx_of(p), p->cause ? p->cause : reasons[ev],
+			hk->state(idx_of(p), p->cause ? p->cause :
+			    ev <= EV_CHECK_EXIT ? reasons[ev] : EVR_NONE,
 			    arg);
 		p->cause = EVR_NONE;
 	}

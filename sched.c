@@ -13,14 +13,15 @@
 
 #include "sched.h"
 
-/* The field bounds, in the order they are written. */
-static const struct {
-	char		 name[13];
-	signed char	 lo, hi;
-} fields[5] = {
-	{ "minute", 0, 59 }, { "hour", 0, 23 }, { "day of month", 1, 31 },
-	{ "month", 1, 12 }, { "day of week", 0, 7 },
-};
+/*
+ * The fields, in the order they are written: their names, NUL-separated
+ * (a literal: an array of 16 bytes or more is aligned to 16), and their
+ * bounds.
+ */
+static const char *const fnames = "minute\0hour\0day of month\0month\0"
+    "day of week";
+static const signed char lows[5] = { 0, 0, 1, 1, 0 },
+    highs[5] = { 59, 23, 31, 12, 7 };
 
 /*
  * Each macro and what it stands for, NUL-separated pairs, then an empty
@@ -54,7 +55,7 @@ num(const char **sp, int *v)
 static int
 field(const char *s, const char *end, int f, uint64_t *mask)
 {
-	int lo, hi, step, flo = fields[f].lo, fhi = fields[f].hi, i;
+	int lo, hi, step, flo = lows[f], fhi = highs[f], i;
 
 	*mask = 0;
 	for (;;) {
@@ -94,7 +95,8 @@ field(const char *s, const char *end, int f, uint64_t *mask)
 static int
 every(const char *s, uint32_t *ms)
 {
-	static const char units[][3] = { "ms", "s", "m", "h", "d", "" };
+	/* Under 16 bytes, so not aligned to 16; no unit is mult[5]. */
+	static const char units[5][3] = { "ms", "s", "m", "h", "d" };
 	static const uint32_t mult[] = { 1, 1000, 60000, 3600000, 86400000,
 	    1000 };
 	unsigned long long v = 0;
@@ -104,9 +106,10 @@ every(const char *s, uint32_t *ms)
 		return -1;
 	while (isdigit((unsigned char)*s) && v <= UINT32_MAX)
 		v = v * 10 + (unsigned)(*s++ - '0');
-	for (i = 0; strcmp(s, units[i]) != 0; i++)
-		if (units[i][0] == '\0')
-			return -1;
+	for (i = 0; i < 5 && strcmp(s, units[i]) != 0; i++)
+		;
+	if (i == 5 && *s != '\0')
+		return -1;
 	v *= mult[i];
 	if (v == 0 || v > UINT32_MAX)
 		return -1;
@@ -118,7 +121,7 @@ every(const char *s, uint32_t *ms)
 static bool
 day_exists(const struct sched *c)
 {
-	static const int mdays[13] = { 0, 31, 29, 31, 30, 31, 30, 31, 31,
+	static const uint8_t mdays[13] = { 0, 31, 29, 31, 30, 31, 30, 31, 31,
 	    30, 31, 30, 31 };
 	int m;
 
@@ -139,7 +142,7 @@ int
 sched_parse(const char *s, struct sched *c, const char **why)
 {
 	static char bad[96];
-	const char *b, *e;
+	const char *b, *e, *name;
 	uint64_t m[5];
 	int f;
 
@@ -159,7 +162,8 @@ sched_parse(const char *s, struct sched *c, const char **why)
 		if (strcmp(s, b) == 0)
 			s = e;
 	}
-	for (f = 0, b = s; f < 5; f++) {
+	for (f = 0, b = s, name = fnames; f < 5; f++,
+	    name += strlen(name) + 1) {
 		while (*b == ' ' || *b == '\t')
 			b++;
 		for (e = b; *e != '\0' && *e != ' ' && *e != '\t'; e++)
@@ -172,9 +176,8 @@ sched_parse(const char *s, struct sched *c, const char **why)
 		if (field(b, e, f, &m[f]) < 0) {
 			/* One shape for the five, so one string. */
 			snprintf(bad, sizeof(bad), "bad %s field (want *, N, "
-			    "N-M, lists, /STEP; %d-%d%s)", fields[f].name,
-			    fields[f].lo, fields[f].hi, f == 4 ?
-			    ", 0 and 7 are Sunday" : "");
+			    "N-M, lists, /STEP; %d-%d%s)", name, lows[f],
+			    highs[f], f == 4 ? ", 0 and 7 are Sunday" : "");
 			*why = bad;
 			return -1;
 		}
