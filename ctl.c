@@ -1413,7 +1413,8 @@ sock_dir(const struct sock_loc *l, char *why, size_t len)
 		return -1;
 	}
 	/* Root's own /run may be a symlink root made; the others never. */
-	rc = l->dir == SD_RUN ? stat(dir, &st) : lstat(dir, &st);
+	rc = fstatat(AT_FDCWD, dir, &st,
+	    l->dir == SD_RUN ? 0 : AT_SYMLINK_NOFOLLOW);
 	if (rc == -1)
 		snprintf(why, len, "%s: %m", dir);
 	else if (!S_ISDIR(st.st_mode))
@@ -1454,7 +1455,8 @@ unix_bind(const struct sock_loc *l, char *why, size_t len)
 		return -1;
 again:
 	rc = 0;
-	if (l->name[0] != '@' && lstat(l->name, &st) == 0) {
+	if (l->name[0] != '@' && fstatat(AT_FDCWD, l->name, &st,
+	    AT_SYMLINK_NOFOLLOW) == 0) {
 		if (!S_ISSOCK(st.st_mode)) {
 			snprintf(why, len, "exists and is not a socket");
 			return -1;

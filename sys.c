@@ -340,7 +340,8 @@ child_exec(void *arg)
 	/* dfl is all zero bits: the empty mask too. */
 	syscall(SYS_rt_sigprocmask, SIG_SETMASK, dfl, NULL, (size_t)NSIG / 8);
 	if (spawn_narrow)
-		(void)sched_setaffinity(0, sizeof(spawn_cpus), &spawn_cpus);
+		(void)syscall(SYS_sched_setaffinity, 0, sizeof(spawn_cpus),
+		    &spawn_cpus);
 	execvpe(sp->argv[0], sp->argv, ch->envp);
 	se->err = errno;
 	se->step = SP_EXEC;
@@ -395,8 +396,8 @@ sys_spawn(const struct spawn *sp, bool is_main, enum spawn_step *step)
 		if (syscall(SYS_getcpu, &cpu, NULL, NULL) == 0 &&
 		    cpu < CPU_SETSIZE) {
 			CPU_SET(cpu, &one);
-			spawn_narrow = sched_setaffinity(0, sizeof(one),
-			    &one) == 0;
+			spawn_narrow = syscall(SYS_sched_setaffinity, 0,
+			    sizeof(one), &one) == 0;
 		}
 	}
 	ch.sp.out = hold(sp->out, 0);
@@ -438,7 +439,8 @@ void
 sys_widen(void)
 {
 	if (spawn_narrow) {
-		(void)sched_setaffinity(0, sizeof(spawn_cpus), &spawn_cpus);
+		(void)syscall(SYS_sched_setaffinity, 0, sizeof(spawn_cpus),
+		    &spawn_cpus);
 		spawn_narrow = false;
 	}
 }
