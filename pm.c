@@ -42,6 +42,7 @@
 #include "out.h"
 #include "pm.h"
 #include "proc.h"
+#include "sys.h"
 
 #define MAX_EXIT_MAP	32
 
@@ -949,7 +950,7 @@ server_main(void)
 	 * is the client's key; the server never reads it, and its children
 	 * must not inherit it (issue 8).
 	 */
-	unsetenv("PM_TOKEN");
+	sys_env(NULL);
 	load_config();
 
 	/* 2. As a machine's init: mounts and console first (init.c). */

@@ -122,6 +122,33 @@ sys_init(void)
 	return 0;
 }
 
+/*
+ * pm's own environment, set before anything is spawned: without PM_TOKEN,
+ * the client's key, which the server never reads and its children must
+ * not inherit (issue 8), and with add (init's PATH: execvpe searches
+ * pm's own) at the end. A copy environ points to; out of memory, the
+ * entries are only dropped, in place.
+ */
+void
+sys_env(char *add)
+{
+	extern char **environ;
+	char **e = environ, **env;
+	size_t n = 2;
+
+	while (*e++ != NULL)
+		n++;
+	if ((env = calloc(n, sizeof(*env))) == NULL) {
+		env = environ;
+		add = NULL;
+	}
+	for (n = 0, e = environ; *e != NULL; e++)
+		if (strncmp(*e, "PM_TOKEN=", 9) != 0)
+			env[n++] = *e;
+	env[n] = add;
+	environ = env;
+}
+
 /* fd into slot i for a spawn (devnull: free the slot); the slot, or fd. */
 static int
 hold(int fd, int i)
