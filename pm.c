@@ -863,9 +863,6 @@ static sigset_t		 blocked;
 static int
 open_fds(void)
 {
-	sigset_t all;
-	int sig;
-
 	/*
 	 * Block every signal, so each one is read from the signalfd and
 	 * acted on or ignored, never left to a default that kills pm (issue
@@ -875,24 +872,20 @@ open_fds(void)
 	 * still dies loudly of its own faults; only a kill(2) from outside
 	 * is read and ignored. libc keeps 32-34 for itself: musl's sigfillset
 	 * leaves them out and glibc's sigprocmask drops them, so `kill -34`
-	 * killed pm. pm has no threads and no timers that use them: their
-	 * bits are set by hand and the mask set with the raw call. The
+	 * killed pm. pm has no threads and no timers that use them: every
+	 * bit is set by hand and the mask set with the raw call. The
 	 * kernel's sigset is NSIG / 8 bytes: musl's NSIG is 65 (8 bytes)
 	 * but 128 on MIPS (16 bytes; issue 18: (NSIG - 1) / 8 was refused).
 	 */
-	sigfillset(&all);
-	for (sig = 32; sig <= 34; sig++)
-		((unsigned long *)&all)[(sig - 1) / (8 * sizeof(long))] |=
-		    1UL << (sig - 1) % (8 * sizeof(long));
-	if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, NULL,
+	memset(&blocked, 0xff, sizeof(blocked));
+	if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &blocked, NULL,
 	    (size_t)NSIG / 8) < 0)
 		return -1;
-	blocked = all;
 	/* Raw as signalfd4 below: libc's adds a fallback for old kernels. */
 	if ((epfd = (int)syscall(SYS_epoll_create1, EPOLL_CLOEXEC)) < 0)
 		return -1;
 	/* Raw as the mask: libc's signalfd adds a fallback for old kernels. */
-	sig_w.fd = (int)syscall(SYS_signalfd4, -1, &all,
+	sig_w.fd = (int)syscall(SYS_signalfd4, -1, &blocked,
 	    (size_t)NSIG / 8, SFD_NONBLOCK | SFD_CLOEXEC);
 	sig_w.cb = signal_cb;
 	timer_w.fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK |
