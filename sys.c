@@ -291,7 +291,7 @@ struct child {
 static int __attribute__((noreturn))
 child_exec(void *arg)
 {
-	static const unsigned long dfl[8];
+	static unsigned long dfl[8];	/* zero: in .bss, not the file */
 	static const uint8_t lim[] = { RLIMIT_NOFILE, RLIMIT_CORE,
 	    RLIMIT_NPROC };
 	struct child *ch = arg;
