@@ -344,41 +344,45 @@ out:
 
 /*
  * The settings a setting reload reports, in its order: live ones change
- * at once, the others need a restart. A row with an empty key is one more
- * field of the setting above it. size 0: a string, compared by value.
+ * at once, the others need a restart. An empty key is one more field of
+ * the setting above it. size 0: a string, compared by value. The keys are
+ * setkeys' NUL-separated names, a row each.
  */
 #define SET_INT(f)	offsetof(struct cfg_settings, f), \
 	sizeof(((struct cfg_settings *)0)->f)
 #define SET_STR(f)	offsetof(struct cfg_settings, f), 0
+static const char setkeys[] = "log_level\0log_target\0shutdown_timeout\0"
+    "log_format\0log_timestamps\0log_main_prefix\0log_ring_size\0socket\0"
+    "socket_group\0listen\0token_file\0tcp_identity\0max_clients\0http\0\0"
+    "events\0init\0cgroup\0ctrlaltdel\0on_critical\0watchdog\0\0";
 static const struct setrow {
-	char		 key[17];
 	uint8_t		 off;
 	uint8_t		 size;
 	bool		 live;
 } setrows[] = {
-	{ "log_level", SET_INT(log_level), true },
-	{ "log_target", SET_STR(log_target), true },
-	{ "shutdown_timeout", SET_INT(shutdown_timeout_ms), true },
-	{ "log_format", SET_INT(log_format), true },
-	{ "log_timestamps", SET_INT(log_timestamps), true },
-	{ "log_main_prefix", SET_INT(log_main_prefix), false },
-	{ "log_ring_size", SET_INT(log_ring_size), false },
-	{ "socket", SET_STR(socket), false },
-	{ "socket_group", SET_STR(socket_group), false },
-	{ "listen", SET_STR(listen), false },
-	{ "token_file", SET_STR(token_file), false },
-	{ "tcp_identity", SET_STR(tcp_identity), false },
-	{ "max_clients", SET_INT(max_clients), false },
-	{ "http", SET_STR(http), false },
-	{ "", SET_STR(http_token_file), false },
-	{ "events", SET_STR(events), false },
-	{ "init", SET_INT(init), false },
-	{ "cgroup", SET_STR(cgroup), false },
-	{ "ctrlaltdel", SET_INT(ctrlaltdel), true },
-	{ "on_critical", SET_INT(on_critical), true },
-	{ "watchdog", SET_STR(watchdog), false },
-	{ "", SET_INT(watchdog_timeout_ms), false },
-	{ "", SET_INT(watchdog_test_stop_ms), false },
+	{ SET_INT(log_level), true },
+	{ SET_STR(log_target), true },
+	{ SET_INT(shutdown_timeout_ms), true },
+	{ SET_INT(log_format), true },
+	{ SET_INT(log_timestamps), true },
+	{ SET_INT(log_main_prefix), false },
+	{ SET_INT(log_ring_size), false },
+	{ SET_STR(socket), false },
+	{ SET_STR(socket_group), false },
+	{ SET_STR(listen), false },
+	{ SET_STR(token_file), false },
+	{ SET_STR(tcp_identity), false },
+	{ SET_INT(max_clients), false },
+	{ SET_STR(http), false },
+	{ SET_STR(http_token_file), false },
+	{ SET_STR(events), false },
+	{ SET_INT(init), false },
+	{ SET_STR(cgroup), false },
+	{ SET_INT(ctrlaltdel), true },
+	{ SET_INT(on_critical), true },
+	{ SET_STR(watchdog), false },
+	{ SET_INT(watchdog_timeout_ms), false },
+	{ SET_INT(watchdog_test_stop_ms), false },
 };
 #define NSETROWS	(sizeof(setrows) / sizeof(setrows[0]))
 
@@ -405,6 +409,7 @@ pm_setting_reload(plan_fn emit, void *ctx, char *err, size_t errlen)
 	struct config *newc;
 	const struct cfg_settings *o = pm_settings(), *n;
 	const struct setrow *r, *e;
+	const char *k = setkeys, *key;
 	size_t len;
 	bool moved, same;
 
@@ -434,11 +439,13 @@ pm_setting_reload(plan_fn emit, void *ctx, char *err, size_t errlen)
 	}
 	for (r = setrows; r < setrows + NSETROWS; r = e) {
 		same = true;
+		key = k;
 		e = r;
-		do
+		do {
 			same &= setting_same(o, n, e);
-		while (++e < setrows + NSETROWS && e->key[0] == '\0');
-		emit(ctx, r->key, same ? "unchanged" : r->live ? "applied" :
+			k += strlen(k) + 1;
+		} while (++e < setrows + NSETROWS && *k == '\0');
+		emit(ctx, key, same ? "unchanged" : r->live ? "applied" :
 		    "needs restart");
 	}
 	/*
