@@ -1481,9 +1481,10 @@ again:
 	 * put there meanwhile, and make root chmod 0660 a file of their
 	 * choosing (issue 8).
 	 */
-	old = umask(has_sock_gid ? 0117 : 0177);
+	/* The raw calls, as sys.c's child makes its own: no wrapper linked. */
+	old = (mode_t)syscall(SYS_umask, has_sock_gid ? 0117 : 0177);
 	rc = bind(fd, (struct sockaddr *)&sun, alen);
-	umask(old);
+	syscall(SYS_umask, old);
 	if (rc == -1) {
 		snprintf(why, len, "bind: %m");
 		close(fd);

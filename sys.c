@@ -259,7 +259,8 @@ set_rlimit(int res, long long v)
  * pm's only thread, and libc's setuid, setgid, setgroups and setrlimit
  * bring the machinery that applies them to every thread of a process.
  * (fcntl too: libc's is a switch of cases that pm does not use; and
- * setpriority, whose wrapper was linked for this one call.)
+ * setpriority, setpgid and umask, whose wrappers were linked for these
+ * calls alone.)
  * (prlimit64 takes 64-bit limits, as musl's struct rlimit has everywhere.)
  * 32-bit ARM and x86 name the calls with 32-bit ids *32.
  */
@@ -314,7 +315,7 @@ child_exec(void *arg)
 		 * on an fd 0 that is no terminal, tcsetpgrp is only ENOTTY.
 		 * tcsetpgrp is this ioctl, as in init_tty: no wrapper linked.
 		 */
-		setpgid(0, 0);
+		syscall(SYS_setpgid, 0, 0);
 		(void)syscall(SYS_ioctl, 0, TIOCSPGRP, &(pid_t){ getpid() });
 	} else if (c->tty != NULL) {
 		if (init_tty(c->tty) < 0)
@@ -351,7 +352,7 @@ child_exec(void *arg)
 	if (c->has_nice && syscall(SYS_setpriority, PRIO_PROCESS, 0, c->nice) < 0)
 		FAIL(SP_NICE);
 	if (c->umask >= 0)
-		umask((mode_t)c->umask);
+		syscall(SYS_umask, c->umask);
 	if (c->directory != NULL && chdir(c->directory) < 0)
 		FAIL(SP_CHDIR);
 	if (c->user != NULL || c->group != NULL) {
