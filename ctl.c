@@ -1461,8 +1461,9 @@ again:
 			snprintf(why, len, "exists and is not a socket");
 			return -1;
 		}
+		/* unlinkat, raw: the one call every arch has. */
 		if ((rc = sock_probe(&sun, alen, &peer)) == 0 &&
-		    unlink(l->name) == -1) {
+		    syscall(SYS_unlinkat, AT_FDCWD, l->name, 0) == -1) {
 			snprintf(why, len, "cannot remove stale socket: %m");
 			return -1;
 		}
@@ -1579,7 +1580,7 @@ ctl_key_load(const char *file, char *buf, size_t *len)
 	}
 	/* O_NONBLOCK: a FIFO put there must not hang pm at start. */
 	if ((fd = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
-		log_err("token_file %s: %m", file);
+		log_err("token_file %s: %s", file, strerror(errno));
 		return -1;
 	}
 	if (fstat(fd, &st) == -1 || (st.st_mode & 077) != 0) {
@@ -1728,7 +1729,7 @@ ctl_fini(void)
 	}
 	nlis = 0;
 	if (sockpath[0] != '\0')
-		(void)unlink(sockpath);
+		(void)syscall(SYS_unlinkat, AT_FDCWD, sockpath, 0);
 	sockpath[0] = '\0';
 	free(conns);
 	conns = NULL;
