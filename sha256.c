@@ -102,18 +102,18 @@ void
 sha256_final(struct sha256 *s, uint8_t out[SHA256_LEN])
 {
 	uint64_t bits = s->nbytes * 8;
+	uint8_t b = 0x80;
 	int i;
 
-	s->buf[s->nbuf++] = 0x80;
-	if (s->nbuf > SHA256_BLOCK - 8) {
-		memset(s->buf + s->nbuf, 0, SHA256_BLOCK - s->nbuf);
-		sha256_block(s, s->buf);
-		s->nbuf = 0;
+	/* A byte at a time through sha256_update, which hashes full blocks. */
+	do {
+		sha256_update(s, &b, 1);
+		b = 0;
+	} while (s->nbuf != SHA256_BLOCK - 8);
+	for (i = 56; i >= 0; i -= 8) {
+		b = (uint8_t)(bits >> i);
+		sha256_update(s, &b, 1);
 	}
-	memset(s->buf + s->nbuf, 0, SHA256_BLOCK - 8 - s->nbuf);
-	for (i = 0; i < 8; i++)
-		s->buf[SHA256_BLOCK - 1 - i] = (uint8_t)(bits >> (8 * i));
-	sha256_block(s, s->buf);
 	for (i = 0; i < 32; i++)
 		out[i] = (uint8_t)(s->h[i / 4] >> (24 - 8 * (i % 4)));
 	memset(s, 0, sizeof(*s));
@@ -141,26 +141,26 @@ hmac_sha256_2(const void *key, size_t klen, const void *a, size_t alen,
 {
 	uint8_t k[SHA256_BLOCK], pad[SHA256_BLOCK], inner[SHA256_LEN];
 	struct sha256 s;
-	int i;
+	int i, j;
 
 	memset(k, 0, sizeof(k));
 	if (klen > SHA256_BLOCK)
 		sha256(key, klen, k);
 	else if (klen > 0)
 		memcpy(k, key, klen);
-	for (i = 0; i < SHA256_BLOCK; i++)
-		pad[i] = k[i] ^ 0x36;
-	sha256_init(&s);
-	sha256_update(&s, pad, sizeof(pad));
-	sha256_update(&s, a, alen);
-	sha256_update(&s, b, blen);
-	sha256_final(&s, inner);
-	for (i = 0; i < SHA256_BLOCK; i++)
-		pad[i] = k[i] ^ 0x5c;
-	sha256_init(&s);
-	sha256_update(&s, pad, sizeof(pad));
-	sha256_update(&s, inner, sizeof(inner));
-	sha256_final(&s, out);
+	/* The inner hash, then the outer one, whose message is the inner. */
+	for (j = 0; j < 2; j++) {
+		for (i = 0; i < SHA256_BLOCK; i++)
+			pad[i] = k[i] ^ (j ? 0x5c : 0x36);
+		sha256_init(&s);
+		sha256_update(&s, pad, sizeof(pad));
+		sha256_update(&s, a, alen);
+		sha256_update(&s, b, blen);
+		sha256_final(&s, j ? out : inner);
+		a = inner;
+		alen = sizeof(inner);
+		blen = 0;
+	}
 	memset(k, 0, sizeof(k));
 	memset(pad, 0, sizeof(pad));
 }
