@@ -32,14 +32,13 @@ static const uint32_t K[64] = {
 static void
 sha256_block(struct sha256 *s, const uint8_t *p)
 {
-	uint32_t w[16], a, b, c, d, e, f, g, h, t1, t2, s0, s1;
+	uint32_t w[16], v[8], t1, t2, s0, s1;	/* v: a to h */
 	int i;
 
 	for (i = 0; i < 16; i++)
 		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
 		    (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
-	a = s->h[0]; b = s->h[1]; c = s->h[2]; d = s->h[3];
-	e = s->h[4]; f = s->h[5]; g = s->h[6]; h = s->h[7];
+	memcpy(v, s->h, sizeof(v));
 	for (i = 0; i < 64; i++) {
 		if (i >= 16) {
 			s0 = w[(i + 1) & 15];
@@ -48,15 +47,17 @@ sha256_block(struct sha256 *s, const uint8_t *p)
 			s1 = ROR(s1, 17) ^ ROR(s1, 19) ^ (s1 >> 10);
 			w[i & 15] += s0 + s1 + w[(i + 9) & 15];
 		}
-		t1 = h + (ROR(e, 6) ^ ROR(e, 11) ^ ROR(e, 25)) +
-		    ((e & f) ^ (~e & g)) + K[i] + w[i & 15];
-		t2 = (ROR(a, 2) ^ ROR(a, 13) ^ ROR(a, 22)) +
-		    ((a & b) ^ (a & c) ^ (b & c));
-		h = g; g = f; f = e; e = d + t1;
-		d = c; c = b; b = a; a = t1 + t2;
+		t1 = v[7] + (ROR(v[4], 6) ^ ROR(v[4], 11) ^ ROR(v[4], 25)) +
+		    ((v[4] & v[5]) ^ (~v[4] & v[6])) + K[i] + w[i & 15];
+		t2 = (ROR(v[0], 2) ^ ROR(v[0], 13) ^ ROR(v[0], 22)) +
+		    ((v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]));
+		/* h = g, ..., b = a; then e = d + t1, a = t1 + t2. */
+		memmove(v + 1, v, 7 * sizeof(v[0]));
+		v[4] += t1;
+		v[0] = t1 + t2;
 	}
-	s->h[0] += a; s->h[1] += b; s->h[2] += c; s->h[3] += d;
-	s->h[4] += e; s->h[5] += f; s->h[6] += g; s->h[7] += h;
+	for (i = 0; i < 8; i++)
+		s->h[i] += v[i];
 }
 
 void
