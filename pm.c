@@ -284,6 +284,23 @@ plan_tee(void *ctx, const char *id, const char *action)
 
 static int	 reload(bool, plan_fn, void *, char *, size_t);
 
+/*
+ * Issue 11: a new log_target pm cannot open refuses a reload, its reason
+ * in err and then what was kept.
+ */
+static int
+log_move(const struct cfg_settings *n, const char *kept, char *err,
+    size_t errlen)
+{
+	size_t len;
+
+	if (log_switch(n->log_level, n->log_target, err, errlen) == 0)
+		return 0;
+	len = strlen(err);
+	snprintf(err + len, errlen - len, "; %s", kept);
+	return -1;
+}
+
 int
 pm_reload(bool dry_run, plan_fn emit, void *ctx, char *err, size_t errlen)
 {
@@ -301,7 +318,6 @@ reload(bool dry_run, plan_fn emit, void *ctx, char *err, size_t errlen)
 {
 	struct config *newc, *old;
 	bool moved;
-	size_t len;
 	int rc = -1;
 
 	if (cfg_path == NULL && !cfg_again) {
@@ -312,14 +328,10 @@ reload(bool dry_run, plan_fn emit, void *ctx, char *err, size_t errlen)
 		return -1;
 	if (main_clash(newc, err, errlen) < 0)
 		goto out;
-	/* Issue 11: a new log_target pm cannot open refuses the reload. */
 	moved = !cfg_str_eq(pm_settings()->log_target, newc->set.log_target);
-	if (!dry_run && moved && log_switch(newc->set.log_level,
-	    newc->set.log_target, err, errlen) < 0) {
-		len = strlen(err);
-		snprintf(err + len, errlen - len, "; old config kept\n");
+	if (!dry_run && moved && log_move(&newc->set, "old config kept\n", err,
+	    errlen) < 0)
 		goto out;
-	}
 	if (proc_apply(newc, dry_run, emit, ctx) < 0) {
 		snprintf(err, errlen, "out of memory applying %s\n", cfg_path);
 		goto out;
@@ -410,7 +422,6 @@ pm_setting_reload(plan_fn emit, void *ctx, char *err, size_t errlen)
 	const struct cfg_settings *o = pm_settings(), *n;
 	const struct setrow *r, *e;
 	const char *k = setkeys, *key;
-	size_t len;
 	bool moved, same;
 
 	if (cfg_path == NULL) {
@@ -430,10 +441,7 @@ pm_setting_reload(plan_fn emit, void *ctx, char *err, size_t errlen)
 	 * "applied".
 	 */
 	moved = !cfg_str_eq(o->log_target, n->log_target);
-	if (moved && log_switch(n->log_level, n->log_target, err,
-	    errlen) < 0) {
-		len = strlen(err);
-		snprintf(err + len, errlen - len, "; nothing changed\n");
+	if (moved && log_move(n, "nothing changed\n", err, errlen) < 0) {
 		free(ls);
 		goto refuse;
 	}
@@ -562,7 +570,7 @@ signal_cb(struct watch *w, uint32_t events)
 {
 	struct signalfd_siginfo si[16];
 	ssize_t n;
-	int i, sig;
+	int i, sig, how;
 	bool chld = false;
 	char err[PM_ERR_MAX];
 
@@ -580,17 +588,19 @@ signal_cb(struct watch *w, uint32_t events)
 					forward(sig);
 				continue;
 			}
-			/* As init, busybox init's signals (see README). */
+			/*
+			 * As init, busybox init's signals (see README); how,
+			 * the end one asks for (-1: none).
+			 */
+			how = -1;
 			switch (sig) {
 			case SIGTERM:
-				pm_shutdown(init_mode ? END_REBOOT : END_EXIT, 0);
+				how = init_mode ? END_REBOOT : END_EXIT;
 				break;
 			case SIGINT:
-				if (!init_mode)
-					pm_shutdown(END_EXIT, 0);
-				else if (pm_settings()->ctrlaltdel >= 0)
-					pm_shutdown(pm_settings()->ctrlaltdel, 0);
-				else
+				how = init_mode ? pm_settings()->ctrlaltdel :
+				    END_EXIT;
+				if (how < 0)
 					log_info("ctrl-alt-del ignored");
 				break;
 			case SIGHUP:
@@ -605,14 +615,16 @@ signal_cb(struct watch *w, uint32_t events)
 			case SIGUSR1:
 			case SIGUSR2:
 				if (init_mode) {
-					pm_shutdown(sig == SIGUSR1 ? END_HALT :
-					    END_POWEROFF, 0);
+					how = sig == SIGUSR1 ? END_HALT :
+					    END_POWEROFF;
 					break;
 				}
 				/* FALLTHROUGH */
 			default:
 				log_debug("ignoring SIG%s", cfg_sig_shown(sig));
 			}
+			if (how >= 0)
+				pm_shutdown((enum pm_end)how, 0);
 		}
 	}
 	if (chld)
