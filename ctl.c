@@ -184,9 +184,7 @@ listeners_enable(bool on)
 static uint8_t *
 conn_room(struct conn *c, size_t *room)
 {
-	if (c->outoff > 0 && c->outoff == c->outlen)
-		c->outoff = c->outlen = 0;
-	else if (c->outoff > 0) {
+	if (c->outoff > 0) {
 		memmove(c->out, c->out + c->outoff, c->outlen - c->outoff);
 		c->outlen -= c->outoff;
 		c->outoff = 0;
@@ -1538,17 +1536,15 @@ unix_init(const struct sock_loc *v, int n)
 		why[0] = '\0';
 		if ((fd = unix_bind(&v[i], why, sizeof(why))) >= 0)
 			break;
-		if (fd == -2) {
-			if (why[0] != '\0')
+		/* -2, or the only place: an error (-2 may have said why). */
+		if (fd == -2 || n == 1) {
+			if (fd == -1 || why[0] != '\0')
 				log_err("control socket %s: %s", v[i].name,
 				    why);
 			return -1;
 		}
-		if (n == 1)
-			log_err("control socket %s: %s", v[i].name, why);
-		else
-			log_info("control socket %s: %s; trying the next "
-			    "place", v[i].name, why);
+		log_info("control socket %s: %s; trying the next place",
+		    v[i].name, why);
 	}
 	if (fd < 0) {
 		if (n > 1)
@@ -1565,7 +1561,9 @@ unix_init(const struct sock_loc *v, int n)
 
 /*
  * The pre-shared key. A key others could read is no secret, so such a
- * file stops pm from starting, with the file named.
+ * file stops pm from starting, with the file named. file is never NULL:
+ * the config refuses listen without token_file, and http.c passes
+ * http_token_file only when it is set.
  */
 int
 ctl_key_load(const char *file, char *buf, size_t *len)
@@ -1574,10 +1572,6 @@ ctl_key_load(const char *file, char *buf, size_t *len)
 	ssize_t n;
 	int fd;
 
-	if (file == NULL) {
-		log_err("[settings] listen needs token_file");
-		return -1;
-	}
 	/* O_NONBLOCK: a FIFO put there must not hang pm at start. */
 	if ((fd = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
 		log_err("token_file %s: %s", file, strerror(errno));
