@@ -43,6 +43,7 @@ static const struct {
 
 /*
  * Signals by name (any case, with or without "SIG") or by number 1..64.
+ * strncasecmp with no limit is strcasecmp, which is then not linked.
  * Numbers past the named ones are accepted because real-time signals are
  * a legitimate stop signal for some daemons.
  */
@@ -66,7 +67,7 @@ cfg_parse_signal(const char *s)
 	if (strncasecmp(s, "SIG", 3) == 0)
 		s += 3;
 	for (i = 0; i < sizeof(sigtab) / sizeof(sigtab[0]); i++)
-		if (strcasecmp(s, sigtab[i].name) == 0)
+		if (strncasecmp(s, sigtab[i].name, (size_t)-1) == 0)
 			return sigtab[i].sig;
 	return -1;
 }

@@ -529,10 +529,11 @@ set_bool(struct ctx *x, void *obj, const struct key *k, const char *v)
 {
 	const char	*w;
 
-	/* As enums[]: each word after its value byte. */
+	/* As enums[]: each word after its value byte; any case (strncasecmp
+	 * with no limit, as cfg_parse_signal: strcasecmp is not linked). */
 	for (w = "1yes\0" "1true\0" "11\0" "1on\0" "0no\0" "0false\0" "00\0"
 	    "0off\0"; *w != '\0'; w += strlen(w) + 1)
-		if (strcasecmp(v, w + 1) == 0) {
+		if (strncasecmp(v, w + 1, (size_t)-1) == 0) {
 			*FIELD(obj, k, bool) = *w == '1';
 			return NULL;
 		}
