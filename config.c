@@ -455,21 +455,31 @@ static const struct {
 #define HI(k)	(bounds[(k)->b].hi)
 
 /*
- * enums[b], the words of a K_ENUM key, in the order the key tables name
- * them: NUL-separated, an empty one last, each after a byte that is its
- * value + '0' (asserted below). Literals, not arrays of rows: 12 bytes a
- * word would be twice the text.
+ * The words of the K_ENUM keys, list b after the b-th empty word (see
+ * enum_words), in the order the key tables name them: NUL-separated, an
+ * empty one last, each after a byte that is its value + '0' (asserted
+ * below). One literal, not arrays of rows (12 bytes a word would be twice
+ * the text) nor an array of pointers to the lists.
  */
-static const char *const enums[] = {
-	"0service\0" "1oneshot\0",
-	"0always\0" "1on-failure\0" "2never\0",
-	"0skip\0" "1queue\0" "2kill\0",
-	"3error\0" "4warn\0" "6info\0" "7debug\0",
-	"0auto\0" "1yes\0" "2no\0",
-	"3reboot\0" "2poweroff\0" "1halt\0" "/ignore\0",
-	"2poweroff\0" "3reboot\0" "1halt\0",
-	"0text\0" "1json\0",
-};
+static const char enums[] =
+	"0service\0" "1oneshot\0" "\0"
+	"0always\0" "1on-failure\0" "2never\0" "\0"
+	"0skip\0" "1queue\0" "2kill\0" "\0"
+	"3error\0" "4warn\0" "6info\0" "7debug\0" "\0"
+	"0auto\0" "1yes\0" "2no\0" "\0"
+	"3reboot\0" "2poweroff\0" "1halt\0" "/ignore\0" "\0"
+	"2poweroff\0" "3reboot\0" "1halt\0" "\0"
+	"0text\0" "1json\0";
+
+static const char *
+enum_words(int b)
+{
+	const char	*e = enums;
+
+	for (; b > 0; e += strlen(e) + 1)
+		b -= *e == '\0';
+	return e;
+}
 _Static_assert(PT_SERVICE == 0 && PT_ONESHOT == 1 && RS_ALWAYS == 0 &&
     RS_ON_FAILURE == 1 && RS_NEVER == 2 && OV_SKIP == 0 && OV_QUEUE == 1 &&
     OV_KILL == 2 && L_ERR == 3 && L_WARN == 4 && L_INFO == 6 &&
@@ -578,7 +588,7 @@ set_enum(struct ctx *x, void *obj, const struct key *k, const char *v)
 	char		 list[128] = "";
 	size_t		 len;
 
-	for (e = enums[k->b]; *e != '\0'; e += strlen(e) + 1) {
+	for (e = enum_words(k->b); *e != '\0'; e += strlen(e) + 1) {
 		if (strcmp(v, e + 1) == 0) {
 			*FIELD(obj, k, int) = *e - '0';
 			return NULL;
@@ -2503,7 +2513,7 @@ show_key(struct out *o, const struct key *k, const void *obj)
 	else if (set == K_BOOL)
 		s = *(const bool *)f ? "yes" : "no";
 	else if (set == K_ENUM)
-		s = enum_name(enums[k->b], *v);
+		s = enum_name(enum_words(k->b), *v);
 	else if (set == K_OPT_DURATION && *(const uint32_t *)f == 0)
 		s = NULL;
 	else if (set == K_DURATION || set == K_OPT_DURATION)
