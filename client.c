@@ -72,7 +72,7 @@ struct sess {
  * sub-commands points at rows of its own, as finit's initctl nests its
  * tables. A row says what the request is, how its arguments are read and
  * how the reply is printed; an alias (after a |) is the original design's
- * spelling.
+ * spelling. Rows are packed: 12 bytes, not a pointer's alignment of 16.
  */
 enum { A_NONE, A_IDS, A_ID1, A_KEY1, A_SIG, A_LOGS, A_DRY, A_FILE, A_HELP,
 	A_EVENTS, A_RUN, A_ID, A_OUT };
@@ -84,7 +84,7 @@ struct cmd {
 	uint8_t		 args;		/* A_*: what follows the name */
 	uint8_t		 print;		/* R_*: how the reply is shown */
 	uint8_t		 sub;		/* sub-commands: subs[sub], or 0 */
-};
+} __attribute__((packed));
 
 static struct opts {
 	const char	*sock;
