@@ -383,13 +383,15 @@ unix_next(struct sess *s, int e)
 	}
 	if (refused[0] != '\0')
 		memcpy(s->err, refused, sizeof(refused));	/* same size */
-	else if (nlocs < 2)
-		snprintf(s->err, sizeof(s->err), "cannot reach pm at %s: %s "
-		    "(is the server running?)", s->name, strerror(e));
 	else {
-		i = snprintf(s->err, sizeof(s->err), "cannot reach pm: none "
-		    "answers at");
-		for (int j = 0; j < nlocs && i > 0 &&
+		/* One place, as the EACCES reason reads, or every place. */
+		if (nlocs < 2)
+			i = snprintf(s->err, sizeof(s->err), "cannot reach pm "
+			    "at %s: %s", s->name, strerror(e));
+		else
+			i = snprintf(s->err, sizeof(s->err), "cannot reach pm: "
+			    "none answers at");
+		for (int j = 0; nlocs > 1 && j < nlocs && i > 0 &&
 		    (size_t)i < sizeof(s->err); j++)
 			i += snprintf(s->err + i, sizeof(s->err) - (size_t)i,
 			    "%s %s", j == 0 ? "" : j + 1 < nlocs ? "," : " or",
