@@ -757,7 +757,7 @@ set_depends(struct ctx *x, void *obj, const struct key *k, const char *v)
 static int
 db_next(FILE *fp, char *line, size_t len, char **f, int nf)
 {
-	char	*s;
+	char	*s, rest[64];
 	int	 i;
 
 	for (;;) {
@@ -766,7 +766,8 @@ db_next(FILE *fp, char *line, size_t len, char **f, int nf)
 		if ((s = strchr(line, '\n')) != NULL)
 			*s = '\0';
 		else	/* longer than the buffer: skip the rest of it */
-			while ((i = getc_unlocked(fp)) != EOF && i != '\n')
+			while (fgets(rest, sizeof(rest), fp) != NULL &&
+			    strchr(rest, '\n') == NULL)
 				;
 		if (line[0] == '\0' || line[0] == '#')
 			continue;
