@@ -1424,13 +1424,13 @@ mk_argv(struct ctx *x, const struct cfg_proc *p, const char *cmd, int key)
 	if ((tmp = arena_strdup(x, cmd)) == NULL)
 		return NULL;
 	if ((n = cfg_split_command(tmp, words, PM_ARGV_MAX, &why)) == -1) {
-		if (strcmp(why, "too many words") == 0)
-			cerr(x, x->keyline[key], "%s in [process:%s]: too many "
-			    "words (max %d)", nth(proc_names, key), p->id,
+		if (strcmp(why, "too many words") == 0) {
+			snprintf(x->why, sizeof(x->why), "%s (max %d)", why,
 			    PM_ARGV_MAX - 1);
-		else
-			cerr(x, x->keyline[key], "%s in [process:%s]: %s",
-			    nth(proc_names, key), p->id, why);
+			why = x->why;
+		}
+		cerr(x, x->keyline[key], "%s in [process:%s]: %s",
+		    nth(proc_names, key), p->id, why);
 		return NULL;
 	}
 	if ((argv = arena_alloc(x, (n + 1) * sizeof(char *))) == NULL)
@@ -1601,8 +1601,8 @@ start_section(struct ctx *x, const char *name, size_t n)
 	}
 	if (n == 8 && memcmp(name, "settings", 8) == 0) {
 		if (x->settings_line != 0) {
-			cerr(x, x->lineno, "duplicate section [settings] "
-			    "(first at line %d)", x->settings_line);
+			cerr(x, x->lineno, "duplicate section [%s%s] (first "
+			    "at line %d)", "settings", "", x->settings_line);
 			return;
 		}
 		x->settings_line = x->lineno;
@@ -1633,8 +1633,8 @@ start_section(struct ctx *x, const char *name, size_t n)
 	key[n] = '\0';
 	if ((i = cfg_find(x->c, key)) >= 0) {
 		p = &x->c->procs[i];
-		cerr(x, x->lineno, "duplicate section [process:%s] "
-		    "(first at line %d)", p->id, p->line);
+		cerr(x, x->lineno, "duplicate section [%s%s] (first "
+		    "at line %d)", "process:", p->id, p->line);
 		return;
 	}
 	if ((p = proc_new(x)) == NULL)
