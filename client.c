@@ -297,7 +297,7 @@ target_add(const char *name, bool tcp)
 	struct sess *s;
 
 	if (nsess == TARGETS_MAX) {
-		perr("too many hosts (max %d)\n", TARGETS_MAX);
+		perr("too many %s (max %d)\n", "hosts", TARGETS_MAX);
 		return -1;
 	}
 	s = &sess[nsess];
@@ -852,13 +852,11 @@ print_ping(const struct pdu_status *st, int n, const char *pfx)
 	return bad ? EX_DOWN : EX_OK;
 }
 
-static const char health_names[][10] = { "-", "unknown", "healthy",
-	"unhealthy" };
-
 static const char *
 health_name(const struct pdu_status *s)
 {
-	return s->health < 4 ? health_names[s->health] : "?";
+	return s->health < 4 ? words("-\0unknown\0healthy\0unhealthy",
+	    s->health) : "?";
 }
 
 /*
@@ -1412,8 +1410,7 @@ add_ids(int argc, char **argv)
 	for (i = 0; i < argc; i++) {
 		id = undash(argv[i]);
 		if (req.nids == PDU_IDS_MAX) {
-			perr("too many IDs (max %d)\n",
-			    PDU_IDS_MAX);
+			perr("too many %s (max %d)\n", "IDs", PDU_IDS_MAX);
 			return -1;
 		}
 		if (id[0] == '-' && id[1] != '\0') {
