@@ -19,30 +19,29 @@
 
 #include "config.h"
 
-/* Names in place, not pointed to: 8 bytes a signal, not 16 and a string. */
-static const struct {
-	char		 name[7];
-	unsigned char	 sig;
-} sigtab[] = {
-	{ "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT },
-	{ "ILL", SIGILL }, { "TRAP", SIGTRAP }, { "ABRT", SIGABRT },
-	{ "IOT", SIGIOT }, { "BUS", SIGBUS }, { "FPE", SIGFPE },
-	{ "KILL", SIGKILL }, { "USR1", SIGUSR1 }, { "SEGV", SIGSEGV },
-	{ "USR2", SIGUSR2 }, { "PIPE", SIGPIPE }, { "ALRM", SIGALRM },
-	{ "TERM", SIGTERM },
+/*
+ * The signals by name, each X(NAME) once: the names packed in one literal
+ * (NUL-separated, an empty one last) and their numbers in a byte array of
+ * the same order, rather than 8-byte rows.
+ */
 #ifdef SIGSTKFLT	/* not on MIPS (issue 18) */
-	{ "STKFLT", SIGSTKFLT },
+#define STKFLT(X)	X(STKFLT)
+#else
+#define STKFLT(X)
 #endif
-	{ "CHLD", SIGCHLD },
-	{ "CONT", SIGCONT }, { "STOP", SIGSTOP }, { "TSTP", SIGTSTP },
-	{ "TTIN", SIGTTIN }, { "TTOU", SIGTTOU }, { "URG", SIGURG },
-	{ "XCPU", SIGXCPU }, { "XFSZ", SIGXFSZ }, { "VTALRM", SIGVTALRM },
-	{ "PROF", SIGPROF }, { "WINCH", SIGWINCH }, { "IO", SIGIO },
-	{ "POLL", SIGPOLL }, { "PWR", SIGPWR }, { "SYS", SIGSYS },
-};
+#define SIGNALS(X) \
+	X(HUP) X(INT) X(QUIT) X(ILL) X(TRAP) X(ABRT) X(IOT) X(BUS) X(FPE) \
+	X(KILL) X(USR1) X(SEGV) X(USR2) X(PIPE) X(ALRM) X(TERM) STKFLT(X) \
+	X(CHLD) X(CONT) X(STOP) X(TSTP) X(TTIN) X(TTOU) X(URG) X(XCPU) \
+	X(XFSZ) X(VTALRM) X(PROF) X(WINCH) X(IO) X(POLL) X(PWR) X(SYS)
+#define SIG_NAME(n)	#n "\0"
+#define SIG_NUM(n)	SIG##n,
+static const char	 signames[] = SIGNALS(SIG_NAME);
+static const unsigned char signums[] = { SIGNALS(SIG_NUM) };
 
 /*
  * Signals by name (any case, with or without "SIG") or by number 1..64.
+ * strncasecmp with no limit is strcasecmp, which is then not linked.
  * Numbers past the named ones are accepted because real-time signals are
  * a legitimate stop signal for some daemons.
  */
@@ -65,20 +64,20 @@ cfg_parse_signal(const char *s)
 	}
 	if (strncasecmp(s, "SIG", 3) == 0)
 		s += 3;
-	for (i = 0; i < sizeof(sigtab) / sizeof(sigtab[0]); i++)
-		if (strcasecmp(s, sigtab[i].name) == 0)
-			return sigtab[i].sig;
+	for (i = 0, p = signames; *p != '\0'; i++, p += strlen(p) + 1)
+		if (strncasecmp(s, p, (size_t)-1) == 0)
+			return signums[i];
 	return -1;
 }
 
 const char *
 cfg_signal_name(int sig)
 {
-	size_t	i;
+	const char	*p = signames;
 
-	for (i = 0; i < sizeof(sigtab) / sizeof(sigtab[0]); i++)
-		if (sigtab[i].sig == sig)
-			return sigtab[i].name;
+	for (size_t i = 0; *p != '\0'; i++, p += strlen(p) + 1)
+		if (signums[i] == sig)
+			return p;
 	return NULL;
 }
 

@@ -72,18 +72,19 @@ struct sess {
  * sub-commands points at rows of its own, as finit's initctl nests its
  * tables. A row says what the request is, how its arguments are read and
  * how the reply is printed; an alias (after a |) is the original design's
- * spelling.
+ * spelling. Each list has an X(text, type, args, print, sub) a row, the
+ * text "name|alias" or "name", a NUL, the synopsis, a NUL, the help: the
+ * texts make one literal (three words a row, an empty name after each
+ * table) and the rows 4 bytes each, with no pointer in a row.
  */
 enum { A_NONE, A_IDS, A_ID1, A_KEY1, A_SIG, A_LOGS, A_DRY, A_FILE, A_HELP,
 	A_EVENTS, A_RUN, A_ID, A_OUT };
 
 struct cmd {
-	const char	*name;		/* "name|alias" or "name", a NUL, the
-					   synopsis after the name, a NUL, help */
 	uint8_t		 type;		/* the request */
 	uint8_t		 args;		/* A_*: what follows the name */
 	uint8_t		 print;		/* R_*: how the reply is shown */
-	uint8_t		 sub;		/* sub-commands: subs[sub], or 0 */
+	uint8_t		 sub;		/* sub-commands: cmd_rows[sub], or 0 */
 };
 
 static struct opts {
@@ -149,99 +150,121 @@ perr(const char *fmt, ...)
 	va_end(ap);
 }
 
-static const struct cmd config_cmds[] = {
-	{ "show|display\0" "[ID]\0"
-	  "show the running configuration, or one process's section",
-	  PDU_CONFIG_SHOW, A_ID1, R_TEXT, 0 },
-	{ "reload\0" "[--dry-run]\0" "re-read the file, restart only what "
-	  "changed (a bad file changes\n\tnothing); --dry-run or -n prints "
-	  "the plan only",
-	  PDU_CONFIG_RELOAD, A_DRY, R_TEXT, 0 },
-	{ "check\0" "[FILE]\0"
-	  "check a file offline, without a server",
-	  0, A_FILE, R_LOCAL, 0 },
-	{ NULL, 0, 0, 0, 0 }
-};
+#define CONFIG_CMDS(X) \
+	X("show|display\0" "[ID]\0" \
+	  "show the running configuration, or one process's section", \
+	  PDU_CONFIG_SHOW, A_ID1, R_TEXT, 0) \
+	X("reload\0" "[--dry-run]\0" "re-read the file, restart only what " \
+	  "changed (a bad file changes\n\tnothing); --dry-run or -n prints " \
+	  "the plan only", \
+	  PDU_CONFIG_RELOAD, A_DRY, R_TEXT, 0) \
+	X("check\0" "[FILE]\0" \
+	  "check a file offline, without a server", \
+	  0, A_FILE, R_LOCAL, 0)
 
-static const struct cmd setting_cmds[] = {
-	{ "show|display\0" "[KEY]\0"
-	  "show the [settings] in use",
-	  PDU_SETTING_SHOW, A_KEY1, R_TEXT, 0 },
-	{ "reload\0" "\0"
-	  "re-read [settings]; say which need a restart",
-	  PDU_SETTING_RELOAD, A_NONE, R_TEXT, 0 },
-	{ NULL, 0, 0, 0, 0 }
-};
+#define SETTING_CMDS(X) \
+	X("show|display\0" "[KEY]\0" \
+	  "show the [settings] in use", \
+	  PDU_SETTING_SHOW, A_KEY1, R_TEXT, 0) \
+	X("reload\0" "\0" \
+	  "re-read [settings]; say which need a restart", \
+	  PDU_SETTING_RELOAD, A_NONE, R_TEXT, 0)
 
-static const struct cmd *const subs[] = { NULL, config_cmds, setting_cmds };
+#define CMDS(X) \
+	X("start\0" "[ID...]\0" \
+	  "start the named processes; with none, every autostart one", \
+	  PDU_START, A_IDS, R_ACTION, 0) \
+	X("stop\0" "[ID...]\0" \
+	  "stop the named processes; with none, all", \
+	  PDU_STOP, A_IDS, R_ACTION, 0) \
+	X("restart\0" "[ID...]\0" \
+	  "restart the named processes; with none, all", \
+	  PDU_RESTART, A_IDS, R_ACTION, 0) \
+	X("status\0" "[ID...]\0" \
+	  "a line per process; exit 3 when a named one is not up, or\n" \
+	  "\twith no ID when one is not fine (see ping)", \
+	  PDU_STATUS, A_IDS, R_STATUS, 0) \
+	X("ping\0" "[-q] [ID...]\0" \
+	  "exit 0 when every (named) process is fine, else 3 and say why;\n" \
+	  "\t-q prints nothing. Fine: a service running; a oneshot " \
+	  "running or\n\texited 0; a scheduled oneshot running or waiting " \
+	  "for its next run;\n\ta process nobody asked to run, stopped", \
+	  PDU_STATUS, A_IDS, R_PING, 0) \
+	X("config\0" "\0", 0, A_NONE, 0, 1) \
+	X("setting\0" "\0", 0, A_NONE, 0, 2) \
+	X("signal\0" "ID SIG\0" \
+	  "send SIG (HUP, SIGHUP or a number) to ID", \
+	  PDU_SIGNAL, A_SIG, R_ACTION, 0) \
+	X("logs\0" "ID [-f] [-n N] | --reopen\0" "the last N lines ID wrote " \
+	  "(-f: follow); --reopen: reopen log files", \
+	  PDU_LOGS, A_LOGS, R_TEXT, 0) \
+	X("metrics\0" "[ID...]\0" \
+	  "metrics in the Prometheus text format (as HTTP /metrics)", \
+	  PDU_METRICS, A_IDS, R_TEXT, 0) \
+	X("events\0" "[-f] [ID...]\0" \
+	  "what happened, from the server's ring (-f: follow)", \
+	  PDU_EVENTS, A_EVENTS, R_TEXT, 0) \
+	X("shutdown\0" "\0" \
+	  "stop every process; the server exits", \
+	  PDU_SHUTDOWN, A_NONE, R_ACTION, 0) \
+	X("halt\0" "\0" \
+	  "stop every process, then halt (PID 1)", \
+	  PDU_HALT, A_NONE, R_ACTION, 0) \
+	X("poweroff\0" "\0" \
+	  "stop every process, then power off (PID 1)", \
+	  PDU_POWEROFF, A_NONE, R_ACTION, 0) \
+	X("reboot\0" "\0" \
+	  "stop every process, then reboot (PID 1)", \
+	  PDU_REBOOT, A_NONE, R_ACTION, 0) \
+	X("version\0" "\0" \
+	  "the client's, server's and protocol's versions", \
+	  PDU_VERSION, A_NONE, R_VERSION, 0) \
+	X("run\0" "[--name ID] [--KEY VALUE]... -- CMD [ARG...]\0" \
+	  "add and start a process, print ID and pid;\n\t--KEY: a config " \
+	  "key (--env, --dir: environment, directory)", \
+	  PDU_RUN, A_RUN, R_ACTION, 0) \
+	X("rm\0" "ID\0" \
+	  "stop and remove a process added by run", \
+	  PDU_RM, A_ID, R_ACTION, 0) \
+	X("save\0" "[FILE]\0" \
+	  "write the processes added by run as config", \
+	  PDU_SAVE, A_OUT, R_TEXT, 0) \
+	X("why\0" "ID\0" \
+	  "why ID is in its state", \
+	  PDU_WHY, A_ID, R_ACTION, 0) \
+	X("help\0" "[COMMAND]\0" \
+	  "this text, or a command's", \
+	  0, A_HELP, R_LOCAL, 0)
 
-static const struct cmd cmds[] = {
-	{ "start\0" "[ID...]\0"
-	  "start the named processes; with none, every autostart one",
-	  PDU_START, A_IDS, R_ACTION, 0 },
-	{ "stop\0" "[ID...]\0"
-	  "stop the named processes; with none, all",
-	  PDU_STOP, A_IDS, R_ACTION, 0 },
-	{ "restart\0" "[ID...]\0"
-	  "restart the named processes; with none, all",
-	  PDU_RESTART, A_IDS, R_ACTION, 0 },
-	{ "status\0" "[ID...]\0"
-	  "a line per process; exit 3 when a named one is not up, or\n"
-	  "\twith no ID when one is not fine (see ping)",
-	  PDU_STATUS, A_IDS, R_STATUS, 0 },
-	{ "ping\0" "[-q] [ID...]\0"
-	  "exit 0 when every (named) process is fine, else 3 and say why;\n"
-	  "\t-q prints nothing. Fine: a service running; a oneshot running or\n"
-	  "\texited 0; a scheduled oneshot running or waiting for its next run;\n"
-	  "\ta process nobody asked to run, stopped",
-	  PDU_STATUS, A_IDS, R_PING, 0 },
-	{ "config", 0, A_NONE, 0, 1 },
-	{ "setting", 0, A_NONE, 0, 2 },
-	{ "signal\0" "ID SIG\0"
-	  "send SIG (HUP, SIGHUP or a number) to ID",
-	  PDU_SIGNAL, A_SIG, R_ACTION, 0 },
-	{ "logs\0" "ID [-f] [-n N] | --reopen\0" "the last N lines ID wrote "
-	  "(-f: follow); --reopen: reopen log files",
-	  PDU_LOGS, A_LOGS, R_TEXT, 0 },
-	{ "metrics\0" "[ID...]\0"
-	  "metrics in the Prometheus text format (as HTTP /metrics)",
-	  PDU_METRICS, A_IDS, R_TEXT, 0 },
-	{ "events\0" "[-f] [ID...]\0"
-	  "what happened, from the server's ring (-f: follow)",
-	  PDU_EVENTS, A_EVENTS, R_TEXT, 0 },
-	{ "shutdown\0" "\0"
-	  "stop every process; the server exits",
-	  PDU_SHUTDOWN, A_NONE, R_ACTION, 0 },
-	{ "halt\0" "\0"
-	  "stop every process, then halt (PID 1)",
-	  PDU_HALT, A_NONE, R_ACTION, 0 },
-	{ "poweroff\0" "\0"
-	  "stop every process, then power off (PID 1)",
-	  PDU_POWEROFF, A_NONE, R_ACTION, 0 },
-	{ "reboot\0" "\0"
-	  "stop every process, then reboot (PID 1)",
-	  PDU_REBOOT, A_NONE, R_ACTION, 0 },
-	{ "version\0" "\0"
-	  "the client's, server's and protocol's versions",
-	  PDU_VERSION, A_NONE, R_VERSION, 0 },
-	{ "run\0" "[--name ID] [--KEY "
-	  "VALUE]... -- CMD [ARG...]\0" "add and start a process, print ID and "
-	  "pid;\n\t--KEY: a config key (--env, --dir: environment, directory)",
-	  PDU_RUN, A_RUN, R_ACTION, 0 },
-	{ "rm\0" "ID\0"
-	  "stop and remove a process added by run",
-	  PDU_RM, A_ID, R_ACTION, 0 },
-	{ "save\0" "[FILE]\0"
-	  "write the processes added by run as config",
-	  PDU_SAVE, A_OUT, R_TEXT, 0 },
-	{ "why\0" "ID\0"
-	  "why ID is in its state",
-	  PDU_WHY, A_ID, R_ACTION, 0 },
-	{ "help\0" "[COMMAND]\0"
-	  "this text, or a command's",
-	  0, A_HELP, R_LOCAL, 0 },
-	{ NULL, 0, 0, 0, 0 }
-};
+#define CMD_TEXT(t, ...)	t "\0"
+#define CMD_ROW(t, ...)		{ __VA_ARGS__ },
+
+static const struct cmd cmds[] = { CMDS(CMD_ROW) },
+	config_cmds[] = { CONFIG_CMDS(CMD_ROW) },
+	setting_cmds[] = { SETTING_CMDS(CMD_ROW) };
+/* The tables' texts in one literal, each after the last's empty name. */
+static const char texts[] = CMDS(CMD_TEXT) "\0" CONFIG_CMDS(CMD_TEXT) "\0"
+    SETTING_CMDS(CMD_TEXT);
+static const struct cmd *const cmd_rows[] = { cmds, config_cmds,
+	setting_cmds };
+static const uint16_t text_at[] = { 0, sizeof(CMDS(CMD_TEXT)),
+	sizeof(CMDS(CMD_TEXT)) + sizeof(CONFIG_CMDS(CMD_TEXT)) };
+
+/* Past n NUL-separated words of w. */
+static const char *
+words(const char *w, int n)
+{
+	for (; n > 0; n--)
+		w += strlen(w) + 1;
+	return w;
+}
+
+/* Row i's text in table t: its name, then synopsis and help. */
+static const char *
+cmd_text(int t, int i)
+{
+	return words(texts + text_at[t], 3 * i);
+}
 
 void
 client_usage(bool err)
@@ -255,8 +278,10 @@ client_usage(bool err)
 	    "       pm [-c FILE] [-s] [-g] [-e CODE]... -- CMD [ARG...]\n"
 	    "       pm -h | --help | --version | help [COMMAND]\n"
 	    "options go anywhere before --; commands:");
-	for (const struct cmd *c = cmds; c->name != NULL; c++)
-		out(f, " %s%s", c->name, c[1].name != NULL ? "" : "\n");
+	for (const char *w = texts, *nx; *w != '\0'; w = nx) {
+		nx = words(w, 3);
+		out(f, " %s%s", w, *nx != '\0' ? "" : "\n");
+	}
 }
 
 /* ----------------------------------------------------------- transport */
@@ -272,7 +297,7 @@ target_add(const char *name, bool tcp)
 	struct sess *s;
 
 	if (nsess == TARGETS_MAX) {
-		perr("too many hosts (max %d)\n", TARGETS_MAX);
+		perr("too many %s (max %d)\n", "hosts", TARGETS_MAX);
 		return -1;
 	}
 	s = &sess[nsess];
@@ -383,13 +408,15 @@ unix_next(struct sess *s, int e)
 	}
 	if (refused[0] != '\0')
 		memcpy(s->err, refused, sizeof(refused));	/* same size */
-	else if (nlocs < 2)
-		snprintf(s->err, sizeof(s->err), "cannot reach pm at %s: %s "
-		    "(is the server running?)", s->name, strerror(e));
 	else {
-		i = snprintf(s->err, sizeof(s->err), "cannot reach pm: none "
-		    "answers at");
-		for (int j = 0; j < nlocs && i > 0 &&
+		/* One place, as the EACCES reason reads, or every place. */
+		if (nlocs < 2)
+			i = snprintf(s->err, sizeof(s->err), "cannot reach pm "
+			    "at %s: %s", s->name, strerror(e));
+		else
+			i = snprintf(s->err, sizeof(s->err), "cannot reach pm: "
+			    "none answers at");
+		for (int j = 0; nlocs > 1 && j < nlocs && i > 0 &&
 		    (size_t)i < sizeof(s->err); j++)
 			i += snprintf(s->err + i, sizeof(s->err) - (size_t)i,
 			    "%s %s", j == 0 ? "" : j + 1 < nlocs ? "," : " or",
@@ -825,13 +852,11 @@ print_ping(const struct pdu_status *st, int n, const char *pfx)
 	return bad ? EX_DOWN : EX_OK;
 }
 
-static const char health_names[][10] = { "-", "unknown", "healthy",
-	"unhealthy" };
-
 static const char *
 health_name(const struct pdu_status *s)
 {
-	return s->health < 4 ? health_names[s->health] : "?";
+	return s->health < 4 ? words("-\0unknown\0healthy\0unhealthy",
+	    s->health) : "?";
 }
 
 /*
@@ -1385,8 +1410,7 @@ add_ids(int argc, char **argv)
 	for (i = 0; i < argc; i++) {
 		id = undash(argv[i]);
 		if (req.nids == PDU_IDS_MAX) {
-			perr("too many IDs (max %d)\n",
-			    PDU_IDS_MAX);
+			perr("too many %s (max %d)\n", "IDs", PDU_IDS_MAX);
 			return -1;
 		}
 		if (id[0] == '-' && id[1] != '\0') {
@@ -1525,57 +1549,59 @@ config_check(const char *file)
 #endif
 }
 
-/* A row of tab by name or alias, with or without the design's dash. */
-static const struct cmd *
-cmd_find(const struct cmd *tab, char *name)
+/* A row of table t by name or alias, with or without the design's dash. */
+static int
+cmd_find(int t, char *name)
 {
+	const char *w;
 	size_t n;
 
 	name = undash(name);
 	n = strlen(name);
-	for (; tab->name != NULL; tab++)
-		for (const char *p = tab->name; p != NULL;
+	w = texts + text_at[t];
+	for (int i = 0; *w != '\0'; i++, w = words(w, 3))
+		for (const char *p = w; p != NULL;
 		    p = strchr(p, '|'), p = p != NULL ? p + 1 : NULL)
 			if (strncmp(p, name, n) == 0 &&
 			    (p[n] == '\0' || p[n] == '|'))
-				return tab;
-	return NULL;
+				return i;
+	return -1;
 }
 
-/* The synopsis of top, a line per sub-command, as a man page has it. */
+/* The synopsis of cmds[top], a line per sub-command, as a man page has it. */
 static void
-synopsis(int f, const struct cmd *top, bool help)
+synopsis(int f, int top, bool help)
 {
-	const struct cmd *c = top->sub ? subs[top->sub] : top;
+	int t = cmds[top].sub, i = t ? 0 : top;
 	const char *lead = "usage:", *syn;
 
 	do {
-		out(f, "%s pm %s", lead, top->name);
-		if (c != top)
-			out(f, " %s", c->name);
-		syn = strchr(c->name, '\0') + 1;
+		out(f, "%s pm %s", lead, cmd_text(0, top));
+		if (t)
+			out(f, " %s", cmd_text(t, i));
+		syn = words(cmd_text(t, i), 1);
 		out(f, "%s%s\n", syn[0] ? " " : "", syn);
 		if (help)
-			out(f, "\t%s\n", strchr(syn, '\0') + 1);
+			out(f, "\t%s\n", words(syn, 1));
 #if PLAT_UNIX
-		if (help && c->args == A_RUN)
+		if (help && cmd_rows[t][i].args == A_RUN)
 			cfg_run_opts(f);
 #endif
 		lead = "      ";
-	} while (top->sub && (++c)->name != NULL);
+	} while (t && *cmd_text(t, ++i) != '\0');
 }
 
 static int
 help(int argc, char **argv)
 {
-	const struct cmd *c;
+	int c;
 
 	if (argc == 0) {
 		client_usage(false);
 		return EX_OK;
 	}
 	/* help config show: the command's synopsis holds the sub-command's. */
-	if ((c = cmd_find(cmds, argv[0])) == NULL) {
+	if ((c = cmd_find(0, argv[0])) < 0) {
 		perr("unknown command: %s\n", argv[0]);
 		return EX_USAGE;
 	}
@@ -1890,8 +1916,7 @@ client_cmd(int argc, char **argv)
 
 	for (int i = 1; i < argc; i++) {
 		if ((k = gopt_find(argv[i])) < 0)
-			return argv[i][0] != '-' &&
-			    cmd_find(cmds, argv[i]) != NULL;
+			return argv[i][0] != '-' && cmd_find(0, argv[i]) >= 0;
 		if (k >= G_HELP && k < G_HELP + 3)
 			return true;
 		i += k < G_VAL;
@@ -1902,10 +1927,10 @@ client_cmd(int argc, char **argv)
 static int
 client_run(int argc, char **argv)
 {
-	const struct cmd *c, *top;
+	const struct cmd *c;
 	char *o;
 	char **av = argv + 1;
-	int i, n = 0, dd = -1, kind;
+	int i, n = 0, dd = -1, kind, top, t;
 
 	/* Step 1: the global options, anywhere before "--". */
 	for (i = 1; i < argc; i++) {
@@ -1942,7 +1967,7 @@ client_run(int argc, char **argv)
 		return opt.help ? EX_OK : EX_USAGE;
 	}
 	/* Step 2: the command, and its sub-command, from the table. */
-	if ((top = c = cmd_find(cmds, av[0])) == NULL) {
+	if ((top = cmd_find(0, av[0])) < 0) {
 		perr("unknown command: %s\n", av[0]);
 		client_usage(true);
 		return EX_USAGE;
@@ -1953,14 +1978,16 @@ client_run(int argc, char **argv)
 	}
 	av++;
 	n--;
-	if (top->sub) {
-		if (n == 0 || (c = cmd_find(subs[top->sub], av[0])) == NULL) {
+	c = &cmds[top];
+	if ((t = c->sub) != 0) {
+		if (n == 0 || (i = cmd_find(t, av[0])) < 0) {
 			if (n > 0)
 				perr("%s: unknown sub-command: "
-				    "%s\n", top->name, av[0]);
+				    "%s\n", cmd_text(0, top), av[0]);
 			synopsis(2, top, false);
 			return EX_USAGE;
 		}
+		c = &cmd_rows[t][i];
 		av++;
 		n--;
 		dd--;

@@ -204,6 +204,15 @@ cerr(struct ctx *x, int line, const char *fmt, ...)
 
 /* ----------------------------------------------------- small parsers */
 
+/* The n-th of a list of NUL-separated words. */
+static const char *
+nth(const char *w, int n)
+{
+	for (; n > 0; n--)
+		w += strlen(w) + 1;
+	return w;
+}
+
 static bool
 id_ok(const char *s, size_t n)
 {
@@ -292,7 +301,7 @@ int
 cfg_parse_size(const char *s, unsigned long long *bytes)
 {
 	unsigned long long	 v = 0, mult = 1;
-	const char		*p = s;
+	const char		*p = s, *u, *sfx = "KMG";
 
 	if (s == NULL || !isdigit((unsigned char)*p))
 		return -1;
@@ -304,23 +313,10 @@ cfg_parse_size(const char *s, unsigned long long *bytes)
 			return -1;
 		v = v * 10 + d;
 	}
-	switch (*p) {
-	case '\0':
-		break;
-	case 'K': case 'k':
-		mult = 1024ULL;
+	/* K, M or G in either case: 1024 to the power of its place. */
+	if ((u = memchr(sfx, *p & ~32, 3)) != NULL) {
+		mult <<= 10 * (u - sfx + 1);
 		p++;
-		break;
-	case 'M': case 'm':
-		mult = 1024ULL * 1024;
-		p++;
-		break;
-	case 'G': case 'g':
-		mult = 1024ULL * 1024 * 1024;
-		p++;
-		break;
-	default:
-		return -1;
 	}
 	if (*p != '\0' || (v != 0 && v > ULLONG_MAX / mult))
 		return -1;
@@ -423,16 +419,15 @@ enum {
 };
 
 /*
- * One row per key: the whole vocabulary of a section in one place (the
- * idea of inih's examples/ini_xmacros.c). A setter returns NULL or why the
+ * One row per key (see PROC_KEYS below). A setter returns NULL or why the
  * value is bad; the handler adds file, line, section and key. The name is
- * in the row and the setter a byte, so that a row is 24 bytes.
+ * in a literal of the table's names and the setter a byte, so that a row
+ * is 4 bytes.
  */
 struct key {
-	char			 name[19];
 	unsigned char		 set;		/* K_*: setters[set] */
 	/*
-	 * K_ENUM: enums[b], its words; K_INT, K_SIZE, K_NICE: bounds[b];
+	 * K_ENUM: enum_words(b); K_INT, K_SIZE, K_NICE: bounds[b];
 	 * K_CG: the kind of value (set_cg).
 	 */
 	unsigned char		 b;
@@ -455,21 +450,31 @@ static const struct {
 #define HI(k)	(bounds[(k)->b].hi)
 
 /*
- * enums[b], the words of a K_ENUM key, in the order the key tables name
- * them: NUL-separated, an empty one last, each after a byte that is its
- * value + '0' (asserted below). Literals, not arrays of rows: 12 bytes a
- * word would be twice the text.
+ * The words of the K_ENUM keys, list b after the b-th empty word (see
+ * enum_words), in the order the key tables name them: NUL-separated, an
+ * empty one last, each after a byte that is its value + '0' (asserted
+ * below). One literal, not arrays of rows (12 bytes a word would be twice
+ * the text) nor an array of pointers to the lists.
  */
-static const char *const enums[] = {
-	"0service\0" "1oneshot\0",
-	"0always\0" "1on-failure\0" "2never\0",
-	"0skip\0" "1queue\0" "2kill\0",
-	"3error\0" "4warn\0" "6info\0" "7debug\0",
-	"0auto\0" "1yes\0" "2no\0",
-	"3reboot\0" "2poweroff\0" "1halt\0" "/ignore\0",
-	"2poweroff\0" "3reboot\0" "1halt\0",
-	"0text\0" "1json\0",
-};
+static const char enums[] =
+	"0service\0" "1oneshot\0" "\0"
+	"0always\0" "1on-failure\0" "2never\0" "\0"
+	"0skip\0" "1queue\0" "2kill\0" "\0"
+	"3error\0" "4warn\0" "6info\0" "7debug\0" "\0"
+	"0auto\0" "1yes\0" "2no\0" "\0"
+	"3reboot\0" "2poweroff\0" "1halt\0" "/ignore\0" "\0"
+	"2poweroff\0" "3reboot\0" "1halt\0" "\0"
+	"0text\0" "1json\0";
+
+static const char *
+enum_words(int b)
+{
+	const char	*e = enums;
+
+	for (; b > 0; e += strlen(e) + 1)
+		b -= *e == '\0';
+	return e;
+}
 _Static_assert(PT_SERVICE == 0 && PT_ONESHOT == 1 && RS_ALWAYS == 0 &&
     RS_ON_FAILURE == 1 && RS_NEVER == 2 && OV_SKIP == 0 && OV_QUEUE == 1 &&
     OV_KILL == 2 && L_ERR == 3 && L_WARN == 4 && L_INFO == 6 &&
@@ -529,10 +534,11 @@ set_bool(struct ctx *x, void *obj, const struct key *k, const char *v)
 {
 	const char	*w;
 
-	/* As enums[]: each word after its value byte. */
+	/* As enums[]: each word after its value byte; any case (strncasecmp
+	 * with no limit, as cfg_parse_signal: strcasecmp is not linked). */
 	for (w = "1yes\0" "1true\0" "11\0" "1on\0" "0no\0" "0false\0" "00\0"
 	    "0off\0"; *w != '\0'; w += strlen(w) + 1)
-		if (strcasecmp(v, w + 1) == 0) {
+		if (strncasecmp(v, w + 1, (size_t)-1) == 0) {
 			*FIELD(obj, k, bool) = *w == '1';
 			return NULL;
 		}
@@ -577,7 +583,7 @@ set_enum(struct ctx *x, void *obj, const struct key *k, const char *v)
 	char		 list[128] = "";
 	size_t		 len;
 
-	for (e = enums[k->b]; *e != '\0'; e += strlen(e) + 1) {
+	for (e = enum_words(k->b); *e != '\0'; e += strlen(e) + 1) {
 		if (strcmp(v, e + 1) == 0) {
 			*FIELD(obj, k, int) = *e - '0';
 			return NULL;
@@ -751,7 +757,7 @@ set_depends(struct ctx *x, void *obj, const struct key *k, const char *v)
 static int
 db_next(FILE *fp, char *line, size_t len, char **f, int nf)
 {
-	char	*s;
+	char	*s, rest[64];
 	int	 i;
 
 	for (;;) {
@@ -760,7 +766,8 @@ db_next(FILE *fp, char *line, size_t len, char **f, int nf)
 		if ((s = strchr(line, '\n')) != NULL)
 			*s = '\0';
 		else	/* longer than the buffer: skip the rest of it */
-			while ((i = getc_unlocked(fp)) != EOF && i != '\n')
+			while (fgets(rest, sizeof(rest), fp) != NULL &&
+			    strchr(rest, '\n') == NULL)
 				;
 		if (line[0] == '\0' || line[0] == '#')
 			continue;
@@ -1106,9 +1113,9 @@ set_schedule(struct ctx *x, void *obj, const struct key *k, const char *v)
 static const char *
 set_cg(struct ctx *x, void *obj, const struct key *k, const char *v)
 {
-	static const char *const want[] = { "bytes, K/M/G suffix allowed",
-	    "a number", "N% of one CPU, or QUOTA PERIOD in microseconds",
-	    "1 to 10000" };
+	/* What each kind wants, NUL-separated: the b-th. */
+	const char *want = "bytes, K/M/G suffix allowed\0" "a number\0"
+	    "N% of one CPU, or QUOTA PERIOD in microseconds\0" "1 to 10000";
 	unsigned long long a = 0, b = 100000;
 	char t[48], *e;
 	bool ok;
@@ -1131,7 +1138,7 @@ set_cg(struct ctx *x, void *obj, const struct key *k, const char *v)
 	}
 	if (!ok) {
 		snprintf(x->why, sizeof(x->why), "bad value '" SHOW_VAL
-		    "' (want %s%s)", v, want[k->b], k->b < 3 ? ", or max" :
+		    "' (want %s%s)", v, nth(want, k->b), k->b < 3 ? ", or max" :
 		    "");
 		return x->why;
 	}
@@ -1168,154 +1175,137 @@ static const setter setters[] = {
 #define M(f)	offsetof(struct cfg_mon, f)
 
 /*
- * Key indices, so the checks after a section can ask whether a key was
- * set and where; the tables below are indexed by them.
+ * The keys of each section, one X(ID, name, kind, b, offset, repeat, mon)
+ * a key: the whole vocabulary of a section in one place (the idea of
+ * inih's examples/ini_xmacros.c). From each list come the enum of IDs
+ * (the checks after a section ask whether a key was set, and where), the
+ * names packed in one literal (NUL-separated, an empty one last) and the
+ * 4-byte rows, in the same order.
  */
-enum {
-	PK_COMMAND, PK_SHELL, PK_TYPE, PK_AUTOSTART, PK_RESTART,
-	PK_RESTART_DELAY, PK_RESTART_DELAY_MAX, PK_START_LIMIT, PK_CRITICAL,
-	PK_DEPENDS, PK_STOP_SIGNAL, PK_STOP_TIMEOUT, PK_USER, PK_GROUP,
-	PK_DIRECTORY, PK_UMASK, PK_NICE, PK_RLIMIT_NOFILE, PK_RLIMIT_CORE,
-	PK_RLIMIT_NPROC, PK_ENVIRONMENT, PK_TTY, PK_LOG, PK_LOG_MAX_SIZE, PK_LOG_KEEP,
-	PK_READY, PK_READY_TIMEOUT, PK_CHECK,
-	PK_CHECK_INTERVAL, PK_CHECK_TIMEOUT, PK_CHECK_RETRIES,
-	PK_ON_CHECK_FAIL, PK_ON_EXIT, PK_ON_FATAL, PK_SCHEDULE, PK_OVERLAP,
-	PK_CG, PK__COUNT = PK_CG + PM_CG_KEYS
-};
+#define PROC_KEYS(X) \
+	X(PK_COMMAND, "command", K_COMMAND, 0, P(command), 0, 0) \
+	X(PK_SHELL, "shell", K_BOOL, 0, P(shell), 0, 0) \
+	X(PK_TYPE, "type", K_ENUM, 0, P(type), 0, 0) \
+	X(PK_AUTOSTART, "autostart", K_BOOL, 0, P(autostart), 0, 0) \
+	X(PK_RESTART, "restart", K_ENUM, 1, P(restart), 0, 0) \
+	X(PK_RESTART_DELAY, "restart_delay", K_DURATION, 0, \
+	    P(restart_delay_ms), 0, 0) \
+	X(PK_RESTART_DELAY_MAX, "restart_delay_max", K_DURATION, 0, \
+	    P(restart_delay_max_ms), 0, 0) \
+	X(PK_START_LIMIT, "start_limit", K_INT, 0, P(start_limit), 0, 0) \
+	X(PK_CRITICAL, "critical", K_BOOL, 0, P(critical), 0, 0) \
+	X(PK_DEPENDS, "depends", K_DEPENDS, 0, 0, 1, 0) \
+	X(PK_STOP_SIGNAL, "stop_signal", K_SIGNAL, 0, P(stop_signal), 0, 0) \
+	X(PK_STOP_TIMEOUT, "stop_timeout", K_DURATION, 0, \
+	    P(stop_timeout_ms), 0, 0) \
+	X(PK_USER, "user", K_USER, 0, P(user), 0, 0) \
+	X(PK_GROUP, "group", K_GROUP, 0, P(group), 0, 0) \
+	X(PK_DIRECTORY, "directory", K_ABSPATH, 0, P(directory), 0, 0) \
+	X(PK_UMASK, "umask", K_UMASK, 0, P(umask), 0, 0) \
+	X(PK_NICE, "nice", K_NICE, 1, P(nice), 0, 0) \
+	X(PK_RLIMIT_NOFILE, "rlimit_nofile", K_RLIMIT, 0, \
+	    P(rlimit_nofile), 0, 0) \
+	X(PK_RLIMIT_CORE, "rlimit_core", K_RLIMIT, 0, P(rlimit_core), 0, 0) \
+	X(PK_RLIMIT_NPROC, "rlimit_nproc", K_RLIMIT, 0, \
+	    P(rlimit_nproc), 0, 0) \
+	X(PK_ENVIRONMENT, "environment", K_ENV, 0, 0, 1, 0) \
+	X(PK_TTY, "tty", K_TTY, 0, P(tty), 0, 0) \
+	X(PK_LOG, "log", K_LOG, 0, P(log), 0, 0) \
+	X(PK_LOG_MAX_SIZE, "log_max_size", K_SIZE, 4, P(log_max_size), 0, 0) \
+	X(PK_LOG_KEEP, "log_keep", K_INT, 2, P(log_keep), 0, 0) \
+	X(PK_READY, "ready", K_READY, 0, 0, 0, 1) \
+	X(PK_READY_TIMEOUT, "ready_timeout", K_DURATION, 0, \
+	    M(ready_timeout_ms), 0, 1) \
+	X(PK_CHECK, "check", K_STR, 0, M(check), 0, 1) \
+	X(PK_CHECK_INTERVAL, "check_interval", K_DURATION, 0, \
+	    M(check_interval_ms), 0, 1) \
+	X(PK_CHECK_TIMEOUT, "check_timeout", K_DURATION, 0, \
+	    M(check_timeout_ms), 0, 1) \
+	X(PK_CHECK_RETRIES, "check_retries", K_INT, 3, \
+	    M(check_retries), 0, 1) \
+	X(PK_ON_CHECK_FAIL, "on_check_fail", K_CHECK_FAIL, 0, 0, 0, 1) \
+	X(PK_ON_EXIT, "on_exit", K_STR, 0, M(on_exit), 0, 1) \
+	X(PK_ON_FATAL, "on_fatal", K_STR, 0, M(on_fatal), 0, 1) \
+	X(PK_SCHEDULE, "schedule", K_SCHEDULE, 0, M(schedule), 0, 1) \
+	X(PK_OVERLAP, "overlap", K_ENUM, 2, M(overlap), 0, 1) \
+	/* Issue 14: b is the kind of value (set_cg). */ \
+	X(PK_CG, "memory_max", K_CG, 0, P(cg[0]), 0, 0) \
+	X(PK_CG_MEMORY_HIGH, "memory_high", K_CG, 0, P(cg[1]), 0, 0) \
+	X(PK_CG_MEMORY_SWAP_MAX, "memory_swap_max", K_CG, 0, P(cg[2]), 0, 0) \
+	X(PK_CG_PIDS_MAX, "pids_max", K_CG, 1, P(cg[3]), 0, 0) \
+	X(PK_CG_CPU_MAX, "cpu_max", K_CG, 2, P(cg[4]), 0, 0) \
+	X(PK_CG_CPU_WEIGHT, "cpu_weight", K_CG, 3, P(cg[5]), 0, 0) \
+	X(PK_CG_IO_WEIGHT, "io_weight", K_CG, 3, P(cg[6]), 0, 0)
 
-static const struct key proc_keys[PK__COUNT + 1] = {
-	[PK_COMMAND] = { "command", K_COMMAND, 0, P(command), false, false },
-	[PK_SHELL] = { "shell", K_BOOL, 0, P(shell), false, false },
-	[PK_TYPE] = { "type", K_ENUM, 0, P(type), false, false },
-	[PK_AUTOSTART] = { "autostart", K_BOOL, 0, P(autostart), false,
-	    false },
-	[PK_RESTART] = { "restart", K_ENUM, 1, P(restart), false, false },
-	[PK_RESTART_DELAY] = { "restart_delay", K_DURATION, 0,
-	    P(restart_delay_ms), false, false },
-	[PK_RESTART_DELAY_MAX] = { "restart_delay_max", K_DURATION, 0,
-	    P(restart_delay_max_ms), false, false },
-	[PK_START_LIMIT] = { "start_limit", K_INT, 0, P(start_limit), false,
-	    false },
-	[PK_CRITICAL] = { "critical", K_BOOL, 0, P(critical), false, false },
-	[PK_DEPENDS] = { "depends", K_DEPENDS, 0, 0, true, false },
-	[PK_STOP_SIGNAL] = { "stop_signal", K_SIGNAL, 0, P(stop_signal), false,
-	    false },
-	[PK_STOP_TIMEOUT] = { "stop_timeout", K_DURATION, 0,
-	    P(stop_timeout_ms), false, false },
-	[PK_USER] = { "user", K_USER, 0, P(user), false, false },
-	[PK_GROUP] = { "group", K_GROUP, 0, P(group), false, false },
-	[PK_DIRECTORY] = { "directory", K_ABSPATH, 0, P(directory), false,
-	    false },
-	[PK_UMASK] = { "umask", K_UMASK, 0, P(umask), false, false },
-	[PK_NICE] = { "nice", K_NICE, 1, P(nice), false, false },
-	[PK_RLIMIT_NOFILE] = { "rlimit_nofile", K_RLIMIT, 0, P(rlimit_nofile),
-	    false, false },
-	[PK_RLIMIT_CORE] = { "rlimit_core", K_RLIMIT, 0, P(rlimit_core), false,
-	    false },
-	[PK_RLIMIT_NPROC] = { "rlimit_nproc", K_RLIMIT, 0, P(rlimit_nproc),
-	    false, false },
-	[PK_ENVIRONMENT] = { "environment", K_ENV, 0, 0, true, false },
-	[PK_TTY] = { "tty", K_TTY, 0, P(tty), false, false },
-	[PK_LOG] = { "log", K_LOG, 0, P(log), false, false },
-	[PK_LOG_MAX_SIZE] = { "log_max_size", K_SIZE, 4, P(log_max_size),
-	    false, false },
-	[PK_LOG_KEEP] = { "log_keep", K_INT, 2, P(log_keep), false, false },
-	[PK_READY] = { "ready", K_READY, 0, 0, false, true },
-	[PK_READY_TIMEOUT] = { "ready_timeout", K_DURATION, 0,
-	    M(ready_timeout_ms), false, true },
-	[PK_CHECK] = { "check", K_STR, 0, M(check), false, true },
-	[PK_CHECK_INTERVAL] = { "check_interval", K_DURATION, 0,
-	    M(check_interval_ms), false, true },
-	[PK_CHECK_TIMEOUT] = { "check_timeout", K_DURATION, 0,
-	    M(check_timeout_ms), false, true },
-	[PK_CHECK_RETRIES] = { "check_retries", K_INT, 3, M(check_retries),
-	    false, true },
-	[PK_ON_CHECK_FAIL] = { "on_check_fail", K_CHECK_FAIL, 0, 0, false,
-	    true },
-	[PK_ON_EXIT] = { "on_exit", K_STR, 0, M(on_exit), false, true },
-	[PK_ON_FATAL] = { "on_fatal", K_STR, 0, M(on_fatal), false, true },
-	[PK_SCHEDULE] = { "schedule", K_SCHEDULE, 0, M(schedule), false,
-	    true },
-	[PK_OVERLAP] = { "overlap", K_ENUM, 2, M(overlap), false, true },
-	/* Issue 14: b is the kind of value (set_cg). */
-	[PK_CG] = { "memory_max", K_CG, 0, P(cg[0]), false, false },
-	{ "memory_high", K_CG, 0, P(cg[1]), false, false },
-	{ "memory_swap_max", K_CG, 0, P(cg[2]), false, false },
-	{ "pids_max", K_CG, 1, P(cg[3]), false, false },
-	{ "cpu_max", K_CG, 2, P(cg[4]), false, false },
-	{ "cpu_weight", K_CG, 3, P(cg[5]), false, false },
-	{ "io_weight", K_CG, 3, P(cg[6]), false, false },
-	[PK__COUNT] = { "" }
-};
+#define SETTINGS_KEYS(X) \
+	X(SK_SOCKET, "socket", K_SOCKET, 0, S(socket), 0, 0) \
+	X(SK_SOCKET_GROUP, "socket_group", K_SOCKET_GROUP, 0, \
+	    S(socket_group), 0, 0) \
+	X(SK_LISTEN, "listen", K_LISTEN, 0, S(listen), 0, 0) \
+	X(SK_TOKEN_FILE, "token_file", K_STR, 0, S(token_file), 0, 0) \
+	X(SK_TCP_IDENTITY, "tcp_identity", K_STR, 0, S(tcp_identity), 0, 0) \
+	X(SK_SHUTDOWN_TIMEOUT, "shutdown_timeout", K_DURATION, 0, \
+	    S(shutdown_timeout_ms), 0, 0) \
+	X(SK_LOG_LEVEL, "log_level", K_ENUM, 3, S(log_level), 0, 0) \
+	X(SK_LOG_TARGET, "log_target", K_LOG_TARGET, 0, S(log_target), 0, 0) \
+	X(SK_MAX_CLIENTS, "max_clients", K_INT, 5, S(max_clients), 0, 0) \
+	X(SK_INIT, "init", K_ENUM, 4, S(init), 0, 0) \
+	X(SK_CTRLALTDEL, "ctrlaltdel", K_ENUM, 5, S(ctrlaltdel), 0, 0) \
+	X(SK_ON_CRITICAL, "on_critical", K_ENUM, 6, S(on_critical), 0, 0) \
+	X(SK_WATCHDOG, "watchdog", K_ABSPATH, 0, S(watchdog), 0, 0) \
+	X(SK_WATCHDOG_TIMEOUT, "watchdog_timeout", K_OPT_DURATION, 0, \
+	    S(watchdog_timeout_ms), 0, 0) \
+	X(SK_WATCHDOG_TEST_STOP, "watchdog_test_stop", K_OPT_DURATION, 0, \
+	    S(watchdog_test_stop_ms), 0, 0) \
+	X(SK_LOG_FORMAT, "log_format", K_ENUM, 7, S(log_format), 0, 0) \
+	X(SK_LOG_TIMESTAMPS, "log_timestamps", K_BOOL, 0, \
+	    S(log_timestamps), 0, 0) \
+	X(SK_LOG_MAIN_PREFIX, "log_main_prefix", K_BOOL, 0, \
+	    S(log_main_prefix), 0, 0) \
+	X(SK_LOG_RING_SIZE, "log_ring_size", K_SIZE, 6, \
+	    S(log_ring_size), 0, 0) \
+	/* Issue 15: the HTTP endpoint and the events file. */ \
+	X(SK_HTTP, "http", K_LISTEN, 0, S(http), 0, 0) \
+	X(SK_HTTP_TOKEN_FILE, "http_token_file", K_ABSPATH, 0, \
+	    S(http_token_file), 0, 0) \
+	X(SK_EVENTS, "events", K_ABSPATH, 0, S(events), 0, 0) \
+	X(SK_EVENTS_MAX_SIZE, "events_max_size", K_SIZE, 4, \
+	    S(events_max_size), 0, 0) \
+	X(SK_EVENTS_KEEP, "events_keep", K_INT, 2, S(events_keep), 0, 0) \
+	X(SK_CGROUP, "cgroup", K_CGROUP, 0, S(cgroup), 0, 0)
 
-enum {
-	SK_SOCKET, SK_SOCKET_GROUP, SK_LISTEN, SK_TOKEN_FILE, SK_TCP_IDENTITY,
-	SK_SHUTDOWN_TIMEOUT, SK_LOG_LEVEL, SK_LOG_TARGET, SK_MAX_CLIENTS,
-	SK_INIT, SK_CTRLALTDEL, SK_ON_CRITICAL, SK_WATCHDOG, SK_WATCHDOG_TIMEOUT,
-	SK_WATCHDOG_TEST_STOP, SK_LOG_FORMAT, SK_LOG_TIMESTAMPS,
-	SK_LOG_MAIN_PREFIX, SK_LOG_RING_SIZE, SK_HTTP, SK_HTTP_TOKEN_FILE,
-	SK_EVENTS, SK_EVENTS_MAX_SIZE, SK_EVENTS_KEEP, SK_CGROUP, SK__COUNT
-};
+#define KEY_ID(id, ...)		id,
+#define KEY_NAME(id, name, ...)	name "\0"
+#define KEY_ROW(id, name, set, b, off, repeat, mon) \
+	{ set, b, off, repeat, mon },
 
-static const struct key settings_keys[SK__COUNT + 1] = {
-	[SK_SOCKET] = { "socket", K_SOCKET, 0, S(socket), false, false },
-	[SK_SOCKET_GROUP] = { "socket_group", K_SOCKET_GROUP, 0,
-	    S(socket_group), false, false },
-	[SK_LISTEN] = { "listen", K_LISTEN, 0, S(listen), false, false },
-	[SK_TOKEN_FILE] = { "token_file", K_STR, 0, S(token_file), false,
-	    false },
-	[SK_TCP_IDENTITY] = { "tcp_identity", K_STR, 0, S(tcp_identity), false,
-	    false },
-	[SK_SHUTDOWN_TIMEOUT] = { "shutdown_timeout", K_DURATION, 0,
-	    S(shutdown_timeout_ms), false, false },
-	[SK_LOG_LEVEL] = { "log_level", K_ENUM, 3, S(log_level), false,
-	    false },
-	[SK_LOG_TARGET] = { "log_target", K_LOG_TARGET, 0, S(log_target),
-	    false, false },
-	[SK_MAX_CLIENTS] = { "max_clients", K_INT, 5, S(max_clients), false,
-	    false },
-	[SK_INIT] = { "init", K_ENUM, 4, S(init), false, false },
-	[SK_CTRLALTDEL] = { "ctrlaltdel", K_ENUM, 5, S(ctrlaltdel), false,
-	    false },
-	[SK_ON_CRITICAL] = { "on_critical", K_ENUM, 6, S(on_critical), false,
-	    false },
-	[SK_WATCHDOG] = { "watchdog", K_ABSPATH, 0, S(watchdog), false,
-	    false },
-	[SK_WATCHDOG_TIMEOUT] = { "watchdog_timeout", K_OPT_DURATION, 0,
-	    S(watchdog_timeout_ms), false, false },
-	[SK_WATCHDOG_TEST_STOP] = { "watchdog_test_stop", K_OPT_DURATION, 0,
-	    S(watchdog_test_stop_ms), false, false },
-	[SK_LOG_FORMAT] = { "log_format", K_ENUM, 7, S(log_format), false,
-	    false },
-	[SK_LOG_TIMESTAMPS] = { "log_timestamps", K_BOOL, 0, S(log_timestamps),
-	    false, false },
-	[SK_LOG_MAIN_PREFIX] = { "log_main_prefix", K_BOOL, 0,
-	    S(log_main_prefix), false, false },
-	[SK_LOG_RING_SIZE] = { "log_ring_size", K_SIZE, 6, S(log_ring_size),
-	    false, false },
-	/* Issue 15: the HTTP endpoint and the events file. */
-	[SK_HTTP] = { "http", K_LISTEN, 0, S(http), false, false },
-	[SK_HTTP_TOKEN_FILE] = { "http_token_file", K_ABSPATH, 0,
-	    S(http_token_file), false, false },
-	[SK_EVENTS] = { "events", K_ABSPATH, 0, S(events), false, false },
-	[SK_EVENTS_MAX_SIZE] = { "events_max_size", K_SIZE, 4,
-	    S(events_max_size), false, false },
-	[SK_EVENTS_KEEP] = { "events_keep", K_INT, 2, S(events_keep), false,
-	    false },
-	[SK_CGROUP] = { "cgroup", K_CGROUP, 0, S(cgroup), false, false },
-	[SK__COUNT] = { "" }
-};
+enum { PROC_KEYS(KEY_ID) PK__COUNT };
+enum { SETTINGS_KEYS(KEY_ID) SK__COUNT };
+_Static_assert(PK__COUNT == PK_CG + PM_CG_KEYS, "the cgroup keys last");
+
+static const char proc_names[] = PROC_KEYS(KEY_NAME);
+static const struct key proc_keys[] = { PROC_KEYS(KEY_ROW) };
+static const char settings_names[] = SETTINGS_KEYS(KEY_NAME);
+static const struct key settings_keys[] = { SETTINGS_KEYS(KEY_ROW) };
 
 _Static_assert(PK__COUNT <= 64 && SK__COUNT <= 64, "seen is a 64-bit mask");
 _Static_assert(sizeof(struct cfg_proc) < 1 << 14 && sizeof(struct
     cfg_settings) < 1 << 14 && sizeof(struct cfg_mon) < 1 << 14,
     "a key's offset is 14 bits");
 
+/* The names of tab's keys, in its order. */
+static const char *
+key_names(const struct key *tab)
+{
+	return tab == proc_keys ? proc_names : settings_names;
+}
+
 static const struct key *
 key_find(const struct key *tab, const char *name)
 {
-	for (; tab->name[0] != '\0'; tab++)
-		if (strcmp(tab->name, name) == 0)
+	for (const char *n = key_names(tab); *n != '\0'; n += strlen(n) + 1,
+	    tab++)
+		if (strcmp(n, name) == 0)
 			return tab;
 	return NULL;
 }
@@ -1355,10 +1345,10 @@ suggest(const struct key *tab, const char *name)
 
 	if (strlen(name) > 64)
 		return NULL;
-	for (; tab->name[0] != '\0'; tab++)
-		if ((d = edit_distance(name, tab->name)) < bestd) {
+	for (const char *n = key_names(tab); *n != '\0'; n += strlen(n) + 1)
+		if ((d = edit_distance(name, n)) < bestd) {
 			bestd = d;
-			best = tab->name;
+			best = n;
 		}
 	return best;
 }
@@ -1434,13 +1424,13 @@ mk_argv(struct ctx *x, const struct cfg_proc *p, const char *cmd, int key)
 	if ((tmp = arena_strdup(x, cmd)) == NULL)
 		return NULL;
 	if ((n = cfg_split_command(tmp, words, PM_ARGV_MAX, &why)) == -1) {
-		if (strcmp(why, "too many words") == 0)
-			cerr(x, x->keyline[key], "%s in [process:%s]: too many "
-			    "words (max %d)", proc_keys[key].name, p->id,
+		if (strcmp(why, "too many words") == 0) {
+			snprintf(x->why, sizeof(x->why), "%s (max %d)", why,
 			    PM_ARGV_MAX - 1);
-		else
-			cerr(x, x->keyline[key], "%s in [process:%s]: %s",
-			    proc_keys[key].name, p->id, why);
+			why = x->why;
+		}
+		cerr(x, x->keyline[key], "%s in [process:%s]: %s",
+		    nth(proc_names, key), p->id, why);
 		return NULL;
 	}
 	if ((argv = arena_alloc(x, (n + 1) * sizeof(char *))) == NULL)
@@ -1611,8 +1601,8 @@ start_section(struct ctx *x, const char *name, size_t n)
 	}
 	if (n == 8 && memcmp(name, "settings", 8) == 0) {
 		if (x->settings_line != 0) {
-			cerr(x, x->lineno, "duplicate section [settings] "
-			    "(first at line %d)", x->settings_line);
+			cerr(x, x->lineno, "duplicate section [%s%s] (first "
+			    "at line %d)", "settings", "", x->settings_line);
 			return;
 		}
 		x->settings_line = x->lineno;
@@ -1643,8 +1633,8 @@ start_section(struct ctx *x, const char *name, size_t n)
 	key[n] = '\0';
 	if ((i = cfg_find(x->c, key)) >= 0) {
 		p = &x->c->procs[i];
-		cerr(x, x->lineno, "duplicate section [process:%s] "
-		    "(first at line %d)", p->id, p->line);
+		cerr(x, x->lineno, "duplicate section [%s%s] (first "
+		    "at line %d)", "process:", p->id, p->line);
 		return;
 	}
 	if ((p = proc_new(x)) == NULL)
@@ -1794,16 +1784,16 @@ handler(void *user, const char *section, const char *name, const char *value)
 		tab = settings_keys;
 		other = proc_keys;
 		obj = &x->c->set;
-		snprintf(sec, sizeof(sec), "settings");
 		break;
 	default:
 		tab = proc_keys;
 		other = settings_keys;
 		obj = &x->c->procs[x->cur];
-		snprintf(sec, sizeof(sec), "process:%s",
-		    x->c->procs[x->cur].id);
 		break;
 	}
+	/* One call for both names; "settings" takes no argument. */
+	snprintf(sec, sizeof(sec), tab == proc_keys ? "process:%s" :
+	    "settings", ((struct cfg_proc *)obj)->id);
 	if (*name == '\0') {
 		cerr(x, x->lineno, "missing key name in [%s]", sec);
 		return refuse(x);
@@ -2477,7 +2467,7 @@ enum_name(const char *e, int v)
  * Most show one value, s; NULL is a key not set, shown as a comment.
  */
 static void
-show_key(struct out *o, const struct key *k, const void *obj)
+show_key(struct out *o, const struct key *k, const char *n, const void *obj)
 {
 	static const char rd[][7] = { "none", "notify", "fd:", "tcp:",
 	    "exec:" };
@@ -2486,7 +2476,7 @@ show_key(struct out *o, const struct key *k, const void *obj)
 	const struct cfg_mon	*m = obj;
 	const void		*f = (const char *)obj + k->off;
 	char			 d[32];
-	const char		*n = k->name, *s = d;
+	const char		*s = d;
 	int			 set = k->set;
 	const int		*v = f;
 	const long long		*l = f;
@@ -2502,7 +2492,7 @@ show_key(struct out *o, const struct key *k, const void *obj)
 	else if (set == K_BOOL)
 		s = *(const bool *)f ? "yes" : "no";
 	else if (set == K_ENUM)
-		s = enum_name(enums[k->b], *v);
+		s = enum_name(enum_words(k->b), *v);
 	else if (set == K_OPT_DURATION && *(const uint32_t *)f == 0)
 		s = NULL;
 	else if (set == K_DURATION || set == K_OPT_DURATION)
@@ -2562,11 +2552,12 @@ show_keys(const struct key *k, const void *obj, const void *mon, char *buf,
 {
 	struct out	 o = { buf, len, 0, len == 0 };
 
-	for (; k->name[0] != '\0'; k++)
+	for (const char *n = key_names(k); *n != '\0'; n += strlen(n) + 1,
+	    k++)
 		if (!k->mon)
-			show_key(&o, k, obj);
+			show_key(&o, k, n, obj);
 		else if (mon != NULL)
-			show_key(&o, k, mon);
+			show_key(&o, k, n, mon);
 	return out_end(&o);
 }
 
@@ -2692,7 +2683,7 @@ cfg_sockaddr(const char *name, struct sockaddr_un *sun, unsigned int *len)
 void
 cfg_run_opts(int fd)
 {
-	for (const struct key *k = proc_keys; k->name[0] != '\0'; k++)
-		out(fd, "%s--%s%s", k == proc_keys ? "\tkeys: " : " ",
-		    k->name, k[1].name[0] != '\0' ? "" : "\n");
+	for (const char *n = proc_names; *n != '\0'; n += strlen(n) + 1)
+		out(fd, "%s--%s%s", n == proc_names ? "\tkeys: " : " ", n,
+		    n[strlen(n) + 1] != '\0' ? "" : "\n");
 }
