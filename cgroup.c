@@ -13,6 +13,7 @@
  * touched. cgroupfs has no symlinks, and root is checked to be cgroup2.
  */
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/vfs.h>
 
 #include <errno.h>
@@ -28,6 +29,16 @@
 #include "sys.h"
 
 #define CGROUP2_MAGIC	0x63677270
+/*
+ * fstatfs as musl makes it, without the statvfs code that comes linked
+ * with it: the 32-bit ABIs' call takes the struct's size (arm's kernel
+ * takes EABI's padded 88 for its 84).
+ */
+#ifdef SYS_fstatfs64
+#define FSTATFS(fd, sf)	syscall(SYS_fstatfs64, fd, sizeof(*(sf)), sf)
+#else
+#define FSTATFS(fd, sf)	syscall(SYS_fstatfs, fd, sf)
+#endif
 
 static int	 root = -1;	/* pm's subtree; -1: cgroups off */
 static char	 adj[8];	/* pm's oom_score_adj before -1000 */
@@ -130,7 +141,7 @@ cg_init(const char *want)
 	if ((want != NULL || pid1) &&
 	    (fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC)) >= 0) {
-		if (fstatfs(fd, &sf) == 0 && sf.f_type != CGROUP2_MAGIC)
+		if (FSTATFS(fd, &sf) == 0 && sf.f_type != CGROUP2_MAGIC)
 			errno = EMEDIUMTYPE;	/* "wrong medium type" */
 		else if ((mkdirat(fd, "-pm", 0755) == 0 || errno == EEXIST) &&
 		    (d = openat(fd, "-pm", O_RDONLY | O_DIRECTORY |

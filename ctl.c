@@ -184,9 +184,7 @@ listeners_enable(bool on)
 static uint8_t *
 conn_room(struct conn *c, size_t *room)
 {
-	if (c->outoff > 0 && c->outoff == c->outlen)
-		c->outoff = c->outlen = 0;
-	else if (c->outoff > 0) {
+	if (c->outoff > 0) {
 		memmove(c->out, c->out + c->outoff, c->outlen - c->outoff);
 		c->outlen -= c->outoff;
 		c->outoff = 0;
@@ -1413,7 +1411,8 @@ sock_dir(const struct sock_loc *l, char *why, size_t len)
 		return -1;
 	}
 	/* Root's own /run may be a symlink root made; the others never. */
-	rc = l->dir == SD_RUN ? stat(dir, &st) : lstat(dir, &st);
+	rc = fstatat(AT_FDCWD, dir, &st,
+	    l->dir == SD_RUN ? 0 : AT_SYMLINK_NOFOLLOW);
 	if (rc == -1)
 		snprintf(why, len, "%s: %m", dir);
 	else if (!S_ISDIR(st.st_mode))
@@ -1454,13 +1453,15 @@ unix_bind(const struct sock_loc *l, char *why, size_t len)
 		return -1;
 again:
 	rc = 0;
-	if (l->name[0] != '@' && lstat(l->name, &st) == 0) {
+	if (l->name[0] != '@' && fstatat(AT_FDCWD, l->name, &st,
+	    AT_SYMLINK_NOFOLLOW) == 0) {
 		if (!S_ISSOCK(st.st_mode)) {
 			snprintf(why, len, "exists and is not a socket");
 			return -1;
 		}
+		/* unlinkat, raw: the one call every arch has. */
 		if ((rc = sock_probe(&sun, alen, &peer)) == 0 &&
-		    unlink(l->name) == -1) {
+		    syscall(SYS_unlinkat, AT_FDCWD, l->name, 0) == -1) {
 			snprintf(why, len, "cannot remove stale socket: %m");
 			return -1;
 		}
@@ -1479,9 +1480,10 @@ again:
 	 * put there meanwhile, and make root chmod 0660 a file of their
 	 * choosing (issue 8).
 	 */
-	old = umask(has_sock_gid ? 0117 : 0177);
+	/* The raw calls, as sys.c's child makes its own: no wrapper linked. */
+	old = (mode_t)syscall(SYS_umask, has_sock_gid ? 0117 : 0177);
 	rc = bind(fd, (struct sockaddr *)&sun, alen);
-	umask(old);
+	syscall(SYS_umask, old);
 	if (rc == -1) {
 		snprintf(why, len, "bind: %m");
 		close(fd);
@@ -1534,17 +1536,15 @@ unix_init(const struct sock_loc *v, int n)
 		why[0] = '\0';
 		if ((fd = unix_bind(&v[i], why, sizeof(why))) >= 0)
 			break;
-		if (fd == -2) {
-			if (why[0] != '\0')
+		/* -2, or the only place: an error (-2 may have said why). */
+		if (fd == -2 || n == 1) {
+			if (fd == -1 || why[0] != '\0')
 				log_err("control socket %s: %s", v[i].name,
 				    why);
 			return -1;
 		}
-		if (n == 1)
-			log_err("control socket %s: %s", v[i].name, why);
-		else
-			log_info("control socket %s: %s; trying the next "
-			    "place", v[i].name, why);
+		log_info("control socket %s: %s; trying the next place",
+		    v[i].name, why);
 	}
 	if (fd < 0) {
 		if (n > 1)
@@ -1561,7 +1561,9 @@ unix_init(const struct sock_loc *v, int n)
 
 /*
  * The pre-shared key. A key others could read is no secret, so such a
- * file stops pm from starting, with the file named.
+ * file stops pm from starting, with the file named. file is never NULL:
+ * the config refuses listen without token_file, and http.c passes
+ * http_token_file only when it is set.
  */
 int
 ctl_key_load(const char *file, char *buf, size_t *len)
@@ -1570,13 +1572,9 @@ ctl_key_load(const char *file, char *buf, size_t *len)
 	ssize_t n;
 	int fd;
 
-	if (file == NULL) {
-		log_err("[settings] listen needs token_file");
-		return -1;
-	}
 	/* O_NONBLOCK: a FIFO put there must not hang pm at start. */
 	if ((fd = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
-		log_err("token_file %s: %m", file);
+		log_err("token_file %s: %s", file, strerror(errno));
 		return -1;
 	}
 	if (fstat(fd, &st) == -1 || (st.st_mode & 077) != 0) {
@@ -1725,7 +1723,7 @@ ctl_fini(void)
 	}
 	nlis = 0;
 	if (sockpath[0] != '\0')
-		(void)unlink(sockpath);
+		(void)syscall(SYS_unlinkat, AT_FDCWD, sockpath, 0);
 	sockpath[0] = '\0';
 	free(conns);
 	conns = NULL;

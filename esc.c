@@ -50,7 +50,7 @@ char *
 log_esc(char *d, const char *src, size_t n, bool json)
 {
 	const unsigned char *s = (const unsigned char *)src;
-	size_t len;
+	size_t len, i;
 
 	while (n > 0) {
 		len = utf8_len(s, n);
@@ -64,16 +64,22 @@ log_esc(char *d, const char *src, size_t n, bool json)
 		} else if (len > 1 && (len > 2 || s[0] != 0xc2 || s[1] >= 0xa0)) {
 			memcpy(d, s, len);
 			d += len;
-		} else {
-			/* A control, a C1 control, or a malformed byte. */
-			if (len == 0)
+		} else if (json) {
+			/*
+			 * A malformed byte (len 0), a control, or a C1
+			 * control (len 2: its second byte).
+			 */
+			if (len == 0) {
+				memcpy(d, "\\ufffd", 6);
+				d += 6;
 				len = 1;
-			d += json ? (len == 1 && *s >= 0x80 ?
-			    snprintf(d, 7, "\\ufffd") : snprintf(d, 7,
-			    "\\u%04x", len == 1 ? *s : s[1])) :
-			    snprintf(d, 7, "\\x%02x", *s);
-			if (!json && len == 2)
-				d += snprintf(d, 7, "\\x%02x", s[1]);
+			} else
+				d += snprintf(d, 7, "\\u%04x", s[len - 1]);
+		} else {
+			/* Each byte of a control, a C1 control, a malformed one. */
+			len += len == 0;
+			for (i = 0; i < len; i++)
+				d += snprintf(d, 5, "\\x%02x", s[i]);
 		}
 		s += len;
 		n -= len;

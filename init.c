@@ -175,7 +175,7 @@ init_early(void)
 	(void)setsid();
 	/* The kernel passes no PATH to init; children need one. */
 	if (getenv("PATH") == NULL)
-		putenv("PATH=/sbin:/usr/sbin:/bin:/usr/bin");
+		sys_env("PATH=/sbin:/usr/sbin:/bin:/usr/bin");
 	/*
 	 * Ctrl-alt-del becomes SIGINT to us instead of an instant reboot
 	 * (a PID namespace has no keyboard: the kernel says EINVAL there).

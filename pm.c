@@ -42,6 +42,7 @@
 #include "out.h"
 #include "pm.h"
 #include "proc.h"
+#include "sys.h"
 
 #define MAX_EXIT_MAP	32
 
@@ -283,6 +284,23 @@ plan_tee(void *ctx, const char *id, const char *action)
 
 static int	 reload(bool, plan_fn, void *, char *, size_t);
 
+/*
+ * Issue 11: a new log_target pm cannot open refuses a reload, its reason
+ * in err and then what was kept.
+ */
+static int
+log_move(const struct cfg_settings *n, const char *kept, char *err,
+    size_t errlen)
+{
+	size_t len;
+
+	if (log_switch(n->log_level, n->log_target, err, errlen) == 0)
+		return 0;
+	len = strlen(err);
+	snprintf(err + len, errlen - len, "; %s", kept);
+	return -1;
+}
+
 int
 pm_reload(bool dry_run, plan_fn emit, void *ctx, char *err, size_t errlen)
 {
@@ -300,7 +318,6 @@ reload(bool dry_run, plan_fn emit, void *ctx, char *err, size_t errlen)
 {
 	struct config *newc, *old;
 	bool moved;
-	size_t len;
 	int rc = -1;
 
 	if (cfg_path == NULL && !cfg_again) {
@@ -311,14 +328,10 @@ reload(bool dry_run, plan_fn emit, void *ctx, char *err, size_t errlen)
 		return -1;
 	if (main_clash(newc, err, errlen) < 0)
 		goto out;
-	/* Issue 11: a new log_target pm cannot open refuses the reload. */
 	moved = !cfg_str_eq(pm_settings()->log_target, newc->set.log_target);
-	if (!dry_run && moved && log_switch(newc->set.log_level,
-	    newc->set.log_target, err, errlen) < 0) {
-		len = strlen(err);
-		snprintf(err + len, errlen - len, "; old config kept\n");
+	if (!dry_run && moved && log_move(&newc->set, "old config kept\n", err,
+	    errlen) < 0)
 		goto out;
-	}
 	if (proc_apply(newc, dry_run, emit, ctx) < 0) {
 		snprintf(err, errlen, "out of memory applying %s\n", cfg_path);
 		goto out;
@@ -343,41 +356,45 @@ out:
 
 /*
  * The settings a setting reload reports, in its order: live ones change
- * at once, the others need a restart. A row with an empty key is one more
- * field of the setting above it. size 0: a string, compared by value.
+ * at once, the others need a restart. An empty key is one more field of
+ * the setting above it. size 0: a string, compared by value. The keys are
+ * setkeys' NUL-separated names, a row each.
  */
 #define SET_INT(f)	offsetof(struct cfg_settings, f), \
 	sizeof(((struct cfg_settings *)0)->f)
 #define SET_STR(f)	offsetof(struct cfg_settings, f), 0
+static const char setkeys[] = "log_level\0log_target\0shutdown_timeout\0"
+    "log_format\0log_timestamps\0log_main_prefix\0log_ring_size\0socket\0"
+    "socket_group\0listen\0token_file\0tcp_identity\0max_clients\0http\0\0"
+    "events\0init\0cgroup\0ctrlaltdel\0on_critical\0watchdog\0\0";
 static const struct setrow {
-	char		 key[17];
 	uint8_t		 off;
 	uint8_t		 size;
 	bool		 live;
 } setrows[] = {
-	{ "log_level", SET_INT(log_level), true },
-	{ "log_target", SET_STR(log_target), true },
-	{ "shutdown_timeout", SET_INT(shutdown_timeout_ms), true },
-	{ "log_format", SET_INT(log_format), true },
-	{ "log_timestamps", SET_INT(log_timestamps), true },
-	{ "log_main_prefix", SET_INT(log_main_prefix), false },
-	{ "log_ring_size", SET_INT(log_ring_size), false },
-	{ "socket", SET_STR(socket), false },
-	{ "socket_group", SET_STR(socket_group), false },
-	{ "listen", SET_STR(listen), false },
-	{ "token_file", SET_STR(token_file), false },
-	{ "tcp_identity", SET_STR(tcp_identity), false },
-	{ "max_clients", SET_INT(max_clients), false },
-	{ "http", SET_STR(http), false },
-	{ "", SET_STR(http_token_file), false },
-	{ "events", SET_STR(events), false },
-	{ "init", SET_INT(init), false },
-	{ "cgroup", SET_STR(cgroup), false },
-	{ "ctrlaltdel", SET_INT(ctrlaltdel), true },
-	{ "on_critical", SET_INT(on_critical), true },
-	{ "watchdog", SET_STR(watchdog), false },
-	{ "", SET_INT(watchdog_timeout_ms), false },
-	{ "", SET_INT(watchdog_test_stop_ms), false },
+	{ SET_INT(log_level), true },
+	{ SET_STR(log_target), true },
+	{ SET_INT(shutdown_timeout_ms), true },
+	{ SET_INT(log_format), true },
+	{ SET_INT(log_timestamps), true },
+	{ SET_INT(log_main_prefix), false },
+	{ SET_INT(log_ring_size), false },
+	{ SET_STR(socket), false },
+	{ SET_STR(socket_group), false },
+	{ SET_STR(listen), false },
+	{ SET_STR(token_file), false },
+	{ SET_STR(tcp_identity), false },
+	{ SET_INT(max_clients), false },
+	{ SET_STR(http), false },
+	{ SET_STR(http_token_file), false },
+	{ SET_STR(events), false },
+	{ SET_INT(init), false },
+	{ SET_STR(cgroup), false },
+	{ SET_INT(ctrlaltdel), true },
+	{ SET_INT(on_critical), true },
+	{ SET_STR(watchdog), false },
+	{ SET_INT(watchdog_timeout_ms), false },
+	{ SET_INT(watchdog_test_stop_ms), false },
 };
 #define NSETROWS	(sizeof(setrows) / sizeof(setrows[0]))
 
@@ -404,7 +421,7 @@ pm_setting_reload(plan_fn emit, void *ctx, char *err, size_t errlen)
 	struct config *newc;
 	const struct cfg_settings *o = pm_settings(), *n;
 	const struct setrow *r, *e;
-	size_t len;
+	const char *k = setkeys, *key;
 	bool moved, same;
 
 	if (cfg_path == NULL) {
@@ -424,20 +441,19 @@ pm_setting_reload(plan_fn emit, void *ctx, char *err, size_t errlen)
 	 * "applied".
 	 */
 	moved = !cfg_str_eq(o->log_target, n->log_target);
-	if (moved && log_switch(n->log_level, n->log_target, err,
-	    errlen) < 0) {
-		len = strlen(err);
-		snprintf(err + len, errlen - len, "; nothing changed\n");
+	if (moved && log_move(n, "nothing changed\n", err, errlen) < 0) {
 		free(ls);
 		goto refuse;
 	}
 	for (r = setrows; r < setrows + NSETROWS; r = e) {
 		same = true;
+		key = k;
 		e = r;
-		do
+		do {
 			same &= setting_same(o, n, e);
-		while (++e < setrows + NSETROWS && e->key[0] == '\0');
-		emit(ctx, r->key, same ? "unchanged" : r->live ? "applied" :
+			k += strlen(k) + 1;
+		} while (++e < setrows + NSETROWS && *k == '\0');
+		emit(ctx, key, same ? "unchanged" : r->live ? "applied" :
 		    "needs restart");
 	}
 	/*
@@ -477,9 +493,12 @@ signal_orphans(int sig)
 {
 	char path[300];
 	unsigned long long ppid;
+	/* getdents64's records are struct dirent, 8-byte aligned. */
+	char buf[2048] __attribute__((aligned(8)));
 	struct dirent *de;
 	pid_t self = getpid();
-	DIR *d;
+	long n, i;
+	int fd;
 
 	if (self == 1) {
 		static int told;
@@ -491,18 +510,22 @@ signal_orphans(int sig)
 		kill(-1, sig);
 		return;
 	}
-	if ((d = opendir("/proc")) == NULL)
+	/* The raw call on an fd: opendir's DIR is not linked for this alone. */
+	if ((fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return;
-	while ((de = readdir(d)) != NULL) {
-		if (!isdigit((unsigned char)de->d_name[0]))
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
-		/* Field 4: the parent's pid. */
-		if (sys_proc_stat(path, 4, 1, &ppid) == 0 &&
-		    ppid == (unsigned long long)self)
-			kill((pid_t)strtol(de->d_name, NULL, 10), sig);
-	}
-	closedir(d);
+	while ((n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0)
+		for (i = 0; i < n; i += de->d_reclen) {
+			de = (struct dirent *)(buf + i);
+			if (!isdigit((unsigned char)de->d_name[0]))
+				continue;
+			snprintf(path, sizeof(path), "/proc/%s/stat",
+			    de->d_name);
+			/* Field 4: the parent's pid. */
+			if (sys_proc_stat(path, 4, 1, &ppid) == 0 &&
+			    ppid == (unsigned long long)self)
+				kill((pid_t)strtol(de->d_name, NULL, 10), sig);
+		}
+	close(fd);
 }
 
 static bool
@@ -547,7 +570,7 @@ signal_cb(struct watch *w, uint32_t events)
 {
 	struct signalfd_siginfo si[16];
 	ssize_t n;
-	int i, sig;
+	int i, sig, how;
 	bool chld = false;
 	char err[PM_ERR_MAX];
 
@@ -565,17 +588,19 @@ signal_cb(struct watch *w, uint32_t events)
 					forward(sig);
 				continue;
 			}
-			/* As init, busybox init's signals (see README). */
+			/*
+			 * As init, busybox init's signals (see README); how,
+			 * the end one asks for (-1: none).
+			 */
+			how = -1;
 			switch (sig) {
 			case SIGTERM:
-				pm_shutdown(init_mode ? END_REBOOT : END_EXIT, 0);
+				how = init_mode ? END_REBOOT : END_EXIT;
 				break;
 			case SIGINT:
-				if (!init_mode)
-					pm_shutdown(END_EXIT, 0);
-				else if (pm_settings()->ctrlaltdel >= 0)
-					pm_shutdown(pm_settings()->ctrlaltdel, 0);
-				else
+				how = init_mode ? pm_settings()->ctrlaltdel :
+				    END_EXIT;
+				if (how < 0)
 					log_info("ctrl-alt-del ignored");
 				break;
 			case SIGHUP:
@@ -590,14 +615,16 @@ signal_cb(struct watch *w, uint32_t events)
 			case SIGUSR1:
 			case SIGUSR2:
 				if (init_mode) {
-					pm_shutdown(sig == SIGUSR1 ? END_HALT :
-					    END_POWEROFF, 0);
+					how = sig == SIGUSR1 ? END_HALT :
+					    END_POWEROFF;
 					break;
 				}
 				/* FALLTHROUGH */
 			default:
 				log_debug("ignoring SIG%s", cfg_sig_shown(sig));
 			}
+			if (how >= 0)
+				pm_shutdown((enum pm_end)how, 0);
 		}
 	}
 	if (chld)
@@ -855,9 +882,6 @@ static sigset_t		 blocked;
 static int
 open_fds(void)
 {
-	sigset_t all;
-	int sig;
-
 	/*
 	 * Block every signal, so each one is read from the signalfd and
 	 * acted on or ignored, never left to a default that kills pm (issue
@@ -867,24 +891,20 @@ open_fds(void)
 	 * still dies loudly of its own faults; only a kill(2) from outside
 	 * is read and ignored. libc keeps 32-34 for itself: musl's sigfillset
 	 * leaves them out and glibc's sigprocmask drops them, so `kill -34`
-	 * killed pm. pm has no threads and no timers that use them: their
-	 * bits are set by hand and the mask set with the raw call. The
+	 * killed pm. pm has no threads and no timers that use them: every
+	 * bit is set by hand and the mask set with the raw call. The
 	 * kernel's sigset is NSIG / 8 bytes: musl's NSIG is 65 (8 bytes)
 	 * but 128 on MIPS (16 bytes; issue 18: (NSIG - 1) / 8 was refused).
 	 */
-	sigfillset(&all);
-	for (sig = 32; sig <= 34; sig++)
-		((unsigned long *)&all)[(sig - 1) / (8 * sizeof(long))] |=
-		    1UL << (sig - 1) % (8 * sizeof(long));
-	if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, NULL,
+	memset(&blocked, 0xff, sizeof(blocked));
+	if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &blocked, NULL,
 	    (size_t)NSIG / 8) < 0)
 		return -1;
-	blocked = all;
 	/* Raw as signalfd4 below: libc's adds a fallback for old kernels. */
 	if ((epfd = (int)syscall(SYS_epoll_create1, EPOLL_CLOEXEC)) < 0)
 		return -1;
 	/* Raw as the mask: libc's signalfd adds a fallback for old kernels. */
-	sig_w.fd = (int)syscall(SYS_signalfd4, -1, &all,
+	sig_w.fd = (int)syscall(SYS_signalfd4, -1, &blocked,
 	    (size_t)NSIG / 8, SFD_NONBLOCK | SFD_CLOEXEC);
 	sig_w.cb = signal_cb;
 	timer_w.fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK |
@@ -949,7 +969,7 @@ server_main(void)
 	 * is the client's key; the server never reads it, and its children
 	 * must not inherit it (issue 8).
 	 */
-	unsetenv("PM_TOKEN");
+	sys_env(NULL);
 	load_config();
 
 	/* 2. As a machine's init: mounts and console first (init.c). */

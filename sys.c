@@ -122,6 +122,33 @@ sys_init(void)
 	return 0;
 }
 
+/*
+ * pm's own environment, set before anything is spawned: without PM_TOKEN,
+ * the client's key, which the server never reads and its children must
+ * not inherit (issue 8), and with add (init's PATH: execvpe searches
+ * pm's own) at the end. A copy environ points to; out of memory, the
+ * entries are only dropped, in place.
+ */
+void
+sys_env(char *add)
+{
+	extern char **environ;
+	char **e = environ, **env;
+	size_t n = 2;
+
+	while (*e++ != NULL)
+		n++;
+	if ((env = calloc(n, sizeof(*env))) == NULL) {
+		env = environ;
+		add = NULL;
+	}
+	for (n = 0, e = environ; *e != NULL; e++)
+		if (strncmp(*e, "PM_TOKEN=", 9) != 0)
+			env[n++] = *e;
+	env[n] = add;
+	environ = env;
+}
+
 /* fd into slot i for a spawn (devnull: free the slot); the slot, or fd. */
 static int
 hold(int fd, int i)
@@ -232,7 +259,8 @@ set_rlimit(int res, long long v)
  * pm's only thread, and libc's setuid, setgid, setgroups and setrlimit
  * bring the machinery that applies them to every thread of a process.
  * (fcntl too: libc's is a switch of cases that pm does not use; and
- * setpriority, whose wrapper was linked for this one call.)
+ * setpriority, setpgid and umask, whose wrappers were linked for these
+ * calls alone.)
  * (prlimit64 takes 64-bit limits, as musl's struct rlimit has everywhere.)
  * 32-bit ARM and x86 name the calls with 32-bit ids *32.
  */
@@ -264,7 +292,7 @@ struct child {
 static int __attribute__((noreturn))
 child_exec(void *arg)
 {
-	static const unsigned long dfl[8];
+	static unsigned long dfl[8];	/* zero: in .bss, not the file */
 	static const uint8_t lim[] = { RLIMIT_NOFILE, RLIMIT_CORE,
 	    RLIMIT_NPROC };
 	struct child *ch = arg;
@@ -287,7 +315,7 @@ child_exec(void *arg)
 		 * on an fd 0 that is no terminal, tcsetpgrp is only ENOTTY.
 		 * tcsetpgrp is this ioctl, as in init_tty: no wrapper linked.
 		 */
-		setpgid(0, 0);
+		syscall(SYS_setpgid, 0, 0);
 		(void)syscall(SYS_ioctl, 0, TIOCSPGRP, &(pid_t){ getpid() });
 	} else if (c->tty != NULL) {
 		if (init_tty(c->tty) < 0)
@@ -324,7 +352,7 @@ child_exec(void *arg)
 	if (c->has_nice && syscall(SYS_setpriority, PRIO_PROCESS, 0, c->nice) < 0)
 		FAIL(SP_NICE);
 	if (c->umask >= 0)
-		umask((mode_t)c->umask);
+		syscall(SYS_umask, c->umask);
 	if (c->directory != NULL && chdir(c->directory) < 0)
 		FAIL(SP_CHDIR);
 	if (c->user != NULL || c->group != NULL) {
@@ -340,7 +368,8 @@ child_exec(void *arg)
 	/* dfl is all zero bits: the empty mask too. */
 	syscall(SYS_rt_sigprocmask, SIG_SETMASK, dfl, NULL, (size_t)NSIG / 8);
 	if (spawn_narrow)
-		(void)sched_setaffinity(0, sizeof(spawn_cpus), &spawn_cpus);
+		(void)syscall(SYS_sched_setaffinity, 0, sizeof(spawn_cpus),
+		    &spawn_cpus);
 	execvpe(sp->argv[0], sp->argv, ch->envp);
 	se->err = errno;
 	se->step = SP_EXEC;
@@ -395,8 +424,8 @@ sys_spawn(const struct spawn *sp, bool is_main, enum spawn_step *step)
 		if (syscall(SYS_getcpu, &cpu, NULL, NULL) == 0 &&
 		    cpu < CPU_SETSIZE) {
 			CPU_SET(cpu, &one);
-			spawn_narrow = sched_setaffinity(0, sizeof(one),
-			    &one) == 0;
+			spawn_narrow = syscall(SYS_sched_setaffinity, 0,
+			    sizeof(one), &one) == 0;
 		}
 	}
 	ch.sp.out = hold(sp->out, 0);
@@ -438,7 +467,8 @@ void
 sys_widen(void)
 {
 	if (spawn_narrow) {
-		(void)sched_setaffinity(0, sizeof(spawn_cpus), &spawn_cpus);
+		(void)syscall(SYS_sched_setaffinity, 0, sizeof(spawn_cpus),
+		    &spawn_cpus);
 		spawn_narrow = false;
 	}
 }

@@ -41,6 +41,8 @@ pid_t	 sys_spawn(const struct spawn *, bool is_main,
 	    enum spawn_step *step);
 /* Size the spawn's environment and open /dev/null, once: -1 out of memory. */
 int	 sys_init(void);
+/* pm's environment without PM_TOKEN, with add if not NULL (see sys.c). */
+void	 sys_env(char *add);
 /* pm's CPU mask back after the spawns of a loop turn (see sys.c). */
 void	 sys_widen(void);
 void	 sys_close_fds(int keep);
