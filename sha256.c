@@ -28,44 +28,35 @@ static const uint32_t K[64] = {
 /*
  * Process one 64-byte block (FIPS 180-4 6.2.2). The message schedule is
  * kept as a 16-word ring rather than 64 words to keep the stack small.
- * Each sigma's rotations are nested, ROR(x ^ ROR(x, m), n) being
- * ROR(x, n) ^ ROR(x, m + n); Ch and Maj in their shorter equal forms.
  */
 static void
 sha256_block(struct sha256 *s, const uint8_t *p)
 {
-	uint32_t w[16], v[8], t1, t2, s0, s1;	/* v: a to h */
-	int i, k;
+	uint32_t w[16], a, b, c, d, e, f, g, h, t1, t2, s0, s1;
+	int i;
 
-	/* Big-endian words, a byte at a time. */
-	for (i = 0; i < 64; i++)
-		w[i / 4] = (i % 4 ? w[i / 4] << 8 : 0) | p[i];
-	memcpy(v, s->h, sizeof(v));
+	for (i = 0; i < 16; i++)
+		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
+		    (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
+	a = s->h[0]; b = s->h[1]; c = s->h[2]; d = s->h[3];
+	e = s->h[4]; f = s->h[5]; g = s->h[6]; h = s->h[7];
 	for (i = 0; i < 64; i++) {
 		if (i >= 16) {
 			s0 = w[(i + 1) & 15];
-			s0 = ROR(s0 ^ ROR(s0, 11), 7) ^ (s0 >> 3);
+			s0 = ROR(s0, 7) ^ ROR(s0, 18) ^ (s0 >> 3);
 			s1 = w[(i + 14) & 15];
-			s1 = ROR(s1 ^ ROR(s1, 2), 17) ^ (s1 >> 10);
+			s1 = ROR(s1, 17) ^ ROR(s1, 19) ^ (s1 >> 10);
 			w[i & 15] += s0 + s1 + w[(i + 9) & 15];
 		}
-		t1 = v[7] + ROR(v[4] ^ ROR(v[4] ^ ROR(v[4], 14), 5), 6) +
-		    (v[6] ^ (v[4] & (v[5] ^ v[6]))) + K[i] + w[i & 15];
-		t2 = ROR(v[0] ^ ROR(v[0] ^ ROR(v[0], 9), 11), 2) +
-		    ((v[0] & v[1]) | (v[2] & (v[0] | v[1])));
-		/*
-		 * a = t1 + t2, b = a, ..., h = g; then e = d + t1. A chain
-		 * of swaps: gcc makes a shift of v a memmove, 20 times slower.
-		 */
-		for (t2 += t1, k = 0; k < 8; k++) {
-			s0 = v[k];
-			v[k] = t2;
-			t2 = s0;
-		}
-		v[4] += t1;
+		t1 = h + (ROR(e, 6) ^ ROR(e, 11) ^ ROR(e, 25)) +
+		    ((e & f) ^ (~e & g)) + K[i] + w[i & 15];
+		t2 = (ROR(a, 2) ^ ROR(a, 13) ^ ROR(a, 22)) +
+		    ((a & b) ^ (a & c) ^ (b & c));
+		h = g; g = f; f = e; e = d + t1;
+		d = c; c = b; b = a; a = t1 + t2;
 	}
-	for (i = 0; i < 8; i++)
-		s->h[i] += v[i];
+	s->h[0] += a; s->h[1] += b; s->h[2] += c; s->h[3] += d;
+	s->h[4] += e; s->h[5] += f; s->h[6] += g; s->h[7] += h;
 }
 
 void
@@ -85,11 +76,17 @@ void
 sha256_update(struct sha256 *s, const void *data, size_t len)
 {
 	const uint8_t *p = data;
+	size_t n;
 
 	s->nbytes += len;
-	/* A byte at a time: pm hashes a PDU or a key, never bulk data. */
-	for (; len > 0; len--) {
-		s->buf[s->nbuf++] = *p++;
+	while (len > 0) {
+		n = SHA256_BLOCK - s->nbuf;
+		if (n > len)
+			n = len;
+		memcpy(s->buf + s->nbuf, p, n);
+		s->nbuf += n;
+		p += n;
+		len -= n;
 		if (s->nbuf == SHA256_BLOCK) {
 			sha256_block(s, s->buf);
 			s->nbuf = 0;
