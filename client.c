@@ -43,7 +43,7 @@
 #define RX_MAX			(64u << 20)
 
 enum { EX_OK = 0, EX_FAIL = 1, EX_USAGE = 2, EX_DOWN = 3 };
-enum { R_ACTION, R_STATUS, R_TEXT, R_VERSION, R_PING, R_LOCAL };
+enum { R_ACTION, R_STATUS, R_TEXT, R_VERSION, R_PING, R_PID, R_LOCAL };
 enum { S_CONNECT, S_CHALLENGE, S_PROOF, S_SEND, S_READ, S_DONE };
 
 struct sess {
@@ -78,7 +78,7 @@ struct sess {
  * table) and the rows 4 bytes each, with no pointer in a row.
  */
 enum { A_NONE, A_IDS, A_ID1, A_KEY1, A_SIG, A_LOGS, A_DRY, A_FILE, A_HELP,
-	A_EVENTS, A_RUN, A_ID, A_OUT };
+	A_EVENTS, A_RUN, A_ID, A_OUT, A_REREAD };
 
 struct cmd {
 	uint8_t		 type;		/* the request */
@@ -104,7 +104,10 @@ static struct opts {
 	int		 tick;		/* await's turn */
 	int		 follow_rc;
 	bool		 events_json;	/* events --json: lines, not a document */
+	bool		 pid;		/* pid: PIDs only */
+	const char	*stream;	/* tail: stdout or stderr only */
 } opt;
+static long		 peer_pid;	/* the server's, from SO_PEERCRED */
 
 /*
  * The global options, accepted anywhere before "--" (issue 13), NUL-
@@ -195,8 +198,8 @@ perr(const char *fmt, ...)
 	X("signal\0" "ID SIG\0" \
 	  "send SIG (HUP, SIGHUP or a number) to ID", \
 	  PDU_SIGNAL, A_SIG, R_ACTION, 0) \
-	X("logs\0" "ID [-f] [-n N] | --reopen\0" "the last N lines ID wrote " \
-	  "(-f: follow); --reopen: reopen log files", \
+	X("logs|tail\0" "ID [-f] [-n N] [stdout|stderr] | --reopen\0" \
+	  "the last N lines ID wrote (-f: follow); --reopen: reopen log files", \
 	  PDU_LOGS, A_LOGS, R_TEXT, 0) \
 	X("metrics\0" "[ID...]\0" \
 	  "metrics in the Prometheus text format (as HTTP /metrics)", \
@@ -234,7 +237,14 @@ perr(const char *fmt, ...)
 	  PDU_WHY, A_ID, R_ACTION, 0) \
 	X("help\0" "[COMMAND]\0" \
 	  "this text, or a command's", \
-	  0, A_HELP, R_LOCAL, 0)
+	  0, A_HELP, R_LOCAL, 0) \
+	/* supervisorctl's verbs; "all" also means every process. */ \
+	X("avail\0[ID...]\0status", PDU_STATUS, A_IDS, R_STATUS, 0) \
+	X("update\0\0config reload", PDU_CONFIG_RELOAD, A_DRY, R_TEXT, 0) \
+	X("reread\0\0config reload --dry-run", PDU_CONFIG_RELOAD, A_REREAD, \
+	  R_TEXT, 0) \
+	X("pid\0[ID...]\0pm's PID, or the processes' (0: down)", PDU_STATUS, \
+	  A_IDS, R_PID, 0)
 
 #define CMD_TEXT(t, ...)	t "\0"
 #define CMD_ROW(t, ...)		{ __VA_ARGS__ },
@@ -360,6 +370,7 @@ peer_trusted(struct sess *s)
 		    "%s: %s", s->name, strerror(errno));
 		return -1;
 	}
+	peer_pid = cr.pid;
 	if (cr.uid == 0 || cr.uid == geteuid())
 		return 0;
 	memcpy(dir, s->name, sizeof(dir));
@@ -924,6 +935,13 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 
 	if (opt.ping)
 		return print_ping(st, n, pfx);
+	if (opt.pid) {
+		if (req.nids == 0)
+			out(1, "%s%ld\n", pfx, peer_pid);
+		for (i = 0; i < n && req.nids; i++)
+			out(1, "%s%lu\n", pfx, (unsigned long)st[i].pid);
+		return EX_OK;
+	}
 #if PLAT_UNIX
 	if (opt.wait)
 		return waiting(st, n);
@@ -1060,6 +1078,8 @@ print_text(const struct pdu_text *t, const char *pfx, int count)
 {
 	const char *p, *nl;
 
+	if (opt.stream != NULL && strcmp(t->key, opt.stream) != 0)
+		return;
 	/* Events: the server's lines, kept when no ID or one named (issue 15). */
 	if (req.type == PDU_EVENTS) {
 		for (count = req.nids; count > 0 &&
@@ -1409,6 +1429,8 @@ add_ids(int argc, char **argv)
 
 	for (i = 0; i < argc; i++) {
 		id = undash(argv[i]);
+		if (strcmp(id, "all") == 0)	/* supervisorctl's */
+			continue;
 		if (req.nids == PDU_IDS_MAX) {
 			perr("too many %s (max %d)\n", "IDs", PDU_IDS_MAX);
 			return -1;
@@ -1746,7 +1768,13 @@ cmd_args(const struct cmd *c, int argc, char **argv)
 		req.sig = (int)n;
 		return add_ids(1, argv) == -1 ? -1 : c->print;
 	case A_LOGS:
+		if (argc > 1 && (!strcmp(argv[argc - 1], "stdout") ||
+		    !strcmp(argv[argc - 1], "stderr")))
+			opt.stream = argv[--argc];
 		return logs_args(argc, argv);
+	case A_REREAD:
+		req.flags |= PDU_F_DRY_RUN;
+		break;
 	case A_DRY:
 		if (argc == 1 && (strcmp(argv[0], "--dry-run") == 0 ||
 		    strcmp(argv[0], "-n") == 0))
@@ -2008,6 +2036,7 @@ client_run(int argc, char **argv)
 	if (kind >= R_LOCAL)
 		return kind - R_LOCAL;
 	opt.ping = kind == R_PING;
+	opt.pid = kind == R_PID;
 	/* The Prometheus text is its own format, with or without --json. */
 	opt.json &= req.type != PDU_METRICS;
 	/* Step 4: find the server(s), then send the request. */

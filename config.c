@@ -411,11 +411,12 @@ typedef const char *(*setter)(struct ctx *, void *obj, const struct key *,
  * first the strings with a default, then the other strings.
  */
 enum {
-	K_COMMAND, K_LOG, K_LOG_TARGET, K_CGROUP,
+	K_COMMAND, K_LOG, K_LOG_TARGET, K_CGROUP, K_SUCCESS,
 	K_STR, K_ABSPATH, K_USER, K_GROUP, K_SOCKET_GROUP, K_LISTEN, K_SOCKET,
-	K_TTY, K_SCHEDULE, K_CG,
+	K_TTY, K_SCHEDULE, K_CG, K_PGROUP,
 	K_BOOL, K_DURATION, K_OPT_DURATION, K_INT, K_ENUM, K_SIGNAL, K_RLIMIT,
-	K_UMASK, K_NICE, K_ENV, K_DEPENDS, K_SIZE, K_READY, K_CHECK_FAIL
+	K_UMASK, K_NICE, K_ENV, K_DEPENDS, K_SIZE, K_READY, K_CHECK_FAIL,
+	K_ENV_FILE
 };
 
 /*
@@ -686,6 +687,95 @@ set_env(struct ctx *x, void *obj, const struct key *k, const char *v)
 	p->env = e;
 	p->nenv++;
 	return NULL;
+}
+
+/*
+ * env_file = FILE: Docker's env-file lines, NAME=VALUE, or NAME alone for
+ * pm's own value of NAME; '#' lines are comments.
+ */
+static const char *
+set_env_file(struct ctx *x, void *obj, const struct key *k, const char *v)
+{
+	char		 line[PM_LINE_MAX], kv[PM_LINE_MAX + 8], *s = kv;
+	const char	*why, *val;
+	FILE		*f;
+	int		 n = 0;
+
+	if ((why = set_abspath(x, obj, k, v)) != NULL)
+		return why;
+	if ((f = fopen(v, "re")) == NULL)
+		return strerror(errno);
+	while (why == NULL && fgets(line, sizeof(line), f) != NULL) {
+		n++;
+		line[strcspn(line, "\n")] = '\0';
+		for (s = line; *s == ' ' || *s == '\t'; s++)
+			;
+		if (*s == '\0' || *s == '#' || (strchr(s, '=') == NULL &&
+		    (val = getenv(s)) == NULL))
+			continue;
+		if (strchr(s, '=') == NULL) {
+			snprintf(kv, sizeof(kv), "%s=%s", s, val);
+			s = kv;
+		}
+		why = set_env(x, obj, k, s);
+	}
+	fclose(f);
+	if (why == NULL)
+		return NULL;
+	if (why != x->why)
+		snprintf(x->why, sizeof(x->why), why, s);
+	snprintf(line, sizeof(line), "%s", x->why);
+	snprintf(x->why, sizeof(x->why), "%.200s:%d: %.280s", v, n, line);
+	return x->why;
+}
+
+/*
+ * success_exit = 0 2: exit codes, spaces or commas between, kept as
+ * written. Is st among them? -1 for a code out of 0-255.
+ */
+static int
+exit_in(const char *v, int st)
+{
+	char	*e;
+	long	 n;
+	int	 in = 0;
+
+	for (;; v = e) {
+		while (*v == ' ' || *v == ',' || *v == '\t')
+			v++;
+		if (*v == '\0')
+			return in;
+		n = strtol(v, &e, 10);
+		if (e == v || n < 0 || n > 255)
+			return -1;
+		in |= n == st;
+	}
+}
+
+static const char *
+set_success(struct ctx *x, void *obj, const struct key *k, const char *v)
+{
+	(void)obj;
+	(void)k;
+	return exit_in(v, -1) < 0 ? bad(x, "bad exit code in '" SHOW_VAL
+	    "' (want 0-255)", v) : NULL;
+}
+
+/* Unset (NULL) is 0 alone; with st -1: is success_exit set? */
+bool
+cfg_success(const struct cfg_proc *p, int st)
+{
+	return st < 0 ? p->success != NULL : exit_in(p->success ? p->success :
+	    "0", st) > 0;
+}
+
+static const char *
+set_pgroup(struct ctx *x, void *obj, const struct key *k, const char *v)
+{
+	(void)obj;
+	(void)k;
+	return id_ok(v, strlen(v)) ? NULL : bad(x, "bad name '" SHOW_VAL
+	    "' (want an ID)", v);
 }
 
 /*
@@ -1167,7 +1257,9 @@ static const setter setters[] = {
 	[K_SOCKET] = set_socket, [K_LOG_TARGET] = set_log_target,
 	[K_TTY] = set_tty, [K_LOG] = set_log, [K_SIZE] = set_size,
 	[K_READY] = set_ready, [K_CHECK_FAIL] = set_check_fail,
-	[K_SCHEDULE] = set_schedule, [K_CG] = set_cg, [K_CGROUP] = set_cgroup
+	[K_SCHEDULE] = set_schedule, [K_CG] = set_cg, [K_CGROUP] = set_cgroup,
+	[K_SUCCESS] = set_success, [K_PGROUP] = set_pgroup,
+	[K_ENV_FILE] = set_env_file
 };
 
 #define P(f)	offsetof(struct cfg_proc, f)
@@ -1228,6 +1320,10 @@ static const setter setters[] = {
 	X(PK_ON_FATAL, "on_fatal", K_STR, 0, M(on_fatal), 0, 1) \
 	X(PK_SCHEDULE, "schedule", K_SCHEDULE, 0, M(schedule), 0, 1) \
 	X(PK_OVERLAP, "overlap", K_ENUM, 2, M(overlap), 0, 1) \
+	X(PK_SUCCESS_EXIT, "success_exit", K_SUCCESS, 0, P(success), 0, 0) \
+	X(PK_ENV_FILE, "env_file", K_ENV_FILE, 0, 0, 1, 0) \
+	X(PK_PROCESS_GROUP, "process_group", K_PGROUP, 0, P(pgroup), 0, 0) \
+	X(PK_INSTANCES, "instances", K_INT, 3, P(instances), 0, 0) \
 	/* Issue 14: b is the kind of value (set_cg). */ \
 	X(PK_CG, "memory_max", K_CG, 0, P(cg[0]), 0, 0) \
 	X(PK_CG_MEMORY_HIGH, "memory_high", K_CG, 0, P(cg[1]), 0, 0) \
@@ -1374,6 +1470,7 @@ proc_defaults(struct cfg_proc *p)
 	p->rlimit_nofile = p->rlimit_core = p->rlimit_nproc = -1;
 	p->log_max_size = 10 << 20;
 	p->log_keep = 3;
+	p->instances = 1;
 }
 
 static void
@@ -1496,11 +1593,55 @@ finish_proc(struct ctx *x)
 		finish_mon(x, p);
 }
 
+static void	index_add(struct ctx *);
+static struct cfg_proc *proc_new(struct ctx *);
+
+/*
+ * instances = N: N copies named ID_00, ID_01, ... (the first in the
+ * section's place), each with PM_INSTANCE=NN; the index is rebuilt.
+ */
+static void
+instances(struct ctx *x)
+{
+	struct config	*c = x->c;
+	struct cfg_proc	*q;
+	char		 base[PM_ID_MAX], id[PM_ID_MAX + 16];
+	int		 i, b = x->cur, n = c->procs[b].instances;
+
+	memcpy(base, c->procs[b].id, PM_ID_MAX);
+	if (SEEN(PK_DEPENDS))
+		cerr(x, x->keyline[PK_DEPENDS], "depends in [process:%s] "
+		    "cannot go with instances", base);
+	for (i = 1; i <= n; i++) {
+		snprintf(id, sizeof(id), "%s_%02d", base, i % n);
+		if (strlen(id) >= PM_ID_MAX || cfg_find(c, id) >= 0) {
+			cerr(x, x->keyline[PK_INSTANCES], "instance ID %s is "
+			    "too long or taken", id);
+			return;
+		}
+		if (i == n)
+			q = &c->procs[b];
+		else if ((q = proc_new(x)) != NULL)
+			*q = c->procs[b];
+		else
+			return;
+		strcpy(q->id, id);
+		q->instances = 1;
+		snprintf(id, sizeof(id), "PM_INSTANCE=%02d", i % n);
+		(void)set_env(x, q, NULL, id);
+	}
+	free(c->index);
+	c->index = NULL;
+	index_add(x);
+}
+
 static void
 finish_section(struct ctx *x)
 {
 	if (x->sec == SEC_PROC)
 		finish_proc(x);
+	if (x->sec == SEC_PROC && x->c->procs[x->cur].instances > 1)
+		instances(x);
 	x->sec = SEC_NONE;
 	x->seen = 0;
 	x->user_pw = false;
@@ -1544,7 +1685,8 @@ index_add(struct ctx *x)
 	int		*t, j = c->nproc - 1;
 
 	if ((uint32_t)c->nproc * 2 > cap) {
-		cap = cap ? cap * 2 : 16;
+		while ((uint32_t)c->nproc * 2 > cap)
+			cap = cap ? cap * 2 : 16;
 		if ((t = calloc(cap, sizeof(*t))) == NULL) {
 			x->oom = true;
 			return;
@@ -2471,7 +2613,8 @@ show_key(struct out *o, const struct key *k, const char *n, const void *obj)
 {
 	static const char rd[][7] = { "none", "notify", "fd:", "tcp:",
 	    "exec:" };
-	static const char dflt[][8] = { "", "console", "stderr", "auto" };
+	static const char dflt[][8] = { "", "console", "stderr", "auto",
+	    "0" };
 	const struct cfg_proc	*p = obj;
 	const struct cfg_mon	*m = obj;
 	const void		*f = (const char *)obj + k->off;
@@ -2513,7 +2656,7 @@ show_key(struct out *o, const struct key *k, const char *n, const void *obj)
 		snprintf(d, sizeof(d), "%04o", *v);
 	else if (set == K_NICE && p->has_nice)
 		snprintf(d, sizeof(d), "%d", p->nice);
-	else if (set == K_UMASK || set == K_NICE ||
+	else if (set == K_UMASK || set == K_NICE || set == K_ENV_FILE ||
 	    (set == K_ENV && p->nenv == 0))
 		s = NULL;
 	else if (set == K_ENV) {

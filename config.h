@@ -102,6 +102,9 @@ struct cfg_proc {
 	unsigned long long log_max_size;	/* rotate past this; 0: never */
 	int		 log_keep;	/* FILE.1 ... FILE.N kept; default 3 */
 	const struct cfg_mon *mon;	/* NULL: no monitoring keys set */
+	const char	*pgroup;	/* process_group; NULL: none */
+	const char	*success;	/* success_exit as written; "0" unset */
+	int		 instances;	/* copies named ID_00 ...; 0 or 1: one */
 	/* memory_max ... io_weight as the kernel reads them; NULL: default */
 	const char	*cg[PM_CG_KEYS];
 };
@@ -216,6 +219,9 @@ const char *cfg_default_file(const char *opt);
 struct sockaddr_storage;
 int	 cfg_parse_addr(const char *hostport, bool passive,
 	    struct sockaddr_storage *, unsigned int *len);
+/* Is exit status st a success for p (success_exit)? With st -1: is
+ * success_exit set? */
+bool	 cfg_success(const struct cfg_proc *p, int st);
 /* Small parsers shared by the client and the fuzzers; 0 ok, -1 bad. */
 int	 cfg_parse_duration(const char *, uint32_t *ms);
 int	 cfg_parse_size(const char *, unsigned long long *bytes);

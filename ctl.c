@@ -530,21 +530,43 @@ plan_emit(void *ctx, const char *id, const char *action)
 
 /*
  * Resolve the request's IDs to table indices; answer "unknown id" naming
- * the first one that is not known. -1 when answered.
+ * the first one that is not known. A group is named @web, web: or web:*
+ * (a process outside any group is its own group); web:php names php.
+ * -1 when answered.
  */
 static int
 resolve_ids(struct conn *c, const struct pdu_req *q)
 {
-	int i, idx;
+	const struct cfg_proc *p;
+	const char *id, *g;
+	size_t n;
+	int i, j = 0, k = 0, m;
 
-	c->nidx = q->nids > 0 ? q->nids : -1;
 	for (i = 0; i < q->nids; i++) {
-		if ((idx = proc_find(q->ids[i])) < 0) {
-			conn_fail(c, "unknown id", "unknown id: %s", q->ids[i]);
+		id = q->ids[i];
+		g = strchr(id, ':');
+		m = k;
+		if (g != NULL && g[1] != '\0' && strcmp(g, ":*") != 0)
+			id = g + 1;
+		else if (g != NULL || *id == '@') {
+			id += *id == '@';
+			n = g != NULL ? (size_t)(g - id) : strlen(id);
+			for (j = 0; j < proc_count() && k < PDU_IDS_MAX; j++) {
+				p = proc_get(j)->cfg;
+				g = p->pgroup != NULL ? p->pgroup : p->id;
+				if (strncmp(g, id, n) == 0 && g[n] == '\0')
+					c->idx[k++] = (uint16_t)j;
+			}
+			id = q->ids[i];
+		}
+		if (k == m && (k == PDU_IDS_MAX || (j = proc_find(id)) < 0)) {
+			conn_fail(c, "unknown id", "unknown id: %s", id);
 			return -1;
 		}
-		c->idx[i] = (uint16_t)idx;
+		if (k == m)
+			c->idx[k++] = (uint16_t)j;
 	}
+	c->nidx = k > 0 ? k : -1;
 	return 0;
 }
 

@@ -935,7 +935,7 @@ static enum event
 exit_event(struct proc *p, int status, uint64_t ran)
 {
 	const struct cfg_proc *c = p->v.cfg;
-	bool failed = status != 0 || p->v.oom;
+	bool failed = !cfg_success(c, status) || p->v.oom;
 
 	if (idx_of(p) == main_idx || p->exit_pm)
 		return EV_EXIT_END;
@@ -954,7 +954,7 @@ exit_event(struct proc *p, int status, uint64_t ran)
 	if (ran >= c->stable_ms) {
 		p->fails = 0;
 		p->backoff_ms = c->restart_delay_ms;
-	} else
+	} else if (failed || !cfg_success(c, -1))
 		p->fails++;
 	return c->start_limit > 0 && p->fails > c->start_limit ?
 	    EV_EXIT_GIVEUP : EV_EXIT_RETRY;

@@ -296,6 +296,7 @@ test_show_all(void)
 	    "ready_timeout = 1m\n# check =\ncheck_interval = 30s\n"
 	    "check_timeout = 10s\ncheck_retries = 3\non_check_fail = stop\n"
 	    "# on_exit =\n# on_fatal =\n# schedule =\noverlap = skip\n"
+	    "success_exit = 0\n# env_file =\n# process_group =\ninstances = 1\n"
 	    "# memory_max =\n# memory_high =\n# memory_swap_max =\n"
 	    "# pids_max =\n# cpu_max =\n# cpu_weight =\n# io_weight =\n") == 0,
 	    "proc show: every key in order (got: %s)", buf);
