@@ -45,6 +45,7 @@
 #include "sys.h"
 
 #define MAX_EXIT_MAP	32
+#define WITHOUT		"running without %s"
 
 static struct pm_opt {
 	const char	*cfg_opt;	/* -c */
@@ -804,6 +805,23 @@ server_args(int argc, char **argv)
  * file when /etc/pm.ini is absent. PID 1 survives a broken one: cur stays
  * NULL and cfg_err holds why, for rescue() once stdio is set up.
  */
+/* Why the config was refused, on stderr. */
+static void
+cfg_err_show(void)
+{
+	out_put(2, cfg_err, strlen(cfg_err));
+}
+
+/* No file: an empty config, which only a want of memory fails. */
+static void
+load_none(void)
+{
+	if (cfg_load_string("(none)", "", &cur, cfg_err, sizeof(cfg_err)) < 0) {
+		cfg_err_show();
+		exit(1);
+	}
+}
+
 static void
 load_config(void)
 {
@@ -822,13 +840,10 @@ load_config(void)
 		cur = NULL;
 		if (getpid() == 1)
 			return;
-		out_put(2, cfg_err, strlen(cfg_err));
+		cfg_err_show();
 		exit(1);
 	}
-	if (cfg_load_string("(none)", "", &cur, cfg_err, sizeof(cfg_err)) < 0) {
-		out_put(2, cfg_err, strlen(cfg_err));
-		exit(1);
-	}
+	load_none();
 }
 
 /*
@@ -843,20 +858,16 @@ rescue(void)
 {
 	static const char *const shell = "[process:rescue]\ncommand = /bin/sh\n"
 	    "tty = console\nstop_signal = HUP\nstart_limit = 0\n";
-	char err[PM_ERR_MAX];
 	bool sh = init_mode && access("/bin/sh", X_OK) == 0;
 
-	out_put(2, cfg_err, strlen(cfg_err));
+	cfg_err_show();
 	log_err("%s is unusable; %s", cfg_path, sh ? "starting a rescue "
 	    "shell on the console" : init_mode ? "no /bin/sh for a rescue "
 	    "shell; only reaping" : "running without it");
-	if (sh && cfg_load_string("(rescue)", shell, &cur, err,
-	    sizeof(err)) == 0)
+	if (sh && cfg_load_string("(rescue)", shell, &cur, cfg_err,
+	    sizeof(cfg_err)) == 0)
 		return;
-	if (cfg_load_string("(none)", "", &cur, err, sizeof(err)) < 0) {
-		out_put(2, err, strlen(err));	/* out of memory at boot: nothing to do */
-		exit(1);
-	}
+	load_none();	/* out of memory at boot: nothing to do */
 }
 
 /* The -- mode's main child, described like any other process. */
@@ -993,11 +1004,11 @@ server_main(void)
 	if (ctl_init(cur, opt.sock) < 0) {
 		if (opt.daemon && getpid() != 1)
 			return 1;
-		log_warn("running without a control socket");
+		log_warn(WITHOUT, "a control socket");
 	}
 	/* 4b. The HTTP endpoint (issue 15): best effort, like TCP. */
 	if (http_init(cur) < 0)
-		log_warn("running without the HTTP endpoint");
+		log_warn(WITHOUT, "the HTTP endpoint");
 	if (opt.background)
 		background();
 
