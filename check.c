@@ -148,9 +148,7 @@ drain(struct aux *a)
 		if (n < 0 && errno == EAGAIN)
 			return;
 		if (n <= 0) {
-			loop_del(&a->w);
-			close(a->w.fd);
-			a->w.fd = -1;
+			loop_close(&a->w);
 			return;
 		}
 		if (a->eol)
@@ -171,11 +169,8 @@ drain(struct aux *a)
 static void
 aux_free(struct aux *a)
 {
-	if (a->w.fd >= 0) {
-		loop_del(&a->w);
-		close(a->w.fd);
-	}
-	a->w.fd = -1;
+	if (a->w.fd >= 0)
+		loop_close(&a->w);
 	a->kind = AX_FREE;
 	a->pid = 0;
 }

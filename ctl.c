@@ -1057,9 +1057,7 @@ conn_close(struct conn *c)
 		return;
 	if (plan.owner == c)
 		plan.owner = NULL;
-	loop_del(&c->w);
-	close(c->w.fd);
-	c->w.fd = -1;
+	loop_close(&c->w);
 	c->state = C_FREE;
 	c->deadline = 0;
 	c->sealed = false;
@@ -1739,10 +1737,8 @@ ctl_fini(void)
 
 	for (i = 0; i < nconns; i++)
 		conn_close(&conns[i]);
-	for (i = 0; i < nlis; i++) {
-		loop_del(&lis[i].w);
-		close(lis[i].w.fd);
-	}
+	for (i = 0; i < nlis; i++)
+		loop_close(&lis[i].w);
 	nlis = 0;
 	if (sockpath[0] != '\0')
 		(void)syscall(SYS_unlinkat, AT_FDCWD, sockpath, 0);

@@ -196,8 +196,7 @@ item(struct hconn *c, int k, char *buf, size_t len)
 static void
 hc_close(struct hconn *c)
 {
-	loop_del(&c->w);
-	close(c->w.fd);
+	loop_close(&c->w);
 	c->state = H_FREE;
 	paused = paused ? 1 : 0;	/* a free fd: try again at once */
 }

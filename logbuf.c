@@ -741,11 +741,8 @@ feed(struct lb_in *in, const char *d, size_t n)
 static void
 in_close(struct lb_in *in)
 {
-	if (in->w.fd >= 0) {
-		loop_del(&in->w);
-		close(in->w.fd);
-		in->w.fd = -1;
-	}
+	if (in->w.fd >= 0)
+		loop_close(&in->w);
 	if (in->wfd >= 0)
 		close(in->wfd);
 	in->wfd = -1;

@@ -153,7 +153,7 @@ static struct epoll_event batch[64];
 static int		 batch_i, batch_n;
 
 void
-loop_del(struct watch *w)
+loop_close(struct watch *w)
 {
 	int i;
 
@@ -161,6 +161,8 @@ loop_del(struct watch *w)
 	for (i = batch_i + 1; i < batch_n; i++)
 		if (batch[i].data.ptr == w)
 			batch[i].data.ptr = NULL;
+	close(w->fd);
+	w->fd = -1;
 }
 
 /*
@@ -955,8 +957,7 @@ background(void)
 	 * added it, so the child needs a signalfd of its own; the parent's
 	 * would never fire for the child's SIGCHLD.
 	 */
-	loop_del(&sig_w);
-	close(sig_w.fd);
+	loop_close(&sig_w);
 	sig_w.fd = (int)syscall(SYS_signalfd4, -1, &blocked, (size_t)NSIG / 8,
 	    SFD_NONBLOCK | SFD_CLOEXEC);
 	if (sig_w.fd < 0 || loop_add(&sig_w, EPOLLIN) < 0) {

@@ -209,11 +209,13 @@ loop_add(struct watch *w, uint32_t events)
 }
 
 void
-loop_del(struct watch *w)
+loop_close(struct watch *w)
 {
 	for (int i = 0; i < 16; i++)
 		if (watches[i] == w)
 			watches[i] = NULL;
+	close(w->fd);
+	w->fd = -1;
 }
 
 uint64_t
