@@ -219,11 +219,7 @@ run(int idx, int kind, char *const *argv, const char **env, bool out,
 		sp.env[i] = env[i];
 	if (out && syscall(SYS_pipe2, fds, O_CLOEXEC | O_NONBLOCK) == 0) {
 		sp.out = sp.err = fds[1];
-		a->w.fd = fds[0];
-		if (loop_add(&a->w, EPOLLIN) < 0) {
-			close(fds[0]);
-			a->w.fd = -1;
-		}
+		(void)loop_watch(&a->w, fds[0], pipe_cb);
 	}
 	pid = proc_spawn(&sp, false, &step);
 	if (fds[1] >= 0)
@@ -322,13 +318,8 @@ notify_open(void)
 	n = strnlen(sun.sun_path + 1, sizeof(sun.sun_path) - 1);
 	snprintf(notify_env, sizeof(notify_env), "NOTIFY_SOCKET=@%.*s",
 	    (int)n, sun.sun_path + 1);
-	notify_w.fd = fd;
-	notify_w.cb = notify_cb;
-	if (loop_add(&notify_w, EPOLLIN) < 0) {
+	if (loop_watch(&notify_w, fd, notify_cb) < 0)
 		log_err(CANNOT, "watch", "notify socket");
-		close(fd);
-		notify_w.fd = -1;
-	}
 }
 
 /*
@@ -399,8 +390,7 @@ mon_prespawn(int idx, struct spawn *sp)
 		aux_free(a);
 		return;
 	}
-	a->w.fd = fds[0];
-	if (loop_add(&a->w, EPOLLIN) < 0) {
+	if (loop_watch(&a->w, fds[0], pipe_cb) < 0) {
 		close(fds[1]);
 		aux_free(a);
 		return;
@@ -680,17 +670,11 @@ cron_arm(long long at)
 
 	if (at == cron_armed)
 		return;
-	if (cron_w.fd < 0) {
-		cron_w.fd = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK |
-		    TFD_CLOEXEC);
-		cron_w.cb = cron_cb;
-		if (cron_w.fd < 0 || loop_add(&cron_w, EPOLLIN) < 0) {
-			log_err(CANNOT, "create", "schedule timer");
-			if (cron_w.fd >= 0)
-				close(cron_w.fd);
-			cron_w.fd = -1;
-			return;
-		}
+	if (cron_w.fd < 0 && loop_watch(&cron_w,
+	    timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK | TFD_CLOEXEC),
+	    cron_cb) < 0) {
+		log_err(CANNOT, "create", "schedule timer");
+		return;
 	}
 	cron_armed = at;
 	armed_wall = wall_now();

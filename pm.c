@@ -136,6 +136,22 @@ loop_add(struct watch *w, uint32_t events)
 }
 
 int
+loop_watch(struct watch *w, int fd, void (*cb)(struct watch *, uint32_t))
+{
+	int e;
+
+	w->fd = fd;
+	w->cb = cb;
+	if (fd >= 0 && loop_add(w, EPOLLIN) == 0)
+		return 0;
+	e = errno;
+	close(fd);
+	w->fd = -1;
+	errno = e;
+	return -1;
+}
+
+int
 loop_mod(struct watch *w, uint32_t events)
 {
 	return watch_ctl(EPOLL_CTL_MOD, w, events);
@@ -917,16 +933,11 @@ open_fds(void)
 	if ((epfd = (int)syscall(SYS_epoll_create1, EPOLL_CLOEXEC)) < 0)
 		return -1;
 	/* Raw as the mask: libc's signalfd adds a fallback for old kernels. */
-	sig_w.fd = (int)syscall(SYS_signalfd4, -1, &blocked,
-	    (size_t)NSIG / 8, SFD_NONBLOCK | SFD_CLOEXEC);
-	sig_w.cb = signal_cb;
-	timer_w.fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK |
-	    TFD_CLOEXEC);
-	timer_w.cb = timer_cb;
-	if (sig_w.fd < 0 || timer_w.fd < 0 || loop_add(&sig_w, EPOLLIN) < 0 ||
-	    loop_add(&timer_w, EPOLLIN) < 0)
+	if (loop_watch(&sig_w, (int)syscall(SYS_signalfd4, -1, &blocked,
+	    (size_t)NSIG / 8, SFD_NONBLOCK | SFD_CLOEXEC), signal_cb) < 0)
 		return -1;
-	return 0;
+	return loop_watch(&timer_w, timerfd_create(CLOCK_MONOTONIC,
+	    TFD_NONBLOCK | TFD_CLOEXEC), timer_cb);
 }
 
 /*
@@ -958,9 +969,8 @@ background(void)
 	 * would never fire for the child's SIGCHLD.
 	 */
 	loop_close(&sig_w);
-	sig_w.fd = (int)syscall(SYS_signalfd4, -1, &blocked, (size_t)NSIG / 8,
-	    SFD_NONBLOCK | SFD_CLOEXEC);
-	if (sig_w.fd < 0 || loop_add(&sig_w, EPOLLIN) < 0) {
+	if (loop_watch(&sig_w, (int)syscall(SYS_signalfd4, -1, &blocked,
+	    (size_t)NSIG / 8, SFD_NONBLOCK | SFD_CLOEXEC), signal_cb) < 0) {
 		log_err("cannot set up signals after detaching: %m");
 		exit(1);
 	}

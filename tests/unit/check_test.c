@@ -197,14 +197,17 @@ proc_spawn(const struct spawn *sp, bool is_main, enum spawn_step *step)
 }
 
 int
-loop_add(struct watch *w, uint32_t events)
+loop_watch(struct watch *w, int fd, void (*cb)(struct watch *, uint32_t))
 {
-	(void)events;
-	for (int i = 0; i < 16; i++)
+	w->fd = fd;
+	w->cb = cb;
+	for (int i = 0; i < 16 && fd >= 0; i++)
 		if (watches[i] == NULL) {
 			watches[i] = last_added = w;
 			return 0;
 		}
+	close(fd);
+	w->fd = -1;
 	return -1;
 }
 
