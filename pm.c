@@ -256,7 +256,7 @@ pm_shutdown(enum pm_end how, int status)
 		how = (enum pm_end)pm_settings()->on_critical;
 		snprintf(crit_id, sizeof(crit_id), "%s", v->cfg->id);
 		crit_status = status;
-		log_err("%s: critical process failed (status %d); %s", crit_id,
+		plog_err(crit_id, "critical process failed (status %d); %s",
 		    status, end_act[how]);
 	}
 	ev_add(EVT_SHUTDOWN, "", end_act[how], EVR_NONE, status, "");
@@ -499,7 +499,7 @@ reload_log(void *ctx, const char *id, const char *action)
 {
 	(void)ctx;
 	if (strcmp(action, "unchanged") != 0)
-		log_info("%s: %s", id, action);
+		plog_info(id, "%s", action);
 }
 
 /*

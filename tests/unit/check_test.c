@@ -256,8 +256,11 @@ pm_log(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
+	/* The first byte is the level; with L_ID, an ID comes first. */
+	if ((fmt[0] & L_ID) && n < sizeof(logs) - 2)
+		n += (size_t)snprintf(logs + n, sizeof(logs) - n - 1, "%s: ",
+		    va_arg(ap, const char *));
 	if (n < sizeof(logs) - 2) {
-		/* The first byte is the level. */
 		vsnprintf(logs + n, sizeof(logs) - n - 1, fmt + 1, ap);
 		strcat(logs, "\n");
 	}
