@@ -710,10 +710,11 @@ set_env_file(struct ctx *x, void *obj, const struct key *k, const char *v)
 		line[strcspn(line, "\n")] = '\0';
 		for (s = line; *s == ' ' || *s == '\t'; s++)
 			;
-		if (*s == '\0' || *s == '#' || (strchr(s, '=') == NULL &&
-		    (val = getenv(s)) == NULL))
+		if (*s == '\0' || *s == '#')
 			continue;
 		if (strchr(s, '=') == NULL) {
+			if ((val = getenv(s)) == NULL)
+				continue;
 			snprintf(kv, sizeof(kv), "%s=%s", s, val);
 			s = kv;
 		}
@@ -724,9 +725,9 @@ set_env_file(struct ctx *x, void *obj, const struct key *k, const char *v)
 		return NULL;
 	if (why != x->why)
 		snprintf(x->why, sizeof(x->why), why, s);
-	snprintf(line, sizeof(line), "%s", x->why);
-	snprintf(x->why, sizeof(x->why), "%.200s:%d: %.280s", v, n, line);
-	return x->why;
+	/* At most 200 + 13 + 280 bytes: x->why holds it. */
+	snprintf(line, sizeof(line), "%.200s:%d: %.280s", v, n, x->why);
+	return strcpy(x->why, line);
 }
 
 /*
@@ -1613,8 +1614,8 @@ instances(struct ctx *x)
 		cerr(x, x->keyline[PK_DEPENDS], "depends in [process:%s] "
 		    "cannot go with instances", base);
 	for (i = 1; i <= n; i++) {
-		snprintf(id, sizeof(id), "%s_%02d", base, i % n);
-		if (strlen(id) >= PM_ID_MAX || cfg_find(c, id) >= 0) {
+		if (snprintf(id, sizeof(id), "%s_%02d", base, i % n) >=
+		    PM_ID_MAX || cfg_find(c, id) >= 0) {
 			cerr(x, x->keyline[PK_INSTANCES], "instance ID %s is "
 			    "too long or taken", id);
 			return;
