@@ -674,8 +674,8 @@ set_env(struct ctx *x, void *obj, const struct key *k, const char *v)
 			return x->why;
 		}
 	if (p->nenv >= PM_ENV_MAX) {
-		snprintf(x->why, sizeof(x->why), "too many environment lines "
-		    "(max %d)", PM_ENV_MAX);
+		snprintf(x->why, sizeof(x->why), "%s (max %d)",
+		    "too many environment lines", PM_ENV_MAX);
 		return x->why;
 	}
 	/* One more slot, in the arena: few lines, most processes none. */
@@ -2386,19 +2386,19 @@ load(struct ctx *x, struct config **out)
 	}
 	check_settings(x);
 	check_logs(x);
+	/* Set by the parse alone: none before it. */
+	free(x->deps);
 	if (x->nerr > 0 || x->oom)
 		goto fail;
 	if (c->nproc > 0 && c->nproc < x->nalloc &&
 	    (np = reallocarray(c->procs, c->nproc, sizeof(*np))) != NULL)
 		c->procs = np;
-	free(x->deps);
 	*out = c;
 	return 0;
 fail:
 	if (x->oom)
 		cerr(x, 0, "out of memory");
 	saved = x->oom ? ENOMEM : EINVAL;
-	free(x->deps);
 	cfg_free(x->c);
 	*out = NULL;
 	errno = saved;
@@ -2643,7 +2643,8 @@ show_key(struct out *o, const struct key *k, const char *n, const void *obj)
 		fmt_duration(*(const uint32_t *)f, d, sizeof(d));
 	else if (set == K_SIGNAL && (s = cfg_signal_name(*v)) != NULL)
 		;
-	else if (set == K_INT || set == K_SIGNAL) {
+	else if (set == K_INT || set == K_SIGNAL ||
+	    (set == K_NICE && p->has_nice)) {
 		s = d;	/* a signal without a name: its number */
 		snprintf(d, sizeof(d), "%d", *v);
 	}
@@ -2655,8 +2656,6 @@ show_key(struct out *o, const struct key *k, const char *n, const void *obj)
 		    (snprintf(d, sizeof(d), "%lld", *l), d);
 	else if (set == K_UMASK && *v >= 0)
 		snprintf(d, sizeof(d), "%04o", *v);
-	else if (set == K_NICE && p->has_nice)
-		snprintf(d, sizeof(d), "%d", p->nice);
 	else if (set == K_UMASK || set == K_NICE || set == K_ENV_FILE ||
 	    (set == K_ENV && p->nenv == 0))
 		s = NULL;
