@@ -939,7 +939,7 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 		if (req.nids == 0)
 			out(1, "%s%ld\n", pfx, peer_pid);
 		for (i = 0; i < n && req.nids; i++)
-			out(1, "%s%lu\n", pfx, (unsigned long)st[i].pid);
+			out(1, "%s%ld\n", pfx, (long)st[i].pid);
 		return EX_OK;
 	}
 #if PLAT_UNIX
