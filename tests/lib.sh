@@ -8,7 +8,7 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/pmtest.XXXXXX")
 chmod 755 "$T"
 SOCK=$T/pm.sock
 export PM_SOCKET=$SOCK
-PIDS=()
+PIDS=() STARTS=()
 FAILS=0
 # Every process this test starts inherits the tag, so cleanup finds the
 # ones that outlive a SIGKILLed pm (services run in their own sessions).
@@ -54,8 +54,20 @@ wait_until() {
 	return 0
 }
 
-# track PID: remembered, killed (with its process group) at exit.
-track() { PIDS+=("$1"); }
+# track PID: remembered with its start time, killed (with its process
+# group) at exit while it is still that process: a PID that ended may be
+# reused by anyone's process once it is reaped (pid_max can be 32768).
+track() { PIDS+=("$1"); STARTS+=("$(started "$1")"); }
+# started PID: its start time (field 22 of /proc/PID/stat), empty if gone.
+started() {
+	local s
+	s=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+	set -- ${s##*) }
+	echo "${20}"
+}
+# reused PID START: PID is a process again, but not the one that started
+# at START.
+reused() { [ -d "/proc/$1" ] && [ "$(started "$1")" != "$2" ]; }
 alive() { kill -0 "$1" 2>/dev/null && ! grep -q '^State:.*Z' /proc/$1/status 2>/dev/null; }
 dead() { ! alive "$1"; }
 
@@ -69,8 +81,12 @@ descendants() {
 }
 
 cleanup() {
-	local p kids
-	for p in "${PIDS[@]}"; do
+	local i p kids
+	for i in "${!PIDS[@]}"; do
+		p=${PIDS[i]}
+		# A group outlives its leader, and its ID is not reused while
+		# it lives: only a PID someone else has now is left alone.
+		reused "$p" "${STARTS[i]}" && continue
 		kids=$(descendants "$p")
 		kill -KILL -- "-$p" 2>/dev/null
 		kill -KILL "$p" $kids 2>/dev/null
@@ -109,6 +125,7 @@ start_server() {
 	"$PM" -d -c "$cfg" "$@" >"$T/server.out" 2>"$T/server.log" &
 	SERVER=$!
 	track "$SERVER"
+	SERVER_START=${STARTS[-1]}
 	if ! wait_until 5 test -S "$SOCK"; then
 		fail "server did not start: $(tail -5 "$T/server.log")"
 		return 1
@@ -128,7 +145,7 @@ key_file() { printf '%s\n' "$2" >"$1"; chmod 600 "$1"; }
 
 # stop_server: pm shutdown through the client, then wait for the exit.
 stop_server() {
-	kill -TERM "$SERVER" 2>/dev/null
+	reused "$SERVER" "$SERVER_START" || kill -TERM "$SERVER" 2>/dev/null
 	wait_until 15 dead "$SERVER"
 	wait "$SERVER" 2>/dev/null
 }
