@@ -927,10 +927,12 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 	 * and info: "run ", two notes of 95 bytes escaped (4 bytes each at
 	 * most), a separator, "; skipped N" and "; limits not applied".
 	 */
-	char up[32], pid[16], ex[16], nx[32], info[808], rs[16], line[1400];
-	char mem[16], cpu[24];
+	char c[8][24], info[808], line[1400];
 	char *q;
-	int i, t, w[3] = { 2, 5, 3 }, rc = EX_OK;
+	int i, j, t, w[3] = { 2, 5, 3 }, rc = EX_OK;
+	/* PID to CPU: their widths, and 16 when right-aligned; PID's is w[2]. */
+	static const uint8_t cw[8] = { 16, 16 + 7, 16 + 8, 16 + 4, 9, 8,
+		16 + 6, 16 + 7 };
 	long long now = plat_wall_s();
 
 	if (opt.ping)
@@ -960,9 +962,9 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 			w[0] = (int)strlen(st[i].id);
 		if ((int)strlen(st[i].state) > w[1])
 			w[1] = (int)strlen(st[i].state);
-		fmt_u32(pid, st[i].pid);
-		if ((int)strlen(pid) > w[2])
-			w[2] = (int)strlen(pid);
+		fmt_u32(c[0], st[i].pid);
+		if ((int)strlen(c[0]) > w[2])
+			w[2] = (int)strlen(c[0]);
 	}
 	if (opt.json) {
 		out(1, "%s{\"processes\": [", first ? "" : ", ");
@@ -1008,29 +1010,30 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 	out(1, "%s%-*s %-*s %*s  UPTIME RESTARTS EXIT HEALTH    NEXT        MEM"
 	    "     CPU INFO\n", pfx, w[0], "ID", w[1], "STATE", w[2], "PID");
 	for (i = 0; i < n; i++) {
-		fmt_uptime(up, sizeof(up), st[i].uptime, st[i].pid == 0);
+		fmt_uptime(c[1], sizeof(c[1]), st[i].uptime, st[i].pid == 0);
 		if (st[i].pid)
-			fmt_u32(pid, st[i].pid);
+			fmt_u32(c[0], st[i].pid);
 		else
-			strcpy(pid, "-");
+			strcpy(c[0], "-");
 		/* -1: none; other negatives (signals) with their sign. */
-		strcpy(ex, "-");
+		strcpy(c[3], "-");
 		if (st[i].last_exit != -1)
-			fmt_u32(ex + (st[i].last_exit < 0), st[i].last_exit < 0 ?
+			fmt_u32(c[3] + (st[i].last_exit < 0), st[i].last_exit < 0 ?
 			    -(uint32_t)st[i].last_exit :
 			    (uint32_t)st[i].last_exit);
 		if (st[i].cg & PDU_CG_OOM)
-			strcpy(ex, "oom");
+			strcpy(c[3], "oom");
+		strcpy(c[4], health_name(&st[i]));
 		/* MEM in MiB, CPU in seconds used: "-" when unknown. */
 		t = (st[i].cg & 3) == 0;
-		snprintf(mem, sizeof(mem), t ? "-" : "%lluM",
+		snprintf(c[6], sizeof(c[6]), t ? "-" : "%lluM",
 		    (unsigned long long)(st[i].mem + (1 << 19)) >> 20);
-		snprintf(cpu, sizeof(cpu), t ? "-" : "%llu.%02llus",
+		snprintf(c[7], sizeof(c[7]), t ? "-" : "%llu.%02llus",
 		    (unsigned long long)st[i].cpu_us / 1000000,
 		    (unsigned long long)st[i].cpu_us / 10000 % 100);
-		fmt_u32(rs, st[i].restarts);
+		fmt_u32(c[2], st[i].restarts);
 		/* NEXT: time to the next scheduled run, like UPTIME. */
-		fmt_uptime(nx, sizeof(nx), (long long)st[i].next_run > now ?
+		fmt_uptime(c[5], sizeof(c[5]), (long long)st[i].next_run > now ?
 		    st[i].next_run - (uint64_t)now : 0, st[i].next_run == 0);
 		/* Child bytes: shown escaped, never obeyed (issue 11). */
 		q = stpcpy(info, st[i].added ? "run " : "");
@@ -1055,14 +1058,8 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 		q = put_col(q, st[i].state, w[1], false);
 		if (t)
 			q = stpcpy(q - 1, "\033[m ");
-		q = put_col(q, pid, w[2], true);
-		q = put_col(q, up, 7, true);
-		q = put_col(q, rs, 8, true);
-		q = put_col(q, ex, 4, true);
-		q = put_col(q, health_name(&st[i]), 9, false);
-		q = put_col(q, nx, 8, false);
-		q = put_col(q, mem, 6, true);
-		q = put_col(q, cpu, 7, true);
+		for (j = 0; j < 8; j++)
+			q = put_col(q, c[j], j ? cw[j] & 15 : w[2], cw[j] > 15);
 		q = put_col(q, info, 0, false);
 		while (q > line && q[-1] == ' ')
 			q--;
