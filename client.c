@@ -1227,10 +1227,9 @@ print_reply(struct sess *s, int kind, const char *pfx, bool first)
 			json_open = true;
 			print_text(&t, pfx, n++);
 		} else if (kind == R_VERSION) {
-			if (opt.json)
+			if (opt.json) {
 				out(1, "%s{\"client\": \"" PM_VERSION "\", "
 				    "\"server\": ", first ? "" : ", ");
-			if (opt.json) {
 				json_str(v.version, "");
 				out(1, ", \"protocol\": %d}", v.proto);
 			} else
@@ -1732,17 +1731,20 @@ run_args(int argc, char **argv)
 static int
 cmd_args(const struct cmd *c, int argc, char **argv)
 {
+	/* Per A_*: the fewest arguments (high nibble) and the most (15: any). */
+	static const uint8_t nargs[] = { [A_NONE] = 0x00, [A_IDS] = 0x0f,
+		[A_ID1] = 0x01, [A_KEY1] = 0x01, [A_SIG] = 0x22,
+		[A_LOGS] = 0x0f, [A_DRY] = 0x01, [A_FILE] = 0x01,
+		[A_HELP] = 0x0f, [A_EVENTS] = 0x0f, [A_RUN] = 0x0f,
+		[A_ID] = 0x11, [A_OUT] = 0x01, [A_REREAD] = 0x00 };
 	char *end, *k;
 	long n;
 
+	if (argc < nargs[c->args] >> 4 || (argc > (nargs[c->args] & 15) &&
+	    (nargs[c->args] & 15) != 15))
+		return -1;
 	switch (c->args) {
-	case A_IDS:
-		return add_ids(argc, argv) == -1 ? -1 : c->print;
-	case A_ID1:
-		return argc > 1 || add_ids(argc, argv) == -1 ? -1 : c->print;
 	case A_KEY1:
-		if (argc > 1)
-			return -1;
 		if (argc == 1) {
 			k = undash(argv[0]);
 			if (strlen(k) >= PDU_KEY_MAX || *k == '\0' ||
@@ -1752,8 +1754,6 @@ cmd_args(const struct cmd *c, int argc, char **argv)
 		}
 		return c->print;
 	case A_SIG:
-		if (argc != 2)
-			return -1;
 		k = undash(argv[1]);
 		n = strtol(k, &end, 10);
 		if (*end != '\0' || end == k)
@@ -1780,17 +1780,12 @@ cmd_args(const struct cmd *c, int argc, char **argv)
 			return -1;
 		return c->print;
 	case A_FILE:
-		return argc > 1 ? -1 : R_LOCAL + config_check(argc ? argv[0] :
-		    NULL);
+		return R_LOCAL + config_check(argc ? argv[0] : NULL);
 	case A_HELP:
 		return R_LOCAL + help(argc, argv);
 	case A_RUN:
 		return run_args(argc, argv);
-	case A_ID:
-		return argc != 1 || add_ids(argc, argv) == -1 ? -1 : c->print;
 	case A_OUT:
-		if (argc > 1)
-			return -1;
 		if (argc == 1 && dup2(open(argv[0], O_WRONLY | O_CREAT |
 		    O_TRUNC, 0666), 1) < 0) {
 			perr("%s: %s\n", argv[0], strerror(errno));
@@ -1809,9 +1804,13 @@ cmd_args(const struct cmd *c, int argc, char **argv)
 			req.flags |= PDU_F_JSON;
 		opt.events_json = opt.json;
 		opt.json = false;
+		/* FALLTHROUGH */
+	case A_IDS:
+	case A_ID1:
+	case A_ID:
 		return add_ids(argc, argv) == -1 ? -1 : c->print;
 	}
-	return argc > 0 ? -1 : c->print;
+	return c->print;
 }
 
 /*
@@ -1826,10 +1825,9 @@ key_setup(const struct config *cf)
 	int fd;
 
 	if (file == NULL && env != NULL) {
-		keylen = strnlen(env, sizeof(keybuf) - 1);
-		memcpy(keybuf, env, keylen);
-		have_key = keylen > 0;
-		return 0;
+		n = (ssize_t)strnlen(env, sizeof(keybuf) - 1);
+		memcpy(keybuf, env, (size_t)n);
+		goto done;
 	}
 	if (file == NULL)
 		file = cf->set.token_file;
@@ -1846,6 +1844,7 @@ key_setup(const struct config *cf)
 	close(fd);
 	while (n > 0 && (keybuf[n - 1] == '\n' || keybuf[n - 1] == '\r'))
 		n--;
+done:
 	keylen = (size_t)n;
 	have_key = n > 0;
 	return 0;
