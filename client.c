@@ -720,26 +720,17 @@ exchange(void)
 
 /*
  * A JSON string of s, through the one escaper (issue 11), and then tail
- * (punctuation): one write.
+ * (punctuation): one write. Every s is a field of a reply, a name or an
+ * error, shorter than PDU_TEXT_MAX; an escaped byte takes 6 at most.
  */
 static void
 json_str(const char *s, const char *tail)
 {
-	static char *buf;
-	static size_t cap;
-	size_t n = strlen(s), want = 6 * n + 3 + strlen(tail);
+	static char buf[6 * PDU_TEXT_MAX + 16];
 	char *p;
 
-	if (want > cap) {
-		if ((p = realloc(buf, want)) == NULL) {
-			out(1, "\"\"%s", tail);
-			return;
-		}
-		buf = p;
-		cap = want;
-	}
 	buf[0] = '"';
-	p = log_esc(buf + 1, s, n, true);
+	p = log_esc(buf + 1, s, strnlen(s, PDU_TEXT_MAX - 1), true);
 	*p++ = '"';
 	p = stpcpy(p, tail);
 	out_put(1, buf, (size_t)(p - buf));
