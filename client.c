@@ -1141,7 +1141,7 @@ print_reply(struct sess *s, int kind, const char *pfx, bool first)
 	char msg[PDU_MSG_MAX];
 	size_t off = 0, end = s->sealed ? s->vrf : s->rxlen;
 	uint32_t count;
-	int rc, n = 0, cap = 0, ret = EX_FAIL;
+	int rc, n = 0, ret = EX_FAIL;
 	bool json_open = false;
 	const char *lines = req.type == PDU_LOGS ? "\"lines\": [" : "";
 	static const uint8_t want[] = { [R_ACTION] = PDU_OK,
@@ -1151,6 +1151,16 @@ print_reply(struct sess *s, int kind, const char *pfx, bool first)
 
 	if (s->err[0] != '\0')
 		goto fail;
+	/*
+	 * A status record takes its header and a non-empty ID and STATE at
+	 * least (each a 4-byte field header and a byte), so the reply holds
+	 * at most this many, and one more is tried: one allocation.
+	 */
+	if (kind == R_STATUS && (st = malloc((s->rxlen / (PDU_HDR_SIZE +
+	    2 * 5) + 1) * sizeof(*st))) == NULL) {
+		perr("%s\n", strerror(errno));
+		goto out;
+	}
 	for (;;) {
 		rc = pdu_hdr_unpack(s->rx + off, end - off, &h);
 		if (rc == PDU_EVERSION) {
@@ -1174,22 +1184,9 @@ print_reply(struct sess *s, int kind, const char *pfx, bool first)
 		else if (h.type != want[kind]) {
 			rc = PDU_ETYPE;
 			break;
-		} else if (kind == R_STATUS) {
-			if (n == cap) {
-				void *p;
-
-				/* A record takes over 64 bytes: one allocation. */
-				cap = cap ? cap * 2 : (int)(s->rxlen / 64) + 1;
-				if ((p = realloc(st, (size_t)cap *
-				    sizeof(*st))) == NULL) {
-					perr("%s\n",
-					    strerror(errno));
-					goto out;
-				}
-				st = p;
-			}
+		} else if (kind == R_STATUS)
 			into = &st[n++];
-		} else
+		else
 			into = kind == R_TEXT ? (void *)&t : kind == R_VERSION ?
 			    (void *)&v : msg;
 		if ((rc = pdu_unpack(s->rx + off, h.len, h.type, into)) != 0)
