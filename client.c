@@ -269,6 +269,16 @@ words(const char *w, int n)
 	return w;
 }
 
+/* a's index among the NUL-separated words of w (an empty one ends), or -1. */
+static int
+word_find(const char *w, const char *a)
+{
+	for (int k = 0; *w != '\0'; k++, w += strlen(w) + 1)
+		if (strcmp(w, a) == 0)
+			return k;
+	return -1;
+}
+
 /* Row i's text in table t: its name, then synopsis and help. */
 static const char *
 cmd_text(int t, int i)
@@ -1119,11 +1129,8 @@ print_text(const struct pdu_text *t, const char *pfx, int count)
 static int
 err_exit(const struct pdu_error *e)
 {
-	if (strcmp(e->code, "unknown id") == 0 ||
-	    strcmp(e->code, "unknown key") == 0 ||
-	    strcmp(e->code, "usage") == 0)
-		return EX_USAGE;
-	return EX_FAIL;
+	return word_find("unknown id\0unknown key\0usage\0", e->code) < 0 ?
+	    EX_FAIL : EX_USAGE;
 }
 
 /*
@@ -1444,10 +1451,10 @@ follow_out(struct sess *s)
 	static struct pdu_error e;
 	struct pdu_hdr h;
 	size_t off = 0, end = s->sealed ? s->vrf : s->rxlen;
-	char pfx[320] = "";
+	char pfx[320];
 
-	if (nsess > 1 || opt.all)
-		snprintf(pfx, sizeof(pfx), "%s ", s->name);
+	snprintf(pfx, sizeof(pfx), nsess > 1 || opt.all ? "%s " : "%.0s",
+	    s->name);
 	while (pdu_hdr_unpack(s->rx + off, end - off, &h) == 0 &&
 	    h.len <= end - off) {
 		if (h.type == PDU_TEXT &&
@@ -1753,16 +1760,15 @@ cmd_args(const struct cmd *c, int argc, char **argv)
 		req.sig = (int)n;
 		return add_ids(1, argv) == -1 ? -1 : c->print;
 	case A_LOGS:
-		if (argc > 1 && (!strcmp(argv[argc - 1], "stdout") ||
-		    !strcmp(argv[argc - 1], "stderr")))
+		if (argc > 1 && word_find("stdout\0stderr\0",
+		    argv[argc - 1]) >= 0)
 			opt.stream = argv[--argc];
 		return logs_args(argc, argv);
 	case A_REREAD:
 		req.flags |= PDU_F_DRY_RUN;
 		break;
 	case A_DRY:
-		if (argc == 1 && (strcmp(argv[0], "--dry-run") == 0 ||
-		    strcmp(argv[0], "-n") == 0))
+		if (argc == 1 && word_find("--dry-run\0-n\0", argv[0]) >= 0)
 			req.flags |= PDU_F_DRY_RUN;
 		else if (argc != 0)
 			return -1;
@@ -1900,17 +1906,6 @@ targets_setup(void)
 	return rc;
 }
 
-/* The global option a: its index in gnames, or -1. */
-static int
-gopt_find(const char *a)
-{
-	const char *n = gnames;
-
-	for (int k = 0; *n != '\0'; k++, n += strlen(n) + 1)
-		if (strcmp(n, a) == 0)
-			return k;
-	return -1;
-}
 
 /*
  * Is argv a client command line? main asks before it reads argv as the
@@ -1925,7 +1920,7 @@ client_cmd(int argc, char **argv)
 	int k;
 
 	for (int i = 1; i < argc; i++) {
-		if ((k = gopt_find(argv[i])) < 0)
+		if ((k = word_find(gnames, argv[i])) < 0)
 			return argv[i][0] != '-' && cmd_find(0, argv[i]) >= 0;
 		if (k >= G_HELP && k < G_HELP + 3)
 			return true;
@@ -1948,7 +1943,7 @@ client_run(int argc, char **argv)
 			dd = n;
 			continue;
 		}
-		if (dd < 0 && (kind = gopt_find(argv[i])) >= 0) {
+		if (dd < 0 && (kind = word_find(gnames, argv[i])) >= 0) {
 			o = (char *)&opt + gwhere[kind];
 			if (kind >= G_VAL)
 				*(bool *)o = true;
