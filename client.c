@@ -1897,12 +1897,12 @@ targets_setup(void)
 		rc = -1;
 #endif
 	}
-	free((char *)cf.set.socket);
-	free((char *)cf.set.token_file);
 	if (rc == 0 && nsess == 0) {
 		perr("no server to talk to\n");
 		rc = -1;
 	}
+	free((char *)cf.set.socket);
+	free((char *)cf.set.token_file);
 	return rc;
 }
 
