@@ -1306,18 +1306,15 @@ transact(int kind)
 #if PLAT_UNIX
 again:
 #endif
-	n = pdu_req_pack(sess[0].tx, PDU_MAX, &req);
-	if (n < 0) {
-		perr("request too large\n");
-		return EX_USAGE;
-	}
 	for (i = 0; i < nsess; i++) {
 		if (opt.all) {
 			req.nids = 1;
 			memcpy(req.ids[0], sess[i].name, PDU_ID_MAX);
-			n = pdu_req_pack(sess[i].tx, PDU_MAX, &req);
-		} else if (i > 0)
-			memcpy(sess[i].tx, sess[0].tx, (size_t)n);
+		}
+		if ((n = pdu_req_pack(sess[i].tx, PDU_MAX, &req)) < 0) {
+			perr("request too large\n");
+			return EX_USAGE;
+		}
 		sess[i].txlen = (size_t)n;
 	}
 	exchange();
