@@ -675,15 +675,15 @@ exchange(void)
 	uint64_t start = plat_mono_ms(), now;
 	int i, n, t, active;
 
-	for (i = 0; i < nsess; i++)
-		if (sess[i].st == S_CONNECT)
-			sess_connect(&sess[i]);
 	for (;;) {
 		now = plat_mono_ms();
 		active = n = 0;
 		for (i = 0; i < nsess; i++) {
 			struct sess *s = &sess[i];
 
+			/* A first connect, or a Unix socket's retry. */
+			if (s->st == S_CONNECT && (!s->tcp || s->fd == -1))
+				sess_connect(s);
 			if (s->st == S_DONE)
 				continue;
 			if ((now - start >= CLIENT_TIMEOUT_MS &&
@@ -720,9 +720,6 @@ exchange(void)
 		for (i = 0; i < n; i++)
 			if (pfd[i].revents != 0)
 				sess_step(map[i], pfd[i].revents);
-		for (i = 0; i < nsess; i++)
-			if (sess[i].st == S_CONNECT && !sess[i].tcp)
-				sess_connect(&sess[i]);
 	}
 }
 
