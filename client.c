@@ -542,18 +542,16 @@ sess_challenge(struct sess *s)
 			    "sent");
 			return;
 		}
-		memmove(s->tx, s->tx + PDU_MAX, s->reqlen);
+		/* The AUTH after it is sent: room for the tag. */
 		n = auth_seal(&s->as, AUTH_C2S, s->tx, 2 * PDU_MAX,
 		    (int)s->reqlen);
 		if (n < 0) {
 			sess_refuse(s, "request too large");
 			return;
 		}
-		s->txlen = (size_t)n;
 		s->txoff = 0;
 		s->sealed = true;
-		s->st = S_SEND;
-		goto consume;
+		goto send;
 	}
 	if (pdu_challenge_unpack(s->rx, h.len, &ch) != 0) {
 		sess_refuse(s, "bad challenge");
@@ -580,13 +578,14 @@ sess_challenge(struct sess *s)
 	memcpy(auth.host, s->name, strnlen(s->name, PDU_HOST_MAX - 1));
 	auth_start(&s->as, keybuf, keylen, ch.nonce, auth.nonce, auth.host,
 	    auth.mac, s->proof);
+	/* The request stays parked at the start; the AUTH goes after it. */
 	s->reqlen = s->txlen;
-	memmove(s->tx + PDU_MAX, s->tx, s->txlen);
-	n = pdu_req_pack(s->tx, PDU_MAX, &auth);
-	s->txlen = n > 0 ? (size_t)n : 0;
-	s->txoff = 0;
+	n = pdu_req_pack(s->tx + PDU_MAX, PDU_MAX, &auth);
+	s->txoff = PDU_MAX;
+	n = PDU_MAX + (n > 0 ? n : 0);
+send:
+	s->txlen = (size_t)n;
 	s->st = S_SEND;
-consume:
 	memmove(s->rx, s->rx + h.len, s->rxlen - h.len);
 	s->rxlen -= h.len;
 }
