@@ -1114,10 +1114,9 @@ print_text(const struct pdu_text *t, const char *pfx, int count)
 	if (req.type == PDU_CONFIG_SHOW || req.type == PDU_SAVE)
 		out(1, "%s%s[%s]\n", count ? "\n" : "", pfx, t->key);
 	for (p = t->text; *p != '\0'; p = nl + 1) {
-		if ((nl = strchr(p, '\n')) == NULL)
-			nl = p + strlen(p) - 1;
-		out(1, "%s%.*s\n", pfx, (int)(nl - p + (*nl != '\n')), p);
-		if (nl[1] == '\0')
+		nl = strchrnul(p, '\n');
+		out(1, "%s%.*s\n", pfx, (int)(nl - p), p);
+		if (*nl == '\0')
 			break;
 	}
 }
