@@ -1419,7 +1419,7 @@ add_ids(int argc, char **argv)
 			return -1;
 		}
 		if (id[0] == '-' && id[1] != '\0') {
-			perr("unknown option: %s\n", id);
+			perr("unknown %s: %s\n", "option", id);
 			return -1;
 		}
 		if (id[0] == '\0' || id[0] == '-' ||
@@ -1607,7 +1607,7 @@ help(int argc, char **argv)
 	}
 	/* help config show: the command's synopsis holds the sub-command's. */
 	if ((c = cmd_find(0, argv[0])) < 0) {
-		perr("unknown command: %s\n", argv[0]);
+		perr("unknown %s: %s\n", "command", argv[0]);
 		return EX_USAGE;
 	}
 	synopsis(1, c, true);
@@ -1746,7 +1746,7 @@ cmd_args(const struct cmd *c, int argc, char **argv)
 		if (*end != '\0' || end == k)
 			n = cfg_parse_signal(k);
 		if (n <= 0 || n > 64) {
-			perr("unknown signal: %s\n", argv[1]);
+			perr("unknown %s: %s\n", "signal", argv[1]);
 			return -1;
 		}
 		req.sig = (int)n;
@@ -1925,6 +1925,7 @@ static int
 client_run(int argc, char **argv)
 {
 	const struct cmd *c;
+	const char *what;
 	char *o;
 	char **av = argv + 1;
 	int i, n = 0, dd = -1, kind, top, t;
@@ -1949,9 +1950,9 @@ client_run(int argc, char **argv)
 			continue;
 		}
 		if (n == 0 && dd < 0 && argv[i][0] == '-') {
-			perr("unknown option: %s\n", argv[i]);
-			client_usage(true);
-			return EX_USAGE;
+			o = argv[i];
+			what = "option";
+			goto unknown;
 		}
 		av[n++] = argv[i];
 	}
@@ -1965,7 +1966,10 @@ client_run(int argc, char **argv)
 	}
 	/* Step 2: the command, and its sub-command, from the table. */
 	if ((top = cmd_find(0, av[0])) < 0) {
-		perr("unknown command: %s\n", av[0]);
+		o = av[0];
+		what = "command";
+unknown:
+		perr("unknown %s: %s\n", what, o);
 		client_usage(true);
 		return EX_USAGE;
 	}
