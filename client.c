@@ -1121,9 +1121,11 @@ print_text(const struct pdu_text *t, const char *pfx, int count)
 	}
 }
 
-static int
-err_exit(const struct pdu_error *e)
+/* A server's ERROR on stderr; the exit status it calls for. */
+static int __attribute__((noinline))
+err_exit(const struct pdu_error *e, const char *pfx)
 {
+	perr("%s%s\n", pfx, e->msg);
 	return word_find("unknown id\0unknown key\0usage\0", e->code) < 0 ?
 	    EX_FAIL : EX_USAGE;
 }
@@ -1194,9 +1196,8 @@ print_reply(struct sess *s, int kind, const char *pfx, bool first)
 		if ((rc = pdu_unpack(s->rx + off, h.len, h.type, into)) != 0)
 			break;
 		if (h.type == PDU_ERROR) {
-			perr("%s%s\n", pfx, e.msg);
+			ret = err_exit(&e, pfx);
 			snprintf(s->err, sizeof(s->err), "%.500s", e.msg);
-			ret = err_exit(&e);
 			goto json_err;
 		}
 		if (h.type == PDU_END) {
@@ -1454,8 +1455,7 @@ follow_out(struct sess *s)
 			print_text(&t, pfx, 0);
 		else if (h.type == PDU_ERROR &&
 		    pdu_error_unpack(s->rx + off, h.len, &e) == 0) {
-			perr("%s%s\n", pfx, e.msg);
-			opt.follow_rc = err_exit(&e);
+			opt.follow_rc = err_exit(&e, pfx);
 		}
 		off += h.len;
 	}
@@ -1819,15 +1819,15 @@ key_setup(const struct config *cf)
 		file = cf->set.token_file;
 	if (file == NULL)
 		return 0;
-	if ((fd = plat_open_key(file)) == -1 ||
-	    (n = read(fd, keybuf, sizeof(keybuf) - 1)) < 0) {
-		perr("token file %s: %s\n", file,
-		    plat_strerror(errno));
-		if (fd != -1)
-			close(fd);
+	n = -1;
+	if ((fd = plat_open_key(file)) != -1) {
+		n = read(fd, keybuf, sizeof(keybuf) - 1);
+		close(fd);	/* errno kept: it succeeds */
+	}
+	if (n < 0) {
+		perr("token file %s: %s\n", file, plat_strerror(errno));
 		return -1;
 	}
-	close(fd);
 	while (n > 0 && (keybuf[n - 1] == '\n' || keybuf[n - 1] == '\r'))
 		n--;
 done:
