@@ -618,15 +618,12 @@ sess_step(struct sess *s, short rev)
 	ssize_t n;
 	int e;
 
+	/* Only TCP's connect is polled: a Unix socket's is retried. */
 	if (s->st == S_CONNECT) {
-		if (s->tcp) {
-			if ((e = plat_sockerr(s->fd)) != 0) {
-				sess_fail(s, "cannot reach pm at", e);
-				return;
-			}
+		if ((e = plat_sockerr(s->fd)) != 0)
+			sess_fail(s, "cannot reach pm at", e);
+		else
 			s->st = S_CHALLENGE;
-		} else
-			sess_connect(s);
 		return;
 	}
 	if (s->st == S_SEND && (rev & POLLOUT)) {
@@ -1374,8 +1371,7 @@ await(int rc)
 		free(s->rx);
 		nsess = iloc = 0;
 		nlocs = 1;
-		if (target_add(name, false) == -1)
-			return EX_FAIL;
+		(void)target_add(name, false);	/* it fitted the first time */
 		s->txlen = (size_t)pdu_req_pack(s->tx, PDU_MAX, &req);
 		exchange();
 		/* A shutdown is done when nobody answers any more. */
