@@ -409,17 +409,24 @@ unix_next(struct sess *s, int e)
 	struct stat st;
 	int i;
 
-	if (e == EACCES && !refused_peer) {
+	close(s->fd);
+	s->fd = -1;
+	/*
+	 * Why, for the last place: as EACCES reads at any place, or, at the
+	 * one place of the rule, why it failed; else every place.
+	 */
+	if ((e == EACCES && !refused_peer) ||
+	    (refused[0] == '\0' && nlocs < 2)) {
 		i = snprintf(refused, sizeof(refused), "cannot reach pm at "
 		    "%s: %s", s->name, strerror(e));
-		if (stat(s->name, &st) == 0 && i > 0)
+		if (e != EACCES)
+			goto running;
+		if (stat(s->name, &st) == 0)
 			snprintf(refused + i, sizeof(refused) - (size_t)i,
 			    " (the socket belongs to uid %u, mode %04o: only "
 			    "root, pm's user or socket_group may connect)",
 			    (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
 	}
-	close(s->fd);
-	s->fd = -1;
 	if (iloc + 1 < nlocs) {
 		iloc++;
 		snprintf(s->name, sizeof(s->name), "%s", locs[iloc].name);
@@ -427,25 +434,19 @@ unix_next(struct sess *s, int e)
 		sess_connect(s);
 		return;
 	}
-	if (refused[0] != '\0')
-		memcpy(s->err, refused, sizeof(refused));	/* same size */
-	else {
-		/* One place, as the EACCES reason reads, or every place. */
-		if (nlocs < 2)
-			i = snprintf(s->err, sizeof(s->err), "cannot reach pm "
-			    "at %s: %s", s->name, strerror(e));
-		else
-			i = snprintf(s->err, sizeof(s->err), "cannot reach pm: "
-			    "none answers at");
-		for (int j = 0; nlocs > 1 && j < nlocs && i > 0 &&
-		    (size_t)i < sizeof(s->err); j++)
-			i += snprintf(s->err + i, sizeof(s->err) - (size_t)i,
+	if (refused[0] == '\0') {
+		i = (int)(stpcpy(refused, "cannot reach pm: none answers at") -
+		    refused);
+		for (int j = 0; j < nlocs && (size_t)i < sizeof(refused); j++)
+			i += snprintf(refused + i, sizeof(refused) - (size_t)i,
 			    "%s %s", j == 0 ? "" : j + 1 < nlocs ? "," : " or",
 			    locs[j].name);
-		if (i > 0 && (size_t)i < sizeof(s->err))
-			snprintf(s->err + i, sizeof(s->err) - (size_t)i,
+running:
+		if ((size_t)i < sizeof(refused))
+			snprintf(refused + i, sizeof(refused) - (size_t)i,
 			    " (is the server running?)");
 	}
+	memcpy(s->err, refused, sizeof(refused));	/* same size */
 	s->st = S_DONE;
 }
 #endif
