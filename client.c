@@ -84,7 +84,7 @@ struct cmd {
 	uint8_t		 type;		/* the request */
 	uint8_t		 args;		/* A_*: what follows the name */
 	uint8_t		 print;		/* R_*: how the reply is shown */
-	uint8_t		 sub;		/* sub-commands: cmd_rows[sub], or 0 */
+	uint8_t		 sub;		/* sub-commands: table sub, or 0 */
 };
 
 static struct opts {
@@ -249,14 +249,15 @@ perr(const char *fmt, ...)
 #define CMD_TEXT(t, ...)	t "\0"
 #define CMD_ROW(t, ...)		{ __VA_ARGS__ },
 
-static const struct cmd cmds[] = { CMDS(CMD_ROW) },
-	config_cmds[] = { CONFIG_CMDS(CMD_ROW) },
-	setting_cmds[] = { SETTING_CMDS(CMD_ROW) };
+/* The three tables' rows in one array, each table from its row_at. */
+static const struct cmd cmds[] = { CMDS(CMD_ROW) CONFIG_CMDS(CMD_ROW)
+	SETTING_CMDS(CMD_ROW) };
+#define NROWS(L)	(sizeof((struct cmd[]){ L(CMD_ROW) }) / sizeof(struct cmd))
+static const uint8_t row_at[] = { 0, NROWS(CMDS),
+	NROWS(CMDS) + NROWS(CONFIG_CMDS) };
 /* The tables' texts in one literal, each after the last's empty name. */
 static const char texts[] = CMDS(CMD_TEXT) "\0" CONFIG_CMDS(CMD_TEXT) "\0"
     SETTING_CMDS(CMD_TEXT);
-static const struct cmd *const cmd_rows[] = { cmds, config_cmds,
-	setting_cmds };
 static const uint16_t text_at[] = { 0, sizeof(CMDS(CMD_TEXT)),
 	sizeof(CMDS(CMD_TEXT)) + sizeof(CONFIG_CMDS(CMD_TEXT)) };
 
@@ -1586,7 +1587,7 @@ synopsis(int f, int top, bool help)
 		if (help)
 			out(f, "\t%s\n", words(syn, 1));
 #if PLAT_UNIX
-		if (help && cmd_rows[t][i].args == A_RUN)
+		if (help && cmds[row_at[t] + i].args == A_RUN)
 			cfg_run_opts(f);
 #endif
 		lead = "      ";
@@ -1985,7 +1986,7 @@ unknown:
 			synopsis(2, top, false);
 			return EX_USAGE;
 		}
-		c = &cmd_rows[t][i];
+		c = &cmds[row_at[t] + i];
 		av++;
 		n--;
 		dd--;
