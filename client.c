@@ -255,11 +255,13 @@ static const struct cmd cmds[] = { CMDS(CMD_ROW) CONFIG_CMDS(CMD_ROW)
 #define NROWS(L)	(sizeof((struct cmd[]){ L(CMD_ROW) }) / sizeof(struct cmd))
 static const uint8_t row_at[] = { 0, NROWS(CMDS),
 	NROWS(CMDS) + NROWS(CONFIG_CMDS) };
-/* The tables' texts in one literal, each after the last's empty name. */
+/*
+ * The tables' texts in one literal, each after the last's empty name:
+ * table t's begin past three words for each row before it and one empty
+ * name for each table before it.
+ */
 static const char texts[] = CMDS(CMD_TEXT) "\0" CONFIG_CMDS(CMD_TEXT) "\0"
     SETTING_CMDS(CMD_TEXT);
-static const uint16_t text_at[] = { 0, sizeof(CMDS(CMD_TEXT)),
-	sizeof(CMDS(CMD_TEXT)) + sizeof(CONFIG_CMDS(CMD_TEXT)) };
 
 /* Past n NUL-separated words of w. */
 static const char *
@@ -284,7 +286,7 @@ word_find(const char *w, const char *a)
 static const char *
 cmd_text(int t, int i)
 {
-	return words(texts + text_at[t], 3 * i);
+	return words(texts, 3 * (row_at[t] + i) + t);
 }
 
 void
@@ -1561,7 +1563,7 @@ cmd_find(int t, char *name)
 
 	name = undash(name);
 	n = strlen(name);
-	w = texts + text_at[t];
+	w = cmd_text(t, 0);
 	for (int i = 0; *w != '\0'; i++, w = words(w, 3))
 		for (const char *p = w; p != NULL;
 		    p = strchr(p, '|'), p = p != NULL ? p + 1 : NULL)
