@@ -1626,7 +1626,7 @@ run_args(int argc, char **argv)
 {
 	char **ln[PDU_IDS_MAX], *p = req.text, *e = p + PDU_TEXT_MAX - 8;
 	char *id = req.ids[0], *k, *q;
-	const char *c;
+	const char *c, *nm = "";
 	int i, n = 0;
 
 	req.nids = 1;
@@ -1641,7 +1641,7 @@ run_args(int argc, char **argv)
 		for (q = k; (q = strchr(q, '-')) != NULL; )
 			*q = '_';
 		if (strcmp(k, "name") == 0) {
-			snprintf(id, PDU_ID_MAX, "%s", argv[i + 1]);
+			nm = argv[i + 1];
 			p = k;
 			continue;
 		}
@@ -1657,14 +1657,12 @@ run_args(int argc, char **argv)
 	}
 	if (i >= argc)
 		return -1;
-	if (*id == '\0') {
-		/* The command's name, as an ID may spell it. */
-		c = strrchr(argv[i], '/') ? strrchr(argv[i], '/') + 1 : argv[i];
-		snprintf(id, PDU_ID_MAX, "%s", c);
-		for (q = id; *q; q++)
-			if (!strchr("_.-", *q) && !isalnum((unsigned char)*q))
-				*q = '_';
-	}
+	/* --name's, or the command's name as an ID may spell it. */
+	c = strrchr(argv[i], '/');
+	snprintf(id, PDU_ID_MAX, "%s", *nm ? nm : c ? c + 1 : argv[i]);
+	for (q = id; *nm == '\0' && *q; q++)
+		if (!strchr("_.-", *q) && !isalnum((unsigned char)*q))
+			*q = '_';
 	/* Every word single-quoted; a quote in it as '\''. */
 	if (p < e)
 		p = stpcpy(p, "command =");
