@@ -918,7 +918,7 @@ waiting(const struct pdu_status *st, int n)
 
 /* The status table, columns sized to their widest cell. */
 static int
-print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
+print_status(const struct pdu_status *st, int n, const char *pfx)
 {
 	/*
 	 * line: pfx 319, the cells at most 39+15+10+31+10+11+9+31, spaces,
@@ -965,7 +965,7 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 			w[2] = (int)strlen(c[0]);
 	}
 	if (opt.json) {
-		out(1, "%s{\"processes\": [", first ? "" : ", ");
+		out(1, "{\"processes\": [");
 		for (i = 0; i < n; i++) {
 			out(1, "%s{\"id\": ", i ? ", " : "");
 			json_str(st[i].id, "");
@@ -1136,7 +1136,7 @@ err_exit(const struct pdu_error *e, const char *pfx)
  * Returns the exit status this server's answer calls for.
  */
 static int
-print_reply(struct sess *s, int kind, const char *pfx, bool first)
+print_reply(struct sess *s, int kind, const char *pfx)
 {
 	static struct pdu_text t;
 	static struct pdu_error e;
@@ -1203,25 +1203,25 @@ print_reply(struct sess *s, int kind, const char *pfx, bool first)
 		}
 		if (h.type == PDU_END) {
 			if (kind == R_STATUS)
-				ret = print_status(st, n, pfx, first);
+				ret = print_status(st, n, pfx);
 			else {
 				if (opt.json)
-					out(1, "%s%s%s}", json_open ? "" :
-					    first ? "{" : ", {", json_open ? "" :
-					    lines, *lines ? "]" : "");
+					out(1, "%s%s%s}", json_open ? "" : "{",
+					    json_open ? "" : lines, *lines ? "]" :
+					    "");
 				ret = EX_OK;
 			}
 			goto out;
 		}
 		if (kind == R_TEXT) {
 			if (opt.json && !json_open)
-				out(1, "%s{%s", first ? "" : ", ", lines);
+				out(1, "{%s", lines);
 			json_open = true;
 			print_text(&t, pfx, n++);
 		} else if (kind == R_VERSION) {
 			if (opt.json) {
-				out(1, "%s{\"client\": \"" PM_VERSION "\", "
-				    "\"server\": ", first ? "" : ", ");
+				out(1, "{\"client\": \"" PM_VERSION "\", "
+				    "\"server\": ");
 				json_str(v.version, "");
 				out(1, ", \"protocol\": %d}", v.proto);
 			} else
@@ -1231,7 +1231,7 @@ print_reply(struct sess *s, int kind, const char *pfx, bool first)
 			goto out;
 		} else if (kind == R_ACTION) {
 			if (opt.json)
-				out(1, "%s{\"ok\": true}", first ? "" : ", ");
+				out(1, "{\"ok\": true}");
 			else if (msg[0] != '\0')
 				out(1, "%s%s\n", pfx, msg);
 			ret = EX_OK;
@@ -1245,7 +1245,7 @@ fail:
 	perr("%s\n", s->err);
 json_err:
 	if (opt.json && nsess > 1) {
-		out(1, "%s{\"error\": ", first ? "" : ", ");
+		out(1, "{\"error\": ");
 		json_str(s->err, "}");
 	}
 out:
@@ -1337,7 +1337,7 @@ again:
 			out(1, "%s", i ? ", " : "{");
 			json_str(sess[i].name, ": ");
 		}
-		rc = print_reply(&sess[i], kind, pfx, true);
+		rc = print_reply(&sess[i], kind, pfx);
 		if (rc > ret)
 			ret = rc;
 	}
@@ -1382,7 +1382,7 @@ await(int rc)
 		if (opt.wait == PDU_SHUTDOWN && (s->err[0] || s->rxlen == 0))
 			return EX_OK;
 		opt.tick = t;
-		if ((rc = print_reply(s, R_STATUS, "", true)) != -1)
+		if ((rc = print_reply(s, R_STATUS, "")) != -1)
 			return rc;
 	}
 	out(2, "\npm: gave up waiting\n");
@@ -1482,7 +1482,7 @@ follow_all(void)
 	opt.follow = false;
 	exchange();
 	opt.follow = true;
-	if (s->tcp || print_reply(s, R_STATUS, "", true) != EX_OK)
+	if (s->tcp || print_reply(s, R_STATUS, "") != EX_OK)
 		return -1;
 	memcpy(path, s->name, sizeof(path));
 	for (nsess = i = 0; i < nall; i++) {
