@@ -349,16 +349,23 @@ target_add(const char *name, bool tcp)
 	return 0;
 }
 
+/* A session is over: its socket closed. */
+static void
+sess_close(struct sess *s)
+{
+	if (s->fd != -1)
+		plat_close(s->fd);
+	s->fd = -1;
+	s->st = S_DONE;
+}
+
 static void
 sess_fail(struct sess *s, const char *what, int e)
 {
 	if (s->err[0] == '\0')
 		snprintf(s->err, sizeof(s->err), "%s %s: %s", what, s->name,
 		    plat_strerror(e));
-	if (s->fd != -1)
-		plat_close(s->fd);
-	s->fd = -1;
-	s->st = S_DONE;
+	sess_close(s);
 }
 
 #if PLAT_UNIX
@@ -509,7 +516,7 @@ static void
 sess_refuse(struct sess *s, const char *why)
 {
 	snprintf(s->err, sizeof(s->err), "%s: %s", s->name, why);
-	sess_fail(s, "", 0);
+	sess_close(s);
 }
 
 /*
@@ -569,7 +576,7 @@ sess_challenge(struct sess *s)
 	if (!have_key) {
 		snprintf(s->err, sizeof(s->err), "%s requires a key: "
 		    "--token-file FILE or PM_TOKEN", s->name);
-		sess_fail(s, "", 0);
+		sess_close(s);
 		return;
 	}
 	memset(&auth, 0, sizeof(auth));
@@ -655,11 +662,8 @@ sess_step(struct sess *s, short rev)
 				return;
 			else if (opt.follow)
 				follow_out(s);
-		} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
-			plat_close(s->fd);
-			s->fd = -1;
-			s->st = S_DONE;
-		}
+		} else if (n == 0 || (errno != EAGAIN && errno != EINTR))
+			sess_close(s);
 	}
 }
 
@@ -696,7 +700,7 @@ exchange(void)
 				    s->name, (s->st == S_CONNECT ?
 				    CONNECT_TIMEOUT_MS : CLIENT_TIMEOUT_MS) /
 				    1000);
-				sess_fail(s, "", 0);
+				sess_close(s);
 				continue;
 			}
 			active++;
