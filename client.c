@@ -1119,7 +1119,7 @@ print_text(const struct pdu_text *t, const char *pfx, int count)
 	if (req.type == PDU_CONFIG_SHOW || req.type == PDU_SAVE)
 		out(1, "%s%s[%s]\n", count ? "\n" : "", pfx, t->key);
 	for (p = t->text; *p != '\0'; p = nl + 1) {
-		nl = strchrnul(p, '\n');
+		nl = p + strcspn(p, "\n");
 		out(1, "%s%.*s\n", pfx, (int)(nl - p), p);
 		if (*nl == '\0')
 			break;
