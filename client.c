@@ -84,7 +84,7 @@ struct cmd {
 	uint8_t		 type;		/* the request */
 	uint8_t		 args;		/* A_*: what follows the name */
 	uint8_t		 print;		/* R_*: how the reply is shown */
-	uint8_t		 sub;		/* sub-commands: cmd_rows[sub], or 0 */
+	uint8_t		 sub;		/* sub-commands: table sub, or 0 */
 };
 
 static struct opts {
@@ -249,16 +249,19 @@ perr(const char *fmt, ...)
 #define CMD_TEXT(t, ...)	t "\0"
 #define CMD_ROW(t, ...)		{ __VA_ARGS__ },
 
-static const struct cmd cmds[] = { CMDS(CMD_ROW) },
-	config_cmds[] = { CONFIG_CMDS(CMD_ROW) },
-	setting_cmds[] = { SETTING_CMDS(CMD_ROW) };
-/* The tables' texts in one literal, each after the last's empty name. */
+/* The three tables' rows in one array, each table from its row_at. */
+static const struct cmd cmds[] = { CMDS(CMD_ROW) CONFIG_CMDS(CMD_ROW)
+	SETTING_CMDS(CMD_ROW) };
+#define NROWS(L)	(sizeof((struct cmd[]){ L(CMD_ROW) }) / sizeof(struct cmd))
+static const uint8_t row_at[] = { 0, NROWS(CMDS),
+	NROWS(CMDS) + NROWS(CONFIG_CMDS) };
+/*
+ * The tables' texts in one literal, each after the last's empty name:
+ * table t's begin past three words for each row before it and one empty
+ * name for each table before it.
+ */
 static const char texts[] = CMDS(CMD_TEXT) "\0" CONFIG_CMDS(CMD_TEXT) "\0"
     SETTING_CMDS(CMD_TEXT);
-static const struct cmd *const cmd_rows[] = { cmds, config_cmds,
-	setting_cmds };
-static const uint16_t text_at[] = { 0, sizeof(CMDS(CMD_TEXT)),
-	sizeof(CMDS(CMD_TEXT)) + sizeof(CONFIG_CMDS(CMD_TEXT)) };
 
 /* Past n NUL-separated words of w. */
 static const char *
@@ -269,11 +272,21 @@ words(const char *w, int n)
 	return w;
 }
 
+/* a's index among the NUL-separated words of w (an empty one ends), or -1. */
+static int
+word_find(const char *w, const char *a)
+{
+	for (int k = 0; *w != '\0'; k++, w += strlen(w) + 1)
+		if (strcmp(w, a) == 0)
+			return k;
+	return -1;
+}
+
 /* Row i's text in table t: its name, then synopsis and help. */
 static const char *
 cmd_text(int t, int i)
 {
-	return words(texts + text_at[t], 3 * i);
+	return words(texts, 3 * (row_at[t] + i) + t);
 }
 
 void
@@ -336,16 +349,23 @@ target_add(const char *name, bool tcp)
 	return 0;
 }
 
+/* A session is over: its socket closed. */
+static void
+sess_close(struct sess *s)
+{
+	if (s->fd != -1)
+		plat_close(s->fd);
+	s->fd = -1;
+	s->st = S_DONE;
+}
+
 static void
 sess_fail(struct sess *s, const char *what, int e)
 {
 	if (s->err[0] == '\0')
 		snprintf(s->err, sizeof(s->err), "%s %s: %s", what, s->name,
 		    plat_strerror(e));
-	if (s->fd != -1)
-		plat_close(s->fd);
-	s->fd = -1;
-	s->st = S_DONE;
+	sess_close(s);
 }
 
 #if PLAT_UNIX
@@ -399,17 +419,24 @@ unix_next(struct sess *s, int e)
 	struct stat st;
 	int i;
 
-	if (e == EACCES && !refused_peer) {
+	close(s->fd);
+	s->fd = -1;
+	/*
+	 * Why, for the last place: as EACCES reads at any place, or, at the
+	 * one place of the rule, why it failed; else every place.
+	 */
+	if ((e == EACCES && !refused_peer) ||
+	    (refused[0] == '\0' && nlocs < 2)) {
 		i = snprintf(refused, sizeof(refused), "cannot reach pm at "
 		    "%s: %s", s->name, strerror(e));
-		if (stat(s->name, &st) == 0 && i > 0)
+		if (e != EACCES)
+			goto running;
+		if (stat(s->name, &st) == 0)
 			snprintf(refused + i, sizeof(refused) - (size_t)i,
 			    " (the socket belongs to uid %u, mode %04o: only "
 			    "root, pm's user or socket_group may connect)",
 			    (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
 	}
-	close(s->fd);
-	s->fd = -1;
 	if (iloc + 1 < nlocs) {
 		iloc++;
 		snprintf(s->name, sizeof(s->name), "%s", locs[iloc].name);
@@ -417,25 +444,19 @@ unix_next(struct sess *s, int e)
 		sess_connect(s);
 		return;
 	}
-	if (refused[0] != '\0')
-		memcpy(s->err, refused, sizeof(refused));	/* same size */
-	else {
-		/* One place, as the EACCES reason reads, or every place. */
-		if (nlocs < 2)
-			i = snprintf(s->err, sizeof(s->err), "cannot reach pm "
-			    "at %s: %s", s->name, strerror(e));
-		else
-			i = snprintf(s->err, sizeof(s->err), "cannot reach pm: "
-			    "none answers at");
-		for (int j = 0; nlocs > 1 && j < nlocs && i > 0 &&
-		    (size_t)i < sizeof(s->err); j++)
-			i += snprintf(s->err + i, sizeof(s->err) - (size_t)i,
+	if (refused[0] == '\0') {
+		i = (int)(stpcpy(refused, "cannot reach pm: none answers at") -
+		    refused);
+		for (int j = 0; j < nlocs && (size_t)i < sizeof(refused); j++)
+			i += snprintf(refused + i, sizeof(refused) - (size_t)i,
 			    "%s %s", j == 0 ? "" : j + 1 < nlocs ? "," : " or",
 			    locs[j].name);
-		if (i > 0 && (size_t)i < sizeof(s->err))
-			snprintf(s->err + i, sizeof(s->err) - (size_t)i,
+running:
+		if ((size_t)i < sizeof(refused))
+			snprintf(refused + i, sizeof(refused) - (size_t)i,
 			    " (is the server running?)");
 	}
+	memcpy(s->err, refused, sizeof(refused));	/* same size */
 	s->st = S_DONE;
 }
 #endif
@@ -495,7 +516,7 @@ static void
 sess_refuse(struct sess *s, const char *why)
 {
 	snprintf(s->err, sizeof(s->err), "%s: %s", s->name, why);
-	sess_fail(s, "", 0);
+	sess_close(s);
 }
 
 /*
@@ -532,18 +553,16 @@ sess_challenge(struct sess *s)
 			    "sent");
 			return;
 		}
-		memmove(s->tx, s->tx + PDU_MAX, s->reqlen);
+		/* The AUTH after it is sent: room for the tag. */
 		n = auth_seal(&s->as, AUTH_C2S, s->tx, 2 * PDU_MAX,
 		    (int)s->reqlen);
 		if (n < 0) {
 			sess_refuse(s, "request too large");
 			return;
 		}
-		s->txlen = (size_t)n;
 		s->txoff = 0;
 		s->sealed = true;
-		s->st = S_SEND;
-		goto consume;
+		goto send;
 	}
 	if (pdu_challenge_unpack(s->rx, h.len, &ch) != 0) {
 		sess_refuse(s, "bad challenge");
@@ -557,7 +576,7 @@ sess_challenge(struct sess *s)
 	if (!have_key) {
 		snprintf(s->err, sizeof(s->err), "%s requires a key: "
 		    "--token-file FILE or PM_TOKEN", s->name);
-		sess_fail(s, "", 0);
+		sess_close(s);
 		return;
 	}
 	memset(&auth, 0, sizeof(auth));
@@ -570,13 +589,14 @@ sess_challenge(struct sess *s)
 	memcpy(auth.host, s->name, strnlen(s->name, PDU_HOST_MAX - 1));
 	auth_start(&s->as, keybuf, keylen, ch.nonce, auth.nonce, auth.host,
 	    auth.mac, s->proof);
+	/* The request stays parked at the start; the AUTH goes after it. */
 	s->reqlen = s->txlen;
-	memmove(s->tx + PDU_MAX, s->tx, s->txlen);
-	n = pdu_req_pack(s->tx, PDU_MAX, &auth);
-	s->txlen = n > 0 ? (size_t)n : 0;
-	s->txoff = 0;
+	n = pdu_req_pack(s->tx + PDU_MAX, PDU_MAX, &auth);
+	s->txoff = PDU_MAX;
+	n = PDU_MAX + (n > 0 ? n : 0);
+send:
+	s->txlen = (size_t)n;
 	s->st = S_SEND;
-consume:
 	memmove(s->rx, s->rx + h.len, s->rxlen - h.len);
 	s->rxlen -= h.len;
 }
@@ -609,15 +629,12 @@ sess_step(struct sess *s, short rev)
 	ssize_t n;
 	int e;
 
+	/* Only TCP's connect is polled: a Unix socket's is retried. */
 	if (s->st == S_CONNECT) {
-		if (s->tcp) {
-			if ((e = plat_sockerr(s->fd)) != 0) {
-				sess_fail(s, "cannot reach pm at", e);
-				return;
-			}
+		if ((e = plat_sockerr(s->fd)) != 0)
+			sess_fail(s, "cannot reach pm at", e);
+		else
 			s->st = S_CHALLENGE;
-		} else
-			sess_connect(s);
 		return;
 	}
 	if (s->st == S_SEND && (rev & POLLOUT)) {
@@ -645,11 +662,8 @@ sess_step(struct sess *s, short rev)
 				return;
 			else if (opt.follow)
 				follow_out(s);
-		} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
-			plat_close(s->fd);
-			s->fd = -1;
-			s->st = S_DONE;
-		}
+		} else if (n == 0 || (errno != EAGAIN && errno != EINTR))
+			sess_close(s);
 	}
 }
 
@@ -665,15 +679,15 @@ exchange(void)
 	uint64_t start = plat_mono_ms(), now;
 	int i, n, t, active;
 
-	for (i = 0; i < nsess; i++)
-		if (sess[i].st == S_CONNECT)
-			sess_connect(&sess[i]);
 	for (;;) {
 		now = plat_mono_ms();
 		active = n = 0;
 		for (i = 0; i < nsess; i++) {
 			struct sess *s = &sess[i];
 
+			/* A first connect, or a Unix socket's retry. */
+			if (s->st == S_CONNECT && (!s->tcp || s->fd == -1))
+				sess_connect(s);
 			if (s->st == S_DONE)
 				continue;
 			if ((now - start >= CLIENT_TIMEOUT_MS &&
@@ -686,7 +700,7 @@ exchange(void)
 				    s->name, (s->st == S_CONNECT ?
 				    CONNECT_TIMEOUT_MS : CLIENT_TIMEOUT_MS) /
 				    1000);
-				sess_fail(s, "", 0);
+				sess_close(s);
 				continue;
 			}
 			active++;
@@ -710,9 +724,6 @@ exchange(void)
 		for (i = 0; i < n; i++)
 			if (pfd[i].revents != 0)
 				sess_step(map[i], pfd[i].revents);
-		for (i = 0; i < nsess; i++)
-			if (sess[i].st == S_CONNECT && !sess[i].tcp)
-				sess_connect(&sess[i]);
 	}
 }
 
@@ -720,26 +731,17 @@ exchange(void)
 
 /*
  * A JSON string of s, through the one escaper (issue 11), and then tail
- * (punctuation): one write.
+ * (punctuation): one write. Every s is a field of a reply, a name or an
+ * error, shorter than PDU_TEXT_MAX; an escaped byte takes 6 at most.
  */
 static void
 json_str(const char *s, const char *tail)
 {
-	static char *buf;
-	static size_t cap;
-	size_t n = strlen(s), want = 6 * n + 3 + strlen(tail);
+	static char buf[6 * PDU_TEXT_MAX + 16];
 	char *p;
 
-	if (want > cap) {
-		if ((p = realloc(buf, want)) == NULL) {
-			out(1, "\"\"%s", tail);
-			return;
-		}
-		buf = p;
-		cap = want;
-	}
 	buf[0] = '"';
-	p = log_esc(buf + 1, s, n, true);
+	p = log_esc(buf + 1, s, strnlen(s, PDU_TEXT_MAX - 1), true);
 	*p++ = '"';
 	p = stpcpy(p, tail);
 	out_put(1, buf, (size_t)(p - buf));
@@ -920,17 +922,19 @@ waiting(const struct pdu_status *st, int n)
 
 /* The status table, columns sized to their widest cell. */
 static int
-print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
+print_status(const struct pdu_status *st, int n, const char *pfx)
 {
 	/*
 	 * line: pfx 319, the cells at most 39+15+10+31+10+11+9+31, spaces,
 	 * and info: "run ", two notes of 95 bytes escaped (4 bytes each at
 	 * most), a separator, "; skipped N" and "; limits not applied".
 	 */
-	char up[32], pid[16], ex[16], nx[32], info[808], rs[16], line[1400];
-	char mem[16], cpu[24];
+	char c[8][24], info[808], line[1400];
 	char *q;
-	int i, t, w[3] = { 2, 5, 3 }, rc = EX_OK;
+	int i, j, t, w[3] = { 2, 5, 3 }, rc = EX_OK;
+	/* PID to CPU: their widths, and 16 when right-aligned; PID's is w[2]. */
+	static const uint8_t cw[8] = { 16, 16 + 7, 16 + 8, 16 + 4, 9, 8,
+		16 + 6, 16 + 7 };
 	long long now = plat_wall_s();
 
 	if (opt.ping)
@@ -960,12 +964,12 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 			w[0] = (int)strlen(st[i].id);
 		if ((int)strlen(st[i].state) > w[1])
 			w[1] = (int)strlen(st[i].state);
-		fmt_u32(pid, st[i].pid);
-		if ((int)strlen(pid) > w[2])
-			w[2] = (int)strlen(pid);
+		fmt_u32(c[0], st[i].pid);
+		if ((int)strlen(c[0]) > w[2])
+			w[2] = (int)strlen(c[0]);
 	}
 	if (opt.json) {
-		out(1, "%s{\"processes\": [", first ? "" : ", ");
+		out(1, "{\"processes\": [");
 		for (i = 0; i < n; i++) {
 			out(1, "%s{\"id\": ", i ? ", " : "");
 			json_str(st[i].id, "");
@@ -1008,29 +1012,30 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 	out(1, "%s%-*s %-*s %*s  UPTIME RESTARTS EXIT HEALTH    NEXT        MEM"
 	    "     CPU INFO\n", pfx, w[0], "ID", w[1], "STATE", w[2], "PID");
 	for (i = 0; i < n; i++) {
-		fmt_uptime(up, sizeof(up), st[i].uptime, st[i].pid == 0);
+		fmt_uptime(c[1], sizeof(c[1]), st[i].uptime, st[i].pid == 0);
 		if (st[i].pid)
-			fmt_u32(pid, st[i].pid);
+			fmt_u32(c[0], st[i].pid);
 		else
-			strcpy(pid, "-");
+			strcpy(c[0], "-");
 		/* -1: none; other negatives (signals) with their sign. */
-		strcpy(ex, "-");
+		strcpy(c[3], "-");
 		if (st[i].last_exit != -1)
-			fmt_u32(ex + (st[i].last_exit < 0), st[i].last_exit < 0 ?
+			fmt_u32(c[3] + (st[i].last_exit < 0), st[i].last_exit < 0 ?
 			    -(uint32_t)st[i].last_exit :
 			    (uint32_t)st[i].last_exit);
 		if (st[i].cg & PDU_CG_OOM)
-			strcpy(ex, "oom");
+			strcpy(c[3], "oom");
+		strcpy(c[4], health_name(&st[i]));
 		/* MEM in MiB, CPU in seconds used: "-" when unknown. */
 		t = (st[i].cg & 3) == 0;
-		snprintf(mem, sizeof(mem), t ? "-" : "%lluM",
+		snprintf(c[6], sizeof(c[6]), t ? "-" : "%lluM",
 		    (unsigned long long)(st[i].mem + (1 << 19)) >> 20);
-		snprintf(cpu, sizeof(cpu), t ? "-" : "%llu.%02llus",
+		snprintf(c[7], sizeof(c[7]), t ? "-" : "%llu.%02llus",
 		    (unsigned long long)st[i].cpu_us / 1000000,
 		    (unsigned long long)st[i].cpu_us / 10000 % 100);
-		fmt_u32(rs, st[i].restarts);
+		fmt_u32(c[2], st[i].restarts);
 		/* NEXT: time to the next scheduled run, like UPTIME. */
-		fmt_uptime(nx, sizeof(nx), (long long)st[i].next_run > now ?
+		fmt_uptime(c[5], sizeof(c[5]), (long long)st[i].next_run > now ?
 		    st[i].next_run - (uint64_t)now : 0, st[i].next_run == 0);
 		/* Child bytes: shown escaped, never obeyed (issue 11). */
 		q = stpcpy(info, st[i].added ? "run " : "");
@@ -1055,14 +1060,8 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 		q = put_col(q, st[i].state, w[1], false);
 		if (t)
 			q = stpcpy(q - 1, "\033[m ");
-		q = put_col(q, pid, w[2], true);
-		q = put_col(q, up, 7, true);
-		q = put_col(q, rs, 8, true);
-		q = put_col(q, ex, 4, true);
-		q = put_col(q, health_name(&st[i]), 9, false);
-		q = put_col(q, nx, 8, false);
-		q = put_col(q, mem, 6, true);
-		q = put_col(q, cpu, 7, true);
+		for (j = 0; j < 8; j++)
+			q = put_col(q, c[j], j ? cw[j] & 15 : w[2], cw[j] > 15);
 		q = put_col(q, info, 0, false);
 		while (q > line && q[-1] == ' ')
 			q--;
@@ -1120,22 +1119,20 @@ print_text(const struct pdu_text *t, const char *pfx, int count)
 	if (req.type == PDU_CONFIG_SHOW || req.type == PDU_SAVE)
 		out(1, "%s%s[%s]\n", count ? "\n" : "", pfx, t->key);
 	for (p = t->text; *p != '\0'; p = nl + 1) {
-		if ((nl = strchr(p, '\n')) == NULL)
-			nl = p + strlen(p) - 1;
-		out(1, "%s%.*s\n", pfx, (int)(nl - p + (*nl != '\n')), p);
-		if (nl[1] == '\0')
+		nl = p + strcspn(p, "\n");
+		out(1, "%s%.*s\n", pfx, (int)(nl - p), p);
+		if (*nl == '\0')
 			break;
 	}
 }
 
-static int
-err_exit(const struct pdu_error *e)
+/* A server's ERROR on stderr; the exit status it calls for. */
+static int __attribute__((noinline))
+err_exit(const struct pdu_error *e, const char *pfx)
 {
-	if (strcmp(e->code, "unknown id") == 0 ||
-	    strcmp(e->code, "unknown key") == 0 ||
-	    strcmp(e->code, "usage") == 0)
-		return EX_USAGE;
-	return EX_FAIL;
+	perr("%s%s\n", pfx, e->msg);
+	return word_find("unknown id\0unknown key\0usage\0", e->code) < 0 ?
+	    EX_FAIL : EX_USAGE;
 }
 
 /*
@@ -1143,7 +1140,7 @@ err_exit(const struct pdu_error *e)
  * Returns the exit status this server's answer calls for.
  */
 static int
-print_reply(struct sess *s, int kind, const char *pfx, bool first)
+print_reply(struct sess *s, int kind, const char *pfx)
 {
 	static struct pdu_text t;
 	static struct pdu_error e;
@@ -1153,7 +1150,7 @@ print_reply(struct sess *s, int kind, const char *pfx, bool first)
 	char msg[PDU_MSG_MAX];
 	size_t off = 0, end = s->sealed ? s->vrf : s->rxlen;
 	uint32_t count;
-	int rc, n = 0, cap = 0, ret = EX_FAIL;
+	int rc, n = 0, ret = EX_FAIL;
 	bool json_open = false;
 	const char *lines = req.type == PDU_LOGS ? "\"lines\": [" : "";
 	static const uint8_t want[] = { [R_ACTION] = PDU_OK,
@@ -1163,6 +1160,16 @@ print_reply(struct sess *s, int kind, const char *pfx, bool first)
 
 	if (s->err[0] != '\0')
 		goto fail;
+	/*
+	 * A status record takes its header and a non-empty ID and STATE at
+	 * least (each a 4-byte field header and a byte), so the reply holds
+	 * at most this many, and one more is tried: one allocation.
+	 */
+	if (kind == R_STATUS && (st = malloc((s->rxlen / (PDU_HDR_SIZE +
+	    2 * 5) + 1) * sizeof(*st))) == NULL) {
+		perr("%s\n", strerror(errno));
+		goto out;
+	}
 	for (;;) {
 		rc = pdu_hdr_unpack(s->rx + off, end - off, &h);
 		if (rc == PDU_EVERSION) {
@@ -1186,54 +1193,39 @@ print_reply(struct sess *s, int kind, const char *pfx, bool first)
 		else if (h.type != want[kind]) {
 			rc = PDU_ETYPE;
 			break;
-		} else if (kind == R_STATUS) {
-			if (n == cap) {
-				void *p;
-
-				/* A record takes over 64 bytes: one allocation. */
-				cap = cap ? cap * 2 : (int)(s->rxlen / 64) + 1;
-				if ((p = realloc(st, (size_t)cap *
-				    sizeof(*st))) == NULL) {
-					perr("%s\n",
-					    strerror(errno));
-					goto out;
-				}
-				st = p;
-			}
+		} else if (kind == R_STATUS)
 			into = &st[n++];
-		} else
+		else
 			into = kind == R_TEXT ? (void *)&t : kind == R_VERSION ?
 			    (void *)&v : msg;
 		if ((rc = pdu_unpack(s->rx + off, h.len, h.type, into)) != 0)
 			break;
 		if (h.type == PDU_ERROR) {
-			perr("%s%s\n", pfx, e.msg);
+			ret = err_exit(&e, pfx);
 			snprintf(s->err, sizeof(s->err), "%.500s", e.msg);
-			ret = err_exit(&e);
 			goto json_err;
 		}
 		if (h.type == PDU_END) {
 			if (kind == R_STATUS)
-				ret = print_status(st, n, pfx, first);
+				ret = print_status(st, n, pfx);
 			else {
 				if (opt.json)
-					out(1, "%s%s%s}", json_open ? "" :
-					    first ? "{" : ", {", json_open ? "" :
-					    lines, *lines ? "]" : "");
+					out(1, "%s%s%s}", json_open ? "" : "{",
+					    json_open ? "" : lines, *lines ? "]" :
+					    "");
 				ret = EX_OK;
 			}
 			goto out;
 		}
 		if (kind == R_TEXT) {
 			if (opt.json && !json_open)
-				out(1, "%s{%s", first ? "" : ", ", lines);
+				out(1, "{%s", lines);
 			json_open = true;
 			print_text(&t, pfx, n++);
 		} else if (kind == R_VERSION) {
-			if (opt.json)
-				out(1, "%s{\"client\": \"" PM_VERSION "\", "
-				    "\"server\": ", first ? "" : ", ");
 			if (opt.json) {
+				out(1, "{\"client\": \"" PM_VERSION "\", "
+				    "\"server\": ");
 				json_str(v.version, "");
 				out(1, ", \"protocol\": %d}", v.proto);
 			} else
@@ -1243,7 +1235,7 @@ print_reply(struct sess *s, int kind, const char *pfx, bool first)
 			goto out;
 		} else if (kind == R_ACTION) {
 			if (opt.json)
-				out(1, "%s{\"ok\": true}", first ? "" : ", ");
+				out(1, "{\"ok\": true}");
 			else if (msg[0] != '\0')
 				out(1, "%s%s\n", pfx, msg);
 			ret = EX_OK;
@@ -1257,7 +1249,7 @@ fail:
 	perr("%s\n", s->err);
 json_err:
 	if (opt.json && nsess > 1) {
-		out(1, "%s{\"error\": ", first ? "" : ", ");
+		out(1, "{\"error\": ");
 		json_str(s->err, "}");
 	}
 out:
@@ -1315,18 +1307,15 @@ transact(int kind)
 #if PLAT_UNIX
 again:
 #endif
-	n = pdu_req_pack(sess[0].tx, PDU_MAX, &req);
-	if (n < 0) {
-		perr("request too large\n");
-		return EX_USAGE;
-	}
 	for (i = 0; i < nsess; i++) {
 		if (opt.all) {
 			req.nids = 1;
 			memcpy(req.ids[0], sess[i].name, PDU_ID_MAX);
-			n = pdu_req_pack(sess[i].tx, PDU_MAX, &req);
-		} else if (i > 0)
-			memcpy(sess[i].tx, sess[0].tx, (size_t)n);
+		}
+		if ((n = pdu_req_pack(sess[i].tx, PDU_MAX, &req)) < 0) {
+			perr("request too large\n");
+			return EX_USAGE;
+		}
 		sess[i].txlen = (size_t)n;
 	}
 	exchange();
@@ -1352,7 +1341,7 @@ again:
 			out(1, "%s", i ? ", " : "{");
 			json_str(sess[i].name, ": ");
 		}
-		rc = print_reply(&sess[i], kind, pfx, true);
+		rc = print_reply(&sess[i], kind, pfx);
 		if (rc > ret)
 			ret = rc;
 	}
@@ -1390,15 +1379,14 @@ await(int rc)
 		free(s->rx);
 		nsess = iloc = 0;
 		nlocs = 1;
-		if (target_add(name, false) == -1)
-			return EX_FAIL;
+		(void)target_add(name, false);	/* it fitted the first time */
 		s->txlen = (size_t)pdu_req_pack(s->tx, PDU_MAX, &req);
 		exchange();
 		/* A shutdown is done when nobody answers any more. */
 		if (opt.wait == PDU_SHUTDOWN && (s->err[0] || s->rxlen == 0))
 			return EX_OK;
 		opt.tick = t;
-		if ((rc = print_reply(s, R_STATUS, "", true)) != -1)
+		if ((rc = print_reply(s, R_STATUS, "")) != -1)
 			return rc;
 	}
 	out(2, "\npm: gave up waiting\n");
@@ -1436,7 +1424,7 @@ add_ids(int argc, char **argv)
 			return -1;
 		}
 		if (id[0] == '-' && id[1] != '\0') {
-			perr("unknown option: %s\n", id);
+			perr("unknown %s: %s\n", "option", id);
 			return -1;
 		}
 		if (id[0] == '\0' || id[0] == '-' ||
@@ -1460,10 +1448,10 @@ follow_out(struct sess *s)
 	static struct pdu_error e;
 	struct pdu_hdr h;
 	size_t off = 0, end = s->sealed ? s->vrf : s->rxlen;
-	char pfx[320] = "";
+	char pfx[320];
 
-	if (nsess > 1 || opt.all)
-		snprintf(pfx, sizeof(pfx), "%s ", s->name);
+	snprintf(pfx, sizeof(pfx), nsess > 1 || opt.all ? "%s " : "%.0s",
+	    s->name);
 	while (pdu_hdr_unpack(s->rx + off, end - off, &h) == 0 &&
 	    h.len <= end - off) {
 		if (h.type == PDU_TEXT &&
@@ -1471,8 +1459,7 @@ follow_out(struct sess *s)
 			print_text(&t, pfx, 0);
 		else if (h.type == PDU_ERROR &&
 		    pdu_error_unpack(s->rx + off, h.len, &e) == 0) {
-			perr("%s%s\n", pfx, e.msg);
-			opt.follow_rc = err_exit(&e);
+			opt.follow_rc = err_exit(&e, pfx);
 		}
 		off += h.len;
 	}
@@ -1499,7 +1486,7 @@ follow_all(void)
 	opt.follow = false;
 	exchange();
 	opt.follow = true;
-	if (s->tcp || print_reply(s, R_STATUS, "", true) != EX_OK)
+	if (s->tcp || print_reply(s, R_STATUS, "") != EX_OK)
 		return -1;
 	memcpy(path, s->name, sizeof(path));
 	for (nsess = i = 0; i < nall; i++) {
@@ -1580,7 +1567,7 @@ cmd_find(int t, char *name)
 
 	name = undash(name);
 	n = strlen(name);
-	w = texts + text_at[t];
+	w = cmd_text(t, 0);
 	for (int i = 0; *w != '\0'; i++, w = words(w, 3))
 		for (const char *p = w; p != NULL;
 		    p = strchr(p, '|'), p = p != NULL ? p + 1 : NULL)
@@ -1606,7 +1593,7 @@ synopsis(int f, int top, bool help)
 		if (help)
 			out(f, "\t%s\n", words(syn, 1));
 #if PLAT_UNIX
-		if (help && cmd_rows[t][i].args == A_RUN)
+		if (help && cmds[row_at[t] + i].args == A_RUN)
 			cfg_run_opts(f);
 #endif
 		lead = "      ";
@@ -1624,7 +1611,7 @@ help(int argc, char **argv)
 	}
 	/* help config show: the command's synopsis holds the sub-command's. */
 	if ((c = cmd_find(0, argv[0])) < 0) {
-		perr("unknown command: %s\n", argv[0]);
+		perr("unknown %s: %s\n", "command", argv[0]);
 		return EX_USAGE;
 	}
 	synopsis(1, c, true);
@@ -1643,7 +1630,7 @@ run_args(int argc, char **argv)
 {
 	char **ln[PDU_IDS_MAX], *p = req.text, *e = p + PDU_TEXT_MAX - 8;
 	char *id = req.ids[0], *k, *q;
-	const char *c;
+	const char *c, *nm = "";
 	int i, n = 0;
 
 	req.nids = 1;
@@ -1658,7 +1645,7 @@ run_args(int argc, char **argv)
 		for (q = k; (q = strchr(q, '-')) != NULL; )
 			*q = '_';
 		if (strcmp(k, "name") == 0) {
-			snprintf(id, PDU_ID_MAX, "%s", argv[i + 1]);
+			nm = argv[i + 1];
 			p = k;
 			continue;
 		}
@@ -1674,14 +1661,12 @@ run_args(int argc, char **argv)
 	}
 	if (i >= argc)
 		return -1;
-	if (*id == '\0') {
-		/* The command's name, as an ID may spell it. */
-		c = strrchr(argv[i], '/') ? strrchr(argv[i], '/') + 1 : argv[i];
-		snprintf(id, PDU_ID_MAX, "%s", c);
-		for (q = id; *q; q++)
-			if (!strchr("_.-", *q) && !isalnum((unsigned char)*q))
-				*q = '_';
-	}
+	/* --name's, or the command's name as an ID may spell it. */
+	c = strrchr(argv[i], '/');
+	snprintf(id, PDU_ID_MAX, "%s", *nm ? nm : c ? c + 1 : argv[i]);
+	for (q = id; *nm == '\0' && *q; q++)
+		if (!strchr("_.-", *q) && !isalnum((unsigned char)*q))
+			*q = '_';
 	/* Every word single-quoted; a quote in it as '\''. */
 	if (p < e)
 		p = stpcpy(p, "command =");
@@ -1735,17 +1720,20 @@ run_args(int argc, char **argv)
 static int
 cmd_args(const struct cmd *c, int argc, char **argv)
 {
+	/* Per A_*: the fewest arguments (high nibble) and the most (15: any). */
+	static const uint8_t nargs[] = { [A_NONE] = 0x00, [A_IDS] = 0x0f,
+		[A_ID1] = 0x01, [A_KEY1] = 0x01, [A_SIG] = 0x22,
+		[A_LOGS] = 0x0f, [A_DRY] = 0x01, [A_FILE] = 0x01,
+		[A_HELP] = 0x0f, [A_EVENTS] = 0x0f, [A_RUN] = 0x0f,
+		[A_ID] = 0x11, [A_OUT] = 0x01, [A_REREAD] = 0x00 };
 	char *end, *k;
 	long n;
 
+	if (argc < nargs[c->args] >> 4 || (argc > (nargs[c->args] & 15) &&
+	    (nargs[c->args] & 15) != 15))
+		return -1;
 	switch (c->args) {
-	case A_IDS:
-		return add_ids(argc, argv) == -1 ? -1 : c->print;
-	case A_ID1:
-		return argc > 1 || add_ids(argc, argv) == -1 ? -1 : c->print;
 	case A_KEY1:
-		if (argc > 1)
-			return -1;
 		if (argc == 1) {
 			k = undash(argv[0]);
 			if (strlen(k) >= PDU_KEY_MAX || *k == '\0' ||
@@ -1755,45 +1743,37 @@ cmd_args(const struct cmd *c, int argc, char **argv)
 		}
 		return c->print;
 	case A_SIG:
-		if (argc != 2)
-			return -1;
 		k = undash(argv[1]);
 		n = strtol(k, &end, 10);
 		if (*end != '\0' || end == k)
 			n = cfg_parse_signal(k);
 		if (n <= 0 || n > 64) {
-			perr("unknown signal: %s\n", argv[1]);
+			perr("unknown %s: %s\n", "signal", argv[1]);
 			return -1;
 		}
 		req.sig = (int)n;
 		return add_ids(1, argv) == -1 ? -1 : c->print;
 	case A_LOGS:
-		if (argc > 1 && (!strcmp(argv[argc - 1], "stdout") ||
-		    !strcmp(argv[argc - 1], "stderr")))
+		if (argc > 1 && word_find("stdout\0stderr\0",
+		    argv[argc - 1]) >= 0)
 			opt.stream = argv[--argc];
 		return logs_args(argc, argv);
 	case A_REREAD:
 		req.flags |= PDU_F_DRY_RUN;
 		break;
 	case A_DRY:
-		if (argc == 1 && (strcmp(argv[0], "--dry-run") == 0 ||
-		    strcmp(argv[0], "-n") == 0))
+		if (argc == 1 && word_find("--dry-run\0-n\0", argv[0]) >= 0)
 			req.flags |= PDU_F_DRY_RUN;
 		else if (argc != 0)
 			return -1;
 		return c->print;
 	case A_FILE:
-		return argc > 1 ? -1 : R_LOCAL + config_check(argc ? argv[0] :
-		    NULL);
+		return R_LOCAL + config_check(argc ? argv[0] : NULL);
 	case A_HELP:
 		return R_LOCAL + help(argc, argv);
 	case A_RUN:
 		return run_args(argc, argv);
-	case A_ID:
-		return argc != 1 || add_ids(argc, argv) == -1 ? -1 : c->print;
 	case A_OUT:
-		if (argc > 1)
-			return -1;
 		if (argc == 1 && dup2(open(argv[0], O_WRONLY | O_CREAT |
 		    O_TRUNC, 0666), 1) < 0) {
 			perr("%s: %s\n", argv[0], strerror(errno));
@@ -1812,9 +1792,13 @@ cmd_args(const struct cmd *c, int argc, char **argv)
 			req.flags |= PDU_F_JSON;
 		opt.events_json = opt.json;
 		opt.json = false;
+		/* FALLTHROUGH */
+	case A_IDS:
+	case A_ID1:
+	case A_ID:
 		return add_ids(argc, argv) == -1 ? -1 : c->print;
 	}
-	return argc > 0 ? -1 : c->print;
+	return c->print;
 }
 
 /*
@@ -1829,26 +1813,26 @@ key_setup(const struct config *cf)
 	int fd;
 
 	if (file == NULL && env != NULL) {
-		keylen = strnlen(env, sizeof(keybuf) - 1);
-		memcpy(keybuf, env, keylen);
-		have_key = keylen > 0;
-		return 0;
+		n = (ssize_t)strnlen(env, sizeof(keybuf) - 1);
+		memcpy(keybuf, env, (size_t)n);
+		goto done;
 	}
 	if (file == NULL)
 		file = cf->set.token_file;
 	if (file == NULL)
 		return 0;
-	if ((fd = plat_open_key(file)) == -1 ||
-	    (n = read(fd, keybuf, sizeof(keybuf) - 1)) < 0) {
-		perr("token file %s: %s\n", file,
-		    plat_strerror(errno));
-		if (fd != -1)
-			close(fd);
+	n = -1;
+	if ((fd = plat_open_key(file)) != -1) {
+		n = read(fd, keybuf, sizeof(keybuf) - 1);
+		close(fd);	/* errno kept: it succeeds */
+	}
+	if (n < 0) {
+		perr("token file %s: %s\n", file, plat_strerror(errno));
 		return -1;
 	}
-	close(fd);
 	while (n > 0 && (keybuf[n - 1] == '\n' || keybuf[n - 1] == '\r'))
 		n--;
+done:
 	keylen = (size_t)n;
 	have_key = n > 0;
 	return 0;
@@ -1907,26 +1891,15 @@ targets_setup(void)
 		rc = -1;
 #endif
 	}
-	free((char *)cf.set.socket);
-	free((char *)cf.set.token_file);
 	if (rc == 0 && nsess == 0) {
 		perr("no server to talk to\n");
 		rc = -1;
 	}
+	free((char *)cf.set.socket);
+	free((char *)cf.set.token_file);
 	return rc;
 }
 
-/* The global option a: its index in gnames, or -1. */
-static int
-gopt_find(const char *a)
-{
-	const char *n = gnames;
-
-	for (int k = 0; *n != '\0'; k++, n += strlen(n) + 1)
-		if (strcmp(n, a) == 0)
-			return k;
-	return -1;
-}
 
 /*
  * Is argv a client command line? main asks before it reads argv as the
@@ -1941,7 +1914,7 @@ client_cmd(int argc, char **argv)
 	int k;
 
 	for (int i = 1; i < argc; i++) {
-		if ((k = gopt_find(argv[i])) < 0)
+		if ((k = word_find(gnames, argv[i])) < 0)
 			return argv[i][0] != '-' && cmd_find(0, argv[i]) >= 0;
 		if (k >= G_HELP && k < G_HELP + 3)
 			return true;
@@ -1954,6 +1927,7 @@ static int
 client_run(int argc, char **argv)
 {
 	const struct cmd *c;
+	const char *what;
 	char *o;
 	char **av = argv + 1;
 	int i, n = 0, dd = -1, kind, top, t;
@@ -1964,7 +1938,7 @@ client_run(int argc, char **argv)
 			dd = n;
 			continue;
 		}
-		if (dd < 0 && (kind = gopt_find(argv[i])) >= 0) {
+		if (dd < 0 && (kind = word_find(gnames, argv[i])) >= 0) {
 			o = (char *)&opt + gwhere[kind];
 			if (kind >= G_VAL)
 				*(bool *)o = true;
@@ -1978,9 +1952,9 @@ client_run(int argc, char **argv)
 			continue;
 		}
 		if (n == 0 && dd < 0 && argv[i][0] == '-') {
-			perr("unknown option: %s\n", argv[i]);
-			client_usage(true);
-			return EX_USAGE;
+			o = argv[i];
+			what = "option";
+			goto unknown;
 		}
 		av[n++] = argv[i];
 	}
@@ -1994,7 +1968,10 @@ client_run(int argc, char **argv)
 	}
 	/* Step 2: the command, and its sub-command, from the table. */
 	if ((top = cmd_find(0, av[0])) < 0) {
-		perr("unknown command: %s\n", av[0]);
+		o = av[0];
+		what = "command";
+unknown:
+		perr("unknown %s: %s\n", what, o);
 		client_usage(true);
 		return EX_USAGE;
 	}
@@ -2013,7 +1990,7 @@ client_run(int argc, char **argv)
 			synopsis(2, top, false);
 			return EX_USAGE;
 		}
-		c = &cmd_rows[t][i];
+		c = &cmds[row_at[t] + i];
 		av++;
 		n--;
 		dd--;
