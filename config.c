@@ -412,7 +412,7 @@ typedef const char *(*setter)(struct ctx *, void *obj, const struct key *,
  */
 enum {
 	K_COMMAND, K_LOG, K_LOG_TARGET, K_CGROUP, K_SUCCESS,
-	K_STR, K_ABSPATH, K_USER, K_GROUP, K_SOCKET_GROUP, K_LISTEN, K_SOCKET,
+	K_STR, K_ABSPATH, K_USER, K_GROUP, K_LISTEN, K_SOCKET,
 	K_TTY, K_SCHEDULE, K_CG, K_PGROUP,
 	K_BOOL, K_DURATION, K_OPT_DURATION, K_INT, K_ENUM, K_SIGNAL, K_RLIMIT,
 	K_UMASK, K_NICE, K_ENV, K_DEPENDS, K_SIZE, K_READY, K_CHECK_FAIL,
@@ -921,6 +921,33 @@ user_groups(struct ctx *x, struct cfg_proc *p)
 }
 
 /*
+ * A user or group: a NAME of file (/etc/passwd or /etc/group, whose line
+ * is left in f), else a numeric ID, taken as is (f[0] is then NULL).
+ */
+static const char *
+db_id(struct ctx *x, const char *file, const char *v, unsigned long *id,
+    char *line, char **f)
+{
+	char	*end;
+
+	if (*v == '\0')
+		return "empty value";
+	if (db_find(file, v, 0, line, 1024, f, 4)) {
+		*id = strtoul(f[2], NULL, 10);
+		return NULL;
+	}
+	f[0] = NULL;
+	errno = 0;
+	if (isdigit((unsigned char)*v) && (*id = strtoul(v, &end, 10),
+	    *end == '\0' && errno == 0 && *id < (uid_t)-1))
+		return NULL;
+	snprintf(x->why, sizeof(x->why), isdigit((unsigned char)*v) ?
+	    "bad %s ID '" SHOW_VAL "'" : "unknown %s '" SHOW_VAL "'",
+	    file[5] == 'p' ? "user" : "group", v);
+	return x->why;
+}
+
+/*
  * user is resolved now, so a typo fails the load rather than the spawn.
  * A numeric ID is taken as is; its passwd entry, if any, supplies the
  * primary group when group is not set.
@@ -929,66 +956,33 @@ static const char *
 set_user(struct ctx *x, void *obj, const struct key *k, const char *v)
 {
 	struct cfg_proc	*p = obj;
-	char		 line[1024], *f[4], *end;
+	char		 line[1024], *f[4];
+	const char	*why;
 	unsigned long	 n;
-	bool		 pw;
 
-	if (*v == '\0')
-		return "empty value";
-	pw = db_find("/etc/passwd", v, 0, line, sizeof(line), f, 4);
-	if (!pw && isdigit((unsigned char)*v)) {
-		errno = 0;
-		n = strtoul(v, &end, 10);
-		if (*end != '\0' || errno != 0 || n >= (uid_t)-1)
-			return bad(x, "bad user ID '" SHOW_VAL "'", v);
-		p->uid = (uid_t)n;
-		pw = db_find("/etc/passwd", NULL, n, line, sizeof(line), f, 4);
-	} else if (!pw)
-		return bad(x, "unknown user '" SHOW_VAL "'", v);
-	else
-		p->uid = (uid_t)strtoul(f[2], NULL, 10);
-	x->user_pw = pw;
-	if (pw && p->group == NULL)
+	if ((why = db_id(x, "/etc/passwd", v, &n, line, f)) != NULL)
+		return why;
+	p->uid = (uid_t)n;
+	x->user_pw = f[0] != NULL ||
+	    db_find("/etc/passwd", NULL, n, line, sizeof(line), f, 4);
+	if (x->user_pw && p->group == NULL)
 		p->gid = (gid_t)strtoul(f[3], NULL, 10);
 	(void)k;
 	return NULL;
 }
 
-static const char *
-resolve_group(struct ctx *x, const char *v, gid_t *gid)
-{
-	char		 line[1024], *f[3], *end;
-	unsigned long	 n;
-
-	if (*v == '\0')
-		return "empty value";
-	if (db_find("/etc/group", v, 0, line, sizeof(line), f, 3)) {
-		*gid = (gid_t)strtoul(f[2], NULL, 10);
-		return NULL;
-	}
-	if (!isdigit((unsigned char)*v))
-		return bad(x, "unknown group '" SHOW_VAL "'", v);
-	errno = 0;
-	n = strtoul(v, &end, 10);
-	if (*end != '\0' || errno != 0 || n >= (gid_t)-1)
-		return bad(x, "bad group ID '" SHOW_VAL "'", v);
-	*gid = (gid_t)n;
-	return NULL;
-}
-
+/* group and socket_group: the gid follows the name (asserted below). */
 static const char *
 set_group(struct ctx *x, void *obj, const struct key *k, const char *v)
 {
-	(void)k;
-	return resolve_group(x, v, &((struct cfg_proc *)obj)->gid);
-}
+	char		 line[1024], *f[4];
+	const char	*why;
+	unsigned long	 n;
 
-static const char *
-set_socket_group(struct ctx *x, void *obj, const struct key *k,
-    const char *v)
-{
-	(void)k;
-	return resolve_group(x, v, &((struct cfg_settings *)obj)->socket_gid);
+	if ((why = db_id(x, "/etc/group", v, &n, line, f)) == NULL)
+		*(gid_t *)(void *)((char *)obj + k->off + sizeof(char *)) =
+		    (gid_t)n;
+	return why;
 }
 
 /*
@@ -1254,7 +1248,7 @@ static const setter setters[] = {
 	[K_RLIMIT] = set_rlimit, [K_UMASK] = set_umask, [K_NICE] = set_nice,
 	[K_COMMAND] = set_text, [K_ENV] = set_env, [K_DEPENDS] = set_depends,
 	[K_USER] = set_user, [K_GROUP] = set_group,
-	[K_SOCKET_GROUP] = set_socket_group, [K_LISTEN] = set_listen,
+	[K_LISTEN] = set_listen,
 	[K_SOCKET] = set_socket, [K_LOG_TARGET] = set_log_target,
 	[K_TTY] = set_tty, [K_LOG] = set_log, [K_SIZE] = set_size,
 	[K_READY] = set_ready, [K_CHECK_FAIL] = set_check_fail,
@@ -1336,7 +1330,7 @@ static const setter setters[] = {
 
 #define SETTINGS_KEYS(X) \
 	X(SK_SOCKET, "socket", K_SOCKET, 0, S(socket), 0, 0) \
-	X(SK_SOCKET_GROUP, "socket_group", K_SOCKET_GROUP, 0, \
+	X(SK_SOCKET_GROUP, "socket_group", K_GROUP, 0, \
 	    S(socket_group), 0, 0) \
 	X(SK_LISTEN, "listen", K_LISTEN, 0, S(listen), 0, 0) \
 	X(SK_TOKEN_FILE, "token_file", K_STR, 0, S(token_file), 0, 0) \
@@ -1385,6 +1379,8 @@ static const struct key proc_keys[] = { PROC_KEYS(KEY_ROW) };
 static const char settings_names[] = SETTINGS_KEYS(KEY_NAME);
 static const struct key settings_keys[] = { SETTINGS_KEYS(KEY_ROW) };
 
+_Static_assert(P(gid) == P(group) + sizeof(char *) && S(socket_gid) ==
+    S(socket_group) + sizeof(char *), "set_group: the gid after the name");
 _Static_assert(PK__COUNT <= 64 && SK__COUNT <= 64, "seen is a 64-bit mask");
 _Static_assert(sizeof(struct cfg_proc) < 1 << 14 && sizeof(struct
     cfg_settings) < 1 << 14 && sizeof(struct cfg_mon) < 1 << 14,
