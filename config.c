@@ -1381,6 +1381,7 @@ static const struct key settings_keys[] = { SETTINGS_KEYS(KEY_ROW) };
 
 _Static_assert(P(gid) == P(group) + sizeof(char *) && S(socket_gid) ==
     S(socket_group) + sizeof(char *), "set_group: the gid after the name");
+_Static_assert(sizeof(struct cfg_mon) <= 256, "finish_mon's offsets");
 _Static_assert(PK__COUNT <= 64 && SK__COUNT <= 64, "seen is a 64-bit mask");
 _Static_assert(sizeof(struct cfg_proc) < 1 << 14 && sizeof(struct
     cfg_settings) < 1 << 14 && sizeof(struct cfg_mon) < 1 << 14,
@@ -1541,13 +1542,20 @@ mk_argv(struct ctx *x, const struct cfg_proc *p, const char *cmd, int key)
 static void
 finish_mon(struct ctx *x, struct cfg_proc *p)
 {
+	/* Each command's field, its argv's and its key. */
+	static const unsigned char cmds[][3] = {
+		{ M(ready_cmd), M(ready_argv), PK_READY },
+		{ M(check), M(check_argv), PK_CHECK },
+		{ M(fail_cmd), M(fail_argv), PK_ON_CHECK_FAIL },
+		{ M(on_exit), M(exit_argv), PK_ON_EXIT },
+		{ M(on_fatal), M(fatal_argv), PK_ON_FATAL },
+	};
 	struct cfg_mon	*m = (struct cfg_mon *)p->mon;
+	char		*b = (char *)m;
 
-	m->ready_argv = mk_argv(x, p, m->ready_cmd, PK_READY);
-	m->check_argv = mk_argv(x, p, m->check, PK_CHECK);
-	m->fail_argv = mk_argv(x, p, m->fail_cmd, PK_ON_CHECK_FAIL);
-	m->exit_argv = mk_argv(x, p, m->on_exit, PK_ON_EXIT);
-	m->fatal_argv = mk_argv(x, p, m->on_fatal, PK_ON_FATAL);
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		*(char ***)(void *)(b + cmds[i][1]) = mk_argv(x, p,
+		    *(const char **)(void *)(b + cmds[i][0]), cmds[i][2]);
 	if (m->schedule != NULL && p->type != PT_ONESHOT)
 		cerr(x, x->keyline[PK_SCHEDULE], "schedule in [process:%s] "
 		    "needs type = oneshot", p->id);
