@@ -2288,23 +2288,24 @@ check_logs(struct ctx *x)
 		}
 		n++;
 	}
-	for (i = 0; i < n; i++) {
-		k = logname_slot(v, h, mask, &v[i], false);
-		if (h[k] != 0)
-			log_clash(x, &v[h[k] - 1], &v[i]);
-		h[k] = i + 1;
-	}
-	for (i = 0; i < n; i++)
-		check_rotated(x, v, h, mask, &v[i]);
-	/* Different names for one existing file: links. */
-	memset(h, 0, (mask + 1) * sizeof(*h));
-	for (i = 0; i < n; i++) {
-		if (!v[i].exists)
-			continue;
-		k = logname_slot(v, h, mask, &v[i], true);
-		if (h[k] != 0 && strcmp(v[h[k] - 1].path, v[i].path) != 0)
-			log_clash(x, &v[h[k] - 1], &v[i]);
-		h[k] = i + 1;
+	/*
+	 * By name: one name twice, then a name another's rotation takes;
+	 * by file (file 1, existing files only): different names for one
+	 * file, links.
+	 */
+	for (int file = 0; file < 2; file++) {
+		memset(h, 0, (mask + 1) * sizeof(*h));
+		for (i = 0; i < n; i++) {
+			if (v[i].exists < file)
+				continue;
+			k = logname_slot(v, h, mask, &v[i], file);
+			if (h[k] != 0 && (strcmp(v[h[k] - 1].path,
+			    v[i].path) != 0) == file)
+				log_clash(x, &v[h[k] - 1], &v[i]);
+			h[k] = i + 1;
+		}
+		for (i = 0; i < n && !file; i++)
+			check_rotated(x, v, h, mask, &v[i]);
 	}
 	free(v);
 }
