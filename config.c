@@ -2037,13 +2037,10 @@ resolve_deps(struct ctx *x)
 			return;
 		p->depends = t;
 		for (k = 0; k < p->ndeps; k++) {
-			if (k > 0)
-				*t++ = ' ';
-			len = strlen(x->c->procs[p->deps[k]].id);
-			memcpy(t, x->c->procs[p->deps[k]].id, len);
-			t += len;
+			t = stpcpy(t, x->c->procs[p->deps[k]].id);
+			*t++ = ' ';
 		}
-		*t = '\0';
+		t[-1] = '\0';
 	}
 }
 
