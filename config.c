@@ -2583,14 +2583,13 @@ out_end(struct out *o)
 static const char *
 fmt_duration(uint32_t ms, char *b, size_t len)
 {
-	if (ms != 0 && ms % 3600000 == 0)
-		snprintf(b, len, "%uh", ms / 3600000);
-	else if (ms != 0 && ms % 60000 == 0)
-		snprintf(b, len, "%um", ms / 60000);
-	else if (ms % 1000 == 0)
-		snprintf(b, len, "%us", ms / 1000);
-	else
-		snprintf(b, len, "%ums", ms);
+	static const uint32_t	unit[] = { 3600000, 60000, 1000, 1 };
+	int			i = 0;
+
+	/* 0 is "0s": h and m only for more than 0. */
+	while (ms % unit[i] != 0 || (ms == 0 && i < 2))
+		i++;
+	snprintf(b, len, "%u%s", ms / unit[i], nth("h\0m\0s\0ms", i));
 	return b;
 }
 
