@@ -1861,7 +1861,7 @@ reader(char *str, int num, void *stream)
 		str[--n] = '\0';
 	for (s = str; isspace((unsigned char)*s); s++)
 		;
-	if (*s == '\0' || *s == ';' || *s == '#')
+	if (strchr(";#", *s) != NULL)	/* or the end: '\0' is found too */
 		goto pass;
 	if (*s == '[') {
 		if ((e = strchr(s, ']')) == NULL) {
