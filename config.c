@@ -499,7 +499,7 @@ _Static_assert(PT_SERVICE == 0 && PT_ONESHOT == 1 && RS_ALWAYS == 0 &&
  */
 static const char	 stored[] = "";
 
-static const char *
+static __attribute__((noinline)) const char *
 set_str(struct ctx *x, void *obj, const struct key *k, const char *v)
 {
 	if (*v == '\0')
