@@ -90,7 +90,6 @@ struct ctx {
 	enum sec	 sec;
 	int		 cur;		/* index of the current process */
 	uint64_t	 seen;		/* keys set in the current section */
-	int		 keyline[64];	/* where each seen key was set */
 	int		 settings_line;
 	int		 listen_line;
 	int		 nalloc;	/* room in c->procs */
@@ -100,6 +99,8 @@ struct ctx {
 	int		 ndeps;
 	int		 depalloc;
 	char		 why[MSG_MAX];	/* scratch for setter messages */
+	/* Last: the fields above are reached by shorter offsets. */
+	int		 keyline[64];	/* where each seen key was set */
 };
 
 /* ------------------------------------------------------------ arena */
