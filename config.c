@@ -78,13 +78,13 @@ struct ctx {
 	bool		 eof;		/* ... and is being read */
 	bool		 rderr;		/* the file could not be read */
 	int		 lineno;
-	bool		 oom;
 
 	char		*err;
 	size_t		 errlen;
 	size_t		 errpos;
 	int		 nerr;
 	bool		 errfull;
+	bool		 oom;
 	int		 first_herr;	/* first line the handler refused */
 
 	enum sec	 sec;
