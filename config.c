@@ -1096,7 +1096,7 @@ mon_of(struct ctx *x)
 	return m;
 }
 
-/* "PFX:N" with N from lo to hi; -1 when v is not that. */
+/* "PFX:N" with N from lo to hi; -1 for another N, -2 for another PFX. */
 static long
 prefixed_num(const char *v, const char *pfx, long lo, long hi)
 {
@@ -1104,7 +1104,9 @@ prefixed_num(const char *v, const char *pfx, long lo, long hi)
 	char	*end;
 	long	 r;
 
-	if (strncmp(v, pfx, n) != 0 || !isdigit((unsigned char)v[n]))
+	if (strncmp(v, pfx, n) != 0)
+		return -2;
+	if (!isdigit((unsigned char)v[n]))
 		return -1;
 	r = strtol(v + n, &end, 10);
 	return *end == '\0' && r >= lo && r <= hi ? r : -1;
@@ -1136,14 +1138,14 @@ set_ready(struct ctx *x, void *obj, const struct key *k, const char *v)
 	else if (strncmp(v, "exec:", 5) == 0) {
 		m->ready = RD_EXEC;
 		return set_exec(x, &m->ready_cmd, v);
-	} else if (strncmp(v, "fd:", 3) == 0) {
-		if ((n = prefixed_num(v, "fd:", 3, 1023)) < 0)
+	} else if ((n = prefixed_num(v, "fd:", 3, 1023)) != -2) {
+		if (n < 0)
 			return bad(x, "bad '" SHOW_VAL "' (want fd:N, N from 3 "
 			    "to 1023)", v);
 		m->ready = RD_FD;
 		m->ready_arg = (int)n;
-	} else if (strncmp(v, "tcp:", 4) == 0) {
-		if ((n = prefixed_num(v, "tcp:", 1, 65535)) < 0)
+	} else if ((n = prefixed_num(v, "tcp:", 1, 65535)) != -2) {
+		if (n < 0)
 			return bad(x, "bad '" SHOW_VAL "' (want tcp:PORT, PORT "
 			    "from 1 to 65535)", v);
 		m->ready = RD_TCP;
