@@ -43,6 +43,8 @@
 #define INI_SECTION_MAX	50	/* inih's section buffer, NUL included */
 #define MSG_MAX		512	/* one error line */
 #define SHOW_VAL	"%.64s"	/* clip user text quoted in messages */
+#define STR_(n)		#n
+#define STR(n)		STR_(n)	/* a number macro's digits, in a literal */
 /* One text, in depends and in section names: "process " or "". */
 #define BAD_ID	"bad %sID '%.*s' (want A-Z a-z 0-9 _ . -, not first -, at " \
 		"most %d bytes)"
@@ -334,6 +336,8 @@ cfg_parse_size(const char *s, unsigned long long *bytes)
  * position, which is what makes in-place safe. argv needs room for max
  * pointers: at most max - 1 words and the closing NULL.
  */
+static const char	too_many[] = "too many words";	/* mk_argv adds max */
+
 int
 cfg_split_command(char *buf, char **argv, int max, const char **why)
 {
@@ -357,7 +361,7 @@ cfg_split_command(char *buf, char **argv, int max, const char **why)
 		}
 		if (!inword) {
 			if (n >= max - 1) {
-				*why = "too many words";
+				*why = too_many;
 				return -1;
 			}
 			argv[n++] = w;
@@ -673,11 +677,8 @@ set_env(struct ctx *x, void *obj, const struct key *k, const char *v)
 			    (int)(n - 1), v);
 			return x->why;
 		}
-	if (p->nenv >= PM_ENV_MAX) {
-		snprintf(x->why, sizeof(x->why), "%s (max %d)",
-		    "too many environment lines", PM_ENV_MAX);
-		return x->why;
-	}
+	if (p->nenv >= PM_ENV_MAX)
+		return "too many environment lines (max " STR(PM_ENV_MAX) ")";
 	/* One more slot, in the arena: few lines, most processes none. */
 	if ((e = arena_alloc(x, (p->nenv + 1) * sizeof(*e))) == NULL ||
 	    (e[p->nenv] = arena_strdup(x, v)) == NULL)
@@ -1010,11 +1011,9 @@ set_socket(struct ctx *x, void *obj, const struct key *k, const char *v)
 {
 	struct sockaddr_un	sun;
 
-	if (strlen(v) >= sizeof(sun.sun_path)) {
-		snprintf(x->why, sizeof(x->why), "path too long for a Unix "
-		    "socket (max %zu bytes)", sizeof(sun.sun_path) - 1);
-		return x->why;
-	}
+	_Static_assert(sizeof(sun.sun_path) == 108, "the limit below");
+	if (strlen(v) >= sizeof(sun.sun_path))
+		return "path too long for a Unix socket (max 107 bytes)";
 	if (v[0] == '@' && v[1] != '\0')
 		return NULL;	/* abstract namespace */
 	return set_abspath(x, obj, k, v);
@@ -1521,7 +1520,7 @@ mk_argv(struct ctx *x, const struct cfg_proc *p, const char *cmd, int key)
 	if ((tmp = arena_strdup(x, cmd)) == NULL)
 		return NULL;
 	if ((n = cfg_split_command(tmp, words, PM_ARGV_MAX, &why)) == -1) {
-		if (strcmp(why, "too many words") == 0) {
+		if (why == too_many) {
 			snprintf(x->why, sizeof(x->why), "%s (max %d)", why,
 			    PM_ARGV_MAX - 1);
 			why = x->why;
