@@ -2614,10 +2614,9 @@ enum_name(const char *e, int v)
 static void
 show_key(struct out *o, const struct key *k, const char *n, const void *obj)
 {
-	static const char rd[][7] = { "none", "notify", "fd:", "tcp:",
-	    "exec:" };
-	static const char dflt[][8] = { "", "console", "stderr", "auto",
-	    "0" };
+	/* ready's words by RD_*, the defaults by kind: nth() of each. */
+	static const char rd[] = "none\0notify\0fd:\0tcp:\0exec:";
+	static const char dflt[] = "\0console\0stderr\0auto\0" "0";
 	const struct cfg_proc	*p = obj;
 	const struct cfg_mon	*m = obj;
 	const void		*f = (const char *)obj + k->off;
@@ -2630,7 +2629,7 @@ show_key(struct out *o, const struct key *k, const char *n, const void *obj)
 
 	if (set < K_STR)
 		s = *(const char *const *)f != NULL ?
-		    *(const char *const *)f : dflt[set];
+		    *(const char *const *)f : nth(dflt, set);
 	else if (set < K_BOOL)
 		s = *(const char *const *)f;
 	else if (set == K_DEPENDS)
@@ -2667,10 +2666,10 @@ show_key(struct out *o, const struct key *k, const char *n, const void *obj)
 		return;
 	} else if (set == K_READY && (m->ready == RD_FD ||
 	    m->ready == RD_TCP)) {
-		outf(o, "%s = %s%d\n", n, rd[m->ready], m->ready_arg);
+		outf(o, "%s = %s%d\n", n, nth(rd, m->ready), m->ready_arg);
 		return;
 	} else if (set == K_READY) {
-		outf(o, "%s = %s%s\n", n, rd[m->ready], m->ready == RD_EXEC ?
+		outf(o, "%s = %s%s\n", n, nth(rd, m->ready), m->ready == RD_EXEC ?
 		    m->ready_cmd : "");
 		return;
 	} else if (set == K_CHECK_FAIL) {
