@@ -801,10 +801,8 @@ set_depends(struct ctx *x, void *obj, const struct key *k, const char *v)
 			s++;
 		if (*s == '\0')
 			break;
-		for (e = s; *e != '\0' && *e != ' ' && *e != '\t' &&
-		    *e != ','; e++)
-			;
-		n = e - s;
+		n = strcspn(s, " \t,");
+		e = s + n;
 		if (!id_ok(s, n)) {
 			snprintf(x->why, sizeof(x->why), BAD_ID, "",
 			    n > 64 ? 64 : (int)n, s, PM_ID_MAX - 1);
