@@ -899,6 +899,7 @@ user_groups(struct ctx *x, struct cfg_proc *p)
 {
 	char	 line[1024], *f[4], *m, *sp;
 	gid_t	 g[PM_GROUPS_MAX];
+	unsigned long id;
 	int	 n = 1;
 	FILE	*fp;
 
@@ -907,8 +908,8 @@ user_groups(struct ctx *x, struct cfg_proc *p)
 		while (n < PM_GROUPS_MAX && db_next(fp, line, sizeof(line), f, 4))
 			for (sp = f[3]; (m = strsep(&sp, ",")) != NULL;)
 				if (strcmp(m, p->user) == 0 &&
-				    strtoul(f[2], NULL, 10) != p->gid) {
-					g[n++] = (gid_t)strtoul(f[2], NULL, 10);
+				    (id = strtoul(f[2], NULL, 10)) != p->gid) {
+					g[n++] = (gid_t)id;
 					break;
 				}
 		fclose(fp);
