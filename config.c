@@ -2535,8 +2535,13 @@ cfg_proc_changed(const struct cfg_proc *a, const struct cfg_proc *b)
 	if (a->has_nice && a->nice != b->nice)
 		return true;
 	/* The readiness protocol shapes the child's environment and fds. */
-	if ((a->mon ? a->mon->ready : 0) != (b->mon ? b->mon->ready : 0) ||
-	    (a->mon ? a->mon->ready_arg : 0) != (b->mon ? b->mon->ready_arg : 0))
+	static const int none[2];	/* ready, ready_arg: RD_NONE, 0 */
+
+	_Static_assert(offsetof(struct cfg_mon, ready) == 0 &&
+	    offsetof(struct cfg_mon, ready_arg) == sizeof(int) &&
+	    sizeof(enum cfg_ready) == sizeof(int), "cfg_mon begins so");
+	if (memcmp(a->mon ? (const void *)a->mon : none, b->mon ?
+	    (const void *)b->mon : none, sizeof(none)) != 0)
 		return true;
 	for (i = 0; i < (size_t)a->nenv; i++)
 		if (strcmp(a->env[i], b->env[i]) != 0)
