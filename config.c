@@ -924,7 +924,8 @@ user_groups(struct ctx *x, struct cfg_proc *p)
  * A user or group: a NAME of file (/etc/passwd or /etc/group, whose line
  * is left in f), else a numeric ID, taken as is (f[0] is then NULL).
  */
-static const char *
+/* Out of line (as cfg_id_hash and cfg_sig_shown): one copy is smaller. */
+static __attribute__((noinline)) const char *
 db_id(struct ctx *x, const char *file, const char *v, unsigned long *id,
     char *line, char **f)
 {
@@ -1659,7 +1660,7 @@ finish_section(struct ctx *x)
  * O(1), not a walk over the processes (issue 11: a 100,000-process
  * dependency chain took 84 s to check, and a reload blocked the loop).
  */
-uint32_t
+__attribute__((noinline)) uint32_t
 cfg_id_hash(const char *s)
 {
 	uint32_t	h = 2166136261u;	/* FNV-1a */
@@ -2485,7 +2486,7 @@ cfg_find(const struct config *c, const char *id)
 }
 
 /* A signal's name for a log line: "?" for one without. */
-const char *
+__attribute__((noinline)) const char *
 cfg_sig_shown(int sig)
 {
 	const char *n = cfg_signal_name(sig);
