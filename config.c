@@ -1389,7 +1389,7 @@ _Static_assert(sizeof(struct cfg_proc) < 1 << 14 && sizeof(struct
     "a key's offset is 14 bits");
 
 /* The names of tab's keys, in its order. */
-static const char *
+static __attribute__((noinline)) const char *
 key_names(const struct key *tab)
 {
 	return tab == proc_keys ? proc_names : settings_names;
@@ -2408,7 +2408,7 @@ fail:
 	return -1;
 }
 
-static void
+static __attribute__((noinline)) void
 ctx_init(struct ctx *x, const char *name, char *err, size_t errlen)
 {
 	memset(x, 0, sizeof(*x));
