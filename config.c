@@ -2782,13 +2782,13 @@ cfg_socket_locs(const struct config *c, bool server, struct sock_loc *v)
 static int
 client_key(void *user, const char *sec, const char *name, const char *val)
 {
-	struct cfg_settings *s = user;
+	const struct key	*k;
 
-	if (strcmp(sec, "settings") == 0 && strcmp(name, "socket") == 0)
-		s->socket = strdup(val);
-	else if (strcmp(sec, "settings") == 0 &&
-	    strcmp(name, "token_file") == 0)
-		s->token_file = strdup(val);
+	if (strcmp(sec, "settings") == 0 &&
+	    (k = key_find(settings_keys, name)) != NULL &&
+	    (k == &settings_keys[SK_SOCKET] ||
+	    k == &settings_keys[SK_TOKEN_FILE]))
+		*FIELD(user, k, char *) = strdup(val);
 	return 1;
 }
 
