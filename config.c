@@ -1858,13 +1858,12 @@ reader(char *str, int num, void *stream)
 		goto blank;
 	}
 	str[n] = '\0';
-	if (x->lineno == 1 && n >= 3 && memcmp(str, "\xef\xbb\xbf", 3) == 0) {
-		memmove(str, str + 3, n - 2);
-		n -= 3;
-	}
+	/* A UTF-8 BOM is looked past here; inih drops it (ini_allow_bom). */
+	s = x->lineno == 1 && n >= 3 && memcmp(str, "\xef\xbb\xbf", 3) == 0 ?
+	    str + 3 : str;
 	while (n > 0 && isspace((unsigned char)str[n - 1]))
 		str[--n] = '\0';
-	for (s = str; isspace((unsigned char)*s); s++)
+	for (; isspace((unsigned char)*s); s++)
 		;
 	if (strchr(";#", *s) != NULL)	/* or the end: '\0' is found too */
 		goto pass;
