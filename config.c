@@ -244,6 +244,10 @@ envname_ok(const char *s, size_t n)
 	return true;
 }
 
+/* The units of durations, largest first, and their milliseconds. */
+static const char	 units[] = "h\0m\0s\0ms";
+static const uint32_t	 unit_ms[] = { 3600000, 60000, 1000, 1 };
+
 /*
  * Durations: seconds, optionally with a decimal fraction, or a number with
  * one of ms, s, m, h. The result must be a whole number of milliseconds
@@ -255,7 +259,7 @@ cfg_parse_duration(const char *s, uint32_t *ms)
 {
 	unsigned long long	 ip = 0, fp = 0, fdiv = 1, mult, v;
 	const char		*p = s;
-	int			 ndig = 0;
+	int			 ndig = 0, i;
 
 	if (s == NULL)
 		return -1;
@@ -277,16 +281,11 @@ cfg_parse_duration(const char *s, uint32_t *ms)
 	}
 	if (ndig == 0)
 		return -1;
-	if (strcmp(p, "ms") == 0)
-		mult = 1;
-	else if (*p == '\0' || strcmp(p, "s") == 0)
-		mult = 1000;
-	else if (strcmp(p, "m") == 0)
-		mult = 60000;
-	else if (strcmp(p, "h") == 0)
-		mult = 3600000;
-	else
-		return -1;
+	/* The unit, s when none: its place in units[] and unit_ms[]. */
+	for (i = 0; strcmp(*p != '\0' ? p : "s", nth(units, i)) != 0; i++)
+		if (i == 3)
+			return -1;
+	mult = unit_ms[i];
 	if ((fp * mult) % fdiv != 0)
 		return -1;
 	v = ip * mult + fp * mult / fdiv;
@@ -2595,13 +2594,12 @@ out_end(struct out *o)
 static const char *
 fmt_duration(uint32_t ms, char *b, size_t len)
 {
-	static const uint32_t	unit[] = { 3600000, 60000, 1000, 1 };
-	int			i = 0;
+	int	i = 0;
 
 	/* 0 is "0s": h and m only for more than 0. */
-	while (ms % unit[i] != 0 || (ms == 0 && i < 2))
+	while (ms % unit_ms[i] != 0 || (ms == 0 && i < 2))
 		i++;
-	snprintf(b, len, "%u%s", ms / unit[i], nth("h\0m\0s\0ms", i));
+	snprintf(b, len, "%u%s", ms / unit_ms[i], nth(units, i));
 	return b;
 }
 
