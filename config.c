@@ -1986,7 +1986,7 @@ handler(void *user, const char *section, const char *name, const char *value)
 	if (!(x->seen & bit))
 		x->keyline[k - tab] = x->lineno;
 	x->seen |= bit;
-	if (tab == settings_keys && k - tab == SK_LISTEN)
+	if (k == &settings_keys[SK_LISTEN])
 		x->listen_line = x->lineno;
 	return 1;
 }
