@@ -310,19 +310,18 @@ cfg_parse_size(const char *s, unsigned long long *bytes)
 	while (isdigit((unsigned char)*p)) {
 		unsigned d = *p++ - '0';
 
-		if (v > ULLONG_MAX / 10 ||
-		    (v == ULLONG_MAX / 10 && d > ULLONG_MAX % 10))
+		if (__builtin_mul_overflow(v, 10, &v) ||
+		    __builtin_add_overflow(v, d, &v))
 			return -1;
-		v = v * 10 + d;
 	}
 	/* K, M or G in either case: 1024 to the power of its place. */
 	if ((u = memchr(sfx, *p & ~32, 3)) != NULL) {
 		mult <<= 10 * (u - sfx + 1);
 		p++;
 	}
-	if (*p != '\0' || (v != 0 && v > ULLONG_MAX / mult))
+	if (*p != '\0' || __builtin_mul_overflow(v, mult, &v))
 		return -1;
-	*bytes = v * mult;
+	*bytes = v;
 	return 0;
 }
 
