@@ -1612,16 +1612,16 @@ instances(struct ctx *x)
 {
 	struct config	*c = x->c;
 	struct cfg_proc	*q;
-	char		 base[PM_ID_MAX], id[PM_ID_MAX + 16];
+	char		 id[PM_ID_MAX + 16];
 	int		 i, b = x->cur, n = c->procs[b].instances;
 
-	memcpy(base, c->procs[b].id, PM_ID_MAX);
 	if (SEEN(PK_DEPENDS))
 		cerr(x, x->keyline[PK_DEPENDS], "depends in [process:%s] "
-		    "cannot go with instances", base);
+		    "cannot go with instances", c->procs[b].id);
 	for (i = 1; i <= n; i++) {
-		if (snprintf(id, sizeof(id), "%s_%02d", base, i % n) >=
-		    PM_ID_MAX || cfg_find(c, id) >= 0) {
+		/* procs[b] keeps its ID until the last turn renames it. */
+		if (snprintf(id, sizeof(id), "%s_%02d", c->procs[b].id,
+		    i % n) >= PM_ID_MAX || cfg_find(c, id) >= 0) {
 			cerr(x, x->keyline[PK_INSTANCES], "instance ID %s is "
 			    "too long or taken", id);
 			return;
