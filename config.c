@@ -1761,7 +1761,8 @@ start_section(struct ctx *x, const char *name, size_t n)
 	if (n < 8 || memcmp(name, "process:", 8) != 0) {
 		char	sec[INI_SECTION_MAX];
 
-		snprintf(sec, sizeof(sec), "%.*s", (int)n, name);
+		memcpy(sec, name, n);	/* n < INI_SECTION_MAX: checked */
+		sec[n] = '\0';
 		id = strchr(sec, ':');
 		cerr(x, x->lineno, "unknown section [%s] (%s%s%s)", sec,
 		    id != NULL ? "did you mean [process:" :
