@@ -43,6 +43,8 @@
 #define INI_SECTION_MAX	50	/* inih's section buffer, NUL included */
 #define MSG_MAX		512	/* one error line */
 #define SHOW_VAL	"%.64s"	/* clip user text quoted in messages */
+#define STR_(n)		#n
+#define STR(n)		STR_(n)	/* a number macro's digits, in a literal */
 /* One text, in depends and in section names: "process " or "". */
 #define BAD_ID	"bad %sID '%.*s' (want A-Z a-z 0-9 _ . -, not first -, at " \
 		"most %d bytes)"
@@ -78,19 +80,18 @@ struct ctx {
 	bool		 eof;		/* ... and is being read */
 	bool		 rderr;		/* the file could not be read */
 	int		 lineno;
-	bool		 oom;
 
 	char		*err;
 	size_t		 errlen;
 	size_t		 errpos;
 	int		 nerr;
 	bool		 errfull;
+	bool		 oom;
 	int		 first_herr;	/* first line the handler refused */
 
 	enum sec	 sec;
 	int		 cur;		/* index of the current process */
 	uint64_t	 seen;		/* keys set in the current section */
-	int		 keyline[64];	/* where each seen key was set */
 	int		 settings_line;
 	int		 listen_line;
 	int		 nalloc;	/* room in c->procs */
@@ -100,6 +101,8 @@ struct ctx {
 	int		 ndeps;
 	int		 depalloc;
 	char		 why[MSG_MAX];	/* scratch for setter messages */
+	/* Last: the fields above are reached by shorter offsets. */
+	int		 keyline[64];	/* where each seen key was set */
 };
 
 /* ------------------------------------------------------------ arena */
@@ -241,6 +244,10 @@ envname_ok(const char *s, size_t n)
 	return true;
 }
 
+/* The units of durations, largest first, and their milliseconds. */
+static const char	 units[] = "h\0m\0s\0ms";
+static const uint32_t	 unit_ms[] = { 3600000, 60000, 1000, 1 };
+
 /*
  * Durations: seconds, optionally with a decimal fraction, or a number with
  * one of ms, s, m, h. The result must be a whole number of milliseconds
@@ -252,7 +259,7 @@ cfg_parse_duration(const char *s, uint32_t *ms)
 {
 	unsigned long long	 ip = 0, fp = 0, fdiv = 1, mult, v;
 	const char		*p = s;
-	int			 ndig = 0;
+	int			 ndig = 0, i;
 
 	if (s == NULL)
 		return -1;
@@ -274,16 +281,11 @@ cfg_parse_duration(const char *s, uint32_t *ms)
 	}
 	if (ndig == 0)
 		return -1;
-	if (strcmp(p, "ms") == 0)
-		mult = 1;
-	else if (*p == '\0' || strcmp(p, "s") == 0)
-		mult = 1000;
-	else if (strcmp(p, "m") == 0)
-		mult = 60000;
-	else if (strcmp(p, "h") == 0)
-		mult = 3600000;
-	else
-		return -1;
+	/* The unit, s when none: its place in units[] and unit_ms[]. */
+	for (i = 0; strcmp(*p != '\0' ? p : "s", nth(units, i)) != 0; i++)
+		if (i == 3)
+			return -1;
+	mult = unit_ms[i];
 	if ((fp * mult) % fdiv != 0)
 		return -1;
 	v = ip * mult + fp * mult / fdiv;
@@ -308,19 +310,18 @@ cfg_parse_size(const char *s, unsigned long long *bytes)
 	while (isdigit((unsigned char)*p)) {
 		unsigned d = *p++ - '0';
 
-		if (v > ULLONG_MAX / 10 ||
-		    (v == ULLONG_MAX / 10 && d > ULLONG_MAX % 10))
+		if (__builtin_mul_overflow(v, 10, &v) ||
+		    __builtin_add_overflow(v, d, &v))
 			return -1;
-		v = v * 10 + d;
 	}
 	/* K, M or G in either case: 1024 to the power of its place. */
 	if ((u = memchr(sfx, *p & ~32, 3)) != NULL) {
 		mult <<= 10 * (u - sfx + 1);
 		p++;
 	}
-	if (*p != '\0' || (v != 0 && v > ULLONG_MAX / mult))
+	if (*p != '\0' || __builtin_mul_overflow(v, mult, &v))
 		return -1;
-	*bytes = v * mult;
+	*bytes = v;
 	return 0;
 }
 
@@ -333,6 +334,8 @@ cfg_parse_size(const char *s, unsigned long long *bytes)
  * position, which is what makes in-place safe. argv needs room for max
  * pointers: at most max - 1 words and the closing NULL.
  */
+static const char	too_many[] = "too many words";	/* mk_argv adds max */
+
 int
 cfg_split_command(char *buf, char **argv, int max, const char **why)
 {
@@ -356,7 +359,7 @@ cfg_split_command(char *buf, char **argv, int max, const char **why)
 		}
 		if (!inword) {
 			if (n >= max - 1) {
-				*why = "too many words";
+				*why = too_many;
 				return -1;
 			}
 			argv[n++] = w;
@@ -412,7 +415,7 @@ typedef const char *(*setter)(struct ctx *, void *obj, const struct key *,
  */
 enum {
 	K_COMMAND, K_LOG, K_LOG_TARGET, K_CGROUP, K_SUCCESS,
-	K_STR, K_ABSPATH, K_USER, K_GROUP, K_SOCKET_GROUP, K_LISTEN, K_SOCKET,
+	K_STR, K_ABSPATH, K_USER, K_GROUP, K_LISTEN, K_SOCKET,
 	K_TTY, K_SCHEDULE, K_CG, K_PGROUP,
 	K_BOOL, K_DURATION, K_OPT_DURATION, K_INT, K_ENUM, K_SIGNAL, K_RLIMIT,
 	K_UMASK, K_NICE, K_ENV, K_DEPENDS, K_SIZE, K_READY, K_CHECK_FAIL,
@@ -499,7 +502,7 @@ _Static_assert(PT_SERVICE == 0 && PT_ONESHOT == 1 && RS_ALWAYS == 0 &&
  */
 static const char	 stored[] = "";
 
-static const char *
+static __attribute__((noinline)) const char *
 set_str(struct ctx *x, void *obj, const struct key *k, const char *v)
 {
 	if (*v == '\0')
@@ -581,20 +584,19 @@ static const char *
 set_enum(struct ctx *x, void *obj, const struct key *k, const char *v)
 {
 	const char	*e;
-	char		 list[128] = "";
-	size_t		 len;
+	/* The refusal, its list of words made as they are compared. */
+	char		*w = x->why + snprintf(x->why, sizeof(x->why), "'"
+			    SHOW_VAL "' is not one of ", v);
 
 	for (e = enum_words(k->b); *e != '\0'; e += strlen(e) + 1) {
 		if (strcmp(v, e + 1) == 0) {
 			*FIELD(obj, k, int) = *e - '0';
 			return NULL;
 		}
-		len = strlen(list);
-		snprintf(list + len, sizeof(list) - len, "%s%s",
-		    len > 0 ? "|" : "", e + 1);
+		w = stpcpy(w, e + 1);
+		*w++ = '|';
 	}
-	snprintf(x->why, sizeof(x->why), "'" SHOW_VAL "' is not one of %s",
-	    v, list);
+	w[-1] = '\0';	/* at most 82 + 40 bytes: x->why holds it */
 	return x->why;
 }
 
@@ -673,11 +675,8 @@ set_env(struct ctx *x, void *obj, const struct key *k, const char *v)
 			    (int)(n - 1), v);
 			return x->why;
 		}
-	if (p->nenv >= PM_ENV_MAX) {
-		snprintf(x->why, sizeof(x->why), "%s (max %d)",
-		    "too many environment lines", PM_ENV_MAX);
-		return x->why;
-	}
+	if (p->nenv >= PM_ENV_MAX)
+		return "too many environment lines (max " STR(PM_ENV_MAX) ")";
 	/* One more slot, in the arena: few lines, most processes none. */
 	if ((e = arena_alloc(x, (p->nenv + 1) * sizeof(*e))) == NULL ||
 	    (e[p->nenv] = arena_strdup(x, v)) == NULL)
@@ -800,10 +799,8 @@ set_depends(struct ctx *x, void *obj, const struct key *k, const char *v)
 			s++;
 		if (*s == '\0')
 			break;
-		for (e = s; *e != '\0' && *e != ' ' && *e != '\t' &&
-		    *e != ','; e++)
-			;
-		n = e - s;
+		n = strcspn(s, " \t,");
+		e = s + n;
 		if (!id_ok(s, n)) {
 			snprintf(x->why, sizeof(x->why), BAD_ID, "",
 			    n > 64 ? 64 : (int)n, s, PM_ID_MAX - 1);
@@ -900,6 +897,7 @@ user_groups(struct ctx *x, struct cfg_proc *p)
 {
 	char	 line[1024], *f[4], *m, *sp;
 	gid_t	 g[PM_GROUPS_MAX];
+	unsigned long id;
 	int	 n = 1;
 	FILE	*fp;
 
@@ -908,8 +906,8 @@ user_groups(struct ctx *x, struct cfg_proc *p)
 		while (n < PM_GROUPS_MAX && db_next(fp, line, sizeof(line), f, 4))
 			for (sp = f[3]; (m = strsep(&sp, ",")) != NULL;)
 				if (strcmp(m, p->user) == 0 &&
-				    strtoul(f[2], NULL, 10) != p->gid) {
-					g[n++] = (gid_t)strtoul(f[2], NULL, 10);
+				    (id = strtoul(f[2], NULL, 10)) != p->gid) {
+					g[n++] = (gid_t)id;
 					break;
 				}
 		fclose(fp);
@@ -921,6 +919,34 @@ user_groups(struct ctx *x, struct cfg_proc *p)
 }
 
 /*
+ * A user or group: a NAME of file (/etc/passwd or /etc/group, whose line
+ * is left in f), else a numeric ID, taken as is (f[0] is then NULL).
+ */
+/* Out of line (as cfg_id_hash and cfg_sig_shown): one copy is smaller. */
+static __attribute__((noinline)) const char *
+db_id(struct ctx *x, const char *file, const char *v, unsigned long *id,
+    char *line, char **f)
+{
+	char	*end;
+
+	if (*v == '\0')
+		return "empty value";
+	if (db_find(file, v, 0, line, 1024, f, 4)) {
+		*id = strtoul(f[2], NULL, 10);
+		return NULL;
+	}
+	f[0] = NULL;
+	errno = 0;
+	if (isdigit((unsigned char)*v) && (*id = strtoul(v, &end, 10),
+	    *end == '\0' && errno == 0 && *id < (uid_t)-1))
+		return NULL;
+	snprintf(x->why, sizeof(x->why), isdigit((unsigned char)*v) ?
+	    "bad %s ID '" SHOW_VAL "'" : "unknown %s '" SHOW_VAL "'",
+	    file[5] == 'p' ? "user" : "group", v);
+	return x->why;
+}
+
+/*
  * user is resolved now, so a typo fails the load rather than the spawn.
  * A numeric ID is taken as is; its passwd entry, if any, supplies the
  * primary group when group is not set.
@@ -929,66 +955,33 @@ static const char *
 set_user(struct ctx *x, void *obj, const struct key *k, const char *v)
 {
 	struct cfg_proc	*p = obj;
-	char		 line[1024], *f[4], *end;
+	char		 line[1024], *f[4];
+	const char	*why;
 	unsigned long	 n;
-	bool		 pw;
 
-	if (*v == '\0')
-		return "empty value";
-	pw = db_find("/etc/passwd", v, 0, line, sizeof(line), f, 4);
-	if (!pw && isdigit((unsigned char)*v)) {
-		errno = 0;
-		n = strtoul(v, &end, 10);
-		if (*end != '\0' || errno != 0 || n >= (uid_t)-1)
-			return bad(x, "bad user ID '" SHOW_VAL "'", v);
-		p->uid = (uid_t)n;
-		pw = db_find("/etc/passwd", NULL, n, line, sizeof(line), f, 4);
-	} else if (!pw)
-		return bad(x, "unknown user '" SHOW_VAL "'", v);
-	else
-		p->uid = (uid_t)strtoul(f[2], NULL, 10);
-	x->user_pw = pw;
-	if (pw && p->group == NULL)
+	if ((why = db_id(x, "/etc/passwd", v, &n, line, f)) != NULL)
+		return why;
+	p->uid = (uid_t)n;
+	x->user_pw = f[0] != NULL ||
+	    db_find("/etc/passwd", NULL, n, line, sizeof(line), f, 4);
+	if (x->user_pw && p->group == NULL)
 		p->gid = (gid_t)strtoul(f[3], NULL, 10);
 	(void)k;
 	return NULL;
 }
 
-static const char *
-resolve_group(struct ctx *x, const char *v, gid_t *gid)
-{
-	char		 line[1024], *f[3], *end;
-	unsigned long	 n;
-
-	if (*v == '\0')
-		return "empty value";
-	if (db_find("/etc/group", v, 0, line, sizeof(line), f, 3)) {
-		*gid = (gid_t)strtoul(f[2], NULL, 10);
-		return NULL;
-	}
-	if (!isdigit((unsigned char)*v))
-		return bad(x, "unknown group '" SHOW_VAL "'", v);
-	errno = 0;
-	n = strtoul(v, &end, 10);
-	if (*end != '\0' || errno != 0 || n >= (gid_t)-1)
-		return bad(x, "bad group ID '" SHOW_VAL "'", v);
-	*gid = (gid_t)n;
-	return NULL;
-}
-
+/* group and socket_group: the gid follows the name (asserted below). */
 static const char *
 set_group(struct ctx *x, void *obj, const struct key *k, const char *v)
 {
-	(void)k;
-	return resolve_group(x, v, &((struct cfg_proc *)obj)->gid);
-}
+	char		 line[1024], *f[4];
+	const char	*why;
+	unsigned long	 n;
 
-static const char *
-set_socket_group(struct ctx *x, void *obj, const struct key *k,
-    const char *v)
-{
-	(void)k;
-	return resolve_group(x, v, &((struct cfg_settings *)obj)->socket_gid);
+	if ((why = db_id(x, "/etc/group", v, &n, line, f)) == NULL)
+		*(gid_t *)(void *)((char *)obj + k->off + sizeof(char *)) =
+		    (gid_t)n;
+	return why;
 }
 
 /*
@@ -1016,11 +1009,9 @@ set_socket(struct ctx *x, void *obj, const struct key *k, const char *v)
 {
 	struct sockaddr_un	sun;
 
-	if (strlen(v) >= sizeof(sun.sun_path)) {
-		snprintf(x->why, sizeof(x->why), "path too long for a Unix "
-		    "socket (max %zu bytes)", sizeof(sun.sun_path) - 1);
-		return x->why;
-	}
+	_Static_assert(sizeof(sun.sun_path) == 108, "the limit below");
+	if (strlen(v) >= sizeof(sun.sun_path))
+		return "path too long for a Unix socket (max 107 bytes)";
 	if (v[0] == '@' && v[1] != '\0')
 		return NULL;	/* abstract namespace */
 	return set_abspath(x, obj, k, v);
@@ -1102,15 +1093,20 @@ mon_of(struct ctx *x)
 	return m;
 }
 
-/* "PFX:N" with N from lo to hi; -1 when v is not that. */
-static long
+/*
+ * "PFX:N" with N from lo to hi; -1 for another N, -2 for another PFX.
+ * Inlined: with its constant prefix, each copy is smaller than a call.
+ */
+static inline __attribute__((always_inline)) long
 prefixed_num(const char *v, const char *pfx, long lo, long hi)
 {
 	size_t	 n = strlen(pfx);
 	char	*end;
 	long	 r;
 
-	if (strncmp(v, pfx, n) != 0 || !isdigit((unsigned char)v[n]))
+	if (strncmp(v, pfx, n) != 0)
+		return -2;
+	if (!isdigit((unsigned char)v[n]))
 		return -1;
 	r = strtol(v + n, &end, 10);
 	return *end == '\0' && r >= lo && r <= hi ? r : -1;
@@ -1142,14 +1138,14 @@ set_ready(struct ctx *x, void *obj, const struct key *k, const char *v)
 	else if (strncmp(v, "exec:", 5) == 0) {
 		m->ready = RD_EXEC;
 		return set_exec(x, &m->ready_cmd, v);
-	} else if (strncmp(v, "fd:", 3) == 0) {
-		if ((n = prefixed_num(v, "fd:", 3, 1023)) < 0)
+	} else if ((n = prefixed_num(v, "fd:", 3, 1023)) != -2) {
+		if (n < 0)
 			return bad(x, "bad '" SHOW_VAL "' (want fd:N, N from 3 "
 			    "to 1023)", v);
 		m->ready = RD_FD;
 		m->ready_arg = (int)n;
-	} else if (strncmp(v, "tcp:", 4) == 0) {
-		if ((n = prefixed_num(v, "tcp:", 1, 65535)) < 0)
+	} else if ((n = prefixed_num(v, "tcp:", 1, 65535)) != -2) {
+		if (n < 0)
 			return bad(x, "bad '" SHOW_VAL "' (want tcp:PORT, PORT "
 			    "from 1 to 65535)", v);
 		m->ready = RD_TCP;
@@ -1254,7 +1250,7 @@ static const setter setters[] = {
 	[K_RLIMIT] = set_rlimit, [K_UMASK] = set_umask, [K_NICE] = set_nice,
 	[K_COMMAND] = set_text, [K_ENV] = set_env, [K_DEPENDS] = set_depends,
 	[K_USER] = set_user, [K_GROUP] = set_group,
-	[K_SOCKET_GROUP] = set_socket_group, [K_LISTEN] = set_listen,
+	[K_LISTEN] = set_listen,
 	[K_SOCKET] = set_socket, [K_LOG_TARGET] = set_log_target,
 	[K_TTY] = set_tty, [K_LOG] = set_log, [K_SIZE] = set_size,
 	[K_READY] = set_ready, [K_CHECK_FAIL] = set_check_fail,
@@ -1336,7 +1332,7 @@ static const setter setters[] = {
 
 #define SETTINGS_KEYS(X) \
 	X(SK_SOCKET, "socket", K_SOCKET, 0, S(socket), 0, 0) \
-	X(SK_SOCKET_GROUP, "socket_group", K_SOCKET_GROUP, 0, \
+	X(SK_SOCKET_GROUP, "socket_group", K_GROUP, 0, \
 	    S(socket_group), 0, 0) \
 	X(SK_LISTEN, "listen", K_LISTEN, 0, S(listen), 0, 0) \
 	X(SK_TOKEN_FILE, "token_file", K_STR, 0, S(token_file), 0, 0) \
@@ -1385,13 +1381,16 @@ static const struct key proc_keys[] = { PROC_KEYS(KEY_ROW) };
 static const char settings_names[] = SETTINGS_KEYS(KEY_NAME);
 static const struct key settings_keys[] = { SETTINGS_KEYS(KEY_ROW) };
 
+_Static_assert(P(gid) == P(group) + sizeof(char *) && S(socket_gid) ==
+    S(socket_group) + sizeof(char *), "set_group: the gid after the name");
+_Static_assert(sizeof(struct cfg_mon) <= 256, "finish_mon's offsets");
 _Static_assert(PK__COUNT <= 64 && SK__COUNT <= 64, "seen is a 64-bit mask");
 _Static_assert(sizeof(struct cfg_proc) < 1 << 14 && sizeof(struct
     cfg_settings) < 1 << 14 && sizeof(struct cfg_mon) < 1 << 14,
     "a key's offset is 14 bits");
 
 /* The names of tab's keys, in its order. */
-static const char *
+static __attribute__((noinline)) const char *
 key_names(const struct key *tab)
 {
 	return tab == proc_keys ? proc_names : settings_names;
@@ -1522,7 +1521,7 @@ mk_argv(struct ctx *x, const struct cfg_proc *p, const char *cmd, int key)
 	if ((tmp = arena_strdup(x, cmd)) == NULL)
 		return NULL;
 	if ((n = cfg_split_command(tmp, words, PM_ARGV_MAX, &why)) == -1) {
-		if (strcmp(why, "too many words") == 0) {
+		if (why == too_many) {
 			snprintf(x->why, sizeof(x->why), "%s (max %d)", why,
 			    PM_ARGV_MAX - 1);
 			why = x->why;
@@ -1545,13 +1544,20 @@ mk_argv(struct ctx *x, const struct cfg_proc *p, const char *cmd, int key)
 static void
 finish_mon(struct ctx *x, struct cfg_proc *p)
 {
+	/* Each command's field, its argv's and its key. */
+	static const unsigned char cmds[][3] = {
+		{ M(ready_cmd), M(ready_argv), PK_READY },
+		{ M(check), M(check_argv), PK_CHECK },
+		{ M(fail_cmd), M(fail_argv), PK_ON_CHECK_FAIL },
+		{ M(on_exit), M(exit_argv), PK_ON_EXIT },
+		{ M(on_fatal), M(fatal_argv), PK_ON_FATAL },
+	};
 	struct cfg_mon	*m = (struct cfg_mon *)p->mon;
+	char		*b = (char *)m;
 
-	m->ready_argv = mk_argv(x, p, m->ready_cmd, PK_READY);
-	m->check_argv = mk_argv(x, p, m->check, PK_CHECK);
-	m->fail_argv = mk_argv(x, p, m->fail_cmd, PK_ON_CHECK_FAIL);
-	m->exit_argv = mk_argv(x, p, m->on_exit, PK_ON_EXIT);
-	m->fatal_argv = mk_argv(x, p, m->on_fatal, PK_ON_FATAL);
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		*(char ***)(void *)(b + cmds[i][1]) = mk_argv(x, p,
+		    *(const char **)(void *)(b + cmds[i][0]), cmds[i][2]);
 	if (m->schedule != NULL && p->type != PT_ONESHOT)
 		cerr(x, x->keyline[PK_SCHEDULE], "schedule in [process:%s] "
 		    "needs type = oneshot", p->id);
@@ -1606,16 +1612,16 @@ instances(struct ctx *x)
 {
 	struct config	*c = x->c;
 	struct cfg_proc	*q;
-	char		 base[PM_ID_MAX], id[PM_ID_MAX + 16];
+	char		 id[PM_ID_MAX + 16];
 	int		 i, b = x->cur, n = c->procs[b].instances;
 
-	memcpy(base, c->procs[b].id, PM_ID_MAX);
 	if (SEEN(PK_DEPENDS))
 		cerr(x, x->keyline[PK_DEPENDS], "depends in [process:%s] "
-		    "cannot go with instances", base);
+		    "cannot go with instances", c->procs[b].id);
 	for (i = 1; i <= n; i++) {
-		if (snprintf(id, sizeof(id), "%s_%02d", base, i % n) >=
-		    PM_ID_MAX || cfg_find(c, id) >= 0) {
+		/* procs[b] keeps its ID until the last turn renames it. */
+		if (snprintf(id, sizeof(id), "%s_%02d", c->procs[b].id,
+		    i % n) >= PM_ID_MAX || cfg_find(c, id) >= 0) {
 			cerr(x, x->keyline[PK_INSTANCES], "instance ID %s is "
 			    "too long or taken", id);
 			return;
@@ -1655,7 +1661,7 @@ finish_section(struct ctx *x)
  * O(1), not a walk over the processes (issue 11: a 100,000-process
  * dependency chain took 84 s to check, and a reload blocked the loop).
  */
-uint32_t
+__attribute__((noinline)) uint32_t
 cfg_id_hash(const char *s)
 {
 	uint32_t	h = 2166136261u;	/* FNV-1a */
@@ -1755,7 +1761,8 @@ start_section(struct ctx *x, const char *name, size_t n)
 	if (n < 8 || memcmp(name, "process:", 8) != 0) {
 		char	sec[INI_SECTION_MAX];
 
-		snprintf(sec, sizeof(sec), "%.*s", (int)n, name);
+		memcpy(sec, name, n);	/* n < INI_SECTION_MAX: checked */
+		sec[n] = '\0';
 		id = strchr(sec, ':');
 		cerr(x, x->lineno, "unknown section [%s] (%s%s%s)", sec,
 		    id != NULL ? "did you mean [process:" :
@@ -1850,15 +1857,14 @@ reader(char *str, int num, void *stream)
 		goto blank;
 	}
 	str[n] = '\0';
-	if (x->lineno == 1 && n >= 3 && memcmp(str, "\xef\xbb\xbf", 3) == 0) {
-		memmove(str, str + 3, n - 2);
-		n -= 3;
-	}
+	/* A UTF-8 BOM is looked past here; inih drops it (ini_allow_bom). */
+	s = x->lineno == 1 && n >= 3 && memcmp(str, "\xef\xbb\xbf", 3) == 0 ?
+	    str + 3 : str;
 	while (n > 0 && isspace((unsigned char)str[n - 1]))
 		str[--n] = '\0';
-	for (s = str; isspace((unsigned char)*s); s++)
+	for (; isspace((unsigned char)*s); s++)
 		;
-	if (*s == '\0' || *s == ';' || *s == '#')
+	if (strchr(";#", *s) != NULL)	/* or the end: '\0' is found too */
 		goto pass;
 	if (*s == '[') {
 		if ((e = strchr(s, ']')) == NULL) {
@@ -1980,7 +1986,7 @@ handler(void *user, const char *section, const char *name, const char *value)
 	if (!(x->seen & bit))
 		x->keyline[k - tab] = x->lineno;
 	x->seen |= bit;
-	if (tab == settings_keys && k - tab == SK_LISTEN)
+	if (k == &settings_keys[SK_LISTEN])
 		x->listen_line = x->lineno;
 	return 1;
 }
@@ -2034,13 +2040,10 @@ resolve_deps(struct ctx *x)
 			return;
 		p->depends = t;
 		for (k = 0; k < p->ndeps; k++) {
-			if (k > 0)
-				*t++ = ' ';
-			len = strlen(x->c->procs[p->deps[k]].id);
-			memcpy(t, x->c->procs[p->deps[k]].id, len);
-			t += len;
+			t = stpcpy(t, x->c->procs[p->deps[k]].id);
+			*t++ = ' ';
 		}
-		*t = '\0';
+		t[-1] = '\0';
 	}
 }
 
@@ -2178,8 +2181,11 @@ logname_same(const struct logname *a, const struct logname *b, bool file)
 	    strcmp(a->path, b->path) == 0;
 }
 
-/* The slot holding k's key, or the empty slot where it would go. */
-static uint32_t
+/*
+ * The slot holding k's key, or the empty slot where it would go. Inlined
+ * at its two callers: smaller than the call with its five arguments.
+ */
+static inline __attribute__((always_inline)) uint32_t
 logname_slot(const struct logname *v, const int *t, uint32_t mask,
     const struct logname *k, bool file)
 {
@@ -2285,23 +2291,24 @@ check_logs(struct ctx *x)
 		}
 		n++;
 	}
-	for (i = 0; i < n; i++) {
-		k = logname_slot(v, h, mask, &v[i], false);
-		if (h[k] != 0)
-			log_clash(x, &v[h[k] - 1], &v[i]);
-		h[k] = i + 1;
-	}
-	for (i = 0; i < n; i++)
-		check_rotated(x, v, h, mask, &v[i]);
-	/* Different names for one existing file: links. */
-	memset(h, 0, (mask + 1) * sizeof(*h));
-	for (i = 0; i < n; i++) {
-		if (!v[i].exists)
-			continue;
-		k = logname_slot(v, h, mask, &v[i], true);
-		if (h[k] != 0 && strcmp(v[h[k] - 1].path, v[i].path) != 0)
-			log_clash(x, &v[h[k] - 1], &v[i]);
-		h[k] = i + 1;
+	/*
+	 * By name: one name twice, then a name another's rotation takes;
+	 * by file (file 1, existing files only): different names for one
+	 * file, links.
+	 */
+	for (int file = 0; file < 2; file++) {
+		memset(h, 0, (mask + 1) * sizeof(*h));
+		for (i = 0; i < n; i++) {
+			if (v[i].exists < file)
+				continue;
+			k = logname_slot(v, h, mask, &v[i], file);
+			if (h[k] != 0 && (strcmp(v[h[k] - 1].path,
+			    v[i].path) != 0) == file)
+				log_clash(x, &v[h[k] - 1], &v[i]);
+			h[k] = i + 1;
+		}
+		for (i = 0; i < n && !file; i++)
+			check_rotated(x, v, h, mask, &v[i]);
 	}
 	free(v);
 }
@@ -2405,7 +2412,7 @@ fail:
 	return -1;
 }
 
-static void
+static __attribute__((noinline)) void
 ctx_init(struct ctx *x, const char *name, char *err, size_t errlen)
 {
 	memset(x, 0, sizeof(*x));
@@ -2483,7 +2490,7 @@ cfg_find(const struct config *c, const char *id)
 }
 
 /* A signal's name for a log line: "?" for one without. */
-const char *
+__attribute__((noinline)) const char *
 cfg_sig_shown(int sig)
 {
 	const char *n = cfg_signal_name(sig);
@@ -2533,8 +2540,13 @@ cfg_proc_changed(const struct cfg_proc *a, const struct cfg_proc *b)
 	if (a->has_nice && a->nice != b->nice)
 		return true;
 	/* The readiness protocol shapes the child's environment and fds. */
-	if ((a->mon ? a->mon->ready : 0) != (b->mon ? b->mon->ready : 0) ||
-	    (a->mon ? a->mon->ready_arg : 0) != (b->mon ? b->mon->ready_arg : 0))
+	static const int none[2];	/* ready, ready_arg: RD_NONE, 0 */
+
+	_Static_assert(offsetof(struct cfg_mon, ready) == 0 &&
+	    offsetof(struct cfg_mon, ready_arg) == sizeof(int) &&
+	    sizeof(enum cfg_ready) == sizeof(int), "cfg_mon begins so");
+	if (memcmp(a->mon ? (const void *)a->mon : none, b->mon ?
+	    (const void *)b->mon : none, sizeof(none)) != 0)
 		return true;
 	for (i = 0; i < (size_t)a->nenv; i++)
 		if (strcmp(a->env[i], b->env[i]) != 0)
@@ -2582,14 +2594,12 @@ out_end(struct out *o)
 static const char *
 fmt_duration(uint32_t ms, char *b, size_t len)
 {
-	if (ms != 0 && ms % 3600000 == 0)
-		snprintf(b, len, "%uh", ms / 3600000);
-	else if (ms != 0 && ms % 60000 == 0)
-		snprintf(b, len, "%um", ms / 60000);
-	else if (ms % 1000 == 0)
-		snprintf(b, len, "%us", ms / 1000);
-	else
-		snprintf(b, len, "%ums", ms);
+	int	i = 0;
+
+	/* 0 is "0s": h and m only for more than 0. */
+	while (ms % unit_ms[i] != 0 || (ms == 0 && i < 2))
+		i++;
+	snprintf(b, len, "%u%s", ms / unit_ms[i], nth(units, i));
 	return b;
 }
 
@@ -2612,10 +2622,9 @@ enum_name(const char *e, int v)
 static void
 show_key(struct out *o, const struct key *k, const char *n, const void *obj)
 {
-	static const char rd[][7] = { "none", "notify", "fd:", "tcp:",
-	    "exec:" };
-	static const char dflt[][8] = { "", "console", "stderr", "auto",
-	    "0" };
+	/* ready's words by RD_*, the defaults by kind: nth() of each. */
+	static const char rd[] = "none\0notify\0fd:\0tcp:\0exec:";
+	static const char dflt[] = "\0console\0stderr\0auto\0" "0";
 	const struct cfg_proc	*p = obj;
 	const struct cfg_mon	*m = obj;
 	const void		*f = (const char *)obj + k->off;
@@ -2628,7 +2637,7 @@ show_key(struct out *o, const struct key *k, const char *n, const void *obj)
 
 	if (set < K_STR)
 		s = *(const char *const *)f != NULL ?
-		    *(const char *const *)f : dflt[set];
+		    *(const char *const *)f : nth(dflt, set);
 	else if (set < K_BOOL)
 		s = *(const char *const *)f;
 	else if (set == K_DEPENDS)
@@ -2665,10 +2674,10 @@ show_key(struct out *o, const struct key *k, const char *n, const void *obj)
 		return;
 	} else if (set == K_READY && (m->ready == RD_FD ||
 	    m->ready == RD_TCP)) {
-		outf(o, "%s = %s%d\n", n, rd[m->ready], m->ready_arg);
+		outf(o, "%s = %s%d\n", n, nth(rd, m->ready), m->ready_arg);
 		return;
 	} else if (set == K_READY) {
-		outf(o, "%s = %s%s\n", n, rd[m->ready], m->ready == RD_EXEC ?
+		outf(o, "%s = %s%s\n", n, nth(rd, m->ready), m->ready == RD_EXEC ?
 		    m->ready_cmd : "");
 		return;
 	} else if (set == K_CHECK_FAIL) {
@@ -2770,13 +2779,13 @@ cfg_socket_locs(const struct config *c, bool server, struct sock_loc *v)
 static int
 client_key(void *user, const char *sec, const char *name, const char *val)
 {
-	struct cfg_settings *s = user;
+	const struct key	*k;
 
-	if (strcmp(sec, "settings") == 0 && strcmp(name, "socket") == 0)
-		s->socket = strdup(val);
-	else if (strcmp(sec, "settings") == 0 &&
-	    strcmp(name, "token_file") == 0)
-		s->token_file = strdup(val);
+	if (strcmp(sec, "settings") == 0 &&
+	    (k = key_find(settings_keys, name)) != NULL &&
+	    (k == &settings_keys[SK_SOCKET] ||
+	    k == &settings_keys[SK_TOKEN_FILE]))
+		*FIELD(user, k, char *) = strdup(val);
 	return 1;
 }
 

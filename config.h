@@ -84,8 +84,8 @@ struct cfg_proc {
 	uint32_t	 stop_timeout_ms;	/* default 10000 */
 	const char	*user;		/* NULL: unchanged */
 	const char	*group;		/* NULL: user's primary group */
-	uid_t		 uid;		/* resolved at load; (uid_t)-1: unchanged */
 	gid_t		 gid;		/* (gid_t)-1: unchanged */
+	uid_t		 uid;		/* resolved at load; (uid_t)-1: unchanged */
 	gid_t		*groups;	/* with user: supplementary groups */
 	int		 ngroups;
 	const char	*directory;	/* NULL: pm's cwd */
