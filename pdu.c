@@ -504,28 +504,30 @@ pdu_type_name(int type)
 	return n;
 }
 
-/* An integer of n bytes (1, 4 or 8) kept in host order at p. */
+/*
+ * An integer of n bytes (1, 4 or 8) kept in host order at p: the n
+ * low-order bytes of a u64, which lie at its start on a little-endian
+ * machine and at its end on a big-endian one.
+ */
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define LOW(x, n)	((char *)&(x) + 8 - (n))
+#else
+#define LOW(x, n)	((char *)&(x))
+#endif
+
 static uint64_t
 int_load(const void *p, size_t n)
 {
-	union { uint8_t u8; uint32_t u32; uint64_t u64; } u;
+	uint64_t x = 0;
 
-	memcpy(&u, p, n);
-	return n == 1 ? u.u8 : n == 4 ? u.u32 : u.u64;
+	memcpy(LOW(x, n), p, n);
+	return x;
 }
 
 static void
 int_store(void *p, size_t n, uint64_t x)
 {
-	union { uint8_t u8; uint32_t u32; uint64_t u64; } u;
-
-	if (n == 1)
-		u.u8 = (uint8_t)x;
-	else if (n == 4)
-		u.u32 = (uint32_t)x;
-	else
-		u.u64 = x;
-	memcpy(p, &u, n);
+	memcpy(p, LOW(x, n), n);
 }
 
 /* True when the n bytes at v are all zero (an absent FF_OPT field). */
@@ -631,11 +633,11 @@ rd_value(const struct field *f, const uint8_t *v, size_t n, void *msg,
 int
 pdu_unpack(const uint8_t *buf, size_t len, int type, void *msg)
 {
-	const struct pdu_req *q = msg;
+	struct pdu_req *q = msg;
 	const struct msg *m;
 	const struct field *f, *fs;
 	const uint8_t *v;
-	const char *p;
+	char *p;
 	struct pdu_hdr h;
 	struct rd r;
 	uint32_t seen = 0;
@@ -648,6 +650,12 @@ pdu_unpack(const uint8_t *buf, size_t len, int type, void *msg)
 		return PDU_ETYPE;
 	fs = ROWS + m->f;
 	memset(msg, 0, m->size);
+	/* The header's type, flags and reqid are part of a request's struct. */
+	if (type == 0) {
+		q->type = h.type;
+		q->flags = h.flags;
+		q->reqid = h.reqid;
+	}
 	while ((rc = rd_next(&r, &tag, &v, &n)) == 1) {
 		for (i = 0; i < m->nf && fs[i].tag != tag; i++)
 			;
@@ -659,7 +667,7 @@ pdu_unpack(const uint8_t *buf, size_t len, int type, void *msg)
 		return rc;
 	for (i = 0; i < m->nf; i++) {
 		f = &fs[i];
-		p = (const char *)msg + f->off;
+		p = (char *)msg + f->off;
 		if (f->kind == FK_IDS)
 			absent = q->nids == 0;
 		else if (f->kind == FK_STR)
@@ -668,8 +676,9 @@ pdu_unpack(const uint8_t *buf, size_t len, int type, void *msg)
 			absent = !(seen & 1u << i);
 		if (absent && (f->flags & FF_NEED))
 			return PDU_EFIELD;
+		/* -1 of any width: every byte 0xff. */
 		if (absent && (f->flags & FF_NONE))
-			int_store((char *)msg + f->off, f->size, UINT64_MAX);
+			memset(p, 0xff, f->size);
 		if (pair >= 0 && pair != absent)
 			return PDU_EFIELD;
 		pair = (f->flags & FF_PAIR) ? absent : -1;
@@ -693,20 +702,10 @@ pdu_req_pack(uint8_t *buf, size_t cap, const struct pdu_req *q)
 	return pdu_pack(buf, cap, q->type, q->flags, q->reqid, q);
 }
 
-/* The header's type, flags and reqid are part of a request's struct. */
 int
 pdu_req_unpack(const uint8_t *buf, size_t len, struct pdu_req *q)
 {
-	struct pdu_hdr h;
-	int rc;
-
-	if ((rc = pdu_unpack(buf, len, 0, q)) != 0 ||
-	    (rc = pdu_hdr_unpack(buf, len, &h)) != 0)
-		return rc;
-	q->type = h.type;
-	q->flags = h.flags;
-	q->reqid = h.reqid;
-	return 0;
+	return pdu_unpack(buf, len, 0, q);
 }
 
 int

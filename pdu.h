@@ -190,7 +190,8 @@ bool	pdu_is_request(int type);
  * of its type, and returns the PDU's length or a negative enum pdu_err
  * (PDU_ESPACE; PDU_ETYPE for a type pdu.c does not know). pdu_unpack takes
  * one whole PDU (header included) of the given type (0: any request),
- * fills msg and returns 0 or an enum pdu_err.
+ * fills msg (a request's type, flags and reqid too) and returns 0 or an
+ * enum pdu_err.
  *
  * The calls below are those two under the name of one message each. Some
  * are macros; PDU_MSG makes the compiler check the struct they are given.
