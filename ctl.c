@@ -1275,7 +1275,8 @@ listen_cb(struct watch *w, uint32_t ev)
 			continue;
 		}
 		nactive++;
-		conn_deadline(c, now_ms() + CTL_TIMEOUT_MS);
+		conn_deadline(c, now_ms() + (c->kind == K_TCP ? CTL_AUTH_MS :
+		    CTL_TIMEOUT_MS));
 		if (c->kind == K_TCP) {
 			uint8_t *p;
 			size_t room;
@@ -1283,7 +1284,6 @@ listen_cb(struct watch *w, uint32_t ev)
 			c->bulk = c->unauth = true;
 			nbulk++;
 			nunauth++;
-			conn_deadline(c, now_ms() + CTL_AUTH_MS);
 			tcp_keepalive(fd);
 			/*
 			 * Never wait for entropy: on a board at boot the pool

@@ -77,6 +77,21 @@ pdu_get64(const uint8_t *p)
 	return (uint64_t)pdu_get32(p) << 32 | pdu_get32(p + 4);
 }
 
+/*
+ * Word n of the NUL-separated words w, which has max of them; none when
+ * n is not one of them. The names below are such lists, not tables of
+ * pointers.
+ */
+static const char *
+word(const char *w, unsigned n, unsigned max, const char *none)
+{
+	if (n >= max)
+		return none;
+	while (n-- > 0)
+		w += strlen(w) + 1;
+	return w;
+}
+
 /* ------------------------------------------------------------- writing */
 
 /*
@@ -235,17 +250,11 @@ pdu_hdr_unpack(const uint8_t *buf, size_t avail, struct pdu_hdr *h)
 const char *
 pdu_strerror(int e)
 {
-	/* By -e, PDU_EOK to PDU_ESPACE: a literal, not a table of pointers. */
-	const char *s = "no error\0truncated header\0bad magic (not a pm peer)\0"
+	/* By -e, PDU_EOK to PDU_ESPACE. */
+	return word("no error\0truncated header\0bad magic (not a pm peer)\0"
 	    "protocol version mismatch\0bad PDU length\0"
 	    "unknown or unexpected message type\0malformed field\0"
-	    "message too large";
-
-	if (e > PDU_EOK || e < PDU_ESPACE)
-		return "unknown error";
-	while (e++ < 0)
-		s += strlen(s) + 1;
-	return s;
+	    "message too large", (unsigned)-e, 1 - PDU_ESPACE, "unknown error");
 }
 
 bool
@@ -495,13 +504,9 @@ const char *
 pdu_type_name(int type)
 {
 	const struct msg *m = msg_of(type);
-	const char *n = names;
 
-	if (m == NULL)
-		return "unknown";
-	for (long i = m - msgs; i > 0; i--)
-		n += strlen(n) + 1;
-	return n;
+	return word(names, m != NULL ? (unsigned)(m - msgs) : NROWS(msgs),
+	    NROWS(msgs), "unknown");
 }
 
 /*
@@ -843,14 +848,8 @@ pdu_sealed(const uint8_t *buf, size_t len)
 const char *
 pdu_state_name(int k)
 {
-	const char *n = "stopped\0starting\0running\0stopping\0exited\0"
-	    "backoff\0fatal";
-
-	if (k < 0 || k >= PDU_ST_OTHER)
-		return "?";
-	while (k-- > 0)
-		n += strlen(n) + 1;
-	return n;
+	return word("stopped\0starting\0running\0stopping\0exited\0backoff\0"
+	    "fatal", (unsigned)k, PDU_ST_OTHER, "?");
 }
 
 /* A status record's state: its PDU_ST_*, PDU_ST_OTHER for none. */
