@@ -118,8 +118,8 @@ static int		 nconns;
 static int		 nactive;
 static uint64_t		 paused_until;	/* accept off after EMFILE */
 static char		 sockpath[sizeof(((struct sockaddr_un *)0)->sun_path)];
-static gid_t		 sock_gid;
-static bool		 has_sock_gid;
+static gid_t		 sock_gid;	/* NO_GID: no socket_group */
+#define NO_GID		((gid_t)-1)
 static char		 key[CTL_KEY_MAX];
 static size_t		 keylen;
 static char		 idents[CTL_IDS_SIZE];	/* names TCP clients may dial */
@@ -1132,7 +1132,7 @@ peer_allowed(int fd, uid_t *uid)
 	*uid = cr.uid;
 	if (cr.uid == 0 || cr.uid == geteuid())
 		return true;
-	if (!has_sock_gid)
+	if (sock_gid == NO_GID)
 		return false;
 	if (cr.gid == sock_gid)
 		return true;
@@ -1498,7 +1498,8 @@ again:
 	 * choosing (issue 8).
 	 */
 	/* The raw calls, as sys.c's child makes its own: no wrapper linked. */
-	old = (mode_t)syscall(SYS_umask, has_sock_gid ? 0117 : 0177);
+	old = (mode_t)syscall(SYS_umask, sock_gid != NO_GID ? 0117 :
+	    0177);
 	rc = bind(fd, (struct sockaddr *)&sun, alen);
 	syscall(SYS_umask, old);
 	if (rc == -1) {
@@ -1516,7 +1517,7 @@ again:
 	if (l->name[0] != '@')
 		memcpy(sockpath, l->name, sizeof(sockpath));
 	/* Raw fchownat: its wrapper was linked for this one call. */
-	if (has_sock_gid && l->name[0] != '@' && syscall(SYS_fchownat,
+	if (sock_gid != NO_GID && l->name[0] != '@' && syscall(SYS_fchownat,
 	    AT_FDCWD, l->name, (uid_t)-1, sock_gid,
 	    AT_SYMLINK_NOFOLLOW) == -1) {
 		snprintf(why, len, "group: %m");
@@ -1703,8 +1704,8 @@ ctl_init(const struct config *c, const char *sock_override)
 	bulk_max = max - (max / 4 > 1 ? max / 4 : 1);
 	if (bulk_max < 1)
 		bulk_max = 1;
-	has_sock_gid = c != NULL && c->set.socket_group != NULL;
-	sock_gid = has_sock_gid ? c->set.socket_gid : 0;
+	/* The config's socket_gid is NO_GID without socket_group. */
+	sock_gid = c != NULL ? c->set.socket_gid : NO_GID;
 	if (c != NULL && c->set.listen != NULL &&
 	    (ctl_key_load(c->set.token_file, key, &keylen) == -1 ||
 	    idents_init(c->set.listen, c->set.tcp_identity) == -1 ||
