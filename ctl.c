@@ -75,6 +75,10 @@ enum { C_FREE, C_AUTH, C_READ, C_REPLY, C_CLOSING };
 /* Jobs up to J_METRICS walk the process table; from J_LOGS they stream. */
 enum { J_NONE, J_STATUS, J_SHOW, J_METRICS, J_PLAN, J_LOGS, J_EVENTS };
 
+/*
+ * The scalars first: a field within 128 bytes of the start is addressed
+ * with a one-byte offset, one further on with four, at every use.
+ */
 struct conn {
 	struct watch	 w;
 	int		 kind;
@@ -84,23 +88,23 @@ struct conn {
 	int		 job;
 	int		 cursor;
 	int		 nidx;		/* -1: every process */
-	uint16_t	 idx[PDU_IDS_MAX];
 	uint32_t	 count;		/* items sent so far */
-	uint8_t		 nonce[PDU_NONCE_LEN];
 	bool		 sealed;	/* TCP after auth: every PDU tagged */
 	bool		 bulk;		/* TCP or following: capped */
 	bool		 unauth;	/* TCP before auth: capped */
 	bool		 json;		/* EVENTS: JSON lines */
 	bool		 admin;		/* Unix peer root or pm's user: run */
-	struct auth_sess as;
+	uint32_t	 events;	/* as last given to the loop */
 	size_t		 inlen;
 	size_t		 outoff;
 	size_t		 outlen;
-	uint32_t	 events;	/* as last given to the loop */
 	const struct lb	*lb;		/* LOGS: whose ring, valid in lgen */
 	unsigned	 lgen;		/* the table's generation at the start */
 	uint64_t	 lpos;		/* next line in the ring */
 	uint64_t	 lend;		/* UINT64_MAX: follow */
+	uint8_t		 nonce[PDU_NONCE_LEN];
+	struct auth_sess as;
+	uint16_t	 idx[PDU_IDS_MAX];
 	char		 lid[PDU_ID_MAX];
 	uint8_t		 in[CTL_IN_SIZE];
 	uint8_t		 out[CTL_OUT_SIZE];
