@@ -81,11 +81,11 @@ enum { J_NONE, J_STATUS, J_SHOW, J_METRICS, J_PLAN, J_LOGS, J_EVENTS };
  */
 struct conn {
 	struct watch	 w;
-	int		 kind;
-	int		 state;
+	uint8_t		 kind;
+	uint8_t		 state;
+	uint8_t		 job;
 	uint64_t	 deadline;
 	uint32_t	 reqid;
-	int		 job;
 	int		 cursor;
 	int		 nidx;		/* -1: every process */
 	uint32_t	 count;		/* items sent so far */
