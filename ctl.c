@@ -76,8 +76,9 @@ enum { C_FREE, C_AUTH, C_READ, C_REPLY, C_CLOSING };
 enum { J_NONE, J_STATUS, J_SHOW, J_METRICS, J_PLAN, J_LOGS, J_EVENTS };
 
 /*
- * The scalars first: a field within 128 bytes of the start is addressed
- * with a one-byte offset, one further on with four, at every use.
+ * The scalars first, then the ID indices: a field (or an array read by
+ * index) that starts within 128 bytes of the start is addressed with a
+ * one-byte offset, one further on with four, at every use.
  */
 struct conn {
 	struct watch	 w;
@@ -102,9 +103,9 @@ struct conn {
 	unsigned	 lgen;		/* the table's generation at the start */
 	uint64_t	 lpos;		/* next line in the ring */
 	uint64_t	 lend;		/* UINT64_MAX: follow */
+	uint16_t	 idx[PDU_IDS_MAX];
 	uint8_t		 nonce[PDU_NONCE_LEN];
 	struct auth_sess as;
-	uint16_t	 idx[PDU_IDS_MAX];
 	char		 lid[PDU_ID_MAX];
 	uint8_t		 in[CTL_IN_SIZE];
 	uint8_t		 out[CTL_OUT_SIZE];
