@@ -96,9 +96,9 @@ struct conn {
 	bool		 json;		/* EVENTS: JSON lines */
 	bool		 admin;		/* Unix peer root or pm's user: run */
 	uint32_t	 events;	/* as last given to the loop */
-	size_t		 inlen;
-	size_t		 outoff;
-	size_t		 outlen;
+	uint32_t	 inlen;
+	uint32_t	 outoff;
+	uint32_t	 outlen;
 	const struct lb	*lb;		/* LOGS: whose ring, valid in lgen */
 	unsigned	 lgen;		/* the table's generation at the start */
 	uint64_t	 lpos;		/* next line in the ring */
