@@ -330,12 +330,12 @@ struct auth_ok_body {
 /*
  * Every message's fields, one table after another, so that a message's
  * row names its fields by their place in ft (a byte), not by a pointer.
+ * A request of IDs alone uses the first row of a longer table (REQ1).
  */
 static const struct ftab {
-	struct field	ids[1], one_id[1], bare[1], signal[2], setting[2],
-			auth[4], need_id[1], run[2], logs[2], ok[1], error[3],
-			end[1], status[21], text[2], version[2], challenge[3],
-			auth_ok[1];
+	struct field	ids[1], one_id[1], signal[2], setting[2], auth[4],
+			run[2], logs[2], ok[1], error[3], end[1], status[21],
+			text[2], version[2], challenge[3], auth_ok[1];
 } ft = {
 	/*
 	 * Requests. Every request may carry IDs as far as its table
@@ -344,7 +344,6 @@ static const struct ftab {
 	 */
 	.ids = { F_IDS(PDU_IDS_MAX, 0) },
 	.one_id = { F_IDS(1, 0) },
-	.bare = { F_IDS(0, 0) },
 	.signal = {
 		F_IDS(1, FF_NEED),
 		{ T_SIGNAL, FK_INT, FF_NEED, AT(pdu_req, sig, 4), 4, 127 }
@@ -360,7 +359,6 @@ static const struct ftab {
 		F_BYTES(T_NONCE, pdu_req, nonce, FF_OPT | FF_PAIR),
 		F_STR(T_HOST, pdu_req, host, FF_OPT)
 	},
-	.need_id = { F_IDS(1, FF_NEED) },
 	.run = {
 		F_IDS(1, FF_NEED),
 		F_STR(T_TEXT, pdu_req, text, FF_NEED)
@@ -438,6 +436,9 @@ struct msg {
 #define NREQ		(PDU_REQ_LAST - PDU_START + 1)
 #define REQ(t, a)	[PDU_##t - PDU_START] = \
 	{ FT(a), NROWS(ft.a), sizeof(struct pdu_req) }
+/* A request of no fields but its IDs: the first row of a, alone. */
+#define REQ1(t, a)	[PDU_##t - PDU_START] = \
+	{ FT(a), 1, sizeof(struct pdu_req) }
 #define REP(t, a, st)	[NREQ + PDU_##t - PDU_OK] = \
 	{ FT(a), NROWS(ft.a), sizeof(st) }
 
@@ -453,23 +454,23 @@ static const struct msg msgs[NREQ + PDU_REP_LAST - PDU_OK + 1] = {
 	REQ(STATUS, ids),
 	REQ(SIGNAL, signal),
 	REQ(CONFIG_SHOW, one_id),
-	REQ(CONFIG_RELOAD, bare),
+	REQ1(CONFIG_RELOAD, setting),
 	REQ(SETTING_SHOW, setting),
-	REQ(SETTING_RELOAD, bare),
-	REQ(SHUTDOWN, bare),
-	REQ(HALT, bare),
-	REQ(POWEROFF, bare),
-	REQ(REBOOT, bare),
-	REQ(VERSION, bare),
+	REQ1(SETTING_RELOAD, setting),
+	REQ1(SHUTDOWN, setting),
+	REQ1(HALT, setting),
+	REQ1(POWEROFF, setting),
+	REQ1(REBOOT, setting),
+	REQ1(VERSION, setting),
 	REQ(AUTH, auth),
 	REQ(LOGS, logs),
-	REQ(LOG_REOPEN, bare),
+	REQ1(LOG_REOPEN, setting),
 	REQ(METRICS, ids),
 	REQ(EVENTS, ids),
 	REQ(RUN, run),
-	REQ(RM, need_id),
-	REQ(WHY, need_id),
-	REQ(SAVE, bare),
+	REQ1(RM, run),
+	REQ1(WHY, run),
+	REQ1(SAVE, setting),
 	REP(OK, ok, struct ok_body),
 	REP(ERROR, error, struct pdu_error),
 	REP(END, end, struct end_body),
