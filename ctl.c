@@ -1419,8 +1419,9 @@ static int
 sock_dir(const struct sock_loc *l, char *why, size_t len)
 {
 	char dir[sizeof(l->name)];
+	const char *fmt = "%s: %m";
 	struct stat st;
-	int rc;
+	unsigned x = 0;
 
 	if (l->dir == SD_GIVEN || l->dir == SD_ABSTRACT)
 		return 0;
@@ -1428,26 +1429,25 @@ sock_dir(const struct sock_loc *l, char *why, size_t len)
 	*strrchr(dir, '/') = '\0';
 	/* mkdirat, as cgroup.c makes its groups: mkdir is not linked. */
 	if (l->dir != SD_OWN && mkdirat(AT_FDCWD, dir, l->dir == SD_PRIVATE ?
-	    0700 : 0755) == -1 && errno != EEXIST) {
-		snprintf(why, len, "%s: %m", dir);
-		return -1;
-	}
+	    0700 : 0755) == -1 && errno != EEXIST)
+		goto fail;
 	/* Root's own /run may be a symlink root made; the others never. */
-	rc = fstatat(AT_FDCWD, dir, &st,
-	    l->dir == SD_RUN ? 0 : AT_SYMLINK_NOFOLLOW);
-	if (rc == -1)
-		snprintf(why, len, "%s: %m", dir);
-	else if (!S_ISDIR(st.st_mode))
-		snprintf(why, len, "%s is not a directory", dir);
-	else if (st.st_uid != geteuid())
-		snprintf(why, len, "%s belongs to uid %u", dir,
-		    (unsigned)st.st_uid);
+	if (fstatat(AT_FDCWD, dir, &st,
+	    l->dir == SD_RUN ? 0 : AT_SYMLINK_NOFOLLOW) == -1)
+		goto fail;
+	/* One format and its number: the owner's uid or the mode. */
+	if (!S_ISDIR(st.st_mode))
+		fmt = "%s is not a directory";
+	else if ((x = st.st_uid) != geteuid())
+		fmt = "%s belongs to uid %u";
 	else if ((st.st_mode & 022) != 0 && (l->dir != SD_RUN ||
-	    !(st.st_mode & S_ISVTX)))
-		snprintf(why, len, "%s is writable by others (mode %03o)",
-		    dir, (unsigned)(st.st_mode & 0777));
-	else
+	    !(st.st_mode & S_ISVTX))) {
+		fmt = "%s is writable by others (mode %03o)";
+		x = st.st_mode & 0777;
+	} else
 		return 0;
+fail:
+	snprintf(why, len, fmt, dir, x);
 	return -1;
 }
 
@@ -1463,38 +1463,35 @@ unix_bind(const struct sock_loc *l, char *why, size_t len)
 	struct sockaddr_un sun;
 	socklen_t alen;
 	struct stat st;
-	uid_t peer;
+	uid_t peer = 0;
 	mode_t old;
 	int fd, rc, tries = 0;
+	/* Why not, formatted once at fail with the peer's uid. */
+	const char *fmt = "name too long";
 
-	if (cfg_sockaddr(l->name, &sun, &alen) == -1) {
-		snprintf(why, len, "name too long");
-		return -1;
-	}
+	if (cfg_sockaddr(l->name, &sun, &alen) == -1)
+		goto fail;
 	if (sock_dir(l, why, len) == -1)
 		return -1;
 again:
 	rc = 0;
 	if (l->name[0] != '@' && fstatat(AT_FDCWD, l->name, &st,
 	    AT_SYMLINK_NOFOLLOW) == 0) {
-		if (!S_ISSOCK(st.st_mode)) {
-			snprintf(why, len, "exists and is not a socket");
-			return -1;
-		}
+		fmt = "exists and is not a socket";
+		if (!S_ISSOCK(st.st_mode))
+			goto fail;
 		/* unlinkat, raw: the one call every arch has. */
+		fmt = "cannot remove stale socket: %m";
 		if ((rc = sock_probe(&sun, alen, &peer)) == 0 &&
-		    syscall(SYS_unlinkat, AT_FDCWD, l->name, 0) == -1) {
-			snprintf(why, len, "cannot remove stale socket: %m");
-			return -1;
-		}
+		    syscall(SYS_unlinkat, AT_FDCWD, l->name, 0) == -1)
+			goto fail;
 	}
 	if (rc == 1)
 		goto held;
+	fmt = "%m";
 	if (rc == -1 || (fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, 0)) == -1) {
-		snprintf(why, len, "%m");
-		return -1;
-	}
+	    SOCK_CLOEXEC, 0)) == -1)
+		goto fail;
 	/*
 	 * The final mode comes from the umask at bind, and the group is set
 	 * without following a symlink: a chmod or chown by path after bind
@@ -1535,11 +1532,10 @@ held:
 		log_err("another pm is already listening on %s", l->name);
 		return -2;
 	}
-	if (peer == (uid_t)-1)
-		snprintf(why, len, "held by a process that does not answer");
-	else
-		snprintf(why, len, "held by uid %u, not by pm's user",
-		    (unsigned)peer);
+	fmt = peer == (uid_t)-1 ? "held by a process that does not answer" :
+	    "held by uid %u, not by pm's user";
+fail:
+	snprintf(why, len, fmt, (unsigned)peer);
 	return -1;
 }
 
