@@ -1221,6 +1221,7 @@ listen_cb(struct watch *w, uint32_t ev)
 	char why[128];
 	uid_t uid = (uid_t)-1;
 	int fd, i;
+	bool full;
 
 	(void)ev;
 	for (;;) {
@@ -1228,14 +1229,16 @@ listen_cb(struct watch *w, uint32_t ev)
 		if (fd == -1) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
-			if (errno == EMFILE || errno == ENFILE ||
-			    errno == ENOBUFS || errno == ENOMEM) {
-				log_warn("control: accept: %m; pausing");
+			full = errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM;
+			if (full || (errno != EAGAIN && errno != EWOULDBLOCK))
+				log_warn("control: accept: %m%s", full ?
+				    "; pausing" : "");
+			if (full) {
 				paused_until = now_ms() + CTL_RETRY_MS;
 				listeners_enable(false);
 				loop_deadline_changed();
-			} else if (errno != EAGAIN && errno != EWOULDBLOCK)
-				log_warn("control: accept: %m");
+			}
 			return;
 		}
 		if (l->kind == K_UNIX && !peer_allowed(fd, &uid)) {
