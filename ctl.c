@@ -182,7 +182,7 @@ listeners_enable(bool on)
 
 	for (i = 0; i < nlis; i++)
 		if (loop_mod(&lis[i].w, on ? EPOLLIN : 0) == -1)
-			log_warn("control socket: epoll: %m");
+			log_warn("control: epoll: %m");
 }
 
 /* Queue a reply PDU that pack wrote at the end of the out buffer. */
