@@ -62,13 +62,17 @@ _Static_assert(PDU_HALT - PDU_SHUTDOWN == END_HALT &&
 #define CTL_TIMEOUT_MS	5000
 #define CTL_AUTH_MS	2000	/* a TCP peer's handshake (issue 11) */
 #define CTL_UNAUTH_MAX	8	/* TCP peers not yet authenticated */
-#define CTL_STALL_MS	10000	/* a follower that takes nothing */
+#define CTL_STALL_S	10	/* a follower that takes nothing */
+#define CTL_STALL_MS	(CTL_STALL_S * 1000)
 #define CTL_IDS_SIZE	1024	/* listen and tcp_identity */
 #define CTL_RETRY_MS	1000	/* accept paused after EMFILE */
 #define CTL_IN_SIZE	(PDU_HDR_SIZE + PDU_IDS_MAX * (4 + PDU_ID_MAX) + 256)
 #define CTL_OUT_SIZE	(PDU_TEXT_MAX + PDU_KEY_MAX + 1024)
 #define CTL_PLAN_SIZE	65536
 #define CTL_NLISTEN	3
+/* A constant's digits, for a message: no argument to format. */
+#define STR_(x)		#x
+#define STR(x)		STR_(x)
 
 enum { K_UNIX, K_TCP };
 enum { C_FREE, C_AUTH, C_READ, C_REPLY, C_CLOSING };
@@ -907,8 +911,8 @@ conn_auth(struct conn *c, const struct pdu_req *q)
 	}
 	if (q->host[0] == '\0') {
 		conn_fail(c, "auth", "this server needs TCP authentication "
-		    "version %d (client nonce and server name); upgrade the "
-		    "client", PDU_AUTHV);
+		    "version " STR(PDU_AUTHV) " (client nonce and server name); "
+		    "upgrade the client");
 		return -1;
 	}
 	if (!ident_ok(q->host)) {
@@ -957,7 +961,7 @@ conn_parse(struct conn *c)
 			return;
 		if (rc == PDU_EVERSION) {
 			conn_fail(c, "version", "protocol version mismatch: "
-			    "server speaks %d, client sent %d", PM_PROTO,
+			    "server speaks " STR(PM_PROTO) ", client sent %d",
 			    h.version);
 			return;
 		}
@@ -979,10 +983,11 @@ conn_parse(struct conn *c)
 			return;
 		}
 		rc = pdu_req_unpack(c->in, h.len, &q);
+		/* Both speak PM_PROTO here (else PDU_EVERSION above). */
 		if (rc == PDU_ETYPE) {
 			conn_fail(c, "protocol", "unknown request type %d "
-			    "(server protocol %d, client protocol %d)",
-			    h.type, PM_PROTO, h.version);
+			    "(server protocol " STR(PM_PROTO) ", client "
+			    "protocol " STR(PM_PROTO) ")", h.type);
 			return;
 		}
 		if (rc != 0) {
@@ -1330,9 +1335,9 @@ ctl_tick(uint64_t now)
 		if (c->deadline != 0 && now >= c->deadline) {
 			if (c->job >= J_LOGS && c->lend == UINT64_MAX)
 				log_limited(&lim_stall, "control: "
-				    "follower of %s took nothing for %d s; "
-				    "dropped", c->job == J_LOGS ? c->lid :
-				    "events", CTL_STALL_MS / 1000);
+				    "follower of %s took nothing for "
+				    STR(CTL_STALL_S) " s; dropped", c->job ==
+				    J_LOGS ? c->lid : "events");
 			else
 				log_debug("control: peer timed out");
 			conn_close(c);
@@ -1699,7 +1704,8 @@ ctl_init(const struct config *c, const char *sock_override)
 	struct sock_loc v[PM_SOCK_LOCS];
 	int max, n;
 
-	max = c != NULL && c->set.max_clients > 0 ? c->set.max_clients : 256;
+	/* The config holds max_clients to 1..65535. */
+	max = c != NULL ? c->set.max_clients : 256;
 	if ((conns = calloc((size_t)max, sizeof(*conns))) == NULL) {
 		log_err("control: %m");
 		return -1;
