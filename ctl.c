@@ -64,7 +64,8 @@ _Static_assert(PDU_HALT - PDU_SHUTDOWN == END_HALT &&
 #define CTL_UNAUTH_MAX	8	/* TCP peers not yet authenticated */
 #define CTL_STALL_S	10	/* a follower that takes nothing */
 #define CTL_STALL_MS	(CTL_STALL_S * 1000)
-#define CTL_IDS_SIZE	1024	/* listen and tcp_identity */
+#define CTL_IDS_MAX	1022	/* listen and tcp_identity, ',' between */
+#define CTL_IDS_SIZE	(CTL_IDS_MAX + 2)
 #define CTL_RETRY_MS	1000	/* accept paused after EMFILE */
 #define CTL_IN_SIZE	(PDU_HDR_SIZE + PDU_IDS_MAX * (4 + PDU_ID_MAX) + 256)
 #define CTL_OUT_SIZE	(PDU_TEXT_MAX + PDU_KEY_MAX + 1024)
@@ -1646,8 +1647,8 @@ idents_init(const char *listen_on, const char *more)
 {
 	if (snprintf(idents, sizeof(idents), "%s,%s", listen_on,
 	    more != NULL ? more : "") >= (int)sizeof(idents)) {
-		log_err("tcp_identity: too long (max %d bytes)",
-		    CTL_IDS_SIZE - 2);
+		log_err("tcp_identity: too long (max " STR(CTL_IDS_MAX)
+		    " bytes)");
 		return -1;
 	}
 	if (more == NULL && (listen_on[0] == ':' || listen_on[0] == '*' ||
