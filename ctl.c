@@ -1090,29 +1090,30 @@ conn_cb(struct watch *w, uint32_t ev)
 {
 	struct conn *c = (struct conn *)w;
 	ssize_t n;
+	size_t off;
+	bool rd;
 
 	if (ev & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
-		if (c->state != C_AUTH && c->state != C_READ) {
-			/*
-			 * A peer that hangs up before its reply is gone; a
-			 * follower (the one reader here) ends with EOF.
-			 */
-			if ((ev & (EPOLLHUP | EPOLLERR)) || ((ev & EPOLLIN) &&
-			    recv(c->w.fd, c->in, sizeof(c->in), 0) <= 0 &&
-			    errno != EAGAIN)) {
-				conn_close(c);
-				return;
-			}
-		} else {
-			n = recv(c->w.fd, c->in + c->inlen,
-			    sizeof(c->in) - c->inlen, 0);
+		/*
+		 * A peer that hangs up before its reply is gone; a follower
+		 * (the one reader here) ends with EOF, what it sends is
+		 * dropped.
+		 */
+		rd = c->state == C_AUTH || c->state == C_READ;
+		if (!rd && (ev & (EPOLLHUP | EPOLLERR))) {
+			conn_close(c);
+			return;
+		}
+		if (rd || (ev & EPOLLIN)) {
+			off = rd ? c->inlen : 0;
+			n = recv(c->w.fd, c->in + off, sizeof(c->in) - off, 0);
 			if (n == 0 || (n == -1 && errno != EAGAIN &&
 			    errno != EINTR)) {
 				conn_close(c);
 				return;
 			}
-			if (n > 0) {
-				c->inlen += (size_t)n;
+			if (rd && n > 0) {
+				c->inlen += (uint32_t)n;
 				conn_parse(c);
 				if (c->state == C_FREE)
 					return;
