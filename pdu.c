@@ -789,8 +789,11 @@ pdu_challenge_pack(uint8_t *buf, size_t cap, const uint8_t *nonce)
 	return pdu_pack(buf, cap, PDU_CHALLENGE, 0, 0, &c);
 }
 
-/* AUTH_OK: the server's proof that it holds the key too (auth v2). */
-int
+/*
+ * AUTH_OK: the server's proof that it holds the key too (auth v2). Not
+ * inlined, as pdu_seal below: smaller where they are called.
+ */
+__attribute__((noinline)) int
 pdu_auth_ok_pack(uint8_t *buf, size_t cap, const uint8_t *mac)
 {
 	struct auth_ok_body b;
@@ -815,7 +818,7 @@ pdu_auth_ok_unpack(const uint8_t *buf, size_t len, uint8_t *mac)
  * header with the final length included; decoders skip it as a tag they
  * do not use, so no message changes shape.
  */
-int
+__attribute__((noinline)) int
 pdu_seal(uint8_t *buf, size_t cap, size_t n)
 {
 	if (n < PDU_HDR_SIZE || n > PDU_MAX - PDU_SEAL_SIZE ||
