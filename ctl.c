@@ -821,23 +821,34 @@ do_adhoc(struct conn *c, const struct pdu_req *q)
 static void
 conn_request(struct conn *c, const struct pdu_req *q)
 {
+	/* Each request type's handling: a byte each, not a case each. */
+	enum { R_NONE, R_ACTION, R_LIST, R_RELOAD, R_SETTING, R_END, R_LOGS,
+	    R_ADHOC, R_REOPEN, R_VERSION };
+	static const uint8_t how[PDU_REQ_LAST + 1] = {
+		[PDU_START] = R_ACTION, [PDU_STOP] = R_ACTION,
+		[PDU_RESTART] = R_ACTION, [PDU_SIGNAL] = R_ACTION,
+		[PDU_SAVE] = R_LIST, [PDU_STATUS] = R_LIST,
+		[PDU_CONFIG_SHOW] = R_LIST, [PDU_METRICS] = R_LIST,
+		[PDU_CONFIG_RELOAD] = R_RELOAD, [PDU_SETTING_RELOAD] = R_RELOAD,
+		[PDU_SETTING_SHOW] = R_SETTING, [PDU_SHUTDOWN] = R_END,
+		[PDU_HALT] = R_END, [PDU_POWEROFF] = R_END,
+		[PDU_REBOOT] = R_END, [PDU_LOGS] = R_LOGS,
+		[PDU_EVENTS] = R_LOGS, [PDU_RUN] = R_ADHOC, [PDU_RM] = R_ADHOC,
+		[PDU_WHY] = R_ADHOC, [PDU_LOG_REOPEN] = R_REOPEN,
+		[PDU_VERSION] = R_VERSION
+	};
 	uint8_t *p;
 	size_t room;
 
 	c->reqid = q->reqid;
 	c->count = 0;
 	c->cursor = 0;
-	switch (q->type) {
-	case PDU_START:
-	case PDU_STOP:
-	case PDU_RESTART:
-	case PDU_SIGNAL:
+	/* q->type is a request's (pdu_unpack), so within how[]. */
+	switch (how[q->type]) {
+	case R_ACTION:
 		do_action(c, q);
 		break;
-	case PDU_SAVE:
-	case PDU_STATUS:
-	case PDU_CONFIG_SHOW:
-	case PDU_METRICS:
+	case R_LIST:
 		if (q->type == PDU_SAVE)
 			save_ids(c);
 		else if (resolve_ids(c, q) == -1)
@@ -848,36 +859,29 @@ conn_request(struct conn *c, const struct pdu_req *q)
 		c->state = C_REPLY;
 		conn_flush(c);
 		break;
-	case PDU_CONFIG_RELOAD:
-	case PDU_SETTING_RELOAD:
+	case R_RELOAD:
 		do_reload(c, q);
 		break;
-	case PDU_SETTING_SHOW:
+	case R_SETTING:
 		do_setting_show(c, q);
 		break;
-	case PDU_SHUTDOWN:
-	case PDU_HALT:
-	case PDU_POWEROFF:
-	case PDU_REBOOT:
+	case R_END:
 		log_info("%s requested over the control socket",
 		    pdu_type_name(q->type));
 		conn_ok(c, NULL);
 		pm_shutdown((enum pm_end)(q->type - PDU_SHUTDOWN), 0);
 		break;
-	case PDU_LOGS:
-	case PDU_EVENTS:
+	case R_LOGS:
 		do_logs(c, q);
 		break;
-	case PDU_RUN:
-	case PDU_RM:
-	case PDU_WHY:
+	case R_ADHOC:
 		do_adhoc(c, q);
 		break;
-	case PDU_LOG_REOPEN:
+	case R_REOPEN:
 		lb_reopen();
 		conn_ok(c, NULL);
 		break;
-	case PDU_VERSION:
+	case R_VERSION:
 		p = conn_room(c, &room);
 		conn_last(c, pdu_version_pack(p, room, c->reqid, PM_VERSION));
 		break;
