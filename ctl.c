@@ -191,6 +191,16 @@ listeners_enable(bool on)
 			log_warn("control: epoll: %m");
 }
 
+/* Accept again once a pause after EMFILE is over (now) or a slot is free. */
+static void
+listeners_resume(uint64_t now)
+{
+	if (paused_until != 0 && now >= paused_until) {
+		paused_until = 0;
+		listeners_enable(true);
+	}
+}
+
 /* Queue a reply PDU that pack wrote at the end of the out buffer. */
 static uint8_t *
 conn_room(struct conn *c, size_t *room)
@@ -1095,10 +1105,7 @@ conn_close(struct conn *c)
 	if (c->unauth)
 		nunauth--;
 	c->bulk = c->unauth = false;
-	if (paused_until != 0) {
-		paused_until = 0;
-		listeners_enable(true);
-	}
+	listeners_resume(UINT64_MAX);
 }
 
 static void
@@ -1341,10 +1348,7 @@ ctl_tick(uint64_t now)
 	uint64_t next = 0;
 	int i;
 
-	if (paused_until != 0 && now >= paused_until) {
-		paused_until = 0;
-		listeners_enable(true);
-	}
+	listeners_resume(now);
 	for (i = 0; i < nconns; i++) {
 		struct conn *c = &conns[i];
 
