@@ -62,45 +62,55 @@ _Static_assert(PDU_HALT - PDU_SHUTDOWN == END_HALT &&
 #define CTL_TIMEOUT_MS	5000
 #define CTL_AUTH_MS	2000	/* a TCP peer's handshake (issue 11) */
 #define CTL_UNAUTH_MAX	8	/* TCP peers not yet authenticated */
-#define CTL_STALL_MS	10000	/* a follower that takes nothing */
-#define CTL_IDS_SIZE	1024	/* listen and tcp_identity */
+#define CTL_STALL_S	10	/* a follower that takes nothing */
+#define CTL_STALL_MS	(CTL_STALL_S * 1000)
+#define CTL_IDS_MAX	1022	/* listen and tcp_identity, ',' between */
+#define CTL_IDS_SIZE	(CTL_IDS_MAX + 2)
 #define CTL_RETRY_MS	1000	/* accept paused after EMFILE */
 #define CTL_IN_SIZE	(PDU_HDR_SIZE + PDU_IDS_MAX * (4 + PDU_ID_MAX) + 256)
 #define CTL_OUT_SIZE	(PDU_TEXT_MAX + PDU_KEY_MAX + 1024)
 #define CTL_PLAN_SIZE	65536
 #define CTL_NLISTEN	3
+/* A constant's digits, for a message: no argument to format. */
+#define STR_(x)		#x
+#define STR(x)		STR_(x)
 
 enum { K_UNIX, K_TCP };
 enum { C_FREE, C_AUTH, C_READ, C_REPLY, C_CLOSING };
 /* Jobs up to J_METRICS walk the process table; from J_LOGS they stream. */
 enum { J_NONE, J_STATUS, J_SHOW, J_METRICS, J_PLAN, J_LOGS, J_EVENTS };
 
+/*
+ * The scalars first, then the ID indices: a field (or an array read by
+ * index) that starts within 128 bytes of the start is addressed with a
+ * one-byte offset, one further on with four, at every use.
+ */
 struct conn {
 	struct watch	 w;
-	int		 kind;
-	int		 state;
+	uint8_t		 kind;
+	uint8_t		 state;
+	uint8_t		 job;
 	uint64_t	 deadline;
 	uint32_t	 reqid;
-	int		 job;
 	int		 cursor;
 	int		 nidx;		/* -1: every process */
-	uint16_t	 idx[PDU_IDS_MAX];
 	uint32_t	 count;		/* items sent so far */
-	uint8_t		 nonce[PDU_NONCE_LEN];
 	bool		 sealed;	/* TCP after auth: every PDU tagged */
 	bool		 bulk;		/* TCP or following: capped */
 	bool		 unauth;	/* TCP before auth: capped */
 	bool		 json;		/* EVENTS: JSON lines */
 	bool		 admin;		/* Unix peer root or pm's user: run */
-	struct auth_sess as;
-	size_t		 inlen;
-	size_t		 outoff;
-	size_t		 outlen;
 	uint32_t	 events;	/* as last given to the loop */
+	uint32_t	 inlen;
+	uint32_t	 outoff;
+	uint32_t	 outlen;
 	const struct lb	*lb;		/* LOGS: whose ring, valid in lgen */
 	unsigned	 lgen;		/* the table's generation at the start */
 	uint64_t	 lpos;		/* next line in the ring */
 	uint64_t	 lend;		/* UINT64_MAX: follow */
+	uint16_t	 idx[PDU_IDS_MAX];
+	uint8_t		 nonce[PDU_NONCE_LEN];
+	struct auth_sess as;
 	char		 lid[PDU_ID_MAX];
 	uint8_t		 in[CTL_IN_SIZE];
 	uint8_t		 out[CTL_OUT_SIZE];
@@ -118,8 +128,8 @@ static int		 nconns;
 static int		 nactive;
 static uint64_t		 paused_until;	/* accept off after EMFILE */
 static char		 sockpath[sizeof(((struct sockaddr_un *)0)->sun_path)];
-static gid_t		 sock_gid;
-static bool		 has_sock_gid;
+static gid_t		 sock_gid;	/* NO_GID: no socket_group */
+#define NO_GID		((gid_t)-1)
 static char		 key[CTL_KEY_MAX];
 static size_t		 keylen;
 static char		 idents[CTL_IDS_SIZE];	/* names TCP clients may dial */
@@ -163,7 +173,8 @@ conn_events(struct conn *c, uint32_t ev)
 		c->events = ev;
 }
 
-static void
+/* Not inlined, nor conn_add below: a call is smaller at their callers. */
+static __attribute__((noinline)) void
 conn_deadline(struct conn *c, uint64_t when)
 {
 	c->deadline = when;
@@ -177,7 +188,17 @@ listeners_enable(bool on)
 
 	for (i = 0; i < nlis; i++)
 		if (loop_mod(&lis[i].w, on ? EPOLLIN : 0) == -1)
-			log_warn("control socket: epoll: %m");
+			log_warn("control: epoll: %m");
+}
+
+/* Accept again once a pause after EMFILE is over (now) or a slot is free. */
+static void
+listeners_resume(uint64_t now)
+{
+	if (paused_until != 0 && now >= paused_until) {
+		paused_until = 0;
+		listeners_enable(true);
+	}
 }
 
 /* Queue a reply PDU that pack wrote at the end of the out buffer. */
@@ -197,7 +218,7 @@ conn_room(struct conn *c, size_t *room)
 }
 
 /* Queue that PDU of n bytes, tagged with the session key after auth. */
-static int
+static __attribute__((noinline)) int
 conn_add(struct conn *c, int n)
 {
 	if (n > 0 && c->sealed)
@@ -762,12 +783,29 @@ save_ids(struct conn *c)
 			c->idx[c->nidx++] = (uint16_t)i;
 }
 
+/*
+ * adhoc.c's message without its last newline, as an error or an OK. Not
+ * inlined: the compiler copied it after each of the three adhoc calls.
+ */
+static __attribute__((noinline)) void
+adhoc_reply(struct conn *c, int rc, char *msg)
+{
+	size_t i = strlen(msg);
+
+	if (i > 0 && msg[i - 1] == '\n')
+		msg[i - 1] = '\0';
+	if (rc < 0)
+		conn_fail(c, "failed", "%s", msg);
+	else
+		conn_ok(c, msg);
+}
+
 /* RUN, RM and WHY (issue 17): adhoc.c does the work. */
 static void
 do_adhoc(struct conn *c, const struct pdu_req *q)
 {
 	static char msg[PDU_MSG_MAX];
-	int i, rc = 0;
+	int rc = 0;
 
 	msg[0] = '\0';
 	/*
@@ -786,36 +824,41 @@ do_adhoc(struct conn *c, const struct pdu_req *q)
 	} else
 		rc = q->type == PDU_RUN ? adhoc_run(q->ids[0], q->text, msg,
 		    sizeof(msg)) : adhoc_rm(q->ids[0], msg, sizeof(msg));
-	i = (int)strlen(msg);
-	if (i > 0 && msg[i - 1] == '\n')
-		msg[i - 1] = '\0';
-	if (rc < 0)
-		conn_fail(c, "failed", "%s", msg);
-	else
-		conn_ok(c, msg);
+	adhoc_reply(c, rc, msg);
 }
 
 /* Dispatch one decoded request; every path ends in a reply. */
 static void
 conn_request(struct conn *c, const struct pdu_req *q)
 {
+	/* Each request type's handling: a byte each, not a case each. */
+	enum { R_NONE, R_ACTION, R_LIST, R_RELOAD, R_SETTING, R_END, R_LOGS,
+	    R_ADHOC, R_REOPEN, R_VERSION };
+	static const uint8_t how[PDU_REQ_LAST + 1] = {
+		[PDU_START] = R_ACTION, [PDU_STOP] = R_ACTION,
+		[PDU_RESTART] = R_ACTION, [PDU_SIGNAL] = R_ACTION,
+		[PDU_SAVE] = R_LIST, [PDU_STATUS] = R_LIST,
+		[PDU_CONFIG_SHOW] = R_LIST, [PDU_METRICS] = R_LIST,
+		[PDU_CONFIG_RELOAD] = R_RELOAD, [PDU_SETTING_RELOAD] = R_RELOAD,
+		[PDU_SETTING_SHOW] = R_SETTING, [PDU_SHUTDOWN] = R_END,
+		[PDU_HALT] = R_END, [PDU_POWEROFF] = R_END,
+		[PDU_REBOOT] = R_END, [PDU_LOGS] = R_LOGS,
+		[PDU_EVENTS] = R_LOGS, [PDU_RUN] = R_ADHOC, [PDU_RM] = R_ADHOC,
+		[PDU_WHY] = R_ADHOC, [PDU_LOG_REOPEN] = R_REOPEN,
+		[PDU_VERSION] = R_VERSION
+	};
 	uint8_t *p;
 	size_t room;
 
 	c->reqid = q->reqid;
 	c->count = 0;
 	c->cursor = 0;
-	switch (q->type) {
-	case PDU_START:
-	case PDU_STOP:
-	case PDU_RESTART:
-	case PDU_SIGNAL:
+	/* q->type is a request's (pdu_unpack), so within how[]. */
+	switch (how[q->type]) {
+	case R_ACTION:
 		do_action(c, q);
 		break;
-	case PDU_SAVE:
-	case PDU_STATUS:
-	case PDU_CONFIG_SHOW:
-	case PDU_METRICS:
+	case R_LIST:
 		if (q->type == PDU_SAVE)
 			save_ids(c);
 		else if (resolve_ids(c, q) == -1)
@@ -826,36 +869,29 @@ conn_request(struct conn *c, const struct pdu_req *q)
 		c->state = C_REPLY;
 		conn_flush(c);
 		break;
-	case PDU_CONFIG_RELOAD:
-	case PDU_SETTING_RELOAD:
+	case R_RELOAD:
 		do_reload(c, q);
 		break;
-	case PDU_SETTING_SHOW:
+	case R_SETTING:
 		do_setting_show(c, q);
 		break;
-	case PDU_SHUTDOWN:
-	case PDU_HALT:
-	case PDU_POWEROFF:
-	case PDU_REBOOT:
+	case R_END:
 		log_info("%s requested over the control socket",
 		    pdu_type_name(q->type));
 		conn_ok(c, NULL);
 		pm_shutdown((enum pm_end)(q->type - PDU_SHUTDOWN), 0);
 		break;
-	case PDU_LOGS:
-	case PDU_EVENTS:
+	case R_LOGS:
 		do_logs(c, q);
 		break;
-	case PDU_RUN:
-	case PDU_RM:
-	case PDU_WHY:
+	case R_ADHOC:
 		do_adhoc(c, q);
 		break;
-	case PDU_LOG_REOPEN:
+	case R_REOPEN:
 		lb_reopen();
 		conn_ok(c, NULL);
 		break;
-	case PDU_VERSION:
+	case R_VERSION:
 		p = conn_room(c, &room);
 		conn_last(c, pdu_version_pack(p, room, c->reqid, PM_VERSION));
 		break;
@@ -902,8 +938,8 @@ conn_auth(struct conn *c, const struct pdu_req *q)
 	}
 	if (q->host[0] == '\0') {
 		conn_fail(c, "auth", "this server needs TCP authentication "
-		    "version %d (client nonce and server name); upgrade the "
-		    "client", PDU_AUTHV);
+		    "version " STR(PDU_AUTHV) " (client nonce and server name); "
+		    "upgrade the client");
 		return -1;
 	}
 	if (!ident_ok(q->host)) {
@@ -952,7 +988,7 @@ conn_parse(struct conn *c)
 			return;
 		if (rc == PDU_EVERSION) {
 			conn_fail(c, "version", "protocol version mismatch: "
-			    "server speaks %d, client sent %d", PM_PROTO,
+			    "server speaks " STR(PM_PROTO) ", client sent %d",
 			    h.version);
 			return;
 		}
@@ -974,10 +1010,11 @@ conn_parse(struct conn *c)
 			return;
 		}
 		rc = pdu_req_unpack(c->in, h.len, &q);
+		/* Both speak PM_PROTO here (else PDU_EVERSION above). */
 		if (rc == PDU_ETYPE) {
 			conn_fail(c, "protocol", "unknown request type %d "
-			    "(server protocol %d, client protocol %d)",
-			    h.type, PM_PROTO, h.version);
+			    "(server protocol " STR(PM_PROTO) ", client "
+			    "protocol " STR(PM_PROTO) ")", h.type);
 			return;
 		}
 		if (rc != 0) {
@@ -1068,10 +1105,7 @@ conn_close(struct conn *c)
 	if (c->unauth)
 		nunauth--;
 	c->bulk = c->unauth = false;
-	if (paused_until != 0) {
-		paused_until = 0;
-		listeners_enable(true);
-	}
+	listeners_resume(UINT64_MAX);
 }
 
 static void
@@ -1079,29 +1113,30 @@ conn_cb(struct watch *w, uint32_t ev)
 {
 	struct conn *c = (struct conn *)w;
 	ssize_t n;
+	size_t off;
+	bool rd;
 
 	if (ev & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
-		if (c->state != C_AUTH && c->state != C_READ) {
-			/*
-			 * A peer that hangs up before its reply is gone; a
-			 * follower (the one reader here) ends with EOF.
-			 */
-			if ((ev & (EPOLLHUP | EPOLLERR)) || ((ev & EPOLLIN) &&
-			    recv(c->w.fd, c->in, sizeof(c->in), 0) <= 0 &&
-			    errno != EAGAIN)) {
-				conn_close(c);
-				return;
-			}
-		} else {
-			n = recv(c->w.fd, c->in + c->inlen,
-			    sizeof(c->in) - c->inlen, 0);
+		/*
+		 * A peer that hangs up before its reply is gone; a follower
+		 * (the one reader here) ends with EOF, what it sends is
+		 * dropped.
+		 */
+		rd = c->state == C_AUTH || c->state == C_READ;
+		if (!rd && (ev & (EPOLLHUP | EPOLLERR))) {
+			conn_close(c);
+			return;
+		}
+		if (rd || (ev & EPOLLIN)) {
+			off = rd ? c->inlen : 0;
+			n = recv(c->w.fd, c->in + off, sizeof(c->in) - off, 0);
 			if (n == 0 || (n == -1 && errno != EAGAIN &&
 			    errno != EINTR)) {
 				conn_close(c);
 				return;
 			}
-			if (n > 0) {
-				c->inlen += (size_t)n;
+			if (rd && n > 0) {
+				c->inlen += (uint32_t)n;
 				conn_parse(c);
 				if (c->state == C_FREE)
 					return;
@@ -1132,7 +1167,7 @@ peer_allowed(int fd, uid_t *uid)
 	*uid = cr.uid;
 	if (cr.uid == 0 || cr.uid == geteuid())
 		return true;
-	if (!has_sock_gid)
+	if (sock_gid == NO_GID)
 		return false;
 	if (cr.gid == sock_gid)
 		return true;
@@ -1216,6 +1251,7 @@ listen_cb(struct watch *w, uint32_t ev)
 	char why[128];
 	uid_t uid = (uid_t)-1;
 	int fd, i;
+	bool full;
 
 	(void)ev;
 	for (;;) {
@@ -1223,14 +1259,16 @@ listen_cb(struct watch *w, uint32_t ev)
 		if (fd == -1) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
-			if (errno == EMFILE || errno == ENFILE ||
-			    errno == ENOBUFS || errno == ENOMEM) {
-				log_warn("control: accept: %m; pausing");
+			full = errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM;
+			if (full || (errno != EAGAIN && errno != EWOULDBLOCK))
+				log_warn("control: accept: %m%s", full ?
+				    "; pausing" : "");
+			if (full) {
 				paused_until = now_ms() + CTL_RETRY_MS;
 				listeners_enable(false);
 				loop_deadline_changed();
-			} else if (errno != EAGAIN && errno != EWOULDBLOCK)
-				log_warn("control: accept: %m");
+			}
 			return;
 		}
 		if (l->kind == K_UNIX && !peer_allowed(fd, &uid)) {
@@ -1275,7 +1313,8 @@ listen_cb(struct watch *w, uint32_t ev)
 			continue;
 		}
 		nactive++;
-		conn_deadline(c, now_ms() + CTL_TIMEOUT_MS);
+		conn_deadline(c, now_ms() + (c->kind == K_TCP ? CTL_AUTH_MS :
+		    CTL_TIMEOUT_MS));
 		if (c->kind == K_TCP) {
 			uint8_t *p;
 			size_t room;
@@ -1283,7 +1322,6 @@ listen_cb(struct watch *w, uint32_t ev)
 			c->bulk = c->unauth = true;
 			nbulk++;
 			nunauth++;
-			conn_deadline(c, now_ms() + CTL_AUTH_MS);
 			tcp_keepalive(fd);
 			/*
 			 * Never wait for entropy: on a board at boot the pool
@@ -1310,10 +1348,7 @@ ctl_tick(uint64_t now)
 	uint64_t next = 0;
 	int i;
 
-	if (paused_until != 0 && now >= paused_until) {
-		paused_until = 0;
-		listeners_enable(true);
-	}
+	listeners_resume(now);
 	for (i = 0; i < nconns; i++) {
 		struct conn *c = &conns[i];
 
@@ -1322,9 +1357,9 @@ ctl_tick(uint64_t now)
 		if (c->deadline != 0 && now >= c->deadline) {
 			if (c->job >= J_LOGS && c->lend == UINT64_MAX)
 				log_limited(&lim_stall, "control: "
-				    "follower of %s took nothing for %d s; "
-				    "dropped", c->job == J_LOGS ? c->lid :
-				    "events", CTL_STALL_MS / 1000);
+				    "follower of %s took nothing for "
+				    STR(CTL_STALL_S) " s; dropped", c->job ==
+				    J_LOGS ? c->lid : "events");
 			else
 				log_debug("control: peer timed out");
 			conn_close(c);
@@ -1414,8 +1449,9 @@ static int
 sock_dir(const struct sock_loc *l, char *why, size_t len)
 {
 	char dir[sizeof(l->name)];
+	const char *fmt = "%s: %m";
 	struct stat st;
-	int rc;
+	unsigned x = 0;
 
 	if (l->dir == SD_GIVEN || l->dir == SD_ABSTRACT)
 		return 0;
@@ -1423,26 +1459,25 @@ sock_dir(const struct sock_loc *l, char *why, size_t len)
 	*strrchr(dir, '/') = '\0';
 	/* mkdirat, as cgroup.c makes its groups: mkdir is not linked. */
 	if (l->dir != SD_OWN && mkdirat(AT_FDCWD, dir, l->dir == SD_PRIVATE ?
-	    0700 : 0755) == -1 && errno != EEXIST) {
-		snprintf(why, len, "%s: %m", dir);
-		return -1;
-	}
+	    0700 : 0755) == -1 && errno != EEXIST)
+		goto fail;
 	/* Root's own /run may be a symlink root made; the others never. */
-	rc = fstatat(AT_FDCWD, dir, &st,
-	    l->dir == SD_RUN ? 0 : AT_SYMLINK_NOFOLLOW);
-	if (rc == -1)
-		snprintf(why, len, "%s: %m", dir);
-	else if (!S_ISDIR(st.st_mode))
-		snprintf(why, len, "%s is not a directory", dir);
-	else if (st.st_uid != geteuid())
-		snprintf(why, len, "%s belongs to uid %u", dir,
-		    (unsigned)st.st_uid);
+	if (fstatat(AT_FDCWD, dir, &st,
+	    l->dir == SD_RUN ? 0 : AT_SYMLINK_NOFOLLOW) == -1)
+		goto fail;
+	/* One format and its number: the owner's uid or the mode. */
+	if (!S_ISDIR(st.st_mode))
+		fmt = "%s is not a directory";
+	else if ((x = st.st_uid) != geteuid())
+		fmt = "%s belongs to uid %u";
 	else if ((st.st_mode & 022) != 0 && (l->dir != SD_RUN ||
-	    !(st.st_mode & S_ISVTX)))
-		snprintf(why, len, "%s is writable by others (mode %03o)",
-		    dir, (unsigned)(st.st_mode & 0777));
-	else
+	    !(st.st_mode & S_ISVTX))) {
+		fmt = "%s is writable by others (mode %03o)";
+		x = st.st_mode & 0777;
+	} else
 		return 0;
+fail:
+	snprintf(why, len, fmt, dir, x);
 	return -1;
 }
 
@@ -1458,38 +1493,35 @@ unix_bind(const struct sock_loc *l, char *why, size_t len)
 	struct sockaddr_un sun;
 	socklen_t alen;
 	struct stat st;
-	uid_t peer;
+	uid_t peer = 0;
 	mode_t old;
 	int fd, rc, tries = 0;
+	/* Why not, formatted once at fail with the peer's uid. */
+	const char *fmt = "name too long";
 
-	if (cfg_sockaddr(l->name, &sun, &alen) == -1) {
-		snprintf(why, len, "name too long");
-		return -1;
-	}
+	if (cfg_sockaddr(l->name, &sun, &alen) == -1)
+		goto fail;
 	if (sock_dir(l, why, len) == -1)
 		return -1;
 again:
 	rc = 0;
 	if (l->name[0] != '@' && fstatat(AT_FDCWD, l->name, &st,
 	    AT_SYMLINK_NOFOLLOW) == 0) {
-		if (!S_ISSOCK(st.st_mode)) {
-			snprintf(why, len, "exists and is not a socket");
-			return -1;
-		}
+		fmt = "exists and is not a socket";
+		if (!S_ISSOCK(st.st_mode))
+			goto fail;
 		/* unlinkat, raw: the one call every arch has. */
+		fmt = "cannot remove stale socket: %m";
 		if ((rc = sock_probe(&sun, alen, &peer)) == 0 &&
-		    syscall(SYS_unlinkat, AT_FDCWD, l->name, 0) == -1) {
-			snprintf(why, len, "cannot remove stale socket: %m");
-			return -1;
-		}
+		    syscall(SYS_unlinkat, AT_FDCWD, l->name, 0) == -1)
+			goto fail;
 	}
 	if (rc == 1)
 		goto held;
+	fmt = "%m";
 	if (rc == -1 || (fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, 0)) == -1) {
-		snprintf(why, len, "%m");
-		return -1;
-	}
+	    SOCK_CLOEXEC, 0)) == -1)
+		goto fail;
 	/*
 	 * The final mode comes from the umask at bind, and the group is set
 	 * without following a symlink: a chmod or chown by path after bind
@@ -1498,7 +1530,8 @@ again:
 	 * choosing (issue 8).
 	 */
 	/* The raw calls, as sys.c's child makes its own: no wrapper linked. */
-	old = (mode_t)syscall(SYS_umask, has_sock_gid ? 0117 : 0177);
+	old = (mode_t)syscall(SYS_umask, sock_gid != NO_GID ? 0117 :
+	    0177);
 	rc = bind(fd, (struct sockaddr *)&sun, alen);
 	syscall(SYS_umask, old);
 	if (rc == -1) {
@@ -1516,7 +1549,7 @@ again:
 	if (l->name[0] != '@')
 		memcpy(sockpath, l->name, sizeof(sockpath));
 	/* Raw fchownat: its wrapper was linked for this one call. */
-	if (has_sock_gid && l->name[0] != '@' && syscall(SYS_fchownat,
+	if (sock_gid != NO_GID && l->name[0] != '@' && syscall(SYS_fchownat,
 	    AT_FDCWD, l->name, (uid_t)-1, sock_gid,
 	    AT_SYMLINK_NOFOLLOW) == -1) {
 		snprintf(why, len, "group: %m");
@@ -1529,11 +1562,10 @@ held:
 		log_err("another pm is already listening on %s", l->name);
 		return -2;
 	}
-	if (peer == (uid_t)-1)
-		snprintf(why, len, "held by a process that does not answer");
-	else
-		snprintf(why, len, "held by uid %u, not by pm's user",
-		    (unsigned)peer);
+	fmt = peer == (uid_t)-1 ? "held by a process that does not answer" :
+	    "held by uid %u, not by pm's user";
+fail:
+	snprintf(why, len, fmt, (unsigned)peer);
 	return -1;
 }
 
@@ -1636,8 +1668,8 @@ idents_init(const char *listen_on, const char *more)
 {
 	if (snprintf(idents, sizeof(idents), "%s,%s", listen_on,
 	    more != NULL ? more : "") >= (int)sizeof(idents)) {
-		log_err("tcp_identity: too long (max %d bytes)",
-		    CTL_IDS_SIZE - 2);
+		log_err("tcp_identity: too long (max " STR(CTL_IDS_MAX)
+		    " bytes)");
 		return -1;
 	}
 	if (more == NULL && (listen_on[0] == ':' || listen_on[0] == '*' ||
@@ -1694,7 +1726,8 @@ ctl_init(const struct config *c, const char *sock_override)
 	struct sock_loc v[PM_SOCK_LOCS];
 	int max, n;
 
-	max = c != NULL && c->set.max_clients > 0 ? c->set.max_clients : 256;
+	/* The config holds max_clients to 1..65535. */
+	max = c != NULL ? c->set.max_clients : 256;
 	if ((conns = calloc((size_t)max, sizeof(*conns))) == NULL) {
 		log_err("control: %m");
 		return -1;
@@ -1703,8 +1736,8 @@ ctl_init(const struct config *c, const char *sock_override)
 	bulk_max = max - (max / 4 > 1 ? max / 4 : 1);
 	if (bulk_max < 1)
 		bulk_max = 1;
-	has_sock_gid = c != NULL && c->set.socket_group != NULL;
-	sock_gid = has_sock_gid ? c->set.socket_gid : 0;
+	/* The config's socket_gid is NO_GID without socket_group. */
+	sock_gid = c != NULL ? c->set.socket_gid : NO_GID;
 	if (c != NULL && c->set.listen != NULL &&
 	    (ctl_key_load(c->set.token_file, key, &keylen) == -1 ||
 	    idents_init(c->set.listen, c->set.tcp_identity) == -1 ||

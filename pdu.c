@@ -77,6 +77,21 @@ pdu_get64(const uint8_t *p)
 	return (uint64_t)pdu_get32(p) << 32 | pdu_get32(p + 4);
 }
 
+/*
+ * Word n of the NUL-separated words w, which has max of them; none when
+ * n is not one of them. The names below are such lists, not tables of
+ * pointers.
+ */
+static const char *
+word(const char *w, unsigned n, unsigned max, const char *none)
+{
+	if (n >= max)
+		return none;
+	while (n-- > 0)
+		w += strlen(w) + 1;
+	return w;
+}
+
 /* ------------------------------------------------------------- writing */
 
 /*
@@ -235,17 +250,11 @@ pdu_hdr_unpack(const uint8_t *buf, size_t avail, struct pdu_hdr *h)
 const char *
 pdu_strerror(int e)
 {
-	/* By -e, PDU_EOK to PDU_ESPACE: a literal, not a table of pointers. */
-	const char *s = "no error\0truncated header\0bad magic (not a pm peer)\0"
+	/* By -e, PDU_EOK to PDU_ESPACE. */
+	return word("no error\0truncated header\0bad magic (not a pm peer)\0"
 	    "protocol version mismatch\0bad PDU length\0"
 	    "unknown or unexpected message type\0malformed field\0"
-	    "message too large";
-
-	if (e > PDU_EOK || e < PDU_ESPACE)
-		return "unknown error";
-	while (e++ < 0)
-		s += strlen(s) + 1;
-	return s;
+	    "message too large", (unsigned)-e, 1 - PDU_ESPACE, "unknown error");
 }
 
 bool
@@ -321,12 +330,12 @@ struct auth_ok_body {
 /*
  * Every message's fields, one table after another, so that a message's
  * row names its fields by their place in ft (a byte), not by a pointer.
+ * A request of IDs alone uses the first row of a longer table (REQ1).
  */
 static const struct ftab {
-	struct field	ids[1], one_id[1], bare[1], signal[2], setting[2],
-			auth[4], need_id[1], run[2], logs[2], ok[1], error[3],
-			end[1], status[21], text[2], version[2], challenge[3],
-			auth_ok[1];
+	struct field	ids[1], one_id[1], signal[2], setting[2], auth[4],
+			run[2], logs[2], ok[1], error[3], end[1], status[21],
+			text[2], version[2], challenge[3], auth_ok[1];
 } ft = {
 	/*
 	 * Requests. Every request may carry IDs as far as its table
@@ -335,7 +344,6 @@ static const struct ftab {
 	 */
 	.ids = { F_IDS(PDU_IDS_MAX, 0) },
 	.one_id = { F_IDS(1, 0) },
-	.bare = { F_IDS(0, 0) },
 	.signal = {
 		F_IDS(1, FF_NEED),
 		{ T_SIGNAL, FK_INT, FF_NEED, AT(pdu_req, sig, 4), 4, 127 }
@@ -351,7 +359,6 @@ static const struct ftab {
 		F_BYTES(T_NONCE, pdu_req, nonce, FF_OPT | FF_PAIR),
 		F_STR(T_HOST, pdu_req, host, FF_OPT)
 	},
-	.need_id = { F_IDS(1, FF_NEED) },
 	.run = {
 		F_IDS(1, FF_NEED),
 		F_STR(T_TEXT, pdu_req, text, FF_NEED)
@@ -429,6 +436,9 @@ struct msg {
 #define NREQ		(PDU_REQ_LAST - PDU_START + 1)
 #define REQ(t, a)	[PDU_##t - PDU_START] = \
 	{ FT(a), NROWS(ft.a), sizeof(struct pdu_req) }
+/* A request of no fields but its IDs: the first row of a, alone. */
+#define REQ1(t, a)	[PDU_##t - PDU_START] = \
+	{ FT(a), 1, sizeof(struct pdu_req) }
 #define REP(t, a, st)	[NREQ + PDU_##t - PDU_OK] = \
 	{ FT(a), NROWS(ft.a), sizeof(st) }
 
@@ -444,23 +454,23 @@ static const struct msg msgs[NREQ + PDU_REP_LAST - PDU_OK + 1] = {
 	REQ(STATUS, ids),
 	REQ(SIGNAL, signal),
 	REQ(CONFIG_SHOW, one_id),
-	REQ(CONFIG_RELOAD, bare),
+	REQ1(CONFIG_RELOAD, setting),
 	REQ(SETTING_SHOW, setting),
-	REQ(SETTING_RELOAD, bare),
-	REQ(SHUTDOWN, bare),
-	REQ(HALT, bare),
-	REQ(POWEROFF, bare),
-	REQ(REBOOT, bare),
-	REQ(VERSION, bare),
+	REQ1(SETTING_RELOAD, setting),
+	REQ1(SHUTDOWN, setting),
+	REQ1(HALT, setting),
+	REQ1(POWEROFF, setting),
+	REQ1(REBOOT, setting),
+	REQ1(VERSION, setting),
 	REQ(AUTH, auth),
 	REQ(LOGS, logs),
-	REQ(LOG_REOPEN, bare),
+	REQ1(LOG_REOPEN, setting),
 	REQ(METRICS, ids),
 	REQ(EVENTS, ids),
 	REQ(RUN, run),
-	REQ(RM, need_id),
-	REQ(WHY, need_id),
-	REQ(SAVE, bare),
+	REQ1(RM, run),
+	REQ1(WHY, run),
+	REQ1(SAVE, setting),
 	REP(OK, ok, struct ok_body),
 	REP(ERROR, error, struct pdu_error),
 	REP(END, end, struct end_body),
@@ -495,37 +505,35 @@ const char *
 pdu_type_name(int type)
 {
 	const struct msg *m = msg_of(type);
-	const char *n = names;
 
-	if (m == NULL)
-		return "unknown";
-	for (long i = m - msgs; i > 0; i--)
-		n += strlen(n) + 1;
-	return n;
+	return word(names, m != NULL ? (unsigned)(m - msgs) : NROWS(msgs),
+	    NROWS(msgs), "unknown");
 }
 
-/* An integer of n bytes (1, 4 or 8) kept in host order at p. */
+/*
+ * An integer of n bytes (1, 4 or 8) kept in host order at p: the n
+ * low-order bytes of a u64, which lie at its start on a little-endian
+ * machine and at its end on a big-endian one.
+ */
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define LOW(x, n)	((char *)&(x) + 8 - (n))
+#else
+#define LOW(x, n)	((char *)&(x))
+#endif
+
 static uint64_t
 int_load(const void *p, size_t n)
 {
-	union { uint8_t u8; uint32_t u32; uint64_t u64; } u;
+	uint64_t x = 0;
 
-	memcpy(&u, p, n);
-	return n == 1 ? u.u8 : n == 4 ? u.u32 : u.u64;
+	memcpy(LOW(x, n), p, n);
+	return x;
 }
 
 static void
 int_store(void *p, size_t n, uint64_t x)
 {
-	union { uint8_t u8; uint32_t u32; uint64_t u64; } u;
-
-	if (n == 1)
-		u.u8 = (uint8_t)x;
-	else if (n == 4)
-		u.u32 = (uint32_t)x;
-	else
-		u.u64 = x;
-	memcpy(p, &u, n);
+	memcpy(p, LOW(x, n), n);
 }
 
 /* True when the n bytes at v are all zero (an absent FF_OPT field). */
@@ -631,11 +639,11 @@ rd_value(const struct field *f, const uint8_t *v, size_t n, void *msg,
 int
 pdu_unpack(const uint8_t *buf, size_t len, int type, void *msg)
 {
-	const struct pdu_req *q = msg;
+	struct pdu_req *q = msg;
 	const struct msg *m;
 	const struct field *f, *fs;
 	const uint8_t *v;
-	const char *p;
+	char *p;
 	struct pdu_hdr h;
 	struct rd r;
 	uint32_t seen = 0;
@@ -648,6 +656,12 @@ pdu_unpack(const uint8_t *buf, size_t len, int type, void *msg)
 		return PDU_ETYPE;
 	fs = ROWS + m->f;
 	memset(msg, 0, m->size);
+	/* The header's type, flags and reqid are part of a request's struct. */
+	if (type == 0) {
+		q->type = h.type;
+		q->flags = h.flags;
+		q->reqid = h.reqid;
+	}
 	while ((rc = rd_next(&r, &tag, &v, &n)) == 1) {
 		for (i = 0; i < m->nf && fs[i].tag != tag; i++)
 			;
@@ -659,7 +673,7 @@ pdu_unpack(const uint8_t *buf, size_t len, int type, void *msg)
 		return rc;
 	for (i = 0; i < m->nf; i++) {
 		f = &fs[i];
-		p = (const char *)msg + f->off;
+		p = (char *)msg + f->off;
 		if (f->kind == FK_IDS)
 			absent = q->nids == 0;
 		else if (f->kind == FK_STR)
@@ -668,8 +682,9 @@ pdu_unpack(const uint8_t *buf, size_t len, int type, void *msg)
 			absent = !(seen & 1u << i);
 		if (absent && (f->flags & FF_NEED))
 			return PDU_EFIELD;
+		/* -1 of any width: every byte 0xff. */
 		if (absent && (f->flags & FF_NONE))
-			int_store((char *)msg + f->off, f->size, UINT64_MAX);
+			memset(p, 0xff, f->size);
 		if (pair >= 0 && pair != absent)
 			return PDU_EFIELD;
 		pair = (f->flags & FF_PAIR) ? absent : -1;
@@ -693,20 +708,10 @@ pdu_req_pack(uint8_t *buf, size_t cap, const struct pdu_req *q)
 	return pdu_pack(buf, cap, q->type, q->flags, q->reqid, q);
 }
 
-/* The header's type, flags and reqid are part of a request's struct. */
 int
 pdu_req_unpack(const uint8_t *buf, size_t len, struct pdu_req *q)
 {
-	struct pdu_hdr h;
-	int rc;
-
-	if ((rc = pdu_unpack(buf, len, 0, q)) != 0 ||
-	    (rc = pdu_hdr_unpack(buf, len, &h)) != 0)
-		return rc;
-	q->type = h.type;
-	q->flags = h.flags;
-	q->reqid = h.reqid;
-	return 0;
+	return pdu_unpack(buf, len, 0, q);
 }
 
 int
@@ -784,8 +789,11 @@ pdu_challenge_pack(uint8_t *buf, size_t cap, const uint8_t *nonce)
 	return pdu_pack(buf, cap, PDU_CHALLENGE, 0, 0, &c);
 }
 
-/* AUTH_OK: the server's proof that it holds the key too (auth v2). */
-int
+/*
+ * AUTH_OK: the server's proof that it holds the key too (auth v2). Not
+ * inlined, as pdu_seal below: smaller where they are called.
+ */
+__attribute__((noinline)) int
 pdu_auth_ok_pack(uint8_t *buf, size_t cap, const uint8_t *mac)
 {
 	struct auth_ok_body b;
@@ -810,7 +818,7 @@ pdu_auth_ok_unpack(const uint8_t *buf, size_t len, uint8_t *mac)
  * header with the final length included; decoders skip it as a tag they
  * do not use, so no message changes shape.
  */
-int
+__attribute__((noinline)) int
 pdu_seal(uint8_t *buf, size_t cap, size_t n)
 {
 	if (n < PDU_HDR_SIZE || n > PDU_MAX - PDU_SEAL_SIZE ||
@@ -844,14 +852,8 @@ pdu_sealed(const uint8_t *buf, size_t len)
 const char *
 pdu_state_name(int k)
 {
-	const char *n = "stopped\0starting\0running\0stopping\0exited\0"
-	    "backoff\0fatal";
-
-	if (k < 0 || k >= PDU_ST_OTHER)
-		return "?";
-	while (k-- > 0)
-		n += strlen(n) + 1;
-	return n;
+	return word("stopped\0starting\0running\0stopping\0exited\0backoff\0"
+	    "fatal", (unsigned)k, PDU_ST_OTHER, "?");
 }
 
 /* A status record's state: its PDU_ST_*, PDU_ST_OTHER for none. */

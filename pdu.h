@@ -119,30 +119,33 @@ struct pdu_req {
 
 enum pdu_kind { PK_SERVICE = 0, PK_ONESHOT = 1 };
 
-/* STATUS_REC: one process. */
+/*
+ * STATUS_REC: one process. The numbers first, then the strings: a field
+ * within 128 bytes of the start is addressed with a one-byte offset.
+ */
 struct pdu_status {
-	char		id[PDU_ID_MAX];
-	char		state[PDU_STATE_MAX];
-	uint32_t	pid;		/* 0: none */
 	uint64_t	uptime;		/* seconds since spawn; 0 without pid */
 	uint64_t	since;		/* seconds in this state */
-	uint32_t	restarts;
-	int32_t		last_exit;	/* -1: none */
-	uint8_t		kind;		/* enum pdu_kind */
 	uint64_t	dropped;	/* output lines lost to back-pressure */
-	uint8_t		health;		/* 0 no check, 1 unknown, 2 healthy,
-					   3 unhealthy */
-	uint32_t	check_fails;	/* failed checks in all */
-	uint32_t	skips;		/* scheduled runs skipped */
 	uint64_t	next_run;	/* Unix seconds; 0: none */
-	char		note[PDU_NOTE_MAX];	/* sd_notify STATUS= */
-	char		check_out[PDU_NOTE_MAX];	/* last failed check */
 	uint64_t	mem;		/* bytes (issue 14) */
 	uint64_t	cpu_us;		/* CPU time, microseconds */
+	uint32_t	pid;		/* 0: none */
+	uint32_t	restarts;
+	int32_t		last_exit;	/* -1: none */
+	uint32_t	check_fails;	/* failed checks in all */
+	uint32_t	skips;		/* scheduled runs skipped */
 	uint32_t	pids;
 	uint32_t	ooms;		/* OOM kills in its group */
+	uint8_t		kind;		/* enum pdu_kind */
+	uint8_t		health;		/* 0 no check, 1 unknown, 2 healthy,
+					   3 unhealthy */
 	uint8_t		cg;		/* PDU_CG_* */
 	uint8_t		added;		/* 1: added by `pm run` */
+	char		id[PDU_ID_MAX];
+	char		state[PDU_STATE_MAX];
+	char		note[PDU_NOTE_MAX];	/* sd_notify STATUS= */
+	char		check_out[PDU_NOTE_MAX];	/* last failed check */
 };
 /* STATUS_REC's STATE: the names, in proc.h's enum proc_state order. */
 enum { PDU_ST_STOPPED, PDU_ST_STARTING, PDU_ST_RUNNING, PDU_ST_STOPPING,
@@ -190,7 +193,8 @@ bool	pdu_is_request(int type);
  * of its type, and returns the PDU's length or a negative enum pdu_err
  * (PDU_ESPACE; PDU_ETYPE for a type pdu.c does not know). pdu_unpack takes
  * one whole PDU (header included) of the given type (0: any request),
- * fills msg and returns 0 or an enum pdu_err.
+ * fills msg (a request's type, flags and reqid too) and returns 0 or an
+ * enum pdu_err.
  *
  * The calls below are those two under the name of one message each. Some
  * are macros; PDU_MSG makes the compiler check the struct they are given.
