@@ -423,6 +423,15 @@ mon_spawned(int idx, bool ok)
 	pm->v.status[0] = '\0';
 }
 
+/* SIGKILL a running command, its process group first. */
+static void
+aux_kill(struct aux *a)
+{
+	kill(-a->pid, SIGKILL);
+	kill(a->pid, SIGKILL);
+	a->killed = true;
+}
+
 /* Kill whatever check or probe is still running for a process. */
 static void
 kill_aux(const char *id)
@@ -433,9 +442,8 @@ kill_aux(const char *id)
 		if (aux[i].kind != AX_FREE && aux[i].kind != AX_HANDLER &&
 		    strcmp(aux[i].id, id) == 0) {
 			if (aux[i].pid > 0) {
-				kill(-aux[i].pid, SIGKILL);
-				kill(aux[i].pid, SIGKILL);
-				aux[i].killed = aux[i].dropped = true;
+				aux_kill(&aux[i]);
+				aux[i].dropped = true;
 			} else
 				aux_free(&aux[i]);
 		}
@@ -541,9 +549,9 @@ mon_reap(pid_t pid, int status)
 	struct aux *a = NULL;
 	int i, idx;
 
+	/* A free slot and a readiness pipe have pid 0. */
 	for (i = 0; i < AUX_MAX && a == NULL; i++)
-		if (aux[i].pid == pid && aux[i].kind != AX_FDREADY &&
-		    aux[i].kind != AX_FREE)
+		if (aux[i].pid == pid)
 			a = &aux[i];
 	if (a == NULL)
 		return false;
@@ -815,9 +823,7 @@ mon_tick(uint64_t now)
 			    "killing it", a->kind == AX_CHECK ? "check" :
 			    a->kind == AX_PROBE ? "ready probe" : "handler",
 			    (int)a->pid, a->limit_ms);
-			kill(-a->pid, SIGKILL);
-			kill(a->pid, SIGKILL);
-			a->killed = true;
+			aux_kill(a);
 		}
 		if (!a->killed)
 			next = sched_earliest(next, a->deadline);
