@@ -117,7 +117,7 @@ cg_on(void)
 void
 cg_init(const char *want)
 {
-	char path[PM_PATH_MAX + 64] = "/sys/fs/cgroup", buf[512], *p;
+	char path[PM_PATH_MAX + 64], buf[512], *p = NULL;
 	struct statfs sf;
 	int fd, d = -1;
 	bool pid1 = getpid() == 1;
@@ -136,16 +136,13 @@ cg_init(const char *want)
 		close(fd);
 	if (want != NULL && strcmp(want, "no") == 0)
 		return;
-	if (want != NULL)
-		snprintf(path, sizeof(path), "%s", want);
-	else if (!pid1)
+	if (want == NULL && !pid1)
 		errno = EPERM;	/* auto: only PID 1 owns its cgroup */
-	else if (safe_read(AT_FDCWD, "/proc/self/cgroup", buf,
-	    sizeof(buf)) == 0 &&
-	    (p = line(buf, "0::")) != NULL) {
+	else if (want == NULL && safe_read(AT_FDCWD, "/proc/self/cgroup", buf,
+	    sizeof(buf)) == 0 && (p = line(buf, "0::")) != NULL)
 		p[strcspn(p, "\n")] = '\0';
-		snprintf(path + 14, sizeof(path) - 14, "%s", p);
-	}
+	snprintf(path, sizeof(path), "%s%s", want != NULL ? want :
+	    "/sys/fs/cgroup", p != NULL ? p : "");
 	if ((want != NULL || pid1) &&
 	    (fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC)) >= 0) {
