@@ -42,7 +42,7 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "clock.h"
+#include "events.h"
 #include "log.h"
 #include "logbuf.h"
 #include "pm.h"
@@ -126,7 +126,7 @@ static struct conq	*con[3];	/* by stream; [2] may be [1] */
 static uint64_t		 report_at, last_report;
 static char		 rbuf[LB_READ];
 static char		 fmt[LB_FMT];
-static char		 tstamp[64];
+static char		 tstamp[EV_TIME_MAX];
 static struct {
 	struct lb	*owner;
 	size_t		 len;
@@ -504,6 +504,20 @@ file_close(struct lb *lb)
 	lb->ffd = -1;
 }
 
+static void file_flush(void);
+
+/* Let go of lb's file: its batch written, the fd closed, the path freed. */
+static void
+file_drop(struct lb *lb)
+{
+	if (fb.owner == lb)
+		file_flush();
+	fb.owner = fb.owner == lb ? NULL : fb.owner;
+	file_close(lb);
+	if (lb->path != nopath)
+		free(lb->path);
+}
+
 /*
  * Write the batch of lines waiting for its file in one write. A short
  * write is cut back to the last whole line, so a full disk never leaves
@@ -639,20 +653,14 @@ lb_reopen(void)
 
 /*
  * The wall clock as ISO 8601 UTC with milliseconds, for this batch of
- * lines. gmtime_r shares musl's date code with the schedules' localtime_r
- * (a hand-made days-to-date conversion was smaller only without them).
+ * lines, formatted as the events' times are. gmtime_r shares musl's date
+ * code with the schedules' localtime_r (a hand-made days-to-date
+ * conversion was smaller only without them).
  */
 static void
 stamp(void)
 {
-	struct timespec ts;
-	struct tm tm;
-
-	clock_now(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	snprintf(tstamp, sizeof(tstamp), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, (int)(ts.tv_nsec / 1000000));
+	ev_time(tstamp, -1);
 }
 
 /*
@@ -679,7 +687,7 @@ format(const struct lb *lb, int stream, const char *s, size_t n, bool cont)
 		return (size_t)(d - fmt);
 	}
 	if (set->log_timestamps)
-		d += snprintf(d, 64, "%s ", tstamp);
+		d = stpcpy(stpcpy(d, tstamp), " ");
 	if (lb->path[0] == '\0')
 		d = stpcpy(stpcpy(d, lb->cfg->id), " | ");
 	memcpy(d, s, n);
@@ -908,12 +916,7 @@ lb_free(struct lb *lb)
 		lb->in[i].plen = 0;
 		in_close(&lb->in[i]);
 	}
-	if (fb.owner == lb)
-		file_flush();
-	fb.owner = fb.owner == lb ? NULL : fb.owner;
-	file_close(lb);
-	if (lb->path != nopath)
-		free(lb->path);
+	file_drop(lb);
 	for (i = 0; i < 2; i++)
 		for (o = cq[i].off; o < cq[i].len; o += sizeof(r) + r.n) {
 			memcpy(&r, cq[i].buf + o, sizeof(r));
@@ -963,11 +966,7 @@ lb_sync(void)
 		path = lb->cfg->log != NULL ? lb->cfg->log : "";
 		if (strcmp(path, lb->path) == 0)
 			continue;
-		if (fb.owner == lb)
-			file_flush();
-		file_close(lb);
-		if (lb->path != nopath)
-			free(lb->path);
+		file_drop(lb);
 		/* Only a log file costs its path: 1,000 services, 250 KB. */
 		if (*path == '\0' || (lb->path = strdup(path)) == NULL) {
 			lb->path = nopath;
