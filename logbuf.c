@@ -655,9 +655,10 @@ lb_reopen(void)
  * The wall clock as ISO 8601 UTC with milliseconds, for this batch of
  * lines, formatted as the events' times are. gmtime_r shares musl's date
  * code with the schedules' localtime_r (a hand-made days-to-date
- * conversion was smaller only without them).
+ * conversion was smaller only without them). A call, not inlined, at
+ * each of its three callers.
  */
-static void
+static __attribute__((noinline)) void
 stamp(void)
 {
 	ev_time(tstamp, -1);
@@ -904,8 +905,11 @@ lb_new(struct lbblock *b, int slot)
 	return lb;
 }
 
-/* Forget lb: close its pipes and file, disown its queued console lines. */
-static void
+/*
+ * Forget lb: close its pipes and file, disown its queued console lines.
+ * Out of line, though called once: smaller so.
+ */
+static __attribute__((noinline)) void
 lb_free(struct lb *lb)
 {
 	struct rec r;
