@@ -137,7 +137,8 @@ ev_state(int idx, int reason, int status)
 	    "");
 }
 
-void
+/* A call at each caller, not inlined: smaller. */
+__attribute__((noinline)) void
 ev_reloaded(bool ok)
 {
 	reloads++;

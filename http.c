@@ -292,9 +292,10 @@ respond(struct hconn *c, int code, int route)
 /*
  * The line after p that starts with name (case-insensitive; "" finds the
  * empty line that ends the headers), or NULL. By hand: strstr would add
- * its two-way search to the binary for this one use.
+ * its two-way search to the binary for this one use. Inlined into its
+ * two callers, it takes fewer bytes than the call.
  */
-static const char *
+static inline __attribute__((always_inline)) const char *
 header(const char *p, const char *name)
 {
 	size_t n = strlen(name);
