@@ -359,9 +359,7 @@ notify_cb(struct watch *w, uint32_t events)
 			log_debug("notify message from an unknown sender");
 			continue;
 		}
-		for (l = buf; l != NULL && *l != '\0'; l = nl) {
-			if ((nl = strchr(l, '\n')) != NULL)
-				*nl++ = '\0';
+		for (nl = buf; (l = strsep(&nl, "\n")) != NULL && *l != '\0';) {
 			if (strcmp(l, "READY=1") == 0)
 				proc_ready(idx);
 			else if (strncmp(l, "STATUS=", 7) == 0)

@@ -123,8 +123,11 @@ ev_add(int type, const char *id, const char *value, int reason, int status,
 	copy(e->id, sizeof(e->id), id);
 	copy(e->value, sizeof(e->value), value);
 	copy(e->text, sizeof(e->text), text);
-	if ((n = ev_line(&pos, true, line, sizeof(line), &dummy)) > 0)
+	/* Its line has room for the '\n': ev_line keeps one byte for a NUL. */
+	if ((n = ev_line(&pos, true, line, sizeof(line), &dummy)) > 0) {
+		line[n++] = '\n';
 		lb_event(line, n);
+	}
 }
 
 void

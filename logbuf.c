@@ -616,17 +616,13 @@ file_line(struct lb *lb, const char *s, size_t n)
 	fb.lines++;
 }
 
-/* One JSON line of events.c, written at once: events are rare. */
+/* One events.c JSON line, '\n' included, at once: events are rare. */
 void
 lb_event(const char *s, size_t n)
 {
-	char line[LB_LINE + 1];
-
-	if (ev_lb.path == NULL || ev_lb.path[0] == '\0' || n >= sizeof(line))
+	if (ev_lb.path == NULL || ev_lb.path[0] == '\0')
 		return;
-	memcpy(line, s, n);
-	line[n] = '\n';
-	file_line(&ev_lb, line, n + 1);
+	file_line(&ev_lb, s, n);
 	file_flush();
 }
 
