@@ -58,9 +58,9 @@ struct aux {
 	bool		 eol;		/* first line complete */
 	uint32_t	 limit_ms;
 	uint64_t	 deadline;
+	size_t		 outlen;	/* before the arrays: a short offset */
 	char		 id[PM_ID_MAX];
 	char		 out[96];
-	size_t		 outlen;
 };
 
 /* "cannot create the notify socket: ...": one format for four. */
@@ -86,12 +86,13 @@ static int		 nmon;
  * through mon_snapshot().
  */
 struct proc_mon {
-	struct mon_view	 v;		/* what status shows; first */
 	bool		 acted;		/* on_check_fail ran; again after recovery */
 	bool		 queued;	/* overlap = queue: one more run due */
 	uint64_t	 next_check;	/* monotonic ms; 0: none due */
 	uint64_t	 ready_poll;	/* next tcp: or exec: probe */
 	uint64_t	 next_run;	/* @every, monotonic ms */
+	/* What status shows; last, so the rest is at a short offset. */
+	struct mon_view	 v;
 };
 
 static struct proc_mon	**mt;	/* NULL for a process without monitoring */
