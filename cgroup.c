@@ -187,8 +187,8 @@ cg_apply(const struct config *c)
 			dfl = f + strlen(f) + 1;
 			if (put(d, f, p->cg[k] ? p->cg[k] : dfl) < 0 &&
 			    p->cg[k] != NULL)
-				log_warn("%s: cannot set %s to %s: %m", p->id,
-				    f, p->cg[k]);
+				plog_warn(p->id, "cannot set %s to %s: %m", f,
+				    p->cg[k]);
 		}
 		close(d);
 	}

@@ -303,7 +303,6 @@ notify_open(void)
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	socklen_t len = sizeof(sa_family_t);
 	int one = 1, fd;
-	size_t n;
 
 	if (notify_w.fd >= 0)
 		return;
@@ -317,9 +316,9 @@ notify_open(void)
 			close(fd);
 		return;
 	}
-	n = strnlen(sun.sun_path + 1, sizeof(sun.sun_path) - 1);
+	/* The name up to its end (the rest is zero) or what notify_env holds. */
 	snprintf(notify_env, sizeof(notify_env), "NOTIFY_SOCKET=@%.*s",
-	    (int)n, sun.sun_path + 1);
+	    (int)sizeof(notify_env) - 16, sun.sun_path + 1);
 	if (loop_watch(&notify_w, fd, notify_cb) < 0)
 		log_err(CANNOT, "watch", "notify socket");
 }
