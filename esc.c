@@ -56,14 +56,13 @@ log_esc(char *d, const char *src, size_t n, bool json)
 
 	while (n > 0) {
 		len = utf8_len(s, n);
-		if (len == 1 && *s >= 0x20 && *s != 0x7f &&
-		    (!json || (*s != '"' && *s != '\\')))
-			*d++ = (char)*s;
-		else if (len == 1 && json && (*s == '"' || *s == '\\' ||
+		if (len == 1 && json && (*s == '"' || *s == '\\' ||
 		    *s == '\n' || *s == '\t')) {
 			*d++ = '\\';
 			*d++ = *s == '\n' ? 'n' : *s == '\t' ? 't' : (char)*s;
-		} else if (len > 1 && (len > 2 || s[0] != 0xc2 || s[1] >= 0xa0)) {
+		} else if (len == 1 ? *s >= 0x20 && *s != 0x7f : len > 2 ||
+		    (len == 2 && (s[0] != 0xc2 || s[1] >= 0xa0))) {
+			/* Printable: ASCII, or a character but a C1 control. */
 			memcpy(d, s, len);
 			d += len;
 		} else if (json) {
