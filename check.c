@@ -114,6 +114,7 @@ static void pipe_cb(struct watch *, uint32_t);
 static struct aux *
 aux_new(int idx, int kind)
 {
+	const char *id = proc_get(idx)->cfg->id;
 	int i;
 
 	for (i = 0; i < AUX_MAX; i++)
@@ -122,12 +123,11 @@ aux_new(int idx, int kind)
 			aux[i].w.fd = -1;
 			aux[i].w.cb = pipe_cb;
 			aux[i].kind = (uint8_t)kind;
-			snprintf(aux[i].id, sizeof(aux[i].id), "%s",
-			    proc_get(idx)->cfg->id);
+			snprintf(aux[i].id, sizeof(aux[i].id), "%s", id);
 			return &aux[i];
 		}
-	plog_warn(proc_get(idx)->cfg->id, "more than %d checks and handlers "
-	    "at once; skipped", AUX_MAX);
+	plog_warn(id, "more than %d checks and handlers at once; skipped",
+	    AUX_MAX);
 	return NULL;
 }
 
