@@ -495,9 +495,7 @@ http_init(const struct config *cf)
 		explicit_bzero(key, sizeof(key));
 		has_tok = true;
 	}
-	if ((hc = calloc(HTTP_CONNS, sizeof(*hc))) == NULL ||
-	    (lw.fd = ctl_tcp_bind("http", cf->set.http)) == -1)
+	if ((hc = calloc(HTTP_CONNS, sizeof(*hc))) == NULL)
 		return -1;
-	lw.cb = listen_cb;
-	return loop_add(&lw, EPOLLIN);
+	return loop_watch(&lw, ctl_tcp_bind("http", cf->set.http), listen_cb);
 }
