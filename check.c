@@ -707,23 +707,22 @@ mon_reload(void)
 	 * memory for it, monitoring stops (mon() is NULL) but nothing else.
 	 */
 	t = proc_carry(mt, mt_n, &n);
-	for (i = 0; i < n; i++) {
-		if (proc_get(i)->cfg->mon == NULL) {
-			free(t[i]);
-			t[i] = NULL;
-		} else if (t[i] == NULL && (t[i] = calloc(1, sizeof(**t))) ==
-		    NULL)
-			log_err("out of memory: checks stop");
-	}
 	for (j = 0; j < mt_n; j++)
 		free(mt[j]);
 	free(mt);
 	mt = t;
 	mt_n = n;
 	nmon = 0;
-	for (i = 0; i < mt_n; i++) {
-		if ((m = mon(i)) == NULL)
+	for (i = 0; i < n; i++) {
+		if ((m = proc_get(i)->cfg->mon) == NULL) {
+			free(t[i]);
+			t[i] = NULL;
 			continue;
+		}
+		if (t[i] == NULL && (t[i] = calloc(1, sizeof(**t))) == NULL) {
+			log_err("out of memory: checks stop");
+			continue;
+		}
 		nmon++;
 		if (m->ready == RD_NOTIFY)
 			notify_open();
