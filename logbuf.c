@@ -321,15 +321,12 @@ con_put(struct conq *q, struct lb *owner, const char *s, size_t n)
 /*
  * pm's own messages to stderr take the same FIFO as the children's
  * stderr lines, so the two never cut into each other. Before lb_init
- * (and in the client) log.c writes them directly.
+ * (and in the client) log.c writes them directly: it has this writer
+ * only from lb_init on, when con[2] is set.
  */
 static void
 con_write(const char *s, size_t n)
 {
-	if (con[2] == NULL) {
-		(void)!write(2, s, n);
-		return;
-	}
 	if (con_put(con[2], NULL, s, n) == 0 && !con[2]->waiting)
 		con_flush(con[2]);
 }
@@ -947,6 +944,7 @@ lb_sync(void)
 	struct lbblock *b = NULL;
 	struct lb *lb, **pp, **t;
 	const char *path;
+	char *p;
 	int i, n, rc = 0, fresh = 0, slot = 0;
 
 	for (lb = all; lb != NULL; lb = lb->next)
@@ -972,13 +970,15 @@ lb_sync(void)
 			continue;
 		file_drop(lb);
 		/* Only a log file costs its path: 1,000 services, 250 KB. */
-		if (*path == '\0' || (lb->path = strdup(path)) == NULL) {
-			lb->path = nopath;
-			rc = *path != '\0' ? -1 : rc;
-		}
+		lb->path = nopath;
 		lb->fretry = 0;
-		if (*path != '\0')
+		if (*path != '\0') {
+			if ((p = strdup(path)) != NULL)
+				lb->path = p;
+			else
+				rc = -1;
 			file_open(lb);
+		}
 	}
 	for (pp = &all; (lb = *pp) != NULL;) {
 		if (lb->used) {
