@@ -195,7 +195,9 @@ ev_line(uint64_t *pos, bool json, char *buf, size_t len, const char **id)
 	f += strlen(f) + 1;
 	if (esc[0])
 		n += snprintf(buf + n, len - n, f, esc);
-	if (json)
-		n += snprintf(buf + n, len - n, "}");
+	if (json && (size_t)n + 1 < len) {
+		buf[n++] = '}';
+		buf[n] = '\0';
+	}
 	return n > 0 && (size_t)n < len ? (size_t)n : len - 1;
 }

@@ -86,7 +86,7 @@ struct lb {
 	const char	*fwhy;		/* and why it was refused, or */
 	int		 ffd;
 	int		 ferr;		/* the errno it failed with */
-	bool		 used;
+	unsigned	 gen;		/* lb_gen + 1 of the lb_sync that kept it */
 	struct lb_in	 in[2];
 	/*
 	 * The partial lines and the ring live apart from this header, in a
@@ -199,6 +199,7 @@ void
 lb_init(const struct config *c)
 {
 	struct stat a, b;
+	char *p;
 	int fd;
 
 	while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd <= 2)
@@ -222,10 +223,10 @@ lb_init(const struct config *c)
 		ev_cfg.uid = (uid_t)-1;
 		ev_cfg.log_max_size = c->set.events_max_size;
 		ev_cfg.log_keep = c->set.events_keep;
-		if ((ev_lb.path = strdup(c->set.events)) == NULL)
-			ev_lb.path = nopath;
-		else
+		if ((p = strdup(c->set.events)) != NULL) {
+			ev_lb.path = p;
 			file_open(&ev_lb);
+		}
 	}
 }
 
@@ -947,8 +948,6 @@ lb_sync(void)
 	char *p;
 	int i, n, rc = 0, fresh = 0, slot = 0;
 
-	for (lb = all; lb != NULL; lb = lb->next)
-		lb->used = false;
 	/* Without a new table every lb goes: output then goes to pm's own. */
 	if ((t = proc_carry(lb_tab, lb_n, &n)) == NULL)
 		rc = -1;
@@ -963,7 +962,7 @@ lb_sync(void)
 			continue;
 		}
 		lb = t[i];
-		lb->used = true;
+		lb->gen = lb_gen + 1;
 		lb->cfg = proc_get(i)->cfg;
 		path = lb->cfg->log != NULL ? lb->cfg->log : "";
 		if (strcmp(path, lb->path) == 0)
@@ -981,7 +980,7 @@ lb_sync(void)
 		}
 	}
 	for (pp = &all; (lb = *pp) != NULL;) {
-		if (lb->used) {
+		if (lb->gen == lb_gen + 1) {
 			pp = &lb->next;
 			continue;
 		}
