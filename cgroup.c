@@ -77,14 +77,22 @@ line(char *buf, const char *word)
 	return NULL;
 }
 
-/* The number after word in buf (a "key value" file), or 0. */
+/*
+ * A number in a file of d. what is the file's name, a NUL, then the word
+ * before the number on its line in a "key value" file ("": the file is
+ * the number). 0 when it has none.
+ */
 static uint64_t
-field(char *buf, const char *word)
+num(int d, const char *what)
 {
-	char *p = line(buf, word);
+	char buf[1024], *p;
 
+	safe_read(d, what, buf, sizeof(buf));
+	p = line(buf, what + strlen(what) + 1);
 	return p != NULL ? strtoull(p, NULL, 10) : 0;
 }
+
+#define OOMS	"memory.events\0oom_kill "
 
 /*
  * The group of id, opened; -1 when cgroups are off or it has none. IDs
@@ -109,7 +117,7 @@ cg_on(void)
 void
 cg_init(const char *want)
 {
-	char path[PM_PATH_MAX + 64] = "/sys/fs/cgroup", buf[512], *p;
+	char path[PM_PATH_MAX + 64], buf[512], *p = NULL;
 	struct statfs sf;
 	int fd, d = -1;
 	bool pid1 = getpid() == 1;
@@ -128,16 +136,13 @@ cg_init(const char *want)
 		close(fd);
 	if (want != NULL && strcmp(want, "no") == 0)
 		return;
-	if (want != NULL)
-		snprintf(path, sizeof(path), "%s", want);
-	else if (!pid1)
+	if (want == NULL && !pid1)
 		errno = EPERM;	/* auto: only PID 1 owns its cgroup */
-	else if (safe_read(AT_FDCWD, "/proc/self/cgroup", buf,
-	    sizeof(buf)) == 0 &&
-	    (p = line(buf, "0::")) != NULL) {
+	else if (want == NULL && safe_read(AT_FDCWD, "/proc/self/cgroup", buf,
+	    sizeof(buf)) == 0 && (p = line(buf, "0::")) != NULL)
 		p[strcspn(p, "\n")] = '\0';
-		snprintf(path + 14, sizeof(path) - 14, "%s", p);
-	}
+	snprintf(path, sizeof(path), "%s%s", want != NULL ? want :
+	    "/sys/fs/cgroup", p != NULL ? p : "");
 	if ((want != NULL || pid1) &&
 	    (fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC)) >= 0) {
@@ -182,8 +187,8 @@ cg_apply(const struct config *c)
 			dfl = f + strlen(f) + 1;
 			if (put(d, f, p->cg[k] ? p->cg[k] : dfl) < 0 &&
 			    p->cg[k] != NULL)
-				log_warn("%s: cannot set %s to %s: %m", p->id,
-				    f, p->cg[k]);
+				plog_warn(p->id, "cannot set %s to %s: %m", f,
+				    p->cg[k]);
 		}
 		close(d);
 	}
@@ -232,13 +237,11 @@ cg_kill(const char *id)
 uint32_t
 cg_ooms(const char *id)
 {
-	char buf[256];
 	int d = group(id);
 	uint32_t n = 0;
 
 	if (d >= 0) {
-		safe_read(d, "memory.events", buf, sizeof(buf));
-		n = (uint32_t)field(buf, "oom_kill ");
+		n = (uint32_t)num(d, OOMS);
 		close(d);
 	}
 	return n;
@@ -258,14 +261,10 @@ cg_usage(const char *id, pid_t pid, struct cg_use *u)
 	memset(u, 0, sizeof(*u));
 	if (d >= 0) {
 		u->src = CU_CGROUP;
-		safe_read(d, "memory.current", buf, sizeof(buf));
-		u->mem = strtoull(buf, NULL, 10);
-		safe_read(d, "pids.current", buf, sizeof(buf));
-		u->pids = (uint32_t)strtoul(buf, NULL, 10);
-		safe_read(d, "cpu.stat", buf, sizeof(buf));
-		u->cpu_us = field(buf, "usage_usec ");
-		safe_read(d, "memory.events", buf, sizeof(buf));
-		u->ooms = (uint32_t)field(buf, "oom_kill ");
+		u->mem = num(d, "memory.current\0");
+		u->pids = (uint32_t)num(d, "pids.current\0");
+		u->cpu_us = num(d, "cpu.stat\0usage_usec ");
+		u->ooms = (uint32_t)num(d, OOMS);
 		close(d);
 		return;
 	}

@@ -58,9 +58,9 @@ struct aux {
 	bool		 eol;		/* first line complete */
 	uint32_t	 limit_ms;
 	uint64_t	 deadline;
+	size_t		 outlen;	/* before the arrays: a short offset */
 	char		 id[PM_ID_MAX];
 	char		 out[96];
-	size_t		 outlen;
 };
 
 /* "cannot create the notify socket: ...": one format for four. */
@@ -86,12 +86,13 @@ static int		 nmon;
  * through mon_snapshot().
  */
 struct proc_mon {
-	struct mon_view	 v;		/* what status shows; first */
 	bool		 acted;		/* on_check_fail ran; again after recovery */
 	bool		 queued;	/* overlap = queue: one more run due */
 	uint64_t	 next_check;	/* monotonic ms; 0: none due */
 	uint64_t	 ready_poll;	/* next tcp: or exec: probe */
 	uint64_t	 next_run;	/* @every, monotonic ms */
+	/* What status shows; last, so the rest is at a short offset. */
+	struct mon_view	 v;
 };
 
 static struct proc_mon	**mt;	/* NULL for a process without monitoring */
@@ -113,6 +114,7 @@ static void pipe_cb(struct watch *, uint32_t);
 static struct aux *
 aux_new(int idx, int kind)
 {
+	const char *id = proc_get(idx)->cfg->id;
 	int i;
 
 	for (i = 0; i < AUX_MAX; i++)
@@ -121,12 +123,11 @@ aux_new(int idx, int kind)
 			aux[i].w.fd = -1;
 			aux[i].w.cb = pipe_cb;
 			aux[i].kind = (uint8_t)kind;
-			snprintf(aux[i].id, sizeof(aux[i].id), "%s",
-			    proc_get(idx)->cfg->id);
+			snprintf(aux[i].id, sizeof(aux[i].id), "%s", id);
 			return &aux[i];
 		}
-	plog_warn(proc_get(idx)->cfg->id, "more than %d checks and handlers "
-	    "at once; skipped", AUX_MAX);
+	plog_warn(id, "more than %d checks and handlers at once; skipped",
+	    AUX_MAX);
 	return NULL;
 }
 
@@ -291,17 +292,17 @@ handler(int idx, int ev, char *const *argv, int status)
  * The sd_notify socket: one datagram socket for every process, in the
  * abstract namespace with a kernel-chosen name (no file to clean up, no
  * clash between two pms). SO_PASSCRED makes the kernel attach the
- * sender's pid, which the sender cannot forge.
+ * sender's pid, which the sender cannot forge. Out of line, though
+ * called once: inlined into mon_reload it took 18 bytes more.
  */
 static void notify_cb(struct watch *, uint32_t);
 
-static void
+static __attribute__((noinline)) void
 notify_open(void)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	socklen_t len = sizeof(sa_family_t);
 	int one = 1, fd;
-	size_t n;
 
 	if (notify_w.fd >= 0)
 		return;
@@ -315,9 +316,9 @@ notify_open(void)
 			close(fd);
 		return;
 	}
-	n = strnlen(sun.sun_path + 1, sizeof(sun.sun_path) - 1);
+	/* The name up to its end (the rest is zero) or what notify_env holds. */
 	snprintf(notify_env, sizeof(notify_env), "NOTIFY_SOCKET=@%.*s",
-	    (int)n, sun.sun_path + 1);
+	    (int)sizeof(notify_env) - 16, sun.sun_path + 1);
 	if (loop_watch(&notify_w, fd, notify_cb) < 0)
 		log_err(CANNOT, "watch", "notify socket");
 }
@@ -358,9 +359,7 @@ notify_cb(struct watch *w, uint32_t events)
 			log_debug("notify message from an unknown sender");
 			continue;
 		}
-		for (l = buf; l != NULL && *l != '\0'; l = nl) {
-			if ((nl = strchr(l, '\n')) != NULL)
-				*nl++ = '\0';
+		for (nl = buf; (l = strsep(&nl, "\n")) != NULL && *l != '\0';) {
 			if (strcmp(l, "READY=1") == 0)
 				proc_ready(idx);
 			else if (strncmp(l, "STATUS=", 7) == 0)
@@ -423,8 +422,17 @@ mon_spawned(int idx, bool ok)
 	pm->v.status[0] = '\0';
 }
 
-/* Kill whatever check or probe is still running for a process. */
+/* SIGKILL a running command, its process group first. */
 static void
+aux_kill(struct aux *a)
+{
+	kill(-a->pid, SIGKILL);
+	kill(a->pid, SIGKILL);
+	a->killed = true;
+}
+
+/* Kill a process's running checks and probes; out of line, smaller. */
+static __attribute__((noinline)) void
 kill_aux(const char *id)
 {
 	int i;
@@ -433,9 +441,8 @@ kill_aux(const char *id)
 		if (aux[i].kind != AX_FREE && aux[i].kind != AX_HANDLER &&
 		    strcmp(aux[i].id, id) == 0) {
 			if (aux[i].pid > 0) {
-				kill(-aux[i].pid, SIGKILL);
-				kill(aux[i].pid, SIGKILL);
-				aux[i].killed = aux[i].dropped = true;
+				aux_kill(&aux[i]);
+				aux[i].dropped = true;
 			} else
 				aux_free(&aux[i]);
 		}
@@ -541,9 +548,9 @@ mon_reap(pid_t pid, int status)
 	struct aux *a = NULL;
 	int i, idx;
 
+	/* A free slot and a readiness pipe have pid 0. */
 	for (i = 0; i < AUX_MAX && a == NULL; i++)
-		if (aux[i].pid == pid && aux[i].kind != AX_FDREADY &&
-		    aux[i].kind != AX_FREE)
+		if (aux[i].pid == pid)
 			a = &aux[i];
 	if (a == NULL)
 		return false;
@@ -700,23 +707,22 @@ mon_reload(void)
 	 * memory for it, monitoring stops (mon() is NULL) but nothing else.
 	 */
 	t = proc_carry(mt, mt_n, &n);
-	for (i = 0; i < n; i++) {
-		if (proc_get(i)->cfg->mon == NULL) {
-			free(t[i]);
-			t[i] = NULL;
-		} else if (t[i] == NULL && (t[i] = calloc(1, sizeof(**t))) ==
-		    NULL)
-			log_err("out of memory: checks stop");
-	}
 	for (j = 0; j < mt_n; j++)
 		free(mt[j]);
 	free(mt);
 	mt = t;
 	mt_n = n;
 	nmon = 0;
-	for (i = 0; i < mt_n; i++) {
-		if ((m = mon(i)) == NULL)
+	for (i = 0; i < n; i++) {
+		if ((m = proc_get(i)->cfg->mon) == NULL) {
+			free(t[i]);
+			t[i] = NULL;
 			continue;
+		}
+		if (t[i] == NULL && (t[i] = calloc(1, sizeof(**t))) == NULL) {
+			log_err("out of memory: checks stop");
+			continue;
+		}
 		nmon++;
 		if (m->ready == RD_NOTIFY)
 			notify_open();
@@ -727,8 +733,11 @@ mon_reload(void)
 	cron_armed = -1;
 }
 
-/* What status shows of a process's monitoring, read-only. */
-const struct mon_view *
+/*
+ * What status shows of a process's monitoring, read-only. A call at each
+ * caller, not inlined: smaller.
+ */
+__attribute__((noinline)) const struct mon_view *
 mon_view(int idx)
 {
 	static struct mon_view none;	/* bss: all zero, never written */
@@ -815,9 +824,7 @@ mon_tick(uint64_t now)
 			    "killing it", a->kind == AX_CHECK ? "check" :
 			    a->kind == AX_PROBE ? "ready probe" : "handler",
 			    (int)a->pid, a->limit_ms);
-			kill(-a->pid, SIGKILL);
-			kill(a->pid, SIGKILL);
-			a->killed = true;
+			aux_kill(a);
 		}
 		if (!a->killed)
 			next = sched_earliest(next, a->deadline);

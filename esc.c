@@ -21,8 +21,9 @@ utf8_len(const unsigned char *s, size_t n)
 
 	if (s[0] < 0x80)
 		return 1;
-	len = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc0 ? 2 : 0;
-	if (len == 0 || s[0] > 0xf4 || n < len)
+	/* Its leading 1 bits: 2 to 4 begin a character. */
+	len = (size_t)__builtin_clz(~((uint32_t)s[0] << 24));
+	if (len < 2 || len > 4 || n < len)
 		return 0;
 	cp = s[0] & (0x7f >> len);
 	for (i = 1; i < len; i++) {
@@ -30,8 +31,9 @@ utf8_len(const unsigned char *s, size_t n)
 			return 0;
 		cp = cp << 6 | (s[i] & 0x3f);
 	}
-	if (cp < (len == 2 ? 0x80u : len == 3 ? 0x800u : 0x10000u) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+	/* Overlong: within the 7, 11 or 16 bits of a shorter form. */
+	if (cp >> "\7\13\20"[len - 2] == 0 || cp > 0x10ffff ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
 		return 0;
 	return len;
 }
@@ -54,14 +56,13 @@ log_esc(char *d, const char *src, size_t n, bool json)
 
 	while (n > 0) {
 		len = utf8_len(s, n);
-		if (len == 1 && *s >= 0x20 && *s != 0x7f &&
-		    (!json || (*s != '"' && *s != '\\')))
-			*d++ = (char)*s;
-		else if (len == 1 && json && (*s == '"' || *s == '\\' ||
+		if (len == 1 && json && (*s == '"' || *s == '\\' ||
 		    *s == '\n' || *s == '\t')) {
 			*d++ = '\\';
 			*d++ = *s == '\n' ? 'n' : *s == '\t' ? 't' : (char)*s;
-		} else if (len > 1 && (len > 2 || s[0] != 0xc2 || s[1] >= 0xa0)) {
+		} else if (len == 1 ? *s >= 0x20 && *s != 0x7f : len > 2 ||
+		    (len == 2 && (s[0] != 0xc2 || s[1] >= 0xa0))) {
+			/* Printable: ASCII, or a character but a C1 control. */
 			memcpy(d, s, len);
 			d += len;
 		} else if (json) {

@@ -55,6 +55,21 @@ wall_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int
+ev_time(char *d, long long ms)
+{
+	struct tm tm;
+	time_t t;
+
+	if (ms < 0)
+		ms = wall_ms();
+	t = (time_t)(ms / 1000);
+	gmtime_r(&t, &tm);
+	return snprintf(d, EV_TIME_MAX, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec, (int)(ms % 1000)) - 5;
+}
+
 void
 ev_init(void)
 {
@@ -108,8 +123,11 @@ ev_add(int type, const char *id, const char *value, int reason, int status,
 	copy(e->id, sizeof(e->id), id);
 	copy(e->value, sizeof(e->value), value);
 	copy(e->text, sizeof(e->text), text);
-	if ((n = ev_line(&pos, true, line, sizeof(line), &dummy)) > 0)
+	/* Its line has room for the '\n': ev_line keeps one byte for a NUL. */
+	if ((n = ev_line(&pos, true, line, sizeof(line), &dummy)) > 0) {
+		line[n++] = '\n';
 		lb_event(line, n);
+	}
 }
 
 void
@@ -122,7 +140,8 @@ ev_state(int idx, int reason, int status)
 	    "");
 }
 
-void
+/* A call at each caller, not inlined: smaller. */
+__attribute__((noinline)) void
 ev_reloaded(bool ok)
 {
 	reloads++;
@@ -136,9 +155,7 @@ ev_line(uint64_t *pos, bool json, char *buf, size_t len, const char **id)
 {
 	const struct ev *e;
 	const char *f;
-	char esc[EV_TEXT * 6], *p = esc;
-	struct tm tm;
-	time_t t;
+	char esc[EV_TEXT * 6], *p = esc, tm[EV_TIME_MAX];
 	int n;
 
 	if (*pos + EV_RING < next_seq)
@@ -159,12 +176,10 @@ ev_line(uint64_t *pos, bool json, char *buf, size_t len, const char **id)
 		    type_names[e->type], e->id[0] ? ",\"id\":\"" : "", e->id,
 		    e->id[0] ? "\"" : "", e->value);
 	else {
-		t = (time_t)(e->ms / 1000);
-		gmtime_r(&t, &tm);
-		n = snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02dZ %s %s %s",
-		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		    tm.tm_min, tm.tm_sec, type_names[e->type],
-		    e->id[0] ? e->id : "-", e->value);
+		/* The time to the second. */
+		n = ev_time(tm, e->ms);
+		n = snprintf(buf, len, "%.*sZ %s %s %s", n, tm,
+		    type_names[e->type], e->id[0] ? e->id : "-", e->value);
 	}
 	/*
 	 * The optional members, in one order for both forms: their formats
@@ -180,7 +195,9 @@ ev_line(uint64_t *pos, bool json, char *buf, size_t len, const char **id)
 	f += strlen(f) + 1;
 	if (esc[0])
 		n += snprintf(buf + n, len - n, f, esc);
-	if (json)
-		n += snprintf(buf + n, len - n, "}");
+	if (json && (size_t)n + 1 < len) {
+		buf[n++] = '}';
+		buf[n] = '\0';
+	}
 	return n > 0 && (size_t)n < len ? (size_t)n : len - 1;
 }

@@ -32,6 +32,12 @@ void	 ev_state(int idx, int reason, int status);
 uint32_t ev_reloads(bool *last_ok);
 long long ev_start_time(void);		/* pm's start, Unix seconds */
 void	 ev_init(void);
+/*
+ * The wall clock's Unix ms (now: -1) as ISO 8601 UTC with milliseconds,
+ * "YYYY-MM-DDTHH:MM:SS.mmmZ", into d; returns where ".mmmZ" starts.
+ */
+#define EV_TIME_MAX	32
+int	 ev_time(char *d, long long ms);
 uint64_t ev_end(void);			/* the next event's number */
 /*
  * Render the event at *pos (or the oldest kept, when *pos was dropped)

@@ -32,19 +32,22 @@ static const char *const macros = "@hourly\0" "0 * * * *\0"
     "@weekly\0" "0 0 * * 0\0" "@monthly\0" "0 0 1 * *\0"
     "@yearly\0" "0 0 1 1 *\0" "@annually\0" "0 0 1 1 *\0";
 
-static int
-num(const char **sp, int *v)
+/*
+ * The number at *sp, its digits read while it is at most max (the rest
+ * are left for the caller to refuse); -1 when there is no digit.
+ */
+static long long
+num(const char **sp, long long max)
 {
 	const char *s = *sp;
-	int n = 0;
+	long long n = 0;
 
 	if (!isdigit((unsigned char)*s))
 		return -1;
-	while (isdigit((unsigned char)*s) && n < 1000)
+	while (isdigit((unsigned char)*s) && n <= max)
 		n = n * 10 + (*s++ - '0');
 	*sp = s;
-	*v = n;
-	return 0;
+	return n;
 }
 
 /*
@@ -65,19 +68,19 @@ field(const char *s, const char *end, int f, uint64_t *mask)
 			hi = fhi;
 			s++;
 		} else {
-			if (num(&s, &lo) < 0)
+			if ((lo = (int)num(&s, 999)) < 0)
 				return -1;
 			hi = lo;
 			if (*s == '-') {
 				s++;
-				if (num(&s, &hi) < 0)
+				if ((hi = (int)num(&s, 999)) < 0)
 					return -1;
 			} else if (*s == '/')
 				hi = fhi;
 		}
 		if (*s == '/') {
 			s++;
-			if (num(&s, &step) < 0 || step == 0)
+			if ((step = (int)num(&s, 999)) <= 0)
 				return -1;
 		}
 		if (lo < flo || hi > fhi || lo > hi)
@@ -99,19 +102,17 @@ every(const char *s, uint32_t *ms)
 	static const char units[5][3] = { "ms", "s", "m", "h", "d" };
 	static const uint32_t mult[] = { 1, 1000, 60000, 3600000, 86400000,
 	    1000 };
-	unsigned long long v = 0;
+	long long v = num(&s, UINT32_MAX);
 	int i;
 
-	if (!isdigit((unsigned char)*s))
+	if (v < 0)
 		return -1;
-	while (isdigit((unsigned char)*s) && v <= UINT32_MAX)
-		v = v * 10 + (unsigned)(*s++ - '0');
 	for (i = 0; i < 5 && strcmp(s, units[i]) != 0; i++)
 		;
 	if (i == 5 && *s != '\0')
 		return -1;
 	v *= mult[i];
-	if (v == 0 || v > UINT32_MAX)
+	if (v <= 0 || v > UINT32_MAX)
 		return -1;
 	*ms = (uint32_t)v;
 	return 0;
