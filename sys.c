@@ -307,9 +307,11 @@ child_exec(void *arg)
 	const struct spawn *sp = &ch->sp;
 	const struct cfg_proc *c = sp->cfg;
 	struct spawn_err *se = ch->se;
+	enum spawn_step step;
 	int sig;
 
-#define FAIL(w)	do { se->err = errno; se->step = (w); goto fail; } while (0)
+	/* errno is the failed call's until fail: below stores it. */
+#define FAIL(w)	do { step = (w); goto fail; } while (0)
 	/* Our own table, of the few low descriptors only (CLOSE_RANGE_UNSHARE). */
 	if (ch->lo > 0 && syscall(SYS_close_range, ch->lo, ~0U, 2) < 0 &&
 	    syscall(SYS_unshare, CLONE_FILES) < 0)
@@ -364,9 +366,9 @@ child_exec(void *arg)
 	if (c->directory != NULL && chdir(c->directory) < 0)
 		FAIL(SP_CHDIR);
 	if (c->user != NULL || c->group != NULL) {
-		if ((c->user != NULL ?
-		    syscall(SYS_SETGROUPS, (size_t)c->ngroups, c->groups) :
-		    syscall(SYS_SETGROUPS, 1, &c->gid)) < 0)
+		if (syscall(SYS_SETGROUPS, c->user != NULL ?
+		    (size_t)c->ngroups : 1, c->user != NULL ? c->groups :
+		    &c->gid) < 0)
 			FAIL(SP_SETGROUPS);
 		if (syscall(SYS_SETGID, c->gid) < 0)
 			FAIL(SP_SETGID);
@@ -379,9 +381,10 @@ child_exec(void *arg)
 		(void)syscall(SYS_sched_setaffinity, 0, sizeof(spawn_cpus),
 		    &spawn_cpus);
 	execvpe(sp->argv[0], sp->argv, ch->envp);
-	se->err = errno;
-	se->step = SP_EXEC;
+	step = SP_EXEC;
 fail:
+	se->err = errno;
+	se->step = step;
 	_exit(se->err == ENOENT ? 127 : 126);
 #undef FAIL
 }
