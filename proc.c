@@ -67,7 +67,6 @@ struct proc_x {
 
 static struct proc_x	*proc_xt;
 static const struct proc_hooks *hk;	/* check.c's and logbuf.c's, by pm.c */
-static struct cfg_proc	*ghost_tab;	/* specs of removed, still running */
 static int		 main_idx = -1;
 static bool		 dirty;
 
@@ -75,10 +74,10 @@ static bool		 dirty;
 /*
  * proc_tick's memory of the earliest deadline in the table, so that a turn
  * of the loop in which no state changed and nothing fell due (a client's
- * request, a line of output) does not walk 1,000 entries (issue 7).
+ * request, a line of output) does not walk 1,000 entries (issue 7): dirty
+ * is set by every change of state too, and proc_tick clears it.
  */
 static uint64_t		 next_due;
-static bool		 rescan = true;
 
 /*
  * The table indexed by ID and by pid, rebuilt with it (issue 11): a reload
@@ -176,7 +175,6 @@ proc_set_state(struct proc *p, enum proc_state s, uint64_t deadline)
 	p->v.since_ms = now_ms();
 	p->deadline_ms = deadline;
 	dirty = true;
-	rescan = true;
 	loop_deadline_changed();
 }
 
@@ -1032,7 +1030,7 @@ proc_tick(uint64_t now)
 	struct proc *p;
 	int i;
 
-	if (!dirty && !rescan && (next_due == 0 || now < next_due)) {
+	if (!dirty && (next_due == 0 || now < next_due)) {
 		sys_widen();
 		return next_due;
 	}
@@ -1046,7 +1044,6 @@ proc_tick(uint64_t now)
 	while (dirty)
 		settle();
 	sys_widen();
-	rescan = false;
 	for (i = 0; i < proc_n; i++)
 		next = sched_earliest(next, proc_tab[i].deadline_ms);
 	next_due = next;
@@ -1129,7 +1126,7 @@ ghost(const struct config *newc, int i)
  */
 static int
 build_table(const struct config *newc, const struct cfg_proc *mainc,
-    struct proc **ot, struct proc_x **oxt, struct cfg_proc **ogh, int *on)
+    struct proc **ot, struct proc_x **oxt, int *on)
 {
 	int i, j, n, ghosts = 0, nmain = mainc != NULL ? 1 : 0;
 	const struct cfg_proc *old, *c;
@@ -1201,7 +1198,6 @@ build_table(const struct config *newc, const struct cfg_proc *mainc,
 	}
 	*ot = t;
 	*oxt = xt;
-	*ogh = gh;
 	*on = n;
 	return 0;
 }
@@ -1222,7 +1218,6 @@ recount(void)
 int
 proc_init(const struct config *c, const struct cfg_proc *mainc)
 {
-	struct cfg_proc *gh;
 	struct proc *t;
 	struct proc_x *xt;
 	uint32_t cap = 16;
@@ -1236,7 +1231,7 @@ proc_init(const struct config *c, const struct cfg_proc *mainc)
 	/* One block, freed as id_ix: the ID index, then the pid index. */
 	ix = calloc(2 * cap, sizeof(*ix));
 	px = ix + cap;
-	if (ix == NULL || build_table(c, mainc, &t, &xt, &gh, &tn) < 0) {
+	if (ix == NULL || build_table(c, mainc, &t, &xt, &tn) < 0) {
 		free(ix);
 		return -1;
 	}
@@ -1244,7 +1239,6 @@ proc_init(const struct config *c, const struct cfg_proc *mainc)
 	free(id_ix);
 	proc_tab = t;
 	proc_xt = xt;
-	ghost_tab = gh;
 	proc_n = tn;
 	main_idx = mainc != NULL ? c->nproc : -1;
 	id_ix = ix;
@@ -1259,7 +1253,6 @@ proc_init(const struct config *c, const struct cfg_proc *mainc)
 			pid_ix[pid_slot(proc_tab[i].v.pid)] = i + 1;
 	}
 	recount();
-	rescan = true;
 	dirty = true;
 	if (hk->out_sync() < 0)
 		log_warn("out of memory for output buffers; some output goes "
