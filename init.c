@@ -425,16 +425,15 @@ unmount_all(void)
 void
 init_end(enum pm_end how)
 {
-	static const char *const what[] = {
-		[END_EXIT] = "powering off", [END_HALT] = "halting",
-		[END_POWEROFF] = "powering off", [END_REBOOT] = "rebooting",
-	};
 	int cmd = how == END_HALT ? RB_HALT_SYSTEM : how == END_REBOOT ?
 	    RB_AUTOBOOT : RB_POWER_OFF;
 	bool machine = machine_pid1();
 	int st;
 	pid_t pid;
 
+	/* A machine does not exit: it powers off. */
+	if (how == END_EXIT)
+		how = END_POWEROFF;
 	sync();
 	if (machine) {
 		/*
@@ -447,7 +446,7 @@ init_end(enum pm_end how)
 		unmount_all();
 	}
 	init_wd_close();
-	log_info("%s", what[how]);
+	log_info("%s", pm_end_act[how]);
 	pid = vfork();	/* the child only makes the system call */
 	if (pid == 0) {
 		pm_reboot(cmd);

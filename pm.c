@@ -68,7 +68,7 @@ static struct config	*cur;
 static int		 told_idx = -1;
 static char		 crit_id[80];
 static int		 crit_status;
-static const char *const end_act[] = {
+const char *const pm_end_act[] = {
 	[END_EXIT] = "exiting", [END_HALT] = "halting",
 	[END_POWEROFF] = "powering off", [END_REBOOT] = "rebooting"
 };
@@ -214,7 +214,7 @@ pm_state_show(char *buf, size_t len)
 	if (crit_id[0] != '\0' && n >= 0 && (size_t)n < len)
 		n += snprintf(buf + n, len - n, "critical_failed = %s "
 		    "(status %d): %s\n", crit_id, crit_status,
-		    end_act[stop.how]);
+		    pm_end_act[stop.how]);
 	return n < 0 || (size_t)n >= len ? -1 : n;
 }
 
@@ -257,9 +257,9 @@ pm_shutdown(enum pm_end how, int status)
 		snprintf(crit_id, sizeof(crit_id), "%s", v->cfg->id);
 		crit_status = status;
 		plog_err(crit_id, "critical process failed (status %d); %s",
-		    status, end_act[how]);
+		    status, pm_end_act[how]);
 	}
-	ev_add(EVT_SHUTDOWN, "", end_act[how], EVR_NONE, status, "");
+	ev_add(EVT_SHUTDOWN, "", pm_end_act[how], EVR_NONE, status, "");
 	stop.on = true;
 	stop.how = how;
 	stop.status = status;
@@ -908,6 +908,14 @@ setup_main(void)
 
 static sigset_t		 blocked;
 
+/* Raw as the mask: libc's signalfd adds a fallback for old kernels. */
+static int
+sig_open(void)
+{
+	return loop_watch(&sig_w, (int)syscall(SYS_signalfd4, -1, &blocked,
+	    (size_t)NSIG / 8, SFD_NONBLOCK | SFD_CLOEXEC), signal_cb);
+}
+
 static int
 open_fds(void)
 {
@@ -932,9 +940,7 @@ open_fds(void)
 	/* Raw as signalfd4 below: libc's adds a fallback for old kernels. */
 	if ((epfd = (int)syscall(SYS_epoll_create1, EPOLL_CLOEXEC)) < 0)
 		return -1;
-	/* Raw as the mask: libc's signalfd adds a fallback for old kernels. */
-	if (loop_watch(&sig_w, (int)syscall(SYS_signalfd4, -1, &blocked,
-	    (size_t)NSIG / 8, SFD_NONBLOCK | SFD_CLOEXEC), signal_cb) < 0)
+	if (sig_open() < 0)
 		return -1;
 	return loop_watch(&timer_w, timerfd_create(CLOCK_MONOTONIC,
 	    TFD_NONBLOCK | TFD_CLOEXEC), timer_cb);
@@ -969,8 +975,7 @@ background(void)
 	 * would never fire for the child's SIGCHLD.
 	 */
 	loop_close(&sig_w);
-	if (loop_watch(&sig_w, (int)syscall(SYS_signalfd4, -1, &blocked,
-	    (size_t)NSIG / 8, SFD_NONBLOCK | SFD_CLOEXEC), signal_cb) < 0) {
+	if (sig_open() < 0) {
 		log_err("cannot set up signals after detaching: %m");
 		exit(1);
 	}
