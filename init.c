@@ -132,8 +132,8 @@ console_stdio(void)
 /*
  * Early boot, before the config runs: the kernel gives init a bare root
  * with nothing mounted and, when the initramfs has no /dev/console, no
- * stdio. /dev comes first so the console can be opened; the results are
- * logged once there is somewhere to log them.
+ * stdio. /dev comes first so the console can be opened, before the
+ * first result is logged.
  */
 void
 init_early(void)
@@ -150,26 +150,25 @@ init_early(void)
 	    MS_NOSUID | MS_NODEV | 1,
 	    /* Per-process cgroups (issue 14). */
 	    MS_NOSUID | MS_NODEV | MS_NOEXEC };
-	const char *p = m, *dir[5], *type[5];
-	int r[5], err[5];
+	const char *p = m, *dir, *type;
+	int r, err;
 	size_t i;
 
 	for (i = 0; i < 5; i++) {
-		dir[i] = p;
-		type[i] = p += strlen(p) + 1;
+		dir = p;
+		type = p += strlen(p) + 1;
 		p += strlen(p) + 1;
-		r[i] = mount_if_missing(dir[i], type[i], fl[i] & ~1u,
+		r = mount_if_missing(dir, type, fl[i] & ~1u,
 		    fl[i] & 1 ? "mode=0755" : NULL);
-		err[i] = errno;
-		if (i == 0)
+		if (i == 0) {
+			err = errno;
 			console_stdio();
-	}
-	for (i = 0; i < 5; i++) {
-		errno = err[i];
-		if (r[i] < 0)
-			log_warn("cannot mount %s on %s: %m", type[i], dir[i]);
-		else if (r[i] > 0)
-			log_info("mounted %s on %s", type[i], dir[i]);
+			errno = err;
+		}
+		if (r < 0)
+			log_warn("cannot mount %s on %s: %m", type, dir);
+		else if (r > 0)
+			log_info("mounted %s on %s", type, dir);
 	}
 	(void)chdir("/");
 	(void)setsid();
@@ -425,8 +424,9 @@ unmount_all(void)
 void
 init_end(enum pm_end how)
 {
-	int cmd = how == END_HALT ? RB_HALT_SYSTEM : how == END_REBOOT ?
-	    RB_AUTOBOOT : RB_POWER_OFF;
+	static const int rb[] = { [END_EXIT] = RB_POWER_OFF,
+	    [END_HALT] = RB_HALT_SYSTEM, [END_POWEROFF] = RB_POWER_OFF,
+	    [END_REBOOT] = RB_AUTOBOOT };
 	bool machine = machine_pid1();
 	int st;
 	pid_t pid;
@@ -449,7 +449,7 @@ init_end(enum pm_end how)
 	log_info("%s", pm_end_act[how]);
 	pid = vfork();	/* the child only makes the system call */
 	if (pid == 0) {
-		pm_reboot(cmd);
+		pm_reboot(rb[how]);
 		_exit(errno == 0 ? 0 : errno);
 	}
 	if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st)) {
