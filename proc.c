@@ -416,15 +416,22 @@ a_not_ready(struct proc *p, int arg)
 	return a_stop(p, arg);
 }
 
+/* SIGKILL p's group, p, and what is left in its cgroup. */
+static void
+kill_tree(const struct proc *p)
+{
+	sys_kill(-p->v.pid, SIGKILL);
+	sys_kill(p->v.pid, SIGKILL);
+	cg_kill(p->v.cfg->id);
+}
+
 static uint64_t
 a_kill(struct proc *p, int arg)
 {
 	(void)arg;
 	plog_warn(p->v.cfg->id, "did not stop within %ums; sending SIGKILL",
 	    p->v.cfg->stop_timeout_ms);
-	sys_kill(-p->v.pid, SIGKILL);
-	sys_kill(p->v.pid, SIGKILL);
-	cg_kill(p->v.cfg->id);
+	kill_tree(p);
 	return 0;
 }
 
@@ -880,9 +887,7 @@ proc_kill_all(void)
 		if (proc_tab[i].v.pid != 0) {
 			plog_warn(proc_tab[i].v.cfg->id,
 			    "still running; sending SIGKILL");
-			sys_kill(-proc_tab[i].v.pid, SIGKILL);
-			sys_kill(proc_tab[i].v.pid, SIGKILL);
-			cg_kill(proc_tab[i].v.cfg->id);
+			kill_tree(&proc_tab[i]);
 		}
 }
 
