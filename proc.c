@@ -6,10 +6,10 @@
  * function, proc_set_state(), writes a process's state: it logs the
  * transition and (re)arms the deadline that goes with the new state.
  *
- * Every transition is a cell of one table, machine[state][event] (as in
- * s6-supervise): the code that learns of an event (a command, a reap, a
- * deadline, settle) names it, and fire() runs the cell's action and enters
- * its state. The system calls under it go through sys.h, a seam that
+ * Every transition is a cell of one table, machine[], by state and event
+ * (as s6-supervise's actions[state][event]): the code that learns of an
+ * event (a command, a reap, a deadline, settle) names it, and fire() runs
+ * the cell's action and enters its state. The system calls under it go through sys.h, a seam that
  * tests/unit/proc_test.c fills with fakes.
  *
  * Dependencies are settled lazily: events only mark the table dirty, and
@@ -249,15 +249,19 @@ enum event {
 };
 
 /*
- * A cell: what to do, then the state to enter. An action runs in the old
- * state and returns the new state's deadline (0: none). Two bytes a cell:
- * the action is an index into actions[].
+ * A cell: in a row, on an event, what to do, then the state to enter. An
+ * action runs in the old state and returns the new state's deadline (0:
+ * none). Three bytes a cell: the row and event in one, and the action is
+ * an index into actions[].
  */
 struct cell {
-	uint8_t		 to;	/* TO(state); 0: stay, none */
+	uint8_t		 at;	/* AT(row, event) */
+	uint8_t		 to;	/* TO(state); 0: stay */
 	uint8_t		 act;	/* A_*; 0: none */
 };
+#define AT(r, e)	((r) * EV__COUNT + (e))
 #define TO(s)	((s) + 1)
+_Static_assert(AT(NROWS, 0) <= 256, "a cell's row and event fit a byte");
 typedef uint64_t action_fn(struct proc *, int arg);
 
 static int	 end_status = -1;	/* pm ends once the state is set */
@@ -510,63 +514,73 @@ static action_fn *const actions[] = {
 
 /*
  * The supervision state machine (issue 13): for each row and event, the
- * action and the state it leads to. An empty cell ignores the event.
+ * action and the state it leads to. A cell not listed ignores the event;
+ * only the 45 that do something are, row by row (a full table was 144
+ * cells, most of them empty).
  * Rows with a pid are STARTING, RUNNING and STOPPING; only they exit.
  * Stopping a process by command stops first what depends on it
  * (stop_dependents), or it would wait for them forever.
  */
-#define EXITS	\
-	[EV_EXIT_END] = { TO(PS_EXITED), A_END },			\
-	[EV_EXIT_DONE] = { TO(PS_EXITED), 0 },			\
-	[EV_EXIT_RETRY] = { TO(PS_BACKOFF), A_BACKOFF },		\
-	[EV_EXIT_GIVEUP] = { TO(PS_FATAL), A_GIVE_UP },		\
-	[EV_EXIT_STOPPED] = { TO(PS_STOPPED), 0 }
-#define AT_REST	\
-	[EV_START] = { TO(PS_WAITING), A_FRESH },			\
-	[EV_STOP] = { 0, A_UNWANT }
+#define C(r, e, to, act)	{ AT(r, e), to, act }
+#define EXITS(r)	\
+	C(r, EV_EXIT_END, TO(PS_EXITED), A_END),			\
+	C(r, EV_EXIT_DONE, TO(PS_EXITED), 0),			\
+	C(r, EV_EXIT_RETRY, TO(PS_BACKOFF), A_BACKOFF),		\
+	C(r, EV_EXIT_GIVEUP, TO(PS_FATAL), A_GIVE_UP),		\
+	C(r, EV_EXIT_STOPPED, TO(PS_STOPPED), 0)
+#define AT_REST(r)	\
+	C(r, EV_START, TO(PS_WAITING), A_FRESH),			\
+	C(r, EV_STOP, 0, A_UNWANT)
 
-static const struct cell machine[NROWS][EV__COUNT] = {
-	[PS_STOPPED] = { AT_REST },
-	[PS_EXITED] = { AT_REST },
-	[PS_FATAL] = { AT_REST },
-	[PS_BACKOFF] = {
-		[EV_START] = { TO(PS_WAITING), A_FRESH },
-		[EV_STOP] = { TO(PS_STOPPED), A_UNWANT },
-		[EV_DEADLINE] = { TO(PS_WAITING), A_NEXT_TRY },
-	},
-	[PS_WAITING] = {
-		[EV_STOP] = { TO(PS_STOPPED), A_UNWANT },
-		[EV_DEPS_READY] = { 0, A_SPAWN },
-		[EV_SPAWNED] = { TO(PS_RUNNING), A_SPAWNED },
-		[EV_SPAWNED_WAIT] = { TO(PS_STARTING), A_SPAWNED },
-		[EV_SPAWN_RETRY] = { TO(PS_BACKOFF), A_RETRY_LATER },
-		[EV_SPAWN_FAILED] = { TO(PS_FATAL), A_CANNOT_RUN },
-	},
-	[PS_STARTING] = {
-		[EV_RESTART] = { TO(PS_STOPPING), A_CYCLE },
-		[EV_STOP] = { 0, A_UNWANT },
-		[EV_UNNEEDED] = { TO(PS_STOPPING), A_STOP },
-		[EV_READY] = { TO(PS_RUNNING), A_READY },
-		[EV_DEADLINE] = { TO(PS_STOPPING), A_NOT_READY },
-		[EV_CHECK_EXIT] = { TO(PS_STOPPING), A_END_AFTER },
-		EXITS,
-	},
-	[PS_RUNNING] = {
-		[EV_RESTART] = { TO(PS_STOPPING), A_CYCLE },
-		[EV_STOP] = { 0, A_UNWANT },
-		[EV_UNNEEDED] = { TO(PS_STOPPING), A_STOP },
-		[EV_CHECK_EXIT] = { TO(PS_STOPPING), A_END_AFTER },
-		EXITS,
-	},
-	[PS_STOPPING] = {
-		[EV_START] = { 0, A_AGAIN },
-		[EV_STOP] = { 0, A_UNWANT },
-		[EV_DEADLINE] = { 0, A_KILL },
-		[EV_CHECK_EXIT] = { TO(PS_STOPPING), A_END_AFTER },
-		EXITS,
-		[EV_EXIT_RESTART] = { TO(PS_WAITING), A_RESTART },
-	},
+static const struct cell machine[] = {
+	AT_REST(PS_STOPPED),
+	AT_REST(PS_EXITED),
+	AT_REST(PS_FATAL),
+	C(PS_BACKOFF, EV_START, TO(PS_WAITING), A_FRESH),
+	C(PS_BACKOFF, EV_STOP, TO(PS_STOPPED), A_UNWANT),
+	C(PS_BACKOFF, EV_DEADLINE, TO(PS_WAITING), A_NEXT_TRY),
+
+	C(PS_WAITING, EV_STOP, TO(PS_STOPPED), A_UNWANT),
+	C(PS_WAITING, EV_DEPS_READY, 0, A_SPAWN),
+	C(PS_WAITING, EV_SPAWNED, TO(PS_RUNNING), A_SPAWNED),
+	C(PS_WAITING, EV_SPAWNED_WAIT, TO(PS_STARTING), A_SPAWNED),
+	C(PS_WAITING, EV_SPAWN_RETRY, TO(PS_BACKOFF), A_RETRY_LATER),
+	C(PS_WAITING, EV_SPAWN_FAILED, TO(PS_FATAL), A_CANNOT_RUN),
+
+	C(PS_STARTING, EV_RESTART, TO(PS_STOPPING), A_CYCLE),
+	C(PS_STARTING, EV_STOP, 0, A_UNWANT),
+	C(PS_STARTING, EV_UNNEEDED, TO(PS_STOPPING), A_STOP),
+	C(PS_STARTING, EV_READY, TO(PS_RUNNING), A_READY),
+	C(PS_STARTING, EV_DEADLINE, TO(PS_STOPPING), A_NOT_READY),
+	C(PS_STARTING, EV_CHECK_EXIT, TO(PS_STOPPING), A_END_AFTER),
+	EXITS(PS_STARTING),
+
+	C(PS_RUNNING, EV_RESTART, TO(PS_STOPPING), A_CYCLE),
+	C(PS_RUNNING, EV_STOP, 0, A_UNWANT),
+	C(PS_RUNNING, EV_UNNEEDED, TO(PS_STOPPING), A_STOP),
+	C(PS_RUNNING, EV_CHECK_EXIT, TO(PS_STOPPING), A_END_AFTER),
+	EXITS(PS_RUNNING),
+
+	C(PS_STOPPING, EV_START, 0, A_AGAIN),
+	C(PS_STOPPING, EV_STOP, 0, A_UNWANT),
+	C(PS_STOPPING, EV_DEADLINE, 0, A_KILL),
+	C(PS_STOPPING, EV_CHECK_EXIT, TO(PS_STOPPING), A_END_AFTER),
+	EXITS(PS_STOPPING),
+	C(PS_STOPPING, EV_EXIT_RESTART, TO(PS_WAITING), A_RESTART),
 };
+#define NCELLS	(sizeof(machine) / sizeof(machine[0]))
+
+/* The cell of row r for ev, or NULL: ev is ignored there. */
+static const struct cell *
+cell(int r, enum event ev)
+{
+	const struct cell *c;
+
+	for (c = machine; c < machine + NCELLS; c++)
+		if (c->at == AT(r, ev))
+			return c;
+	return NULL;
+}
 
 #ifdef PROC_UNIT
 /* tests/unit/proc_test.c: the table's shape, and the cells that ran. */
@@ -580,7 +594,7 @@ bool	 proc_unit_cell(int, int);
 bool
 proc_unit_cell(int r, int e)
 {
-	return machine[r][e].to != 0 || machine[r][e].act != 0;
+	return cell(r, (enum event)e) != NULL;
 }
 #else
 #define HIT(r, e)	((void)0)
@@ -607,11 +621,11 @@ static const uint8_t reasons[EV_CHECK_EXIT + 1] = {
 static bool
 fire_in(struct proc *p, int r, enum event ev, int arg)
 {
-	const struct cell *c = &machine[r][ev];
+	const struct cell *c = cell(r, ev);
 	uint64_t deadline = 0;
 	int s;
 
-	if (c->to == 0 && c->act == 0)
+	if (c == NULL)
 		return false;
 	HIT(r, ev);
 	if (c->act != 0)
