@@ -235,8 +235,8 @@ static struct {
 	int		 secs;		/* the device's timeout */
 	uint64_t	 next;		/* the next kick */
 	uint64_t	 stop;		/* watchdog_test_stop: last kick */
-	const char	*why;		/* why there is none, for the view */
-} wd = { -1, 0, 0, 0, "not configured" };
+	const char	*why;		/* why there is none; NULL: not configured */
+} wd;	/* zero, in .bss: init_wd_open sets fd first */
 
 void
 init_wd_open(const struct cfg_settings *s, uint64_t now)
@@ -245,6 +245,7 @@ init_wd_open(const struct cfg_settings *s, uint64_t now)
 	const char *why;
 	int secs;
 
+	wd.fd = -1;
 	if (s->watchdog == NULL)
 		return;
 	/* A device node only: never a link or file someone put there. */
@@ -319,9 +320,9 @@ init_wd_show(char *buf, size_t len)
 {
 	/* Without a device, the format leaves the timeout out. */
 	return snprintf(buf, len, wd.fd < 0 ? "watchdog_state = %s\n" :
-	    "watchdog_state = %s, timeout %ds\n", wd.fd < 0 ? wd.why :
-	    wd.next == 0 ? "no longer kicked (watchdog_test_stop)" : "kicked",
-	    wd.secs);
+	    "watchdog_state = %s, timeout %ds\n", wd.fd < 0 ? wd.why != NULL ?
+	    wd.why : "not configured" : wd.next == 0 ?
+	    "no longer kicked (watchdog_test_stop)" : "kicked", wd.secs);
 }
 
 /* Undo the \040-style octal escapes of /proc/mounts, in place. */
