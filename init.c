@@ -354,9 +354,9 @@ unescape(char *s)
 static void
 unmount_all(void)
 {
-	char *buf = NULL, *nb, **dirs = NULL, *line, *sp;
+	char *buf = NULL, *nb, *line, *dir;
 	size_t cap = 0, got = 0;
-	int fd, n = 0, i, failed = 0;
+	int fd, failed = 0;
 	ssize_t len = 0;
 
 	if ((fd = open("/proc/mounts", O_RDONLY | O_CLOEXEC)) >= 0) {
@@ -373,32 +373,28 @@ unmount_all(void)
 		} while ((len = read(fd, buf + got, cap - 1 - got)) > 0);
 		close(fd);
 	}
-	for (i = 0; buf != NULL && len == 0 && (size_t)i < got; i++)
-		n += buf[i] == '\n';
-	if (fd < 0 || len < 0 || (dirs = malloc((n + 1) * sizeof(*dirs))) ==
-	    NULL) {
+	if (fd < 0 || len < 0) {
 		log_err("cannot read /proc/mounts: %m; only / is made "
 		    "read-only");
-		n = 0;
-	} else {
-		buf[got] = '\0';
-		n = 0;
-		for (sp = buf; (line = strsep(&sp, "\n")) != NULL;) {
-			/* "device dir type options 0 0": keep dir. */
-			if ((line = strchr(line, ' ')) == NULL)
-				continue;
-			dirs[n] = ++line;
-			line[strcspn(line, " ")] = '\0';
-			unescape(dirs[n++]);
-		}
+		got = 0;
 	}
 	log_info("unmounting filesystems");
 	sync();
-	while (n-- > 0) {
-		if (strcmp(dirs[n], "/") == 0 || umount2(dirs[n], 0) == 0)
+	/* The lines from the last, each cut off where it begins. */
+	while (got > 0) {
+		buf[--got] = '\0';	/* its newline */
+		line = memrchr(buf, '\n', got);
+		line = line != NULL ? line + 1 : buf;
+		got = (size_t)(line - buf);
+		/* "device dir type options 0 0": dir. */
+		if ((dir = strchr(line, ' ')) == NULL)
 			continue;
-		if (mount(NULL, dirs[n], NULL, MS_REMOUNT | MS_RDONLY,
-		    NULL) < 0)
+		dir++;
+		dir[strcspn(dir, " ")] = '\0';
+		unescape(dir);
+		if (strcmp(dir, "/") == 0 || umount2(dir, 0) == 0)
+			continue;
+		if (mount(NULL, dir, NULL, MS_REMOUNT | MS_RDONLY, NULL) < 0)
 			failed++;
 	}
 	/* The root last: it cannot be unmounted, so it goes read-only. */
@@ -409,7 +405,6 @@ unmount_all(void)
 	}
 	if (failed > 0)
 		log_info("%d filesystems stayed mounted read-write", failed);
-	free(dirs);
 	free(buf);
 	sync();
 }
