@@ -412,11 +412,15 @@ sys_spawn(const struct spawn *sp, bool is_main, enum spawn_step *step)
 	 */
 	static struct spawn_err se;
 	extern char **environ;
+	/* The descriptors held in slots 0-3 while the child starts. */
+	static const uint8_t held[] = { offsetof(struct child, sp.out),
+	    offsetof(struct child, sp.err), offsetof(struct child, sp.fd),
+	    offsetof(struct child, cg) };
+	int st, i, cg = cg_open(sp->cfg->id), *f;
 	struct child ch = { *sp, is_main, is_main ? environ : build_env(sp),
-	    &se, -1, slot_lo };
+	    &se, cg, slot_lo };
 	/* The child's stack: static, so no frame of pm's reuses its memory. */
 	static char stack[32768] __attribute__((aligned(16)));
-	int st, i, cg = cg_open(sp->cfg->id);
 	pid_t pid;
 
 	se.err = 0;
@@ -439,10 +443,10 @@ sys_spawn(const struct spawn *sp, bool is_main, enum spawn_step *step)
 			    sizeof(one), &one) == 0;
 		}
 	}
-	ch.sp.out = hold(sp->out, 0);
-	ch.sp.err = hold(sp->err, 1);
-	ch.sp.fd = hold(sp->fd, 2);
-	ch.cg = hold(cg, 3);
+	for (i = 0; i < 4; i++) {
+		f = (int *)(void *)((char *)&ch + held[i]);
+		*f = hold(*f, i);
+	}
 	/*
 	 * As vfork, but sharing the table while there are slots; qemu-user
 	 * shares no table (EINVAL): a copy from then on.
