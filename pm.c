@@ -524,7 +524,7 @@ signal_orphans(int sig)
 
 		if (told != sig && init_mode)
 			log_info("sending SIG%s to all processes",
-			    sig == SIGKILL ? "KILL" : "TERM");
+			    cfg_sig_shown(sig));
 		told = sig;
 		kill(-1, sig);
 		return;

@@ -635,7 +635,7 @@ fire_in(struct proc *p, int r, enum event ev, int arg)
 		proc_set_state(p, c->to - 1 == PS_WAITING ? PS_STARTING :
 		    (enum proc_state)(c->to - 1), deadline);
 		/* The event stream (issue 15): what changed, and why. */
-		if (s != (int)p->v.state && hk->state != NULL)
+		if (s != (int)p->v.state)
 			hk->state(idx_of(p), p->cause ? p->cause :
 			    ev <= EV_CHECK_EXIT ? reasons[ev] : EVR_NONE,
 			    arg);
@@ -1298,14 +1298,11 @@ proc_apply(const struct config *newc, bool dry_run, plan_fn emit, void *ctx)
 		return -1;
 	for (i = 0; i < newc->nproc; i++) {
 		j = proc_find(newc->procs[i].id);
-		if (j < 0 || j == main_idx)
-			emit(ctx, newc->procs[i].id, newc->procs[i].autostart ?
-			    "start" : "add");
-		else if (cfg_proc_changed(proc_tab[j].v.cfg, &newc->procs[i]))
-			emit(ctx, newc->procs[i].id, (restart[i] =
-			    proc_tab[j].v.pid != 0) ? "restart" : "update");
-		else
-			emit(ctx, newc->procs[i].id, "unchanged");
+		emit(ctx, newc->procs[i].id, j < 0 || j == main_idx ?
+		    newc->procs[i].autostart ? "start" : "add" :
+		    !cfg_proc_changed(proc_tab[j].v.cfg, &newc->procs[i]) ?
+		    "unchanged" : (restart[i] = proc_tab[j].v.pid != 0) ?
+		    "restart" : "update");
 	}
 	for (i = 0; i < proc_n; i++)
 		if (i != main_idx && !proc_xt[i].removed &&
