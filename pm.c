@@ -379,41 +379,42 @@ out:
  * the setting above it. size 0: a string, compared by value. The keys are
  * setkeys' NUL-separated names, a row each.
  */
-#define SET_INT(f)	offsetof(struct cfg_settings, f), \
-	sizeof(((struct cfg_settings *)0)->f)
-#define SET_STR(f)	offsetof(struct cfg_settings, f), 0
+#define LIVE		16	/* in a row's size: changes at once */
+#define SIZE(r)		((r)->size & (LIVE - 1))
+#define SET_INT(f, live)	{ offsetof(struct cfg_settings, f), \
+	sizeof(((struct cfg_settings *)0)->f) | (live) }
+#define SET_STR(f, live)	{ offsetof(struct cfg_settings, f), (live) }
 static const char setkeys[] = "log_level\0log_target\0shutdown_timeout\0"
     "log_format\0log_timestamps\0log_main_prefix\0log_ring_size\0socket\0"
     "socket_group\0listen\0token_file\0tcp_identity\0max_clients\0http\0\0"
     "events\0init\0cgroup\0ctrlaltdel\0on_critical\0watchdog\0\0";
 static const struct setrow {
 	uint8_t		 off;
-	uint8_t		 size;
-	bool		 live;
+	uint8_t		 size;	/* SIZE, and LIVE */
 } setrows[] = {
-	{ SET_INT(log_level), true },
-	{ SET_STR(log_target), true },
-	{ SET_INT(shutdown_timeout_ms), true },
-	{ SET_INT(log_format), true },
-	{ SET_INT(log_timestamps), true },
-	{ SET_INT(log_main_prefix), false },
-	{ SET_INT(log_ring_size), false },
-	{ SET_STR(socket), false },
-	{ SET_STR(socket_group), false },
-	{ SET_STR(listen), false },
-	{ SET_STR(token_file), false },
-	{ SET_STR(tcp_identity), false },
-	{ SET_INT(max_clients), false },
-	{ SET_STR(http), false },
-	{ SET_STR(http_token_file), false },
-	{ SET_STR(events), false },
-	{ SET_INT(init), false },
-	{ SET_STR(cgroup), false },
-	{ SET_INT(ctrlaltdel), true },
-	{ SET_INT(on_critical), true },
-	{ SET_STR(watchdog), false },
-	{ SET_INT(watchdog_timeout_ms), false },
-	{ SET_INT(watchdog_test_stop_ms), false },
+	SET_INT(log_level, LIVE),
+	SET_STR(log_target, LIVE),
+	SET_INT(shutdown_timeout_ms, LIVE),
+	SET_INT(log_format, LIVE),
+	SET_INT(log_timestamps, LIVE),
+	SET_INT(log_main_prefix, 0),
+	SET_INT(log_ring_size, 0),
+	SET_STR(socket, 0),
+	SET_STR(socket_group, 0),
+	SET_STR(listen, 0),
+	SET_STR(token_file, 0),
+	SET_STR(tcp_identity, 0),
+	SET_INT(max_clients, 0),
+	SET_STR(http, 0),
+	SET_STR(http_token_file, 0),
+	SET_STR(events, 0),
+	SET_INT(init, 0),
+	SET_STR(cgroup, 0),
+	SET_INT(ctrlaltdel, LIVE),
+	SET_INT(on_critical, LIVE),
+	SET_STR(watchdog, 0),
+	SET_INT(watchdog_timeout_ms, 0),
+	SET_INT(watchdog_test_stop_ms, 0),
 };
 #define NSETROWS	(sizeof(setrows) / sizeof(setrows[0]))
 
@@ -423,9 +424,9 @@ setting_same(const struct cfg_settings *o, const struct cfg_settings *n,
 {
 	const char *a = (const char *)o + r->off, *b = (const char *)n + r->off;
 
-	if (r->size == 0)
+	if (SIZE(r) == 0)
 		return cfg_str_eq(*(char *const *)a, *(char *const *)b);
-	return memcmp(a, b, r->size) == 0;
+	return memcmp(a, b, SIZE(r)) == 0;
 }
 
 /*
@@ -472,7 +473,7 @@ pm_setting_reload(plan_fn emit, void *ctx, char *err, size_t errlen)
 			same &= setting_same(o, n, e);
 			k += strlen(k) + 1;
 		} while (++e < setrows + NSETROWS && *k == '\0');
-		emit(ctx, key, same ? "unchanged" : r->live ? "applied" :
+		emit(ctx, key, same ? "unchanged" : r->size & LIVE ? "applied" :
 		    "needs restart");
 	}
 	/*
@@ -481,9 +482,9 @@ pm_setting_reload(plan_fn emit, void *ctx, char *err, size_t errlen)
 	 */
 	ls->set = *o;
 	for (r = setrows; r < setrows + NSETROWS; r++)
-		if (r->live)
+		if (r->size & LIVE)
 			memcpy((char *)&ls->set + r->off, (const char *)n +
-			    r->off, r->size ? r->size : sizeof(char *));
+			    r->off, SIZE(r) ? SIZE(r) : sizeof(char *));
 	ls->src = newc;
 	live_swap(ls);
 	if (!moved)
