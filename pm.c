@@ -762,9 +762,9 @@ server_args(int argc, char **argv)
 {
 	/*
 	 * The options, NUL-separated: the four flags (their fields in flag[]),
-	 * then the three that take a value.
+	 * the three that take a value, and the end of them.
 	 */
-	static const char *const opts = "-d\0--background\0-s\0-g\0-c\0-S\0-e";
+	static const char *const opts = "-d\0--background\0-s\0-g\0-c\0-S\0-e\0--";
 	static const uint8_t flag[] = { offsetof(struct pm_opt, daemon),
 	    offsetof(struct pm_opt, background),
 	    offsetof(struct pm_opt, subreaper), offsetof(struct pm_opt, group) };
@@ -777,9 +777,9 @@ server_args(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
-		for (k = 0, f = opts; k < 7 && strcmp(a, f) != 0; k++)
+		for (k = 0, f = opts; k < 8 && strcmp(a, f) != 0; k++)
 			f += strlen(f) + 1;
-		if (strcmp(a, "--") == 0) {
+		if (k == 7) {
 			if (i + 1 >= argc)
 				usage();
 			opt.cmd = &argv[i + 1];
@@ -788,9 +788,9 @@ server_args(int argc, char **argv)
 			*((bool *)&opt + flag[k]) = true;
 			server |= k == 0;
 		} else if (k < 7 && i + 1 < argc) {
-			if (a[1] == 'c')
+			if (k == 4)
 				opt.cfg_opt = argv[++i];
-			else if (a[1] == 'S')
+			else if (k == 5)
 				opt.sock = argv[++i];
 			else {
 				v = strtol(argv[++i], &end, 10);
