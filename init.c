@@ -106,25 +106,30 @@ mount_if_missing(const char *dir, const char *type, unsigned long flags,
 	return 1;
 }
 
-/* Give fds 0-2 a home: $CONSOLE or /dev/console, else /dev/null. */
+/*
+ * Give fds 0-2 a home: $CONSOLE or /dev/console, else /dev/null, opened
+ * at the first that is closed (so it takes that number).
+ */
 static void
 console_stdio(void)
 {
-	const char *con = getenv("CONSOLE");
-	int fd, i;
+	const char *con;
+	int fd = -1, i;
 
-	/* Raw fcntl here and below: libc's is a 400-byte switch of cases. */
-	for (i = 0; i < 3 && syscall(SYS_fcntl, i, F_GETFD) >= 0; i++)
-		;
-	if (i == 3)
-		return;
-	if (con == NULL || *con != '/')
-		con = "/dev/console";
-	if ((fd = open(con, O_RDWR | O_NOCTTY)) < 0)
-		fd = open("/dev/null", O_RDWR);
-	for (i = 0; i < 3 && fd >= 0; i++)
-		if (syscall(SYS_fcntl, i, F_GETFD) < 0)
-			dup2(fd, i);
+	/* Raw fcntl: libc's is a 400-byte switch of cases. */
+	for (i = 0; i < 3; i++) {
+		if (syscall(SYS_fcntl, i, F_GETFD) >= 0)
+			continue;
+		if (fd < 0) {
+			con = getenv("CONSOLE");
+			if (con == NULL || *con != '/')
+				con = "/dev/console";
+			if ((fd = open(con, O_RDWR | O_NOCTTY)) < 0 &&
+			    (fd = open("/dev/null", O_RDWR)) < 0)
+				return;
+		}
+		dup2(fd, i);
+	}
 	if (fd > 2)
 		close(fd);
 }

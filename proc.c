@@ -1185,7 +1185,7 @@ build_table(const struct config *newc, const struct cfg_proc *mainc,
 			xt[n].from = -1;
 		}
 	}
-	for (i = 0; i < proc_n; i++) {
+	for (i = 0, g = gh; i < proc_n; i++) {
 		if (!ghost(newc, i))
 			continue;
 		/*
@@ -1194,7 +1194,6 @@ build_table(const struct config *newc, const struct cfg_proc *mainc,
 		 * to be freed, so none is copied: a field added to cfg_proc
 		 * later cannot dangle here by being forgotten.
 		 */
-		g = &gh[n - newc->nproc - nmain];
 		old = proc_tab[i].v.cfg;
 		memcpy(g->id, old->id, sizeof(g->id));
 		g->line = old->line;
@@ -1209,7 +1208,7 @@ build_table(const struct config *newc, const struct cfg_proc *mainc,
 		g->rlimit_nofile = g->rlimit_core = g->rlimit_nproc = -1;
 		g->log = hk->out_path(i);	/* lives with the output */
 		memcpy(&t[n], &proc_tab[i], sizeof(t[n]));
-		t[n].v.cfg = g;
+		t[n].v.cfg = g++;
 		t[n].want_up = false;
 		xt[n].removed = true;
 		xt[n].from = i;
