@@ -279,8 +279,7 @@ init_wd_open(const struct cfg_settings *s, uint64_t now)
 	return;
 none:
 	log_err("watchdog %s: %s; running without it", s->watchdog, why);
-	if (wd.fd >= 0)
-		close(wd.fd);
+	close(wd.fd);	/* -1 when the open failed: EBADF */
 	wd.fd = -1;
 }
 

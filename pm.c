@@ -875,8 +875,8 @@ load_config(void)
 static void
 rescue(void)
 {
-	static const char *const shell = "[process:rescue]\ncommand = /bin/sh\n"
-	    "tty = console\nstop_signal = HUP\nstart_limit = 0\n";
+	static const char *const shell = "[process:rescue]\ncommand=/bin/sh\n"
+	    "tty=console\nstop_signal=HUP\nstart_limit=0\n";
 	bool sh = init_mode && access("/bin/sh", X_OK) == 0;
 
 	cfg_err_show();
