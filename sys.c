@@ -289,13 +289,14 @@ set_rlimit(int res, long long v)
  * directory while still privileged, then groups, gid and uid last.
  */
 struct child {
-	struct spawn	 sp;
+	const struct spawn *sp;
+	int		 fd[4];	/* OUT, ERR, NFD (the spawn's) and CG, as held */
 	bool		 is_main;
 	char	       **envp;
 	struct spawn_err *se;
-	int		 cg;
 	int		 lo;	/* table shared: keep only below lo; 0: a copy */
 };
+enum { OUT, ERR, NFD, CG };
 
 static int __attribute__((noreturn))
 child_exec(void *arg)
@@ -304,7 +305,7 @@ child_exec(void *arg)
 	static const uint8_t lim[] = { RLIMIT_NOFILE, RLIMIT_CORE,
 	    RLIMIT_NPROC };
 	struct child *ch = arg;
-	const struct spawn *sp = &ch->sp;
+	const struct spawn *sp = ch->sp;
 	const struct cfg_proc *c = sp->cfg;
 	struct spawn_err *se = ch->se;
 	enum spawn_step step;
@@ -317,7 +318,7 @@ child_exec(void *arg)
 	    syscall(SYS_unshare, CLONE_FILES) < 0)
 		FAIL(SP_FORK);
 	/* Its group's limits hold from here on (issue 14). */
-	if (cg_child(ch->cg) < 0)
+	if (cg_child(ch->fd[CG]) < 0)
 		FAIL(SP_CGROUP);
 	if (ch->is_main) {
 		/*
@@ -336,12 +337,12 @@ child_exec(void *arg)
 			FAIL(SP_STDIN);
 	}
 	/* stdout and stderr into pm's pipes (issue 5); -1 keeps pm's own. */
-	if ((sp->out >= 0 && dup2(sp->out, 1) < 0) ||
-	    (sp->err >= 0 && dup2(sp->err, 2) < 0))
+	if ((ch->fd[OUT] >= 0 && dup2(ch->fd[OUT], 1) < 0) ||
+	    (ch->fd[ERR] >= 0 && dup2(ch->fd[ERR], 2) < 0))
 		FAIL(SP_OUTPUT);
-	if (sp->fd >= 0 && (sp->fd == sp->fd_as ?
-	    syscall(SYS_fcntl, sp->fd, F_SETFD, 0) :
-	    dup2(sp->fd, sp->fd_as)) < 0)
+	if (ch->fd[NFD] >= 0 && (ch->fd[NFD] == sp->fd_as ?
+	    syscall(SYS_fcntl, ch->fd[NFD], F_SETFD, 0) :
+	    dup2(ch->fd[NFD], sp->fd_as)) < 0)
 		FAIL(SP_NOTIFY_FD);
 	sys_close_fds(sp->fd >= 0 ? sp->fd_as : -1);
 	/*
@@ -412,13 +413,9 @@ sys_spawn(const struct spawn *sp, bool is_main, enum spawn_step *step)
 	 */
 	static struct spawn_err se;
 	extern char **environ;
-	/* The descriptors held in slots 0-3 while the child starts. */
-	static const uint8_t held[] = { offsetof(struct child, sp.out),
-	    offsetof(struct child, sp.err), offsetof(struct child, sp.fd),
-	    offsetof(struct child, cg) };
-	int st, i, cg = cg_open(sp->cfg->id), *f;
-	struct child ch = { *sp, is_main, is_main ? environ : build_env(sp),
-	    &se, cg, slot_lo };
+	int st, i, cg = cg_open(sp->cfg->id);
+	struct child ch = { sp, { sp->out, sp->err, sp->fd, cg }, is_main,
+	    is_main ? environ : build_env(sp), &se, slot_lo };
 	/* The child's stack: static, so no frame of pm's reuses its memory. */
 	static char stack[32768] __attribute__((aligned(16)));
 	pid_t pid;
@@ -443,10 +440,9 @@ sys_spawn(const struct spawn *sp, bool is_main, enum spawn_step *step)
 			    sizeof(one), &one) == 0;
 		}
 	}
-	for (i = 0; i < 4; i++) {
-		f = (int *)(void *)((char *)&ch + held[i]);
-		*f = hold(*f, i);
-	}
+	/* Held in slots 0-3 while the child starts. */
+	for (i = 0; i < 4; i++)
+		ch.fd[i] = hold(ch.fd[i], i);
 	/*
 	 * As vfork, but sharing the table while there are slots; qemu-user
 	 * shares no table (EINVAL): a copy from then on.
