@@ -376,21 +376,23 @@ out:
 /*
  * The settings a setting reload reports, in its order: live ones change
  * at once, the others need a restart. An empty key is one more field of
- * the setting above it. size 0: a string, compared by value. The keys are
- * setkeys' NUL-separated names, a row each.
+ * the setting above it. The keys are setkeys' NUL-separated names, a row
+ * each.
  */
 #define LIVE		16	/* in a row's size: changes at once */
+#define STR		32	/* in a row's size: a string, compared by value */
 #define SIZE(r)		((r)->size & (LIVE - 1))
 #define SET_INT(f, live)	{ offsetof(struct cfg_settings, f), \
 	sizeof(((struct cfg_settings *)0)->f) | (live) }
-#define SET_STR(f, live)	{ offsetof(struct cfg_settings, f), (live) }
+#define SET_STR(f, live)	{ offsetof(struct cfg_settings, f), \
+	sizeof(char *) | STR | (live) }
 static const char setkeys[] = "log_level\0log_target\0shutdown_timeout\0"
     "log_format\0log_timestamps\0log_main_prefix\0log_ring_size\0socket\0"
     "socket_group\0listen\0token_file\0tcp_identity\0max_clients\0http\0\0"
     "events\0init\0cgroup\0ctrlaltdel\0on_critical\0watchdog\0\0";
 static const struct setrow {
 	uint8_t		 off;
-	uint8_t		 size;	/* SIZE, and LIVE */
+	uint8_t		 size;	/* SIZE, LIVE and STR */
 } setrows[] = {
 	SET_INT(log_level, LIVE),
 	SET_STR(log_target, LIVE),
@@ -424,7 +426,7 @@ setting_same(const struct cfg_settings *o, const struct cfg_settings *n,
 {
 	const char *a = (const char *)o + r->off, *b = (const char *)n + r->off;
 
-	if (SIZE(r) == 0)
+	if (r->size & STR)
 		return cfg_str_eq(*(char *const *)a, *(char *const *)b);
 	return memcmp(a, b, SIZE(r)) == 0;
 }
@@ -484,7 +486,7 @@ pm_setting_reload(plan_fn emit, void *ctx, char *err, size_t errlen)
 	for (r = setrows; r < setrows + NSETROWS; r++)
 		if (r->size & LIVE)
 			memcpy((char *)&ls->set + r->off, (const char *)n +
-			    r->off, SIZE(r) ? SIZE(r) : sizeof(char *));
+			    r->off, SIZE(r));
 	ls->src = newc;
 	live_swap(ls);
 	if (!moved)

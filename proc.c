@@ -925,9 +925,10 @@ proc_check_failed(int idx, enum cfg_cfail action, int status)
 {
 	const char *why;
 
+	static const char *const act[] = { "restart", "stop", "exit", "exec" };
+
 	plog_warn(proc_tab[idx].v.cfg->id, "health check failed (status %d); "
-	    "on_check_fail = %s", status, (const char *[]){ "restart", "stop",
-	    "exit", "exec" }[action]);
+	    "on_check_fail = %s", status, act[action]);
 	proc_tab[idx].cause = EVR_CHECK;
 	if (action == CF_RESTART)
 		proc_restart(idx, &why);
