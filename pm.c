@@ -305,7 +305,7 @@ static int	 reload(bool, plan_fn, void *, char *, size_t);
 
 /*
  * Issue 11: a new log_target pm cannot open refuses a reload, its reason
- * in err and then what was kept.
+ * in err and then what was kept. 1: moved to n's target, 0: the same.
  */
 static int
 log_move(const struct cfg_settings *n, const char *kept, char *err,
@@ -313,8 +313,10 @@ log_move(const struct cfg_settings *n, const char *kept, char *err,
 {
 	size_t len;
 
-	if (log_switch(n->log_level, n->log_target, err, errlen) == 0)
+	if (cfg_str_eq(pm_settings()->log_target, n->log_target))
 		return 0;
+	if (log_switch(n->log_level, n->log_target, err, errlen) == 0)
+		return 1;
 	len = strlen(err);
 	snprintf(err + len, errlen - len, "; %s", kept);
 	return -1;
@@ -336,8 +338,7 @@ static int
 reload(bool dry_run, plan_fn emit, void *ctx, char *err, size_t errlen)
 {
 	struct config *newc, *old;
-	bool moved;
-	int rc = -1;
+	int rc = -1, moved = 0;
 
 	if (cfg_path == NULL && !cfg_again) {
 		snprintf(err, errlen, "pm runs without a config file\n");
@@ -347,9 +348,8 @@ reload(bool dry_run, plan_fn emit, void *ctx, char *err, size_t errlen)
 		return -1;
 	if (main_clash(newc, err, errlen) < 0)
 		goto out;
-	moved = !cfg_str_eq(pm_settings()->log_target, newc->set.log_target);
-	if (!dry_run && moved && log_move(&newc->set, "old config kept\n", err,
-	    errlen) < 0)
+	if (!dry_run && (moved = log_move(&newc->set, "old config kept\n", err,
+	    errlen)) < 0)
 		goto out;
 	if (proc_apply(newc, dry_run, emit, ctx) < 0) {
 		snprintf(err, errlen, "out of memory applying %s\n", cfg_path);
@@ -444,7 +444,8 @@ pm_setting_reload(plan_fn emit, void *ctx, char *err, size_t errlen)
 	const struct cfg_settings *o = pm_settings(), *n;
 	const struct setrow *r, *e;
 	const char *k = setkeys, *key;
-	bool moved, same;
+	bool same;
+	int moved;
 
 	if (cfg_path == NULL) {
 		snprintf(err, errlen, "pm runs without a config file\n");
@@ -462,8 +463,7 @@ pm_setting_reload(plan_fn emit, void *ctx, char *err, size_t errlen)
 	 * before anything changes, never swapped for stderr behind an
 	 * "applied".
 	 */
-	moved = !cfg_str_eq(o->log_target, n->log_target);
-	if (moved && log_move(n, "nothing changed\n", err, errlen) < 0) {
+	if ((moved = log_move(n, "nothing changed\n", err, errlen)) < 0) {
 		free(ls);
 		goto refuse;
 	}
