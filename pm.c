@@ -129,7 +129,8 @@ watch_ctl(int op, struct watch *w, uint32_t events)
 	return (int)syscall(SYS_epoll_ctl, epfd, op, w->fd, &ev);
 }
 
-int
+/* Out of line: LTO copied it into each caller. */
+int __attribute__((noinline))
 loop_add(struct watch *w, uint32_t events)
 {
 	return watch_ctl(EPOLL_CTL_ADD, w, events);
@@ -188,7 +189,8 @@ loop_close(struct watch *w)
  */
 static bool changed;
 
-void
+/* Out of line: LTO copied it into every caller. */
+void __attribute__((noinline))
 loop_deadline_changed(void)
 {
 	changed = true;

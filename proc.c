@@ -352,8 +352,11 @@ a_spawned(struct proc *p, int arg)
 	return rt ? p->v.started_ms + rt : 0;
 }
 
-/* Wait d, and double the next delay up to restart_delay_max. */
-static uint64_t
+/*
+ * Wait d, and double the next delay up to restart_delay_max. Out of line:
+ * both actions that wait share one copy.
+ */
+static uint64_t __attribute__((noinline))
 wait_for(struct proc *p, uint32_t d)
 {
 	uint32_t max = p->v.cfg->restart_delay_max_ms;
