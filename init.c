@@ -329,8 +329,11 @@ init_wd_show(char *buf, size_t len)
 	    "no longer kicked (watchdog_test_stop)" : "kicked", wd.secs);
 }
 
-/* Undo the \040-style octal escapes of /proc/mounts, in place. */
-static void
+/*
+ * Undo the \040-style octal escapes of /proc/mounts, in place. Out of
+ * line: smaller than the copy LTO inlined.
+ */
+static void __attribute__((noinline))
 unescape(char *s)
 {
 	char *w = s;
@@ -354,8 +357,9 @@ unescape(char *s)
  * /proc/mounts is read, however long (issue 18: a fixed buffer and at most
  * 256 mounts silently left the oldest ones, the root among them, mounted
  * read-write); when memory is short, the root is still made read-only.
+ * Out of line: smaller than the copy LTO inlined.
  */
-static void
+static void __attribute__((noinline))
 unmount_all(void)
 {
 	char *buf = NULL, *nb, *line, *dir;

@@ -336,7 +336,8 @@ pm_reload(bool dry_run, plan_fn emit, void *ctx, char *err, size_t errlen)
 	return rc;
 }
 
-static int
+/* Out of line: smaller than the copy LTO inlined. */
+static int __attribute__((noinline))
 reload(bool dry_run, plan_fn emit, void *ctx, char *err, size_t errlen)
 {
 	struct config *newc, *old;
@@ -437,8 +438,9 @@ setting_same(const struct cfg_settings *o, const struct cfg_settings *n,
  * Setting reload: the settings that the loop reads as it goes (log level,
  * target and format, shutdown timeout) change at once; those fixed when
  * the sockets, rings or main child were set up need a restart.
+ * Out of line: smaller than the copy LTO inlined.
  */
-int
+int __attribute__((noinline))
 pm_setting_reload(plan_fn emit, void *ctx, char *err, size_t errlen)
 {
 	struct live_set *ls;
@@ -575,7 +577,8 @@ map_exit(int status)
 	return status;
 }
 
-static void
+/* Out of line: smaller than the copy LTO inlined. */
+static void __attribute__((noinline))
 forward(int sig)
 {
 	pid_t pid = proc_main_pid();

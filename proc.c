@@ -705,8 +705,9 @@ proc_ready(int idx)
 /*
  * One pass over the table: start whatever waits and is now free to start,
  * stop whatever is unwanted and no longer needed by a live dependent.
+ * Out of line: smaller than the copy LTO inlined.
  */
-static void
+static void __attribute__((noinline))
 settle(void)
 {
 	struct proc *p;
@@ -922,8 +923,9 @@ proc_all_down(void)
 /*
  * The action of a health check that failed check_retries times in a row
  * (exec: handlers are check.c's own). status is the check's.
+ * Out of line: smaller than the copy LTO inlined.
  */
-void
+void __attribute__((noinline))
 proc_check_failed(int idx, enum cfg_cfail action, int status)
 {
 	const char *why;
@@ -1073,7 +1075,8 @@ proc_tick(uint64_t now)
 	return next;
 }
 
-void
+/* Out of line: smaller than the copy LTO inlined. */
+void __attribute__((noinline))
 proc_set_hooks(const struct proc_hooks *h)
 {
 	hk = h;
