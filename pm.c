@@ -305,6 +305,17 @@ plan_tee(void *ctx, const char *id, const char *action)
 
 static int	 reload(bool, plan_fn, void *, char *, size_t);
 
+/* The file read again for a reload; `pm run`'s sections need none. */
+static int
+load_again(struct config **newc, char *err, size_t errlen)
+{
+	if (cfg_path == NULL && !cfg_again) {
+		snprintf(err, errlen, "pm runs without a config file\n");
+		return -1;
+	}
+	return cfg_load(cfg_path, newc, err, errlen);
+}
+
 /*
  * Issue 11: a new log_target pm cannot open refuses a reload, its reason
  * in err and then what was kept. 1: moved to n's target, 0: the same.
@@ -343,11 +354,7 @@ reload(bool dry_run, plan_fn emit, void *ctx, char *err, size_t errlen)
 	struct config *newc, *old;
 	int rc = -1, moved = 0;
 
-	if (cfg_path == NULL && !cfg_again) {
-		snprintf(err, errlen, "pm runs without a config file\n");
-		return -1;
-	}
-	if (cfg_load(cfg_path, &newc, err, errlen) < 0)
+	if (load_again(&newc, err, errlen) < 0)
 		return -1;
 	if (main_clash(newc, err, errlen) < 0)
 		goto out;
@@ -451,11 +458,7 @@ pm_setting_reload(plan_fn emit, void *ctx, char *err, size_t errlen)
 	bool same;
 	int moved;
 
-	if (cfg_path == NULL) {
-		snprintf(err, errlen, "pm runs without a config file\n");
-		return -1;
-	}
-	if (cfg_load(cfg_path, &newc, err, errlen) < 0)
+	if (load_again(&newc, err, errlen) < 0)
 		return -1;
 	n = &newc->set;
 	if ((ls = malloc(sizeof(*ls))) == NULL) {
