@@ -1055,24 +1055,22 @@ proc_tick(uint64_t now)
 	struct proc *p;
 	int i;
 
-	if (!dirty && (next_due == 0 || now < next_due)) {
-		sys_widen();
-		return next_due;
+	if (dirty || (next_due != 0 && now >= next_due)) {
+		for (i = 0; i < proc_n; i++) {
+			p = &proc_tab[i];
+			if (p->deadline_ms == 0 || p->deadline_ms > now)
+				continue;
+			p->deadline_ms = 0;
+			fire(p, EV_DEADLINE, 0);
+		}
+		while (dirty)
+			settle();
+		for (i = 0; i < proc_n; i++)
+			next = sched_earliest(next, proc_tab[i].deadline_ms);
+		next_due = next;
 	}
-	for (i = 0; i < proc_n; i++) {
-		p = &proc_tab[i];
-		if (p->deadline_ms == 0 || p->deadline_ms > now)
-			continue;
-		p->deadline_ms = 0;
-		fire(p, EV_DEADLINE, 0);
-	}
-	while (dirty)
-		settle();
 	sys_widen();
-	for (i = 0; i < proc_n; i++)
-		next = sched_earliest(next, proc_tab[i].deadline_ms);
-	next_due = next;
-	return next;
+	return next_due;
 }
 
 /* Out of line: smaller than the copy LTO inlined. */
