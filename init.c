@@ -431,13 +431,10 @@ init_end(enum pm_end how)
 	static const int rb[] = { [END_EXIT] = RB_POWER_OFF,
 	    [END_HALT] = RB_HALT_SYSTEM, [END_POWEROFF] = RB_POWER_OFF,
 	    [END_REBOOT] = RB_AUTOBOOT };
+	int cmd = rb[how], st;
 	bool machine = machine_pid1();
-	int st;
 	pid_t pid;
 
-	/* A machine does not exit: it powers off. */
-	if (how == END_EXIT)
-		how = END_POWEROFF;
 	sync();
 	if (machine) {
 		/*
@@ -450,10 +447,11 @@ init_end(enum pm_end how)
 		unmount_all();
 	}
 	init_wd_close();
-	log_info("%s", pm_end_act[how]);
+	/* A machine does not exit: it powers off. */
+	log_info("%s", pm_end_act[how == END_EXIT ? END_POWEROFF : how]);
 	pid = vfork();	/* the child only makes the system call */
 	if (pid == 0) {
-		pm_reboot(rb[how]);
+		pm_reboot(cmd);
 		_exit(errno == 0 ? 0 : errno);
 	}
 	if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st)) {
