@@ -15,7 +15,7 @@
 #include "pm.h"
 #include "proc.h"
 
-static char	*added;		/* "\n[process:ID]\nlines\n"... */
+static char	*added;		/* "\n[process:ID]\nlines\n"...; cfg_added */
 
 static void
 quiet(void *ctx, const char *id, const char *action)
@@ -26,35 +26,37 @@ quiet(void *ctx, const char *id, const char *action)
 }
 
 /*
- * The added sections become next, taken over: s[0..cut) then t, and
- * applied; on failure the old ones stay.
+ * The added sections become next: the first cut bytes of the ones in
+ * force (cfg_added: added, or "" before any), then t, and applied; on
+ * failure the old ones stay.
  */
 static int
-apply(const char *s, size_t cut, const char *t, char *msg, size_t len)
+apply(size_t cut, const char *t, char *msg, size_t len)
 {
+	const char *was = cfg_added;
 	char *next = malloc(cut + strlen(t) + 1);
 	int rc = -1;
 
 	if (next != NULL) {
-		memcpy(next, s, cut);
+		memcpy(next, was, cut);
 		strcpy(next + cut, t);
 		cfg_added = next;
 		cfg_again = true;
 		rc = pm_reload(false, quiet, NULL, msg, len);
 		cfg_again = false;
-		if (rc < 0)
-			cfg_added = added ? added : "";
-		else {
+		if (rc < 0) {
+			cfg_added = was;
+			free(next);
+		} else {
 			free(added);
 			added = next;
 		}
 	}
-	if (rc < 0 && cfg_added != next)
-		free(next);
 	return rc;
 }
 
-int
+/* Out of line: smaller than the copy LTO inlined. */
+int __attribute__((noinline))
 adhoc_run(const char *id, const char *body, char *msg, size_t len)
 {
 	const char *p;
@@ -74,8 +76,7 @@ adhoc_run(const char *id, const char *body, char *msg, size_t len)
 		return -1;
 	}
 	snprintf(msg, len, "\n[process:%s]\n%s\n", id, body);
-	if (apply(added ? added : "", added ? strlen(added) : 0, msg, msg,
-	    len) < 0)
+	if (apply(strlen(cfg_added), msg, msg, len) < 0)
 		return -1;
 	/* Started now rather than on the loop's next turn: the pid. */
 	proc_tick(now_ms());
@@ -83,7 +84,8 @@ adhoc_run(const char *id, const char *body, char *msg, size_t len)
 	return 0;
 }
 
-int
+/* Out of line: smaller than the copy LTO inlined. */
+int __attribute__((noinline))
 adhoc_rm(const char *id, char *msg, size_t len)
 {
 	char *s = added, *e;
@@ -99,7 +101,7 @@ adhoc_rm(const char *id, char *msg, size_t len)
 	for (e = s + 1; *e != '\0' && (*e != '\n' || e[1] != '['); e++)
 		;
 	msg[0] = '\0';
-	return apply(added, (size_t)(s - added), e, msg, len);
+	return apply((size_t)(s - added), e, msg, len);
 }
 
 void

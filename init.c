@@ -106,25 +106,30 @@ mount_if_missing(const char *dir, const char *type, unsigned long flags,
 	return 1;
 }
 
-/* Give fds 0-2 a home: $CONSOLE or /dev/console, else /dev/null. */
+/*
+ * Give fds 0-2 a home: $CONSOLE or /dev/console, else /dev/null, opened
+ * at the first that is closed (so it takes that number).
+ */
 static void
 console_stdio(void)
 {
-	const char *con = getenv("CONSOLE");
-	int fd, i;
+	const char *con;
+	int fd = -1, i;
 
-	/* Raw fcntl here and below: libc's is a 400-byte switch of cases. */
-	for (i = 0; i < 3 && syscall(SYS_fcntl, i, F_GETFD) >= 0; i++)
-		;
-	if (i == 3)
-		return;
-	if (con == NULL || *con != '/')
-		con = "/dev/console";
-	if ((fd = open(con, O_RDWR | O_NOCTTY)) < 0)
-		fd = open("/dev/null", O_RDWR);
-	for (i = 0; i < 3 && fd >= 0; i++)
-		if (syscall(SYS_fcntl, i, F_GETFD) < 0)
-			dup2(fd, i);
+	/* Raw fcntl: libc's is a 400-byte switch of cases. */
+	for (i = 0; i < 3; i++) {
+		if (syscall(SYS_fcntl, i, F_GETFD) >= 0)
+			continue;
+		if (fd < 0) {
+			con = getenv("CONSOLE");
+			if (con == NULL || *con != '/')
+				con = "/dev/console";
+			if ((fd = open(con, O_RDWR | O_NOCTTY)) < 0 &&
+			    (fd = open("/dev/null", O_RDWR)) < 0)
+				return;
+		}
+		dup2(fd, i);
+	}
 	if (fd > 2)
 		close(fd);
 }
@@ -132,8 +137,8 @@ console_stdio(void)
 /*
  * Early boot, before the config runs: the kernel gives init a bare root
  * with nothing mounted and, when the initramfs has no /dev/console, no
- * stdio. /dev comes first so the console can be opened; the results are
- * logged once there is somewhere to log them.
+ * stdio. /dev comes first so the console can be opened, before the
+ * first result is logged.
  */
 void
 init_early(void)
@@ -150,26 +155,25 @@ init_early(void)
 	    MS_NOSUID | MS_NODEV | 1,
 	    /* Per-process cgroups (issue 14). */
 	    MS_NOSUID | MS_NODEV | MS_NOEXEC };
-	const char *p = m, *dir[5], *type[5];
-	int r[5], err[5];
+	const char *p = m, *dir, *type;
+	int r, err;
 	size_t i;
 
 	for (i = 0; i < 5; i++) {
-		dir[i] = p;
-		type[i] = p += strlen(p) + 1;
+		dir = p;
+		type = p += strlen(p) + 1;
 		p += strlen(p) + 1;
-		r[i] = mount_if_missing(dir[i], type[i], fl[i] & ~1u,
+		r = mount_if_missing(dir, type, fl[i] & ~1u,
 		    fl[i] & 1 ? "mode=0755" : NULL);
-		err[i] = errno;
-		if (i == 0)
+		if (i == 0) {
+			err = errno;
 			console_stdio();
-	}
-	for (i = 0; i < 5; i++) {
-		errno = err[i];
-		if (r[i] < 0)
-			log_warn("cannot mount %s on %s: %m", type[i], dir[i]);
-		else if (r[i] > 0)
-			log_info("mounted %s on %s", type[i], dir[i]);
+			errno = err;
+		}
+		if (r < 0)
+			log_warn("cannot mount %s on %s: %m", type, dir);
+		else if (r > 0)
+			log_info("mounted %s on %s", type, dir);
 	}
 	(void)chdir("/");
 	(void)setsid();
@@ -236,8 +240,8 @@ static struct {
 	int		 secs;		/* the device's timeout */
 	uint64_t	 next;		/* the next kick */
 	uint64_t	 stop;		/* watchdog_test_stop: last kick */
-	const char	*why;		/* why there is none, for the view */
-} wd = { -1, 0, 0, 0, "not configured" };
+	const char	*why;		/* why there is none; NULL: not configured */
+} wd;	/* zero, in .bss: init_wd_open sets fd first */
 
 void
 init_wd_open(const struct cfg_settings *s, uint64_t now)
@@ -246,6 +250,7 @@ init_wd_open(const struct cfg_settings *s, uint64_t now)
 	const char *why;
 	int secs;
 
+	wd.fd = -1;
 	if (s->watchdog == NULL)
 		return;
 	/* A device node only: never a link or file someone put there. */
@@ -274,8 +279,7 @@ init_wd_open(const struct cfg_settings *s, uint64_t now)
 	return;
 none:
 	log_err("watchdog %s: %s; running without it", s->watchdog, why);
-	if (wd.fd >= 0)
-		close(wd.fd);
+	close(wd.fd);	/* -1 when the open failed: EBADF */
 	wd.fd = -1;
 }
 
@@ -320,13 +324,16 @@ init_wd_show(char *buf, size_t len)
 {
 	/* Without a device, the format leaves the timeout out. */
 	return snprintf(buf, len, wd.fd < 0 ? "watchdog_state = %s\n" :
-	    "watchdog_state = %s, timeout %ds\n", wd.fd < 0 ? wd.why :
-	    wd.next == 0 ? "no longer kicked (watchdog_test_stop)" : "kicked",
-	    wd.secs);
+	    "watchdog_state = %s, timeout %ds\n", wd.fd < 0 ? wd.why != NULL ?
+	    wd.why : "not configured" : wd.next == 0 ?
+	    "no longer kicked (watchdog_test_stop)" : "kicked", wd.secs);
 }
 
-/* Undo the \040-style octal escapes of /proc/mounts, in place. */
-static void
+/*
+ * Undo the \040-style octal escapes of /proc/mounts, in place. Out of
+ * line: smaller than the copy LTO inlined.
+ */
+static void __attribute__((noinline))
 unescape(char *s)
 {
 	char *w = s;
@@ -350,13 +357,14 @@ unescape(char *s)
  * /proc/mounts is read, however long (issue 18: a fixed buffer and at most
  * 256 mounts silently left the oldest ones, the root among them, mounted
  * read-write); when memory is short, the root is still made read-only.
+ * Out of line: smaller than the copy LTO inlined.
  */
-static void
+static void __attribute__((noinline))
 unmount_all(void)
 {
-	char *buf = NULL, *nb, **dirs = NULL, *line, *sp;
+	char *buf = NULL, *nb, *line, *dir;
 	size_t cap = 0, got = 0;
-	int fd, n = 0, i, failed = 0;
+	int fd, failed = 0;
 	ssize_t len = 0;
 
 	if ((fd = open("/proc/mounts", O_RDONLY | O_CLOEXEC)) >= 0) {
@@ -373,32 +381,28 @@ unmount_all(void)
 		} while ((len = read(fd, buf + got, cap - 1 - got)) > 0);
 		close(fd);
 	}
-	for (i = 0; buf != NULL && len == 0 && (size_t)i < got; i++)
-		n += buf[i] == '\n';
-	if (fd < 0 || len < 0 || (dirs = malloc((n + 1) * sizeof(*dirs))) ==
-	    NULL) {
+	if (fd < 0 || len < 0) {
 		log_err("cannot read /proc/mounts: %m; only / is made "
 		    "read-only");
-		n = 0;
-	} else {
-		buf[got] = '\0';
-		n = 0;
-		for (sp = buf; (line = strsep(&sp, "\n")) != NULL;) {
-			/* "device dir type options 0 0": keep dir. */
-			if ((line = strchr(line, ' ')) == NULL)
-				continue;
-			dirs[n] = ++line;
-			line[strcspn(line, " ")] = '\0';
-			unescape(dirs[n++]);
-		}
+		got = 0;
 	}
 	log_info("unmounting filesystems");
 	sync();
-	while (n-- > 0) {
-		if (strcmp(dirs[n], "/") == 0 || umount2(dirs[n], 0) == 0)
+	/* The lines from the last, each cut off where it begins. */
+	while (got > 0) {
+		buf[--got] = '\0';	/* its newline */
+		line = memrchr(buf, '\n', got);
+		line = line != NULL ? line + 1 : buf;
+		got = (size_t)(line - buf);
+		/* "device dir type options 0 0": dir. */
+		if ((dir = strchr(line, ' ')) == NULL)
 			continue;
-		if (mount(NULL, dirs[n], NULL, MS_REMOUNT | MS_RDONLY,
-		    NULL) < 0)
+		dir++;
+		dir[strcspn(dir, " ")] = '\0';
+		unescape(dir);
+		if (strcmp(dir, "/") == 0 || umount2(dir, 0) == 0)
+			continue;
+		if (mount(NULL, dir, NULL, MS_REMOUNT | MS_RDONLY, NULL) < 0)
 			failed++;
 	}
 	/* The root last: it cannot be unmounted, so it goes read-only. */
@@ -409,7 +413,6 @@ unmount_all(void)
 	}
 	if (failed > 0)
 		log_info("%d filesystems stayed mounted read-write", failed);
-	free(dirs);
 	free(buf);
 	sync();
 }
@@ -425,14 +428,11 @@ unmount_all(void)
 void
 init_end(enum pm_end how)
 {
-	static const char *const what[] = {
-		[END_EXIT] = "powering off", [END_HALT] = "halting",
-		[END_POWEROFF] = "powering off", [END_REBOOT] = "rebooting",
-	};
-	int cmd = how == END_HALT ? RB_HALT_SYSTEM : how == END_REBOOT ?
-	    RB_AUTOBOOT : RB_POWER_OFF;
+	static const int rb[] = { [END_EXIT] = RB_POWER_OFF,
+	    [END_HALT] = RB_HALT_SYSTEM, [END_POWEROFF] = RB_POWER_OFF,
+	    [END_REBOOT] = RB_AUTOBOOT };
+	int cmd = rb[how], st;
 	bool machine = machine_pid1();
-	int st;
 	pid_t pid;
 
 	sync();
@@ -447,7 +447,8 @@ init_end(enum pm_end how)
 		unmount_all();
 	}
 	init_wd_close();
-	log_info("%s", what[how]);
+	/* A machine does not exit: it powers off. */
+	log_info("%s", pm_end_act[how == END_EXIT ? END_POWEROFF : how]);
 	pid = vfork();	/* the child only makes the system call */
 	if (pid == 0) {
 		pm_reboot(cmd);

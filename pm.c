@@ -68,7 +68,7 @@ static struct config	*cur;
 static int		 told_idx = -1;
 static char		 crit_id[80];
 static int		 crit_status;
-static const char *const end_act[] = {
+const char *const pm_end_act[] = {
 	[END_EXIT] = "exiting", [END_HALT] = "halting",
 	[END_POWEROFF] = "powering off", [END_REBOOT] = "rebooting"
 };
@@ -129,7 +129,8 @@ watch_ctl(int op, struct watch *w, uint32_t events)
 	return (int)syscall(SYS_epoll_ctl, epfd, op, w->fd, &ev);
 }
 
-int
+/* Out of line: LTO copied it into each caller. */
+int __attribute__((noinline))
 loop_add(struct watch *w, uint32_t events)
 {
 	return watch_ctl(EPOLL_CTL_ADD, w, events);
@@ -188,7 +189,8 @@ loop_close(struct watch *w)
  */
 static bool changed;
 
-void
+/* Out of line: LTO copied it into every caller. */
+void __attribute__((noinline))
 loop_deadline_changed(void)
 {
 	changed = true;
@@ -214,7 +216,7 @@ pm_state_show(char *buf, size_t len)
 	if (crit_id[0] != '\0' && n >= 0 && (size_t)n < len)
 		n += snprintf(buf + n, len - n, "critical_failed = %s "
 		    "(status %d): %s\n", crit_id, crit_status,
-		    end_act[stop.how]);
+		    pm_end_act[stop.how]);
 	return n < 0 || (size_t)n >= len ? -1 : n;
 }
 
@@ -257,9 +259,9 @@ pm_shutdown(enum pm_end how, int status)
 		snprintf(crit_id, sizeof(crit_id), "%s", v->cfg->id);
 		crit_status = status;
 		plog_err(crit_id, "critical process failed (status %d); %s",
-		    status, end_act[how]);
+		    status, pm_end_act[how]);
 	}
-	ev_add(EVT_SHUTDOWN, "", end_act[how], EVR_NONE, status, "");
+	ev_add(EVT_SHUTDOWN, "", pm_end_act[how], EVR_NONE, status, "");
 	stop.on = true;
 	stop.how = how;
 	stop.status = status;
@@ -303,9 +305,20 @@ plan_tee(void *ctx, const char *id, const char *action)
 
 static int	 reload(bool, plan_fn, void *, char *, size_t);
 
+/* The file read again for a reload; `pm run`'s sections need none. */
+static int
+load_again(struct config **newc, char *err, size_t errlen)
+{
+	if (cfg_path == NULL && !cfg_again) {
+		snprintf(err, errlen, "pm runs without a config file\n");
+		return -1;
+	}
+	return cfg_load(cfg_path, newc, err, errlen);
+}
+
 /*
  * Issue 11: a new log_target pm cannot open refuses a reload, its reason
- * in err and then what was kept.
+ * in err and then what was kept. 1: moved to n's target, 0: the same.
  */
 static int
 log_move(const struct cfg_settings *n, const char *kept, char *err,
@@ -313,8 +326,10 @@ log_move(const struct cfg_settings *n, const char *kept, char *err,
 {
 	size_t len;
 
-	if (log_switch(n->log_level, n->log_target, err, errlen) == 0)
+	if (cfg_str_eq(pm_settings()->log_target, n->log_target))
 		return 0;
+	if (log_switch(n->log_level, n->log_target, err, errlen) == 0)
+		return 1;
 	len = strlen(err);
 	snprintf(err + len, errlen - len, "; %s", kept);
 	return -1;
@@ -332,24 +347,19 @@ pm_reload(bool dry_run, plan_fn emit, void *ctx, char *err, size_t errlen)
 	return rc;
 }
 
-static int
+/* Out of line: smaller than the copy LTO inlined. */
+static int __attribute__((noinline))
 reload(bool dry_run, plan_fn emit, void *ctx, char *err, size_t errlen)
 {
 	struct config *newc, *old;
-	bool moved;
-	int rc = -1;
+	int rc = -1, moved = 0;
 
-	if (cfg_path == NULL && !cfg_again) {
-		snprintf(err, errlen, "pm runs without a config file\n");
-		return -1;
-	}
-	if (cfg_load(cfg_path, &newc, err, errlen) < 0)
+	if (load_again(&newc, err, errlen) < 0)
 		return -1;
 	if (main_clash(newc, err, errlen) < 0)
 		goto out;
-	moved = !cfg_str_eq(pm_settings()->log_target, newc->set.log_target);
-	if (!dry_run && moved && log_move(&newc->set, "old config kept\n", err,
-	    errlen) < 0)
+	if (!dry_run && (moved = log_move(&newc->set, "old config kept\n", err,
+	    errlen)) < 0)
 		goto out;
 	if (proc_apply(newc, dry_run, emit, ctx) < 0) {
 		snprintf(err, errlen, "out of memory applying %s\n", cfg_path);
@@ -376,44 +386,47 @@ out:
 /*
  * The settings a setting reload reports, in its order: live ones change
  * at once, the others need a restart. An empty key is one more field of
- * the setting above it. size 0: a string, compared by value. The keys are
- * setkeys' NUL-separated names, a row each.
+ * the setting above it. The keys are setkeys' NUL-separated names, a row
+ * each.
  */
-#define SET_INT(f)	offsetof(struct cfg_settings, f), \
-	sizeof(((struct cfg_settings *)0)->f)
-#define SET_STR(f)	offsetof(struct cfg_settings, f), 0
+#define LIVE		16	/* in a row's size: changes at once */
+#define STR		32	/* in a row's size: a string, compared by value */
+#define SIZE(r)		((r)->size & (LIVE - 1))
+#define SET_INT(f, live)	{ offsetof(struct cfg_settings, f), \
+	sizeof(((struct cfg_settings *)0)->f) | (live) }
+#define SET_STR(f, live)	{ offsetof(struct cfg_settings, f), \
+	sizeof(char *) | STR | (live) }
 static const char setkeys[] = "log_level\0log_target\0shutdown_timeout\0"
     "log_format\0log_timestamps\0log_main_prefix\0log_ring_size\0socket\0"
     "socket_group\0listen\0token_file\0tcp_identity\0max_clients\0http\0\0"
     "events\0init\0cgroup\0ctrlaltdel\0on_critical\0watchdog\0\0";
 static const struct setrow {
 	uint8_t		 off;
-	uint8_t		 size;
-	bool		 live;
+	uint8_t		 size;	/* SIZE, LIVE and STR */
 } setrows[] = {
-	{ SET_INT(log_level), true },
-	{ SET_STR(log_target), true },
-	{ SET_INT(shutdown_timeout_ms), true },
-	{ SET_INT(log_format), true },
-	{ SET_INT(log_timestamps), true },
-	{ SET_INT(log_main_prefix), false },
-	{ SET_INT(log_ring_size), false },
-	{ SET_STR(socket), false },
-	{ SET_STR(socket_group), false },
-	{ SET_STR(listen), false },
-	{ SET_STR(token_file), false },
-	{ SET_STR(tcp_identity), false },
-	{ SET_INT(max_clients), false },
-	{ SET_STR(http), false },
-	{ SET_STR(http_token_file), false },
-	{ SET_STR(events), false },
-	{ SET_INT(init), false },
-	{ SET_STR(cgroup), false },
-	{ SET_INT(ctrlaltdel), true },
-	{ SET_INT(on_critical), true },
-	{ SET_STR(watchdog), false },
-	{ SET_INT(watchdog_timeout_ms), false },
-	{ SET_INT(watchdog_test_stop_ms), false },
+	SET_INT(log_level, LIVE),
+	SET_STR(log_target, LIVE),
+	SET_INT(shutdown_timeout_ms, LIVE),
+	SET_INT(log_format, LIVE),
+	SET_INT(log_timestamps, LIVE),
+	SET_INT(log_main_prefix, 0),
+	SET_INT(log_ring_size, 0),
+	SET_STR(socket, 0),
+	SET_STR(socket_group, 0),
+	SET_STR(listen, 0),
+	SET_STR(token_file, 0),
+	SET_STR(tcp_identity, 0),
+	SET_INT(max_clients, 0),
+	SET_STR(http, 0),
+	SET_STR(http_token_file, 0),
+	SET_STR(events, 0),
+	SET_INT(init, 0),
+	SET_STR(cgroup, 0),
+	SET_INT(ctrlaltdel, LIVE),
+	SET_INT(on_critical, LIVE),
+	SET_STR(watchdog, 0),
+	SET_INT(watchdog_timeout_ms, 0),
+	SET_INT(watchdog_test_stop_ms, 0),
 };
 #define NSETROWS	(sizeof(setrows) / sizeof(setrows[0]))
 
@@ -423,17 +436,18 @@ setting_same(const struct cfg_settings *o, const struct cfg_settings *n,
 {
 	const char *a = (const char *)o + r->off, *b = (const char *)n + r->off;
 
-	if (r->size == 0)
+	if (r->size & STR)
 		return cfg_str_eq(*(char *const *)a, *(char *const *)b);
-	return memcmp(a, b, r->size) == 0;
+	return memcmp(a, b, SIZE(r)) == 0;
 }
 
 /*
  * Setting reload: the settings that the loop reads as it goes (log level,
  * target and format, shutdown timeout) change at once; those fixed when
  * the sockets, rings or main child were set up need a restart.
+ * Out of line: smaller than the copy LTO inlined.
  */
-int
+int __attribute__((noinline))
 pm_setting_reload(plan_fn emit, void *ctx, char *err, size_t errlen)
 {
 	struct live_set *ls;
@@ -441,13 +455,10 @@ pm_setting_reload(plan_fn emit, void *ctx, char *err, size_t errlen)
 	const struct cfg_settings *o = pm_settings(), *n;
 	const struct setrow *r, *e;
 	const char *k = setkeys, *key;
-	bool moved, same;
+	bool same;
+	int moved;
 
-	if (cfg_path == NULL) {
-		snprintf(err, errlen, "pm runs without a config file\n");
-		return -1;
-	}
-	if (cfg_load(cfg_path, &newc, err, errlen) < 0)
+	if (load_again(&newc, err, errlen) < 0)
 		return -1;
 	n = &newc->set;
 	if ((ls = malloc(sizeof(*ls))) == NULL) {
@@ -459,8 +470,7 @@ pm_setting_reload(plan_fn emit, void *ctx, char *err, size_t errlen)
 	 * before anything changes, never swapped for stderr behind an
 	 * "applied".
 	 */
-	moved = !cfg_str_eq(o->log_target, n->log_target);
-	if (moved && log_move(n, "nothing changed\n", err, errlen) < 0) {
+	if ((moved = log_move(n, "nothing changed\n", err, errlen)) < 0) {
 		free(ls);
 		goto refuse;
 	}
@@ -472,7 +482,7 @@ pm_setting_reload(plan_fn emit, void *ctx, char *err, size_t errlen)
 			same &= setting_same(o, n, e);
 			k += strlen(k) + 1;
 		} while (++e < setrows + NSETROWS && *k == '\0');
-		emit(ctx, key, same ? "unchanged" : r->live ? "applied" :
+		emit(ctx, key, same ? "unchanged" : r->size & LIVE ? "applied" :
 		    "needs restart");
 	}
 	/*
@@ -481,9 +491,9 @@ pm_setting_reload(plan_fn emit, void *ctx, char *err, size_t errlen)
 	 */
 	ls->set = *o;
 	for (r = setrows; r < setrows + NSETROWS; r++)
-		if (r->live)
+		if (r->size & LIVE)
 			memcpy((char *)&ls->set + r->off, (const char *)n +
-			    r->off, r->size ? r->size : sizeof(char *));
+			    r->off, SIZE(r));
 	ls->src = newc;
 	live_swap(ls);
 	if (!moved)
@@ -524,7 +534,7 @@ signal_orphans(int sig)
 
 		if (told != sig && init_mode)
 			log_info("sending SIG%s to all processes",
-			    sig == SIGKILL ? "KILL" : "TERM");
+			    cfg_sig_shown(sig));
 		told = sig;
 		kill(-1, sig);
 		return;
@@ -570,7 +580,8 @@ map_exit(int status)
 	return status;
 }
 
-static void
+/* Out of line: smaller than the copy LTO inlined. */
+static void __attribute__((noinline))
 forward(int sig)
 {
 	pid_t pid = proc_main_pid();
@@ -761,9 +772,9 @@ server_args(int argc, char **argv)
 {
 	/*
 	 * The options, NUL-separated: the four flags (their fields in flag[]),
-	 * then the three that take a value.
+	 * the three that take a value, and the end of them.
 	 */
-	static const char *const opts = "-d\0--background\0-s\0-g\0-c\0-S\0-e";
+	static const char *const opts = "-d\0--background\0-s\0-g\0-c\0-S\0-e\0--";
 	static const uint8_t flag[] = { offsetof(struct pm_opt, daemon),
 	    offsetof(struct pm_opt, background),
 	    offsetof(struct pm_opt, subreaper), offsetof(struct pm_opt, group) };
@@ -776,9 +787,9 @@ server_args(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
-		for (k = 0, f = opts; k < 7 && strcmp(a, f) != 0; k++)
+		for (k = 0, f = opts; k < 8 && strcmp(a, f) != 0; k++)
 			f += strlen(f) + 1;
-		if (strcmp(a, "--") == 0) {
+		if (k == 7) {
 			if (i + 1 >= argc)
 				usage();
 			opt.cmd = &argv[i + 1];
@@ -787,9 +798,9 @@ server_args(int argc, char **argv)
 			*((bool *)&opt + flag[k]) = true;
 			server |= k == 0;
 		} else if (k < 7 && i + 1 < argc) {
-			if (a[1] == 'c')
+			if (k == 4)
 				opt.cfg_opt = argv[++i];
-			else if (a[1] == 'S')
+			else if (k == 5)
 				opt.sock = argv[++i];
 			else {
 				v = strtol(argv[++i], &end, 10);
@@ -874,8 +885,8 @@ load_config(void)
 static void
 rescue(void)
 {
-	static const char *const shell = "[process:rescue]\ncommand = /bin/sh\n"
-	    "tty = console\nstop_signal = HUP\nstart_limit = 0\n";
+	static const char *const shell = "[process:rescue]\ncommand=/bin/sh\n"
+	    "tty=console\nstop_signal=HUP\nstart_limit=0\n";
 	bool sh = init_mode && access("/bin/sh", X_OK) == 0;
 
 	cfg_err_show();
@@ -908,6 +919,14 @@ setup_main(void)
 
 static sigset_t		 blocked;
 
+/* Raw as the mask: libc's signalfd adds a fallback for old kernels. */
+static int
+sig_open(void)
+{
+	return loop_watch(&sig_w, (int)syscall(SYS_signalfd4, -1, &blocked,
+	    (size_t)NSIG / 8, SFD_NONBLOCK | SFD_CLOEXEC), signal_cb);
+}
+
 static int
 open_fds(void)
 {
@@ -932,9 +951,7 @@ open_fds(void)
 	/* Raw as signalfd4 below: libc's adds a fallback for old kernels. */
 	if ((epfd = (int)syscall(SYS_epoll_create1, EPOLL_CLOEXEC)) < 0)
 		return -1;
-	/* Raw as the mask: libc's signalfd adds a fallback for old kernels. */
-	if (loop_watch(&sig_w, (int)syscall(SYS_signalfd4, -1, &blocked,
-	    (size_t)NSIG / 8, SFD_NONBLOCK | SFD_CLOEXEC), signal_cb) < 0)
+	if (sig_open() < 0)
 		return -1;
 	return loop_watch(&timer_w, timerfd_create(CLOCK_MONOTONIC,
 	    TFD_NONBLOCK | TFD_CLOEXEC), timer_cb);
@@ -969,8 +986,7 @@ background(void)
 	 * would never fire for the child's SIGCHLD.
 	 */
 	loop_close(&sig_w);
-	if (loop_watch(&sig_w, (int)syscall(SYS_signalfd4, -1, &blocked,
-	    (size_t)NSIG / 8, SFD_NONBLOCK | SFD_CLOEXEC), signal_cb) < 0) {
+	if (sig_open() < 0) {
 		log_err("cannot set up signals after detaching: %m");
 		exit(1);
 	}

@@ -37,6 +37,7 @@ long long wall_now(void);	/* CLOCK_REALTIME in Unix seconds (sys.c) */
 void	 loop_deadline_changed(void);
 
 void	 pm_shutdown(enum pm_end how, int status);
+extern const char *const pm_end_act[];	/* "exiting", "halting", ... */
 bool	 pm_stopping(void);
 
 /*

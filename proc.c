@@ -6,10 +6,10 @@
  * function, proc_set_state(), writes a process's state: it logs the
  * transition and (re)arms the deadline that goes with the new state.
  *
- * Every transition is a cell of one table, machine[state][event] (as in
- * s6-supervise): the code that learns of an event (a command, a reap, a
- * deadline, settle) names it, and fire() runs the cell's action and enters
- * its state. The system calls under it go through sys.h, a seam that
+ * Every transition is a cell of one table, machine[], by state and event
+ * (as s6-supervise's actions[state][event]): the code that learns of an
+ * event (a command, a reap, a deadline, settle) names it, and fire() runs
+ * the cell's action and enters its state. The system calls under it go through sys.h, a seam that
  * tests/unit/proc_test.c fills with fakes.
  *
  * Dependencies are settled lazily: events only mark the table dirty, and
@@ -67,7 +67,6 @@ struct proc_x {
 
 static struct proc_x	*proc_xt;
 static const struct proc_hooks *hk;	/* check.c's and logbuf.c's, by pm.c */
-static struct cfg_proc	*ghost_tab;	/* specs of removed, still running */
 static int		 main_idx = -1;
 static bool		 dirty;
 
@@ -75,10 +74,10 @@ static bool		 dirty;
 /*
  * proc_tick's memory of the earliest deadline in the table, so that a turn
  * of the loop in which no state changed and nothing fell due (a client's
- * request, a line of output) does not walk 1,000 entries (issue 7).
+ * request, a line of output) does not walk 1,000 entries (issue 7): dirty
+ * is set by every change of state too, and proc_tick clears it.
  */
 static uint64_t		 next_due;
-static bool		 rescan = true;
 
 /*
  * The table indexed by ID and by pid, rebuilt with it (issue 11): a reload
@@ -176,7 +175,6 @@ proc_set_state(struct proc *p, enum proc_state s, uint64_t deadline)
 	p->v.since_ms = now_ms();
 	p->deadline_ms = deadline;
 	dirty = true;
-	rescan = true;
 	loop_deadline_changed();
 }
 
@@ -251,15 +249,19 @@ enum event {
 };
 
 /*
- * A cell: what to do, then the state to enter. An action runs in the old
- * state and returns the new state's deadline (0: none). Two bytes a cell:
- * the action is an index into actions[].
+ * A cell: in a row, on an event, what to do, then the state to enter. An
+ * action runs in the old state and returns the new state's deadline (0:
+ * none). Three bytes a cell: the row and event in one, and the action is
+ * an index into actions[].
  */
 struct cell {
-	uint8_t		 to;	/* TO(state); 0: stay, none */
+	uint8_t		 at;	/* AT(row, event) */
+	uint8_t		 to;	/* TO(state); 0: stay */
 	uint8_t		 act;	/* A_*; 0: none */
 };
+#define AT(r, e)	((r) * EV__COUNT + (e))
 #define TO(s)	((s) + 1)
+_Static_assert(AT(NROWS, 0) <= 256, "a cell's row and event fit a byte");
 typedef uint64_t action_fn(struct proc *, int arg);
 
 static int	 end_status = -1;	/* pm ends once the state is set */
@@ -350,8 +352,11 @@ a_spawned(struct proc *p, int arg)
 	return rt ? p->v.started_ms + rt : 0;
 }
 
-/* Wait d, and double the next delay up to restart_delay_max. */
-static uint64_t
+/*
+ * Wait d, and double the next delay up to restart_delay_max. Out of line:
+ * both actions that wait share one copy.
+ */
+static uint64_t __attribute__((noinline))
 wait_for(struct proc *p, uint32_t d)
 {
 	uint32_t max = p->v.cfg->restart_delay_max_ms;
@@ -418,15 +423,22 @@ a_not_ready(struct proc *p, int arg)
 	return a_stop(p, arg);
 }
 
+/* SIGKILL p's group, p, and what is left in its cgroup. */
+static void
+kill_tree(const struct proc *p)
+{
+	sys_kill(-p->v.pid, SIGKILL);
+	sys_kill(p->v.pid, SIGKILL);
+	cg_kill(p->v.cfg->id);
+}
+
 static uint64_t
 a_kill(struct proc *p, int arg)
 {
 	(void)arg;
 	plog_warn(p->v.cfg->id, "did not stop within %ums; sending SIGKILL",
 	    p->v.cfg->stop_timeout_ms);
-	sys_kill(-p->v.pid, SIGKILL);
-	sys_kill(p->v.pid, SIGKILL);
-	cg_kill(p->v.cfg->id);
+	kill_tree(p);
 	return 0;
 }
 
@@ -505,63 +517,73 @@ static action_fn *const actions[] = {
 
 /*
  * The supervision state machine (issue 13): for each row and event, the
- * action and the state it leads to. An empty cell ignores the event.
+ * action and the state it leads to. A cell not listed ignores the event;
+ * only the 45 that do something are, row by row (a full table was 144
+ * cells, most of them empty).
  * Rows with a pid are STARTING, RUNNING and STOPPING; only they exit.
  * Stopping a process by command stops first what depends on it
  * (stop_dependents), or it would wait for them forever.
  */
-#define EXITS	\
-	[EV_EXIT_END] = { TO(PS_EXITED), A_END },			\
-	[EV_EXIT_DONE] = { TO(PS_EXITED), 0 },			\
-	[EV_EXIT_RETRY] = { TO(PS_BACKOFF), A_BACKOFF },		\
-	[EV_EXIT_GIVEUP] = { TO(PS_FATAL), A_GIVE_UP },		\
-	[EV_EXIT_STOPPED] = { TO(PS_STOPPED), 0 }
-#define AT_REST	\
-	[EV_START] = { TO(PS_WAITING), A_FRESH },			\
-	[EV_STOP] = { 0, A_UNWANT }
+#define C(r, e, to, act)	{ AT(r, e), to, act }
+#define EXITS(r)	\
+	C(r, EV_EXIT_END, TO(PS_EXITED), A_END),			\
+	C(r, EV_EXIT_DONE, TO(PS_EXITED), 0),			\
+	C(r, EV_EXIT_RETRY, TO(PS_BACKOFF), A_BACKOFF),		\
+	C(r, EV_EXIT_GIVEUP, TO(PS_FATAL), A_GIVE_UP),		\
+	C(r, EV_EXIT_STOPPED, TO(PS_STOPPED), 0)
+#define AT_REST(r)	\
+	C(r, EV_START, TO(PS_WAITING), A_FRESH),			\
+	C(r, EV_STOP, 0, A_UNWANT)
 
-static const struct cell machine[NROWS][EV__COUNT] = {
-	[PS_STOPPED] = { AT_REST },
-	[PS_EXITED] = { AT_REST },
-	[PS_FATAL] = { AT_REST },
-	[PS_BACKOFF] = {
-		[EV_START] = { TO(PS_WAITING), A_FRESH },
-		[EV_STOP] = { TO(PS_STOPPED), A_UNWANT },
-		[EV_DEADLINE] = { TO(PS_WAITING), A_NEXT_TRY },
-	},
-	[PS_WAITING] = {
-		[EV_STOP] = { TO(PS_STOPPED), A_UNWANT },
-		[EV_DEPS_READY] = { 0, A_SPAWN },
-		[EV_SPAWNED] = { TO(PS_RUNNING), A_SPAWNED },
-		[EV_SPAWNED_WAIT] = { TO(PS_STARTING), A_SPAWNED },
-		[EV_SPAWN_RETRY] = { TO(PS_BACKOFF), A_RETRY_LATER },
-		[EV_SPAWN_FAILED] = { TO(PS_FATAL), A_CANNOT_RUN },
-	},
-	[PS_STARTING] = {
-		[EV_RESTART] = { TO(PS_STOPPING), A_CYCLE },
-		[EV_STOP] = { 0, A_UNWANT },
-		[EV_UNNEEDED] = { TO(PS_STOPPING), A_STOP },
-		[EV_READY] = { TO(PS_RUNNING), A_READY },
-		[EV_DEADLINE] = { TO(PS_STOPPING), A_NOT_READY },
-		[EV_CHECK_EXIT] = { TO(PS_STOPPING), A_END_AFTER },
-		EXITS,
-	},
-	[PS_RUNNING] = {
-		[EV_RESTART] = { TO(PS_STOPPING), A_CYCLE },
-		[EV_STOP] = { 0, A_UNWANT },
-		[EV_UNNEEDED] = { TO(PS_STOPPING), A_STOP },
-		[EV_CHECK_EXIT] = { TO(PS_STOPPING), A_END_AFTER },
-		EXITS,
-	},
-	[PS_STOPPING] = {
-		[EV_START] = { 0, A_AGAIN },
-		[EV_STOP] = { 0, A_UNWANT },
-		[EV_DEADLINE] = { 0, A_KILL },
-		[EV_CHECK_EXIT] = { TO(PS_STOPPING), A_END_AFTER },
-		EXITS,
-		[EV_EXIT_RESTART] = { TO(PS_WAITING), A_RESTART },
-	},
+static const struct cell machine[] = {
+	AT_REST(PS_STOPPED),
+	AT_REST(PS_EXITED),
+	AT_REST(PS_FATAL),
+	C(PS_BACKOFF, EV_START, TO(PS_WAITING), A_FRESH),
+	C(PS_BACKOFF, EV_STOP, TO(PS_STOPPED), A_UNWANT),
+	C(PS_BACKOFF, EV_DEADLINE, TO(PS_WAITING), A_NEXT_TRY),
+
+	C(PS_WAITING, EV_STOP, TO(PS_STOPPED), A_UNWANT),
+	C(PS_WAITING, EV_DEPS_READY, 0, A_SPAWN),
+	C(PS_WAITING, EV_SPAWNED, TO(PS_RUNNING), A_SPAWNED),
+	C(PS_WAITING, EV_SPAWNED_WAIT, TO(PS_STARTING), A_SPAWNED),
+	C(PS_WAITING, EV_SPAWN_RETRY, TO(PS_BACKOFF), A_RETRY_LATER),
+	C(PS_WAITING, EV_SPAWN_FAILED, TO(PS_FATAL), A_CANNOT_RUN),
+
+	C(PS_STARTING, EV_RESTART, TO(PS_STOPPING), A_CYCLE),
+	C(PS_STARTING, EV_STOP, 0, A_UNWANT),
+	C(PS_STARTING, EV_UNNEEDED, TO(PS_STOPPING), A_STOP),
+	C(PS_STARTING, EV_READY, TO(PS_RUNNING), A_READY),
+	C(PS_STARTING, EV_DEADLINE, TO(PS_STOPPING), A_NOT_READY),
+	C(PS_STARTING, EV_CHECK_EXIT, TO(PS_STOPPING), A_END_AFTER),
+	EXITS(PS_STARTING),
+
+	C(PS_RUNNING, EV_RESTART, TO(PS_STOPPING), A_CYCLE),
+	C(PS_RUNNING, EV_STOP, 0, A_UNWANT),
+	C(PS_RUNNING, EV_UNNEEDED, TO(PS_STOPPING), A_STOP),
+	C(PS_RUNNING, EV_CHECK_EXIT, TO(PS_STOPPING), A_END_AFTER),
+	EXITS(PS_RUNNING),
+
+	C(PS_STOPPING, EV_START, 0, A_AGAIN),
+	C(PS_STOPPING, EV_STOP, 0, A_UNWANT),
+	C(PS_STOPPING, EV_DEADLINE, 0, A_KILL),
+	C(PS_STOPPING, EV_CHECK_EXIT, TO(PS_STOPPING), A_END_AFTER),
+	EXITS(PS_STOPPING),
+	C(PS_STOPPING, EV_EXIT_RESTART, TO(PS_WAITING), A_RESTART),
 };
+#define NCELLS	(sizeof(machine) / sizeof(machine[0]))
+
+/* The cell of row r for ev, or NULL: ev is ignored there. */
+static const struct cell *
+cell(int r, enum event ev)
+{
+	const struct cell *c;
+
+	for (c = machine; c < machine + NCELLS; c++)
+		if (c->at == AT(r, ev))
+			return c;
+	return NULL;
+}
 
 #ifdef PROC_UNIT
 /* tests/unit/proc_test.c: the table's shape, and the cells that ran. */
@@ -575,7 +597,7 @@ bool	 proc_unit_cell(int, int);
 bool
 proc_unit_cell(int r, int e)
 {
-	return machine[r][e].to != 0 || machine[r][e].act != 0;
+	return cell(r, (enum event)e) != NULL;
 }
 #else
 #define HIT(r, e)	((void)0)
@@ -602,11 +624,11 @@ static const uint8_t reasons[EV_CHECK_EXIT + 1] = {
 static bool
 fire_in(struct proc *p, int r, enum event ev, int arg)
 {
-	const struct cell *c = &machine[r][ev];
+	const struct cell *c = cell(r, ev);
 	uint64_t deadline = 0;
 	int s;
 
-	if (c->to == 0 && c->act == 0)
+	if (c == NULL)
 		return false;
 	HIT(r, ev);
 	if (c->act != 0)
@@ -616,7 +638,7 @@ fire_in(struct proc *p, int r, enum event ev, int arg)
 		proc_set_state(p, c->to - 1 == PS_WAITING ? PS_STARTING :
 		    (enum proc_state)(c->to - 1), deadline);
 		/* The event stream (issue 15): what changed, and why. */
-		if (s != (int)p->v.state && hk->state != NULL)
+		if (s != (int)p->v.state)
 			hk->state(idx_of(p), p->cause ? p->cause :
 			    ev <= EV_CHECK_EXIT ? reasons[ev] : EVR_NONE,
 			    arg);
@@ -683,8 +705,9 @@ proc_ready(int idx)
 /*
  * One pass over the table: start whatever waits and is now free to start,
  * stop whatever is unwanted and no longer needed by a live dependent.
+ * Out of line: smaller than the copy LTO inlined.
  */
-static void
+static void __attribute__((noinline))
 settle(void)
 {
 	struct proc *p;
@@ -882,9 +905,7 @@ proc_kill_all(void)
 		if (proc_tab[i].v.pid != 0) {
 			plog_warn(proc_tab[i].v.cfg->id,
 			    "still running; sending SIGKILL");
-			sys_kill(-proc_tab[i].v.pid, SIGKILL);
-			sys_kill(proc_tab[i].v.pid, SIGKILL);
-			cg_kill(proc_tab[i].v.cfg->id);
+			kill_tree(&proc_tab[i]);
 		}
 }
 
@@ -902,15 +923,17 @@ proc_all_down(void)
 /*
  * The action of a health check that failed check_retries times in a row
  * (exec: handlers are check.c's own). status is the check's.
+ * Out of line: smaller than the copy LTO inlined.
  */
-void
+void __attribute__((noinline))
 proc_check_failed(int idx, enum cfg_cfail action, int status)
 {
 	const char *why;
 
+	static const char *const act[] = { "restart", "stop", "exit", "exec" };
+
 	plog_warn(proc_tab[idx].v.cfg->id, "health check failed (status %d); "
-	    "on_check_fail = %s", status, (const char *[]){ "restart", "stop",
-	    "exit", "exec" }[action]);
+	    "on_check_fail = %s", status, act[action]);
 	proc_tab[idx].cause = EVR_CHECK;
 	if (action == CF_RESTART)
 		proc_restart(idx, &why);
@@ -1032,28 +1055,26 @@ proc_tick(uint64_t now)
 	struct proc *p;
 	int i;
 
-	if (!dirty && !rescan && (next_due == 0 || now < next_due)) {
-		sys_widen();
-		return next_due;
+	if (dirty || (next_due != 0 && now >= next_due)) {
+		for (i = 0; i < proc_n; i++) {
+			p = &proc_tab[i];
+			if (p->deadline_ms == 0 || p->deadline_ms > now)
+				continue;
+			p->deadline_ms = 0;
+			fire(p, EV_DEADLINE, 0);
+		}
+		while (dirty)
+			settle();
+		for (i = 0; i < proc_n; i++)
+			next = sched_earliest(next, proc_tab[i].deadline_ms);
+		next_due = next;
 	}
-	for (i = 0; i < proc_n; i++) {
-		p = &proc_tab[i];
-		if (p->deadline_ms == 0 || p->deadline_ms > now)
-			continue;
-		p->deadline_ms = 0;
-		fire(p, EV_DEADLINE, 0);
-	}
-	while (dirty)
-		settle();
 	sys_widen();
-	rescan = false;
-	for (i = 0; i < proc_n; i++)
-		next = sched_earliest(next, proc_tab[i].deadline_ms);
-	next_due = next;
-	return next;
+	return next_due;
 }
 
-void
+/* Out of line: smaller than the copy LTO inlined. */
+void __attribute__((noinline))
 proc_set_hooks(const struct proc_hooks *h)
 {
 	hk = h;
@@ -1065,7 +1086,8 @@ proc_count(void)
 	return proc_n;
 }
 
-const struct proc_view *
+/* Every module reads the table by it: one copy, not one per call. */
+const struct proc_view * __attribute__((noinline))
 proc_get(int idx)
 {
 	return &proc_tab[idx].v;
@@ -1129,7 +1151,7 @@ ghost(const struct config *newc, int i)
  */
 static int
 build_table(const struct config *newc, const struct cfg_proc *mainc,
-    struct proc **ot, struct proc_x **oxt, struct cfg_proc **ogh, int *on)
+    struct proc **ot, struct proc_x **oxt, int *on)
 {
 	int i, j, n, ghosts = 0, nmain = mainc != NULL ? 1 : 0;
 	const struct cfg_proc *old, *c;
@@ -1169,7 +1191,7 @@ build_table(const struct config *newc, const struct cfg_proc *mainc,
 			xt[n].from = -1;
 		}
 	}
-	for (i = 0; i < proc_n; i++) {
+	for (i = 0, g = gh; i < proc_n; i++) {
 		if (!ghost(newc, i))
 			continue;
 		/*
@@ -1178,7 +1200,6 @@ build_table(const struct config *newc, const struct cfg_proc *mainc,
 		 * to be freed, so none is copied: a field added to cfg_proc
 		 * later cannot dangle here by being forgotten.
 		 */
-		g = &gh[n - newc->nproc - nmain];
 		old = proc_tab[i].v.cfg;
 		memcpy(g->id, old->id, sizeof(g->id));
 		g->line = old->line;
@@ -1193,7 +1214,7 @@ build_table(const struct config *newc, const struct cfg_proc *mainc,
 		g->rlimit_nofile = g->rlimit_core = g->rlimit_nproc = -1;
 		g->log = hk->out_path(i);	/* lives with the output */
 		memcpy(&t[n], &proc_tab[i], sizeof(t[n]));
-		t[n].v.cfg = g;
+		t[n].v.cfg = g++;
 		t[n].want_up = false;
 		xt[n].removed = true;
 		xt[n].from = i;
@@ -1201,7 +1222,6 @@ build_table(const struct config *newc, const struct cfg_proc *mainc,
 	}
 	*ot = t;
 	*oxt = xt;
-	*ogh = gh;
 	*on = n;
 	return 0;
 }
@@ -1222,7 +1242,6 @@ recount(void)
 int
 proc_init(const struct config *c, const struct cfg_proc *mainc)
 {
-	struct cfg_proc *gh;
 	struct proc *t;
 	struct proc_x *xt;
 	uint32_t cap = 16;
@@ -1236,7 +1255,7 @@ proc_init(const struct config *c, const struct cfg_proc *mainc)
 	/* One block, freed as id_ix: the ID index, then the pid index. */
 	ix = calloc(2 * cap, sizeof(*ix));
 	px = ix + cap;
-	if (ix == NULL || build_table(c, mainc, &t, &xt, &gh, &tn) < 0) {
+	if (ix == NULL || build_table(c, mainc, &t, &xt, &tn) < 0) {
 		free(ix);
 		return -1;
 	}
@@ -1244,7 +1263,6 @@ proc_init(const struct config *c, const struct cfg_proc *mainc)
 	free(id_ix);
 	proc_tab = t;
 	proc_xt = xt;
-	ghost_tab = gh;
 	proc_n = tn;
 	main_idx = mainc != NULL ? c->nproc : -1;
 	id_ix = ix;
@@ -1259,7 +1277,6 @@ proc_init(const struct config *c, const struct cfg_proc *mainc)
 			pid_ix[pid_slot(proc_tab[i].v.pid)] = i + 1;
 	}
 	recount();
-	rescan = true;
 	dirty = true;
 	if (hk->out_sync() < 0)
 		log_warn("out of memory for output buffers; some output goes "
@@ -1286,14 +1303,11 @@ proc_apply(const struct config *newc, bool dry_run, plan_fn emit, void *ctx)
 		return -1;
 	for (i = 0; i < newc->nproc; i++) {
 		j = proc_find(newc->procs[i].id);
-		if (j < 0 || j == main_idx)
-			emit(ctx, newc->procs[i].id, newc->procs[i].autostart ?
-			    "start" : "add");
-		else if (cfg_proc_changed(proc_tab[j].v.cfg, &newc->procs[i]))
-			emit(ctx, newc->procs[i].id, (restart[i] =
-			    proc_tab[j].v.pid != 0) ? "restart" : "update");
-		else
-			emit(ctx, newc->procs[i].id, "unchanged");
+		emit(ctx, newc->procs[i].id, j < 0 || j == main_idx ?
+		    newc->procs[i].autostart ? "start" : "add" :
+		    !cfg_proc_changed(proc_tab[j].v.cfg, &newc->procs[i]) ?
+		    "unchanged" : (restart[i] = proc_tab[j].v.pid != 0) ?
+		    "restart" : "update");
 	}
 	for (i = 0; i < proc_n; i++)
 		if (i != main_idx && !proc_xt[i].removed &&

@@ -289,13 +289,14 @@ set_rlimit(int res, long long v)
  * directory while still privileged, then groups, gid and uid last.
  */
 struct child {
-	struct spawn	 sp;
+	const struct spawn *sp;
+	int		 fd[4];	/* OUT, ERR, NFD (the spawn's) and CG, as held */
 	bool		 is_main;
 	char	       **envp;
 	struct spawn_err *se;
-	int		 cg;
 	int		 lo;	/* table shared: keep only below lo; 0: a copy */
 };
+enum { OUT, ERR, NFD, CG };
 
 static int __attribute__((noreturn))
 child_exec(void *arg)
@@ -304,18 +305,20 @@ child_exec(void *arg)
 	static const uint8_t lim[] = { RLIMIT_NOFILE, RLIMIT_CORE,
 	    RLIMIT_NPROC };
 	struct child *ch = arg;
-	const struct spawn *sp = &ch->sp;
+	const struct spawn *sp = ch->sp;
 	const struct cfg_proc *c = sp->cfg;
 	struct spawn_err *se = ch->se;
+	enum spawn_step step;
 	int sig;
 
-#define FAIL(w)	do { se->err = errno; se->step = (w); goto fail; } while (0)
+	/* errno is the failed call's until fail: below stores it. */
+#define FAIL(w)	do { step = (w); goto fail; } while (0)
 	/* Our own table, of the few low descriptors only (CLOSE_RANGE_UNSHARE). */
 	if (ch->lo > 0 && syscall(SYS_close_range, ch->lo, ~0U, 2) < 0 &&
 	    syscall(SYS_unshare, CLONE_FILES) < 0)
 		FAIL(SP_FORK);
 	/* Its group's limits hold from here on (issue 14). */
-	if (cg_child(ch->cg) < 0)
+	if (cg_child(ch->fd[CG]) < 0)
 		FAIL(SP_CGROUP);
 	if (ch->is_main) {
 		/*
@@ -334,12 +337,12 @@ child_exec(void *arg)
 			FAIL(SP_STDIN);
 	}
 	/* stdout and stderr into pm's pipes (issue 5); -1 keeps pm's own. */
-	if ((sp->out >= 0 && dup2(sp->out, 1) < 0) ||
-	    (sp->err >= 0 && dup2(sp->err, 2) < 0))
+	if ((ch->fd[OUT] >= 0 && dup2(ch->fd[OUT], 1) < 0) ||
+	    (ch->fd[ERR] >= 0 && dup2(ch->fd[ERR], 2) < 0))
 		FAIL(SP_OUTPUT);
-	if (sp->fd >= 0 && (sp->fd == sp->fd_as ?
-	    syscall(SYS_fcntl, sp->fd, F_SETFD, 0) :
-	    dup2(sp->fd, sp->fd_as)) < 0)
+	if (ch->fd[NFD] >= 0 && (ch->fd[NFD] == sp->fd_as ?
+	    syscall(SYS_fcntl, ch->fd[NFD], F_SETFD, 0) :
+	    dup2(ch->fd[NFD], sp->fd_as)) < 0)
 		FAIL(SP_NOTIFY_FD);
 	sys_close_fds(sp->fd >= 0 ? sp->fd_as : -1);
 	/*
@@ -364,9 +367,9 @@ child_exec(void *arg)
 	if (c->directory != NULL && chdir(c->directory) < 0)
 		FAIL(SP_CHDIR);
 	if (c->user != NULL || c->group != NULL) {
-		if ((c->user != NULL ?
-		    syscall(SYS_SETGROUPS, (size_t)c->ngroups, c->groups) :
-		    syscall(SYS_SETGROUPS, 1, &c->gid)) < 0)
+		if (syscall(SYS_SETGROUPS, c->user != NULL ?
+		    (size_t)c->ngroups : 1, c->user != NULL ? c->groups :
+		    &c->gid) < 0)
 			FAIL(SP_SETGROUPS);
 		if (syscall(SYS_SETGID, c->gid) < 0)
 			FAIL(SP_SETGID);
@@ -379,9 +382,10 @@ child_exec(void *arg)
 		(void)syscall(SYS_sched_setaffinity, 0, sizeof(spawn_cpus),
 		    &spawn_cpus);
 	execvpe(sp->argv[0], sp->argv, ch->envp);
-	se->err = errno;
-	se->step = SP_EXEC;
+	step = SP_EXEC;
 fail:
+	se->err = errno;
+	se->step = step;
 	_exit(se->err == ENOENT ? 127 : 126);
 #undef FAIL
 }
@@ -409,11 +413,11 @@ sys_spawn(const struct spawn *sp, bool is_main, enum spawn_step *step)
 	 */
 	static struct spawn_err se;
 	extern char **environ;
-	struct child ch = { *sp, is_main, is_main ? environ : build_env(sp),
-	    &se, -1, slot_lo };
+	int st, i, cg = cg_open(sp->cfg->id);
+	struct child ch = { sp, { sp->out, sp->err, sp->fd, cg }, is_main,
+	    is_main ? environ : build_env(sp), &se, slot_lo };
 	/* The child's stack: static, so no frame of pm's reuses its memory. */
 	static char stack[32768] __attribute__((aligned(16)));
-	int st, i, cg = cg_open(sp->cfg->id);
 	pid_t pid;
 
 	se.err = 0;
@@ -436,10 +440,9 @@ sys_spawn(const struct spawn *sp, bool is_main, enum spawn_step *step)
 			    sizeof(one), &one) == 0;
 		}
 	}
-	ch.sp.out = hold(sp->out, 0);
-	ch.sp.err = hold(sp->err, 1);
-	ch.sp.fd = hold(sp->fd, 2);
-	ch.cg = hold(cg, 3);
+	/* Held in slots 0-3 while the child starts. */
+	for (i = 0; i < 4; i++)
+		ch.fd[i] = hold(ch.fd[i], i);
 	/*
 	 * As vfork, but sharing the table while there are slots; qemu-user
 	 * shares no table (EINVAL): a copy from then on.
