@@ -38,6 +38,7 @@
 #include "config.h"
 #include "log.h"
 #include "out.h"
+#include "superv.h"
 
 #define ARENA_CHUNK	16384
 #define INI_SECTION_MAX	50	/* inih's section buffer, NUL included */
@@ -77,6 +78,8 @@ struct ctx {
 	bool		 tail;		/* cfg_load: cfg_added follows */
 	bool		 eof;		/* ... and is being read */
 	bool		 rderr;		/* the file could not be read */
+	const struct sv_line *map;	/* text's lines in a supervisord file */
+	int		 nmap;
 	int		 lineno;
 	bool		 oom;
 
@@ -92,6 +95,7 @@ struct ctx {
 	uint64_t	 seen;		/* keys set in the current section */
 	int		 keyline[64];	/* where each seen key was set */
 	int		 settings_line;
+	bool		 superv;	/* supervisord's sections seen */
 	int		 listen_line;
 	int		 nalloc;	/* room in c->procs */
 	bool		 user_pw;	/* current user has a passwd entry */
@@ -168,6 +172,7 @@ static void __attribute__((format(printf, 3, 4)))
 cerr(struct ctx *x, int line, const char *fmt, ...)
 {
 	char	 msg[MSG_MAX + 64];
+	const char *nm = x->name;
 	va_list	 ap;
 	int	 n, m;
 	size_t	 room;
@@ -175,7 +180,11 @@ cerr(struct ctx *x, int line, const char *fmt, ...)
 	x->nerr++;
 	if (x->err == NULL || x->errlen == 0 || x->errfull)
 		return;
-	n = snprintf(msg, sizeof(msg), line > 0 ? "%s:%d: " : "%s: ", x->name,
+	if (x->map != NULL && line > 0 && line <= x->nmap) {
+		nm = x->map[line - 1].file;
+		line = x->map[line - 1].line;
+	}
+	n = snprintf(msg, sizeof(msg), line > 0 ? "%s:%d: " : "%s: ", nm,
 	    line);
 	if (n < 0 || (size_t)n >= sizeof(msg))
 		n = 0;
@@ -1860,6 +1869,9 @@ reader(char *str, int num, void *stream)
 	if (*s == '\0' || *s == ';' || *s == '#')
 		goto pass;
 	if (*s == '[') {
+		/* supervisord's: it needs [supervisord], or a [program:x]. */
+		x->superv |= !strncmp(s + 1, "program:", 8) ||
+		    !strncmp(s + 1, "supervisord]", 12);
 		if ((e = strchr(s, ']')) == NULL) {
 			cerr(x, x->lineno, "section header without ']'");
 			finish_section(x);
@@ -2424,7 +2436,12 @@ cfg_load(const char *file, struct config **out, char *err, size_t errlen)
 {
 	static char	*kept;		/* the file as last read */
 	static size_t	 cap, len;
+	/* A supervisord file: kept's pm.ini translation and its line map. */
+	static const char *sv;
+	static const struct sv_line *map;
+	static int	 nmap;
 	struct ctx	 x;
+	struct stat	 st;
 	size_t		 n = 0;
 	ssize_t		 r = 1;
 	char		*p;
@@ -2434,6 +2451,7 @@ cfg_load(const char *file, struct config **out, char *err, size_t errlen)
 	*out = NULL;
 	/* Read whole (a pipe has no size), kept for cfg_again. */
 	if (file != NULL && !cfg_again) {
+		sv = NULL;
 		if ((fd = open(file, O_RDONLY | O_CLOEXEC)) < 0) {
 			saved = errno;
 			cerr(&x, 0, "%s", strerror(saved));
@@ -2459,6 +2477,25 @@ cfg_load(const char *file, struct config **out, char *err, size_t errlen)
 	x.text = kept != NULL ? kept : "";
 	x.end = x.text + len;
 	x.tail = true;
+	if (sv == NULL && !cfg_supervisord) {
+		r = load(&x, out);
+		/* supervisord's sections: read again as such, a file only. */
+		if (r == 0 || !x.superv || cfg_again || stat(file, &st) < 0 ||
+		    !S_ISREG(st.st_mode))
+			return (int)r;
+	}
+	ctx_init(&x, file, err, errlen);
+	if (sv == NULL && (sv = superv_read(file, &map, &nmap, err,
+	    errlen)) == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	x.text = sv;
+	x.map = map;
+	x.nmap = nmap;
+	x.tail = true;
+	/* Its warnings, in err, go before any error. */
+	x.errpos = err != NULL ? strlen(err) : 0;
 	return load(&x, out);
 }
 
@@ -2543,15 +2580,7 @@ cfg_proc_changed(const struct cfg_proc *a, const struct cfg_proc *b)
 
 /* ------------------------------------------------------------- display */
 
-/* A bounded writer: once something did not fit, everything fails. */
-struct out {
-	char	*buf;
-	size_t	 len;
-	size_t	 pos;
-	bool	 full;
-};
-
-static void __attribute__((format(printf, 2, 3)))
+void
 outf(struct out *o, const char *fmt, ...)
 {
 	va_list	ap;

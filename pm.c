@@ -742,9 +742,10 @@ server_args(int argc, char **argv)
 {
 	/*
 	 * The options, NUL-separated: the four flags (their fields in flag[]),
-	 * then the three that take a value.
+	 * then the four that take a value.
 	 */
-	static const char *const opts = "-d\0--background\0-s\0-g\0-c\0-S\0-e";
+	static const char *const opts = "-d\0--background\0-s\0-g\0-c\0-S\0-e\0"
+	    "--format";
 	static const uint8_t flag[] = { offsetof(struct pm_opt, daemon),
 	    offsetof(struct pm_opt, background),
 	    offsetof(struct pm_opt, subreaper), offsetof(struct pm_opt, group) };
@@ -757,7 +758,7 @@ server_args(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
-		for (k = 0, f = opts; k < 7 && strcmp(a, f) != 0; k++)
+		for (k = 0, f = opts; k < 8 && strcmp(a, f) != 0; k++)
 			f += strlen(f) + 1;
 		if (strcmp(a, "--") == 0) {
 			if (i + 1 >= argc)
@@ -767,8 +768,11 @@ server_args(int argc, char **argv)
 		} else if (k < 4) {
 			*((bool *)&opt + flag[k]) = true;
 			server |= k == 0;
-		} else if (k < 7 && i + 1 < argc) {
-			if (a[1] == 'c')
+		} else if (k < 8 && i + 1 < argc) {
+			if (k == 7) {
+				if (cfg_format(argv[++i]) < 0)
+					usage();
+			} else if (a[1] == 'c')
 				opt.cfg_opt = argv[++i];
 			else if (a[1] == 'S')
 				opt.sock = argv[++i];
@@ -815,8 +819,10 @@ load_config(void)
 	    access(file, F_OK) < 0)
 		cfg_path = NULL;
 	if (cfg_path != NULL) {
+		/* Loaded, cfg_err holds the warnings (a supervisord file's). */
 		if (cfg_load(cfg_path, &cur, cfg_err, sizeof(cfg_err)) == 0 &&
-		    main_clash(cur, cfg_err, sizeof(cfg_err)) == 0)
+		    (out_put(2, cfg_err, strlen(cfg_err)), main_clash(cur,
+		    cfg_err, sizeof(cfg_err)) == 0))
 			return;
 		cfg_free(cur);
 		cur = NULL;
