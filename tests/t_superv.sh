@@ -237,6 +237,14 @@ printf '[program:x]\ncommand=/bin/true\nstopsignal=NOPE\n' >"$T/bad.conf"
 "$PM" config check "$T/bad.conf" >/dev/null 2>"$T/err"
 expect_match "bad value: FILE:LINE of supervisord's file" "$(cat "$T/err")" \
 	"^$T/bad.conf:3: stop_signal"
+printf 'command=/bin/true\n[program:x]\ncommand=/bin/true\n' >"$T/bad.conf"
+"$PM" --format supervisord config check "$T/bad.conf" >/dev/null 2>"$T/err"
+expect_match "a key before any section says so" "$(cat "$T/err")" \
+	"^$T/bad.conf:1: key 'command' outside of any section\$"
+{ printf '[program:x]\ncommand=/bin/'; head -c 5000 /dev/zero | tr '\0' a; echo; } >"$T/bad.conf"
+"$PM" config check "$T/bad.conf" >/dev/null 2>"$T/err"
+expect_match "a line too long: FILE:LINE and the limit" "$(cat "$T/err")" \
+	"^$T/bad.conf:2: line too long [(]max 4094[)]\$"
 printf '[program:x]\ncommand=%%(ENV_PM_TEST_UNSET)s\n' >"$T/bad.conf"
 "$PM" config check "$T/bad.conf" >/dev/null 2>"$T/err"
 expect_match "unset %(ENV_X)s: FILE:LINE" "$(cat "$T/err")" "^$T/bad.conf:2: cannot expand"
