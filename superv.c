@@ -127,7 +127,9 @@ keep(const char *s)
 static bool
 yes(const char *v)
 {
-	return strchr("tTyY1", *v) ? *v != 0 : !strcasecmp(v, "on");
+	/* strncasecmp with no limit: strcasecmp is not linked (config.c). */
+	return strchr("tTyY1", *v) ? *v != 0 : !strncasecmp(v, "on",
+	    (size_t)-1);
 }
 
 /* The last value of KEY in section SEC, or with KEY "" its header. */
@@ -451,7 +453,7 @@ map_value(const char *v)
 	if (!strncmp(v, "/dev/", 5))
 		return "stderr";	/* logfile */
 	for (p = values; *p; p = next(next(p)))
-		if (!strcasecmp(p, v))
+		if (!strncasecmp(p, v, (size_t)-1))
 			return next(p);
 	return v;
 }
