@@ -1564,21 +1564,19 @@ config_check(const char *file, bool convert)
 
 	if (file == NULL)
 		file = cfg_default_file(opt.cfgfile);
-	if (convert) {
+	if (convert)
 		t = superv_read(file, &m, &n, err, sizeof(err));
-		out_put(2, err, strlen(err));
-		if (t != NULL)
-			out_put(1, t, strlen(t));
-		return t != NULL ? EX_OK : EX_FAIL;
-	}
-	if (cfg_load(file, &cf, err, sizeof(err)) == -1) {
-		out(2, "%s%s", err,
-		    err[0] && err[strlen(err) - 1] == '\n' ? "" : "\n");
+	else if (cfg_load(file, &cf, err, sizeof(err)) == 0) {
+		cfg_free(cf);
+		t = "configuration OK\n";
+	} else
+		t = NULL;
+	/* The errors, or the warnings before what is printed. */
+	out(2, "%s%s", err,
+	    !err[0] || err[strlen(err) - 1] == '\n' ? "" : "\n");
+	if (t == NULL)
 		return EX_FAIL;
-	}
-	cfg_free(cf);
-	out_put(2, err, strlen(err));
-	out(1, "configuration OK\n");
+	out_put(1, t, strlen(t));
 	return EX_OK;
 #else
 	/* The server's parser is not linked in (issue 20). */
