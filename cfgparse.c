@@ -39,6 +39,18 @@
 static const char	 signames[] = SIGNALS(SIG_NAME);
 static const unsigned char signums[] = { SIGNALS(SIG_NUM) };
 
+/* The whole of s a decimal number from 1 to max, or -1. */
+static long
+num_to(const char *s, long max)
+{
+	const char	*p;
+	long		 n = 0;
+
+	for (p = s; isdigit((unsigned char)*p) && n <= max; p++)
+		n = n * 10 + (*p - '0');
+	return p > s && *p == '\0' && n >= 1 && n <= max ? n : -1;
+}
+
 /*
  * Signals by name (any case, with or without "SIG") or by number 1..64.
  * strncasecmp with no limit is strcasecmp, which is then not linked.
@@ -50,18 +62,11 @@ cfg_parse_signal(const char *s)
 {
 	const char	*p;
 	size_t		 i;
-	int		 n = 0;
 
 	if (s == NULL || *s == '\0')
 		return -1;
-	if (isdigit((unsigned char)*s)) {
-		for (p = s; isdigit((unsigned char)*p); p++) {
-			n = n * 10 + (*p - '0');
-			if (n > 64)
-				return -1;
-		}
-		return *p == '\0' && n >= 1 ? n : -1;
-	}
+	if (isdigit((unsigned char)*s))
+		return (int)num_to(s, 64);
 	if (strncasecmp(s, "SIG", 3) == 0)
 		s += 3;
 	for (i = 0, p = signames; *p != '\0'; i++, p += strlen(p) + 1)
@@ -105,15 +110,12 @@ cfg_parse_addr(const char *hp, bool passive, struct sockaddr_storage *ss,
 	struct sockaddr_in	*s4 = (struct sockaddr_in *)ss;
 	struct sockaddr_in6	*s6 = (struct sockaddr_in6 *)ss;
 	char			 host[64];
-	const char		*colon, *p;
+	const char		*colon;
 	size_t			 hl;
-	long			 port = 0;
+	long			 port;
 
-	if ((colon = strrchr(hp, ':')) == NULL)
-		return -1;
-	for (p = colon + 1; isdigit((unsigned char)*p) && port <= 65535; p++)
-		port = port * 10 + (*p - '0');
-	if (p == colon + 1 || *p != '\0' || port < 1 || port > 65535)
+	if ((colon = strrchr(hp, ':')) == NULL ||
+	    (port = num_to(colon + 1, 65535)) < 0)
 		return -1;
 	hl = (size_t)(colon - hp);
 	if (hl >= sizeof(host))

@@ -125,8 +125,8 @@ aux_new(int idx, int kind)
 			    proc_get(idx)->cfg->id);
 			return &aux[i];
 		}
-	log_warn("%s: more than %d checks and handlers at once; skipped",
-	    proc_get(idx)->cfg->id, AUX_MAX);
+	plog_warn(proc_get(idx)->cfg->id, "more than %d checks and handlers "
+	    "at once; skipped", AUX_MAX);
 	return NULL;
 }
 
@@ -148,9 +148,7 @@ drain(struct aux *a)
 		if (n < 0 && errno == EAGAIN)
 			return;
 		if (n <= 0) {
-			loop_del(&a->w);
-			close(a->w.fd);
-			a->w.fd = -1;
+			loop_close(&a->w);
 			return;
 		}
 		if (a->eol)
@@ -171,11 +169,8 @@ drain(struct aux *a)
 static void
 aux_free(struct aux *a)
 {
-	if (a->w.fd >= 0) {
-		loop_del(&a->w);
-		close(a->w.fd);
-	}
-	a->w.fd = -1;
+	if (a->w.fd >= 0)
+		loop_close(&a->w);
 	a->kind = AX_FREE;
 	a->pid = 0;
 }
@@ -224,21 +219,17 @@ run(int idx, int kind, char *const *argv, const char **env, bool out,
 		sp.env[i] = env[i];
 	if (out && syscall(SYS_pipe2, fds, O_CLOEXEC | O_NONBLOCK) == 0) {
 		sp.out = sp.err = fds[1];
-		a->w.fd = fds[0];
-		if (loop_add(&a->w, EPOLLIN) < 0) {
-			close(fds[0]);
-			a->w.fd = -1;
-		}
+		(void)loop_watch(&a->w, fds[0], pipe_cb);
 	}
 	pid = proc_spawn(&sp, false, &step);
 	if (fds[1] >= 0)
 		close(fds[1]);
 	if (pid < 0) {
 		if (pid == -2)
-			log_err("%s: cannot %s %s: %m", a->id,
+			plog_err(a->id, "cannot %s %s: %m",
 			    spawn_step_name(step), argv[0]);
 		else
-			log_err("%s: cannot fork: %m", a->id);
+			plog_err(a->id, "cannot fork: %m");
 		aux_free(a);
 		return NULL;
 	}
@@ -278,8 +269,8 @@ handler(int idx, int ev, char *const *argv, int status)
 	if (argv == NULL || pm_stopping())
 		return;
 	if (find(p->cfg->id, AX_HANDLER, ev) != NULL) {
-		log_warn("%s: %s handler still running; not run again",
-		    p->cfg->id, ev_names[ev]);
+		plog_warn(p->cfg->id, "%s handler still running; not run again",
+		    ev_names[ev]);
 		return;
 	}
 	/* The five variables in one buffer, each ended by its NUL. */
@@ -327,13 +318,8 @@ notify_open(void)
 	n = strnlen(sun.sun_path + 1, sizeof(sun.sun_path) - 1);
 	snprintf(notify_env, sizeof(notify_env), "NOTIFY_SOCKET=@%.*s",
 	    (int)n, sun.sun_path + 1);
-	notify_w.fd = fd;
-	notify_w.cb = notify_cb;
-	if (loop_add(&notify_w, EPOLLIN) < 0) {
+	if (loop_watch(&notify_w, fd, notify_cb) < 0)
 		log_err(CANNOT, "watch", "notify socket");
-		close(fd);
-		notify_w.fd = -1;
-	}
 }
 
 /*
@@ -400,12 +386,11 @@ mon_prespawn(int idx, struct spawn *sp)
 	if (m->ready != RD_FD || (a = aux_new(idx, AX_FDREADY)) == NULL)
 		return;
 	if (syscall(SYS_pipe2, fds, O_CLOEXEC | O_NONBLOCK) < 0) {
-		log_err("%s: cannot make the notification pipe: %m", a->id);
+		plog_err(a->id, "cannot make the notification pipe: %m");
 		aux_free(a);
 		return;
 	}
-	a->w.fd = fds[0];
-	if (loop_add(&a->w, EPOLLIN) < 0) {
+	if (loop_watch(&a->w, fds[0], pipe_cb) < 0) {
 		close(fds[1]);
 		aux_free(a);
 		return;
@@ -523,7 +508,7 @@ check_done(int idx, struct aux *a, int status)
 	    status ? a->out : "");
 	if (status == 0) {
 		if (pm->v.health == H_UNHEALTHY) {
-			log_info("%s: health check passes again", a->id);
+			plog_info(a->id, "health check passes again");
 			if (m->on_check_fail == CF_EXEC)
 				handler(idx, EV_RECOVERED, m->fail_argv, 0);
 		}
@@ -535,8 +520,8 @@ check_done(int idx, struct aux *a, int status)
 	memcpy(pm->v.out, a->out, sizeof(pm->v.out));
 	pm->v.check_failures++;
 	pm->v.fails++;
-	log_info("%s: health check failed with status %d (%d in a row): %s",
-	    a->id, status, pm->v.fails, a->out);
+	plog_info(a->id, "health check failed with status %d (%d in a row): "
+	    "%s", status, pm->v.fails, a->out);
 	if (pm->v.fails < m->check_retries)
 		return;
 	pm->v.health = H_UNHEALTHY;
@@ -568,7 +553,7 @@ mon_reap(pid_t pid, int status)
 		ev_add(EVT_HANDLER, a->id, ev_names[a->ev], EVR_NONE, status,
 		    "");
 	if (a->kind == AX_HANDLER && status != 0)
-		log_warn("%s: %s handler failed with status %d", a->id,
+		plog_warn(a->id, "%s handler failed with status %d",
 		    ev_names[a->ev], status);
 	if (idx >= 0 && mon(idx) != NULL && !a->dropped) {
 		if (a->kind == AX_CHECK)
@@ -616,22 +601,22 @@ fire(int idx)
 	const char *why;
 
 	if (p->pid == 0 && p->state != PS_STARTING) {
-		log_info("%s: scheduled run", p->cfg->id);
+		plog_info(p->cfg->id, "scheduled run");
 		proc_start(idx, &why);
 		return;
 	}
 	switch (mon(idx)->overlap) {
 	case OV_SKIP:
 		pm->v.skips++;
-		log_info("%s: still running; scheduled run skipped (%u so far)",
-		    p->cfg->id, pm->v.skips);
+		plog_info(p->cfg->id, "still running; scheduled run skipped "
+		    "(%u so far)", pm->v.skips);
 		break;
 	case OV_QUEUE:
 		pm->queued = true;
 		break;
 	case OV_KILL:
-		log_info("%s: still running; restarting for the scheduled run",
-		    p->cfg->id);
+		plog_info(p->cfg->id, "still running; restarting for the "
+		    "scheduled run");
 		proc_restart(idx, &why);
 		break;
 	}
@@ -685,17 +670,11 @@ cron_arm(long long at)
 
 	if (at == cron_armed)
 		return;
-	if (cron_w.fd < 0) {
-		cron_w.fd = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK |
-		    TFD_CLOEXEC);
-		cron_w.cb = cron_cb;
-		if (cron_w.fd < 0 || loop_add(&cron_w, EPOLLIN) < 0) {
-			log_err(CANNOT, "create", "schedule timer");
-			if (cron_w.fd >= 0)
-				close(cron_w.fd);
-			cron_w.fd = -1;
-			return;
-		}
+	if (cron_w.fd < 0 && loop_watch(&cron_w,
+	    timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK | TFD_CLOEXEC),
+	    cron_cb) < 0) {
+		log_err(CANNOT, "create", "schedule timer");
+		return;
 	}
 	cron_armed = at;
 	armed_wall = wall_now();
@@ -798,7 +777,7 @@ tick_proc(int idx, uint64_t now)
 	if (pm->queued && v->pid == 0 && v->state != PS_STARTING &&
 	    v->state != PS_STOPPING) {
 		pm->queued = false;
-		log_info("%s: queued scheduled run", v->cfg->id);
+		plog_info(v->cfg->id, "queued scheduled run");
 		proc_start(idx, &(const char *){ NULL });
 	}
 	/*
@@ -832,8 +811,8 @@ mon_tick(uint64_t now)
 		if (a->pid <= 0)
 			continue;
 		if (!a->killed && now >= a->deadline) {
-			log_warn("%s: %s pid %d still running after %ums; "
-			    "killing it", a->id, a->kind == AX_CHECK ? "check" :
+			plog_warn(a->id, "%s pid %d still running after %ums; "
+			    "killing it", a->kind == AX_CHECK ? "check" :
 			    a->kind == AX_PROBE ? "ready probe" : "handler",
 			    (int)a->pid, a->limit_ms);
 			kill(-a->pid, SIGKILL);

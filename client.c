@@ -940,10 +940,10 @@ print_status(const struct pdu_status *st, int n, const char *pfx, bool first)
 	if (opt.ping)
 		return print_ping(st, n, pfx);
 	if (opt.pid) {
-		if (req.nids == 0)
-			out(1, "%s%ld\n", pfx, peer_pid);
-		for (i = 0; i < n && req.nids; i++)
-			out(1, "%s%lu\n", pfx, (unsigned long)st[i].pid);
+		/* No ID: pm's own. */
+		for (i = 0; i < (req.nids ? n : 1); i++)
+			out(1, "%s%ld\n", pfx, req.nids ? (long)st[i].pid :
+			    peer_pid);
 		return EX_OK;
 	}
 #if PLAT_UNIX
@@ -1846,9 +1846,7 @@ key_setup(const struct config *cf)
 	int fd;
 
 	if (file == NULL && env != NULL) {
-		keylen = strlen(env);
-		if (keylen >= sizeof(keybuf))
-			keylen = sizeof(keybuf) - 1;
+		keylen = strnlen(env, sizeof(keybuf) - 1);
 		memcpy(keybuf, env, keylen);
 		have_key = keylen > 0;
 		return 0;

@@ -683,8 +683,8 @@ set_env(struct ctx *x, void *obj, const struct key *k, const char *v)
 			return x->why;
 		}
 	if (p->nenv >= PM_ENV_MAX) {
-		snprintf(x->why, sizeof(x->why), "too many environment lines "
-		    "(max %d)", PM_ENV_MAX);
+		snprintf(x->why, sizeof(x->why), "%s (max %d)",
+		    "too many environment lines", PM_ENV_MAX);
 		return x->why;
 	}
 	/* One more slot, in the arena: few lines, most processes none. */
@@ -719,10 +719,11 @@ set_env_file(struct ctx *x, void *obj, const struct key *k, const char *v)
 		line[strcspn(line, "\n")] = '\0';
 		for (s = line; *s == ' ' || *s == '\t'; s++)
 			;
-		if (*s == '\0' || *s == '#' || (strchr(s, '=') == NULL &&
-		    (val = getenv(s)) == NULL))
+		if (*s == '\0' || *s == '#')
 			continue;
 		if (strchr(s, '=') == NULL) {
+			if ((val = getenv(s)) == NULL)
+				continue;
 			snprintf(kv, sizeof(kv), "%s=%s", s, val);
 			s = kv;
 		}
@@ -733,9 +734,9 @@ set_env_file(struct ctx *x, void *obj, const struct key *k, const char *v)
 		return NULL;
 	if (why != x->why)
 		snprintf(x->why, sizeof(x->why), why, s);
-	snprintf(line, sizeof(line), "%s", x->why);
-	snprintf(x->why, sizeof(x->why), "%.200s:%d: %.280s", v, n, line);
-	return x->why;
+	/* At most 200 + 13 + 280 bytes: x->why holds it. */
+	snprintf(line, sizeof(line), "%.200s:%d: %.280s", v, n, x->why);
+	return strcpy(x->why, line);
 }
 
 /*
@@ -1622,8 +1623,8 @@ instances(struct ctx *x)
 		cerr(x, x->keyline[PK_DEPENDS], "depends in [process:%s] "
 		    "cannot go with instances", base);
 	for (i = 1; i <= n; i++) {
-		snprintf(id, sizeof(id), "%s_%02d", base, i % n);
-		if (strlen(id) >= PM_ID_MAX || cfg_find(c, id) >= 0) {
+		if (snprintf(id, sizeof(id), "%s_%02d", base, i % n) >=
+		    PM_ID_MAX || cfg_find(c, id) >= 0) {
 			cerr(x, x->keyline[PK_INSTANCES], "instance ID %s is "
 			    "too long or taken", id);
 			return;
@@ -2397,19 +2398,19 @@ load(struct ctx *x, struct config **out)
 	}
 	check_settings(x);
 	check_logs(x);
+	/* Set by the parse alone: none before it. */
+	free(x->deps);
 	if (x->nerr > 0 || x->oom)
 		goto fail;
 	if (c->nproc > 0 && c->nproc < x->nalloc &&
 	    (np = reallocarray(c->procs, c->nproc, sizeof(*np))) != NULL)
 		c->procs = np;
-	free(x->deps);
 	*out = c;
 	return 0;
 fail:
 	if (x->oom)
 		cerr(x, 0, "out of memory");
 	saved = x->oom ? ENOMEM : EINVAL;
-	free(x->deps);
 	cfg_free(x->c);
 	*out = NULL;
 	errno = saved;
@@ -2671,7 +2672,8 @@ show_key(struct out *o, const struct key *k, const char *n, const void *obj)
 		fmt_duration(*(const uint32_t *)f, d, sizeof(d));
 	else if (set == K_SIGNAL && (s = cfg_signal_name(*v)) != NULL)
 		;
-	else if (set == K_INT || set == K_SIGNAL) {
+	else if (set == K_INT || set == K_SIGNAL ||
+	    (set == K_NICE && p->has_nice)) {
 		s = d;	/* a signal without a name: its number */
 		snprintf(d, sizeof(d), "%d", *v);
 	}
@@ -2683,8 +2685,6 @@ show_key(struct out *o, const struct key *k, const char *n, const void *obj)
 		    (snprintf(d, sizeof(d), "%lld", *l), d);
 	else if (set == K_UMASK && *v >= 0)
 		snprintf(d, sizeof(d), "%04o", *v);
-	else if (set == K_NICE && p->has_nice)
-		snprintf(d, sizeof(d), "%d", p->nice);
 	else if (set == K_UMASK || set == K_NICE || set == K_ENV_FILE ||
 	    (set == K_ENV && p->nenv == 0))
 		s = NULL;

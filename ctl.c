@@ -1057,9 +1057,7 @@ conn_close(struct conn *c)
 		return;
 	if (plan.owner == c)
 		plan.owner = NULL;
-	loop_del(&c->w);
-	close(c->w.fd);
-	c->w.fd = -1;
+	loop_close(&c->w);
 	c->state = C_FREE;
 	c->deadline = 0;
 	c->sealed = false;
@@ -1264,8 +1262,6 @@ listen_cb(struct watch *w, uint32_t ev)
 		for (i = 0; conns[i].state != C_FREE; i++)
 			;
 		c = &conns[i];
-		c->w.fd = fd;
-		c->w.cb = conn_cb;
 		c->kind = l->kind;
 		c->admin = l->kind == K_UNIX && (uid == 0 || uid == geteuid());
 		c->state = l->kind == K_TCP ? C_AUTH : C_READ;
@@ -1273,9 +1269,8 @@ listen_cb(struct watch *w, uint32_t ev)
 		c->inlen = c->outoff = c->outlen = 0;
 		c->reqid = 0;
 		c->events = EPOLLIN;
-		if (loop_add(&c->w, EPOLLIN) == -1) {
+		if (loop_watch(&c->w, fd, conn_cb) == -1) {
 			log_warn("control: epoll: %m");
-			close(fd);
 			c->state = C_FREE;
 			continue;
 		}
@@ -1357,13 +1352,13 @@ add_listener(int fd, int kind)
 {
 	struct listener *l = &lis[nlis];
 
-	l->w.fd = fd;
-	l->w.cb = listen_cb;
 	l->kind = kind;
-	if (listen(fd, 128) == -1 || loop_add(&l->w, EPOLLIN) == -1) {
+	if (listen(fd, 128) == -1) {
 		close(fd);
 		return -1;
 	}
+	if (loop_watch(&l->w, fd, listen_cb) == -1)
+		return -1;
 	nlis++;
 	return 0;
 }
@@ -1739,10 +1734,8 @@ ctl_fini(void)
 
 	for (i = 0; i < nconns; i++)
 		conn_close(&conns[i]);
-	for (i = 0; i < nlis; i++) {
-		loop_del(&lis[i].w);
-		close(lis[i].w.fd);
-	}
+	for (i = 0; i < nlis; i++)
+		loop_close(&lis[i].w);
 	nlis = 0;
 	if (sockpath[0] != '\0')
 		(void)syscall(SYS_unlinkat, AT_FDCWD, sockpath, 0);

@@ -196,8 +196,7 @@ item(struct hconn *c, int k, char *buf, size_t len)
 static void
 hc_close(struct hconn *c)
 {
-	loop_del(&c->w);
-	close(c->w.fd);
+	loop_close(&c->w);
 	c->state = H_FREE;
 	paused = paused ? 1 : 0;	/* a free fd: try again at once */
 }
@@ -432,14 +431,10 @@ listen_cb(struct watch *w, uint32_t ev)
 			continue;
 		}
 		c = &hc[i];
-		c->w.fd = fd;
-		c->w.cb = hc_cb;
 		c->inlen = 0;
 		c->head = false;
-		if (loop_add(&c->w, EPOLLIN) == -1) {
-			close(fd);
+		if (loop_watch(&c->w, fd, hc_cb) == -1)
 			continue;
-		}
 		c->state = H_READ;
 		c->deadline = now_ms() + HTTP_MS;
 		loop_deadline_changed();

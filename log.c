@@ -135,16 +135,22 @@ void
 pm_log(const char *fmt, ...)
 {
 	char buf[1024];
-	int saved = errno, n = 0, m, level = *fmt++;
+	int saved = errno, n = 0, m, level = *fmt & ~L_ID;
+	const char *id = "", *sep = "";
 	va_list ap;
 
 	if (level > log_level)
 		return;
+	va_start(ap, fmt);
+	if (*fmt++ & L_ID) {
+		id = va_arg(ap, const char *);
+		sep = ": ";
+	}
 	if (log_syslog)
 		n = snprintf(buf, sizeof(buf), "<%d>", 3 * 8 + level);
-	n += snprintf(buf + n, sizeof(buf) - n, "pm: %s: ", level_name(level));
+	n += snprintf(buf + n, sizeof(buf) - n, "pm: %s: %s%s",
+	    level_name(level), id, sep);
 	errno = saved;
-	va_start(ap, fmt);
 	m = vsnprintf(buf + n, sizeof(buf) - n - 1, fmt, ap);
 	va_end(ap);
 	if (m < 0)

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>	/* printf, named in log_check only */
 
 /* Log levels, ordered like syslog's. */
 enum { L_ERR = 3, L_WARN = 4, L_INFO = 6, L_DEBUG = 7 };
@@ -23,14 +24,26 @@ void	 log_console(void (*con)(const char *, size_t));
 int	 log_switch(int level, const char *target, char *err, size_t len);
 /*
  * The level is the format's first byte, which the macros put there: one
- * byte in each format, not an argument at each of a hundred calls.
+ * byte in each format, not an argument at each of a hundred calls. With
+ * L_ID added to it, the first argument is a process's ID, written "ID: "
+ * before the message: the lines about one process (plog_*) do not each
+ * hold "%s: " in their formats. log_check has the compiler check every
+ * format against its arguments, as the format attribute would; its printf
+ * is in sizeof, so never called.
  */
-void	 pm_log(const char *fmt, ...)
-	    __attribute__((format(printf, 1, 2)));
-#define log_err(...)	pm_log("\3" __VA_ARGS__)
-#define log_warn(...)	pm_log("\4" __VA_ARGS__)
-#define log_info(...)	pm_log("\6" __VA_ARGS__)
-#define log_debug(...)	pm_log("\7" __VA_ARGS__)
+#define L_ID	0x10
+void	 pm_log(const char *fmt, ...);
+#define log_check(...)	((void)sizeof(printf(__VA_ARGS__)))
+#define log_err(...)	(log_check(__VA_ARGS__), pm_log("\3" __VA_ARGS__))
+#define log_warn(...)	(log_check(__VA_ARGS__), pm_log("\4" __VA_ARGS__))
+#define log_info(...)	(log_check(__VA_ARGS__), pm_log("\6" __VA_ARGS__))
+#define log_debug(...)	(log_check(__VA_ARGS__), pm_log("\7" __VA_ARGS__))
+#define plog(lv, id, fmt, ...)	(log_check(fmt, ##__VA_ARGS__), \
+	pm_log(lv fmt, (const char *)(id), ##__VA_ARGS__))
+#define plog_err(id, ...)	plog("\23", id, __VA_ARGS__)
+#define plog_warn(id, ...)	plog("\24", id, __VA_ARGS__)
+#define plog_info(id, ...)	plog("\26", id, __VA_ARGS__)
+#define plog_debug(id, ...)	plog("\27", id, __VA_ARGS__)
 /* Child bytes made safe for JSON (json) or a terminal; d holds 6 * n. */
 char	*log_esc(char *d, const char *s, size_t n, bool json);
 

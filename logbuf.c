@@ -467,9 +467,9 @@ file_fail(struct lb *lb, const char *what, const char *why)
 {
 	if (lb->fretry == 0 || lb->fwhy != why || (why == NULL &&
 	    lb->ferr != errno))
-		log_warn("%s: cannot %s %s: %s; retrying every %ds",
-		    lb->cfg->id, what, lb->path, why != NULL ? why :
-		    strerror(errno), LB_RETRY_MS / 1000);
+		plog_warn(lb->cfg->id, "cannot %s %s: %s; retrying every %ds",
+		    what, lb->path, why != NULL ? why : strerror(errno),
+		    LB_RETRY_MS / 1000);
 	lb->fretry = now_ms() + LB_RETRY_MS;
 	lb->fwhy = why;
 	lb->ferr = errno;
@@ -527,7 +527,7 @@ file_flush(void)
 	if (n == (ssize_t)fb.len) {
 		lb->fsize += fb.len;
 		if (lb->fretry != 0)
-			log_info("%s: writing %s again", lb->cfg->id, lb->path);
+			plog_info(lb->cfg->id, "writing %s again", lb->path);
 		lb->fretry = 0;
 		goto out;
 	}
@@ -741,11 +741,8 @@ feed(struct lb_in *in, const char *d, size_t n)
 static void
 in_close(struct lb_in *in)
 {
-	if (in->w.fd >= 0) {
-		loop_del(&in->w);
-		close(in->w.fd);
-		in->w.fd = -1;
-	}
+	if (in->w.fd >= 0)
+		loop_close(&in->w);
 	if (in->wfd >= 0)
 		close(in->wfd);
 	in->wfd = -1;
@@ -830,8 +827,8 @@ lb_pipes(int idx, bool is_main, int io[2])
 	for (i = 0; i < 2; i++) {
 		in_close(&lb->in[i]);
 		if (syscall(SYS_pipe2, fds, O_CLOEXEC) < 0) {
-			log_warn("%s: cannot make a pipe: %m; output not "
-			    "captured", lb->cfg->id);
+			plog_warn(lb->cfg->id, "cannot make a pipe: %m; "
+			    "output not captured");
 			in_close(&lb->in[0]);
 			io[0] = io[1] = -1;
 			return;
@@ -1016,8 +1013,8 @@ lb_tick(uint64_t now)
 
 			if (lb == NULL || lb->dropped == lb->reported)
 				continue;
-			log_warn("%s: %llu lines of output dropped (the console "
-			    "or log file did not keep up)", lb->cfg->id,
+			plog_warn(lb->cfg->id, "%llu lines of output dropped "
+			    "(the console or log file did not keep up)",
 			    (unsigned long long)(lb->dropped - lb->reported));
 			lb->reported = lb->dropped;
 		}

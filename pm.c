@@ -45,6 +45,7 @@
 #include "sys.h"
 
 #define MAX_EXIT_MAP	32
+#define WITHOUT		"running without %s"
 
 static struct pm_opt {
 	const char	*cfg_opt;	/* -c */
@@ -135,6 +136,22 @@ loop_add(struct watch *w, uint32_t events)
 }
 
 int
+loop_watch(struct watch *w, int fd, void (*cb)(struct watch *, uint32_t))
+{
+	int e;
+
+	w->fd = fd;
+	w->cb = cb;
+	if (fd >= 0 && loop_add(w, EPOLLIN) == 0)
+		return 0;
+	e = errno;
+	close(fd);
+	w->fd = -1;
+	errno = e;
+	return -1;
+}
+
+int
 loop_mod(struct watch *w, uint32_t events)
 {
 	return watch_ctl(EPOLL_CTL_MOD, w, events);
@@ -152,7 +169,7 @@ static struct epoll_event batch[64];
 static int		 batch_i, batch_n;
 
 void
-loop_del(struct watch *w)
+loop_close(struct watch *w)
 {
 	int i;
 
@@ -160,6 +177,8 @@ loop_del(struct watch *w)
 	for (i = batch_i + 1; i < batch_n; i++)
 		if (batch[i].data.ptr == w)
 			batch[i].data.ptr = NULL;
+	close(w->fd);
+	w->fd = -1;
 }
 
 /*
@@ -237,7 +256,7 @@ pm_shutdown(enum pm_end how, int status)
 		how = (enum pm_end)pm_settings()->on_critical;
 		snprintf(crit_id, sizeof(crit_id), "%s", v->cfg->id);
 		crit_status = status;
-		log_err("%s: critical process failed (status %d); %s", crit_id,
+		plog_err(crit_id, "critical process failed (status %d); %s",
 		    status, end_act[how]);
 	}
 	ev_add(EVT_SHUTDOWN, "", end_act[how], EVR_NONE, status, "");
@@ -480,7 +499,7 @@ reload_log(void *ctx, const char *id, const char *action)
 {
 	(void)ctx;
 	if (strcmp(action, "unchanged") != 0)
-		log_info("%s: %s", id, action);
+		plog_info(id, "%s", action);
 }
 
 /*
@@ -808,6 +827,23 @@ server_args(int argc, char **argv)
  * file when /etc/pm.ini is absent. PID 1 survives a broken one: cur stays
  * NULL and cfg_err holds why, for rescue() once stdio is set up.
  */
+/* Why the config was refused, on stderr. */
+static void
+cfg_err_show(void)
+{
+	out_put(2, cfg_err, strlen(cfg_err));
+}
+
+/* No file: an empty config, which only a want of memory fails. */
+static void
+load_none(void)
+{
+	if (cfg_load_string("(none)", "", &cur, cfg_err, sizeof(cfg_err)) < 0) {
+		cfg_err_show();
+		exit(1);
+	}
+}
+
 static void
 load_config(void)
 {
@@ -821,20 +857,17 @@ load_config(void)
 	if (cfg_path != NULL) {
 		/* Loaded, cfg_err holds the warnings (a supervisord file's). */
 		if (cfg_load(cfg_path, &cur, cfg_err, sizeof(cfg_err)) == 0 &&
-		    (out_put(2, cfg_err, strlen(cfg_err)), main_clash(cur,
-		    cfg_err, sizeof(cfg_err)) == 0))
+		    (cfg_err_show(), main_clash(cur, cfg_err,
+		    sizeof(cfg_err)) == 0))
 			return;
 		cfg_free(cur);
 		cur = NULL;
 		if (getpid() == 1)
 			return;
-		out_put(2, cfg_err, strlen(cfg_err));
+		cfg_err_show();
 		exit(1);
 	}
-	if (cfg_load_string("(none)", "", &cur, cfg_err, sizeof(cfg_err)) < 0) {
-		out_put(2, cfg_err, strlen(cfg_err));
-		exit(1);
-	}
+	load_none();
 }
 
 /*
@@ -849,20 +882,16 @@ rescue(void)
 {
 	static const char *const shell = "[process:rescue]\ncommand = /bin/sh\n"
 	    "tty = console\nstop_signal = HUP\nstart_limit = 0\n";
-	char err[PM_ERR_MAX];
 	bool sh = init_mode && access("/bin/sh", X_OK) == 0;
 
-	out_put(2, cfg_err, strlen(cfg_err));
+	cfg_err_show();
 	log_err("%s is unusable; %s", cfg_path, sh ? "starting a rescue "
 	    "shell on the console" : init_mode ? "no /bin/sh for a rescue "
 	    "shell; only reaping" : "running without it");
-	if (sh && cfg_load_string("(rescue)", shell, &cur, err,
-	    sizeof(err)) == 0)
+	if (sh && cfg_load_string("(rescue)", shell, &cur, cfg_err,
+	    sizeof(cfg_err)) == 0)
 		return;
-	if (cfg_load_string("(none)", "", &cur, err, sizeof(err)) < 0) {
-		out_put(2, err, strlen(err));	/* out of memory at boot: nothing to do */
-		exit(1);
-	}
+	load_none();	/* out of memory at boot: nothing to do */
 }
 
 /* The -- mode's main child, described like any other process. */
@@ -910,16 +939,11 @@ open_fds(void)
 	if ((epfd = (int)syscall(SYS_epoll_create1, EPOLL_CLOEXEC)) < 0)
 		return -1;
 	/* Raw as the mask: libc's signalfd adds a fallback for old kernels. */
-	sig_w.fd = (int)syscall(SYS_signalfd4, -1, &blocked,
-	    (size_t)NSIG / 8, SFD_NONBLOCK | SFD_CLOEXEC);
-	sig_w.cb = signal_cb;
-	timer_w.fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK |
-	    TFD_CLOEXEC);
-	timer_w.cb = timer_cb;
-	if (sig_w.fd < 0 || timer_w.fd < 0 || loop_add(&sig_w, EPOLLIN) < 0 ||
-	    loop_add(&timer_w, EPOLLIN) < 0)
+	if (loop_watch(&sig_w, (int)syscall(SYS_signalfd4, -1, &blocked,
+	    (size_t)NSIG / 8, SFD_NONBLOCK | SFD_CLOEXEC), signal_cb) < 0)
 		return -1;
-	return 0;
+	return loop_watch(&timer_w, timerfd_create(CLOCK_MONOTONIC,
+	    TFD_NONBLOCK | TFD_CLOEXEC), timer_cb);
 }
 
 /*
@@ -950,11 +974,9 @@ background(void)
 	 * added it, so the child needs a signalfd of its own; the parent's
 	 * would never fire for the child's SIGCHLD.
 	 */
-	loop_del(&sig_w);
-	close(sig_w.fd);
-	sig_w.fd = (int)syscall(SYS_signalfd4, -1, &blocked, (size_t)NSIG / 8,
-	    SFD_NONBLOCK | SFD_CLOEXEC);
-	if (sig_w.fd < 0 || loop_add(&sig_w, EPOLLIN) < 0) {
+	loop_close(&sig_w);
+	if (loop_watch(&sig_w, (int)syscall(SYS_signalfd4, -1, &blocked,
+	    (size_t)NSIG / 8, SFD_NONBLOCK | SFD_CLOEXEC), signal_cb) < 0) {
 		log_err("cannot set up signals after detaching: %m");
 		exit(1);
 	}
@@ -999,11 +1021,11 @@ server_main(void)
 	if (ctl_init(cur, opt.sock) < 0) {
 		if (opt.daemon && getpid() != 1)
 			return 1;
-		log_warn("running without a control socket");
+		log_warn(WITHOUT, "a control socket");
 	}
 	/* 4b. The HTTP endpoint (issue 15): best effort, like TCP. */
 	if (http_init(cur) < 0)
-		log_warn("running without the HTTP endpoint");
+		log_warn(WITHOUT, "the HTTP endpoint");
 	if (opt.background)
 		background();
 

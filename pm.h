@@ -27,7 +27,10 @@ struct watch {
 
 int	 loop_add(struct watch *, uint32_t events);
 int	 loop_mod(struct watch *, uint32_t events);
-void	 loop_del(struct watch *);
+void	 loop_close(struct watch *);	/* out of the loop, fd closed, -1 */
+/* Watch fd (-1: failed already) for input; else close it, -1, errno kept. */
+int	 loop_watch(struct watch *, int fd, void (*cb)(struct watch *,
+	    uint32_t));
 uint64_t now_ms(void);		/* CLOCK_MONOTONIC in milliseconds (sys.c) */
 long long wall_now(void);	/* CLOCK_REALTIME in Unix seconds (sys.c) */
 /* Ask the loop to recompute the timer before it next sleeps. */

@@ -168,8 +168,8 @@ proc_set_state(struct proc *p, enum proc_state s, uint64_t deadline)
 	bool fatal = s == PS_FATAL && p->v.state != PS_FATAL;
 
 	if (p->v.state != s)
-		log_debug("%s: %s -> %s", p->v.cfg->id, proc_state_name(p->v.state),
-		    proc_state_name(s));
+		plog_debug(p->v.cfg->id, "%s -> %s",
+		    proc_state_name(p->v.state), proc_state_name(s));
 	*(enum proc_state *)&p->v.state = s;
 	if (fatal)
 		hk->fatal(p->idx);
@@ -288,7 +288,7 @@ a_stop(struct proc *p, int arg)
 	(void)arg;
 	if (sys_kill(target, c->stop_signal) < 0 && errno == ESRCH)
 		sys_kill(p->v.pid, c->stop_signal);
-	log_info("%s: stopping pid %d with SIG%s", c->id, (int)p->v.pid,
+	plog_info(c->id, "stopping pid %d with SIG%s", (int)p->v.pid,
 	    cfg_sig_shown(c->stop_signal));
 	return now_ms() + c->stop_timeout_ms;
 }
@@ -346,7 +346,7 @@ a_spawned(struct proc *p, int arg)
 	p->v.started_ms = now_ms();
 	p->v.oom_base = cg_ooms(c->id);
 	count_dependents(p, +1);
-	log_info("%s: started pid %d", c->id, arg);
+	plog_info(c->id, "started pid %d", arg);
 	return rt ? p->v.started_ms + rt : 0;
 }
 
@@ -371,7 +371,7 @@ a_retry_later(struct proc *p, int arg)
 {
 	uint32_t d = p->backoff_ms ? p->backoff_ms : 1000;
 
-	log_warn("%s: cannot %s%s%s: %m; retrying in %u.%03us", p->v.cfg->id,
+	plog_warn(p->v.cfg->id, "cannot %s%s%s: %m; retrying in %u.%03us",
 	    spawn_step_name(arg), arg != SP_FORK ? " " : "",
 	    arg != SP_FORK ? p->v.cfg->argv[0] : "", d / 1000, d % 1000);
 	return wait_for(p, d);
@@ -383,7 +383,7 @@ a_cannot_run(struct proc *p, int arg)
 {
 	const struct cfg_proc *c = p->v.cfg;
 
-	log_err("%s: cannot %s %s: %m", c->id, spawn_step_name(arg),
+	plog_err(c->id, "cannot %s %s: %m", spawn_step_name(arg),
 	    arg == SP_CHDIR && c->directory ? c->directory :
 	    arg == SP_TTY ? c->tty : c->argv[0]);
 	p->v.last_status = errno == ENOENT ? 127 : 126;
@@ -396,7 +396,7 @@ static uint64_t
 a_ready(struct proc *p, int arg)
 {
 	(void)arg;
-	log_info("%s: ready after %llums", p->v.cfg->id,
+	plog_info(p->v.cfg->id, "ready after %llums",
 	    (unsigned long long)(now_ms() - p->v.started_ms));
 	return 0;
 }
@@ -412,7 +412,7 @@ a_next_try(struct proc *p, int arg)
 static uint64_t
 a_not_ready(struct proc *p, int arg)
 {
-	log_warn("%s: not ready within %ums; stopping it", p->v.cfg->id,
+	plog_warn(p->v.cfg->id, "not ready within %ums; stopping it",
 	    p->v.cfg->mon->ready_timeout_ms);
 	p->ready_failed = true;
 	return a_stop(p, arg);
@@ -422,8 +422,8 @@ static uint64_t
 a_kill(struct proc *p, int arg)
 {
 	(void)arg;
-	log_warn("%s: did not stop within %ums; sending SIGKILL",
-	    p->v.cfg->id, p->v.cfg->stop_timeout_ms);
+	plog_warn(p->v.cfg->id, "did not stop within %ums; sending SIGKILL",
+	    p->v.cfg->stop_timeout_ms);
 	sys_kill(-p->v.pid, SIGKILL);
 	sys_kill(p->v.pid, SIGKILL);
 	cg_kill(p->v.cfg->id);
@@ -448,8 +448,8 @@ a_end(struct proc *p, int arg)
 		p->exit_pm = false;
 		arg = arg ? arg : 1;
 	} else if (idx_of(p) != main_idx)
-		log_err("%s: critical oneshot failed with status %d",
-		    p->v.cfg->id, arg);
+		plog_err(p->v.cfg->id, "critical oneshot failed with status %d",
+		    arg);
 	end_pm(arg);
 	return 0;
 }
@@ -463,15 +463,15 @@ a_backoff(struct proc *p, int arg)
 	/* No failed start in a row: a stable run ended; back at once. */
 	if (p->fails == 0)
 		return now_ms();
-	log_info("%s: backoff %u.%03us", p->v.cfg->id, d / 1000, d % 1000);
+	plog_info(p->v.cfg->id, "backoff %u.%03us", d / 1000, d % 1000);
 	return wait_for(p, d);
 }
 
 static uint64_t
 a_give_up(struct proc *p, int arg)
 {
-	log_err("%s: fatal: %d failed starts in a row, giving up",
-	    p->v.cfg->id, p->fails);
+	plog_err(p->v.cfg->id, "fatal: %d failed starts in a row, giving up",
+	    p->fails);
 	if (p->v.cfg->critical)
 		end_pm(arg);
 	return 0;
@@ -880,8 +880,8 @@ proc_kill_all(void)
 
 	for (i = 0; i < proc_n; i++)
 		if (proc_tab[i].v.pid != 0) {
-			log_warn("%s: still running; sending SIGKILL",
-			    proc_tab[i].v.cfg->id);
+			plog_warn(proc_tab[i].v.cfg->id,
+			    "still running; sending SIGKILL");
 			sys_kill(-proc_tab[i].v.pid, SIGKILL);
 			sys_kill(proc_tab[i].v.pid, SIGKILL);
 			cg_kill(proc_tab[i].v.cfg->id);
@@ -908,9 +908,9 @@ proc_check_failed(int idx, enum cfg_cfail action, int status)
 {
 	const char *why;
 
-	log_warn("%s: health check failed (status %d); on_check_fail = %s",
-	    proc_tab[idx].v.cfg->id, status, (const char *[]){ "restart",
-	    "stop", "exit", "exec" }[action]);
+	plog_warn(proc_tab[idx].v.cfg->id, "health check failed (status %d); "
+	    "on_check_fail = %s", status, (const char *[]){ "restart", "stop",
+	    "exit", "exec" }[action]);
 	proc_tab[idx].cause = EVR_CHECK;
 	if (action == CF_RESTART)
 		proc_restart(idx, &why);
@@ -995,11 +995,11 @@ proc_reap(void)
 		}
 		hk->out_drain(idx_of(p));
 		if (WIFSIGNALED(st))
-			log_info("%s: pid %d killed by SIG%s (status %d)",
-			    p->v.cfg->id, (int)pid, cfg_sig_shown(WTERMSIG(st)),
-			    status);
+			plog_info(p->v.cfg->id, "pid %d killed by SIG%s "
+			    "(status %d)", (int)pid,
+			    cfg_sig_shown(WTERMSIG(st)), status);
 		else
-			log_info("%s: pid %d exited with status %d", p->v.cfg->id,
+			plog_info(p->v.cfg->id, "pid %d exited with status %d",
 			    (int)pid, status);
 		/*
 		 * Issue 14: an OOM kill in its group is named; and nothing
@@ -1007,7 +1007,7 @@ proc_reap(void)
 		 */
 		p->v.oom = cg_ooms(p->v.cfg->id) > p->v.oom_base;
 		if (p->v.oom)
-			log_warn("%s: OOM kill in its cgroup", p->v.cfg->id);
+			plog_warn(p->v.cfg->id, "OOM kill in its cgroup");
 		cg_kill(p->v.cfg->id);
 		count_dependents(p, -1);
 		hk->exited(idx_of(p), status);	/* handlers see the pid */

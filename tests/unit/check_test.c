@@ -197,23 +197,28 @@ proc_spawn(const struct spawn *sp, bool is_main, enum spawn_step *step)
 }
 
 int
-loop_add(struct watch *w, uint32_t events)
+loop_watch(struct watch *w, int fd, void (*cb)(struct watch *, uint32_t))
 {
-	(void)events;
-	for (int i = 0; i < 16; i++)
+	w->fd = fd;
+	w->cb = cb;
+	for (int i = 0; i < 16 && fd >= 0; i++)
 		if (watches[i] == NULL) {
 			watches[i] = last_added = w;
 			return 0;
 		}
+	close(fd);
+	w->fd = -1;
 	return -1;
 }
 
 void
-loop_del(struct watch *w)
+loop_close(struct watch *w)
 {
 	for (int i = 0; i < 16; i++)
 		if (watches[i] == w)
 			watches[i] = NULL;
+	close(w->fd);
+	w->fd = -1;
 }
 
 uint64_t
@@ -251,8 +256,11 @@ pm_log(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
+	/* The first byte is the level; with L_ID, an ID comes first. */
+	if ((fmt[0] & L_ID) && n < sizeof(logs) - 2)
+		n += (size_t)snprintf(logs + n, sizeof(logs) - n - 1, "%s: ",
+		    va_arg(ap, const char *));
 	if (n < sizeof(logs) - 2) {
-		/* The first byte is the level. */
 		vsnprintf(logs + n, sizeof(logs) - n - 1, fmt + 1, ap);
 		strcat(logs, "\n");
 	}
