@@ -133,20 +133,28 @@ void
 sys_env(char *add)
 {
 	extern char **environ;
-	char **e = environ, **env;
+	/*
+	 * Held here too: glibc's exit clean-up (under valgrind, make
+	 * memcheck) resets environ, and the copy would look lost.
+	 */
+	static char **env;
+	char **e = environ, **prev = env, **to;
 	size_t n = 2;
 
 	while (*e++ != NULL)
 		n++;
-	if ((env = calloc(n, sizeof(*env))) == NULL) {
-		env = environ;
+	if ((to = calloc(n, sizeof(*to))) == NULL) {
+		to = environ;
 		add = NULL;
-	}
+		prev = NULL;
+	} else
+		env = to;
 	for (n = 0, e = environ; *e != NULL; e++)
 		if (strncmp(*e, "PM_TOKEN=", 9) != 0)
-			env[n++] = *e;
-	env[n] = add;
-	environ = env;
+			to[n++] = *e;
+	to[n] = add;
+	environ = to;
+	free(prev);	/* init's second call: the first copy */
 }
 
 /* fd into slot i for a spawn (devnull: free the slot); the slot, or fd. */

@@ -8,7 +8,7 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/pmtest.XXXXXX")
 chmod 755 "$T"
 SOCK=$T/pm.sock
 export PM_SOCKET=$SOCK
-PIDS=()
+PIDS=() STARTS=()
 FAILS=0
 # Every process this test starts inherits the tag, so cleanup finds the
 # ones that outlive a SIGKILLed pm (services run in their own sessions).
@@ -54,8 +54,29 @@ wait_until() {
 	return 0
 }
 
-# track PID: remembered, killed (with its process group) at exit.
-track() { PIDS+=("$1"); }
+# track PID: remembered with its start time, killed (with its process
+# group) at exit while it is still that process: a PID that ended may be
+# reused by anyone's process once it is reaped (pid_max can be 32768).
+track() { PIDS+=("$1"); STARTS+=("$(pid_start "$1")"); }
+# pid_start PID: its start time (field 22 of /proc/PID/stat), empty if gone.
+pid_start() {
+	local s f
+	s=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+	IFS=' ' read -r -a f <<<"${s##*) }"
+	echo "${f[19]}"
+}
+# pid_reused PID START: PID is a process again, but not the one that started
+# at START.
+pid_reused() { [ -d "/proc/$1" ] && [ "$(pid_start "$1")" != "$2" ]; }
+# pid_ours PID: PID is not a tracked PID that another process has taken since
+# (the last tracking of it counts).
+pid_ours() {
+	local i start=
+	for i in "${!PIDS[@]}"; do
+		[ "${PIDS[i]}" = "$1" ] && start=${STARTS[i]}-
+	done
+	[ -z "$start" ] || ! pid_reused "$1" "${start%-}"
+}
 alive() { kill -0 "$1" 2>/dev/null && ! grep -q '^State:.*Z' /proc/$1/status 2>/dev/null; }
 dead() { ! alive "$1"; }
 
@@ -69,8 +90,12 @@ descendants() {
 }
 
 cleanup() {
-	local p kids
-	for p in "${PIDS[@]}"; do
+	local i p kids
+	for i in "${!PIDS[@]}"; do
+		p=${PIDS[i]}
+		# A group outlives its leader, and its ID is not reused while
+		# it lives: only a PID someone else has now is left alone.
+		pid_reused "$p" "${STARTS[i]}" && continue
 		kids=$(descendants "$p")
 		kill -KILL -- "-$p" 2>/dev/null
 		kill -KILL "$p" $kids 2>/dev/null
@@ -128,7 +153,7 @@ key_file() { printf '%s\n' "$2" >"$1"; chmod 600 "$1"; }
 
 # stop_server: pm shutdown through the client, then wait for the exit.
 stop_server() {
-	kill -TERM "$SERVER" 2>/dev/null
+	pid_ours "$SERVER" && kill -TERM "$SERVER" 2>/dev/null
 	wait_until 15 dead "$SERVER"
 	wait "$SERVER" 2>/dev/null
 }
