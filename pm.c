@@ -336,6 +336,7 @@ static int
 reload(bool dry_run, plan_fn emit, void *ctx, char *err, size_t errlen)
 {
 	struct config *newc, *old;
+	char *w, *e;
 	bool moved;
 	int rc = -1;
 
@@ -345,6 +346,9 @@ reload(bool dry_run, plan_fn emit, void *ctx, char *err, size_t errlen)
 	}
 	if (cfg_load(cfg_path, &newc, err, errlen) < 0)
 		return -1;
+	/* A supervisord file's warnings, a line each, as at the start. */
+	for (w = err; !dry_run && (e = strchr(w, '\n')) != NULL; w = e + 1)
+		log_warn("%.*s", (int)(e - w), w);
 	if (main_clash(newc, err, errlen) < 0)
 		goto out;
 	moved = !cfg_str_eq(pm_settings()->log_target, newc->set.log_target);

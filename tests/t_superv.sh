@@ -200,7 +200,12 @@ pmc stop all >/dev/null
 all_down() { [ "$(state_of php-fpm)/$(state_of nginx)" = stopped/stopped ]; }
 check "stop all stops every process" wait_until 10 all_down
 expect_match "reread plans, changes nothing" "$(pmc reread)" 'nginx unchanged'
+n=$(grep -c 'startsecs: pm: a run under 10s' "$T/server.log")
+expect_eq "the start printed the file's warning" "$n" 1
 expect_eq "update reloads" "$(pmc update >/dev/null; echo $?)" 0
+# The file's warnings are logged again by the reload, as at the start.
+logged_twice() { [ "$(grep -c 'startsecs: pm: a run under 10s' "$T/server.log")" -eq $((n + 1)) ]; }
+check "update logs the file's warnings" wait_until 5 logged_twice
 stop_server
 
 # --format supervisord: a file with neither [supervisord] nor a
