@@ -16,6 +16,7 @@
  * ever touched), freed by the next call: a file too large for it is an
  * error, never a truncation.
  */
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 
@@ -86,9 +87,12 @@ out(int how, const struct ent *at, const char *fmt, const char *a,
 	const char	*f = at ? at->file : S.file;
 	int		 l = at ? at->line : S.line, n = 0;
 
-	/* "; FILE:LINE: " before an error or a warning, cut at a page. */
-	if (how && (n = snprintf(m, PM_LINE_MAX, "; %s:%d: %s", f, l,
-	    how > 1 ? "warning: " : "")) >= PM_LINE_MAX)
+	/*
+	 * "; FILE:LINE: " before an error or a warning, "; FILE: " for the
+	 * file as a whole, cut at a page.
+	 */
+	if (how && (n = snprintf(m, PM_LINE_MAX, "; %s%s%.0d: %s", f,
+	    l ? ":" : "", l, how > 1 ? "warning: " : "")) >= PM_LINE_MAX)
 		n = PM_LINE_MAX - 1;
 	snprintf(m + n, sizeof(m) - n, fmt, a, b);
 	if (how) {
@@ -365,15 +369,26 @@ static void
 parse(const char *name)
 {
 	const char	*ofile = S.file;
-	int		 oline = S.line, from = S.n, r;
-	FILE		*fp;
+	int		 oline = S.line, from = S.n, r, fd = -1;
+	struct stat	 st;
+	FILE		*fp = NULL;
 
 	S.file = keep(name);
 	S.line = 0;
 	S.sec = NULL;	/* keys need a section, then S.last is set */
-	if ((fp = fopen(name, "re")) == NULL)
+	/*
+	 * A regular file only, checked before the open: a glob can match a
+	 * device whose open acts (a watchdog), or a FIFO. Read without
+	 * blocking, for a file of /proc that waits (kmsg).
+	 */
+	if (stat(name, &st) == 0 && !S_ISREG(st.st_mode))
+		say(NULL, "not a regular file");
+	else if ((fd = open(name, O_RDONLY | O_CLOEXEC | O_NONBLOCK |
+	    O_NOCTTY)) < 0 || (fp = fdopen(fd, "r")) == NULL) {
 		say(NULL, "%m");
-	else {
+		if (fd >= 0)
+			close(fd);
+	} else {
 		if ((r = ini_parse_stream(reader, fp, handler, NULL)) > 0) {
 			S.line = r;
 			say(NULL, "syntax error");

@@ -254,4 +254,13 @@ printf '[program:x]\ncommand=%%(ENV_PM_TEST_UNSET)s\n' >"$T/bad.conf"
 "$PM" config check "$T/bad.conf" >/dev/null 2>"$T/err"
 expect_match "unset %(ENV_X)s: FILE:LINE" "$(cat "$T/err")" "^$T/bad.conf:2: cannot expand"
 
+# An [include] glob reads regular files only: a FIFO (or a device) it
+# matches is an error that names it, never a wait or an open that acts.
+mkdir -p "$T/fifo.d" && mkfifo "$T/fifo.d/a.conf"
+printf '[include]\nfiles = fifo.d/*.conf\n[program:x]\ncommand=/bin/true\n' >"$T/fifo.conf"
+expect_eq "include: a FIFO is refused, no wait" \
+	"$(timeout 10 "$PM" config check "$T/fifo.conf" 2>&1; echo $?)" \
+	"$T/fifo.d/a.conf: not a regular file
+1"
+
 finish
