@@ -699,6 +699,29 @@ set_env(struct ctx *x, void *obj, const struct key *k, const char *v)
 }
 
 /*
+ * A file the config names, or an [include] glob matched, for reading: a
+ * regular file only, checked before the open (a device's open can act: a
+ * watchdog's arms it), and opened without blocking (a FIFO, a file of
+ * /proc that waits). NULL: why says why; else it is NULL.
+ */
+FILE *
+cfg_fopen(const char *path, const char **why)
+{
+	struct stat	 st;
+	FILE		*f = NULL;
+	int		 fd;
+
+	*why = "not a regular file";
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return NULL;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK |
+	    O_NOCTTY)) >= 0 && (f = fdopen(fd, "r")) == NULL)
+		close(fd);
+	*why = f ? NULL : strerror(errno);
+	return f;
+}
+
+/*
  * env_file = FILE: Docker's env-file lines, NAME=VALUE, or NAME alone for
  * pm's own value of NAME; '#' lines are comments.
  */
@@ -712,8 +735,8 @@ set_env_file(struct ctx *x, void *obj, const struct key *k, const char *v)
 
 	if ((why = set_abspath(x, obj, k, v)) != NULL)
 		return why;
-	if ((f = fopen(v, "re")) == NULL)
-		return strerror(errno);
+	if ((f = cfg_fopen(v, &why)) == NULL)
+		return why;
 	while (why == NULL && fgets(line, sizeof(line), f) != NULL) {
 		n++;
 		line[strcspn(line, "\n")] = '\0';

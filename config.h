@@ -171,6 +171,11 @@ extern bool cfg_supervisord;
 int	 cfg_format(const char *);	/* --format pm|supervisord; -1: neither */
 int	 cfg_load(const char *file, struct config **out, char *err, size_t errlen);
 /*
+ * Open a file the config names for reading: a regular file only, checked
+ * before the open, read without blocking. NULL: *why says why.
+ */
+FILE	*cfg_fopen(const char *path, const char **why);
+/*
  * Sections cfg_load reads after FILE (or alone, FILE NULL): `pm run`'s;
  * with cfg_again, FILE's text as it last read it, not the file now.
  */

@@ -16,7 +16,6 @@
  * ever touched), freed by the next call: a file too large for it is an
  * error, never a truncation.
  */
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 
@@ -369,26 +368,16 @@ static void
 parse(const char *name)
 {
 	const char	*ofile = S.file;
-	int		 oline = S.line, from = S.n, r, fd = -1;
-	struct stat	 st;
-	FILE		*fp = NULL;
+	int		 oline = S.line, from = S.n, r;
+	const char	*why;
+	FILE		*fp;
 
 	S.file = keep(name);
 	S.line = 0;
 	S.sec = NULL;	/* keys need a section, then S.last is set */
-	/*
-	 * A regular file only, checked before the open: a glob can match a
-	 * device whose open acts (a watchdog), or a FIFO. Read without
-	 * blocking, for a file of /proc that waits (kmsg).
-	 */
-	if (stat(name, &st) == 0 && !S_ISREG(st.st_mode))
-		say(NULL, "not a regular file");
-	else if ((fd = open(name, O_RDONLY | O_CLOEXEC | O_NONBLOCK |
-	    O_NOCTTY)) < 0 || (fp = fdopen(fd, "r")) == NULL) {
-		say(NULL, "%m");
-		if (fd >= 0)
-			close(fd);
-	} else {
+	if ((fp = cfg_fopen(name, &why)) == NULL)
+		say(NULL, "%s", why);
+	else {
 		if ((r = ini_parse_stream(reader, fp, handler, NULL)) > 0) {
 			S.line = r;
 			say(NULL, "syntax error");
