@@ -166,7 +166,7 @@ FUZZ_CC		?= clang
 FUZZ_CFLAGS	= -O1 -g -std=c11 -D_GNU_SOURCE -Ibuild/include -I. \
 	-Wall -Wextra -Werror -Wno-missing-field-initializers \
 	-fno-omit-frame-pointer -fno-sanitize-recover=all
-fuzz_src	= tests/fuzz/fuzz_$(1).c $(if $(filter config command duration cron,$(1)),config.c cfgparse.c sched.c out.c superv.c,pdu.c) \
+fuzz_src	= tests/fuzz/fuzz_$(1).c $(if $(filter config command duration cron superv,$(1)),config.c cfgparse.c sched.c out.c superv.c,pdu.c) \
 	$(if $(filter handshake,$(1)),sha256.c)
 FUZZ_BINS	= $(FUZZ_TARGETS:%=build/fuzz/%)
 REPLAY_BINS	= $(FUZZ_TARGETS:%=build/fuzz/%.replay)

@@ -60,8 +60,8 @@ static struct {
 	struct sv_line	*map;
 	struct out	 pool, txt, err;
 	size_t		 secpos;
-	const char	*file, *sec;
-	int		 n, nmap, line, depth, nerr, num, last;
+	const char	*file, *sec, *top;	/* top: the main file */
+	int		 n, nmap, line, nerr, num, last;
 	bool		 cont, quiet, tofile;
 } S;
 
@@ -301,12 +301,15 @@ match(const char *p, const char *s)
 
 static void	parse(const char *);
 
-/* [include] files: globs relative to the including file, in name order. */
+/*
+ * The main file's [include] files: globs relative to it, each read in name
+ * order. As in supervisord, an [include] of an included file is not read.
+ */
 static void
-include(int from)
+include(void)
 {
 	struct ent	*e = get("include", "files");
-	const char	*f = S.file, *sl = strrchr(f, '/'), *names[NAMES_MAX];
+	const char	*f = S.top, *sl = strrchr(f, '/'), *names[NAMES_MAX];
 	/* getdents64's records are struct dirent, 8-byte aligned. */
 	char		 pat[PATH_MAX], *w, *save, *b, *t, c,
 			 buf[2048] __attribute__((aligned(8)));
@@ -314,16 +317,10 @@ include(int from)
 	long		 i, j, n, got;
 	int		 fd;
 
-	/* This file's own [include]: the others' are read already. */
 	/* Its value expanded, kept: parse() expands too. */
-	if (e == NULL || e < S.e + from || (save = expand(e, e->val)) == NULL)
+	if (e == NULL || (save = expand(e, e->val)) == NULL)
 		return;
 	save = keep(save);
-	if (S.depth == 8) {
-		say(e, "includes nested too deep");
-		return;
-	}
-	S.depth++;
 	while ((w = strsep(&save, " \t")) != NULL) {
 		snprintf(pat, sizeof(pat), "%.*s%s", *w == '/' || !sl ? 0 :
 		    (int)(sl - f + 1), f, w);
@@ -361,18 +358,19 @@ include(int from)
 			parse(pat);
 		}
 	}
-	S.depth--;
 }
 
 static void
 parse(const char *name)
 {
 	const char	*ofile = S.file;
-	int		 oline = S.line, from = S.n, r;
+	int		 oline = S.line, r;
 	const char	*why;
 	FILE		*fp;
 
 	S.file = keep(name);
+	if (S.top == NULL)
+		S.top = S.file;
 	S.line = 0;
 	S.sec = NULL;	/* keys need a section, then S.last is set */
 	if ((fp = cfg_fopen(name, &why)) == NULL)
@@ -383,7 +381,6 @@ parse(const char *name)
 			say(NULL, "syntax error");
 		}
 		fclose(fp);
-		include(from);
 	}
 	S.file = ofile;
 	S.line = oline;
@@ -652,6 +649,9 @@ translate(void)
 		s = e->sec;
 		for (k = 0, p = kinds; *p && strncmp(s, p, strlen(p)); k++)
 			p = next(p);
+		if (k == 3 && e->file != S.top)
+			note(e, s, "not read: supervisord reads the main "
+			    "file's only");
 		if (*e->key || k == 3)
 			continue;
 		if (k == 0) {
@@ -724,6 +724,7 @@ superv_read(const char *file, const struct sv_line **mp, int *nmp, char *err,
 	ini_allow_multiline = ini_allow_inline_comments = true;
 	ini_inline_comment_prefixes = ini_start_comment_prefixes;
 	parse(file);
+	include();
 	if (S.nerr == 0)
 		translate();
 	if (S.pool.full || S.txt.full || S.nmap > LINES_MAX)

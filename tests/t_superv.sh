@@ -164,14 +164,17 @@ printf '\n[include]\nfiles = conf.d/*.conf\n' >>"$T/inc.conf"
 printf '[group:web]\nprograms=php-fpm,nginx\npriority=1\n' >"$T/conf.d/00-group.conf"
 printf '[program:php-fpm]\ncommand=%s/php-fpm\n    --nodaemonize\n    -R\n' "$B" \
     >"$T/conf.d/php.conf"
-printf '[program:nginx]\ncommand=%s/nginx -g "daemon off;"\n' "$B" \
+# An [include] in an included file is not read, by supervisord or pm.
+printf '[program:nginx]\ncommand=%s/nginx -g "daemon off;"\n[include]\nfiles=extra.ini\n' "$B" \
     >"$T/conf.d/nginx.conf"
+printf '[program:extra]\ncommand=%s/worker\n' "$B" >"$T/conf.d/extra.ini"
 printf '[program:job]\ncommand=/bin/sh -c "exit 2"\nautorestart=unexpected\nexitcodes=0,2\nstartsecs=0\n' \
     >"$T/conf.d/job.conf"
 shape include "$T/inc.conf" 2 '' \
 	"unix_http_server: not needed" "rpcinterface:supervisor: not needed" \
 	"supervisorctl: not needed" "pidfile: pm writes no pidfile" \
-	"logfile_maxbytes: pm does not rotate" "startsecs: pm: a run under 10s"
+	"logfile_maxbytes: pm does not rotate" "startsecs: pm: a run under 10s" \
+	"include: not read: supervisord reads the main file's only"
 expect_eq "include: group over programs of other files" \
 	"$(grep -A1 '^\[process:\(php-fpm\|nginx\)' "$T/include.ini" | grep -c 'process_group = web')" 2
 expect_match "include: multi-line command joined" "$(cat "$T/include.ini")" \
