@@ -71,7 +71,7 @@ static struct {
  */
 static char		 xnum[16], xhere[PATH_MAX];
 static struct utsname	 xu;
-static const char	*xv[5] = { NULL, NULL, xnum, xu.nodename, xhere };
+static const char	*xv[5] = { NULL, NULL, NULL, xu.nodename, xhere };
 
 /*
  * One line of pm.ini with its origin in the map (how 0), or a "FILE:LINE:
@@ -603,6 +603,7 @@ program(const struct ent *h)
 
 	xv[0] = h->sec + 8;
 	xv[1] = h->grp ? h->grp : h->sec + 8;
+	xv[2] = xnum;
 	if ((n = num(h, N_NUMPROCS, 1)) < 1)
 		say(h, "numprocs must be at least 1");
 	start = num(h, N_NUMSTART, 0);
@@ -710,6 +711,9 @@ superv_read(const char *file, const struct sv_line **mp, int *nmp, char *err,
 {
 	free(S.e);
 	memset(&S, 0, sizeof(S));
+	/* A program's names: none outside [program:x] (the last call's
+	 * were in the block just freed). */
+	xv[0] = xv[1] = xv[2] = NULL;
 	S.err = (struct out){ err, errlen, 0, 0 };
 	S.file = "";
 	if ((S.e = malloc(ENT_MAX * sizeof(*S.e) + LINES_MAX *

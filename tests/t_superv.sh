@@ -209,6 +209,16 @@ expect_eq "update reloads" "$(pmc update >/dev/null; echo $?)" 0
 # The file's warnings are logged again by the reload, as at the start.
 logged_twice() { [ "$(grep -c 'startsecs: pm: a run under 10s' "$T/server.log")" -eq $((n + 1)) ]; }
 check "update logs the file's warnings" wait_until 5 logged_twice
+# A program's names do not expand outside [program:x]: in [include]
+# files, after a load that had programs, the reload is refused with the
+# line named (it read the last load's freed names before).
+cp "$T/inc.conf" "$T/inc.keep"
+sed -i 's|^files = conf.d/\*.conf$|files = conf.d/*.conf %(program_name)s.conf|' "$T/inc.conf"
+expect_match "update: %(program_name)s in [include] refused" "$(pmc update 2>&1)" \
+	"inc.conf:[0-9]*: cannot expand 'conf.d/[*].conf %[(]program_name[)]s.conf'"
+check "the server is still up" kill -0 "$SERVER"
+expect_eq "nothing changed: nginx as it was" "$(state_of nginx)" stopped
+cp "$T/inc.keep" "$T/inc.conf"
 stop_server
 
 # --format supervisord: a file with neither [supervisord] nor a
