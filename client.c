@@ -287,8 +287,9 @@ client_usage(bool err)
 
 	out(f, "usage: pm [-S SOCKET | -H HOST:PORT[,...]] [--token-file "
 	    "FILE] [--json] [-q]\n"
-	    "          [-c FILE] COMMAND [ARG...]\n"
-	    "       pm [-c FILE] [-S SOCKET] -d [--background]\n"
+	    "          [-c FILE] [--format pm|supervisord] COMMAND [ARG...]\n"
+	    "       pm [-c FILE] [--format pm|supervisord] [-S SOCKET] -d "
+	    "[--background]\n"
 	    "       pm [-c FILE] [-s] [-g] [-e CODE]... -- CMD [ARG...]\n"
 	    "       pm -h | --help | --version | help [COMMAND]\n"
 	    "options go anywhere before --; commands:");
