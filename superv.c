@@ -642,7 +642,8 @@ translate(void)
 	struct ent	*e, *h, *best;
 	char		 nm[PM_LINE_MAX + 8], *w, *save;
 	const char	*s, *p;
-	int		 i, k, bk = 0;
+	long long	 k, bk = 0;	/* a priority's any int */
+	int		 i;
 
 	emit(NULL, "[settings]");	/* at "":0, where parse() left */
 	for (i = 0; i < S.n; i++) {
@@ -692,7 +693,7 @@ translate(void)
 			e = &S.e[i];
 			if (e->val)
 				continue;
-			k = (e->grp ? e->prio : e->own) * 10000 + e->own;
+			k = (e->grp ? e->prio : e->own) * (1LL << 32) + e->own;
 			if (!best || k < bk) {
 				best = e;
 				bk = k;
