@@ -61,7 +61,8 @@ static struct {
 	struct out	 pool, txt, err;
 	size_t		 secpos;
 	const char	*file, *sec, *top;	/* top: the main file */
-	int		 n, nmap, line, nerr, num, last;
+	int		 n, nmap, line, nerr, last;
+	long long	 num;	/* numprocs_start + i: past INT_MAX */
 	bool		 cont, quiet, tofile;
 } S;
 
@@ -189,7 +190,7 @@ expand(const struct ent *at, const char *v)
 		if ((e = strchr(v, ')')) == NULL)
 			goto bad;
 		snprintf(nm, sizeof(nm), "%.*s", (int)(e - v - 1), v + 1);
-		snprintf(xnum, sizeof(xnum), "%d", S.num);
+		snprintf(xnum, sizeof(xnum), "%lld", S.num);
 		snprintf(xhere, sizeof(xhere), "%.*s", sl ? (int)(sl - at->file) :
 		    1, sl ? at->file : ".");
 		uname(&xu);
@@ -612,7 +613,7 @@ program(const struct ent *h)
 		dt = "";
 	S.tofile = *dt;
 	for (i = 0; i < n && !S.txt.full; i++) {
-		S.num = start + i;
+		S.num = (long long)start + i;
 		S.quiet = i > 0;
 		if ((buf = expand(pn ? pn : h, pn ? pn->val :
 		    "%(program_name)s")) == NULL)
