@@ -33,6 +33,8 @@ SRCS	= pm.c config.c proc.c log.c logbuf.c pdu.c ctl.c client.c sha256.c check.c
 	  safefile.c sys.c cfgparse.c esc.c plat_unix.c adhoc.c out.c
 HDRS	= clock.h pm.h config.h proc.h log.h logbuf.h safefile.h check.h sched.h ctl.h cgroup.h \
 	  client.h init.h pdu.h sha256.h sys.h plat.h http.h events.h adhoc.h out.h
+SRCS	+= superv.c
+HDRS	+= superv.h
 WARN	= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS	?= -Oz -g
 CFLAGS	+= $(WARN) -std=c11 -D_GNU_SOURCE -Ibuild/include -ffunction-sections -fdata-sections \
@@ -134,7 +136,7 @@ unit: $(UNIT_BINS)
 # config.c parses schedules with sched.c, so its test links both; its
 # small parsers shared with the client live in cfgparse.c, and `pm help
 # run` prints its keys through out.c.
-UNIT_EXTRA_config = sched.c cfgparse.c out.c
+UNIT_EXTRA_config = sched.c cfgparse.c out.c superv.c
 # The TCP auth helpers in sha256.c frame PDUs with pdu.c.
 UNIT_EXTRA_sha256 = pdu.c
 # log.c opens its file target with safefile.c, and calls nothing else.
@@ -145,7 +147,7 @@ UNIT_EXTRA_check = sched.c
 # PROC_UNIT shows it the table's cells and which of them ran. The state
 # names are pdu.c's.
 UNIT_EXTRA_proc = -DPROC_UNIT config.c cfgparse.c sched.c log.c esc.c safefile.c out.c \
-	pdu.c
+	pdu.c superv.c
 
 tests/unit/%_test.bin: tests/unit/%_test.c %.c $(HDRS) build/include/ini.h $(INIH_A) sched.c safefile.c \
 	cfgparse.c esc.c out.c
@@ -164,7 +166,7 @@ FUZZ_CC		?= clang
 FUZZ_CFLAGS	= -O1 -g -std=c11 -D_GNU_SOURCE -Ibuild/include -I. \
 	-Wall -Wextra -Werror -Wno-missing-field-initializers \
 	-fno-omit-frame-pointer -fno-sanitize-recover=all
-fuzz_src	= tests/fuzz/fuzz_$(1).c $(if $(filter config command duration cron,$(1)),config.c cfgparse.c sched.c out.c,pdu.c) \
+fuzz_src	= tests/fuzz/fuzz_$(1).c $(if $(filter config command duration cron superv,$(1)),config.c cfgparse.c sched.c out.c superv.c,pdu.c) \
 	$(if $(filter handshake,$(1)),sha256.c)
 FUZZ_BINS	= $(FUZZ_TARGETS:%=build/fuzz/%)
 REPLAY_BINS	= $(FUZZ_TARGETS:%=build/fuzz/%.replay)
@@ -174,12 +176,12 @@ fuzz-build: $(FUZZ_BINS)
 fuzz: $(FUZZ_BINS)
 	tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
-build/fuzz/%: tests/fuzz/fuzz_%.c config.c cfgparse.c sched.c pdu.c sha256.c out.c $(HDRS) build/include/ini.h $(INIH_A)
+build/fuzz/%: tests/fuzz/fuzz_%.c config.c cfgparse.c sched.c pdu.c sha256.c out.c superv.c $(HDRS) build/include/ini.h $(INIH_A)
 	@mkdir -p build/fuzz
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ \
 	    $(call fuzz_src,$*) $(INIH_A)
 
-build/fuzz/%.replay: tests/fuzz/fuzz_%.c tests/fuzz/replay.c config.c cfgparse.c sched.c pdu.c sha256.c out.c $(HDRS) build/include/ini.h $(INIH_A)
+build/fuzz/%.replay: tests/fuzz/fuzz_%.c tests/fuzz/replay.c config.c cfgparse.c sched.c pdu.c sha256.c out.c superv.c $(HDRS) build/include/ini.h $(INIH_A)
 	@mkdir -p build/fuzz
 	gcc $(FUZZ_CFLAGS) -fsanitize=address,undefined -o $@ \
 	    tests/fuzz/replay.c $(call fuzz_src,$*) $(INIH_A)

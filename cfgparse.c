@@ -143,3 +143,12 @@ cfg_parse_addr(const char *hp, bool passive, struct sockaddr_storage *ss,
 	}
 	return inet_pton(AF_INET, host, &s4->sin_addr) == 1 ? 0 : -1;
 }
+
+bool	cfg_supervisord;
+
+int
+cfg_format(const char *v)
+{
+	cfg_supervisord = strcmp(v, "supervisord") == 0;
+	return cfg_supervisord || strcmp(v, "pm") == 0 ? 0 : -1;
+}

@@ -36,6 +36,7 @@
 #include "pdu.h"
 #include "pm.h"
 #include "sha256.h"
+#include "superv.h"
 
 #define CLIENT_TIMEOUT_MS	10000
 #define CONNECT_TIMEOUT_MS	5000
@@ -92,6 +93,7 @@ static struct opts {
 	const char	*hosts;
 	const char	*token_file;
 	const char	*cfgfile;
+	const char	*format;	/* --format pm|supervisord */
 	bool		 json;
 	bool		 ping;
 	bool		 quiet;		/* ping -q */
@@ -114,12 +116,12 @@ static long		 peer_pid;	/* the server's, from SO_PEERCRED */
  * separated, and where each is kept in opt: the first G_VAL take a value,
  * the others set a flag; -h, --help and --version are G_HELP on.
  */
-enum { G_VAL = 4, G_HELP = 6 };
-static const char *const gnames = "-S\0-H\0--token-file\0-c\0--json\0-q\0"
-    "-h\0--help\0--version\0--no-wait\0";
+enum { G_VAL = 5, G_HELP = 7 };
+static const char *const gnames = "-S\0-H\0--token-file\0-c\0--format\0"
+    "--json\0-q\0-h\0--help\0--version\0--no-wait\0";
 #define G(m)	offsetof(struct opts, m)
 static const uint8_t gwhere[] = { G(sock), G(hosts), G(token_file),
-	G(cfgfile), G(json), G(quiet), G(help), G(help), G(version),
+	G(cfgfile), G(format), G(json), G(quiet), G(help), G(help), G(version),
 	G(nowait) };
 
 static struct pdu_req	 req;
@@ -163,7 +165,9 @@ perr(const char *fmt, ...)
 	  PDU_CONFIG_RELOAD, A_DRY, R_TEXT, 0) \
 	X("check\0" "[FILE]\0" \
 	  "check a file offline, without a server", \
-	  0, A_FILE, R_LOCAL, 0)
+	  0, A_FILE, R_LOCAL, 0) \
+	X("convert\0" "FILE\0" "a supervisord file as pm.ini", \
+	  1, A_FILE, R_LOCAL, 0)
 
 #define SETTING_CMDS(X) \
 	X("show|display\0" "[KEY]\0" \
@@ -296,8 +300,9 @@ client_usage(bool err)
 
 	out(f, "usage: pm [-S SOCKET | -H HOST:PORT[,...]] [--token-file "
 	    "FILE] [--json] [-q]\n"
-	    "          [-c FILE] COMMAND [ARG...]\n"
-	    "       pm [-c FILE] [-S SOCKET] -d [--background]\n"
+	    "          [-c FILE] [--format pm|supervisord] COMMAND [ARG...]\n"
+	    "       pm [-c FILE] [--format pm|supervisord] [-S SOCKET] -d "
+	    "[--background]\n"
 	    "       pm [-c FILE] [-s] [-g] [-e CODE]... -- CMD [ARG...]\n"
 	    "       pm -h | --help | --version | help [COMMAND]\n"
 	    "options go anywhere before --; commands:");
@@ -1531,27 +1536,40 @@ logs_args(int argc, char **argv)
 	return R_TEXT;
 }
 
-/* config check [FILE]: offline, no server involved. */
+/*
+ * config check [FILE]: offline, no server involved. config convert FILE:
+ * a supervisord file as pm.ini, its notes as comments.
+ */
 static int
-config_check(const char *file)
+config_check(const char *file, bool convert)
 {
 #if PLAT_UNIX
 	static char err[PM_ERR_MAX];
 	struct config *cf;
+	const struct sv_line *m;
+	const char *t;
+	int n;
 
 	if (file == NULL)
 		file = cfg_default_file(opt.cfgfile);
-	if (cfg_load(file, &cf, err, sizeof(err)) == -1) {
-		out(2, "%s%s", err,
-		    err[0] && err[strlen(err) - 1] == '\n' ? "" : "\n");
+	if (convert)
+		t = superv_read(file, &m, &n, err, sizeof(err));
+	else if (cfg_load(file, &cf, err, sizeof(err)) == 0) {
+		cfg_free(cf);
+		t = "configuration OK\n";
+	} else
+		t = NULL;
+	/* The errors, or the warnings before what is printed. */
+	out(2, "%s%s", err,
+	    !err[0] || err[strlen(err) - 1] == '\n' ? "" : "\n");
+	if (t == NULL)
 		return EX_FAIL;
-	}
-	cfg_free(cf);
-	out(1, "configuration OK\n");
+	out_put(1, t, strlen(t));
 	return EX_OK;
 #else
 	/* The server's parser is not linked in (issue 20). */
 	(void)file;
+	(void)convert;
 	perr("config check: only the Linux pm checks a "
 	    "configuration\n");
 	return EX_USAGE;
@@ -1768,7 +1786,8 @@ cmd_args(const struct cmd *c, int argc, char **argv)
 			return -1;
 		return c->print;
 	case A_FILE:
-		return R_LOCAL + config_check(argc ? argv[0] : NULL);
+		return c->type && !argc ? -1 : R_LOCAL +
+		    config_check(argc ? argv[0] : NULL, c->type);
 	case A_HELP:
 		return R_LOCAL + help(argc, argv);
 	case A_RUN:
@@ -1957,6 +1976,10 @@ client_run(int argc, char **argv)
 			goto unknown;
 		}
 		av[n++] = argv[i];
+	}
+	if (opt.format != NULL && cfg_format(opt.format) < 0) {
+		perr("--format: want pm or supervisord\n");
+		return EX_USAGE;
 	}
 	if (opt.version) {
 		out(1, "pm " PM_VERSION "\n");

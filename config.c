@@ -38,6 +38,7 @@
 #include "config.h"
 #include "log.h"
 #include "out.h"
+#include "superv.h"
 
 #define ARENA_CHUNK	16384
 #define INI_SECTION_MAX	50	/* inih's section buffer, NUL included */
@@ -79,6 +80,8 @@ struct ctx {
 	bool		 tail;		/* cfg_load: cfg_added follows */
 	bool		 eof;		/* ... and is being read */
 	bool		 rderr;		/* the file could not be read */
+	const struct sv_line *map;	/* text's lines in a supervisord file */
+	int		 nmap;
 	int		 lineno;
 
 	char		*err;
@@ -93,6 +96,7 @@ struct ctx {
 	int		 cur;		/* index of the current process */
 	uint64_t	 seen;		/* keys set in the current section */
 	int		 settings_line;
+	bool		 superv;	/* supervisord's sections seen */
 	int		 listen_line;
 	int		 nalloc;	/* room in c->procs */
 	bool		 user_pw;	/* current user has a passwd entry */
@@ -171,6 +175,7 @@ static void __attribute__((format(printf, 3, 4)))
 cerr(struct ctx *x, int line, const char *fmt, ...)
 {
 	char	 msg[MSG_MAX + 64];
+	const char *nm = x->name;
 	va_list	 ap;
 	int	 n, m;
 	size_t	 room;
@@ -178,7 +183,11 @@ cerr(struct ctx *x, int line, const char *fmt, ...)
 	x->nerr++;
 	if (x->err == NULL || x->errlen == 0 || x->errfull)
 		return;
-	n = snprintf(msg, sizeof(msg), line > 0 ? "%s:%d: " : "%s: ", x->name,
+	if (x->map != NULL && line > 0 && line <= x->nmap) {
+		nm = x->map[line - 1].file;
+		line = x->map[line - 1].line;
+	}
+	n = snprintf(msg, sizeof(msg), line > 0 ? "%s:%d: " : "%s: ", nm,
 	    line);
 	if (n < 0 || (size_t)n >= sizeof(msg))
 		n = 0;
@@ -689,6 +698,29 @@ set_env(struct ctx *x, void *obj, const struct key *k, const char *v)
 }
 
 /*
+ * A file the config names, or an [include] glob matched, for reading: a
+ * regular file only, checked before the open (a device's open can act: a
+ * watchdog's arms it), and opened without blocking (a FIFO, a file of
+ * /proc that waits). NULL: why says why; else it is NULL.
+ */
+FILE *
+cfg_fopen(const char *path, const char **why)
+{
+	struct stat	 st;
+	FILE		*f = NULL;
+	int		 fd;
+
+	*why = "not a regular file";
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return NULL;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK |
+	    O_NOCTTY)) >= 0 && (f = fdopen(fd, "r")) == NULL)
+		close(fd);
+	*why = f ? NULL : strerror(errno);
+	return f;
+}
+
+/*
  * env_file = FILE: Docker's env-file lines, NAME=VALUE, or NAME alone for
  * pm's own value of NAME; '#' lines are comments.
  */
@@ -702,8 +734,8 @@ set_env_file(struct ctx *x, void *obj, const struct key *k, const char *v)
 
 	if ((why = set_abspath(x, obj, k, v)) != NULL)
 		return why;
-	if ((f = fopen(v, "re")) == NULL)
-		return strerror(errno);
+	if ((f = cfg_fopen(v, &why)) == NULL)
+		return why;
 	while (why == NULL && fgets(line, sizeof(line), f) != NULL) {
 		n++;
 		line[strcspn(line, "\n")] = '\0';
@@ -1867,6 +1899,9 @@ reader(char *str, int num, void *stream)
 	if (strchr(";#", *s) != NULL)	/* or the end: '\0' is found too */
 		goto pass;
 	if (*s == '[') {
+		/* supervisord's: it needs [supervisord], or a [program:x]. */
+		x->superv |= !strncmp(s + 1, "program:", 8) ||
+		    !strncmp(s + 1, "supervisord]", 12);
 		if ((e = strchr(s, ']')) == NULL) {
 			cerr(x, x->lineno, "section header without ']'");
 			finish_section(x);
@@ -2432,7 +2467,12 @@ cfg_load(const char *file, struct config **out, char *err, size_t errlen)
 {
 	static char	*kept;		/* the file as last read */
 	static size_t	 cap, len;
+	/* A supervisord file: kept's pm.ini translation and its line map. */
+	static const char *sv;
+	static const struct sv_line *map;
+	static int	 nmap;
 	struct ctx	 x;
+	struct stat	 st;
 	size_t		 n = 0;
 	ssize_t		 r = 1;
 	char		*p;
@@ -2442,6 +2482,7 @@ cfg_load(const char *file, struct config **out, char *err, size_t errlen)
 	*out = NULL;
 	/* Read whole (a pipe has no size), kept for cfg_again. */
 	if (file != NULL && !cfg_again) {
+		sv = NULL;
 		if ((fd = open(file, O_RDONLY | O_CLOEXEC)) < 0) {
 			saved = errno;
 			cerr(&x, 0, "%s", strerror(saved));
@@ -2467,6 +2508,25 @@ cfg_load(const char *file, struct config **out, char *err, size_t errlen)
 	x.text = kept != NULL ? kept : "";
 	x.end = x.text + len;
 	x.tail = true;
+	if (sv == NULL && !cfg_supervisord) {
+		r = load(&x, out);
+		/* supervisord's sections: read again as such, a file only. */
+		if (r == 0 || !x.superv || cfg_again || stat(file, &st) < 0 ||
+		    !S_ISREG(st.st_mode))
+			return (int)r;
+	}
+	ctx_init(&x, file, err, errlen);
+	if (sv == NULL && (sv = superv_read(file, &map, &nmap, err,
+	    errlen)) == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	x.text = sv;
+	x.map = map;
+	x.nmap = nmap;
+	x.tail = true;
+	/* Its warnings, in err, go before any error. */
+	x.errpos = err != NULL ? strlen(err) : 0;
 	return load(&x, out);
 }
 
@@ -2556,15 +2616,7 @@ cfg_proc_changed(const struct cfg_proc *a, const struct cfg_proc *b)
 
 /* ------------------------------------------------------------- display */
 
-/* A bounded writer: once something did not fit, everything fails. */
-struct out {
-	char	*buf;
-	size_t	 len;
-	size_t	 pos;
-	bool	 full;
-};
-
-static void __attribute__((format(printf, 2, 3)))
+void
 outf(struct out *o, const char *fmt, ...)
 {
 	va_list	ap;

@@ -162,9 +162,19 @@ struct config {
 /*
  * Read FILE (or TEXT, named NAME in messages) into a new config. On error
  * return -1 and write "FILE:LINE: message" lines into err; nothing is kept.
- * An empty file is a valid config with no processes.
+ * On success err holds the warnings, if any (a supervisord file's notes).
+ * An empty file is a valid config with no processes. A file with
+ * supervisord's sections, or any file when cfg_supervisord is set, is read
+ * as supervisord's format (superv.c).
  */
+extern bool cfg_supervisord;
+int	 cfg_format(const char *);	/* --format pm|supervisord; -1: neither */
 int	 cfg_load(const char *file, struct config **out, char *err, size_t errlen);
+/*
+ * Open a file the config names for reading: a regular file only, checked
+ * before the open, read without blocking. NULL: *why says why.
+ */
+FILE	*cfg_fopen(const char *path, const char **why);
 /*
  * Sections cfg_load reads after FILE (or alone, FILE NULL): `pm run`'s;
  * with cfg_again, FILE's text as it last read it, not the file now.
@@ -219,6 +229,15 @@ const char *cfg_default_file(const char *opt);
 struct sockaddr_storage;
 int	 cfg_parse_addr(const char *hostport, bool passive,
 	    struct sockaddr_storage *, unsigned int *len);
+/* A bounded writer: once something did not fit, everything fails. */
+struct out {
+	char	*buf;
+	size_t	 len;
+	size_t	 pos;
+	bool	 full;
+};
+void	 outf(struct out *o, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
 /* Is exit status st a success for p (success_exit)? With st -1: is
  * success_exit set? */
 bool	 cfg_success(const struct cfg_proc *p, int st);

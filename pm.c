@@ -352,10 +352,14 @@ static int __attribute__((noinline))
 reload(bool dry_run, plan_fn emit, void *ctx, char *err, size_t errlen)
 {
 	struct config *newc, *old;
+	char *w, *e;
 	int rc = -1, moved = 0;
 
 	if (load_again(&newc, err, errlen) < 0)
 		return -1;
+	/* A supervisord file's warnings, a line each, as at the start. */
+	for (w = err; !dry_run && (e = strchr(w, '\n')) != NULL; w = e + 1)
+		log_warn("%.*s", (int)(e - w), w);
 	if (main_clash(newc, err, errlen) < 0)
 		goto out;
 	if (!dry_run && (moved = log_move(&newc->set, "old config kept\n", err,
@@ -772,9 +776,10 @@ server_args(int argc, char **argv)
 {
 	/*
 	 * The options, NUL-separated: the four flags (their fields in flag[]),
-	 * the three that take a value, and the end of them.
+	 * the three that take a value, the end of them, and --format.
 	 */
-	static const char *const opts = "-d\0--background\0-s\0-g\0-c\0-S\0-e\0--";
+	static const char *const opts = "-d\0--background\0-s\0-g\0-c\0-S\0-e\0--\0"
+	    "--format";
 	static const uint8_t flag[] = { offsetof(struct pm_opt, daemon),
 	    offsetof(struct pm_opt, background),
 	    offsetof(struct pm_opt, subreaper), offsetof(struct pm_opt, group) };
@@ -787,7 +792,7 @@ server_args(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
-		for (k = 0, f = opts; k < 8 && strcmp(a, f) != 0; k++)
+		for (k = 0, f = opts; k < 9 && strcmp(a, f) != 0; k++)
 			f += strlen(f) + 1;
 		if (k == 7) {
 			if (i + 1 >= argc)
@@ -797,8 +802,11 @@ server_args(int argc, char **argv)
 		} else if (k < 4) {
 			*((bool *)&opt + flag[k]) = true;
 			server |= k == 0;
-		} else if (k < 7 && i + 1 < argc) {
-			if (k == 4)
+		} else if ((k < 7 || k == 8) && i + 1 < argc) {
+			if (k == 8) {
+				if (cfg_format(argv[++i]) < 0)
+					usage();
+			} else if (k == 4)
 				opt.cfg_opt = argv[++i];
 			else if (k == 5)
 				opt.sock = argv[++i];
@@ -862,8 +870,10 @@ load_config(void)
 	    access(file, F_OK) < 0)
 		cfg_path = NULL;
 	if (cfg_path != NULL) {
+		/* Loaded, cfg_err holds the warnings (a supervisord file's). */
 		if (cfg_load(cfg_path, &cur, cfg_err, sizeof(cfg_err)) == 0 &&
-		    main_clash(cur, cfg_err, sizeof(cfg_err)) == 0)
+		    (cfg_err_show(), main_clash(cur, cfg_err,
+		    sizeof(cfg_err)) == 0))
 			return;
 		cfg_free(cur);
 		cur = NULL;

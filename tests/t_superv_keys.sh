@@ -84,6 +84,13 @@ expect_match "env_file: bad line named" "$(cat "$T/err")" "^$T/b.ini:3: env_file
 printf '[process:x]\ncommand = /bin/true\nenv_file = %s/none\n' "$T" >"$T/b.ini"
 "$PM" config check "$T/b.ini" >/dev/null 2>"$T/err"
 expect_match "env_file: missing file" "$(cat "$T/err")" "^$T/b.ini:3: env_file .*No such file"
+# A FIFO (or a device) as env_file is refused before it is opened: the
+# load never waits on it, and a reload of a running pm could not either.
+mkfifo "$T/env.fifo"
+printf '[process:x]\ncommand = /bin/true\nenv_file = %s/env.fifo\n' "$T" >"$T/b.ini"
+expect_eq "env_file: a FIFO is refused, no wait" "$(timeout 10 "$PM" config check "$T/b.ini" 2>&1 >/dev/null; echo $?)" \
+	"$T/b.ini:3: env_file in [process:x]: not a regular file
+1"
 printf '[process:x]\ncommand = /bin/true\nsuccess_exit = 0 256\n' >"$T/b.ini"
 "$PM" config check "$T/b.ini" >/dev/null 2>"$T/err"
 expect_match "success_exit: out of range" "$(cat "$T/err")" "^$T/b.ini:3: success_exit .*0-255"
