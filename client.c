@@ -141,17 +141,8 @@ static int		 nopt;		/* leading arguments before "--" */
 static void	follow_out(struct sess *);
 static void	sess_connect(struct sess *);
 
-/* An error on stderr after "pm: ", which is written once, here. */
-static void __attribute__((format(printf, 1, 2)))
-perr(const char *fmt, ...)
-{
-	va_list ap;
-
-	out_put(2, "pm: ", 4);
-	va_start(ap, fmt);
-	out_v(2, fmt, ap);
-	va_end(ap);
-}
+/* An error on stderr after "pm: ", which out writes for OUT_PM. */
+#define perr(...)	out(OUT_PM, __VA_ARGS__)
 
 #define CONFIG_CMDS(X) \
 	X("show|display\0" "[ID]\0" \

@@ -53,32 +53,28 @@ out_put(int fd, const char *s, size_t n)
 }
 
 void
-out_v(int fd, const char *fmt, va_list ap)
+out(int fd, const char *fmt, ...)
 {
 	char	 tmp[1024], *p = NULL;
-	va_list	 aq;
+	va_list	 ap, aq;
 	int	 n;
 
+	if (fd == OUT_PM) {
+		out_put(2, "pm: ", 4);
+		fd = 2;
+	}
+	va_start(ap, fmt);
 	va_copy(aq, ap);
 	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	/* Longer: in full from the heap, or cut short without it. */
 	if (n >= (int)sizeof(tmp) && (p = malloc((size_t)n + 1)) != NULL)
 		vsnprintf(p, (size_t)n + 1, fmt, aq);
 	va_end(aq);
+	va_end(ap);
 	if (p != NULL)
 		out_put(fd, p, (size_t)n);
 	else if (n > 0)
 		out_put(fd, tmp, n < (int)sizeof(tmp) ? (size_t)n :
 		    sizeof(tmp) - 1);
 	free(p);
-}
-
-void
-out(int fd, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	out_v(fd, fmt, ap);
-	va_end(ap);
 }
