@@ -874,7 +874,7 @@ colour(const struct pdu_status *s)
 	const char *t = s->state, *e = getenv("NO_COLOR"), *c;
 
 	c = strchr("r2s3b1f1e1", *t);
-	return plat_isatty(1) && (e == NULL || *e == '\0') && c &&
+	return out_isatty(1) && (e == NULL || *e == '\0') && c &&
 	    t[6] != 'd' && (*t != 'e' || s->last_exit) ? c[1] : 0;
 }
 
@@ -891,7 +891,7 @@ static int nall;
 static int
 waiting(const struct pdu_status *st, int n)
 {
-	int i, bad = 0, pend = 0, type = opt.wait, tty = plat_isatty(2);
+	int i, bad = 0, pend = 0, type = opt.wait, tty = out_isatty(2);
 
 	if (tty)
 		out_put(2, "\r\033[K", 4);

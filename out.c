@@ -34,6 +34,13 @@ out_flush(void)
 	len = 0;
 }
 
+/* plat_isatty's one copy. */
+int __attribute__((noinline))
+out_isatty(int fd)
+{
+	return plat_isatty(fd);
+}
+
 void
 out_put(int fd, const char *s, size_t n)
 {
@@ -46,7 +53,7 @@ out_put(int fd, const char *s, size_t n)
 	memcpy(buf + len, s, n);
 	len += n;
 	if (tty == 0)
-		tty = 1 + plat_isatty(1);
+		tty = 1 + out_isatty(1);
 	/* On a terminal, each line as it ends. */
 	if (tty > 1 && memchr(s, '\n', n) != NULL)
 		out_flush();
