@@ -47,23 +47,24 @@ enum { R_ACTION, R_STATUS, R_TEXT, R_VERSION, R_PING, R_PID, R_LOCAL };
 enum { S_CONNECT, S_CHALLENGE, S_PROOF, S_SEND, S_READ, S_DONE };
 
 struct sess {
-	char		 name[300];	/* socket path or HOST:PORT */
-	bool		 tcp;
+	/* The fields used most first, at offsets of one byte. */
 	int		 fd;
 	int		 st;
-	struct sockaddr_storage addr;
+	bool		 tcp;
+	bool		 sealed;	/* TCP after auth: every PDU tagged */
 	unsigned int	 addrlen;	/* socklen_t on Linux */
-	uint8_t		 tx[2 * PDU_MAX];
 	size_t		 txlen;
 	size_t		 txoff;
 	size_t		 reqlen;	/* TCP: the request, parked in tx */
-	bool		 sealed;	/* TCP after auth: every PDU tagged */
 	size_t		 vrf;		/* rx bytes whose tags were checked */
-	struct auth_sess as;
-	uint8_t		 proof[SHA256_LEN];	/* the server's, expected */
 	uint8_t		*rx;
 	size_t		 rxlen;
 	size_t		 rxcap;
+	char		 name[300];	/* socket path or HOST:PORT */
+	struct sockaddr_storage addr;
+	uint8_t		 tx[2 * PDU_MAX];
+	struct auth_sess as;
+	uint8_t		 proof[SHA256_LEN];	/* the server's, expected */
 	char		 err[512];
 };
 
