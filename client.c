@@ -1294,21 +1294,23 @@ static int
 transact(int kind)
 {
 	char pfx[320];
-	int i, n, rc, ret = EX_OK;
+	struct sess *s, *end;
+	int n, rc, ret = EX_OK;
 
 #if PLAT_UNIX
 again:
 #endif
-	for (i = 0; i < nsess; i++) {
+	end = sess + nsess;
+	for (s = sess; s < end; s++) {
 		if (opt.all) {
 			req.nids = 1;
-			memcpy(req.ids[0], sess[i].name, PDU_ID_MAX);
+			memcpy(req.ids[0], s->name, PDU_ID_MAX);
 		}
-		if ((n = pdu_req_pack(sess[i].tx, PDU_MAX, &req)) < 0) {
+		if ((n = pdu_req_pack(s->tx, PDU_MAX, &req)) < 0) {
 			perr("request too large\n");
 			return EX_USAGE;
 		}
-		sess[i].txlen = (size_t)n;
+		s->txlen = (size_t)n;
 	}
 	exchange();
 #if PLAT_UNIX
@@ -1317,23 +1319,21 @@ again:
 #endif
 	if (opt.follow) {
 		/* follow_out printed the stream; only failures are left. */
-		for (i = 0; i < nsess; i++)
-			if (sess[i].err[0] != '\0') {
-				perr("%s\n", sess[i].err);
+		for (s = sess; s < end; s++)
+			if (s->err[0] != '\0') {
+				perr("%s\n", s->err);
 				opt.follow_rc = EX_FAIL;
 			}
 		return opt.follow_rc;
 	}
-	for (i = 0; i < nsess; i++) {
-		pfx[0] = '\0';
-		if (nsess > 1)
-			snprintf(pfx, sizeof(pfx), "%s ", sess[i].name);
+	for (s = sess; s < end; s++) {
+		snprintf(pfx, sizeof(pfx), nsess > 1 ? "%s " : "%.0s", s->name);
 		if (opt.json && nsess > 1) {
 			/* The document opens with the first host. */
-			out(1, "%s", i ? ", " : "{");
-			json_str(sess[i].name, ": ");
+			out(1, "%s", s != sess ? ", " : "{");
+			json_str(s->name, ": ");
 		}
-		rc = print_reply(&sess[i], kind, pfx);
+		rc = print_reply(s, kind, pfx);
 		if (rc > ret)
 			ret = rc;
 	}
