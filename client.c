@@ -921,7 +921,8 @@ print_status(const struct pdu_status *st, int n, const char *pfx)
 	 * and info: "run ", two notes of 95 bytes escaped (4 bytes each at
 	 * most), a separator, "; skipped N" and "; limits not applied".
 	 */
-	char c[8][24], info[808], line[1400];
+	static char info[808], line[1400];
+	char c[8][24];
 	char *q;
 	int i, j, t, w[3] = { 2, 5, 3 }, rc = EX_OK;
 	/* PID to CPU: their widths, and 16 when right-aligned; PID's is w[2]. */
