@@ -1140,7 +1140,7 @@ print_reply(struct sess *s, int kind, const char *pfx)
 	struct pdu_status *st = NULL;
 	struct pdu_version v;
 	struct pdu_hdr h;
-	char msg[PDU_MSG_MAX];
+	static char msg[PDU_MSG_MAX];
 	size_t off = 0, end = s->sealed ? s->vrf : s->rxlen;
 	uint32_t count;
 	int rc, n = 0, ret = EX_FAIL;
