@@ -1294,7 +1294,7 @@ serve(void)
 static int
 transact(int kind)
 {
-	char pfx[320];
+	static char pfx[320];
 	struct sess *s, *end;
 	int n, rc, ret = EX_OK;
 
@@ -1441,7 +1441,7 @@ follow_out(struct sess *s)
 	static struct pdu_error e;
 	struct pdu_hdr h;
 	size_t off = 0, end = s->sealed ? s->vrf : s->rxlen;
-	char pfx[320];
+	static char pfx[320];
 
 	snprintf(pfx, sizeof(pfx), nsess > 1 || opt.all ? "%s " : "%.0s",
 	    s->name);
