@@ -1838,7 +1838,8 @@ done:
 static int
 targets_setup(void)
 {
-	char hosts[4096], *h, *save = NULL, *e = getenv("PM_SOCKET");
+	static char hosts[4096];
+	char *h, *save = NULL, *e = getenv("PM_SOCKET");
 	struct config cf;
 	int rc = 0;
 
