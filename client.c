@@ -375,7 +375,8 @@ peer_trusted(struct sess *s)
 	struct ucred cr;
 	socklen_t len = sizeof(cr);
 	struct stat st;
-	char dir[sizeof(s->name)], *slash;
+	static char dir[sizeof(s->name)];
+	char *slash;
 
 	if (getsockopt(s->fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == -1) {
 		snprintf(refused, sizeof(refused), "cannot tell who serves "
@@ -667,7 +668,7 @@ static void
 exchange(void)
 {
 	struct pollfd pfd[TARGETS_MAX];
-	struct sess *map[TARGETS_MAX];
+	static struct sess *map[TARGETS_MAX];
 	uint64_t start = plat_mono_ms(), now;
 	int i, n, t, active;
 
