@@ -1622,7 +1622,8 @@ help(int argc, char **argv)
 static int
 run_args(int argc, char **argv)
 {
-	char **ln[PDU_IDS_MAX], *p = req.text, *e = p + PDU_TEXT_MAX - 8;
+	static char **ln[PDU_IDS_MAX];
+	char *p = req.text, *e = p + PDU_TEXT_MAX - 8;
 	char *id = req.ids[0], *k, *q;
 	const char *c, *nm = "";
 	int i, n = 0;
