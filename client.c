@@ -923,7 +923,7 @@ print_status(const struct pdu_status *st, int n, const char *pfx)
 	 * most), a separator, "; skipped N" and "; limits not applied".
 	 */
 	static char info[808], line[1400];
-	char c[8][24];
+	static char c[8][24];
 	char *q;
 	int i, j, t, w[3] = { 2, 5, 3 }, rc = EX_OK;
 	/* PID to CPU: their widths, and 16 when right-aligned; PID's is w[2]. */
