@@ -62,7 +62,8 @@ out_put(int fd, const char *s, size_t n)
 void
 out(int fd, const char *fmt, ...)
 {
-	char	 tmp[1024], *p = NULL;
+	static char tmp[1024];
+	char	*p = NULL;
 	va_list	 ap, aq;
 	int	 n;
 
