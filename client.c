@@ -374,7 +374,7 @@ peer_trusted(struct sess *s)
 {
 	struct ucred cr;
 	socklen_t len = sizeof(cr);
-	struct stat st;
+	static struct stat st;
 	static char dir[sizeof(s->name)];
 	char *slash;
 
@@ -409,7 +409,7 @@ static void
 unix_next(struct sess *s, int e)
 {
 	struct sockaddr_un *sun = (struct sockaddr_un *)&s->addr;
-	struct stat st;
+	static struct stat st;
 	int i;
 
 	close(s->fd);
@@ -594,6 +594,14 @@ send:
 	s->rxlen -= h.len;
 }
 
+/* A whole PDU at off of s's first end bytes: its header in h. */
+static bool __attribute__((noinline))
+pdu_whole(struct sess *s, size_t off, size_t end, struct pdu_hdr *h)
+{
+	return pdu_hdr_unpack(s->rx + off, end - off, h) == 0 &&
+	    h->len <= end - off;
+}
+
 /*
  * Check the tag of every whole reply PDU as it arrives; nothing after
  * TCP auth is printed unless it passed. -1 when one failed.
@@ -603,8 +611,7 @@ sess_verify(struct sess *s)
 {
 	struct pdu_hdr h;
 
-	while (pdu_hdr_unpack(s->rx + s->vrf, s->rxlen - s->vrf, &h) == 0 &&
-	    h.len <= s->rxlen - s->vrf) {
+	while (pdu_whole(s, s->vrf, s->rxlen, &h)) {
 		if (auth_check(&s->as, AUTH_S2C, s->rx + s->vrf, h.len) != 0) {
 			sess_refuse(s, "a reply failed authentication "
 			    "(forged, replayed or reordered)");
@@ -1446,8 +1453,7 @@ follow_out(struct sess *s)
 
 	snprintf(pfx, sizeof(pfx), nsess > 1 || opt.all ? "%s " : "%.0s",
 	    s->name);
-	while (pdu_hdr_unpack(s->rx + off, end - off, &h) == 0 &&
-	    h.len <= end - off) {
+	while (pdu_whole(s, off, end, &h)) {
 		if (h.type == PDU_TEXT &&
 		    pdu_text_unpack(s->rx + off, h.len, &t) == 0)
 			print_text(&t, pfx, 0);
@@ -1518,11 +1524,7 @@ logs_args(int argc, char **argv)
 	}
 	/* -f with no ID: every process (issue 17). */
 	opt.all = id == NULL && opt.follow;
-	if (!opt.all && (id == NULL || add_ids(1, &id) == -1))
-		return -1;
-	if (opt.follow)
-		req.flags |= PDU_F_FOLLOW;
-	return R_TEXT;
+	return !opt.all && (id == NULL || add_ids(1, &id) == -1) ? -1 : R_TEXT;
 }
 
 /* config check [FILE]: offline, no server involved. */
@@ -1778,7 +1780,6 @@ cmd_args(const struct cmd *c, int argc, char **argv)
 	case A_EVENTS:
 		if (argc > 0 && nopt > 0 && strcmp(argv[0], "-f") == 0) {
 			opt.follow = true;
-			req.flags |= PDU_F_FOLLOW;
 			argc--;
 			argv++;
 		}
@@ -2006,6 +2007,8 @@ unknown:
 	}
 	if (kind >= R_LOCAL)
 		return kind - R_LOCAL;
+	/* logs -f, events -f */
+	req.flags |= opt.follow ? PDU_F_FOLLOW : 0;
 	opt.ping = kind == R_PING;
 	opt.pid = kind == R_PID;
 	/* The Prometheus text is its own format, with or without --json. */
