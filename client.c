@@ -1843,7 +1843,7 @@ targets_setup(void)
 {
 	static char hosts[4096];
 	char *h, *save = NULL, *e = getenv("PM_SOCKET");
-	struct config cf;
+	static struct config cf;	/* zero: targets_setup runs once */
 	int rc = 0;
 
 	if ((sess = calloc(TARGETS_MAX, sizeof(*sess))) == NULL) {
@@ -1854,7 +1854,6 @@ targets_setup(void)
 	if (opt.hosts == NULL && opt.sock == NULL && e != NULL && *e != '\0')
 		opt.sock = e;
 	/* Only the two keys the client uses are read (issue 13). */
-	memset(&cf, 0, sizeof(cf));
 #if PLAT_UNIX
 	if ((opt.sock == NULL && opt.hosts == NULL) ||
 	    (opt.hosts != NULL && opt.token_file == NULL &&
