@@ -771,16 +771,18 @@ json_num(const char *key, long long v, bool null)
 static char *
 fmt_u32(char *buf, uint32_t v)
 {
-	char tmp[12], *t = tmp + sizeof(tmp);
-	size_t n;
+	uint32_t t = v;
+	char *p = buf, *end;
 
-	*--t = '\0';
+	/* Its digits counted, then written from the last. */
 	do
-		*--t = (char)('0' + v % 10);
+		p++;
+	while ((t /= 10) != 0);
+	*(end = p) = '\0';
+	do
+		*--p = (char)('0' + v % 10);
 	while ((v /= 10) != 0);
-	n = (size_t)(tmp + sizeof(tmp) - t);
-	memcpy(buf, t, n);
-	return buf + n - 1;
+	return end;
 }
 
 /*
