@@ -967,9 +967,8 @@ print_status(const struct pdu_status *st, int n, const char *pfx)
 			w[0] = (int)strlen(st[i].id);
 		if ((int)strlen(st[i].state) > w[1])
 			w[1] = (int)strlen(st[i].state);
-		fmt_u32(c[0], st[i].pid);
-		if ((int)strlen(c[0]) > w[2])
-			w[2] = (int)strlen(c[0]);
+		if ((t = (int)(fmt_u32(c[0], st[i].pid) - c[0])) > w[2])
+			w[2] = t;
 	}
 	if (opt.json) {
 		out(1, "{\"processes\": [");
