@@ -1790,9 +1790,7 @@ cmd_args(const struct cmd *c, int argc, char **argv)
 		opt.events_json = opt.json;
 		opt.json = false;
 		/* FALLTHROUGH */
-	case A_IDS:
-	case A_ID1:
-	case A_ID:
+	default:	/* the IDs, if any (none for A_NONE) */
 		return add_ids(argc, argv) == -1 ? -1 : c->print;
 	}
 	return c->print;
