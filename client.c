@@ -1629,7 +1629,7 @@ run_args(int argc, char **argv)
 	char *p = req.text, *e = p + PDU_TEXT_MAX - 8;
 	char *id = req.ids[0], *k, *q;
 	const char *c, *nm = "";
-	int i, n = 0;
+	int i, j, n = 0;
 
 	req.nids = 1;
 	for (i = 0; i < nopt && argv[i][0] == '-'; i += 2) {
@@ -1642,15 +1642,13 @@ run_args(int argc, char **argv)
 		p += snprintf(p, (size_t)(e - p), "%s", argv[i] + 2);
 		for (q = k; (q = strchr(q, '-')) != NULL; )
 			*q = '_';
-		if (strcmp(k, "name") == 0) {
+		if ((j = word_find("env\0dir\0name\0", k)) == 2) {
 			nm = argv[i + 1];
 			p = k;
 			continue;
 		}
-		if (strcmp(k, "env") == 0)
-			p = stpcpy(k, "environment");
-		if (strcmp(k, "dir") == 0)
-			p = stpcpy(k, "directory");
+		if (j >= 0)
+			p = stpcpy(k, words("environment\0directory", j));
 		ln[n++] = argv + i;
 		if (p < e)
 			p += snprintf(p, (size_t)(e - p), " = %s\n", argv[i + 1]);
