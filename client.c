@@ -1503,17 +1503,17 @@ static int
 logs_args(int argc, char **argv)
 {
 	char *id = NULL, *end;
-	int i;
+	int i, k;
 
 	if (argc == 1 && nopt == 1 && strcmp(argv[0], "--reopen") == 0) {
 		req.type = PDU_LOG_REOPEN;
 		return R_ACTION;
 	}
 	for (i = 0; i < argc; i++) {
-		if (i < nopt && strcmp(argv[i], "-f") == 0)
+		k = i < nopt ? word_find("-f\0-n\0", argv[i]) : -1;
+		if (k == 0)
 			opt.follow = true;
-		else if (i < nopt && strcmp(argv[i], "-n") == 0 &&
-		    i + 1 < argc) {
+		else if (k == 1 && i + 1 < argc) {
 			req.lines = (uint32_t)strtoul(argv[++i], &end, 10);
 			if (*end != '\0' || *argv[i] == '\0' ||
 			    *argv[i] == '-')
