@@ -132,6 +132,7 @@ static struct sock_loc	 locs[PM_SOCK_LOCS];
 static int		 nlocs, iloc;
 static char		 refused[512];	/* why a location was not used */
 _Static_assert(sizeof(refused) == sizeof(((struct sess *)0)->err), "");
+_Static_assert(sizeof(locs[0].name) <= sizeof(((struct sess *)0)->name), "");
 static bool		 refused_peer;	/* ... because of who served it */
 #endif
 static char		 keybuf[4096];
@@ -432,7 +433,8 @@ unix_next(struct sess *s, int e)
 	}
 	if (iloc + 1 < nlocs) {
 		iloc++;
-		snprintf(s->name, sizeof(s->name), "%s", locs[iloc].name);
+		/* A sun_path, NUL-terminated, fits in a name. */
+		memcpy(s->name, locs[iloc].name, sizeof(locs[iloc].name));
 		(void)cfg_sockaddr(s->name, sun, &s->addrlen);
 		sess_connect(s);
 		return;
