@@ -2742,37 +2742,32 @@ cfg_settings_show(const struct cfg_settings *s, char *buf, size_t len)
 int
 cfg_socket_locs(const struct config *c, bool server, struct sock_loc *v)
 {
+	/* The defaults after $XDG_RUNTIME_DIR's, by SD_PRIVATE + their place. */
+	static const char dflt[] = "/tmp/pm-%u/pm.sock\0/run/pm.sock\0@pm\0"
+	    "@pm-%u";
 	unsigned int	 uid = (unsigned int)geteuid();
 	const char	*e;
-	int		 i = 0, n = 0;
+	int		 i = 0, n, r;
 
 	memset(v, 0, PM_SOCK_LOCS * sizeof(*v));
-	if ((e = getenv("PM_SOCKET")) != NULL && *e != '\0')
-		n = snprintf(v[i++].name, sizeof(v->name), "%s", e);
-	else if (c != NULL && c->set.socket != NULL)
-		n = snprintf(v[i++].name, sizeof(v->name), "%s", c->set.socket);
-	if (i == 1)
+	if ((e = getenv("PM_SOCKET")) == NULL || *e == '\0')
+		e = c != NULL ? c->set.socket : NULL;
+	if (e != NULL) {
+		n = snprintf(v->name, sizeof(v->name), "%s", e);
 		return n < 0 || (size_t)n >= sizeof(v->name) ? -1 : 1;
-	if (uid != 0) {
-		if ((e = getenv("XDG_RUNTIME_DIR")) != NULL && *e == '/') {
-			v[i].dir = SD_OWN;
-			n = snprintf(v[i++].name, sizeof(v->name), "%s/pm.sock",
-			    e);
-			if (n < 0 || (size_t)n >= sizeof(v->name))
-				i--;	/* too long: not a place to use */
+	}
+	if (uid != 0 && (e = getenv("XDG_RUNTIME_DIR")) != NULL && *e == '/') {
+		v[i].dir = SD_OWN;
+		n = snprintf(v[i++].name, sizeof(v->name), "%s/pm.sock", e);
+		if (n < 0 || (size_t)n >= sizeof(v->name))
+			i--;	/* too long: not a place to use */
+	}
+	/* /tmp/pm-UID for a user, /run for root or a client; @pm, @pm-UID. */
+	for (r = 0; r < 4; r++)
+		if (r > 1 || (r == 0 ? uid != 0 : uid == 0 || !server)) {
+			v[i].dir = r < 2 ? SD_PRIVATE + r : SD_ABSTRACT;
+			snprintf(v[i++].name, sizeof(v->name), nth(dflt, r), uid);
 		}
-		v[i].dir = SD_PRIVATE;
-		snprintf(v[i++].name, sizeof(v->name), "/tmp/pm-%u/pm.sock",
-		    uid);
-	}
-	if (uid == 0 || !server) {
-		v[i].dir = SD_RUN;
-		snprintf(v[i++].name, sizeof(v->name), "/run/pm.sock");
-	}
-	v[i].dir = SD_ABSTRACT;
-	snprintf(v[i++].name, sizeof(v->name), "@pm");
-	v[i].dir = SD_ABSTRACT;
-	snprintf(v[i++].name, sizeof(v->name), "@pm-%u", uid);
 	return i;
 }
 
