@@ -418,7 +418,7 @@ enum {
 	K_STR, K_ABSPATH, K_USER, K_GROUP, K_LISTEN, K_SOCKET,
 	K_TTY, K_SCHEDULE, K_CG, K_PGROUP,
 	K_BOOL, K_DURATION, K_OPT_DURATION, K_INT, K_ENUM, K_SIGNAL, K_RLIMIT,
-	K_UMASK, K_NICE, K_ENV, K_DEPENDS, K_SIZE, K_READY, K_CHECK_FAIL,
+	K_UMASK, K_NICE, K_ENV, K_DEPENDS, K_SIZE, K_ACTION,
 	K_ENV_FILE
 };
 
@@ -1094,89 +1094,69 @@ mon_of(struct ctx *x)
 }
 
 /*
- * "PFX:N" with N from lo to hi; -1 for another N, -2 for another PFX.
- * Inlined: with its constant prefix, each copy is smaller than a call.
+ * The words of ready (list b 0, by RD_*) and on_check_fail (list b 1, by
+ * CF_*), NUL-separated, each list ended by an empty word. A word ending
+ * in ':' takes what follows it: the last one, exec:, a command (kept as
+ * written at the int's field + 8; argv is made at section end), the
+ * others a number (at the field + 4).
  */
-static inline __attribute__((always_inline)) long
-prefixed_num(const char *v, const char *pfx, long lo, long hi)
-{
-	size_t	 n = strlen(pfx);
-	char	*end;
-	long	 r;
+static const char	 acts[] = "none\0notify\0fd:\0tcp:\0exec:\0\0"
+			    "restart\0stop\0exit\0exec:\0";
+#define ACTS_B1	6	/* the words before list 1 */
 
-	if (strncmp(v, pfx, n) != 0)
-		return -2;
-	if (!isdigit((unsigned char)v[n]))
-		return -1;
-	r = strtol(v + n, &end, 10);
-	return *end == '\0' && r >= lo && r <= hi ? r : -1;
-}
-
-/* "exec:CMD": the command, kept as written; argv is made at section end. */
-static const char *
-set_exec(struct ctx *x, const char **dst, const char *v)
+/* 0: w takes nothing, 1: a number, 2: a command (the last word). */
+static int
+act_arg(const char *w)
 {
-	if (v[5] == '\0')
-		return "empty command after exec:";
-	if ((*dst = arena_strdup(x, v + 5)) == NULL)
-		return "out of memory";
-	return NULL;
+	size_t	n = strlen(w);
+
+	return w[n + 1] == '\0' ? 2 : w[n - 1] == ':';
 }
 
 static const char *
-set_ready(struct ctx *x, void *obj, const struct key *k, const char *v)
+set_action(struct ctx *x, void *obj, const struct key *k, const char *v)
 {
-	struct cfg_mon	*m = obj;
-	long		 n;
-
-	(void)k;
-	m->ready = RD_NONE;
-	if (strcmp(v, "none") == 0)
-		return NULL;
-	if (strcmp(v, "notify") == 0)
-		m->ready = RD_NOTIFY;
-	else if (strncmp(v, "exec:", 5) == 0) {
-		m->ready = RD_EXEC;
-		return set_exec(x, &m->ready_cmd, v);
-	} else if ((n = prefixed_num(v, "fd:", 3, 1023)) != -2) {
-		if (n < 0)
-			return bad(x, "bad '" SHOW_VAL "' (want fd:N, N from 3 "
-			    "to 1023)", v);
-		m->ready = RD_FD;
-		m->ready_arg = (int)n;
-	} else if ((n = prefixed_num(v, "tcp:", 1, 65535)) != -2) {
-		if (n < 0)
-			return bad(x, "bad '" SHOW_VAL "' (want tcp:PORT, PORT "
-			    "from 1 to 65535)", v);
-		m->ready = RD_TCP;
-		m->ready_arg = (int)n;
-	} else
-		return bad(x, "'" SHOW_VAL "' is not none, notify, fd:N, "
-		    "tcp:PORT or exec:CMD", v);
-	return NULL;
-}
-
-/* on_check_fail's words, in the order of CF_*; exec: takes a command. */
-static const char	 cf_words[][8] = { "restart", "stop", "exit", "exec:" };
-
-static const char *
-set_check_fail(struct ctx *x, void *obj, const struct key *k, const char *v)
-{
-	struct cfg_mon	*m = obj;
+	int		*f = FIELD(obj, k, int);
+	const char	*w = nth(acts, k->b * ACTS_B1);
+	size_t		 n = 0;
+	char		*end;
+	long		 a;
 	int		 i;
 
-	(void)k;
-	for (i = 0; i < CF_EXEC; i++)
-		if (strcmp(v, cf_words[i]) == 0) {
-			m->on_check_fail = i;
-			return NULL;
-		}
-	if (strncmp(v, "exec:", 5) != 0)
-		return bad(x, "'" SHOW_VAL "' is not restart, stop, exit or "
-		    "exec:CMD", v);
-	m->on_check_fail = CF_EXEC;
-	return set_exec(x, &m->fail_cmd, v);
+	for (i = 0; *w != '\0'; i++, w += n + 1)
+		if ((n = strlen(w), w[n - 1] == ':') ? strncmp(v, w, n) == 0 :
+		    strcmp(v, w) == 0)
+			break;
+	if (*w == '\0')
+		return bad(x, k->b ? "'" SHOW_VAL "' is not restart, stop, exit "
+		    "or exec:CMD" : "'" SHOW_VAL "' is not none, notify, fd:N, "
+		    "tcp:PORT or exec:CMD", v);
+	*f = i;
+	if (act_arg(w) == 2) {
+		if (v[n] == '\0')
+			return "empty command after exec:";
+		if ((*(const char **)(void *)(f + 2) = arena_strdup(x, v +
+		    n)) == NULL)
+			return "out of memory";
+	} else if (act_arg(w) == 1) {
+		/* fd:N, N from 3 to 1023; tcp:PORT, PORT from 1 to 65535. */
+		a = isdigit((unsigned char)v[n]) ? strtol(v + n, &end, 10) : 0;
+		if (a < (i == RD_FD ? 3 : 1) || a > (i == RD_FD ? 1023 :
+		    65535) || *end != '\0')
+			return bad(x, i == RD_FD ? "bad '" SHOW_VAL "' (want "
+			    "fd:N, N from 3 to 1023)" : "bad '" SHOW_VAL "' "
+			    "(want tcp:PORT, PORT from 1 to 65535)", v);
+		f[1] = (int)a;
+	}
+	return NULL;
 }
+_Static_assert(RD_NONE == 0 && RD_NOTIFY == 1 && RD_FD == 2 && RD_TCP == 3 &&
+    RD_EXEC == 4 && CF_RESTART == 0 && CF_STOP == 1 && CF_EXIT == 2 &&
+    CF_EXEC == 3, "acts[]'s order");
+_Static_assert(offsetof(struct cfg_mon, ready_arg) == sizeof(int) &&
+    offsetof(struct cfg_mon, ready_cmd) == 2 * sizeof(int) &&
+    offsetof(struct cfg_mon, fail_cmd) == offsetof(struct cfg_mon,
+    on_check_fail) + 2 * sizeof(int), "set_action's fields");
 
 static const char *
 set_schedule(struct ctx *x, void *obj, const struct key *k, const char *v)
@@ -1253,7 +1233,7 @@ static const setter setters[] = {
 	[K_LISTEN] = set_listen,
 	[K_SOCKET] = set_socket, [K_LOG_TARGET] = set_log_target,
 	[K_TTY] = set_tty, [K_LOG] = set_log, [K_SIZE] = set_size,
-	[K_READY] = set_ready, [K_CHECK_FAIL] = set_check_fail,
+	[K_ACTION] = set_action,
 	[K_SCHEDULE] = set_schedule, [K_CG] = set_cg, [K_CGROUP] = set_cgroup,
 	[K_SUCCESS] = set_success, [K_PGROUP] = set_pgroup,
 	[K_ENV_FILE] = set_env_file
@@ -1302,7 +1282,7 @@ static const setter setters[] = {
 	X(PK_LOG, "log", K_LOG, 0, P(log), 0, 0) \
 	X(PK_LOG_MAX_SIZE, "log_max_size", K_SIZE, 4, P(log_max_size), 0, 0) \
 	X(PK_LOG_KEEP, "log_keep", K_INT, 2, P(log_keep), 0, 0) \
-	X(PK_READY, "ready", K_READY, 0, 0, 0, 1) \
+	X(PK_READY, "ready", K_ACTION, 0, M(ready), 0, 1) \
 	X(PK_READY_TIMEOUT, "ready_timeout", K_DURATION, 0, \
 	    M(ready_timeout_ms), 0, 1) \
 	X(PK_CHECK, "check", K_STR, 0, M(check), 0, 1) \
@@ -1312,7 +1292,8 @@ static const setter setters[] = {
 	    M(check_timeout_ms), 0, 1) \
 	X(PK_CHECK_RETRIES, "check_retries", K_INT, 3, \
 	    M(check_retries), 0, 1) \
-	X(PK_ON_CHECK_FAIL, "on_check_fail", K_CHECK_FAIL, 0, 0, 0, 1) \
+	X(PK_ON_CHECK_FAIL, "on_check_fail", K_ACTION, 1, \
+	    M(on_check_fail), 0, 1) \
 	X(PK_ON_EXIT, "on_exit", K_STR, 0, M(on_exit), 0, 1) \
 	X(PK_ON_FATAL, "on_fatal", K_STR, 0, M(on_fatal), 0, 1) \
 	X(PK_SCHEDULE, "schedule", K_SCHEDULE, 0, M(schedule), 0, 1) \
@@ -2622,11 +2603,9 @@ enum_name(const char *e, int v)
 static void
 show_key(struct out *o, const struct key *k, const char *n, const void *obj)
 {
-	/* ready's words by RD_*, the defaults by kind: nth() of each. */
-	static const char rd[] = "none\0notify\0fd:\0tcp:\0exec:";
+	/* The defaults by kind: nth() of it. */
 	static const char dflt[] = "\0console\0stderr\0auto\0" "0";
 	const struct cfg_proc	*p = obj;
-	const struct cfg_mon	*m = obj;
 	const void		*f = (const char *)obj + k->off;
 	char			 d[32];
 	const char		*s = d;
@@ -2672,17 +2651,14 @@ show_key(struct out *o, const struct key *k, const char *n, const void *obj)
 		for (i = 0; i < p->nenv; i++)
 			outf(o, "%s = %s\n", n, p->env[i]);
 		return;
-	} else if (set == K_READY && (m->ready == RD_FD ||
-	    m->ready == RD_TCP)) {
-		outf(o, "%s = %s%d\n", n, nth(rd, m->ready), m->ready_arg);
-		return;
-	} else if (set == K_READY) {
-		outf(o, "%s = %s%s\n", n, nth(rd, m->ready), m->ready == RD_EXEC ?
-		    m->ready_cmd : "");
-		return;
-	} else if (set == K_CHECK_FAIL) {
-		outf(o, "%s = %s%s\n", n, cf_words[m->on_check_fail],
-		    m->on_check_fail == CF_EXEC ? m->fail_cmd : "");
+	} else if (set == K_ACTION) {
+		/* ready, on_check_fail: the word, then its number or command. */
+		s = nth(acts, k->b * ACTS_B1 + *v);
+		if (act_arg(s) == 1)
+			outf(o, "%s = %s%d\n", n, s, v[1]);
+		else
+			outf(o, "%s = %s%s\n", n, s, act_arg(s) ? *(const char
+			    *const *)(const void *)(v + 2) : "");
 		return;
 	} else
 		return;

@@ -45,8 +45,8 @@ struct cfg_mon {
 	char	       **check_argv;
 	uint32_t	 check_interval_ms;	/* default 30000 */
 	uint32_t	 check_timeout_ms;	/* default 10000 */
-	int		 check_retries;		/* default 3 */
 	enum cfg_cfail	 on_check_fail;
+	int		 check_retries;		/* default 3 */
 	const char	*fail_cmd;
 	char	       **fail_argv;	/* exec:CMD */
 	const char	*on_exit;
