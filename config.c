@@ -431,7 +431,8 @@ enum {
 struct key {
 	unsigned char		 set;		/* K_*: setters[set] */
 	/*
-	 * K_ENUM: enum_words(b); K_INT, K_SIZE, K_NICE: bounds[b];
+	 * K_ENUM: its words at enums[]'s b-th (E_*); K_INT, K_SIZE, K_NICE:
+	 * bounds[b];
 	 * K_CG: the kind of value (set_cg).
 	 */
 	unsigned char		 b;
@@ -454,11 +455,11 @@ static const struct {
 #define HI(k)	(bounds[(k)->b].hi)
 
 /*
- * The words of the K_ENUM keys, list b after the b-th empty word (see
- * enum_words), in the order the key tables name them: NUL-separated, an
- * empty one last, each after a byte that is its value + '0' (asserted
- * below). One literal, not arrays of rows (12 bytes a word would be twice
- * the text) nor an array of pointers to the lists.
+ * The words of the K_ENUM keys, a key's list from the word E_* names (its
+ * place, as nth() counts), in the order the key tables name them:
+ * NUL-separated, an empty one last, each after a byte that is its value
+ * + '0' (asserted below). One literal, not arrays of rows (12 bytes a
+ * word would be twice the text) nor an array of pointers to the lists.
  */
 static const char enums[] =
 	"0service\0" "1oneshot\0" "\0"
@@ -469,16 +470,10 @@ static const char enums[] =
 	"3reboot\0" "2poweroff\0" "1halt\0" "/ignore\0" "\0"
 	"2poweroff\0" "3reboot\0" "1halt\0" "\0"
 	"0text\0" "1json\0";
-
-static const char *
-enum_words(int b)
-{
-	const char	*e = enums;
-
-	for (; b > 0; e += strlen(e) + 1)
-		b -= *e == '\0';
-	return e;
-}
+enum {
+	E_TYPE = 0, E_RESTART = 3, E_OVERLAP = 7, E_LOG_LEVEL = 11,
+	E_INIT = 16, E_CTRLALTDEL = 20, E_ON_CRITICAL = 25, E_LOG_FORMAT = 29
+};
 _Static_assert(PT_SERVICE == 0 && PT_ONESHOT == 1 && RS_ALWAYS == 0 &&
     RS_ON_FAILURE == 1 && RS_NEVER == 2 && OV_SKIP == 0 && OV_QUEUE == 1 &&
     OV_KILL == 2 && L_ERR == 3 && L_WARN == 4 && L_INFO == 6 &&
@@ -588,7 +583,7 @@ set_enum(struct ctx *x, void *obj, const struct key *k, const char *v)
 	char		*w = x->why + snprintf(x->why, sizeof(x->why), "'"
 			    SHOW_VAL "' is not one of ", v);
 
-	for (e = enum_words(k->b); *e != '\0'; e += strlen(e) + 1) {
+	for (e = nth(enums, k->b); *e != '\0'; e += strlen(e) + 1) {
 		if (strcmp(v, e + 1) == 0) {
 			*FIELD(obj, k, int) = *e - '0';
 			return NULL;
@@ -1128,9 +1123,9 @@ set_action(struct ctx *x, void *obj, const struct key *k, const char *v)
 		    strcmp(v, w) == 0)
 			break;
 	if (*w == '\0')
-		return bad(x, k->b ? "'" SHOW_VAL "' is not restart, stop, exit "
-		    "or exec:CMD" : "'" SHOW_VAL "' is not none, notify, fd:N, "
-		    "tcp:PORT or exec:CMD", v);
+		return bad(x, k->b ? "'" SHOW_VAL "' is not restart, stop, "
+		    "exit or exec:CMD" : "'" SHOW_VAL "' is not none, notify, "
+		    "fd:N, tcp:PORT or exec:CMD", v);
 	*f = i;
 	if (act_arg(w) == 2) {
 		if (v[n] == '\0')
@@ -1254,9 +1249,9 @@ static const setter setters[] = {
 #define PROC_KEYS(X) \
 	X(PK_COMMAND, "command", K_COMMAND, 0, P(command), 0, 0) \
 	X(PK_SHELL, "shell", K_BOOL, 0, P(shell), 0, 0) \
-	X(PK_TYPE, "type", K_ENUM, 0, P(type), 0, 0) \
+	X(PK_TYPE, "type", K_ENUM, E_TYPE, P(type), 0, 0) \
 	X(PK_AUTOSTART, "autostart", K_BOOL, 0, P(autostart), 0, 0) \
-	X(PK_RESTART, "restart", K_ENUM, 1, P(restart), 0, 0) \
+	X(PK_RESTART, "restart", K_ENUM, E_RESTART, P(restart), 0, 0) \
 	X(PK_RESTART_DELAY, "restart_delay", K_DURATION, 0, \
 	    P(restart_delay_ms), 0, 0) \
 	X(PK_RESTART_DELAY_MAX, "restart_delay_max", K_DURATION, 0, \
@@ -1297,7 +1292,7 @@ static const setter setters[] = {
 	X(PK_ON_EXIT, "on_exit", K_STR, 0, M(on_exit), 0, 1) \
 	X(PK_ON_FATAL, "on_fatal", K_STR, 0, M(on_fatal), 0, 1) \
 	X(PK_SCHEDULE, "schedule", K_SCHEDULE, 0, M(schedule), 0, 1) \
-	X(PK_OVERLAP, "overlap", K_ENUM, 2, M(overlap), 0, 1) \
+	X(PK_OVERLAP, "overlap", K_ENUM, E_OVERLAP, M(overlap), 0, 1) \
 	X(PK_SUCCESS_EXIT, "success_exit", K_SUCCESS, 0, P(success), 0, 0) \
 	X(PK_ENV_FILE, "env_file", K_ENV_FILE, 0, 0, 1, 0) \
 	X(PK_PROCESS_GROUP, "process_group", K_PGROUP, 0, P(pgroup), 0, 0) \
@@ -1320,18 +1315,21 @@ static const setter setters[] = {
 	X(SK_TCP_IDENTITY, "tcp_identity", K_STR, 0, S(tcp_identity), 0, 0) \
 	X(SK_SHUTDOWN_TIMEOUT, "shutdown_timeout", K_DURATION, 0, \
 	    S(shutdown_timeout_ms), 0, 0) \
-	X(SK_LOG_LEVEL, "log_level", K_ENUM, 3, S(log_level), 0, 0) \
+	X(SK_LOG_LEVEL, "log_level", K_ENUM, E_LOG_LEVEL, S(log_level), 0, 0) \
 	X(SK_LOG_TARGET, "log_target", K_LOG_TARGET, 0, S(log_target), 0, 0) \
 	X(SK_MAX_CLIENTS, "max_clients", K_INT, 5, S(max_clients), 0, 0) \
-	X(SK_INIT, "init", K_ENUM, 4, S(init), 0, 0) \
-	X(SK_CTRLALTDEL, "ctrlaltdel", K_ENUM, 5, S(ctrlaltdel), 0, 0) \
-	X(SK_ON_CRITICAL, "on_critical", K_ENUM, 6, S(on_critical), 0, 0) \
+	X(SK_INIT, "init", K_ENUM, E_INIT, S(init), 0, 0) \
+	X(SK_CTRLALTDEL, "ctrlaltdel", K_ENUM, E_CTRLALTDEL, \
+	    S(ctrlaltdel), 0, 0) \
+	X(SK_ON_CRITICAL, "on_critical", K_ENUM, \
+	    E_ON_CRITICAL, S(on_critical), 0, 0) \
 	X(SK_WATCHDOG, "watchdog", K_ABSPATH, 0, S(watchdog), 0, 0) \
 	X(SK_WATCHDOG_TIMEOUT, "watchdog_timeout", K_OPT_DURATION, 0, \
 	    S(watchdog_timeout_ms), 0, 0) \
 	X(SK_WATCHDOG_TEST_STOP, "watchdog_test_stop", K_OPT_DURATION, 0, \
 	    S(watchdog_test_stop_ms), 0, 0) \
-	X(SK_LOG_FORMAT, "log_format", K_ENUM, 7, S(log_format), 0, 0) \
+	X(SK_LOG_FORMAT, "log_format", K_ENUM, E_LOG_FORMAT, \
+	    S(log_format), 0, 0) \
 	X(SK_LOG_TIMESTAMPS, "log_timestamps", K_BOOL, 0, \
 	    S(log_timestamps), 0, 0) \
 	X(SK_LOG_MAIN_PREFIX, "log_main_prefix", K_BOOL, 0, \
@@ -2624,7 +2622,7 @@ show_key(struct out *o, const struct key *k, const char *n, const void *obj)
 	else if (set == K_BOOL)
 		s = *(const bool *)f ? "yes" : "no";
 	else if (set == K_ENUM)
-		s = enum_name(enum_words(k->b), *v);
+		s = enum_name(nth(enums, k->b), *v);
 	else if (set == K_OPT_DURATION && *(const uint32_t *)f == 0)
 		s = NULL;
 	else if (set == K_DURATION || set == K_OPT_DURATION)
