@@ -1475,6 +1475,14 @@ settings_defaults(struct cfg_settings *s)
  */
 #define SEEN(k)	((x->seen & (1ULL << (k))) != 0)
 
+/* "KEY in [process:ID]" and the rest of a message, at the key's line. */
+static void
+kerr(struct ctx *x, const struct cfg_proc *p, int key, const char *rest)
+{
+	cerr(x, x->keyline[key], "%s in [process:%s]%s", nth(proc_names, key),
+	    p->id, rest);
+}
+
 /*
  * The argv of one command key (command, check, handlers): split like a
  * shell would but without one, or handed to /bin/sh -c with shell = yes.
@@ -1500,13 +1508,9 @@ mk_argv(struct ctx *x, const struct cfg_proc *p, const char *cmd, int key)
 	if ((tmp = arena_strdup(x, cmd)) == NULL)
 		return NULL;
 	if ((n = cfg_split_command(tmp, words, PM_ARGV_MAX, &why)) == -1) {
-		if (why == too_many) {
-			snprintf(x->why, sizeof(x->why), "%s (max %d)", why,
-			    PM_ARGV_MAX - 1);
-			why = x->why;
-		}
-		cerr(x, x->keyline[key], "%s in [process:%s]: %s",
-		    nth(proc_names, key), p->id, why);
+		snprintf(x->why, sizeof(x->why), why == too_many ?
+		    ": %s (max %d)" : ": %s", why, PM_ARGV_MAX - 1);
+		kerr(x, p, key, x->why);
 		return NULL;
 	}
 	if ((argv = arena_alloc(x, (n + 1) * sizeof(char *))) == NULL)
@@ -1538,14 +1542,12 @@ finish_mon(struct ctx *x, struct cfg_proc *p)
 		*(char ***)(void *)(b + cmds[i][1]) = mk_argv(x, p,
 		    *(const char **)(void *)(b + cmds[i][0]), cmds[i][2]);
 	if (m->schedule != NULL && p->type != PT_ONESHOT)
-		cerr(x, x->keyline[PK_SCHEDULE], "schedule in [process:%s] "
-		    "needs type = oneshot", p->id);
+		kerr(x, p, PK_SCHEDULE, " needs type = oneshot");
 	if (m->schedule != NULL && !SEEN(PK_AUTOSTART))
 		p->autostart = false;
 	if (m->ready != RD_NONE && p->type == PT_ONESHOT)
-		cerr(x, x->keyline[PK_READY], "ready in [process:%s] needs "
-		    "type = service (a oneshot is ready when it exits 0)",
-		    p->id);
+		kerr(x, p, PK_READY, " needs type = service (a oneshot is "
+		    "ready when it exits 0)");
 	if (m->check_interval_ms == 0 || m->check_timeout_ms == 0 ||
 	    m->ready_timeout_ms == 0)
 		cerr(x, p->line, "check_interval, check_timeout and "
@@ -1595,8 +1597,7 @@ instances(struct ctx *x)
 	int		 i, b = x->cur, n = c->procs[b].instances;
 
 	if (SEEN(PK_DEPENDS))
-		cerr(x, x->keyline[PK_DEPENDS], "depends in [process:%s] "
-		    "cannot go with instances", c->procs[b].id);
+		kerr(x, &c->procs[b], PK_DEPENDS, " cannot go with instances");
 	for (i = 1; i <= n; i++) {
 		/* procs[b] keeps its ID until the last turn renames it. */
 		if (snprintf(id, sizeof(id), "%s_%02d", c->procs[b].id,
