@@ -1452,10 +1452,10 @@ proc_defaults(struct cfg_proc *p)
 	p->instances = 1;
 }
 
+/* s is zeroed already, with the struct config that holds it. */
 static void
 settings_defaults(struct cfg_settings *s)
 {
-	memset(s, 0, sizeof(*s));
 	s->socket_gid = (gid_t)-1;
 	s->shutdown_timeout_ms = 30000;
 	s->log_level = L_INFO;
