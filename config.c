@@ -216,32 +216,30 @@ nth(const char *w, int n)
 	return w;
 }
 
+/* n bytes of s, at least one, each a letter, a digit or one of more. */
 static bool
-id_ok(const char *s, size_t n)
+chars_ok(const char *s, size_t n, const char *more)
 {
 	size_t	i;
 
-	/* A leading '-' is the design's dash of `pm start -ID` (issue 13). */
-	if (n == 0 || n > PM_ID_MAX - 1 || s[0] == '-')
-		return false;
 	for (i = 0; i < n; i++)
-		if (!isalnum((unsigned char)s[i]) && s[i] != '_' &&
-		    s[i] != '.' && s[i] != '-')
+		if (!isalnum((unsigned char)s[i]) && (s[i] == '\0' ||
+		    strchr(more, s[i]) == NULL))
 			return false;
-	return true;
+	return n > 0;
+}
+
+static bool
+id_ok(const char *s, size_t n)
+{
+	/* A leading '-' is the design's dash of `pm start -ID` (issue 13). */
+	return n <= PM_ID_MAX - 1 && s[0] != '-' && chars_ok(s, n, "_.-");
 }
 
 static bool
 envname_ok(const char *s, size_t n)
 {
-	size_t	i;
-
-	if (n == 0 || isdigit((unsigned char)s[0]))
-		return false;
-	for (i = 0; i < n; i++)
-		if (!isalnum((unsigned char)s[i]) && s[i] != '_')
-			return false;
-	return true;
+	return !isdigit((unsigned char)s[0]) && chars_ok(s, n, "_");
 }
 
 /* The units of durations, largest first, and their milliseconds. */
