@@ -2679,10 +2679,8 @@ show_keys(const struct key *k, const void *obj, const void *mon, char *buf,
 
 	for (const char *n = key_names(k); *n != '\0'; n += strlen(n) + 1,
 	    k++)
-		if (!k->mon)
-			show_key(&o, k, n, obj);
-		else if (mon != NULL)
-			show_key(&o, k, n, mon);
+		if (!k->mon || mon != NULL)
+			show_key(&o, k, n, k->mon ? mon : obj);
 	return out_end(&o);
 }
 
