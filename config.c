@@ -502,7 +502,7 @@ set_str(struct ctx *x, void *obj, const struct key *k, const char *v)
 		return "empty value";
 	if ((*FIELD(obj, k, const char *) = arena_strdup(x, v)) == NULL)
 		return "out of memory";
-	return NULL;
+	return stored;	/* NULL to the handler; what set_tty, set_cg say */
 }
 
 /* K_STR, K_COMMAND: any text (the command is split at the section end). */
@@ -1029,7 +1029,7 @@ set_tty(struct ctx *x, void *obj, const struct key *k, const char *v)
 {
 	if (strcmp(v, "console") != 0)
 		return set_abspath(x, obj, k, v);
-	return set_str(x, obj, k, "/dev/console") ? "out of memory" : stored;
+	return set_str(x, obj, k, "/dev/console");
 }
 
 static const char *
@@ -1203,7 +1203,7 @@ set_cg(struct ctx *x, void *obj, const struct key *k, const char *v)
 		return x->why;
 	}
 	snprintf(t, sizeof(t), k->b == 2 ? "%llu %llu" : "%llu", a, b);
-	return set_str(x, obj, k, t) ? "out of memory" : stored;
+	return set_str(x, obj, k, t);
 }
 
 /* [settings] cgroup = auto | no | PATH (issue 14); auto is NULL. */
