@@ -1568,7 +1568,7 @@ finish_proc(struct ctx *x)
 		cerr(x, x->keyline[PK_USER], "user %s in [process:%s] has no "
 		    "passwd entry, so group must be set too", p->user, p->id);
 	if (p->restart_delay_max_ms < p->restart_delay_ms)
-		cerr(x, x->keyline[PK_RESTART_DELAY_MAX] ?
+		cerr(x, SEEN(PK_RESTART_DELAY_MAX) ?
 		    x->keyline[PK_RESTART_DELAY_MAX] : p->line,
 		    "restart_delay_max is less than restart_delay in "
 		    "[process:%s]", p->id);
@@ -1629,8 +1629,7 @@ finish_section(struct ctx *x)
 		instances(x);
 	x->sec = SEC_NONE;
 	x->seen = 0;
-	x->user_pw = false;
-	memset(x->keyline, 0, sizeof(x->keyline));
+	x->user_pw = false;	/* keyline is read for seen keys only */
 }
 
 /*
