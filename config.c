@@ -430,14 +430,15 @@ struct key {
 	unsigned char		 set;		/* K_*: setters[set] */
 	/*
 	 * K_ENUM: its words at enums[]'s b-th (E_*); K_INT, K_SIZE, K_NICE:
-	 * bounds[b];
-	 * K_CG: the kind of value (set_cg).
+	 * bounds[b]; K_CG: the kind of value (set_cg); K_ACTION: its list.
 	 */
-	unsigned char		 b;
-	unsigned short		 off : 14;
-	unsigned short		 repeat : 1;	/* may appear many times */
-	unsigned short		 mon : 1;	/* a field of struct cfg_mon */
+	unsigned char		 b : 6;
+	unsigned char		 repeat : 1;	/* may appear many times */
+	unsigned char		 mon : 1;	/* a field of struct cfg_mon */
+	/* A whole 16 bits: read without a mask, the flags with b. */
+	unsigned short		 off;
 };
+_Static_assert(sizeof(struct key) == 4, "a row is 4 bytes");
 
 /*
  * set_int, set_size bounds; a set_size hi of -1 is LLONG_MAX, in an
@@ -1346,8 +1347,8 @@ static const setter setters[] = {
 
 #define KEY_ID(id, ...)		id,
 #define KEY_NAME(id, name, ...)	name "\0"
-#define KEY_ROW(id, name, set, b, off, repeat, mon) \
-	{ set, b, off, repeat, mon },
+#define KEY_ROW(id, name, set_, b_, off_, repeat_, mon_) \
+	{ .set = set_, .b = b_, .off = off_, .repeat = repeat_, .mon = mon_ },
 
 enum { PROC_KEYS(KEY_ID) PK__COUNT };
 enum { SETTINGS_KEYS(KEY_ID) SK__COUNT };
@@ -1362,9 +1363,9 @@ _Static_assert(P(gid) == P(group) + sizeof(char *) && S(socket_gid) ==
     S(socket_group) + sizeof(char *), "set_group: the gid after the name");
 _Static_assert(sizeof(struct cfg_mon) <= 256, "finish_mon's offsets");
 _Static_assert(PK__COUNT <= 64 && SK__COUNT <= 64, "seen is a 64-bit mask");
-_Static_assert(sizeof(struct cfg_proc) < 1 << 14 && sizeof(struct
-    cfg_settings) < 1 << 14 && sizeof(struct cfg_mon) < 1 << 14,
-    "a key's offset is 14 bits");
+_Static_assert(sizeof(struct cfg_proc) < 1 << 16 && sizeof(struct
+    cfg_settings) < 1 << 16 && sizeof(struct cfg_mon) < 1 << 16,
+    "a key's offset is 16 bits");
 
 /* The names of tab's keys, in its order. */
 static __attribute__((noinline)) const char *
