@@ -2319,14 +2319,30 @@ cfg_free(struct config *c)
 }
 
 /*
- * The load itself, shared by files and strings. inih's options are
- * globals in Debian's build, so they are all set here, every time, to the
- * values this file format is defined by.
+ * inih's options are globals in Debian's build, so they are all set, for
+ * every read (a load, the client's), to the values this file format is
+ * defined by.
  */
+static void
+ini_options(void)
+{
+	static char	comment_chars[] = ";#";
+
+	ini_max_line = PM_LINE_MAX;
+	ini_use_stack = true;
+	ini_allow_realloc = false;
+	ini_allow_multiline = false;
+	ini_allow_inline_comments = false;
+	ini_start_comment_prefixes = comment_chars;
+	ini_stop_on_first_error = false;
+	ini_allow_no_value = false;
+	ini_allow_bom = true;
+}
+
+/* The load itself, shared by files and strings. */
 static int
 load(struct ctx *x, struct config **out)
 {
-	static char	comment_chars[] = ";#";
 	struct config	 boot, *c;
 	struct cfg_proc	*np;
 	int		 r, saved;
@@ -2342,16 +2358,7 @@ load(struct ctx *x, struct config **out)
 	if ((c->file = arena_strdup(x, x->name)) == NULL)
 		goto fail;
 
-	ini_max_line = PM_LINE_MAX;
-	ini_use_stack = true;
-	ini_allow_realloc = false;
-	ini_allow_multiline = false;
-	ini_allow_inline_comments = false;
-	ini_start_comment_prefixes = comment_chars;
-	ini_stop_on_first_error = false;
-	ini_allow_no_value = false;
-	ini_allow_bom = true;
-
+	ini_options();
 	r = ini_parse_stream(reader, x, handler, x);
 	finish_section(x);
 	if (r == -2)
@@ -2767,9 +2774,7 @@ cfg_load_client(const char *file, struct config *c)
 	memset(c, 0, sizeof(*c));
 	c->file = file;
 	/* Lines as load() reads them, or an indented line would differ. */
-	ini_max_line = PM_LINE_MAX;
-	ini_allow_multiline = false;
-	ini_allow_inline_comments = false;
+	ini_options();
 	(void)ini_parse(file, client_key, &c->set);
 }
 
