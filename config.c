@@ -1099,7 +1099,7 @@ static const char	 acts[] = "none\0notify\0fd:\0tcp:\0exec:\0\0"
 #define ACTS_B1	6	/* the words before list 1 */
 
 /* 0: w takes nothing, 1: a number, 2: a command (the last word). */
-static int
+static inline __attribute__((always_inline)) int
 act_arg(const char *w)
 {
 	size_t	n = strlen(w);
