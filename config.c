@@ -2505,13 +2505,19 @@ cfg_proc_changed(const struct cfg_proc *a, const struct cfg_proc *b)
 {
 	/* What the exec sees: strings (size 0) by value, the rest by bytes. */
 #define PF(f)	{ P(f), sizeof(((struct cfg_proc *)0)->f) }
+	/* Neighbours by one row: gid and uid, umask and has_nice, rlimits. */
 	static const struct { uint16_t off, size; } f[] = {
 		{ P(command), 0 }, PF(shell), PF(type), { P(user), 0 },
-		{ P(group), 0 }, PF(uid), PF(gid), { P(directory), 0 },
-		PF(umask), PF(has_nice), PF(rlimit_nofile), PF(rlimit_core),
-		PF(rlimit_nproc), PF(nenv), { P(tty), 0 },
+		{ P(group), 0 }, { P(gid), 2 * sizeof(uid_t) },
+		{ P(directory), 0 }, { P(umask), sizeof(int) + 1 },
+		{ P(rlimit_nofile), 3 * sizeof(long long) }, PF(nenv),
+		{ P(tty), 0 },
 	};
 #undef PF
+	_Static_assert(P(uid) == P(gid) + sizeof(uid_t) && sizeof(gid_t) ==
+	    sizeof(uid_t) && P(has_nice) == P(umask) + sizeof(int) &&
+	    P(rlimit_nproc) == P(rlimit_nofile) + 2 * sizeof(long long),
+	    "f[]'s neighbours");
 	const char *x, *y;
 	size_t i;
 
