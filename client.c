@@ -48,23 +48,24 @@ enum { R_ACTION, R_STATUS, R_TEXT, R_VERSION, R_PING, R_PID, R_LOCAL };
 enum { S_CONNECT, S_CHALLENGE, S_PROOF, S_SEND, S_READ, S_DONE };
 
 struct sess {
-	char		 name[300];	/* socket path or HOST:PORT */
-	bool		 tcp;
+	/* The fields used most first, at offsets of one byte. */
 	int		 fd;
 	int		 st;
-	struct sockaddr_storage addr;
+	bool		 tcp;
+	bool		 sealed;	/* TCP after auth: every PDU tagged */
 	unsigned int	 addrlen;	/* socklen_t on Linux */
-	uint8_t		 tx[2 * PDU_MAX];
 	size_t		 txlen;
 	size_t		 txoff;
 	size_t		 reqlen;	/* TCP: the request, parked in tx */
-	bool		 sealed;	/* TCP after auth: every PDU tagged */
 	size_t		 vrf;		/* rx bytes whose tags were checked */
-	struct auth_sess as;
-	uint8_t		 proof[SHA256_LEN];	/* the server's, expected */
 	uint8_t		*rx;
 	size_t		 rxlen;
 	size_t		 rxcap;
+	char		 name[300];	/* socket path or HOST:PORT */
+	struct sockaddr_storage addr;
+	uint8_t		 tx[2 * PDU_MAX];
+	struct auth_sess as;
+	uint8_t		 proof[SHA256_LEN];	/* the server's, expected */
 	char		 err[512];
 };
 
@@ -133,6 +134,7 @@ static struct sock_loc	 locs[PM_SOCK_LOCS];
 static int		 nlocs, iloc;
 static char		 refused[512];	/* why a location was not used */
 _Static_assert(sizeof(refused) == sizeof(((struct sess *)0)->err), "");
+_Static_assert(sizeof(locs[0].name) <= sizeof(((struct sess *)0)->name), "");
 static bool		 refused_peer;	/* ... because of who served it */
 #endif
 static char		 keybuf[4096];
@@ -143,17 +145,8 @@ static int		 nopt;		/* leading arguments before "--" */
 static void	follow_out(struct sess *);
 static void	sess_connect(struct sess *);
 
-/* An error on stderr after "pm: ", which is written once, here. */
-static void __attribute__((format(printf, 1, 2)))
-perr(const char *fmt, ...)
-{
-	va_list ap;
-
-	out_put(2, "pm: ", 4);
-	va_start(ap, fmt);
-	out_v(2, fmt, ap);
-	va_end(ap);
-}
+/* An error on stderr after "pm: ", which out writes for OUT_PM. */
+#define perr(...)	out(OUT_PM, __VA_ARGS__)
 
 #define CONFIG_CMDS(X) \
 	X("show|display\0" "[ID]\0" \
@@ -387,8 +380,9 @@ peer_trusted(struct sess *s)
 {
 	struct ucred cr;
 	socklen_t len = sizeof(cr);
-	struct stat st;
-	char dir[sizeof(s->name)], *slash;
+	static struct stat st;
+	static char dir[sizeof(s->name)];
+	char *slash;
 
 	if (getsockopt(s->fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == -1) {
 		snprintf(refused, sizeof(refused), "cannot tell who serves "
@@ -421,7 +415,7 @@ static void
 unix_next(struct sess *s, int e)
 {
 	struct sockaddr_un *sun = (struct sockaddr_un *)&s->addr;
-	struct stat st;
+	static struct stat st;
 	int i;
 
 	close(s->fd);
@@ -444,7 +438,8 @@ unix_next(struct sess *s, int e)
 	}
 	if (iloc + 1 < nlocs) {
 		iloc++;
-		snprintf(s->name, sizeof(s->name), "%s", locs[iloc].name);
+		/* A sun_path, NUL-terminated, fits in a name. */
+		memcpy(s->name, locs[iloc].name, sizeof(locs[iloc].name));
 		(void)cfg_sockaddr(s->name, sun, &s->addrlen);
 		sess_connect(s);
 		return;
@@ -606,6 +601,14 @@ send:
 	s->rxlen -= h.len;
 }
 
+/* A whole PDU at off of s's first end bytes: its header in h. */
+static bool __attribute__((noinline))
+pdu_whole(struct sess *s, size_t off, size_t end, struct pdu_hdr *h)
+{
+	return pdu_hdr_unpack(s->rx + off, end - off, h) == 0 &&
+	    h->len <= end - off;
+}
+
 /*
  * Check the tag of every whole reply PDU as it arrives; nothing after
  * TCP auth is printed unless it passed. -1 when one failed.
@@ -615,8 +618,7 @@ sess_verify(struct sess *s)
 {
 	struct pdu_hdr h;
 
-	while (pdu_hdr_unpack(s->rx + s->vrf, s->rxlen - s->vrf, &h) == 0 &&
-	    h.len <= s->rxlen - s->vrf) {
+	while (pdu_whole(s, s->vrf, s->rxlen, &h)) {
 		if (auth_check(&s->as, AUTH_S2C, s->rx + s->vrf, h.len) != 0) {
 			sess_refuse(s, "a reply failed authentication "
 			    "(forged, replayed or reordered)");
@@ -680,7 +682,7 @@ static void
 exchange(void)
 {
 	struct pollfd pfd[TARGETS_MAX];
-	struct sess *map[TARGETS_MAX];
+	static struct sess *map[TARGETS_MAX];
 	uint64_t start = plat_mono_ms(), now;
 	int i, n, t, active;
 
@@ -776,16 +778,18 @@ json_num(const char *key, long long v, bool null)
 static char *
 fmt_u32(char *buf, uint32_t v)
 {
-	char tmp[12], *t = tmp + sizeof(tmp);
-	size_t n;
+	uint32_t t = v;
+	char *p = buf, *end;
 
-	*--t = '\0';
+	/* Its digits counted, then written from the last. */
 	do
-		*--t = (char)('0' + v % 10);
+		p++;
+	while ((t /= 10) != 0);
+	*(end = p) = '\0';
+	do
+		*--p = (char)('0' + v % 10);
 	while ((v /= 10) != 0);
-	n = (size_t)(tmp + sizeof(tmp) - t);
-	memcpy(buf, t, n);
-	return buf + n - 1;
+	return end;
 }
 
 /*
@@ -888,7 +892,7 @@ colour(const struct pdu_status *s)
 	const char *t = s->state, *e = getenv("NO_COLOR"), *c;
 
 	c = strchr("r2s3b1f1e1", *t);
-	return plat_isatty(1) && (e == NULL || *e == '\0') && c &&
+	return out_isatty(1) && (e == NULL || *e == '\0') && c &&
 	    t[6] != 'd' && (*t != 'e' || s->last_exit) ? c[1] : 0;
 }
 
@@ -905,7 +909,7 @@ static int nall;
 static int
 waiting(const struct pdu_status *st, int n)
 {
-	int i, bad = 0, pend = 0, type = opt.wait, tty = plat_isatty(2);
+	int i, bad = 0, pend = 0, type = opt.wait, tty = out_isatty(2);
 
 	if (tty)
 		out_put(2, "\r\033[K", 4);
@@ -934,7 +938,8 @@ print_status(const struct pdu_status *st, int n, const char *pfx)
 	 * and info: "run ", two notes of 95 bytes escaped (4 bytes each at
 	 * most), a separator, "; skipped N" and "; limits not applied".
 	 */
-	char c[8][24], info[808], line[1400];
+	static char info[808], line[1400];
+	static char c[8][24];
 	char *q;
 	int i, j, t, w[3] = { 2, 5, 3 }, rc = EX_OK;
 	/* PID to CPU: their widths, and 16 when right-aligned; PID's is w[2]. */
@@ -969,9 +974,8 @@ print_status(const struct pdu_status *st, int n, const char *pfx)
 			w[0] = (int)strlen(st[i].id);
 		if ((int)strlen(st[i].state) > w[1])
 			w[1] = (int)strlen(st[i].state);
-		fmt_u32(c[0], st[i].pid);
-		if ((int)strlen(c[0]) > w[2])
-			w[2] = (int)strlen(c[0]);
+		if ((t = (int)(fmt_u32(c[0], st[i].pid) - c[0])) > w[2])
+			w[2] = t;
 	}
 	if (opt.json) {
 		out(1, "{\"processes\": [");
@@ -1152,7 +1156,7 @@ print_reply(struct sess *s, int kind, const char *pfx)
 	struct pdu_status *st = NULL;
 	struct pdu_version v;
 	struct pdu_hdr h;
-	char msg[PDU_MSG_MAX];
+	static char msg[PDU_MSG_MAX];
 	size_t off = 0, end = s->sealed ? s->vrf : s->rxlen;
 	uint32_t count;
 	int rc, n = 0, ret = EX_FAIL;
@@ -1306,22 +1310,24 @@ serve(void)
 static int
 transact(int kind)
 {
-	char pfx[320];
-	int i, n, rc, ret = EX_OK;
+	static char pfx[320];
+	struct sess *s, *end;
+	int n, rc, ret = EX_OK;
 
 #if PLAT_UNIX
 again:
 #endif
-	for (i = 0; i < nsess; i++) {
+	end = sess + nsess;
+	for (s = sess; s < end; s++) {
 		if (opt.all) {
 			req.nids = 1;
-			memcpy(req.ids[0], sess[i].name, PDU_ID_MAX);
+			memcpy(req.ids[0], s->name, PDU_ID_MAX);
 		}
-		if ((n = pdu_req_pack(sess[i].tx, PDU_MAX, &req)) < 0) {
+		if ((n = pdu_req_pack(s->tx, PDU_MAX, &req)) < 0) {
 			perr("request too large\n");
 			return EX_USAGE;
 		}
-		sess[i].txlen = (size_t)n;
+		s->txlen = (size_t)n;
 	}
 	exchange();
 #if PLAT_UNIX
@@ -1330,23 +1336,21 @@ again:
 #endif
 	if (opt.follow) {
 		/* follow_out printed the stream; only failures are left. */
-		for (i = 0; i < nsess; i++)
-			if (sess[i].err[0] != '\0') {
-				perr("%s\n", sess[i].err);
+		for (s = sess; s < end; s++)
+			if (s->err[0] != '\0') {
+				perr("%s\n", s->err);
 				opt.follow_rc = EX_FAIL;
 			}
 		return opt.follow_rc;
 	}
-	for (i = 0; i < nsess; i++) {
-		pfx[0] = '\0';
-		if (nsess > 1)
-			snprintf(pfx, sizeof(pfx), "%s ", sess[i].name);
+	for (s = sess; s < end; s++) {
+		snprintf(pfx, sizeof(pfx), nsess > 1 ? "%s " : "%.0s", s->name);
 		if (opt.json && nsess > 1) {
 			/* The document opens with the first host. */
-			out(1, "%s", i ? ", " : "{");
-			json_str(sess[i].name, ": ");
+			out(1, "%s", s != sess ? ", " : "{");
+			json_str(s->name, ": ");
 		}
-		rc = print_reply(&sess[i], kind, pfx);
+		rc = print_reply(s, kind, pfx);
 		if (rc > ret)
 			ret = rc;
 	}
@@ -1453,12 +1457,11 @@ follow_out(struct sess *s)
 	static struct pdu_error e;
 	struct pdu_hdr h;
 	size_t off = 0, end = s->sealed ? s->vrf : s->rxlen;
-	char pfx[320];
+	static char pfx[320];
 
 	snprintf(pfx, sizeof(pfx), nsess > 1 || opt.all ? "%s " : "%.0s",
 	    s->name);
-	while (pdu_hdr_unpack(s->rx + off, end - off, &h) == 0 &&
-	    h.len <= end - off) {
+	while (pdu_whole(s, off, end, &h)) {
 		if (h.type == PDU_TEXT &&
 		    pdu_text_unpack(s->rx + off, h.len, &t) == 0)
 			print_text(&t, pfx, 0);
@@ -1507,17 +1510,17 @@ static int
 logs_args(int argc, char **argv)
 {
 	char *id = NULL, *end;
-	int i;
+	int i, k;
 
 	if (argc == 1 && nopt == 1 && strcmp(argv[0], "--reopen") == 0) {
 		req.type = PDU_LOG_REOPEN;
 		return R_ACTION;
 	}
 	for (i = 0; i < argc; i++) {
-		if (i < nopt && strcmp(argv[i], "-f") == 0)
+		k = i < nopt ? word_find("-f\0-n\0", argv[i]) : -1;
+		if (k == 0)
 			opt.follow = true;
-		else if (i < nopt && strcmp(argv[i], "-n") == 0 &&
-		    i + 1 < argc) {
+		else if (k == 1 && i + 1 < argc) {
 			req.lines = (uint32_t)strtoul(argv[++i], &end, 10);
 			if (*end != '\0' || *argv[i] == '\0' ||
 			    *argv[i] == '-')
@@ -1529,11 +1532,7 @@ logs_args(int argc, char **argv)
 	}
 	/* -f with no ID: every process (issue 17). */
 	opt.all = id == NULL && opt.follow;
-	if (!opt.all && (id == NULL || add_ids(1, &id) == -1))
-		return -1;
-	if (opt.follow)
-		req.flags |= PDU_F_FOLLOW;
-	return R_TEXT;
+	return !opt.all && (id == NULL || add_ids(1, &id) == -1) ? -1 : R_TEXT;
 }
 
 /*
@@ -1646,10 +1645,11 @@ help(int argc, char **argv)
 static int
 run_args(int argc, char **argv)
 {
-	char **ln[PDU_IDS_MAX], *p = req.text, *e = p + PDU_TEXT_MAX - 8;
+	static char **ln[PDU_IDS_MAX];
+	char *p = req.text, *e = p + PDU_TEXT_MAX - 8;
 	char *id = req.ids[0], *k, *q;
 	const char *c, *nm = "";
-	int i, n = 0;
+	int i, j, n = 0;
 
 	req.nids = 1;
 	for (i = 0; i < nopt && argv[i][0] == '-'; i += 2) {
@@ -1662,15 +1662,13 @@ run_args(int argc, char **argv)
 		p += snprintf(p, (size_t)(e - p), "%s", argv[i] + 2);
 		for (q = k; (q = strchr(q, '-')) != NULL; )
 			*q = '_';
-		if (strcmp(k, "name") == 0) {
+		if ((j = word_find("env\0dir\0name\0", k)) == 2) {
 			nm = argv[i + 1];
 			p = k;
 			continue;
 		}
-		if (strcmp(k, "env") == 0)
-			p = stpcpy(k, "environment");
-		if (strcmp(k, "dir") == 0)
-			p = stpcpy(k, "directory");
+		if (j >= 0)
+			p = stpcpy(k, words("environment\0directory", j));
 		ln[n++] = argv + i;
 		if (p < e)
 			p += snprintf(p, (size_t)(e - p), " = %s\n", argv[i + 1]);
@@ -1802,7 +1800,6 @@ cmd_args(const struct cmd *c, int argc, char **argv)
 	case A_EVENTS:
 		if (argc > 0 && nopt > 0 && strcmp(argv[0], "-f") == 0) {
 			opt.follow = true;
-			req.flags |= PDU_F_FOLLOW;
 			argc--;
 			argv++;
 		}
@@ -1812,9 +1809,7 @@ cmd_args(const struct cmd *c, int argc, char **argv)
 		opt.events_json = opt.json;
 		opt.json = false;
 		/* FALLTHROUGH */
-	case A_IDS:
-	case A_ID1:
-	case A_ID:
+	default:	/* the IDs, if any (none for A_NONE) */
 		return add_ids(argc, argv) == -1 ? -1 : c->print;
 	}
 	return c->print;
@@ -1864,8 +1859,9 @@ done:
 static int
 targets_setup(void)
 {
-	char hosts[4096], *h, *save = NULL, *e = getenv("PM_SOCKET");
-	struct config cf;
+	static char hosts[4096];
+	char *h, *save = NULL, *e = getenv("PM_SOCKET");
+	static struct config cf;	/* zero: targets_setup runs once */
 	int rc = 0;
 
 	if ((sess = calloc(TARGETS_MAX, sizeof(*sess))) == NULL) {
@@ -1876,7 +1872,6 @@ targets_setup(void)
 	if (opt.hosts == NULL && opt.sock == NULL && e != NULL && *e != '\0')
 		opt.sock = e;
 	/* Only the two keys the client uses are read (issue 13). */
-	memset(&cf, 0, sizeof(cf));
 #if PLAT_UNIX
 	if ((opt.sock == NULL && opt.hosts == NULL) ||
 	    (opt.hosts != NULL && opt.token_file == NULL &&
@@ -2033,6 +2028,8 @@ unknown:
 	}
 	if (kind >= R_LOCAL)
 		return kind - R_LOCAL;
+	/* logs -f, events -f */
+	req.flags |= opt.follow ? PDU_F_FOLLOW : 0;
 	opt.ping = kind == R_PING;
 	opt.pid = kind == R_PID;
 	/* The Prometheus text is its own format, with or without --json. */

@@ -225,32 +225,30 @@ nth(const char *w, int n)
 	return w;
 }
 
+/* n bytes of s, at least one, each a letter, a digit or one of more. */
 static bool
-id_ok(const char *s, size_t n)
+chars_ok(const char *s, size_t n, const char *more)
 {
 	size_t	i;
 
-	/* A leading '-' is the design's dash of `pm start -ID` (issue 13). */
-	if (n == 0 || n > PM_ID_MAX - 1 || s[0] == '-')
-		return false;
 	for (i = 0; i < n; i++)
-		if (!isalnum((unsigned char)s[i]) && s[i] != '_' &&
-		    s[i] != '.' && s[i] != '-')
+		if (!isalnum((unsigned char)s[i]) && (s[i] == '\0' ||
+		    strchr(more, s[i]) == NULL))
 			return false;
-	return true;
+	return n > 0;
+}
+
+static bool
+id_ok(const char *s, size_t n)
+{
+	/* A leading '-' is the design's dash of `pm start -ID` (issue 13). */
+	return n <= PM_ID_MAX - 1 && s[0] != '-' && chars_ok(s, n, "_.-");
 }
 
 static bool
 envname_ok(const char *s, size_t n)
 {
-	size_t	i;
-
-	if (n == 0 || isdigit((unsigned char)s[0]))
-		return false;
-	for (i = 0; i < n; i++)
-		if (!isalnum((unsigned char)s[i]) && s[i] != '_')
-			return false;
-	return true;
+	return !isdigit((unsigned char)s[0]) && chars_ok(s, n, "_");
 }
 
 /* The units of durations, largest first, and their milliseconds. */
@@ -427,7 +425,7 @@ enum {
 	K_STR, K_ABSPATH, K_USER, K_GROUP, K_LISTEN, K_SOCKET,
 	K_TTY, K_SCHEDULE, K_CG, K_PGROUP,
 	K_BOOL, K_DURATION, K_OPT_DURATION, K_INT, K_ENUM, K_SIGNAL, K_RLIMIT,
-	K_UMASK, K_NICE, K_ENV, K_DEPENDS, K_SIZE, K_READY, K_CHECK_FAIL,
+	K_UMASK, K_NICE, K_ENV, K_DEPENDS, K_SIZE, K_ACTION,
 	K_ENV_FILE
 };
 
@@ -440,14 +438,16 @@ enum {
 struct key {
 	unsigned char		 set;		/* K_*: setters[set] */
 	/*
-	 * K_ENUM: enum_words(b); K_INT, K_SIZE, K_NICE: bounds[b];
-	 * K_CG: the kind of value (set_cg).
+	 * K_ENUM: its words at enums[]'s b-th (E_*); K_INT, K_SIZE, K_NICE:
+	 * bounds[b]; K_CG: the kind of value (set_cg); K_ACTION: its list.
 	 */
-	unsigned char		 b;
-	unsigned short		 off : 14;
-	unsigned short		 repeat : 1;	/* may appear many times */
-	unsigned short		 mon : 1;	/* a field of struct cfg_mon */
+	unsigned char		 b : 6;
+	unsigned char		 repeat : 1;	/* may appear many times */
+	unsigned char		 mon : 1;	/* a field of struct cfg_mon */
+	/* A whole 16 bits: read without a mask, the flags with b. */
+	unsigned short		 off;
 };
+_Static_assert(sizeof(struct key) == 4, "a row is 4 bytes");
 
 /*
  * set_int, set_size bounds; a set_size hi of -1 is LLONG_MAX, in an
@@ -463,11 +463,11 @@ static const struct {
 #define HI(k)	(bounds[(k)->b].hi)
 
 /*
- * The words of the K_ENUM keys, list b after the b-th empty word (see
- * enum_words), in the order the key tables name them: NUL-separated, an
- * empty one last, each after a byte that is its value + '0' (asserted
- * below). One literal, not arrays of rows (12 bytes a word would be twice
- * the text) nor an array of pointers to the lists.
+ * The words of the K_ENUM keys, a key's list from the word E_* names (its
+ * place, as nth() counts), in the order the key tables name them:
+ * NUL-separated, an empty one last, each after a byte that is its value
+ * + '0' (asserted below). One literal, not arrays of rows (12 bytes a
+ * word would be twice the text) nor an array of pointers to the lists.
  */
 static const char enums[] =
 	"0service\0" "1oneshot\0" "\0"
@@ -478,16 +478,10 @@ static const char enums[] =
 	"3reboot\0" "2poweroff\0" "1halt\0" "/ignore\0" "\0"
 	"2poweroff\0" "3reboot\0" "1halt\0" "\0"
 	"0text\0" "1json\0";
-
-static const char *
-enum_words(int b)
-{
-	const char	*e = enums;
-
-	for (; b > 0; e += strlen(e) + 1)
-		b -= *e == '\0';
-	return e;
-}
+enum {
+	E_TYPE = 0, E_RESTART = 3, E_OVERLAP = 7, E_LOG_LEVEL = 11,
+	E_INIT = 16, E_CTRLALTDEL = 20, E_ON_CRITICAL = 25, E_LOG_FORMAT = 29
+};
 _Static_assert(PT_SERVICE == 0 && PT_ONESHOT == 1 && RS_ALWAYS == 0 &&
     RS_ON_FAILURE == 1 && RS_NEVER == 2 && OV_SKIP == 0 && OV_QUEUE == 1 &&
     OV_KILL == 2 && L_ERR == 3 && L_WARN == 4 && L_INFO == 6 &&
@@ -518,7 +512,7 @@ set_str(struct ctx *x, void *obj, const struct key *k, const char *v)
 		return "empty value";
 	if ((*FIELD(obj, k, const char *) = arena_strdup(x, v)) == NULL)
 		return "out of memory";
-	return NULL;
+	return stored;	/* NULL to the handler; what set_tty, set_cg say */
 }
 
 /* K_STR, K_COMMAND: any text (the command is split at the section end). */
@@ -597,7 +591,7 @@ set_enum(struct ctx *x, void *obj, const struct key *k, const char *v)
 	char		*w = x->why + snprintf(x->why, sizeof(x->why), "'"
 			    SHOW_VAL "' is not one of ", v);
 
-	for (e = enum_words(k->b); *e != '\0'; e += strlen(e) + 1) {
+	for (e = nth(enums, k->b); *e != '\0'; e += strlen(e) + 1) {
 		if (strcmp(v, e + 1) == 0) {
 			*FIELD(obj, k, int) = *e - '0';
 			return NULL;
@@ -1068,7 +1062,7 @@ set_tty(struct ctx *x, void *obj, const struct key *k, const char *v)
 {
 	if (strcmp(v, "console") != 0)
 		return set_abspath(x, obj, k, v);
-	return set_str(x, obj, k, "/dev/console") ? "out of memory" : stored;
+	return set_str(x, obj, k, "/dev/console");
 }
 
 static const char *
@@ -1126,89 +1120,69 @@ mon_of(struct ctx *x)
 }
 
 /*
- * "PFX:N" with N from lo to hi; -1 for another N, -2 for another PFX.
- * Inlined: with its constant prefix, each copy is smaller than a call.
+ * The words of ready (list b 0, by RD_*) and on_check_fail (list b 1, by
+ * CF_*), NUL-separated, each list ended by an empty word. A word ending
+ * in ':' takes what follows it: the last one, exec:, a command (kept as
+ * written at the int's field + 8; argv is made at section end), the
+ * others a number (at the field + 4).
  */
-static inline __attribute__((always_inline)) long
-prefixed_num(const char *v, const char *pfx, long lo, long hi)
-{
-	size_t	 n = strlen(pfx);
-	char	*end;
-	long	 r;
+static const char	 acts[] = "none\0notify\0fd:\0tcp:\0exec:\0\0"
+			    "restart\0stop\0exit\0exec:\0";
+#define ACTS_B1	6	/* the words before list 1 */
 
-	if (strncmp(v, pfx, n) != 0)
-		return -2;
-	if (!isdigit((unsigned char)v[n]))
-		return -1;
-	r = strtol(v + n, &end, 10);
-	return *end == '\0' && r >= lo && r <= hi ? r : -1;
-}
-
-/* "exec:CMD": the command, kept as written; argv is made at section end. */
-static const char *
-set_exec(struct ctx *x, const char **dst, const char *v)
+/* 0: w takes nothing, 1: a number, 2: a command (the last word). */
+static inline __attribute__((always_inline)) int
+act_arg(const char *w)
 {
-	if (v[5] == '\0')
-		return "empty command after exec:";
-	if ((*dst = arena_strdup(x, v + 5)) == NULL)
-		return "out of memory";
-	return NULL;
+	size_t	n = strlen(w);
+
+	return w[n + 1] == '\0' ? 2 : w[n - 1] == ':';
 }
 
 static const char *
-set_ready(struct ctx *x, void *obj, const struct key *k, const char *v)
+set_action(struct ctx *x, void *obj, const struct key *k, const char *v)
 {
-	struct cfg_mon	*m = obj;
-	long		 n;
-
-	(void)k;
-	m->ready = RD_NONE;
-	if (strcmp(v, "none") == 0)
-		return NULL;
-	if (strcmp(v, "notify") == 0)
-		m->ready = RD_NOTIFY;
-	else if (strncmp(v, "exec:", 5) == 0) {
-		m->ready = RD_EXEC;
-		return set_exec(x, &m->ready_cmd, v);
-	} else if ((n = prefixed_num(v, "fd:", 3, 1023)) != -2) {
-		if (n < 0)
-			return bad(x, "bad '" SHOW_VAL "' (want fd:N, N from 3 "
-			    "to 1023)", v);
-		m->ready = RD_FD;
-		m->ready_arg = (int)n;
-	} else if ((n = prefixed_num(v, "tcp:", 1, 65535)) != -2) {
-		if (n < 0)
-			return bad(x, "bad '" SHOW_VAL "' (want tcp:PORT, PORT "
-			    "from 1 to 65535)", v);
-		m->ready = RD_TCP;
-		m->ready_arg = (int)n;
-	} else
-		return bad(x, "'" SHOW_VAL "' is not none, notify, fd:N, "
-		    "tcp:PORT or exec:CMD", v);
-	return NULL;
-}
-
-/* on_check_fail's words, in the order of CF_*; exec: takes a command. */
-static const char	 cf_words[][8] = { "restart", "stop", "exit", "exec:" };
-
-static const char *
-set_check_fail(struct ctx *x, void *obj, const struct key *k, const char *v)
-{
-	struct cfg_mon	*m = obj;
+	int		*f = FIELD(obj, k, int);
+	const char	*w = nth(acts, k->b * ACTS_B1);
+	size_t		 n = 0;
+	char		*end;
+	long		 a;
 	int		 i;
 
-	(void)k;
-	for (i = 0; i < CF_EXEC; i++)
-		if (strcmp(v, cf_words[i]) == 0) {
-			m->on_check_fail = i;
-			return NULL;
-		}
-	if (strncmp(v, "exec:", 5) != 0)
-		return bad(x, "'" SHOW_VAL "' is not restart, stop, exit or "
-		    "exec:CMD", v);
-	m->on_check_fail = CF_EXEC;
-	return set_exec(x, &m->fail_cmd, v);
+	for (i = 0; *w != '\0'; i++, w += n + 1)
+		if ((n = strlen(w), w[n - 1] == ':') ? strncmp(v, w, n) == 0 :
+		    strcmp(v, w) == 0)
+			break;
+	if (*w == '\0')
+		return bad(x, k->b ? "'" SHOW_VAL "' is not restart, stop, "
+		    "exit or exec:CMD" : "'" SHOW_VAL "' is not none, notify, "
+		    "fd:N, tcp:PORT or exec:CMD", v);
+	*f = i;
+	if (act_arg(w) == 2) {
+		if (v[n] == '\0')
+			return "empty command after exec:";
+		if ((*(const char **)(void *)(f + 2) = arena_strdup(x, v +
+		    n)) == NULL)
+			return "out of memory";
+	} else if (act_arg(w) == 1) {
+		/* fd:N, N from 3 to 1023; tcp:PORT, PORT from 1 to 65535. */
+		a = isdigit((unsigned char)v[n]) ? strtol(v + n, &end, 10) : 0;
+		if (a < (i == RD_FD ? 3 : 1) || a > (i == RD_FD ? 1023 :
+		    65535) || *end != '\0')
+			return bad(x, i == RD_FD ? "bad '" SHOW_VAL "' (want "
+			    "fd:N, N from 3 to 1023)" : "bad '" SHOW_VAL "' "
+			    "(want tcp:PORT, PORT from 1 to 65535)", v);
+		f[1] = (int)a;
+	}
+	return NULL;
 }
+_Static_assert(RD_NONE == 0 && RD_NOTIFY == 1 && RD_FD == 2 && RD_TCP == 3 &&
+    RD_EXEC == 4 && CF_RESTART == 0 && CF_STOP == 1 && CF_EXIT == 2 &&
+    CF_EXEC == 3, "acts[]'s order");
+_Static_assert(offsetof(struct cfg_mon, ready_arg) == sizeof(int) &&
+    offsetof(struct cfg_mon, ready_cmd) == 2 * sizeof(int) &&
+    offsetof(struct cfg_mon, fail_cmd) == offsetof(struct cfg_mon,
+    on_check_fail) + 2 * sizeof(int), "set_action's fields");
 
 static const char *
 set_schedule(struct ctx *x, void *obj, const struct key *k, const char *v)
@@ -1262,7 +1236,7 @@ set_cg(struct ctx *x, void *obj, const struct key *k, const char *v)
 		return x->why;
 	}
 	snprintf(t, sizeof(t), k->b == 2 ? "%llu %llu" : "%llu", a, b);
-	return set_str(x, obj, k, t) ? "out of memory" : stored;
+	return set_str(x, obj, k, t);
 }
 
 /* [settings] cgroup = auto | no | PATH (issue 14); auto is NULL. */
@@ -1285,7 +1259,7 @@ static const setter setters[] = {
 	[K_LISTEN] = set_listen,
 	[K_SOCKET] = set_socket, [K_LOG_TARGET] = set_log_target,
 	[K_TTY] = set_tty, [K_LOG] = set_log, [K_SIZE] = set_size,
-	[K_READY] = set_ready, [K_CHECK_FAIL] = set_check_fail,
+	[K_ACTION] = set_action,
 	[K_SCHEDULE] = set_schedule, [K_CG] = set_cg, [K_CGROUP] = set_cgroup,
 	[K_SUCCESS] = set_success, [K_PGROUP] = set_pgroup,
 	[K_ENV_FILE] = set_env_file
@@ -1306,9 +1280,9 @@ static const setter setters[] = {
 #define PROC_KEYS(X) \
 	X(PK_COMMAND, "command", K_COMMAND, 0, P(command), 0, 0) \
 	X(PK_SHELL, "shell", K_BOOL, 0, P(shell), 0, 0) \
-	X(PK_TYPE, "type", K_ENUM, 0, P(type), 0, 0) \
+	X(PK_TYPE, "type", K_ENUM, E_TYPE, P(type), 0, 0) \
 	X(PK_AUTOSTART, "autostart", K_BOOL, 0, P(autostart), 0, 0) \
-	X(PK_RESTART, "restart", K_ENUM, 1, P(restart), 0, 0) \
+	X(PK_RESTART, "restart", K_ENUM, E_RESTART, P(restart), 0, 0) \
 	X(PK_RESTART_DELAY, "restart_delay", K_DURATION, 0, \
 	    P(restart_delay_ms), 0, 0) \
 	X(PK_RESTART_DELAY_MAX, "restart_delay_max", K_DURATION, 0, \
@@ -1334,7 +1308,7 @@ static const setter setters[] = {
 	X(PK_LOG, "log", K_LOG, 0, P(log), 0, 0) \
 	X(PK_LOG_MAX_SIZE, "log_max_size", K_SIZE, 4, P(log_max_size), 0, 0) \
 	X(PK_LOG_KEEP, "log_keep", K_INT, 2, P(log_keep), 0, 0) \
-	X(PK_READY, "ready", K_READY, 0, 0, 0, 1) \
+	X(PK_READY, "ready", K_ACTION, 0, M(ready), 0, 1) \
 	X(PK_READY_TIMEOUT, "ready_timeout", K_DURATION, 0, \
 	    M(ready_timeout_ms), 0, 1) \
 	X(PK_CHECK, "check", K_STR, 0, M(check), 0, 1) \
@@ -1344,11 +1318,12 @@ static const setter setters[] = {
 	    M(check_timeout_ms), 0, 1) \
 	X(PK_CHECK_RETRIES, "check_retries", K_INT, 3, \
 	    M(check_retries), 0, 1) \
-	X(PK_ON_CHECK_FAIL, "on_check_fail", K_CHECK_FAIL, 0, 0, 0, 1) \
+	X(PK_ON_CHECK_FAIL, "on_check_fail", K_ACTION, 1, \
+	    M(on_check_fail), 0, 1) \
 	X(PK_ON_EXIT, "on_exit", K_STR, 0, M(on_exit), 0, 1) \
 	X(PK_ON_FATAL, "on_fatal", K_STR, 0, M(on_fatal), 0, 1) \
 	X(PK_SCHEDULE, "schedule", K_SCHEDULE, 0, M(schedule), 0, 1) \
-	X(PK_OVERLAP, "overlap", K_ENUM, 2, M(overlap), 0, 1) \
+	X(PK_OVERLAP, "overlap", K_ENUM, E_OVERLAP, M(overlap), 0, 1) \
 	X(PK_SUCCESS_EXIT, "success_exit", K_SUCCESS, 0, P(success), 0, 0) \
 	X(PK_ENV_FILE, "env_file", K_ENV_FILE, 0, 0, 1, 0) \
 	X(PK_PROCESS_GROUP, "process_group", K_PGROUP, 0, P(pgroup), 0, 0) \
@@ -1371,18 +1346,21 @@ static const setter setters[] = {
 	X(SK_TCP_IDENTITY, "tcp_identity", K_STR, 0, S(tcp_identity), 0, 0) \
 	X(SK_SHUTDOWN_TIMEOUT, "shutdown_timeout", K_DURATION, 0, \
 	    S(shutdown_timeout_ms), 0, 0) \
-	X(SK_LOG_LEVEL, "log_level", K_ENUM, 3, S(log_level), 0, 0) \
+	X(SK_LOG_LEVEL, "log_level", K_ENUM, E_LOG_LEVEL, S(log_level), 0, 0) \
 	X(SK_LOG_TARGET, "log_target", K_LOG_TARGET, 0, S(log_target), 0, 0) \
 	X(SK_MAX_CLIENTS, "max_clients", K_INT, 5, S(max_clients), 0, 0) \
-	X(SK_INIT, "init", K_ENUM, 4, S(init), 0, 0) \
-	X(SK_CTRLALTDEL, "ctrlaltdel", K_ENUM, 5, S(ctrlaltdel), 0, 0) \
-	X(SK_ON_CRITICAL, "on_critical", K_ENUM, 6, S(on_critical), 0, 0) \
+	X(SK_INIT, "init", K_ENUM, E_INIT, S(init), 0, 0) \
+	X(SK_CTRLALTDEL, "ctrlaltdel", K_ENUM, E_CTRLALTDEL, \
+	    S(ctrlaltdel), 0, 0) \
+	X(SK_ON_CRITICAL, "on_critical", K_ENUM, \
+	    E_ON_CRITICAL, S(on_critical), 0, 0) \
 	X(SK_WATCHDOG, "watchdog", K_ABSPATH, 0, S(watchdog), 0, 0) \
 	X(SK_WATCHDOG_TIMEOUT, "watchdog_timeout", K_OPT_DURATION, 0, \
 	    S(watchdog_timeout_ms), 0, 0) \
 	X(SK_WATCHDOG_TEST_STOP, "watchdog_test_stop", K_OPT_DURATION, 0, \
 	    S(watchdog_test_stop_ms), 0, 0) \
-	X(SK_LOG_FORMAT, "log_format", K_ENUM, 7, S(log_format), 0, 0) \
+	X(SK_LOG_FORMAT, "log_format", K_ENUM, E_LOG_FORMAT, \
+	    S(log_format), 0, 0) \
 	X(SK_LOG_TIMESTAMPS, "log_timestamps", K_BOOL, 0, \
 	    S(log_timestamps), 0, 0) \
 	X(SK_LOG_MAIN_PREFIX, "log_main_prefix", K_BOOL, 0, \
@@ -1401,8 +1379,8 @@ static const setter setters[] = {
 
 #define KEY_ID(id, ...)		id,
 #define KEY_NAME(id, name, ...)	name "\0"
-#define KEY_ROW(id, name, set, b, off, repeat, mon) \
-	{ set, b, off, repeat, mon },
+#define KEY_ROW(id, name, set_, b_, off_, repeat_, mon_) \
+	{ .set = set_, .b = b_, .off = off_, .repeat = repeat_, .mon = mon_ },
 
 enum { PROC_KEYS(KEY_ID) PK__COUNT };
 enum { SETTINGS_KEYS(KEY_ID) SK__COUNT };
@@ -1417,9 +1395,9 @@ _Static_assert(P(gid) == P(group) + sizeof(char *) && S(socket_gid) ==
     S(socket_group) + sizeof(char *), "set_group: the gid after the name");
 _Static_assert(sizeof(struct cfg_mon) <= 256, "finish_mon's offsets");
 _Static_assert(PK__COUNT <= 64 && SK__COUNT <= 64, "seen is a 64-bit mask");
-_Static_assert(sizeof(struct cfg_proc) < 1 << 14 && sizeof(struct
-    cfg_settings) < 1 << 14 && sizeof(struct cfg_mon) < 1 << 14,
-    "a key's offset is 14 bits");
+_Static_assert(sizeof(struct cfg_proc) < 1 << 16 && sizeof(struct
+    cfg_settings) < 1 << 16 && sizeof(struct cfg_mon) < 1 << 16,
+    "a key's offset is 16 bits");
 
 /* The names of tab's keys, in its order. */
 static __attribute__((noinline)) const char *
@@ -1505,10 +1483,10 @@ proc_defaults(struct cfg_proc *p)
 	p->instances = 1;
 }
 
+/* s is zeroed already, with the struct config that holds it. */
 static void
 settings_defaults(struct cfg_settings *s)
 {
-	memset(s, 0, sizeof(*s));
 	s->socket_gid = (gid_t)-1;
 	s->shutdown_timeout_ms = 30000;
 	s->log_level = L_INFO;
@@ -1527,6 +1505,14 @@ settings_defaults(struct cfg_settings *s)
  * the file is reached, with the lines recorded while the keys were read.
  */
 #define SEEN(k)	((x->seen & (1ULL << (k))) != 0)
+
+/* "KEY in [process:ID]" and the rest of a message, at the key's line. */
+static void
+kerr(struct ctx *x, const struct cfg_proc *p, int key, const char *rest)
+{
+	cerr(x, x->keyline[key], "%s in [process:%s]%s", nth(proc_names, key),
+	    p->id, rest);
+}
 
 /*
  * The argv of one command key (command, check, handlers): split like a
@@ -1553,13 +1539,9 @@ mk_argv(struct ctx *x, const struct cfg_proc *p, const char *cmd, int key)
 	if ((tmp = arena_strdup(x, cmd)) == NULL)
 		return NULL;
 	if ((n = cfg_split_command(tmp, words, PM_ARGV_MAX, &why)) == -1) {
-		if (why == too_many) {
-			snprintf(x->why, sizeof(x->why), "%s (max %d)", why,
-			    PM_ARGV_MAX - 1);
-			why = x->why;
-		}
-		cerr(x, x->keyline[key], "%s in [process:%s]: %s",
-		    nth(proc_names, key), p->id, why);
+		snprintf(x->why, sizeof(x->why), why == too_many ?
+		    ": %s (max %d)" : ": %s", why, PM_ARGV_MAX - 1);
+		kerr(x, p, key, x->why);
 		return NULL;
 	}
 	if ((argv = arena_alloc(x, (n + 1) * sizeof(char *))) == NULL)
@@ -1591,14 +1573,12 @@ finish_mon(struct ctx *x, struct cfg_proc *p)
 		*(char ***)(void *)(b + cmds[i][1]) = mk_argv(x, p,
 		    *(const char **)(void *)(b + cmds[i][0]), cmds[i][2]);
 	if (m->schedule != NULL && p->type != PT_ONESHOT)
-		cerr(x, x->keyline[PK_SCHEDULE], "schedule in [process:%s] "
-		    "needs type = oneshot", p->id);
+		kerr(x, p, PK_SCHEDULE, " needs type = oneshot");
 	if (m->schedule != NULL && !SEEN(PK_AUTOSTART))
 		p->autostart = false;
 	if (m->ready != RD_NONE && p->type == PT_ONESHOT)
-		cerr(x, x->keyline[PK_READY], "ready in [process:%s] needs "
-		    "type = service (a oneshot is ready when it exits 0)",
-		    p->id);
+		kerr(x, p, PK_READY, " needs type = service (a oneshot is "
+		    "ready when it exits 0)");
 	if (m->check_interval_ms == 0 || m->check_timeout_ms == 0 ||
 	    m->ready_timeout_ms == 0)
 		cerr(x, p->line, "check_interval, check_timeout and "
@@ -1621,7 +1601,7 @@ finish_proc(struct ctx *x)
 		cerr(x, x->keyline[PK_USER], "user %s in [process:%s] has no "
 		    "passwd entry, so group must be set too", p->user, p->id);
 	if (p->restart_delay_max_ms < p->restart_delay_ms)
-		cerr(x, x->keyline[PK_RESTART_DELAY_MAX] ?
+		cerr(x, SEEN(PK_RESTART_DELAY_MAX) ?
 		    x->keyline[PK_RESTART_DELAY_MAX] : p->line,
 		    "restart_delay_max is less than restart_delay in "
 		    "[process:%s]", p->id);
@@ -1648,8 +1628,7 @@ instances(struct ctx *x)
 	int		 i, b = x->cur, n = c->procs[b].instances;
 
 	if (SEEN(PK_DEPENDS))
-		cerr(x, x->keyline[PK_DEPENDS], "depends in [process:%s] "
-		    "cannot go with instances", c->procs[b].id);
+		kerr(x, &c->procs[b], PK_DEPENDS, " cannot go with instances");
 	for (i = 1; i <= n; i++) {
 		/* procs[b] keeps its ID until the last turn renames it. */
 		if (snprintf(id, sizeof(id), "%s_%02d", c->procs[b].id,
@@ -1683,8 +1662,7 @@ finish_section(struct ctx *x)
 		instances(x);
 	x->sec = SEC_NONE;
 	x->seen = 0;
-	x->user_pw = false;
-	memset(x->keyline, 0, sizeof(x->keyline));
+	x->user_pw = false;	/* keyline is read for seen keys only */
 }
 
 /*
@@ -2376,14 +2354,30 @@ cfg_free(struct config *c)
 }
 
 /*
- * The load itself, shared by files and strings. inih's options are
- * globals in Debian's build, so they are all set here, every time, to the
- * values this file format is defined by.
+ * inih's options are globals in Debian's build, so they are all set, for
+ * every read (a load, the client's), to the values this file format is
+ * defined by.
  */
+static void
+ini_options(void)
+{
+	static char	comment_chars[] = ";#";
+
+	ini_max_line = PM_LINE_MAX;
+	ini_use_stack = true;
+	ini_allow_realloc = false;
+	ini_allow_multiline = false;
+	ini_allow_inline_comments = false;
+	ini_start_comment_prefixes = comment_chars;
+	ini_stop_on_first_error = false;
+	ini_allow_no_value = false;
+	ini_allow_bom = true;
+}
+
+/* The load itself, shared by files and strings. */
 static int
 load(struct ctx *x, struct config **out)
 {
-	static char	comment_chars[] = ";#";
 	struct config	 boot, *c;
 	struct cfg_proc	*np;
 	int		 r, saved;
@@ -2399,16 +2393,7 @@ load(struct ctx *x, struct config **out)
 	if ((c->file = arena_strdup(x, x->name)) == NULL)
 		goto fail;
 
-	ini_max_line = PM_LINE_MAX;
-	ini_use_stack = true;
-	ini_allow_realloc = false;
-	ini_allow_multiline = false;
-	ini_allow_inline_comments = false;
-	ini_start_comment_prefixes = comment_chars;
-	ini_stop_on_first_error = false;
-	ini_allow_no_value = false;
-	ini_allow_bom = true;
-
+	ini_options();
 	r = ini_parse_stream(reader, x, handler, x);
 	finish_section(x);
 	if (r == -2)
@@ -2580,13 +2565,19 @@ cfg_proc_changed(const struct cfg_proc *a, const struct cfg_proc *b)
 {
 	/* What the exec sees: strings (size 0) by value, the rest by bytes. */
 #define PF(f)	{ P(f), sizeof(((struct cfg_proc *)0)->f) }
+	/* Neighbours by one row: gid and uid, umask and has_nice, rlimits. */
 	static const struct { uint16_t off, size; } f[] = {
 		{ P(command), 0 }, PF(shell), PF(type), { P(user), 0 },
-		{ P(group), 0 }, PF(uid), PF(gid), { P(directory), 0 },
-		PF(umask), PF(has_nice), PF(rlimit_nofile), PF(rlimit_core),
-		PF(rlimit_nproc), PF(nenv), { P(tty), 0 },
+		{ P(group), 0 }, { P(gid), 2 * sizeof(uid_t) },
+		{ P(directory), 0 }, { P(umask), sizeof(int) + 1 },
+		{ P(rlimit_nofile), 3 * sizeof(long long) }, PF(nenv),
+		{ P(tty), 0 },
 	};
 #undef PF
+	_Static_assert(P(uid) == P(gid) + sizeof(uid_t) && sizeof(gid_t) ==
+	    sizeof(uid_t) && P(has_nice) == P(umask) + sizeof(int) &&
+	    P(rlimit_nproc) == P(rlimit_nofile) + 2 * sizeof(long long),
+	    "f[]'s neighbours");
 	const char *x, *y;
 	size_t i;
 
@@ -2674,11 +2665,9 @@ enum_name(const char *e, int v)
 static void
 show_key(struct out *o, const struct key *k, const char *n, const void *obj)
 {
-	/* ready's words by RD_*, the defaults by kind: nth() of each. */
-	static const char rd[] = "none\0notify\0fd:\0tcp:\0exec:";
+	/* The defaults by kind: nth() of it. */
 	static const char dflt[] = "\0console\0stderr\0auto\0" "0";
 	const struct cfg_proc	*p = obj;
-	const struct cfg_mon	*m = obj;
 	const void		*f = (const char *)obj + k->off;
 	char			 d[32];
 	const char		*s = d;
@@ -2697,7 +2686,7 @@ show_key(struct out *o, const struct key *k, const char *n, const void *obj)
 	else if (set == K_BOOL)
 		s = *(const bool *)f ? "yes" : "no";
 	else if (set == K_ENUM)
-		s = enum_name(enum_words(k->b), *v);
+		s = enum_name(nth(enums, k->b), *v);
 	else if (set == K_OPT_DURATION && *(const uint32_t *)f == 0)
 		s = NULL;
 	else if (set == K_DURATION || set == K_OPT_DURATION)
@@ -2724,17 +2713,14 @@ show_key(struct out *o, const struct key *k, const char *n, const void *obj)
 		for (i = 0; i < p->nenv; i++)
 			outf(o, "%s = %s\n", n, p->env[i]);
 		return;
-	} else if (set == K_READY && (m->ready == RD_FD ||
-	    m->ready == RD_TCP)) {
-		outf(o, "%s = %s%d\n", n, nth(rd, m->ready), m->ready_arg);
-		return;
-	} else if (set == K_READY) {
-		outf(o, "%s = %s%s\n", n, nth(rd, m->ready), m->ready == RD_EXEC ?
-		    m->ready_cmd : "");
-		return;
-	} else if (set == K_CHECK_FAIL) {
-		outf(o, "%s = %s%s\n", n, cf_words[m->on_check_fail],
-		    m->on_check_fail == CF_EXEC ? m->fail_cmd : "");
+	} else if (set == K_ACTION) {
+		/* ready, on_check_fail: the word, then its number or command. */
+		s = nth(acts, k->b * ACTS_B1 + *v);
+		if (act_arg(s) == 1)
+			outf(o, "%s = %s%d\n", n, s, v[1]);
+		else
+			outf(o, "%s = %s%s\n", n, s, act_arg(s) ? *(const char
+			    *const *)(const void *)(v + 2) : "");
 		return;
 	} else
 		return;
@@ -2758,10 +2744,8 @@ show_keys(const struct key *k, const void *obj, const void *mon, char *buf,
 
 	for (const char *n = key_names(k); *n != '\0'; n += strlen(n) + 1,
 	    k++)
-		if (!k->mon)
-			show_key(&o, k, n, obj);
-		else if (mon != NULL)
-			show_key(&o, k, n, mon);
+		if (!k->mon || mon != NULL)
+			show_key(&o, k, n, k->mon ? mon : obj);
 	return out_end(&o);
 }
 
@@ -2794,37 +2778,32 @@ cfg_settings_show(const struct cfg_settings *s, char *buf, size_t len)
 int
 cfg_socket_locs(const struct config *c, bool server, struct sock_loc *v)
 {
+	/* The defaults after $XDG_RUNTIME_DIR's, by SD_PRIVATE + their place. */
+	static const char dflt[] = "/tmp/pm-%u/pm.sock\0/run/pm.sock\0@pm\0"
+	    "@pm-%u";
 	unsigned int	 uid = (unsigned int)geteuid();
 	const char	*e;
-	int		 i = 0, n = 0;
+	int		 i = 0, n, r;
 
 	memset(v, 0, PM_SOCK_LOCS * sizeof(*v));
-	if ((e = getenv("PM_SOCKET")) != NULL && *e != '\0')
-		n = snprintf(v[i++].name, sizeof(v->name), "%s", e);
-	else if (c != NULL && c->set.socket != NULL)
-		n = snprintf(v[i++].name, sizeof(v->name), "%s", c->set.socket);
-	if (i == 1)
+	if ((e = getenv("PM_SOCKET")) == NULL || *e == '\0')
+		e = c != NULL ? c->set.socket : NULL;
+	if (e != NULL) {
+		n = snprintf(v->name, sizeof(v->name), "%s", e);
 		return n < 0 || (size_t)n >= sizeof(v->name) ? -1 : 1;
-	if (uid != 0) {
-		if ((e = getenv("XDG_RUNTIME_DIR")) != NULL && *e == '/') {
-			v[i].dir = SD_OWN;
-			n = snprintf(v[i++].name, sizeof(v->name), "%s/pm.sock",
-			    e);
-			if (n < 0 || (size_t)n >= sizeof(v->name))
-				i--;	/* too long: not a place to use */
+	}
+	if (uid != 0 && (e = getenv("XDG_RUNTIME_DIR")) != NULL && *e == '/') {
+		v[i].dir = SD_OWN;
+		n = snprintf(v[i++].name, sizeof(v->name), "%s/pm.sock", e);
+		if (n < 0 || (size_t)n >= sizeof(v->name))
+			i--;	/* too long: not a place to use */
+	}
+	/* /tmp/pm-UID for a user, /run for root or a client; @pm, @pm-UID. */
+	for (r = 0; r < 4; r++)
+		if (r > 1 || (r == 0 ? uid != 0 : uid == 0 || !server)) {
+			v[i].dir = r < 2 ? SD_PRIVATE + r : SD_ABSTRACT;
+			snprintf(v[i++].name, sizeof(v->name), nth(dflt, r), uid);
 		}
-		v[i].dir = SD_PRIVATE;
-		snprintf(v[i++].name, sizeof(v->name), "/tmp/pm-%u/pm.sock",
-		    uid);
-	}
-	if (uid == 0 || !server) {
-		v[i].dir = SD_RUN;
-		snprintf(v[i++].name, sizeof(v->name), "/run/pm.sock");
-	}
-	v[i].dir = SD_ABSTRACT;
-	snprintf(v[i++].name, sizeof(v->name), "@pm");
-	v[i].dir = SD_ABSTRACT;
-	snprintf(v[i++].name, sizeof(v->name), "@pm-%u", uid);
 	return i;
 }
 
@@ -2853,9 +2832,7 @@ cfg_load_client(const char *file, struct config *c)
 	memset(c, 0, sizeof(*c));
 	c->file = file;
 	/* Lines as load() reads them, or an indented line would differ. */
-	ini_max_line = PM_LINE_MAX;
-	ini_allow_multiline = false;
-	ini_allow_inline_comments = false;
+	ini_options();
 	(void)ini_parse(file, client_key, &c->set);
 }
 

@@ -45,8 +45,8 @@ struct cfg_mon {
 	char	       **check_argv;
 	uint32_t	 check_interval_ms;	/* default 30000 */
 	uint32_t	 check_timeout_ms;	/* default 10000 */
-	int		 check_retries;		/* default 3 */
 	enum cfg_cfail	 on_check_fail;
+	int		 check_retries;		/* default 3 */
 	const char	*fail_cmd;
 	char	       **fail_argv;	/* exec:CMD */
 	const char	*on_exit;
@@ -60,26 +60,29 @@ struct cfg_mon {
 
 /*
  * One [process:ID] section. Every string lives in the config's arena and
- * lives exactly as long as the struct config that holds it.
+ * lives exactly as long as the struct config that holds it. The fields
+ * the code reads most come first, below offset 128, where x86-64 reaches
+ * them by a one-byte displacement; the flags share one word.
  */
 struct cfg_proc {
 	char		 id[PM_ID_MAX];
 	int		 line;		/* line of the [process:ID] header */
 	bool		 added;		/* from cfg_added: by `pm run` */
-	const char	*command;	/* as written, for display and diff */
-	char	       **argv;		/* NULL-terminated, ready for execve */
 	bool		 shell;
-	enum cfg_type	 type;
 	bool		 autostart;
+	bool		 critical;
+	const struct cfg_mon *mon;	/* NULL: no monitoring keys set */
+	const char     **env;		/* nenv "KEY=VAL", added to pm's env */
+	int		 nenv;
+	enum cfg_type	 type;
+	char	       **argv;		/* NULL-terminated, ready for execve */
+	int		*deps;		/* ndeps indices into config->procs */
+	int		 ndeps;
 	enum cfg_restart restart;
 	uint32_t	 restart_delay_ms;	/* default 1000 */
 	uint32_t	 restart_delay_max_ms;	/* default 60000 */
 	uint32_t	 stable_ms;	/* a run this long resets backoff: 10000 */
 	int		 start_limit;	/* failed starts in a row; default 5 */
-	bool		 critical;
-	int		 ndeps;
-	int		*deps;		/* ndeps indices into config->procs */
-	const char	*depends;	/* their IDs, space-separated; NULL: none */
 	int		 stop_signal;		/* default SIGTERM */
 	uint32_t	 stop_timeout_ms;	/* default 10000 */
 	const char	*user;		/* NULL: unchanged */
@@ -95,13 +98,12 @@ struct cfg_proc {
 	long long	 rlimit_nofile;	/* -1: unchanged, -2: RLIM_INFINITY */
 	long long	 rlimit_core;
 	long long	 rlimit_nproc;
-	int		 nenv;
-	const char     **env;		/* nenv "KEY=VAL", added to pm's env */
 	const char	*tty;		/* controlling terminal; NULL: none */
 	const char	*log;		/* log = FILE; NULL: console */
 	unsigned long long log_max_size;	/* rotate past this; 0: never */
 	int		 log_keep;	/* FILE.1 ... FILE.N kept; default 3 */
-	const struct cfg_mon *mon;	/* NULL: no monitoring keys set */
+	const char	*command;	/* as written, for display and diff */
+	const char	*depends;	/* deps' IDs, space-separated; NULL: none */
 	const char	*pgroup;	/* process_group; NULL: none */
 	const char	*success;	/* success_exit as written; "0" unset */
 	int		 instances;	/* copies named ID_00 ...; 0 or 1: one */
@@ -149,14 +151,15 @@ struct cfg_settings {
 
 enum { LF_TEXT, LF_JSON };
 
+/* The processes first, the settings last: as struct cfg_proc's order. */
 struct config {
-	const char	*file;		/* path it was read from */
-	struct cfg_settings set;
-	int		 nproc;
 	struct cfg_proc	*procs;
 	void		*arena;		/* owned by config.c */
-	int		*index;		/* IDs hashed: index + 1, 0 empty */
+	int		 nproc;
 	uint32_t	 index_mask;	/* its size - 1; at least 2 * nproc */
+	int		*index;		/* IDs hashed: index + 1, 0 empty */
+	const char	*file;		/* path it was read from */
+	struct cfg_settings set;
 };
 
 /*

@@ -34,6 +34,13 @@ out_flush(void)
 	len = 0;
 }
 
+/* plat_isatty's one copy. */
+int __attribute__((noinline))
+out_isatty(int fd)
+{
+	return plat_isatty(fd);
+}
+
 void
 out_put(int fd, const char *s, size_t n)
 {
@@ -46,39 +53,36 @@ out_put(int fd, const char *s, size_t n)
 	memcpy(buf + len, s, n);
 	len += n;
 	if (tty == 0)
-		tty = 1 + plat_isatty(1);
+		tty = 1 + out_isatty(1);
 	/* On a terminal, each line as it ends. */
 	if (tty > 1 && memchr(s, '\n', n) != NULL)
 		out_flush();
 }
 
 void
-out_v(int fd, const char *fmt, va_list ap)
+out(int fd, const char *fmt, ...)
 {
-	char	 tmp[1024], *p = NULL;
-	va_list	 aq;
+	static char tmp[1024];
+	char	*p = NULL;
+	va_list	 ap, aq;
 	int	 n;
 
+	if (fd == OUT_PM) {
+		out_put(2, "pm: ", 4);
+		fd = 2;
+	}
+	va_start(ap, fmt);
 	va_copy(aq, ap);
 	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	/* Longer: in full from the heap, or cut short without it. */
 	if (n >= (int)sizeof(tmp) && (p = malloc((size_t)n + 1)) != NULL)
 		vsnprintf(p, (size_t)n + 1, fmt, aq);
 	va_end(aq);
+	va_end(ap);
 	if (p != NULL)
 		out_put(fd, p, (size_t)n);
 	else if (n > 0)
 		out_put(fd, tmp, n < (int)sizeof(tmp) ? (size_t)n :
 		    sizeof(tmp) - 1);
 	free(p);
-}
-
-void
-out(int fd, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	out_v(fd, fmt, ap);
-	va_end(ap);
 }

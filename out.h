@@ -12,12 +12,12 @@
 #include <stdarg.h>
 #include <stddef.h>
 
-/* printf to fd 1 (buffered) or 2 (at once). */
+/* printf to fd 1 (buffered), 2 (at once), or OUT_PM: 2 after "pm: ". */
+enum { OUT_PM = 3 };
 void	 out(int fd, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
-void	 out_v(int fd, const char *fmt, va_list ap)
-	    __attribute__((format(printf, 2, 0)));
 void	 out_put(int fd, const char *s, size_t n);	/* n bytes of s */
-void	 out_flush(void);	/* stdout's pending bytes, before exit */
+void	 out_flush(void);
+int	 out_isatty(int fd);	/* fd is a terminal */	/* stdout's pending bytes, before exit */
 
 #endif /* OUT_H */
