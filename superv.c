@@ -62,7 +62,6 @@ static struct {
 	size_t		 secpos;
 	const char	*file, *sec, *top;	/* top: the main file */
 	int		 n, nmap, line, nerr, last;
-	long long	 num;	/* numprocs_start + i: past INT_MAX */
 	bool		 cont, quiet, tofile;
 } S;
 
@@ -190,10 +189,9 @@ expand(const struct ent *at, const char *v)
 		if ((e = strchr(v, ')')) == NULL)
 			goto bad;
 		snprintf(nm, sizeof(nm), "%.*s", (int)(e - v - 1), v + 1);
-		snprintf(xnum, sizeof(xnum), "%lld", S.num);
+		uname(&xu);
 		snprintf(xhere, sizeof(xhere), "%.*s", sl ? (int)(sl - at->file) :
 		    1, sl ? at->file : ".");
-		uname(&xu);
 		for (i = 0, p = names; i < 5 && strcmp(nm, p); i++)
 			p = next(p);
 		val = !strncmp(nm, "ENV_", 4) ? getenv(nm + 4) : i < 5 ?
@@ -613,7 +611,8 @@ program(const struct ent *h)
 		dt = "";
 	S.tofile = *dt;
 	for (i = 0; i < n && !S.txt.full; i++) {
-		S.num = (long long)start + i;
+		/* numprocs_start + i: past INT_MAX */
+		snprintf(xnum, sizeof(xnum), "%lld", (long long)start + i);
 		S.quiet = i > 0;
 		if ((buf = expand(pn ? pn : h, pn ? pn->val :
 		    "%(program_name)s")) == NULL)
