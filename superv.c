@@ -178,14 +178,13 @@ expand(const struct ent *at, const char *v)
 
 	*buf = '\0';
 	for (; *v; v++) {
-		if (*v != '%' || (v[1] != '%' && v[1] != '(')) {
+		if (*v != '%' || v[1] != '(') {
+			/* %% is '%', a '%' alone itself */
+			v += *v == '%' && v[1] == '%';
 			outf(&d, "%c", *v);
 			continue;
 		}
-		if (*++v == '%') {
-			outf(&d, "%%");
-			continue;
-		}
+		v++;
 		if ((e = strchr(v, ')')) == NULL)
 			goto bad;
 		snprintf(nm, sizeof(nm), "%.*s", (int)(e - v - 1), v + 1);
@@ -321,6 +320,8 @@ include(void)
 		return;
 	save = keep(save);
 	while ((w = strsep(&save, " \t")) != NULL) {
+		if (!*w)
+			continue;
 		snprintf(pat, sizeof(pat), "%.*s%s", *w == '/' || !sl ? 0 :
 		    (int)(sl - f + 1), f, w);
 		/* The directory, '/' ended, is pat cut at the glob t. */
@@ -328,8 +329,7 @@ include(void)
 		c = *t;
 		*t = '\0';
 		/* The raw call on an fd, as pm.c's: no DIR linked for this. */
-		fd = *w ? open(*pat ? pat : ".", O_RDONLY | O_DIRECTORY |
-		    O_CLOEXEC) : -1;
+		fd = open(*pat ? pat : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		*t = c;
 		n = 0;
 		while (fd >= 0 && (got = syscall(SYS_getdents64, fd, buf,
@@ -341,17 +341,15 @@ include(void)
 					continue;
 				if (n == NAMES_MAX) {
 					say(e, "too large for pm");
-					close(fd);
-					fd = -1;
-					break;
+					goto full;
 				}
 				for (j = n++; j > 0 && strcmp(names[j - 1],
 				    de->d_name) > 0; j--)
 					names[j] = names[j - 1];
 				names[j] = keep(de->d_name);
 			}
-		if (fd >= 0)
-			close(fd);
+full:
+		close(fd);	/* -1: EBADF */
 		for (i = 0; i < n; i++) {
 			snprintf(t, sizeof(pat) - (t - pat), "%s", names[i]);
 			parse(pat);
