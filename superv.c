@@ -112,6 +112,13 @@ out(int how, const struct ent *at, const char *fmt, const char *a,
 #define say(...)	out5(1, __VA_ARGS__, NULL, NULL, NULL)
 #define emit(...)	out5(0, __VA_ARGS__, NULL, NULL, NULL)
 
+/* An error of the file as a whole, or of its line being read. */
+static void __attribute__((noinline))
+fail(const char *what)
+{
+	say(NULL, what);
+}
+
 /* What pm does differently, once per program. */
 static void
 note(const struct ent *at, const char *what, const char *why)
@@ -142,11 +149,11 @@ yes(const char *v)
 static struct ent *
 get(const char *sec, const char *key)
 {
-	int	i;
+	struct ent	*e = S.e + S.n;
 
-	for (i = S.n - 1; i >= 0; i--)
-		if (!strcmp(S.e[i].sec, sec) && !strcmp(S.e[i].key, key))
-			return &S.e[i];
+	while (e > S.e)
+		if (!strcmp((--e)->sec, sec) && !strcmp(e->key, key))
+			return e;
 	return NULL;
 }
 
@@ -221,7 +228,7 @@ static void
 add(const char *key, const char *val)
 {
 	if (S.n == ENT_MAX)
-		say(NULL, "too large for pm");
+		fail("too large for pm");
 	else
 		S.e[S.n++] = (struct ent){ S.sec, keep(key),
 		    keep(val), S.file, S.line, 0, 0, NULL };
@@ -238,7 +245,7 @@ reader(char *str, int num, void *fp)
 		return NULL;
 	S.line++;
 	if (strlen(str) >= (size_t)num - 1 && str[num - 2] != '\n') {
-		say(NULL, "line too long (max " LINE_MAX_S ")");
+		fail("line too long (max " LINE_MAX_S ")");
 		return NULL;	/* the file ends there: an error already */
 	}
 	for (e = str; *e == ' ' || *e == '\t'; e++)
@@ -375,7 +382,7 @@ parse(const char *name)
 	else {
 		if ((r = ini_parse_stream(reader, fp, handler, NULL)) > 0) {
 			S.line = r;
-			say(NULL, "syntax error");
+			fail("syntax error");
 		}
 		fclose(fp);
 	}
@@ -717,7 +724,7 @@ superv_read(const char *file, const struct sv_line **mp, int *nmp, char *err,
 	S.file = "";
 	if ((S.e = malloc(ENT_MAX * sizeof(*S.e) + LINES_MAX *
 	    sizeof(*S.map) + POOL_MAX + TEXT_MAX)) == NULL) {
-		say(NULL, "out of memory");
+		fail("out of memory");
 		return NULL;
 	}
 	S.map = (struct sv_line *)(S.e + ENT_MAX);
@@ -731,7 +738,7 @@ superv_read(const char *file, const struct sv_line **mp, int *nmp, char *err,
 	if (S.nerr == 0)
 		translate();
 	if (S.pool.full || S.txt.full || S.nmap > LINES_MAX)
-		say(NULL, "too large for pm");
+		fail("too large for pm");
 	*mp = S.map;
 	*nmp = S.nmap;
 	return S.nerr ? NULL : S.txt.buf;
