@@ -367,14 +367,11 @@ full:
 static void
 parse(const char *name)
 {
-	const char	*ofile = S.file;
-	int		 oline = S.line, r;
 	const char	*why;
+	int		 r;
 	FILE		*fp;
 
 	S.file = keep(name);
-	if (S.top == NULL)
-		S.top = S.file;
 	S.line = 0;
 	S.sec = NULL;	/* keys need a section, then S.last is set */
 	if ((fp = cfg_fopen(name, &why)) == NULL)
@@ -386,8 +383,9 @@ parse(const char *name)
 		}
 		fclose(fp);
 	}
-	S.file = ofile;
-	S.line = oline;
+	/* Then messages name the whole of "" (parse() is not nested). */
+	S.file = "";
+	S.line = 0;
 }
 
 /* ---------------------------------------------------------- writing */
@@ -648,14 +646,15 @@ translate(void)
 	char		 nm[PM_LINE_MAX + 8], *w, *save;
 	const char	*s, *p;
 	long long	 k, bk = 0;	/* a priority's any int */
+	size_t		 n;
 	int		 i;
 
 	emit(NULL, "[settings]");	/* at "":0, where parse() left */
 	for (i = 0; i < S.n; i++) {
 		e = &S.e[i];
 		s = e->sec;
-		for (k = 0, p = kinds; *p && strncmp(s, p, strlen(p)); k++)
-			p = next(p);
+		for (k = 0, p = kinds; (n = strlen(p)) && strncmp(s, p, n); k++)
+			p += n + 1;
 		if (k == 3 && e->file != S.top)
 			note(e, s, "not read: supervisord reads the main "
 			    "file's only");
@@ -663,6 +662,8 @@ translate(void)
 			continue;
 		if (k == 0) {
 			e->own = num(e, N_PRIO, 999);
+			if (!e->grp)	/* else its group's, set */
+				e->prio = e->own;
 			e->val = NULL;	/* to be translated */
 		}
 		else if (k == 1)
@@ -676,9 +677,9 @@ translate(void)
 			 * pool, read once): its group. */
 			for (save = (char *)e->val; (w = strsep(&save,
 			    ", \t"));) {
-				snprintf(nm, sizeof(nm), "program:%s", w);
 				if (!*w)
 					continue;
+				snprintf(nm, sizeof(nm), "program:%s", w);
 				if ((h = hdr(nm)) == NULL)
 					say(e, "no [%s]", nm);
 				else {
@@ -698,7 +699,7 @@ translate(void)
 			e = &S.e[i];
 			if (e->val)
 				continue;
-			k = (e->grp ? e->prio : e->own) * (1LL << 32) + e->own;
+			k = e->prio * (1LL << 32) + e->own;
 			if (!best || k < bk) {
 				best = e;
 				bk = k;
@@ -733,6 +734,7 @@ superv_read(const char *file, const struct sv_line **mp, int *nmp, char *err,
 	ini_max_line = PM_LINE_MAX;
 	ini_allow_multiline = ini_allow_inline_comments = true;
 	ini_inline_comment_prefixes = ini_start_comment_prefixes;
+	S.top = S.pool.buf;	/* the main file's name: parse()'s first keep */
 	parse(file);
 	include();
 	if (S.nerr == 0)
