@@ -62,7 +62,6 @@ static struct {
 	size_t		 secpos;
 	const char	*file, *sec, *top;	/* top: the main file */
 	int		 n, nmap, line, nerr, last;
-	long long	 num;	/* numprocs_start + i: past INT_MAX */
 	bool		 cont, quiet, tofile;
 } S;
 
@@ -113,6 +112,13 @@ out(int how, const struct ent *at, const char *fmt, const char *a,
 #define say(...)	out5(1, __VA_ARGS__, NULL, NULL, NULL)
 #define emit(...)	out5(0, __VA_ARGS__, NULL, NULL, NULL)
 
+/* An error of the file as a whole, or of its line being read. */
+static void __attribute__((noinline))
+fail(const char *what)
+{
+	say(NULL, what);
+}
+
 /* What pm does differently, once per program. */
 static void
 note(const struct ent *at, const char *what, const char *why)
@@ -143,11 +149,11 @@ yes(const char *v)
 static struct ent *
 get(const char *sec, const char *key)
 {
-	int	i;
+	struct ent	*e = S.e + S.n;
 
-	for (i = S.n - 1; i >= 0; i--)
-		if (!strcmp(S.e[i].sec, sec) && !strcmp(S.e[i].key, key))
-			return &S.e[i];
+	while (e > S.e)
+		if (!strcmp((--e)->sec, sec) && !strcmp(e->key, key))
+			return e;
 	return NULL;
 }
 
@@ -179,21 +185,19 @@ expand(const struct ent *at, const char *v)
 
 	*buf = '\0';
 	for (; *v; v++) {
-		if (*v != '%' || (v[1] != '%' && v[1] != '(')) {
+		if (*v != '%' || v[1] != '(') {
+			/* %% is '%', a '%' alone itself */
+			v += *v == '%' && v[1] == '%';
 			outf(&d, "%c", *v);
 			continue;
 		}
-		if (*++v == '%') {
-			outf(&d, "%%");
-			continue;
-		}
+		v++;
 		if ((e = strchr(v, ')')) == NULL)
 			goto bad;
 		snprintf(nm, sizeof(nm), "%.*s", (int)(e - v - 1), v + 1);
-		snprintf(xnum, sizeof(xnum), "%lld", S.num);
+		uname(&xu);
 		snprintf(xhere, sizeof(xhere), "%.*s", sl ? (int)(sl - at->file) :
 		    1, sl ? at->file : ".");
-		uname(&xu);
 		for (i = 0, p = names; i < 5 && strcmp(nm, p); i++)
 			p = next(p);
 		val = !strncmp(nm, "ENV_", 4) ? getenv(nm + 4) : i < 5 ?
@@ -224,7 +228,7 @@ static void
 add(const char *key, const char *val)
 {
 	if (S.n == ENT_MAX)
-		say(NULL, "too large for pm");
+		fail("too large for pm");
 	else
 		S.e[S.n++] = (struct ent){ S.sec, keep(key),
 		    keep(val), S.file, S.line, 0, 0, NULL };
@@ -241,7 +245,7 @@ reader(char *str, int num, void *fp)
 		return NULL;
 	S.line++;
 	if (strlen(str) >= (size_t)num - 1 && str[num - 2] != '\n') {
-		say(NULL, "line too long (max " LINE_MAX_S ")");
+		fail("line too long (max " LINE_MAX_S ")");
 		return NULL;	/* the file ends there: an error already */
 	}
 	for (e = str; *e == ' ' || *e == '\t'; e++)
@@ -323,6 +327,8 @@ include(void)
 		return;
 	save = keep(save);
 	while ((w = strsep(&save, " \t")) != NULL) {
+		if (!*w)
+			continue;
 		snprintf(pat, sizeof(pat), "%.*s%s", *w == '/' || !sl ? 0 :
 		    (int)(sl - f + 1), f, w);
 		/* The directory, '/' ended, is pat cut at the glob t. */
@@ -330,8 +336,7 @@ include(void)
 		c = *t;
 		*t = '\0';
 		/* The raw call on an fd, as pm.c's: no DIR linked for this. */
-		fd = *w ? open(*pat ? pat : ".", O_RDONLY | O_DIRECTORY |
-		    O_CLOEXEC) : -1;
+		fd = open(*pat ? pat : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		*t = c;
 		n = 0;
 		while (fd >= 0 && (got = syscall(SYS_getdents64, fd, buf,
@@ -343,17 +348,15 @@ include(void)
 					continue;
 				if (n == NAMES_MAX) {
 					say(e, "too large for pm");
-					close(fd);
-					fd = -1;
-					break;
+					goto full;
 				}
 				for (j = n++; j > 0 && strcmp(names[j - 1],
 				    de->d_name) > 0; j--)
 					names[j] = names[j - 1];
 				names[j] = keep(de->d_name);
 			}
-		if (fd >= 0)
-			close(fd);
+full:
+		close(fd);	/* -1: EBADF */
 		for (i = 0; i < n; i++) {
 			snprintf(t, sizeof(pat) - (t - pat), "%s", names[i]);
 			parse(pat);
@@ -364,14 +367,11 @@ include(void)
 static void
 parse(const char *name)
 {
-	const char	*ofile = S.file;
-	int		 oline = S.line, r;
 	const char	*why;
+	int		 r;
 	FILE		*fp;
 
 	S.file = keep(name);
-	if (S.top == NULL)
-		S.top = S.file;
 	S.line = 0;
 	S.sec = NULL;	/* keys need a section, then S.last is set */
 	if ((fp = cfg_fopen(name, &why)) == NULL)
@@ -379,12 +379,13 @@ parse(const char *name)
 	else {
 		if ((r = ini_parse_stream(reader, fp, handler, NULL)) > 0) {
 			S.line = r;
-			say(NULL, "syntax error");
+			fail("syntax error");
 		}
 		fclose(fp);
 	}
-	S.file = ofile;
-	S.line = oline;
+	/* Then messages name the whole of "" (parse() is not nested). */
+	S.file = "";
+	S.line = 0;
 }
 
 /* ---------------------------------------------------------- writing */
@@ -613,7 +614,8 @@ program(const struct ent *h)
 		dt = "";
 	S.tofile = *dt;
 	for (i = 0; i < n && !S.txt.full; i++) {
-		S.num = (long long)start + i;
+		/* numprocs_start + i: past INT_MAX */
+		snprintf(xnum, sizeof(xnum), "%lld", (long long)start + i);
 		S.quiet = i > 0;
 		if ((buf = expand(pn ? pn : h, pn ? pn->val :
 		    "%(program_name)s")) == NULL)
@@ -644,14 +646,15 @@ translate(void)
 	char		 nm[PM_LINE_MAX + 8], *w, *save;
 	const char	*s, *p;
 	long long	 k, bk = 0;	/* a priority's any int */
+	size_t		 n;
 	int		 i;
 
 	emit(NULL, "[settings]");	/* at "":0, where parse() left */
 	for (i = 0; i < S.n; i++) {
 		e = &S.e[i];
 		s = e->sec;
-		for (k = 0, p = kinds; *p && strncmp(s, p, strlen(p)); k++)
-			p = next(p);
+		for (k = 0, p = kinds; (n = strlen(p)) && strncmp(s, p, n); k++)
+			p += n + 1;
 		if (k == 3 && e->file != S.top)
 			note(e, s, "not read: supervisord reads the main "
 			    "file's only");
@@ -659,6 +662,8 @@ translate(void)
 			continue;
 		if (k == 0) {
 			e->own = num(e, N_PRIO, 999);
+			if (!e->grp)	/* else its group's, set */
+				e->prio = e->own;
 			e->val = NULL;	/* to be translated */
 		}
 		else if (k == 1)
@@ -672,9 +677,9 @@ translate(void)
 			 * pool, read once): its group. */
 			for (save = (char *)e->val; (w = strsep(&save,
 			    ", \t"));) {
-				snprintf(nm, sizeof(nm), "program:%s", w);
 				if (!*w)
 					continue;
+				snprintf(nm, sizeof(nm), "program:%s", w);
 				if ((h = hdr(nm)) == NULL)
 					say(e, "no [%s]", nm);
 				else {
@@ -694,7 +699,7 @@ translate(void)
 			e = &S.e[i];
 			if (e->val)
 				continue;
-			k = (e->grp ? e->prio : e->own) * (1LL << 32) + e->own;
+			k = e->prio * (1LL << 32) + e->own;
 			if (!best || k < bk) {
 				best = e;
 				bk = k;
@@ -720,7 +725,7 @@ superv_read(const char *file, const struct sv_line **mp, int *nmp, char *err,
 	S.file = "";
 	if ((S.e = malloc(ENT_MAX * sizeof(*S.e) + LINES_MAX *
 	    sizeof(*S.map) + POOL_MAX + TEXT_MAX)) == NULL) {
-		say(NULL, "out of memory");
+		fail("out of memory");
 		return NULL;
 	}
 	S.map = (struct sv_line *)(S.e + ENT_MAX);
@@ -729,12 +734,13 @@ superv_read(const char *file, const struct sv_line **mp, int *nmp, char *err,
 	ini_max_line = PM_LINE_MAX;
 	ini_allow_multiline = ini_allow_inline_comments = true;
 	ini_inline_comment_prefixes = ini_start_comment_prefixes;
+	S.top = S.pool.buf;	/* the main file's name: parse()'s first keep */
 	parse(file);
 	include();
 	if (S.nerr == 0)
 		translate();
 	if (S.pool.full || S.txt.full || S.nmap > LINES_MAX)
-		say(NULL, "too large for pm");
+		fail("too large for pm");
 	*mp = S.map;
 	*nmp = S.nmap;
 	return S.nerr ? NULL : S.txt.buf;
