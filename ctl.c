@@ -1618,40 +1618,36 @@ int
 ctl_key_load(const char *file, char *buf, size_t *len)
 {
 	struct stat st;
-	ssize_t n;
+	ssize_t n = -1;
+	unsigned mode = 0;
 	int fd;
+	/* Why not, logged once at the end with the file and its mode (pm_log:
+	 * the level is the format's first byte, as log.h's macros put it). */
+	const char *fmt = "\3token_file %s: %m";
 
 	/* O_NONBLOCK: a FIFO put there must not hang pm at start. */
-	if ((fd = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
-		log_err("token_file %s: %s", file, strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) == -1 || (st.st_mode & 077) != 0) {
-		log_err("token_file %s is accessible by group or others "
-		    "(mode %03o); chmod 600 it", file,
-		    (unsigned)(st.st_mode & 0777));
-		close(fd);
-		return -1;
-	}
+	if ((fd = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1)
+		goto bad;
+	if (fstat(fd, &st) == -1 || ((mode = st.st_mode & 0777) & 077) != 0)
+		fmt = "\3token_file %s is accessible by group or others "
+		    "(mode %03o); chmod 600 it";
 	/* Its owner can read it too, or rewrite it: only pm's user or root. */
-	if (!S_ISREG(st.st_mode) || (st.st_uid != 0 &&
-	    st.st_uid != geteuid())) {
-		log_err("token_file %s must be a regular file owned by root "
-		    "or by pm's user", file);
-		close(fd);
-		return -1;
+	else if (!S_ISREG(st.st_mode) || (st.st_uid != 0 &&
+	    st.st_uid != geteuid()))
+		fmt = "\3token_file %s must be a regular file owned by root "
+		    "or by pm's user";
+	else if ((n = read(fd, buf, CTL_KEY_MAX)) == CTL_KEY_MAX) {
+		fmt = "\3token_file %s: too long";
+		n = -1;
 	}
-	n = read(fd, buf, CTL_KEY_MAX);
 	close(fd);
-	if (n < 0 || n == CTL_KEY_MAX) {
-		log_err("token_file %s: %s", file, n < 0 ? strerror(errno) :
-		    "too long");
-		return -1;
-	}
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
 		n--;
-	if (n == 0) {
-		log_err("token_file %s is empty", file);
+	if (n == 0)
+		fmt = "\3token_file %s is empty";
+	if (n <= 0) {
+bad:
+		pm_log(fmt, file, mode);
 		return -1;
 	}
 	*len = (size_t)n;
