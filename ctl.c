@@ -173,11 +173,15 @@ conn_events(struct conn *c, uint32_t ev)
 		c->events = ev;
 }
 
-/* Not inlined, nor conn_add below: a call is smaller at their callers. */
+/*
+ * The peer's deadline, ms from now (0: none); the clock is read here, not
+ * at each caller. Not inlined, nor conn_add below: a call is smaller at
+ * their callers.
+ */
 static __attribute__((noinline)) void
-conn_deadline(struct conn *c, uint64_t when)
+conn_deadline(struct conn *c, unsigned ms)
 {
-	c->deadline = when;
+	c->deadline = ms != 0 ? now_ms() + ms : 0;
 	loop_deadline_changed();
 }
 
@@ -264,7 +268,7 @@ conn_fail(struct conn *c, const char *code, const char *fmt, ...)
 	va_end(ap);
 	p = conn_room(c, &room);
 	c->job = J_NONE;
-	conn_deadline(c, now_ms() + CTL_TIMEOUT_MS);
+	conn_deadline(c, CTL_TIMEOUT_MS);
 	conn_last(c, pdu_error_pack(p, room, c->reqid, code, msg));
 }
 
@@ -965,7 +969,7 @@ conn_auth(struct conn *c, const struct pdu_req *q)
 	c->state = C_READ;
 	c->unauth = false;
 	nunauth--;
-	conn_deadline(c, now_ms() + CTL_TIMEOUT_MS);
+	conn_deadline(c, CTL_TIMEOUT_MS);
 	conn_flush(c);
 	return 0;
 }
@@ -1066,7 +1070,7 @@ conn_flush(struct conn *c)
 			 */
 			if (c->job >= J_LOGS && c->lend == UINT64_MAX &&
 			    c->deadline == 0)
-				conn_deadline(c, now_ms() + CTL_STALL_MS);
+				conn_deadline(c, CTL_STALL_MS);
 			conn_events(c, EPOLLOUT);
 			return;
 		}
@@ -1078,8 +1082,7 @@ conn_flush(struct conn *c)
 		/* The handshake's deadline is its own, and short. */
 		if (c->state != C_AUTH)
 			conn_deadline(c, c->job >= J_LOGS &&
-			    c->lend == UINT64_MAX ? 0 : now_ms() +
-			    CTL_TIMEOUT_MS);
+			    c->lend == UINT64_MAX ? 0 : CTL_TIMEOUT_MS);
 	}
 	if (c->state == C_CLOSING && c->job == J_NONE)
 		conn_close(c);
@@ -1313,8 +1316,8 @@ listen_cb(struct watch *w, uint32_t ev)
 			continue;
 		}
 		nactive++;
-		conn_deadline(c, now_ms() + (c->kind == K_TCP ? CTL_AUTH_MS :
-		    CTL_TIMEOUT_MS));
+		conn_deadline(c, c->kind == K_TCP ? CTL_AUTH_MS :
+		    CTL_TIMEOUT_MS);
 		if (c->kind == K_TCP) {
 			uint8_t *p;
 			size_t room;
