@@ -377,9 +377,9 @@ ring_put(struct lb *lb, int stream, const char *s, size_t n, bool cont)
 		} while (e == NULL);
 	ring_copy(lb, &c, 1);
 	ring_copy(lb, s, n);
-	if (cont)
-		ring_copy(lb, LB_MARK, sizeof(LB_MARK) - 1);
-	ring_copy(lb, "\n", 1);
+	/* The mark and '\n', or the '\n' alone: the literal's tail. */
+	ring_copy(lb, LB_MARK "\n" + (cont ? 0 : sizeof(LB_MARK) - 1),
+	    cont ? sizeof(LB_MARK) : 1);
 }
 
 uint64_t
@@ -691,9 +691,7 @@ format(const struct lb *lb, int stream, const char *s, size_t n, bool cont)
 		d = stpcpy(stpcpy(d, lb->cfg->id), " | ");
 	memcpy(d, s, n);
 	d += n;
-	if (cont)
-		d = stpcpy(d, LB_MARK);
-	*d++ = '\n';
+	d = stpcpy(d, LB_MARK "\n" + (cont ? 0 : sizeof(LB_MARK) - 1));
 	return (size_t)(d - fmt);
 }
 
