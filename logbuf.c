@@ -714,28 +714,26 @@ feed(struct lb_in *in, const char *d, size_t n)
 {
 	struct lb *lb = in->lb;
 	char *part = lb->part[in->stream - 1];
-	const char *nl;
+	const char *nl, *src;
 	size_t take;
+	bool cut;
 
 	while (n > 0) {
 		nl = memchr(d, '\n', n);
 		take = nl != NULL ? (size_t)(nl - d) : n;
-		if (in->plen + take > LB_LINE) {
+		if ((cut = in->plen + take > LB_LINE))
 			take = LB_LINE - in->plen;
+		/* A whole line in d is emitted from there, without a copy. */
+		src = d;
+		if (in->plen != 0 || nl == NULL || cut) {
 			memcpy(part + in->plen, d, take);
-			emit(lb, in->stream, part, LB_LINE, true);
+			src = part;
+		}
+		in->plen += take;
+		if (nl != NULL || cut) {
+			emit(lb, in->stream, src, in->plen, cut);
 			in->plen = 0;
-		} else if (nl == NULL) {
-			memcpy(part + in->plen, d, take);
-			in->plen += take;
-		} else if (in->plen == 0) {
-			emit(lb, in->stream, d, take, false);
-			take++;
-		} else {
-			memcpy(part + in->plen, d, take);
-			emit(lb, in->stream, part, in->plen + take, false);
-			in->plen = 0;
-			take++;
+			take += !cut;
 		}
 		d += take;
 		n -= take;
