@@ -193,10 +193,9 @@ log_limited(struct log_limit *l, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	if (l->suppressed > 0)
-		log_warn("%s (%u more suppressed)", buf, l->suppressed);
-	else
-		log_warn("%s", buf);
+	/* One call: the count is passed either way, used only when set. */
+	pm_log(l->suppressed > 0 ? "\4%s (%u more suppressed)" : "\4%s", buf,
+	    l->suppressed);
 	l->suppressed = 0;
 	errno = saved;
 }

@@ -1002,9 +1002,6 @@ lb_tick(uint64_t now)
 	uint64_t next;
 	int i;
 
-	for (i = 0; i < 2; i++)
-		if (cq[i].off < cq[i].len && !cq[i].waiting)
-			con_flush(&cq[i]);
 	if (report_at != 0 && now >= report_at) {
 		for (i = 0; i < lb_n; i++) {
 			struct lb *lb = lb_tab[i];
@@ -1019,10 +1016,14 @@ lb_tick(uint64_t now)
 		last_report = now;
 		report_at = 0;
 	}
+	/* A FIFO still not empty and not waiting for EPOLLOUT: soon again. */
 	next = report_at;
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < 2; i++) {
+		if (cq[i].off < cq[i].len && !cq[i].waiting)
+			con_flush(&cq[i]);
 		if (cq[i].off < cq[i].len && !cq[i].waiting)
 			next = sched_earliest(next, now + 50);
+	}
 	return next;
 }
 
