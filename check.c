@@ -556,12 +556,13 @@ mon_reap(pid_t pid, int status)
 		return false;
 	drain(a);
 	idx = proc_find(a->id);
-	if (a->kind == AX_HANDLER)
+	if (a->kind == AX_HANDLER) {
 		ev_add(EVT_HANDLER, a->id, ev_names[a->ev], EVR_NONE, status,
 		    "");
-	if (a->kind == AX_HANDLER && status != 0)
-		plog_warn(a->id, "%s handler failed with status %d",
-		    ev_names[a->ev], status);
+		if (status != 0)
+			plog_warn(a->id, "%s handler failed with status %d",
+			    ev_names[a->ev], status);
+	}
 	if (idx >= 0 && mon(idx) != NULL && !a->dropped) {
 		if (a->kind == AX_CHECK)
 			check_done(idx, a, status);

@@ -173,11 +173,15 @@ conn_events(struct conn *c, uint32_t ev)
 		c->events = ev;
 }
 
-/* Not inlined, nor conn_add below: a call is smaller at their callers. */
+/*
+ * The peer's deadline, ms from now (0: none); the clock is read here, not
+ * at each caller. Not inlined, nor conn_add below: a call is smaller at
+ * their callers.
+ */
 static __attribute__((noinline)) void
-conn_deadline(struct conn *c, uint64_t when)
+conn_deadline(struct conn *c, unsigned ms)
 {
-	c->deadline = when;
+	c->deadline = ms != 0 ? now_ms() + ms : 0;
 	loop_deadline_changed();
 }
 
@@ -264,7 +268,7 @@ conn_fail(struct conn *c, const char *code, const char *fmt, ...)
 	va_end(ap);
 	p = conn_room(c, &room);
 	c->job = J_NONE;
-	conn_deadline(c, now_ms() + CTL_TIMEOUT_MS);
+	conn_deadline(c, CTL_TIMEOUT_MS);
 	conn_last(c, pdu_error_pack(p, room, c->reqid, code, msg));
 }
 
@@ -965,7 +969,7 @@ conn_auth(struct conn *c, const struct pdu_req *q)
 	c->state = C_READ;
 	c->unauth = false;
 	nunauth--;
-	conn_deadline(c, now_ms() + CTL_TIMEOUT_MS);
+	conn_deadline(c, CTL_TIMEOUT_MS);
 	conn_flush(c);
 	return 0;
 }
@@ -1066,7 +1070,7 @@ conn_flush(struct conn *c)
 			 */
 			if (c->job >= J_LOGS && c->lend == UINT64_MAX &&
 			    c->deadline == 0)
-				conn_deadline(c, now_ms() + CTL_STALL_MS);
+				conn_deadline(c, CTL_STALL_MS);
 			conn_events(c, EPOLLOUT);
 			return;
 		}
@@ -1078,8 +1082,7 @@ conn_flush(struct conn *c)
 		/* The handshake's deadline is its own, and short. */
 		if (c->state != C_AUTH)
 			conn_deadline(c, c->job >= J_LOGS &&
-			    c->lend == UINT64_MAX ? 0 : now_ms() +
-			    CTL_TIMEOUT_MS);
+			    c->lend == UINT64_MAX ? 0 : CTL_TIMEOUT_MS);
 	}
 	if (c->state == C_CLOSING && c->job == J_NONE)
 		conn_close(c);
@@ -1313,8 +1316,8 @@ listen_cb(struct watch *w, uint32_t ev)
 			continue;
 		}
 		nactive++;
-		conn_deadline(c, now_ms() + (c->kind == K_TCP ? CTL_AUTH_MS :
-		    CTL_TIMEOUT_MS));
+		conn_deadline(c, c->kind == K_TCP ? CTL_AUTH_MS :
+		    CTL_TIMEOUT_MS);
 		if (c->kind == K_TCP) {
 			uint8_t *p;
 			size_t room;
@@ -1618,40 +1621,36 @@ int
 ctl_key_load(const char *file, char *buf, size_t *len)
 {
 	struct stat st;
-	ssize_t n;
+	ssize_t n = -1;
+	unsigned mode = 0;
 	int fd;
+	/* Why not, logged once at the end with the file and its mode (pm_log:
+	 * the level is the format's first byte, as log.h's macros put it). */
+	const char *fmt = "\3token_file %s: %m";
 
 	/* O_NONBLOCK: a FIFO put there must not hang pm at start. */
-	if ((fd = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
-		log_err("token_file %s: %s", file, strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) == -1 || (st.st_mode & 077) != 0) {
-		log_err("token_file %s is accessible by group or others "
-		    "(mode %03o); chmod 600 it", file,
-		    (unsigned)(st.st_mode & 0777));
-		close(fd);
-		return -1;
-	}
+	if ((fd = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1)
+		goto bad;
+	if (fstat(fd, &st) == -1 || ((mode = st.st_mode & 0777) & 077) != 0)
+		fmt = "\3token_file %s is accessible by group or others "
+		    "(mode %03o); chmod 600 it";
 	/* Its owner can read it too, or rewrite it: only pm's user or root. */
-	if (!S_ISREG(st.st_mode) || (st.st_uid != 0 &&
-	    st.st_uid != geteuid())) {
-		log_err("token_file %s must be a regular file owned by root "
-		    "or by pm's user", file);
-		close(fd);
-		return -1;
+	else if (!S_ISREG(st.st_mode) || (st.st_uid != 0 &&
+	    st.st_uid != geteuid()))
+		fmt = "\3token_file %s must be a regular file owned by root "
+		    "or by pm's user";
+	else if ((n = read(fd, buf, CTL_KEY_MAX)) == CTL_KEY_MAX) {
+		fmt = "\3token_file %s: too long";
+		n = -1;
 	}
-	n = read(fd, buf, CTL_KEY_MAX);
 	close(fd);
-	if (n < 0 || n == CTL_KEY_MAX) {
-		log_err("token_file %s: %s", file, n < 0 ? strerror(errno) :
-		    "too long");
-		return -1;
-	}
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
 		n--;
-	if (n == 0) {
-		log_err("token_file %s is empty", file);
+	if (n == 0)
+		fmt = "\3token_file %s is empty";
+	if (n <= 0) {
+bad:
+		pm_log(fmt, file, mode);
 		return -1;
 	}
 	*len = (size_t)n;

@@ -120,7 +120,7 @@ pm_log(const char *fmt, ...)
 	static const char names[][6] = { "error", "warn", "", "info",
 	    "debug" };
 	char buf[1024];
-	int saved = errno, n = 0, m, level = *fmt & ~L_ID;
+	int saved = errno, n, m, level = *fmt & ~L_ID;
 	const char *id = "", *sep = "";
 	va_list ap;
 
@@ -131,9 +131,9 @@ pm_log(const char *fmt, ...)
 		id = va_arg(ap, const char *);
 		sep = ": ";
 	}
-	if (log_syslog)
-		n = snprintf(buf, sizeof(buf), "<%d>", 3 * 8 + level);
-	n += snprintf(buf + n, sizeof(buf) - n, "pm: %s: %s%s",
+	/* syslog's "<PRI>" first; else the priority, 0, prints nothing. */
+	n = snprintf(buf, sizeof(buf), log_syslog ? "<%d>pm: %s: %s%s" :
+	    "%.0dpm: %s: %s%s", log_syslog ? 3 * 8 + level : 0,
 	    names[level - L_ERR], id, sep);
 	errno = saved;
 	m = vsnprintf(buf + n, sizeof(buf) - n - 1, fmt, ap);
@@ -193,10 +193,9 @@ log_limited(struct log_limit *l, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	if (l->suppressed > 0)
-		log_warn("%s (%u more suppressed)", buf, l->suppressed);
-	else
-		log_warn("%s", buf);
+	/* One call: the count is passed either way, used only when set. */
+	pm_log(l->suppressed > 0 ? "\4%s (%u more suppressed)" : "\4%s", buf,
+	    l->suppressed);
 	l->suppressed = 0;
 	errno = saved;
 }

@@ -714,14 +714,15 @@ pdu_req_unpack(const uint8_t *buf, size_t len, struct pdu_req *q)
 	return pdu_unpack(buf, len, 0, q);
 }
 
+/*
+ * The message is struct ok_body's one field, read in place: pdu_pack's
+ * string reads stop at its NUL, and refuse it as too long for the field
+ * as a copy into the struct would have.
+ */
 int
 pdu_ok_pack(uint8_t *buf, size_t cap, uint32_t reqid, const char *msg)
 {
-	struct ok_body b;
-
-	if (setstr(b.msg, sizeof(b.msg), msg) != 0)
-		return PDU_ESPACE;
-	return pdu_pack(buf, cap, PDU_OK, 0, reqid, &b);
+	return pdu_pack(buf, cap, PDU_OK, 0, reqid, msg != NULL ? msg : "");
 }
 
 /* The caller's buffer may be smaller than the field: a longer one is bad. */
@@ -790,33 +791,29 @@ pdu_challenge_pack(uint8_t *buf, size_t cap, const uint8_t *nonce)
 }
 
 /*
- * AUTH_OK: the server's proof that it holds the key too (auth v2). Not
- * inlined, as pdu_seal below: smaller where they are called.
+ * AUTH_OK: the server's proof that it holds the key too (auth v2). The
+ * mac's bytes are struct auth_ok_body: packed from where they are.
  */
-__attribute__((noinline)) int
+int
 pdu_auth_ok_pack(uint8_t *buf, size_t cap, const uint8_t *mac)
 {
-	struct auth_ok_body b;
-
-	memcpy(b.mac, mac, PDU_MAC_LEN);
-	return pdu_pack(buf, cap, PDU_AUTH_OK, 0, 0, &b);
+	_Static_assert(sizeof(struct auth_ok_body) == PDU_MAC_LEN,
+	    "auth_ok_body is the MAC alone");
+	return pdu_pack(buf, cap, PDU_AUTH_OK, 0, 0, mac);
 }
 
+/* Into mac itself (its PDU_MAC_LEN bytes), which a failure leaves undefined. */
 int
 pdu_auth_ok_unpack(const uint8_t *buf, size_t len, uint8_t *mac)
 {
-	struct auth_ok_body b;
-	int rc;
-
-	if ((rc = pdu_unpack(buf, len, PDU_AUTH_OK, &b)) == 0)
-		memcpy(mac, b.mac, PDU_MAC_LEN);
-	return rc;
+	return pdu_unpack(buf, len, PDU_AUTH_OK, mac);
 }
 
 /*
  * The TAG field goes last and its tag covers everything before it, the
  * header with the final length included; decoders skip it as a tag they
- * do not use, so no message changes shape.
+ * do not use, so no message changes shape. Not inlined: smaller where it
+ * is called.
  */
 __attribute__((noinline)) int
 pdu_seal(uint8_t *buf, size_t cap, size_t n)
@@ -889,24 +886,24 @@ pdu_not_fine(const struct pdu_status *s, char *buf, size_t len)
 {
 	int k = state_of(s);
 	bool oneshot = s->kind == PK_ONESHOT;
+	const char *fmt;
 
 	if (k == PDU_ST_RUNNING || k == PDU_ST_STOPPED)
 		return NULL;
 	if (oneshot && s->next_run != 0 && k != PDU_ST_BACKOFF && k != PDU_ST_FATAL)
 		return NULL;
+	/* Each format takes the exit status, then the restart's number. */
 	if (k == PDU_ST_EXITED) {
 		if (oneshot && s->last_exit == 0)
 			return NULL;
-		snprintf(buf, len, "%s exited with status %d%s", oneshot ?
-		    "oneshot" : "service", s->last_exit, oneshot ? "" :
-		    " and is not restarted");
+		fmt = oneshot ? "oneshot exited with status %d" :
+		    "service exited with status %d and is not restarted";
 	} else if (k == PDU_ST_BACKOFF)
-		snprintf(buf, len, "exited with status %d; restart %u is "
-		    "waiting", s->last_exit, s->restarts + 1);
+		fmt = "exited with status %d; restart %u is waiting";
 	else if (k == PDU_ST_FATAL)
-		snprintf(buf, len, "gave up after failed starts (last status "
-		    "%d)", s->last_exit);
+		fmt = "gave up after failed starts (last status %d)";
 	else
 		return k == PDU_ST_STARTING ? "not up yet" : "on its way down";
+	snprintf(buf, len, fmt, s->last_exit, s->restarts + 1);
 	return buf;
 }

@@ -53,9 +53,10 @@ num(const char **sp, long long max)
 /*
  * One field: comma-separated items, each "*", "N" or "N-M", optionally
  * with "/STEP". "N/STEP" means N to the end of the range, as in Vixie
- * cron. Anything else, or a number outside the field, is an error.
+ * cron. Anything else, or a number outside the field, is an error. Out
+ * of line, though called once: smaller so.
  */
-static int
+static __attribute__((noinline)) int
 field(const char *s, const char *end, int f, uint64_t *mask)
 {
 	int lo, hi, step, flo = lows[f], fhi = highs[f], i;
