@@ -42,6 +42,7 @@
 #include "out.h"
 #include "pm.h"
 #include "proc.h"
+#include "safefile.h"
 #include "sys.h"
 
 #define MAX_EXIT_MAP	32
@@ -139,16 +140,12 @@ loop_add(struct watch *w, uint32_t events)
 int
 loop_watch(struct watch *w, int fd, void (*cb)(struct watch *, uint32_t))
 {
-	int e;
-
 	w->fd = fd;
 	w->cb = cb;
 	if (fd >= 0 && loop_add(w, EPOLLIN) == 0)
 		return 0;
-	e = errno;
-	close(fd);
+	close_keep(fd);
 	w->fd = -1;
-	errno = e;
 	return -1;
 }
 
