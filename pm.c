@@ -332,7 +332,8 @@ log_move(const struct cfg_settings *n, const char *kept, char *err,
 	return -1;
 }
 
-int
+/* Out of line: smaller than the copies LTO inlined. */
+int __attribute__((noinline))
 pm_reload(bool dry_run, plan_fn emit, void *ctx, char *err, size_t errlen)
 {
 	int rc;
