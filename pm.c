@@ -42,6 +42,7 @@
 #include "out.h"
 #include "pm.h"
 #include "proc.h"
+#include "safefile.h"
 #include "sys.h"
 
 #define MAX_EXIT_MAP	32
@@ -139,16 +140,12 @@ loop_add(struct watch *w, uint32_t events)
 int
 loop_watch(struct watch *w, int fd, void (*cb)(struct watch *, uint32_t))
 {
-	int e;
-
 	w->fd = fd;
 	w->cb = cb;
 	if (fd >= 0 && loop_add(w, EPOLLIN) == 0)
 		return 0;
-	e = errno;
-	close(fd);
+	close_keep(fd);
 	w->fd = -1;
-	errno = e;
 	return -1;
 }
 
@@ -335,7 +332,8 @@ log_move(const struct cfg_settings *n, const char *kept, char *err,
 	return -1;
 }
 
-int
+/* Out of line: smaller than the copies LTO inlined. */
+int __attribute__((noinline))
 pm_reload(bool dry_run, plan_fn emit, void *ctx, char *err, size_t errlen)
 {
 	int rc;

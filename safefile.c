@@ -31,6 +31,15 @@ mine(uid_t uid)
 	return uid == 0 || uid == geteuid();
 }
 
+void __attribute__((noinline))
+close_keep(int fd)
+{
+	int e = errno;
+
+	close(fd);
+	errno = e;
+}
+
 /* An O_PATH fd of path's directory, *base its last component; or -1. */
 int
 safe_dir(const char *path, const char **base, const char **why)
@@ -38,7 +47,7 @@ safe_dir(const char *path, const char **base, const char **why)
 	struct stat ln, dir;
 	char name[NAME_MAX + 1];
 	const char *s = path, *e;
-	int fd, nfd, saved;
+	int fd, nfd;
 
 	if ((fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return -1;
@@ -82,9 +91,7 @@ safe_dir(const char *path, const char **base, const char **why)
 	*base = s;
 	return fd;
 fail:
-	saved = errno;
-	close(fd);
-	errno = saved;
+	close_keep(fd);
 	return -1;
 }
 
@@ -142,14 +149,12 @@ int
 safe_open_log(const char *path, uid_t owner, const char **why)
 {
 	const char *base;
-	int dfd, fd, saved;
+	int dfd, fd;
 
 	*why = NULL;
 	if ((dfd = safe_dir(path, &base, why)) < 0)
 		return -1;
 	fd = safe_open(dfd, base, owner, why);
-	saved = errno;
-	close(dfd);
-	errno = saved;
+	close_keep(dfd);
 	return fd;
 }

@@ -25,5 +25,7 @@ int	 safe_open_log(const char *path, uid_t owner, const char **why);
  * opened without following a last symlink, terminated: 0 or -1.
  */
 int	 safe_read(int d, const char *name, char *buf, size_t len);
+/* close(fd), errno left as it was. */
+void	 close_keep(int fd);
 
 #endif /* SAFEFILE_H */
